@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { PROJECT_ROOT } from '../config';
+import type { Logger } from '../log';
+import { engineRouter } from './engine';
+import { errorHandler, notFoundHandler } from './errors';
+import { healthRouter, type HealthDeps } from './health';
+
+export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
+
+export function createApp(deps: HealthDeps & { log: Logger }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (!req.path.startsWith('/api/')) return;
+      deps.log.info({ requestId, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  api.use(healthRouter(deps));
+  api.use(engineRouter(deps.engine));
+  api.use(notFoundHandler);
+  app.use('/api', api);
+
+  // The SPA: built assets, and index.html for every other GET so client-side routes work.
+  app.use(express.static(WEB_DIST, { index: false, maxAge: '1h' }));
+  app.get(/^(?!\/api\/).*/, (_req, res) => {
+    const index = path.join(WEB_DIST, 'index.html');
+    if (fs.existsSync(index)) return res.sendFile(index);
+    res.status(503).type('text/plain; charset=utf-8').send('前端页面尚未构建，请运行 npm run build:web（npm start 会自动构建）');
+  });
+
+  app.use(errorHandler(deps.log));
+  return app;
+}

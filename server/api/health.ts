@@ -1,0 +1,72 @@
+import { Router } from 'express';
+import { toShanghaiIso } from '../../domain/time';
+import type { AppConfig } from '../config';
+import { checkDatabase, type Db, type DatabaseStatus } from '../db';
+import { fetchTopology, type EngineBroker, type EngineClient } from '../engine/client';
+import { latestDeployedResources, type DeployedResource } from '../engine/deploy';
+import type { EngineSupervisor } from '../engine/supervisor';
+
+export interface EngineStatus {
+  status: 'up' | 'down';
+  mode: 'local' | 'external';
+  address: string;
+  gatewayVersion?: string;
+  clusterSize?: number;
+  partitionsCount?: number;
+  replicationFactor?: number;
+  brokers?: EngineBroker[];
+  deployedResources?: DeployedResource[];
+  message?: string;
+  lastCheckedAt: string;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  time: string;
+  version: string;
+  database: DatabaseStatus;
+  engine: EngineStatus;
+}
+
+export interface HealthDeps {
+  config: AppConfig;
+  db: Db;
+  engine: EngineClient;
+  supervisor: EngineSupervisor;
+  version: string;
+}
+
+export async function checkEngine(deps: HealthDeps, databaseUp: boolean): Promise<EngineStatus> {
+  const base = { mode: deps.config.engine.mode, address: deps.config.engine.grpcAddress, lastCheckedAt: toShanghaiIso(new Date()) } as const;
+  try {
+    const t = await fetchTopology(deps.engine, 2500);
+    const deployedResources = databaseUp ? await latestDeployedResources(deps.db).catch(() => undefined) : undefined;
+    return { status: 'up', ...base, ...t, deployedResources };
+  } catch {
+    const attempts = deps.supervisor.state.attempts;
+    const retrying = deps.supervisor.state.status !== 'up' ? `，正在重试（已尝试 ${attempts} 次）` : '';
+    return { status: 'down', ...base, message: `流程引擎无法连接（${deps.config.engine.grpcAddress}）${retrying}` };
+  }
+}
+
+export async function buildHealthReport(deps: HealthDeps): Promise<HealthReport> {
+  const database = await checkDatabase(deps.db, deps.config.database.client);
+  const engine = await checkEngine(deps, database.status === 'up');
+  return {
+    status: database.status === 'up' && engine.status === 'up' ? 'ok' : 'degraded',
+    time: toShanghaiIso(new Date()),
+    version: deps.version,
+    database,
+    engine,
+  };
+}
+
+/** GET /api/health: 200 when the database and the engine answer, 503 (same body) when not. */
+export function healthRouter(deps: HealthDeps): Router {
+  const router = Router();
+  router.get('/health', async (_req, res) => {
+    const report = await buildHealthReport(deps);
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  return router;
+}

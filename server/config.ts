@@ -1,0 +1,192 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration comes from environment variables, read and validated here once.
+ * A value we do not understand stops the start with a message naming the variable:
+ * guessing at a finance system's configuration is worse than not starting.
+ */
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type DatabaseConfig =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'mysql'; url: string; database: string };
+
+export interface EngineConfig {
+  /** local: this app launches a single-node engine; external: ZEEBE_ADDRESS points at a cluster. */
+  mode: 'local' | 'external';
+  grpcAddress: string;
+  restAddress: string;
+  /** Local engine only. */
+  local: {
+    version: string;
+    home: string;
+    dataDir: string;
+    logFile: string;
+    grpcPort: number;
+    restPort: number;
+    monitoringPort: number;
+    javaHome?: string;
+    mavenRepositoryUrl?: string;
+    startTimeoutMs: number;
+  };
+}
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  database: DatabaseConfig;
+  engine: EngineConfig;
+  /** Deploy processes/ on start (on by default). */
+  deployOnStart: boolean;
+  /** Start the job workers inside the API process (on by default). */
+  workersInProcess: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    public readonly variable: string,
+    message: string,
+  ) {
+    super(`配置错误 ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every variable the app reads; an unknown BUDGET_* variable is refused (likely a typo). */
+export const KNOWN_VARIABLES = [
+  'NODE_ENV',
+  'HOST',
+  'PORT',
+  'LOG_LEVEL',
+  'DATABASE_URL',
+  'SQLITE_FILE',
+  'ZEEBE_ADDRESS',
+  'ZEEBE_REST_ADDRESS',
+  'CAMUNDA_VERSION',
+  'CAMUNDA_HOME',
+  'CAMUNDA_DATA_DIR',
+  'CAMUNDA_MAVEN_REPO_URL',
+  'CAMUNDA_START_TIMEOUT_SECONDS',
+  'ENGINE_GRPC_PORT',
+  'ENGINE_REST_PORT',
+  'ENGINE_MONITORING_PORT',
+  'JAVA_HOME',
+  'BUDGET_DEPLOY_ON_START',
+  'BUDGET_WORKERS_IN_PROCESS',
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+function pinnedCamundaVersion(): string {
+  // The one place the engine version is pinned: package.json "camunda.version".
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(path.join(PROJECT_ROOT, 'package.json')) as { camunda?: { version?: string } };
+  const version = pkg.camunda?.version;
+  if (!version) throw new ConfigError('package.json camunda.version', '未固定流程引擎版本');
+  return version;
+}
+
+function parse<T>(variable: string, schema: z.ZodType<T>, raw: string | undefined, hint: string): T {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(variable, `取值 "${raw ?? ''}" 无效，${hint}`);
+  return result.data;
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+function parseDatabase(env: Env): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) {
+    const file = env.SQLITE_FILE?.trim() || path.join(PROJECT_ROOT, '.data', 'budget.sqlite');
+    return { client: 'sqlite', filename: path.resolve(file) };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL', '不是有效的地址，应形如 mysql://user:password@host:3306/dbname');
+  }
+  if (parsed.protocol === 'mysql:' || parsed.protocol === 'mariadb:') {
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    if (!database) throw new ConfigError('DATABASE_URL', '缺少数据库名，应形如 mysql://user:password@host:3306/dbname');
+    if (!/^[A-Za-z0-9_$]+$/.test(database)) throw new ConfigError('DATABASE_URL', `数据库名 "${database}" 只能包含字母、数字、下划线`);
+    parsed.protocol = 'mysql:';
+    return { client: 'mysql', url: parsed.toString(), database };
+  }
+  if (parsed.protocol === 'sqlite:' || parsed.protocol === 'file:') {
+    const file = decodeURIComponent(parsed.pathname || parsed.host);
+    if (!file) throw new ConfigError('DATABASE_URL', '缺少 SQLite 文件路径，应形如 sqlite:///path/to/file.sqlite');
+    return { client: 'sqlite', filename: path.resolve(file) };
+  }
+  throw new ConfigError('DATABASE_URL', `不支持的数据库类型 "${parsed.protocol.replace(':', '')}"，仅支持 mysql:// (MySQL/MariaDB) 或 sqlite://`);
+}
+
+function parseHostPort(variable: string, raw: string): string {
+  if (!/^(grpcs?:\/\/)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(variable, `取值 "${raw}" 无效，应形如 host:26500（TLS 集群写作 grpcs://host:443）`);
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('BUDGET_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
+      throw new ConfigError(name, '未知的配置项（请检查拼写，可用配置见 README）');
+    }
+  }
+  const nodeEnv = parse('NODE_ENV', z.enum(['development', 'production', 'test']).default('development'), env.NODE_ENV || undefined, '可选 development / production / test');
+  const logLevel = parse('LOG_LEVEL', z.enum(LOG_LEVELS).default(nodeEnv === 'test' ? 'warn' : 'info'), env.LOG_LEVEL || undefined, `可选 ${LOG_LEVELS.join(' / ')}`);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const appPort = parse('PORT', port.default(3000), env.PORT || undefined, '应为 1–65535 的端口号');
+
+  const grpcPort = parse('ENGINE_GRPC_PORT', port.default(26500), env.ENGINE_GRPC_PORT || undefined, '应为 1–65535 的端口号');
+  const restPort = parse('ENGINE_REST_PORT', port.default(8080), env.ENGINE_REST_PORT || undefined, '应为 1–65535 的端口号');
+  const monitoringPort = parse('ENGINE_MONITORING_PORT', port.default(9600), env.ENGINE_MONITORING_PORT || undefined, '应为 1–65535 的端口号');
+  const startTimeoutSeconds = parse('CAMUNDA_START_TIMEOUT_SECONDS', z.coerce.number().int().min(5).max(3600).default(180), env.CAMUNDA_START_TIMEOUT_SECONDS || undefined, '应为 5–3600 的整数秒');
+
+  const version = env.CAMUNDA_VERSION?.trim() || pinnedCamundaVersion();
+  if (!/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/.test(version)) throw new ConfigError('CAMUNDA_VERSION', `取值 "${version}" 不是有效的版本号，应形如 8.6.0`);
+  const home = path.resolve(env.CAMUNDA_HOME?.trim() || path.join(PROJECT_ROOT, '.cache', 'camunda'));
+  const repoUrl = env.CAMUNDA_MAVEN_REPO_URL?.trim() || undefined;
+  if (repoUrl && !/^https?:\/\/\S+$/.test(repoUrl)) throw new ConfigError('CAMUNDA_MAVEN_REPO_URL', `取值 "${repoUrl}" 不是 http(s) 地址`);
+
+  const external = env.ZEEBE_ADDRESS?.trim();
+  const restOverride = env.ZEEBE_REST_ADDRESS?.trim();
+  if (restOverride && !/^https?:\/\/\S+$/.test(restOverride)) throw new ConfigError('ZEEBE_REST_ADDRESS', `取值 "${restOverride}" 不是 http(s) 地址`);
+
+  const engine: EngineConfig = {
+    mode: external ? 'external' : 'local',
+    grpcAddress: external ? parseHostPort('ZEEBE_ADDRESS', external) : `127.0.0.1:${grpcPort}`,
+    restAddress: restOverride || `http://${external ? external.replace(/^grpcs?:\/\//, '').replace(/:\d+$/, '') : '127.0.0.1'}:${restPort}`,
+    local: {
+      version,
+      home,
+      dataDir: path.resolve(env.CAMUNDA_DATA_DIR?.trim() || path.join(home, 'data')),
+      logFile: path.join(home, 'logs', 'engine.log'),
+      grpcPort,
+      restPort,
+      monitoringPort,
+      javaHome: env.JAVA_HOME?.trim() || undefined,
+      mavenRepositoryUrl: repoUrl,
+      startTimeoutMs: startTimeoutSeconds * 1000,
+    },
+  };
+
+  return {
+    env: nodeEnv,
+    host,
+    port: appPort,
+    logLevel,
+    database: parseDatabase(env),
+    engine,
+    deployOnStart: parse('BUDGET_DEPLOY_ON_START', bool.default(true), env.BUDGET_DEPLOY_ON_START || undefined, '可选 true / false'),
+    workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
+  };
+}

@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from './config';
+import { EngineLaunchError, ensureEngineRunning, stopEngine } from './engine/launcher';
+import { createLogger } from './log';
+import { startSystem } from './system';
+
+/** `npm start`: local engine (unless ZEEBE_ADDRESS is set), migrations, API, workers, SPA. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const t0 = Date.now();
+
+  let startedEngine = false;
+  if (config.engine.mode === 'local') {
+    try {
+      const launched = await ensureEngineRunning(config.engine.local, log.child({ component: 'engine-launcher' }));
+      startedEngine = !launched.reused;
+    } catch (err) {
+      if (err instanceof EngineLaunchError) {
+        log.fatal({ code: err.code }, err.message);
+        process.exit(3);
+      }
+      throw err;
+    }
+  } else {
+    log.info({ address: config.engine.grpcAddress }, '使用外部流程引擎集群（不启动本地引擎）');
+  }
+
+  const system = await startSystem(config, { log });
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, '正在停止…');
+    await system.stop();
+    if (startedEngine) await stopEngine(config.engine.local, log);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await system.ready;
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  log.info({ url: system.url, seconds }, '系统已就绪');
+  console.log(`\n  预算项目全生命周期管理平台已启动（${seconds} 秒）：${system.url}\n  健康检查：${system.url}/api/health\n  按 Ctrl+C 停止\n`);
+}
+
+void main();

@@ -1,0 +1,117 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { allWorkers } from '../workers';
+import { startWorkers, type RunningWorkers } from '../workers/runtime';
+import type { JobWorkerDefinition } from '../workers/types';
+import { createApp } from './api/app';
+import type { AppConfig } from './config';
+import { PROJECT_ROOT } from './config';
+import { migrateLatest, openDatabase, type Db } from './db';
+import { createEngineClient, type EngineClient } from './engine/client';
+import { deployProcesses } from './engine/deploy';
+import { EngineSupervisor } from './engine/supervisor';
+import { createLogger, type Logger } from './log';
+
+export interface System {
+  config: AppConfig;
+  log: Logger;
+  db: Db;
+  engine: EngineClient;
+  supervisor: EngineSupervisor;
+  app: Express;
+  server: http.Server;
+  url: string;
+  /** Resolves when migrations ran and, once the engine answered, models were deployed and workers started. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Worker definitions to run (default: every worker in workers/). */
+  workers?: JobWorkerDefinition[];
+  log?: Logger;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require(`${PROJECT_ROOT}/package.json`) as { version: string }).version;
+
+/**
+ * Starts API, database and (once the engine answers) deployment and workers. Neither a missing
+ * database nor a missing engine stops the API from answering: /api/health says what is down.
+ */
+export async function startSystem(config: AppConfig, options: StartOptions = {}): Promise<System> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = await openDatabase(config.database);
+  const engine = createEngineClient(config.engine);
+  let workers: RunningWorkers | undefined;
+
+  const databaseReady = retry(log, '数据库迁移', async () => {
+    const applied = await migrateLatest(db);
+    if (applied.length > 0) log.info({ applied }, '数据库迁移已执行');
+  });
+
+  const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
+    await databaseReady.promise;
+    if (config.deployOnStart) {
+      const deployed = await deployProcesses(engine, db);
+      log.info({ resources: deployed.map((d) => `${d.id}@v${d.version}`) }, '流程模型已部署');
+    }
+    if (config.workersInProcess && !workers) {
+      workers = startWorkers(options.workers ?? allWorkers, { client: engine, db, log: log.child({ component: 'workers' }), config });
+    }
+  });
+  supervisor.start();
+
+  const app = createApp({ config, db, engine, supervisor, version: VERSION, log });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      supervisor.stop();
+      databaseReady.cancel();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (workers) await workers.close();
+      await engine.close(5000).catch(() => null);
+      await db.destroy();
+    })());
+
+  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), stop };
+}
+
+/** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */
+function retry(log: Logger, what: string, fn: () => Promise<void>): { promise: Promise<void>; cancel(): void } {
+  let cancelled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => {
+    let attempt = 0;
+    const tryOnce = async (): Promise<void> => {
+      if (cancelled) return;
+      attempt += 1;
+      try {
+        await fn();
+        resolve();
+      } catch (err) {
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
+        log.error({ attempt, retryInMs: delay, error: err instanceof Error ? err.message : String(err) }, `${what}失败，稍后重试`);
+        timer = setTimeout(() => void tryOnce(), delay);
+      }
+    };
+    void tryOnce();
+  });
+  return {
+    promise,
+    cancel: () => {
+      cancelled = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

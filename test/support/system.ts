@@ -1,0 +1,63 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { loadConfig, type AppConfig, type DatabaseConfig } from '../../server/config';
+import { createLogger } from '../../server/log';
+import { startSystem, type StartOptions, type System } from '../../server/system';
+
+/**
+ * A fresh database for one test file, on the server DATABASE_URL names (MySQL/MariaDB), else a
+ * new SQLite file: tests never share rows, and the same suite runs against both.
+ */
+export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promise<void> } {
+  const base = loadConfig().database;
+  const suffix = crypto.randomBytes(4).toString('hex');
+  if (base.client === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-test-'));
+    return { database: { client: 'sqlite', filename: path.join(dir, 'test.sqlite') }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `budget_test_${suffix}`;
+  const url = new URL(base.url);
+  url.pathname = `/${name}`;
+  return {
+    database: { client: 'mysql', url: url.toString(), database: name },
+    drop: async () => {
+      const serverUrl = new URL(base.url);
+      serverUrl.pathname = '/';
+      const admin: Knex = knexFactory({ client: 'mysql2', connection: { uri: serverUrl.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
+      try {
+        await admin.raw('DROP DATABASE IF EXISTS ??', [name]);
+      } finally {
+        await admin.destroy();
+      }
+    },
+  };
+}
+
+export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  return { ...config, port: 0, ...overrides };
+}
+
+export interface TestSystem {
+  system: System;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** The whole system on an ephemeral port against the real engine and a fresh database. */
+export async function startTestSystem(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestSystem> {
+  const db = freshDatabaseConfig();
+  const config = testConfig({ database: db.database, ...overrides });
+  const system = await startSystem(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...options });
+  return {
+    system,
+    config,
+    close: async () => {
+      await system.stop();
+      await db.drop();
+    },
+  };
+}
