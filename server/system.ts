@@ -42,7 +42,7 @@ const VERSION = (require(`${PROJECT_ROOT}/package.json`) as { version: string })
  */
 export async function startSystem(config: AppConfig, options: StartOptions = {}): Promise<System> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.database);
+  const db = await openDatabase(config.database, log.child({ component: 'db' }));
   const engine = createEngineClient(config.engine);
   let workers: RunningWorkers | undefined;
 
@@ -76,7 +76,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       supervisor.stop();
-      databaseReady.cancel();
+      await databaseReady.cancel();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (workers) await workers.close();
@@ -88,18 +88,21 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */
-function retry(log: Logger, what: string, fn: () => Promise<void>): { promise: Promise<void>; cancel(): void } {
+function retry(log: Logger, what: string, fn: () => Promise<void>): { promise: Promise<void>; cancel(): Promise<void> } {
   let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
   const promise = new Promise<void>((resolve) => {
     let attempt = 0;
     const tryOnce = async (): Promise<void> => {
       if (cancelled) return;
       attempt += 1;
       try {
-        await fn();
+        inFlight = fn();
+        await inFlight;
         resolve();
       } catch (err) {
+        if (cancelled) return;
         const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
         log.error({ attempt, retryInMs: delay, error: err instanceof Error ? err.message : String(err) }, `${what}失败，稍后重试`);
         timer = setTimeout(() => void tryOnce(), delay);
@@ -109,9 +112,11 @@ function retry(log: Logger, what: string, fn: () => Promise<void>): { promise: P
   });
   return {
     promise,
-    cancel: () => {
+    /** Stops retrying and waits for an attempt under way, so nothing runs on a closed pool. */
+    cancel: async () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
+      await inFlight.catch(() => undefined);
     },
   };
 }

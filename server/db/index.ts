@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config';
+import type { Logger } from '../log';
 import { PROJECT_ROOT } from '../config';
 
 export type Db = Knex;
@@ -9,7 +10,14 @@ export type Db = Knex;
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
 /** knex options for a database; the one place the dialects' differences are settled. */
-export function knexOptions(config: DatabaseConfig): Knex.Config {
+export function knexOptions(config: DatabaseConfig, logger?: Logger): Knex.Config {
+  // knex's own warnings go to the structured log, not to the console.
+  const log = {
+    warn: (m: unknown) => logger?.warn({ knex: String(m) }, 'knex'),
+    error: (m: unknown) => logger?.error({ knex: String(m) }, 'knex'),
+    deprecate: (m: unknown) => logger?.warn({ knex: String(m) }, 'knex deprecation'),
+    debug: (m: unknown) => logger?.debug({ knex: String(m) }, 'knex'),
+  };
   const migrations: Knex.MigratorConfig = {
     directory: MIGRATIONS_DIR,
     loadExtensions: ['.ts'],
@@ -21,6 +29,7 @@ export function knexOptions(config: DatabaseConfig): Knex.Config {
       connection: { filename: config.filename },
       useNullAsDefault: true,
       migrations,
+      log,
       pool: {
         afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
           // Integrity first: enforce foreign keys; WAL lets readers work beside one writer.
@@ -44,6 +53,7 @@ export function knexOptions(config: DatabaseConfig): Knex.Config {
     } as Knex.MySql2ConnectionConfig & { uri: string },
     pool: { min: 0, max: 10 },
     migrations,
+    log,
   };
 }
 
@@ -51,13 +61,13 @@ export function knexOptions(config: DatabaseConfig): Knex.Config {
  * Opens the database. For SQLite the folder is created; for MySQL/MariaDB a missing database is
  * created (the account needs the right), so a newcomer's first start needs no manual step.
  */
-export async function openDatabase(config: DatabaseConfig): Promise<Db> {
+export async function openDatabase(config: DatabaseConfig, logger?: Logger): Promise<Db> {
   if (config.client === 'sqlite') {
     fs.mkdirSync(path.dirname(config.filename), { recursive: true });
-    return knexFactory(knexOptions(config));
+    return knexFactory(knexOptions(config, logger));
   }
   await ensureMysqlDatabase(config);
-  return knexFactory(knexOptions(config));
+  return knexFactory(knexOptions(config, logger));
 }
 
 async function ensureMysqlDatabase(config: Extract<DatabaseConfig, { client: 'mysql' }>): Promise<void> {
@@ -67,6 +77,7 @@ async function ensureMysqlDatabase(config: Extract<DatabaseConfig, { client: 'my
     client: 'mysql2',
     connection: { uri: serverUrl.toString(), connectTimeout: 5000 } as Knex.MySql2ConnectionConfig & { uri: string },
     pool: { min: 0, max: 1 },
+    log: { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined },
   });
   try {
     await admin.raw('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [config.database]);

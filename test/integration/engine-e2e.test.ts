@@ -79,9 +79,10 @@ describe('platform smoke-check process on the real engine', () => {
         taskType: jobType,
         taskHandler: async (job) => {
           const deps = { client: t.system.engine, db: t.system.db, log: t.system.log, config: t.config };
-          const first = await handleJob(def, job, deps);
+          const redelivered = job as Parameters<typeof handleJob>[1];
+          const first = await handleJob(def, redelivered, deps);
           // The engine delivering the same job again (e.g. after a lost acknowledgement).
-          await handleJob(def, job, deps);
+          await handleJob(def, redelivered, deps);
           setImmediate(() => {
             void worker.close();
             resolve();
