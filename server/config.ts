@@ -30,6 +30,7 @@ export interface EngineConfig {
     restPort: number;
     monitoringPort: number;
     javaHome?: string;
+    javaOpts: string;
     mavenRepositoryUrl?: string;
     startTimeoutMs: number;
   };
@@ -77,6 +78,8 @@ export const KNOWN_VARIABLES = [
   'ENGINE_REST_PORT',
   'ENGINE_MONITORING_PORT',
   'JAVA_HOME',
+  'ENGINE_JAVA_OPTS',
+  'CHROMIUM_PATH',
   'BUDGET_DEPLOY_ON_START',
   'BUDGET_WORKERS_IN_PROCESS',
 ] as const;
@@ -174,6 +177,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       restPort,
       monitoringPort,
       javaHome: env.JAVA_HOME?.trim() || undefined,
+      javaOpts: env.ENGINE_JAVA_OPTS?.trim() || '-Xms256m -Xmx2g',
       mavenRepositoryUrl: repoUrl,
       startTimeoutMs: startTimeoutSeconds * 1000,
     },

@@ -268,7 +268,7 @@ export async function ensureEngineRunning(cfg: LocalEngineConfig, log: Logger): 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JAVA_HOME: jdk.home,
-    JAVA_OPTS: process.env.ENGINE_JAVA_OPTS ?? '-Xms256m -Xmx2g',
+    JAVA_OPTS: cfg.javaOpts,
     // Single node, bound to loopback: a developer's engine is not a service for the network.
     ZEEBE_BROKER_NETWORK_HOST: '127.0.0.1',
     ZEEBE_BROKER_GATEWAY_NETWORK_HOST: '127.0.0.1',
