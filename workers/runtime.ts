@@ -35,6 +35,9 @@ export function startWorker(def: JobWorkerDefinition, deps: WorkerDeps): ZBWorke
     timeout: def.timeoutMs ?? 60_000,
     maxJobsToActivate: def.maxJobsToActivate ?? 16,
     failProcessOnException: false,
+    // A shorter long poll than the SDK's 50 s: the SDK keeps its poll timer alive after close,
+    // so this bounds how long a stopped process lingers; an idle worker asks every 10 s.
+    longPoll: 10_000,
     taskHandler: (job: Job) => handleJob(def, job, { ...deps, log }),
   });
 }

@@ -1,0 +1,220 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startTestSystem, testConfig, type TestSystem } from '../support/system';
+import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
+
+/**
+ * 系统状态页 in a real Chromium, served by the real system (API + built SPA) against the real
+ * engine and a fresh database. Screenshots go to .ci/results/ (git-ignored).
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const WEB = path.join(ROOT, 'web');
+const BUILT_INDEX = path.join(WEB, 'dist', 'index.html');
+const RESULTS = path.join(ROOT, '.ci', 'results');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** How long the page may take to show something that depends on the server (a smoke check waits up to 15 s). */
+const UI_TIMEOUT = 30_000;
+
+const sel = (name: string) => `[data-test="${name}"]`;
+
+describe('系统状态 page in a browser, against the real system', () => {
+  let browser: Browser | undefined;
+  let ok: TestSystem | undefined;
+  let degraded: TestSystem | undefined;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    buildWebIfStale();
+    browser = await launchChromium();
+    ok = await startTestSystem();
+    await ok.system.ready;
+    fs.mkdirSync(RESULTS, { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await degraded?.close();
+    await ok?.close();
+  }, 60_000);
+
+  afterEach(() => {
+    // An uncaught exception in the page is a failure whatever the assertions saw.
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  /** A fresh page; the browser runs in UTC so the page must format times in Asia/Shanghai itself. */
+  async function openPage(): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  test('given everything is up, when / is opened, then it redirects to /health and shows all services 正常 with platform-smoke-check deployed', async () => {
+    const page = await openPage();
+    await page.goto(`${ok!.system.url}/`);
+    await page.waitForURL(/\/health$/);
+
+    const overall = page.locator(sel('overall-status'));
+    await overall.waitFor();
+    expect(await overall.getAttribute('data-status')).toBe('ok');
+    expect(await overall.innerText()).toContain('全部服务运行正常');
+    expect((await page.locator(sel('db-status')).innerText()).trim()).toBe('正常');
+    expect((await page.locator(sel('engine-status')).innerText()).trim()).toBe('正常');
+    const resources = page.locator(sel('resource-table'));
+    await resources.getByText('platform-smoke-check', { exact: false }).first().waitFor();
+    expect(await page.locator(sel('smoke-check-button')).isEnabled()).toBe(true);
+
+    await page.screenshot({ path: path.join(RESULTS, 'health-ok.png'), fullPage: true });
+  });
+
+  test('given the engine is up, when 运行流程自检 is clicked, then 自检通过 with the instance key shows and exactly one smoke_checks row is written; a quick double click starts only one more', async () => {
+    const t = ok!;
+    const page = await openPage();
+    const posts = countSmokeCheckPosts(page);
+    await page.goto(`${t.system.url}/health`);
+    const button = page.locator(sel('smoke-check-button'));
+    await waitUntil(() => button.isEnabled(), 'the smoke-check button to be enabled');
+    const rowsBefore = await smokeCheckRows(t);
+
+    // One click: one instance, one row, the result shown in Shanghai time.
+    const responsePromise = page.waitForResponse((r) => r.url().endsWith('/api/engine/smoke-checks') && r.request().method() === 'POST');
+    await button.click();
+    const response = await responsePromise;
+    expect(response.status()).toBe(201);
+    const body = (await response.json()) as { processInstanceKey: string; recordedAt: string | null; durationMs: number };
+    const firstKey = await passedKey(page.locator(sel('smoke-check-result')));
+    expect(firstKey).toBe(body.processInstanceKey);
+    const resultText = await page.locator(sel('smoke-check-result')).innerText();
+    expect(resultText).toContain(`耗时 ${body.durationMs} 毫秒`);
+    expect(body.recordedAt).toMatch(/\+08:00$/);
+    expect(resultText).toContain(`记录时间 ${formatShanghaiDateTime(body.recordedAt)}`);
+    expect(await t.system.db('smoke_checks').where({ process_instance_key: firstKey })).toHaveLength(1);
+    expect(await smokeCheckRows(t)).toBe(rowsBefore + 1);
+    expect(posts.count).toBe(1);
+
+    // A quick double click: the button is disabled (and loading) while the first request runs, so
+    // only one more request and one more row. The request is held back briefly (then sent to the
+    // real server unchanged) so the running state is observable rather than a race.
+    await waitUntil(() => button.isEnabled(), 'the smoke-check button to be enabled again');
+    await page.route('**/api/engine/smoke-checks', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    await button.dblclick();
+    expect(await button.isDisabled()).toBe(true);
+    expect(await button.getAttribute('class')).toContain('is-loading');
+    const secondKey = await passedKey(page.locator(sel('smoke-check-result')), firstKey);
+    await waitUntil(() => button.isEnabled(), 'the smoke-check button to be enabled after the run');
+    await page.unroute('**/api/engine/smoke-checks');
+    expect(posts.count).toBe(2);
+    expect(await t.system.db('smoke_checks').where({ process_instance_key: secondKey })).toHaveLength(1);
+    expect(await smokeCheckRows(t)).toBe(rowsBefore + 2);
+  });
+
+  test('given the engine is unreachable, when /health is opened, then the page is degraded, the engine reads 异常 and the smoke check cannot be started', async () => {
+    const port = await closedPort();
+    degraded = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', grpcAddress: `127.0.0.1:${port}`, restAddress: `http://127.0.0.1:${port}` } });
+    const page = await openPage();
+    await page.goto(`${degraded.system.url}/health`);
+
+    const overall = page.locator(sel('overall-status'));
+    await overall.waitFor();
+    expect(await overall.getAttribute('data-status')).toBe('degraded');
+    expect(await overall.innerText()).toContain('部分服务不可用');
+    expect((await page.locator(sel('db-status')).innerText()).trim()).toBe('正常');
+    expect((await page.locator(sel('engine-status')).innerText()).trim()).toBe('异常');
+    expect(await page.locator(sel('engine-card')).innerText()).toContain('流程引擎无法连接');
+    expect(await page.locator(sel('smoke-check-button')).isDisabled()).toBe(true);
+
+    await page.screenshot({ path: path.join(RESULTS, 'health-degraded.png'), fullPage: true });
+  });
+});
+
+/** Runs scripts/build-web-if-stale.mjs when web/dist/index.html is missing or older than web/ sources. */
+function buildWebIfStale(): void {
+  if (fs.existsSync(BUILT_INDEX) && fs.statSync(BUILT_INDEX).mtimeMs >= newestMtime(WEB)) return;
+  const r = spawnSync(process.execPath, ['scripts/build-web-if-stale.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) {
+    throw new Error(`node scripts/build-web-if-stale.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const p = path.join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+async function launchChromium(): Promise<Browser> {
+  const hint = `Install it with \`apt-get install chromium fonts-noto-cjk\`, or set CHROMIUM_PATH to a Chromium/Chrome executable.`;
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the browser tests need it. ${hint}`);
+  }
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  } catch (e) {
+    throw new Error(`Chromium at ${CHROMIUM_PATH} failed to start: ${(e as Error).message}\n${hint}`, { cause: e });
+  }
+}
+
+/** Counts the POSTs the page sends to the smoke-check endpoint. */
+function countSmokeCheckPosts(page: Page): { count: number } {
+  const counter = { count: 0 };
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/api/engine/smoke-checks')) counter.count += 1;
+  });
+  return counter;
+}
+
+/** Waits for 自检通过 in the result (with a key other than `previousKey`) and returns the instance key shown. */
+async function passedKey(result: Locator, previousKey?: string): Promise<string> {
+  let key = '';
+  await waitUntil(async () => {
+    if ((await result.count()) === 0) return false;
+    const text = await result.innerText();
+    const m = /自检通过：流程实例 (\d+)，/.exec(text);
+    if (!m?.[1] || m[1] === previousKey) return false;
+    key = m[1];
+    return true;
+  }, `the smoke-check result to show 自检通过${previousKey ? ` with a key other than ${previousKey}` : ''}`);
+  return key;
+}
+
+async function smokeCheckRows(t: TestSystem): Promise<number> {
+  const [row] = await t.system.db('smoke_checks').count({ n: '*' });
+  return Number(row?.n);
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = UI_TIMEOUT): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
