@@ -3,10 +3,11 @@ import pino from 'pino';
 /** Structured JSON logs on stdout; one root logger, children per component. */
 export type Logger = pino.Logger;
 
-export function createLogger(level: string, component = 'app'): Logger {
+/** The root logger; components add `component` through `log.child({ component })`. */
+export function createLogger(level: string, component?: string): Logger {
   return pino({
     level,
-    base: { component },
+    base: component ? { component } : {},
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });
