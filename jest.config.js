@@ -14,6 +14,15 @@ module.exports = {
       transform,
     },
     {
+      // The real database (DATABASE_URL, SQLite file when unset) and no engine: migrations,
+      // services, ledger concurrency. Each test file creates a database of its own.
+      displayName: 'database',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/database'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+    },
+    {
       // Real parts: the engine through the same launcher `npm start` uses (or ZEEBE_ADDRESS),
       // and the database DATABASE_URL names (SQLite file when unset).
       displayName: 'integration',
