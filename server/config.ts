@@ -47,6 +47,8 @@ export interface AppConfig {
   deployOnStart: boolean;
   /** Start the job workers inside the API process (on by default). */
   workersInProcess: boolean;
+  /** Load the demo organisations and accounts into an empty database (not in production). */
+  demoData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export const KNOWN_VARIABLES = [
   'CHROMIUM_PATH',
   'BUDGET_DEPLOY_ON_START',
   'BUDGET_WORKERS_IN_PROCESS',
+  'BUDGET_DEMO_DATA',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -192,5 +195,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     engine,
     deployOnStart: parse('BUDGET_DEPLOY_ON_START', bool.default(true), env.BUDGET_DEPLOY_ON_START || undefined, '可选 true / false'),
     workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
+    demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
   };
 }

@@ -8,6 +8,9 @@ import { createApp } from './api/app';
 import type { AppConfig } from './config';
 import { PROJECT_ROOT } from './config';
 import { migrateLatest, openDatabase, type Db } from './db';
+import { seedDemoUsers } from './auth/demo-users';
+import { seedReferenceData } from './reference/seed';
+import { fiscalYearOf } from '../domain/time';
 import { createEngineClient, type EngineClient } from './engine/client';
 import { deployProcesses } from './engine/deploy';
 import { EngineSupervisor } from './engine/supervisor';
@@ -24,6 +27,8 @@ export interface System {
   url: string;
   /** Resolves when migrations ran and, once the engine answered, models were deployed and workers started. */
   ready: Promise<void>;
+  /** Resolves when the migrations ran (the engine may still be away). */
+  databaseReady: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const databaseReady = retry(log, '数据库迁移', async () => {
     const applied = await migrateLatest(db);
     if (applied.length > 0) log.info({ applied }, '数据库迁移已执行');
+    if (config.demoData) await seedDemoIfEmpty(db, log);
   });
 
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
@@ -84,7 +90,20 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       await db.destroy();
     })());
 
-  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), stop };
+  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), databaseReady: databaseReady.promise, stop };
+}
+
+/**
+ * An empty database (no accounts yet) gets the reference data and the demo organisations and
+ * accounts (README lists them), so a newcomer can log in at once. Never in production.
+ */
+async function seedDemoIfEmpty(db: Db, log: Logger): Promise<void> {
+  const [row] = (await db('users').count({ n: '*' })) as Array<{ n: number | string }>;
+  if (Number(row?.n) > 0) return;
+  const year = fiscalYearOf(new Date());
+  const reference = await seedReferenceData(db, { year });
+  const users = await seedDemoUsers(db);
+  log.info({ year, reference, users }, '空数据库：已载入演示数据（组织机构、科目、演示账号）');
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */

@@ -4,6 +4,10 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { PROJECT_ROOT } from '../config';
 import type { Logger } from '../log';
+import { requireLogin, requirePermission } from '../auth/middleware';
+import { authRouter } from './auth';
+import { quotasRouter } from './quotas';
+import { referenceRouter } from './reference';
 import { engineRouter } from './engine';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
@@ -29,7 +33,14 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
-  api.use(engineRouter(deps.engine));
+  api.use(authRouter({ db: deps.db, config: deps.config }));
+  api.use(engineRouter({ engine: deps.engine, db: deps.db }));
+  // Reference data: any logged-in role may read; importing code tables is the budget division's.
+  const login = requireLogin(deps.db);
+  api.use(['/regions', '/organisations', '/codes'], login, requirePermission('reference:read'));
+  api.post('/codes/import', requirePermission('codes:import'));
+  api.use(referenceRouter({ db: deps.db }));
+  api.use(quotasRouter({ db: deps.db }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -3,25 +3,24 @@ import { z } from 'zod';
 import { errors } from './errors';
 import { validate } from './validate';
 import type { EngineClient } from '../engine/client';
+import type { Db } from '../db';
+import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
 
-const smokeCheckBody = z
-  .object({
-    requestedBy: z.string().trim().min(1).max(100).default('系统管理员'),
-  })
-  .strict();
+/** Nothing to send: who asks comes from the session. */
+const smokeCheckBody = z.object({}).strict();
 
 /** POST /api/engine/smoke-checks: runs processes/platform-smoke-check.bpmn and waits for its end. */
-export function engineRouter(engine: EngineClient): Router {
+export function engineRouter({ engine, db }: { engine: EngineClient; db: Db }): Router {
   const router = Router();
-  router.post('/engine/smoke-checks', validate({ body: smokeCheckBody }), async (_req, res) => {
-    const body = res.locals.body as z.infer<typeof smokeCheckBody>;
+  router.post('/engine/smoke-checks', requireLogin(db), requirePermission('system:smoke-check'), validate({ body: smokeCheckBody }), async (_req, res) => {
+    const principal = principalOf(res);
     const started = Date.now();
     let result;
     try {
       result = await engine.createProcessInstanceWithResult<{ requestedBy: string }, { smokeCheck?: { recordedAt: string; databaseClient: string } }>({
         bpmnProcessId: 'platform-smoke-check',
-        variables: { requestedBy: body.requestedBy },
+        variables: { requestedBy: principal.username },
         requestTimeout: 15_000,
       });
     } catch {

@@ -38,7 +38,8 @@ export function issuesFromZod(err: ZodError, prefix = ''): FieldIssue[] {
     let message: string;
     switch (issue.code) {
       case 'invalid_type':
-        message = issue.input === undefined ? '必填项' : '类型不正确';
+        // zod 4 leaves `input` out of issues; its message names what it received.
+        message = /received undefined/.test(issue.message) ? '必填项' : '类型不正确';
         break;
       case 'too_small':
         message = issue.origin === 'string' ? `至少 ${String(issue.minimum)} 个字符` : `不能小于 ${String(issue.minimum)}`;

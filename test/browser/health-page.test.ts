@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { createAccount, TEST_PASSWORD } from '../support/accounts';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
@@ -60,10 +61,27 @@ describe('系统状态 page in a browser, against the real system', () => {
     return page;
   }
 
-  test('given everything is up, when / is opened, then it redirects to /health and shows all services 正常 with platform-smoke-check deployed', async () => {
+  /** Logs in through the login page as a person would; ends on the page the login led to. */
+  async function logIn(page: Page, system: TestSystem, username: string, password = TEST_PASSWORD): Promise<void> {
+    if (!/\/login/.test(page.url())) await page.goto(`${system.system.url}/login`);
+    await page.locator(sel('login-username')).fill(username);
+    await page.locator(sel('login-password')).fill(password);
+    await page.locator(sel('login-submit')).click();
+  }
+
+  test('given everything is up, when / is opened, then the login page asks for an account, a wrong password is refused, and the system admin lands on /health with all services 正常', async () => {
+    const admin = await createAccount(ok!.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${ok!.system.url}/`);
+    await page.waitForURL(/\/login\?redirect=/);
+
+    await logIn(page, ok!, admin.username, 'Wrong@2026');
+    await page.locator(sel('login-error')).waitFor();
+    expect(await page.locator(sel('login-error')).innerText()).toContain('用户名或密码错误');
+
+    await logIn(page, ok!, admin.username);
     await page.waitForURL(/\/health$/);
+    expect(await page.locator(sel('current-user')).innerText()).toContain('系统管理员');
 
     const overall = page.locator(sel('overall-status'));
     await overall.waitFor();
@@ -80,9 +98,12 @@ describe('系统状态 page in a browser, against the real system', () => {
 
   test('given the engine is up, when 运行流程自检 is clicked, then 自检通过 with the instance key shows and exactly one smoke_checks row is written; a quick double click starts only one more', async () => {
     const t = ok!;
+    const admin = await createAccount(t.system.db, ['system_admin']);
     const page = await openPage();
     const posts = countSmokeCheckPosts(page);
     await page.goto(`${t.system.url}/health`);
+    await logIn(page, t, admin.username);
+    await page.waitForURL(/\/health$/);
     const button = page.locator(sel('smoke-check-button'));
     await waitUntil(() => button.isEnabled(), 'the smoke-check button to be enabled');
     const rowsBefore = await smokeCheckRows(t);
@@ -122,11 +143,28 @@ describe('系统状态 page in a browser, against the real system', () => {
     expect(await smokeCheckRows(t)).toBe(rowsBefore + 2);
   });
 
+  test('given a unit clerk, when logged in, then the self-check is not offered; 退出 ends the session and the pages need a login again', async () => {
+    const clerk = await createAccount(ok!.system.db, ['unit_clerk']);
+    const page = await openPage();
+    await page.goto(`${ok!.system.url}/health`);
+    await logIn(page, ok!, clerk.username);
+    await page.waitForURL(/\/health$/);
+    await page.locator(sel('overall-status')).waitFor();
+    expect(await page.locator(sel('smoke-check-button')).count()).toBe(0);
+    await page.locator(sel('logout')).click();
+    await page.waitForURL(/\/login$/);
+    await page.goto(`${ok!.system.url}/health`);
+    await page.waitForURL(/\/login\?redirect=/);
+  });
+
   test('given the engine is unreachable, when /health is opened, then the page is degraded, the engine reads 异常 and the smoke check cannot be started', async () => {
     const port = await closedPort();
     degraded = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', grpcAddress: `127.0.0.1:${port}`, restAddress: `http://127.0.0.1:${port}` } });
+    const admin = await createAccount(degraded.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${degraded.system.url}/health`);
+    await logIn(page, degraded, admin.username);
+    await page.waitForURL(/\/health$/);
 
     const overall = page.locator(sel('overall-status'));
     await overall.waitFor();

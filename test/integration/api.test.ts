@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { HealthReport } from '../../server/api/health';
+import { createAccount, loginCookie } from '../support/accounts';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
 
 interface ErrorBody {
@@ -9,12 +10,53 @@ interface ErrorBody {
 describe('API against the real engine and database', () => {
   let t: TestSystem;
 
+  let adminCookie: string;
+  let clerkCookie: string;
+
   beforeAll(async () => {
     t = await startTestSystem();
     await t.system.ready;
+    adminCookie = await loginCookie(t.system.url, (await createAccount(t.system.db, ['system_admin'])).username);
+    clerkCookie = await loginCookie(t.system.url, (await createAccount(t.system.db, ['unit_clerk'])).username);
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  const post = (path: string, body: string, cookie?: string) =>
+    fetch(`${t.system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body });
+
+  test('the smoke check needs a session (401) and the system-admin permission (403)', async () => {
+    const anonymous = await post('/api/engine/smoke-checks', '{}');
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as ErrorBody).error).toEqual({ code: 'UNAUTHENTICATED', message: '请先登录' });
+    const clerk = await post('/api/engine/smoke-checks', '{}', clerkCookie);
+    expect(clerk.status).toBe(403);
+    expect(((await clerk.json()) as ErrorBody).error.code).toBe('FORBIDDEN');
+    const admin = await post('/api/engine/smoke-checks', '{}', adminCookie);
+    expect(admin.status).toBe(201);
+  });
+
+  test('login sets an HttpOnly session cookie; /api/auth/me answers who is logged in; logout ends it', async () => {
+    const user = await createAccount(t.system.db, ['budget_division']);
+    const res = await post('/api/auth/login', JSON.stringify({ username: user.username, password: 'Budget@2026' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+    expect(res.headers.get('set-cookie')).toMatch(/SameSite=Strict/i);
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const me = await fetch(`${t.system.url}/api/auth/me`, { headers: { cookie } });
+    const body = (await me.json()) as { user: { username: string; roles: Array<{ code: string; name: string }>; permissions: string[] } };
+    expect(body.user.username).toBe(user.username);
+    expect(body.user.roles).toEqual([{ code: 'budget_division', name: '预算处' }]);
+    expect(body.user.permissions).toContain('quotas:issue');
+    expect((await post('/api/auth/logout', '', cookie)).status).toBe(204);
+    expect((await fetch(`${t.system.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
+  test('a wrong password is a 401 with the same sentence as an unknown user', async () => {
+    const wrong = await post('/api/auth/login', JSON.stringify({ username: 'nobody-here', password: 'x' }));
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as ErrorBody).error).toEqual({ code: 'LOGIN_FAILED', message: '用户名或密码错误' });
   });
 
   test('GET /api/health: 200 with database and engine status, engine version, brokers and partitions', async () => {
@@ -41,24 +83,21 @@ describe('API against the real engine and database', () => {
 
   test('malformed JSON is a 400 INVALID_JSON, and nothing is started in the engine', async () => {
     const before = await t.system.db('smoke_checks').count({ n: '*' });
-    const res = await fetch(`${t.system.url}/api/engine/smoke-checks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"requestedBy":' });
+    const res = await post('/api/engine/smoke-checks', '{"requestedBy":', adminCookie);
     expect(res.status).toBe(400);
     expect(((await res.json()) as ErrorBody).error.code).toBe('INVALID_JSON');
     expect(await t.system.db('smoke_checks').count({ n: '*' })).toEqual(before);
   });
 
   test('invalid fields are a 400 VALIDATION_FAILED naming each field', async () => {
-    const res = await fetch(`${t.system.url}/api/engine/smoke-checks`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ requestedBy: 'x'.repeat(101), extra: 1 }),
-    });
+    const res = await post('/api/auth/login', JSON.stringify({ username: 'x'.repeat(51), password: '', extra: 1 }));
     expect(res.status).toBe(400);
     const body = (await res.json()) as ErrorBody;
     expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(body.error.details).toEqual(
       expect.arrayContaining([
-        { field: 'body.requestedBy', message: '不能超过 100 个字符' },
+        { field: 'body.username', message: '不能超过 50 个字符' },
+        { field: 'body.password', message: '至少 1 个字符' },
         { field: 'body', message: '不认识的字段：extra' },
       ]),
     );
@@ -90,7 +129,9 @@ describe('health when a dependency is down', () => {
       expect(body.engine.message).toContain('流程引擎无法连接');
       expect(JSON.stringify(body)).not.toMatch(/Error:|at .*\.ts/);
       // The engine-dependent action answers 503 too, rather than hanging or crashing.
-      const smoke = await fetch(`${t.system.url}/api/engine/smoke-checks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const admin = await createAccount(t.system.db, ['system_admin']);
+      const cookie = await loginCookie(t.system.url, admin.username);
+      const smoke = await fetch(`${t.system.url}/api/engine/smoke-checks`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
       expect(smoke.status).toBe(503);
       expect(((await smoke.json()) as ErrorBody).error.code).toBe('ENGINE_UNAVAILABLE');
     } finally {

@@ -5,6 +5,7 @@ import { allWorkers } from '../../workers';
 import { Zeebe } from '@camunda8/sdk';
 import { handleJob, startWorkers } from '../../workers/runtime';
 import { complete, defineWorker } from '../../workers/types';
+import { createAccount, loginCookie } from '../support/accounts';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -46,18 +47,19 @@ describe('platform smoke-check process on the real engine', () => {
     expect(smoke(second)).toEqual(smoke(first));
   });
 
-  test('the smoke-check API runs the process and answers with the instance', async () => {
+  test('the smoke-check API runs the process as the logged-in system admin and answers with the instance', async () => {
+    const admin = await createAccount(t.system.db, ['system_admin']);
     const res = await fetch(`${t.system.url}/api/engine/smoke-checks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ requestedBy: '运维值班员' }),
+      headers: { 'content-type': 'application/json', cookie: await loginCookie(t.system.url, admin.username) },
+      body: '{}',
     });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { processInstanceKey: string; recordedAt: string; databaseClient: string };
     expect(body.processInstanceKey).toMatch(/^\d+$/);
     expect(body.recordedAt).toMatch(/\+08:00$/);
     const row = await t.system.db('smoke_checks').where({ process_instance_key: body.processInstanceKey }).first();
-    expect(row.requested_by).toBe('运维值班员');
+    expect(row.requested_by).toBe(admin.username);
   });
 
   test('a job delivered twice runs its handler once and writes nothing the second time', async () => {

@@ -38,7 +38,8 @@ export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promi
 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  return { ...config, port: 0, ...overrides };
+  // Tests make the accounts they need (test/support/accounts.ts); the demo set has its own test.
+  return { ...config, port: 0, demoData: false, ...overrides };
 }
 
 export interface TestSystem {
@@ -52,6 +53,7 @@ export async function startTestSystem(overrides: Partial<AppConfig> = {}, option
   const db = freshDatabaseConfig();
   const config = testConfig({ database: db.database, ...overrides });
   const system = await startSystem(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...options });
+  if (config.database.client === 'sqlite' || !overrides.database) await system.databaseReady;
   return {
     system,
     config,

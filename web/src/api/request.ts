@@ -10,7 +10,15 @@ export interface ApiErrorBody {
   error: {
     code: string;
     message: string;
+    /** 字段级错误（如 VALIDATION_FAILED） */
+    details?: Array<{ field: string; message: string }>;
   };
+}
+
+/** 会话失效（401）时的统一处理：由应用注册（跳转登录页），登录接口本身除外 */
+let onUnauthenticated: ((error: ApiError) => void) | undefined;
+export function setUnauthenticatedHandler(handler: (error: ApiError) => void): void {
+  onUnauthenticated = handler;
 }
 
 export class ApiError extends Error {
@@ -18,6 +26,8 @@ export class ApiError extends Error {
   readonly code: string;
   /** HTTP 状态码；未收到响应时为 0 */
   readonly status: number;
+  /** 字段级错误，供表单逐项提示 */
+  details: Array<{ field: string; message: string }> = [];
 
   constructor(code: string, message: string, status = 0, options?: { cause?: unknown }) {
     super(message, options);
@@ -155,7 +165,10 @@ export async function requestRaw<T>(path: string, options: RequestOptions = {}):
     const accepted = response.ok || acceptStatus.includes(response.status);
     if (!accepted) {
       if (isApiErrorBody(result.value)) {
-        throw new ApiError(result.value.error.code, result.value.error.message, response.status);
+        const error = new ApiError(result.value.error.code, result.value.error.message, response.status);
+        error.details = result.value.error.details ?? [];
+        if (response.status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated?.(error);
+        throw error;
       }
       throw new ApiError(`HTTP_${response.status}`, fallbackHttpMessage(response.status), response.status);
     }

@@ -1,0 +1,141 @@
+import { fen, formatYuan, type Fen } from './money';
+
+/**
+ * The quota ledger's rules (指标账), with no database in sight: a quota's balance and the entries
+ * that move it. The service applies the same rules as conditional SQL updates; these functions
+ * are the reference the SQL is tested against, and they word the refusals a clerk reads.
+ *
+ *     available (可用) = amount (额度) − used (已用) − frozen (冻结) ≥ 0
+ */
+export interface Balance {
+  amount: Fen;
+  used: Fen;
+  frozen: Fen;
+}
+
+export const ENTRY_KINDS = ['issue', 'freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'carry-over'] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+
+/** What a clerk calls each kind, in messages and on screen. */
+export const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
+  issue: '下达',
+  freeze: '冻结',
+  unfreeze: '解冻',
+  consume: '支付',
+  'adjust-in': '调入',
+  'adjust-out': '调出',
+  'carry-over': '结转',
+};
+
+export interface Entry {
+  kind: EntryKind;
+  /** Always positive; the kind says which way it moves the balance. */
+  amount: Fen;
+}
+
+export interface Delta {
+  amount: number;
+  used: number;
+  frozen: number;
+}
+
+export const ZERO_BALANCE: Balance = { amount: fen(0), used: fen(0), frozen: fen(0) };
+
+export type LedgerErrorCode =
+  | 'INVALID_AMOUNT'
+  | 'INSUFFICIENT_AVAILABLE'
+  | 'INSUFFICIENT_FROZEN'
+  | 'AMOUNT_OVERFLOW'
+  // Raised by the service, not by applyEntry; one error type keeps the API mapping in one place.
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'DUPLICATE_QUOTA_NO'
+  | 'INVALID_TRANSFER'
+  | 'INVALID_CARRY_OVER';
+
+/** A refused entry: a stable code for programs and a sentence a clerk understands. */
+export class LedgerError extends Error {
+  constructor(
+    public readonly code: LedgerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LedgerError';
+  }
+}
+
+export type Applied = { ok: true; balance: Balance } | { ok: false; error: LedgerError };
+
+export function available(b: Balance): Fen {
+  return fen(b.amount - b.used - b.frozen);
+}
+
+/** How an entry moves the three columns; the journal stores exactly these deltas. */
+export function deltaOf(entry: Entry): Delta {
+  const x = entry.amount;
+  switch (entry.kind) {
+    case 'issue':
+    case 'adjust-in':
+      return { amount: x, used: 0, frozen: 0 };
+    case 'adjust-out':
+    case 'carry-over':
+      return { amount: -x, used: 0, frozen: 0 };
+    case 'freeze':
+      return { amount: 0, used: 0, frozen: x };
+    case 'unfreeze':
+      return { amount: 0, used: 0, frozen: -x };
+    case 'consume':
+      // A payment consumes what its request froze: it never touches available.
+      return { amount: 0, used: x, frozen: -x };
+  }
+}
+
+/** INVALID_AMOUNT unless the amount is a positive safe integer (fen); checked before any balance. */
+export function checkEntryAmount(entry: Entry): LedgerError | null {
+  if (Number.isSafeInteger(entry.amount) && entry.amount > 0) return null;
+  return new LedgerError('INVALID_AMOUNT', `${ENTRY_KIND_LABELS[entry.kind]}金额必须是大于零的整数分，收到 ${String(entry.amount)}`);
+}
+
+/** The new balance, or why the entry is refused. Never throws, never returns a negative column. */
+export function applyEntry(balance: Balance, entry: Entry): Applied {
+  const invalid = checkEntryAmount(entry);
+  if (invalid) return { ok: false, error: invalid };
+  const label = ENTRY_KIND_LABELS[entry.kind];
+  const x = entry.amount;
+  const avail = available(balance);
+  switch (entry.kind) {
+    case 'freeze':
+    case 'adjust-out':
+    case 'carry-over':
+      if (avail < x) return refuse('INSUFFICIENT_AVAILABLE', `可用指标不足：可用 ${formatYuan(avail)}，申请${label} ${formatYuan(x)}`);
+      break;
+    case 'unfreeze':
+    case 'consume':
+      if (balance.frozen < x) return refuse('INSUFFICIENT_FROZEN', `冻结金额不足：已冻结 ${formatYuan(balance.frozen)}，申请${label} ${formatYuan(x)}`);
+      break;
+    case 'issue':
+    case 'adjust-in':
+      // Amounts are JS numbers end to end; past 2^53 − 1 fen (about ¥90 万亿) they stop being exact.
+      if (balance.amount > Number.MAX_SAFE_INTEGER - x) return refuse('AMOUNT_OVERFLOW', `${label}后指标额度超出可记录的范围：现有 ${formatYuan(balance.amount)}，${label} ${formatYuan(x)}`);
+      break;
+  }
+  const d = deltaOf(entry);
+  return { ok: true, balance: { amount: fen(balance.amount + d.amount), used: fen(balance.used + d.used), frozen: fen(balance.frozen + d.frozen) } };
+}
+
+/**
+ * The balance a journal reproduces, from zero. An entry the rules refuse means the journal is
+ * corrupt (it only ever holds accepted entries), so that throws rather than being skipped.
+ */
+export function replay(entries: Iterable<Entry>): Balance {
+  let balance = ZERO_BALANCE;
+  for (const entry of entries) {
+    const r = applyEntry(balance, entry);
+    if (!r.ok) throw r.error;
+    balance = r.balance;
+  }
+  return balance;
+}
+
+function refuse(code: LedgerErrorCode, message: string): Applied {
+  return { ok: false, error: new LedgerError(code, message) };
+}

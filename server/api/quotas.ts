@@ -1,0 +1,183 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { ENTRY_KIND_LABELS, LedgerError } from '../../domain/ledger';
+import { toShanghaiIso } from '../../domain/time';
+import type { Db } from '../db';
+import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
+import { scopeOrgIds, type Principal } from '../auth/service';
+import * as ledger from '../ledger/service';
+import { errors } from './errors';
+import { validate } from './validate';
+
+/**
+ * The quota ledger (指标账) over HTTP. Amounts are integer fen; every write answers with the
+ * journal entry and the quota's balance after it. A LedgerError is a 409 with its stable code and
+ * Chinese message; an unknown quota is a 404.
+ *
+ * Every route needs a session; reading needs quotas:read, issuing and adjusting quotas:issue
+ * (预算处), freezing and paying quotas:freeze. The actor of every entry is the session's user.
+ * Data scope: a quota of a unit outside the person's scope does not exist for them (404).
+ * Mounted by server/api/app.ts.
+ */
+
+const amountFen = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const id = z.number().int().positive().max(2_147_483_647);
+
+const entryMeta = {
+  amountFen,
+  reason: z.string().trim().min(1).max(500),
+  idempotencyKey: z.string().min(1).max(ledger.IDEMPOTENCY_KEY_MAX).regex(ledger.IDEMPOTENCY_KEY_PATTERN, '只能包含字母、数字和 _ . : -').optional(),
+  referenceType: z.string().trim().min(1).max(50).optional(),
+  referenceId: z.string().trim().min(1).max(100).optional(),
+};
+const bothOrNeither = (b: { referenceType?: string; referenceId?: string }) => (b.referenceType === undefined) === (b.referenceId === undefined);
+const referenceIssue = { message: 'referenceType 与 referenceId 须同时填写', path: ['referenceId'] };
+
+const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
+
+const issueBody = z
+  .object({
+    ...entryMeta,
+    quotaNo: z.string().trim().min(1).max(50),
+    fiscalYear: z.number().int().min(2000).max(2100),
+    projectId: id.nullish(),
+    unitOrgId: id.nullish(),
+    functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字'),
+    economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字'),
+    fundSource: z.string().trim().min(1).max(50),
+    documentNo: z.string().trim().min(1).max(100),
+  })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+const transferBody = z
+  .object({ ...entryMeta, fromQuotaId: id, toQuotaId: id })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+const pageQuery = {
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  order: z.enum(['asc', 'desc']).default('asc'),
+};
+const listQuery = z
+  .object({
+    ...pageQuery,
+    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    projectId: z.coerce.number().int().positive().optional(),
+    sort: z.enum(Object.keys(ledger.QUOTA_SORTS) as [keyof typeof ledger.QUOTA_SORTS]).default('id'),
+  })
+  .strict();
+const journalQuery = z.object(pageQuery).strict();
+
+type EntryBody = z.infer<typeof entryBody>;
+
+const ENTRY_ROUTES = {
+  freeze: { operation: ledger.freeze, permission: 'quotas:freeze' },
+  unfreeze: { operation: ledger.unfreeze, permission: 'quotas:freeze' },
+  consume: { operation: ledger.consume, permission: 'quotas:freeze' },
+  'adjust-in': { operation: ledger.adjustIn, permission: 'quotas:issue' },
+  'adjust-out': { operation: ledger.adjustOut, permission: 'quotas:issue' },
+} as const;
+
+export function quotasRouter({ db }: { db: Db }): Router {
+  const router = Router();
+  const login = requireLogin(db);
+  const actorOf = (res: Response) => principalOf(res).username;
+
+  /** Finance staff (region scope) also see quotas not yet tied to a unit. */
+  const scopeOf = (p: Principal) => ({ orgIds: scopeOrgIds(db, p), includeUnassigned: p.scope === 'region' });
+
+  /** 404 unless the quota exists and lies in the person's scope: ids cannot be guessed into. */
+  const quotaInScope = async (res: Response, raw: unknown): Promise<number> => {
+    const quotaId = quotaIdParam(raw);
+    const quota = await ledger.getQuota(db, quotaId);
+    const p = principalOf(res);
+    const visible =
+      quota &&
+      (quota.unitOrgId === null
+        ? p.scope === 'region'
+        : ((await scopeOrgIds(db, p).where('id', quota.unitOrgId)) as unknown[]).length > 0);
+    if (!visible) throw errors.notFound(`指标 #${String(raw)} 不存在`);
+    return quotaId;
+  };
+
+  router.get('/quotas', login, requirePermission('quotas:read'), validate({ query: listQuery }), async (_req, res) => {
+    const q = res.locals.query as z.infer<typeof listQuery>;
+    const page = await ledger.listQuotas(db, q, scopeOf(principalOf(res)));
+    res.json({ ...page, items: page.items.map(quotaJson) });
+  });
+
+  router.get('/quotas/:id', login, requirePermission('quotas:read'), async (req, res) => {
+    const quota = await ledger.getQuota(db, await quotaInScope(res, req.params.id));
+    if (!quota) throw errors.notFound(`指标 #${req.params.id} 不存在`);
+    res.json(quotaJson(quota));
+  });
+
+  router.get('/quotas/:id/journal', login, requirePermission('quotas:read'), validate({ query: journalQuery }), async (req, res) => {
+    const q = res.locals.query as z.infer<typeof journalQuery>;
+    const quotaId = await quotaInScope(res, req.params.id);
+    const page = await call(() => ledger.listJournal(db, quotaId, q));
+    res.json({ ...page, items: page.items.map(entryJson) });
+  });
+
+  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
+    const { referenceType, referenceId, ...b } = res.locals.body as z.infer<typeof issueBody>;
+    const r = await call(() => ledger.issueQuota(db, { ...b, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    sendEntry(res, r);
+  });
+
+  for (const [path, { operation, permission }] of Object.entries(ENTRY_ROUTES)) {
+    router.post(`/quotas/:id/${path}`, login, requirePermission(permission), validate({ body: entryBody }), async (req, res) => {
+      const { referenceType, referenceId, ...b } = res.locals.body as EntryBody;
+      const quotaId = await quotaInScope(res, req.params.id);
+      const r = await call(() => operation(db, { ...b, actor: actorOf(res), quotaId, reference: reference(referenceType, referenceId) }));
+      sendEntry(res, r);
+    });
+  }
+
+  router.post('/quota-transfers', login, requirePermission('quotas:issue'), validate({ body: transferBody }), async (_req, res) => {
+    const { referenceType, referenceId, ...b } = res.locals.body as z.infer<typeof transferBody>;
+    await quotaInScope(res, String(b.fromQuotaId));
+    await quotaInScope(res, String(b.toQuotaId));
+    const r = await call(() => ledger.transfer(db, { ...b, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    res.status(r.replayed ? 200 : 201).json({ out: entryJson(r.out), in: entryJson(r.in), from: quotaJson(r.from), to: quotaJson(r.to), replayed: r.replayed });
+  });
+
+  return router;
+}
+
+/** Ledger refusals become 409s with their own code, unknown quotas 404s; anything else stays a 500. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LedgerError) throw errors.conflict(err.code, err.message);
+    if (err instanceof ledger.QuotaNotFoundError) throw errors.notFound(err.message);
+    throw err;
+  }
+}
+
+/** A malformed id names no quota: 404, like an id that does not exist. */
+function quotaIdParam(raw: unknown): number {
+  const n = typeof raw === 'string' && /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > 2_147_483_647) throw errors.notFound(`指标 #${String(raw)} 不存在`);
+  return n;
+}
+
+function reference(type: string | undefined, refId: string | undefined) {
+  return type !== undefined && refId !== undefined ? { type, id: refId } : undefined;
+}
+
+/** 201 for a new entry; 200 when an idempotency key replayed an earlier one (nothing changed). */
+function sendEntry(res: Response, r: ledger.EntryResult): void {
+  res.status(r.replayed ? 200 : 201).json({ entry: entryJson(r.entry), quota: quotaJson(r.quota), replayed: r.replayed });
+}
+
+function quotaJson(q: ledger.Quota) {
+  return { ...q, createdAt: toShanghaiIso(q.createdAt), updatedAt: toShanghaiIso(q.updatedAt) };
+}
+
+function entryJson(e: ledger.JournalEntry) {
+  return { ...e, kindLabel: ENTRY_KIND_LABELS[e.kind], createdAt: toShanghaiIso(e.createdAt) };
+}

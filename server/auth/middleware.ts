@@ -1,0 +1,45 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Permission } from '../../domain/roles';
+import { AppError } from '../api/errors';
+import type { Db } from '../db';
+import { authenticate, type Principal } from './service';
+
+export const SESSION_COOKIE = 'budget_sid';
+
+export function sessionToken(req: Request): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+/** The principal of an authenticated request (set by requireLogin). */
+export function principalOf(res: Response): Principal {
+  const p = res.locals.principal as Principal | undefined;
+  if (!p) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  return p;
+}
+
+/** Every route behind this answers 401 without a live session. */
+export function requireLogin(db: Db): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const token = sessionToken(req);
+    if (!token) return next(new AppError(401, 'UNAUTHENTICATED', '请先登录'));
+    authenticate(db, token).then((principal) => {
+      res.locals.principal = principal;
+      next();
+    }, next);
+  };
+}
+
+/** 403 unless the principal holds the permission through one of its roles. */
+export function requirePermission(permission: Permission): RequestHandler {
+  return (_req, res, next) => {
+    const p = principalOf(res);
+    if (!p.permissions.has(permission)) return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
+    next();
+  };
+}

@@ -1,0 +1,194 @@
+import crypto from 'node:crypto';
+import { LOCK_MINUTES, MAX_FAILED_LOGINS, passwordExpired, passwordProblems, SESSION_IDLE_MINUTES } from '../../domain/password';
+import { permissionsOf, regionPrefix, roleByCode, violatesSeparationOfDuties, widestScope, type DataScope, type Permission } from '../../domain/roles';
+import { sm3Hex } from '../../domain/digest';
+import { toShanghaiIso } from '../../domain/time';
+import { AppError, errors } from '../api/errors';
+import { readInstant, type Db } from '../db';
+import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+
+/** Who is acting: resolved once per request from the session. */
+export interface Principal {
+  userId: number;
+  username: string;
+  displayName: string;
+  orgId: number;
+  orgName: string;
+  orgPath: string;
+  orgRegionCode: string;
+  roles: string[];
+  permissions: Set<Permission>;
+  /** The widest data scope among the roles (domain/roles.ts). */
+  scope: DataScope;
+  mustChangePassword: boolean;
+}
+
+const SESSION_ABSOLUTE_HOURS = 12;
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  org_id: number;
+  password_hash: string;
+  password_changed_at: unknown;
+  failed_logins: number;
+  locked_until: unknown;
+  status: string;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  orgId: number;
+  password: string;
+  roles: string[];
+}
+
+export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<number> {
+  const problems = passwordProblems(u.password, u.username);
+  if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'password', message })));
+  for (const r of u.roles) if (!roleByCode(r)) throw errors.validation([{ field: 'roles', message: `未知角色：${r}` }]);
+  if (violatesSeparationOfDuties(u.roles)) throw errors.validation([{ field: 'roles', message: '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任' }]);
+  const passwordHash = await hashPassword(u.password);
+  return db.transaction(async (trx) => {
+    const [id] = await trx('users').insert({
+      username: u.username,
+      display_name: u.displayName,
+      org_id: u.orgId,
+      password_hash: passwordHash,
+      password_changed_at: now,
+      failed_logins: 0,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+    });
+    const userId = Number(id);
+    if (u.roles.length) await trx('user_roles').insert(u.roles.map((role) => ({ user_id: userId, role })));
+    return userId;
+  });
+}
+
+export interface LoginResult {
+  token: string;
+  principal: Principal;
+}
+
+/**
+ * Checks a password. Five failures in a row lock the account for 30 minutes; the answer to a
+ * wrong user name and to a wrong password is the same sentence, so accounts cannot be probed.
+ */
+export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
+  const user = (await db('users').where({ username }).first()) as UserRow | undefined;
+  const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
+  if (!user) {
+    await verifyPassword(password, await dummyPasswordHash());
+    throw wrong;
+  }
+  if (user.status !== 'active') throw new AppError(403, 'ACCOUNT_DISABLED', '账号已停用，请联系系统管理员');
+  const lockedUntil = user.locked_until ? readInstant(user.locked_until) : undefined;
+  if (lockedUntil && lockedUntil > now) {
+    throw new AppError(423, 'ACCOUNT_LOCKED', `连续登录失败次数过多，账号已锁定，请于 ${toShanghaiIso(lockedUntil).slice(11, 16)} 后重试或联系安全管理员`);
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    // One conditional statement: concurrent wrong guesses cannot undercount.
+    await db('users')
+      .where({ id: user.id })
+      .update({
+        failed_logins: db.raw('failed_logins + 1'),
+        locked_until: db.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+        updated_at: now,
+      });
+    const after = (await db('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
+    if (after.failed_logins >= MAX_FAILED_LOGINS) {
+      throw new AppError(423, 'ACCOUNT_LOCKED', `连续 ${MAX_FAILED_LOGINS} 次登录失败，账号已锁定 ${LOCK_MINUTES} 分钟`);
+    }
+    throw new AppError(401, 'LOGIN_FAILED', `用户名或密码错误（再失败 ${MAX_FAILED_LOGINS - after.failed_logins} 次将锁定账号）`);
+  }
+  await db('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
+  const token = crypto.randomBytes(32).toString('base64url');
+  await db('sessions').insert({
+    token_digest: sm3Hex(token),
+    user_id: user.id,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_HOURS * 3600_000),
+    ip: meta.ip?.slice(0, 64) ?? null,
+    user_agent: meta.userAgent?.slice(0, 300) ?? null,
+  });
+  const principal = await loadPrincipal(db, user.id, now);
+  if (!principal) throw wrong;
+  return { token, principal };
+}
+
+export async function logout(db: Db, token: string, now = new Date()): Promise<void> {
+  await db('sessions').where({ token_digest: sm3Hex(token) }).whereNull('revoked_at').update({ revoked_at: now });
+}
+
+/**
+ * Resolves a session token to its principal. An idle session (15 minutes), a revoked one or
+ * one past its absolute lifetime is refused; activity moves last_seen_at at most once a minute.
+ */
+export async function authenticate(db: Db, token: string, now = new Date()): Promise<Principal> {
+  const session = (await db('sessions').where({ token_digest: sm3Hex(token) }).first()) as
+    | { token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown }
+    | undefined;
+  if (!session || session.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  const lastSeen = readInstant(session.last_seen_at);
+  if (now.getTime() - lastSeen.getTime() > SESSION_IDLE_MINUTES * 60_000 || readInstant(session.expires_at) <= now) {
+    await db('sessions').where({ token_digest: session.token_digest }).update({ revoked_at: now });
+    throw new AppError(401, 'SESSION_EXPIRED', `超过 ${SESSION_IDLE_MINUTES} 分钟未操作，登录已失效，请重新登录`);
+  }
+  if (now.getTime() - lastSeen.getTime() > 60_000) {
+    await db('sessions').where({ token_digest: session.token_digest }).update({ last_seen_at: now });
+  }
+  const principal = await loadPrincipal(db, session.user_id, now);
+  if (!principal) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  return principal;
+}
+
+export async function loadPrincipal(db: Db, userId: number, now = new Date()): Promise<Principal | undefined> {
+  const row = (await db('users as u')
+    .join('organisations as o', 'o.id', 'u.org_id')
+    .where('u.id', userId)
+    .andWhere('u.status', 'active')
+    .first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code')) as
+    | { id: number; username: string; display_name: string; org_id: number; password_changed_at: unknown; org_name: string; org_path: string; org_region_code: string }
+    | undefined;
+  if (!row) return undefined;
+  const roles = ((await db('user_roles').where({ user_id: userId }).select('role')) as Array<{ role: string }>).map((r) => r.role).sort();
+  return {
+    userId: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    orgId: row.org_id,
+    orgName: row.org_name,
+    orgPath: row.org_path,
+    orgRegionCode: row.org_region_code,
+    roles,
+    permissions: permissionsOf(roles),
+    scope: widestScope(roles),
+    mustChangePassword: passwordExpired(readInstant(row.password_changed_at), now),
+  };
+}
+
+export async function changePassword(db: Db, principal: Principal, oldPassword: string, newPassword: string, now = new Date()): Promise<void> {
+  const user = (await db('users').where({ id: principal.userId }).first()) as UserRow;
+  if (!(await verifyPassword(oldPassword, user.password_hash))) throw new AppError(400, 'OLD_PASSWORD_WRONG', '原密码不正确');
+  const problems = passwordProblems(newPassword, principal.username);
+  if (oldPassword === newPassword) problems.push('新密码不能与原密码相同');
+  if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'newPassword', message })));
+  await db('users').where({ id: principal.userId }).update({ password_hash: await hashPassword(newPassword), password_changed_at: now, updated_at: now });
+}
+
+/**
+ * The organisations whose data the principal may see, as a subquery for `whereIn(column, …)`:
+ * its own organisation; its organisation and everything beneath it (materialised path); or
+ * every organisation in its region and the regions beneath (GB/T 2260 prefix).
+ */
+export function scopeOrgIds(db: Db, principal: Principal) {
+  const q = db('organisations').select('id');
+  if (principal.scope === 'own-org') return q.where('id', principal.orgId);
+  if (principal.scope === 'org-subtree') return q.where('path', 'like', `${principal.orgPath}%`);
+  return q.where('region_code', 'like', `${regionPrefix(principal.orgRegionCode)}%`);
+}

@@ -1,0 +1,43 @@
+import { computed, shallowRef } from 'vue';
+import * as authApi from '../api/auth';
+import type { CurrentUser } from '../api/auth';
+import { ApiError } from '../api/request';
+
+/** 当前登录用户：全应用共享的一份状态 */
+const user = shallowRef<CurrentUser | null>(null);
+let loaded: Promise<CurrentUser | null> | null = null;
+
+async function load(): Promise<CurrentUser | null> {
+  try {
+    user.value = (await authApi.me()).user;
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    user.value = null;
+  }
+  return user.value;
+}
+
+export function useSession() {
+  return {
+    user,
+    loggedIn: computed(() => user.value !== null),
+    /** 首次调用时向服务器确认会话；之后复用结果 */
+    ensureLoaded: () => (loaded ??= load().catch((e: unknown) => ((loaded = null), Promise.reject(e)))),
+    async login(username: string, password: string) {
+      user.value = (await authApi.login(username, password)).user;
+      loaded = Promise.resolve(user.value);
+      return user.value;
+    },
+    async logout() {
+      await authApi.logout().catch(() => undefined);
+      user.value = null;
+      loaded = Promise.resolve(null);
+    },
+    /** 会话已失效（401）：清空本地状态 */
+    expire() {
+      user.value = null;
+      loaded = Promise.resolve(null);
+    },
+    can: (permission: string) => user.value?.permissions.includes(permission) ?? false,
+  };
+}
