@@ -18,6 +18,11 @@ export type DatabaseConfig =
 export interface EngineConfig {
   /** local: this app launches a single-node engine; external: ZEEBE_ADDRESS points at a cluster. */
   mode: 'local' | 'external';
+  /**
+   * Prefix for process ids and job types, so several installations (or parallel test runs) can
+   * share one engine without taking each other's jobs. Empty by default.
+   */
+  namespace: string;
   grpcAddress: string;
   restAddress: string;
   /** Local engine only. */
@@ -85,6 +90,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_DEPLOY_ON_START',
   'BUDGET_WORKERS_IN_PROCESS',
   'BUDGET_DEMO_DATA',
+  'BUDGET_ENGINE_NAMESPACE',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -167,8 +173,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const restOverride = env.ZEEBE_REST_ADDRESS?.trim();
   if (restOverride && !/^https?:\/\/\S+$/.test(restOverride)) throw new ConfigError('ZEEBE_REST_ADDRESS', `取值 "${restOverride}" 不是 http(s) 地址`);
 
+  const namespace = env.BUDGET_ENGINE_NAMESPACE?.trim() ?? '';
+  if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace)) throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
   const engine: EngineConfig = {
     mode: external ? 'external' : 'local',
+    namespace,
     grpcAddress: external ? parseHostPort('ZEEBE_ADDRESS', external) : `127.0.0.1:${grpcPort}`,
     restAddress: restOverride || `http://${external ? external.replace(/^grpcs?:\/\//, '').replace(/:\d+$/, '') : '127.0.0.1'}:${restPort}`,
     local: {

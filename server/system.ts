@@ -60,7 +60,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
     await databaseReady.promise;
     if (config.deployOnStart) {
-      const deployed = await deployProcesses(engine, db);
+      const deployed = await deployProcesses(engine, db, config.engine.namespace);
       log.info({ resources: deployed.map((d) => `${d.id}@v${d.version}`) }, '流程模型已部署');
     }
     if (config.workersInProcess && !workers) {

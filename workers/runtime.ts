@@ -2,6 +2,7 @@ import type { AppConfig } from '../server/config';
 import type { Db } from '../server/db';
 import type { EngineClient } from '../server/engine/client';
 import type { Logger } from '../server/log';
+import { namespaced } from '../server/engine/namespace';
 import type { JobResult, JobWorkerDefinition } from './types';
 
 type ZBWorker = ReturnType<EngineClient['createWorker']>;
@@ -29,9 +30,10 @@ export interface WorkerDeps {
  * writes, and a redelivered job is answered from that row without running the handler again.
  */
 export function startWorker(def: JobWorkerDefinition, deps: WorkerDeps): ZBWorker {
-  const log = deps.log.child({ worker: def.type });
+  const taskType = namespaced(deps.config.engine.namespace, def.type);
+  const log = deps.log.child({ worker: taskType });
   return deps.client.createWorker({
-    taskType: def.type,
+    taskType,
     timeout: def.timeoutMs ?? 60_000,
     maxJobsToActivate: def.maxJobsToActivate ?? 16,
     failProcessOnException: false,

@@ -34,7 +34,7 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
   api.use(authRouter({ db: deps.db, config: deps.config }));
-  api.use(engineRouter({ engine: deps.engine, db: deps.db }));
+  api.use(engineRouter({ engine: deps.engine, db: deps.db, namespace: deps.config.engine.namespace }));
   // Reference data: any logged-in role may read; importing code tables is the budget division's.
   const login = requireLogin(deps.db);
   api.use(['/regions', '/organisations', '/codes'], login, requirePermission('reference:read'));

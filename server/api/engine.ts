@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errors } from './errors';
 import { validate } from './validate';
 import type { EngineClient } from '../engine/client';
+import { namespaced } from '../engine/namespace';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
@@ -11,7 +12,7 @@ import { toShanghaiIso } from '../../domain/time';
 const smokeCheckBody = z.object({}).strict();
 
 /** POST /api/engine/smoke-checks: runs processes/platform-smoke-check.bpmn and waits for its end. */
-export function engineRouter({ engine, db }: { engine: EngineClient; db: Db }): Router {
+export function engineRouter({ engine, db, namespace }: { engine: EngineClient; db: Db; namespace: string }): Router {
   const router = Router();
   router.post('/engine/smoke-checks', requireLogin(db), requirePermission('system:smoke-check'), validate({ body: smokeCheckBody }), async (_req, res) => {
     const principal = principalOf(res);
@@ -19,7 +20,7 @@ export function engineRouter({ engine, db }: { engine: EngineClient; db: Db }): 
     let result;
     try {
       result = await engine.createProcessInstanceWithResult<{ requestedBy: string }, { smokeCheck?: { recordedAt: string; databaseClient: string } }>({
-        bpmnProcessId: 'platform-smoke-check',
+        bpmnProcessId: namespaced(namespace, 'platform-smoke-check'),
         variables: { requestedBy: principal.username },
         requestTimeout: 15_000,
       });

@@ -4,6 +4,7 @@ import { PROJECT_ROOT } from '../config';
 import type { Db } from '../db';
 import { sm3Hex } from '../../domain/digest';
 import type { EngineClient } from './client';
+import { namespaceBpmn } from './namespace';
 
 export const PROCESSES_DIR = path.join(PROJECT_ROOT, 'processes');
 
@@ -31,9 +32,14 @@ export function listProcessResources(dir = PROCESSES_DIR): string[] {
  * Deploys every model in one atomic deployment. The engine keeps the version of a resource whose
  * name and content are unchanged, so restarts create no new versions; we record what it answered.
  */
-export async function deployProcesses(client: EngineClient, db: Db, files = listProcessResources()): Promise<DeployedResource[]> {
+export async function deployProcesses(client: EngineClient, db: Db, namespace = '', files = listProcessResources()): Promise<DeployedResource[]> {
   if (files.length === 0) return [];
-  const contents = files.map((file) => ({ file, name: path.relative(PROCESSES_DIR, file).split(path.sep).join('/'), bytes: fs.readFileSync(file) }));
+  const contents = files.map((file) => {
+    const raw = fs.readFileSync(file);
+    const bytes = namespace && path.extname(file) === '.bpmn' ? Buffer.from(namespaceBpmn(raw.toString('utf8'), namespace)) : raw;
+    const name = path.relative(PROCESSES_DIR, file).split(path.sep).join('/');
+    return { file, name: namespace ? `${namespace}/${name}` : name, bytes };
+  });
   const response = await client.deployResources(
     contents.map(({ name, bytes, file }) => {
       const kind = KINDS[path.extname(file)];

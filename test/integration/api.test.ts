@@ -70,7 +70,7 @@ describe('API against the real engine and database', () => {
     expect(body.engine.gatewayVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(body.engine.brokers?.length).toBeGreaterThan(0);
     expect(body.engine.brokers?.[0]?.partitions[0]).toMatchObject({ role: 'leader', health: 'healthy' });
-    expect(body.engine.deployedResources).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'platform-smoke-check', kind: 'bpmn' })]));
+    expect(body.engine.deployedResources).toEqual(expect.arrayContaining([expect.objectContaining({ id: `${t.config.engine.namespace}.platform-smoke-check`, kind: 'bpmn' })]));
   });
 
   test('an unknown API route is a 404 with a stable code and a Chinese message', async () => {

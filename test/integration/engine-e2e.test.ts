@@ -4,6 +4,7 @@ import { deployProcesses, listProcessResources } from '../../server/engine/deplo
 import { allWorkers } from '../../workers';
 import { Zeebe } from '@camunda8/sdk';
 import { handleJob, startWorkers } from '../../workers/runtime';
+import { namespaced } from '../../server/engine/namespace';
 import { complete, defineWorker } from '../../workers/types';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startTestSystem, type TestSystem } from '../support/system';
@@ -25,24 +26,25 @@ describe('platform smoke-check process on the real engine', () => {
 
   test('given the deployed model, when an instance is created, then the worker records it and the engine reports it completed', async () => {
     const result = await t.system.engine.createProcessInstanceWithResult<{ requestedBy: string }, { smokeCheck: { databaseClient: string } }>({
-      bpmnProcessId: 'platform-smoke-check',
+      bpmnProcessId: namespaced(t.config.engine.namespace, 'platform-smoke-check'),
       variables: { requestedBy: '测试' },
       requestTimeout: 20_000,
     });
-    expect(result.bpmnProcessId).toBe('platform-smoke-check');
+    expect(result.bpmnProcessId).toBe(namespaced(t.config.engine.namespace, 'platform-smoke-check'));
     expect(result.variables.smokeCheck.databaseClient).toBe(t.config.database.client);
     const rows = await t.system.db('smoke_checks').where({ process_instance_key: String(result.processInstanceKey) });
     expect(rows).toHaveLength(1);
     expect(rows[0].requested_by).toBe('测试');
     const outcomes = await t.system.db('job_outcomes').where({ process_instance_key: String(result.processInstanceKey) });
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ job_type: 'platform.record-smoke-check', element_id: 'RecordSmokeCheck', outcome: 'completed' });
+    expect(outcomes[0]).toMatchObject({ job_type: namespaced(t.config.engine.namespace, 'platform.record-smoke-check'), element_id: 'RecordSmokeCheck', outcome: 'completed' });
   });
 
   test('deploying unchanged models again creates no new version', async () => {
-    const first = await deployProcesses(t.system.engine, t.system.db);
-    const second = await deployProcesses(t.system.engine, t.system.db);
-    const smoke = (list: typeof first) => list.find((d) => d.id === 'platform-smoke-check');
+    const ns = t.config.engine.namespace;
+    const first = await deployProcesses(t.system.engine, t.system.db, ns);
+    const second = await deployProcesses(t.system.engine, t.system.db, ns);
+    const smoke = (list: typeof first) => list.find((d) => d.id === namespaced(ns, 'platform-smoke-check'));
     expect(smoke(first)).toBeDefined();
     expect(smoke(second)).toEqual(smoke(first));
   });
@@ -115,7 +117,9 @@ describe('platform smoke-check process on the real engine', () => {
       },
     });
     const processId = await deployOneTaskProcess(t, jobType);
-    const running = startWorkers([flaky], { client: t.system.engine, db: t.system.db, log: t.system.log, config: t.config });
+    // The ad-hoc process is deployed as written (its job type is unique already): no namespace.
+    const config = { ...t.config, engine: { ...t.config.engine, namespace: '' } };
+    const running = startWorkers([flaky], { client: t.system.engine, db: t.system.db, log: t.system.log, config });
     try {
       const instance = await t.system.engine.createProcessInstanceWithResult({ bpmnProcessId: processId, variables: {}, requestTimeout: 30_000 });
       expect(instance.variables).toMatchObject({ attempt: 2 });

@@ -38,8 +38,11 @@ export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promi
 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  // Test files run in parallel against one engine: each system gets a namespace of its own, so
+  // its workers never take another system's jobs (and write into another test's database).
+  const engine = { ...config.engine, namespace: `t${crypto.randomBytes(4).toString('hex')}` };
   // Tests make the accounts they need (test/support/accounts.ts); the demo set has its own test.
-  return { ...config, port: 0, demoData: false, ...overrides };
+  return { ...config, engine, port: 0, demoData: false, ...overrides };
 }
 
 export interface TestSystem {
