@@ -1,6 +1,19 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { setUnauthenticatedHandler } from './api/request';
+import { firstAllowedPath } from './navigation';
 import { useSession } from './session/useSession';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title?: string;
+    /** 登录页等无需会话的页面 */
+    public?: boolean;
+    /** 不带菜单和页头的整页布局 */
+    bare?: boolean;
+    /** 访问该页面所需的权限（见 domain/roles.ts） */
+    permission?: string;
+  }
+}
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/health' },
@@ -14,7 +27,25 @@ const routes: RouteRecordRaw[] = [
     path: '/health',
     name: 'health',
     component: () => import('./views/HealthView.vue'),
-    meta: { title: '系统状态' },
+    meta: { title: '系统状态', permission: 'system:health' },
+  },
+  {
+    path: '/quotas',
+    name: 'quotas',
+    component: () => import('./views/QuotasView.vue'),
+    meta: { title: '指标账', permission: 'quotas:read' },
+  },
+  {
+    path: '/organisations',
+    name: 'organisations',
+    component: () => import('./views/OrganisationsView.vue'),
+    meta: { title: '组织机构', permission: 'reference:read' },
+  },
+  {
+    path: '/forbidden',
+    name: 'forbidden',
+    component: () => import('./views/ForbiddenView.vue'),
+    meta: { title: '无权访问' },
   },
   { path: '/:pathMatch(.*)*', redirect: '/health' },
 ];
@@ -27,12 +58,17 @@ export const router = createRouter({
 const APP_TITLE = '预算项目全生命周期管理平台';
 const session = useSession();
 
-// Every page but the login page needs a live session.
+// Every page but the login page needs a live session, and a page with a permission needs it too:
+// without it, the first page the person may see (or 无权访问 when there is none).
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
   const user = await session.ensureLoaded().catch(() => null);
-  if (user) return true;
-  return { path: '/login', query: { redirect: to.fullPath } };
+  if (!user) return { path: '/login', query: { redirect: to.fullPath } };
+  const needed = to.meta.permission;
+  if (!needed || user.permissions.includes(needed)) return true;
+  const fallback = firstAllowedPath(user.permissions);
+  if (fallback && fallback !== to.path) return { path: fallback, replace: true };
+  return { path: '/forbidden', query: { from: to.meta.title ?? to.path }, replace: true };
 });
 
 // A 401 from any API call (idle timeout, revoked session): back to the login page.

@@ -1,0 +1,422 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { createOrganisation } from '../../server/reference/organisations';
+import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
+import { startTestSystem, type TestSystem } from '../support/system';
+import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
+
+/**
+ * 指标账 and 组织机构 pages in a real Chromium, served by the real system (API + built SPA) on a
+ * fresh database: a budget-division clerk issues a quota through the dialog, freezes part of it,
+ * is refused a freeze beyond what is available (and the database is untouched), and reads the
+ * journal; a unit clerk is not offered 下达指标; the menu follows permissions. Screenshots go to
+ * .ci/results/ (git-ignored).
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const WEB = path.join(ROOT, 'web');
+const BUILT_INDEX = path.join(WEB, 'dist', 'index.html');
+const RESULTS = path.join(ROOT, '.ci', 'results');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const UI_TIMEOUT = 30_000;
+
+const sel = (name: string) => `[data-test="${name}"]`;
+
+/** The fiscal year the pages default to: the current year in Asia/Shanghai. */
+const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+
+describe('指标账 and 组织机构 pages in a browser, against the real system', () => {
+  let browser: Browser | undefined;
+  let t: TestSystem | undefined;
+  /** 预算处 + 国库处: may issue, adjust, freeze and pay. */
+  let budget: { username: string; userId: number; orgId: number };
+  let cookie = '';
+  let department: { id: number; name: string };
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    buildWebIfStale();
+    browser = await launchChromium();
+    t = await startTestSystem();
+    await t.system.ready;
+    fs.mkdirSync(RESULTS, { recursive: true });
+
+    const db = t.system.db;
+    budget = await createAccount(db, ['budget_division', 'treasury_division']);
+    cookie = await loginCookie(t.system.url, budget.username);
+    // The code tables the issue dialog's pickers read, for the year it defaults to.
+    for (const type of ['functional', 'economic'] as const) {
+      const res = await api('POST', `/api/codes/import?year=${YEAR}&type=${type}`, { format: 'csv', content: fs.readFileSync(path.join(ROOT, 'seeds', `${type}-codes.csv`), 'utf8') });
+      expect(res.status).toBe(200);
+    }
+    // A department with 24 units under the test bureau (createAccount's organisation).
+    const dept = await createOrganisation(db, { code: 'TEST-JYJ', name: '测试市教育局', kind: 'department', regionCode: '150000', parentId: budget.orgId });
+    for (let i = 1; i <= 24; i++) {
+      await createOrganisation(db, { code: `TEST-JYJ-${String(i).padStart(3, '0')}`, name: `测试市第${i}中学`, kind: 'budget_unit', regionCode: '150000', parentId: dept.id });
+    }
+    department = { id: dept.id, name: dept.name };
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  async function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${t!.system.url}${url}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }
+
+  /** A fresh page; the browser runs in UTC so the page must format times in Asia/Shanghai itself. */
+  async function openPage(): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  /** Opens `pathname`, is sent to the login page, logs in as a person would, and lands back on it. */
+  async function logInAt(page: Page, pathname: string, username: string): Promise<void> {
+    await page.goto(`${t!.system.url}${pathname}`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await page.locator(sel('login-username')).fill(username);
+    await page.locator(sel('login-password')).fill(TEST_PASSWORD);
+    await page.locator(sel('login-submit')).click();
+    await page.waitForURL((url) => url.pathname === pathname);
+  }
+
+  async function journalRows(): Promise<number> {
+    const [row] = await t!.system.db('quota_journal').count({ n: '*' });
+    return Number(row?.n);
+  }
+
+  async function quotaRow(quotaNo: string) {
+    return t!.system.db('quotas').where({ quota_no: quotaNo }).first('id', 'amount_fen', 'used_fen', 'frozen_fen');
+  }
+
+  /** Counts the POSTs the page sends to URLs matching `pattern`. */
+  function countPosts(page: Page, pattern: RegExp): { count: number } {
+    const counter = { count: 0 };
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && pattern.test(new URL(r.url()).pathname)) counter.count += 1;
+    });
+    return counter;
+  }
+
+  /** Holds matching requests back briefly (then sends them on unchanged) so a busy state is observable. */
+  async function slowDown(page: Page, glob: string): Promise<void> {
+    await page.route(glob, async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+  }
+
+  /** Picks a path in the (lazy) cascader whose popper carries `popperClass`. */
+  async function pickCascader(page: Page, trigger: string, popperClass: string, labels: string[]): Promise<void> {
+    await page.locator(sel(trigger)).click();
+    for (const label of labels) {
+      await page.locator(`.${popperClass} .el-cascader-node`, { hasText: label }).click();
+    }
+    await page.locator(`.${popperClass}`).waitFor({ state: 'hidden' });
+  }
+
+  const cellText = async (row: Locator, name: string) => (await row.locator(sel(name)).innerText()).trim();
+
+  test('given a budget-division account, when it issues ¥10,000.00 and freezes ¥2,500.50 through the dialogs, then 可用 reads ¥7,499.50; a freeze of ¥8,000.00 is refused with 可用指标不足 and changes nothing; 流水 lists 下达 and 冻结', async () => {
+    const page = await openPage();
+    await logInAt(page, '/quotas', budget.username);
+    const menu = page.locator(sel('main-menu'));
+    expect(await menu.locator(sel('menu-quotas')).count()).toBe(1);
+    expect(await menu.locator(sel('menu-organisations')).count()).toBe(1);
+    expect(await menu.locator(sel('menu-upcoming-indicators')).count()).toBe(0);
+    await page.locator(sel('quota-table')).waitFor();
+
+    // 下达指标: the dialog, with pickers for the code tables and the amount typed in yuan.
+    const quotaNo = `ZB${YEAR}-${Date.now().toString(36).toUpperCase()}`;
+    await page.locator(sel('issue-quota')).click();
+    const issueDialog = page.locator(sel('issue-dialog'));
+    await issueDialog.waitFor();
+    await page.locator(sel('issue-quota-no')).fill(quotaNo);
+    await pickCascader(page, 'functional-code-picker', 'code-cascader__popper--functional', ['205 教育支出', '20502 普通教育', '2050202 小学教育']);
+    await pickCascader(page, 'economic-code-picker', 'code-cascader__popper--economic', ['部门预算支出经济分类', '302 商品和服务支出', '30201 办公费']);
+    await page.locator(sel('issue-document-no')).fill(`呼财预〔${YEAR}〕12号`);
+    await page.locator(sel('issue-amount')).fill('10,000.00');
+    await page.locator(sel('issue-reason')).fill('下达小学公用经费');
+    expect(await page.locator(sel('issue-amount-preview')).innerText()).toContain('¥10,000.00（1.00万元）');
+
+    // A quick double click sends one request: the button is disabled while it runs.
+    const issuePosts = countPosts(page, /^\/api\/quotas$/);
+    await slowDown(page, '**/api/quotas');
+    const submit = page.locator(sel('issue-submit'));
+    await submit.dblclick();
+    expect(await submit.isDisabled()).toBe(true);
+    await issueDialog.waitFor({ state: 'hidden' });
+    await page.unroute('**/api/quotas');
+    expect(issuePosts.count).toBe(1);
+
+    const issued = await quotaRow(quotaNo);
+    expect(issued).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 0 });
+    const stored = await t!.system.db('quotas').where({ quota_no: quotaNo }).first();
+    expect(stored).toMatchObject({ fiscal_year: YEAR, functional_code: '2050202', economic_code: '30201', fund_source: '一般公共预算', document_no: `呼财预〔${YEAR}〕12号` });
+
+    const row = page.locator(`${sel('quota-table')} tbody tr`, { hasText: quotaNo });
+    await row.waitFor();
+    expect(await cellText(row, 'quota-amount')).toBe('¥10,000.00');
+    expect(await cellText(row, 'quota-available')).toBe('¥10,000.00');
+
+    // 冻结 ¥2,500.50: the row is refreshed from the answer; again one request for a double click.
+    const freezePosts = countPosts(page, /^\/api\/quotas\/\d+\/freeze$/);
+    await row.locator(sel('quota-action-freeze')).click();
+    const entryDialog = page.locator(sel('entry-dialog'));
+    await entryDialog.waitFor();
+    expect(await entryDialog.getAttribute('data-action')).toBe('freeze');
+    await page.locator(sel('entry-amount')).fill('2500.50');
+    await page.locator(sel('entry-reason')).fill('支付申请 ZF-001 冻结');
+    await slowDown(page, '**/api/quotas/*/freeze');
+    await page.locator(sel('entry-submit')).dblclick();
+    expect(await page.locator(sel('entry-submit')).isDisabled()).toBe(true);
+    await entryDialog.waitFor({ state: 'hidden' });
+    await page.unroute('**/api/quotas/*/freeze');
+    expect(freezePosts.count).toBe(1);
+    await waitUntil(async () => (await cellText(row, 'quota-available')) === '¥7,499.50', 'the row to show 可用 ¥7,499.50');
+    expect(await cellText(row, 'quota-frozen')).toBe('¥2,500.50');
+    expect(await cellText(row, 'quota-amount')).toBe('¥10,000.00');
+    expect(await quotaRow(quotaNo)).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 250_050 });
+    // Let the success messages fade before the screenshot.
+    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await page.screenshot({ path: path.join(RESULTS, 'quotas.png'), fullPage: true });
+
+    // 冻结 ¥8,000.00 > 可用: the server's Chinese message in the dialog, nothing written.
+    const journalBefore = await journalRows();
+    await row.locator(sel('quota-action-freeze')).click();
+    await entryDialog.waitFor();
+    expect(await page.locator(sel('entry-amount')).inputValue()).toBe('');
+    await page.locator(sel('entry-amount')).fill('8,000.00');
+    await page.locator(sel('entry-reason')).fill('超出可用的冻结');
+    const refused = page.waitForResponse((r) => /\/api\/quotas\/\d+\/freeze$/.test(r.url()) && r.request().method() === 'POST');
+    await page.locator(sel('entry-submit')).click();
+    expect((await refused).status()).toBe(409);
+    const error = page.locator(sel('entry-error'));
+    await error.waitFor();
+    expect(await error.innerText()).toContain('可用指标不足：可用 ¥7,499.50，申请冻结 ¥8,000.00');
+    expect(await entryDialog.isVisible()).toBe(true);
+    expect(await page.locator(sel('entry-submit')).isEnabled()).toBe(true);
+    expect(await journalRows()).toBe(journalBefore);
+    expect(await quotaRow(quotaNo)).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 250_050 });
+    expect(await cellText(row, 'quota-available')).toBe('¥7,499.50');
+    await settled(entryDialog);
+    await page.screenshot({ path: path.join(RESULTS, 'quotas-refused.png') });
+
+    // An amount with three decimals is refused in the form, before any request.
+    await page.locator(sel('entry-amount')).fill('1.234');
+    await page.locator(sel('entry-submit')).click();
+    await page.locator('.el-form-item__error', { hasText: '最多两位小数' }).waitFor();
+    expect(freezePosts.count).toBe(2);
+    await page.keyboard.press('Escape');
+    await entryDialog.waitFor({ state: 'hidden' });
+
+    // 流水: 下达 then 冻结, times in Asia/Shanghai although the browser runs in UTC.
+    const journal = await api('GET', `/api/quotas/${issued!.id}/journal`);
+    expect(journal.json.items.map((e: { kind: string }) => e.kind)).toEqual(['issue', 'freeze']);
+    await row.locator(sel('quota-action-journal')).click();
+    const journalTable = page.locator(`${sel('journal-drawer')} ${sel('journal-table')}`);
+    const rows = journalTable.locator('tbody tr');
+    await waitUntil(async () => (await rows.count()) === 2, 'two journal rows');
+    const [first, second] = [await rows.nth(0).innerText(), await rows.nth(1).innerText()];
+    expect(first).toContain('下达');
+    expect(first).toContain('¥10,000.00');
+    expect(first).toContain(formatShanghaiDateTime(journal.json.items[0].createdAt));
+    expect(first).toContain(budget.username);
+    expect(first).toContain('下达小学公用经费');
+    expect(second).toContain('冻结');
+    expect(second).toContain('¥2,500.50');
+    expect(second).toContain('¥7,499.50');
+    expect(second).toContain(formatShanghaiDateTime(journal.json.items[1].createdAt));
+    expect(second).toContain('支付申请 ZF-001 冻结');
+    await settled(page.locator(sel('journal-drawer')));
+    await page.screenshot({ path: path.join(RESULTS, 'quotas-journal.png') });
+    await page.keyboard.press('Escape');
+    await page.locator(sel('journal-drawer')).waitFor({ state: 'hidden' });
+
+    // The same 指标编号 again: the server's message in the dialog and a note at the field.
+    await page.locator(sel('issue-quota')).click();
+    await issueDialog.waitFor();
+    expect(await page.locator(sel('issue-quota-no')).inputValue()).toBe('');
+    await page.locator(sel('issue-quota-no')).fill(quotaNo);
+    await pickCascader(page, 'functional-code-picker', 'code-cascader__popper--functional', ['205 教育支出', '20502 普通教育', '2050201 学前教育']);
+    await pickCascader(page, 'economic-code-picker', 'code-cascader__popper--economic', ['部门预算支出经济分类', '302 商品和服务支出', '30202 印刷费']);
+    await page.locator(sel('issue-document-no')).fill(`呼财预〔${YEAR}〕14号`);
+    await page.locator(sel('issue-amount')).fill('1');
+    await page.locator(sel('issue-reason')).fill('重复编号');
+    const journalBeforeDuplicate = await journalRows();
+    await page.locator(sel('issue-submit')).click();
+    await page.locator(sel('issue-error')).waitFor();
+    expect(await page.locator(sel('issue-error')).innerText()).toContain(`指标编号 ${quotaNo} 已存在`);
+    const fieldError = issueDialog.locator('.el-form-item__error');
+    await fieldError.first().waitFor();
+    expect(await fieldError.allInnerTexts()).toEqual(['该指标编号已存在，请换一个']);
+    await page.screenshot({ path: path.join(RESULTS, 'quotas-duplicate.png') });
+    expect(await journalRows()).toBe(journalBeforeDuplicate);
+    const [sameNo] = await t!.system.db('quotas').where({ quota_no: quotaNo }).count({ n: '*' });
+    expect(Number(sameNo?.n)).toBe(1);
+  });
+
+  test('given a unit clerk, when the quota page is opened, then 下达指标, 追加 and 调减 are not offered; its own unit\'s quota can be frozen', async () => {
+    const clerk = await createAccount(t!.system.db, ['unit_clerk']);
+    const quotaNo = `ZB${YEAR}-UNIT-${Date.now().toString(36).toUpperCase()}`;
+    const issued = await api('POST', '/api/quotas', {
+      quotaNo,
+      fiscalYear: YEAR,
+      unitOrgId: clerk.orgId,
+      functionalCode: '2050202',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: `呼财预〔${YEAR}〕13号`,
+      amountFen: 500_000,
+      reason: '下达到单位',
+    });
+    expect(issued.status).toBe(201);
+
+    const page = await openPage();
+    await logInAt(page, '/quotas', clerk.username);
+    const row = page.locator(`${sel('quota-table')} tbody tr`, { hasText: quotaNo });
+    await row.waitFor();
+    expect(await page.locator(sel('issue-quota')).count()).toBe(0);
+    expect(await row.locator(sel('quota-action-freeze')).count()).toBe(1);
+    expect(await row.locator(sel('quota-action-journal')).count()).toBe(1);
+    await row.locator(sel('quota-action-more')).click();
+    const menu = page.locator('.el-dropdown-menu:visible');
+    await menu.waitFor();
+    expect((await menu.innerText()).replace(/\s+/g, ' ').trim()).toBe('解冻 支付');
+    await page.keyboard.press('Escape');
+
+    await row.locator(sel('quota-action-freeze')).click();
+    await page.locator(sel('entry-dialog')).waitFor();
+    await page.locator(sel('entry-amount')).fill('1000');
+    await page.locator(sel('entry-reason')).fill('支付申请冻结');
+    await page.locator(sel('entry-submit')).click();
+    await page.locator(sel('entry-dialog')).waitFor({ state: 'hidden' });
+    await waitUntil(async () => (await cellText(row, 'quota-available')) === '¥4,000.00', 'the row to show 可用 ¥4,000.00');
+    expect(await quotaRow(quotaNo)).toMatchObject({ amount_fen: 500_000, frozen_fen: 100_000 });
+  });
+
+  test('given a role without quotas:read, when it logs in, then 指标账 is not in the menu and /quotas leads to a page it may see', async () => {
+    const designer = await createAccount(t!.system.db, ['process_designer']);
+    const page = await openPage();
+    await page.goto(`${t!.system.url}/login`);
+    await page.locator(sel('login-username')).fill(designer.username);
+    await page.locator(sel('login-password')).fill(TEST_PASSWORD);
+    await page.locator(sel('login-submit')).click();
+    await page.waitForURL(/\/health$/);
+    const menu = page.locator(sel('main-menu'));
+    expect(await menu.locator(sel('menu-quotas')).count()).toBe(0);
+    expect(await menu.locator(sel('menu-organisations')).count()).toBe(1);
+    await page.goto(`${t!.system.url}/quotas`);
+    await page.waitForURL(/\/health$/);
+  });
+
+  test('given 24 units under a department, when 组织机构 is searched by kind and name and paged, then the server pages the results; 下级机构 shows the department\'s subtree', async () => {
+    const page = await openPage();
+    await logInAt(page, '/organisations', budget.username);
+    const table = page.locator(sel('org-table'));
+    const rows = table.locator('tbody tr');
+    await rows.first().waitFor();
+
+    // 机构类型 = 预算单位: 24 of them, 20 on the first page, 4 on the second.
+    await page.locator(sel('org-search-kind')).click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '预算单位' }).click();
+    await page.locator(sel('org-search-submit')).click();
+    const pagination = page.locator(sel('org-pagination'));
+    await waitUntil(async () => (await pagination.innerText()).includes('共 24 条') && (await rows.count()) === 20, '24 budget units, 20 on page 1');
+    expect(await rows.first().innerText()).toContain('预算单位');
+    expect(await rows.first().innerText()).toContain('内蒙古自治区');
+    const page2 = page.waitForResponse((r) => r.url().includes('/api/organisations?') && r.url().includes('page=2'));
+    await pagination.locator('.el-pager li', { hasText: '2' }).click();
+    await page2;
+    await waitUntil(async () => (await rows.count()) === 4, '4 rows on page 2');
+
+    // 机构名称 contains 第1: 第1, 第10–19 中学.
+    await page.locator(sel('org-search-name')).fill('第1');
+    await page.locator(sel('org-search-submit')).click();
+    await waitUntil(async () => (await pagination.innerText()).includes('共 11 条') && (await rows.count()) === 11, '11 units named 第1…');
+
+    // 重置, then 下级机构 of the department: itself and its 24 units.
+    await page.locator(sel('org-search-reset')).click();
+    const deptRow = rows.filter({ hasText: department.name });
+    await deptRow.waitFor();
+    await deptRow.locator(sel('org-subtree')).click();
+    const drawer = page.locator(sel('org-subtree-drawer'));
+    await drawer.locator(sel('org-subtree-summary')).waitFor();
+    expect(await drawer.locator(sel('org-subtree-summary')).innerText()).toContain('共 25 个机构');
+    const treeRows = drawer.locator(`${sel('org-subtree-table')} tbody tr`);
+    await waitUntil(async () => (await treeRows.count()) === 25, 'the department and its 24 units in the tree');
+    expect(await treeRows.nth(0).innerText()).toContain(department.name);
+    expect(await treeRows.nth(1).innerText()).toContain('测试市第1中学');
+    expect(await treeRows.nth(2).innerText()).toContain('测试市第2中学');
+    await settled(drawer);
+    await page.screenshot({ path: path.join(RESULTS, 'organisations.png') });
+  });
+});
+
+/** Runs scripts/build-web-if-stale.mjs when web/dist/index.html is missing or older than web/ sources. */
+function buildWebIfStale(): void {
+  if (fs.existsSync(BUILT_INDEX) && fs.statSync(BUILT_INDEX).mtimeMs >= newestMtime(WEB)) return;
+  const r = spawnSync(process.execPath, ['scripts/build-web-if-stale.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) {
+    throw new Error(`node scripts/build-web-if-stale.mjs failed (exit ${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const p = path.join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+async function launchChromium(): Promise<Browser> {
+  const hint = `Install it with \`apt-get install chromium fonts-noto-cjk\`, or set CHROMIUM_PATH to a Chromium/Chrome executable.`;
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: the browser tests need it. ${hint}`);
+  }
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  } catch (e) {
+    throw new Error(`Chromium at ${CHROMIUM_PATH} failed to start: ${(e as Error).message}\n${hint}`, { cause: e });
+  }
+}
+
+/** Waits until a sliding or fading element has stopped moving (for screenshots). */
+async function settled(locator: Locator): Promise<void> {
+  let last = '';
+  await waitUntil(async () => {
+    const box = JSON.stringify(await locator.boundingBox());
+    const same = box === last;
+    last = box;
+    return same;
+  }, 'the element to settle');
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = UI_TIMEOUT): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

@@ -1,0 +1,159 @@
+import { request } from './request';
+import type { Page, RequestSignal, SortOrder } from './reference';
+
+/**
+ * 指标账接口。金额一律为整数“分”（…Fen），显示与换算见 utils/money.ts。
+ * 记账类接口成功时返回记账流水与记账后的指标；记账被拒绝时以 ApiError 抛出
+ * （409，如 INSUFFICIENT_AVAILABLE「可用指标不足：…」）。
+ */
+
+export interface Quota {
+  id: number;
+  /** 指标编号 */
+  quotaNo: string;
+  fiscalYear: number;
+  projectId: number | null;
+  unitOrgId: number | null;
+  /** 支出功能分类科目（3/5/7 位） */
+  functionalCode: string;
+  /** 支出经济分类科目（3/5 位） */
+  economicCode: string;
+  /** 资金来源 */
+  fundSource: string;
+  /** 指标文号 */
+  documentNo: string;
+  sourceQuotaId: number | null;
+  /** 额度 */
+  amountFen: number;
+  /** 已用（已支付） */
+  usedFen: number;
+  /** 冻结 */
+  frozenFen: number;
+  /** 可用 = 额度 − 已用 − 冻结 */
+  availableFen: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type EntryKind = 'issue' | 'freeze' | 'unfreeze' | 'consume' | 'adjust-in' | 'adjust-out' | 'carry-over';
+
+export interface JournalEntry {
+  id: number;
+  quotaId: number;
+  kind: EntryKind;
+  /** 服务端给出的中文类型名：下达、冻结、解冻、支付、调入、调出、结转 */
+  kindLabel: string;
+  amountFen: number;
+  deltaAmountFen: number;
+  deltaUsedFen: number;
+  deltaFrozenFen: number;
+  balanceAfter: { amountFen: number; usedFen: number; frozenFen: number; availableFen: number };
+  counterpartQuotaId: number | null;
+  referenceType: string | null;
+  referenceId: string | null;
+  idempotencyKey: string | null;
+  /** 经办人（用户名） */
+  actor: string;
+  /** 事由 */
+  reason: string;
+  /** ISO-8601，带 +08:00 */
+  createdAt: string;
+}
+
+export interface EntryResult {
+  entry: JournalEntry;
+  /** 记账后的指标 */
+  quota: Quota;
+  /** true：幂等键命中之前的记账，本次未做任何改动 */
+  replayed: boolean;
+}
+
+export interface TransferResult {
+  out: JournalEntry;
+  in: JournalEntry;
+  from: Quota;
+  to: Quota;
+  replayed: boolean;
+}
+
+export type QuotaSort = 'id' | 'quotaNo' | 'fiscalYear' | 'amountFen' | 'availableFen' | 'createdAt';
+
+export interface QuotaQuery {
+  page?: number;
+  pageSize?: number;
+  sort?: QuotaSort;
+  order?: SortOrder;
+  fiscalYear?: number;
+  projectId?: number;
+}
+
+/** 每笔记账共有的字段 */
+export interface EntryRequest {
+  /** 金额（分，正整数） */
+  amountFen: number;
+  /** 事由，1–500 字 */
+  reason: string;
+  /** 幂等键：同一键重复提交只记一次账 */
+  idempotencyKey?: string;
+  referenceType?: string;
+  referenceId?: string;
+}
+
+export interface IssueQuotaRequest extends EntryRequest {
+  quotaNo: string;
+  fiscalYear: number;
+  projectId?: number | null;
+  unitOrgId?: number | null;
+  functionalCode: string;
+  economicCode: string;
+  fundSource: string;
+  documentNo: string;
+}
+
+/** GET /api/quotas：本人数据范围内的指标，分页（quotas:read） */
+export function listQuotas(query: QuotaQuery = {}, options: RequestSignal = {}): Promise<Page<Quota>> {
+  return request<Page<Quota>>('/api/quotas', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+/** GET /api/quotas/:id */
+export function getQuota(id: number, options: RequestSignal = {}): Promise<Quota> {
+  return request<Quota>(`/api/quotas/${id}`, { signal: options.signal, timeoutMs: 15_000 });
+}
+
+/** GET /api/quotas/:id/journal：指标流水，分页 */
+export function listQuotaJournal(
+  id: number,
+  query: { page?: number; pageSize?: number; order?: SortOrder } = {},
+  options: RequestSignal = {},
+): Promise<Page<JournalEntry>> {
+  return request<Page<JournalEntry>>(`/api/quotas/${id}/journal`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+const WRITE_TIMEOUT_MS = 20_000;
+
+/** POST /api/quotas：下达指标（quotas:issue） */
+export function issueQuota(body: IssueQuotaRequest): Promise<EntryResult> {
+  return request<EntryResult>('/api/quotas', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+function entry(path: string) {
+  return (id: number, body: EntryRequest): Promise<EntryResult> =>
+    request<EntryResult>(`/api/quotas/${id}/${path}`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** POST /api/quotas/:id/freeze：冻结（quotas:freeze） */
+export const freezeQuota = entry('freeze');
+/** POST /api/quotas/:id/unfreeze：解冻（quotas:freeze） */
+export const unfreezeQuota = entry('unfreeze');
+/** POST /api/quotas/:id/consume：支付，冻结转已用（quotas:freeze） */
+export const consumeQuota = entry('consume');
+/** POST /api/quotas/:id/adjust-in：追加（quotas:issue） */
+export const adjustInQuota = entry('adjust-in');
+/** POST /api/quotas/:id/adjust-out：调减，仅可调减可用部分（quotas:issue） */
+export const adjustOutQuota = entry('adjust-out');
+
+/** POST /api/quota-transfers：同年度指标间调剂（quotas:issue） */
+export function transferQuota(body: EntryRequest & { fromQuotaId: number; toQuotaId: number }): Promise<TransferResult> {
+  return request<TransferResult>('/api/quota-transfers', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}

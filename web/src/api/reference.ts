@@ -1,0 +1,115 @@
+import { request } from './request';
+
+/** 分页响应（服务端 SQL 分页） */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export type SortOrder = 'asc' | 'desc';
+
+export const ORGANISATION_KINDS = ['finance_bureau', 'finance_division', 'department', 'budget_unit', 'review_centre', 'expert_pool'] as const;
+export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
+
+export type DivisionType = 'budget' | 'treasury' | 'education' | 'agriculture' | 'performance';
+
+export interface Organisation {
+  id: number;
+  code: string;
+  name: string;
+  kind: OrganisationKind;
+  /** GB/T 2260 六位行政区划代码 */
+  regionCode: string;
+  parentId: number | null;
+  divisionType: DivisionType | null;
+  /** 物化路径，如 /1/5/12/ */
+  path: string;
+  /** ISO-8601，带 +08:00 */
+  createdAt: string;
+}
+
+export type OrganisationSort = 'code' | 'name' | 'createdAt' | 'path';
+
+export interface OrganisationQuery {
+  page?: number;
+  pageSize?: number;
+  sort?: OrganisationSort;
+  order?: SortOrder;
+  kind?: OrganisationKind;
+  /** 六位行政区划代码（精确匹配） */
+  region?: string;
+  /** 名称包含 */
+  name?: string;
+  parent?: number;
+  within?: number;
+}
+
+export interface RequestSignal {
+  signal?: AbortSignal;
+}
+
+/** GET /api/organisations：按条件分页查询组织机构（reference:read） */
+export function listOrganisations(query: OrganisationQuery = {}, options: RequestSignal = {}): Promise<Page<Organisation>> {
+  return request<Page<Organisation>>('/api/organisations', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+export type SubtreeQuery = Omit<OrganisationQuery, 'parent' | 'within'>;
+
+/** GET /api/organisations/:id/subtree：该机构及其全部下级（默认按树序） */
+export function listOrganisationSubtree(id: number, query: SubtreeQuery = {}, options: RequestSignal = {}): Promise<Page<Organisation>> {
+  return request<Page<Organisation>>(`/api/organisations/${id}/subtree`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+export type RegionLevel = 'province' | 'city' | 'county' | 'township';
+
+export interface Region {
+  code: string;
+  name: string;
+  level: RegionLevel;
+  parentCode: string | null;
+  hasChildren: boolean;
+}
+
+/** GET /api/regions?parent=：某区划的直接下级；不传 parent 时返回省级 */
+export function listRegions(parent?: string, options: RequestSignal = {}): Promise<{ items: Region[] }> {
+  return request<{ items: Region[] }>('/api/regions', { query: { parent }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+export type CodeLevel = '类' | '款' | '项';
+
+export interface FunctionalCode {
+  code: string;
+  name: string;
+  level: CodeLevel;
+  parentCode: string | null;
+  hasChildren: boolean;
+}
+
+/** GET /api/codes/functional?year=&parent=：支出功能分类科目（类 3 位 → 款 5 位 → 项 7 位） */
+export function listFunctionalCodes(year: number, parent?: string, options: RequestSignal = {}): Promise<{ items: FunctionalCode[] }> {
+  return request<{ items: FunctionalCode[] }>('/api/codes/functional', { query: { year, parent }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+/** department：部门预算支出经济分类；government：政府预算支出经济分类 */
+export type EconomicKind = 'department' | 'government';
+
+export interface EconomicCode extends FunctionalCode {
+  kind: EconomicKind;
+  /** 部门经济分类对应的政府经济分类编码 */
+  governmentCode: string | null;
+}
+
+/** GET /api/codes/economic?year=&kind=&parent=：支出经济分类科目（类 3 位 → 款 5 位） */
+export function listEconomicCodes(
+  year: number,
+  filters: { kind?: EconomicKind; parent?: string } = {},
+  options: RequestSignal = {},
+): Promise<{ items: EconomicCode[] }> {
+  return request<{ items: EconomicCode[] }>('/api/codes/economic', {
+    query: { year, kind: filters.kind, parent: filters.parent },
+    signal: options.signal,
+    timeoutMs: 15_000,
+  });
+}
