@@ -13,6 +13,9 @@ export function createEngineClient(engine: EngineConfig): EngineClient {
   const c8 = new Camunda8({
     // grpc:// is plaintext (local engine); an external cluster behind TLS is configured as grpcs://.
     ZEEBE_GRPC_ADDRESS: engine.grpcAddress.includes('://') ? engine.grpcAddress : `grpc://${engine.grpcAddress}`,
+    // Our ZEEBE_ADDRESS is already in ZEEBE_GRPC_ADDRESS; blank it so the SDK does not also read it
+    // from the environment and warn about the duplicate.
+    ZEEBE_ADDRESS: '',
     ZEEBE_REST_ADDRESS: engine.restAddress,
     CAMUNDA_AUTH_STRATEGY: 'NONE',
     CAMUNDA_OAUTH_DISABLED: true,
