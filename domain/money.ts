@@ -1,5 +1,6 @@
 /**
  * Money is integer fen (分) everywhere: no floating point ever touches an amount.
+ * Shared by server, workers and the SPA (web/src/utils/money.ts re-exports it).
  * A Fen value is a safe integer; constructing one from anything else throws.
  */
 export type Fen = number & { readonly __unit: 'fen' };
@@ -30,8 +31,9 @@ export function parseYuan(text: string): Fen {
   return fen(sign ? -value : value);
 }
 
-/** ¥1,234.56 — the way amounts are shown in tables and documents. */
-export function formatYuan(amount: Fen): string {
+/** ¥1,234.56 — the way amounts are shown in tables and documents. Takes integer fen. */
+export function formatYuan(amount: Fen | number): string {
+  fen(amount);
   const negative = amount < 0;
   const abs = Math.abs(amount);
   const yuan = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -43,7 +45,8 @@ export function formatYuan(amount: Fen): string {
  * 万元 as budget tables print it, exact (1 万元 = 1,000,000 fen): at least two decimals,
  * more only where the fen need them, never rounded.
  */
-export function formatWanYuan(amount: Fen): string {
+export function formatWanYuan(amount: Fen | number): string {
+  fen(amount);
   const negative = amount < 0;
   const abs = Math.abs(amount);
   const whole = Math.floor(abs / 1_000_000);

@@ -38,6 +38,8 @@ export default defineConfig({
     },
   },
   server: {
+    // domain/ (rules shared with the server) lives beside web/, outside Vite's root.
+    fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] },
     proxy: {
       '/api': {
         target: 'http://127.0.0.1:3000',

@@ -37,6 +37,11 @@ describe('money is integer fen', () => {
     expect(formatYuan(fen(amount))).toBe(text);
   });
 
+  test('formatting refuses what is not integer fen (e.g. a yuan float passed by mistake)', () => {
+    expect(() => formatYuan(12.5)).toThrow(MoneyError);
+    expect(() => formatWanYuan(Number.NaN)).toThrow(MoneyError);
+  });
+
   test.each([
     [1_000_000, '1.00万元'],
     [12_345_678, '12.345678万元'],
