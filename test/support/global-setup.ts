@@ -20,5 +20,7 @@ export default async function globalSetup(): Promise<void> {
     fs.rmSync(local.dataDir, { recursive: true, force: true });
   }
   const result = await ensureEngineRunning(local, log);
-  (globalThis as { __engineStartedByTests?: boolean }).__engineStartedByTests = !result.reused;
+  // Sticky: when several projects' setups run, the one that started the engine decides.
+  const g = globalThis as { __engineStartedByTests?: boolean };
+  g.__engineStartedByTests = g.__engineStartedByTests === true || !result.reused;
 }
