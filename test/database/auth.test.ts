@@ -1,7 +1,7 @@
-import { openDatabase, migrateLatest, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { authenticate, changePassword, createUser, login, logout, scopeOrgIds } from '../../server/auth/service';
 import { AppError } from '../../server/api/errors';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** Accounts, sessions and data scope on the real database (DATABASE_URL, SQLite when unset). */
 describe('authentication and data scope', () => {
@@ -11,10 +11,8 @@ describe('authentication and data scope', () => {
   const t0 = new Date('2026-11-23T01:00:00Z');
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     await db('regions').insert([
       { code: '150000', name: '内蒙古自治区', level: 'province', parent_code: null },
       { code: '150100', name: '呼和浩特市', level: 'city', parent_code: '150000' },

@@ -1,8 +1,8 @@
 import { PERMISSIONS, ROLES, type Permission } from '../../domain/roles';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /**
  * Route × role: every protected API route, called by an account of every role and anonymously.
@@ -43,10 +43,8 @@ describe('authorization: every route × every role', () => {
   const cookies = new Map<string, string>();
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     api = await startApi(db, fresh.database);
     base = api.base;
     for (const role of ROLES) {

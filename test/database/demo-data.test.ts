@@ -1,9 +1,9 @@
 import { DEMO_PASSWORD, readDemoUsers, seedDemoUsers } from '../../server/auth/demo-users';
 import { login } from '../../server/auth/service';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { seedReferenceData } from '../../server/reference/seed';
 import { ROLES } from '../../domain/roles';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The demo set `npm start` loads into an empty database: every role has an account that logs in. */
 describe('demo accounts', () => {
@@ -11,10 +11,8 @@ describe('demo accounts', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     await seedReferenceData(db, { year: 2026 });
   });
   afterAll(async () => {

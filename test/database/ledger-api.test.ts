@@ -1,7 +1,7 @@
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The quota router over real HTTP and the real database, mounted the way app.ts mounts routers. */
 describe('quotas API', () => {
@@ -13,10 +13,8 @@ describe('quotas API', () => {
   let username: string;
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     api = await startApi(db, fresh.database);
     base = `${api.base}/api`;
     // A finance officer who may issue, adjust and freeze (region scope: sees unassigned quotas).

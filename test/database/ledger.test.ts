@@ -1,8 +1,8 @@
 import { LedgerError, replay, type Entry, type LedgerErrorCode } from '../../domain/ledger';
 import { fen } from '../../domain/money';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import * as ledger from '../../server/ledger/service';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The quota ledger on the real database DATABASE_URL names (SQLite when unset). */
 describe('quota ledger service', () => {
@@ -11,10 +11,8 @@ describe('quota ledger service', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
   });
   afterAll(async () => {
     await db?.destroy();

@@ -4,10 +4,10 @@ import ExcelJS from 'exceljs';
 import express from 'express';
 import { errorHandler, notFoundHandler } from '../../server/api/errors';
 import { referenceRouter } from '../../server/api/reference';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { createLogger } from '../../server/log';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The reference API over real HTTP, mounted the way server/api/app.ts mounts routers. */
 describe('reference API', () => {
@@ -26,10 +26,8 @@ describe('reference API', () => {
   };
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     await seedReferenceData(db, { year: 2026 });
     const app = express();
     const api = express.Router();

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { PROJECT_ROOT } from '../../server/config';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { CodeImportError, importCodeFile, listFunctionalCodes, type CodeFile, type CodeType } from '../../server/reference';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** Code-table imports on the real database: all rows or none. */
 describe('code table import', () => {
@@ -19,10 +19,8 @@ describe('code table import', () => {
   };
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
   });
   afterAll(async () => {
     await db?.destroy();

@@ -1,7 +1,7 @@
 import { AppError } from '../../server/api/errors';
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import type { Db } from '../../server/db';
 import { createOrganisation, getSubtreeIds, listOrganisations, type Organisation, type PageRequest } from '../../server/reference';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The organisation tree and its materialised path on the real database. */
 describe('organisations', () => {
@@ -13,10 +13,8 @@ describe('organisations', () => {
   const page = (p: Partial<PageRequest> = {}): PageRequest => ({ page: 1, pageSize: 100, sort: 'code', order: 'asc', ...p });
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
     await db('regions').insert([
       { code: '150000', name: '内蒙古自治区', level: 'province', parent_code: null },
       { code: '150100', name: '呼和浩特市', level: 'city', parent_code: '150000' },

@@ -1,6 +1,6 @@
-import { migrateLatest, openDatabase, type Db } from '../../server/db';
+import { migrateLatest, type Db } from '../../server/db';
 import { getOrganisationByCode, getSubtreeIds, listEconomicCodes, listFunctionalCodes, listRegions, regionTree, seedReferenceData } from '../../server/reference';
-import { freshDatabaseConfig } from '../support/system';
+import { openFreshDatabase } from '../support/system';
 
 /** The reference seed on the real database (DATABASE_URL, SQLite when unset). */
 describe('reference data seed', () => {
@@ -10,10 +10,8 @@ describe('reference data seed', () => {
   const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await db(t).select('*').orderBy(t === 'regions' ? 'code' : 'id')])));
 
   beforeAll(async () => {
-    const fresh = freshDatabaseConfig();
-    drop = fresh.drop;
-    db = await openDatabase(fresh.database);
-    await migrateLatest(db);
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
   });
   afterAll(async () => {
     await db?.destroy();

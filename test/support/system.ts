@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { loadConfig, type AppConfig, type DatabaseConfig } from '../../server/config';
+import { migrateLatest, openDatabase, type Db } from '../../server/db';
 import { createLogger } from '../../server/log';
 import { startSystem, type StartOptions, type System } from '../../server/system';
 
@@ -34,6 +35,14 @@ export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promi
       }
     },
   };
+}
+
+/** A fresh database (see freshDatabaseConfig), opened and migrated to the latest schema. */
+export async function openFreshDatabase(): Promise<{ db: Db; database: DatabaseConfig; drop(): Promise<void> }> {
+  const fresh = freshDatabaseConfig();
+  const db = await openDatabase(fresh.database);
+  await migrateLatest(db);
+  return { db, database: fresh.database, drop: fresh.drop };
 }
 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
