@@ -10,7 +10,7 @@ import { openFreshDatabase } from '../support/system';
  * or a 4xx about the input) with it. The engine is not needed: its client points nowhere.
  */
 interface RouteCase {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   permission: Permission;
   body?: unknown;
@@ -33,6 +33,15 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/quotas/1/adjust-in', permission: 'quotas:issue', body: {} },
   { method: 'POST', path: '/api/quotas/1/adjust-out', permission: 'quotas:issue', body: {} },
   { method: 'POST', path: '/api/quota-transfers', permission: 'quotas:issue', body: {} },
+  { method: 'GET', path: '/api/projects', permission: 'projects:read' },
+  { method: 'GET', path: '/api/projects/1', permission: 'projects:read' },
+  { method: 'GET', path: '/api/projects/1/events', permission: 'projects:read' },
+  { method: 'POST', path: '/api/projects', permission: 'projects:write', body: {} },
+  { method: 'PUT', path: '/api/projects/1', permission: 'projects:write', body: {} },
+  { method: 'POST', path: '/api/projects/1/void', permission: 'projects:write', body: {} },
+  { method: 'POST', path: '/api/projects/1/attachments', permission: 'projects:write', body: {} },
+  { method: 'GET', path: '/api/projects/1/attachments/1', permission: 'projects:read' },
+  { method: 'DELETE', path: '/api/projects/1/attachments/1', permission: 'projects:write' },
 ];
 
 describe('authorization: every route × every role', () => {

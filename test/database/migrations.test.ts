@@ -16,7 +16,7 @@ describe('migrations', () => {
     await drop?.();
   });
 
-  const tables = ['engine_resources', 'job_outcomes', 'smoke_checks'];
+  const tables = ['engine_resources', 'job_outcomes', 'smoke_checks', 'projects', 'project_amounts', 'project_targets', 'project_attachments', 'attachment_blobs', 'project_duplicates', 'project_events'];
 
   test('latest creates every table, rollback removes them all, latest again restores them', async () => {
     const applied = await migrateLatest(db);
