@@ -11,40 +11,15 @@
  * BENCH_CLIENTS lists the client counts to try (default "1,10"; MySQL's pool holds 10 connections,
  * SQLite's one).
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
-import { loadConfig, type DatabaseConfig } from '../server/config';
 import { checkDatabase, migrateLatest, openDatabase } from '../server/db';
 import * as ledger from '../server/ledger/service';
+import { freshDatabase } from './fresh-database';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const MAX_OPS = Number(process.env.BENCH_MAX_OPS ?? 5000);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,10').split(',').map(Number);
 const SPREAD = 1000;
 const meta = { actor: 'bench', reason: '压力测试' };
-
-/** A throwaway database on the configured server, like test/support/system.ts freshDatabaseConfig. */
-function freshDatabase(): { database: DatabaseConfig; drop(): Promise<void> } {
-  const base = loadConfig().database;
-  if (base.client === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-bench-'));
-    return { database: { client: 'sqlite', filename: path.join(dir, 'bench.sqlite') }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `budget_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const url = new URL(base.url);
-  url.pathname = `/${name}`;
-  return {
-    database: { client: 'mysql', url: url.toString(), database: name },
-    drop: async () => {
-      url.pathname = '/';
-      const admin = knexFactory({ client: 'mysql2', connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
-      await admin.raw('DROP DATABASE IF EXISTS ??', [name]).finally(() => admin.destroy());
-    },
-  };
-}
 
 interface Figures {
   phase: string;
