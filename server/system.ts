@@ -9,6 +9,7 @@ import type { AppConfig } from './config';
 import { PROJECT_ROOT } from './config';
 import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
+import { seedDemoProjects } from './projects/demo';
 import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
 import { createEngineClient, type EngineClient } from './engine/client';
@@ -103,7 +104,8 @@ async function seedDemoIfEmpty(db: Db, log: Logger): Promise<void> {
   const year = fiscalYearOf(new Date());
   const reference = await seedReferenceData(db, { year });
   const users = await seedDemoUsers(db);
-  log.info({ year, reference, users }, '空数据库：已载入演示数据（组织机构、科目、演示账号）');
+  const projects = await seedDemoProjects(db, year);
+  log.info({ year, reference, users, projects }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目）');
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */

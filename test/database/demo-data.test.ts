@@ -3,6 +3,8 @@ import { login } from '../../server/auth/service';
 import type { Db } from '../../server/db';
 import { seedReferenceData } from '../../server/reference/seed';
 import { ROLES } from '../../domain/roles';
+import { seedDemoProjects } from '../../server/projects/demo';
+import { getProject, listProjects } from '../../server/projects/service';
 import { openFreshDatabase } from '../support/system';
 
 /** The demo set `npm start` loads into an empty database: every role has an account that logs in. */
@@ -32,5 +34,20 @@ describe('demo accounts', () => {
     const { principal } = await login(db, 'nm_clerk_yz', DEMO_PASSWORD, {});
     expect(principal.orgName).toBe('呼和浩特市第一中学');
     expect(principal.scope).toBe('own-org');
+  });
+
+  test('demo projects: drafts of the demo units with exact totals, the near-identical pair flagged; seeding again adds none', async () => {
+    await seedDemoUsers(db);
+    expect(await seedDemoProjects(db, 2026)).toBe(5);
+    expect(await seedDemoProjects(db, 2026)).toBe(0);
+    const page = await listProjects(db, { page: 1, pageSize: 20, sort: 'id', order: 'asc' });
+    expect(page.total).toBe(5);
+    expect(page.items.every((p) => p.status === 'draft' && p.fiscalYear === 2026)).toBe(true);
+    const first = (await getProject(db, page.items[0]!.id))!;
+    expect(first.totalAmountFen).toBe(1_288_000_00);
+    expect(first.startDate).toBe('2026-03-01');
+    expect(first.duplicates.map((d) => d.projectId)).toEqual([page.items[1]!.id]);
+    const pastoral = page.items.find((p) => p.subType === 'pastoral')!;
+    expect(pastoral.totalAmountFen).toBe(398_500_50);
   });
 });
