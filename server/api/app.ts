@@ -9,13 +9,16 @@ import { authRouter } from './auth';
 import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
 import { referenceRouter } from './reference';
+import { referenceExportsRouter } from './reference-exports';
+import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
-export function createApp(deps: HealthDeps & { log: Logger }): Express {
+/** exportLimits: the Excel export cap (tests set it low instead of inserting 50,000 rows). */
+export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: ExportLimits }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -40,8 +43,9 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   const login = requireLogin(deps.db);
   api.use(['/regions', '/organisations', '/codes'], login, requirePermission('reference:read'));
   api.post('/codes/import', requirePermission('codes:import'));
+  api.use(referenceExportsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(referenceRouter({ db: deps.db }));
-  api.use(quotasRouter({ db: deps.db }));
+  api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(projectsRouter({ db: deps.db }));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -7,6 +7,8 @@ import { principalOf, requireLogin, requirePermission } from '../auth/middleware
 import { scopeOrgIds, type Principal } from '../auth/service';
 import * as ledger from '../ledger/service';
 import { errors } from './errors';
+import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
+import { journalExport, quotaExport } from './quota-exports';
 import { validate } from './validate';
 
 /**
@@ -69,6 +71,9 @@ const listQuery = z
   })
   .strict();
 const journalQuery = z.object(pageQuery).strict();
+// An export takes the list's filters and sort, without paging: it holds every matching row.
+const exportQuery = listQuery.omit({ page: true, pageSize: true });
+const journalExportQuery = journalQuery.omit({ page: true, pageSize: true });
 
 type EntryBody = z.infer<typeof entryBody>;
 
@@ -80,7 +85,7 @@ const ENTRY_ROUTES = {
   'adjust-out': { operation: ledger.adjustOut, permission: 'quotas:issue' },
 } as const;
 
-export function quotasRouter({ db }: { db: Db }): Router {
+export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
   const router = Router();
   const login = requireLogin(db);
   const actorOf = (res: Response) => principalOf(res).username;
@@ -106,6 +111,20 @@ export function quotasRouter({ db }: { db: Db }): Router {
     const q = res.locals.query as z.infer<typeof listQuery>;
     const page = await ledger.listQuotas(db, q, scopeOf(principalOf(res)));
     res.json({ ...page, items: page.items.map(quotaJson) });
+  });
+
+  // Before /quotas/:id, which would take "export" for an id.
+  router.get('/quotas/export', login, requirePermission('quotas:read'), validate({ query: exportQuery }), async (_req, res) => {
+    const q = res.locals.query as z.infer<typeof exportQuery>;
+    const scope = scopeOf(principalOf(res));
+    await sendXlsxExport(res, quotaExport(db, (page, pageSize) => ledger.listQuotas(db, { ...q, page, pageSize }, scope)), exportLimits);
+  });
+
+  router.get('/quotas/:id/journal/export', login, requirePermission('quotas:read'), validate({ query: journalExportQuery }), async (req, res) => {
+    const q = res.locals.query as z.infer<typeof journalExportQuery>;
+    const quotaId = await quotaInScope(res, req.params.id);
+    const quota = (await ledger.getQuota(db, quotaId))!;
+    await sendXlsxExport(res, journalExport(quota, (page, pageSize) => call(() => ledger.listJournal(db, quotaId, { ...q, page, pageSize }))), exportLimits);
   });
 
   router.get('/quotas/:id', login, requirePermission('quotas:read'), async (req, res) => {

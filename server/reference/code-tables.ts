@@ -35,7 +35,7 @@ export async function listFunctionalCodes(db: Knex, query: { year: number; paren
     .where('c.fiscal_year', query.year)
     .modify((q) => (query.parent ? q.where('c.parent_code', query.parent) : q.whereNull('c.parent_code')))
     .orderBy('c.code');
-  return rows.map((r: CodeRow) => ({ code: r.code, name: r.name, level: r.level, parentCode: r.parent_code, hasChildren: Boolean(r.has_children) }));
+  return rows.map(functionalFromRow);
 }
 
 export async function listEconomicCodes(db: Knex, query: { year: number; kind?: EconomicKind; parent?: string }): Promise<EconomicCode[]> {
@@ -48,15 +48,35 @@ export async function listEconomicCodes(db: Knex, query: { year: number; kind?: 
       else q.whereNull('c.parent_code');
     })
     .orderBy(['c.kind', 'c.code']);
-  return rows.map((r: CodeRow) => ({
-    code: r.code,
-    name: r.name,
-    level: r.level,
-    parentCode: r.parent_code,
-    hasChildren: Boolean(r.has_children),
-    kind: r.kind as EconomicKind,
-    governmentCode: r.government_code ?? null,
-  }));
+  return rows.map(economicFromRow);
+}
+
+/**
+ * Every code of a year in tree order (a parent's code is a prefix of its children's, so code
+ * order is 类, its 款, their 项, next 类), paginated in SQL: for tree tables and exports.
+ */
+export async function listFunctionalCodeTable(db: Knex, query: { year: number }, page: { page: number; pageSize: number }): Promise<{ items: FunctionalCode[]; total: number }> {
+  const base = db('functional_codes as c').where('c.fiscal_year', query.year);
+  const [count] = await base.clone().count({ n: '*' });
+  const rows = await base
+    .select('c.code', 'c.name', 'c.level', 'c.parent_code', childExists(db, 'functional_codes', ['fiscal_year']))
+    .orderBy('c.code')
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+  return { items: rows.map(functionalFromRow), total: Number(count?.n ?? 0) };
+}
+
+/** The same for economic codes: 部门 then 政府 (or one kind), each in tree order. */
+export async function listEconomicCodeTable(db: Knex, query: { year: number; kind?: EconomicKind }, page: { page: number; pageSize: number }): Promise<{ items: EconomicCode[]; total: number }> {
+  const base = db('economic_codes as c').where('c.fiscal_year', query.year);
+  if (query.kind) base.where('c.kind', query.kind);
+  const [count] = await base.clone().count({ n: '*' });
+  const rows = await base
+    .select('c.code', 'c.name', 'c.level', 'c.parent_code', 'c.kind', 'c.government_code', childExists(db, 'economic_codes', ['fiscal_year', 'kind']))
+    .orderBy(['c.kind', 'c.code'])
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize);
+  return { items: rows.map(economicFromRow), total: Number(count?.n ?? 0) };
 }
 
 /**
@@ -112,6 +132,14 @@ interface CodeRow {
   kind?: string;
   government_code?: string | null;
   has_children: number | boolean;
+}
+
+function functionalFromRow(r: CodeRow): FunctionalCode {
+  return { code: r.code, name: r.name, level: r.level, parentCode: r.parent_code, hasChildren: Boolean(r.has_children) };
+}
+
+function economicFromRow(r: CodeRow): EconomicCode {
+  return { ...functionalFromRow(r), kind: r.kind as EconomicKind, governmentCode: r.government_code ?? null };
 }
 
 /** has_children for a picker's "leaf" flag, in the same query (no N+1). */

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/api/app';
+import type { ExportLimits } from '../../server/api/excel-export';
 import type { Db } from '../../server/db';
 import { createEngineClient } from '../../server/engine/client';
 import { EngineSupervisor } from '../../server/engine/supervisor';
@@ -12,12 +13,12 @@ import { testConfig } from './system';
  * The whole API (app.ts: every router, authentication, error middleware) on an ephemeral port
  * over a real database, without an engine: for tests of routes that do not touch the engine.
  */
-export async function startApi(db: Db, database: DatabaseConfig): Promise<{ base: string; close(): Promise<void> }> {
+export async function startApi(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): Promise<{ base: string; close(): Promise<void> }> {
   const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', grpcAddress: '127.0.0.1:1', restAddress: 'http://127.0.0.1:1' } });
   const log = createLogger('silent');
   const engine = createEngineClient(config.engine);
   const supervisor = new EngineSupervisor(engine, log, async () => undefined);
-  const server = http.createServer(createApp({ config, db, engine, supervisor, version: 'test', log }));
+  const server = http.createServer(createApp({ config, db, engine, supervisor, version: 'test', log, exportLimits: options.exportLimits }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DocumentChecked, FolderOpened, List, Monitor, OfficeBuilding, Share } from '@element-plus/icons-vue';
+import { Coin, DocumentChecked, FolderOpened, List, Monitor, OfficeBuilding, Share, Tickets } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -15,6 +15,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
+  { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */

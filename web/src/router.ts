@@ -42,6 +42,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '组织机构', permission: 'reference:read' },
   },
   {
+    path: '/codes',
+    name: 'codes',
+    component: () => import('./views/CodesView.vue'),
+    meta: { title: '科目代码', permission: 'reference:read' },
+  },
+  {
     path: '/forbidden',
     name: 'forbidden',
     component: () => import('./views/ForbiddenView.vue'),

@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal, SortOrder } from './reference';
 
@@ -128,6 +129,16 @@ export function listQuotaJournal(
   options: RequestSignal = {},
 ): Promise<Page<JournalEntry>> {
   return request<Page<JournalEntry>>(`/api/quotas/${id}/journal`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+/** GET /api/quotas/export：按当前条件导出指标台账（Excel，数据范围同列表） */
+export function exportQuotas(query: Omit<QuotaQuery, 'page' | 'pageSize'>): Promise<string> {
+  return downloadFile('/api/quotas/export', { ...query });
+}
+
+/** GET /api/quotas/:id/journal/export：导出某指标的全部流水 */
+export function exportQuotaJournal(id: number, query: { order?: SortOrder } = {}): Promise<string> {
+  return downloadFile(`/api/quotas/${id}/journal/export`, { ...query });
 }
 
 const WRITE_TIMEOUT_MS = 20_000;

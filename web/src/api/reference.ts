@@ -1,4 +1,5 @@
 import { request } from './request';
+import { downloadFile } from './download';
 
 /** 分页响应（服务端 SQL 分页） */
 export interface Page<T> {
@@ -112,4 +113,56 @@ export function listEconomicCodes(
     signal: options.signal,
     timeoutMs: 15_000,
   });
+}
+
+/** 全年度科目表（按树序：类、其下的款、项……），供科目代码页的树形表格与搜索 */
+export interface CodeTable<T> {
+  items: T[];
+  total: number;
+}
+
+/** GET /api/codes/functional/all?year=：某年度全部支出功能分类 */
+export function listFunctionalCodeTable(year: number, options: RequestSignal = {}): Promise<CodeTable<FunctionalCode>> {
+  return request<CodeTable<FunctionalCode>>('/api/codes/functional/all', { query: { year }, signal: options.signal, timeoutMs: 30_000 });
+}
+
+/** GET /api/codes/economic/all?year=&kind=：某年度全部支出经济分类（不传 kind 时两类都有） */
+export function listEconomicCodeTable(year: number, kind?: EconomicKind, options: RequestSignal = {}): Promise<CodeTable<EconomicCode>> {
+  return request<CodeTable<EconomicCode>>('/api/codes/economic/all', { query: { year, kind }, signal: options.signal, timeoutMs: 30_000 });
+}
+
+export type CodeType = 'functional' | 'economic';
+
+/** 导入文件：CSV 传文本，.xlsx 传 base64 */
+export type CodeImportFile = { format: 'csv'; content: string } | { format: 'xlsx'; base64: string };
+
+export interface CodeImportResult {
+  type: CodeType;
+  year: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * POST /api/codes/import?year=&type=（codes:import）。任一行有误时整个文件都不导入：
+ * 抛出 ApiError（CODE_IMPORT_INVALID），details 中逐项给出行号、列名和说明。
+ */
+export function importCodes(year: number, type: CodeType, file: CodeImportFile): Promise<CodeImportResult> {
+  return request<CodeImportResult>('/api/codes/import', { method: 'POST', query: { year, type }, body: file, timeoutMs: 60_000 });
+}
+
+/** GET /api/organisations/export：按当前条件导出组织机构（Excel） */
+export function exportOrganisations(query: Omit<OrganisationQuery, 'page' | 'pageSize'>): Promise<string> {
+  return downloadFile('/api/organisations/export', { ...query });
+}
+
+/** GET /api/codes/functional/export?year= 与 /api/codes/economic/export?year=&kind=：导出科目表（列与导入模板相同） */
+export function exportCodes(type: CodeType, year: number, kind?: EconomicKind): Promise<string> {
+  return downloadFile(`/api/codes/${type}/export`, type === 'economic' ? { year, kind } : { year });
+}
+
+/** GET /api/codes/template?type=：导入模板（.xlsx，含填写说明） */
+export function downloadCodeTemplate(type: CodeType): Promise<string> {
+  return downloadFile('/api/codes/template', { type });
 }

@@ -5,13 +5,21 @@
 
 export const NETWORK_ERROR_MESSAGE = '无法连接服务器，请检查网络或稍后再试';
 
+/** 一项字段级错误；科目导入（CODE_IMPORT_INVALID）的逐行错误另带行号（0 表示整个文件）与列名 */
+export interface ErrorDetail {
+  field: string;
+  message: string;
+  row?: number;
+  column?: string;
+}
+
 /** 后端约定的错误响应体 */
 export interface ApiErrorBody {
   error: {
     code: string;
     message: string;
     /** 字段级错误（如 VALIDATION_FAILED） */
-    details?: Array<{ field: string; message: string }>;
+    details?: ErrorDetail[];
   };
 }
 
@@ -27,7 +35,7 @@ export class ApiError extends Error {
   /** HTTP 状态码；未收到响应时为 0 */
   readonly status: number;
   /** 字段级错误，供表单逐项提示 */
-  details: Array<{ field: string; message: string }> = [];
+  details: ErrorDetail[] = [];
 
   constructor(code: string, message: string, status = 0, options?: { cause?: unknown }) {
     super(message, options);
@@ -78,7 +86,20 @@ function isApiErrorBody(value: unknown): value is ApiErrorBody {
   );
 }
 
-function buildUrl(path: string, query?: Record<string, QueryValue>): string {
+/**
+ * 非 2xx 响应转换为 ApiError（401 时通知会话失效处理）；文件下载（api/download.ts）共用。
+ */
+export function errorFromBody(path: string, status: number, body: unknown): ApiError {
+  if (isApiErrorBody(body)) {
+    const error = new ApiError(body.error.code, body.error.message, status);
+    error.details = body.error.details ?? [];
+    if (status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated?.(error);
+    return error;
+  }
+  return new ApiError(`HTTP_${status}`, fallbackHttpMessage(status), status);
+}
+
+export function buildUrl(path: string, query?: Record<string, QueryValue>): string {
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -163,15 +184,7 @@ export async function requestRaw<T>(path: string, options: RequestOptions = {}):
     }
 
     const accepted = response.ok || acceptStatus.includes(response.status);
-    if (!accepted) {
-      if (isApiErrorBody(result.value)) {
-        const error = new ApiError(result.value.error.code, result.value.error.message, response.status);
-        error.details = result.value.error.details ?? [];
-        if (response.status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated?.(error);
-        throw error;
-      }
-      throw new ApiError(`HTTP_${response.status}`, fallbackHttpMessage(response.status), response.status);
-    }
+    if (!accepted) throw errorFromBody(path, response.status, result.value);
     if (!result.parsed) {
       throw new ApiError('INVALID_RESPONSE', '服务器返回了无法识别的数据', response.status);
     }

@@ -1,16 +1,10 @@
+import { DIVISION_TYPE_LABELS as SHARED_DIVISION_LABELS, ORGANISATION_KIND_LABELS as SHARED_KIND_LABELS } from '../../../../domain/organisation-labels';
 import { ORGANISATION_KINDS, type DivisionType, type OrganisationKind } from '../../api/reference';
 
 type TagType = 'success' | 'warning' | 'info' | 'primary' | 'danger';
 
-/** 机构类型字典 */
-export const ORGANISATION_KIND_LABELS: Record<OrganisationKind, string> = {
-  finance_bureau: '财政部门',
-  finance_division: '财政内设处室',
-  department: '主管部门',
-  budget_unit: '预算单位',
-  review_centre: '评审中心',
-  expert_pool: '专家库',
-};
+/** 机构类型字典（与服务端导出共用 domain/organisation-labels.ts） */
+export const ORGANISATION_KIND_LABELS: Record<OrganisationKind, string> = SHARED_KIND_LABELS;
 
 export const ORGANISATION_KIND_OPTIONS = ORGANISATION_KINDS.map((value) => ({ value, label: ORGANISATION_KIND_LABELS[value] }));
 
@@ -32,10 +26,4 @@ export function organisationKindTagType(kind: string): TagType {
 }
 
 /** 财政内设处室的业务类型 */
-export const DIVISION_TYPE_LABELS: Record<DivisionType, string> = {
-  budget: '预算',
-  treasury: '国库',
-  education: '教科文',
-  agriculture: '农业农村',
-  performance: '绩效',
-};
+export const DIVISION_TYPE_LABELS: Record<DivisionType, string> = SHARED_DIVISION_LABELS;

@@ -1,5 +1,5 @@
 import { onMounted, reactive } from 'vue';
-import { listOrganisations, type Organisation, type OrganisationKind } from '../../api/reference';
+import { exportOrganisations, listOrganisations, type Organisation, type OrganisationKind, type OrganisationQuery } from '../../api/reference';
 import { usePagedList } from '../../composables/usePagedList';
 import { useRegionNames } from '../../composables/useRegionNames';
 
@@ -21,12 +21,12 @@ export function useOrganisations() {
   let applied: OrganisationFilters = emptyFilters();
   const regions = useRegionNames();
 
+  /** 已生效的条件与排序：列表和导出共用 */
+  const appliedQuery = (): Omit<OrganisationQuery, 'page' | 'pageSize'> => ({ sort: 'code', name: applied.name.trim() || undefined, kind: applied.kind || undefined });
+
   const list = usePagedList<Organisation>(
     async ({ page, pageSize }, signal) => {
-      const result = await listOrganisations(
-        { page, pageSize, sort: 'code', name: applied.name.trim() || undefined, kind: applied.kind || undefined },
-        { signal },
-      );
+      const result = await listOrganisations({ page, pageSize, ...appliedQuery() }, { signal });
       await regions.resolve(result.items.map((o) => o.regionCode));
       return result;
     },
@@ -43,7 +43,12 @@ export function useOrganisations() {
     return search();
   }
 
+  /** 导出当前（已生效）条件下的全部机构 */
+  function exportFiltered(): Promise<string> {
+    return exportOrganisations(appliedQuery());
+  }
+
   onMounted(() => void search());
 
-  return { filters, ...list, search, reset, regionName: regions.regionName };
+  return { filters, ...list, search, reset, exportFiltered, regionName: regions.regionName };
 }

@@ -1,5 +1,5 @@
 import { onMounted, reactive } from 'vue';
-import { listQuotas, type Quota } from '../../api/quotas';
+import { exportQuotas, listQuotas, type Quota, type QuotaQuery } from '../../api/quotas';
 import { usePagedList } from '../../composables/usePagedList';
 import { currentShanghaiYear } from '../../utils/shanghai';
 
@@ -18,9 +18,11 @@ export function useQuotaList() {
   const filters = reactive<QuotaFilters>(defaultFilters());
   let applied: QuotaFilters = defaultFilters();
 
+  /** 已生效的条件与排序：列表和导出共用 */
+  const appliedQuery = (): Omit<QuotaQuery, 'page' | 'pageSize'> => ({ sort: 'id', order: 'desc', fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined });
+
   const list = usePagedList<Quota>(
-    ({ page, pageSize }, signal) =>
-      listQuotas({ page, pageSize, sort: 'id', order: 'desc', fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined }, { signal }),
+    ({ page, pageSize }, signal) => listQuotas({ page, pageSize, ...appliedQuery() }, { signal }),
     { errorMessage: '获取指标失败，请稍后再试' },
   );
 
@@ -48,7 +50,12 @@ export function useQuotaList() {
     list.replaceItem((q) => q.id === quota.id, quota);
   }
 
+  /** 导出当前（已生效）条件下的全部指标 */
+  function exportFiltered(): Promise<string> {
+    return exportQuotas(appliedQuery());
+  }
+
   onMounted(() => void search());
 
-  return { filters, ...list, search, reset, replaceQuota, showIssued };
+  return { filters, ...list, search, reset, replaceQuota, showIssued, exportFiltered };
 }

@@ -1,0 +1,21 @@
+/**
+ * What people read for an organisation's kind and a finance division's type: one dictionary for
+ * the SPA's pages and the server's exports (web/src/views/organisations/labels.ts re-exports it).
+ */
+export const ORGANISATION_KIND_LABELS = {
+  finance_bureau: '财政部门',
+  finance_division: '财政内设处室',
+  department: '主管部门',
+  budget_unit: '预算单位',
+  review_centre: '评审中心',
+  expert_pool: '专家库',
+} as const;
+
+/** 财政内设处室的业务类型 */
+export const DIVISION_TYPE_LABELS = {
+  budget: '预算',
+  treasury: '国库',
+  education: '教科文',
+  agriculture: '农业农村',
+  performance: '绩效',
+} as const;
