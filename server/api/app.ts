@@ -46,7 +46,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(referenceExportsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits }));
-  api.use(projectsRouter({ db: deps.db }));
+  api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -7,6 +7,8 @@ import { scopeOrgIds, type Principal } from '../auth/service';
 import * as projects from '../projects/service';
 import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from '../projects/schemas';
 import { errors } from './errors';
+import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
+import { projectExport } from './project-exports';
 import { validate } from './validate';
 
 /**
@@ -19,7 +21,10 @@ import { validate } from './validate';
 
 export { newProjectSchema, projectEditSchema, projectListQuery, voidBody };
 
-export function projectsRouter({ db }: { db: Db }): Router {
+/** An export takes the list's filters and sort, without paging: it holds every matching row. */
+export const projectExportQuery = projectListQuery.omit({ page: true, pageSize: true });
+
+export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
   const router = Router();
   const login = requireLogin(db);
   const read = [login, requirePermission('projects:read')];
@@ -44,6 +49,13 @@ export function projectsRouter({ db }: { db: Db }): Router {
     const q = res.locals.query as z.infer<typeof projectListQuery>;
     const page = await projects.listProjects(db, q, scopeOrgIds(db, principalOf(res)));
     res.json({ ...page, items: page.items.map(summaryJson) });
+  });
+
+  // Before /projects/:id, which would take "export" for an id.
+  router.get('/projects/export', ...read, validate({ query: projectExportQuery }), async (_req, res) => {
+    const q = res.locals.query as z.infer<typeof projectExportQuery>;
+    const scope = scopeOrgIds(db, principalOf(res));
+    await sendXlsxExport(res, projectExport((page, pageSize) => projects.listProjects(db, { ...q, page, pageSize }, scope)), exportLimits);
   });
 
   router.get('/projects/:id', ...read, async (req, res) => {

@@ -42,6 +42,7 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/quotas/1/adjust-out', permission: 'quotas:issue', body: {} },
   { method: 'POST', path: '/api/quota-transfers', permission: 'quotas:issue', body: {} },
   { method: 'GET', path: '/api/projects', permission: 'projects:read' },
+  { method: 'GET', path: '/api/projects/export', permission: 'projects:read' },
   { method: 'GET', path: '/api/projects/1', permission: 'projects:read' },
   { method: 'GET', path: '/api/projects/1/events', permission: 'projects:read' },
   { method: 'POST', path: '/api/projects', permission: 'projects:write', body: {} },

@@ -1,6 +1,7 @@
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import type { Db } from '../../server/db';
 import { seedReferenceData } from '../../server/reference';
+import ExcelJS from 'exceljs';
 import { sm3Hex } from '../../domain/digest';
 import { loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
@@ -261,5 +262,23 @@ describe('projects API', () => {
     const kinds = (await call('nm_clerk_yz', 'GET', `/projects/${p.id}/events`)).body.items.map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(['created', 'attachment_added', 'attachment_removed']);
     expect(await db('project_attachments').where({ id: att.id }).first('removed_by')).toEqual({ removed_by: 'nm_clerk_yz' });
+  });
+
+  test('export: the list with the same filters and scope as an .xlsx, amounts as yuan numbers', async () => {
+    const res = await fetch(`${api.base}/api/projects/export?sort=id&order=asc`, { headers: { cookie: cookies.nm_clerk_ny! } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('项目库'));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await res.arrayBuffer());
+    const sheet = workbook.getWorksheet('项目库')!;
+    expect(sheet.getRow(1).values).toEqual(expect.arrayContaining(['项目编号', '项目名称', '申报单位', '申报金额（元）', '状态']));
+    const listed = (await call('nm_clerk_ny', 'GET', '/projects?sort=id&order=asc&pageSize=100')).body;
+    expect(sheet.rowCount - 1).toBe(listed.total);
+    listed.items.forEach((p: { projectNo: string; totalAmountFen: number; unitName: string }, i: number) => {
+      const row = sheet.getRow(i + 2);
+      expect([row.getCell(1).value, row.getCell(4).value, row.getCell(8).value]).toEqual([p.projectNo, '呼和浩特市农牧业技术推广中心', p.totalAmountFen / 100]);
+    });
+    const bad = await fetch(`${api.base}/api/projects/export?page=2`, { headers: { cookie: cookies.nm_clerk_ny! } });
+    expect(bad.status).toBe(400);
   });
 });
