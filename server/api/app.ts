@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import { requireLogin, requirePermission } from '../auth/middleware';
 import { authRouter } from './auth';
 import { quotasRouter } from './quotas';
+import { usersRouter } from './users';
 import { referenceRouter } from './reference';
 import { engineRouter } from './engine';
 import { errorHandler, notFoundHandler } from './errors';
@@ -41,6 +42,7 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   api.post('/codes/import', requirePermission('codes:import'));
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db }));
+  api.use(usersRouter({ db: deps.db }));
   api.use(notFoundHandler);
   app.use('/api', api);
 
