@@ -98,8 +98,10 @@ export async function login(db: Db, username: string, password: string, meta: { 
     await db('users')
       .where({ id: user.id })
       .update({
-        failed_logins: db.raw('failed_logins + 1'),
+        // locked_until first: MySQL/MariaDB evaluate SET left to right, so a CASE after the
+        // increment would read the new count and lock at the fourth failure (SQLite reads the old).
         locked_until: db.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+        failed_logins: db.raw('failed_logins + 1'),
         updated_at: now,
       });
     const after = (await db('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
