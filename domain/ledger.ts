@@ -50,7 +50,8 @@ export type LedgerErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'DUPLICATE_QUOTA_NO'
   | 'INVALID_TRANSFER'
-  | 'INVALID_CARRY_OVER';
+  | 'INVALID_CARRY_OVER'
+  | 'UNKNOWN_REFERENCE';
 
 /** A refused entry: a stable code for programs and a sentence a clerk understands. */
 export class LedgerError extends Error {

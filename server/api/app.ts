@@ -8,6 +8,7 @@ import { requireLogin, requirePermission } from '../auth/middleware';
 import { authRouter } from './auth';
 import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
+import { usersRouter } from './users';
 import { referenceRouter } from './reference';
 import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
@@ -47,6 +48,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
+  api.use(usersRouter({ db: deps.db }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -107,6 +107,28 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     return quotaId;
   };
 
+  /**
+   * The unit a new quota belongs to: the one named, which must lie in the issuer's scope, and,
+   * when a project is named, the project's own unit (also the default). A project or unit the
+   * issuer cannot see is refused as if it did not exist.
+   */
+  const issuedUnit = async (res: Response, projectId: number | null, unitOrgId: number | null): Promise<number | null> => {
+    const p = principalOf(res);
+    const inScope = async (orgId: number) => ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
+    if (unitOrgId !== null && !(await inScope(unitOrgId))) {
+      throw errors.badRequest('UNIT_NOT_FOUND', `预算单位 #${unitOrgId} 不存在或不在您的管辖范围内`, [{ field: 'body.unitOrgId', message: '单位不存在' }]);
+    }
+    if (projectId === null) return unitOrgId;
+    const projectUnit = (await db('projects').where('id', projectId).first('unit_org_id')) as { unit_org_id: number } | undefined;
+    if (!projectUnit || !(await inScope(Number(projectUnit.unit_org_id)))) {
+      throw errors.badRequest('PROJECT_NOT_FOUND', `项目 #${projectId} 不存在或不在您的管辖范围内`, [{ field: 'body.projectId', message: '项目不存在' }]);
+    }
+    if (unitOrgId !== null && unitOrgId !== Number(projectUnit.unit_org_id)) {
+      throw errors.badRequest('UNIT_MISMATCH', '指标的预算单位应与项目的申报单位一致', [{ field: 'body.unitOrgId', message: '与项目的申报单位不一致' }]);
+    }
+    return Number(projectUnit.unit_org_id);
+  };
+
   router.get('/quotas', login, requirePermission('quotas:read'), validate({ query: listQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof listQuery>;
     const page = await ledger.listQuotas(db, q, scopeOf(principalOf(res)));
@@ -142,7 +164,8 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
 
   router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
     const { referenceType, referenceId, ...b } = res.locals.body as z.infer<typeof issueBody>;
-    const r = await call(() => ledger.issueQuota(db, { ...b, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
+    const r = await call(() => ledger.issueQuota(db, { ...b, unitOrgId, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
     sendEntry(res, r);
   });
 

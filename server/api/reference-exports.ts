@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DIVISION_TYPE_LABELS, ORGANISATION_KIND_LABELS } from '../../domain/organisation-labels';
 import type { Db } from '../db';
+import { principalOf } from '../auth/middleware';
+import { scopeOrgIds } from '../auth/service';
 import {
   CODE_TYPES,
   COLUMNS,
@@ -23,8 +25,8 @@ import { validate } from './validate';
  * the code import templates. Mounted by app.ts before referenceRouter (so /organisations/export
  * is not taken for an organisation id) and behind the same login and reference:read.
  *
- * The organisation export takes the list's filters and must take its data scope too: keep it in
- * step with GET /organisations in reference.ts.
+ * The organisation export takes the list's filters and its data scope (scopeOrgIds), like
+ * GET /organisations in reference.ts.
  */
 
 const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
@@ -78,7 +80,7 @@ export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMIT
 
   router.get('/organisations/export', validate({ query: organisationExportQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof organisationExportQuery>;
-    const filters = { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within };
+    const filters = { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within, scopeIds: scopeOrgIds(db, principalOf(res)) };
     const names = { regions: new Map<string, string>(), organisations: new Map<number, string>() };
     const columns: Array<ExportColumn<Organisation>> = [
       { header: '机构编码', width: 24, type: 'text', value: (o) => o.code },

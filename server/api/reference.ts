@@ -1,7 +1,9 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
+import { principalOf } from '../auth/middleware';
+import { scopeOrgIds } from '../auth/service';
 import {
   CODE_TYPES,
   ECONOMIC_KINDS,
@@ -23,8 +25,10 @@ import { validate } from './validate';
 
 /**
  * Reference data over HTTP: regions, organisations, code tables and code imports. Reads are
- * paginated and sorted in SQL; every input is parsed here, once. No access control yet: RBAC
- * and data scope (issue 3) wrap these routes.
+ * paginated and sorted in SQL; every input is parsed here, once. app.ts puts login and
+ * reference:read in front; organisations are limited to the reader's data scope (scopeOrgIds):
+ * one outside it answers 404, like one that does not exist. Regions and code tables are public
+ * classifications, the same for everyone.
  */
 
 // The app's JSON parser (1 MB) usually stops a body first; these bound what reaches the parsers.
@@ -76,23 +80,30 @@ export function referenceRouter(deps: { db: Db }): Router {
     res.json({ items: q.tree === 'true' ? await regionTree(db, q.parent) : await listRegions(db, { parent: q.parent }) });
   });
 
+  const scopeOf = (res: Response) => scopeOrgIds(db, principalOf(res));
+  /** The organisation, when it exists and lies in the reader's scope; else 404. */
+  const organisationInScope = async (res: Response, raw: string | string[] | undefined): Promise<Organisation> => {
+    const id = parseId(raw);
+    const org = (await scopeOf(res).where('id', id).first()) ? await getOrganisation(db, id) : undefined;
+    if (!org) throw errors.notFound('组织机构不存在');
+    return org;
+  };
+
   router.get('/organisations', validate({ query: organisationsQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof organisationsQuery>;
-    const page = await listOrganisations(db, { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within }, q);
+    const filters = { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within, scopeIds: scopeOf(res) };
+    const page = await listOrganisations(db, filters, q);
     res.json({ ...page, items: page.items.map(organisationJson) });
   });
 
   router.get('/organisations/:id', async (req, res) => {
-    const org = await getOrganisation(db, parseId(req.params.id));
-    if (!org) throw errors.notFound('组织机构不存在');
-    res.json(organisationJson(org));
+    res.json(organisationJson(await organisationInScope(res, req.params.id)));
   });
 
   router.get('/organisations/:id/subtree', validate({ query: subtreeQuery }), async (req, res) => {
-    const id = parseId(req.params.id);
     const q = res.locals.query as z.infer<typeof subtreeQuery>;
-    if (!(await getOrganisation(db, id))) throw errors.notFound('组织机构不存在');
-    const page = await listOrganisations(db, { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: id }, q);
+    const root = await organisationInScope(res, req.params.id);
+    const page = await listOrganisations(db, { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: root.id, scopeIds: scopeOf(res) }, q);
     res.json({ ...page, items: page.items.map(organisationJson) });
   });
 

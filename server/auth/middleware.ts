@@ -37,9 +37,20 @@ export function requireLogin(db: Db): RequestHandler {
 
 /** 403 unless the principal holds the permission through one of its roles. */
 export function requirePermission(permission: Permission): RequestHandler {
+  return requireAnyPermission(permission);
+}
+
+/**
+ * 403 unless the principal holds at least one of the permissions (the user list serves both the
+ * system admin and the security admin). A person whose password was set by an administrator or
+ * has expired gets nothing but /api/auth (me, password, logout) until it is changed: the SPA's
+ * dialog is not the only guard.
+ */
+export function requireAnyPermission(...permissions: [Permission, ...Permission[]]): RequestHandler {
   return (_req, res, next) => {
     const p = principalOf(res);
-    if (!p.permissions.has(permission)) return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
+    if (!permissions.some((permission) => p.permissions.has(permission))) return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
+    if (p.mustChangePassword) return next(new AppError(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改密码后再继续操作'));
     next();
   };
 }

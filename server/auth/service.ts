@@ -43,6 +43,8 @@ export interface NewUser {
   orgId: number;
   password: string;
   roles: string[];
+  /** An administrator set this password: the person must replace it at first login. */
+  mustChangePassword?: boolean;
 }
 
 export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<number> {
@@ -58,6 +60,7 @@ export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<
       org_id: u.orgId,
       password_hash: passwordHash,
       password_changed_at: now,
+      must_change_password: u.mustChangePassword ?? false,
       failed_logins: 0,
       status: 'active',
       created_at: now,
@@ -95,8 +98,10 @@ export async function login(db: Db, username: string, password: string, meta: { 
     await db('users')
       .where({ id: user.id })
       .update({
-        failed_logins: db.raw('failed_logins + 1'),
+        // locked_until first: MySQL/MariaDB evaluate SET left to right, so a CASE after the
+        // increment would read the new count and lock at the fourth failure (SQLite reads the old).
         locked_until: db.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+        failed_logins: db.raw('failed_logins + 1'),
         updated_at: now,
       });
     const after = (await db('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
@@ -152,8 +157,8 @@ export async function loadPrincipal(db: Db, userId: number, now = new Date()): P
     .join('organisations as o', 'o.id', 'u.org_id')
     .where('u.id', userId)
     .andWhere('u.status', 'active')
-    .first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code')) as
-    | { id: number; username: string; display_name: string; org_id: number; password_changed_at: unknown; org_name: string; org_path: string; org_region_code: string }
+    .first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'u.must_change_password', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code')) as
+    | { id: number; username: string; display_name: string; org_id: number; password_changed_at: unknown; must_change_password: unknown; org_name: string; org_path: string; org_region_code: string }
     | undefined;
   if (!row) return undefined;
   const roles = ((await db('user_roles').where({ user_id: userId }).select('role')) as Array<{ role: string }>).map((r) => r.role).sort();
@@ -168,7 +173,7 @@ export async function loadPrincipal(db: Db, userId: number, now = new Date()): P
     roles,
     permissions: permissionsOf(roles),
     scope: widestScope(roles),
-    mustChangePassword: passwordExpired(readInstant(row.password_changed_at), now),
+    mustChangePassword: Boolean(row.must_change_password) || passwordExpired(readInstant(row.password_changed_at), now),
   };
 }
 
@@ -178,7 +183,12 @@ export async function changePassword(db: Db, principal: Principal, oldPassword: 
   const problems = passwordProblems(newPassword, principal.username);
   if (oldPassword === newPassword) problems.push('新密码不能与原密码相同');
   if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'newPassword', message })));
-  await db('users').where({ id: principal.userId }).update({ password_hash: await hashPassword(newPassword), password_changed_at: now, updated_at: now });
+  await db('users').where({ id: principal.userId }).update({ password_hash: await hashPassword(newPassword), password_changed_at: now, must_change_password: false, updated_at: now });
+}
+
+/** Ends every live session of a user (disabled account, password reset by an administrator). */
+export async function revokeSessions(db: Db, userId: number, now = new Date()): Promise<number> {
+  return db('sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
 }
 
 /**

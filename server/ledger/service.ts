@@ -381,6 +381,8 @@ async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> 
     if (isUniqueViolation(err) && /quota_no/.test(String((err as Error).message))) {
       throw new LedgerError('DUPLICATE_QUOTA_NO', `指标编号 ${q.quotaNo} 已存在`);
     }
+    // Callers check project and unit first (the API words the refusal); this is the last defence.
+    if (isForeignKeyViolation(err)) throw new LedgerError('UNKNOWN_REFERENCE', '指标所属的项目、预算单位或来源指标不存在');
     throw err;
   }
 }
@@ -623,6 +625,11 @@ function pick(q: Quota): NewQuota {
 
 function isMysql(db: Knex): boolean {
   return String(db.client.config.client).startsWith('mysql');
+}
+
+function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ER_NO_REFERENCED_ROW_2' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
 function isUniqueViolation(err: unknown): boolean {

@@ -56,6 +56,8 @@ export interface OrganisationFilters {
   parentId?: number;
   /** Only this organisation and everything beneath it (a data scope). */
   withinId?: number;
+  /** Only organisations whose ids this subquery selects: the reader's data scope (scopeOrgIds). */
+  scopeIds?: Knex.QueryBuilder;
 }
 
 export const ORGANISATION_SORTS = { code: 'code', name: 'name', createdAt: 'created_at', path: 'path' } as const;
@@ -130,6 +132,7 @@ export async function listOrganisations(db: Knex, filters: OrganisationFilters, 
   if (filters.kind) query.where('kind', filters.kind);
   if (filters.regionCode) query.where('region_code', filters.regionCode);
   if (filters.parentId !== undefined) query.where('parent_id', filters.parentId);
+  if (filters.scopeIds) query.whereIn('id', filters.scopeIds);
   if (filters.nameContains) {
     // ESCAPE spelled out: SQLite has no default escape character, MySQL's is '\'.
     query.whereRaw('name like ? escape ?', [`%${filters.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, '\\']);

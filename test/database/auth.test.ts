@@ -72,6 +72,14 @@ describe('authentication and data scope', () => {
     expect(await code(login(db, 'locky', 'Budget@2026', {}, new Date(t0.getTime() + 31 * 60_000)))).toBe('ok');
   });
 
+  test('four wrong passwords do not lock: the right one still opens a session and resets the count', async () => {
+    await createUser(db, { username: 'four', displayName: '四次', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] }, t0);
+    for (let i = 0; i < 4; i++) expect(await code(login(db, 'four', `wrong-${i}`, {}, t0))).toBe('401 LOGIN_FAILED');
+    expect(await db('users').where({ username: 'four' }).first('failed_logins', 'locked_until')).toEqual({ failed_logins: 4, locked_until: null });
+    expect(await code(login(db, 'four', 'Budget@2026', {}, t0))).toBe('ok');
+    expect(await db('users').where({ username: 'four' }).first('failed_logins')).toEqual({ failed_logins: 0 });
+  });
+
   test('15 idle minutes end a session; a revoked (logged-out) session is refused', async () => {
     const a = await login(db, 'clerk', 'Budget@2026', {}, t0);
     expect(await code(authenticate(db, a.token, new Date(t0.getTime() + 14 * 60_000)))).toBe('ok');

@@ -1,6 +1,7 @@
 import type { Db } from '../../server/db';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
+import { insertProjectRow } from '../support/projects';
 import { openFreshDatabase } from '../support/system';
 
 /** The quota router over real HTTP and the real database, mounted the way app.ts mounts routers. */
@@ -11,6 +12,9 @@ describe('quotas API', () => {
   let base: string;
   let cookie: string;
   let username: string;
+  let projectA: number;
+  let projectB: number;
+  let otherUnit: number;
 
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
@@ -18,8 +22,12 @@ describe('quotas API', () => {
     api = await startApi(db, fresh.database);
     base = `${api.base}/api`;
     // A finance officer who may issue, adjust and freeze (region scope: sees unassigned quotas).
-    username = (await createAccount(db, ['budget_division', 'treasury_division'])).username;
+    const account = await createAccount(db, ['budget_division', 'treasury_division']);
+    username = account.username;
     cookie = await loginCookie(api.base, username);
+    projectA = await insertProjectRow(db, { unitOrgId: account.orgId });
+    projectB = await insertProjectRow(db, { unitOrgId: account.orgId, fiscalYear: 2029 });
+    otherUnit = account.orgId;
   });
   afterAll(async () => {
     await api?.close();
@@ -38,12 +46,12 @@ describe('quotas API', () => {
     call('POST', '/quotas', { quotaNo, fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen, ...actor, ...extra });
 
   test('POST /quotas issues a quota; GET answers it with amountFen/usedFen/frozenFen/availableFen', async () => {
-    const r = await issue('API-1', 1_000_000, { projectId: 12, idempotencyKey: 'issue-API-1' });
+    const r = await issue('API-1', 1_000_000, { projectId: projectA, idempotencyKey: 'issue-API-1' });
     expect(r.status).toBe(201);
-    expect(r.body.quota).toMatchObject({ quotaNo: 'API-1', projectId: 12, amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000 });
+    expect(r.body.quota).toMatchObject({ quotaNo: 'API-1', projectId: projectA, unitOrgId: otherUnit, amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000 });
     expect(r.body.quota.createdAt).toMatch(/\+08:00$/);
     expect(r.body.entry).toMatchObject({ kind: 'issue', kindLabel: '下达', actor: username });
-    const again = await issue('API-1', 1_000_000, { projectId: 12, idempotencyKey: 'issue-API-1' });
+    const again = await issue('API-1', 1_000_000, { projectId: projectA, idempotencyKey: 'issue-API-1' });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ replayed: true, entry: { id: r.body.entry.id } });
 
@@ -98,8 +106,8 @@ describe('quotas API', () => {
   });
 
   test('GET /quotas filters by fiscal year and project, sorts by a whitelisted field, pages', async () => {
-    for (const [no, amount] of [['L-1', 300], ['L-2', 100], ['L-3', 200]] as const) await issue(no, amount, { projectId: 555, fiscalYear: 2029 });
-    const r = await call('GET', '/quotas?fiscalYear=2029&projectId=555&sort=amountFen&order=desc&page=1&pageSize=2');
+    for (const [no, amount] of [['L-1', 300], ['L-2', 100], ['L-3', 200]] as const) await issue(no, amount, { projectId: projectB, fiscalYear: 2029 });
+    const r = await call('GET', `/quotas?fiscalYear=2029&projectId=${projectB}&sort=amountFen&order=desc&page=1&pageSize=2`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ total: 3, page: 1, pageSize: 2 });
     expect(r.body.items.map((q: { quotaNo: string }) => q.quotaNo)).toEqual(['L-1', 'L-3']);
@@ -117,5 +125,18 @@ describe('quotas API', () => {
     expect((await call('GET', `/quotas/${b}`)).body.amountFen).toBe(20_001);
     expect((await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: a, amountFen: 1, ...actor })).body.error.code).toBe('INVALID_TRANSFER');
     expect((await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: 999_999, amountFen: 1, ...actor })).status).toBe(404);
+  });
+
+  test('POST /quotas: an unknown project or unit, or a unit other than the project\'s, is a 400 and writes nothing', async () => {
+    const before = await db('quotas').count({ n: '*' }).first();
+    for (const [extra, code] of [
+      [{ projectId: 999999 }, 'PROJECT_NOT_FOUND'],
+      [{ unitOrgId: 999999 }, 'UNIT_NOT_FOUND'],
+      [{ projectId: projectA, unitOrgId: 999999 }, 'UNIT_NOT_FOUND'],
+    ] as const) {
+      const r = await issue(`BAD-${code}`, 100, extra);
+      expect([r.status, r.body.error.code]).toEqual([400, code]);
+    }
+    expect(await db('quotas').count({ n: '*' }).first()).toEqual(before);
   });
 });

@@ -1,27 +1,32 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
-import express from 'express';
-import { errorHandler, notFoundHandler } from '../../server/api/errors';
-import { referenceRouter } from '../../server/api/reference';
+import { createUser } from '../../server/auth/service';
 import type { Db } from '../../server/db';
-import { createLogger } from '../../server/log';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
+import { loginCookie, TEST_PASSWORD } from '../support/accounts';
+import { startApi } from '../support/api';
 import { openFreshDatabase } from '../support/system';
 
-/** The reference API over real HTTP, mounted the way server/api/app.ts mounts routers. */
+/**
+ * The reference API over real HTTP, through the whole app (login, permission, data scope).
+ * Organisations are read within the reader's scope: the Inner Mongolia finance department's
+ * budget division sees Inner Mongolia, its Jiangsu counterpart Jiangsu (data-scope tests of their
+ * own are in organisations-scope.test.ts).
+ */
 describe('reference API', () => {
   let db: Db;
   let drop: () => Promise<void>;
-  let server: Server;
+  let api: Awaited<ReturnType<typeof startApi>>;
   let base: string;
+  /** The session the calls use: Inner Mongolia unless a test switches. */
+  let cookie = '';
+  const cookies: Record<'nm' | 'js', string> = { nm: '', js: '' };
 
   const get = async (url: string) => {
-    const res = await fetch(base + url);
+    const res = await fetch(base + url, { headers: { cookie } });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -29,19 +34,19 @@ describe('reference API', () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
     await seedReferenceData(db, { year: 2026 });
-    const app = express();
-    const api = express.Router();
-    api.use(express.json({ limit: '1mb' }));
-    api.use(referenceRouter({ db }));
-    api.use(notFoundHandler);
-    app.use('/api', api);
-    app.use(errorHandler(createLogger('silent')));
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+    api = await startApi(db, fresh.database);
+    base = `${api.base}/api`;
+    for (const [key, orgCode] of [['nm', '150000-CZ-YS'], ['js', '320000-CZ']] as const) {
+      const org = (await getOrganisationByCode(db, orgCode))!;
+      await createUser(db, { username: `ref_${key}`, displayName: '预算处', orgId: org.id, password: TEST_PASSWORD, roles: ['budget_division'] });
+      cookies[key] = await loginCookie(api.base, `ref_${key}`);
+    }
+  });
+  beforeEach(() => {
+    cookie = cookies.nm;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    await api?.close();
     await db?.destroy();
     await drop?.();
   });
@@ -71,6 +76,7 @@ describe('reference API', () => {
   });
 
   test('GET /organisations/:id and /:id/subtree', async () => {
+    cookie = cookies.js; // Suzhou lies in Jiangsu's scope
     const city = (await getOrganisationByCode(db, '320500-CZ'))!;
     const one = await get(`/organisations/${city.id}`);
     expect(one.body).toMatchObject({ id: city.id, code: '320500-CZ', name: '苏州市财政局', kind: 'finance_bureau', regionCode: '320500' });

@@ -1,13 +1,19 @@
 import type { Component } from 'vue';
-import { Coin, DocumentChecked, FolderOpened, List, Monitor, OfficeBuilding, Share, Tickets } from '@element-plus/icons-vue';
+import { Coin, DocumentChecked, FolderOpened, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
   index: string;
   title: string;
   icon: Component;
-  /** 查看该页面所需的权限（见 domain/roles.ts）；菜单项只对有权限的人显示 */
-  permission: string;
+  /** 查看该页面所需的权限（见 domain/roles.ts），多个时有其一即可；菜单项只对有权限的人显示 */
+  permission: string | readonly string[];
+}
+
+/** 持有的权限是否满足所需（多个所需权限时有其一即可） */
+export function allows(held: readonly string[], needed: string | readonly string[] | undefined): boolean {
+  if (needed === undefined) return true;
+  return typeof needed === 'string' ? held.includes(needed) : needed.some((p) => held.includes(p));
 }
 
 /** 已上线的页面，按菜单顺序 */
@@ -16,6 +22,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
+  // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
+  { index: '/users', title: '用户管理', icon: User, permission: ['users:manage', 'security:manage'] },
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */
@@ -28,5 +36,5 @@ export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission'>> = [
 
 /** 此人有权看到的第一个页面；一个都没有时返回 null */
 export function firstAllowedPath(permissions: readonly string[]): string | null {
-  return NAV_ITEMS.find((item) => permissions.includes(item.permission))?.index ?? null;
+  return NAV_ITEMS.find((item) => allows(permissions, item.permission))?.index ?? null;
 }

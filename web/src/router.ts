@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import { setUnauthenticatedHandler } from './api/request';
-import { firstAllowedPath } from './navigation';
+import { allows, firstAllowedPath } from './navigation';
 import { useSession } from './session/useSession';
 
 declare module 'vue-router' {
@@ -10,8 +10,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** 不带菜单和页头的整页布局 */
     bare?: boolean;
-    /** 访问该页面所需的权限（见 domain/roles.ts） */
-    permission?: string;
+    /** 访问该页面所需的权限（见 domain/roles.ts），多个时有其一即可 */
+    permission?: string | readonly string[];
   }
 }
 
@@ -48,6 +48,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '科目代码', permission: 'reference:read' },
   },
   {
+    path: '/users',
+    name: 'users',
+    component: () => import('./views/UsersView.vue'),
+    meta: { title: '用户管理', permission: ['users:manage', 'security:manage'] },
+  },
+  {
     path: '/forbidden',
     name: 'forbidden',
     component: () => import('./views/ForbiddenView.vue'),
@@ -71,7 +77,7 @@ router.beforeEach(async (to) => {
   const user = await session.ensureLoaded().catch(() => null);
   if (!user) return { path: '/login', query: { redirect: to.fullPath } };
   const needed = to.meta.permission;
-  if (!needed || user.permissions.includes(needed)) return true;
+  if (allows(user.permissions, needed)) return true;
   const fallback = firstAllowedPath(user.permissions);
   if (fallback && fallback !== to.path) return { path: fallback, replace: true };
   return { path: '/forbidden', query: { from: to.meta.title ?? to.path }, replace: true };

@@ -33,6 +33,12 @@ export function useSession() {
       user.value = null;
       loaded = Promise.resolve(null);
     },
+    /** 重新向服务器读取当前用户（如修改密码之后） */
+    async reload() {
+      user.value = (await authApi.me()).user;
+      loaded = Promise.resolve(user.value);
+      return user.value;
+    },
     /** 会话已失效（401）：清空本地状态 */
     expire() {
       user.value = null;

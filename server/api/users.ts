@@ -1,0 +1,117 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { ROLES } from '../../domain/roles';
+import { toShanghaiIso } from '../../domain/time';
+import type { Db } from '../db';
+import * as admin from '../auth/admin';
+import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
+import { errors } from './errors';
+import { validate } from './validate';
+
+/**
+ * 用户管理 over HTTP. Listing and reading serve both admins (users:manage or security:manage);
+ * creating and editing accounts is the system admin's (users:manage), roles, unlocking and
+ * password resets the security admin's (security:manage) — 三员分立. Every user outside the
+ * admin's data scope answers 404. Mounted by server/api/app.ts.
+ */
+
+const positiveId = z.number().int().positive().max(2_147_483_647);
+const displayName = z.string().trim().min(1).max(50);
+const password = z.string().min(1).max(128);
+
+const sorts = Object.keys(admin.USER_SORTS) as [keyof typeof admin.USER_SORTS, ...Array<keyof typeof admin.USER_SORTS>];
+const listQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    sort: z.enum(sorts).default('username'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    keyword: z.string().trim().min(1).max(50).optional(),
+    orgId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    role: z.enum(ROLES.map((r) => r.code) as [string, ...string[]]).optional(),
+    status: z.enum(admin.USER_STATUSES).optional(),
+    locked: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+const createBody = z
+  .object({
+    username: z.string().trim().regex(admin.USERNAME_PATTERN, '应为 3–50 位字母、数字或 _ . -'),
+    displayName,
+    orgId: positiveId,
+    password,
+  })
+  .strict();
+
+const updateBody = z
+  .object({ displayName: displayName.optional(), orgId: positiveId.optional(), status: z.enum(admin.USER_STATUSES).optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的内容' });
+
+const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
+const resetBody = z.object({ password }).strict();
+
+export function usersRouter({ db }: { db: Db }): Router {
+  const router = Router();
+  const login = requireLogin(db);
+  const reader = requireAnyPermission('users:manage', 'security:manage');
+
+  router.get('/users', login, reader, validate({ query: listQuery }), async (_req, res) => {
+    const { keyword, orgId, role, status, locked, ...page } = res.locals.query as z.infer<typeof listQuery>;
+    const result = await admin.listUsers(db, principalOf(res), { keyword, orgId, role, status, locked: locked === undefined ? undefined : locked === 'true' }, page);
+    res.json({ ...result, items: result.items.map(userJson) });
+  });
+
+  router.get('/users/:id', login, reader, async (req, res) => {
+    const id = userId(req.params.id);
+    const user = await admin.getUser(db, principalOf(res), id);
+    if (!user) throw errors.notFound(`用户 #${id} 不存在`);
+    res.json(userJson(user));
+  });
+
+  router.post('/users', login, requirePermission('users:manage'), validate({ body: createBody }), async (_req, res) => {
+    const body = res.locals.body as z.infer<typeof createBody>;
+    res.status(201).json(userJson(await admin.createAccount(db, principalOf(res), body)));
+  });
+
+  router.patch('/users/:id', login, requirePermission('users:manage'), validate({ body: updateBody }), async (req, res) => {
+    const body = res.locals.body as z.infer<typeof updateBody>;
+    send(res, await admin.updateUser(db, principalOf(res), userId(req.params.id), body));
+  });
+
+  router.put('/users/:id/roles', login, requirePermission('security:manage'), validate({ body: rolesBody }), async (req, res) => {
+    const { roles } = res.locals.body as z.infer<typeof rolesBody>;
+    send(res, await admin.setRoles(db, principalOf(res), userId(req.params.id), roles));
+  });
+
+  router.post('/users/:id/unlock', login, requirePermission('security:manage'), async (req, res) => {
+    send(res, await admin.unlockUser(db, principalOf(res), userId(req.params.id)));
+  });
+
+  router.post('/users/:id/reset-password', login, requirePermission('security:manage'), validate({ body: resetBody }), async (req, res) => {
+    const body = res.locals.body as z.infer<typeof resetBody>;
+    send(res, await admin.resetPassword(db, principalOf(res), userId(req.params.id), body.password));
+  });
+
+  return router;
+}
+
+/** A malformed id names no user: 404, like an id that does not exist or lies outside the scope. */
+function userId(raw: unknown): number {
+  const n = typeof raw === 'string' && /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1 || n > 2_147_483_647) throw errors.notFound(`用户 #${String(raw)} 不存在`);
+  return n;
+}
+
+function send(res: Response, user: admin.ManagedUser): void {
+  res.json(userJson(user));
+}
+
+function userJson(u: admin.ManagedUser) {
+  return {
+    ...u,
+    lockedUntil: u.lockedUntil ? toShanghaiIso(u.lockedUntil) : null,
+    passwordChangedAt: toShanghaiIso(u.passwordChangedAt),
+    createdAt: toShanghaiIso(u.createdAt),
+  };
+}

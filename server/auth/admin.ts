@@ -1,0 +1,289 @@
+import type { Knex } from 'knex';
+import { passwordExpired, passwordProblems } from '../../domain/password';
+import { roleByCode, ROLES, violatesSeparationOfDuties } from '../../domain/roles';
+import { AppError, errors } from '../api/errors';
+import { readInstant, type Db } from '../db';
+import { inTransaction } from '../reference/transaction';
+import { hashPassword } from './passwords';
+import { createUser, revokeSessions, scopeOrgIds, type Principal } from './service';
+
+/**
+ * User administration (三员分立): the system admin (users:manage) creates accounts, edits them
+ * and disables them; the security admin (security:manage) grants roles, unlocks accounts and
+ * resets passwords. Every function acts for a principal and sees only the users of
+ * organisations in its data scope: a user outside it does not exist (404), so ids cannot be
+ * guessed into. Each write is one transaction.
+ *
+ * Roles load per request (loadPrincipal), so a changed role set takes effect on the person's
+ * next request without ending their sessions; a disabled account or a reset password does end
+ * them.
+ */
+
+export const USER_STATUSES = ['active', 'disabled'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** 3–50 letters, digits, _ . - (what login accepts and a person can type). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
+
+export interface ManagedUser {
+  id: number;
+  username: string;
+  displayName: string;
+  org: { id: number; name: string };
+  roles: Array<{ code: string; name: string }>;
+  status: UserStatus;
+  /** lockedUntil lies in the future (five wrong passwords). */
+  locked: boolean;
+  lockedUntil: Date | null;
+  failedLogins: number;
+  /** The password was set by an administrator (or has expired) and must be changed at login. */
+  mustChangePassword: boolean;
+  passwordChangedAt: Date;
+  createdAt: Date;
+}
+
+export interface UserFilters {
+  /** User name or display name contains. */
+  keyword?: string;
+  /** Users of this organisation and the organisations beneath it. */
+  orgId?: number;
+  role?: string;
+  status?: UserStatus;
+  locked?: boolean;
+}
+
+export const USER_SORTS = { username: 'u.username', displayName: 'u.display_name', createdAt: 'u.created_at', passwordChangedAt: 'u.password_changed_at' } as const;
+export interface UserPageRequest {
+  page: number;
+  pageSize: number;
+  sort: keyof typeof USER_SORTS;
+  order: 'asc' | 'desc';
+}
+
+const SEPARATION_MESSAGE = '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任';
+const ORG_NOT_FOUND_MESSAGE = '所属机构不存在或不在您的管理范围内';
+
+const notFound = (id: number) => errors.notFound(`用户 #${id} 不存在`);
+
+/** Filtered, sorted and paginated in SQL, within the principal's scope. */
+export async function listUsers(db: Db, actor: Principal, filters: UserFilters, page: UserPageRequest, now = new Date()) {
+  const query = db('users as u').join('organisations as o', 'o.id', 'u.org_id').whereIn('u.org_id', scopeOrgIds(db, actor));
+  if (filters.keyword) {
+    // ESCAPE spelled out: SQLite has no default escape character, MySQL's is '\'.
+    const like = `%${filters.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query.where((w) => w.whereRaw('u.username like ? escape ?', [like, '\\']).orWhereRaw('u.display_name like ? escape ?', [like, '\\']));
+  }
+  if (filters.orgId !== undefined) {
+    const root = (await db('organisations').where('id', filters.orgId).first('path')) as { path: string } | undefined;
+    if (!root) return { items: [] as ManagedUser[], total: 0, page: page.page, pageSize: page.pageSize };
+    query.where('o.path', 'like', `${root.path}%`);
+  }
+  if (filters.role) query.whereExists(db('user_roles as r').select(db.raw('1')).whereRaw('r.user_id = u.id').andWhere('r.role', filters.role));
+  if (filters.status) query.where('u.status', filters.status);
+  if (filters.locked === true) query.where('u.locked_until', '>', now);
+  if (filters.locked === false) query.where((w) => w.whereNull('u.locked_until').orWhere('u.locked_until', '<=', now));
+
+  const counted = (await query.clone().count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const rows = (await query
+    .select(USER_COLUMNS)
+    .orderBy([
+      { column: USER_SORTS[page.sort], order: page.order },
+      { column: 'u.id', order: page.order },
+    ])
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)) as UserRow[];
+  return { items: await withRoles(db, rows, now), total: Number(counted?.n ?? 0), page: page.page, pageSize: page.pageSize };
+}
+
+/** The user, when it lies in the principal's scope. */
+export async function getUser(db: Db, actor: Principal, id: number, now = new Date()): Promise<ManagedUser | undefined> {
+  const row = (await scopedUser(db, actor, id).first(USER_COLUMNS)) as UserRow | undefined;
+  return row ? (await withRoles(db, [row], now))[0] : undefined;
+}
+
+export interface NewAccount {
+  username: string;
+  displayName: string;
+  orgId: number;
+  /** The initial password; the person must change it at first login. */
+  password: string;
+}
+
+/**
+ * 新增用户 (system admin): an account with no roles in an organisation of the admin's scope.
+ * Roles are granted by the security admin afterwards (三员分立: who creates accounts does not
+ * decide what they may do).
+ */
+export async function createAccount(db: Db, actor: Principal, input: NewAccount, now = new Date()): Promise<ManagedUser> {
+  checkPassword(input.password, input.username);
+  const id = await inTransaction(db, async (trx) => {
+    await assertOrgInScope(trx, actor, input.orgId);
+    if (await trx('users').where('username', input.username).first('id')) throw usernameTaken(input.username);
+    try {
+      return await createUser(trx, { ...input, roles: [], mustChangePassword: true }, now);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw usernameTaken(input.username); // a concurrent create won
+      throw err;
+    }
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
+export interface UserChanges {
+  displayName?: string;
+  orgId?: number;
+  status?: UserStatus;
+}
+
+/** 编辑 / 停用 / 启用 (system admin). Disabling ends the person's sessions; nobody disables themselves. */
+export async function updateUser(db: Db, actor: Principal, id: number, changes: UserChanges, now = new Date()): Promise<ManagedUser> {
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    if (changes.status === 'disabled' && id === actor.userId) throw errors.badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号', [{ field: 'status', message: '不能停用自己的账号' }]);
+    if (changes.orgId !== undefined) await assertOrgInScope(trx, actor, changes.orgId);
+    const update: Record<string, unknown> = { updated_at: now };
+    if (changes.displayName !== undefined) update.display_name = changes.displayName;
+    if (changes.orgId !== undefined) update.org_id = changes.orgId;
+    if (changes.status !== undefined) update.status = changes.status;
+    await trx('users').where('id', id).update(update);
+    if (changes.status === 'disabled') await revokeSessions(trx, id, now);
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
+/**
+ * 分配角色 (security admin): replaces the role set. Unknown roles and two of the three admin
+ * roles are refused; nobody changes their own roles (a security admin cannot widen their own
+ * rights). Sessions stay: roles are read on every request.
+ */
+export async function setRoles(db: Db, actor: Principal, id: number, roles: string[], now = new Date()): Promise<ManagedUser> {
+  const unknown = roles.filter((r) => !roleByCode(r));
+  if (unknown.length) throw errors.validation(unknown.map((r) => ({ field: 'roles', message: `未知角色：${r}` })));
+  if (violatesSeparationOfDuties(roles)) throw errors.badRequest('SEPARATION_OF_DUTIES', SEPARATION_MESSAGE, [{ field: 'roles', message: SEPARATION_MESSAGE }]);
+  const wanted = [...new Set(roles)];
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    if (id === actor.userId) throw errors.badRequest('CANNOT_CHANGE_OWN_ROLES', '不能修改自己的角色', [{ field: 'roles', message: '不能修改自己的角色' }]);
+    await trx('user_roles').where('user_id', id).delete();
+    if (wanted.length) await trx('user_roles').insert(wanted.map((role) => ({ user_id: id, role })));
+    await trx('users').where('id', id).update({ updated_at: now });
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
+/** 解锁 (security admin): clears the failed-login counter and the lock. */
+export async function unlockUser(db: Db, actor: Principal, id: number, now = new Date()): Promise<ManagedUser> {
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    await trx('users').where('id', id).update({ failed_logins: 0, locked_until: null, updated_at: now });
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
+/**
+ * 重置密码 (security admin): sets the password the admin chose (policy checked); the person must
+ * change it at the next login, every session of theirs ends, and the lock goes (the guesses that
+ * caused it were against the old password). One's own password is changed with the old one.
+ */
+export async function resetPassword(db: Db, actor: Principal, id: number, password: string, now = new Date()): Promise<ManagedUser> {
+  const target = await getUser(db, actor, id, now);
+  if (!target) throw notFound(id);
+  if (id === actor.userId) throw errors.badRequest('CANNOT_RESET_OWN_PASSWORD', '不能重置自己的密码，请使用“修改密码”', [{ field: 'password', message: '不能重置自己的密码，请使用“修改密码”' }]);
+  checkPassword(password, target.username);
+  const hash = await hashPassword(password); // slow on purpose: outside the transaction
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    await trx('users').where('id', id).update({ password_hash: hash, password_changed_at: now, must_change_password: true, failed_logins: 0, locked_until: null, updated_at: now });
+    await revokeSessions(trx, id, now);
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const USER_COLUMNS = [
+  'u.id',
+  'u.username',
+  'u.display_name',
+  'u.org_id',
+  'o.name as org_name',
+  'u.status',
+  'u.locked_until',
+  'u.failed_logins',
+  'u.must_change_password',
+  'u.password_changed_at',
+  'u.created_at',
+];
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  org_id: number;
+  org_name: string;
+  status: UserStatus;
+  locked_until: unknown;
+  failed_logins: number;
+  must_change_password: unknown;
+  password_changed_at: unknown;
+  created_at: unknown;
+}
+
+function scopedUser(db: Knex, actor: Principal, id: number) {
+  return db('users as u').join('organisations as o', 'o.id', 'u.org_id').where('u.id', id).whereIn('u.org_id', scopeOrgIds(db, actor));
+}
+
+/** The user's row, locked for the rest of the transaction (MySQL); 404 outside the scope. */
+async function lockScopedUser(trx: Knex, actor: Principal, id: number): Promise<void> {
+  const q = trx('users').where('id', id).whereIn('org_id', scopeOrgIds(trx, actor));
+  const row = await (isMysql(trx) ? q.forUpdate() : q).first('id');
+  if (!row) throw notFound(id);
+}
+
+async function assertOrgInScope(db: Knex, actor: Principal, orgId: number): Promise<void> {
+  const found = await scopeOrgIds(db, actor).where('id', orgId).first();
+  if (!found) throw errors.badRequest('ORG_NOT_FOUND', ORG_NOT_FOUND_MESSAGE, [{ field: 'orgId', message: ORG_NOT_FOUND_MESSAGE }]);
+}
+
+function checkPassword(password: string, username: string): void {
+  const problems = passwordProblems(password, username);
+  if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'password', message })));
+}
+
+function usernameTaken(username: string): AppError {
+  return errors.conflict('USERNAME_TAKEN', `用户名 ${username} 已被使用`);
+}
+
+async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedUser[]> {
+  const ids = rows.map((r) => Number(r.id));
+  const roleRows = ids.length ? ((await db('user_roles').whereIn('user_id', ids).select('user_id', 'role')) as Array<{ user_id: number; role: string }>) : [];
+  return rows.map((r) => {
+    const lockedUntil = r.locked_until ? readInstant(r.locked_until) : null;
+    const passwordChangedAt = readInstant(r.password_changed_at);
+    const codes = roleRows.filter((x) => Number(x.user_id) === Number(r.id)).map((x) => x.role);
+    return {
+      id: Number(r.id),
+      username: r.username,
+      displayName: r.display_name,
+      org: { id: Number(r.org_id), name: r.org_name },
+      // In the order of domain/roles.ts, so every list shows them alike.
+      roles: ROLES.filter((role) => codes.includes(role.code)).map(({ code, name }) => ({ code, name })),
+      status: r.status,
+      locked: lockedUntil !== null && lockedUntil > now,
+      lockedUntil,
+      failedLogins: Number(r.failed_logins),
+      mustChangePassword: Boolean(r.must_change_password) || passwordExpired(passwordChangedAt, now),
+      passwordChangedAt,
+      createdAt: readInstant(r.created_at),
+    };
+  });
+}
+
+function isMysql(db: Knex): boolean {
+  return String(db.client.config.client).startsWith('mysql');
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
