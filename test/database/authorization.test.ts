@@ -33,6 +33,7 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/quotas/1/adjust-in', permission: 'quotas:issue', body: {} },
   { method: 'POST', path: '/api/quotas/1/adjust-out', permission: 'quotas:issue', body: {} },
   { method: 'POST', path: '/api/quota-transfers', permission: 'quotas:issue', body: {} },
+  { method: 'POST', path: '/api/quotas/1/carry-over', permission: 'quotas:issue', body: {} },
 ];
 
 describe('authorization: every route × every role', () => {
