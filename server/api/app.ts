@@ -11,6 +11,7 @@ import { referenceRouter } from './reference';
 import { engineRouter } from './engine';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
+import { openApiRouter } from './openapi';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
@@ -33,6 +34,8 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
+  // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
+  api.use(openApiRouter({ version: deps.version }));
   api.use(authRouter({ db: deps.db, config: deps.config }));
   api.use(engineRouter({ engine: deps.engine, db: deps.db, namespace: deps.config.engine.namespace }));
   // Reference data: any logged-in role may read; importing code tables is the budget division's.

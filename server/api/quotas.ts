@@ -33,9 +33,9 @@ const entryMeta = {
 const bothOrNeither = (b: { referenceType?: string; referenceId?: string }) => (b.referenceType === undefined) === (b.referenceId === undefined);
 const referenceIssue = { message: 'referenceType 与 referenceId 须同时填写', path: ['referenceId'] };
 
-const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
+export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
 
-const issueBody = z
+export const issueBody = z
   .object({
     ...entryMeta,
     quotaNo: z.string().trim().min(1).max(50),
@@ -50,7 +50,7 @@ const issueBody = z
   .strict()
   .refine(bothOrNeither, referenceIssue);
 
-const transferBody = z
+export const transferBody = z
   .object({ ...entryMeta, fromQuotaId: id, toQuotaId: id })
   .strict()
   .refine(bothOrNeither, referenceIssue);
@@ -76,7 +76,7 @@ const carryOverInto = z.union(
   ],
   { error: '结转目标应为已有指标 { quotaId } 或新指标 { quotaNo, fiscalYear?, documentNo?, … }' },
 );
-const carryOverBody = z
+export const carryOverBody = z
   .object({ ...entryMeta, into: carryOverInto })
   .strict()
   .refine(bothOrNeither, referenceIssue);
@@ -86,7 +86,7 @@ const pageQuery = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(['asc', 'desc']).default('asc'),
 };
-const listQuery = z
+export const listQuery = z
   .object({
     ...pageQuery,
     fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
@@ -95,7 +95,7 @@ const listQuery = z
     sort: z.enum(Object.keys(ledger.QUOTA_SORTS) as [keyof typeof ledger.QUOTA_SORTS]).default('id'),
   })
   .strict();
-const journalQuery = z.object(pageQuery).strict();
+export const journalQuery = z.object(pageQuery).strict();
 
 type EntryBody = z.infer<typeof entryBody>;
 
