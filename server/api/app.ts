@@ -15,6 +15,7 @@ import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
+import { openApiRouter } from './openapi';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
@@ -38,6 +39,8 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
+  // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
+  api.use(openApiRouter({ version: deps.version }));
   api.use(authRouter({ db: deps.db, config: deps.config }));
   api.use(engineRouter({ engine: deps.engine, db: deps.db, namespace: deps.config.engine.namespace }));
   // Reference data: any logged-in role may read; importing code tables is the budget division's.

@@ -7,8 +7,8 @@ import { principalOf, requireLogin, SESSION_COOKIE, sessionToken } from '../auth
 import { changePassword, login, logout, type Principal } from '../auth/service';
 import { validate } from './validate';
 
-const loginBody = z.object({ username: z.string().trim().min(1).max(50), password: z.string().min(1).max(128) }).strict();
-const passwordBody = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict();
+export const loginBody = z.object({ username: z.string().trim().min(1).max(50), password: z.string().min(1).max(128) }).strict();
+export const passwordBody = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict();
 
 export function principalView(p: Principal) {
   return {

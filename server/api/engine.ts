@@ -9,7 +9,7 @@ import { principalOf, requireLogin, requirePermission } from '../auth/middleware
 import { toShanghaiIso } from '../../domain/time';
 
 /** Nothing to send: who asks comes from the session. */
-const smokeCheckBody = z.object({}).strict();
+export const smokeCheckBody = z.object({}).strict();
 
 /** POST /api/engine/smoke-checks: runs processes/platform-smoke-check.bpmn and waits for its end. */
 export function engineRouter({ engine, db, namespace }: { engine: EngineClient; db: Db; namespace: string }): Router {

@@ -16,8 +16,8 @@ import { validate } from './validate';
  * journal entry and the quota's balance after it. A LedgerError is a 409 with its stable code and
  * Chinese message; an unknown quota is a 404.
  *
- * Every route needs a session; reading needs quotas:read, issuing and adjusting quotas:issue
- * (预算处), freezing and paying quotas:freeze. The actor of every entry is the session's user.
+ * Every route needs a session; reading needs quotas:read, issuing, adjusting, transferring (调剂)
+ * and carrying over (结转) quotas:issue (预算处), freezing and paying quotas:freeze. The actor of every entry is the session's user.
  * Data scope: a quota of a unit outside the person's scope does not exist for them (404).
  * Mounted by server/api/app.ts.
  */
@@ -35,9 +35,9 @@ const entryMeta = {
 const bothOrNeither = (b: { referenceType?: string; referenceId?: string }) => (b.referenceType === undefined) === (b.referenceId === undefined);
 const referenceIssue = { message: 'referenceType 与 referenceId 须同时填写', path: ['referenceId'] };
 
-const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
+export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
 
-const issueBody = z
+export const issueBody = z
   .object({
     ...entryMeta,
     quotaNo: z.string().trim().min(1).max(50),
@@ -52,8 +52,34 @@ const issueBody = z
   .strict()
   .refine(bothOrNeither, referenceIssue);
 
-const transferBody = z
+export const transferBody = z
   .object({ ...entryMeta, fromQuotaId: id, toQuotaId: id })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+/**
+ * 结转 into an existing quota of a later year, or into a new one. The new quota keeps the source's
+ * project and unit (the money stays the project's, and so in the same data scope); its year
+ * defaults to the next, its codes, fund source and document number to the source's.
+ */
+const carryOverInto = z.union(
+  [
+    z.object({ quotaId: id }).strict(),
+    z
+      .object({
+        quotaNo: z.string().trim().min(1).max(50),
+        fiscalYear: z.number().int().min(2000).max(2100).optional(),
+        functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字').optional(),
+        economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字').optional(),
+        fundSource: z.string().trim().min(1).max(50).optional(),
+        documentNo: z.string().trim().min(1).max(100).optional(),
+      })
+      .strict(),
+  ],
+  { error: '结转目标应为已有指标 { quotaId } 或新指标 { quotaNo, fiscalYear?, documentNo?, … }' },
+);
+export const carryOverBody = z
+  .object({ ...entryMeta, into: carryOverInto })
   .strict()
   .refine(bothOrNeither, referenceIssue);
 
@@ -62,18 +88,19 @@ const pageQuery = {
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(['asc', 'desc']).default('asc'),
 };
-const listQuery = z
+export const listQuery = z
   .object({
     ...pageQuery,
     fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
     projectId: z.coerce.number().int().positive().optional(),
+    quotaNo: z.string().trim().min(1).max(50).optional(),
     sort: z.enum(Object.keys(ledger.QUOTA_SORTS) as [keyof typeof ledger.QUOTA_SORTS]).default('id'),
   })
   .strict();
-const journalQuery = z.object(pageQuery).strict();
+export const journalQuery = z.object(pageQuery).strict();
 // An export takes the list's filters and sort, without paging: it holds every matching row.
-const exportQuery = listQuery.omit({ page: true, pageSize: true });
-const journalExportQuery = journalQuery.omit({ page: true, pageSize: true });
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
+export const journalExportQuery = journalQuery.omit({ page: true, pageSize: true });
 
 type EntryBody = z.infer<typeof entryBody>;
 
@@ -131,7 +158,8 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
 
   router.get('/quotas', login, requirePermission('quotas:read'), validate({ query: listQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof listQuery>;
-    const page = await ledger.listQuotas(db, q, scopeOf(principalOf(res)));
+    const { quotaNo, ...rest } = q;
+    const page = await ledger.listQuotas(db, { ...rest, quotaNoContains: quotaNo }, scopeOf(principalOf(res)));
     res.json({ ...page, items: page.items.map(quotaJson) });
   });
 
@@ -159,7 +187,8 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     const q = res.locals.query as z.infer<typeof journalQuery>;
     const quotaId = await quotaInScope(res, req.params.id);
     const page = await call(() => ledger.listJournal(db, quotaId, q));
-    res.json({ ...page, items: page.items.map(entryJson) });
+    const counterparts = await ledger.quotaNumbers(db, page.items.flatMap((e) => (e.counterpartQuotaId === null ? [] : [e.counterpartQuotaId])));
+    res.json({ ...page, items: page.items.map((e) => ({ ...entryJson(e), counterpartQuotaNo: e.counterpartQuotaId === null ? null : (counterparts.get(e.counterpartQuotaId) ?? null) })) });
   });
 
   router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
@@ -183,7 +212,15 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     await quotaInScope(res, String(b.fromQuotaId));
     await quotaInScope(res, String(b.toQuotaId));
     const r = await call(() => ledger.transfer(db, { ...b, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
-    res.status(r.replayed ? 200 : 201).json({ out: entryJson(r.out), in: entryJson(r.in), from: quotaJson(r.from), to: quotaJson(r.to), replayed: r.replayed });
+    sendPair(res, r);
+  });
+
+  router.post('/quotas/:id/carry-over', login, requirePermission('quotas:issue'), validate({ body: carryOverBody }), async (req, res) => {
+    const { referenceType, referenceId, into, ...b } = res.locals.body as z.infer<typeof carryOverBody>;
+    const quotaId = await quotaInScope(res, req.params.id);
+    if ('quotaId' in into) await quotaInScope(res, String(into.quotaId));
+    const r = await call(() => ledger.carryOver(db, { ...b, quotaId, into, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    sendPair(res, r);
   });
 
   return router;
@@ -214,6 +251,11 @@ function reference(type: string | undefined, refId: string | undefined) {
 /** 201 for a new entry; 200 when an idempotency key replayed an earlier one (nothing changed). */
 function sendEntry(res: Response, r: ledger.EntryResult): void {
   res.status(r.replayed ? 200 : 201).json({ entry: entryJson(r.entry), quota: quotaJson(r.quota), replayed: r.replayed });
+}
+
+/** A two-sided operation (调剂, 结转): the entry out, the entry in, both quotas after them. */
+function sendPair(res: Response, r: ledger.PairResult): void {
+  res.status(r.replayed ? 200 : 201).json({ out: entryJson(r.out), in: entryJson(r.in), from: quotaJson(r.from), to: quotaJson(r.to), replayed: r.replayed });
 }
 
 function quotaJson(q: ledger.Quota) {

@@ -29,10 +29,10 @@ import { validate } from './validate';
  * GET /organisations in reference.ts.
  */
 
-const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
-const functionalTableQuery = functionalQuery.omit({ parent: true });
-const economicTableQuery = economicQuery.omit({ parent: true });
-const templateQuery = z.object({ type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
+export const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
+export const functionalTableQuery = functionalQuery.omit({ parent: true });
+export const economicTableQuery = economicQuery.omit({ parent: true });
+export const templateQuery = z.object({ type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
 
 /** The SPA's tree table loads a year at once; a year holds a few thousand codes at most. */
 export const CODE_TABLE_MAX_ROWS = 20_000;

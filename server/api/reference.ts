@@ -39,7 +39,7 @@ const year = z.coerce.number().int().min(2000).max(2100);
 const regionCode = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
 const positiveId = z.coerce.number().int().positive().max(2_147_483_647);
 
-const regionsQuery = z.object({ parent: regionCode.optional(), tree: z.enum(['true', 'false']).optional() }).strict();
+export const regionsQuery = z.object({ parent: regionCode.optional(), tree: z.enum(['true', 'false']).optional() }).strict();
 
 const pageFields = {
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -56,13 +56,13 @@ export const organisationsQuery = z
   .object({ ...organisationFilters, ...pageFields, parent: positiveId.optional(), within: positiveId.optional(), sort: z.enum(sorts).default('code') })
   .strict();
 // A subtree reads best in tree order: the path sorts every parent before its children.
-const subtreeQuery = z.object({ ...organisationFilters, ...pageFields, sort: z.enum(sorts).default('path') }).strict();
+export const subtreeQuery = z.object({ ...organisationFilters, ...pageFields, sort: z.enum(sorts).default('path') }).strict();
 
 export const functionalQuery = z.object({ year, parent: z.string().regex(/^(\d{3}|\d{5})$/, '应为 3 或 5 位编码').optional() }).strict();
 export const economicQuery = z.object({ year, kind: z.enum(ECONOMIC_KINDS).optional(), parent: z.string().regex(/^\d{3}$/, '应为 3 位编码').optional() }).strict();
 
-const importQuery = z.object({ year, type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
-const importBody = z.discriminatedUnion(
+export const importQuery = z.object({ year, type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
+export const importBody = z.discriminatedUnion(
   'format',
   [
     z.object({ format: z.literal('csv'), content: z.string().min(1).max(MAX_CSV_CHARS) }).strict(),

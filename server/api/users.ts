@@ -20,7 +20,7 @@ const displayName = z.string().trim().min(1).max(50);
 const password = z.string().min(1).max(128);
 
 const sorts = Object.keys(admin.USER_SORTS) as [keyof typeof admin.USER_SORTS, ...Array<keyof typeof admin.USER_SORTS>];
-const listQuery = z
+export const listQuery = z
   .object({
     page: z.coerce.number().int().min(1).max(100_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
@@ -34,7 +34,7 @@ const listQuery = z
   })
   .strict();
 
-const createBody = z
+export const createBody = z
   .object({
     username: z.string().trim().regex(admin.USERNAME_PATTERN, '应为 3–50 位字母、数字或 _ . -'),
     displayName,
@@ -43,13 +43,13 @@ const createBody = z
   })
   .strict();
 
-const updateBody = z
+export const updateBody = z
   .object({ displayName: displayName.optional(), orgId: positiveId.optional(), status: z.enum(admin.USER_STATUSES).optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的内容' });
 
-const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
-const resetBody = z.object({ password }).strict();
+export const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
+export const resetBody = z.object({ password }).strict();
 
 export function usersRouter({ db }: { db: Db }): Router {
   const router = Router();

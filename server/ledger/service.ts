@@ -481,6 +481,8 @@ export const QUOTA_SORTS = {
 export interface QuotaQuery {
   fiscalYear?: number;
   projectId?: number;
+  /** Part of the quota number (a picker searching as the clerk types). */
+  quotaNoContains?: string;
   page: number;
   pageSize: number;
   sort: keyof typeof QUOTA_SORTS;
@@ -501,6 +503,10 @@ export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: 
   }
   if (query.fiscalYear !== undefined) base.where('fiscal_year', query.fiscalYear);
   if (query.projectId !== undefined) base.where('project_id', query.projectId);
+  if (query.quotaNoContains) {
+    // ESCAPE spelled out: SQLite has no default escape character, MySQL's is '\'.
+    base.whereRaw('quota_no like ? escape ?', [`%${query.quotaNoContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, '\\']);
+  }
   const [count] = await base.clone().count({ n: '*' });
   // Sort expressions come from the whitelist above only, never from the request; id keeps pages stable.
   const rows = await base
@@ -521,6 +527,14 @@ export async function listJournal(db: Knex, quotaId: number, query: { page: numb
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize);
   return { items: rows.map(entryFromRow), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
+}
+
+/** Quota numbers by id, for naming the counterpart of transfer and carry-over entries. */
+export async function quotaNumbers(db: Knex, ids: readonly number[]): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = (await db('quotas').whereIn('id', unique).select('id', 'quota_no')) as Array<{ id: number; quota_no: string }>;
+  return new Map(rows.map((r) => [Number(r.id), r.quota_no]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -262,6 +262,115 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     expect(Number(sameNo?.n)).toBe(1);
   });
 
+  /** Issues a quota of YEAR (or `fiscalYear`) over the API as the budget account. */
+  async function issueOverApi(quotaNo: string, amountFen: number, fiscalYear = YEAR): Promise<number> {
+    const r = await api('POST', '/api/quotas', { quotaNo, fiscalYear, functionalCode: '2050202', economicCode: '30201', fundSource: '一般公共预算', documentNo: `呼财预〔${fiscalYear}〕20号`, amountFen, reason: '下达' });
+    expect(r.status).toBe(201);
+    return r.json.quota.id as number;
+  }
+
+  /** Opens a row action that may sit under 更多. */
+  async function rowAction(page: Page, row: Locator, action: string): Promise<void> {
+    const inline = row.locator(sel(`quota-action-${action}`));
+    if ((await inline.count()) > 0) return inline.click();
+    await row.locator(sel('quota-action-more')).click();
+    await page.locator(`.el-dropdown-menu:visible ${sel(`quota-action-${action}`)}`).click();
+  }
+
+  test('given two quotas of one year, when ¥1,234.56 is transferred (调剂) through the dialog with a double click and a network retry, then one journal pair moves exactly 123,456 fen, the dialog shows both balances and the journal names the counterpart; 结转 into a new next-year quota works the same way', async () => {
+    const stamp = Date.now().toString(36).toUpperCase();
+    const fromNo = `TJ${YEAR}-OUT-${stamp}`;
+    const toNo = `TJ${YEAR}-IN-${stamp}`;
+    const fromId = await issueOverApi(fromNo, 500_000);
+    const toId = await issueOverApi(toNo, 100_000);
+    await issueOverApi(`TJ${YEAR + 1}-NEXT-${stamp}`, 1, YEAR + 1); // another year: not offered as a target
+
+    const page = await openPage();
+    await logInAt(page, '/quotas', budget.username);
+    const fromRow = page.locator(`${sel('quota-table')} tbody tr`, { hasText: fromNo });
+    const toRow = page.locator(`${sel('quota-table')} tbody tr`, { hasText: toNo });
+    await fromRow.waitFor();
+
+    await rowAction(page, fromRow, 'transfer');
+    const dialog = page.locator(sel('transfer-dialog'));
+    await dialog.waitFor();
+    expect(await page.locator(sel('transfer-source-available')).innerText()).toBe('¥5,000.00');
+    // The picker lists quotas of the same year only, never the source itself.
+    await page.locator(sel('transfer-target')).click();
+    await page.keyboard.type(stamp);
+    const options = page.locator('.el-select-dropdown__item:visible');
+    // The first list (opened before typing) is replaced by the search's answer.
+    await waitUntil(async () => (await options.count()) === 1 && (await options.first().innerText()).includes(toNo), `only ${toNo} offered`);
+    await options.filter({ hasText: toNo }).click();
+    await page.locator(sel('transfer-amount')).fill('1,234.56');
+    await page.locator(sel('transfer-reason')).fill('依据调剂批复调入');
+
+    // The browser sends one request for a double click; the network then delivers it twice
+    // (a retry after a lost answer): the same idempotency key makes the second change nothing.
+    const posts = countPosts(page, /^\/api\/quota-transfers$/);
+    const answers: Array<{ status: number; replayed: boolean }> = [];
+    await page.route('**/api/quota-transfers', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      const first = await route.fetch();
+      answers.push({ status: first.status(), replayed: (await first.json()).replayed });
+      const retried = await route.fetch();
+      answers.push({ status: retried.status(), replayed: (await retried.json()).replayed });
+      await route.fulfill({ response: retried });
+    });
+    const journalBefore = await journalRows();
+    const submit = page.locator(sel('transfer-submit'));
+    await submit.dblclick();
+    expect(await submit.isDisabled()).toBe(true);
+    const result = page.locator(sel('pair-result'));
+    await result.waitFor();
+    await page.unroute('**/api/quota-transfers');
+    expect(posts.count).toBe(1);
+    expect(answers).toEqual([{ status: 201, replayed: false }, { status: 200, replayed: true }]);
+    expect(await journalRows()).toBe(journalBefore + 2);
+    expect(await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'adjust-out' }).select('amount_fen', 'counterpart_quota_id')).toEqual([{ amount_fen: 123_456, counterpart_quota_id: toId }]);
+    expect(await quotaRow(fromNo)).toMatchObject({ amount_fen: 500_000 - 123_456 });
+    expect(await quotaRow(toNo)).toMatchObject({ amount_fen: 100_000 + 123_456 });
+
+    // Both balances after it, in the dialog and in the table.
+    expect(await result.locator(sel('pair-result-from')).innerText()).toContain('¥3,765.44');
+    expect(await result.locator(sel('pair-result-to')).innerText()).toContain('¥2,234.56');
+    await page.screenshot({ path: path.join(RESULTS, 'quotas-transfer.png') });
+    await page.locator(sel('transfer-done')).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await waitUntil(async () => (await cellText(fromRow, 'quota-available')) === '¥3,765.44' && (await cellText(toRow, 'quota-available')) === '¥2,234.56', 'both rows to show their new 可用');
+
+    // 流水 of the source: 调出 naming the quota it went to.
+    await fromRow.locator(sel('quota-action-journal')).click();
+    const journalRowsShown = page.locator(`${sel('journal-drawer')} ${sel('journal-table')} tbody tr`);
+    await waitUntil(async () => (await journalRowsShown.count()) === 2, 'two journal rows');
+    const out = journalRowsShown.nth(1);
+    expect(await out.innerText()).toContain('调出');
+    expect(await out.locator(sel('journal-counterpart')).innerText()).toBe(toNo);
+    await page.keyboard.press('Escape');
+    await page.locator(sel('journal-drawer')).waitFor({ state: 'hidden' });
+
+    // 结转 ¥765.44 into a new quota of next year, with its own 文号.
+    const newNo = `JZ${YEAR + 1}-${stamp}`;
+    await rowAction(page, fromRow, 'carry-over');
+    const carry = page.locator(sel('carry-over-dialog'));
+    await carry.waitFor();
+    expect(await page.locator(`${sel('carry-over-year')} input`).inputValue()).toBe(`${YEAR + 1}年`);
+    await page.locator(sel('carry-over-quota-no')).fill(newNo);
+    await page.locator(sel('carry-over-document-no')).fill(`呼财预〔${YEAR + 1}〕1号`);
+    await page.locator(sel('carry-over-amount')).fill('765.44');
+    await page.locator(sel('carry-over-reason')).fill('项目跨年实施，结余结转下年');
+    await page.locator(sel('carry-over-submit')).dblclick();
+    await carry.locator(sel('pair-result')).waitFor();
+    expect(await carry.locator(sel('pair-result-from')).innerText()).toContain('¥3,000.00');
+    expect(await carry.locator(sel('pair-result-to')).innerText()).toContain(newNo);
+    const created = await t!.system.db('quotas').where({ quota_no: newNo }).first('fiscal_year', 'amount_fen', 'source_quota_id', 'document_no', 'functional_code');
+    expect(created).toMatchObject({ fiscal_year: YEAR + 1, amount_fen: 76_544, source_quota_id: fromId, document_no: `呼财预〔${YEAR + 1}〕1号`, functional_code: '2050202' });
+    const [carried] = await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'carry-over' }).count({ n: '*' });
+    expect(Number(carried?.n)).toBe(1);
+    await page.locator(sel('carry-over-done')).click();
+    await waitUntil(async () => (await cellText(fromRow, 'quota-available')) === '¥3,000.00', 'the source row to show 可用 ¥3,000.00');
+  });
+
   test('given a unit clerk, when the quota page is opened, then 下达指标, 追加 and 调减 are not offered; its own unit\'s quota can be frozen', async () => {
     const clerk = await createAccount(t!.system.db, ['unit_clerk']);
     const quotaNo = `ZB${YEAR}-UNIT-${Date.now().toString(36).toUpperCase()}`;

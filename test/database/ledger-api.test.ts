@@ -1,4 +1,6 @@
 import type { Db } from '../../server/db';
+import * as ledger from '../../server/ledger/service';
+import { createOrganisation } from '../../server/reference/organisations';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
 import { insertProjectRow } from '../support/projects';
@@ -138,5 +140,120 @@ describe('quotas API', () => {
       expect([r.status, r.body.error.code]).toEqual([400, code]);
     }
     expect(await db('quotas').count({ n: '*' }).first()).toEqual(before);
+  });
+
+  /** Balances of the given quotas and the whole journal's row count: what a refusal must leave alone. */
+  async function snapshot(...ids: number[]) {
+    const quotas = await db('quotas').whereIn('id', ids).orderBy('id').select('id', 'amount_fen', 'used_fen', 'frozen_fen', 'version');
+    const [journal] = await db('quota_journal').count({ n: '*' });
+    const [count] = await db('quotas').count({ n: '*' });
+    return { quotas, journalRows: Number(journal?.n), quotaRows: Number(count?.n) };
+  }
+
+  describe('POST /quotas/:id/carry-over', () => {
+    test('into a new quota of the next year: source keeps the rest, the new quota names its source and inherits what was not given; a repeated key replays', async () => {
+      const src = (await issue('CO-SRC-1', 200_000, { projectId: projectA, idempotencyKey: 'co-src-1' })).body.quota;
+      const body = { amountFen: 150_000, reason: '年末结转', idempotencyKey: 'co-api-1', into: { quotaNo: 'CO-NEW-1', documentNo: '财教〔2027〕1号' } };
+      const r = await call('POST', `/quotas/${src.id}/carry-over`, body);
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({
+        replayed: false,
+        out: { kind: 'carry-over', kindLabel: '结转', quotaId: src.id, amountFen: 150_000, actor: username },
+        in: { kind: 'issue', amountFen: 150_000, counterpartQuotaId: src.id },
+        from: { id: src.id, amountFen: 50_000, availableFen: 50_000 },
+        to: { quotaNo: 'CO-NEW-1', fiscalYear: 2027, projectId: projectA, sourceQuotaId: src.id, documentNo: '财教〔2027〕1号', functionalCode: '2050201', fundSource: '一般公共预算', amountFen: 150_000 },
+      });
+      expect(r.body.out.counterpartQuotaId).toBe(r.body.to.id);
+
+      const before = await snapshot(src.id, r.body.to.id);
+      const again = await call('POST', `/quotas/${src.id}/carry-over`, body);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ replayed: true, out: { id: r.body.out.id }, in: { id: r.body.in.id } });
+      expect(await snapshot(src.id, r.body.to.id)).toEqual(before);
+
+      // The journal names the counterpart quota on both sides.
+      const journal = await call('GET', `/quotas/${src.id}/journal`);
+      expect(journal.body.items.at(-1)).toMatchObject({ kind: 'carry-over', counterpartQuotaId: r.body.to.id, counterpartQuotaNo: 'CO-NEW-1' });
+      expect((await call('GET', `/quotas/${src.id}/journal`)).body.items[0]).toMatchObject({ kind: 'issue', counterpartQuotaNo: null });
+    });
+
+    test('into an existing quota of a later year: adjust-in on it', async () => {
+      const src = (await issue('CO-SRC-2', 80_000)).body.quota;
+      const later = (await issue('CO-LATER-2', 1_000, { fiscalYear: 2028 })).body.quota;
+      const r = await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 30_000, reason: '结转到 2028 年', into: { quotaId: later.id } });
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ out: { kind: 'carry-over', quotaId: src.id }, in: { kind: 'adjust-in', quotaId: later.id }, from: { availableFen: 50_000 }, to: { id: later.id, amountFen: 31_000 } });
+      const journal = await call('GET', `/quotas/${later.id}/journal`);
+      expect(journal.body.items.at(-1)).toMatchObject({ kind: 'adjust-in', counterpartQuotaId: src.id, counterpartQuotaNo: 'CO-SRC-2' });
+    });
+
+    test('a refusal (409 with the ledger\'s code) leaves both quotas and the journal unchanged', async () => {
+      const src = (await issue('CO-SRC-3', 10_000)).body.quota;
+      const later = (await issue('CO-LATER-3', 5_000, { fiscalYear: 2027 })).body.quota;
+      const sameYear = (await issue('CO-SAME-3', 5_000)).body.quota;
+      const before = await snapshot(src.id, later.id, sameYear.id);
+      const refusals: Array<[object, string]> = [
+        [{ amountFen: 10_001, into: { quotaId: later.id } }, 'INSUFFICIENT_AVAILABLE'],
+        [{ amountFen: 10_001, into: { quotaNo: 'CO-NEW-3' } }, 'INSUFFICIENT_AVAILABLE'],
+        [{ amountFen: 1, into: { quotaId: sameYear.id } }, 'INVALID_CARRY_OVER'],
+        [{ amountFen: 1, into: { quotaNo: 'CO-NEW-3', fiscalYear: 2026 } }, 'INVALID_CARRY_OVER'],
+        [{ amountFen: 1, into: { quotaNo: 'CO-LATER-3' } }, 'DUPLICATE_QUOTA_NO'],
+      ];
+      for (const [body, code] of refusals) {
+        const r = await call('POST', `/quotas/${src.id}/carry-over`, { reason: '结转', ...body });
+        expect([r.status, r.body.error.code]).toEqual([409, code]);
+        expect(r.body.error.message).toMatch(/[\u4e00-\u9fa5]/);
+      }
+      expect(await snapshot(src.id, later.id, sameYear.id)).toEqual(before);
+      expect(await db('quotas').where({ quota_no: 'CO-NEW-3' }).first()).toBeUndefined();
+    });
+
+    test('a source or target outside the person\'s scope, or unknown, is a 404 and nothing is written', async () => {
+      // A quota of a unit in another province: a finance officer of 内蒙古 does not see it.
+      if (!(await db('regions').where({ code: '320000' }).first('code'))) await db('regions').insert({ code: '320000', name: '江苏省', level: 'province', parent_code: null });
+      const unit = await createOrganisation(db, { code: 'TEST-JS-UNIT', name: '江苏测试单位', kind: 'budget_unit', regionCode: '320000', parentId: null });
+      const foreign = (await ledger.issueQuota(db, { quotaNo: 'CO-JS', fiscalYear: 2027, unitOrgId: unit.id, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '苏财〔2027〕1号', amountFen: 9_000, actor: 'seed', reason: '江苏' })).quota;
+      const src = (await issue('CO-SRC-4', 10_000)).body.quota;
+      const before = await snapshot(src.id, foreign.id);
+
+      const intoForeign = await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaId: foreign.id } });
+      expect([intoForeign.status, intoForeign.body.error.code]).toEqual([404, 'NOT_FOUND']);
+      const fromForeign = await call('POST', `/quotas/${foreign.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaNo: 'CO-NEW-4' } });
+      expect(fromForeign.status).toBe(404);
+      expect((await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaId: 999_999 } })).status).toBe(404);
+      expect((await call('POST', '/quotas/999999/carry-over', { amountFen: 1, reason: '结转', into: { quotaNo: 'CO-NEW-4' } })).status).toBe(404);
+      expect(await snapshot(src.id, foreign.id)).toEqual(before);
+    });
+
+    test('a bad body is a 400 naming the field, and nothing is written', async () => {
+      const src = (await issue('CO-SRC-5', 10_000)).body.quota;
+      const before = await snapshot(src.id);
+      const bad: Array<[object, string[]]> = [
+        [{ amountFen: 0.5, reason: '结转', into: { quotaNo: 'CO-NEW-5' } }, ['body.amountFen']],
+        [{ amountFen: 1, into: { quotaNo: 'CO-NEW-5' } }, ['body.reason']],
+        [{ amountFen: 1, reason: '结转' }, ['body.into']],
+        [{ amountFen: 1, reason: '结转', into: {} }, ['body.into']],
+        [{ amountFen: 1, reason: '结转', into: { quotaId: 1, quotaNo: 'X' } }, ['body.into']],
+        // The new quota keeps the source's unit: moving it elsewhere is not a carry-over.
+        [{ amountFen: 1, reason: '结转', into: { quotaNo: 'CO-NEW-5', unitOrgId: 1 } }, ['body.into']],
+        [{ amountFen: 1, reason: '结转', into: { quotaId: 'abc' } }, ['body.into']],
+        [{ amountFen: 1, reason: '结转', into: { quotaNo: 'CO-NEW-5' }, actor: '冒名' }, ['body']],
+      ];
+      for (const [body, fields] of bad) {
+        const r = await call('POST', `/quotas/${src.id}/carry-over`, body);
+        expect(r.status).toBe(400);
+        expect(r.body.error.code).toBe('VALIDATION_FAILED');
+        expect(r.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(fields);
+      }
+      expect(await snapshot(src.id)).toEqual(before);
+    });
+  });
+
+  test('GET /quotas?quotaNo= finds quotas whose number contains the text, wildcards taken literally', async () => {
+    for (const no of ['FIND-A_1', 'FIND-AB1', 'FIND-B%2']) await issue(no, 1, { fiscalYear: 2030 });
+    const numbers = async (q: string) => (await call('GET', `/quotas?fiscalYear=2030&quotaNo=${encodeURIComponent(q)}`)).body.items.map((x: { quotaNo: string }) => x.quotaNo).sort();
+    expect(await numbers('FIND-A')).toEqual(['FIND-AB1', 'FIND-A_1']);
+    expect(await numbers('A_1')).toEqual(['FIND-A_1']);
+    expect(await numbers('%')).toEqual(['FIND-B%2']);
   });
 });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/api/app';
 import type { ExportLimits } from '../../server/api/excel-export';
 import type { Db } from '../../server/db';
-import { createEngineClient } from '../../server/engine/client';
+import type { Express } from 'express';
+import { createEngineClient, type EngineClient } from '../../server/engine/client';
 import { EngineSupervisor } from '../../server/engine/supervisor';
 import { createLogger } from '../../server/log';
 import type { DatabaseConfig } from '../../server/config';
@@ -14,11 +15,8 @@ import { testConfig } from './system';
  * over a real database, without an engine: for tests of routes that do not touch the engine.
  */
 export async function startApi(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): Promise<{ base: string; close(): Promise<void> }> {
-  const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', grpcAddress: '127.0.0.1:1', restAddress: 'http://127.0.0.1:1' } });
-  const log = createLogger('silent');
-  const engine = createEngineClient(config.engine);
-  const supervisor = new EngineSupervisor(engine, log, async () => undefined);
-  const server = http.createServer(createApp({ config, db, engine, supervisor, version: 'test', log, exportLimits: options.exportLimits }));
+  const { app, engine } = buildApp(db, database, options);
+  const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -27,4 +25,13 @@ export async function startApi(db: Db, database: DatabaseConfig, options: { expo
       await engine.close(1000).catch(() => null);
     },
   };
+}
+
+/** The Express app startApi serves, and the engine client it holds (close it when done). */
+export function buildApp(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): { app: Express; engine: EngineClient } {
+  const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', grpcAddress: '127.0.0.1:1', restAddress: 'http://127.0.0.1:1' } });
+  const log = createLogger('silent');
+  const engine = createEngineClient(config.engine);
+  const supervisor = new EngineSupervisor(engine, log, async () => undefined);
+  return { app: createApp({ config, db, engine, supervisor, version: 'test', log, exportLimits: options.exportLimits }), engine };
 }

@@ -50,7 +50,10 @@ export interface JournalEntry {
   deltaUsedFen: number;
   deltaFrozenFen: number;
   balanceAfter: { amountFen: number; usedFen: number; frozenFen: number; availableFen: number };
+  /** 调剂、结转的对方指标 */
   counterpartQuotaId: number | null;
+  /** 对方指标的编号（仅流水列表接口返回） */
+  counterpartQuotaNo?: string | null;
   referenceType: string | null;
   referenceId: string | null;
   idempotencyKey: string | null;
@@ -70,6 +73,7 @@ export interface EntryResult {
   replayed: boolean;
 }
 
+/** 调剂、结转：调出（结转）一笔与调入（下达）一笔，及两个指标变动后的余额 */
 export interface TransferResult {
   out: JournalEntry;
   in: JournalEntry;
@@ -87,6 +91,8 @@ export interface QuotaQuery {
   order?: SortOrder;
   fiscalYear?: number;
   projectId?: number;
+  /** 指标编号包含的文字 */
+  quotaNo?: string;
 }
 
 /** 每笔记账共有的字段 */
@@ -167,4 +173,24 @@ export const adjustOutQuota = entry('adjust-out');
 /** POST /api/quota-transfers：同年度指标间调剂（quotas:issue） */
 export function transferQuota(body: EntryRequest & { fromQuotaId: number; toQuotaId: number }): Promise<TransferResult> {
   return request<TransferResult>('/api/quota-transfers', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年） */
+export interface CarryOverNewQuota {
+  quotaNo: string;
+  fiscalYear?: number;
+  documentNo?: string;
+  fundSource?: string;
+  functionalCode?: string;
+  economicCode?: string;
+}
+
+export interface CarryOverRequest extends EntryRequest {
+  /** 结转到已有的以后年度指标，或新建一个指标 */
+  into: { quotaId: number } | CarryOverNewQuota;
+}
+
+/** POST /api/quotas/:id/carry-over：结转到以后年度（quotas:issue） */
+export function carryOverQuota(id: number, body: CarryOverRequest): Promise<TransferResult> {
+  return request<TransferResult>(`/api/quotas/${id}/carry-over`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }

@@ -55,8 +55,27 @@ export const ENTRY_ACTIONS: Record<EntryAction, EntryActionInfo> = {
   },
 };
 
+/** 涉及两个指标的操作（调剂、结转），各有自己的对话框 */
+export type PairAction = 'transfer' | 'carry-over';
+
+export const PAIR_ACTIONS: Record<PairAction, { label: string; permission: 'quotas:issue' }> = {
+  transfer: { label: '调剂', permission: 'quotas:issue' },
+  'carry-over': { label: '结转', permission: 'quotas:issue' },
+};
+
+/** 表格行上的操作 */
+export type RowAction = EntryAction | PairAction;
+
+export function isEntryAction(action: RowAction): action is EntryAction {
+  return action in ENTRY_ACTIONS;
+}
+
+export function rowActionInfo(action: RowAction): { label: string; permission: 'quotas:freeze' | 'quotas:issue' } {
+  return isEntryAction(action) ? ENTRY_ACTIONS[action] : PAIR_ACTIONS[action];
+}
+
 /** 行内操作按钮的顺序 */
-export const ENTRY_ACTION_ORDER: readonly EntryAction[] = ['freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out'];
+export const ROW_ACTION_ORDER: readonly RowAction[] = ['freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'transfer', 'carry-over'];
 
 /** 资金来源常用项（也可直接输入其他来源） */
 export const FUND_SOURCE_OPTIONS = ['一般公共预算', '政府性基金预算', '国有资本经营预算', '上级转移支付', '财政专户管理资金', '单位资金'] as const;

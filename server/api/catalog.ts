@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import type { Permission } from '../../domain/roles';
+import * as auth from './auth';
+import * as engine from './engine';
+import * as projects from './projects';
+import * as quotas from './quotas';
+import * as reference from './reference';
+import * as referenceExports from './reference-exports';
+import * as users from './users';
+
+/**
+ * Every API route, once: what it is called, who may call it and the zod schemas its input is
+ * parsed with (the very schemas the routers validate with, exported from their modules). The
+ * OpenAPI document (openapi.ts) is built from this list, and test/database/openapi.test.ts walks
+ * the real Express app to check that the list and the mounted routes are the same set — a new
+ * route is one entry here. test/database/authorization.test.ts calls every route declared with a
+ * permission (or 'login') as every role.
+ */
+
+/**
+ * A permission the route requires, or several of which any one will do; 'login': any live
+ * session; 'public': no session needed.
+ */
+export type Access = Permission | readonly [Permission, ...Permission[]] | 'login' | 'public';
+
+/** The permissions that each allow the route (empty for 'login' and 'public'). */
+export function permissionsOf(access: Access): readonly Permission[] {
+  if (access === 'login' || access === 'public') return [];
+  return typeof access === 'string' ? [access] : access;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteDoc {
+  method: HttpMethod;
+  /** OpenAPI form, with the /api prefix: /api/quotas/{id} */
+  path: string;
+  /** 中文摘要 */
+  summary: string;
+  tag: Tag;
+  access: Access;
+  /** Notes beyond the summary (rules, what a refusal means), in Chinese. */
+  description?: string;
+  params?: z.ZodObject;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** The success answer; 200 by default. */
+  ok?: { status: 200 | 201 | 204; description: string };
+  /** Business refusals besides the ones every route may give (400/401/403/404 follow from the entry). */
+  refusals?: Array<409 | 503>;
+}
+
+export const TAGS = {
+  system: '系统',
+  auth: '登录与会话',
+  reference: '基础数据',
+  quotas: '指标账',
+  projects: '项目库',
+  users: '用户管理',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+/**
+ * Path ids. The routers read them by hand (a malformed id is a 404 like an unknown one), so this
+ * schema documents what they accept rather than parses it.
+ */
+const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
+const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
+const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
+const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
+const userAdmins = ['users:manage', 'security:manage'] as const;
+
+const ledgerRefusal = '记账被拒绝时为 409，error.code 为账本的稳定代码（如 INSUFFICIENT_AVAILABLE 可用指标不足、IDEMPOTENCY_KEY_REUSED）。';
+const entryOk = { status: 201, description: '已记账：记账流水与记账后的指标；幂等键命中之前的记账时为 200（replayed: true，未做任何改动）' } as const;
+const pairOk = { status: 201, description: '已记账：调出与调入两笔流水及两个指标记账后的余额；幂等键命中时为 200（replayed: true）' } as const;
+
+const entry = (path: string, summary: string, access: Permission): RouteDoc => ({
+  method: 'post',
+  path: `/api/quotas/{id}/${path}`,
+  summary,
+  tag: 'quotas',
+  access,
+  params: idParams,
+  body: quotas.entryBody,
+  ok: entryOk,
+  refusals: [409],
+  description: ledgerRefusal,
+});
+
+export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
+  // 系统
+  { method: 'get', path: '/api/health', summary: '系统状态（数据库与流程引擎）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  { method: 'get', path: '/api/openapi.json', summary: '接口文档（OpenAPI 3.1）', tag: 'system', access: 'public' },
+  {
+    method: 'post',
+    path: '/api/engine/smoke-checks',
+    summary: '平台自检：运行自检流程并等待其结束',
+    tag: 'system',
+    access: 'system:smoke-check',
+    body: engine.smokeCheckBody,
+    ok: { status: 201, description: '自检流程已运行结束' },
+    refusals: [503],
+  },
+
+  // 登录与会话
+  { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。' },
+  { method: 'post', path: '/api/auth/logout', summary: '退出登录', tag: 'auth', access: 'public', ok: { status: 204, description: '已退出' } },
+  { method: 'get', path: '/api/auth/me', summary: '当前用户、角色、权限与数据范围', tag: 'auth', access: 'login' },
+  { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' } },
+
+  // 基础数据
+  { method: 'get', path: '/api/regions', summary: '行政区划（GB/T 2260），可按上级或整树', tag: 'reference', access: 'reference:read', query: reference.regionsQuery },
+  { method: 'get', path: '/api/organisations', summary: '组织机构列表，分页', tag: 'reference', access: 'reference:read', query: reference.organisationsQuery },
+  { method: 'get', path: '/api/organisations/{id}', summary: '组织机构详情', tag: 'reference', access: 'reference:read', params: idParams },
+  { method: 'get', path: '/api/organisations/{id}/subtree', summary: '某机构及其全部下级，按树序分页', tag: 'reference', access: 'reference:read', params: idParams, query: reference.subtreeQuery },
+  { method: 'get', path: '/api/codes/functional', summary: '支出功能分类科目（某年度）', tag: 'reference', access: 'reference:read', query: reference.functionalQuery },
+  { method: 'get', path: '/api/codes/economic', summary: '支出经济分类科目（某年度）', tag: 'reference', access: 'reference:read', query: reference.economicQuery },
+  {
+    method: 'post',
+    path: '/api/codes/import',
+    summary: '导入某年度的分类科目（CSV 文本或 base64 编码的 .xlsx）',
+    tag: 'reference',
+    access: 'codes:import',
+    query: reference.importQuery,
+    body: reference.importBody,
+  },
+  { method: 'get', path: '/api/organisations/export', summary: '导出组织机构（Excel）', tag: 'reference', access: 'reference:read', query: referenceExports.organisationExportQuery, ok: xlsxOk, description: exportNote },
+  { method: 'get', path: '/api/codes/functional/all', summary: '某年度全部功能分类科目（树序）', tag: 'reference', access: 'reference:read', query: referenceExports.functionalTableQuery },
+  { method: 'get', path: '/api/codes/economic/all', summary: '某年度全部经济分类科目（树序）', tag: 'reference', access: 'reference:read', query: referenceExports.economicTableQuery },
+  { method: 'get', path: '/api/codes/functional/export', summary: '导出功能分类科目（Excel，可直接再导入）', tag: 'reference', access: 'reference:read', query: referenceExports.functionalTableQuery, ok: xlsxOk },
+  { method: 'get', path: '/api/codes/economic/export', summary: '导出经济分类科目（Excel，可直接再导入）', tag: 'reference', access: 'reference:read', query: referenceExports.economicTableQuery, ok: xlsxOk },
+  { method: 'get', path: '/api/codes/template', summary: '科目导入模板（Excel）', tag: 'reference', access: 'reference:read', query: referenceExports.templateQuery, ok: { status: 200, description: 'Excel 模板' } },
+
+  // 指标账
+  { method: 'get', path: '/api/quotas', summary: '指标列表（本人数据范围内），分页', tag: 'quotas', access: 'quotas:read', query: quotas.listQuery },
+  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: ledgerRefusal },
+  { method: 'get', path: '/api/quotas/{id}', summary: '指标详情与余额', tag: 'quotas', access: 'quotas:read', params: idParams, description: '数据范围外的指标与不存在的指标一样答 404。' },
+  { method: 'get', path: '/api/quotas/export', summary: '导出指标台账（Excel）', tag: 'quotas', access: 'quotas:read', query: quotas.exportQuery, ok: xlsxOk, description: exportNote },
+  { method: 'get', path: '/api/quotas/{id}/journal/export', summary: '导出某指标的流水（Excel）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalExportQuery, ok: xlsxOk },
+  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
+  entry('freeze', '冻结（支付申请提交时）', 'quotas:freeze'),
+  entry('unfreeze', '解冻（支付申请退回或撤销）', 'quotas:freeze'),
+  entry('consume', '支付（冻结转为已用）', 'quotas:freeze'),
+  entry('adjust-in', '追加', 'quotas:issue'),
+  entry('adjust-out', '调减（仅可用部分）', 'quotas:issue'),
+  {
+    method: 'post',
+    path: '/api/quota-transfers',
+    summary: '调剂：同一预算年度的两个指标之间',
+    tag: 'quotas',
+    access: 'quotas:issue',
+    body: quotas.transferBody,
+    ok: pairOk,
+    refusals: [409],
+    description: `两笔流水在同一事务中，要么都记，要么都不记。${ledgerRefusal}`,
+  },
+  {
+    method: 'post',
+    path: '/api/quotas/{id}/carry-over',
+    summary: '结转：可用部分结转到以后年度（新建指标或调入已有指标）',
+    tag: 'quotas',
+    access: 'quotas:issue',
+    params: idParams,
+    body: quotas.carryOverBody,
+    ok: pairOk,
+    refusals: [409],
+    description: `新指标沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
+  },
+  // 项目库
+  { method: 'get', path: '/api/projects', summary: '项目列表（本人数据范围内），分页', tag: 'projects', access: 'projects:read', query: projects.projectListQuery },
+  { method: 'get', path: '/api/projects/export', summary: '导出项目库（Excel）', tag: 'projects', access: 'projects:read', query: projects.projectExportQuery, ok: xlsxOk, description: exportNote },
+  { method: 'get', path: '/api/projects/{id}', summary: '项目详情：金额明细、绩效目标、附件、疑似重复、SMART 检查', tag: 'projects', access: 'projects:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
+  { method: 'get', path: '/api/projects/{id}/events', summary: '项目时间线', tag: 'projects', access: 'projects:read', params: idParams },
+  { method: 'post', path: '/api/projects', summary: '新建项目申报（草稿）', tag: 'projects', access: 'projects:write', body: projects.newProjectSchema, ok: { status: 201, description: '已创建；疑似重复时 duplicates 非空' }, description: '科目不存在时为 400 UNKNOWN_CODE，details 指出字段。' },
+  { method: 'put', path: '/api/projects/{id}', summary: '修改项目（草稿或已退回）', tag: 'projects', access: 'projects:write', params: idParams, body: projects.projectEditSchema, refusals: [409], description: 'version 须为读取时的版本；他人已修改时为 409 PROJECT_CHANGED，状态不可修改时为 409 PROJECT_NOT_EDITABLE。' },
+  { method: 'post', path: '/api/projects/{id}/void', summary: '作废项目（批复前）', tag: 'projects', access: 'projects:write', params: idParams, body: projects.voidBody, refusals: [409] },
+  { method: 'post', path: '/api/projects/{id}/attachments', summary: '上传附件（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB）', tag: 'projects', access: 'projects:write', params: idParams, ok: { status: 201, description: '已上传，含 SM3 摘要' }, refusals: [409] },
+  { method: 'get', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '下载附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'projects', access: 'projects:read', params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
+  { method: 'delete', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '删除附件（保留记录）', tag: 'projects', access: 'projects:write', params: attachmentParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
+
+  // 用户管理（三员分立：系统管理员管账号，安全管理员管角色、解锁、重置密码）
+  { method: 'get', path: '/api/users', summary: '用户列表（本人数据范围内），分页', tag: 'users', access: userAdmins, query: users.listQuery },
+  { method: 'get', path: '/api/users/{id}', summary: '用户详情', tag: 'users', access: userAdmins, params: idParams },
+  { method: 'post', path: '/api/users', summary: '新建账号（首次登录须修改密码；角色由安全管理员分配）', tag: 'users', access: 'users:manage', body: users.createBody, ok: { status: 201, description: '已创建' }, refusals: [409] },
+  { method: 'patch', path: '/api/users/{id}', summary: '修改姓名、所属机构或停用/启用（停用即注销其会话）', tag: 'users', access: 'users:manage', params: idParams, body: users.updateBody },
+  { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
+  { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
+  { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
+];
+
+/** "POST /api/quotas/{id}" — how a route is named in messages and tests. */
+export function routeKey(r: { method: string; path: string }): string {
+  return `${r.method.toUpperCase()} ${r.path}`;
+}

@@ -1,0 +1,132 @@
+import { PERMISSIONS } from '../../domain/roles';
+import { permissionsOf, ROUTE_CATALOGUE, routeKey } from '../../server/api/catalog';
+import type { Db } from '../../server/db';
+import { buildApp, startApi } from '../support/api';
+import { openFreshDatabase } from '../support/system';
+
+/**
+ * The route catalogue (server/api/catalog.ts) is honest: it lists exactly the routes the real
+ * Express app mounts, and the OpenAPI document built from it is well-formed.
+ */
+
+interface Layer {
+  route?: { path: unknown; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+  rawPath?: unknown;
+}
+
+/** Every route under /api in the app's router stack, as "METHOD /api/path/{param}". */
+function mountedRoutes(stack: Layer[], prefix = ''): string[] {
+  const found: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const path of [layer.route.path].flat()) {
+        if (typeof path !== 'string') {
+          // A RegExp route: fine for the SPA's fallback, undocumentable inside the API.
+          if (prefix.startsWith('/api')) throw new Error(`a route under ${prefix} has a RegExp path (${String(path)}): it cannot be catalogued`);
+          continue;
+        }
+        const full = (prefix + path).replace(/:(\w+)/g, '{$1}');
+        if (!full.startsWith('/api/')) continue;
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(routeKey({ method, path: full }));
+      }
+    } else if (layer.handle.stack) {
+      for (const mount of [layer.rawPath ?? '/'].flat()) {
+        found.push(...mountedRoutes(layer.handle.stack, prefix + (mount === '/' ? '' : String(mount))));
+      }
+    }
+  }
+  return found;
+}
+
+describe('OpenAPI: the route catalogue and the document built from it', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  let mounted: Set<string>;
+
+  beforeAll(async () => {
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
+    const { app, engine } = buildApp(db, fresh.database);
+    mounted = new Set(mountedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack));
+    await engine.close(1000).catch(() => null);
+    api = await startApi(db, fresh.database);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await db?.destroy();
+    await drop?.();
+  });
+
+  test('every mounted API route is in the catalogue, and every catalogued route is mounted', () => {
+    const catalogued = new Set(ROUTE_CATALOGUE.map(routeKey));
+    const undocumented = [...mounted].filter((r) => !catalogued.has(r)).sort();
+    const notMounted = [...catalogued].filter((r) => !mounted.has(r)).sort();
+    if (undocumented.length > 0 || notMounted.length > 0) {
+      throw new Error(
+        [
+          undocumented.length ? `Mounted but missing from server/api/catalog.ts ROUTE_CATALOGUE (add one entry each):\n  ${undocumented.join('\n  ')}` : '',
+          notMounted.length ? `In server/api/catalog.ts ROUTE_CATALOGUE but not mounted by createApp (remove or fix the entry):\n  ${notMounted.join('\n  ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    }
+    expect(mounted.size).toBeGreaterThan(20); // the walk found the routers at all
+  });
+
+  test('the catalogue names each route once, with a permission that exists', () => {
+    const keys = ROUTE_CATALOGUE.map(routeKey);
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+    for (const r of ROUTE_CATALOGUE) {
+      for (const p of permissionsOf(r.access)) expect([routeKey(r), p, PERMISSIONS.includes(p)]).toEqual([routeKey(r), p, true]);
+      if (r.access !== 'public' && r.access !== 'login') expect(permissionsOf(r.access).length).toBeGreaterThan(0);
+      expect(r.summary).toMatch(/[\u4e00-\u9fa5]/);
+    }
+  });
+
+  test('GET /api/openapi.json answers without a session: an OpenAPI 3.1 document whose every operation has responses, object bodies and declared path parameters', async () => {
+    const res = await fetch(`${api.base}/api/openapi.json`);
+    expect(res.status).toBe(200);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const doc = (await res.json()) as any;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.title).toContain('预算');
+    expect(doc.components.securitySchemes.session).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'budget_sid' }));
+
+    const operations: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        const name = routeKey({ method, path });
+        operations.push(name);
+        const statuses = Object.keys(op.responses);
+        expect([name, statuses.some((s) => /^2\d\d$/.test(s))]).toEqual([name, true]);
+        if (op.security.length > 0) expect([name, statuses]).toEqual([name, expect.arrayContaining(['401'])]);
+        if (op['x-permission']) expect([name, statuses]).toEqual([name, expect.arrayContaining(['401', '403'])]);
+        if (op.requestBody) {
+          const schema = op.requestBody.content['application/json'].schema;
+          const objectShaped = schema.type === 'object' || [...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].every((s: { type?: string }) => s.type === 'object');
+          expect([name, objectShaped, statuses.includes('400')]).toEqual([name, true, true]);
+        }
+        const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        const declared = (op.parameters ?? []).filter((p: { in: string }) => p.in === 'path').map((p: { name: string }) => p.name);
+        expect([name, declared]).toEqual([name, templated]);
+      }
+    }
+    expect(operations.sort()).toEqual(ROUTE_CATALOGUE.map(routeKey).sort());
+
+    // Every $ref points at something the document has.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) expect([r, r.split('/').reduce((node: any, key) => node?.[key], doc) !== undefined]).toEqual([r, true]);
+    expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
+
+    // The same zod schemas the routes parse with: a query parameter's bounds and a body's fields.
+    const listParams = doc.paths['/api/quotas'].get.parameters;
+    expect(listParams.find((p: { name: string }) => p.name === 'pageSize')).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', maximum: 100 } });
+    const carryOver = doc.paths['/api/quotas/{id}/carry-over'].post;
+    expect(carryOver['x-permission']).toBe('quotas:issue');
+    expect(carryOver.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', required: ['amountFen', 'reason', 'into'], additionalProperties: false });
+  });
+});
