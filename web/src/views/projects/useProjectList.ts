@@ -21,7 +21,7 @@ export interface ProjectFilters {
 const defaultFilters = (): ProjectFilters => ({ fiscalYear: String(currentShanghaiYear()), keyword: '', category: '', status: '', functionalCode: '', duplicatesOnly: false });
 
 /** 表格可排序的列 → 服务端排序字段 */
-const SORTABLE: Record<string, ProjectSort> = { projectNo: 'projectNo', totalAmountFen: 'totalAmountFen', updatedAt: 'updatedAt' };
+const SORTABLE: Record<string, ProjectSort> = { totalAmountFen: 'totalAmountFen' };
 
 /**
  * 项目库列表页的状态：查询条件（默认当前预算年度）、服务端排序与分页。
