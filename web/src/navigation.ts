@@ -19,6 +19,7 @@ export function allows(held: readonly string[], needed: string | readonly string
 /** 已上线的页面，按菜单顺序 */
 export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
+  { index: '/projects', title: '项目库', icon: FolderOpened, permission: 'projects:read' },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
@@ -28,7 +29,6 @@ export const NAV_ITEMS: readonly NavItem[] = [
 
 /** 规划中的模块：仅展示入口，不可点击 */
 export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission'>> = [
-  { index: 'upcoming:projects', title: '项目库', icon: FolderOpened },
   { index: 'upcoming:todos', title: '待办事项', icon: List },
   { index: 'upcoming:process-design', title: '流程设计', icon: Share },
   { index: 'upcoming:audit', title: '合规审计', icon: DocumentChecked },

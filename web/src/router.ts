@@ -30,6 +30,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '系统状态', permission: 'system:health' },
   },
   {
+    path: '/projects',
+    name: 'projects',
+    component: () => import('./views/ProjectsView.vue'),
+    meta: { title: '项目库', permission: 'projects:read' },
+  },
+  {
     path: '/quotas',
     name: 'quotas',
     component: () => import('./views/QuotasView.vue'),

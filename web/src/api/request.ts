@@ -59,6 +59,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   /** 请求体，会以 JSON 发送 */
   body?: unknown;
+  /** 原样发送的请求体（如上传的文件），Content-Type 由 headers 指定；与 body 二选一 */
+  rawBody?: Blob;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** 超时时间（毫秒），0 或不填表示不限制 */
@@ -135,7 +137,7 @@ async function readBody(response: Response): Promise<{ parsed: boolean; value: u
  * 非 2xx（且不在 acceptStatus 中）时抛出 ApiError。
  */
 export async function requestRaw<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const { method = 'GET', query, body, headers, signal, timeoutMs, acceptStatus = [] } = options;
+  const { method = 'GET', query, body, rawBody, headers, signal, timeoutMs, acceptStatus = [] } = options;
 
   const controller = new AbortController();
   let timedOut = false;
@@ -163,6 +165,7 @@ export async function requestRaw<T>(path: string, options: RequestOptions = {}):
     credentials: 'same-origin',
   };
   if (body !== undefined) init.body = JSON.stringify(body);
+  else if (rawBody !== undefined) init.body = rawBody;
 
   try {
     let response: Response;

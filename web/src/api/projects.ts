@@ -1,0 +1,205 @@
+import { request } from './request';
+import type { Page, RequestSignal, SortOrder } from './reference';
+import type { Direction, PerformanceTarget, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
+
+/**
+ * 项目库接口（/api/projects）。金额一律为整数“分”（…Fen）；时间为带 +08:00 的 ISO-8601。
+ * 数据范围外的项目对本人“不存在”（404）；修改、作废须带上读到的 version，他人先改了则 409 PROJECT_CHANGED。
+ */
+
+export interface ProjectSummary {
+  id: number;
+  /** 项目编号，如 XM2026-000012 */
+  projectNo: string;
+  fiscalYear: number;
+  name: string;
+  unitOrgId: number;
+  /** 申报单位 */
+  unitName: string;
+  category: ProjectCategory;
+  categoryLabel: string;
+  subType: ProjectSubType | null;
+  subTypeLabel: string | null;
+  /** 支出功能分类科目（项，7 位） */
+  functionalCode: string;
+  totalAmountFen: number;
+  status: ProjectStatus;
+  statusLabel: string;
+  /** 与之疑似重复的项目数 */
+  duplicateCount: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AmountLine {
+  /** 部门预算支出经济分类（款，5 位） */
+  economicCode: string;
+  amountFen: number;
+  note: string | null;
+  economicName?: string;
+}
+
+export interface Attachment {
+  id: number;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  /** 文件内容的 SM3 摘要（64 位十六进制） */
+  sm3: string;
+  uploadedBy: string;
+  uploadedAt: string;
+}
+
+export type DuplicateBasis = 'name' | 'content';
+
+export interface DuplicateFlag {
+  projectId: number;
+  projectNo: string;
+  name: string;
+  status: ProjectStatus;
+  basis: DuplicateBasis[];
+  /** 0..1 */
+  nameSimilarity: number;
+  /** 0..1 */
+  contentSimilarity: number;
+  detectedAt: string;
+}
+
+export interface ProjectDetail extends ProjectSummary {
+  /** 项目概述 */
+  description: string;
+  /** 立项依据 */
+  basis: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  functionalName: string | null;
+  amounts: AmountLine[];
+  targets: PerformanceTarget[];
+  attachments: Attachment[];
+  duplicates: DuplicateFlag[];
+  /** 事前审核 SMART 检查会指出的问题；为空表示通过 */
+  smartProblems: string[];
+}
+
+export type ProjectEventKind = 'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';
+
+export interface ProjectEvent {
+  id: number;
+  /** 已知种类见 ProjectEventKind；后续流程可能增加新的种类 */
+  kind: string;
+  fromStatus: ProjectStatus | null;
+  toStatus: ProjectStatus | null;
+  /** 用户名 */
+  actor: string;
+  /** 姓名 */
+  actorName: string;
+  note: string | null;
+  /** 随种类而定：updated 为 { changed: 字段名[] }，附件为 { fileName, sm3 … } */
+  data: unknown;
+  createdAt: string;
+}
+
+export type ProjectSort = 'id' | 'projectNo' | 'name' | 'fiscalYear' | 'totalAmountFen' | 'createdAt' | 'updatedAt';
+
+export interface ProjectQuery {
+  page?: number;
+  pageSize?: number;
+  sort?: ProjectSort;
+  order?: SortOrder;
+  fiscalYear?: number;
+  unitOrgId?: number;
+  category?: ProjectCategory;
+  status?: ProjectStatus;
+  /** 功能分类科目前缀：类 3 位、款 5 位或项 7 位 */
+  functionalCode?: string;
+  /** 项目名称或编号包含 */
+  keyword?: string;
+  /** 'true' 只看疑似重复，'false' 排除疑似重复 */
+  duplicates?: 'true' | 'false';
+}
+
+export interface ProjectTargetInput {
+  level1: string;
+  level2: string;
+  name: string;
+  direction: Direction;
+  targetValue: string;
+  unit: string;
+}
+
+/** 修改时可改的字段（年度、申报单位不可改） */
+export interface ProjectFields {
+  name: string;
+  category: ProjectCategory;
+  subType: ProjectSubType | null;
+  functionalCode: string;
+  description: string;
+  basis: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  amounts: Array<{ economicCode: string; amountFen: number; note?: string }>;
+  targets: ProjectTargetInput[];
+}
+
+export interface NewProjectRequest extends ProjectFields {
+  fiscalYear: number;
+  /** 不填则为本人所在单位 */
+  unitOrgId?: number;
+}
+
+const READ_TIMEOUT_MS = 15_000;
+const WRITE_TIMEOUT_MS = 20_000;
+/** 附件最大 10 MB，内网上传给足时间 */
+const UPLOAD_TIMEOUT_MS = 120_000;
+
+/** GET /api/projects：本人数据范围内的项目，服务端分页（projects:read） */
+export function listProjects(query: ProjectQuery = {}, options: RequestSignal = {}): Promise<Page<ProjectSummary>> {
+  return request<Page<ProjectSummary>>('/api/projects', { query: { ...query }, signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/projects/:id */
+export function getProject(id: number, options: RequestSignal = {}): Promise<ProjectDetail> {
+  return request<ProjectDetail>(`/api/projects/${id}`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/projects/:id/events：办理记录，按发生先后 */
+export function listProjectEvents(id: number, options: RequestSignal = {}): Promise<{ items: ProjectEvent[] }> {
+  return request<{ items: ProjectEvent[] }>(`/api/projects/${id}/events`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** POST /api/projects：新建项目（草稿，projects:write） */
+export function createProject(body: NewProjectRequest): Promise<ProjectDetail> {
+  return request<ProjectDetail>('/api/projects', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** PUT /api/projects/:id：修改草稿或已退回的项目；version 为读到的版本 */
+export function updateProject(id: number, body: ProjectFields & { version: number }): Promise<ProjectDetail> {
+  return request<ProjectDetail>(`/api/projects/${id}`, { method: 'PUT', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** POST /api/projects/:id/void：作废（须写明原因） */
+export function voidProject(id: number, body: { reason: string; version: number }): Promise<ProjectDetail> {
+  return request<ProjectDetail>(`/api/projects/${id}/void`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** POST /api/projects/:id/attachments：文件内容原样作为请求体，文件名 URI 编码放在 X-File-Name */
+export function uploadProjectAttachment(id: number, file: File, options: RequestSignal = {}): Promise<Attachment> {
+  return request<Attachment>(`/api/projects/${id}/attachments`, {
+    method: 'POST',
+    rawBody: file,
+    headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-File-Name': encodeURIComponent(file.name) },
+    signal: options.signal,
+    timeoutMs: UPLOAD_TIMEOUT_MS,
+  });
+}
+
+/** 附件下载地址（同源，凭会话 Cookie；服务端校验 SM3 后才提供） */
+export function projectAttachmentUrl(projectId: number, attachmentId: number): string {
+  return `/api/projects/${projectId}/attachments/${attachmentId}`;
+}
+
+/** DELETE /api/projects/:id/attachments/:attachmentId（记录保留在办理记录中） */
+export function removeProjectAttachment(projectId: number, attachmentId: number): Promise<void> {
+  return request<void>(`/api/projects/${projectId}/attachments/${attachmentId}`, { method: 'DELETE', timeoutMs: WRITE_TIMEOUT_MS });
+}
