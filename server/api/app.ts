@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../config';
 import type { Logger } from '../log';
 import { requireLogin, requirePermission } from '../auth/middleware';
 import { authRouter } from './auth';
+import { projectImportRouter } from './project-import';
 import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
 import { referenceRouter } from './reference';
@@ -42,6 +43,7 @@ export function createApp(deps: HealthDeps & { log: Logger }): Express {
   api.post('/codes/import', requirePermission('codes:import'));
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db }));
+  api.use(projectImportRouter({ db: deps.db })); // before /projects/:id
   api.use(projectsRouter({ db: deps.db }));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -42,6 +42,8 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', path: '/api/projects/1/attachments', permission: 'projects:write', body: {} },
   { method: 'GET', path: '/api/projects/1/attachments/1', permission: 'projects:read' },
   { method: 'DELETE', path: '/api/projects/1/attachments/1', permission: 'projects:write' },
+  { method: 'GET', path: '/api/projects/import-template', permission: 'projects:write' },
+  { method: 'POST', path: '/api/projects/import', permission: 'projects:write', body: {} },
 ];
 
 describe('authorization: every route × every role', () => {
