@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../config';
 import type { Logger } from '../log';
 import { requireLogin, requirePermission } from '../auth/middleware';
 import { authRouter } from './auth';
+import { projectImportRouter } from './project-import';
 import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
 import { usersRouter } from './users';
@@ -50,6 +51,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(referenceExportsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits }));
+  api.use(projectImportRouter({ db: deps.db })); // before /projects/:id
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(usersRouter({ db: deps.db }));
   api.use(notFoundHandler);

@@ -3,6 +3,7 @@ import type { Permission } from '../../domain/roles';
 import * as auth from './auth';
 import * as engine from './engine';
 import * as projects from './projects';
+import * as projectImport from './project-import';
 import * as quotas from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
@@ -168,6 +169,17 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   },
   // 项目库
   { method: 'get', path: '/api/projects', summary: '项目列表（本人数据范围内），分页', tag: 'projects', access: 'projects:read', query: projects.projectListQuery },
+  { method: 'get', path: '/api/projects/import-template', summary: '项目导入模板（Excel，含填写说明与下拉选项）', tag: 'projects', access: 'projects:write', ok: { status: 200, description: 'Excel 模板' } },
+  {
+    method: 'post',
+    path: '/api/projects/import',
+    summary: '从 Excel 导入项目（全部成功才写入）',
+    tag: 'projects',
+    access: 'projects:write',
+    body: projectImport.projectImportBody,
+    ok: { status: 201, description: '已导入：每个项目的行号、编号与疑似重复' },
+    description: '任何一行有问题时为 400 IMPORT_FAILED，details 按工作表、行、列列出问题，不写入任何数据。',
+  },
   { method: 'get', path: '/api/projects/export', summary: '导出项目库（Excel）', tag: 'projects', access: 'projects:read', query: projects.projectExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/projects/{id}', summary: '项目详情：金额明细、绩效目标、附件、疑似重复、SMART 检查', tag: 'projects', access: 'projects:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
   { method: 'get', path: '/api/projects/{id}/events', summary: '项目时间线', tag: 'projects', access: 'projects:read', params: idParams },

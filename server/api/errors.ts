@@ -31,11 +31,18 @@ export const errors = {
   unavailable: (code: string, message: string) => new AppError(503, code, message),
 };
 
-/** Turns zod's issues into field paths and Chinese messages a clerk can act on. */
+const WRITTEN_IN_CHINESE = /[\u4e00-\u9fff]/;
+
+/**
+ * Turns zod's issues into field paths and Chinese messages a clerk can act on. A message the
+ * schema spells out itself (in Chinese: '至少填写一条预算金额') is kept; zod's English defaults
+ * are translated.
+ */
 export function issuesFromZod(err: ZodError, prefix = ''): FieldIssue[] {
   return err.issues.map((issue) => {
     const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     let message: string;
+    if (WRITTEN_IN_CHINESE.test(issue.message)) return { field: field || '(请求)', message: issue.message };
     switch (issue.code) {
       case 'invalid_type':
         // zod 4 leaves `input` out of issues; its message names what it received.

@@ -7,7 +7,7 @@ import { loginCookie } from '../support/accounts';
 import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
-import { shortDigest } from '../../web/src/views/projects/labels';
+import { shortDigest } from '../../web/src/utils/digest';
 
 /**
  * 项目库 pages in a real Chromium, served by the real system (API + built SPA) on a fresh database

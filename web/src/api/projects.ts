@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal, SortOrder } from './reference';
 import type { Direction, PerformanceTarget, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
@@ -156,6 +157,11 @@ const UPLOAD_TIMEOUT_MS = 120_000;
 /** GET /api/projects：本人数据范围内的项目，服务端分页（projects:read） */
 export function listProjects(query: ProjectQuery = {}, options: RequestSignal = {}): Promise<Page<ProjectSummary>> {
   return request<Page<ProjectSummary>>('/api/projects', { query: { ...query }, signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/projects/export：按当前查询条件导出 Excel，返回文件名 */
+export function exportProjects(query: Omit<ProjectQuery, 'page' | 'pageSize'>): Promise<string> {
+  return downloadFile('/api/projects/export', { ...query });
 }
 
 /** GET /api/projects/:id */

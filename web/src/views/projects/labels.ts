@@ -97,9 +97,7 @@ export function eventSummary(e: ProjectEvent): string {
 }
 
 /** SM3 摘要缩写：前 8 位…后 8 位 */
-export function shortDigest(sm3: string): string {
-  return sm3.length > 20 ? `${sm3.slice(0, 8)}…${sm3.slice(-8)}` : sm3;
-}
+export { shortDigest } from '../../utils/digest';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

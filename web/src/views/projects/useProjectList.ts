@@ -32,24 +32,20 @@ export function useProjectList() {
   let applied: ProjectFilters = defaultFilters();
   const sort = ref<{ sort: ProjectSort; order: SortOrder }>({ sort: 'id', order: 'desc' });
 
-  const list = usePagedList<ProjectSummary>(
-    ({ page, pageSize }, signal) =>
-      listProjects(
-        {
-          page,
-          pageSize,
-          ...sort.value,
-          fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined,
-          keyword: applied.keyword.trim() || undefined,
-          category: applied.category || undefined,
-          status: applied.status || undefined,
-          functionalCode: applied.functionalCode || undefined,
-          duplicates: applied.duplicatesOnly ? 'true' : undefined,
-        },
-        { signal },
-      ),
-    { errorMessage: '获取项目失败，请稍后再试' },
-  );
+  /** 已生效的查询条件与排序（列表和导出共用） */
+  const appliedQuery = () => ({
+    ...sort.value,
+    fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined,
+    keyword: applied.keyword.trim() || undefined,
+    category: applied.category || undefined,
+    status: applied.status || undefined,
+    functionalCode: applied.functionalCode || undefined,
+    duplicates: applied.duplicatesOnly ? ('true' as const) : undefined,
+  });
+
+  const list = usePagedList<ProjectSummary>(({ page, pageSize }, signal) => listProjects({ page, pageSize, ...appliedQuery() }, { signal }), {
+    errorMessage: '获取项目失败，请稍后再试',
+  });
 
   function search(): Promise<void> {
     applied = { ...filters };
@@ -79,5 +75,5 @@ export function useProjectList() {
 
   onMounted(() => void search());
 
-  return { filters, ...list, search, reset, onSortChange, showCreated };
+  return { filters, ...list, search, reset, onSortChange, showCreated, appliedQuery };
 }
