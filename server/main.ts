@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { EngineLaunchError, ensureEngineRunning, stopEngine } from './engine/launcher';
+import { FormDefinitionError, formRegistry } from './forms';
 import { createLogger } from './log';
 import { startSystem } from './system';
 
@@ -17,6 +18,16 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const t0 = Date.now();
+  // A broken form would only show when someone opens the task: refuse to start instead.
+  try {
+    formRegistry();
+  } catch (err) {
+    if (err instanceof FormDefinitionError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   let startedEngine = false;
   if (config.engine.mode === 'local') {

@@ -14,14 +14,20 @@ import { referenceRouter } from './reference';
 import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
+import { formsRouter } from './forms';
+import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
 import { openApiRouter } from './openapi';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
-/** exportLimits: the Excel export cap (tests set it low instead of inserting 50,000 rows). */
-export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: ExportLimits }): Express {
+/**
+ * exportLimits: the Excel export cap (tests set it low instead of inserting 50,000 rows).
+ * forms: the task forms (default: forms/*.json, loaded once; a broken definition throws here).
+ */
+export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: ExportLimits; forms?: FormRegistry }): Express {
+  const forms = deps.forms ?? formRegistry();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -54,6 +60,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(projectImportRouter({ db: deps.db })); // before /projects/:id
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(usersRouter({ db: deps.db }));
+  api.use(formsRouter({ db: deps.db, forms }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
 import * as auth from './auth';
 import * as engine from './engine';
+import * as forms from './forms';
 import * as projects from './projects';
 import * as projectImport from './project-import';
 import * as quotas from './quotas';
@@ -57,6 +58,7 @@ export const TAGS = {
   reference: '基础数据',
   quotas: '指标账',
   projects: '项目库',
+  forms: '任务表单',
   users: '用户管理',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -189,6 +191,9 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/projects/{id}/attachments', summary: '上传附件（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB）', tag: 'projects', access: 'projects:write', params: idParams, ok: { status: 201, description: '已上传，含 SM3 摘要' }, refusals: [409] },
   { method: 'get', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '下载附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'projects', access: 'projects:read', params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'delete', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '删除附件（保留记录）', tag: 'projects', access: 'projects:write', params: attachmentParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
+
+  // 任务表单
+  { method: 'get', path: '/api/forms/{key}', summary: '任务表单定义（字段、校验规则、布局）', tag: 'forms', access: 'login', params: forms.formParams, description: '提交任务时按同一定义校验数据。' },
 
   // 用户管理（三员分立：系统管理员管账号，安全管理员管角色、解锁、重置密码）
   { method: 'get', path: '/api/users', summary: '用户列表（本人数据范围内），分页', tag: 'users', access: userAdmins, query: users.listQuery },
