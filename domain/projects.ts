@@ -89,8 +89,8 @@ export const STATUS_LABELS: Record<ProjectStatus, string> = {
 const TRANSITIONS: Record<ProjectStatus, readonly ProjectStatus[]> = {
   draft: ['submitted', 'void'],
   submitted: ['department_review', 'returned', 'draft', 'void'], // draft: 撤回 before anyone acts
-  department_review: ['finance_review', 'returned'],
-  finance_review: ['reserved', 'returned'],
+  department_review: ['finance_review', 'returned', 'draft'],
+  finance_review: ['reserved', 'returned', 'department_review'], // 退回 to the department
   returned: ['submitted', 'void'],
   reserved: ['scored', 'budgeted', 'void'],
   scored: ['budgeted', 'reserved', 'void'],

@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './config';
 import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
+import { startUserTaskWorker } from './inbox/user-task-worker';
 import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
 import { createEngineClient, type EngineClient } from './engine/client';
@@ -51,6 +52,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const db = await openDatabase(config.database, log.child({ component: 'db' }));
   const engine = createEngineClient(config.engine);
   let workers: RunningWorkers | undefined;
+  let userTasks: ReturnType<typeof startUserTaskWorker> | undefined;
 
   const databaseReady = retry(log, '数据库迁移', async () => {
     const applied = await migrateLatest(db);
@@ -66,6 +68,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
     }
     if (config.workersInProcess && !workers) {
       workers = startWorkers(options.workers ?? allWorkers, { client: engine, db, log: log.child({ component: 'workers' }), config });
+      userTasks = startUserTaskWorker({ client: engine, db, log: log.child({ component: 'inbox' }), namespace: config.engine.namespace });
     }
   });
   supervisor.start();
@@ -87,6 +90,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (workers) await workers.close();
+      if (userTasks) await userTasks.close(10_000).catch(() => null);
       await engine.close(5000).catch(() => null);
       await db.destroy();
     })());

@@ -4,6 +4,7 @@ import { createEngineClient } from '../server/engine/client';
 import { EngineSupervisor } from '../server/engine/supervisor';
 import { createLogger } from '../server/log';
 import { allWorkers } from './index';
+import { startUserTaskWorker } from '../server/inbox/user-task-worker';
 import { startWorkers, type RunningWorkers } from './runtime';
 
 /**
@@ -17,13 +18,18 @@ async function main(): Promise<void> {
   await migrateLatest(db);
   const client = createEngineClient(config.engine);
   let workers: RunningWorkers | undefined;
+  let userTasks: ReturnType<typeof startUserTaskWorker> | undefined;
   const supervisor = new EngineSupervisor(client, log, async () => {
-    workers ??= startWorkers(allWorkers, { client, db, log, config });
+    if (!workers) {
+      workers = startWorkers(allWorkers, { client, db, log, config });
+      userTasks = startUserTaskWorker({ client, db, log, namespace: config.engine.namespace });
+    }
   });
   supervisor.start();
   const shutdown = async (): Promise<void> => {
     supervisor.stop();
     await workers?.close();
+    await userTasks?.close(10_000).catch(() => null);
     await client.close(5000).catch(() => null);
     await db.destroy();
     process.exit(0);

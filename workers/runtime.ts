@@ -67,6 +67,7 @@ export async function handleJob(def: JobWorkerDefinition, job: Job, deps: Worker
       result = await def.handle(parsed.data, {
         trx,
         job: { key: jobKey, type: job.type, processInstanceKey: String(job.processInstanceKey), elementId: job.elementId, retries: job.retries },
+        headers: (job.customHeaders ?? {}) as Record<string, string>,
         log,
         config: deps.config,
       });

@@ -7,6 +7,8 @@ import type { Logger } from '../server/log';
 export interface JobContext {
   trx: Db;
   job: { key: string; type: string; processInstanceKey: string; elementId: string; retries: number };
+  /** The task's headers from the model (zeebe:taskHeaders), e.g. the status a step sets. */
+  headers: Readonly<Record<string, string>>;
   log: Logger;
   config: AppConfig;
 }

@@ -10,6 +10,7 @@ import { projectImportRouter } from './project-import';
 import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
 import { usersRouter } from './users';
+import { tasksRouter } from './tasks';
 import { referenceRouter } from './reference';
 import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
@@ -61,6 +62,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(usersRouter({ db: deps.db }));
   api.use(formsRouter({ db: deps.db, forms }));
+  api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

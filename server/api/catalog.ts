@@ -9,6 +9,7 @@ import * as quotas from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
 import * as users from './users';
+import * as tasks from './tasks';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -59,6 +60,7 @@ export const TAGS = {
   quotas: '指标账',
   projects: '项目库',
   forms: '任务表单',
+  inbox: '待办与审批',
   users: '用户管理',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -203,6 +205,26 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
   { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
   { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
+
+  // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
+  { method: 'get', path: '/api/tasks', summary: '我的待办 / 已办 / 抄送我的，分页', tag: 'inbox', access: 'login', query: tasks.taskListQuery },
+  { method: 'get', path: '/api/tasks/{id}', summary: '待办详情：表单数据、项目、流程历史、当前进度、可执行的操作', tag: 'inbox', access: 'login', params: idParams },
+  { method: 'post', path: '/api/tasks/{id}/claim', summary: '签收', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
+  { method: 'post', path: '/api/tasks/{id}/unclaim', summary: '退回签收（回到候选人）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
+  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。' },
+  { method: 'post', path: '/api/tasks/{id}/reassign', summary: '转办', tag: 'inbox', access: 'login', params: idParams, body: tasks.reassignBody, refusals: [409] },
+  { method: 'post', path: '/api/tasks/{id}/signers', summary: '加签（前加签 / 后加签）', tag: 'inbox', access: 'login', params: idParams, body: tasks.signerBody, refusals: [409] },
+  { method: 'post', path: '/api/tasks/{id}/copies', summary: '抄送', tag: 'inbox', access: 'login', params: idParams, body: tasks.copyBody },
+  { method: 'post', path: '/api/tasks/{id}/remind', summary: '催办（每小时至多一次）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
+  { method: 'post', path: '/api/tasks/{id}/comments', summary: '添加意见', tag: 'inbox', access: 'login', params: idParams, body: tasks.commentBody },
+  { method: 'get', path: '/api/tasks/{id}/eligible-users', summary: '可转办、加签、会签的人员', tag: 'inbox', access: 'login', params: idParams },
+  { method: 'post', path: '/api/tasks/batch-complete', summary: '批量审批', tag: 'inbox', access: 'login', body: tasks.batchBody, description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。' },
+  { method: 'post', path: '/api/projects/{id}/submit', summary: '送审：启动项目申报审核流程', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.submitBody, refusals: [409, 503] },
+  { method: 'post', path: '/api/projects/{id}/withdraw', summary: '撤回：审核人员办理前收回申报', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.withdrawBody, refusals: [409, 503] },
+  { method: 'get', path: '/api/projects/{id}/processes', summary: '项目经历的流程：进度与办理历史', tag: 'projects', access: 'projects:read', params: idParams },
+  { method: 'get', path: '/api/processes/{processId}/diagram', summary: '流程图（BPMN XML）', tag: 'inbox', access: 'login', params: z.object({ processId: z.string().describe('流程标识') }), ok: { status: 200, description: 'BPMN 2.0 XML' } },
+  { method: 'get', path: '/api/notifications', summary: '站内通知', tag: 'inbox', access: 'login', query: tasks.notificationsQuery },
+  { method: 'post', path: '/api/notifications/read', summary: '标记通知已读', tag: 'inbox', access: 'login', body: tasks.readBody, ok: { status: 204, description: '已标记' } },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

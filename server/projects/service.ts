@@ -152,7 +152,7 @@ export async function createProject(db: Knex, actor: Actor, input: NewProject & 
     const id = Number(rawId);
     await trx('projects').where('id', id).update({ project_no: projectNo(input.fiscalYear, id) });
     await writeLines(trx, id, input);
-    await writeEvent(trx, id, actor, { kind: options.event?.kind ?? 'created', toStatus: 'draft', note: options.event?.note ?? null, data: { name: input.name, totalAmountFen: totalOf(input.amounts) } });
+    await writeProjectEvent(trx, id, actor, { kind: options.event?.kind ?? 'created', toStatus: 'draft', note: options.event?.note ?? null, data: { name: input.name, totalAmountFen: totalOf(input.amounts) } });
     await detectDuplicates(trx, id, actor);
     return (await getProject(trx, id))!;
   });
@@ -188,7 +188,7 @@ export async function updateProject(db: Knex, actor: Actor, id: number, edit: Pr
     await trx('project_amounts').where('project_id', id).delete();
     await trx('project_targets').where('project_id', id).delete();
     await writeLines(trx, id, edit);
-    await writeEvent(trx, id, actor, { kind: 'updated', data: { changed: changedFields(before, edit) } });
+    await writeProjectEvent(trx, id, actor, { kind: 'updated', data: { changed: changedFields(before, edit) } });
     await detectDuplicates(trx, id, actor);
     return (await getProject(trx, id))!;
   });
@@ -220,7 +220,7 @@ export async function changeStatus(
     }
     const changed = await trx('projects').where({ id, status: row.status, version: row.version }).update({ status: to, version: trx.raw('version + 1'), updated_at: new Date() });
     if (changed !== 1) throw versionConflict();
-    await writeEvent(trx, id, actor, { kind: options.kind ?? 'status_changed', fromStatus: row.status, toStatus: to, note: options.note ?? null, data: options.data });
+    await writeProjectEvent(trx, id, actor, { kind: options.kind ?? 'status_changed', fromStatus: row.status, toStatus: to, note: options.note ?? null, data: options.data });
     return (await getProject(trx, id))!;
   });
 }
@@ -252,7 +252,7 @@ export async function addAttachment(db: Knex, actor: Actor, projectId: number, f
       uploaded_by: actor.username,
       uploaded_at: now,
     });
-    await writeEvent(trx, projectId, actor, { kind: 'attachment_added', data: { attachmentId: Number(rawId), fileName: file.fileName, sizeBytes: file.bytes.length, sm3: digest } });
+    await writeProjectEvent(trx, projectId, actor, { kind: 'attachment_added', data: { attachmentId: Number(rawId), fileName: file.fileName, sizeBytes: file.bytes.length, sm3: digest } });
     return { id: Number(rawId), fileName: file.fileName, contentType: file.contentType, sizeBytes: file.bytes.length, sm3: digest, uploadedBy: actor.username, uploadedAt: now };
   });
 }
@@ -265,7 +265,7 @@ export async function removeAttachment(db: Knex, actor: Actor, projectId: number
     const att = (await trx('project_attachments').where({ id: attachmentId, project_id: projectId }).whereNull('removed_at').first('file_name', 'sm3')) as { file_name: string; sm3: string } | undefined;
     if (!att) throw errors.notFound(`附件 #${attachmentId} 不存在`);
     await trx('project_attachments').where({ id: attachmentId }).update({ removed_at: new Date(), removed_by: actor.username });
-    await writeEvent(trx, projectId, actor, { kind: 'attachment_removed', data: { attachmentId, fileName: att.file_name, sm3: att.sm3 } });
+    await writeProjectEvent(trx, projectId, actor, { kind: 'attachment_removed', data: { attachmentId, fileName: att.file_name, sm3: att.sm3 } });
   });
 }
 
@@ -447,7 +447,7 @@ async function detectDuplicates(trx: Knex.Transaction, id: number, actor: Actor)
         detected_at: now,
       })),
     );
-    await writeEvent(trx, id, actor, { kind: 'duplicate_flagged', note: `发现 ${matches.length} 个疑似重复申报的项目，请审核人员核实`, data: { matches } });
+    await writeProjectEvent(trx, id, actor, { kind: 'duplicate_flagged', note: `发现 ${matches.length} 个疑似重复申报的项目，请审核人员核实`, data: { matches } });
   }
   return matches;
 }
@@ -471,7 +471,8 @@ async function duplicatesOf(db: Knex, id: number): Promise<DuplicateFlag[]> {
   }));
 }
 
-async function writeEvent(
+/** A timeline event of a project, in the caller's transaction (process steps and the inbox write them too). */
+export async function writeProjectEvent(
   trx: Knex,
   projectId: number,
   actor: Actor,

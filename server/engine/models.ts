@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { listProcessResources, PROCESSES_DIR } from './deploy';
+
+/**
+ * What the platform needs to know of its own models without asking the engine: each process's
+ * elements (id, kind, name, form key, job type) and its XML for the diagrams the SPA draws.
+ * Read from processes/ once; the files are what was deployed (namespaces aside).
+ */
+
+export interface ModelElement {
+  id: string;
+  kind: string; // userTask, serviceTask, exclusiveGateway, …
+  name: string;
+  formKey?: string;
+  jobType?: string;
+  candidateGroups?: string;
+}
+
+export interface ProcessModel {
+  id: string;
+  name: string;
+  file: string;
+  xml: string;
+  elements: Map<string, ModelElement>;
+}
+
+let cache: Map<string, ProcessModel> | undefined;
+
+/** Every process in processes/, by process id. */
+export function processModels(dir = PROCESSES_DIR): Map<string, ProcessModel> {
+  if (cache && dir === PROCESSES_DIR) return cache;
+  const models = new Map<string, ProcessModel>();
+  for (const file of listProcessResources(dir).filter((f) => f.endsWith('.bpmn'))) {
+    const xml = fs.readFileSync(file, 'utf8');
+    for (const m of parseProcesses(xml)) models.set(m.id, { ...m, file: path.relative(dir, file), xml });
+  }
+  if (dir === PROCESSES_DIR) cache = models;
+  return models;
+}
+
+const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
+
+function unescapeXml(s: string): string {
+  return s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * A small reader for the BPMN the platform writes (no general XML parser needed): each
+ * flow element's opening tag, and within its body the zeebe extension elements.
+ */
+export function parseProcesses(xml: string): Array<Omit<ProcessModel, 'file' | 'xml'>> {
+  const out: Array<Omit<ProcessModel, 'file' | 'xml'>> = [];
+  for (const p of xml.matchAll(/<(?:bpmn:)?process\b([^>]*)>([\s\S]*?)<\/(?:bpmn:)?process>/g)) {
+    const elements = new Map<string, ModelElement>();
+    const body = p[2]!;
+    for (const m of body.matchAll(/<(?:bpmn:)?(\w+)\b([^>]*?)(\/>|>([\s\S]*?)<\/(?:bpmn:)?\1>)/g)) {
+      const kind = m[1]!;
+      const tag = m[2]!;
+      const id = attr(tag, 'id');
+      if (!id || kind === 'sequenceFlow' || kind === 'documentation' || kind === 'extensionElements') continue;
+      const inner = m[4] ?? '';
+      elements.set(id, {
+        id,
+        kind,
+        name: unescapeXml(attr(tag, 'name') ?? id),
+        formKey: /<zeebe:formDefinition\b[^>]*\bformKey="([^"]*)"/.exec(inner)?.[1],
+        jobType: /<zeebe:taskDefinition\b[^>]*\btype="([^"]*)"/.exec(inner)?.[1],
+        candidateGroups: /<zeebe:assignmentDefinition\b[^>]*\bcandidateGroups="([^"]*)"/.exec(inner)?.[1],
+      });
+    }
+    out.push({ id: attr(p[1]!, 'id')!, name: unescapeXml(attr(p[1]!, 'name') ?? ''), elements });
+  }
+  return out;
+}

@@ -1,0 +1,302 @@
+import type { Knex } from 'knex';
+import { decisionLabel } from '../../domain/approval';
+import { ROLES } from '../../domain/roles';
+import { toShanghaiIso } from '../../domain/time';
+import { AppError, errors } from '../api/errors';
+import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
+import { readInstant } from '../db';
+import type { EngineClient } from '../engine/client';
+import { formRegistry, validateFormData } from '../forms';
+import { notify } from '../notifications/service';
+import { writeProjectEvent, type Actor } from '../projects/service';
+import { assertOpen, getTaskRow, involvementOf, writeTaskEvent, type TaskRow } from './tasks';
+
+/**
+ * What people do with their tasks. Completing tells the engine (completeJob); everything else —
+ * claiming, 转办, 加签, 抄送, 催办, comments — is the inbox's own bookkeeping, because it changes who
+ * acts, not where the process goes. Every action is a task event and, where it matters to the
+ * applicant, a project timeline event.
+ *
+ * Completion is two-phase so that nothing is lost either way: the row moves open → completing in
+ * one conditional UPDATE (a second click or a concurrent approver finds it taken), then the engine
+ * is told; if the engine refuses or is away, the row goes back to open and the person is told to
+ * retry; only after the engine accepted is the row completed.
+ */
+
+export interface InboxDeps {
+  db: Knex;
+  engine: EngineClient;
+}
+
+const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
+
+async function taskOr404(db: Knex, taskId: number): Promise<TaskRow> {
+  const task = await getTaskRow(db, taskId);
+  if (!task) throw errors.notFound(`待办 #${taskId} 不存在`);
+  return task;
+}
+
+/** 403 unless the person may act on the task now; claims it for them when it was offered to them. */
+async function holderOrClaim(db: Knex, task: TaskRow, p: Principal): Promise<void> {
+  const inv = await involvementOf(db, task, p.userId);
+  if (inv.assignee) return;
+  if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的办理人，不能办理');
+  if (task.assignee_user_id !== null) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
+  await claim(db, task.id, p);
+}
+
+/** Readable by the people involved, and by anyone whose data scope holds the project's unit and who may read projects. */
+export async function assertCanRead(db: Knex, task: TaskRow, p: Principal): Promise<void> {
+  const inv = await involvementOf(db, task, p.userId);
+  if (inv.participant) return;
+  const inScope = p.permissions.has('projects:read') && ((await scopeOrgIds(db, p).where('id', task.unit_org_id)) as unknown[]).length > 0;
+  if (!inScope) throw errors.notFound(`待办 #${task.id} 不存在`);
+}
+
+export async function claim(db: Knex, taskId: number, p: Principal): Promise<void> {
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  const inv = await involvementOf(db, task, p.userId);
+  if (inv.assignee) return;
+  if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的候选办理人');
+  const n = await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+  if (n !== 1) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
+  await writeTaskEvent(db, taskId, actorOf(p), { kind: 'claimed' });
+}
+
+export async function unclaim(db: Knex, taskId: number, p: Principal): Promise<void> {
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  const inv = await involvementOf(db, task, p.userId);
+  if (!inv.assignee) throw errors.conflict('NOT_ASSIGNEE', '只有已签收的办理人可以退回签收');
+  if (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).first('id')) throw errors.conflict('SIGNERS_PENDING', '有加签人尚未办理，不能退回签收');
+  await db('inbox_tasks').where({ id: taskId, assignee_user_id: p.userId, status: 'open' }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+  await writeTaskEvent(db, taskId, actorOf(p), { kind: 'unclaimed' });
+}
+
+export interface CompleteResult {
+  taskId: number;
+  /** completed: the engine moved on; signed: an added approver's opinion was recorded; forwarded: handed to the next added approver. */
+  outcome: 'completed' | 'signed' | 'forwarded';
+}
+
+/**
+ * Completes a task with its form's data: validated against the form definition first (an
+ * invalid submission leaves the task open and untouched), then 加签 rules, then the engine.
+ */
+export async function complete(deps: InboxDeps, taskId: number, p: Principal, data: unknown): Promise<CompleteResult> {
+  const { db } = deps;
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  await holderOrClaim(db, task, p);
+  // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
+  const lists = { countersigners: (await eligibleUsers(db, task)).map((u) => u.id) };
+  const parsed = validateFormData(task.form_key, data, lists);
+  if (!parsed.ok) throw errors.validation(parsed.issues);
+  const values = parsed.data;
+  const decision = typeof values.decision === 'string' ? values.decision : typeof values.vote === 'string' ? values.vote : null;
+  const comment = typeof values.comment === 'string' && values.comment ? values.comment : null;
+
+  // 加签: an added approver before the holder records an opinion and hands the task back.
+  const pending = (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id')) as Array<{ id: number; user_id: number; position: string; added_by: number }>;
+  const mySigner = pending.find((s) => Number(s.user_id) === p.userId);
+  if (mySigner && mySigner.position === 'before') {
+    await db.transaction(async (trx) => {
+      await trx('inbox_task_signers').where({ id: mySigner.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
+      await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: mySigner.added_by, version: trx.raw('version + 1') });
+      await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'before', form: values } });
+    });
+    return { taskId, outcome: 'signed' };
+  }
+  // The holder decided; approvers added after them act next, in order. Their decision stands
+  // unless an added approver disagrees (then theirs, the more cautious one, goes to the engine).
+  let finalValues: Record<string, unknown> = values;
+  if (mySigner && mySigner.position === 'after') {
+    await db('inbox_task_signers').where({ id: mySigner.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
+    await writeTaskEvent(db, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
+    const holderValues = task.form_data ? (JSON.parse(task.form_data) as Record<string, unknown>) : values;
+    finalValues = decision === holderValues.decision ? holderValues : values;
+    const next = pending.find((s) => s.position === 'after' && s.id !== mySigner.id);
+    if (next) {
+      await db('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: next.user_id, version: db.raw('version + 1') });
+      return { taskId, outcome: 'forwarded' };
+    }
+  } else {
+    const after = pending.find((s) => s.position === 'after');
+    if (after) {
+      await db.transaction(async (trx) => {
+        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: after.user_id, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
+        await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, pendingSigners: pending.length } });
+      });
+      return { taskId, outcome: 'forwarded' };
+    }
+  }
+  await finish(deps, task, p, finalValues);
+  return { taskId, outcome: 'completed' };
+}
+
+/** Tells the engine; see the two-phase note at the top. */
+async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>): Promise<void> {
+  const { db, engine } = deps;
+  const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).update({ status: 'completing', version: db.raw('version + 1') });
+  if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
+  const decision = typeof values.decision === 'string' ? values.decision : typeof values.vote === 'string' ? values.vote : null;
+  const comment = typeof values.comment === 'string' && values.comment ? values.comment : null;
+  // Every field of the form is sent, hidden ones as null, so a gateway never reads a value left
+  // over from an earlier step or round.
+  const variables: Record<string, unknown> = {};
+  for (const field of formRegistry().get(task.form_key)?.fields ?? []) variables[field.key] = values[field.key] ?? null;
+  variables.lastDecisionBy = p.userId;
+  try {
+    await engine.completeJob({ jobKey: task.job_key, variables: variables as Parameters<EngineClient['completeJob']>[0]['variables'] });
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err);
+    if (/NOT_FOUND/.test(message)) {
+      await db.transaction(async (trx) => {
+        await trx('inbox_tasks').where({ id: task.id }).update({ status: 'canceled', version: trx.raw('version + 1') });
+        await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: '流程引擎中已无此任务（流程已撤回或已结束）' });
+      });
+      throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
+    }
+    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
+    throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，办理未提交，请稍后重试');
+  }
+  const now = new Date();
+  await db.transaction(async (trx) => {
+    await trx('inbox_tasks').where({ id: task.id }).update({ status: 'completed', decision, comment, form_data: JSON.stringify(values), completed_by: p.userId, completed_at: now, version: trx.raw('version + 1') });
+    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values } });
+    await writeProjectEvent(trx, task.business_id, actorOf(p), {
+      kind: 'task_completed',
+      note: `${task.name}：${decisionLabel(decision) || '已办理'}${comment ? `。意见：${comment}` : ''}`,
+      data: { taskId: task.id, elementId: task.element_id, decision, comment, form: values },
+    });
+  });
+}
+
+/** Eligible to take over or join a task: holds one of its candidate roles and sees the project's unit. */
+async function assertEligible(db: Knex, task: TaskRow, userId: number, what: string): Promise<{ id: number; display_name: string }> {
+  const user = (await db('users').where({ id: userId, status: 'active' }).first('id', 'display_name', 'org_id')) as { id: number; display_name: string; org_id: number } | undefined;
+  if (!user) throw errors.badRequest('USER_NOT_FOUND', `${what}不存在或已停用`, [{ field: 'body.userId', message: '用户不存在' }]);
+  const groups = JSON.parse(task.candidate_groups) as string[];
+  const roles = ((await db('user_roles').where({ user_id: userId }).select('role')) as Array<{ role: string }>).map((r) => r.role);
+  const target = await loadPrincipal(db, userId);
+  const sees = target ? ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length > 0 : false;
+  const fitting = groups.length === 0 || roles.some((r) => groups.includes(r));
+  if (!fitting || !sees) throw errors.badRequest('USER_NOT_ELIGIBLE', `${what}不具备办理该事项的角色或数据范围`, [{ field: 'body.userId', message: '不能办理此事项' }]);
+  return user;
+}
+
+/**
+ * People who may take over or join a task (转办, 加签, 会签): hold a role that reviews projects
+ * and see the project's unit in their data scope.
+ */
+export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id: number; name: string; orgName: string; roles: string[] }>> {
+  const reviewing = ROLES.filter((r) => (r.permissions as readonly string[]).includes('projects:review')).map((r) => r.code);
+  const users = (await db('users as u')
+    .join('user_roles as r', 'r.user_id', 'u.id')
+    .join('organisations as o', 'o.id', 'u.org_id')
+    .whereIn('r.role', reviewing)
+    .where('u.status', 'active')
+    .distinct('u.id', 'u.display_name', 'o.name as org_name')
+    .orderBy('u.id')) as Array<{ id: number; display_name: string; org_name: string }>;
+  const eligible = [];
+  for (const u of users) {
+    const target = await loadPrincipal(db, Number(u.id));
+    if (target && ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length) {
+      eligible.push({ id: Number(u.id), name: u.display_name, orgName: u.org_name, roles: target.roles });
+    }
+  }
+  return eligible;
+}
+
+/** 转办: the holder hands the task to a colleague who may do it. */
+export async function reassign(db: Knex, taskId: number, p: Principal, input: { userId: number; comment?: string }): Promise<void> {
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  await holderOrClaim(db, task, p);
+  if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能转办给自己');
+  const target = await assertEligible(db, task, input.userId, '转办对象');
+  await db.transaction(async (trx) => {
+    const n = await trx('inbox_tasks').where({ id: taskId, status: 'open', assignee_user_id: p.userId }).update({ assignee_user_id: target.id, claimed_at: new Date(), version: trx.raw('version + 1') });
+    if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
+    await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: target.id }).onConflict(['task_id', 'user_id']).ignore();
+    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'reassigned', comment: input.comment ?? null, data: { to: target.id, toName: target.display_name } });
+    await notifyAbout(trx, task, [target.id], 'task-assigned', { fromName: p.displayName }, `task-reassigned:${taskId}:${target.id}:${Date.now()}`);
+  });
+}
+
+/** 加签: adds an approver before (acts first, then the task returns) or after (acts after the holder). */
+export async function addSigner(db: Knex, taskId: number, p: Principal, input: { userId: number; position: 'before' | 'after'; comment?: string }): Promise<void> {
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  await holderOrClaim(db, task, p);
+  if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能给自己加签');
+  const signer = await assertEligible(db, task, input.userId, '加签人');
+  if (await db('inbox_task_signers').where({ task_id: taskId, user_id: signer.id, status: 'pending' }).first('id')) throw errors.conflict('ALREADY_SIGNER', '该人员已是本事项的加签人');
+  await db.transaction(async (trx) => {
+    await trx('inbox_task_signers').insert({ task_id: taskId, user_id: signer.id, position: input.position, status: 'pending', added_by: p.userId, comment: null, created_at: new Date() });
+    await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: signer.id }).onConflict(['task_id', 'user_id']).ignore();
+    if (input.position === 'before') await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
+    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signer_added', comment: input.comment ?? null, data: { userId: signer.id, name: signer.display_name, position: input.position } });
+    if (input.position === 'before') await notifyAbout(trx, task, [signer.id], 'task-assigned', {}, `task-signer:${taskId}:${signer.id}`);
+  });
+}
+
+/** 抄送: copies the task to people for information; they see it under 抄送我的. */
+export async function copyTo(db: Knex, taskId: number, p: Principal, input: { userIds: number[]; comment?: string }): Promise<number> {
+  const task = await taskOr404(db, taskId);
+  const inv = await involvementOf(db, task, p.userId);
+  if (!inv.participant) throw new AppError(403, 'NOT_A_PARTICIPANT', '只有办理人可以抄送');
+  const users = (await db('users').whereIn('id', input.userIds).where('status', 'active').select('id')) as Array<{ id: number }>;
+  if (users.length !== new Set(input.userIds).size) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在或已停用的用户', [{ field: 'body.userIds', message: '用户不存在' }]);
+  return db.transaction(async (trx) => {
+    const now = new Date();
+    let added = 0;
+    for (const u of users) {
+      const r = await trx('inbox_copies').insert({ task_id: taskId, user_id: u.id, copied_by: p.userId, created_at: now }).onConflict(['task_id', 'user_id']).ignore();
+      added += Array.isArray(r) && Number(r[0]) > 0 ? 1 : 0;
+    }
+    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'copied', comment: input.comment ?? null, data: { userIds: users.map((u) => Number(u.id)) } });
+    await notifyAbout(trx, task, users.map((u) => Number(u.id)), 'task-copied', { fromName: p.displayName, comment: input.comment ?? null }, `task-copied:${taskId}:${now.getTime()}`);
+    return added;
+  });
+}
+
+export const REMIND_INTERVAL_MINUTES = 60;
+
+/** 催办: reminds whoever holds the task (or, unclaimed, its candidates); at most once an hour. */
+export async function remind(db: Knex, taskId: number, p: Principal, now = new Date()): Promise<number> {
+  const task = await taskOr404(db, taskId);
+  assertOpen(task);
+  await assertCanRead(db, task, p);
+  const since = new Date(now.getTime() - REMIND_INTERVAL_MINUTES * 60_000);
+  const n = await db('inbox_tasks')
+    .where({ id: taskId, status: 'open' })
+    .where((w) => w.whereNull('reminded_at').orWhere('reminded_at', '<', since))
+    .update({ reminded_at: now });
+  if (n !== 1) throw new AppError(429, 'REMIND_TOO_SOON', `${REMIND_INTERVAL_MINUTES} 分钟内已催办过，请稍后再催`);
+  const holders = task.assignee_user_id !== null ? [Number(task.assignee_user_id)] : ((await db('inbox_task_candidates').where('task_id', taskId).select('user_id')) as Array<{ user_id: number }>).map((r) => Number(r.user_id));
+  await db.transaction(async (trx) => {
+    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'reminded', data: { to: holders } });
+    await notifyAbout(trx, task, holders, 'task-reminder', { fromName: p.displayName }, `task-reminder:${taskId}:${now.getTime()}`);
+  });
+  return holders.length;
+}
+
+export async function comment(db: Knex, taskId: number, p: Principal, text: string): Promise<void> {
+  const task = await taskOr404(db, taskId);
+  await assertCanRead(db, task, p);
+  await writeTaskEvent(db, taskId, actorOf(p), { kind: 'commented', comment: text });
+}
+
+async function notifyAbout(trx: Knex, task: TaskRow, userIds: number[], template: string, extra: Record<string, unknown>, dedupeKey: string): Promise<void> {
+  const project = (await trx('projects').where('id', task.business_id).first('name', 'project_no')) as { name: string; project_no: string };
+  const due = task.due_at ? toShanghaiIso(readInstant(task.due_at)).slice(0, 16).replace('T', ' ') : null;
+  await notify(trx, {
+    userIds,
+    template,
+    context: { step: task.name, projectName: project.name, projectNo: project.project_no, unitName: '', dueAt: due, fromName: '', comment: null, ...extra },
+    link: `/tasks/${task.id}`,
+    dedupeKey,
+  });
+}

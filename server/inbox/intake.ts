@@ -1,0 +1,100 @@
+import type { Knex } from 'knex';
+import { errors } from '../api/errors';
+import type { Principal } from '../auth/service';
+import type { EngineClient } from '../engine/client';
+import { namespaced } from '../engine/namespace';
+import { changeStatus, getProject, type Actor, type ProjectDetail } from '../projects/service';
+import { writeTaskEvent, type TaskRow } from './tasks';
+
+/**
+ * Starting and withdrawing the intake review (申报审核, processes/project-intake.bpmn) of a
+ * project. The engine owns where the review stands; the project's status follows it through the
+ * process's own steps (workers/project-intake.ts). Here only the two edges people cause:
+ * 送审 (submit a draft) and 撤回 (withdraw before anyone acted).
+ */
+export const INTAKE_PROCESS_ID = 'project-intake';
+/** The first step people act on; 撤回 is possible while it is untouched. */
+export const FIRST_REVIEW_ELEMENT = 'DepartmentReview';
+
+const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
+
+export async function activeIntake(db: Knex, projectId: number): Promise<{ process_instance_key: string } | undefined> {
+  return (await db('process_instances').where({ business_type: 'project', business_id: projectId, process_id: INTAKE_PROCESS_ID, status: 'active' }).first('process_instance_key')) as
+    | { process_instance_key: string }
+    | undefined;
+}
+
+/**
+ * 送审: the draft becomes submitted and an intake instance starts. If the engine cannot start it,
+ * the status goes back to draft (with the attempt on the timeline) and the clerk is told to retry:
+ * no project is left "submitted" with no review running.
+ */
+export async function submitProject(deps: { db: Knex; engine: EngineClient; namespace: string }, p: Principal, projectId: number, version: number): Promise<ProjectDetail> {
+  const { db, engine } = deps;
+  if (await activeIntake(db, projectId)) throw errors.conflict('ALREADY_IN_REVIEW', '该项目已在审核中');
+  const submitted = await changeStatus(db, actorOf(p), projectId, 'submitted', { version, kind: 'submitted', note: '提交申报审核' });
+  let started: { processInstanceKey: string; version: number };
+  try {
+    started = await engine.createProcessInstance({
+      bpmnProcessId: namespaced(deps.namespace, INTAKE_PROCESS_ID),
+      variables: {
+        projectId,
+        projectNo: submitted.projectNo,
+        projectName: submitted.name,
+        unitOrgId: submitted.unitOrgId,
+        applicantUserId: p.userId,
+      },
+    });
+  } catch {
+    await changeStatus(db, actorOf(p), projectId, 'draft', { kind: 'submit_failed', note: '流程引擎不可用，送审未成功，已恢复为草稿' });
+    throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，送审未成功，项目仍为草稿，请稍后重试');
+  }
+  await db('process_instances').insert({
+    process_instance_key: String(started.processInstanceKey),
+    process_id: INTAKE_PROCESS_ID,
+    process_version: started.version,
+    business_type: 'project',
+    business_id: projectId,
+    status: 'active',
+    started_by: p.userId,
+    started_at: new Date(),
+  });
+  return (await getProject(db, projectId))!;
+}
+
+/**
+ * 撤回: the applicant takes the application back before anyone acted on it — the first review
+ * is still unclaimed and untouched. The instance is cancelled in the engine, its tasks close,
+ * and the project is a draft again.
+ */
+export async function withdrawProject(deps: { db: Knex; engine: EngineClient }, p: Principal, projectId: number, reason: string): Promise<ProjectDetail> {
+  const { db, engine } = deps;
+  const instance = await activeIntake(db, projectId);
+  if (!instance) throw errors.conflict('NOT_IN_REVIEW', '该项目不在审核中，无需撤回');
+  const open = (await db('inbox_tasks').where({ process_instance_key: instance.process_instance_key }).whereIn('status', ['open', 'completing'])) as TaskRow[];
+  const acted = (await db('task_events')
+    .whereIn('task_id', db('inbox_tasks').select('id').where('process_instance_key', instance.process_instance_key))
+    .whereNot('kind', 'created')
+    .first('id')) as { id: number } | undefined;
+  const untouched = open.length === 1 && open[0]!.element_id === FIRST_REVIEW_ELEMENT && open[0]!.assignee_user_id === null && open[0]!.status === 'open' && !acted;
+  if (!untouched) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回；如需修改请联系审核人员退回');
+  const task = open[0]!;
+  // Take the task first, so no approver can complete it while the engine cancels.
+  const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).whereNull('assignee_user_id').update({ status: 'completing', version: db.raw('version + 1') });
+  if (taken !== 1) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回');
+  try {
+    await engine.cancelProcessInstance(instance.process_instance_key);
+  } catch (err) {
+    if (!/NOT_FOUND/.test(String((err as Error)?.message))) {
+      await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
+      throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，撤回未成功，请稍后重试');
+    }
+  }
+  await db.transaction(async (trx) => {
+    await trx('inbox_tasks').where({ id: task.id }).update({ status: 'canceled', version: trx.raw('version + 1') });
+    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: `申报单位撤回：${reason}` });
+    await trx('process_instances').where({ process_instance_key: instance.process_instance_key }).update({ status: 'canceled', outcome: 'withdrawn', ended_at: new Date() });
+    await changeStatus(trx, actorOf(p), projectId, 'draft', { kind: 'withdrawn', note: reason });
+  });
+  return (await getProject(db, projectId))!;
+}

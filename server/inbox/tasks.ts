@@ -1,0 +1,310 @@
+import type { Knex } from 'knex';
+import { decisionLabel } from '../../domain/approval';
+import { toShanghaiIso } from '../../domain/time';
+import { errors } from '../api/errors';
+import { readInstant } from '../db';
+import { processModels } from '../engine/models';
+import { notify } from '../notifications/service';
+import { writeProjectEvent, type Actor } from '../projects/service';
+import { resolveCandidates } from './candidates';
+import { MissingBusinessObject } from './errors';
+
+/**
+ * The inbox projection: one row per engine user task (a job of type io.camunda.zeebe:userTask,
+ * see user-task-worker.ts), who may act on it, and its history. Reading and the bookkeeping of
+ * people's actions live here; actions that tell the engine something are in actions.ts.
+ */
+
+export type TaskStatus = 'open' | 'completing' | 'completed' | 'canceled';
+
+export interface TaskRow {
+  id: number;
+  job_key: string;
+  process_instance_key: string;
+  process_id: string;
+  element_id: string;
+  element_instance_key: string;
+  name: string;
+  form_key: string;
+  candidate_groups: string;
+  business_type: string;
+  business_id: number;
+  business_title: string;
+  unit_org_id: number;
+  assignee_user_id: number | null;
+  status: TaskStatus;
+  due_at: unknown;
+  decision: string | null;
+  comment: string | null;
+  form_data: string | null;
+  completed_by: number | null;
+  version: number;
+  created_at: unknown;
+  claimed_at: unknown;
+  completed_at: unknown;
+  reminded_at: unknown;
+}
+
+/** What the user-task worker hands over from an engine job. */
+export interface UserTaskJob {
+  jobKey: string;
+  processInstanceKey: string;
+  /** The model's process id, namespace removed. */
+  processId: string;
+  elementId: string;
+  elementInstanceKey: string;
+  formKey: string;
+  candidateGroups: string[];
+  /** A person fixed by the model (会签: each countersigner), as a user id. */
+  assignee: string | null;
+  /** ISO-8601 duration from a task header (dueIn), e.g. P3D. */
+  dueIn: string | null;
+  projectId: number;
+}
+
+export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system:inbox', displayName: '流程引擎' };
+
+/**
+ * Records a user task the engine created. A job delivered again (lock expired, worker restart)
+ * finds its row and changes nothing. Candidates are resolved now, from the task's candidate
+ * groups and the project's unit; they are notified once.
+ */
+export async function recordUserTask(db: Knex, job: UserTaskJob, now = new Date()): Promise<{ taskId: number; created: boolean }> {
+  return db.transaction(async (trx) => {
+    const existing = (await trx('inbox_tasks').where('job_key', job.jobKey).first('id')) as { id: number } | undefined;
+    if (existing) return { taskId: Number(existing.id), created: false };
+    const project = (await trx('projects as p')
+      .join('organisations as o', 'o.id', 'p.unit_org_id')
+      .where('p.id', job.projectId)
+      .first('p.id', 'p.name', 'p.project_no', 'p.unit_org_id', 'p.functional_code', 'o.name as unit_name')) as
+      | { id: number; name: string; project_no: string; unit_org_id: number; functional_code: string; unit_name: string }
+      | undefined;
+    if (!project) throw new MissingBusinessObject(`user task ${job.jobKey}: project ${job.projectId} not found`);
+    const element = processModels().get(job.processId)?.elements.get(job.elementId);
+    const name = element?.name ?? job.elementId;
+    const assignee = job.assignee && /^\d+$/.test(job.assignee) ? Number(job.assignee) : null;
+    const candidates = assignee !== null ? [assignee] : await resolveCandidates(trx, job.candidateGroups, Number(project.unit_org_id), { functionalCode: project.functional_code });
+    const dueAt = job.dueIn ? addDuration(now, job.dueIn) : null;
+    const [rawId] = await trx('inbox_tasks').insert({
+      job_key: job.jobKey,
+      process_instance_key: job.processInstanceKey,
+      process_id: job.processId,
+      element_id: job.elementId,
+      element_instance_key: job.elementInstanceKey,
+      name,
+      form_key: job.formKey,
+      candidate_groups: JSON.stringify(job.candidateGroups),
+      business_type: 'project',
+      business_id: project.id,
+      business_title: project.name,
+      unit_org_id: project.unit_org_id,
+      assignee_user_id: assignee,
+      status: 'open',
+      due_at: dueAt,
+      version: 1,
+      created_at: now,
+      claimed_at: assignee !== null ? now : null,
+    });
+    const taskId = Number(rawId);
+    if (candidates.length) await trx('inbox_task_candidates').insert(candidates.map((userId) => ({ task_id: taskId, user_id: userId })));
+    await writeTaskEvent(trx, taskId, SYSTEM_ACTOR, { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } });
+    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, { kind: 'task_created', note: `进入「${name}」环节`, data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceKey } });
+    await notify(trx, {
+      userIds: candidates,
+      template: 'task-assigned',
+      context: { step: name, projectName: project.name, projectNo: project.project_no, unitName: project.unit_name, dueAt: dueAt ? toShanghaiIso(dueAt).slice(0, 16).replace('T', ' ') : null },
+      link: `/tasks/${taskId}`,
+      dedupeKey: `task-assigned:${job.jobKey}`,
+    });
+    return { taskId, created: true };
+  });
+}
+
+/** P3D, PT4H, P1DT12H: days, hours and minutes (what a due date needs). */
+export function addDuration(from: Date, iso: string): Date {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso);
+  if (!m || iso === 'P' || iso.endsWith('T')) throw new Error(`unsupported duration: ${iso}`);
+  const [, d = '0', h = '0', min = '0'] = m;
+  return new Date(from.getTime() + ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000);
+}
+
+export async function writeTaskEvent(
+  trx: Knex,
+  taskId: number,
+  actor: Actor,
+  e: { kind: string; decision?: string | null; comment?: string | null; data?: unknown },
+): Promise<void> {
+  await trx('task_events').insert({
+    task_id: taskId,
+    kind: e.kind,
+    actor_user_id: actor.userId,
+    actor: actor.username,
+    actor_name: actor.displayName,
+    decision: e.decision ?? null,
+    comment: e.comment ?? null,
+    data: e.data === undefined ? null : JSON.stringify(e.data),
+    created_at: new Date(),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export type Box = 'todo' | 'done' | 'cc';
+
+export interface TaskQuery {
+  box: Box;
+  keyword?: string;
+  processId?: string;
+  formKey?: string;
+  overdue?: boolean;
+  page: number;
+  pageSize: number;
+}
+
+export interface TaskSummary {
+  id: number;
+  name: string;
+  formKey: string;
+  processId: string;
+  processInstanceKey: string;
+  elementId: string;
+  status: TaskStatus;
+  projectId: number;
+  projectName: string;
+  unitName: string;
+  assignee: { id: number; name: string } | null;
+  dueAt: string | null;
+  overdue: boolean;
+  decision: string | null;
+  decisionLabel: string;
+  createdAt: string;
+  completedAt: string | null;
+  copiedAt?: string | null;
+}
+
+/**
+ * A person's boxes, paginated in SQL. 待办: open tasks assigned to them, or unassigned with them
+ * among the candidates (two indexed lookups joined by UNION, not an OR across tables); 已办: tasks
+ * they completed or signed; 抄送: tasks copied to them.
+ */
+export async function listTasks(db: Knex, userId: number, q: TaskQuery, now = new Date()): Promise<{ items: TaskSummary[]; total: number; page: number; pageSize: number }> {
+  let ids: Knex.QueryBuilder;
+  if (q.box === 'todo') {
+    const mine = db('inbox_tasks').select('id').where({ assignee_user_id: userId, status: 'open' });
+    const offered = db('inbox_task_candidates as c').join('inbox_tasks as t2', 't2.id', 'c.task_id').select('c.task_id as id').where('c.user_id', userId).whereNull('t2.assignee_user_id').where('t2.status', 'open');
+    ids = db.select("id").from(mine.union(offered).as("u"));
+  } else if (q.box === 'done') {
+    ids = db('task_events').distinct('task_id as id').where('actor_user_id', userId).whereIn('kind', ['completed', 'signed']);
+  } else {
+    ids = db('inbox_copies').select('task_id as id').where('user_id', userId);
+  }
+  const base = db('inbox_tasks as t').join('organisations as o', 'o.id', 't.unit_org_id').leftJoin('users as a', 'a.id', 't.assignee_user_id').whereIn('t.id', ids);
+  if (q.keyword) {
+    const like = `%${q.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    base.where((w) => w.whereRaw('t.business_title like ? escape ?', [like, '\\']).orWhereRaw('t.name like ? escape ?', [like, '\\']));
+  }
+  if (q.processId) base.where('t.process_id', q.processId);
+  if (q.formKey) base.where('t.form_key', q.formKey);
+  if (q.overdue) base.where('t.status', 'open').where('t.due_at', '<', now);
+  const counted = (await base.clone().count({ n: '*' }).first()) as { n: number | string };
+  const order = q.box === 'todo' ? 'asc' : 'desc'; // oldest work first; newest history first
+  const rows = (await base
+    .clone()
+    .select('t.*', 'o.name as unit_name', 'a.display_name as assignee_name')
+    .orderBy(q.box === 'done' ? 't.completed_at' : 't.id', order)
+    .orderBy('t.id', order)
+    .limit(q.pageSize)
+    .offset((q.page - 1) * q.pageSize)) as Array<TaskRow & { unit_name: string; assignee_name: string | null }>;
+  return { items: rows.map((r) => taskSummary(r, now)), total: Number(counted.n), page: q.page, pageSize: q.pageSize };
+}
+
+export function taskSummary(r: TaskRow & { unit_name: string; assignee_name: string | null }, now = new Date()): TaskSummary {
+  const dueAt = r.due_at ? readInstant(r.due_at) : null;
+  return {
+    id: Number(r.id),
+    name: r.name,
+    formKey: r.form_key,
+    processId: r.process_id,
+    processInstanceKey: r.process_instance_key,
+    elementId: r.element_id,
+    status: r.status,
+    projectId: Number(r.business_id),
+    projectName: r.business_title,
+    unitName: r.unit_name,
+    assignee: r.assignee_user_id === null ? null : { id: Number(r.assignee_user_id), name: r.assignee_name ?? '' },
+    dueAt: dueAt ? toShanghaiIso(dueAt) : null,
+    overdue: r.status === 'open' && dueAt !== null && dueAt < now,
+    decision: r.decision,
+    decisionLabel: decisionLabel(r.decision),
+    createdAt: toShanghaiIso(readInstant(r.created_at)),
+    completedAt: r.completed_at ? toShanghaiIso(readInstant(r.completed_at)) : null,
+  };
+}
+
+export async function getTaskRow(db: Knex, taskId: number): Promise<TaskRow | undefined> {
+  return (await db('inbox_tasks').where('id', taskId).first()) as TaskRow | undefined;
+}
+
+/** How a person relates to a task: what they may do with it. */
+export interface Involvement {
+  assignee: boolean;
+  candidate: boolean;
+  /** Completed it, signed it, or was copied: may read it. */
+  participant: boolean;
+}
+
+export async function involvementOf(db: Knex, task: TaskRow, userId: number): Promise<Involvement> {
+  const candidate = !!(await db('inbox_task_candidates').where({ task_id: task.id, user_id: userId }).first('user_id'));
+  const acted = !!(await db('task_events').where({ task_id: task.id, actor_user_id: userId }).first('id'));
+  const copied = !!(await db('inbox_copies').where({ task_id: task.id, user_id: userId }).first('id'));
+  const signer = !!(await db('inbox_task_signers').where({ task_id: task.id, user_id: userId }).first('id'));
+  const assignee = task.assignee_user_id !== null && Number(task.assignee_user_id) === userId;
+  return { assignee, candidate, participant: assignee || candidate || acted || copied || signer };
+}
+
+export interface TaskEventView {
+  id: number;
+  kind: string;
+  actor: string;
+  actorName: string;
+  decision: string | null;
+  decisionLabel: string;
+  comment: string | null;
+  data: unknown;
+  createdAt: string;
+}
+
+export async function taskEvents(db: Knex, taskIds: readonly number[]): Promise<Array<TaskEventView & { taskId: number }>> {
+  if (!taskIds.length) return [];
+  const rows = (await db('task_events').whereIn('task_id', taskIds).orderBy('id')) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    taskId: Number(r.task_id),
+    kind: String(r.kind),
+    actor: String(r.actor),
+    actorName: String(r.actor_name),
+    decision: (r.decision as string | null) ?? null,
+    decisionLabel: decisionLabel(r.decision as string | null),
+    comment: (r.comment as string | null) ?? null,
+    data: r.data ? (JSON.parse(String(r.data)) as unknown) : null,
+    createdAt: toShanghaiIso(readInstant(r.created_at)),
+  }));
+}
+
+/**
+ * Where a process instance stands, for the diagram: the elements it passed (user tasks from the
+ * inbox, service tasks from the job outcomes) and the ones active now.
+ */
+export async function instanceProgress(db: Knex, processInstanceKey: string): Promise<{ completed: string[]; active: string[] }> {
+  const tasks = (await db('inbox_tasks').where('process_instance_key', processInstanceKey).select('element_id', 'status')) as Array<{ element_id: string; status: TaskStatus }>;
+  const jobs = (await db('job_outcomes').where('process_instance_key', processInstanceKey).select('element_id')) as Array<{ element_id: string }>;
+  const active = [...new Set(tasks.filter((t) => t.status === 'open' || t.status === 'completing').map((t) => t.element_id))];
+  const completed = [...new Set([...tasks.filter((t) => t.status === 'completed').map((t) => t.element_id), ...jobs.map((j) => j.element_id)])].filter((id) => !active.includes(id));
+  return { completed, active };
+}
+
+export function assertOpen(task: TaskRow): void {
+  if (task.status === 'completed' || task.status === 'completing') throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
+  if (task.status === 'canceled') throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
+}

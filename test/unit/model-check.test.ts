@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { processModels } from '../../server/engine/models';
+import { loadForms } from '../../server/forms';
+import { roleByCode } from '../../domain/roles';
+import { allWorkers } from '../../workers';
+
+/**
+ * The models in processes/ against the code that runs them: every user task's form exists in
+ * forms/, every service task's job type has a registered worker, every candidate group is a role,
+ * and process ids carry no '.' (the namespace separator the user-task worker relies on).
+ */
+describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
+  const models = [...processModels().values()];
+  const forms = loadForms();
+  const jobTypes = new Set(allWorkers.map((w) => w.type));
+
+  test('there are models to check', () => {
+    expect(models.map((m) => m.id)).toEqual(expect.arrayContaining(['platform-smoke-check', 'project-intake']));
+  });
+
+  test.each(models.map((m) => [m.id, m] as const))('%s: forms, workers, candidate groups and ids resolve', (_id, model) => {
+    const problems: string[] = [];
+    if (model.id.includes('.')) problems.push(`process id ${model.id} contains "."`);
+    for (const e of model.elements.values()) {
+      if (e.kind === 'userTask') {
+        if (!e.formKey) problems.push(`${e.id}: user task without a form`);
+        else if (!forms.get(e.formKey)) problems.push(`${e.id}: form ${e.formKey} is not in forms/`);
+        for (const g of (e.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean)) if (!roleByCode(g)) problems.push(`${e.id}: candidate group ${g} is not a role`);
+      }
+      if (e.kind === 'serviceTask' && (!e.jobType || !jobTypes.has(e.jobType))) problems.push(`${e.id}: job type ${String(e.jobType)} has no registered worker`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test('every form in forms/ is used by some model (no orphans)', () => {
+    const used = new Set(models.flatMap((m) => [...m.elements.values()].map((e) => e.formKey).filter(Boolean)));
+    expect(forms.keys().filter((k) => !used.has(k))).toEqual([]);
+  });
+
+  test('the checker sees a broken reference (it can fail)', () => {
+    const xml = fs.readFileSync(path.join(__dirname, '../../processes/project-intake.bpmn'), 'utf8').replace('formKey="intake-revise"', 'formKey="no-such-form"');
+    const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'models-'));
+    fs.writeFileSync(path.join(tmp, 'x.bpmn'), xml);
+    const broken = processModels(tmp).get('project-intake')!;
+    expect(forms.get(broken.elements.get('Revise')!.formKey!)).toBeUndefined();
+  });
+});
