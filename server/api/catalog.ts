@@ -7,6 +7,8 @@ import * as quotas from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
 import * as users from './users';
+import * as audit from './audit';
+import * as seals from './seals';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -57,6 +59,7 @@ export const TAGS = {
   quotas: '指标账',
   projects: '项目库',
   users: '用户管理',
+  seals: '电子签章与审计',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -186,6 +189,15 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
   { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
   { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
+
+  // 电子签章与审计
+  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED。签章密码 6–32 位。' },
+  { method: 'get', path: '/api/seals/me', summary: '本人签章开通状态与公钥记录', tag: 'seals', access: 'login' },
+  { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }) },
+  { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login' },
+  { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
+  { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
+  { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */
