@@ -6,6 +6,10 @@ import { createCheckpoint, listAuditRecords } from '../audit/service';
 import { verifyChain } from '../audit/verify';
 import { platformKey } from '../seals/platform-key';
 import { validate } from './validate';
+import { errors } from './errors';
+import { principalOf } from '../auth/middleware';
+import { scopeOrgIds } from '../auth/service';
+import { packageText, projectEvidence } from '../audit/evidence';
 
 /**
  * The audit chain for compliance staff and the audit admin (audit:read): verification of the
@@ -42,6 +46,18 @@ export function auditRouter({ db, sealSecret }: { db: Db; sealSecret: string }):
     res.status(cp ? 201 : 204);
     if (cp) res.json(cp);
     else res.end();
+  });
+
+  /** 证据包: the project's audit records, signed as of a checkpoint taken now; a project outside the scope is a 404. */
+  router.get('/projects/:id/evidence', login, requirePermission('audit:read'), async (req, res) => {
+    const raw = String(req.params.id);
+    const id = /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
+    const project = id > 0 ? ((await db('projects').where('id', id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined) : undefined;
+    const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
+    if (!project || !visible) throw errors.notFound(`项目 #${raw} 不存在`);
+    const pkg = await projectEvidence(db, await platformKey(db, sealSecret), { id: project.id });
+    res.setHeader('content-disposition', `attachment; filename="evidence-${project.project_no}.json"`);
+    res.type('application/json; charset=utf-8').send(packageText(pkg));
   });
 
   return router;

@@ -197,6 +197,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login' },
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
+  { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
 ];
 
