@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'quotas:freeze', // payment requests freeze and consume
   'processes:design', // edit and deploy BPMN/DMN
   'experts:score',
+  'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -37,13 +38,13 @@ export interface RoleDefinition {
 
 export const ROLES = [
   { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
-  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read'] },
-  { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read'] },
-  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['system:health', 'reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue'] },
-  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'quotas:read', 'quotas:freeze'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review'] },
-  { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score'] },
-  { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read'] },
+  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['system:health', 'reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
+  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'seals:sign'] },
+  { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
+  { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['system:health', 'reference:read', 'processes:design'] },
   { code: 'compliance', name: '审计/纪检合规人员', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'quotas:read', 'audit:read'] },
   { code: 'system_admin', name: '系统管理员', scope: 'region', permissions: ['system:health', 'system:smoke-check', 'users:manage', 'reference:read'] },

@@ -54,6 +54,11 @@ export interface AppConfig {
   workersInProcess: boolean;
   /** Load the demo organisations and accounts into an empty database (not in production). */
   demoData: boolean;
+  /**
+   * Secret the platform root key and the PIN pepper are derived from (server/seals). Required in
+   * production; development and tests use a fixed, publicly known value (README says so).
+   */
+  sealSecret: string;
 }
 
 export class ConfigError extends Error {
@@ -91,7 +96,11 @@ export const KNOWN_VARIABLES = [
   'BUDGET_WORKERS_IN_PROCESS',
   'BUDGET_DEMO_DATA',
   'BUDGET_ENGINE_NAMESPACE',
+  'BUDGET_SEAL_SECRET',
 ] as const;
+
+/** Known to everyone: only for development and tests (production refuses to start without a secret). */
+export const DEVELOPMENT_SEAL_SECRET = 'development-only-seal-secret-do-not-use-in-production';
 
 type Env = Record<string, string | undefined>;
 
@@ -205,5 +214,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deployOnStart: parse('BUDGET_DEPLOY_ON_START', bool.default(true), env.BUDGET_DEPLOY_ON_START || undefined, '可选 true / false'),
     workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
+    sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
   };
+}
+
+function parseSealSecret(raw: string | undefined, nodeEnv: AppConfig['env']): string {
+  const secret = raw?.trim();
+  if (!secret) {
+    if (nodeEnv === 'production') throw new ConfigError('BUDGET_SEAL_SECRET', '生产环境必须设置签章主密钥口令（至少 32 个字符，请妥善保管，丢失后平台根密钥无法解开）');
+    return DEVELOPMENT_SEAL_SECRET;
+  }
+  if (secret.length < 32) throw new ConfigError('BUDGET_SEAL_SECRET', '至少 32 个字符');
+  return secret;
 }

@@ -11,6 +11,9 @@ import { projectsRouter } from './projects';
 import { quotasRouter } from './quotas';
 import { usersRouter } from './users';
 import { tasksRouter } from './tasks';
+import { auditRouter } from './audit';
+import { sealsRouter } from './seals';
+import { DatabaseKeyStore } from '../seals/key-store';
 import { referenceRouter } from './reference';
 import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
@@ -44,6 +47,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
     next();
   });
 
+  const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret);
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
@@ -57,12 +61,14 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.post('/codes/import', requirePermission('codes:import'));
   api.use(referenceExportsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(referenceRouter({ db: deps.db }));
-  api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits }));
+  api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits, keyStore }));
   api.use(projectImportRouter({ db: deps.db })); // before /projects/:id
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(usersRouter({ db: deps.db }));
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace }));
+  api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
+  api.use(auditRouter({ db: deps.db, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);
   app.use('/api', api);
 

@@ -10,6 +10,8 @@ import * as reference from './reference';
 import * as referenceExports from './reference-exports';
 import * as users from './users';
 import * as tasks from './tasks';
+import * as audit from './audit';
+import * as seals from './seals';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -62,6 +64,7 @@ export const TAGS = {
   forms: '任务表单',
   inbox: '待办与审批',
   users: '用户管理',
+  seals: '电子签章与审计',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -225,6 +228,15 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/processes/{processId}/diagram', summary: '流程图（BPMN XML）', tag: 'inbox', access: 'login', params: z.object({ processId: z.string().describe('流程标识') }), ok: { status: 200, description: 'BPMN 2.0 XML' } },
   { method: 'get', path: '/api/notifications', summary: '站内通知', tag: 'inbox', access: 'login', query: tasks.notificationsQuery },
   { method: 'post', path: '/api/notifications/read', summary: '标记通知已读', tag: 'inbox', access: 'login', body: tasks.readBody, ok: { status: 204, description: '已标记' } },
+  // 电子签章与审计
+  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED。签章密码 6–32 位。' },
+  { method: 'get', path: '/api/seals/me', summary: '本人签章开通状态与公钥记录', tag: 'seals', access: 'login' },
+  { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }) },
+  { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login' },
+  { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
+  { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
+  { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
+  { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

@@ -10,6 +10,9 @@ import { errors } from './errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { journalExport, quotaExport } from './quota-exports';
 import { validate } from './validate';
+import type { KeyStore } from '../seals/key-store';
+import { seal } from '../seals/seal';
+import { verificationCode } from '../../domain/audit-chain';
 
 /**
  * The quota ledger (指标账) over HTTP. Amounts are integer fen; every write answers with the
@@ -48,6 +51,8 @@ export const issueBody = z
     economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字'),
     fundSource: z.string().trim().min(1).max(50),
     documentNo: z.string().trim().min(1).max(100),
+    /** The issuer's signing PIN: seals the issuance (required once the issuer has enrolled). */
+    signingPin: z.string().min(1).max(64).optional(),
   })
   .strict()
   .refine(bothOrNeither, referenceIssue);
@@ -112,7 +117,7 @@ const ENTRY_ROUTES = {
   'adjust-out': { operation: ledger.adjustOut, permission: 'quotas:issue' },
 } as const;
 
-export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
+export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStore }: { db: Db; exportLimits?: ExportLimits; keyStore: KeyStore }): Router {
   const router = Router();
   const login = requireLogin(db);
   const actorOf = (res: Response) => principalOf(res).username;
@@ -191,18 +196,46 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     res.json({ ...page, items: page.items.map((e) => ({ ...entryJson(e), counterpartQuotaNo: e.counterpartQuotaId === null ? null : (counterparts.get(e.counterpartQuotaId) ?? null) })) });
   });
 
+  /**
+   * 下达 is a decision: once the issuer has enrolled an SM2 key, the request must carry their
+   * signing PIN and the issuance is sealed in its own transaction (no seal, no quota). Before
+   * enrolment it is recorded in the audit chain unsealed, so issuing does not stop on the day
+   * seals arrive; the SPA asks every signer to enrol.
+   */
   router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
-    const { referenceType, referenceId, ...b } = res.locals.body as z.infer<typeof issueBody>;
+    const { referenceType, referenceId, signingPin, ...b } = res.locals.body as z.infer<typeof issueBody>;
+    const p = principalOf(res);
     const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
-    const r = await call(() => ledger.issueQuota(db, { ...b, unitOrgId, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
-    sendEntry(res, r);
+    const enrolled = (await keyStore.publicKey(p.userId)) !== null;
+    if (enrolled && signingPin === undefined) throw errors.badRequest('SIGNING_PIN_REQUIRED', '您已开通电子签章，下达指标须输入签章密码', [{ field: 'body.signingPin', message: '必填项' }]);
+    const signer = signingPin === undefined ? null : await keyStore.unlock(p.userId, signingPin); // before the transaction: a wrong PIN is counted
+    const input = { ...b, unitOrgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
+    const { r, sealed } = await call(() =>
+      db.transaction(async (trx) => {
+        const r = await ledger.issueQuota(trx, input);
+        if (!signer || r.replayed) return { r, sealed: null };
+        const form = { ...b, unitOrgId, referenceType: referenceType ?? null, referenceId: referenceId ?? null, projectId: b.projectId ?? null };
+        const record = await seal(trx, signer, {
+          what: 'quota.issue',
+          who: { userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName },
+          decision: { quotaId: r.quota.id, quotaNo: r.quota.quotaNo, journalId: r.entry.id, amountFen: r.entry.amountFen, fiscalYear: r.quota.fiscalYear, documentNo: r.quota.documentNo },
+          form,
+          subjectType: 'quota',
+          subjectId: r.quota.id,
+          projectId: r.quota.projectId,
+        });
+        return { r, sealed: record };
+      }),
+    );
+    const sealJson = sealed?.body.seal ? { auditRecordId: sealed.id, seq: sealed.seq, keyId: sealed.body.seal.keyId, signature: sealed.body.seal.signature, verificationCode: verificationCode(sealed.body.seal.signature) } : null;
+    res.status(r.replayed ? 200 : 201).json({ entry: entryJson(r.entry), quota: quotaJson(r.quota), replayed: r.replayed, seal: sealJson });
   });
 
   for (const [path, { operation, permission }] of Object.entries(ENTRY_ROUTES)) {
     router.post(`/quotas/:id/${path}`, login, requirePermission(permission), validate({ body: entryBody }), async (req, res) => {
       const { referenceType, referenceId, ...b } = res.locals.body as EntryBody;
       const quotaId = await quotaInScope(res, req.params.id);
-      const r = await call(() => operation(db, { ...b, actor: actorOf(res), quotaId, reference: reference(referenceType, referenceId) }));
+      const r = await call(() => operation(db, { ...b, actor: actorOf(res), actorUserId: principalOf(res).userId, quotaId, reference: reference(referenceType, referenceId) }));
       sendEntry(res, r);
     });
   }
@@ -211,7 +244,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     const { referenceType, referenceId, ...b } = res.locals.body as z.infer<typeof transferBody>;
     await quotaInScope(res, String(b.fromQuotaId));
     await quotaInScope(res, String(b.toQuotaId));
-    const r = await call(() => ledger.transfer(db, { ...b, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    const r = await call(() => ledger.transfer(db, { ...b, actor: actorOf(res), actorUserId: principalOf(res).userId, reference: reference(referenceType, referenceId) }));
     sendPair(res, r);
   });
 
@@ -219,7 +252,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db:
     const { referenceType, referenceId, into, ...b } = res.locals.body as z.infer<typeof carryOverBody>;
     const quotaId = await quotaInScope(res, req.params.id);
     if ('quotaId' in into) await quotaInScope(res, String(into.quotaId));
-    const r = await call(() => ledger.carryOver(db, { ...b, quotaId, into, actor: actorOf(res), reference: reference(referenceType, referenceId) }));
+    const r = await call(() => ledger.carryOver(db, { ...b, quotaId, into, actor: actorOf(res), actorUserId: principalOf(res).userId, reference: reference(referenceType, referenceId) }));
     sendPair(res, r);
   });
 

@@ -4,6 +4,8 @@ import { roleByCode, ROLES, violatesSeparationOfDuties } from '../../domain/role
 import { AppError, errors } from '../api/errors';
 import { readInstant, type Db } from '../db';
 import { inTransaction } from '../reference/transaction';
+import { appendAudit } from '../audit/chain';
+import type { Json } from '../../domain/canonical-json';
 import { hashPassword } from './passwords';
 import { createUser, revokeSessions, scopeOrgIds, type Principal } from './service';
 
@@ -120,7 +122,9 @@ export async function createAccount(db: Db, actor: Principal, input: NewAccount,
     await assertOrgInScope(trx, actor, input.orgId);
     if (await trx('users').where('username', input.username).first('id')) throw usernameTaken(input.username);
     try {
-      return await createUser(trx, { ...input, roles: [], mustChangePassword: true }, now);
+      const created = await createUser(trx, { ...input, roles: [], mustChangePassword: true }, now);
+      await auditAdmin(trx, actor, 'create', created, { username: input.username, displayName: input.displayName, orgId: input.orgId }, now);
+      return created;
     } catch (err) {
       if (isUniqueViolation(err)) throw usernameTaken(input.username); // a concurrent create won
       throw err;
@@ -147,6 +151,7 @@ export async function updateUser(db: Db, actor: Principal, id: number, changes: 
     if (changes.status !== undefined) update.status = changes.status;
     await trx('users').where('id', id).update(update);
     if (changes.status === 'disabled') await revokeSessions(trx, id, now);
+    await auditAdmin(trx, actor, 'update', id, { displayName: changes.displayName ?? null, orgId: changes.orgId ?? null, status: changes.status ?? null }, now);
   });
   return (await getUser(db, actor, id, now))!;
 }
@@ -167,6 +172,7 @@ export async function setRoles(db: Db, actor: Principal, id: number, roles: stri
     await trx('user_roles').where('user_id', id).delete();
     if (wanted.length) await trx('user_roles').insert(wanted.map((role) => ({ user_id: id, role })));
     await trx('users').where('id', id).update({ updated_at: now });
+    await auditAdmin(trx, actor, 'roles', id, { roles: wanted }, now);
   });
   return (await getUser(db, actor, id, now))!;
 }
@@ -176,6 +182,7 @@ export async function unlockUser(db: Db, actor: Principal, id: number, now = new
   await inTransaction(db, async (trx) => {
     await lockScopedUser(trx, actor, id);
     await trx('users').where('id', id).update({ failed_logins: 0, locked_until: null, updated_at: now });
+    await auditAdmin(trx, actor, 'unlock', id, null, now);
   });
   return (await getUser(db, actor, id, now))!;
 }
@@ -195,6 +202,7 @@ export async function resetPassword(db: Db, actor: Principal, id: number, passwo
     await lockScopedUser(trx, actor, id);
     await trx('users').where('id', id).update({ password_hash: hash, password_changed_at: now, must_change_password: true, failed_logins: 0, locked_until: null, updated_at: now });
     await revokeSessions(trx, id, now);
+    await auditAdmin(trx, actor, 'reset_password', id, null, now);
   });
   return (await getUser(db, actor, id, now))!;
 }
@@ -286,4 +294,9 @@ function isMysql(db: Knex): boolean {
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** User administration goes into the audit chain with the administrator as actor (passwords never). */
+function auditAdmin(trx: Knex, actor: Principal, action: string, userId: number, data: Json, now: Date) {
+  return appendAudit(trx, { kind: `user.${action}`, subjectType: 'user', subjectId: userId, actor: { userId: actor.userId, username: actor.username }, data, at: now });
 }

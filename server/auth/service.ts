@@ -6,6 +6,8 @@ import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../api/errors';
 import { readInstant, type Db } from '../db';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import { appendAudit } from '../audit/chain';
+import type { Json } from '../../domain/canonical-json';
 
 /** Who is acting: resolved once per request from the session. */
 export interface Principal {
@@ -84,8 +86,10 @@ export interface LoginResult {
 export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
   const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
+  const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({ kind, subjectType: 'user', subjectId: actor.userId, actor, data: { ip: meta.ip?.slice(0, 64) ?? null, ...(data as object) }, at: now });
   if (!user) {
     await verifyPassword(password, await dummyPasswordHash());
+    await db.transaction((trx) => appendAudit(trx, audit('auth.login_failed', { userId: null, username: username.slice(0, 100) }, { reason: 'unknown_user' })));
     throw wrong;
   }
   if (user.status !== 'active') throw new AppError(403, 'ACCOUNT_DISABLED', '账号已停用，请联系系统管理员');
@@ -95,31 +99,38 @@ export async function login(db: Db, username: string, password: string, meta: { 
   }
   if (!(await verifyPassword(password, user.password_hash))) {
     // One conditional statement: concurrent wrong guesses cannot undercount.
-    await db('users')
-      .where({ id: user.id })
-      .update({
-        // locked_until first: MySQL/MariaDB evaluate SET left to right, so a CASE after the
-        // increment would read the new count and lock at the fourth failure (SQLite reads the old).
-        locked_until: db.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
-        failed_logins: db.raw('failed_logins + 1'),
-        updated_at: now,
-      });
-    const after = (await db('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
+    const after = await db.transaction(async (trx) => {
+      await trx('users')
+        .where({ id: user.id })
+        .update({
+          // locked_until first: MySQL/MariaDB evaluate SET left to right, so a CASE after the
+          // increment would read the new count and lock at the fourth failure (SQLite reads the old).
+          locked_until: trx.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+          failed_logins: trx.raw('failed_logins + 1'),
+          updated_at: now,
+        });
+      const counted = (await trx('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
+      await appendAudit(trx, audit('auth.login_failed', { userId: user.id, username: user.username }, { reason: 'wrong_password', failedLogins: Number(counted.failed_logins) }));
+      return counted;
+    });
     if (after.failed_logins >= MAX_FAILED_LOGINS) {
       throw new AppError(423, 'ACCOUNT_LOCKED', `连续 ${MAX_FAILED_LOGINS} 次登录失败，账号已锁定 ${LOCK_MINUTES} 分钟`);
     }
     throw new AppError(401, 'LOGIN_FAILED', `用户名或密码错误（再失败 ${MAX_FAILED_LOGINS - after.failed_logins} 次将锁定账号）`);
   }
-  await db('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
   const token = crypto.randomBytes(32).toString('base64url');
-  await db('sessions').insert({
-    token_digest: sm3Hex(token),
-    user_id: user.id,
-    created_at: now,
-    last_seen_at: now,
-    expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_HOURS * 3600_000),
-    ip: meta.ip?.slice(0, 64) ?? null,
-    user_agent: meta.userAgent?.slice(0, 300) ?? null,
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
+    await trx('sessions').insert({
+      token_digest: sm3Hex(token),
+      user_id: user.id,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_HOURS * 3600_000),
+      ip: meta.ip?.slice(0, 64) ?? null,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+    });
+    await appendAudit(trx, audit('auth.login', { userId: user.id, username: user.username }, {}));
   });
   const principal = await loadPrincipal(db, user.id, now);
   if (!principal) throw wrong;
@@ -127,7 +138,12 @@ export async function login(db: Db, username: string, password: string, meta: { 
 }
 
 export async function logout(db: Db, token: string, now = new Date()): Promise<void> {
-  await db('sessions').where({ token_digest: sm3Hex(token) }).whereNull('revoked_at').update({ revoked_at: now });
+  await db.transaction(async (trx) => {
+    const session = (await trx('sessions as s').join('users as u', 'u.id', 's.user_id').where('s.token_digest', sm3Hex(token)).whereNull('s.revoked_at').first('u.id', 'u.username')) as { id: number; username: string } | undefined;
+    if (!session) return;
+    await trx('sessions').where({ token_digest: sm3Hex(token) }).whereNull('revoked_at').update({ revoked_at: now });
+    await appendAudit(trx, { kind: 'auth.logout', subjectType: 'user', subjectId: session.id, actor: { userId: Number(session.id), username: session.username }, data: null, at: now });
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { applyEntry, available, checkEntryAmount, deltaOf, LedgerError, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
 import { readInstant } from '../db';
+import { appendAudit } from '../audit/chain';
 
 /**
  * The quota ledger on the database (rules: domain/ledger.ts).
@@ -55,8 +56,10 @@ export interface JournalEntry {
 
 /** Who, why, and optionally what for and a key that makes a retried call harmless. */
 export interface EntryMeta {
-  /** 1–100 characters. Until login exists (issue 3) the API takes it from the request body. */
+  /** 1–100 characters: the acting user's name. */
   actor: string;
+  /** The acting user's id, for the audit chain (null or absent: the system). */
+  actorUserId?: number | null;
   /** 1–500 characters. */
   reason: string;
   /**
@@ -324,7 +327,26 @@ async function writeJournal(
     created_at: new Date(),
   };
   const [id] = await trx('quota_journal').insert(row);
-  return entryFromRow({ ...row, id: Number(id) });
+  const journal = entryFromRow({ ...row, id: Number(id) });
+  await appendAudit(trx, {
+    kind: `quota.${entry.kind}`,
+    subjectType: 'quota',
+    subjectId: after.id,
+    projectId: after.projectId,
+    actor: { userId: meta.actorUserId ?? null, username: meta.actor },
+    data: {
+      journalId: journal.id,
+      quotaNo: after.quotaNo,
+      kind: entry.kind,
+      amountFen: entry.amount,
+      balanceAfter: journal.balanceAfter,
+      counterpartQuotaId: side.counterpart,
+      reference: meta.reference ?? null,
+      reason: meta.reason,
+    },
+    at: row.created_at,
+  });
+  return journal;
 }
 
 /** The rule of each kind as a WHERE clause: the database checks it under its own row lock. */

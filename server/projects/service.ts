@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Json } from '../../domain/canonical-json';
+import { appendAudit } from '../audit/chain';
 import { sm3Hex } from '../../domain/digest';
 import { fen, type Fen } from '../../domain/money';
 import {
@@ -106,6 +108,9 @@ export interface ProjectEvent {
   note: string | null;
   data: unknown;
   createdAt: Date;
+  /** The audit record this event was written with (null for events older than the chain). */
+  auditRecordId: number | null;
+  sealed: boolean;
 }
 
 export interface Page<T> {
@@ -359,7 +364,11 @@ export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page
 }
 
 export async function listEvents(db: Knex, projectId: number): Promise<ProjectEvent[]> {
-  const rows = (await db('project_events').where('project_id', projectId).orderBy('id')) as EventRow[];
+  const rows = (await db('project_events as e')
+    .leftJoin('audit_records as a', 'a.id', 'e.audit_record_id')
+    .where('e.project_id', projectId)
+    .orderBy('e.id')
+    .select('e.*', 'a.sealed as audit_sealed')) as Array<EventRow & { audit_record_id: number | null; audit_sealed: unknown }>;
   return rows.map((r) => ({
     id: Number(r.id),
     kind: r.kind,
@@ -370,6 +379,9 @@ export async function listEvents(db: Knex, projectId: number): Promise<ProjectEv
     note: r.note,
     data: r.data ? (JSON.parse(r.data) as unknown) : null,
     createdAt: readInstant(r.created_at),
+    // Seal status for the timeline: the audit record written with the event, and whether it is sealed.
+    auditRecordId: r.audit_record_id === null ? null : Number(r.audit_record_id),
+    sealed: Boolean(Number(r.audit_sealed ?? 0)),
   }));
 }
 
@@ -478,6 +490,17 @@ export async function writeProjectEvent(
   actor: Actor,
   e: { kind: string; fromStatus?: ProjectStatus | null; toStatus?: ProjectStatus | null; note?: string | null; data?: unknown },
 ): Promise<void> {
+  const now = new Date();
+  // The timeline event and its audit record are one write: the record holds the event's content.
+  const record = await appendAudit(trx, {
+    kind: `project.${e.kind}`,
+    subjectType: 'project',
+    subjectId: projectId,
+    projectId,
+    actor: { userId: actor.userId, username: actor.username },
+    data: { fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data === undefined ? null : (JSON.parse(JSON.stringify(e.data)) as Json) },
+    at: now,
+  });
   await trx('project_events').insert({
     project_id: projectId,
     kind: e.kind,
@@ -488,7 +511,8 @@ export async function writeProjectEvent(
     actor_name: actor.displayName,
     note: e.note ?? null,
     data: e.data === undefined ? null : JSON.stringify(e.data),
-    created_at: new Date(),
+    audit_record_id: record.id,
+    created_at: now,
   });
 }
 

@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db';
+import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
+import type { KeyStore } from '../seals/key-store';
+import { platformKey } from '../seals/platform-key';
+import { errors } from './errors';
+import { validate } from './validate';
+
+/**
+ * 电子签章 keys over HTTP. A person with seals:sign enrols themselves (sets a signing PIN; the key
+ * pair is generated on the server and its private key stored only under the PIN). Public key
+ * records and the platform key are readable by anyone logged in: they are public by nature.
+ * Mounted by server/api/app.ts.
+ */
+export const enrolBody = z.object({ pin: z.string().min(1).max(64) }).strict();
+
+export function sealsRouter({ db, keyStore, sealSecret }: { db: Db; keyStore: KeyStore; sealSecret: string }): Router {
+  const router = Router();
+  const login = requireLogin(db);
+
+  router.post('/seals/enrol', login, requirePermission('seals:sign'), validate({ body: enrolBody }), async (_req, res) => {
+    const { pin } = res.locals.body as z.infer<typeof enrolBody>;
+    res.status(201).json(await keyStore.enrol(principalOf(res).userId, pin));
+  });
+
+  router.get('/seals/me', login, async (_req, res) => {
+    const key = await keyStore.publicKey(principalOf(res).userId);
+    res.json({ enrolled: key !== null, key });
+  });
+
+  router.get('/seals/keys/:userId', login, async (req, res) => {
+    const raw = req.params.userId;
+    const userId = /^\d{1,10}$/.test(String(raw)) ? Number(raw) : 0;
+    const key = userId > 0 ? await keyStore.publicKey(userId) : null;
+    if (!key) throw errors.notFound(`用户 #${String(raw)} 没有已开通的签章密钥`);
+    res.json(key);
+  });
+
+  router.get('/seals/platform-key', login, async (_req, res) => {
+    const p = await platformKey(db, sealSecret);
+    res.json({ keyId: p.keyId, publicKey: p.publicKey, createdAt: p.createdAt });
+  });
+
+  return router;
+}

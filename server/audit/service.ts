@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import type { AuditRecordBody, Checkpoint, SignedCheckpoint } from '../../domain/audit-chain';
+import { canonicalJson } from '../../domain/canonical-json';
+import { platformSign, type PlatformSigner } from '../seals/platform-key';
+
+/**
+ * Reading the audit chain and signing checkpoints. A checkpoint is the head (seq, hash) signed by
+ * the platform key: whoever rewrites the chain after it (recomputing every hash) cannot forge it.
+ * server/main.ts signs one every CHECKPOINT_EVERY records (checked each minute); compliance staff
+ * can ask for one at any time (POST /api/audit/checkpoints).
+ */
+export const CHECKPOINT_EVERY = 1000;
+
+export async function createCheckpoint(db: Knex, platform: PlatformSigner, now = new Date()): Promise<SignedCheckpoint | null> {
+  const head = (await db('audit_chain_head').where('id', 1).first('seq', 'hash')) as { seq: number | string; hash: string };
+  const seq = Number(head.seq);
+  if (seq === 0) return null;
+  const existing = (await db('audit_checkpoints').where('seq', seq).first('body', 'signature')) as { body: string; signature: string } | undefined;
+  if (existing) return { checkpoint: JSON.parse(existing.body) as Checkpoint, signature: existing.signature };
+  const checkpoint: Checkpoint = { v: 1, seq, hash: head.hash, at: now.toISOString(), platformKeyId: platform.keyId };
+  const signature = platformSign(platform, checkpoint);
+  try {
+    await db('audit_checkpoints').insert({ seq, hash: head.hash, body: canonicalJson(checkpoint), signature, created_at: now });
+  } catch {
+    // a concurrent call signed the same head
+  }
+  return { checkpoint, signature };
+}
+
+/** Signs a checkpoint when CHECKPOINT_EVERY records have been appended since the last one. */
+export async function checkpointIfDue(db: Knex, platform: PlatformSigner): Promise<SignedCheckpoint | null> {
+  const head = (await db('audit_chain_head').where('id', 1).first('seq')) as { seq: number | string };
+  const last = (await db('audit_checkpoints').max('seq as seq').first()) as { seq: number | string | null };
+  if (Number(head.seq) - Number(last.seq ?? 0) < CHECKPOINT_EVERY) return null;
+  return createCheckpoint(db, platform);
+}
+
+export interface AuditRecordView {
+  id: number;
+  seq: number;
+  hash: string;
+  body: AuditRecordBody;
+}
+
+export interface AuditFilter {
+  subjectType?: string;
+  subjectId?: string;
+  projectId?: number;
+  kind?: string;
+  sealed?: boolean;
+  page: number;
+  pageSize: number;
+  order: 'asc' | 'desc';
+}
+
+export async function listAuditRecords(db: Knex, f: AuditFilter): Promise<{ items: AuditRecordView[]; total: number; page: number; pageSize: number }> {
+  const q = db('audit_records');
+  if (f.subjectType) q.where('subject_type', f.subjectType);
+  if (f.subjectId) q.where('subject_id', f.subjectId);
+  if (f.projectId) q.where('project_id', f.projectId);
+  if (f.kind) q.where('kind', f.kind);
+  if (f.sealed !== undefined) q.where('sealed', f.sealed);
+  const total = Number(((await q.clone().count('* as n').first()) as { n: number | string }).n);
+  const rows = (await q.orderBy('seq', f.order).limit(f.pageSize).offset((f.page - 1) * f.pageSize).select('id', 'seq', 'hash', 'body')) as Array<{ id: number; seq: number | string; hash: string; body: string }>;
+  return { items: rows.map(viewOf), total, page: f.page, pageSize: f.pageSize };
+}
+
+export function viewOf(r: { id: number; seq: number | string; hash: string; body: string }): AuditRecordView {
+  return { id: Number(r.id), seq: Number(r.seq), hash: r.hash, body: JSON.parse(r.body) as AuditRecordBody };
+}

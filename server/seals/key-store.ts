@@ -1,0 +1,170 @@
+import type { Knex } from 'knex';
+import { canonicalJson } from '../../domain/canonical-json';
+import { keyIdOf, type KeyRecord, type SignedKeyRecord } from '../../domain/audit-chain';
+import { pinProblem, unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
+import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
+import { toShanghaiIso } from '../../domain/time';
+import { AppError, errors } from '../api/errors';
+import { readInstant } from '../db';
+import { appendAudit } from '../audit/chain';
+import { pinPepper, platformKey, platformSign } from './platform-key';
+
+/**
+ * Where signing keys live. The database implementation below keeps each private key only
+ * SM4-encrypted under the signer's PIN (domain/key-wrap.ts); a signing server or an HSM can
+ * implement the same interface later (unlock = a PIN login on the device; the key never leaves it).
+ */
+export interface KeyStore {
+  /** Generates the user's key pair and publishes its key record; one active key per user. */
+  enrol(userId: number, pin: string): Promise<SignedKeyRecord>;
+  /** Checks the PIN (counting failures, locking after five) and returns a signer for this use. */
+  unlock(userId: number, pin: string): Promise<Signer>;
+  sign(userId: number, pin: string, data: Uint8Array): Promise<{ keyId: string; signature: string }>;
+  /** The user's active key record, or null when they have not enrolled. */
+  publicKey(userId: number): Promise<SignedKeyRecord | null>;
+  /** Any key record by id (superseded keys stay verifiable). */
+  keyRecord(keyId: string): Promise<SignedKeyRecord | null>;
+}
+
+export interface Signer {
+  keyId: string;
+  userId: number;
+  publicKey: string;
+  sign(data: Uint8Array): string;
+}
+
+export const sealErrors = {
+  notEnrolled: () => errors.conflict('SEAL_NOT_ENROLLED', '您尚未开通电子签章，请先在“电子签章”中设置签章密码'),
+  alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员'),
+  wrongPin: (left: number) => errors.badRequest('SEAL_PIN_WRONG', `签章密码错误（再错 ${left} 次将锁定签章）`, [{ field: 'pin', message: '签章密码错误' }]),
+  locked: (until: Date) => new AppError(423, 'SEAL_LOCKED', `签章密码连续错误次数过多，签章已锁定，请于 ${toShanghaiIso(until).slice(11, 16)} 后重试`),
+};
+
+interface SealKeyRow {
+  id: number;
+  key_id: string;
+  user_id: number;
+  public_key: string;
+  wrapped_private_key: string;
+  record: string;
+  record_signature: string;
+  failed_pins: number;
+  locked_until: unknown;
+}
+
+const contextOf = (userId: number, keyId: string) => `seal-key:${userId}:${keyId}`;
+
+export class DatabaseKeyStore implements KeyStore {
+  private readonly pepper: Buffer;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly secret: string,
+  ) {
+    this.pepper = pinPepper(secret);
+  }
+
+  async enrol(userId: number, pin: string): Promise<SignedKeyRecord> {
+    const problem = pinProblem(pin);
+    if (problem) throw errors.validation([{ field: 'pin', message: problem }]);
+    const platform = await platformKey(this.db, this.secret);
+    const user = (await this.db('users as u').join('organisations as o', 'o.id', 'u.org_id').where('u.id', userId).first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'o.name as org_name')) as
+      | { id: number; username: string; display_name: string; org_id: number; org_name: string }
+      | undefined;
+    if (!user) throw errors.notFound(`用户 #${userId} 不存在`);
+    if (await this.activeRow(this.db, userId)) throw sealErrors.alreadyEnrolled();
+    const kp = generateSm2KeyPair();
+    const keyId = keyIdOf(kp.publicKey);
+    const now = new Date();
+    const record: KeyRecord = {
+      v: 1,
+      keyId,
+      userId,
+      username: user.username,
+      displayName: user.display_name,
+      orgId: Number(user.org_id),
+      orgName: user.org_name,
+      algorithm: 'SM2-SM3',
+      distinguishingId: SM2_USER_ID,
+      publicKey: kp.publicKey,
+      createdAt: now.toISOString(),
+      platformKeyId: platform.keyId,
+    };
+    const signed: SignedKeyRecord = { record, signature: platformSign(platform, record) };
+    const wrapped = wrapSecret(Buffer.from(kp.privateKey, 'hex'), pin, contextOf(userId, keyId), this.pepper);
+    await this.db.transaction(async (trx) => {
+      try {
+        await trx('seal_keys').insert({
+          key_id: keyId,
+          user_id: userId,
+          active_user_id: userId,
+          public_key: kp.publicKey,
+          wrapped_private_key: JSON.stringify(wrapped),
+          record: canonicalJson(record),
+          record_signature: signed.signature,
+          failed_pins: 0,
+          created_at: now,
+        });
+      } catch (err) {
+        if (/unique|duplicate/i.test(String((err as Error).message))) throw sealErrors.alreadyEnrolled(); // a concurrent enrolment won
+        throw err;
+      }
+      await appendAudit(trx, { kind: 'seal.enrol', subjectType: 'user', subjectId: userId, actor: { userId, username: user.username }, data: { keyId, publicKey: kp.publicKey }, at: now });
+    });
+    return signed;
+  }
+
+  async unlock(userId: number, pin: string, now = new Date()): Promise<Signer> {
+    const row = await this.activeRow(this.db, userId);
+    if (!row) throw sealErrors.notEnrolled();
+    const lockedUntil = row.locked_until ? readInstant(row.locked_until) : undefined;
+    if (lockedUntil && lockedUntil > now) throw sealErrors.locked(lockedUntil);
+    const secret = unwrapSecret(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
+    if (!secret) {
+      // One conditional statement, as for logins: concurrent wrong guesses cannot undercount.
+      await this.db('seal_keys')
+        .where('id', row.id)
+        .update({
+          locked_until: this.db.raw('CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+          failed_pins: this.db.raw('failed_pins + 1'),
+        });
+      const after = (await this.db('seal_keys').where('id', row.id).first('failed_pins', 'locked_until')) as { failed_pins: number; locked_until: unknown };
+      if (after.failed_pins >= MAX_FAILED_LOGINS) throw sealErrors.locked(readInstant(after.locked_until));
+      throw sealErrors.wrongPin(MAX_FAILED_LOGINS - after.failed_pins);
+    }
+    if (row.failed_pins > 0 || row.locked_until) await this.db('seal_keys').where('id', row.id).update({ failed_pins: 0, locked_until: null });
+    const privateKey = secret.toString('hex');
+    return { keyId: row.key_id, userId, publicKey: row.public_key, sign: (data) => sm2Sign(data, privateKey, row.public_key) };
+  }
+
+  async sign(userId: number, pin: string, data: Uint8Array): Promise<{ keyId: string; signature: string }> {
+    const signer = await this.unlock(userId, pin);
+    return { keyId: signer.keyId, signature: signer.sign(data) };
+  }
+
+  async publicKey(userId: number): Promise<SignedKeyRecord | null> {
+    const row = await this.activeRow(this.db, userId);
+    return row ? signedRecordOf(row) : null;
+  }
+
+  async keyRecord(keyId: string): Promise<SignedKeyRecord | null> {
+    const row = (await this.db('seal_keys').where('key_id', keyId).first()) as SealKeyRow | undefined;
+    return row ? signedRecordOf(row) : null;
+  }
+
+  private async activeRow(db: Knex, userId: number): Promise<SealKeyRow | undefined> {
+    return (await db('seal_keys').where('active_user_id', userId).first()) as SealKeyRow | undefined;
+  }
+}
+
+export function signedRecordOf(row: { record: string; record_signature: string }): SignedKeyRecord {
+  return { record: JSON.parse(row.record) as KeyRecord, signature: row.record_signature };
+}
+
+/** Key records by id, for verifying many seals (one query). */
+export async function keyRecordsByIds(db: Knex, keyIds: readonly string[]): Promise<SignedKeyRecord[]> {
+  if (keyIds.length === 0) return [];
+  const rows = (await db('seal_keys').whereIn('key_id', [...new Set(keyIds)]).select('record', 'record_signature')) as Array<{ record: string; record_signature: string }>;
+  return rows.map(signedRecordOf);
+}

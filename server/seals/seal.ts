@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import type { Json } from '../../domain/canonical-json';
+import { formDigest, sealPayloadBytes, verifyRecord, verifyKeyRecord, type AuditRecordBody, type SealPayload, type Verdict } from '../../domain/audit-chain';
+import { appendAudit, type AppendedRecord } from '../audit/chain';
+import type { Signer } from './key-store';
+import type { PlatformKey } from '../../domain/audit-chain';
+import type { SignedKeyRecord } from '../../domain/audit-chain';
+
+/**
+ * 电子签章 of a decision: the canonical payload (domain/audit-chain.ts SealPayload) is signed
+ * with the signer's SM2 key and appended to the audit chain, in the transaction of the decision.
+ * The signer is unlocked (PIN checked) before that transaction opens, so a wrong PIN is counted
+ * even though the decision rolls back, and no PIN check runs while the chain head is locked.
+ */
+export interface Decision {
+  /** What was decided: quota.issue, task.complete, project.admit … */
+  what: string;
+  who: { userId: number; username: string; displayName: string; orgId: number; orgName: string };
+  processInstance?: string | null;
+  element?: string | null;
+  decision: Json;
+  /** The form as submitted (its SM3 goes into the payload). */
+  form?: Json;
+  attachmentsSm3?: string[];
+  subjectType: string;
+  subjectId: string | number;
+  projectId?: number | null;
+}
+
+export async function seal(trx: Knex, signer: Signer, d: Decision): Promise<AppendedRecord> {
+  if (signer.userId !== d.who.userId) throw new Error('a seal is signed by the person who decides');
+  return appendAudit(
+    trx,
+    { kind: `seal.${d.what}`, subjectType: d.subjectType, subjectId: d.subjectId, projectId: d.projectId ?? null, actor: { userId: d.who.userId, username: d.who.username }, data: null },
+    (prevHash, at) => {
+      const payload: SealPayload = {
+        v: 1,
+        what: d.what,
+        who: d.who,
+        when: at.toISOString(),
+        processInstance: d.processInstance ?? null,
+        element: d.element ?? null,
+        decision: d.decision,
+        formSm3: d.form === undefined ? null : formDigest(d.form),
+        attachmentsSm3: d.attachmentsSm3 ?? [],
+        prevHash,
+        keyId: signer.keyId,
+      };
+      return { payload, signature: signer.sign(sealPayloadBytes(payload)), keyId: signer.keyId };
+    },
+  );
+}
+
+/** A sealed record checked on its own: its hash, its signature, its key record's platform signature. */
+export function verifySeal(body: AuditRecordBody, hash: string, key: SignedKeyRecord, platform: PlatformKey): Verdict {
+  const k = verifyKeyRecord(key, platform);
+  if (!k.ok) return k;
+  return verifyRecord(body, hash, new Map([[key.record.keyId, key.record]]));
+}
