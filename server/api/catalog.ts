@@ -202,6 +202,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
 
   // 用户管理（三员分立：系统管理员管账号，安全管理员管角色、解锁、重置密码）
   { method: 'get', path: '/api/users', summary: '用户列表（本人数据范围内），分页', tag: 'users', access: userAdmins, query: users.listQuery },
+  { method: 'get', path: '/api/users/export', summary: '导出用户（Excel）', tag: 'users', access: userAdmins, query: users.exportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/users/{id}', summary: '用户详情', tag: 'users', access: userAdmins, params: idParams },
   { method: 'post', path: '/api/users', summary: '新建账号（首次登录须修改密码；角色由安全管理员分配）', tag: 'users', access: 'users:manage', body: users.createBody, ok: { status: 201, description: '已创建' }, refusals: [409] },
   { method: 'patch', path: '/api/users/{id}', summary: '修改姓名、所属机构或停用/启用（停用即注销其会话）', tag: 'users', access: 'users:manage', params: idParams, body: users.updateBody },

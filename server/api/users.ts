@@ -7,6 +7,7 @@ import * as admin from '../auth/admin';
 import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import { errors } from './errors';
 import { validate } from './validate';
+import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportColumn, type ExportLimits } from './excel-export';
 
 /**
  * 用户管理 over HTTP. Listing and reading serve both admins (users:manage or security:manage);
@@ -51,7 +52,22 @@ export const updateBody = z
 export const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
 export const resetBody = z.object({ password }).strict();
 
-export function usersRouter({ db }: { db: Db }): Router {
+/** An export takes the list's filters and sort, without paging. */
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
+
+const EXPORT_COLUMNS: Array<ExportColumn<admin.ManagedUser>> = [
+  { header: '用户名', width: 18, type: 'text', value: (u) => u.username },
+  { header: '姓名', width: 12, type: 'text', value: (u) => u.displayName },
+  { header: '所属机构', width: 32, type: 'text', value: (u) => u.org.name },
+  { header: '角色', width: 30, type: 'text', value: (u) => u.roles.map((r) => r.name).join('、') },
+  { header: '状态', width: 8, type: 'text', value: (u) => (u.status === 'active' ? '启用' : '停用') },
+  { header: '已锁定', width: 8, type: 'text', value: (u) => (u.locked ? '是' : '否') },
+  { header: '须修改密码', width: 10, type: 'text', value: (u) => (u.mustChangePassword ? '是' : '否') },
+  { header: '最近改密', width: 20, type: 'datetime', value: (u) => u.passwordChangedAt },
+  { header: '创建时间', width: 20, type: 'datetime', value: (u) => u.createdAt },
+];
+
+export function usersRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
   const router = Router();
   const login = requireLogin(db);
   const reader = requireAnyPermission('users:manage', 'security:manage');
@@ -60,6 +76,18 @@ export function usersRouter({ db }: { db: Db }): Router {
     const { keyword, orgId, role, status, locked, ...page } = res.locals.query as z.infer<typeof listQuery>;
     const result = await admin.listUsers(db, principalOf(res), { keyword, orgId, role, status, locked: locked === undefined ? undefined : locked === 'true' }, page);
     res.json({ ...result, items: result.items.map(userJson) });
+  });
+
+  // Before /users/:id, which would take "export" for an id.
+  router.get('/users/export', login, reader, validate({ query: exportQuery }), async (_req, res) => {
+    const { keyword, orgId, role, status, locked, sort, order } = res.locals.query as z.infer<typeof exportQuery>;
+    const filters = { keyword, orgId, role, status, locked: locked === undefined ? undefined : locked === 'true' };
+    const actor = principalOf(res);
+    await sendXlsxExport(
+      res,
+      { filename: '用户', asciiFilename: 'users', sheetName: '用户', columns: EXPORT_COLUMNS, source: (page, pageSize) => admin.listUsers(db, actor, filters, { page, pageSize, sort, order }) },
+      exportLimits,
+    );
   });
 
   router.get('/users/:id', login, reader, async (req, res) => {

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { createUser } from '../../server/auth/service';
 import type { Db } from '../../server/db';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
@@ -225,5 +226,18 @@ describe('users API', () => {
     expect((await call('GET', '/api/auth/me', 'nm_clerk')).json.user.mustChangePassword).toBe(false);
     expect((await call('GET', '/api/organisations', 'nm_clerk')).status).toBe(200);
     expect((await call('GET', `/api/users/${id.nm_clerk}`, 'nm_sys')).json.mustChangePassword).toBe(false);
+  });
+
+  test('export: the list in the admin\'s scope as an .xlsx, with the same filters', async () => {
+    const res = await fetch(`${api.base}/api/users/export?status=active`, { headers: { cookie: cookie.nm_sec! } });
+    expect(res.status).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await res.arrayBuffer());
+    const sheet = workbook.getWorksheet('用户')!;
+    const names = sheet.getColumn(1).values.slice(2).map(String);
+    const listed = await call('GET', '/api/users?status=active&pageSize=100', 'nm_sec');
+    expect(names.sort()).toEqual(listed.json.items.map((u: { username: string }) => u.username).sort());
+    expect(names).not.toContain('js_sys'); // another province: outside the scope
+    expect((await fetch(`${api.base}/api/users/export`, { headers: { cookie: cookie.nm_clerk ?? '' } })).status).toBeGreaterThanOrEqual(401);
   });
 });

@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import type { Page, RequestSignal, SortOrder } from './reference';
 import { request } from './request';
 
@@ -41,6 +42,11 @@ export interface UserQuery {
 /** GET /api/users：本人数据范围内的用户（users:manage 或 security:manage） */
 export function listUsers(query: UserQuery = {}, options: RequestSignal = {}): Promise<Page<ManagedUser>> {
   return request<Page<ManagedUser>>('/api/users', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+}
+
+/** GET /api/users/export：按当前查询条件导出 Excel，返回文件名 */
+export function exportUsers(query: Omit<UserQuery, 'page' | 'pageSize'>): Promise<string> {
+  return downloadFile('/api/users/export', { ...query });
 }
 
 export interface NewUser {

@@ -22,24 +22,20 @@ export function useUserList() {
   const filters = reactive<UserFilters>(emptyFilters());
   let applied: UserFilters = emptyFilters();
 
-  const list = usePagedList<ManagedUser>(
-    ({ page, pageSize }, signal) =>
-      listUsers(
-        {
-          page,
-          pageSize,
-          sort: 'createdAt',
-          order: 'desc',
-          keyword: applied.keyword || undefined,
-          orgId: applied.orgId ?? undefined,
-          role: applied.role || undefined,
-          status: applied.status || undefined,
-          locked: applied.locked === '' ? undefined : applied.locked === 'true',
-        },
-        { signal },
-      ),
-    { errorMessage: '获取用户失败，请稍后再试' },
-  );
+  /** 已生效的查询条件（列表和导出共用） */
+  const appliedQuery = () => ({
+    sort: 'createdAt' as const,
+    order: 'desc' as const,
+    keyword: applied.keyword || undefined,
+    orgId: applied.orgId ?? undefined,
+    role: applied.role || undefined,
+    status: applied.status || undefined,
+    locked: applied.locked === '' ? undefined : applied.locked === 'true',
+  });
+
+  const list = usePagedList<ManagedUser>(({ page, pageSize }, signal) => listUsers({ page, pageSize, ...appliedQuery() }, { signal }), {
+    errorMessage: '获取用户失败，请稍后再试',
+  });
 
   function search(): Promise<void> {
     applied = { ...filters, keyword: filters.keyword.trim() };
@@ -58,5 +54,5 @@ export function useUserList() {
 
   onMounted(() => void search());
 
-  return { filters, ...list, search, reset, replaceUser };
+  return { filters, ...list, search, reset, replaceUser, appliedQuery };
 }
