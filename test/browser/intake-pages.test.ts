@@ -140,7 +140,10 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await page.locator(sel('task-project-context')).innerText()).toContain('呼和浩特市第一中学');
     await page.locator(`${sel('task-history')} ${sel('history-kind')}`, { hasText: '到达' }).first().waitFor();
     await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(RESULTS, 'intake-task.png'), fullPage: true });
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task.png') });
+    // The page scrolls inside the layout's main area, so the diagram gets a picture of its own.
+    await page.locator(sel('process-diagram')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task-diagram.png') });
 
     await decide(page, 'approve', '材料齐全，同意报送财政');
     await waitUntil(async () => (await projectStatus()) === 'finance_review', 'the project at the finance review');
@@ -210,5 +213,35 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(new URL(page.url()).pathname).toBe(`/tasks/${taskId}`);
     const task = (await t!.system.db('inbox_tasks').where({ id: taskId }).first('status')) as { status: string };
     expect(task.status).toBe('open');
+  });
+
+  test('given two department reviews in 李娜\'s 待办, when she selects both and 批量通过, then each is approved and listed as 成功', async () => {
+    const created = await api(CLERK, 'POST', '/api/projects', {
+      fiscalYear: YEAR,
+      name: `${YEAR}年第一中学食堂设备更新项目`,
+      category: '33',
+      functionalCode: '2050204',
+      description: '更新食堂蒸饭柜、消毒柜等设备，保障师生用餐安全。',
+      amounts: [{ economicCode: '30213', amountFen: 150_000_00 }],
+      targets: [
+        { level1: '产出指标', level2: '数量指标', name: '更新设备', direction: '>=', targetValue: '12', unit: '台' },
+        { level1: '效益指标', level2: '社会效益指标', name: '受益师生', direction: '>=', targetValue: '1500', unit: '人' },
+      ],
+    });
+    expect((await api(CLERK, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version })).status).toBe(200);
+
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await waitForTask(page, `${YEAR}年第一中学食堂设备更新项目`);
+    await waitForTask(page, `${YEAR}年第一中学围墙修缮项目`);
+    await page.locator(`${sel('task-table')} .el-table__header-wrapper .el-checkbox`).click();
+    await page.locator(sel('task-batch-approve'), { hasText: '（2）' }).click();
+    await page.locator('.el-message-box__btns .el-button--primary', { hasText: '通过' }).click();
+    const result = page.locator(sel('batch-result'));
+    await result.waitFor();
+    await waitUntil(async () => (await result.locator(sel('batch-result-tag'), { hasText: '成功' }).count()) === 2, 'two successes');
+    expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
+    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(open.n)).toBe(0);
   });
 });
