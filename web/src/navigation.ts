@@ -1,13 +1,15 @@
 import type { Component } from 'vue';
-import { Coin, DocumentChecked, FolderOpened, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
+import { Coin, DocumentChecked, EditPen, FolderOpened, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
   index: string;
   title: string;
   icon: Component;
-  /** 查看该页面所需的权限（见 domain/roles.ts），多个时有其一即可；菜单项只对有权限的人显示 */
-  permission: string | readonly string[];
+  /** 查看该页面所需的权限（见 domain/roles.ts），多个时有其一即可；菜单项只对有权限的人显示。不填：登录即可 */
+  permission?: string | readonly string[];
+  /** 菜单上显示待办件数 */
+  badge?: 'todo';
 }
 
 /** 持有的权限是否满足所需（多个所需权限时有其一即可） */
@@ -19,7 +21,10 @@ export function allows(held: readonly string[], needed: string | readonly string
 /** 已上线的页面，按菜单顺序 */
 export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
+  // 人人都可能收到待办（候选人、办理人、抄送），不按权限隐藏
+  { index: '/tasks', title: '待办事项', icon: List, badge: 'todo' },
   { index: '/projects', title: '项目库', icon: FolderOpened, permission: 'projects:read' },
+  { index: '/my-applications', title: '我的申报', icon: EditPen, permission: 'projects:write' },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
@@ -28,8 +33,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */
-export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission'>> = [
-  { index: 'upcoming:todos', title: '待办事项', icon: List },
+export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission' | 'badge'>> = [
   { index: 'upcoming:process-design', title: '流程设计', icon: Share },
   { index: 'upcoming:audit', title: '合规审计', icon: DocumentChecked },
 ];

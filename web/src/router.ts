@@ -36,6 +36,24 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '项目库', permission: 'projects:read' },
   },
   {
+    path: '/tasks',
+    name: 'tasks',
+    component: () => import('./views/TasksView.vue'),
+    meta: { title: '待办事项' },
+  },
+  {
+    path: '/tasks/:id(\\d+)',
+    name: 'task',
+    component: () => import('./views/TaskView.vue'),
+    meta: { title: '办理事项' },
+  },
+  {
+    path: '/my-applications',
+    name: 'my-applications',
+    component: () => import('./views/MyApplicationsView.vue'),
+    meta: { title: '我的申报', permission: 'projects:write' },
+  },
+  {
     path: '/quotas',
     name: 'quotas',
     component: () => import('./views/QuotasView.vue'),

@@ -42,6 +42,11 @@ export const EVENT_KIND_LABELS: Record<string, string> = {
   attachment_added: '上传附件',
   attachment_removed: '删除附件',
   status_changed: '状态变更',
+  submitted: '送审',
+  submit_failed: '送审未成功',
+  withdrawn: '撤回',
+  task_created: '进入环节',
+  task_completed: '审核办理',
 };
 
 export function eventKindTagType(kind: string): TagType {
@@ -51,8 +56,13 @@ export function eventKindTagType(kind: string): TagType {
     case 'duplicate_flagged':
       return 'warning';
     case 'voided':
+    case 'submit_failed':
       return 'danger';
+    case 'withdrawn':
+      return 'warning';
     case 'status_changed':
+    case 'submitted':
+    case 'task_completed':
       return 'primary';
     default:
       return 'info';
@@ -89,6 +99,8 @@ export function eventSummary(e: ProjectEvent): string {
     case 'status_changed':
     case 'voided':
     case 'created':
+    case 'submitted':
+    case 'withdrawn':
       if (e.fromStatus && e.toStatus) return `${STATUS_LABELS[e.fromStatus]} → ${STATUS_LABELS[e.toStatus]}`;
       return e.toStatus ? `状态：${STATUS_LABELS[e.toStatus]}` : '';
     default:

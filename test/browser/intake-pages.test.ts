@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../server/auth/demo-users';
+import { loginCookie } from '../support/accounts';
+import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+/**
+ * The intake review in a real Chromium, on the real engine and a fresh database with the demo data:
+ * 王芳 (nm_clerk_yz) sends a demo project to review from 我的申报; 李娜 (nm_dept_jy) finds it in
+ * 待办, sees the live diagram with 主管部门审核 highlighted and approves with a comment; 陈静
+ * (nm_jkw) approves; 刘洋 (nm_ysk) 同意入库; 王芳 sees 已入库（储备） and the review history.
+ * A 退回 without a reason is refused at the field and the task stays open. Screenshots of the
+ * inbox, the task page and 我的申报 go to .ci/results/.
+ */
+
+const CLERK = 'nm_clerk_yz';
+const DEPT = 'nm_dept_jy';
+const SECTOR = 'nm_jkw';
+const BUDGET = 'nm_ysk';
+const DEMO_PROJECT = '呼和浩特市第一中学教学楼维修改造项目';
+const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+
+describe('intake review pages in a browser, against the real system with the demo data', () => {
+  let browser: Browser | undefined;
+  let t: TestSystem | undefined;
+  const cookies: Record<string, string> = {};
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  let projectId = 0;
+
+  beforeAll(async () => {
+    buildWebIfStale();
+    browser = await launchChromium();
+    t = await startTestSystem({ demoData: true });
+    await t.system.ready;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    cookies[CLERK] = await loginCookie(t.system.url, CLERK, DEMO_PASSWORD);
+    const row = (await t.system.db('projects').where({ name: DEMO_PROJECT }).first('id')) as { id: number };
+    projectId = Number(row.id);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async function api(user: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${t!.system.url}${url}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  }
+
+  async function openPage(): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  async function logInAt(page: Page, pathname: string, username: string): Promise<void> {
+    await page.goto(`${t!.system.url}${pathname}`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await page.locator(sel('login-username')).fill(username);
+    await page.locator(sel('login-password')).fill(DEMO_PASSWORD);
+    await page.locator(sel('login-submit')).click();
+    await page.waitForURL((url) => url.pathname === pathname);
+  }
+
+  const taskRow = (page: Page, project: string) => page.locator(`${sel('task-table')} .el-table__body-wrapper tbody tr`, { hasText: project });
+
+  /** The inbox, refreshed until the project's task has arrived (the engine creates it asynchronously). */
+  async function waitForTask(page: Page, project: string): Promise<void> {
+    await page.locator(sel('task-table')).waitFor();
+    await waitUntil(async () => {
+      if ((await taskRow(page, project).count()) > 0) return true;
+      await page.locator(sel('task-refresh')).click();
+      await page.waitForTimeout(400);
+      return false;
+    }, `the task of ${project} in the inbox`);
+  }
+
+  /** Opens the project's task from the inbox and waits for the diagram to mark the step. */
+  async function openTask(page: Page, project: string, step: string): Promise<void> {
+    await waitForTask(page, project);
+    await taskRow(page, project).first().locator(sel('task-open')).click();
+    await page.waitForURL(/\/tasks\/\d+$/);
+    await page.locator(sel('task-step')).waitFor();
+    await page.locator(`${sel('process-diagram')} [data-element-id="${step}"].active`).waitFor();
+  }
+
+  async function decide(page: Page, option: string, comment?: string): Promise<void> {
+    await page.locator(sel(`option-decision-${option}`)).click();
+    if (comment !== undefined) await page.locator(sel('input-comment')).fill(comment);
+    await page.locator(sel('task-submit')).click();
+    await page.waitForURL((url) => url.pathname === '/tasks');
+    await page.locator('.el-message--success').first().waitFor();
+  }
+
+  async function projectStatus(): Promise<string> {
+    return String(((await t!.system.db('projects').where({ id: projectId }).first('status')) as { status: string }).status);
+  }
+
+  test('given the clerk 王芳, when she sends a demo draft to review from 我的申报, then it is 已送审 and the step indicator moves on', async () => {
+    const page = await openPage();
+    await logInAt(page, '/my-applications', CLERK);
+    expect(await page.locator(sel('menu-tasks')).count()).toBe(1);
+    expect(await page.locator(sel('menu-upcoming-todos')).count()).toBe(0);
+    const row = page.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
+    await row.locator(sel('application-status'), { hasText: '草稿' }).waitFor();
+    await row.locator(sel('application-submit')).click();
+    await page.locator('.el-message-box__btns .el-button--primary', { hasText: '送审' }).click();
+    await page.locator('.el-message--success', { hasText: '已送审' }).waitFor();
+    await waitUntil(async () => ['submitted', 'department_review'].includes(await projectStatus()), 'the project in review');
+    await row.locator(sel('application-withdraw')).waitFor();
+    expect(Number(await row.locator(sel('application-steps')).getAttribute('data-step'))).toBeGreaterThanOrEqual(1);
+  });
+
+  test('given 李娜 at 教育局, when she opens the task from 待办, then the diagram marks 主管部门审核; she approves with a comment and the task leaves her inbox', async () => {
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await waitForTask(page, DEMO_PROJECT);
+    // The menu badge counts her open tasks; the inbox row offers the task to the candidates.
+    await page.locator(sel('menu-todo-count')).waitFor();
+    expect(await taskRow(page, DEMO_PROJECT).locator(sel('task-assignee')).innerText()).toBe('待签收');
+    await page.waitForTimeout(500); // badge and tag transitions
+    await page.screenshot({ path: path.join(RESULTS, 'intake-inbox.png') });
+
+    await openTask(page, DEMO_PROJECT, 'DepartmentReview');
+    expect(await page.locator(sel('task-step')).innerText()).toBe('主管部门审核');
+    expect(await page.locator(`${sel('process-diagram')} [data-element-id="SmartCheck"].done`).count()).toBe(1);
+    expect(await page.locator(sel('task-project-context')).innerText()).toContain('呼和浩特市第一中学');
+    await page.locator(`${sel('task-history')} ${sel('history-kind')}`, { hasText: '到达' }).first().waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task.png') });
+    // The page scrolls inside the layout's main area, so the diagram gets a picture of its own.
+    await page.locator(sel('process-diagram')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task-diagram.png') });
+
+    await decide(page, 'approve', '材料齐全，同意报送财政');
+    await waitUntil(async () => (await projectStatus()) === 'finance_review', 'the project at the finance review');
+    await waitUntil(async () => (await taskRow(page, DEMO_PROJECT).count()) === 0, 'the task gone from her 待办');
+    await page.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
+    await taskRow(page, DEMO_PROJECT).locator(sel('task-status'), { hasText: '通过' }).waitFor();
+  });
+
+  test('given 陈静 at 教科文科 and then 刘洋 at 预算科, when they approve and 同意入库, then the project is reserved', async () => {
+    const sector = await openPage();
+    await logInAt(sector, '/tasks', SECTOR);
+    await openTask(sector, DEMO_PROJECT, 'SectorReview');
+    expect(await sector.locator(`${sel('process-diagram')} [data-element-id="DepartmentReview"].done`).count()).toBe(1);
+    await sector.locator(`${sel('history-comment')}`, { hasText: '材料齐全，同意报送财政' }).waitFor();
+    await decide(sector, 'approve', '符合支出方向');
+
+    const budget = await openPage();
+    await logInAt(budget, '/tasks', BUDGET);
+    await openTask(budget, DEMO_PROJECT, 'BudgetDecision');
+    await decide(budget, 'admit');
+    await waitUntil(async () => (await projectStatus()) === 'reserved', 'the project reserved', 60_000);
+  });
+
+  test('given the reserved project, when 王芳 opens 我的申报, then she sees 已入库（储备）, the whole step indicator and the review history with the live diagram', async () => {
+    const page = await openPage();
+    await logInAt(page, '/my-applications', CLERK);
+    const row = page.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
+    await row.locator(sel('application-status'), { hasText: '已入库（储备）' }).waitFor();
+    expect(await row.locator(sel('application-steps')).getAttribute('data-step')).toBe('4');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(RESULTS, 'intake-my-applications.png') });
+
+    await row.locator(sel('application-open')).click();
+    const drawer = page.locator(sel('project-drawer'));
+    await drawer.locator(sel('detail-status'), { hasText: '已入库（储备）' }).waitFor();
+    await drawer.locator(sel('process-status'), { hasText: '已入库' }).waitFor();
+    await drawer.locator(`${sel('process-diagram')} [data-element-id="BudgetDecision"].done`).waitFor();
+    const history = await drawer.locator(sel('task-history')).innerText();
+    for (const text of ['主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '通过', '同意入库', '材料齐全，同意报送财政']) expect(history).toContain(text);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(RESULTS, 'intake-my-applications-drawer.png') });
+  });
+
+  test('given a new application in review, when 李娜 submits 退回 without a reason, then the reason field shows the error and the task stays open', async () => {
+    const created = await api(CLERK, 'POST', '/api/projects', {
+      fiscalYear: YEAR,
+      name: `${YEAR}年第一中学围墙修缮项目`,
+      category: '33',
+      functionalCode: '2050204',
+      description: '修缮校园围墙约三百米，消除安全隐患。',
+      amounts: [{ economicCode: '30213', amountFen: 200_000_00 }],
+      targets: [
+        { level1: '产出指标', level2: '数量指标', name: '修缮长度', direction: '>=', targetValue: '300', unit: '米' },
+        { level1: '效益指标', level2: '社会效益指标', name: '受益师生', direction: '>=', targetValue: '1500', unit: '人' },
+      ],
+    });
+    expect(created.status).toBe(201);
+    expect((await api(CLERK, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version })).status).toBe(200);
+
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await openTask(page, `${YEAR}年第一中学围墙修缮项目`, 'DepartmentReview');
+    const taskId = Number(new URL(page.url()).pathname.split('/').pop());
+    await page.locator(sel('option-decision-return')).click();
+    await page.locator(sel('task-submit')).click();
+    await page.locator(`${sel('field-comment')} .el-form-item__error`, { hasText: '退回时须填写退回原因' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/tasks/${taskId}`);
+    const task = (await t!.system.db('inbox_tasks').where({ id: taskId }).first('status')) as { status: string };
+    expect(task.status).toBe('open');
+  });
+
+  test('given two department reviews in 李娜\'s 待办, when she selects both and 批量通过, then each is approved and listed as 成功', async () => {
+    const created = await api(CLERK, 'POST', '/api/projects', {
+      fiscalYear: YEAR,
+      name: `${YEAR}年第一中学食堂设备更新项目`,
+      category: '33',
+      functionalCode: '2050204',
+      description: '更新食堂蒸饭柜、消毒柜等设备，保障师生用餐安全。',
+      amounts: [{ economicCode: '30213', amountFen: 150_000_00 }],
+      targets: [
+        { level1: '产出指标', level2: '数量指标', name: '更新设备', direction: '>=', targetValue: '12', unit: '台' },
+        { level1: '效益指标', level2: '社会效益指标', name: '受益师生', direction: '>=', targetValue: '1500', unit: '人' },
+      ],
+    });
+    expect((await api(CLERK, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version })).status).toBe(200);
+
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await waitForTask(page, `${YEAR}年第一中学食堂设备更新项目`);
+    await waitForTask(page, `${YEAR}年第一中学围墙修缮项目`);
+    await page.locator(`${sel('task-table')} .el-table__header-wrapper .el-checkbox`).click();
+    await page.locator(sel('task-batch-approve'), { hasText: '（2）' }).click();
+    await page.locator('.el-message-box__btns .el-button--primary', { hasText: '通过' }).click();
+    const result = page.locator(sel('batch-result'));
+    await result.waitFor();
+    await waitUntil(async () => (await result.locator(sel('batch-result-tag'), { hasText: '成功' }).count()) === 2, 'two successes');
+    expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
+    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(open.n)).toBe(0);
+  });
+});

@@ -1,0 +1,183 @@
+import { request } from './request';
+import type { Page, RequestSignal } from './reference';
+import type { ProjectDetail } from './projects';
+
+/**
+ * 待办事项与项目审核流程接口（/api/tasks、/api/projects/:id/submit|withdraw|processes、/api/processes）。
+ * 能否办理按每个事项判断（候选人、办理人、参与人），不按笼统的权限；时间为带 +08:00 的 ISO-8601。
+ */
+
+const READ_TIMEOUT_MS = 15_000;
+const WRITE_TIMEOUT_MS = 30_000;
+
+export type TaskBox = 'todo' | 'done' | 'cc';
+export type TaskStatus = 'open' | 'completing' | 'completed' | 'canceled';
+
+export interface TaskSummary {
+  id: number;
+  /** 环节名称，如“主管部门审核” */
+  name: string;
+  formKey: string;
+  processId: string;
+  processInstanceKey: string;
+  /** BPMN 元素 id，如 DepartmentReview */
+  elementId: string;
+  status: TaskStatus;
+  projectId: number;
+  projectName: string;
+  unitName: string;
+  /** 办理人；为空表示尚未签收，由候选人中任一人办理 */
+  assignee: { id: number; name: string } | null;
+  dueAt: string | null;
+  overdue: boolean;
+  decision: string | null;
+  decisionLabel: string;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface TaskQuery {
+  box?: TaskBox;
+  keyword?: string;
+  processId?: string;
+  formKey?: string;
+  overdue?: 'true' | 'false';
+  page?: number;
+  pageSize?: number;
+}
+
+/** 任务事件的种类：created 到达、claimed 签收、completed 办理… */
+export interface TaskEvent {
+  id: number;
+  taskId: number;
+  /** 环节名称 */
+  step: string;
+  kind: string;
+  actor: string;
+  actorName: string;
+  decision: string | null;
+  decisionLabel: string;
+  comment: string | null;
+  data: unknown;
+  createdAt: string;
+}
+
+export interface TaskSigner {
+  userId: number;
+  name: string;
+  position: 'before' | 'after';
+  status: string;
+  decision: string | null;
+  comment: string | null;
+}
+
+export interface ProcessProgress {
+  /** 已经过的元素 id */
+  completed: string[];
+  /** 当前停留的元素 id */
+  active: string[];
+}
+
+export interface TaskPermissions {
+  claim: boolean;
+  unclaim: boolean;
+  complete: boolean;
+  delegate: boolean;
+  copy: boolean;
+  remind: boolean;
+}
+
+export interface TaskDetail {
+  task: TaskSummary & { formData: Record<string, unknown> | null; comment: string | null };
+  project: ProjectDetail | null;
+  history: TaskEvent[];
+  signers: TaskSigner[];
+  progress: ProcessProgress;
+  can: TaskPermissions;
+}
+
+export interface EligibleUser {
+  id: number;
+  name: string;
+  orgName: string;
+  roles: string[];
+}
+
+export interface CompleteResult {
+  taskId: number;
+  /** completed 流程已前进；signed 已记录加签意见；forwarded 转给下一位加签人 */
+  outcome: 'completed' | 'signed' | 'forwarded';
+}
+
+export interface BatchResult {
+  results: Array<{ taskId: number; ok: boolean; outcome?: CompleteResult['outcome']; code?: string; message?: string }>;
+  completed: number;
+  failed: number;
+}
+
+export interface ProcessInstanceView {
+  processInstanceKey: string;
+  processId: string;
+  processName: string;
+  /** active | completed | canceled */
+  status: string;
+  outcome: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  progress: ProcessProgress;
+  history: TaskEvent[];
+  openTasks: Array<{ id: number; name: string; assignee: string | null }>;
+}
+
+/** GET /api/tasks：本人的待办 / 已办 / 抄送我的（服务端分页） */
+export function listTasks(query: TaskQuery = {}, options: RequestSignal = {}): Promise<Page<TaskSummary>> {
+  return request<Page<TaskSummary>>('/api/tasks', { query: { ...query }, signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/tasks/:id：事项、项目、办理记录、流程进度与本人可做的操作 */
+export function getTask(id: number, options: RequestSignal = {}): Promise<TaskDetail> {
+  return request<TaskDetail>(`/api/tasks/${id}`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/tasks/:id/eligible-users：可转办、加签、会签、抄送的人 */
+export function listEligibleUsers(id: number, options: RequestSignal = {}): Promise<{ items: EligibleUser[] }> {
+  return request<{ items: EligibleUser[] }>(`/api/tasks/${id}/eligible-users`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+const post = <T>(path: string, body?: unknown) => request<T>(path, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+
+/** 签收 */
+export const claimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/claim`);
+/** 退回签收（放回候选人的待办） */
+export const unclaimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/unclaim`);
+/** 提交表单（办理）；字段错误为 400 VALIDATION_FAILED，details 的 field 指向表单字段 */
+export const completeTask = (id: number, data: Record<string, unknown>) => post<CompleteResult>(`/api/tasks/${id}/complete`, { data });
+/** 转办 */
+export const reassignTask = (id: number, body: { userId: number; comment?: string }) => post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
+/** 加签（前加签：先由加签人发表意见再回到本人；后加签：本人办理后再由加签人办理） */
+export const addSigner = (id: number, body: { userId: number; position: 'before' | 'after'; comment?: string }) => post<{ ok: true }>(`/api/tasks/${id}/signers`, body);
+/** 抄送 */
+export const copyTask = (id: number, body: { userIds: number[]; comment?: string }) => post<{ added: number }>(`/api/tasks/${id}/copies`, body);
+/** 催办：通知办理人或候选人；同一事项一小时内只催一次 */
+export const remindTask = (id: number) => post<{ reminded: number }>(`/api/tasks/${id}/remind`);
+/** 添加意见（不办理） */
+export const commentTask = (id: number, text: string) => post<{ ok: true }>(`/api/tasks/${id}/comments`, { text });
+/** 批量办理：同一份数据逐个提交，各自成功或失败 */
+export const batchComplete = (taskIds: number[], data: Record<string, unknown>) => post<BatchResult>('/api/tasks/batch-complete', { taskIds, data });
+
+/** POST /api/projects/:id/submit：送审（草稿 → 已送审，启动项目申报审核流程）；流程引擎不可用为 503 */
+export const submitProject = (id: number, version: number) => post<ProjectDetail>(`/api/projects/${id}/submit`, { version });
+/** POST /api/projects/:id/withdraw：撤回（审核人员尚未办理时）；已办理为 409 ALREADY_ACTED */
+export const withdrawProject = (id: number, reason: string) => post<ProjectDetail>(`/api/projects/${id}/withdraw`, { reason });
+
+/** GET /api/projects/:id/processes：项目经历的流程，新的在前 */
+export function listProjectProcesses(id: number, options: RequestSignal = {}): Promise<{ items: ProcessInstanceView[]; inReview: boolean }> {
+  return request<{ items: ProcessInstanceView[]; inReview: boolean }>(`/api/projects/${id}/processes`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+}
+
+/** GET /api/processes/:processId/diagram：流程图（BPMN XML） */
+export async function getProcessDiagram(processId: string, options: RequestSignal = {}): Promise<string> {
+  const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, { credentials: 'same-origin', signal: options.signal });
+  if (!res.ok) throw new Error(res.status === 404 ? '流程图不存在' : `获取流程图失败（HTTP ${res.status}）`);
+  return res.text();
+}
