@@ -222,6 +222,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/tasks/{id}/remind', summary: '催办（每小时至多一次）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/comments', summary: '添加意见', tag: 'inbox', access: 'login', params: idParams, body: tasks.commentBody },
   { method: 'get', path: '/api/tasks/{id}/eligible-users', summary: '可转办、加签、会签的人员', tag: 'inbox', access: 'login', params: idParams },
+  { method: 'get', path: '/api/tasks/{id}/document.pdf', summary: '审批单 PDF（审批详情、红色电子签章、核验码与审计记录编号）', tag: 'inbox', access: 'login', params: idParams, refusals: [409], ok: { status: 200, description: 'PDF 文件' }, description: '能查看该待办的人可下载；未办结为 409 TASK_NOT_COMPLETED。' },
   { method: 'post', path: '/api/tasks/batch-complete', summary: '批量审批', tag: 'inbox', access: 'login', body: tasks.batchBody, description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。签章密码（signingPin）对整批只核验一次，错误时整批不办理。' },
   { method: 'post', path: '/api/projects/{id}/submit', summary: '送审：启动项目申报审核流程', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.submitBody, refusals: [409, 503] },
   { method: 'post', path: '/api/projects/{id}/withdraw', summary: '撤回：审核人员办理前收回申报', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.withdrawBody, refusals: [409, 503] },

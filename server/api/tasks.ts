@@ -13,6 +13,8 @@ import { listNotifications, markRead } from '../notifications/service';
 import { getProject, unitOfProject } from '../projects/service';
 import { readInstant } from '../db';
 import { errors } from './errors';
+import { approvalDocument } from '../documents/approval';
+import { renderApprovalPdf } from '../documents/pdf';
 import type { KeyStore } from '../seals/key-store';
 import { signerFor } from '../seals/seal';
 import { validate } from './validate';
@@ -143,6 +145,15 @@ export function tasksRouter({ db, engine, namespace, keyStore }: { db: Db; engin
       }
     }
     res.json({ results, completed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length });
+  });
+
+  /** 审批单 (PDF): the completed task's decision with its seal and verification code; for whoever may read the task. */
+  router.get('/tasks/:id/document.pdf', login, async (req, res) => {
+    const task = await taskParam(res, req.params.id);
+    const doc = await approvalDocument(db, task.id);
+    const pdf = await renderApprovalPdf(doc);
+    res.setHeader('content-disposition', `attachment; filename="approval-${doc.projectNo}-${task.id}.pdf"`);
+    res.type('application/pdf').send(pdf);
   });
 
   /** People who may take over or join a task (转办, 加签, 会签人): hold a reviewing role and see its unit. */
