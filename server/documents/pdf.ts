@@ -4,7 +4,7 @@ import { approvalText, type ApprovalDocument } from './approval';
 /**
  * Lays out an approval document (审批单) with pdfkit: the template's text in Noto Sans SC — the
  * OFL font shipped by the @expo-google-fonts/noto-sans-sc package, embedded and subset by pdfkit
- * to the glyphs used (a document is some 60 KB), never a font found on the machine — and, for a
+ * to the glyphs used (a document is about 40 KB), never a font found on the machine — and, for a
  * sealed decision, a drawn red round seal: double ring, five-pointed star, the signer's
  * organisation around the upper arc and the signer's name under the star.
  */
