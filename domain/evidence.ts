@@ -17,8 +17,12 @@ export const EVIDENCE_FORMAT = 'budget-evidence/1';
 
 export interface EvidencePackage {
   format: typeof EVIDENCE_FORMAT;
-  /** Every record's projectId is this id (checked), so the subject is covered by the hashes too. */
-  subject: { type: 'project'; id: string };
+  /**
+   * What the package is about; every record must belong to it (checked), so the subject is covered
+   * by the hashes too: a project's records carry its projectId, a process instance's records name
+   * its key (processInstanceOf below).
+   */
+  subject: { type: 'project' | 'process'; id: string };
   /** keyId must be derived from publicKey (checked); when it was made is not part of the package. */
   platformKey: Pick<PlatformKey, 'keyId' | 'publicKey'>;
   keys: SignedKeyRecord[];
@@ -33,7 +37,7 @@ const keyId = z.string().regex(/^[0-9a-f]{32}$/);
 const packageSchema = z
   .object({
     format: z.literal(EVIDENCE_FORMAT),
-    subject: z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(),
+    subject: z.union([z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(), z.object({ type: z.literal('process'), id: z.string().regex(/^[1-9]\d{0,19}$/) }).strict()]),
     platformKey: z.object({ keyId, publicKey: hex }).strict(),
     keys: z.array(z.object({ record: z.object({ keyId, publicKey: hex }).passthrough(), signature: hex }).strict()),
     records: z.array(z.object({ seq: z.number().int().positive(), hash: hex64, body: z.object({ seq: z.number(), prevHash: hex64 }).passthrough() }).strict()),
@@ -107,7 +111,7 @@ export function verifyEvidencePackage(text: string): PackageReport {
 
   for (const r of pkg.records) {
     const body = r.body;
-    let v = body.seq !== r.seq ? { ok: false as const, reason: '记录序号与内容不符' } : String(body.projectId) !== pkg.subject.id ? { ok: false as const, reason: '记录不属于证据包所述项目' } : verifyRecord(body, r.hash, keys);
+    let v = body.seq !== r.seq ? { ok: false as const, reason: '记录序号与内容不符' } : !belongsTo(body, pkg.subject) ? { ok: false as const, reason: `记录不属于证据包所述${pkg.subject.type === 'project' ? '项目' : '流程实例'}` } : verifyRecord(body, r.hash, keys);
     const link = skeleton.get(r.seq);
     if (v.ok && (!link || link.hash !== r.hash || link.prevHash !== body.prevHash)) v = { ok: false, reason: '记录不在哈希链上（哈希或前一哈希与链不符）' };
     report.records.push({ seq: r.seq, kind: String(body.kind), sealed: Boolean(body.seal), ok: v.ok, reason: v.ok ? null : v.reason });
@@ -123,4 +127,21 @@ export function verifyEvidencePackage(text: string): PackageReport {
     fail('证据包没有平台签署的检查点');
   }
   return report;
+}
+
+/**
+ * The process instance a record belongs to: the key a timeline event's data names (task created
+ * or completed, a status set by a worker: data.data.processInstanceKey), or the process instance
+ * its seal's payload names. null for records of no process (edits, 送审 before the instance).
+ */
+export function processInstanceOf(body: Pick<AuditRecordBody, 'data' | 'seal'>): string | null {
+  const data = body.data;
+  const inner = data && typeof data === 'object' && !Array.isArray(data) ? data.data : null;
+  const key = inner && typeof inner === 'object' && !Array.isArray(inner) ? inner.processInstanceKey : null;
+  if (typeof key === 'string') return key;
+  return body.seal?.payload.processInstance ?? null;
+}
+
+function belongsTo(body: AuditRecordBody, subject: EvidencePackage['subject']): boolean {
+  return subject.type === 'project' ? String(body.projectId) === subject.id : processInstanceOf(body) === subject.id;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db';
 import { requireLogin, requirePermission } from '../auth/middleware';
@@ -9,7 +9,8 @@ import { validate } from './validate';
 import { errors } from './errors';
 import { principalOf } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
-import { packageText, projectEvidence } from '../audit/evidence';
+import { packageText, processEvidence, projectEvidence } from '../audit/evidence';
+import { verifyEvidencePackage } from '../../domain/evidence';
 
 /**
  * The audit chain for compliance staff and the audit admin (audit:read): verification of the
@@ -60,5 +61,32 @@ export function auditRouter({ db, sealSecret }: { db: Db; sealSecret: string }):
     res.type('application/json; charset=utf-8').send(packageText(pkg));
   });
 
+  /** 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers' status changes). */
+  router.get('/processes/instances/:key/evidence', login, requirePermission('audit:read'), async (req, res) => {
+    const raw = String(req.params.key);
+    const instance = /^\d{1,20}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
+    const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'unit_org_id')) as { id: number; project_no: string; unit_org_id: number } | undefined) : undefined;
+    const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
+    if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${raw} 不存在`);
+    const pkg = await processEvidence(db, await platformKey(db, sealSecret), { processInstanceKey: instance.process_instance_key, projectId: Number(project.id) });
+    res.setHeader('content-disposition', `attachment; filename="evidence-${project.project_no}-${instance.process_instance_key}.json"`);
+    res.type('application/json; charset=utf-8').send(packageText(pkg));
+  });
+
+  /**
+   * 证据包核验: the same checks as `npm run verify` (domain/evidence.ts), for staff who upload a
+   * package in the browser. The file is the request body as it is (application/octet-stream): the
+   * canonical-form check needs its exact bytes, so it must not go through the JSON parser.
+   */
+  router.post('/audit/verify-package', login, requirePermission('audit:read'), express.raw({ type: () => true, limit: MAX_PACKAGE_BYTES }), async (req, res) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+      throw errors.badRequest('PACKAGE_NOT_RAW', '请上传证据包文件本身（Content-Type: application/octet-stream）', [{ field: 'body', message: '须为证据包文件' }]);
+    }
+    res.json(verifyEvidencePackage(req.body.toString('utf8')));
+  });
+
   return router;
 }
+
+/** A 10,000-record package is about 11 MB. */
+export const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;

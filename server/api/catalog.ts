@@ -74,6 +74,7 @@ export type Tag = keyof typeof TAGS;
  */
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
 const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
+const instanceKeyParams = z.object({ key: z.string().regex(/^\d{1,20}$/).describe('流程实例编号（引擎键）') });
 const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 const userAdmins = ['users:manage', 'security:manage'] as const;
@@ -215,14 +216,15 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/tasks/{id}', summary: '待办详情：表单数据、项目、流程历史、当前进度、可执行的操作', tag: 'inbox', access: 'login', params: idParams },
   { method: 'post', path: '/api/tasks/{id}/claim', summary: '签收', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/unclaim', summary: '退回签收（回到候选人）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。' },
+  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
   { method: 'post', path: '/api/tasks/{id}/reassign', summary: '转办', tag: 'inbox', access: 'login', params: idParams, body: tasks.reassignBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/signers', summary: '加签（前加签 / 后加签）', tag: 'inbox', access: 'login', params: idParams, body: tasks.signerBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/copies', summary: '抄送', tag: 'inbox', access: 'login', params: idParams, body: tasks.copyBody },
   { method: 'post', path: '/api/tasks/{id}/remind', summary: '催办（每小时至多一次）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/comments', summary: '添加意见', tag: 'inbox', access: 'login', params: idParams, body: tasks.commentBody },
   { method: 'get', path: '/api/tasks/{id}/eligible-users', summary: '可转办、加签、会签的人员', tag: 'inbox', access: 'login', params: idParams },
-  { method: 'post', path: '/api/tasks/batch-complete', summary: '批量审批', tag: 'inbox', access: 'login', body: tasks.batchBody, description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。' },
+  { method: 'get', path: '/api/tasks/{id}/document.pdf', summary: '审批单 PDF（审批详情、红色电子签章、核验码与审计记录编号）', tag: 'inbox', access: 'login', params: idParams, refusals: [409], ok: { status: 200, description: 'PDF 文件' }, description: '能查看该待办的人可下载；未办结为 409 TASK_NOT_COMPLETED。' },
+  { method: 'post', path: '/api/tasks/batch-complete', summary: '批量审批', tag: 'inbox', access: 'login', body: tasks.batchBody, description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。签章密码（signingPin）对整批只核验一次，错误时整批不办理。' },
   { method: 'post', path: '/api/projects/{id}/submit', summary: '送审：启动项目申报审核流程', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.submitBody, refusals: [409, 503] },
   { method: 'post', path: '/api/projects/{id}/withdraw', summary: '撤回：审核人员办理前收回申报', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.withdrawBody, refusals: [409, 503] },
   { method: 'get', path: '/api/projects/{id}/processes', summary: '项目经历的流程：进度与办理历史', tag: 'projects', access: 'projects:read', params: idParams },
@@ -237,6 +239,8 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
+  { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，格式同项目证据包）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '数据范围外的实例与不存在的实例一样答 404。' },
+  { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
 ];
 

@@ -11,7 +11,7 @@ import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './exce
 import { journalExport, quotaExport } from './quota-exports';
 import { validate } from './validate';
 import type { KeyStore } from '../seals/key-store';
-import { seal } from '../seals/seal';
+import { seal, signerFor } from '../seals/seal';
 import { verificationCode } from '../../domain/audit-chain';
 
 /**
@@ -206,9 +206,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
     const { referenceType, referenceId, signingPin, ...b } = res.locals.body as z.infer<typeof issueBody>;
     const p = principalOf(res);
     const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
-    const enrolled = (await keyStore.publicKey(p.userId)) !== null;
-    if (enrolled && signingPin === undefined) throw errors.badRequest('SIGNING_PIN_REQUIRED', '您已开通电子签章，下达指标须输入签章密码', [{ field: 'body.signingPin', message: '必填项' }]);
-    const signer = signingPin === undefined ? null : await keyStore.unlock(p.userId, signingPin); // before the transaction: a wrong PIN is counted
+    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标'); // before the transaction: a wrong PIN is counted
     const input = { ...b, unitOrgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
     const { r, sealed } = await call(() =>
       db.transaction(async (trx) => {

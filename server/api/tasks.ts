@@ -13,6 +13,10 @@ import { listNotifications, markRead } from '../notifications/service';
 import { getProject, unitOfProject } from '../projects/service';
 import { readInstant } from '../db';
 import { errors } from './errors';
+import { approvalDocument } from '../documents/approval';
+import { renderApprovalPdf } from '../documents/pdf';
+import type { KeyStore } from '../seals/key-store';
+import { signerFor } from '../seals/seal';
 import { validate } from './validate';
 
 /**
@@ -34,12 +38,13 @@ export const taskListQuery = z
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();
-export const completeBody = z.object({ data: z.record(z.string(), z.unknown()) }).strict();
+const signingPin = z.string().min(1).max(64);
+export const completeBody = z.object({ data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() }).strict();
 export const reassignBody = z.object({ userId, comment: z.string().trim().max(500).optional() }).strict();
 export const signerBody = z.object({ userId, position: z.enum(['before', 'after']), comment: z.string().trim().max(500).optional() }).strict();
 export const copyBody = z.object({ userIds: z.array(userId).min(1).max(20), comment: z.string().trim().max(500).optional() }).strict();
 export const commentBody = z.object({ text: z.string().trim().min(1).max(500) }).strict();
-export const batchBody = z.object({ taskIds: z.array(userId).min(1).max(50), data: z.record(z.string(), z.unknown()) }).strict();
+export const batchBody = z.object({ taskIds: z.array(userId).min(1).max(50), data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() }).strict();
 export const submitBody = z.object({ version: z.number().int().positive() }).strict();
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
 export const notificationsQuery = z
@@ -47,7 +52,7 @@ export const notificationsQuery = z
   .strict();
 export const readBody = z.union([z.object({ ids: z.array(userId).min(1).max(200) }).strict(), z.object({ all: z.literal(true) }).strict()]);
 
-export function tasksRouter({ db, engine, namespace }: { db: Db; engine: EngineClient; namespace: string }): Router {
+export function tasksRouter({ db, engine, namespace, keyStore }: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore }): Router {
   const router = Router();
   const login = requireLogin(db);
   const deps = { db, engine };
@@ -112,7 +117,8 @@ export function tasksRouter({ db, engine, namespace }: { db: Db; engine: EngineC
 
   act('claim', null, (t, p) => actions.claim(db, t.id, p));
   act('unclaim', null, (t, p) => actions.unclaim(db, t.id, p));
-  act('complete', completeBody, (t, p, b: z.infer<typeof completeBody>) => actions.complete(deps, t.id, p, b.data));
+  // A decision is sealed: the PIN is checked before the task is taken (server/seals/seal.ts signerFor).
+  act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批')));
   act('reassign', reassignBody, (t, p, b: z.infer<typeof reassignBody>) => actions.reassign(db, t.id, p, b));
   act('signers', signerBody, (t, p, b: z.infer<typeof signerBody>) => actions.addSigner(db, t.id, p, b));
   act('copies', copyBody, async (t, p, b: z.infer<typeof copyBody>) => ({ added: await actions.copyTo(db, t.id, p, b) }));
@@ -123,13 +129,14 @@ export function tasksRouter({ db, engine, namespace }: { db: Db; engine: EngineC
   router.post('/tasks/batch-complete', login, validate({ body: batchBody }), async (_req, res) => {
     const b = res.locals.body as z.infer<typeof batchBody>;
     const p = principalOf(res);
+    const signer = await signerFor(keyStore, p.userId, b.signingPin, '批量审批'); // one PIN for the whole batch
     const results = [];
     for (const id of [...new Set(b.taskIds)]) {
       try {
         const task = await getTaskRow(db, id);
         if (!task) throw errors.notFound(`待办 #${id} 不存在`);
         await actions.assertCanRead(db, task, p);
-        const r = await actions.complete(deps, id, p, b.data);
+        const r = await actions.complete(deps, id, p, b.data, signer);
         results.push({ taskId: id, ok: true, outcome: r.outcome });
       } catch (err) {
         const e = err as { status?: number; code?: string; message?: string };
@@ -138,6 +145,15 @@ export function tasksRouter({ db, engine, namespace }: { db: Db; engine: EngineC
       }
     }
     res.json({ results, completed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length });
+  });
+
+  /** 审批单 (PDF): the completed task's decision with its seal and verification code; for whoever may read the task. */
+  router.get('/tasks/:id/document.pdf', login, async (req, res) => {
+    const task = await taskParam(res, req.params.id);
+    const doc = await approvalDocument(db, task.id);
+    const pdf = await renderApprovalPdf(doc);
+    res.setHeader('content-disposition', `attachment; filename="approval-${doc.projectNo}-${task.id}.pdf"`);
+    res.type('application/pdf').send(pdf);
   });
 
   /** People who may take over or join a task (转办, 加签, 会签人): hold a reviewing role and see its unit. */

@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
 import { decisionLabel } from '../../domain/approval';
+import { verificationCode } from '../../domain/audit-chain';
+import type { Json } from '../../domain/canonical-json';
+import type { AppendedRecord } from '../audit/chain';
+import type { Signer } from '../seals/key-store';
+import { sealWith } from '../seals/seal';
 import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../api/errors';
@@ -78,13 +83,15 @@ export interface CompleteResult {
   taskId: number;
   /** completed: the engine moved on; signed: an added approver's opinion was recorded; forwarded: handed to the next added approver. */
   outcome: 'completed' | 'signed' | 'forwarded';
+  /** The seal of a completion by a person with a signing key. */
+  seal?: { auditRecordId: number; seq: number; keyId: string; verificationCode: string } | null;
 }
 
 /**
  * Completes a task with its form's data: validated against the form definition first (an
  * invalid submission leaves the task open and untouched), then 加签 rules, then the engine.
  */
-export async function complete(deps: InboxDeps, taskId: number, p: Principal, data: unknown): Promise<CompleteResult> {
+export async function complete(deps: InboxDeps, taskId: number, p: Principal, data: unknown, signer: Signer | null = null): Promise<CompleteResult> {
   const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
@@ -131,12 +138,17 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       return { taskId, outcome: 'forwarded' };
     }
   }
-  await finish(deps, task, p, finalValues);
-  return { taskId, outcome: 'completed' };
+  const record = await finish(deps, task, p, finalValues, signer);
+  const sealed = record.body.seal;
+  return { taskId, outcome: 'completed', seal: sealed ? { auditRecordId: record.id, seq: record.seq, keyId: sealed.keyId, verificationCode: verificationCode(sealed.signature) } : null };
 }
 
-/** Tells the engine; see the two-phase note at the top. */
-async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>): Promise<void> {
+/**
+ * Tells the engine; see the two-phase note at the top. The seal (when the person has a signing
+ * key, unlocked by the caller before the task was taken) is written in the transaction that marks
+ * the task completed, after the engine accepted: a completion the engine refused has no seal.
+ */
+async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>, signer: Signer | null): Promise<AppendedRecord> {
   const { db, engine } = deps;
   const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).update({ status: 'completing', version: db.raw('version + 1') });
   if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
@@ -162,14 +174,33 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，办理未提交，请稍后重试');
   }
   const now = new Date();
-  await db.transaction(async (trx) => {
+  const form = JSON.parse(JSON.stringify(values)) as Json;
+  const sealing = signer
+    ? sealWith(signer, {
+        what: 'task.complete',
+        who: { userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName },
+        processInstance: task.process_instance_key,
+        element: task.element_id,
+        decision: { taskId: task.id, step: task.name, projectId: Number(task.business_id), decision, comment },
+        form,
+      })
+    : undefined;
+  return db.transaction(async (trx) => {
     await trx('inbox_tasks').where({ id: task.id }).update({ status: 'completed', decision, comment, form_data: JSON.stringify(values), completed_by: p.userId, completed_at: now, version: trx.raw('version + 1') });
-    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values } });
-    await writeProjectEvent(trx, task.business_id, actorOf(p), {
-      kind: 'task_completed',
-      note: `${task.name}：${decisionLabel(decision) || '已办理'}${comment ? `。意见：${comment}` : ''}`,
-      data: { taskId: task.id, elementId: task.element_id, decision, comment, form: values },
-    });
+    const record = await writeProjectEvent(
+      trx,
+      task.business_id,
+      actorOf(p),
+      {
+        kind: 'task_completed',
+        note: `${task.name}：${decisionLabel(decision) || '已办理'}${comment ? `。意见：${comment}` : ''}`,
+        data: { taskId: task.id, elementId: task.element_id, processInstanceKey: task.process_instance_key, decision, comment, form: values },
+      },
+      sealing,
+    );
+    const seal = record.body.seal;
+    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, auditRecordId: record.id, sealed: seal !== null, verificationCode: seal ? verificationCode(seal.signature) : null } });
+    return record;
   });
 }
 

@@ -272,14 +272,26 @@ export interface TaskEventView {
   decisionLabel: string;
   comment: string | null;
   data: unknown;
+  /** A completion's audit record (its project timeline event) and whether the chain holds it sealed. */
+  auditRecordId: number | null;
+  sealed: boolean;
   createdAt: string;
 }
 
 export async function taskEvents(db: Knex, taskIds: readonly number[]): Promise<Array<TaskEventView & { taskId: number }>> {
   if (!taskIds.length) return [];
   const rows = (await db('task_events').whereIn('task_id', taskIds).orderBy('id')) as Array<Record<string, unknown>>;
+  const recordIdOf = (r: Record<string, unknown>): number | null => {
+    const data = r.data ? (JSON.parse(String(r.data)) as { auditRecordId?: unknown }) : null;
+    return typeof data?.auditRecordId === 'number' ? data.auditRecordId : null;
+  };
+  // Seal status from the chain itself, not from the event's copy.
+  const recordIds = rows.map(recordIdOf).filter((id): id is number => id !== null);
+  const sealedIds = new Set(recordIds.length ? ((await db('audit_records').whereIn('id', recordIds).where('sealed', true).select('id')) as Array<{ id: number }>).map((a) => Number(a.id)) : []);
   return rows.map((r) => ({
     id: Number(r.id),
+    auditRecordId: recordIdOf(r),
+    sealed: sealedIds.has(recordIdOf(r) ?? 0),
     taskId: Number(r.task_id),
     kind: String(r.kind),
     actor: String(r.actor),

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Json } from '../../domain/canonical-json';
-import { appendAudit } from '../audit/chain';
+import { appendAudit, type AppendedRecord } from '../audit/chain';
+import type { Seal } from '../../domain/audit-chain';
 import { sm3Hex } from '../../domain/digest';
 import { fen, type Fen } from '../../domain/money';
 import {
@@ -489,7 +490,9 @@ export async function writeProjectEvent(
   projectId: number,
   actor: Actor,
   e: { kind: string; fromStatus?: ProjectStatus | null; toStatus?: ProjectStatus | null; note?: string | null; data?: unknown },
-): Promise<void> {
+  /** A person's decision seals the event's own audit record (server/seals/seal.ts sealWith). */
+  sealWith?: (prevHash: string, at: Date) => Seal,
+): Promise<AppendedRecord> {
   const now = new Date();
   // The timeline event and its audit record are one write: the record holds the event's content.
   const record = await appendAudit(trx, {
@@ -500,7 +503,7 @@ export async function writeProjectEvent(
     actor: { userId: actor.userId, username: actor.username },
     data: { fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data === undefined ? null : (JSON.parse(JSON.stringify(e.data)) as Json) },
     at: now,
-  });
+  }, sealWith);
   await trx('project_events').insert({
     project_id: projectId,
     kind: e.kind,
@@ -514,6 +517,7 @@ export async function writeProjectEvent(
     audit_record_id: record.id,
     created_at: now,
   });
+  return record;
 }
 
 function changedFields(before: ProjectDetail, edit: ProjectEdit): string[] {

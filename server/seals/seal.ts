@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { Json } from '../../domain/canonical-json';
-import { formDigest, sealPayloadBytes, verifyRecord, verifyKeyRecord, type AuditRecordBody, type SealPayload, type Verdict } from '../../domain/audit-chain';
+import { formDigest, sealPayloadBytes, verifyRecord, verifyKeyRecord, type AuditRecordBody, type Seal, type SealPayload, type Verdict } from '../../domain/audit-chain';
 import { appendAudit, type AppendedRecord } from '../audit/chain';
-import type { Signer } from './key-store';
+import type { KeyStore, Signer } from './key-store';
+import { errors } from '../api/errors';
 import type { PlatformKey } from '../../domain/audit-chain';
 import type { SignedKeyRecord } from '../../domain/audit-chain';
 
@@ -28,27 +29,44 @@ export interface Decision {
 }
 
 export async function seal(trx: Knex, signer: Signer, d: Decision): Promise<AppendedRecord> {
+  return appendAudit(trx, { kind: `seal.${d.what}`, subjectType: d.subjectType, subjectId: d.subjectId, projectId: d.projectId ?? null, actor: { userId: d.who.userId, username: d.who.username }, data: null }, sealWith(signer, d));
+}
+
+/**
+ * The seal of a decision for appendAudit: built when the chain head is known (the payload names
+ * the hash of the record before). Used on its own record (seal above) or on the record of the
+ * business event itself (a task decision seals its timeline event).
+ */
+export function sealWith(signer: Signer, d: Omit<Decision, 'subjectType' | 'subjectId' | 'projectId'>): (prevHash: string, at: Date) => Seal {
   if (signer.userId !== d.who.userId) throw new Error('a seal is signed by the person who decides');
-  return appendAudit(
-    trx,
-    { kind: `seal.${d.what}`, subjectType: d.subjectType, subjectId: d.subjectId, projectId: d.projectId ?? null, actor: { userId: d.who.userId, username: d.who.username }, data: null },
-    (prevHash, at) => {
-      const payload: SealPayload = {
-        v: 1,
-        what: d.what,
-        who: d.who,
-        when: at.toISOString(),
-        processInstance: d.processInstance ?? null,
-        element: d.element ?? null,
-        decision: d.decision,
-        formSm3: d.form === undefined ? null : formDigest(d.form),
-        attachmentsSm3: d.attachmentsSm3 ?? [],
-        prevHash,
-        keyId: signer.keyId,
-      };
-      return { payload, signature: signer.sign(sealPayloadBytes(payload)), keyId: signer.keyId };
-    },
-  );
+  return (prevHash, at) => {
+    const payload: SealPayload = {
+      v: 1,
+      what: d.what,
+      who: d.who,
+      when: at.toISOString(),
+      processInstance: d.processInstance ?? null,
+      element: d.element ?? null,
+      decision: d.decision,
+      formSm3: d.form === undefined ? null : formDigest(d.form),
+      attachmentsSm3: d.attachmentsSm3 ?? [],
+      prevHash,
+      keyId: signer.keyId,
+    };
+    return { payload, signature: signer.sign(sealPayloadBytes(payload)), keyId: signer.keyId };
+  };
+}
+
+/**
+ * The rule for sealed decisions: once a person has enrolled a signing key, the decision must carry
+ * their PIN (400 SIGNING_PIN_REQUIRED); the PIN is checked here, before any write of the decision,
+ * so a wrong one (400 SEAL_PIN_WRONG / 423 SEAL_LOCKED) is counted and changes nothing else.
+ * Before enrolment the decision is recorded unsealed (null).
+ */
+export async function signerFor(keyStore: KeyStore, userId: number, pin: string | undefined, action: string): Promise<Signer | null> {
+  const enrolled = (await keyStore.publicKey(userId)) !== null;
+  if (enrolled && pin === undefined) throw errors.badRequest('SIGNING_PIN_REQUIRED', `您已开通电子签章，${action}须输入签章密码`, [{ field: 'body.signingPin', message: '必填项' }]);
+  return pin === undefined ? null : keyStore.unlock(userId, pin);
 }
 
 /** A sealed record checked on its own: its hash, its signature, its key record's platform signature. */

@@ -30,12 +30,12 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
   { index: '/users', title: '用户管理', icon: User, permission: ['users:manage', 'security:manage'] },
+  { index: '/compliance', title: '合规核验', icon: DocumentChecked, permission: 'audit:read' },
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */
 export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission' | 'badge'>> = [
   { index: 'upcoming:process-design', title: '流程设计', icon: Share },
-  { index: 'upcoming:audit', title: '合规审计', icon: DocumentChecked },
 ];
 
 /** 此人有权看到的第一个页面；一个都没有时返回 null */

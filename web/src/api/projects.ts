@@ -98,6 +98,10 @@ export interface ProjectEvent {
   note: string | null;
   /** 随种类而定：updated 为 { changed: 字段名[] }，附件为 { fileName, sm3 … } */
   data: unknown;
+  /** 与本事件同时写入的审计记录编号（审计链之前的旧事件为 null） */
+  auditRecordId: number | null;
+  /** 该审计记录是否带 SM2 电子签章（审批决定） */
+  sealed: boolean;
   createdAt: string;
 }
 

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import type { Knex } from 'knex';
+import { decisionLabel } from '../../domain/approval';
+import { verificationCode, type AuditRecordBody } from '../../domain/audit-chain';
+import { formatWanYuan, formatYuan } from '../../domain/money';
+import { toShanghaiIso } from '../../domain/time';
+import { errors } from '../api/errors';
+import { PROJECT_ROOT } from '../config';
+import { readInstant } from '../db';
+import { processModels } from '../engine/models';
+
+/**
+ * 审批单: what a completed task decided, as data for the document (text from
+ * templates/documents/approval.hbs, drawn by ./pdf.ts). The seal shown is the one in the audit
+ * chain — the record written with the completion — never a copy kept elsewhere.
+ */
+export interface ApprovalDocument {
+  taskId: number;
+  projectNo: string;
+  projectName: string;
+  unitName: string;
+  fiscalYear: number;
+  amount: string;
+  amountWan: string;
+  processName: string;
+  step: string;
+  decision: string;
+  comment: string | null;
+  approverName: string;
+  approverOrg: string;
+  /** Asia/Shanghai, "2026-11-23 14:05:09". */
+  completedAt: string;
+  auditRecordId: number | null;
+  seq: number | null;
+  sealed: boolean;
+  keyId: string | null;
+  verificationCode: string | null;
+}
+
+export async function approvalDocument(db: Knex, taskId: number): Promise<ApprovalDocument> {
+  const task = (await db('inbox_tasks as t')
+    .join('projects as p', 'p.id', 't.business_id')
+    .join('organisations as o', 'o.id', 'p.unit_org_id')
+    .leftJoin('users as u', 'u.id', 't.completed_by')
+    .leftJoin('organisations as uo', 'uo.id', 'u.org_id')
+    .where('t.id', taskId)
+    .first('t.id', 't.status', 't.name', 't.process_id', 't.decision', 't.comment', 't.completed_at', 'p.project_no', 'p.name as project_name', 'p.fiscal_year', 'p.total_amount_fen', 'o.name as unit_name', 'u.display_name', 'uo.name as user_org')) as
+    | { id: number; status: string; name: string; process_id: string; decision: string | null; comment: string | null; completed_at: unknown; project_no: string; project_name: string; fiscal_year: number; total_amount_fen: number | string; unit_name: string; display_name: string | null; user_org: string | null }
+    | undefined;
+  if (!task) throw errors.notFound(`待办 #${taskId} 不存在`);
+  if (task.status !== 'completed') throw errors.conflict('TASK_NOT_COMPLETED', '该待办尚未办结，没有审批单');
+  const event = (await db('task_events').where({ task_id: taskId, kind: 'completed' }).orderBy('id', 'desc').first('data')) as { data: string | null } | undefined;
+  const recordId = event?.data ? (JSON.parse(event.data) as { auditRecordId?: unknown }).auditRecordId : undefined;
+  const record = typeof recordId === 'number' ? ((await db('audit_records').where('id', recordId).first('id', 'seq', 'body')) as { id: number; seq: number | string; body: string } | undefined) : undefined;
+  const seal = record ? (JSON.parse(record.body) as AuditRecordBody).seal : null;
+  const total = Number(task.total_amount_fen);
+  return {
+    taskId: Number(task.id),
+    projectNo: task.project_no,
+    projectName: task.project_name,
+    unitName: task.unit_name,
+    fiscalYear: Number(task.fiscal_year),
+    amount: formatYuan(total),
+    amountWan: formatWanYuan(total),
+    processName: processModels().get(task.process_id)?.name ?? task.process_id,
+    step: task.name,
+    decision: decisionLabel(task.decision) || '已办理',
+    comment: task.comment,
+    // The sealed payload names the signer as they were when signing.
+    approverName: seal?.payload.who.displayName ?? task.display_name ?? '',
+    approverOrg: seal?.payload.who.orgName ?? task.user_org ?? '',
+    completedAt: toShanghaiIso(readInstant(task.completed_at)).slice(0, 19).replace('T', ' '),
+    auditRecordId: record ? Number(record.id) : null,
+    seq: record ? Number(record.seq) : null,
+    sealed: Boolean(seal),
+    keyId: seal?.keyId ?? null,
+    verificationCode: seal ? verificationCode(seal.signature) : null,
+  };
+}
+
+export const DOCUMENT_TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'documents');
+let compiled: HandlebarsTemplateDelegate | undefined;
+
+/**
+ * The document's text from its template, as lines of a small markup the renderer lays out:
+ * "# " title, "- 标签：值" a row of the details table, "> " a note under the seal, else a subtitle.
+ * noEscape: the output is PDF text, not HTML.
+ */
+export function approvalText(doc: ApprovalDocument): string[] {
+  compiled ??= Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, 'approval.hbs'), 'utf8'), { strict: false, noEscape: true });
+  return compiled(doc)
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+}

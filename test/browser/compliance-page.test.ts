@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { seedDemoUsers } from '../../server/auth/demo-users';
+import { seedReferenceData } from '../../server/reference';
+import { loginCookie } from '../support/accounts';
+import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT } from '../support/browser';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+/**
+ * 合规核验 in a real Chromium against the real system: 合规人员 nm_compliance (demo account) sees
+ * the chain verified, downloads a project's evidence package, uploads it back and sees every record
+ * pass; a copy with one byte of a record changed shows the failing record. Screenshots go to
+ * .ci/results/.
+ */
+const PASSWORD = 'Budget@2026';
+
+describe('合规核验 page in a browser, against the real system', () => {
+  let browser: Browser | undefined;
+  let t: TestSystem | undefined;
+  let context: BrowserContext | undefined;
+  let projectId = 0;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    buildWebIfStale();
+    browser = await launchChromium();
+    t = await startTestSystem();
+    await t.system.ready;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    await seedReferenceData(t.system.db, { year: 2026 });
+    await seedDemoUsers(t.system.db);
+    // A project filed by 王芳 (第一中学): its creation is an audit record of the project.
+    const cookie = await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD);
+    const res = await fetch(`${t.system.url}/api/projects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ fiscalYear: 2026, name: '第一中学合规核验测试项目', category: '33', functionalCode: '2050204', description: '详见可行性研究报告', amounts: [{ economicCode: '30213', amountFen: 123_456_00 }], targets: [] }),
+    });
+    expect(res.status).toBe(201);
+    projectId = ((await res.json()) as { id: number }).id;
+  }, 240_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  async function openAsCompliance(): Promise<Page> {
+    context = await browser!.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'zh-CN', timezoneId: 'UTC', acceptDownloads: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${t!.system.url}/compliance`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await page.locator(sel('login-username')).fill('nm_compliance');
+    await page.locator(sel('login-password')).fill(PASSWORD);
+    await page.locator(sel('login-submit')).click();
+    await page.waitForURL((url) => url.pathname === '/compliance');
+    return page;
+  }
+
+  test('nm_compliance sees the chain OK, downloads a project evidence package, uploads it back (all OK), and a tampered copy names the failing record', async () => {
+    const page = await openAsCompliance();
+    await page.locator(sel('chain-ok')).waitFor();
+    expect(await page.locator(sel('chain-status')).innerText()).toContain('完整有效');
+
+    // Download the project's evidence package from the records list.
+    await page.locator(sel('audit-search-project')).fill(String(projectId));
+    await page.locator(sel('audit-search-submit')).click();
+    await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('evidence-download')).click()]);
+    expect(download.suggestedFilename()).toMatch(/^evidence-.+\.json$/);
+    const file = path.join(RESULTS, `compliance-${download.suggestedFilename()}`);
+    await download.saveAs(file);
+    const text = fs.readFileSync(file, 'utf8');
+    const records = (JSON.parse(text) as { records: unknown[] }).records.length;
+    expect(records).toBeGreaterThan(0);
+
+    // Upload it back: every record passes.
+    await page.locator(`${sel('package-upload')} input[type=file]`).setInputFiles(file);
+    await page.locator(sel('package-ok')).waitFor();
+    expect(await page.locator(sel('package-record-ok')).count()).toBe(records);
+    expect(await page.locator(sel('package-record-failed')).count()).toBe(0);
+    await page.screenshot({ path: path.join(RESULTS, 'compliance-package-ok.png'), fullPage: true });
+
+    // One byte changed inside a record (the amount 12345600 → 12345601): that record fails.
+    const at = text.indexOf('12345600');
+    expect(at).toBeGreaterThan(0);
+    const tampered = Buffer.from(text, 'utf8');
+    const offset = Buffer.byteLength(text.slice(0, at)) + 7;
+    tampered[offset] = '1'.charCodeAt(0);
+    const tamperedFile = path.join(RESULTS, 'compliance-evidence-tampered.json');
+    fs.writeFileSync(tamperedFile, tampered);
+    await page.locator(`${sel('package-upload')} input[type=file]`).setInputFiles(tamperedFile);
+    await page.locator(sel('package-failed')).waitFor();
+    const failed = page.locator(sel('package-record-failed'));
+    expect(await failed.count()).toBe(1);
+    expect(await failed.innerText()).toContain('记录内容与其哈希不符');
+    expect(await page.locator(sel('package-failed')).innerText()).toMatch(/记录 #\d+（project\.created）/);
+    await page.screenshot({ path: path.join(RESULTS, 'compliance-package-tampered.png'), fullPage: true });
+  }, 180_000);
+});

@@ -1,0 +1,75 @@
+import { downloadFile } from './download';
+import type { Page, RequestSignal } from './reference';
+import { request } from './request';
+
+/** GET /api/audit/verify 的结果：整条审计链与检查点的核验 */
+export interface ChainReport {
+  ok: boolean;
+  records: number;
+  sealed: number;
+  checkpoints: number;
+  lastSeq: number;
+  lastHash: string | null;
+  firstBroken: { seq: number; id: number | null; reason: string } | null;
+  verifiedAt: string;
+}
+
+/** 审计记录（body 为参与哈希的完整内容） */
+export interface AuditRecord {
+  id: number;
+  seq: number;
+  hash: string;
+  body: {
+    seq: number;
+    at: string;
+    kind: string;
+    subjectType: string | null;
+    subjectId: string | null;
+    projectId: number | null;
+    actor: { userId: number | null; username: string };
+    seal: { keyId: string; signature: string } | null;
+    prevHash: string;
+  };
+}
+
+export interface AuditRecordQuery {
+  page?: number;
+  pageSize?: number;
+  order?: 'asc' | 'desc';
+  projectId?: number;
+  kind?: string;
+  sealed?: 'true' | 'false';
+}
+
+/** 证据包逐条核验结果（与 npm run verify 相同） */
+export interface PackageReport {
+  ok: boolean;
+  platformKeyId: string | null;
+  records: Array<{ seq: number; kind: string; sealed: boolean; ok: boolean; reason: string | null }>;
+  firstFailure: string | null;
+}
+
+/** GET /api/audit/verify：核验整条审计链（记录多时需要一些时间） */
+export function verifyChain(options: RequestSignal = {}): Promise<ChainReport> {
+  return request<ChainReport>('/api/audit/verify', { signal: options.signal, timeoutMs: 120_000 });
+}
+
+/** GET /api/audit/records：审计记录，分页 */
+export function listAuditRecords(query: AuditRecordQuery, options: RequestSignal = {}): Promise<Page<AuditRecord>> {
+  return request<Page<AuditRecord>>('/api/audit/records', { query: { ...query }, signal: options.signal });
+}
+
+/** POST /api/audit/checkpoints：以平台密钥签署当前链头；链为空时无内容（204） */
+export function createCheckpoint(): Promise<{ checkpoint: { seq: number; hash: string; at: string } } | null> {
+  return request('/api/audit/checkpoints', { method: 'POST', timeoutMs: 30_000 });
+}
+
+/** GET /api/projects/:id/evidence：下载项目证据包 */
+export function downloadProjectEvidence(projectId: number): Promise<string> {
+  return downloadFile(`/api/projects/${projectId}/evidence`);
+}
+
+/** POST /api/audit/verify-package：证据包文件原样上传核验（规范形式检查需要原始字节） */
+export function verifyPackage(file: Blob): Promise<PackageReport> {
+  return request<PackageReport>('/api/audit/verify-package', { method: 'POST', rawBody: file, headers: { 'Content-Type': 'application/octet-stream' }, timeoutMs: 300_000 });
+}
