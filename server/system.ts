@@ -11,6 +11,8 @@ import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
 import { startUserTaskWorker } from './inbox/user-task-worker';
+import { checkpointIfDue } from './audit/service';
+import { platformKey } from './seals/platform-key';
 import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
 import { createEngineClient, type EngineClient } from './engine/client';
@@ -73,6 +75,15 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   });
   supervisor.start();
 
+  // Signed checkpoints of the audit chain, without anyone asking (server/audit/service.ts).
+  const checkpoints = setInterval(() => {
+    void databaseReady.promise
+      .then(async () => checkpointIfDue(db, await platformKey(db, config.sealSecret)))
+      .then((cp) => cp && log.info({ seq: cp.checkpoint.seq }, '审计链检查点已签署'))
+      .catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, '审计链检查点签署失败，下一分钟重试'));
+  }, 60_000);
+  checkpoints.unref();
+
   const app = createApp({ config, db, engine, supervisor, version: VERSION, log });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +97,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       supervisor.stop();
+      clearInterval(checkpoints);
       await databaseReady.cancel();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,15 +1,18 @@
 import type { Knex } from 'knex';
 import type { AuditRecordBody, Checkpoint, SignedCheckpoint } from '../../domain/audit-chain';
 import { canonicalJson } from '../../domain/canonical-json';
+import { readInstant } from '../db';
 import { platformSign, type PlatformSigner } from '../seals/platform-key';
 
 /**
  * Reading the audit chain and signing checkpoints. A checkpoint is the head (seq, hash) signed by
  * the platform key: whoever rewrites the chain after it (recomputing every hash) cannot forge it.
- * server/main.ts signs one every CHECKPOINT_EVERY records (checked each minute); compliance staff
- * can ask for one at any time (POST /api/audit/checkpoints).
+ * The running system (server/system.ts) asks checkpointIfDue every minute: one is signed after
+ * CHECKPOINT_EVERY new records, or once CHECKPOINT_MAX_AGE_MINUTES have passed since the last with
+ * anything new; compliance staff can ask for one at any time (POST /api/audit/checkpoints).
  */
 export const CHECKPOINT_EVERY = 1000;
+export const CHECKPOINT_MAX_AGE_MINUTES = 60;
 
 export async function createCheckpoint(db: Knex, platform: PlatformSigner, now = new Date()): Promise<SignedCheckpoint | null> {
   const head = (await db('audit_chain_head').where('id', 1).first('seq', 'hash')) as { seq: number | string; hash: string };
@@ -27,12 +30,15 @@ export async function createCheckpoint(db: Knex, platform: PlatformSigner, now =
   return { checkpoint, signature };
 }
 
-/** Signs a checkpoint when CHECKPOINT_EVERY records have been appended since the last one. */
-export async function checkpointIfDue(db: Knex, platform: PlatformSigner): Promise<SignedCheckpoint | null> {
+/** Signs a checkpoint when CHECKPOINT_EVERY records are unsigned, or any are and the last checkpoint is an hour old. */
+export async function checkpointIfDue(db: Knex, platform: PlatformSigner, now = new Date()): Promise<SignedCheckpoint | null> {
   const head = (await db('audit_chain_head').where('id', 1).first('seq')) as { seq: number | string };
-  const last = (await db('audit_checkpoints').max('seq as seq').first()) as { seq: number | string | null };
-  if (Number(head.seq) - Number(last.seq ?? 0) < CHECKPOINT_EVERY) return null;
-  return createCheckpoint(db, platform);
+  const last = (await db('audit_checkpoints').orderBy('seq', 'desc').first('seq', 'created_at')) as { seq: number | string; created_at: unknown } | undefined;
+  const unsigned = Number(head.seq) - Number(last?.seq ?? 0);
+  if (unsigned <= 0) return null;
+  const age = last ? now.getTime() - readInstant(last.created_at).getTime() : Infinity;
+  if (unsigned < CHECKPOINT_EVERY && age < CHECKPOINT_MAX_AGE_MINUTES * 60_000) return null;
+  return createCheckpoint(db, platform, now);
 }
 
 export interface AuditRecordView {

@@ -1,6 +1,7 @@
 import type { Db } from '../../server/db';
 import { appendAudit, SYSTEM_ACTOR } from '../../server/audit/chain';
 import { verifyChain } from '../../server/audit/verify';
+import { checkpointIfDue, createCheckpoint } from '../../server/audit/service';
 import { DatabaseKeyStore } from '../../server/seals/key-store';
 import { platformKey } from '../../server/seals/platform-key';
 import { DEVELOPMENT_SEAL_SECRET } from '../../server/config';
@@ -168,5 +169,18 @@ describe('seals and the audit chain', () => {
     expect((await verify()).body.ok).toBe(false);
     await db('audit_records').insert(full);
     expect((await verify()).body).toMatchObject({ ok: true });
+  });
+
+  test('periodic checkpoints: signed after an hour with new records, not while nothing is new or too soon', async () => {
+    const platform = await platformKey(db, DEVELOPMENT_SEAL_SECRET);
+    const signed = await createCheckpoint(db, platform);
+    expect(signed).not.toBeNull();
+    const later = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+    expect(await checkpointIfDue(db, platform, later(120))).toBeNull(); // nothing new since
+    await loginCookie(api.base, issuer.username); // a login is an audit record
+    expect(await checkpointIfDue(db, platform, later(10))).toBeNull(); // new, but the last is fresh
+    const due = await checkpointIfDue(db, platform, later(61));
+    expect(due?.checkpoint.seq).toBeGreaterThan(signed!.checkpoint.seq);
+    expect((await verify()).body.ok).toBe(true);
   });
 });
