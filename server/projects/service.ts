@@ -130,7 +130,9 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 export async function createProject(db: Knex, actor: Actor, input: NewProject & { unitOrgId: number }, options: { event?: { kind: string; note?: string } } = {}): Promise<ProjectDetail> {
   return inTransaction(db, async (trx) => {
-    const unit = (await trx('organisations').where('id', input.unitOrgId).first('id', 'kind', 'name')) as { id: number; kind: string; name: string } | undefined;
+    // The unit's row is locked first: a unit's applications are compared with each other (duplicate
+    // flags), so two filed at once are serialised here rather than deadlocking later on the flags.
+    const unit = (await lockUnit(trx, trx('organisations').where('id', input.unitOrgId).first('id', 'kind', 'name'))) as { id: number; kind: string; name: string } | undefined;
     if (!unit) throw errors.notFound(`组织机构 #${input.unitOrgId} 不存在`);
     if (!APPLICANT_KINDS.includes(unit.kind)) throw errors.badRequest('NOT_AN_APPLICANT', `${unit.name} 不是预算单位或主管部门，不能申报项目`, [{ field: 'unitOrgId', message: '应为预算单位或主管部门' }]);
     await assertCodesExist(trx, input.fiscalYear, input.functionalCode, input.amounts);
@@ -170,6 +172,8 @@ export async function createProject(db: Knex, actor: Actor, input: NewProject & 
  */
 export async function updateProject(db: Knex, actor: Actor, id: number, edit: ProjectEdit): Promise<ProjectDetail> {
   return inTransaction(db, async (trx) => {
+    const unitId = await unitOfProject(trx, id);
+    if (unitId !== undefined) await lockUnit(trx, trx('organisations').where('id', unitId).first('id'));
     const before = await getProject(trx, id);
     if (!before) throw projectNotFound(id);
     if (!isEditable(before.status)) throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${before.statusLabel}」，只有草稿或已退回的项目可以修改`);
@@ -394,6 +398,11 @@ export async function unitOfProject(db: Knex, id: number): Promise<number | unde
 
 // ---------------------------------------------------------------------------------------------
 // Internals
+
+/** FOR UPDATE on MySQL/MariaDB; SQLite has one writer at a time already. */
+function lockUnit<T extends Knex.QueryBuilder>(trx: Knex, q: T): T {
+  return String(trx.client.config.client).startsWith('mysql') ? (q.forUpdate() as T) : q;
+}
 
 export function projectNo(fiscalYear: number, id: number): string {
   return `XM${fiscalYear}-${String(id).padStart(6, '0')}`;

@@ -281,4 +281,14 @@ describe('projects API', () => {
     const bad = await fetch(`${api.base}/api/projects/export?page=2`, { headers: { cookie: cookies.nm_clerk_ny! } });
     expect(bad.status).toBe(400);
   });
+
+  test('concurrency: twenty near-identical applications filed at once by one unit all succeed and flag each other', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call('nm_clerk_ny', 'POST', '/projects', application({ name: `畜牧兽医技术推广站设备购置项目第${i + 1}批`, functionalCode: '2130505' }))),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const ids = results.map((r) => r.body.id as number);
+    const pairs = (await db('project_duplicates').whereIn('project_id', ids).whereIn('similar_project_id', ids)) as unknown[];
+    expect(pairs).toHaveLength((20 * 19) / 2); // every pair flagged exactly once
+  });
 });
