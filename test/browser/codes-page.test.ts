@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, ROOT, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -20,8 +20,7 @@ describe('科目代码 page and list export in a browser', () => {
   let t: TestSystem | undefined;
   let username = '';
   let cookie = '';
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 1000, acceptDownloads: true });
 
   beforeAll(async () => {
     buildWebIfStale();
@@ -49,36 +48,18 @@ describe('科目代码 page and list export in a browser', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  function post(url: string, body: unknown) {
-    return fetch(`${t!.system.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
-  }
-
-  async function openPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC', acceptDownloads: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
-
-  async function logInAt(page: Page, pathname: string): Promise<void> {
-    await page.goto(`${t!.system.url}${pathname}`);
-    await page.waitForURL(/\/login\?redirect=/);
-    await page.locator(sel('login-username')).fill(username);
-    await page.locator(sel('login-password')).fill(TEST_PASSWORD);
-    await page.locator(sel('login-submit')).click();
-    await page.waitForURL((url) => url.pathname === pathname);
-  }
+  const post = (url: string, body: unknown) => apiRequest(t!.system.url, cookie, 'POST', url, body);
+  const openPage = () => pages.open(browser!);
+  const logInAt = (page: Page, pathname: string) => logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
 
   const functionalCount = async () => Number(((await t!.system.db('functional_codes').where({ fiscal_year: YEAR }).count({ n: '*' })) as Array<{ n: number | string }>)[0]?.n);
 

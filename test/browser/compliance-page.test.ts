@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -18,9 +18,8 @@ const PASSWORD = 'Budget@2026';
 describe('合规核验 page in a browser, against the real system', () => {
   let browser: Browser | undefined;
   let t: TestSystem | undefined;
-  let context: BrowserContext | undefined;
   let projectId = 0;
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 1100, acceptDownloads: true });
 
   beforeAll(async () => {
     buildWebIfStale();
@@ -32,36 +31,24 @@ describe('合规核验 page in a browser, against the real system', () => {
     await seedDemoUsers(t.system.db);
     // A project filed by 王芳 (第一中学): its creation is an audit record of the project.
     const cookie = await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD);
-    const res = await fetch(`${t.system.url}/api/projects`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
-      body: JSON.stringify({ fiscalYear: 2026, name: '第一中学合规核验测试项目', category: '33', functionalCode: '2050204', description: '详见可行性研究报告', amounts: [{ economicCode: '30213', amountFen: 123_456_00 }], targets: [] }),
-    });
+    const res = await apiRequest(t.system.url, cookie, 'POST', '/api/projects', { fiscalYear: 2026, name: '第一中学合规核验测试项目', category: '33', functionalCode: '2050204', description: '详见可行性研究报告', amounts: [{ economicCode: '30213', amountFen: 123_456_00 }], targets: [] });
     expect(res.status).toBe(201);
-    projectId = ((await res.json()) as { id: number }).id;
+    projectId = (res.json as { id: number }).id;
   }, 240_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
   async function openAsCompliance(): Promise<Page> {
-    context = await browser!.newContext({ viewport: { width: 1440, height: 1100 }, locale: 'zh-CN', timezoneId: 'UTC', acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${t!.system.url}/compliance`);
-    await page.waitForURL(/\/login\?redirect=/);
-    await page.locator(sel('login-username')).fill('nm_compliance');
-    await page.locator(sel('login-password')).fill(PASSWORD);
-    await page.locator(sel('login-submit')).click();
-    await page.waitForURL((url) => url.pathname === '/compliance');
+    const page = await pages.open(browser!);
+    await logInThroughPage(page, t!.system.url, '/compliance', 'nm_compliance', PASSWORD);
     return page;
   }
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { createAccount, TEST_PASSWORD } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { buildWebIfStale, countRequests, launchChromium, PageOpener, RESULTS, sel, submitLogin, waitUntil } from '../support/browser';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
@@ -16,8 +16,7 @@ describe('系统状态 page in a browser, against the real system', () => {
   let browser: Browser | undefined;
   let ok: TestSystem | undefined;
   let degraded: TestSystem | undefined;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 1000 });
 
   beforeAll(async () => {
     buildWebIfStale();
@@ -28,7 +27,7 @@ describe('系统状态 page in a browser, against the real system', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await degraded?.close();
     await ok?.close();
@@ -36,25 +35,15 @@ describe('系统状态 page in a browser, against the real system', () => {
 
   afterEach(() => {
     // An uncaught exception in the page is a failure whatever the assertions saw.
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  /** A fresh page; the browser runs in UTC so the page must format times in Asia/Shanghai itself. */
-  async function openPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
+  const openPage = () => pages.open(browser!);
 
   /** Logs in through the login page as a person would; ends on the page the login led to. */
   async function logIn(page: Page, system: TestSystem, username: string, password = TEST_PASSWORD): Promise<void> {
     if (!/\/login/.test(page.url())) await page.goto(`${system.system.url}/login`);
-    await page.locator(sel('login-username')).fill(username);
-    await page.locator(sel('login-password')).fill(password);
-    await page.locator(sel('login-submit')).click();
+    await submitLogin(page, username, password);
   }
 
   test('given everything is up, when / is opened, then the login page asks for an account, a wrong password is refused, and the system admin lands on /health with all services 正常', async () => {
@@ -88,7 +77,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     const t = ok!;
     const admin = await createAccount(t.system.db, ['system_admin']);
     const page = await openPage();
-    const posts = countSmokeCheckPosts(page);
+    const posts = countRequests(page, 'POST', /^\/api\/engine\/smoke-checks$/);
     await page.goto(`${t.system.url}/health`);
     await logIn(page, t, admin.username);
     await page.waitForURL(/\/health$/);
@@ -166,15 +155,6 @@ describe('系统状态 page in a browser, against the real system', () => {
     await page.screenshot({ path: path.join(RESULTS, 'health-degraded.png'), fullPage: true });
   });
 });
-
-/** Counts the POSTs the page sends to the smoke-check endpoint. */
-function countSmokeCheckPosts(page: Page): { count: number } {
-  const counter = { count: 0 };
-  page.on('request', (r) => {
-    if (r.method() === 'POST' && r.url().endsWith('/api/engine/smoke-checks')) counter.count += 1;
-  });
-  return counter;
-}
 
 /** Waits for 自检通过 in the result (with a key other than `previousKey`) and returns the instance key shown. */
 async function passedKey(result: Locator, previousKey?: string): Promise<string> {

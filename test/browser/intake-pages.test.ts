@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -26,8 +26,7 @@ describe('intake review pages in a browser, against the real system with the dem
   let browser: Browser | undefined;
   let t: TestSystem | undefined;
   const cookies: Record<string, string> = {};
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 900 });
   let projectId = 0;
 
   beforeAll(async () => {
@@ -42,38 +41,18 @@ describe('intake review pages in a browser, against the real system with the dem
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async function api(user: string, method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${t!.system.url}${url}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, json: await res.json().catch(() => null) };
-  }
-
-  async function openPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
-
-  async function logInAt(page: Page, pathname: string, username: string): Promise<void> {
-    await page.goto(`${t!.system.url}${pathname}`);
-    await page.waitForURL(/\/login\?redirect=/);
-    await page.locator(sel('login-username')).fill(username);
-    await page.locator(sel('login-password')).fill(DEMO_PASSWORD);
-    await page.locator(sel('login-submit')).click();
-    await page.waitForURL((url) => url.pathname === pathname);
-  }
+  const api = (user: string, method: 'GET' | 'POST', url: string, body?: unknown) => apiRequest(t!.system.url, cookies[user]!, method, url, body);
+  const openPage = () => pages.open(browser!);
+  const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, DEMO_PASSWORD);
 
   const taskRow = (page: Page, project: string) => page.locator(`${sel('task-table')} .el-table__body-wrapper tbody tr`, { hasText: project });
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { createOrganisation } from '../../server/reference/organisations';
 import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, ROOT, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
@@ -25,8 +25,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
   let budget: { username: string; userId: number; orgId: number };
   let cookie = '';
   let department: { id: number; name: string };
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 1000 });
 
   beforeAll(async () => {
     buildWebIfStale();
@@ -52,39 +51,18 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  async function api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${t!.system.url}${url}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, json: await res.json().catch(() => null) };
-  }
-
-  /** A fresh page; the browser runs in UTC so the page must format times in Asia/Shanghai itself. */
-  async function openPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
-
-  /** Opens `pathname`, is sent to the login page, logs in as a person would, and lands back on it. */
-  async function logInAt(page: Page, pathname: string, username: string): Promise<void> {
-    await page.goto(`${t!.system.url}${pathname}`);
-    await page.waitForURL(/\/login\?redirect=/);
-    await page.locator(sel('login-username')).fill(username);
-    await page.locator(sel('login-password')).fill(TEST_PASSWORD);
-    await page.locator(sel('login-submit')).click();
-    await page.waitForURL((url) => url.pathname === pathname);
-  }
+  const api = (method: 'GET' | 'POST', url: string, body?: unknown) => apiRequest(t!.system.url, cookie, method, url, body);
+  const openPage = () => pages.open(browser!);
+  const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
 
   async function journalRows(): Promise<number> {
     const [row] = await t!.system.db('quota_journal').count({ n: '*' });
@@ -96,13 +74,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
   }
 
   /** Counts the POSTs the page sends to URLs matching `pattern`. */
-  function countPosts(page: Page, pattern: RegExp): { count: number } {
-    const counter = { count: 0 };
-    page.on('request', (r) => {
-      if (r.method() === 'POST' && pattern.test(new URL(r.url()).pathname)) counter.count += 1;
-    });
-    return counter;
-  }
+  const countPosts = (page: Page, pattern: RegExp) => countRequests(page, 'POST', pattern);
 
   /** Holds matching requests back briefly (then sends them on unchanged) so a busy state is observable. */
   async function slowDown(page: Page, glob: string): Promise<void> {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createOrganisation } from '../../server/reference/organisations';
 import { createAccount, TEST_PASSWORD } from '../support/accounts';
-import { buildWebIfStale, launchChromium, RESULTS, sel, UI_TIMEOUT, waitUntil } from '../support/browser';
+import { buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -18,8 +18,7 @@ describe('用户管理 page in a browser, against the real system', () => {
   let sysadmin: { username: string };
   let secadmin: { username: string };
   let unit: { id: number; name: string };
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  const pages = new PageOpener({ height: 1000 });
   const NEW_USER = `clerk_${Date.now().toString(36)}`;
   const INITIAL = 'Initial#2026';
   const OWN = 'MyOwn#2026pw';
@@ -38,32 +37,17 @@ describe('用户管理 page in a browser, against the real system', () => {
   }, 240_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await pages.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
+    expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  async function openPage(): Promise<Page> {
-    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, locale: 'zh-CN', timezoneId: 'UTC' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
-
-  async function logInAt(page: Page, pathname: string, username: string, password = TEST_PASSWORD): Promise<void> {
-    await page.goto(`${t!.system.url}${pathname}`);
-    await page.waitForURL(/\/login\?redirect=/);
-    await page.locator(sel('login-username')).fill(username);
-    await page.locator(sel('login-password')).fill(password);
-    await page.locator(sel('login-submit')).click();
-    await page.waitForURL((url) => url.pathname === pathname);
-  }
+  const openPage = () => pages.open(browser!);
+  const logInAt = (page: Page, pathname: string, username: string, password = TEST_PASSWORD) => logInThroughPage(page, t!.system.url, pathname, username, password);
 
   const userRow = (page: Page) => page.locator(`${sel('user-table')} tbody tr`, { hasText: NEW_USER });
 

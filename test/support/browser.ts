@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** What the browser tests share: paths, Chromium, waiting. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -54,4 +54,67 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export interface PageOptions {
+  /** Viewport height (the width is always 1440). */
+  height: number;
+  acceptDownloads?: boolean;
+}
+
+/**
+ * Opens each page in a fresh context (1440 wide, zh-CN, in UTC so the page must format times in
+ * Asia/Shanghai itself) and collects every uncaught page exception in `errors`: a test file
+ * asserts it empty after each test, whatever the assertions saw.
+ */
+export class PageOpener {
+  readonly errors: string[] = [];
+  private readonly contexts: BrowserContext[] = [];
+
+  constructor(private readonly options: PageOptions) {}
+
+  async open(browser: Browser): Promise<Page> {
+    const { height, acceptDownloads } = this.options;
+    const context = await browser.newContext({ viewport: { width: 1440, height }, locale: 'zh-CN', timezoneId: 'UTC', ...(acceptDownloads ? { acceptDownloads } : {}) });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    page.on('pageerror', (err) => this.errors.push(err.message));
+    return page;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const c of this.contexts.splice(0)) await c.close().catch(() => undefined);
+  }
+}
+
+/** Fills in the login form and submits it, as a person would. */
+export async function submitLogin(page: Page, username: string, password: string): Promise<void> {
+  await page.locator(sel('login-username')).fill(username);
+  await page.locator(sel('login-password')).fill(password);
+  await page.locator(sel('login-submit')).click();
+}
+
+/** Opens `baseUrl + pathname`, is sent to the login page, logs in and lands back on `pathname`. */
+export async function logInThroughPage(page: Page, baseUrl: string, pathname: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}${pathname}`);
+  await page.waitForURL(/\/login\?redirect=/);
+  await submitLogin(page, username, password);
+  await page.waitForURL((url) => url.pathname === pathname);
+}
+
+/** A JSON request to the API with a session cookie; `json` is null when the body is not JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function apiRequest(baseUrl: string, cookie: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${baseUrl}${url}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}
+
+/** Counts the requests with `method` the page sends to paths matching `pattern`. */
+export function countRequests(page: Page, method: string, pattern: RegExp): { count: number } {
+  const counter = { count: 0 };
+  page.on('request', (r) => {
+    if (r.method() === method && pattern.test(new URL(r.url()).pathname)) counter.count += 1;
+  });
+  return counter;
 }

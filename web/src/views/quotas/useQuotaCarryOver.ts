@@ -1,11 +1,11 @@
-import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import { computed, reactive, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
-import { carryOverQuota, getQuota, type CarryOverRequest, type Quota, type TransferResult } from '../../api/quotas';
+import { carryOverQuota, type CarryOverRequest, type Quota, type TransferResult } from '../../api/quotas';
 import { useServerErrors } from '../../composables/useServerErrors';
-import { newIdempotencyKey } from '../../utils/idempotency';
 import { parsePositiveYuan } from '../../utils/money';
 import { amountRule, reasonRules } from './useIssueQuota';
-import { BALANCE_REFUSALS, requiredQuotaRule } from './useQuotaTransfer';
+import { usePairPosting } from './usePairPosting';
+import { requiredQuotaRule } from './useQuotaTransfer';
 
 export type CarryOverMode = 'new' | 'existing';
 
@@ -28,19 +28,16 @@ export interface CarryOverForm {
 /**
  * “结转”对话框的状态：把指标尚可用的部分结转到以后年度（POST /api/quotas/:id/carry-over），
  * 或新建下一年度的指标（编号、文号；科目、资金来源、项目和单位沿用原指标），或调入已有的以后年度指标。
- * 每次打开生成一个幂等键；成功后对话框改为显示两个指标结转后的余额。
+ * 打开、幂等、提交与被拒后的刷新见 usePairPosting；成功后对话框改为显示两个指标结转后的余额。
  */
 export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferResult | null) => void) {
-  const visible = ref(false);
-  const source = shallowRef<Quota | null>(null);
   const form = reactive<CarryOverForm>({ mode: 'new', fiscalYear: '', quotaNo: '', documentNo: '', target: null, amount: '', reason: '' });
-  const submitting = ref(false);
-  const result = shallowRef<TransferResult | null>(null);
   const serverErrors = useServerErrors({
     fieldMap: { amountFen: 'amount', 'into.quotaNo': 'quotaNo', 'into.documentNo': 'documentNo', 'into.fiscalYear': 'fiscalYear', 'into.quotaId': 'target' },
     codeFields: { DUPLICATE_QUOTA_NO: { field: 'quotaNo', message: '该指标编号已存在，请换一个' } },
   });
-  let idempotencyKey = '';
+  const posting = usePairPosting({ keyPrefix: 'carry', failureMessage: '结转失败，请稍后再试', serverErrors, onChanged });
+  const { visible, source, submitting, result } = posting;
 
   const onlyFor = (mode: CarryOverMode, rule: FormItemRule): FormItemRule => ({
     trigger: rule.trigger,
@@ -71,22 +68,7 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
   const fiscalYearNumber = computed(() => Number(form.fiscalYear) || (source.value ? source.value.fiscalYear + 1 : 0));
 
   function open(from: Quota): void {
-    source.value = from;
-    Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), quotaNo: '', documentNo: '', target: null, amount: '', reason: '' });
-    result.value = null;
-    serverErrors.clear();
-    idempotencyKey = newIdempotencyKey('carry');
-    visible.value = true;
-  }
-
-  async function refresh(id: number): Promise<void> {
-    try {
-      const latest = await getQuota(id);
-      if (source.value?.id === id) source.value = latest;
-      onChanged([latest], null);
-    } catch {
-      // 只是顺带刷新，失败不影响已显示的错误
-    }
+    posting.open(from, () => Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), quotaNo: '', documentNo: '', target: null, amount: '', reason: '' }));
   }
 
   function into(): CarryOverRequest['into'] | null {
@@ -95,26 +77,13 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
     return { quotaNo: form.quotaNo.trim(), fiscalYear: fiscalYearNumber.value, ...(documentNo ? { documentNo } : {}) };
   }
 
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    if (submitting.value || result.value || !source.value) return;
-    submitting.value = true;
-    const from = source.value;
-    try {
-      if (!(await validate())) return;
+  function submit(validate: () => Promise<boolean>): Promise<void> {
+    return posting.submit(validate, (from) => {
       const amount = parsePositiveYuan(form.amount);
       const target = into();
-      if (!amount.ok || !target) return;
-      serverErrors.clear();
-      const r = await carryOverQuota(from.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey, into: target });
-      result.value = r;
-      onChanged([r.from, r.to], r);
-    } catch (e) {
-      serverErrors.apply(e, '结转失败，请稍后再试');
-      const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && BALANCE_REFUSALS.has(code)) await refresh(from.id);
-    } finally {
-      submitting.value = false;
-    }
+      if (!amount.ok || !target) return null;
+      return (idempotencyKey) => carryOverQuota(from.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey, into: target });
+    });
   }
 
   return { visible, source, form, rules, submitting, result, serverErrors, fiscalYearNumber, open, submit };
