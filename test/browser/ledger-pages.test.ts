@@ -173,7 +173,8 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await error.waitFor();
     expect(await error.innerText()).toContain('可用指标不足：可用 ¥7,499.50，申请冻结 ¥8,000.00');
     expect(await entryDialog.isVisible()).toBe(true);
-    expect(await page.locator(sel('entry-submit')).isEnabled()).toBe(true);
+    // The dialog re-reads the quota after a refusal and only then offers 确定 again.
+    await waitUntil(() => page.locator(sel('entry-submit')).isEnabled(), '确定 enabled again after the refusal');
     expect(await journalRows()).toBe(journalBefore);
     expect(await quotaRow(quotaNo)).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 250_050 });
     expect(await cellText(row, 'quota-available')).toBe('¥7,499.50');
