@@ -199,7 +199,7 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
       sealing,
     );
     const seal = record.body.seal;
-    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, auditRecordId: record.id, sealed: seal !== null, verificationCode: seal ? verificationCode(seal.signature) : null } });
+    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, auditRecordId: record.id, sealed: seal !== null, verificationCode: seal ? verificationCode(seal.signature) : null } }, { timeline: false });
     return record;
   });
 }

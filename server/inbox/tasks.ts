@@ -6,6 +6,7 @@ import { readInstant } from '../db';
 import { processModels } from '../engine/models';
 import { notify } from '../notifications/service';
 import { writeProjectEvent, type Actor } from '../projects/service';
+import { inTransaction } from '../reference/transaction';
 import { resolveCandidates } from './candidates';
 import { MissingBusinessObject } from './errors';
 
@@ -107,7 +108,7 @@ export async function recordUserTask(db: Knex, job: UserTaskJob, now = new Date(
     });
     const taskId = Number(rawId);
     if (candidates.length) await trx('inbox_task_candidates').insert(candidates.map((userId) => ({ task_id: taskId, user_id: userId })));
-    await writeTaskEvent(trx, taskId, SYSTEM_ACTOR, { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } });
+    await writeTaskEvent(trx, taskId, SYSTEM_ACTOR, { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } }, { timeline: false });
     await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, { kind: 'task_created', note: `进入「${name}」环节`, data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceKey } });
     await notify(trx, {
       userIds: candidates,
@@ -128,22 +129,62 @@ export function addDuration(from: Date, iso: string): Date {
   return new Date(from.getTime() + ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000);
 }
 
+/** How a task event reads on the project's timeline (created and completed write their own). */
+function timelineNote(name: string, e: { kind: string; decision?: string | null; comment?: string | null; data?: unknown }): string | null {
+  const d = (e.data ?? {}) as { toName?: string; name?: string; position?: string; userIds?: unknown[]; to?: unknown[] };
+  const what: Record<string, string> = {
+    claimed: '签收',
+    unclaimed: '退回签收',
+    reassigned: `转办给 ${d.toName ?? ''}`,
+    signer_added: `加签 ${d.name ?? ''}（${d.position === 'before' ? '前加签' : '后加签'}）`,
+    signed: `加签意见：${decisionLabel(e.decision) || '已办理'}`,
+    completed: `${decisionLabel(e.decision) || '已办理'}，待加签人审批`,
+    copied: `抄送 ${Array.isArray(d.userIds) ? d.userIds.length : 0} 人`,
+    reminded: '催办',
+    commented: '添加意见',
+    canceled: '待办作废',
+  };
+  const label = what[e.kind];
+  if (!label) return null;
+  return `${name}：${label}${e.comment ? `。${e.kind === 'canceled' ? '' : '意见：'}${e.comment}` : ''}`;
+}
+
+/**
+ * A task's history entry, and — so that every action on a task is on the project's timeline and
+ * in the audit chain — a timeline event beside it (kind task_action), in one transaction.
+ * `timeline: false` where the caller writes the timeline event itself (arrival; the completion
+ * that goes to the engine, which carries the seal).
+ */
 export async function writeTaskEvent(
-  trx: Knex,
+  db: Knex,
   taskId: number,
   actor: Actor,
   e: { kind: string; decision?: string | null; comment?: string | null; data?: unknown },
+  options: { timeline?: boolean } = {},
 ): Promise<void> {
-  await trx('task_events').insert({
-    task_id: taskId,
-    kind: e.kind,
-    actor_user_id: actor.userId,
-    actor: actor.username,
-    actor_name: actor.displayName,
-    decision: e.decision ?? null,
-    comment: e.comment ?? null,
-    data: e.data === undefined ? null : JSON.stringify(e.data),
-    created_at: new Date(),
+  await inTransaction(db, async (trx) => {
+    await trx('task_events').insert({
+      task_id: taskId,
+      kind: e.kind,
+      actor_user_id: actor.userId,
+      actor: actor.username,
+      actor_name: actor.displayName,
+      decision: e.decision ?? null,
+      comment: e.comment ?? null,
+      data: e.data === undefined ? null : JSON.stringify(e.data),
+      created_at: new Date(),
+    });
+    if (options.timeline === false) return;
+    const task = (await trx('inbox_tasks').where('id', taskId).first('business_id', 'name', 'element_id', 'process_instance_key')) as
+      | { business_id: number; name: string; element_id: string; process_instance_key: string }
+      | undefined;
+    const note = task ? timelineNote(task.name, e) : null;
+    if (!task || !note) return;
+    await writeProjectEvent(trx, Number(task.business_id), actor, {
+      kind: 'task_action',
+      note,
+      data: { taskId, action: e.kind, elementId: task.element_id, processInstanceKey: task.process_instance_key, decision: e.decision ?? null, comment: e.comment ?? null, detail: e.data ?? null },
+    });
   });
 }
 

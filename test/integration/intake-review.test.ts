@@ -174,6 +174,9 @@ describe('intake review on the engine', () => {
     expect(detail.history.filter((e: { kind: string; taskId: number }) => e.kind === 'completed' && e.taskId === dept.id)).toHaveLength(1);
     expect(detail.history.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['created', 'reassigned', 'completed']));
     await taskFor('nm_jkw', id, 'SectorReview'); // the process moved on exactly once
+    // Every action on the task is on the project's timeline too (and so in the audit chain).
+    const timeline = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{ kind: string; note: string | null }>;
+    expect(timeline.filter((e) => e.kind === 'task_action').map((e) => e.note)).toEqual(['主管部门审核：签收', '主管部门审核：转办给 张伟。意见：请张伟办理']);
     const after = await call('nm_dept_jy2', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve' } });
     expect([after.status, after.body.error.code]).toEqual([409, 'TASK_ALREADY_COMPLETED']);
   });

@@ -47,6 +47,7 @@ export const EVENT_KIND_LABELS: Record<string, string> = {
   withdrawn: '撤回',
   task_created: '进入环节',
   task_completed: '审核办理',
+  task_action: '审批操作',
 };
 
 export function eventKindTagType(kind: string): TagType {
