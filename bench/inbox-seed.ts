@@ -4,9 +4,9 @@ import { resolveCandidates } from '../server/inbox/candidates';
 /**
  * Seeds the inbox projection directly for the inbox bench: `count` intake-review tasks spread over
  * the demo budget units and departments (the capital 呼和浩特 weighted up, so the city budget
- * section's scope is large), ~10 % open / 85 % completed / 5 % canceled. Every task gets the
+ * section's scope is large), ~10 % open / 85 % completed / 5 % canceled. Open tasks get the
  * candidate rows recordUserTask would have written (resolved once per unit, step and sector with
- * the real resolveCandidates; they stay after completion, as in the system); about a third of the
+ * the real resolveCandidates; closeTask removes them when a task ends); about a third of the
  * open ones are claimed; completed ones have their `completed` task event (what 已办 reads); 2 %
  * are copied (抄送) to one of a few demo people. Open tasks are recent (last 20 days), so about
  * half are overdue; the rest spread over ~two years, one a minute.
@@ -100,7 +100,8 @@ export async function seedInbox(db: Db, count: number, now = Date.now()): Promis
         completed_at: completedAt,
         reminded_at: null,
       });
-      for (const userId of who) cands.push({ task_id: id, user_id: userId });
+      // As the inbox keeps them: candidate rows for open tasks only (closeTask removes the rest).
+      if (status === 'open') for (const userId of who) cands.push({ task_id: id, user_id: userId });
       if (completedBy !== null) {
         const actor = byId.get(completedBy)!;
         events.push({ task_id: id, kind: 'completed', actor_user_id: completedBy, actor: actor.username, actor_name: actor.display_name, decision, comment: null, data: null, created_at: completedAt });

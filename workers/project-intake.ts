@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { COUNTERSIGN_RULES, tallyCountersign } from '../domain/approval';
 import { PROJECT_STATUSES, smartProblems, STATUS_LABELS, type Direction, type ProjectStatus } from '../domain/projects';
-import { writeTaskEvent, SYSTEM_ACTOR } from '../server/inbox/tasks';
+import { closeTask, writeTaskEvent, SYSTEM_ACTOR } from '../server/inbox/tasks';
 import { notify } from '../server/notifications/service';
 import { changeStatus, type Actor } from '../server/projects/service';
 import { complete, defineWorker } from './types';
@@ -84,7 +84,7 @@ export const countersignTally = defineWorker({
     const tally = tallyCountersign(countersignRule, countersigners.length, votes);
     const leftOpen = (await trx('inbox_tasks').where({ process_instance_key: job.processInstanceKey, element_id: 'Countersign', status: 'open' }).select('id')) as Array<{ id: number }>;
     for (const t of leftOpen) {
-      await trx('inbox_tasks').where({ id: t.id }).update({ status: 'canceled', version: trx.raw('version + 1') });
+      await closeTask(trx, Number(t.id), 'canceled');
       await writeTaskEvent(trx, Number(t.id), SYSTEM_ACTOR, { kind: 'canceled', comment: '会签已有结果，本意见无需再提交' });
     }
     return complete({ countersignPassed: tally.passed === true, countersignTally: { approvals: tally.approvals, rejections: tally.rejections } });

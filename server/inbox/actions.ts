@@ -14,7 +14,7 @@ import type { EngineClient } from '../engine/client';
 import { formRegistry, validateFormData } from '../forms';
 import { notify } from '../notifications/service';
 import { writeProjectEvent, type Actor } from '../projects/service';
-import { assertOpen, getTaskRow, involvementOf, writeTaskEvent, type TaskRow } from './tasks';
+import { assertOpen, closeTask, getTaskRow, involvementOf, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
  * What people do with their tasks. Completing tells the engine (completeJob); everything else —
@@ -165,7 +165,7 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
     const message = String((err as Error)?.message ?? err);
     if (/NOT_FOUND/.test(message)) {
       await db.transaction(async (trx) => {
-        await trx('inbox_tasks').where({ id: task.id }).update({ status: 'canceled', version: trx.raw('version + 1') });
+        await closeTask(trx, task.id, 'canceled');
         await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: '流程引擎中已无此任务（流程已撤回或已结束）' });
       });
       throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
@@ -186,7 +186,7 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
       })
     : undefined;
   return db.transaction(async (trx) => {
-    await trx('inbox_tasks').where({ id: task.id }).update({ status: 'completed', decision, comment, form_data: JSON.stringify(values), completed_by: p.userId, completed_at: now, version: trx.raw('version + 1') });
+    await closeTask(trx, task.id, 'completed', { decision, comment, form_data: JSON.stringify(values), completed_by: p.userId, completed_at: now });
     const record = await writeProjectEvent(
       trx,
       task.business_id,

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/service';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { changeStatus, getProject, type Actor, type ProjectDetail } from '../projects/service';
-import { writeTaskEvent, type TaskRow } from './tasks';
+import { closeTask, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
  * Starting and withdrawing the intake review (申报审核, processes/project-intake.bpmn) of a
@@ -91,7 +91,7 @@ export async function withdrawProject(deps: { db: Knex; engine: EngineClient }, 
     }
   }
   await db.transaction(async (trx) => {
-    await trx('inbox_tasks').where({ id: task.id }).update({ status: 'canceled', version: trx.raw('version + 1') });
+    await closeTask(trx, task.id, 'canceled');
     await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: `申报单位撤回：${reason}` });
     await trx('process_instances').where({ process_instance_key: instance.process_instance_key }).update({ status: 'canceled', outcome: 'withdrawn', ended_at: new Date() });
     await changeStatus(trx, actorOf(p), projectId, 'draft', { kind: 'withdrawn', note: reason });

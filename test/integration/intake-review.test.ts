@@ -160,6 +160,12 @@ describe('intake review on the engine', () => {
     expect(((await call('nm_dept_jy', 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id)).toBe(false);
     const mine = await taskFor('nm_dept_jy2', id, 'DepartmentReview');
     expect(mine.id).toBe(dept.id);
+    // Filters apply within the 待办 box (assigned and offered alike).
+    const named = (await call('nm_dept_jy2', 'GET', `/tasks?box=todo&keyword=${encodeURIComponent(`测试项目${seq}号`)}`)).body;
+    expect(named.items.map((x: { id: number }) => x.id)).toEqual([dept.id]);
+    expect(named.total).toBe(1);
+    expect((await call('nm_dept_jy2', 'GET', '/tasks?box=todo&keyword=%E6%97%A0%E6%AD%A4%E9%A1%B9%E7%9B%AE')).body.total).toBe(0);
+    expect((await call('nm_dept_jy', 'GET', `/tasks?box=todo&keyword=${encodeURIComponent(`测试项目${seq}号`)}`)).body.total).toBe(0);
 
     const invalid = await call('nm_dept_jy2', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'maybe', surprise: 1 } });
     expect(invalid.status).toBe(400);
