@@ -5,6 +5,7 @@ import type { Json } from '../../domain/canonical-json';
 import type { AppendedRecord } from '../audit/chain';
 import type { Signer } from '../seals/key-store';
 import { sealWith } from '../seals/seal';
+import type { OptionLists } from '../../domain/forms';
 import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../api/errors';
@@ -97,7 +98,10 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
   assertOpen(task);
   await holderOrClaim(db, task, p);
   // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
-  const lists = { countersigners: (await eligibleUsers(db, task)).map((u) => u.id) };
+  // Resolving them loads every reviewer's scope, so only forms that name the list pay for it —
+  // not every completion, nor every task of a 批量审批.
+  const needsCountersigners = formRegistry().get(task.form_key)?.fields.some((f) => 'optionsFrom' in f && f.optionsFrom === 'countersigners') ?? false;
+  const lists: OptionLists = needsCountersigners ? { countersigners: (await eligibleUsers(db, task)).map((u) => u.id) } : {};
   const parsed = validateFormData(task.form_key, data, lists);
   if (!parsed.ok) throw errors.validation(parsed.issues);
   const values = parsed.data;
@@ -205,28 +209,28 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
 }
 
 /** Eligible to take over or join a task: holds one of its candidate roles and sees the project's unit. */
+/** One of the people eligibleUsers offers for taking the task over (转办, 加签), else a 400. */
 async function assertEligible(db: Knex, task: TaskRow, userId: number, what: string): Promise<{ id: number; display_name: string }> {
-  const user = (await db('users').where({ id: userId, status: 'active' }).first('id', 'display_name', 'org_id')) as { id: number; display_name: string; org_id: number } | undefined;
+  const user = (await db('users').where({ id: userId, status: 'active' }).first('id', 'display_name')) as { id: number; display_name: string } | undefined;
   if (!user) throw errors.badRequest('USER_NOT_FOUND', `${what}不存在或已停用`, [{ field: 'body.userId', message: '用户不存在' }]);
-  const groups = JSON.parse(task.candidate_groups) as string[];
-  const roles = ((await db('user_roles').where({ user_id: userId }).select('role')) as Array<{ role: string }>).map((r) => r.role);
-  const target = await loadPrincipal(db, userId);
-  const sees = target ? ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length > 0 : false;
-  const fitting = groups.length === 0 || roles.some((r) => groups.includes(r));
-  if (!fitting || !sees) throw errors.badRequest('USER_NOT_ELIGIBLE', `${what}不具备办理该事项的角色或数据范围`, [{ field: 'body.userId', message: '不能办理此事项' }]);
+  const person = (await eligibleUsers(db, task)).find((u) => u.id === userId);
+  if (!person?.canTakeOver) throw errors.badRequest('USER_NOT_ELIGIBLE', `${what}不具备办理该事项的角色或数据范围`, [{ field: 'body.userId', message: '不能办理此事项' }]);
   return user;
 }
 
 /**
- * People who may take over or join a task (转办, 加签, 会签): hold a role that reviews projects
- * and see the project's unit in their data scope.
+ * People who may join a task, with the project's unit in their data scope: holders of a role that
+ * reviews projects (会签人, 抄送) and holders of the task's own candidate roles. `canTakeOver`: holds
+ * one of those candidate roles, so may be handed the task (转办, 加签) — assertEligible applies the
+ * same rule, so the pickers offer exactly whom the server accepts.
  */
-export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id: number; name: string; orgName: string; roles: string[] }>> {
+export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id: number; name: string; orgName: string; roles: string[]; canTakeOver: boolean }>> {
+  const groups = JSON.parse(task.candidate_groups) as string[];
   const reviewing = ROLES.filter((r) => (r.permissions as readonly string[]).includes('projects:review')).map((r) => r.code);
   const users = (await db('users as u')
     .join('user_roles as r', 'r.user_id', 'u.id')
     .join('organisations as o', 'o.id', 'u.org_id')
-    .whereIn('r.role', reviewing)
+    .whereIn('r.role', [...new Set([...reviewing, ...groups])])
     .where('u.status', 'active')
     .distinct('u.id', 'u.display_name', 'o.name as org_name')
     .orderBy('u.id')) as Array<{ id: number; display_name: string; org_name: string }>;
@@ -234,7 +238,8 @@ export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id
   for (const u of users) {
     const target = await loadPrincipal(db, Number(u.id));
     if (target && ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length) {
-      eligible.push({ id: Number(u.id), name: u.display_name, orgName: u.org_name, roles: target.roles });
+      const canTakeOver = groups.length === 0 || target.roles.some((r) => groups.includes(r));
+      eligible.push({ id: Number(u.id), name: u.display_name, orgName: u.org_name, roles: target.roles, canTakeOver });
     }
   }
   return eligible;

@@ -154,8 +154,13 @@ describe('intake review on the engine', () => {
     // Someone who cannot see the project at all: as if it did not exist.
     expect((await call('nm_clerk_ny', 'GET', `/tasks/${dept.id}`)).status).toBe(404);
 
-    const users = (await call('nm_dept_jy', 'GET', `/tasks/${dept.id}/eligible-users`)).body.items as Array<{ id: number; name: string }>;
+    const users = (await call('nm_dept_jy', 'GET', `/tasks/${dept.id}/eligible-users`)).body.items as Array<{ id: number; name: string; canTakeOver: boolean }>;
     const zhang = users.find((u) => u.name === '张伟')!;
+    // The picker marks whom the server accepts: 刘洋 (预算科) may be copied, not handed the department's review.
+    const liu = users.find((u) => u.name === '刘洋')!;
+    expect([zhang.canTakeOver, liu.canTakeOver]).toEqual([true, false]);
+    const refused = await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/reassign`, { userId: liu.id });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'USER_NOT_ELIGIBLE']);
     expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/reassign`, { userId: zhang.id, comment: '请张伟办理' })).status).toBe(200);
     expect(((await call('nm_dept_jy', 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id)).toBe(false);
     const mine = await taskFor('nm_dept_jy2', id, 'DepartmentReview');

@@ -101,6 +101,8 @@ export interface EligibleUser {
   name: string;
   orgName: string;
   roles: string[];
+  /** 持有本环节的候选角色：可转办、加签给此人 */
+  canTakeOver: boolean;
 }
 
 export interface CompleteResult {
