@@ -15,29 +15,45 @@ export type DatabaseConfig =
   | { client: 'sqlite'; filename: string }
   | { client: 'mysql'; url: string; database: string };
 
+export interface EngineDatabaseConfig {
+  kind: 'h2' | 'mysql' | 'postgres';
+  /** JDBC URL the engine connects with (H2 file, MariaDB/MySQL or PostgreSQL). */
+  jdbcUrl: string;
+  user: string;
+  password: string;
+}
+
 export interface EngineConfig {
-  /** local: this app launches a single-node engine; external: ZEEBE_ADDRESS points at a cluster. */
+  /** local: this app builds and launches the engine in engine/; external: ENGINE_URL points at an engine or cluster. */
   mode: 'local' | 'external';
   /**
-   * Prefix for process ids and job types, so several installations (or parallel test runs) can
-   * share one engine without taking each other's jobs. Empty by default.
+   * Prefix for process ids and external-task topics, so several installations (or parallel test
+   * runs) can share one engine without taking each other's work. Empty by default.
    */
   namespace: string;
-  grpcAddress: string;
-  restAddress: string;
+  /** Base of the engine's REST API, e.g. http://127.0.0.1:8480/engine-rest (no trailing slash). */
+  restUrl: string;
+  /** History time to live of every deployed process and decision, in days (BUDGET_HISTORY_TTL_DAYS, default 3650). */
+  historyTtlDays: number;
+  /** This app node's name in the engine (external-task worker id prefix): BUDGET_NODE_NAME, default host name + pid. */
+  nodeName: string;
   /** Local engine only. */
   local: {
+    /** Operaton version of engine/pom.xml (package.json "operaton.version"). */
     version: string;
+    /** The Maven project (engine/). */
+    projectDir: string;
+    /** The jar `mvn package` builds in engine/target. */
+    jarFile: string;
+    /** Logs, pid file and (H2) data: ENGINE_HOME, default .cache/engine. */
     home: string;
     dataDir: string;
     logFile: string;
-    grpcPort: number;
-    restPort: number;
-    monitoringPort: number;
+    port: number;
     javaHome?: string;
     javaOpts: string;
-    mavenRepositoryUrl?: string;
     startTimeoutMs: number;
+    database: EngineDatabaseConfig;
   };
 }
 
