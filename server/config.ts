@@ -200,25 +200,28 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const namespace = env.BUDGET_ENGINE_NAMESPACE?.trim() ?? '';
   if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace)) throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
+  // TEMPORARY (replaced by the launcher branch): enough to run against ENGINE_URL.
+  const enginePort = Number(env.ENGINE_PORT || 8480);
   const engine: EngineConfig = {
-    mode: external ? 'external' : 'local',
+    mode: env.ENGINE_URL ? 'external' : 'local',
     namespace,
-    grpcAddress: external ? parseHostPort('ZEEBE_ADDRESS', external) : `127.0.0.1:${grpcPort}`,
-    restAddress: restOverride || `http://${external ? external.replace(/^grpcs?:\/\//, '').replace(/:\d+$/, '') : '127.0.0.1'}:${restPort}`,
+    restUrl: env.ENGINE_URL || `http://127.0.0.1:${enginePort}/engine-rest`,
+    historyTtlDays: 3650,
+    nodeName: `${require('node:os').hostname()}-${process.pid}`,
     local: {
-      version,
+      version: '1.0.3',
+      projectDir: path.join(PROJECT_ROOT, 'engine'),
+      jarFile: path.join(PROJECT_ROOT, 'engine', 'target', 'budget-engine.jar'),
       home,
-      dataDir: path.resolve(env.CAMUNDA_DATA_DIR?.trim() || path.join(home, 'data')),
+      dataDir: path.join(home, 'data'),
       logFile: path.join(home, 'logs', 'engine.log'),
-      grpcPort,
-      restPort,
-      monitoringPort,
-      javaHome: env.JAVA_HOME?.trim() || undefined,
-      javaOpts: env.ENGINE_JAVA_OPTS?.trim() || '-Xms256m -Xmx2g',
-      mavenRepositoryUrl: repoUrl,
+      port: enginePort,
+      javaOpts: '-Xmx768m',
       startTimeoutMs: startTimeoutSeconds * 1000,
+      database: { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')}`, user: 'sa', password: '' },
     },
   };
+  void grpcPort; void restPort; void monitoringPort; void external; void restOverride; void repoUrl; void version; void parseHostPort;
 
   return {
     env: nodeEnv,

@@ -1,16 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { allWorkers } from '../workers';
-import { startWorkers, type RunningWorkers } from '../workers/runtime';
-import type { JobWorkerDefinition } from '../workers/types';
 import { createApp } from './api/app';
 import type { AppConfig } from './config';
 import { PROJECT_ROOT } from './config';
 import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
-import { startUserTaskWorker } from './inbox/user-task-worker';
+import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
 import { platformKey } from './seals/platform-key';
 import { seedReferenceData } from './reference/seed';
@@ -33,13 +30,23 @@ export interface System {
   ready: Promise<void>;
   /** Resolves when the migrations ran (the engine may still be away). */
   databaseReady: Promise<void>;
+  /** The inbox's reconciliation sweep, once the engine answered (tests run a pass at will). */
+  reconciler(): Reconciler | undefined;
   stop(): Promise<void>;
 }
 
+/**
+ * What runs the external-task workers. The entry points (scripts/start.ts, workers/main.ts, the
+ * tests) pass it in: server/ does not import workers/.
+ */
+export type WorkerStarter = (deps: { engine: EngineClient; db: Db; log: Logger; config: AppConfig; onAdvanced: (processInstanceId: string) => Promise<void> }) => { close(): Promise<void> };
+
 export interface StartOptions {
-  /** Worker definitions to run (default: every worker in workers/). */
-  workers?: JobWorkerDefinition[];
+  /** Starts the workers once the engine answered (when BUDGET_WORKERS_IN_PROCESS is on). */
+  workers?: WorkerStarter;
   log?: Logger;
+  /** How often the inbox is reconciled with the engine (default 3 s). */
+  reconcileEveryMs?: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -53,8 +60,12 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const log = options.log ?? createLogger(config.logLevel);
   const db = await openDatabase(config.database, log.child({ component: 'db' }));
   const engine = createEngineClient(config.engine);
-  let workers: RunningWorkers | undefined;
-  let userTasks: ReturnType<typeof startUserTaskWorker> | undefined;
+  let workers: { close(): Promise<void> } | undefined;
+  let reconciliation: ReturnType<typeof startReconciliation> | undefined;
+  const inbox = { db, engine, namespace: config.engine.namespace, log: log.child({ component: 'inbox' }) };
+  const onAdvanced = async (processInstanceId: string): Promise<void> => {
+    await syncInstance(inbox, processInstanceId);
+  };
 
   const databaseReady = retry(log, '数据库迁移', async () => {
     const applied = await migrateLatest(db);
@@ -65,13 +76,13 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
     await databaseReady.promise;
     if (config.deployOnStart) {
-      const deployed = await deployProcesses(engine, db, config.engine.namespace);
+      const deployed = await deployProcesses(engine, db, { namespace: config.engine.namespace, historyTtlDays: config.engine.historyTtlDays });
       log.info({ resources: deployed.map((d) => `${d.id}@v${d.version}`) }, '流程模型已部署');
     }
-    if (config.workersInProcess && !workers) {
-      workers = startWorkers(options.workers ?? allWorkers, { client: engine, db, log: log.child({ component: 'workers' }), config });
-      userTasks = startUserTaskWorker({ client: engine, db, log: log.child({ component: 'inbox' }), namespace: config.engine.namespace });
+    if (config.workersInProcess && options.workers && !workers) {
+      workers = options.workers({ engine, db, log: log.child({ component: 'workers' }), config, onAdvanced });
     }
+    reconciliation ??= startReconciliation(inbox, options.reconcileEveryMs ?? 3000);
   });
   supervisor.start();
 
@@ -102,12 +113,11 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (workers) await workers.close();
-      if (userTasks) await userTasks.close(10_000).catch(() => null);
-      await engine.close(5000).catch(() => null);
+      if (reconciliation) await reconciliation.stop();
       await db.destroy();
     })());
 
-  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), databaseReady: databaseReady.promise, stop };
+  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), databaseReady: databaseReady.promise, reconciler: () => reconciliation?.reconciler, stop };
 }
 
 /**

@@ -1,9 +1,16 @@
-import type { JobWorkerDefinition } from './types';
+import type { WorkerStarter } from '../server/system';
+import { startWorkers, type RuntimeOptions } from './runtime';
+import type { ExternalTaskWorker } from './types';
 import { platformSmokeCheck } from './platform-smoke-check';
-import { countersignTally, projectSetStatus, projectSmartCheck } from './project-intake';
+import { countersignPrepare, countersignTally, projectSetStatus, projectSmartCheck } from './project-intake';
 
 /**
- * Every job worker of the platform. A model check in the tests holds this list against processes/.
- * The engine's user-task jobs are not here: server/inbox/user-task-worker.ts keeps them for the inbox.
+ * Every external-task worker of the platform, one per topic. A model check in the tests holds this
+ * list against processes/. User tasks are the engine's own; server/inbox/sync.ts projects them.
  */
-export const allWorkers: JobWorkerDefinition[] = [platformSmokeCheck, projectSmartCheck, projectSetStatus, countersignTally];
+export const allWorkers: ExternalTaskWorker[] = [platformSmokeCheck, projectSmartCheck, projectSetStatus, countersignPrepare, countersignTally];
+
+/** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */
+export function platformWorkers(defs: ExternalTaskWorker[] = allWorkers, options: RuntimeOptions = {}): WorkerStarter {
+  return ({ engine, db, log, config, onAdvanced }) => startWorkers(defs, { client: engine, db, log, config, onAdvanced }, options);
+}

@@ -2,14 +2,16 @@ import { loadConfig } from '../server/config';
 import { migrateLatest, openDatabase } from '../server/db';
 import { createEngineClient } from '../server/engine/client';
 import { EngineSupervisor } from '../server/engine/supervisor';
+import { syncInstance } from '../server/inbox/sync';
 import { createLogger } from '../server/log';
 import { allWorkers } from './index';
-import { startUserTaskWorker } from '../server/inbox/user-task-worker';
 import { startWorkers, type RunningWorkers } from './runtime';
 
 /**
- * `npm run workers`: the job workers as a process of their own, for deployments that scale them
- * apart from the API (then start the API with BUDGET_WORKERS_IN_PROCESS=false).
+ * `npm run workers`: the external-task workers as a process of their own, for deployments that
+ * scale them apart from the API (then start the API with BUDGET_WORKERS_IN_PROCESS=false). After
+ * each outcome the instance's new user tasks go straight into the inbox; the API's sweep catches
+ * anything else.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,20 +19,15 @@ async function main(): Promise<void> {
   const db = await openDatabase(config.database);
   await migrateLatest(db);
   const client = createEngineClient(config.engine);
+  const inbox = { db, engine: client, namespace: config.engine.namespace, log };
   let workers: RunningWorkers | undefined;
-  let userTasks: ReturnType<typeof startUserTaskWorker> | undefined;
   const supervisor = new EngineSupervisor(client, log, async () => {
-    if (!workers) {
-      workers = startWorkers(allWorkers, { client, db, log, config });
-      userTasks = startUserTaskWorker({ client, db, log, namespace: config.engine.namespace });
-    }
+    workers ??= startWorkers(allWorkers, { client, db, log, config, onAdvanced: async (id) => void (await syncInstance(inbox, id)) });
   });
   supervisor.start();
   const shutdown = async (): Promise<void> => {
     supervisor.stop();
     await workers?.close();
-    await userTasks?.close(10_000).catch(() => null);
-    await client.close(5000).catch(() => null);
     await db.destroy();
     process.exit(0);
   };

@@ -10,14 +10,14 @@ const input = z.object({
 });
 
 export const platformSmokeCheck = defineWorker({
-  type: 'platform.record-smoke-check',
+  topic: 'platform.record-smoke-check',
   description: '记录一次平台自检（引擎 → 作业处理器 → 数据库）',
   input,
-  async handle({ requestedBy }, { trx, job, config }) {
+  async handle({ requestedBy }, { trx, task, config }) {
     const recordedAt = new Date();
     await trx('smoke_checks')
       .insert({
-        process_instance_key: job.processInstanceKey,
+        process_instance_key: task.processInstanceId,
         requested_by: requestedBy,
         database_client: config.database.client,
         recorded_at: recordedAt,

@@ -4,7 +4,7 @@ import { PROJECT_STATUSES, smartProblems, STATUS_LABELS, type Direction, type Pr
 import { closeTask, writeTaskEvent, SYSTEM_ACTOR } from '../server/inbox/tasks';
 import { notify } from '../server/notifications/service';
 import { changeStatus, type Actor } from '../server/projects/service';
-import { complete, defineWorker } from './types';
+import { complete, defineWorker, json } from './types';
 
 /**
  * The automated steps of the intake review (processes/project-intake.bpmn). Each runs in the
@@ -15,7 +15,7 @@ const engineActor = (type: string): Actor => ({ userId: null, username: `worker:
 
 /** 绩效目标 SMART 检查: at least one quantified 产出 and one 效益 indicator (domain/projects.ts). */
 export const projectSmartCheck = defineWorker({
-  type: 'project.smart-check',
+  topic: 'project.smart-check',
   description: '检查项目绩效目标是否可量化（SMART）',
   input: z.object({ projectId: z.number().int().positive() }),
   async handle({ projectId }, { trx }) {
@@ -32,36 +32,37 @@ export const projectSmartCheck = defineWorker({
  * back to the step before it within the same stage).
  */
 export const projectSetStatus = defineWorker({
-  type: 'project.set-status',
+  topic: 'project.set-status',
+  properties: ['status'],
   description: '按流程环节更新项目状态并通知申报人',
   input: z.object({
     projectId: z.number().int().positive(),
     applicantUserId: z.number().int().positive().optional(),
     smartOk: z.boolean().nullish(),
-    smartProblems: z.array(z.string()).nullish(),
+    smartProblems: json(z.array(z.string()).nullish()),
     comment: z.string().nullish(),
   }),
-  async handle(input, { trx, headers, job }) {
-    const status = headers.status as ProjectStatus | undefined;
-    if (!status || !(PROJECT_STATUSES as readonly string[]).includes(status)) throw new Error(`step ${job.elementId}: header "status" must name a project status`);
+  async handle(input, { trx, properties, task }) {
+    const status = properties.status as ProjectStatus | undefined;
+    if (!status || !(PROJECT_STATUSES as readonly string[]).includes(status)) throw new Error(`step ${task.activityId}: extension property "status" must name a project status`);
     const row = (await trx('projects').where('id', input.projectId).first('status', 'name', 'project_no')) as { status: ProjectStatus; name: string; project_no: string } | undefined;
     if (!row) throw new Error(`project ${input.projectId} not found`);
     const smartFailed = input.smartOk === false && (input.smartProblems?.length ?? 0) > 0;
     const reason = status === 'returned' ? (smartFailed ? `绩效目标不符合要求：${input.smartProblems!.join('；')}` : (input.comment ?? '')) : undefined;
     if (row.status !== status) {
-      await changeStatus(trx, engineActor(job.type), input.projectId, status, { note: reason || undefined, data: { elementId: job.elementId, processInstanceKey: job.processInstanceKey } });
+      await changeStatus(trx, engineActor(task.topic), input.projectId, status, { note: reason || undefined, data: { elementId: task.activityId, processInstanceKey: task.processInstanceId } });
     }
-    if (headers.outcome) {
-      await trx('process_instances').where({ process_instance_key: job.processInstanceKey }).update({ status: 'completed', outcome: headers.outcome, ended_at: new Date() });
+    if (properties.outcome) {
+      await trx('process_instances').where({ process_instance_key: task.processInstanceId }).update({ status: 'completed', outcome: properties.outcome, ended_at: new Date() });
     }
-    if (headers.notify && input.applicantUserId) {
-      const template = status === 'returned' && smartFailed ? 'smart-check-failed' : headers.notify;
+    if (properties.notify && input.applicantUserId) {
+      const template = status === 'returned' && smartFailed ? 'smart-check-failed' : properties.notify;
       await notify(trx, {
         userIds: [input.applicantUserId],
         template,
         context: { projectName: row.name, projectNo: row.project_no, step: STATUS_LABELS[row.status], reason: reason ?? '', problems: input.smartProblems ?? [] },
         link: `/my-applications?project=${input.projectId}`,
-        dedupeKey: `status:${job.key}`,
+        dedupeKey: `status:${task.id}`,
       });
     }
     return complete({});
@@ -69,20 +70,37 @@ export const projectSetStatus = defineWorker({
 });
 
 /**
- * 会签计票: decides the countersign from the votes (domain/approval.ts) and closes the
+ * 准备会签: the engine's multi-instance needs a count and the people as scalars (it has no JSON
+ * lists, see server/engine/client.ts), and the votes start at zero; the engine counts them as each
+ * countersigner completes (task listeners in the model).
+ */
+export const countersignPrepare = defineWorker({
+  topic: 'approval.countersign-prepare',
+  description: '整理会签人名单（人数、用户编号），票数清零',
+  input: z.object({ countersigners: json(z.array(z.coerce.number().int().positive()).min(1)) }),
+  async handle({ countersigners }) {
+    const unique = [...new Set(countersigners)];
+    return complete({ countersignerCount: unique.length, countersignerIds: unique.join(','), csApprovals: 0, csRejections: 0 });
+  },
+});
+
+/**
+ * 会签计票: decides the countersign from the engine's counts (domain/approval.ts) and closes the
  * countersign tasks the engine ended early (a decided "any" or "all" does not wait for the rest).
  */
 export const countersignTally = defineWorker({
-  type: 'approval.countersign-tally',
+  topic: 'approval.countersign-tally',
   description: '会签计票，并关闭已无需办理的会签待办',
   input: z.object({
     countersignRule: z.enum(COUNTERSIGN_RULES),
-    countersigners: z.array(z.coerce.number()).min(1),
-    votes: z.array(z.enum(['approve', 'reject']).nullable()),
+    countersignerCount: z.coerce.number().int().min(1),
+    csApprovals: z.coerce.number().int().min(0),
+    csRejections: z.coerce.number().int().min(0),
   }),
-  async handle({ countersignRule, countersigners, votes }, { trx, job }) {
-    const tally = tallyCountersign(countersignRule, countersigners.length, votes);
-    const leftOpen = (await trx('inbox_tasks').where({ process_instance_key: job.processInstanceKey, element_id: 'Countersign', status: 'open' }).select('id')) as Array<{ id: number }>;
+  async handle({ countersignRule, countersignerCount, csApprovals, csRejections }, { trx, task }) {
+    const votes = [...Array<'approve'>(csApprovals).fill('approve'), ...Array<'reject'>(csRejections).fill('reject')];
+    const tally = tallyCountersign(countersignRule, countersignerCount, votes);
+    const leftOpen = (await trx('inbox_tasks').where({ process_instance_key: task.processInstanceId, element_id: 'Countersign', status: 'open' }).select('id')) as Array<{ id: number }>;
     for (const t of leftOpen) {
       await closeTask(trx, Number(t.id), 'canceled');
       await writeTaskEvent(trx, Number(t.id), SYSTEM_ACTOR, { kind: 'canceled', comment: '会签已有结果，本意见无需再提交' });

@@ -1,14 +1,9 @@
 import type { AppConfig } from '../server/config';
 import type { Db } from '../server/db';
-import type { EngineClient } from '../server/engine/client';
-import type { Logger } from '../server/log';
+import { EngineError, fromEngineVariables, type EngineClient, type ExternalTask } from '../server/engine/client';
 import { namespaced } from '../server/engine/namespace';
-import type { JobResult, JobWorkerDefinition } from './types';
-
-type ZBWorker = ReturnType<EngineClient['createWorker']>;
-/** The SDK does not export its job type; take it from the worker's handler signature. */
-type Job = Parameters<Parameters<EngineClient['createWorker']>[0]['taskHandler']>[0];
-type JsonDoc = Parameters<Job['error']>[0] extends infer E ? (E extends { variables: infer V } ? V : never) : never;
+import type { Logger } from '../server/log';
+import type { ExternalTaskWorker, TaskResult } from './types';
 
 interface StoredOutcome {
   outcome: 'completed' | 'bpmn-error';
@@ -21,61 +16,59 @@ export interface WorkerDeps {
   db: Db;
   log: Logger;
   config: AppConfig;
+  /**
+   * Called after the engine accepted an outcome, with the process instance it moved: the inbox
+   * records the user tasks the instance reached (server/inbox/sync.ts). Failures are logged only;
+   * the reconciliation sweep catches up.
+   */
+  onAdvanced?: (processInstanceId: string) => Promise<void>;
+}
+
+/** This node's worker id: the engine records which node locked and finished each external task. */
+export function workerIdOf(config: AppConfig, loop: number): string {
+  return `${config.engine.nodeName}#${loop}`;
 }
 
 /**
- * Turns a definition into a running engine worker. Every path ends in complete, BPMN error or
- * fail-with-retries; nothing a handler does can crash the process. Zeebe delivers a job at least
- * once, so the outcome is stored under the job key in the same transaction as the handler's
- * writes, and a redelivered job is answered from that row without running the handler again.
+ * Runs one definition's handler for one locked external task. Every path ends in complete, BPMN
+ * error or failure with retries; nothing a handler does can crash the process. An external task
+ * may be delivered again (its lock ran out, or our answer to the engine was lost), so the outcome
+ * is stored under the external task's id in the same transaction as the handler's writes, and a
+ * redelivered task is answered from that row without running the handler again.
  */
-export function startWorker(def: JobWorkerDefinition, deps: WorkerDeps): ZBWorker {
-  const taskType = namespaced(deps.config.engine.namespace, def.type);
-  const log = deps.log.child({ worker: taskType });
-  return deps.client.createWorker({
-    taskType,
-    timeout: def.timeoutMs ?? 60_000,
-    maxJobsToActivate: def.maxJobsToActivate ?? 16,
-    failProcessOnException: false,
-    // A shorter long poll than the SDK's 50 s: the SDK keeps its poll timer alive after close,
-    // so this bounds how long a stopped process lingers; an idle worker asks every 10 s.
-    longPoll: 10_000,
-    taskHandler: (job: Job) => handleJob(def, job, { ...deps, log }),
-  });
-}
-
-export async function handleJob(def: JobWorkerDefinition, job: Job, deps: WorkerDeps): Promise<'JOB_ACTION_ACKNOWLEDGEMENT'> {
-  const { db, log } = deps;
-  const jobKey = String(job.key);
+export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, workerId: string, deps: WorkerDeps): Promise<'completed' | 'bpmn-error' | 'failed' | 'lost'> {
+  const { db, log, client } = deps;
   try {
-    const previous = (await db('job_outcomes').where({ job_key: jobKey }).first()) as StoredOutcome | undefined;
+    const previous = (await db('job_outcomes').where({ external_task_id: task.id }).first()) as StoredOutcome | undefined;
     if (previous) {
-      log.info({ jobKey }, '作业已处理过（引擎重复投递），返回原结果');
-      return await replay(job, previous);
+      log.info({ externalTaskId: task.id }, '外部任务已处理过（引擎重复投递），返回原结果');
+      return await report(client, task, workerId, replay(previous), deps);
     }
 
-    const parsed = def.input.safeParse(job.variables);
+    const variables = fromEngineVariables(task.variables);
+    const parsed = def.input.safeParse(variables);
     if (!parsed.success) {
       // A model that hands a worker the wrong data will not heal by retrying: raise an incident.
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(变量)'}: ${i.message}`).join('; ');
-      log.error({ jobKey, detail }, '作业输入变量无效');
-      return await job.fail({ errorMessage: `输入变量无效：${detail}`, retries: 0 });
+      log.error({ externalTaskId: task.id, detail }, '外部任务输入变量无效');
+      await client.externalTaskFailure(task.id, workerId, { errorMessage: `输入变量无效：${detail}`.slice(0, 600), retries: 0, retryTimeout: 0 });
+      return 'failed';
     }
 
-    let result: JobResult<Record<string, unknown>> | undefined;
+    let result: TaskResult<Record<string, unknown>> | undefined;
     await db.transaction(async (trx) => {
       result = await def.handle(parsed.data, {
         trx,
-        job: { key: jobKey, type: job.type, processInstanceKey: String(job.processInstanceKey), elementId: job.elementId, retries: job.retries },
-        headers: (job.customHeaders ?? {}) as Record<string, string>,
+        task: { id: task.id, topic: task.topicName, processInstanceId: task.processInstanceId, activityId: task.activityId, businessKey: task.businessKey, retries: task.retries },
+        properties: task.extensionProperties ?? {},
         log,
         config: deps.config,
       });
       await trx('job_outcomes').insert({
-        job_key: jobKey,
-        job_type: job.type,
-        process_instance_key: String(job.processInstanceKey),
-        element_id: job.elementId,
+        external_task_id: task.id,
+        topic: task.topicName,
+        process_instance_key: task.processInstanceId,
+        element_id: task.activityId,
         outcome: result.outcome === 'complete' ? 'completed' : 'bpmn-error',
         error_code: result.outcome === 'bpmn-error' ? result.errorCode : null,
         variables: JSON.stringify(result.variables ?? {}),
@@ -83,46 +76,128 @@ export async function handleJob(def: JobWorkerDefinition, job: Job, deps: Worker
       });
     });
     if (!result) throw new Error('handler returned no result');
-    if (result.outcome === 'complete') return await job.complete(result.variables);
-    return await job.error({ errorCode: result.errorCode, errorMessage: result.message, variables: (result.variables ?? {}) as JsonDoc });
+    return await report(client, task, workerId, result, deps);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const retries = Math.max(0, job.retries - 1);
-    log.warn({ jobKey, retries, error: message }, '作业处理失败，交由引擎重试');
+    const left = (task.retries ?? def.retries ?? 3) - 1;
+    const attempt = (def.retries ?? 3) - left;
+    const backoff = (def.retryBackoffMs ?? 1000) * 2 ** Math.max(0, attempt - 1);
+    log.warn({ externalTaskId: task.id, retries: left, error: message }, '外部任务处理失败，交由引擎重试');
     try {
-      return await job.fail({ errorMessage: message.slice(0, 2000), retries, retryBackOff: def.retryBackoffMs ?? 1000 });
+      await client.externalTaskFailure(task.id, workerId, { errorMessage: message.slice(0, 600), errorDetails: err instanceof Error ? (err.stack ?? message) : message, retries: Math.max(0, left), retryTimeout: backoff });
+      return 'failed';
     } catch (failErr) {
-      // The engine is unreachable too: the job's lock runs out and it is delivered again.
-      log.error({ jobKey, error: failErr instanceof Error ? failErr.message : String(failErr) }, '无法向引擎报告作业失败');
-      return 'JOB_ACTION_ACKNOWLEDGEMENT';
+      // The engine is unreachable too: the lock runs out and the task is offered again.
+      log.error({ externalTaskId: task.id, error: failErr instanceof Error ? failErr.message : String(failErr) }, '无法向引擎报告外部任务失败');
+      return 'lost';
     }
   }
 }
 
-function replay(job: Job, stored: StoredOutcome): Promise<'JOB_ACTION_ACKNOWLEDGEMENT'> {
+function replay(stored: StoredOutcome): TaskResult<Record<string, unknown>> {
   const variables = JSON.parse(stored.variables) as Record<string, unknown>;
-  if (stored.outcome === 'completed') return job.complete(variables);
-  return job.error({ errorCode: stored.error_code ?? 'ERROR', variables: variables as JsonDoc });
+  if (stored.outcome === 'completed') return { outcome: 'complete', variables };
+  return { outcome: 'bpmn-error', errorCode: stored.error_code ?? 'ERROR', message: '', variables };
+}
+
+async function report(client: EngineClient, task: ExternalTask, workerId: string, result: TaskResult<Record<string, unknown>>, deps: WorkerDeps): Promise<'completed' | 'bpmn-error' | 'lost'> {
+  try {
+    if (result.outcome === 'complete') await client.completeExternalTask(task.id, workerId, result.variables);
+    else await client.externalTaskBpmnError(task.id, workerId, result.errorCode, result.message, result.variables ?? {});
+  } catch (err) {
+    // 404: already answered (an earlier delivery's answer did reach the engine) — nothing to do.
+    if (err instanceof EngineError && err.notFound) return result.outcome === 'complete' ? 'completed' : 'bpmn-error';
+    // Anything else: the lock runs out, the task comes again and is answered from job_outcomes.
+    deps.log.warn({ externalTaskId: task.id, error: (err as Error).message }, '外部任务结果未能报告给引擎，锁到期后重新投递时补报');
+    return 'lost';
+  }
+  if (deps.onAdvanced) await deps.onAdvanced(task.processInstanceId).catch((err: unknown) => deps.log.warn({ processInstanceId: task.processInstanceId, error: (err as Error).message }, '待办同步失败，由定时对账补齐'));
+  return result.outcome === 'complete' ? 'completed' : 'bpmn-error';
 }
 
 export interface RunningWorkers {
   count: number;
+  /** Stop fetching, let tasks in hand finish (bounded), then return. */
   close(): Promise<void>;
 }
 
-export function startWorkers(defs: JobWorkerDefinition[], deps: WorkerDeps): RunningWorkers {
-  const seen = new Set<string>();
+export interface RuntimeOptions {
+  /** Concurrent fetch loops on this node (each long-polls the engine for every topic). */
+  loops?: number;
+  /** Tasks one fetch may lock. */
+  maxTasks?: number;
+  /** Long poll: the engine holds the request until a task is there or this passes. */
+  longPollMs?: number;
+}
+
+/**
+ * Our own fetch-and-lock loop over the REST client rather than camunda-external-task-client-js:
+ * it is small, typed, shares the one EngineClient (timeouts, error classes), and treats the 500
+ * that fetchAndLock answers now and then under concurrent fetching (engine.md) as "try again" —
+ * never as a crash — with a short backoff; an unreachable engine backs off up to 5 s.
+ */
+export function startWorkers(defs: ExternalTaskWorker[], deps: WorkerDeps, options: RuntimeOptions = {}): RunningWorkers {
+  const byTopic = new Map<string, ExternalTaskWorker>();
   for (const d of defs) {
-    if (seen.has(d.type)) throw new Error(`job type registered twice: ${d.type}`);
-    seen.add(d.type);
+    const topic = namespaced(deps.config.engine.namespace, d.topic);
+    if (byTopic.has(topic)) throw new Error(`topic registered twice: ${d.topic}`);
+    byTopic.set(topic, d);
   }
-  const workers = defs.map((d) => startWorker(d, deps));
-  deps.log.info({ types: defs.map((d) => d.type) }, `已注册 ${defs.length} 个作业处理器`);
+  const loops = options.loops ?? 2;
+  const abort = new AbortController();
+  let stopped = false;
+  const log = deps.log.child({ component: 'workers' });
+  const topics = [...byTopic.entries()].map(([topicName, d]) => ({ topicName, lockDuration: d.lockMs ?? 60_000, includeExtensionProperties: true }));
+
+  const loop = async (n: number): Promise<void> => {
+    const workerId = workerIdOf(deps.config, n);
+    let failures = 0;
+    while (!stopped) {
+      let tasks: ExternalTask[];
+      try {
+        tasks = await deps.client.fetchAndLock({ workerId, maxTasks: options.maxTasks ?? 10, asyncResponseTimeout: options.longPollMs ?? 10_000, topics }, abort.signal);
+        failures = 0;
+      } catch (err) {
+        if (stopped) break;
+        failures += 1;
+        const e = err as EngineError;
+        const delay = e instanceof EngineError && !e.unreachable ? 100 + Math.random() * 400 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
+        if (e instanceof EngineError && e.unreachable) log.warn({ workerId, error: e.message, retryInMs: delay }, '获取外部任务失败：流程引擎不可达');
+        else log.info({ workerId, status: e instanceof EngineError ? e.status : undefined, error: e.message }, '获取外部任务失败（引擎偶发错误），重试');
+        await sleep(delay, abort.signal);
+        continue;
+      }
+      await Promise.all(
+        tasks.map((task) => {
+          const def = byTopic.get(task.topicName);
+          if (!def) return Promise.resolve();
+          return handleTask(def, task, workerId, { ...deps, log: log.child({ topic: task.topicName }) });
+        }),
+      );
+    }
+  };
+  const running = Array.from({ length: topics.length ? loops : 0 }, (_, i) => loop(i + 1));
+  log.info({ topics: [...byTopic.keys()], loops }, `已注册 ${defs.length} 个外部任务处理器`);
   return {
-    count: workers.length,
-    // Stop polling, let jobs in hand finish (bounded), then return.
+    count: byTopic.size,
     close: async () => {
-      await Promise.all(workers.map((w) => w.close(10_000).catch(() => null)));
+      stopped = true;
+      abort.abort();
+      await Promise.race([Promise.all(running), sleep(15_000)]);
     },
   };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

@@ -1,44 +1,48 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppConfig } from '../server/config';
 import type { Db } from '../server/db';
 import type { Logger } from '../server/log';
 
-/** What a handler may use. `trx` is the transaction its writes and the job's outcome share. */
-export interface JobContext {
+/** What a handler may use. `trx` is the transaction its writes and the task's outcome share. */
+export interface TaskContext {
   trx: Db;
-  job: { key: string; type: string; processInstanceKey: string; elementId: string; retries: number };
-  /** The task's headers from the model (zeebe:taskHeaders), e.g. the status a step sets. */
-  headers: Readonly<Record<string, string>>;
+  task: { id: string; topic: string; processInstanceId: string; activityId: string; businessKey: string | null; retries: number | null };
+  /** The step's extension properties in the model (camunda:properties), e.g. the status a step sets. */
+  properties: Readonly<Record<string, string>>;
   log: Logger;
   config: AppConfig;
 }
 
-export type JobResult<O> =
+export type TaskResult<O> =
   | { outcome: 'complete'; variables: O }
   /** A business outcome the BPMN model handles with an error boundary event. */
   | { outcome: 'bpmn-error'; errorCode: string; message: string; variables?: Record<string, unknown> };
 
 /**
- * One job type, one definition: typed input, a handler that calls domain rules, typed output.
- * A thrown error is a technical fault: the job fails and the engine retries it.
+ * One external-task topic, one definition: typed input (the process variables it reads), a
+ * handler that calls domain rules, typed output. A thrown error is a technical fault: the task
+ * fails and the engine offers it again after the backoff, until its retries run out (an incident).
  */
-export interface JobWorkerDefinition<I extends z.ZodType = z.ZodType, O extends Record<string, unknown> = Record<string, unknown>> {
-  type: string;
+export interface ExternalTaskWorker<I extends z.ZodType = z.ZodType, O extends Record<string, unknown> = Record<string, unknown>> {
+  topic: string;
   description: string;
   input: I;
-  /** Job lock time; the engine hands the job to another worker after it. */
-  timeoutMs?: number;
-  maxJobsToActivate?: number;
-  /** Backoff before a failed job is retried. */
+  /** Extension properties the step must carry (checked against processes/ by the model check). */
+  properties?: readonly string[];
+  /** How long the task is locked for this worker; the engine offers it to another worker after that. */
+  lockMs?: number;
+  /** Attempts before an incident (the engine counts down). */
+  retries?: number;
+  /** Backoff before the first retry; doubled on each further attempt. */
   retryBackoffMs?: number;
-  handle(input: z.infer<I>, ctx: JobContext): Promise<JobResult<O>>;
+  handle(input: z.infer<I>, ctx: TaskContext): Promise<TaskResult<O>>;
 }
 
-export function complete<O extends Record<string, unknown>>(variables: O): JobResult<O> {
+export function complete<O extends Record<string, unknown>>(variables: O): TaskResult<O> {
   return { outcome: 'complete', variables };
 }
 
-export function bpmnError(errorCode: string, message: string, variables?: Record<string, unknown>): JobResult<never> {
+export function bpmnError(errorCode: string, message: string, variables?: Record<string, unknown>): TaskResult<never> {
   return { outcome: 'bpmn-error', errorCode, message, variables };
 }
 
@@ -46,6 +50,21 @@ export function bpmnError(errorCode: string, message: string, variables?: Record
  * Declares a worker with its input and output types checked, and hands it on as the erased
  * type the registry holds (the runtime parses input with `def.input` before calling handle).
  */
-export function defineWorker<I extends z.ZodType, O extends Record<string, unknown>>(def: JobWorkerDefinition<I, O>): JobWorkerDefinition {
-  return def as unknown as JobWorkerDefinition;
+export function defineWorker<I extends z.ZodType, O extends Record<string, unknown>>(def: ExternalTaskWorker<I, O>): ExternalTaskWorker {
+  return def as unknown as ExternalTaskWorker;
+}
+
+/**
+ * A list or object variable: the engine stores them as JSON text (server/engine/client.ts), so a
+ * worker's input reads them back through this.
+ */
+export function json<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  }, schema);
 }

@@ -66,7 +66,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(usersRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(formsRouter({ db: deps.db, forms }));
-  api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
+  api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(auditRouter({ db: deps.db, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);

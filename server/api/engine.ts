@@ -4,7 +4,7 @@ import { errors } from './errors';
 import { validate } from './validate';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
-import type { Db } from '../db';
+import { readInstant, type Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
 
@@ -17,21 +17,26 @@ export function engineRouter({ engine, db, namespace }: { engine: EngineClient; 
   router.post('/engine/smoke-checks', requireLogin(db), requirePermission('system:smoke-check'), validate({ body: smokeCheckBody }), async (_req, res) => {
     const principal = principalOf(res);
     const started = Date.now();
-    let result;
+    let instance: { id: string; definitionId: string };
     try {
-      result = await engine.createProcessInstanceWithResult<{ requestedBy: string }, { smokeCheck?: { recordedAt: string; databaseClient: string } }>({
-        bpmnProcessId: namespaced(namespace, 'platform-smoke-check'),
-        variables: { requestedBy: principal.username },
-        requestTimeout: 15_000,
-      });
+      instance = await engine.startProcess(namespaced(namespace, 'platform-smoke-check'), { businessKey: `smoke:${principal.username}:${started}`, variables: { requestedBy: principal.username } });
     } catch {
-      throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用或自检超时，请稍后再试');
+      throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，请稍后再试');
     }
+    // The worker records the check (an external task); the instance ends when it has.
+    let row: { recorded_at: unknown; database_client: string } | undefined;
+    while (Date.now() - started < 15_000) {
+      row = (await db('smoke_checks').where({ process_instance_key: instance.id }).first('recorded_at', 'database_client')) as typeof row;
+      const ended = row ? await engine.historicProcessInstance(instance.id).catch(() => null) : null;
+      if (row && ended?.state === 'COMPLETED') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!row) throw errors.unavailable('SMOKE_CHECK_TIMEOUT', '自检超时：流程已启动但作业处理器 15 秒内未完成，请查看系统日志');
     res.status(201).json({
-      processInstanceKey: String(result.processInstanceKey),
-      processVersion: result.version,
-      recordedAt: result.variables.smokeCheck ? toShanghaiIso(new Date(result.variables.smokeCheck.recordedAt)) : null,
-      databaseClient: result.variables.smokeCheck?.databaseClient ?? null,
+      processInstanceKey: instance.id,
+      processVersion: Number(instance.definitionId.split(':')[1] ?? 0),
+      recordedAt: toShanghaiIso(readInstant(row.recorded_at)),
+      databaseClient: row.database_client,
       durationMs: Date.now() - started,
     });
   });

@@ -2,19 +2,20 @@ import { Router } from 'express';
 import { toShanghaiIso } from '../../domain/time';
 import type { AppConfig } from '../config';
 import { checkDatabase, type Db, type DatabaseStatus } from '../db';
-import { fetchTopology, type EngineBroker, type EngineClient } from '../engine/client';
+import { fetchEngineInfo, type EngineClient } from '../engine/client';
 import { latestDeployedResources, type DeployedResource } from '../engine/deploy';
 import type { EngineSupervisor } from '../engine/supervisor';
 
 export interface EngineStatus {
   status: 'up' | 'down';
   mode: 'local' | 'external';
+  /** The engine's REST address. */
   address: string;
-  gatewayVersion?: string;
-  clusterSize?: number;
-  partitionsCount?: number;
-  replicationFactor?: number;
-  brokers?: EngineBroker[];
+  product: 'Operaton';
+  /** The engine's own answer (GET /engine-rest/version). */
+  version?: string;
+  /** Process engines the REST API serves (normally "default"). */
+  engines?: string[];
   deployedResources?: DeployedResource[];
   message?: string;
   lastCheckedAt: string;
@@ -37,15 +38,15 @@ export interface HealthDeps {
 }
 
 export async function checkEngine(deps: HealthDeps, databaseUp: boolean): Promise<EngineStatus> {
-  const base = { mode: deps.config.engine.mode, address: deps.config.engine.grpcAddress, lastCheckedAt: toShanghaiIso(new Date()) } as const;
+  const base = { mode: deps.config.engine.mode, address: deps.config.engine.restUrl, product: 'Operaton', lastCheckedAt: toShanghaiIso(new Date()) } as const;
   try {
-    const t = await fetchTopology(deps.engine, 2500);
+    const info = await fetchEngineInfo(deps.engine, 2500);
     const deployedResources = databaseUp ? await latestDeployedResources(deps.db).catch(() => undefined) : undefined;
-    return { status: 'up', ...base, ...t, deployedResources };
+    return { status: 'up', ...base, version: info.version, engines: info.engines, deployedResources };
   } catch {
     const attempts = deps.supervisor.state.attempts;
     const retrying = deps.supervisor.state.status !== 'up' ? `，正在重试（已尝试 ${attempts} 次）` : '';
-    return { status: 'down', ...base, message: `流程引擎无法连接（${deps.config.engine.grpcAddress}）${retrying}` };
+    return { status: 'down', ...base, message: `流程引擎无法连接（${deps.config.engine.restUrl}）${retrying}` };
   }
 }
 

@@ -7,6 +7,8 @@ import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import * as actions from '../inbox/actions';
+import { syncInstance as sync } from '../inbox/sync';
+import type { Logger } from '../log';
 import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
 import { getTaskRow, instanceProgress, involvementOf, listTasks, taskEvents, taskSummary, type TaskRow } from '../inbox/tasks';
 import { listNotifications, markRead } from '../notifications/service';
@@ -52,10 +54,11 @@ export const notificationsQuery = z
   .strict();
 export const readBody = z.union([z.object({ ids: z.array(userId).min(1).max(200) }).strict(), z.object({ all: z.literal(true) }).strict()]);
 
-export function tasksRouter({ db, engine, namespace, keyStore }: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore }): Router {
+export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; log: Logger }): Router {
   const router = Router();
   const login = requireLogin(db);
-  const deps = { db, engine };
+  const syncInstance = (processInstanceId: string) => sync({ db, engine, namespace, log }, processInstanceId);
+  const deps = { db, engine, syncInstance };
 
   const taskParam = async (res: Response, raw: unknown): Promise<TaskRow> => {
     const id = idParam(raw, '待办');
@@ -115,12 +118,12 @@ export function tasksRouter({ db, engine, namespace, keyStore }: { db: Db; engin
       res.json(result ?? { ok: true });
     });
 
-  act('claim', null, (t, p) => actions.claim(db, t.id, p));
-  act('unclaim', null, (t, p) => actions.unclaim(db, t.id, p));
+  act('claim', null, (t, p) => actions.claim(deps, t.id, p));
+  act('unclaim', null, (t, p) => actions.unclaim(deps, t.id, p));
   // A decision is sealed: the PIN is checked before the task is taken (server/seals/seal.ts signerFor).
   act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批')));
-  act('reassign', reassignBody, (t, p, b: z.infer<typeof reassignBody>) => actions.reassign(db, t.id, p, b));
-  act('signers', signerBody, (t, p, b: z.infer<typeof signerBody>) => actions.addSigner(db, t.id, p, b));
+  act('reassign', reassignBody, (t, p, b: z.infer<typeof reassignBody>) => actions.reassign(deps, t.id, p, b));
+  act('signers', signerBody, (t, p, b: z.infer<typeof signerBody>) => actions.addSigner(deps, t.id, p, b));
   act('copies', copyBody, async (t, p, b: z.infer<typeof copyBody>) => ({ added: await actions.copyTo(db, t.id, p, b) }));
   act('remind', null, async (t, p) => ({ reminded: await actions.remind(db, t.id, p) }));
   act('comments', commentBody, (t, p, b: z.infer<typeof commentBody>) => actions.comment(db, t.id, p, b.text));
@@ -167,7 +170,7 @@ export function tasksRouter({ db, engine, namespace, keyStore }: { db: Db; engin
 
   router.post('/projects/:id/submit', login, requirePermission('projects:write'), validate({ body: submitBody }), async (req, res) => {
     const id = await projectInScope(res, req.params.id);
-    const project = await submitProject({ db, engine, namespace }, principalOf(res), id, (res.locals.body as z.infer<typeof submitBody>).version);
+    const project = await submitProject({ db, engine, namespace, syncInstance }, principalOf(res), id, (res.locals.body as z.infer<typeof submitBody>).version);
     res.json({ ...project, createdAt: toShanghaiIso(project.createdAt), updatedAt: toShanghaiIso(project.updatedAt) });
   });
 

@@ -4,19 +4,19 @@ import { PROJECT_ROOT } from '../config';
 import type { Db } from '../db';
 import { sm3Hex } from '../../domain/digest';
 import type { EngineClient } from './client';
-import { namespaceBpmn } from './namespace';
+import { namespaceBpmn, namespaceDmn, withHistoryTimeToLive } from './namespace';
 
 export const PROCESSES_DIR = path.join(PROJECT_ROOT, 'processes');
 
 export interface DeployedResource {
   name: string;
-  kind: 'bpmn' | 'dmn' | 'form';
+  kind: 'bpmn' | 'dmn';
   id: string;
   key: string;
   version: number;
 }
 
-const KINDS: Record<string, DeployedResource['kind']> = { '.bpmn': 'bpmn', '.dmn': 'dmn', '.form': 'form' };
+const KINDS: Record<string, DeployedResource['kind']> = { '.bpmn': 'bpmn', '.dmn': 'dmn' };
 
 /** The model files in processes/ (recursively), in a stable order. */
 export function listProcessResources(dir = PROCESSES_DIR): string[] {
@@ -28,52 +28,53 @@ export function listProcessResources(dir = PROCESSES_DIR): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** A model file as it is deployed: namespace applied, history time to live from configuration. */
+export function deployableBytes(file: string, options: { namespace: string; historyTtlDays: number }): Buffer {
+  const xml = fs.readFileSync(file, 'utf8');
+  const kind = KINDS[path.extname(file)];
+  const namespacedXml = kind === 'dmn' ? namespaceDmn(xml, options.namespace) : namespaceBpmn(xml, options.namespace);
+  return Buffer.from(withHistoryTimeToLive(namespacedXml, options.historyTtlDays));
+}
+
+const attrOf = (xml: string, tag: RegExp): string[] => [...xml.matchAll(tag)].map((m) => m[1]!);
+
 /**
- * Deploys every model in one atomic deployment. The engine keeps the version of a resource whose
- * name and content are unchanged, so restarts create no new versions; we record what it answered.
+ * Deploys every model in one deployment. The engine keeps the version of a resource whose name
+ * and content are unchanged (deploy-changed-only), so restarts create no new versions; the
+ * latest definition of each key is then read back and recorded.
  */
-export async function deployProcesses(client: EngineClient, db: Db, namespace = '', files = listProcessResources()): Promise<DeployedResource[]> {
+export async function deployProcesses(client: EngineClient, db: Db, options: { namespace: string; historyTtlDays: number }, files = listProcessResources()): Promise<DeployedResource[]> {
   if (files.length === 0) return [];
   const contents = files.map((file) => {
-    const raw = fs.readFileSync(file);
-    const bytes = namespace && path.extname(file) === '.bpmn' ? Buffer.from(namespaceBpmn(raw.toString('utf8'), namespace)) : raw;
+    const bytes = deployableBytes(file, options);
     const name = path.relative(PROCESSES_DIR, file).split(path.sep).join('/');
-    return { file, name: namespace ? `${namespace}/${name}` : name, bytes };
+    const kind = KINDS[path.extname(file)]!;
+    const text = bytes.toString('utf8');
+    const keys = kind === 'bpmn' ? attrOf(text, /<(?:bpmn:)?process\b[^>]*\bid="([^"]+)"/g) : attrOf(text, /<(?:dmn:)?decision\b[^>]*\bid="([^"]+)"/g);
+    return { name: options.namespace ? `${options.namespace}/${name}` : name, bytes, kind, keys };
   });
-  const response = await client.deployResources(
-    contents.map(({ name, bytes, file }) => {
-      const kind = KINDS[path.extname(file)];
-      if (kind === 'dmn') return { name, decision: bytes };
-      if (kind === 'form') return { name, form: bytes };
-      return { name, process: bytes };
-    }),
-  );
-  const deployed: DeployedResource[] = [];
-  for (const d of response.deployments as Array<Record<string, Record<string, string | number>>>) {
-    if (d.process) {
-      deployed.push({ name: String(d.process.resourceName), kind: 'bpmn', id: String(d.process.bpmnProcessId), key: String(d.process.processDefinitionKey), version: Number(d.process.version) });
-    } else if (d.decisionRequirements) {
-      deployed.push({ name: String(d.decisionRequirements.resourceName), kind: 'dmn', id: String(d.decisionRequirements.dmnDecisionRequirementsId), key: String(d.decisionRequirements.decisionRequirementsKey), version: Number(d.decisionRequirements.version) });
-    } else if (d.form) {
-      deployed.push({ name: String(d.form.resourceName), kind: 'form', id: String(d.form.formId), key: String(d.form.formKey), version: Number(d.form.version) });
-    }
-  }
+  const deployment = await client.deploy(options.namespace ? `budget-platform:${options.namespace}` : 'budget-platform', contents.map(({ name, bytes }) => ({ name, bytes })), { source: 'budget-lifecycle-platform' });
+  const processKeys = contents.filter((c) => c.kind === 'bpmn').flatMap((c) => c.keys);
+  const decisionKeys = contents.filter((c) => c.kind === 'dmn').flatMap((c) => c.keys);
+  // keysIn is a filter of the engine's; the answer is checked against the keys all the same
+  // (the REST API ignores a parameter it does not know).
+  const processes = processKeys.length ? (await client.processDefinitions({ keysIn: processKeys.join(','), latestVersion: true })).filter((d) => processKeys.includes(d.key)) : [];
+  const decisions = decisionKeys.length ? (await client.decisionDefinitions({ keysIn: decisionKeys.join(','), latestVersion: true })).filter((d) => decisionKeys.includes(d.key)) : [];
+  const deployed: Array<DeployedResource & { deploymentId: string }> = [
+    ...processes.map((d) => ({ name: d.resource, kind: 'bpmn' as const, id: d.key, key: d.id, version: d.version, deploymentId: d.deploymentId })),
+    ...decisions.map((d) => ({ name: d.resource, kind: 'dmn' as const, id: d.key, key: d.id, version: d.version, deploymentId: d.deploymentId })),
+  ];
+  const missing = [...processKeys, ...decisionKeys].filter((k) => !deployed.some((d) => d.id === k));
+  if (missing.length) throw new Error(`deployment ${deployment.id}: the engine has no definition for ${missing.join(', ')}`);
   const now = new Date();
   for (const r of deployed) {
     const source = contents.find((c) => c.name === r.name);
-    const row = {
-      resource_name: r.name,
-      kind: r.kind,
-      digest: source ? sm3Hex(source.bytes) : '',
-      resource_id: r.id,
-      resource_key: r.key,
-      version: r.version,
-      deployment_key: String(response.key),
-      deployed_at: now,
-    };
-    await db('engine_resources').insert(row).onConflict(['resource_name', 'digest', 'resource_key']).ignore();
+    await db('engine_resources')
+      .insert({ resource_name: r.name, kind: r.kind, digest: source ? sm3Hex(source.bytes) : '', resource_id: r.id, resource_key: r.key, version: r.version, deployment_key: r.deploymentId, deployed_at: now })
+      .onConflict(['resource_name', 'digest', 'resource_key'])
+      .ignore();
   }
-  return deployed;
+  return deployed.map(({ deploymentId: _d, ...r }) => r);
 }
 
 /** The newest recorded version of each deployed resource, for the health page. */

@@ -13,8 +13,14 @@ export interface ModelElement {
   kind: string; // userTask, serviceTask, exclusiveGateway, …
   name: string;
   formKey?: string;
-  jobType?: string;
+  /** External task topic (camunda:type="external"). */
+  topic?: string;
+  /** Role codes, comma-separated (camunda:candidateGroups). */
   candidateGroups?: string;
+  assignee?: string;
+  dueDate?: string;
+  /** Extension properties (camunda:properties), e.g. the status a step sets. */
+  properties: Record<string, string>;
 }
 
 export interface ProcessModel {
@@ -39,7 +45,7 @@ export function processModels(dir = PROCESSES_DIR): Map<string, ProcessModel> {
   return models;
 }
 
-const attr = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
+const attr = (tag: string, name: string) => new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(tag)?.[1];
 
 function unescapeXml(s: string): string {
   return s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -47,7 +53,8 @@ function unescapeXml(s: string): string {
 
 /**
  * A small reader for the BPMN the platform writes (no general XML parser needed): each
- * flow element's opening tag, and within its body the zeebe extension elements.
+ * flow element's opening tag with its camunda: attributes, and within its body the extension
+ * properties.
  */
 export function parseProcesses(xml: string): Array<Omit<ProcessModel, 'file' | 'xml'>> {
   const out: Array<Omit<ProcessModel, 'file' | 'xml'>> = [];
@@ -64,9 +71,12 @@ export function parseProcesses(xml: string): Array<Omit<ProcessModel, 'file' | '
         id,
         kind,
         name: unescapeXml(attr(tag, 'name') ?? id),
-        formKey: /<zeebe:formDefinition\b[^>]*\bformKey="([^"]*)"/.exec(inner)?.[1],
-        jobType: /<zeebe:taskDefinition\b[^>]*\btype="([^"]*)"/.exec(inner)?.[1],
-        candidateGroups: /<zeebe:assignmentDefinition\b[^>]*\bcandidateGroups="([^"]*)"/.exec(inner)?.[1],
+        formKey: attr(tag, 'camunda:formKey'),
+        topic: attr(tag, 'camunda:type') === 'external' ? attr(tag, 'camunda:topic') : undefined,
+        candidateGroups: attr(tag, 'camunda:candidateGroups'),
+        assignee: attr(tag, 'camunda:assignee'),
+        dueDate: attr(tag, 'camunda:dueDate'),
+        properties: Object.fromEntries([...inner.matchAll(/<camunda:property\b([^>]*)\/?>/g)].map((m) => [attr(m[1]!, 'name') ?? '', unescapeXml(attr(m[1]!, 'value') ?? '')])),
       });
     }
     out.push({ id: attr(p[1]!, 'id')!, name: unescapeXml(attr(p[1]!, 'name') ?? ''), elements });

@@ -1,12 +1,12 @@
 import type { Logger } from '../log';
-import { fetchTopology, type EngineClient, type EngineTopology } from './client';
+import { fetchEngineInfo, type EngineClient, type EngineInfo } from './client';
 
 export interface EngineConnectionState {
   status: 'connecting' | 'up' | 'down';
   attempts: number;
   lastError?: string;
   lastCheckedAt?: Date;
-  topology?: EngineTopology;
+  info?: EngineInfo;
 }
 
 /**
@@ -48,12 +48,12 @@ export class EngineSupervisor {
     if (this.stopped) return;
     this.state.attempts += 1;
     try {
-      this.state.topology = await fetchTopology(this.client);
+      this.state.info = await fetchEngineInfo(this.client);
       this.state.lastCheckedAt = new Date();
       await this.onReady();
       this.state.status = 'up';
       this.state.lastError = undefined;
-      this.log.info({ attempts: this.state.attempts, gatewayVersion: this.state.topology.gatewayVersion }, '已连接流程引擎');
+      this.log.info({ attempts: this.state.attempts, version: this.state.info.version }, '已连接流程引擎');
       this.resolveReady();
     } catch (err) {
       this.state.status = 'down';

@@ -11,27 +11,48 @@ import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../api/errors';
 import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
 import { readInstant } from '../db';
-import type { EngineClient } from '../engine/client';
+import { EngineError, type EngineClient } from '../engine/client';
 import { formRegistry, validateFormData } from '../forms';
 import { notify } from '../notifications/service';
-import { writeProjectEvent, type Actor } from '../projects/service';
+import type { Actor } from '../projects/service';
+import { decisionOf, recordCompletion } from './completion';
 import { assertOpen, closeTask, getTaskRow, involvementOf, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
- * What people do with their tasks. Completing tells the engine (completeJob); everything else —
- * claiming, 转办, 加签, 抄送, 催办, comments — is the inbox's own bookkeeping, because it changes who
- * acts, not where the process goes. Every action is a task event and, where it matters to the
- * applicant, a project timeline event.
+ * What people do with their tasks. Whatever changes who acts or where the process goes goes
+ * through the engine's task API with the real person's id, so the engine's history names who
+ * acted: 签收 (claim), 退回签收 (unclaim), 转办 (assignee), 前加签 (delegate, then resolve back to
+ * the holder) and completion. 后加签, 抄送, 催办 and comments are the inbox's own bookkeeping. Every
+ * action is a task event and, where it matters to the applicant, a project timeline event.
  *
- * Completion is two-phase so that nothing is lost either way: the row moves open → completing in
- * one conditional UPDATE (a second click or a concurrent approver finds it taken), then the engine
- * is told; if the engine refuses or is away, the row goes back to open and the person is told to
- * retry; only after the engine accepted is the row completed.
+ * The inbox row moves first, in one conditional UPDATE (a second click or a concurrent approver
+ * finds it taken), then the engine is told; if the engine refuses or is away, the row goes back
+ * and the person is told to retry. Completion is two-phase so that nothing is lost either way:
+ * open → completing (with who and what), the engine, then completed; a crash in between is healed
+ * by the reconciliation sweep (sync.ts).
  */
 
 export interface InboxDeps {
   db: Knex;
   engine: EngineClient;
+  /** Brings the instance's tasks into the inbox after the engine moved it (sync.ts). */
+  syncInstance?: (processInstanceId: string) => Promise<unknown>;
+}
+
+/** The engine is away or refused: the row was put back, the person may retry. */
+function engineUnavailable(what: string): AppError {
+  return errors.unavailable('ENGINE_UNAVAILABLE', `流程引擎暂不可用，${what}未提交，请稍后重试`);
+}
+
+/** Tells the engine who holds the task now; a task the engine no longer has is reported as gone. */
+async function engineCall(deps: InboxDeps, task: TaskRow, what: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await deps.engine.retrying(call);
+  } catch (err) {
+    if (err instanceof EngineError && err.notFound) throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
+    if (err instanceof EngineError && !err.unreachable && !(await deps.engine.task(task.engine_task_id).catch(() => 'unknown'))) throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
+    throw engineUnavailable(what);
+  }
 }
 
 const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
@@ -43,12 +64,12 @@ async function taskOr404(db: Knex, taskId: number): Promise<TaskRow> {
 }
 
 /** 403 unless the person may act on the task now; claims it for them when it was offered to them. */
-async function holderOrClaim(db: Knex, task: TaskRow, p: Principal): Promise<void> {
-  const inv = await involvementOf(db, task, p.userId);
+async function holderOrClaim(deps: InboxDeps, task: TaskRow, p: Principal): Promise<void> {
+  const inv = await involvementOf(deps.db, task, p.userId);
   if (inv.assignee) return;
   if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的办理人，不能办理');
   if (task.assignee_user_id !== null) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
-  await claim(db, task.id, p);
+  await claim(deps, task.id, p);
 }
 
 /** Readable by the people involved, and by anyone whose data scope holds the project's unit and who may read projects. */
@@ -59,7 +80,8 @@ export async function assertCanRead(db: Knex, task: TaskRow, p: Principal): Prom
   if (!inScope) throw errors.notFound(`待办 #${task.id} 不存在`);
 }
 
-export async function claim(db: Knex, taskId: number, p: Principal): Promise<void> {
+export async function claim(deps: InboxDeps, taskId: number, p: Principal): Promise<void> {
+  const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
   const inv = await involvementOf(db, task, p.userId);
@@ -67,16 +89,34 @@ export async function claim(db: Knex, taskId: number, p: Principal): Promise<voi
   if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的候选办理人');
   const n = await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
   if (n !== 1) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
+  try {
+    // The inbox decided who wins (the conditional UPDATE above); the engine is told who it is.
+    await engineCall(deps, task, '签收', () => deps.engine.claimTask(task.engine_task_id, String(p.userId)).catch((err: unknown) => {
+      if (err instanceof EngineError && !err.unreachable && !err.notFound) return deps.engine.setAssignee(task.engine_task_id, String(p.userId));
+      throw err;
+    }));
+  } catch (err) {
+    await db('inbox_tasks').where({ id: taskId, status: 'open', assignee_user_id: p.userId }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+    throw err;
+  }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'claimed' });
 }
 
-export async function unclaim(db: Knex, taskId: number, p: Principal): Promise<void> {
+export async function unclaim(deps: InboxDeps, taskId: number, p: Principal): Promise<void> {
+  const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
   const inv = await involvementOf(db, task, p.userId);
   if (!inv.assignee) throw errors.conflict('NOT_ASSIGNEE', '只有已签收的办理人可以退回签收');
   if (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).first('id')) throw errors.conflict('SIGNERS_PENDING', '有加签人尚未办理，不能退回签收');
-  await db('inbox_tasks').where({ id: taskId, assignee_user_id: p.userId, status: 'open' }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+  const n = await db('inbox_tasks').where({ id: taskId, assignee_user_id: p.userId, status: 'open' }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+  if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
+  try {
+    await engineCall(deps, task, '退回签收', () => deps.engine.unclaimTask(task.engine_task_id));
+  } catch (err) {
+    await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+    throw err;
+  }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'unclaimed' });
 }
 
@@ -96,7 +136,7 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
   const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
-  await holderOrClaim(db, task, p);
+  await holderOrClaim(deps, task, p);
   // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
   // Resolving them loads every reviewer's scope, so only forms that name the list pay for it —
   // not every completion, nor every task of a 批量审批.
@@ -105,13 +145,14 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
   const parsed = validateFormData(task.form_key, data, lists);
   if (!parsed.ok) throw errors.validation(parsed.issues);
   const values = parsed.data;
-  const decision = typeof values.decision === 'string' ? values.decision : typeof values.vote === 'string' ? values.vote : null;
-  const comment = typeof values.comment === 'string' && values.comment ? values.comment : null;
+  const { decision, comment } = decisionOf(values);
 
-  // 加签: an added approver before the holder records an opinion and hands the task back.
+  // 前加签: the added approver (the engine's delegate) records an opinion and the task is resolved
+  // back to the holder (the engine's owner).
   const pending = (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id')) as Array<{ id: number; user_id: number; position: string; added_by: number }>;
   const mySigner = pending.find((s) => Number(s.user_id) === p.userId);
   if (mySigner && mySigner.position === 'before') {
+    await engineCall(deps, task, '加签意见', () => deps.engine.resolveTask(task.engine_task_id));
     await db.transaction(async (trx) => {
       await trx('inbox_task_signers').where({ id: mySigner.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
       await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: mySigner.added_by, version: trx.raw('version + 1') });
@@ -154,58 +195,44 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
  */
 async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>, signer: Signer | null): Promise<AppendedRecord> {
   const { db, engine } = deps;
-  const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).update({ status: 'completing', version: db.raw('version + 1') });
+  const taken = await db('inbox_tasks')
+    .where({ id: task.id, status: 'open' })
+    .update({ status: 'completing', completing_by: p.userId, completing_at: new Date(), completing_form: JSON.stringify(values), version: db.raw('version + 1') });
   if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
-  const decision = typeof values.decision === 'string' ? values.decision : typeof values.vote === 'string' ? values.vote : null;
-  const comment = typeof values.comment === 'string' && values.comment ? values.comment : null;
   // Every field of the form is sent, hidden ones as null, so a gateway never reads a value left
   // over from an earlier step or round.
   const variables: Record<string, unknown> = {};
   for (const field of formRegistry().get(task.form_key)?.fields ?? []) variables[field.key] = values[field.key] ?? null;
   variables.lastDecisionBy = p.userId;
   try {
-    await engine.completeJob({ jobKey: task.job_key, variables: variables as Parameters<EngineClient['completeJob']>[0]['variables'] });
+    // The real person is the assignee when the engine completes the task, so its history names them.
+    await engine.retrying(() => engine.setAssignee(task.engine_task_id, String(p.userId)));
+    await engine.retrying(() => engine.completeTask(task.engine_task_id, variables));
   } catch (err) {
-    const message = String((err as Error)?.message ?? err);
-    if (/NOT_FOUND/.test(message)) {
+    const gone = err instanceof EngineError && (err.notFound || (!err.unreachable && !(await engine.task(task.engine_task_id).catch(() => 'unknown'))));
+    if (gone) {
       await db.transaction(async (trx) => {
-        await closeTask(trx, task.id, 'canceled');
+        await closeTask(trx, task.id, 'canceled', { completing_by: null, completing_at: null, completing_form: null });
         await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: '流程引擎中已无此任务（流程已撤回或已结束）' });
       });
       throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
     }
-    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
-    throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，办理未提交，请稍后重试');
+    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
+    throw engineUnavailable('办理');
   }
-  const now = new Date();
-  const form = JSON.parse(JSON.stringify(values)) as Json;
   const sealing = signer
     ? sealWith(signer, {
         what: 'task.complete',
         who: { userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName },
         processInstance: task.process_instance_key,
         element: task.element_id,
-        decision: { taskId: task.id, step: task.name, projectId: Number(task.business_id), decision, comment },
-        form,
+        decision: { taskId: task.id, step: task.name, projectId: Number(task.business_id), ...decisionOf(values) },
+        form: JSON.parse(JSON.stringify(values)) as Json,
       })
     : undefined;
-  return db.transaction(async (trx) => {
-    await closeTask(trx, task.id, 'completed', { decision, comment, form_data: JSON.stringify(values), completed_by: p.userId, completed_at: now });
-    const record = await writeProjectEvent(
-      trx,
-      task.business_id,
-      actorOf(p),
-      {
-        kind: 'task_completed',
-        note: `${task.name}：${decisionLabel(decision) || '已办理'}${comment ? `。意见：${comment}` : ''}`,
-        data: { taskId: task.id, elementId: task.element_id, processInstanceKey: task.process_instance_key, decision, comment, form: values },
-      },
-      sealing,
-    );
-    const seal = record.body.seal;
-    await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, auditRecordId: record.id, sealed: seal !== null, verificationCode: seal ? verificationCode(seal.signature) : null } }, { timeline: false });
-    return record;
-  });
+  const record = await db.transaction((trx) => recordCompletion(trx, task, actorOf(p), values, { sealing }));
+  if (deps.syncInstance) await deps.syncInstance(task.process_instance_key).catch(() => undefined); // the sweep catches up
+  return record;
 }
 
 /** Eligible to take over or join a task: holds one of its candidate roles and sees the project's unit. */
@@ -246,15 +273,18 @@ export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id
 }
 
 /** 转办: the holder hands the task to a colleague who may do it. */
-export async function reassign(db: Knex, taskId: number, p: Principal, input: { userId: number; comment?: string }): Promise<void> {
+export async function reassign(deps: InboxDeps, taskId: number, p: Principal, input: { userId: number; comment?: string }): Promise<void> {
+  const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
-  await holderOrClaim(db, task, p);
+  await holderOrClaim(deps, task, p);
   if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能转办给自己');
   const target = await assertEligible(db, task, input.userId, '转办对象');
   await db.transaction(async (trx) => {
     const n = await trx('inbox_tasks').where({ id: taskId, status: 'open', assignee_user_id: p.userId }).update({ assignee_user_id: target.id, claimed_at: new Date(), version: trx.raw('version + 1') });
     if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
+    // Inside the transaction: an engine that refuses leaves the inbox as it was.
+    await engineCall(deps, task, '转办', () => deps.engine.setAssignee(task.engine_task_id, String(target.id)));
     await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: target.id }).onConflict(['task_id', 'user_id']).ignore();
     await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'reassigned', comment: input.comment ?? null, data: { to: target.id, toName: target.display_name } });
     await notifyAbout(trx, task, [target.id], 'task-assigned', { fromName: p.displayName }, `task-reassigned:${taskId}:${target.id}:${Date.now()}`);
@@ -262,17 +292,22 @@ export async function reassign(db: Knex, taskId: number, p: Principal, input: { 
 }
 
 /** 加签: adds an approver before (acts first, then the task returns) or after (acts after the holder). */
-export async function addSigner(db: Knex, taskId: number, p: Principal, input: { userId: number; position: 'before' | 'after'; comment?: string }): Promise<void> {
+export async function addSigner(deps: InboxDeps, taskId: number, p: Principal, input: { userId: number; position: 'before' | 'after'; comment?: string }): Promise<void> {
+  const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
-  await holderOrClaim(db, task, p);
+  await holderOrClaim(deps, task, p);
   if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能给自己加签');
   const signer = await assertEligible(db, task, input.userId, '加签人');
   if (await db('inbox_task_signers').where({ task_id: taskId, user_id: signer.id, status: 'pending' }).first('id')) throw errors.conflict('ALREADY_SIGNER', '该人员已是本事项的加签人');
   await db.transaction(async (trx) => {
     await trx('inbox_task_signers').insert({ task_id: taskId, user_id: signer.id, position: input.position, status: 'pending', added_by: p.userId, comment: null, created_at: new Date() });
     await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: signer.id }).onConflict(['task_id', 'user_id']).ignore();
-    if (input.position === 'before') await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
+    if (input.position === 'before') {
+      await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
+      // 前加签 is the engine's delegation: the signer acts first, then resolves it back to the holder.
+      await engineCall(deps, task, '加签', () => deps.engine.delegateTask(task.engine_task_id, String(signer.id)));
+    }
     await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signer_added', comment: input.comment ?? null, data: { userId: signer.id, name: signer.display_name, position: input.position } });
     if (input.position === 'before') await notifyAbout(trx, task, [signer.id], 'task-assigned', {}, `task-signer:${taskId}:${signer.id}`);
   });

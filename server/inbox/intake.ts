@@ -29,14 +29,19 @@ export async function activeIntake(db: Knex, projectId: number): Promise<{ proce
  * the status goes back to draft (with the attempt on the timeline) and the clerk is told to retry:
  * no project is left "submitted" with no review running.
  */
-export async function submitProject(deps: { db: Knex; engine: EngineClient; namespace: string }, p: Principal, projectId: number, version: number): Promise<ProjectDetail> {
+export async function submitProject(
+  deps: { db: Knex; engine: EngineClient; namespace: string; syncInstance?: (processInstanceId: string) => Promise<unknown> },
+  p: Principal,
+  projectId: number,
+  version: number,
+): Promise<ProjectDetail> {
   const { db, engine } = deps;
   if (await activeIntake(db, projectId)) throw errors.conflict('ALREADY_IN_REVIEW', '该项目已在审核中');
   const submitted = await changeStatus(db, actorOf(p), projectId, 'submitted', { version, kind: 'submitted', note: '提交申报审核' });
-  let started: { processInstanceKey: string; version: number };
+  let started: { id: string; definitionId: string };
   try {
-    started = await engine.createProcessInstance({
-      bpmnProcessId: namespaced(deps.namespace, INTAKE_PROCESS_ID),
+    started = await engine.startProcess(namespaced(deps.namespace, INTAKE_PROCESS_ID), {
+      businessKey: `project:${projectId}`,
       variables: {
         projectId,
         projectNo: submitted.projectNo,
@@ -50,15 +55,16 @@ export async function submitProject(deps: { db: Knex; engine: EngineClient; name
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，送审未成功，项目仍为草稿，请稍后重试');
   }
   await db('process_instances').insert({
-    process_instance_key: String(started.processInstanceKey),
+    process_instance_key: started.id,
     process_id: INTAKE_PROCESS_ID,
-    process_version: started.version,
+    process_version: Number(started.definitionId.split(':')[1] ?? 0),
     business_type: 'project',
     business_id: projectId,
     status: 'active',
     started_by: p.userId,
     started_at: new Date(),
   });
+  if (deps.syncInstance) await deps.syncInstance(started.id).catch(() => undefined); // the sweep catches up
   return (await getProject(db, projectId))!;
 }
 
@@ -83,12 +89,10 @@ export async function withdrawProject(deps: { db: Knex; engine: EngineClient }, 
   const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).whereNull('assignee_user_id').update({ status: 'completing', version: db.raw('version + 1') });
   if (taken !== 1) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回');
   try {
-    await engine.cancelProcessInstance(instance.process_instance_key);
-  } catch (err) {
-    if (!/NOT_FOUND/.test(String((err as Error)?.message))) {
-      await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
-      throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，撤回未成功，请稍后重试');
-    }
+    await engine.retrying(() => engine.cancelProcessInstance(instance.process_instance_key, `申报单位撤回：${reason}`)); // false: ended already
+  } catch {
+    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
+    throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，撤回未成功，请稍后重试');
   }
   await db.transaction(async (trx) => {
     await closeTask(trx, task.id, 'canceled');

@@ -11,16 +11,18 @@ import { resolveCandidates } from './candidates';
 import { MissingBusinessObject } from './errors';
 
 /**
- * The inbox projection: one row per engine user task (a job of type io.camunda.zeebe:userTask,
- * see user-task-worker.ts), who may act on it, and its history. Reading and the bookkeeping of
- * people's actions live here; actions that tell the engine something are in actions.ts.
+ * The inbox projection: one row per engine user task (kept in step with the engine by sync.ts),
+ * who may act on it, and its history. Reading and the bookkeeping of people's actions live here;
+ * actions that tell the engine something are in actions.ts. The engine's own task query is not
+ * used for inboxes: it is slow on MySQL at scale (engine.md), and it knows nothing of our data
+ * scope (candidates are resolved from roles *and* the project's unit).
  */
 
 export type TaskStatus = 'open' | 'completing' | 'completed' | 'canceled';
 
 export interface TaskRow {
   id: number;
-  job_key: string;
+  engine_task_id: string;
   process_instance_key: string;
   process_id: string;
   element_id: string;
@@ -44,35 +46,39 @@ export interface TaskRow {
   claimed_at: unknown;
   completed_at: unknown;
   reminded_at: unknown;
+  completing_by: number | null;
+  completing_at: unknown;
+  completing_form: string | null;
 }
 
-/** What the user-task worker hands over from an engine job. */
-export interface UserTaskJob {
-  jobKey: string;
-  processInstanceKey: string;
+/** An engine user task as the inbox records it (sync.ts reads it from the engine and the model). */
+export interface EngineUserTask {
+  engineTaskId: string;
+  processInstanceId: string;
   /** The model's process id, namespace removed. */
   processId: string;
   elementId: string;
-  elementInstanceKey: string;
+  /** The task's execution in the engine. */
+  executionId: string;
   formKey: string;
   candidateGroups: string[];
-  /** A person fixed by the model (会签: each countersigner), as a user id. */
+  /** A person fixed by the model or the engine (会签: each countersigner), as a user id. */
   assignee: string | null;
-  /** ISO-8601 duration from a task header (dueIn), e.g. P3D. */
-  dueIn: string | null;
+  dueAt: Date | null;
+  createdAt: Date;
   projectId: number;
 }
 
 export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system:inbox', displayName: '流程引擎' };
 
 /**
- * Records a user task the engine created. A job delivered again (lock expired, worker restart)
- * finds its row and changes nothing. Candidates are resolved now, from the task's candidate
- * groups and the project's unit; they are notified once.
+ * Records a user task the engine created. Seen again (by the sweep, by another node) it finds its
+ * row and changes nothing. Candidates are resolved now, from the task's candidate groups and the
+ * project's unit; they are notified once.
  */
-export async function recordUserTask(db: Knex, job: UserTaskJob, now = new Date()): Promise<{ taskId: number; created: boolean }> {
+export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ taskId: number; created: boolean }> {
   return db.transaction(async (trx) => {
-    const existing = (await trx('inbox_tasks').where('job_key', job.jobKey).first('id')) as { id: number } | undefined;
+    const existing = (await trx('inbox_tasks').where('engine_task_id', job.engineTaskId).first('id')) as { id: number } | undefined;
     if (existing) return { taskId: Number(existing.id), created: false };
     const project = (await trx('projects as p')
       .join('organisations as o', 'o.id', 'p.unit_org_id')
@@ -80,18 +86,19 @@ export async function recordUserTask(db: Knex, job: UserTaskJob, now = new Date(
       .first('p.id', 'p.name', 'p.project_no', 'p.unit_org_id', 'p.functional_code', 'o.name as unit_name')) as
       | { id: number; name: string; project_no: string; unit_org_id: number; functional_code: string; unit_name: string }
       | undefined;
-    if (!project) throw new MissingBusinessObject(`user task ${job.jobKey}: project ${job.projectId} not found`);
+    if (!project) throw new MissingBusinessObject(`user task ${job.engineTaskId}: project ${job.projectId} not found`);
     const element = processModels().get(job.processId)?.elements.get(job.elementId);
     const name = element?.name ?? job.elementId;
     const assignee = job.assignee && /^\d+$/.test(job.assignee) ? Number(job.assignee) : null;
     const candidates = assignee !== null ? [assignee] : await resolveCandidates(trx, job.candidateGroups, Number(project.unit_org_id), { functionalCode: project.functional_code });
-    const dueAt = job.dueIn ? addDuration(now, job.dueIn) : null;
+    const dueAt = job.dueAt;
+    const now = job.createdAt;
     const [rawId] = await trx('inbox_tasks').insert({
-      job_key: job.jobKey,
-      process_instance_key: job.processInstanceKey,
+      engine_task_id: job.engineTaskId,
+      process_instance_key: job.processInstanceId,
       process_id: job.processId,
       element_id: job.elementId,
-      element_instance_key: job.elementInstanceKey,
+      element_instance_key: job.executionId,
       name,
       form_key: job.formKey,
       candidate_groups: JSON.stringify(job.candidateGroups),
@@ -109,13 +116,13 @@ export async function recordUserTask(db: Knex, job: UserTaskJob, now = new Date(
     const taskId = Number(rawId);
     if (candidates.length) await trx('inbox_task_candidates').insert(candidates.map((userId) => ({ task_id: taskId, user_id: userId })));
     await writeTaskEvent(trx, taskId, SYSTEM_ACTOR, { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } }, { timeline: false });
-    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, { kind: 'task_created', note: `进入「${name}」环节`, data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceKey } });
+    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, { kind: 'task_created', note: `进入「${name}」环节`, data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceId } });
     await notify(trx, {
       userIds: candidates,
       template: 'task-assigned',
       context: { step: name, projectName: project.name, projectNo: project.project_no, unitName: project.unit_name, dueAt: dueAt ? toShanghaiIso(dueAt).slice(0, 16).replace('T', ' ') : null },
       link: `/tasks/${taskId}`,
-      dedupeKey: `task-assigned:${job.jobKey}`,
+      dedupeKey: `task-assigned:${job.engineTaskId}`,
     });
     return { taskId, created: true };
   });

@@ -15,21 +15,20 @@ import { testConfig } from './system';
  * over a real database, without an engine: for tests of routes that do not touch the engine.
  */
 export async function startApi(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): Promise<{ base: string; close(): Promise<void> }> {
-  const { app, engine } = buildApp(db, database, options);
+  const { app } = buildApp(db, database, options);
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: async () => {
       await new Promise((r) => server.close(r));
-      await engine.close(1000).catch(() => null);
     },
   };
 }
 
 /** The Express app startApi serves, and the engine client it holds (close it when done). */
 export function buildApp(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): { app: Express; engine: EngineClient } {
-  const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', grpcAddress: '127.0.0.1:1', restAddress: 'http://127.0.0.1:1' } });
+  const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', restUrl: 'http://127.0.0.1:1/engine-rest' } });
   const log = createLogger('silent');
   const engine = createEngineClient(config.engine);
   const supervisor = new EngineSupervisor(engine, log, async () => undefined);

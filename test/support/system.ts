@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig, type DatabaseConfig } from '../../server/co
 import { migrateLatest, openDatabase, type Db } from '../../server/db';
 import { createLogger } from '../../server/log';
 import { startSystem, type StartOptions, type System } from '../../server/system';
+import { platformWorkers } from '../../workers';
 
 /**
  * A fresh database for one test file, on the server DATABASE_URL names (MySQL/MariaDB), else a
@@ -48,7 +49,7 @@ export async function openFreshDatabase(): Promise<{ db: Db; database: DatabaseC
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   // Test files run in parallel against one engine: each system gets a namespace of its own, so
-  // its workers never take another system's jobs (and write into another test's database).
+  // its workers never take another system's external tasks (and write into another test's database).
   const engine = { ...config.engine, namespace: `t${crypto.randomBytes(4).toString('hex')}` };
   // Tests make the accounts they need (test/support/accounts.ts); the demo set has its own test.
   return { ...config, engine, port: 0, demoData: false, ...overrides };
@@ -64,7 +65,7 @@ export interface TestSystem {
 export async function startTestSystem(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestSystem> {
   const db = freshDatabaseConfig();
   const config = testConfig({ database: db.database, ...overrides });
-  const system = await startSystem(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...options });
+  const system = await startSystem(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), workers: platformWorkers(), reconcileEveryMs: 1000, ...options });
   if (config.database.client === 'sqlite' || !overrides.database) await system.databaseReady;
   return {
     system,

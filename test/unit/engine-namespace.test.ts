@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { namespaceBpmn, namespaced } from '../../server/engine/namespace';
+import { namespaceBpmn, namespaced, ownKey, withHistoryTimeToLive } from '../../server/engine/namespace';
 
 describe('engine namespaces', () => {
   const xml = fs.readFileSync(path.join(__dirname, '../../processes/platform-smoke-check.bpmn'), 'utf8');
@@ -10,15 +10,30 @@ describe('engine namespaces', () => {
     expect(namespaced('', 'platform-smoke-check')).toBe('platform-smoke-check');
   });
 
-  test('the process id, the diagram plane that names it, and every job type get the prefix; nothing else moves', () => {
+  test('the process id, the diagram plane that names it, and every external-task topic get the prefix; nothing else moves', () => {
     const out = namespaceBpmn(xml, 'ci7');
     expect(out).toContain('<bpmn:process id="ci7.platform-smoke-check"');
     expect(out).toContain('bpmnElement="ci7.platform-smoke-check"');
-    expect(out).toContain('type="ci7.platform.record-smoke-check"');
+    expect(out).toContain('camunda:topic="ci7.platform.record-smoke-check"');
     expect(out).not.toMatch(/"platform-smoke-check"/);
     // Element ids and names are untouched.
     expect(out).toContain('id="RecordSmokeCheck"');
     expect(out).toContain('name="记录自检结果"');
     expect(out.replace(/ci7\./g, '')).toBe(xml);
+  });
+  });
+
+  test('ownKey: a key is this installation's only with its prefix (and, without a namespace, only without any)', () => {
+    expect(ownKey('ci7.project-intake', 'ci7')).toBe('project-intake');
+    expect(ownKey('ci8.project-intake', 'ci7')).toBeNull();
+    expect(ownKey('project-intake', '')).toBe('project-intake');
+    expect(ownKey('ci7.project-intake', '')).toBeNull();
+  });
+
+  test('the history time to live of every process is set to the configured days, replacing the file's', () => {
+    const out = withHistoryTimeToLive(xml, 1825);
+    expect(out).toContain('camunda:historyTimeToLive="P1825D"');
+    expect(out).not.toContain('P3650D');
+    expect(out.match(/historyTimeToLive/g)).toHaveLength(1);
   });
 });

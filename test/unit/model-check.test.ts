@@ -7,13 +7,14 @@ import { allWorkers } from '../../workers';
 
 /**
  * The models in processes/ against the code that runs them: every user task's form exists in
- * forms/, every service task's job type has a registered worker, every candidate group is a role,
- * and process ids carry no '.' (the namespace separator the user-task worker relies on).
+ * forms/, every service task is an external task whose topic has a registered worker (with the
+ * extension properties the worker reads), every candidate group is a role, every user task has a
+ * due date, and process ids carry no '.' (the namespace separator).
  */
 describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
   const models = [...processModels().values()];
   const forms = loadForms();
-  const jobTypes = new Set(allWorkers.map((w) => w.type));
+  const workers = new Map(allWorkers.map((w) => [w.topic, w]));
 
   test('there are models to check', () => {
     expect(models.map((m) => m.id)).toEqual(expect.arrayContaining(['platform-smoke-check', 'project-intake']));
@@ -27,10 +28,23 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
         if (!e.formKey) problems.push(`${e.id}: user task without a form`);
         else if (!forms.get(e.formKey)) problems.push(`${e.id}: form ${e.formKey} is not in forms/`);
         for (const g of (e.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean)) if (!roleByCode(g)) problems.push(`${e.id}: candidate group ${g} is not a role`);
+        if (!e.candidateGroups && !e.assignee) problems.push(`${e.id}: user task with neither candidate groups nor an assignee`);
+        if (!e.dueDate) problems.push(`${e.id}: user task without a due date`);
       }
-      if (e.kind === 'serviceTask' && (!e.jobType || !jobTypes.has(e.jobType))) problems.push(`${e.id}: job type ${String(e.jobType)} has no registered worker`);
+      if (e.kind === 'serviceTask') {
+        const worker = e.topic ? workers.get(e.topic) : undefined;
+        if (!worker) problems.push(`${e.id}: external task topic ${String(e.topic)} has no registered worker`);
+        for (const prop of worker?.properties ?? []) if (!(prop in e.properties)) problems.push(`${e.id}: extension property ${prop} missing (the worker reads it)`);
+      }
     }
     expect(problems).toEqual([]);
+  });
+
+  test('every process carries a history time to live, and no Zeebe extension remains', () => {
+    for (const m of models) {
+      expect(m.xml).toMatch(/<bpmn:process\b[^>]*camunda:historyTimeToLive="P\d+D"/);
+      expect(m.xml).not.toMatch(/zeebe/i);
+    }
   });
 
   test('every form in forms/ is used by some model (no orphans)', () => {
@@ -44,5 +58,7 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
     fs.writeFileSync(path.join(tmp, 'x.bpmn'), xml);
     const broken = processModels(tmp).get('project-intake')!;
     expect(forms.get(broken.elements.get('Revise')!.formKey!)).toBeUndefined();
+    const noTopic = processModels(tmp).get('project-intake')!;
+    expect(noTopic.elements.get('Reserve')!.properties).toMatchObject({ status: 'reserved', outcome: 'reserved' });
   });
 });

@@ -1,10 +1,14 @@
-import { ConfigError, loadConfig } from './config';
-import { EngineLaunchError, ensureEngineRunning, stopEngine } from './engine/launcher';
-import { FormDefinitionError, formRegistry } from './forms';
-import { createLogger } from './log';
-import { startSystem } from './system';
+import { ConfigError, loadConfig } from '../server/config';
+import { EngineLaunchError, ensureEngineRunning, stopEngine } from '../server/engine/launcher';
+import { FormDefinitionError, formRegistry } from '../server/forms';
+import { createLogger } from '../server/log';
+import { startSystem } from '../server/system';
+import { platformWorkers } from '../workers';
 
-/** `npm start`: local engine (unless ZEEBE_ADDRESS is set), migrations, API, workers, SPA. */
+/**
+ * `npm start`: the local engine (unless ENGINE_URL names one), migrations, API, workers, SPA.
+ * The entry point wires the workers into the system (server/ does not import workers/).
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -42,10 +46,10 @@ async function main(): Promise<void> {
       throw err;
     }
   } else {
-    log.info({ address: config.engine.grpcAddress }, '使用外部流程引擎集群（不启动本地引擎）');
+    log.info({ address: config.engine.restUrl }, '使用外部流程引擎（ENGINE_URL，不启动本地引擎）');
   }
 
-  const system = await startSystem(config, { log });
+  const system = await startSystem(config, { log, workers: platformWorkers() });
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (shuttingDown) return;
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   // The pages and the API answer from here on; an engine still away is shown on /api/health.
   let engineReady = false;
   const waiting = setTimeout(() => {
-    if (!engineReady) console.log(`\n  页面与接口已可访问：${system.url}（流程引擎 ${config.engine.grpcAddress} 尚未连接，正在重试，详见 ${system.url}/api/health）\n`);
+    if (!engineReady) console.log(`\n  页面与接口已可访问：${system.url}（流程引擎 ${config.engine.restUrl} 尚未连接，正在重试，详见 ${system.url}/api/health）\n`);
   }, 5000);
   await system.ready;
   engineReady = true;
