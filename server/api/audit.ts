@@ -64,7 +64,7 @@ export function auditRouter({ db, sealSecret }: { db: Db; sealSecret: string }):
   /** 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers' status changes). */
   router.get('/processes/instances/:key/evidence', login, requirePermission('audit:read'), async (req, res) => {
     const raw = String(req.params.key);
-    const instance = /^\d{1,20}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
+    const instance = /^[A-Za-z0-9-]{1,64}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
     const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'unit_org_id')) as { id: number; project_no: string; unit_org_id: number } | undefined) : undefined;
     const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
     if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${raw} 不存在`);

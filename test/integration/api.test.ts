@@ -59,18 +59,17 @@ describe('API against the real engine and database', () => {
     expect(((await wrong.json()) as ErrorBody).error).toEqual({ code: 'LOGIN_FAILED', message: '用户名或密码错误' });
   });
 
-  test('GET /api/health: 200 with database and engine status, engine version, brokers and partitions', async () => {
+  test('GET /api/health: 200 with database and engine status, naming Operaton and its version, with every model deployed', async () => {
     const res = await fetch(`${t.system.url}/api/health`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as HealthReport;
     expect(body.status).toBe('ok');
     expect(body.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00$/);
     expect(body.database).toMatchObject({ status: 'up', client: t.config.database.client });
-    expect(body.engine).toMatchObject({ status: 'up', mode: t.config.engine.mode, partitionsCount: expect.any(Number) });
-    expect(body.engine.gatewayVersion).toMatch(/^\d+\.\d+\.\d+/);
-    expect(body.engine.brokers?.length).toBeGreaterThan(0);
-    expect(body.engine.brokers?.[0]?.partitions[0]).toMatchObject({ role: 'leader', health: 'healthy' });
-    expect(body.engine.deployedResources).toEqual(expect.arrayContaining([expect.objectContaining({ id: `${t.config.engine.namespace}.platform-smoke-check`, kind: 'bpmn' })]));
+    expect(body.engine).toMatchObject({ status: 'up', mode: t.config.engine.mode, product: 'Operaton', version: '1.0.3', engines: ['default'], address: t.config.engine.restUrl });
+    const ids = (body.engine.deployedResources ?? []).map((r) => r.id).sort();
+    expect(ids).toEqual([`${t.config.engine.namespace}.platform-smoke-check`, `${t.config.engine.namespace}.project-intake`]);
+    expect(JSON.stringify(body)).not.toMatch(/zeebe|broker|partition/i);
   });
 
   test('an unknown API route is a 404 with a stable code and a Chinese message', async () => {
@@ -118,7 +117,7 @@ describe('API against the real engine and database', () => {
 describe('health when a dependency is down', () => {
   test('engine unreachable: 503, engine down with a Chinese message, the database still up', async () => {
     const port = await closedPort();
-    const t = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', grpcAddress: `127.0.0.1:${port}`, restAddress: `http://127.0.0.1:${port}` } });
+    const t = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` } });
     try {
       const res = await fetch(`${t.system.url}/api/health`);
       expect(res.status).toBe(503);
