@@ -37,7 +37,7 @@ const keyId = z.string().regex(/^[0-9a-f]{32}$/);
 const packageSchema = z
   .object({
     format: z.literal(EVIDENCE_FORMAT),
-    subject: z.union([z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(), z.object({ type: z.literal('process'), id: z.string().regex(/^[1-9]\d{0,19}$/) }).strict()]),
+    subject: z.union([z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(), z.object({ type: z.literal('process'), id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/) }).strict()]),
     platformKey: z.object({ keyId, publicKey: hex }).strict(),
     keys: z.array(z.object({ record: z.object({ keyId, publicKey: hex }).passthrough(), signature: hex }).strict()),
     records: z.array(z.object({ seq: z.number().int().positive(), hash: hex64, body: z.object({ seq: z.number(), prevHash: hex64 }).passthrough() }).strict()),

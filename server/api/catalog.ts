@@ -74,7 +74,7 @@ export type Tag = keyof typeof TAGS;
  */
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
 const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
-const instanceKeyParams = z.object({ key: z.string().regex(/^\d{1,20}$/).describe('流程实例编号（引擎键）') });
+const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎中的流程实例 ID）') });
 const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 const userAdmins = ['users:manage', 'security:manage'] as const;

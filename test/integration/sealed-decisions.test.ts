@@ -154,7 +154,8 @@ describe('sealed task decisions', () => {
     const bad = (await (await fetch(`${base}/audit/verify-package`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', cookie: cookies.nm_compliance! }, body: tampered })).json()) as { ok: boolean; records: Array<{ seq: number; ok: boolean }> };
     expect(bad.ok).toBe(false);
     expect(bad.records.filter((r) => !r.ok).length).toBeGreaterThan(0);
-    expect(verifyEvidencePackage(text.replace(`"id":"${sector.processInstanceKey}"`, `"id":"1${sector.processInstanceKey.slice(1)}"`)).ok).toBe(false);
+    const otherKey = `${sector.processInstanceKey.startsWith('1') ? '2' : '1'}${sector.processInstanceKey.slice(1)}`;
+    expect(verifyEvidencePackage(text.replace(`"id":"${sector.processInstanceKey}"`, `"id":"${otherKey}"`)).ok).toBe(false);
 
     // The approval document: Chinese text, the decision, the seal's verification code.
     const pdf = await call('nm_clerk_yz', 'GET', `/tasks/${budget.id}/document.pdf`);
