@@ -47,6 +47,8 @@ export interface StartOptions {
   log?: Logger;
   /** How often the inbox is reconciled with the engine (default 3 s). */
   reconcileEveryMs?: number;
+  /** Process keys the sweep watches beyond those of processes/ (models deployed by hand, in tests). */
+  reconcileKeys?: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -82,7 +84,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
     if (config.workersInProcess && options.workers && !workers) {
       workers = options.workers({ engine, db, log: log.child({ component: 'workers' }), config, onAdvanced });
     }
-    reconciliation ??= startReconciliation(inbox, options.reconcileEveryMs ?? 3000);
+    reconciliation ??= startReconciliation(inbox, options.reconcileEveryMs ?? 3000, options.reconcileKeys);
   });
   supervisor.start();
 

@@ -52,8 +52,7 @@ async function projectIdOf(deps: InboxSyncDeps, processInstanceId: string): Prom
 /** Records one engine task in the inbox, unless it is there already (another node or the sweep may race us). */
 async function recordEngineTask(deps: InboxSyncDeps, task: EngineTask): Promise<boolean> {
   const key = task.processDefinitionId.split(':')[0]!;
-  const processId = ownKey(key, deps.namespace);
-  if (processId === null) return false;
+  const processId = ownKey(key, deps.namespace) ?? key;
   const element = processModels().get(processId)?.elements.get(task.taskDefinitionKey);
   const groups = (element?.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   try {
@@ -62,6 +61,7 @@ async function recordEngineTask(deps: InboxSyncDeps, task: EngineTask): Promise<
       processInstanceId: task.processInstanceId,
       processId,
       elementId: task.taskDefinitionKey,
+      name: task.name,
       executionId: task.executionId,
       formKey: element?.formKey ?? task.formKey ?? '',
       candidateGroups: groups,
@@ -150,12 +150,16 @@ export class Reconciler {
   private createdSince: Date | undefined;
   private endedSince: Date | undefined;
 
-  constructor(private readonly deps: InboxSyncDeps) {}
+  /** `extraKeys`: process keys beyond those of processes/ (models deployed by hand, e.g. in tests). */
+  constructor(
+    private readonly deps: InboxSyncDeps,
+    private readonly extraKeys: readonly string[] = [],
+  ) {}
 
   async runOnce(now = new Date()): Promise<ReconciliationResult> {
     const result: ReconciliationResult = { created: 0, closed: 0, reopened: 0, healed: 0 };
     const { db, engine } = this.deps;
-    const keys = ourProcessKeys(this.deps.namespace);
+    const keys = [...ourProcessKeys(this.deps.namespace), ...this.extraKeys];
     if (!keys.length) return result;
 
     // 1. Tasks the engine created that the inbox does not have.
@@ -203,7 +207,6 @@ export class Reconciler {
     //    engine never answered): finished or reopened by what the engine says now.
     const stale = (await db('inbox_tasks').where('status', 'completing').where((w) => w.whereNull('completing_at').orWhere('completing_at', '<', new Date(now.getTime() - STALE_COMPLETING_MS))).limit(200)) as TaskRow[];
     for (const row of stale) {
-      if (ownKey(namespaced(this.deps.namespace, row.process_id), this.deps.namespace) === null) continue;
       try {
         const live = await engine.task(row.engine_task_id);
         if (live) {
@@ -232,8 +235,8 @@ export class Reconciler {
 }
 
 /** Runs the sweep every `intervalMs` until stopped; a failed pass is logged and the next one tries again. */
-export function startReconciliation(deps: InboxSyncDeps, intervalMs = 3000): { reconciler: Reconciler; stop(): Promise<void> } {
-  const reconciler = new Reconciler(deps);
+export function startReconciliation(deps: InboxSyncDeps, intervalMs = 3000, extraKeys: readonly string[] = []): { reconciler: Reconciler; stop(): Promise<void> } {
+  const reconciler = new Reconciler(deps, extraKeys);
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;

@@ -58,6 +58,8 @@ export interface EngineUserTask {
   /** The model's process id, namespace removed. */
   processId: string;
   elementId: string;
+  /** The engine's name of the step (used when the model is not one of processes/). */
+  name?: string | null;
   /** The task's execution in the engine. */
   executionId: string;
   formKey: string;
@@ -88,7 +90,7 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
       | undefined;
     if (!project) throw new MissingBusinessObject(`user task ${job.engineTaskId}: project ${job.projectId} not found`);
     const element = processModels().get(job.processId)?.elements.get(job.elementId);
-    const name = element?.name ?? job.elementId;
+    const name = element?.name ?? job.name ?? job.elementId;
     const assignee = job.assignee && /^\d+$/.test(job.assignee) ? Number(job.assignee) : null;
     const candidates = assignee !== null ? [assignee] : await resolveCandidates(trx, job.candidateGroups, Number(project.unit_org_id), { functionalCode: project.functional_code });
     const dueAt = job.dueAt;
