@@ -66,6 +66,8 @@ describe('系统状态 page in a browser, against the real system', () => {
     expect(await overall.innerText()).toContain('全部服务运行正常');
     expect((await page.locator(sel('db-status')).innerText()).trim()).toBe('正常');
     expect((await page.locator(sel('engine-status')).innerText()).trim()).toBe('正常');
+    expect((await page.locator(sel('engine-version')).innerText()).trim()).toBe('Operaton 1.0.3');
+    expect(await page.locator(sel('engine-card')).innerText()).not.toMatch(/Zeebe|分区|网关/);
     const resources = page.locator(sel('resource-table'));
     await resources.getByText('platform-smoke-check', { exact: false }).first().waitFor();
     expect(await page.locator(sel('smoke-check-button')).isEnabled()).toBe(true);
@@ -136,7 +138,7 @@ describe('系统状态 page in a browser, against the real system', () => {
 
   test('given the engine is unreachable, when /health is opened, then the page is degraded, the engine reads 异常 and the smoke check cannot be started', async () => {
     const port = await closedPort();
-    degraded = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', grpcAddress: `127.0.0.1:${port}`, restAddress: `http://127.0.0.1:${port}` } });
+    degraded = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` } });
     const admin = await createAccount(degraded.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${degraded.system.url}/health`);
@@ -162,7 +164,7 @@ async function passedKey(result: Locator, previousKey?: string): Promise<string>
   await waitUntil(async () => {
     if ((await result.count()) === 0) return false;
     const text = await result.innerText();
-    const m = /自检通过：流程实例 (\d+)，/.exec(text);
+    const m = /自检通过：流程实例 ([0-9a-f-]+)，/.exec(text);
     if (!m?.[1] || m[1] === previousKey) return false;
     key = m[1];
     return true;

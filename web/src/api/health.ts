@@ -10,23 +10,12 @@ export interface DatabaseHealth {
   message?: string;
 }
 
-export interface BrokerPartition {
-  partitionId: number;
-  role: string;
-  health: string;
-}
-
-export interface BrokerInfo {
-  nodeId: number;
-  host: string;
-  port: number;
-  version: string;
-  partitions: BrokerPartition[];
-}
-
 export interface DeployedResource {
   name: string;
-  kind: 'bpmn' | 'dmn' | 'form';
+  kind: 'bpmn' | 'dmn';
+  /** 流程或决策的标识（key） */
+  id?: string;
+  /** 引擎中的定义 ID */
   key?: string;
   version?: number;
 }
@@ -34,13 +23,14 @@ export interface DeployedResource {
 export interface EngineHealth {
   status: ServiceStatus;
   mode: 'local' | 'external';
-  /** gRPC 地址，例如 localhost:26500 */
+  /** 引擎 REST 接口地址，例如 http://127.0.0.1:8480/engine-rest */
   address: string;
-  gatewayVersion?: string;
-  clusterSize?: number;
-  partitionsCount?: number;
-  replicationFactor?: number;
-  brokers?: BrokerInfo[];
+  /** 引擎产品：Operaton（Camunda 7 的 Apache-2.0 后继） */
+  product?: 'Operaton';
+  /** 引擎版本，例如 1.0.3 */
+  version?: string;
+  /** REST 接口提供的流程引擎（通常为 default） */
+  engines?: string[];
   deployedResources?: DeployedResource[];
   /** 引擎不可用时的中文说明 */
   message?: string;

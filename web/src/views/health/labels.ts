@@ -17,45 +17,12 @@ export function databaseClientLabel(client: DatabaseHealth['client']): string {
 }
 
 export function engineModeLabel(mode: EngineHealth['mode']): string {
-  return mode === 'local' ? '本地' : mode === 'external' ? '外部集群' : String(mode);
-}
-
-const ROLE_LABELS: Record<string, string> = {
-  leader: '领导者',
-  follower: '跟随者',
-  inactive: '未激活',
-};
-
-export function partitionRoleLabel(role: string): string {
-  return ROLE_LABELS[role.toLowerCase()] ?? role;
-}
-
-export function partitionRoleTagType(role: string): TagType {
-  return role.toLowerCase() === 'leader' ? 'primary' : 'info';
-}
-
-const HEALTH_LABELS: Record<string, string> = {
-  healthy: '健康',
-  unhealthy: '不健康',
-  dead: '失效',
-};
-
-export function partitionHealthLabel(health: string): string {
-  return HEALTH_LABELS[health.toLowerCase()] ?? health;
-}
-
-export function partitionHealthTagType(health: string): TagType {
-  const key = health.toLowerCase();
-  if (key === 'healthy') return 'success';
-  if (key === 'unhealthy') return 'warning';
-  if (key === 'dead') return 'danger';
-  return 'info';
+  return mode === 'local' ? '本地' : mode === 'external' ? '外部引擎（ENGINE_URL）' : String(mode);
 }
 
 const RESOURCE_KIND_LABELS: Record<DeployedResource['kind'], string> = {
   bpmn: 'BPMN 流程',
   dmn: 'DMN 决策',
-  form: '表单',
 };
 
 export function resourceKindLabel(kind: DeployedResource['kind']): string {
