@@ -5,6 +5,7 @@ import { ensureEngineRunning, stopEngine } from '../server/engine/launcher';
 import { createLogger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
+import { platformWorkers } from '../workers';
 import { freshDatabase } from './fresh-database';
 
 /**
@@ -15,7 +16,7 @@ import { freshDatabase } from './fresh-database';
  * namespace, workers in process), the demo data, then BENCH_PROJECTS (240) projects filed and
  * submitted by 王芳 (nm_clerk_yz). Once all their 主管部门审核 tasks are in 李娜's (nm_dept_jy)
  * 待办, a third is completed one by one (1 client), a third by 8 concurrent clients, a third through
- * 批量审批 (batch-complete, 50 a request). Each completion tells the engine (completeJob) and the
+ * 批量审批 (batch-complete, 50 a request). Each completion tells the engine (assignee, then complete) and the
  * process moves on to the next step meanwhile. Figures only, no assertions.
  */
 
@@ -71,7 +72,7 @@ export async function benchCompletions(): Promise<void> {
   if (base.engine.mode === 'local') startedEngine = !(await ensureEngineRunning(base.engine.local, createLogger('info', 'bench-engine'))).reused;
   const fresh = freshDatabase('budget_bench_inbox_api');
   const config = { ...base, database: fresh.database, port: 0, demoData: false, engine: { ...base.engine, namespace: `b${crypto.randomBytes(4).toString('hex')}` } };
-  const system = await startSystem(config, { log });
+  const system = await startSystem(config, { log, workers: platformWorkers() });
   try {
     await system.databaseReady;
     await seedReferenceData(system.db, { year: 2026 });

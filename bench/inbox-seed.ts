@@ -75,11 +75,12 @@ export async function seedInbox(db: Db, count: number, now = Date.now()): Promis
       const decision = status === 'completed' ? ((h >>> 20) % 10 === 0 ? 'return' : 'approve') : null;
       tasks.push({
         id,
-        job_key: String(2251799813685248 + id * 3),
-        process_instance_key: String(2251799813685248 + Math.floor(id / 3) * 3 + 1),
+        // Engine ids are UUIDs: same length and shape as the engine's, made from the row id.
+        engine_task_id: uuidOf(id * 3),
+        process_instance_key: uuidOf(Math.floor(id / 3) * 3 + 1),
         process_id: 'project-intake',
         element_id: step.elementId,
-        element_instance_key: String(2251799813685248 + id * 3 + 2),
+        element_instance_key: uuidOf(id * 3 + 2),
         name: step.name,
         form_key: step.formKey,
         candidate_groups: JSON.stringify([step.group]),
@@ -123,4 +124,10 @@ export async function seedInbox(db: Db, count: number, now = Date.now()): Promis
     figures.copies += copies.length;
   }
   return figures;
+}
+
+/** A UUID-shaped id, unique per n (the seeded rows need the engine's id length, not its randomness). */
+function uuidOf(n: number): string {
+  const hex = n.toString(16).padStart(12, '0');
+  return `00000000-0000-4000-8000-${hex}`;
 }
