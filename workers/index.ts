@@ -2,7 +2,10 @@ import type { WorkerStarter } from '../server/system';
 import { startWorkers, type RuntimeOptions } from './runtime';
 import type { ExternalTaskWorker } from './types';
 import { platformSmokeCheck } from './platform-smoke-check';
-import { countersignPrepare, countersignTally, projectSetStatus, projectSmartCheck } from './project-intake';
+import { countersignPrepare } from './countersign-prepare';
+import { countersignTally } from './countersign-tally';
+import { projectSetStatus } from './project-set-status';
+import { projectSmartCheck } from './project-smart-check';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this

@@ -4,7 +4,8 @@ import { errors } from './errors';
 import { validate } from './validate';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
-import { readInstant, type Db } from '../db';
+import type { Db } from '../db';
+import { findSmokeCheck } from '../engine/smoke-checks';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
 
@@ -24,9 +25,9 @@ export function engineRouter({ engine, db, namespace }: { engine: EngineClient; 
       throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，请稍后再试');
     }
     // The worker records the check (an external task); the instance ends when it has.
-    let row: { recorded_at: unknown; database_client: string } | undefined;
+    let row: Awaited<ReturnType<typeof findSmokeCheck>>;
     while (Date.now() - started < 15_000) {
-      row = (await db('smoke_checks').where({ process_instance_key: instance.id }).first('recorded_at', 'database_client')) as typeof row;
+      row = await findSmokeCheck(db, instance.id);
       const ended = row ? await engine.historicProcessInstance(instance.id).catch(() => null) : null;
       if (row && ended?.state === 'COMPLETED') break;
       await new Promise((r) => setTimeout(r, 100));
@@ -35,8 +36,8 @@ export function engineRouter({ engine, db, namespace }: { engine: EngineClient; 
     res.status(201).json({
       processInstanceKey: instance.id,
       processVersion: Number(instance.definitionId.split(':')[1] ?? 0),
-      recordedAt: toShanghaiIso(readInstant(row.recorded_at)),
-      databaseClient: row.database_client,
+      recordedAt: toShanghaiIso(row.recordedAt),
+      databaseClient: row.databaseClient,
       durationMs: Date.now() - started,
     });
   });

@@ -18,6 +18,11 @@ export const FIRST_REVIEW_ELEMENT = 'DepartmentReview';
 
 const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
 
+/** A lifecycle process reached its end: the outcome the model names (reserved, …). */
+export async function endProcessInstance(db: Knex, processInstanceKey: string, outcome: string): Promise<void> {
+  await db('process_instances').where({ process_instance_key: processInstanceKey }).update({ status: 'completed', outcome, ended_at: new Date() });
+}
+
 export async function activeIntake(db: Knex, projectId: number): Promise<{ process_instance_key: string } | undefined> {
   return (await db('process_instances').where({ business_type: 'project', business_id: projectId, process_id: INTAKE_PROCESS_ID, status: 'active' }).first('process_instance_key')) as
     | { process_instance_key: string }

@@ -153,6 +153,19 @@ export async function closeTask(trx: Knex, taskId: number, status: 'completed' |
   await trx('inbox_task_candidates').where({ task_id: taskId }).delete();
 }
 
+/**
+ * Closes the open tasks of one step of an instance that the engine ended early (a countersign
+ * decided before every vote), each with a history entry saying why.
+ */
+export async function cancelOpenTasks(trx: Knex, processInstanceKey: string, elementId: string, comment: string): Promise<number> {
+  const open = (await trx('inbox_tasks').where({ process_instance_key: processInstanceKey, element_id: elementId, status: 'open' }).select('id')) as Array<{ id: number }>;
+  for (const t of open) {
+    await closeTask(trx, Number(t.id), 'canceled');
+    await writeTaskEvent(trx, Number(t.id), SYSTEM_ACTOR, { kind: 'canceled', comment });
+  }
+  return open.length;
+}
+
 /** How a task event reads on the project's timeline (created and completed write their own). */
 function timelineNote(name: string, e: { kind: string; decision?: string | null; comment?: string | null; data?: unknown }): string | null {
   const d = (e.data ?? {}) as { toName?: string; name?: string; position?: string; userIds?: unknown[]; to?: unknown[] };

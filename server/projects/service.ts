@@ -391,6 +391,18 @@ export async function listEvents(db: Knex, projectId: number): Promise<ProjectEv
 }
 
 /** The unit a project belongs to (for scope checks), or undefined when there is no such project. */
+/** A project's status, name and number, for steps that only need to say which project (workers, notices). */
+export async function projectHeader(db: Knex, id: number): Promise<{ status: ProjectStatus; name: string; projectNo: string } | undefined> {
+  const row = (await db('projects').where('id', id).first('status', 'name', 'project_no')) as { status: ProjectStatus; name: string; project_no: string } | undefined;
+  return row && { status: row.status, name: row.name, projectNo: row.project_no };
+}
+
+/** A project's performance targets in order, as the SMART check reads them. */
+export async function projectTargets(db: Knex, id: number): Promise<PerformanceTarget[]> {
+  const rows = (await db('project_targets').where('project_id', id).orderBy('seq')) as TargetRow[];
+  return rows.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction as Direction, targetValue: t.target_value, unit: t.unit }));
+}
+
 export async function unitOfProject(db: Knex, id: number): Promise<number | undefined> {
   const row = (await db('projects').where('id', id).first('unit_org_id')) as { unit_org_id: number } | undefined;
   return row ? Number(row.unit_org_id) : undefined;

@@ -21,16 +21,15 @@ describe('engine namespaces', () => {
     expect(out).toContain('name="记录自检结果"');
     expect(out.replace(/ci7\./g, '')).toBe(xml);
   });
-  });
 
-  test('ownKey: a key is this installation's only with its prefix (and, without a namespace, only without any)', () => {
+  test("ownKey: a key is this installation's only with its prefix (and, without a namespace, only without any)", () => {
     expect(ownKey('ci7.project-intake', 'ci7')).toBe('project-intake');
     expect(ownKey('ci8.project-intake', 'ci7')).toBeNull();
     expect(ownKey('project-intake', '')).toBe('project-intake');
     expect(ownKey('ci7.project-intake', '')).toBeNull();
   });
 
-  test('the history time to live of every process is set to the configured days, replacing the file's', () => {
+  test("the history time to live of every process is set to the configured days, replacing the file's", () => {
     const out = withHistoryTimeToLive(xml, 1825);
     expect(out).toContain('camunda:historyTimeToLive="P1825D"');
     expect(out).not.toContain('P3650D');
