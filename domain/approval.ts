@@ -68,3 +68,58 @@ export const DECISION_LABELS: Record<string, string> = {
 export function decisionLabel(decision: string | null | undefined): string {
   return decision ? (DECISION_LABELS[decision] ?? decision) : '';
 }
+
+/** An approver added to a task (加签) who has not acted yet. */
+export interface PendingSigner {
+  id: number;
+  userId: number;
+  /** before: acts first, then the task returns to the holder; after: acts after the holder, in order. */
+  position: 'before' | 'after';
+  /** The holder who added them. */
+  addedBy: number;
+}
+
+/** What a person submitting a task's form may do with it now, decided from the task's state alone. */
+export type CompletionPlan =
+  | { kind: 'refuse'; status: 403 | 409; code: 'NOT_A_CANDIDATE' | 'TASK_CLAIMED_BY_OTHER'; message: string }
+  /** 前加签: the added approver's opinion is recorded and the task goes back to `signer.addedBy`. */
+  | { kind: 'sign-before'; signer: PendingSigner }
+  /** 后加签: the opinion is recorded; the task goes to `next`, or — the last one — is completed with `finalValues`. */
+  | { kind: 'sign-after'; signer: PendingSigner; next: PendingSigner | null; finalValues: Record<string, unknown> }
+  /** The holder decided, approvers added after them act next: their decision is kept, the task goes to `to`. */
+  | { kind: 'forward'; to: PendingSigner; claim: boolean }
+  /** The decision goes to the engine. `claim`: the person takes the unclaimed task first. */
+  | { kind: 'complete'; claim: boolean; values: Record<string, unknown> };
+
+/**
+ * One completion, decided in one place (actions.complete carries it out): who may submit (the
+ * holder, or a candidate of an unclaimed task, who claims it), and what 加签 makes of it. After
+ * signers: the holder's decision stands unless an added approver disagrees — then theirs, the more
+ * cautious one, goes to the engine.
+ */
+export function planCompletion(input: {
+  userId: number;
+  assigneeId: number | null;
+  candidate: boolean;
+  pending: readonly PendingSigner[];
+  values: Record<string, unknown>;
+  /** What the holder decided, when the task waits for approvers added after them. */
+  holderValues: Record<string, unknown> | null;
+}): CompletionPlan {
+  const { userId, assigneeId, pending, values } = input;
+  const holder = assigneeId === userId;
+  if (!holder && !input.candidate) return { kind: 'refuse', status: 403, code: 'NOT_A_CANDIDATE', message: '您不是该待办的办理人，不能办理' };
+  if (!holder && assigneeId !== null) return { kind: 'refuse', status: 409, code: 'TASK_CLAIMED_BY_OTHER', message: '该待办已由他人签收，请刷新待办列表' };
+  const claim = !holder;
+  const mine = pending.find((s) => s.userId === userId);
+  if (mine?.position === 'before') return { kind: 'sign-before', signer: mine };
+  if (mine?.position === 'after') {
+    const decisionOf = (v: Record<string, unknown>) => (typeof v.decision === 'string' ? v.decision : typeof v.vote === 'string' ? v.vote : null);
+    const held = input.holderValues ?? values;
+    const finalValues = decisionOf(values) === decisionOf(held) ? held : values;
+    return { kind: 'sign-after', signer: mine, next: pending.find((s) => s.position === 'after' && s.id !== mine.id) ?? null, finalValues };
+  }
+  const after = pending.find((s) => s.position === 'after');
+  if (after) return { kind: 'forward', to: after, claim };
+  return { kind: 'complete', claim, values };
+}

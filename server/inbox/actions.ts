@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { decisionLabel } from '../../domain/approval';
+import { decisionLabel, planCompletion, type PendingSigner } from '../../domain/approval';
 import { verificationCode } from '../../domain/audit-chain';
 import type { Json } from '../../domain/canonical-json';
 import type { AppendedRecord } from '../audit/chain';
@@ -129,14 +129,24 @@ export interface CompleteResult {
 }
 
 /**
- * Completes a task with its form's data: validated against the form definition first (an
- * invalid submission leaves the task open and untouched), then 加签 rules, then the engine.
+ * Completes a task with its form's data — one use case: the task and the person's involvement
+ * are loaded once, the form is validated (an invalid submission leaves the task open and
+ * untouched, not even claimed), domain/approval.ts `planCompletion` decides what the submission
+ * means, and each phase is one transaction (the engine's part between them, see finish).
  */
 export async function complete(deps: InboxDeps, taskId: number, p: Principal, data: unknown, signer: Signer | null = null): Promise<CompleteResult> {
   const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
-  await holderOrClaim(deps, task, p);
+  const [inv, pendingRows] = await Promise.all([
+    involvementOf(db, task, p.userId),
+    db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id') as Promise<Array<{ id: number; user_id: number; position: 'before' | 'after'; added_by: number }>>,
+  ]);
+  const pending: PendingSigner[] = pendingRows.map((s) => ({ id: Number(s.id), userId: Number(s.user_id), position: s.position, addedBy: Number(s.added_by) }));
+  // Who may submit is settled before the form is read: a stranger learns nothing from validation.
+  const who = planCompletion({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate, pending, values: {}, holderValues: null });
+  if (who.kind === 'refuse') throw new AppError(who.status, who.code, who.message);
+
   // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
   // Resolving them loads every reviewer's scope, so only forms that name the list pay for it —
   // not every completion, nor every task of a 批量审批.
@@ -146,44 +156,53 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
   if (!parsed.ok) throw errors.validation(parsed.issues);
   const values = parsed.data;
   const { decision, comment } = decisionOf(values);
+  const plan = planCompletion({
+    userId: p.userId,
+    assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id),
+    candidate: inv.candidate,
+    pending,
+    values,
+    holderValues: task.form_data ? (JSON.parse(task.form_data) as Record<string, unknown>) : null,
+  });
 
-  // 前加签: the added approver (the engine's delegate) records an opinion and the task is resolved
-  // back to the holder (the engine's owner).
-  const pending = (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id')) as Array<{ id: number; user_id: number; position: string; added_by: number }>;
-  const mySigner = pending.find((s) => Number(s.user_id) === p.userId);
-  if (mySigner && mySigner.position === 'before') {
-    await engineCall(deps, task, '加签意见', () => deps.engine.resolveTask(task.engine_task_id));
-    await db.transaction(async (trx) => {
-      await trx('inbox_task_signers').where({ id: mySigner.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
-      await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: mySigner.added_by, version: trx.raw('version + 1') });
-      await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'before', form: values } });
-    });
-    return { taskId, outcome: 'signed' };
-  }
-  // The holder decided; approvers added after them act next, in order. Their decision stands
-  // unless an added approver disagrees (then theirs, the more cautious one, goes to the engine).
-  let finalValues: Record<string, unknown> = values;
-  if (mySigner && mySigner.position === 'after') {
-    await db('inbox_task_signers').where({ id: mySigner.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
-    await writeTaskEvent(db, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
-    const holderValues = task.form_data ? (JSON.parse(task.form_data) as Record<string, unknown>) : values;
-    finalValues = decision === holderValues.decision ? holderValues : values;
-    const next = pending.find((s) => s.position === 'after' && s.id !== mySigner.id);
-    if (next) {
-      await db('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: next.user_id, version: db.raw('version + 1') });
-      return { taskId, outcome: 'forwarded' };
-    }
-  } else {
-    const after = pending.find((s) => s.position === 'after');
-    if (after) {
+  switch (plan.kind) {
+    case 'refuse':
+      throw new AppError(plan.status, plan.code, plan.message);
+    case 'sign-before': {
+      // 前加签 is the engine's delegation: resolving hands the task back to the holder (its owner).
+      await engineCall(deps, task, '加签意见', () => deps.engine.resolveTask(task.engine_task_id));
       await db.transaction(async (trx) => {
-        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: after.user_id, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
+        await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
+        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.signer.addedBy, version: trx.raw('version + 1') });
+        await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'before', form: values } });
+      });
+      return { taskId, outcome: 'signed' };
+    }
+    case 'sign-after': {
+      await db.transaction(async (trx) => {
+        await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
+        await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
+        if (plan.next) await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
+      });
+      if (plan.next) return { taskId, outcome: 'forwarded' };
+      return sealedResult(taskId, await finish(deps, task, p, plan.finalValues, signer));
+    }
+    case 'forward': {
+      if (plan.claim) await claim(deps, task.id, p);
+      await db.transaction(async (trx) => {
+        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.to.userId, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, pendingSigners: pending.length } });
       });
       return { taskId, outcome: 'forwarded' };
     }
+    case 'complete': {
+      if (plan.claim) await claim(deps, task.id, p);
+      return sealedResult(taskId, await finish(deps, task, p, plan.values, signer));
+    }
   }
-  const record = await finish(deps, task, p, finalValues, signer);
+}
+
+function sealedResult(taskId: number, record: AppendedRecord): CompleteResult {
   const sealed = record.body.seal;
   return { taskId, outcome: 'completed', seal: sealed ? { auditRecordId: record.id, seq: record.seq, keyId: sealed.keyId, verificationCode: verificationCode(sealed.signature) } : null };
 }
