@@ -182,7 +182,10 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       await db.transaction(async (trx) => {
         await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
-        if (plan.next) await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
+        if (plan.next) {
+          await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
+          await engineCall(deps, task, '加签意见', () => deps.engine.setAssignee(task.engine_task_id, String(plan.next!.userId)));
+        }
       });
       if (plan.next) return { taskId, outcome: 'forwarded' };
       return sealedResult(taskId, await finish(deps, task, p, plan.finalValues, signer));
@@ -192,6 +195,8 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       await db.transaction(async (trx) => {
         await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.to.userId, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, pendingSigners: pending.length } });
+        // The engine's assignee follows who holds the task now (its history names each of them).
+        await engineCall(deps, task, '办理', () => deps.engine.setAssignee(task.engine_task_id, String(plan.to.userId)));
       });
       return { taskId, outcome: 'forwarded' };
     }
@@ -214,6 +219,8 @@ function sealedResult(taskId: number, record: AppendedRecord): CompleteResult {
  */
 async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>, signer: Signer | null): Promise<AppendedRecord> {
   const { db, engine } = deps;
+  // The engine's assignee mirrors the inbox's (claim, 转办, 加签 all tell it); read who holds it now.
+  const holder = (await db('inbox_tasks').where({ id: task.id }).first('assignee_user_id')) as { assignee_user_id: number | null } | undefined;
   const taken = await db('inbox_tasks')
     .where({ id: task.id, status: 'open' })
     .update({ status: 'completing', completing_by: p.userId, completing_at: new Date(), completing_form: JSON.stringify(values), version: db.raw('version + 1') });
@@ -225,7 +232,7 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
   variables.lastDecisionBy = p.userId;
   try {
     // The real person is the assignee when the engine completes the task, so its history names them.
-    await engine.retrying(() => engine.setAssignee(task.engine_task_id, String(p.userId)));
+    if (Number(holder?.assignee_user_id) !== p.userId) await engine.retrying(() => engine.setAssignee(task.engine_task_id, String(p.userId)));
     await engine.retrying(() => engine.completeTask(task.engine_task_id, variables));
   } catch (err) {
     const gone = err instanceof EngineError && (err.notFound || (!err.unreachable && !(await engine.task(task.engine_task_id).catch(() => 'unknown'))));

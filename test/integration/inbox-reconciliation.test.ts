@@ -156,9 +156,11 @@ describe('inbox reconciliation with the engine', () => {
   test('a completion that never reached the engine (the engine was away, the node died): the sweep reopens the task, which can then be completed', async () => {
     const s = await submittedToDepartment();
     const dept = (await t.system.db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
+    expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
+    // Phase one of a completion written, then nothing: the engine never heard of it.
     await t.system.db('inbox_tasks')
       .where({ id: s.taskId })
-      .update({ status: 'completing', completing_by: dept.id, completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000), completing_form: '{"decision":"approve"}', assignee_user_id: dept.id });
+      .update({ status: 'completing', completing_by: dept.id, completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000), completing_form: '{"decision":"approve"}' });
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve' } })).status).toBe(409); // still "completing"
     const result = await sweep();
     expect(result.reopened).toBe(1);
