@@ -23,7 +23,7 @@ module.exports = {
       transform,
     },
     {
-      // Real parts: the engine through the same launcher `npm start` uses (or ZEEBE_ADDRESS),
+      // Real parts: the engine through the same launcher `npm start` uses (or ENGINE_URL),
       // and the database DATABASE_URL names (SQLite file when unset).
       displayName: 'integration',
       testEnvironment: 'node',

@@ -243,10 +243,11 @@ export async function ensureEngineJar(local: LocalEngineConfig, log: Logger): Pr
           '请检查 engine/ 的源码与 Maven 仓库是否可达（~/.m2/settings.xml 中的镜像）。',
       );
     }
-    // Maven may keep a jar it finds up to date (e.g. only pom.xml was touched): it is current now.
+    // Maven may keep a jar it finds up to date (e.g. only pom.xml was touched): it is current now,
+    // also against a source stamped in the future (a clock ahead, a copied tree).
     if (!engineJarFresh(local)) {
-      const now = new Date();
-      fs.utimesSync(local.jarFile, now, now);
+      const t = Math.max(Date.now(), newestSourceMtime(local.projectDir) + 1) / 1000;
+      fs.utimesSync(local.jarFile, t, t);
     }
     const ms = Date.now() - started;
     log.info({ jarFile: local.jarFile, seconds: Math.round(ms / 100) / 10 }, '流程引擎构建完成');
