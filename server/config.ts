@@ -211,11 +211,18 @@ export interface ServerDatabaseParts {
 
 /**
  * The JDBC URL of a MySQL/MariaDB or PostgreSQL engine database. MySQL goes through the MariaDB
- * connector (the one in engine/pom.xml), which only accepts jdbc:mariadb:.
+ * connector (the one in engine/pom.xml), which only accepts jdbc:mariadb:. Two parameters are
+ * added unless given: createDatabaseIfNotExist, and nullDatabaseMeansCurrent — without it the
+ * engine's schema check (JDBC metadata with no catalog) sees the tables of any other engine
+ * database on the same server (budget_engine beside budget_engine_test), skips creating its own
+ * and fails on "Table … ACT_GE_PROPERTY doesn't exist".
  */
 export function serverJdbcUrl(parts: ServerDatabaseParts): string {
   const params = new URLSearchParams(parts.params);
-  if (parts.kind === 'mysql' && !params.has('createDatabaseIfNotExist')) params.set('createDatabaseIfNotExist', 'true');
+  if (parts.kind === 'mysql') {
+    if (!params.has('createDatabaseIfNotExist')) params.set('createDatabaseIfNotExist', 'true');
+    if (!params.has('nullDatabaseMeansCurrent')) params.set('nullDatabaseMeansCurrent', 'true');
+  }
   const query = params.toString();
   const scheme = parts.kind === 'mysql' ? 'mariadb' : 'postgresql';
   return `jdbc:${scheme}://${parts.host}:${parts.port}/${parts.database}${query ? `?${query}` : ''}`;

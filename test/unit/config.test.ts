@@ -82,9 +82,9 @@ describe('configuration', () => {
   test('DATABASE_URL selects MySQL/MariaDB, and the engine gets a database of its own on that server', () => {
     const config = loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/budget' });
     expect(config.database).toMatchObject({ client: 'mysql', database: 'budget' });
-    expect(config.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://127.0.0.1:3306/budget_engine?createDatabaseIfNotExist=true', user: 'root', password: '' });
+    expect(config.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://127.0.0.1:3306/budget_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'root', password: '' });
     const ci = loadConfig({ DATABASE_URL: 'mysql://budget:s%40cret@db.internal/budget_ci?charset=utf8mb4' });
-    expect(ci.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://db.internal:3306/budget_ci_engine?createDatabaseIfNotExist=true', user: 'budget', password: 's@cret' });
+    expect(ci.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://db.internal:3306/budget_ci_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'budget', password: 's@cret' });
   });
 
   test('ENGINE_DATABASE_URL: MySQL/MariaDB, PostgreSQL and raw JDBC addresses', () => {
@@ -93,12 +93,12 @@ describe('configuration', () => {
     expect(db('postgresql://127.0.0.1:6432/flow?sslmode=require')).toEqual({ kind: 'postgres', jdbcUrl: 'jdbc:postgresql://127.0.0.1:6432/flow?sslmode=require', user: 'postgres', password: '' });
     expect(db('mysql://u:p@mysql:3306/budget_engine?allowPublicKeyRetrieval=true')).toEqual({
       kind: 'mysql',
-      jdbcUrl: 'jdbc:mariadb://mysql:3306/budget_engine?allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true',
+      jdbcUrl: 'jdbc:mariadb://mysql:3306/budget_engine?allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
       user: 'u',
       password: 'p',
     });
     // jdbc:mysql: goes through the MariaDB connector; the account travels apart from the URL.
-    expect(db('jdbc:mysql://10.0.0.5:3306/wf?user=wf&password=x')).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://10.0.0.5:3306/wf?createDatabaseIfNotExist=true', user: 'wf', password: 'x' });
+    expect(db('jdbc:mysql://10.0.0.5:3306/wf?user=wf&password=x')).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://10.0.0.5:3306/wf?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'wf', password: 'x' });
     expect(db('jdbc:postgresql://pg:5432/wf?user=wf')).toEqual({ kind: 'postgres', jdbcUrl: 'jdbc:postgresql://pg:5432/wf', user: 'wf', password: '' });
     expect(db('jdbc:h2:file:/var/lib/engine/flow')).toEqual({ kind: 'h2', jdbcUrl: 'jdbc:h2:file:/var/lib/engine/flow', user: 'sa', password: '' });
   });
