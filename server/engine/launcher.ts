@@ -469,7 +469,11 @@ export async function resetEngineData(local: LocalEngineConfig): Promise<void> {
     return;
   }
   if (parts.kind === 'mysql') {
-    await mysqlAdmin(local.database, parts, [`DROP DATABASE IF EXISTS \`${parts.database}\``, mysqlCreate(parts.database)]);
+    try {
+      await mysqlAdmin(local.database, parts, [`DROP DATABASE IF EXISTS \`${parts.database}\``, mysqlCreate(parts.database)]);
+    } catch (err) {
+      throw new Error(`无法清空 MySQL/MariaDB 引擎数据库 ${parts.database}（${parts.host}:${parts.port}，用户 ${local.database.user}）：${(err as Error).message}`);
+    }
     return;
   }
   let dropped = psql(local.database, parts, `DROP DATABASE IF EXISTS ${pgIdent(parts.database)} WITH (FORCE)`);
