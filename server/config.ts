@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +55,8 @@ export interface EngineConfig {
     javaOpts: string;
     startTimeoutMs: number;
     database: EngineDatabaseConfig;
+    /** Passed to the engine as its default history time to live (ENGINE_HISTORY_TTL=P<days>D); same as historyTtlDays. */
+    historyTtlDays?: number;
   };
 }
 
@@ -95,23 +98,21 @@ export const KNOWN_VARIABLES = [
   'LOG_LEVEL',
   'DATABASE_URL',
   'SQLITE_FILE',
-  'ZEEBE_ADDRESS',
-  'ZEEBE_REST_ADDRESS',
-  'CAMUNDA_VERSION',
-  'CAMUNDA_HOME',
-  'CAMUNDA_DATA_DIR',
-  'CAMUNDA_MAVEN_REPO_URL',
-  'CAMUNDA_START_TIMEOUT_SECONDS',
-  'ENGINE_GRPC_PORT',
-  'ENGINE_REST_PORT',
-  'ENGINE_MONITORING_PORT',
-  'JAVA_HOME',
+  'ENGINE_URL',
+  'ENGINE_PORT',
+  'ENGINE_HOME',
+  'ENGINE_DATA_DIR',
+  'ENGINE_DATABASE_URL',
   'ENGINE_JAVA_OPTS',
+  'ENGINE_START_TIMEOUT_SECONDS',
+  'JAVA_HOME',
   'CHROMIUM_PATH',
   'BUDGET_DEPLOY_ON_START',
   'BUDGET_WORKERS_IN_PROCESS',
   'BUDGET_DEMO_DATA',
   'BUDGET_ENGINE_NAMESPACE',
+  'BUDGET_HISTORY_TTL_DAYS',
+  'BUDGET_NODE_NAME',
   'BUDGET_SEAL_SECRET',
 ] as const;
 
@@ -120,12 +121,13 @@ export const DEVELOPMENT_SEAL_SECRET = 'development-only-seal-secret-do-not-use-
 
 type Env = Record<string, string | undefined>;
 
-function pinnedCamundaVersion(): string {
-  // The one place the engine version is pinned: package.json "camunda.version".
+function pinnedOperatonVersion(): string {
+  // The one place the engine version is named for the app: package.json "operaton.version",
+  // kept equal to engine/pom.xml's operaton.version (test/unit/config.test.ts holds them together).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require(path.join(PROJECT_ROOT, 'package.json')) as { camunda?: { version?: string } };
-  const version = pkg.camunda?.version;
-  if (!version) throw new ConfigError('package.json camunda.version', '未固定流程引擎版本');
+  const pkg = require(path.join(PROJECT_ROOT, 'package.json')) as { operaton?: { version?: string } };
+  const version = pkg.operaton?.version;
+  if (!version) throw new ConfigError('package.json operaton.version', '未固定流程引擎版本');
   return version;
 }
 
@@ -167,9 +169,120 @@ function parseDatabase(env: Env): DatabaseConfig {
   throw new ConfigError('DATABASE_URL', `不支持的数据库类型 "${parsed.protocol.replace(':', '')}"，仅支持 mysql:// (MySQL/MariaDB) 或 sqlite://`);
 }
 
-function parseHostPort(variable: string, raw: string): string {
-  if (!/^(grpcs?:\/\/)?[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(raw)) throw new ConfigError(variable, `取值 "${raw}" 无效，应形如 host:26500（TLS 集群写作 grpcs://host:443）`);
-  return raw;
+/** An address as it may appear in a message: without its password. */
+function redact(raw: string): string {
+  return raw.replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@').replace(/([?&;]password=)[^&;]*/gi, '$1***');
+}
+
+/** ENGINE_URL: the http(s) base of an external engine or load-balanced cluster; a bare host gets /engine-rest. */
+function parseEngineUrl(raw: string): string {
+  const hint = '应形如 http://engine:8480/engine-rest';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不是有效的地址，${hint}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不是 http(s) 地址，${hint}`);
+  if (url.username || url.password) throw new ConfigError('ENGINE_URL', '地址中不能包含用户名或密码');
+  if (url.search || url.hash) throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不能带查询参数或锚点，${hint}`);
+  const base = url.pathname.replace(/\/+$/, '');
+  return `${url.origin}${base || '/engine-rest'}`;
+}
+
+const ENGINE_DB_HINT = '应形如 mysql://user:password@host:3306/budget_engine、postgres://user:password@host:5432/budget_engine 或 jdbc:h2:/jdbc:mariadb:/jdbc:mysql:/jdbc:postgresql: 开头的 JDBC 地址';
+const DB_NAME = /^[A-Za-z0-9_$]+$/;
+
+
+/** The H2 file the engine uses when no database server is configured for it. */
+export function h2EngineDatabase(dataDir: string): EngineDatabaseConfig {
+  return { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(dataDir, 'engine')};DB_CLOSE_ON_EXIT=FALSE`, user: 'sa', password: '' };
+}
+
+/** Where a MySQL/MariaDB or PostgreSQL engine database lives (the account is kept apart). */
+export interface ServerDatabaseParts {
+  kind: 'mysql' | 'postgres';
+  host: string;
+  port: string;
+  database: string;
+  /** JDBC parameters, e.g. allowPublicKeyRetrieval=true or sslmode=require. */
+  params: URLSearchParams;
+}
+
+/**
+ * The JDBC URL of a MySQL/MariaDB or PostgreSQL engine database. MySQL goes through the MariaDB
+ * connector (the one in engine/pom.xml), which only accepts jdbc:mariadb:. Two parameters are
+ * added unless given: createDatabaseIfNotExist, and nullDatabaseMeansCurrent — without it the
+ * engine's schema check (JDBC metadata with no catalog) sees the tables of any other engine
+ * database on the same server (budget_engine beside budget_engine_test), skips creating its own
+ * and fails on "Table … ACT_GE_PROPERTY doesn't exist".
+ */
+export function serverJdbcUrl(parts: ServerDatabaseParts): string {
+  const params = new URLSearchParams(parts.params);
+  if (parts.kind === 'mysql') {
+    if (!params.has('createDatabaseIfNotExist')) params.set('createDatabaseIfNotExist', 'true');
+    if (!params.has('nullDatabaseMeansCurrent')) params.set('nullDatabaseMeansCurrent', 'true');
+  }
+  const query = params.toString();
+  const scheme = parts.kind === 'mysql' ? 'mariadb' : 'postgresql';
+  return `jdbc:${scheme}://${parts.host}:${parts.port}/${parts.database}${query ? `?${query}` : ''}`;
+}
+
+function serverDatabase(variable: string, raw: string, url: URL, kind: 'mysql' | 'postgres', fromJdbc: boolean): EngineDatabaseConfig {
+  if (!url.hostname) throw new ConfigError(variable, `取值 "${redact(raw)}" 缺少主机名，${ENGINE_DB_HINT}`);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError(variable, `取值 "${redact(raw)}" 缺少数据库名，${ENGINE_DB_HINT}`);
+  if (!DB_NAME.test(database)) throw new ConfigError(variable, `数据库名 "${database}" 只能包含字母、数字、下划线`);
+  const params = new URLSearchParams(url.search);
+  // A raw JDBC URL may carry the account as parameters; they are passed to the engine apart.
+  let user = decodeURIComponent(url.username);
+  let password = decodeURIComponent(url.password);
+  if (fromJdbc) {
+    user = params.get('user') ?? user;
+    password = params.get('password') ?? password;
+    params.delete('user');
+    params.delete('password');
+  }
+  const parts: ServerDatabaseParts = { kind, host: url.hostname, port: url.port || (kind === 'mysql' ? '3306' : '5432'), database, params };
+  return { kind, jdbcUrl: serverJdbcUrl(parts), user: user || (kind === 'mysql' ? 'root' : 'postgres'), password };
+}
+
+/**
+ * The engine's own database. ENGINE_DATABASE_URL when set; else, beside a MySQL/MariaDB app
+ * database, a database of its own on the same server (`<appdb>_engine`, never the app's tables);
+ * else an H2 file in the data folder.
+ */
+function parseEngineDatabase(raw: string | undefined, app: DatabaseConfig, dataDir: string): EngineDatabaseConfig {
+  const V = 'ENGINE_DATABASE_URL';
+  if (!raw) {
+    if (app.client !== 'mysql') return h2EngineDatabase(dataDir);
+    const url = new URL(app.url);
+    url.pathname = `/${app.database}_engine`;
+    url.search = '';
+    return serverDatabase('DATABASE_URL', app.url, url, 'mysql', false);
+  }
+  if (/^jdbc:h2:/i.test(raw)) {
+    if (/^jdbc:h2:mem:/i.test(raw)) throw new ConfigError(V, '不能使用 H2 内存库（引擎重启即丢失全部流程数据），请用 jdbc:h2:file:');
+    return { kind: 'h2', jdbcUrl: raw, user: 'sa', password: '' };
+  }
+  const jdbc = /^jdbc:(mariadb|mysql|postgresql):(\/\/.*)$/i.exec(raw);
+  if (raw.startsWith('jdbc:') && !jdbc) throw new ConfigError(V, `取值 "${redact(raw)}" 不是支持的 JDBC 地址（只支持单台主机），${ENGINE_DB_HINT}`);
+  let url: URL;
+  try {
+    url = new URL(jdbc ? `${jdbc[1]!.toLowerCase()}:${jdbc[2]}` : raw);
+  } catch {
+    throw new ConfigError(V, `取值 "${redact(raw)}" 不是有效的地址，${ENGINE_DB_HINT}`);
+  }
+  switch (url.protocol) {
+    case 'mysql:':
+    case 'mariadb:':
+      return serverDatabase(V, raw, url, 'mysql', Boolean(jdbc));
+    case 'postgres:':
+    case 'postgresql:':
+      return serverDatabase(V, raw, url, 'postgres', Boolean(jdbc));
+    default:
+      throw new ConfigError(V, `不支持的数据库类型 "${url.protocol.replace(':', '')}"，${ENGINE_DB_HINT}`);
+  }
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -183,52 +296,52 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const host = env.HOST?.trim() || '127.0.0.1';
   const appPort = parse('PORT', port.default(3000), env.PORT || undefined, '应为 1–65535 的端口号');
 
-  const grpcPort = parse('ENGINE_GRPC_PORT', port.default(26500), env.ENGINE_GRPC_PORT || undefined, '应为 1–65535 的端口号');
-  const restPort = parse('ENGINE_REST_PORT', port.default(8080), env.ENGINE_REST_PORT || undefined, '应为 1–65535 的端口号');
-  const monitoringPort = parse('ENGINE_MONITORING_PORT', port.default(9600), env.ENGINE_MONITORING_PORT || undefined, '应为 1–65535 的端口号');
-  const startTimeoutSeconds = parse('CAMUNDA_START_TIMEOUT_SECONDS', z.coerce.number().int().min(5).max(3600).default(180), env.CAMUNDA_START_TIMEOUT_SECONDS || undefined, '应为 5–3600 的整数秒');
+  const database = parseDatabase(env);
 
-  const version = env.CAMUNDA_VERSION?.trim() || pinnedCamundaVersion();
-  if (!/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/.test(version)) throw new ConfigError('CAMUNDA_VERSION', `取值 "${version}" 不是有效的版本号，应形如 8.6.0`);
-  const home = path.resolve(env.CAMUNDA_HOME?.trim() || path.join(PROJECT_ROOT, '.cache', 'camunda'));
-  const repoUrl = env.CAMUNDA_MAVEN_REPO_URL?.trim() || undefined;
-  if (repoUrl && !/^https?:\/\/\S+$/.test(repoUrl)) throw new ConfigError('CAMUNDA_MAVEN_REPO_URL', `取值 "${repoUrl}" 不是 http(s) 地址`);
-
-  const external = env.ZEEBE_ADDRESS?.trim();
-  const restOverride = env.ZEEBE_REST_ADDRESS?.trim();
-  if (restOverride && !/^https?:\/\/\S+$/.test(restOverride)) throw new ConfigError('ZEEBE_REST_ADDRESS', `取值 "${restOverride}" 不是 http(s) 地址`);
+  const external = env.ENGINE_URL?.trim();
+  const restUrlExternal = external ? parseEngineUrl(external) : undefined;
+  const enginePort = parse('ENGINE_PORT', port.default(8480), env.ENGINE_PORT || undefined, '应为 1–65535 的端口号');
+  if (!external && enginePort === appPort) throw new ConfigError('ENGINE_PORT', `端口 ${enginePort} 与 PORT 相同，流程引擎与平台不能共用一个端口`);
+  const startTimeoutSeconds = parse('ENGINE_START_TIMEOUT_SECONDS', z.coerce.number().int().min(5).max(3600).default(180), env.ENGINE_START_TIMEOUT_SECONDS || undefined, '应为 5–3600 的整数秒');
+  const historyTtlDays = parse('BUDGET_HISTORY_TTL_DAYS', z.coerce.number().int().min(1).max(36500).default(3650), env.BUDGET_HISTORY_TTL_DAYS || undefined, '应为 1–36500 的整数天数');
+  const nodeName = env.BUDGET_NODE_NAME?.trim() || `${os.hostname()}-${process.pid}`;
+  if (env.BUDGET_NODE_NAME?.trim() && !/^[A-Za-z0-9._:@-]{1,100}$/.test(nodeName)) {
+    throw new ConfigError('BUDGET_NODE_NAME', `取值 "${nodeName}" 无效，应为字母、数字或 . _ : @ -（最长 100 位）`);
+  }
+  const home = path.resolve(env.ENGINE_HOME?.trim() || path.join(PROJECT_ROOT, '.cache', 'engine'));
+  const dataDir = path.resolve(env.ENGINE_DATA_DIR?.trim() || path.join(home, 'data'));
+  const projectDir = path.join(PROJECT_ROOT, 'engine');
 
   const namespace = env.BUDGET_ENGINE_NAMESPACE?.trim() ?? '';
   if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace)) throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
-  // TEMPORARY (replaced by the launcher branch): enough to run against ENGINE_URL.
-  const enginePort = Number(env.ENGINE_PORT || 8480);
   const engine: EngineConfig = {
-    mode: env.ENGINE_URL ? 'external' : 'local',
+    mode: external ? 'external' : 'local',
     namespace,
-    restUrl: env.ENGINE_URL || `http://127.0.0.1:${enginePort}/engine-rest`,
-    historyTtlDays: 3650,
-    nodeName: `${require('node:os').hostname()}-${process.pid}`,
+    restUrl: restUrlExternal ?? `http://127.0.0.1:${enginePort}/engine-rest`,
+    historyTtlDays,
+    nodeName,
     local: {
-      version: '1.0.3',
-      projectDir: path.join(PROJECT_ROOT, 'engine'),
-      jarFile: path.join(PROJECT_ROOT, 'engine', 'target', 'budget-engine.jar'),
+      version: pinnedOperatonVersion(),
+      projectDir,
+      jarFile: path.join(projectDir, 'target', 'budget-engine.jar'),
       home,
-      dataDir: path.join(home, 'data'),
+      dataDir,
       logFile: path.join(home, 'logs', 'engine.log'),
       port: enginePort,
-      javaOpts: '-Xmx768m',
+      javaHome: env.JAVA_HOME?.trim() || undefined,
+      javaOpts: env.ENGINE_JAVA_OPTS?.trim() || '-Xms256m -Xmx768m',
       startTimeoutMs: startTimeoutSeconds * 1000,
-      database: { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')}`, user: 'sa', password: '' },
+      database: parseEngineDatabase(env.ENGINE_DATABASE_URL?.trim() || undefined, database, dataDir),
+      historyTtlDays,
     },
   };
-  void grpcPort; void restPort; void monitoringPort; void external; void restOverride; void repoUrl; void version; void parseHostPort;
 
   return {
     env: nodeEnv,
     host,
     port: appPort,
     logLevel,
-    database: parseDatabase(env),
+    database,
     engine,
     deployOnStart: parse('BUDGET_DEPLOY_ON_START', bool.default(true), env.BUDGET_DEPLOY_ON_START || undefined, '可选 true / false'),
     workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),

@@ -1,67 +1,287 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { assertPortsFree, EngineLaunchError, ensureDistribution, findJdk } from '../../server/engine/launcher';
+import { createConnection } from 'mysql2/promise';
+import { h2EngineDatabase, loadConfig } from '../../server/config';
+import {
+  assertPortsFree,
+  EngineLaunchError,
+  engineJarFresh,
+  engineReady,
+  engineVersion,
+  ensureEngineJar,
+  ensureEngineRunning,
+  findJdk,
+  resetEngineData,
+  runningEngine,
+  serverDatabaseParts,
+  stopEngine,
+  type LocalEngineConfig,
+} from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
 import { testConfig } from '../support/system';
 
-/** The launcher's refusals, each with a code and a sentence that says what to do. */
+/**
+ * The launcher against the real things: the JDKs of this machine, Maven building copies of
+ * engine/, real ports and a second real engine beside the one the suite runs on.
+ */
 describe('local engine launcher', () => {
   const log = createLogger('silent');
-  const local = () => ({ ...testConfig().engine.local });
-
-  test('finds a JDK 21+ on this machine, preferring JAVA_HOME when it qualifies', () => {
-    const jdk = findJdk(undefined);
-    expect(jdk.major).toBeGreaterThanOrEqual(21);
-    expect(findJdk(jdk.home)).toEqual(jdk);
+  const config = testConfig();
+  const local = (): LocalEngineConfig => ({ ...config.engine.local });
+  const temps: string[] = [];
+  const tempDir = (prefix: string): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    temps.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('no JDK 21+: JDK_NOT_FOUND naming what was checked and what to install', () => {
-    const jvmDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jvm-'));
-    // A JDK 17 and nothing newer: what a machine with only the default Java has.
-    const jdk17 = fs.readdirSync('/usr/lib/jvm').map((d) => path.join('/usr/lib/jvm', d)).find((d) => /17/.test(d) && fs.existsSync(path.join(d, 'bin', 'java')));
-    if (jdk17) fs.symlinkSync(jdk17, path.join(jvmDir, 'jdk-17'));
-    let error: unknown;
+  /** Runs fn with PATH set to dirs only (e.g. a PATH without java or mvn). */
+  const withPath = async <T>(dirs: string[], fn: () => Promise<T> | T): Promise<T> => {
+    const saved = process.env.PATH;
+    process.env.PATH = dirs.join(path.delimiter);
     try {
-      findJdk(jdk17, jvmDir);
-    } catch (err) {
-      error = err;
+      return await fn();
+    } finally {
+      process.env.PATH = saved;
     }
-    expect(error).toBeInstanceOf(EngineLaunchError);
-    expect((error as EngineLaunchError).code).toBe('JDK_NOT_FOUND');
-    expect((error as EngineLaunchError).message).toContain('Java 21');
-    expect((error as EngineLaunchError).message).toContain('JAVA_HOME');
-    fs.rmSync(jvmDir, { recursive: true, force: true });
+  };
+
+  const failure = async (promise: Promise<unknown> | (() => unknown)): Promise<EngineLaunchError> => {
+    try {
+      await (typeof promise === 'function' ? promise() : promise);
+    } catch (err) {
+      expect(err).toBeInstanceOf(EngineLaunchError);
+      return err as EngineLaunchError;
+    }
+    throw new Error('expected an EngineLaunchError');
+  };
+
+  /** A copy of engine/ (sources and, when built, target/ with its jar, timestamps kept) to build in. */
+  const engineCopy = (): LocalEngineConfig => {
+    const dir = tempDir('engine-copy-');
+    const projectDir = path.join(dir, 'engine');
+    fs.cpSync(config.engine.local.projectDir, projectDir, { recursive: true, preserveTimestamps: true, filter: (src) => !src.endsWith('.build.lock') });
+    return { ...local(), projectDir, jarFile: path.join(projectDir, 'target', 'budget-engine.jar'), home: path.join(dir, 'home') };
+  };
+
+  const touch = (file: string, secondsAhead: number): void => {
+    const t = new Date(Date.now() + secondsAhead * 1000);
+    fs.utimesSync(file, t, t);
+  };
+
+  const freePort = async (): Promise<number> => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((r) => server.close(() => r()));
+    return port;
+  };
+
+  // ---------------------------------------------------------------------------------------------
+
+  test('finds a JDK 17+ on this machine, preferring JAVA_HOME when it qualifies, else java on PATH', async () => {
+    const newest = findJdk(undefined);
+    expect(newest.major).toBeGreaterThanOrEqual(17);
+    // The default java of this machine (Debian's 17) is taken as JAVA_HOME even when a newer one exists.
+    const onPath = fs.realpathSync(path.join(path.dirname(fs.realpathSync('/usr/bin/java')), '..'));
+    expect(findJdk(onPath)).toEqual({ home: onPath, major: expect.any(Number) });
+    // Nothing in JAVA_HOME nor the JVM folder: the real home of `java` on PATH.
+    const emptyJvmDir = tempDir('jvm-empty-');
+    expect(findJdk(undefined, emptyJvmDir)).toEqual({ home: onPath, major: findJdk(onPath).major });
   });
 
-  test('a port already taken: PORT_IN_USE naming the port and the variable that moves it', async () => {
+  test('no JDK 17+: JDK_NOT_FOUND naming what was checked and what to do', async () => {
+    const jvmDir = tempDir('jvm-');
+    // A Java 11 that is too old, and a JAVA_HOME that is not a JDK at all.
+    const jdk11 = path.join(jvmDir, 'jdk-11');
+    fs.mkdirSync(path.join(jdk11, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(jdk11, 'bin', 'java'), '#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n', { mode: 0o755 });
+    const notAJdk = tempDir('not-a-jdk-');
+    const emptyBin = tempDir('bin-');
+    const err = await withPath([emptyBin], () => failure(() => findJdk(notAJdk, jvmDir)));
+    expect(err.code).toBe('JDK_NOT_FOUND');
+    expect(err.message).toContain('Java 17');
+    expect(err.message).toContain(`JAVA_HOME=${notAJdk}（不是 JDK）`);
+    expect(err.message).toContain(`${jdk11}（Java 11）`);
+    expect(err.message).toContain('ENGINE_URL');
+  });
+
+  test('a port already taken: PORT_IN_USE naming the port and ENGINE_PORT', async () => {
     const blocker = net.createServer();
-    await new Promise<void>((r) => blocker.listen(0, '0.0.0.0', () => r()));
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as net.AddressInfo).port;
-    // Every other port of the plan is free (the test engine holds the default ones).
-    const cfg = { ...local(), grpcPort: 41_000 + (process.pid % 1000) * 3, monitoringPort: 44_500 + (process.pid % 1000), restPort: port };
     try {
-      await expect(assertPortsFree({ ...cfg, restPort: 45_600 + (process.pid % 1000) })).resolves.toBeUndefined();
-      await expect(assertPortsFree(cfg)).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(`端口 ${port}`) });
-      await expect(assertPortsFree(cfg)).rejects.toThrow(/ENGINE_REST_PORT/);
+      await expect(assertPortsFree({ ...local(), port: await freePort() })).resolves.toBeUndefined();
+      const err = await failure(assertPortsFree({ ...local(), port }));
+      expect(err.code).toBe('PORT_IN_USE');
+      expect(err.message).toContain(`端口 ${port}`);
+      expect(err.message).toContain('ENGINE_PORT');
     } finally {
       blocker.close();
     }
+    if (config.engine.mode === 'local') {
+      // The suite's engine holds ENGINE_PORT: another home's launch is told an engine answers there.
+      const err = await failure(assertPortsFree({ ...local(), home: tempDir('other-home-') }));
+      expect(err.message).toContain(`Operaton ${config.engine.local.version} 在应答`);
+    }
   });
 
-  test('a download that fails: DOWNLOAD_FAILED with the artifact and where to look, and no half-unpacked engine', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'camunda-home-'));
-    const cfg = { ...local(), home, version: '0.0.1-does-not-exist', mavenRepositoryUrl: 'http://127.0.0.1:9/maven2' };
+  test('Maven missing: MAVEN_NOT_FOUND', async () => {
+    const copy = engineCopy();
+    touch(path.join(copy.projectDir, 'pom.xml'), 5); // stale: a build is needed
+    const err = await withPath([tempDir('bin-')], () => failure(ensureEngineJar(copy, log)));
+    expect(err.code).toBe('MAVEN_NOT_FOUND');
+    expect(err.message).toContain('mvn');
+    expect(err.message).toContain('ENGINE_URL');
+  });
+
+  test('a source that does not compile: BUILD_FAILED with the log, and no jar that looks current', async () => {
+    const copy = engineCopy();
+    const source = path.join(copy.projectDir, 'src', 'main', 'java', 'cn', 'gov', 'budget', 'engine', 'EngineApplication.java');
+    fs.appendFileSync(source, '\nclass Broken { int x = ; }\n');
+    touch(source, 5);
+    expect(engineJarFresh(copy)).toBe(false);
+    const err = await failure(ensureEngineJar(copy, log));
+    expect(err.code).toBe('BUILD_FAILED');
+    const buildLog = path.join(copy.home, 'logs', 'build.log');
+    expect(err.message).toContain(buildLog);
+    expect(err.message).toContain('EngineApplication.java');
+    expect(fs.readFileSync(buildLog, 'utf8')).toContain('COMPILATION ERROR');
+    expect(engineJarFresh(copy)).toBe(false);
+    // The next launch builds again instead of starting what is there.
+    expect((await failure(ensureEngineJar(copy, log))).code).toBe('BUILD_FAILED');
+    expect(fs.existsSync(path.join(path.dirname(copy.jarFile), '.build.lock'))).toBe(false);
+  }, 240_000);
+
+  test('a jar older than a source is rebuilt, once, however many launches ask at the same time', async () => {
+    const copy = engineCopy();
+    await ensureEngineJar(copy, log);
+    expect(engineJarFresh(copy)).toBe(true);
+    await expect(ensureEngineJar(copy, log)).resolves.toMatchObject({ built: false });
+
+    touch(path.join(copy.projectDir, 'src', 'main', 'resources', 'application.yaml'), 5);
+    expect(engineJarFresh(copy)).toBe(false);
+    const builds = await Promise.all([ensureEngineJar(copy, log), ensureEngineJar(copy, log)]);
+    expect(builds.map((b) => b.built).sort()).toEqual([false, true]);
+    expect(engineJarFresh(copy)).toBe(true);
+
+    // pom.xml counts too, even when Maven finds nothing to recompile.
+    touch(path.join(copy.projectDir, 'pom.xml'), 10);
+    await expect(ensureEngineJar(copy, log)).resolves.toMatchObject({ built: true });
+    expect(engineJarFresh(copy)).toBe(true);
+    expect(fs.statSync(copy.jarFile).size).toBeGreaterThan(10_000_000);
+  }, 300_000);
+
+  test('a second engine on a port and an H2 folder of its own: starts, answers 1.0.3, is reused, stops', async () => {
+    const home = tempDir('engine-home-');
+    const dataDir = path.join(home, 'data');
+    const port = await freePort();
+    const second: LocalEngineConfig = {
+      ...local(),
+      home,
+      dataDir,
+      logFile: path.join(home, 'logs', 'engine.log'),
+      port,
+      javaOpts: '-Xms128m -Xmx512m',
+      database: h2EngineDatabase(dataDir),
+    };
+    const restUrl = `http://127.0.0.1:${port}/engine-rest`;
     try {
-      const err = await ensureDistribution(cfg, log).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(EngineLaunchError);
-      expect((err as EngineLaunchError).code).toBe('DOWNLOAD_FAILED');
-      expect((err as EngineLaunchError).message).toContain('io.camunda:camunda-zeebe:0.0.1-does-not-exist:tar.gz');
-      expect((err as EngineLaunchError).message).toContain('CAMUNDA_MAVEN_REPO_URL');
-      expect(fs.existsSync(path.join(home, 'camunda-zeebe-0.0.1-does-not-exist'))).toBe(false);
+      const started = await ensureEngineRunning(second, log);
+      expect(started.reused).toBe(false);
+      expect(started.jdk?.major).toBeGreaterThanOrEqual(17);
+      expect(await engineReady(restUrl)).toBe(true);
+      expect(await engineVersion(restUrl)).toBe('1.0.3');
+      expect(runningEngine(second)).toMatchObject({ pid: started.pid, port, version: '1.0.3', database: { kind: 'h2' } });
+      expect(fs.existsSync(path.join(dataDir, 'engine.mv.db'))).toBe(true);
+      // The suite's own engine is untouched and still answers.
+      if (config.engine.mode === 'local') expect(await engineReady(config.engine.restUrl)).toBe(true);
+
+      await expect(ensureEngineRunning(second, log)).resolves.toMatchObject({ pid: started.pid, reused: true });
+      await expect(resetEngineData(second)).rejects.toThrow(/正在运行/);
+
+      await expect(stopEngine(second, log)).resolves.toBe(true);
+      expect(fs.existsSync(path.join(home, 'engine.pid.json'))).toBe(false);
+      expect(runningEngine(second)).toBeUndefined();
+      expect(await engineReady(restUrl)).toBe(false);
+      await expect(stopEngine(second, log)).resolves.toBe(false);
+
+      await resetEngineData(second);
+      expect(fs.readdirSync(dataDir).filter((f) => f.startsWith('engine.'))).toEqual([]);
     } finally {
-      fs.rmSync(home, { recursive: true, force: true });
+      await stopEngine(second, log, 5_000);
     }
-  }, 120_000);
+  }, 240_000);
+
+  test('an engine that cannot open its database: START_FAILED with the end of its log', async () => {
+    const home = tempDir('engine-home-');
+    const broken: LocalEngineConfig = {
+      ...local(),
+      home,
+      dataDir: path.join(home, 'data'),
+      logFile: path.join(home, 'logs', 'engine.log'),
+      port: await freePort(),
+      javaOpts: '-Xms64m -Xmx256m',
+      database: { kind: 'h2', jdbcUrl: 'jdbc:h2:file:/proc/no-such-place/engine;IFEXISTS=FALSE', user: 'sa', password: '' },
+    };
+    try {
+      const err = await failure(ensureEngineRunning(broken, log));
+      expect(err.code).toBe('START_FAILED');
+      expect(err.message).toContain(broken.logFile);
+      expect(err.message.split('\n').length).toBeGreaterThan(3);
+      expect(runningEngine(broken)).toBeUndefined();
+    } finally {
+      await stopEngine(broken, log, 5_000);
+    }
+  }, 240_000);
+
+  const appDatabase = loadConfig().database;
+  // Needs a MySQL/MariaDB server: runs when DATABASE_URL names one (CI's MariaDB run).
+  (appDatabase.client === 'mysql' ? test : test.skip)(
+    'two nodes on one MariaDB database, beside other engine databases on that server: both start and share the engine',
+    async () => {
+      if (appDatabase.client !== 'mysql') return;
+      const url = new URL(appDatabase.url);
+      url.pathname = `/launcher_${crypto.randomBytes(3).toString('hex')}_engine`;
+      url.search = '';
+      const shared = loadConfig({ ...process.env, ENGINE_DATABASE_URL: url.toString() }).engine.local.database;
+      const node = async (n: number): Promise<LocalEngineConfig> => {
+        const home = tempDir(`engine-node${n}-`);
+        return { ...local(), home, dataDir: path.join(home, 'data'), logFile: path.join(home, 'logs', 'engine.log'), port: await freePort(), javaOpts: '-Xms128m -Xmx512m', database: shared };
+      };
+      const nodes = [await node(1), await node(2)];
+      const rest = (n: LocalEngineConfig): string => `http://127.0.0.1:${n.port}/engine-rest`;
+      try {
+        await resetEngineData(nodes[0]!);
+        for (const n of nodes) await ensureEngineRunning(n, log);
+        expect(await Promise.all(nodes.map((n) => engineVersion(rest(n))))).toEqual(['1.0.3', '1.0.3']);
+        // Deployed through node 1, seen through node 2: one database.
+        const key = `launcher_${crypto.randomBytes(3).toString('hex')}`;
+        const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
+  <process id="${key}" isExecutable="true" camunda:historyTimeToLive="P1D"><startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/></process>
+</definitions>`;
+        const form = new FormData();
+        form.append('deployment-name', key);
+        form.append('model.bpmn', new Blob([bpmn], { type: 'application/xml' }), 'model.bpmn');
+        const deployed = await fetch(`${rest(nodes[0]!)}/deployment/create`, { method: 'POST', body: form });
+        expect(deployed.status).toBe(200);
+        const count = await fetch(`${rest(nodes[1]!)}/process-definition/count?key=${key}`);
+        expect(await count.json()).toEqual({ count: 1 });
+        expect(serverDatabaseParts(shared)?.database).toBe(url.pathname.slice(1));
+      } finally {
+        for (const n of nodes) await stopEngine(n, log, 5_000);
+        const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+        await admin.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
+        await admin.end();
+      }
+    },
+    300_000,
+  );
 });

@@ -6,5 +6,6 @@ import { createLogger } from '../../server/log';
 export default async function globalTeardown(): Promise<void> {
   if (!(globalThis as { __engineStartedByTests?: boolean }).__engineStartedByTests) return;
   const config = loadConfig();
+  if (config.engine.mode === 'external') return;
   await stopEngine(config.engine.local, createLogger('info', 'test-engine'));
 }
