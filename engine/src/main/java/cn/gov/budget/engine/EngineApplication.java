@@ -48,23 +48,27 @@ public class EngineApplication {
     return args -> {
       try (Connection c = dataSource.getConnection()) {
         DatabaseMetaData meta = c.getMetaData();
+        // This engine's own database and schema only: on a server shared with other engine
+        // databases (MariaDB), a null catalog would find their indexes and skip ours.
+        String catalog = c.getCatalog();
+        String schema = c.getSchema();
         for (String[] ix : EXTRA_INDEXES) {
-          if (hasIndexOn(meta, ix[0], ix[1])) continue;
+          if (hasIndexOn(meta, catalog, schema, ix[0], ix[1])) continue;
           try (Statement s = c.createStatement()) {
             s.execute("CREATE INDEX " + ix[2] + " ON " + ix[0] + "(" + ix[1] + ")");
             LOG.info("created index {} on {}({})", ix[2], ix[0], ix[1]);
           } catch (Exception e) {
             // Another node created it at the same moment: check again before complaining.
-            if (!hasIndexOn(meta, ix[0], ix[1])) throw e;
+            if (!hasIndexOn(meta, catalog, schema, ix[0], ix[1])) throw e;
           }
         }
       }
     };
   }
 
-  private static boolean hasIndexOn(DatabaseMetaData meta, String table, String column) throws Exception {
+  private static boolean hasIndexOn(DatabaseMetaData meta, String catalog, String schema, String table, String column) throws Exception {
     for (String name : new String[] {table, table.toLowerCase(Locale.ROOT)}) {
-      try (ResultSet rs = meta.getIndexInfo(null, null, name, false, false)) {
+      try (ResultSet rs = meta.getIndexInfo(catalog, schema, name, false, false)) {
         while (rs.next()) {
           String col = rs.getString("COLUMN_NAME");
           if (rs.getShort("ORDINAL_POSITION") == 1 && col != null && col.equalsIgnoreCase(column)) return true;
