@@ -240,48 +240,5 @@ describe('local engine launcher', () => {
       await stopEngine(broken, log, 5_000);
     }
   }, 240_000);
-
-  const appDatabase = loadConfig().database;
-  // Needs a MySQL/MariaDB server: runs when DATABASE_URL names one (CI's MariaDB run).
-  (appDatabase.client === 'mysql' ? test : test.skip)(
-    'two nodes on one MariaDB database, beside other engine databases on that server: both start and share the engine',
-    async () => {
-      if (appDatabase.client !== 'mysql') return;
-      const url = new URL(appDatabase.url);
-      url.pathname = `/launcher_${crypto.randomBytes(3).toString('hex')}_engine`;
-      url.search = '';
-      const shared = loadConfig({ ...process.env, ENGINE_DATABASE_URL: url.toString() }).engine.local.database;
-      const node = async (n: number): Promise<LocalEngineConfig> => {
-        const home = tempDir(`engine-node${n}-`);
-        return { ...local(), home, dataDir: path.join(home, 'data'), logFile: path.join(home, 'logs', 'engine.log'), port: await freePort(), javaOpts: '-Xms128m -Xmx512m', database: shared };
-      };
-      const nodes = [await node(1), await node(2)];
-      const rest = (n: LocalEngineConfig): string => `http://127.0.0.1:${n.port}/engine-rest`;
-      try {
-        await resetEngineData(nodes[0]!);
-        for (const n of nodes) await ensureEngineRunning(n, log);
-        expect(await Promise.all(nodes.map((n) => engineVersion(rest(n))))).toEqual(['1.0.3', '1.0.3']);
-        // Deployed through node 1, seen through node 2: one database.
-        const key = `launcher_${crypto.randomBytes(3).toString('hex')}`;
-        const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="test">
-  <process id="${key}" isExecutable="true" camunda:historyTimeToLive="P1D"><startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="e"/><endEvent id="e"/></process>
-</definitions>`;
-        const form = new FormData();
-        form.append('deployment-name', key);
-        form.append('model.bpmn', new Blob([bpmn], { type: 'application/xml' }), 'model.bpmn');
-        const deployed = await fetch(`${rest(nodes[0]!)}/deployment/create`, { method: 'POST', body: form });
-        expect(deployed.status).toBe(200);
-        const count = await fetch(`${rest(nodes[1]!)}/process-definition/count?key=${key}`);
-        expect(await count.json()).toEqual({ count: 1 });
-        expect(serverDatabaseParts(shared)?.database).toBe(url.pathname.slice(1));
-      } finally {
-        for (const n of nodes) await stopEngine(n, log, 5_000);
-        const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
-        await admin.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
-        await admin.end();
-      }
-    },
-    300_000,
-  );
+  // Two nodes on one database (MariaDB beside other engine databases, or H2 in mixed mode): test/integration/two-nodes.test.ts.
 });
