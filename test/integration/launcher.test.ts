@@ -1,10 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { h2EngineDatabase, loadConfig } from '../../server/config';
+import { h2EngineDatabase } from '../../server/config';
 import {
   assertPortsFree,
   EngineLaunchError,
@@ -16,7 +14,6 @@ import {
   findJdk,
   resetEngineData,
   runningEngine,
-  serverDatabaseParts,
   stopEngine,
   type LocalEngineConfig,
 } from '../../server/engine/launcher';
