@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { decisionLabel, planCompletion, type PendingSigner } from '../../domain/approval';
+import { planCompletion, type PendingSigner } from '../../domain/approval';
 import { verificationCode } from '../../domain/audit-chain';
 import type { Json } from '../../domain/canonical-json';
 import type { AppendedRecord } from '../audit/chain';
