@@ -159,6 +159,7 @@ describe('external tasks on the real engine', () => {
       expect(handled).toBe(1);
     } finally {
       await running.close();
+      proxy.closeAllConnections();
       proxy.close();
     }
   });
