@@ -17,6 +17,9 @@ import { testConfig } from './system';
 export async function startApi(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): Promise<{ base: string; close(): Promise<void> }> {
   const { app } = buildApp(db, database, options);
   const server = http.createServer(app);
+  // Longer than fetch's own idle timeout (4 s), so the client always closes an idle connection
+  // first: on a loaded machine a server-side close raced a reuse and surfaced as ECONNRESET.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
