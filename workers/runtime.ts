@@ -149,18 +149,30 @@ export function startWorkers(defs: ExternalTaskWorker[], deps: WorkerDeps, optio
   const log = deps.log.child({ component: 'workers' });
   const topics = [...byTopic.entries()].map(([topicName, d]) => ({ topicName, lockDuration: d.lockMs ?? 60_000, includeExtensionProperties: true }));
 
+  const longPollMs = options.longPollMs ?? 10_000;
   const loop = async (n: number): Promise<void> => {
     const workerId = workerIdOf(deps.config, n);
     let failures = 0;
+    // A long poll the engine never answers (seen once: its long-poll handler died after the jar
+    // was replaced under the running engine) would stall the worker: after one, fetch without
+    // long polling, every half second, for a minute, then try long polling again.
+    let shortPollingUntil = 0;
     while (!stopped) {
       let tasks: ExternalTask[];
+      const shortPolling = Date.now() < shortPollingUntil;
       try {
-        tasks = await deps.client.fetchAndLock({ workerId, maxTasks: options.maxTasks ?? 10, asyncResponseTimeout: options.longPollMs ?? 10_000, topics }, abort.signal);
+        tasks = await deps.client.fetchAndLock({ workerId, maxTasks: options.maxTasks ?? 10, asyncResponseTimeout: shortPolling ? 0 : longPollMs, topics }, abort.signal);
         failures = 0;
+        if (shortPolling && tasks.length === 0) await sleep(500, abort.signal);
       } catch (err) {
         if (stopped) break;
         failures += 1;
         const e = err as EngineError;
+        if (e instanceof EngineError && e.unreachable && !shortPolling && (await deps.client.version().then(() => true, () => false))) {
+          shortPollingUntil = Date.now() + 60_000;
+          log.error({ workerId }, '流程引擎未在长轮询时限内应答（引擎其余接口正常），一分钟内改为短轮询');
+          continue;
+        }
         const delay = e instanceof EngineError && !e.unreachable ? 100 + Math.random() * 400 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
         if (e instanceof EngineError && e.unreachable) log.warn({ workerId, error: e.message, retryInMs: delay }, '获取外部任务失败：流程引擎不可达');
         else log.info({ workerId, status: e instanceof EngineError ? e.status : undefined, error: e.message }, '获取外部任务失败（引擎偶发错误），重试');

@@ -7,7 +7,8 @@ import { latestDeployedResources, type DeployedResource } from '../engine/deploy
 import type { EngineSupervisor } from '../engine/supervisor';
 
 export interface EngineStatus {
-  status: 'up' | 'down';
+  /** starting: the engine answers, the models are being deployed and the workers started. */
+  status: 'up' | 'starting' | 'down';
   mode: 'local' | 'external';
   /** The engine's REST address. */
   address: string;
@@ -42,6 +43,10 @@ export async function checkEngine(deps: HealthDeps, databaseUp: boolean): Promis
   try {
     const info = await fetchEngineInfo(deps.engine, 2500);
     const deployedResources = databaseUp ? await latestDeployedResources(deps.db).catch(() => undefined) : undefined;
+    // Healthy only once the models are deployed and the workers run (the supervisor's onReady).
+    if (deps.supervisor.state.status !== 'up') {
+      return { status: 'starting', ...base, version: info.version, engines: info.engines, deployedResources, message: '流程引擎已连接，正在部署流程模型并启动外部任务处理器' };
+    }
     return { status: 'up', ...base, version: info.version, engines: info.engines, deployedResources };
   } catch {
     const attempts = deps.supervisor.state.attempts;

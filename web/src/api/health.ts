@@ -1,6 +1,6 @@
 import { request } from './request';
 
-export type ServiceStatus = 'up' | 'down';
+export type ServiceStatus = 'up' | 'starting' | 'down';
 
 export interface DatabaseHealth {
   status: ServiceStatus;

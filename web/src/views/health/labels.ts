@@ -5,11 +5,11 @@ type TagType = 'success' | 'warning' | 'info' | 'primary' | 'danger';
 export const NOT_AVAILABLE = '—';
 
 export function serviceStatusLabel(status: ServiceStatus): string {
-  return status === 'up' ? '正常' : '异常';
+  return status === 'up' ? '正常' : status === 'starting' ? '启动中' : '异常';
 }
 
 export function serviceStatusTagType(status: ServiceStatus): TagType {
-  return status === 'up' ? 'success' : 'danger';
+  return status === 'up' ? 'success' : status === 'starting' ? 'warning' : 'danger';
 }
 
 export function databaseClientLabel(client: DatabaseHealth['client']): string {
