@@ -1,5 +1,7 @@
 import net from 'node:net';
-import type { HealthReport } from '../../server/api/health';
+import { buildHealthReport, type HealthReport } from '../../server/api/health';
+import { EngineSupervisor } from '../../server/engine/supervisor';
+import { createLogger } from '../../server/log';
 import { createAccount, loginCookie } from '../support/accounts';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
 
@@ -111,6 +113,24 @@ describe('API against the real engine and database', () => {
     const res = await fetch(`${t.system.url}/health`);
     expect([200, 503]).toContain(res.status);
     expect(res.headers.get('content-type')).toMatch(/text\/(html|plain)/);
+  });
+});
+
+describe('health while the engine starts', () => {
+  test('the engine answers but the models are not deployed yet: degraded, engine 启动中 (starting) with its version', async () => {
+    const t = await startTestSystem();
+    try {
+      await t.system.ready;
+      // A supervisor whose deployment has not finished (it never does here).
+      const supervisor = new EngineSupervisor(t.system.engine, createLogger('silent'), () => new Promise<void>(() => undefined));
+      const report = await buildHealthReport({ config: t.config, db: t.system.db, engine: t.system.engine, supervisor, version: 'test' });
+      expect(report.status).toBe('degraded');
+      expect(report.engine).toMatchObject({ status: 'starting', version: '1.0.3', message: expect.stringContaining('正在部署流程模型') });
+      // The running system's own supervisor finished: ok.
+      expect((await buildHealthReport({ config: t.config, db: t.system.db, engine: t.system.engine, supervisor: t.system.supervisor, version: 'test' })).status).toBe('ok');
+    } finally {
+      await t.close();
+    }
   });
 });
 
