@@ -74,7 +74,7 @@ export type Tag = keyof typeof TAGS;
  */
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
 const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
-const instanceKeyParams = z.object({ key: z.string().regex(/^\d{1,20}$/).describe('流程实例编号（引擎键）') });
+const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎的流程实例 id，UUID）') });
 const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 const userAdmins = ['users:manage', 'security:manage'] as const;
@@ -241,7 +241,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
-  { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，格式同项目证据包）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '数据范围外的实例与不存在的实例一样答 404。' },
+  { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，以及流程引擎的历史记录）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。' },
   { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
 ];
