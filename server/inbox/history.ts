@@ -151,12 +151,15 @@ async function platformRows(db: Knex, keys: readonly string[], engineAssignees: 
 /** The engine's answer for one instance, or why there is none. */
 type EngineAnswer = { ok: true; activities: ActivityInstance[]; incidents: Incident[] } | { ok: false; notice: string };
 
+/** A page waits this long for the engine before it shows our own records instead. */
+export const HISTORY_TIMEOUT_MS = 5_000;
+
 async function askEngine(engine: EngineClient, processInstanceId: string): Promise<EngineAnswer> {
   try {
-    const activities = await engine.activityInstances(processInstanceId);
+    const activities = await engine.activityInstances(processInstanceId, { timeoutMs: HISTORY_TIMEOUT_MS });
     if (activities.length === 0) return { ok: false, notice: '流程引擎中没有该流程实例的历史记录，以下按本平台的办理记录显示' };
     // Only an instance that has not ended can have open incidents.
-    const incidents = activities.some((a) => !a.endTime) ? await engine.incidents(processInstanceId) : [];
+    const incidents = activities.some((a) => !a.endTime) ? await engine.incidents(processInstanceId, { timeoutMs: HISTORY_TIMEOUT_MS }) : [];
     return { ok: true, activities, incidents };
   } catch (err) {
     if (!isEngineError(err)) throw err;
