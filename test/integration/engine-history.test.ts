@@ -1,10 +1,12 @@
 import { verifyEvidencePackage } from '../../domain/evidence';
+import { packageText, processEvidence } from '../../server/audit/evidence';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { readInstant } from '../../server/db';
 import { EngineClient, parseEngineDate, type ActivityInstance, type Query } from '../../server/engine/client';
 import { namespaced } from '../../server/engine/namespace';
 import { engineProgress, engineProgressOf, type InstanceProgress, type Step } from '../../server/inbox/history';
 import { seedReferenceData } from '../../server/reference';
+import { platformKey } from '../../server/seals/platform-key';
 import { allWorkers, platformWorkers } from '../../workers';
 import { projectSmartCheck } from '../../workers/project-intake';
 import { loginCookie } from '../support/accounts';
@@ -232,6 +234,11 @@ describe('process history from the engine', () => {
     expect(down.completed).toEqual(expect.arrayContaining(['SmartCheck', 'ToDepartment']));
     expect(down.steps.find((s) => s.elementId === 'DepartmentReview')).toMatchObject({ status: 'active', actor: '李娜', taskId: second.id });
     expect(down.steps.find((s) => s.elementId === 'SmartCheck')).toMatchObject({ actor: '系统自动', status: 'completed' });
+    // An evidence package made while the engine is down says so, signed, and still verifies.
+    const offline = await processEvidence(t.system.db, new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 2000 }), await platformKey(t.system.db, t.config.sealSecret), { processInstanceKey: second.processInstanceKey, projectId: id });
+    expect(offline.engine).toMatchObject({ history: null, statement: { historySm3: null, engine: null, unavailable: expect.stringContaining('流程引擎不可用') } });
+    const offlineReport = verifyEvidencePackage(packageText(offline));
+    expect(offlineReport).toMatchObject({ ok: true, engine: { ok: true, unavailable: expect.stringContaining('流程引擎不可用'), activities: 0 } });
     // An instance the engine has no history of.
     const unknown = await engineProgress(t.system.engine, t.system.db, '00000000-0000-0000-0000-000000000000');
     expect(unknown).toMatchObject({ source: 'platform', notice: expect.stringContaining('没有该流程实例的历史'), steps: [] });
