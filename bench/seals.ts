@@ -62,6 +62,7 @@ const pkg: EvidencePackage = {
   records,
   chain,
   checkpoint: { checkpoint, signature: sm2Sign(Buffer.from(canonicalJson(checkpoint)), platform.privateKey, platform.publicKey) },
+  engine: null,
 };
 const text = canonicalJson(pkg);
 console.log(`built a package of ${RECORDS.toLocaleString('en')} sealed records (${(text.length / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);

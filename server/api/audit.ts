@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db';
+import type { EngineClient } from '../engine/client';
 import { requireLogin, requirePermission } from '../auth/middleware';
 import { createCheckpoint, listAuditRecords } from '../audit/service';
 import { verifyChain } from '../audit/verify';
@@ -30,7 +31,7 @@ export const recordsQuery = z
   })
   .strict();
 
-export function auditRouter({ db, sealSecret }: { db: Db; sealSecret: string }): Router {
+export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: EngineClient; sealSecret: string }): Router {
   const router = Router();
   const login = requireLogin(db);
 
@@ -61,14 +62,17 @@ export function auditRouter({ db, sealSecret }: { db: Db; sealSecret: string }):
     res.type('application/json; charset=utf-8').send(packageText(pkg));
   });
 
-  /** 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers' status changes). */
+  /**
+   * 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers'
+   * status changes) and the engine's history of it, signed by the platform (domain/evidence.ts).
+   */
   router.get('/processes/instances/:key/evidence', login, requirePermission('audit:read'), async (req, res) => {
     const raw = String(req.params.key);
     const instance = /^[A-Za-z0-9-]{1,64}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
     const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'unit_org_id')) as { id: number; project_no: string; unit_org_id: number } | undefined) : undefined;
     const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
     if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${raw} 不存在`);
-    const pkg = await processEvidence(db, await platformKey(db, sealSecret), { processInstanceKey: instance.process_instance_key, projectId: Number(project.id) });
+    const pkg = await processEvidence(db, engine, await platformKey(db, sealSecret), { processInstanceKey: instance.process_instance_key, projectId: Number(project.id) });
     res.setHeader('content-disposition', `attachment; filename="evidence-${project.project_no}-${instance.process_instance_key}.json"`);
     res.type('application/json; charset=utf-8').send(packageText(pkg));
   });

@@ -10,7 +10,8 @@ import * as actions from '../inbox/actions';
 import { syncInstance as sync } from '../inbox/sync';
 import type { Logger } from '../log';
 import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
-import { getTaskRow, instanceProgress, involvementOf, listTasks, taskEvents, taskSummary, type TaskRow } from '../inbox/tasks';
+import { engineProgress, engineProgressOf } from '../inbox/history';
+import { getTaskRow, involvementOf, listTasks, taskEvents, taskSummary, type TaskRow } from '../inbox/tasks';
 import { listNotifications, markRead } from '../notifications/service';
 import { getProject, unitOfProject } from '../projects/service';
 import { readInstant } from '../db';
@@ -99,7 +100,7 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
       project: await getProject(db, task.business_id).then((p2) => p2 && { ...p2, createdAt: toShanghaiIso(p2.createdAt), updatedAt: toShanghaiIso(p2.updatedAt) }),
       history: events.map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
       signers: signers.map((s) => ({ userId: Number(s.user_id), name: String(s.display_name), position: s.position, status: s.status, decision: s.decision ?? null, comment: s.comment ?? null })),
-      progress: await instanceProgress(db, task.process_instance_key),
+      progress: await engineProgress(engine, db, task.process_instance_key),
       can: {
         claim: open && inv.candidate && task.assignee_user_id === null,
         unclaim: open && inv.assignee,
@@ -180,16 +181,24 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
     res.json({ ...project, createdAt: toShanghaiIso(project.createdAt), updatedAt: toShanghaiIso(project.updatedAt) });
   });
 
-  /** Every process the project went through, newest first: where it stands, and its steps' history. */
+  /**
+   * Every process the project went through, newest first: where it stands (the engine's history
+   * merged with our records: one engine call per instance), its steps' history, its open tasks.
+   */
   router.get('/projects/:id/processes', login, requirePermission('projects:read'), async (req, res) => {
     const id = await projectInScope(res, req.params.id);
     const instances = (await db('process_instances').where({ business_type: 'project', business_id: id }).orderBy('id', 'desc')) as Array<Record<string, unknown>>;
-    const items = [];
-    for (const i of instances) {
+    const keys = instances.map((i) => String(i.process_instance_key));
+    const tasks = keys.length
+      ? ((await db('inbox_tasks as t').leftJoin('users as a', 'a.id', 't.assignee_user_id').whereIn('t.process_instance_key', keys).orderBy('t.id').select('t.id', 't.name', 't.status', 't.process_instance_key', 'a.display_name as assignee')) as Array<{ id: number; name: string; status: string; process_instance_key: string; assignee: string | null }>)
+      : [];
+    const names = new Map(tasks.map((t) => [Number(t.id), t.name]));
+    const instanceOf = new Map(tasks.map((t) => [Number(t.id), t.process_instance_key]));
+    const events = await taskEvents(db, tasks.map((t) => Number(t.id)));
+    const progress = await engineProgressOf(engine, db, keys);
+    const items = instances.map((i) => {
       const key = String(i.process_instance_key);
-      const tasks = (await db('inbox_tasks').where('process_instance_key', key).orderBy('id').select('id', 'name')) as Array<{ id: number; name: string }>;
-      const names = new Map(tasks.map((t) => [Number(t.id), t.name]));
-      items.push({
+      return {
         processInstanceKey: key,
         processId: String(i.process_id),
         processName: processModels().get(String(i.process_id))?.name ?? String(i.process_id),
@@ -197,11 +206,11 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
         outcome: (i.outcome as string | null) ?? null,
         startedAt: toShanghaiIso(readInstant(i.started_at)),
         endedAt: i.ended_at ? toShanghaiIso(readInstant(i.ended_at)) : null,
-        progress: await instanceProgress(db, key),
-        history: (await taskEvents(db, tasks.map((t) => Number(t.id)))).map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
-        openTasks: ((await db('inbox_tasks as t').leftJoin('users as a', 'a.id', 't.assignee_user_id').where({ 't.process_instance_key': key, 't.status': 'open' }).select('t.id', 't.name', 'a.display_name as assignee')) as Array<{ id: number; name: string; assignee: string | null }>).map((t) => ({ id: Number(t.id), name: t.name, assignee: t.assignee })),
-      });
-    }
+        progress: progress.get(key)!,
+        history: events.filter((e) => instanceOf.get(e.taskId) === key).map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
+        openTasks: tasks.filter((t) => t.process_instance_key === key && t.status === 'open').map((t) => ({ id: Number(t.id), name: t.name, assignee: t.assignee })),
+      };
+    });
     res.json({ items, inReview: !!(await activeIntake(db, id)) });
   });
 

@@ -398,12 +398,12 @@ export class EngineClient {
     return this.request('GET', '/history/task', { query });
   }
 
-  activityInstances(processInstanceId: string): Promise<ActivityInstance[]> {
-    return this.request('GET', '/history/activity-instance', { query: { processInstanceId, sortBy: 'occurrence', sortOrder: 'asc' } });
+  activityInstances(processInstanceId: string, options: { timeoutMs?: number } = {}): Promise<ActivityInstance[]> {
+    return this.request('GET', '/history/activity-instance', { query: { processInstanceId, sortBy: 'occurrence', sortOrder: 'asc' }, timeoutMs: options.timeoutMs });
   }
 
-  incidents(processInstanceId: string): Promise<Incident[]> {
-    return this.request('GET', '/incident', { query: { processInstanceId } });
+  incidents(processInstanceId: string, options: { timeoutMs?: number } = {}): Promise<Incident[]> {
+    return this.request('GET', '/incident', { query: { processInstanceId }, timeoutMs: options.timeoutMs });
   }
 
   historicProcessInstance(id: string): Promise<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null } | null> {

@@ -403,18 +403,6 @@ export async function taskEvents(db: Knex, taskIds: readonly number[]): Promise<
   }));
 }
 
-/**
- * Where a process instance stands, for the diagram: the elements it passed (user tasks from the
- * inbox, service tasks from the job outcomes) and the ones active now.
- */
-export async function instanceProgress(db: Knex, processInstanceKey: string): Promise<{ completed: string[]; active: string[] }> {
-  const tasks = (await db('inbox_tasks').where('process_instance_key', processInstanceKey).select('element_id', 'status')) as Array<{ element_id: string; status: TaskStatus }>;
-  const jobs = (await db('job_outcomes').where('process_instance_key', processInstanceKey).select('element_id')) as Array<{ element_id: string }>;
-  const active = [...new Set(tasks.filter((t) => t.status === 'open' || t.status === 'completing').map((t) => t.element_id))];
-  const completed = [...new Set([...tasks.filter((t) => t.status === 'completed').map((t) => t.element_id), ...jobs.map((j) => j.element_id)])].filter((id) => !active.includes(id));
-  return { completed, active };
-}
-
 export function assertOpen(task: TaskRow): void {
   if (task.status === 'completed' || task.status === 'completing') throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
   if (task.status === 'canceled') throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');

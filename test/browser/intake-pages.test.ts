@@ -11,8 +11,10 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * 王芳 (nm_clerk_yz) sends a demo project to review from 我的申报; 李娜 (nm_dept_jy) finds it in
  * 待办, sees the live diagram with 主管部门审核 highlighted and approves with a comment; 陈静
  * (nm_jkw) approves; 刘洋 (nm_ysk) 同意入库; 王芳 sees 已入库（储备） and the review history.
- * A 退回 without a reason is refused at the field and the task stays open. Screenshots of the
- * inbox, the task page and 我的申报 go to .ci/results/.
+ * A 退回 without a reason is refused at the field and the task stays open. Beside the diagram
+ * (passed steps green, the current one blue) the step list shows what the engine recorded: each
+ * step's actor, times and decision. Screenshots of the inbox, the task page and 我的申报 go to
+ * .ci/results/, the task page and the drawer also at 1366×768.
  */
 
 const CLERK = 'nm_clerk_yz';
@@ -27,6 +29,8 @@ describe('intake review pages in a browser, against the real system with the dem
   let t: TestSystem | undefined;
   const cookies: Record<string, string> = {};
   const pages = new PageOpener({ height: 900 });
+  /** The common office laptop: the diagram and the step list must fit without sideways scrolling. */
+  const laptop = new PageOpener({ width: 1366, height: 768 });
   let projectId = 0;
 
   beforeAll(async () => {
@@ -42,12 +46,13 @@ describe('intake review pages in a browser, against the real system with the dem
 
   afterAll(async () => {
     await pages.closeAll();
+    await laptop.closeAll();
     await browser?.close();
     await t?.close();
   }, 60_000);
 
   afterEach(() => {
-    expect(pages.errors.splice(0)).toEqual([]);
+    expect([...pages.errors.splice(0), ...laptop.errors.splice(0)]).toEqual([]);
   });
 
   const api = (user: string, method: 'GET' | 'POST', url: string, body?: unknown) => apiRequest(t!.system.url, cookies[user]!, method, url, body);
@@ -74,6 +79,31 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.waitForURL(/\/tasks\/\d+$/);
     await page.locator(sel('task-step')).waitFor();
     await page.locator(`${sel('process-diagram')} [data-element-id="${step}"].active`).waitFor();
+  }
+
+  /** The step list's rows (gateways are not listed), in order: each cell's text, and the row as one line. */
+  async function stepRows(scope: Page | ReturnType<Page['locator']>): Promise<Array<{ name: string; status: string; actor: string; decision: string; comment: string; line: string }>> {
+    const rows = scope.locator(`${sel('process-steps')} .el-table__body-wrapper tbody tr`);
+    await rows.first().waitFor();
+    const cells: string[][] = [];
+    for (let i = 0, n = await rows.count(); i < n; i++) cells.push((await rows.nth(i).locator('td').allInnerTexts()).map((c) => c.trim()));
+    const names = (await scope.locator(`${sel('process-steps')} .el-table__body-wrapper tbody tr ${sel('step-name')}`).allInnerTexts()).map((n) => n.trim());
+    return cells.map((c, i) => ({ name: names[i]!, status: c[2]!, actor: c[3]!, decision: c[6]!, comment: c[7]!, line: c.join(' ').replace(/\s+/g, ' ').trim() }));
+  }
+
+  /** Nothing of the page is wider than the window, and the step table needs no sideways scrolling. */
+  async function fitsWidth(page: Page): Promise<void> {
+    // Run in the page (a string: the tests are compiled without the DOM library).
+    const widths = (await page.evaluate(`(() => {
+      const table = document.querySelector('[data-test="process-steps"] .el-table__body-wrapper .el-scrollbar__wrap');
+      const steps = document.querySelector('[data-test="process-steps"]').getBoundingClientRect();
+      const diagram = document.querySelector('[data-test="process-diagram"]').getBoundingClientRect();
+      return { doc: document.documentElement.scrollWidth, window: window.innerWidth, table: table ? table.scrollWidth - table.clientWidth : 0, stepsRight: steps.right, diagramRight: diagram.right };
+    })()`)) as { doc: number; window: number; table: number; stepsRight: number; diagramRight: number };
+    expect(widths.doc).toBeLessThanOrEqual(widths.window);
+    expect(widths.table).toBeLessThanOrEqual(0);
+    expect(widths.stepsRight).toBeLessThanOrEqual(widths.window);
+    expect(widths.diagramRight).toBeLessThanOrEqual(widths.window);
   }
 
   async function decide(page: Page, option: string, comment?: string): Promise<void> {
@@ -118,6 +148,14 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await page.locator(`${sel('process-diagram')} [data-element-id="SmartCheck"].done`).count()).toBe(1);
     expect(await page.locator(sel('task-project-context')).innerText()).toContain('呼和浩特市第一中学');
     await page.locator(`${sel('task-history')} ${sel('history-kind')}`, { hasText: '到达' }).first().waitFor();
+    // The step list: what the engine recorded so far, in order, the current step marked.
+    const rows = await stepRows(page);
+    expect(rows.map((r) => r.name)).toEqual(['项目已送审', '绩效目标 SMART 检查', '进入主管部门审核', '主管部门审核']);
+    expect(rows[0]).toMatchObject({ status: '已完成', actor: '王芳' });
+    expect(rows[1]).toMatchObject({ status: '已完成', actor: '系统自动' });
+    expect(rows[3]).toMatchObject({ status: '进行中', actor: '待签收', decision: '' });
+    expect(rows[3]!.line).toMatch(/主管部门审核人工 进行中 待签收 \d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(await page.locator(`${sel('process-steps')} tr.process-step--active`).count()).toBe(1);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(RESULTS, 'intake-task.png') });
     // The page scrolls inside the layout's main area, so the diagram gets a picture of its own.
@@ -131,12 +169,34 @@ describe('intake review pages in a browser, against the real system with the dem
     await taskRow(page, DEMO_PROJECT).locator(sel('task-status'), { hasText: '通过' }).waitFor();
   });
 
+  test('given 陈静 on a 1366×768 laptop, when she opens the task, then the diagram (passed green, current blue) and the step list fit the window', async () => {
+    const page = await laptop.open(browser!);
+    await logInAt(page, '/tasks', SECTOR);
+    await openTask(page, DEMO_PROJECT, 'SectorReview');
+    expect(await page.locator(`${sel('process-diagram')} [data-element-id="DepartmentReview"].done`).count()).toBe(1);
+    expect(await page.locator(`${sel('process-diagram')} .failed`).count()).toBe(0);
+    // The markers' colours: green passed, blue current.
+    const stroke = (id: string) => page.locator(`${sel('process-diagram')} [data-element-id="${id}"] .djs-visual > :nth-child(1)`).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke);
+    expect(await stroke('DepartmentReview')).toBe('rgb(46, 157, 91)');
+    expect(await stroke('SectorReview')).toBe('rgb(47, 122, 229)');
+    await page.locator(`${sel('process-steps')} tr.process-step--active`, { hasText: '财政业务处室审核' }).waitFor();
+    await page.locator(sel('process-diagram')).scrollIntoViewIfNeeded();
+    await fitsWidth(page);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task-1366.png') });
+    await page.locator(sel('process-steps')).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, 'intake-task-steps-1366.png') });
+  });
+
   test('given 陈静 at 教科文科 and then 刘洋 at 预算科, when they approve and 同意入库, then the project is reserved', async () => {
     const sector = await openPage();
     await logInAt(sector, '/tasks', SECTOR);
     await openTask(sector, DEMO_PROJECT, 'SectorReview');
     expect(await sector.locator(`${sel('process-diagram')} [data-element-id="DepartmentReview"].done`).count()).toBe(1);
     await sector.locator(`${sel('history-comment')}`, { hasText: '材料齐全，同意报送财政' }).waitFor();
+    const sectorRows = await stepRows(sector);
+    expect(sectorRows.find((r) => r.name === '主管部门审核')).toMatchObject({ status: '已完成', actor: '李娜', decision: '通过', comment: '材料齐全，同意报送财政' });
+    expect(sectorRows.at(-1)).toMatchObject({ name: '财政业务处室审核', status: '进行中' });
     await decide(sector, 'approve', '符合支出方向');
 
     const budget = await openPage();
@@ -162,8 +222,30 @@ describe('intake review pages in a browser, against the real system with the dem
     await drawer.locator(`${sel('process-diagram')} [data-element-id="BudgetDecision"].done`).waitFor();
     const history = await drawer.locator(sel('task-history')).innerText();
     for (const text of ['主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '通过', '同意入库', '材料齐全，同意报送财政']) expect(history).toContain(text);
+    await drawer.locator(`${sel('process-diagram')} [data-element-id="Reserved"].done`).waitFor();
+    const rows = await stepRows(drawer);
+    expect(rows.map((r) => r.name)).toEqual(['项目已送审', '绩效目标 SMART 检查', '进入主管部门审核', '主管部门审核', '进入财政审核', '财政业务处室审核', '预算处审定', '纳入项目库储备', '已入库']);
+    expect(rows.find((r) => r.name === '预算处审定')).toMatchObject({ status: '已完成', actor: '刘洋', decision: '同意入库' });
+    expect(rows.find((r) => r.name === '财政业务处室审核')).toMatchObject({ actor: '陈静', decision: '通过', comment: '符合支出方向' });
+    expect(rows.find((r) => r.name === '纳入项目库储备')).toMatchObject({ actor: '系统自动' });
+    expect(rows.at(-1)).toMatchObject({ name: '已入库', status: '已完成' });
+    expect(await drawer.locator(`${sel('process-steps')} tr.process-step--active`).count()).toBe(0);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(RESULTS, 'intake-my-applications-drawer.png') });
+
+    // The same drawer on a 1366×768 laptop.
+    const narrow = await laptop.open(browser!);
+    await logInAt(narrow, '/my-applications', CLERK);
+    const narrowRow = narrow.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
+    await narrowRow.locator(sel('application-open')).click();
+    const narrowDrawer = narrow.locator(sel('project-drawer'));
+    await narrowDrawer.locator(`${sel('process-diagram')} [data-element-id="Reserved"].done`).waitFor();
+    await narrowDrawer.locator(`${sel('process-steps')} tr`, { hasText: '纳入项目库储备' }).waitFor();
+    await fitsWidth(narrow);
+    await narrow.waitForTimeout(500);
+    await narrow.screenshot({ path: path.join(RESULTS, 'intake-drawer-1366.png') });
+    await narrowDrawer.locator(sel('process-steps')).scrollIntoViewIfNeeded();
+    await narrow.screenshot({ path: path.join(RESULTS, 'intake-drawer-steps-1366.png') });
   });
 
   test('given a new application in review, when 李娜 submits 退回 without a reason, then the reason field shows the error and the task stays open', async () => {

@@ -48,6 +48,7 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
+    // The REST engine client holds no connection: nothing to close.
     const { app } = buildApp(db, fresh.database);
     mounted = new Set(mountedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack));
     api = await startApi(db, fresh.database);

@@ -154,8 +154,11 @@ describe('sealed task decisions', () => {
     const bad = (await (await fetch(`${base}/audit/verify-package`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', cookie: cookies.nm_compliance! }, body: tampered })).json()) as { ok: boolean; records: Array<{ seq: number; ok: boolean }> };
     expect(bad.ok).toBe(false);
     expect(bad.records.filter((r) => !r.ok).length).toBeGreaterThan(0);
-    const otherKey = `${sector.processInstanceKey.startsWith('1') ? '2' : '1'}${sector.processInstanceKey.slice(1)}`;
-    expect(verifyEvidencePackage(text.replace(`"id":"${sector.processInstanceKey}"`, `"id":"${otherKey}"`)).ok).toBe(false);
+    // Another instance named as the subject: its records (and the engine statement) do not belong to it.
+    const key = sector.processInstanceKey;
+    const otherKey = `${key[0] === '1' ? '2' : '1'}${key.slice(1)}`;
+    expect(text).toContain(`"subject":{"id":"${key}","type":"process"}`);
+    expect(verifyEvidencePackage(text.replace(`"subject":{"id":"${key}"`, `"subject":{"id":"${otherKey}"`)).ok).toBe(false);
 
     // The approval document: Chinese text, the decision, the seal's verification code.
     const pdf = await call('nm_clerk_yz', 'GET', `/tasks/${budget.id}/document.pdf`);

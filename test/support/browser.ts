@@ -57,13 +57,15 @@ export async function waitUntil(check: () => Promise<boolean>, what: string, tim
 }
 
 export interface PageOptions {
-  /** Viewport height (the width is always 1440). */
+  /** Viewport height. */
   height: number;
+  /** Viewport width, 1440 unless given (1366: the common office laptop). */
+  width?: number;
   acceptDownloads?: boolean;
 }
 
 /**
- * Opens each page in a fresh context (1440 wide, zh-CN, in UTC so the page must format times in
+ * Opens each page in a fresh context (1440 wide unless told, zh-CN, in UTC so the page must format times in
  * Asia/Shanghai itself) and collects every uncaught page exception in `errors`: a test file
  * asserts it empty after each test, whatever the assertions saw.
  */
@@ -74,8 +76,8 @@ export class PageOpener {
   constructor(private readonly options: PageOptions) {}
 
   async open(browser: Browser): Promise<Page> {
-    const { height, acceptDownloads } = this.options;
-    const context = await browser.newContext({ viewport: { width: 1440, height }, locale: 'zh-CN', timezoneId: 'UTC', ...(acceptDownloads ? { acceptDownloads } : {}) });
+    const { height, width = 1440, acceptDownloads } = this.options;
+    const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'UTC', ...(acceptDownloads ? { acceptDownloads } : {}) });
     this.contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);

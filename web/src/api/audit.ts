@@ -46,6 +46,8 @@ export interface PackageReport {
   ok: boolean;
   platformKeyId: string | null;
   records: Array<{ seq: number; kind: string; sealed: boolean; ok: boolean; reason: string | null }>;
+  /** 流程实例证据包中流程引擎的历史记录（平台密钥签署的声明）；项目证据包为 null */
+  engine: { ok: boolean; reason: string | null; engine: string | null; unavailable: string | null; activities: number; tasks: number; decisions: number; incidents: number } | null;
   firstFailure: string | null;
 }
 
