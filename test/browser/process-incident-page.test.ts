@@ -5,7 +5,7 @@ import { seedDemoUsers, DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { namespaced } from '../../server/engine/namespace';
 import { seedReferenceData } from '../../server/reference';
 import { allWorkers, platformWorkers } from '../../workers';
-import { projectSmartCheck } from '../../workers/project-intake';
+import { projectSmartCheck } from '../../workers/project-smart-check';
 import { loginCookie } from '../support/accounts';
 import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';

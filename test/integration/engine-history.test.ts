@@ -8,7 +8,7 @@ import { engineProgress, engineProgressOf, type InstanceProgress, type Step } fr
 import { seedReferenceData } from '../../server/reference';
 import { platformKey } from '../../server/seals/platform-key';
 import { allWorkers, platformWorkers } from '../../workers';
-import { projectSmartCheck } from '../../workers/project-intake';
+import { projectSmartCheck } from '../../workers/project-smart-check';
 import { loginCookie } from '../support/accounts';
 import { startTestSystem, type TestSystem } from '../support/system';
 
