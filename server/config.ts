@@ -285,11 +285,31 @@ function parseEngineDatabase(raw: string | undefined, app: DatabaseConfig, dataD
   }
 }
 
+/**
+ * Variables of the engine the platform ran on before Operaton (Zeebe). Set, they would be ignored
+ * silently — an installation pointed at its cluster would start a local engine instead — so they
+ * are refused, naming what replaces them.
+ */
+const RETIRED_VARIABLES: Record<string, string> = {
+  ZEEBE_ADDRESS: 'ENGINE_URL',
+  ZEEBE_REST_ADDRESS: 'ENGINE_URL',
+  CAMUNDA_VERSION: 'engine/pom.xml 中的 operaton.version',
+  CAMUNDA_HOME: 'ENGINE_HOME',
+  CAMUNDA_DATA_DIR: 'ENGINE_DATA_DIR',
+  CAMUNDA_MAVEN_REPO_URL: 'Maven 的 ~/.m2/settings.xml 镜像配置',
+  CAMUNDA_START_TIMEOUT_SECONDS: 'ENGINE_START_TIMEOUT_SECONDS',
+  ENGINE_GRPC_PORT: 'ENGINE_PORT',
+  ENGINE_REST_PORT: 'ENGINE_PORT',
+  ENGINE_MONITORING_PORT: 'ENGINE_PORT',
+};
+
 export function loadConfig(env: Env = process.env): AppConfig {
   for (const name of Object.keys(env)) {
     if (name.startsWith('BUDGET_') && !(KNOWN_VARIABLES as readonly string[]).includes(name)) {
       throw new ConfigError(name, '未知的配置项（请检查拼写，可用配置见 README）');
     }
+    const replacement = RETIRED_VARIABLES[name];
+    if (replacement && env[name]?.trim()) throw new ConfigError(name, `已停用（流程引擎已改为 Operaton），请改用 ${replacement}，并删除此变量`);
   }
   const nodeEnv = parse('NODE_ENV', z.enum(['development', 'production', 'test']).default('development'), env.NODE_ENV || undefined, '可选 development / production / test');
   const logLevel = parse('LOG_LEVEL', z.enum(LOG_LEVELS).default(nodeEnv === 'test' ? 'warn' : 'info'), env.LOG_LEVEL || undefined, `可选 ${LOG_LEVELS.join(' / ')}`);

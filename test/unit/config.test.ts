@@ -118,7 +118,11 @@ describe('configuration', () => {
     for (const old of ['ZEEBE_ADDRESS', 'ZEEBE_REST_ADDRESS', 'CAMUNDA_VERSION', 'CAMUNDA_HOME', 'ENGINE_GRPC_PORT', 'ENGINE_REST_PORT', 'ENGINE_MONITORING_PORT']) {
       expect(KNOWN_VARIABLES as readonly string[]).not.toContain(old);
     }
-    expect(loadConfig({ ZEEBE_ADDRESS: 'zeebe:26500' }).engine.mode).toBe('local');
+    // Left set from before, they are refused (not silently ignored), naming what replaces them.
+    expectRefused({ ZEEBE_ADDRESS: 'zeebe:26500' }, 'ZEEBE_ADDRESS');
+    expect(() => loadConfig({ ZEEBE_ADDRESS: 'zeebe:26500' })).toThrow(/ENGINE_URL/);
+    expect(() => loadConfig({ CAMUNDA_HOME: '/opt/camunda' })).toThrow(/ENGINE_HOME/);
+    expect(loadConfig({ ZEEBE_ADDRESS: '' }).engine.mode).toBe('local'); // empty: nothing to refuse
   });
 
   test('messages do not repeat a password', () => {
