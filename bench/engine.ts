@@ -37,6 +37,7 @@ import type { Logger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
 import { allWorkers, platformWorkers } from '../workers';
+import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
 import { drive, fileProject, login, percentiles, sleep, type Client } from './http';
 
@@ -232,26 +233,6 @@ async function whereStuck(engine: EngineClient, namespace: string): Promise<void
   const incidents = await engine.request<Array<{ incidentMessage: string | null; activityId: string }>>('GET', '/incident', { query: { processDefinitionKeyIn: key } });
   console.log(`  not finished: ${running.count} instances still running; open user tasks ${JSON.stringify(Object.fromEntries(byStep))}; incidents ${incidents.length}${incidents[0] ? ` (${incidents[0].activityId}: ${incidents[0].incidentMessage})` : ''}`);
   if (external.length) console.table(external);
-}
-
-/** Deletes the deployments whose name carries the namespace, with their instances and history. */
-async function dropDeployments(engine: EngineClient, namespace: string): Promise<number> {
-  const found = await engine.request<Array<{ id: string; name: string | null }>>('GET', '/deployment', { query: { nameLike: `%${namespace}%` } });
-  let n = 0;
-  for (const d of found.filter((x) => x.name?.includes(namespace))) {
-    await engine.request('DELETE', `/deployment/${d.id}`, { query: { cascade: true, skipCustomListeners: true, skipIoMappings: true }, timeoutMs: 300_000 });
-    n += 1;
-  }
-  return n;
-}
-
-async function engineDatabase(engine: EngineClient): Promise<string> {
-  try {
-    const t = await engine.request<{ product: { name: string; version: string; internals: { database: { vendor: string; version: string } } } }>('GET', '/telemetry/data');
-    return `Operaton ${t.product.version} on ${t.product.internals.database.vendor} ${t.product.internals.database.version}`;
-  } catch {
-    return `Operaton ${(await engine.version()).version} (database not reported)`;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,7 +447,7 @@ async function main(): Promise<void> {
   const engine = new EngineClient(engineConfig.restUrl, { timeoutMs: 60_000 });
   monitor = engine;
   const calls: Array<{ run: string; calls: Tally }> = [];
-  const engineDb = await engineDatabase(engine);
+  const engineDb = await describeEngine(engine);
   const rows: RunFigures[] = [];
   let a: RunFigures | undefined;
   let b: RunFigures | undefined;
