@@ -26,20 +26,19 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import pino from 'pino';
 import { seedDemoUsers } from '../server/auth/demo-users';
 import { loadConfig } from '../server/config';
 import { checkDatabase, readInstant } from '../server/db';
 import { EngineClient, EngineError, parseEngineDate, type EngineTask } from '../server/engine/client';
 import { deployableBytes, PROCESSES_DIR } from '../server/engine/deploy';
 import { namespaced } from '../server/engine/namespace';
-import type { Logger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
 import { allWorkers, platformWorkers } from '../workers';
 import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
 import { drive, fileProject, login, percentiles, sleep, type Client } from './http';
+import { capturingLogger, messageOf, Tally } from './log';
 
 const N = Number(process.env.BENCH_INSTANCES ?? 200);
 const STARTERS = Number(process.env.BENCH_STARTERS ?? 4);
@@ -65,22 +64,6 @@ const STEPS = [
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
-
-/** Errors seen while driving, grouped by what they were. */
-class Tally {
-  private readonly counts = new Map<string, number>();
-  add(what: string): void {
-    this.counts.set(what, (this.counts.get(what) ?? 0) + 1);
-  }
-  get total(): number {
-    return [...this.counts.values()].reduce((a, b) => a + b, 0);
-  }
-  rows(): Array<{ what: string; count: number }> {
-    return [...this.counts.entries()].sort((a, b) => b[1] - a[1]).map(([what, count]) => ({ what: what.slice(0, 160), count }));
-  }
-}
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
 
 interface Person {
   label: string;
@@ -321,26 +304,6 @@ async function benchBare(engine: EngineClient): Promise<{ figures: RunFigures; e
 
 // ---------------------------------------------------------------------------------------------
 // b. Through our API
-
-/** The system's log: echoed to stderr as it is, warnings and errors grouped for the summary. */
-function capturingLogger(level: string): { log: Logger; seen: Tally } {
-  const seen = new Tally();
-  const log = pino(
-    { level, base: {}, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    {
-      write(line: string) {
-        process.stderr.write(line);
-        try {
-          const o = JSON.parse(line) as { level?: string; component?: string; msg?: string; error?: string; err?: { message?: string } };
-          if (o.level === 'warn' || o.level === 'error' || o.level === 'fatal') seen.add(`${o.level} [${o.component ?? ''}] ${o.msg ?? ''}${o.error || o.err?.message ? ` — ${messageOf(o.error ?? o.err?.message)}` : ''}`);
-        } catch {
-          /* not JSON */
-        }
-      },
-    },
-  );
-  return { log, seen };
-}
 
 async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; errors: Tally; log: Tally; appDatabase: string; calls: Tally }> {
   const base = loadConfig({ ...process.env, NODE_ENV: 'test' });

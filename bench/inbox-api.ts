@@ -9,6 +9,7 @@ import { platformWorkers } from '../workers';
 import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
 import { drive, fileProject, login, percentiles } from './http';
+import { capturingLogger } from './log';
 
 /**
  * Inbox bench, part 2: user tasks completed per second through the API on the real engine.
@@ -32,7 +33,8 @@ const INBOX_TIMEOUT_MS = Math.max(120_000, PROJECTS * 1000);
 
 export async function benchCompletions(): Promise<void> {
   const base = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent');
+  // The system's log on stderr (BENCH_LOG_LEVEL, default silent), its warnings summarised after the figures.
+  const { log, seen } = capturingLogger(process.env.BENCH_LOG_LEVEL ?? 'silent');
   let startedEngine = false;
   if (base.engine.mode === 'local') startedEngine = !(await ensureEngineRunning(base.engine.local, createLogger('info', 'bench-engine'))).reused;
   const fresh = freshDatabase('budget_bench_inbox_api');
@@ -99,6 +101,10 @@ export async function benchCompletions(): Promise<void> {
         `all 主管部门审核 tasks in the inbox ${inInbox.toFixed(1)} s after the first filing; latency in ms (per request)`,
     );
     console.table(rows);
+    if (seen.total) {
+      console.log(`system log: ${seen.total} warnings/errors`);
+      console.table(seen.rows());
+    }
   } finally {
     await system.stop();
     await fresh.drop();
