@@ -53,6 +53,8 @@ const TIMEOUT_MS = Math.max(300_000, N * 3000);
 const PIN = '602918';
 /** BENCH_SEALS=off: the bots do not enrol and complete without a PIN (to see what the seals cost). */
 const SEALS = process.env.BENCH_SEALS !== 'off';
+/** BENCH_SQL_STATS=1: (b) also counts the system's SQL statements of the measured round, by statement. */
+const SQL_STATS = process.env.BENCH_SQL_STATS === '1';
 const PROCESS_ID = 'project-intake';
 const TOPICS = ['project.smart-check', 'project.set-status', 'approval.countersign-prepare', 'approval.countersign-tally'] as const;
 
@@ -321,6 +323,15 @@ async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; er
     await seedReferenceData(system.db, { year: 2026 });
     await seedDemoUsers(system.db);
     await Promise.race([system.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref())]);
+    const sql = new Tally();
+    let sqlBytes = 0;
+    if (SQL_STATS) {
+      system.db.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+        if (!counting) return;
+        sql.add(q.sql.replace(/\s+/g, ' ').slice(0, 150));
+        sqlBytes += q.sql.length + JSON.stringify(q.bindings ?? []).length;
+      });
+    }
     const clerk = await login(system.url, 'nm_clerk_yz');
     const bots: Array<{ step: (typeof STEPS)[number]; client: Client }> = [];
     for (const step of STEPS) {
@@ -370,6 +381,10 @@ async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; er
     const figures = figuresOf(SEALS ? 'b. through our API' : 'b. through our API, no seals', await instanceFigures(engine, key, since), d);
     console.log(`(b) ${WARMUP + N} drafts filed in ${filedSeconds.toFixed(1)} s (1 client, not timed)`);
     await checkInbox(system.db, engine, key);
+    if (SQL_STATS) {
+      console.log(`(b) SQL statements per instance (measured round): ${round(sql.total / N)}, ${round(sqlBytes / N / 1024)} KiB sent; the most frequent:`);
+      console.table(sql.rows().slice(0, 20).map((r) => ({ perInstance: round(r.count / N, 2), sql: r.what })));
+    }
     return { figures, errors: d.errors, log: seen, appDatabase, calls: d.calls };
   } finally {
     d.stopped = true;
