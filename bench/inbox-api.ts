@@ -1,77 +1,45 @@
 import crypto from 'node:crypto';
-import { seedDemoUsers, DEMO_PASSWORD } from '../server/auth/demo-users';
+import { seedDemoUsers } from '../server/auth/demo-users';
 import { loadConfig } from '../server/config';
 import { ensureEngineRunning, stopEngine } from '../server/engine/launcher';
 import { createLogger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
 import { platformWorkers } from '../workers';
+import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
+import { drive, fileProject, login, percentiles } from './http';
+import { capturingLogger } from './log';
 
 /**
  * Inbox bench, part 2: user tasks completed per second through the API on the real engine.
  *
- * The whole system as test/support/system.ts starts it (the local engine through the launcher —
- * reused when one runs, stopped afterwards only if this started it —, a fresh database, a random
- * namespace, workers in process), the demo data, then BENCH_PROJECTS (240) projects filed and
- * submitted by 王芳 (nm_clerk_yz). Once all their 主管部门审核 tasks are in 李娜's (nm_dept_jy)
- * 待办, a third is completed one by one (1 client), a third by 8 concurrent clients, a third through
- * 批量审批 (batch-complete, 50 a request). Each completion tells the engine (assignee, then complete) and the
- * process moves on to the next step meanwhile. Figures only, no assertions.
+ * The whole system as test/support/system.ts starts it (ENGINE_URL's engine, or the local one
+ * through the launcher — reused when one runs, stopped afterwards only if this started it —, a
+ * fresh database, a random namespace, workers in process), the demo data, then BENCH_PROJECTS
+ * (240) projects filed and submitted by 王芳 (nm_clerk_yz). Once all their 主管部门审核 tasks are
+ * in 李娜's (nm_dept_jy) 待办, a third is completed one by one (1 client), a third by 8 concurrent
+ * clients, a third through 批量审批 (batch-complete, 50 a request). Each task is offered, not yet
+ * claimed: a completion claims it in the inbox and the engine (the engine's assignee is then the
+ * person, so no separate assignee call), completes it in the engine, records it and brings the
+ * instance's next task into the inbox; the process moves on to 财政业务处室审核 meanwhile.
+ * Afterwards the namespace's deployment is deleted with its instances (cascade): the engine's
+ * database is shared and persistent, and 240 instances left at 财政业务处室审核 per run would pile up.
+ * Figures only, no assertions.
  */
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 240);
-const REQUEST_TIMEOUT_MS = 60_000;
 const INBOX_TIMEOUT_MS = Math.max(120_000, PROJECTS * 1000);
-
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function login(base: string, username: string): Promise<Client> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  return {
-    async call(method, path, body) {
-      const r = await fetch(`${base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      const text = await r.text();
-      return { status: r.status, body: text ? (JSON.parse(text) as unknown) : null };
-    },
-  };
-}
-
-function percentiles(times: number[]): { p50: number; p95: number; max: number } {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! * 10) / 10;
-  return { p50: at(0.5), p95: at(0.95), max: at(1) };
-}
-
-/** Runs `work` over `items` with `concurrency` clients; per-item latency and wall time. */
-async function drive<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<{ times: number[]; seconds: number }> {
-  const times: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        const t = performance.now();
-        await work(item);
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  return { times, seconds: (performance.now() - t0) / 1000 };
-}
 
 export async function benchCompletions(): Promise<void> {
   const base = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent');
+  // The system's log on stderr (BENCH_LOG_LEVEL, default silent), its warnings summarised after the figures.
+  const { log, seen } = capturingLogger(process.env.BENCH_LOG_LEVEL ?? 'silent');
   let startedEngine = false;
   if (base.engine.mode === 'local') startedEngine = !(await ensureEngineRunning(base.engine.local, createLogger('info', 'bench-engine'))).reused;
   const fresh = freshDatabase('budget_bench_inbox_api');
-  const config = { ...base, database: fresh.database, port: 0, demoData: false, engine: { ...base.engine, namespace: `b${crypto.randomBytes(4).toString('hex')}` } };
+  const namespace = `b${crypto.randomBytes(4).toString('hex')}`;
+  const config = { ...base, database: fresh.database, port: 0, demoData: false, engine: { ...base.engine, namespace } };
   const system = await startSystem(config, { log, workers: platformWorkers() });
   try {
     await system.databaseReady;
@@ -88,20 +56,8 @@ export async function benchCompletions(): Promise<void> {
       // the duplicate check's project_duplicates insert (a 500), which is not what is measured here.
       1,
       async (n) => {
-        const created = await clerk.call('POST', '/projects', {
-          fiscalYear: 2026,
-          name: `第一中学压测项目${n}号`,
-          category: '33',
-          functionalCode: '2050204',
-          description: '详见可行性研究报告',
-          amounts: [{ economicCode: '30213', amountFen: 500_000_00 }],
-          targets: [
-            { level1: '产出指标', level2: '数量指标', name: '维修面积', direction: '>=', targetValue: '1000', unit: '平方米' },
-            { level1: '效益指标', level2: '社会效益指标', name: '受益学生', direction: '>=', targetValue: '800', unit: '人' },
-          ],
-        });
-        if (created.status !== 201) throw new Error(`POST /projects: ${created.status} ${JSON.stringify(created.body)}`);
-        const submitted = await clerk.call('POST', `/projects/${created.body.id}/submit`, { version: created.body.version });
+        const created = await fileProject(clerk, `第一中学压测项目${n}号`);
+        const submitted = await clerk.call('POST', `/projects/${created.id}/submit`, { version: created.version });
         if (submitted.status !== 200) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.body)}`);
       },
     );
@@ -141,13 +97,18 @@ export async function benchCompletions(): Promise<void> {
     rows.push({ run: 'batch-complete, 50 a request', completed: done, seconds: Math.round(batch.seconds * 10) / 10, perSecond: Math.round((done / batch.seconds) * 10) / 10, ...percentiles(batch.times) });
 
     console.log(
-      `inbox API bench — ${config.database.client}, engine ${base.engine.mode}: ${PROJECTS} projects filed and submitted in ${filed.seconds.toFixed(1)} s (1 client); ` +
+      `inbox API bench — app database ${config.database.client}, engine ${await describeEngine(system.engine)} (${base.engine.mode}): ${PROJECTS} projects filed and submitted in ${filed.seconds.toFixed(1)} s (1 client); ` +
         `all 主管部门审核 tasks in the inbox ${inInbox.toFixed(1)} s after the first filing; latency in ms (per request)`,
     );
     console.table(rows);
+    if (seen.total) {
+      console.log(`system log: ${seen.total} warnings/errors`);
+      console.table(seen.rows());
+    }
   } finally {
     await system.stop();
     await fresh.drop();
+    await dropDeployments(system.engine, namespace).catch((err: unknown) => console.error(`could not remove the bench's deployment ${namespace}: ${(err as Error).message}`));
     if (startedEngine) await stopEngine(base.engine.local, createLogger('info', 'bench-engine'));
   }
 }
