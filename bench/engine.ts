@@ -414,7 +414,7 @@ async function checkInbox(db: import('../server/db').Db, engine: EngineClient, k
       `engine tasks never in the inbox ${neverProjected.length}; inbox rows by status: ${fmt(statuses, 'status')}; projects: ${fmt(projects, 'status')}; process_instances: ${fmt(instances, 'status')}; ` +
       `external-task outcomes: ${fmt(outcomes, 'topic')}`,
   );
-  console.log(`(b) projection lag (engine created → in the inbox), ms: p50 ${lag.p50}, p95 ${lag.p95}, max ${lag.max}; ${lags.filter((l) => l > 1000).length} of ${lags.length} over 1 s (left to the sweep)`);
+  console.log(`(b) projection lag (engine created → in the inbox), ms: p50 ${lag.p50}, p95 ${lag.p95}, max ${lag.max}; ${lags.filter((l) => l > 1000).length} of ${lags.length} over 1 s`);
 }
 
 // ---------------------------------------------------------------------------------------------
