@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { ensureEngineRunning, resetEngineData, serverDatabaseParts, stopEngine, withDatabaseName, type LocalEngineConfig } from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
@@ -75,7 +76,12 @@ describe('two engine nodes and two app nodes on one database', () => {
   afterAll(async () => {
     for (const s of systems) await s.stop().catch(() => undefined);
     for (const e of engines) await stopEngine(e, log).catch(() => false);
-    if (engines[0] && serverDatabaseParts(engines[0].database)) await resetEngineData(engines[0]).catch(() => undefined);
+    const server = engines[0] && serverDatabaseParts(engines[0].database);
+    if (server) {
+      // The engines' database goes with the test (the app database is dropped below).
+      const admin = await createConnection({ host: server.host, port: Number(server.port || 3306), user: engines[0]!.database.user, password: engines[0]!.database.password });
+      await admin.query(`DROP DATABASE IF EXISTS \`${server.database}\``).finally(() => admin.end());
+    }
     await dropApp();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
