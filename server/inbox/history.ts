@@ -5,6 +5,7 @@ import { toShanghaiIso } from '../../domain/time';
 import { readInstant } from '../db';
 import { isEngineError, parseEngineDate, type ActivityInstance, type EngineClient, type Incident } from '../engine/client';
 import { processModels } from '../engine/models';
+import type { InstanceProgress, Step, StepStatus } from '../../domain/process-progress';
 import type { TaskStatus } from './tasks';
 
 /**
@@ -21,50 +22,7 @@ import type { TaskStatus } from './tasks';
  * (`source: 'platform'`, `notice` says why): the inbox's tasks and the workers' job outcomes.
  */
 
-export type StepStatus = 'completed' | 'active' | 'canceled' | 'failed';
-
-export interface Step {
-  /** The engine's activity instance id; from the platform's records `task:<inbox id>` or `job:<external task id>`. */
-  id: string;
-  /** The BPMN element id (what the diagram marks). */
-  elementId: string;
-  name: string;
-  /** The engine's activity type: userTask, serviceTask, startEvent, exclusiveGateway, noneEndEvent, … */
-  type: string;
-  /** completed: passed; active: open now; failed: open with an incident; canceled: ended without completing (撤回, a 会签 decided early). */
-  status: StepStatus;
-  startedAt: string;
-  endedAt: string | null;
-  /** Who acted: a user task's assignee (our user's name), 系统自动 for service tasks, the submitter for the start event; null when nobody yet (an unclaimed task) or nobody at all (a gateway). */
-  actor: string | null;
-  actorUserId: number | null;
-  /** The inbox task of a user task (link to /tasks/:id). */
-  taskId: number | null;
-  decision: string | null;
-  decisionLabel: string;
-  comment: string | null;
-  /** The completion's audit record, whether the chain holds it sealed, and the seal's verification code. */
-  auditRecordId: number | null;
-  sealed: boolean;
-  verificationCode: string | null;
-  /** The incident's message, for a failed step. */
-  incident: string | null;
-}
-
-export interface InstanceProgress {
-  /** engine: the engine's history; platform: our own records (the engine could not answer). */
-  source: 'engine' | 'platform';
-  /** Why the platform's records are shown (in Chinese, for the page); null when from the engine. */
-  notice: string | null;
-  /** Elements passed (not open now). */
-  completed: string[];
-  /** Elements open now (a failed one is open too). */
-  active: string[];
-  /** Elements with an open incident. */
-  failed: string[];
-  /** Every activity passed or open, in the order the engine started them. */
-  steps: Step[];
-}
+export type { InstanceProgress, Step, StepStatus } from '../../domain/process-progress';
 
 export const SYSTEM_ACTOR_NAME = '系统自动';
 

@@ -71,48 +71,9 @@ export interface TaskSigner {
   comment: string | null;
 }
 
-/** 流程的一个环节（引擎的一个活动实例），按开始先后排列 */
-export interface ProcessStep {
-  /** 引擎的活动实例 id（按本平台记录时为 task:… / job:…） */
-  id: string;
-  /** BPMN 元素 id，如 DepartmentReview */
-  elementId: string;
-  name: string;
-  /** 引擎的活动类型：userTask、serviceTask、startEvent、exclusiveGateway、noneEndEvent… */
-  type: string;
-  /** completed 已完成；active 进行中；failed 出错；canceled 已取消（撤回、会签提前结束） */
-  status: 'completed' | 'active' | 'failed' | 'canceled';
-  startedAt: string;
-  endedAt: string | null;
-  /** 办理人；服务任务为“系统自动”；尚无人签收时为 null */
-  actor: string | null;
-  actorUserId: number | null;
-  /** 用户任务对应的待办 */
-  taskId: number | null;
-  decision: string | null;
-  decisionLabel: string;
-  comment: string | null;
-  /** 办结记录是否已签章（以审计链为准）、审计记录编号与签章核验码 */
-  sealed: boolean;
-  auditRecordId: number | null;
-  verificationCode: string | null;
-  /** 出错环节的引擎事件说明 */
-  incident: string | null;
-}
-
-export interface ProcessProgress {
-  /** engine：来自流程引擎的历史；platform：引擎不可用等，按本平台记录 */
-  source: 'engine' | 'platform';
-  /** 按本平台记录显示的原因 */
-  notice: string | null;
-  /** 已经过的元素 id */
-  completed: string[];
-  /** 当前停留的元素 id */
-  active: string[];
-  /** 出错（有未处理的引擎事件）的元素 id */
-  failed: string[];
-  steps: ProcessStep[];
-}
+/** 流程的一个环节与流程进度：与服务端共用一处定义（domain/process-progress.ts） */
+import type { InstanceProgress as ProcessProgress, Step as ProcessStep } from '../../../domain/process-progress';
+export type { ProcessProgress, ProcessStep };
 
 export interface TaskPermissions {
   claim: boolean;
