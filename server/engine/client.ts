@@ -38,6 +38,16 @@ export class EngineError extends Error {
 
 export const isEngineError = (err: unknown): err is EngineError => err instanceof EngineError;
 
+/** The answer, or null when the engine says the thing does not exist (404); any other failure stands. */
+async function orNull<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof EngineError && err.notFound) return null;
+    throw err;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Variables: plain JSON values in, plain JSON values out.
 
@@ -305,24 +315,14 @@ export class EngineClient {
     });
   }
 
-  async processInstance(id: string): Promise<StartedInstance | null> {
-    try {
-      return await this.request<StartedInstance>('GET', `/process-instance/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (err instanceof EngineError && err.notFound) return null;
-      throw err;
-    }
+  processInstance(id: string): Promise<StartedInstance | null> {
+    return orNull(this.request<StartedInstance>('GET', `/process-instance/${encodeURIComponent(id)}`));
   }
 
   /** Cancels a running instance; false when it does not exist (ended already). */
   async cancelProcessInstance(id: string, reason?: string): Promise<boolean> {
-    try {
-      await this.request('DELETE', `/process-instance/${encodeURIComponent(id)}`, { query: { skipCustomListeners: false, skipIoMappings: true, failIfNotExists: true, ...(reason ? { deleteReason: reason } : {}) } });
-      return true;
-    } catch (err) {
-      if (err instanceof EngineError && err.notFound) return false;
-      throw err;
-    }
+    const done = await orNull(this.request('DELETE', `/process-instance/${encodeURIComponent(id)}`, { query: { skipCustomListeners: false, skipIoMappings: true, failIfNotExists: true, ...(reason ? { deleteReason: reason } : {}) } }).then(() => true));
+    return done ?? false;
   }
 
   async processVariables(processInstanceId: string): Promise<Record<string, unknown>> {
@@ -359,13 +359,8 @@ export class EngineClient {
     return this.request('GET', '/task', { query });
   }
 
-  async task(id: string): Promise<EngineTask | null> {
-    try {
-      return await this.request<EngineTask>('GET', `/task/${encodeURIComponent(id)}`);
-    } catch (err) {
-      if (err instanceof EngineError && err.notFound) return null;
-      throw err;
-    }
+  task(id: string): Promise<EngineTask | null> {
+    return orNull(this.request<EngineTask>('GET', `/task/${encodeURIComponent(id)}`));
   }
 
   claimTask(id: string, userId: string): Promise<void> {
@@ -407,10 +402,7 @@ export class EngineClient {
   }
 
   historicProcessInstance(id: string): Promise<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null } | null> {
-    return this.request<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null }>('GET', `/history/process-instance/${encodeURIComponent(id)}`).catch((err: unknown) => {
-      if (err instanceof EngineError && err.notFound) return null;
-      throw err;
-    });
+    return orNull(this.request<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null }>('GET', `/history/process-instance/${encodeURIComponent(id)}`));
   }
 
   historicDecisions(processInstanceId: string): Promise<Array<{ id: string; decisionDefinitionKey: string; activityId: string; evaluationTime: string; inputs?: Array<{ clauseName: string | null; value: unknown }>; outputs?: Array<{ clauseName: string | null; variableName: string; value: unknown; ruleId: string }> }>> {
