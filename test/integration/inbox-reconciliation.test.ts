@@ -3,6 +3,7 @@ import { namespaced } from '../../server/engine/namespace';
 import { STALE_COMPLETING_MS } from '../../server/inbox/sync';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
+import { apiAs, submittedTo, type ApiCall, type OpenTask } from '../support/intake';
 import { insertProjectRow } from '../support/projects';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
 
@@ -37,38 +38,11 @@ describe('inbox reconciliation with the engine', () => {
     await t?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  }
+  const call: ApiCall = (user, method, path, body) => apiAs(base, cookies)(user, method, path, body);
 
   const sweep = () => t.system.reconciler()!.runOnce();
 
-  async function submittedToDepartment(): Promise<{ projectId: number; taskId: number; engineTaskId: string; processInstanceId: string }> {
-    const created = await call('nm_clerk_yz', 'POST', '/projects', {
-      fiscalYear: 2026,
-      name: `第一中学对账测试项目${Math.random().toString(36).slice(2, 6)}`,
-      category: '33',
-      functionalCode: '2050204',
-      description: '对账测试',
-      amounts: [{ economicCode: '30213', amountFen: 100_000_00 }],
-      targets: [
-        { level1: '产出指标', level2: '数量指标', name: '维修面积', direction: '>=', targetValue: '1000', unit: '平方米' },
-        { level1: '效益指标', level2: '社会效益指标', name: '受益学生', direction: '>=', targetValue: '800', unit: '人' },
-      ],
-    });
-    expect(created.status).toBe(201);
-    expect((await call('nm_clerk_yz', 'POST', `/projects/${created.body.id}/submit`, { version: created.body.version })).status).toBe(200);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const row = (await t.system.db('inbox_tasks').where({ business_id: created.body.id, element_id: 'DepartmentReview', status: 'open' }).first()) as { id: number; engine_task_id: string; process_instance_key: string } | undefined;
-      if (row) return { projectId: created.body.id, taskId: Number(row.id), engineTaskId: row.engine_task_id, processInstanceId: row.process_instance_key };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no DepartmentReview task');
-  }
+  const submittedToDepartment = (): Promise<OpenTask> => submittedTo(call, t.system.db, 'DepartmentReview', `第一中学对账测试项目${Math.random().toString(36).slice(2, 6)}`);
 
   test('a task the engine creates by itself (a timer fires) appears in the inbox on the next sweep, for its assignee', async () => {
     const clerk = (await t.system.db('users').where({ username: 'nm_clerk_yz' }).first('org_id')) as { org_id: number };

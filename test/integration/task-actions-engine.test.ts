@@ -2,6 +2,7 @@ import { seedDemoUsers } from '../../server/auth/demo-users';
 import { createUser } from '../../server/auth/service';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
+import { apiAs, submittedTo, type ApiCall, type OpenTask } from '../support/intake';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -36,35 +37,8 @@ describe('task actions go through the engine with the real person', () => {
     await t?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
-  }
-
-  async function departmentTask(): Promise<{ taskId: number; engineTaskId: string; projectId: number; processInstanceId: string }> {
-    const created = await call('nm_clerk_yz', 'POST', '/projects', {
-      fiscalYear: 2026,
-      name: `第一中学办理动作测试${Math.random().toString(36).slice(2, 6)}`,
-      category: '33',
-      functionalCode: '2050204',
-      description: '办理动作测试',
-      amounts: [{ economicCode: '30213', amountFen: 100_000_00 }],
-      targets: [
-        { level1: '产出指标', level2: '数量指标', name: '维修面积', direction: '>=', targetValue: '1000', unit: '平方米' },
-        { level1: '效益指标', level2: '社会效益指标', name: '受益学生', direction: '>=', targetValue: '800', unit: '人' },
-      ],
-    });
-    expect((await call('nm_clerk_yz', 'POST', `/projects/${created.body.id}/submit`, { version: created.body.version })).status).toBe(200);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const row = (await t.system.db('inbox_tasks').where({ business_id: created.body.id, element_id: 'DepartmentReview', status: 'open' }).first()) as { id: number; engine_task_id: string; process_instance_key: string } | undefined;
-      if (row) return { taskId: Number(row.id), engineTaskId: row.engine_task_id, projectId: created.body.id, processInstanceId: row.process_instance_key };
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no DepartmentReview task');
-  }
+  const call: ApiCall = (user, method, path, body) => apiAs(base, cookies)(user, method, path, body);
+  const departmentTask = (): Promise<OpenTask> => submittedTo(call, t.system.db, 'DepartmentReview', `第一中学办理动作测试${Math.random().toString(36).slice(2, 6)}`);
 
   const engineTask = (id: string) => t.system.engine.task(id);
 

@@ -11,6 +11,7 @@ import { seedReferenceData } from '../../server/reference';
 import { startSystem, type System } from '../../server/system';
 import { platformWorkers } from '../../workers';
 import { loginCookie } from '../support/accounts';
+import { demoApplication } from '../support/intake';
 import { freshDatabaseConfig, testConfig } from '../support/system';
 
 /**
@@ -100,18 +101,7 @@ describe('two engine nodes and two app nodes on one database', () => {
     const projects: number[] = [];
     for (let i = 0; i < N; i++) {
       const node = i % 2;
-      const created = await call(node, 'nm_clerk_yz', 'POST', '/projects', {
-        fiscalYear: 2026,
-        name: `第一中学双节点测试项目${i + 1}号`,
-        category: '33',
-        functionalCode: '2050204',
-        description: `双节点第 ${i + 1} 号`,
-        amounts: [{ economicCode: '30213', amountFen: (i + 1) * 10_000_00 }],
-        targets: [
-          { level1: '产出指标', level2: '数量指标', name: '维修面积', direction: '>=', targetValue: '1000', unit: '平方米' },
-          { level1: '效益指标', level2: '社会效益指标', name: '受益学生', direction: '>=', targetValue: '800', unit: '人' },
-        ],
-      });
+      const created = await call(node, 'nm_clerk_yz', 'POST', '/projects', { ...demoApplication(`第一中学双节点测试项目${i + 1}号`, `双节点第 ${i + 1} 号`), amounts: [{ economicCode: '30213', amountFen: (i + 1) * 10_000_00 }] });
       expect(created.status).toBe(201);
       expect((await call(node, 'nm_clerk_yz', 'POST', `/projects/${created.body.id}/submit`, { version: created.body.version })).status).toBe(200);
       projects.push(created.body.id as number);
