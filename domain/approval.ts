@@ -92,6 +92,17 @@ export type CompletionPlan =
   | { kind: 'complete'; claim: boolean; values: Record<string, unknown> };
 
 /**
+ * Who may act on a task as its holder (complete it, 转办, 加签): the holder; a candidate of an
+ * unclaimed task, who claims it first; nobody else.
+ */
+export function mayHold(input: { userId: number; assigneeId: number | null; candidate: boolean }): Extract<CompletionPlan, { kind: 'refuse' }> | { kind: 'hold'; claim: boolean } {
+  const holder = input.assigneeId === input.userId;
+  if (!holder && !input.candidate) return { kind: 'refuse', status: 403, code: 'NOT_A_CANDIDATE', message: '您不是该待办的办理人，不能办理' };
+  if (!holder && input.assigneeId !== null) return { kind: 'refuse', status: 409, code: 'TASK_CLAIMED_BY_OTHER', message: '该待办已由他人签收，请刷新待办列表' };
+  return { kind: 'hold', claim: !holder };
+}
+
+/**
  * One completion, decided in one place (actions.complete carries it out): who may submit (the
  * holder, or a candidate of an unclaimed task, who claims it), and what 加签 makes of it. After
  * signers: the holder's decision stands unless an added approver disagrees — then theirs, the more
@@ -106,11 +117,10 @@ export function planCompletion(input: {
   /** What the holder decided, when the task waits for approvers added after them. */
   holderValues: Record<string, unknown> | null;
 }): CompletionPlan {
-  const { userId, assigneeId, pending, values } = input;
-  const holder = assigneeId === userId;
-  if (!holder && !input.candidate) return { kind: 'refuse', status: 403, code: 'NOT_A_CANDIDATE', message: '您不是该待办的办理人，不能办理' };
-  if (!holder && assigneeId !== null) return { kind: 'refuse', status: 409, code: 'TASK_CLAIMED_BY_OTHER', message: '该待办已由他人签收，请刷新待办列表' };
-  const claim = !holder;
+  const { userId, pending, values } = input;
+  const holding = mayHold(input);
+  if (holding.kind === 'refuse') return holding;
+  const { claim } = holding;
   const mine = pending.find((s) => s.userId === userId);
   if (mine?.position === 'before') return { kind: 'sign-before', signer: mine };
   if (mine?.position === 'after') {

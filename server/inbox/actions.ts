@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { planCompletion, type PendingSigner } from '../../domain/approval';
+import { mayHold, planCompletion, type PendingSigner } from '../../domain/approval';
 import { verificationCode } from '../../domain/audit-chain';
 import type { Json } from '../../domain/canonical-json';
 import type { AppendedRecord } from '../audit/chain';
@@ -66,10 +66,9 @@ async function taskOr404(db: Knex, taskId: number): Promise<TaskRow> {
 /** 403 unless the person may act on the task now; claims it for them when it was offered to them. */
 async function holderOrClaim(deps: InboxDeps, task: TaskRow, p: Principal): Promise<void> {
   const inv = await involvementOf(deps.db, task, p.userId);
-  if (inv.assignee) return;
-  if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的办理人，不能办理');
-  if (task.assignee_user_id !== null) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
-  await claim(deps, task.id, p);
+  const holding = mayHold({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate });
+  if (holding.kind === 'refuse') throw new AppError(holding.status, holding.code, holding.message);
+  if (holding.claim) await claim(deps, task.id, p);
 }
 
 /** Readable by the people involved, and by anyone whose data scope holds the project's unit and who may read projects. */
@@ -144,7 +143,7 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
   ]);
   const pending: PendingSigner[] = pendingRows.map((s) => ({ id: Number(s.id), userId: Number(s.user_id), position: s.position, addedBy: Number(s.added_by) }));
   // Who may submit is settled before the form is read: a stranger learns nothing from validation.
-  const who = planCompletion({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate, pending, values: {}, holderValues: null });
+  const who = mayHold({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate });
   if (who.kind === 'refuse') throw new AppError(who.status, who.code, who.message);
 
   // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
