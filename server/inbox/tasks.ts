@@ -134,14 +134,6 @@ function isMysql(db: Knex): boolean {
   return String(db.client.config.client).startsWith('mysql');
 }
 
-/** P3D, PT4H, P1DT12H: days, hours and minutes (what a due date needs). */
-export function addDuration(from: Date, iso: string): Date {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso);
-  if (!m || iso === 'P' || iso.endsWith('T')) throw new Error(`unsupported duration: ${iso}`);
-  const [, d = '0', h = '0', min = '0'] = m;
-  return new Date(from.getTime() + ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000);
-}
-
 /**
  * Ends a task in the projection: completed or canceled, with the given fields. Its candidate rows
  * go (who they were stays in the 'created' event), so 待办 lookups only ever touch open tasks —

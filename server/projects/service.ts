@@ -519,7 +519,7 @@ export async function writeProjectEvent(
   // first and then, inserting the event, wait for the project row, while a worker's status change
   // held the row and waited for the head — a deadlock on MySQL/MariaDB (measured by bench:engine:
   // ~0.8 per intake instance, each costing a retry). SQLite serialises writers anyway.
-  if (String(trx.client.config.client).startsWith('mysql')) await trx('projects').where('id', projectId).forUpdate().first('id');
+  await lockUnit(trx, trx('projects').where('id', projectId)).first('id');
   // The timeline event and its audit record are one write: the record holds the event's content.
   const record = await appendAudit(trx, {
     kind: `project.${e.kind}`,
