@@ -63,9 +63,9 @@ function macInput(context: string, iv: Uint8Array, ciphertext: Uint8Array): Buff
   return Buffer.concat([len, ctx, iv, ciphertext]);
 }
 
-/** Signing PINs: 6–32 characters (digits suffice: the pepper and the lock carry the weight). */
+/** Signing PINs: six digits, as on a bank card or a UKey (the pepper and the five-try lock carry the weight, not the length). */
 export function pinProblem(pin: string): string | null {
-  if (pin.length < 6 || pin.length > 32) return '签章密码应为 6–32 位';
+  if (!/^\d{6}$/.test(pin)) return '签章密码应为 6 位数字';
   if (/^(\d)\1+$/.test(pin) || '0123456789012345678909876543210'.includes(pin)) return '签章密码不能是重复或连续的数字';
   return null;
 }
