@@ -62,10 +62,3 @@ function macInput(context: string, iv: Uint8Array, ciphertext: Uint8Array): Buff
   len.writeUInt32BE(ctx.length);
   return Buffer.concat([len, ctx, iv, ciphertext]);
 }
-
-/** Signing PINs: six digits, as on a bank card or a UKey (the pepper and the five-try lock carry the weight, not the length). */
-export function pinProblem(pin: string): string | null {
-  if (!/^\d{6}$/.test(pin)) return '签章密码应为 6 位数字';
-  if (/^(\d)\1+$/.test(pin) || '0123456789012345678909876543210'.includes(pin)) return '签章密码不能是重复或连续的数字';
-  return null;
-}

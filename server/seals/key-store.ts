@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from '../../domain/canonical-json';
 import { keyIdOf, type KeyRecord, type SignedKeyRecord } from '../../domain/audit-chain';
-import { pinProblem, unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { pinProblem } from '../../domain/seal-pin';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
 import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
 import { toShanghaiIso } from '../../domain/time';
