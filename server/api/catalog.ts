@@ -192,6 +192,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   },
   { method: 'get', path: '/api/projects/export', summary: '导出项目库（Excel）', tag: 'projects', access: 'projects:read', query: projects.projectExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/projects/{id}', summary: '项目详情：金额明细、绩效目标、附件、疑似重复、SMART 检查', tag: 'projects', access: 'projects:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
+  { method: 'get', path: '/api/projects/{id}/approval-sheet.pdf', summary: '项目审批表 PDF：已办结的每个审批环节，各附电子签章与核验码', tag: 'projects', access: 'projects:read', params: idParams, ok: { status: 200, description: 'PDF 文件' }, description: '数据范围外的项目与不存在的项目一样答 404；尚无办结环节时表中注明。' },
   { method: 'get', path: '/api/projects/{id}/events', summary: '项目时间线', tag: 'projects', access: 'projects:read', params: idParams },
   { method: 'post', path: '/api/projects', summary: '新建项目申报（草稿）', tag: 'projects', access: 'projects:write', body: projects.newProjectSchema, ok: { status: 201, description: '已创建；疑似重复时 duplicates 非空' }, description: '科目不存在时为 400 UNKNOWN_CODE，details 指出字段。' },
   { method: 'put', path: '/api/projects/{id}', summary: '修改项目（草稿或已退回）', tag: 'projects', access: 'projects:write', params: idParams, body: projects.projectEditSchema, refusals: [409], description: 'version 须为读取时的版本；他人已修改时为 409 PROJECT_CHANGED，状态不可修改时为 409 PROJECT_NOT_EDITABLE。' },

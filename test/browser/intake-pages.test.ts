@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
-import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -22,6 +22,8 @@ const DEPT = 'nm_dept_jy';
 const SECTOR = 'nm_jkw';
 const BUDGET = 'nm_ysk';
 const DEMO_PROJECT = '呼和浩特市第一中学教学楼维修改造项目';
+/** Every reviewer's signing PIN in these tests. */
+const PIN = '258036';
 const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
 
 describe('intake review pages in a browser, against the real system with the demo data', () => {
@@ -106,12 +108,22 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(widths.diagramRight).toBeLessThanOrEqual(widths.window);
   }
 
-  async function decide(page: Page, option: string, comment?: string): Promise<void> {
+  /** Decides, seals (enrolling in the dialog when the person has not yet) and returns the success message. */
+  async function decide(page: Page, option: string, comment?: string): Promise<string> {
     await page.locator(sel(`option-decision-${option}`)).click();
     if (comment !== undefined) await page.locator(sel('input-comment')).fill(comment);
     await page.locator(sel('task-submit')).click();
+    await sealInDialog(page, PIN);
     await page.waitForURL((url) => url.pathname === '/tasks');
-    await page.locator('.el-message--success').first().waitFor();
+    const message = page.locator('.el-message--success').first();
+    await message.waitFor();
+    return (await message.innerText()).trim();
+  }
+
+  /** Sealed task completions by this person in the audit chain. */
+  async function sealedCompletions(username: string): Promise<number> {
+    const r = (await t!.system.db('audit_records as a').join('users as u', 'u.id', 'a.actor_user_id').where('u.username', username).where('a.sealed', true).where('a.kind', 'like', '%task_completed').count({ n: '*' }).first()) as { n: number | string };
+    return Number(r.n);
   }
 
   async function projectStatus(): Promise<string> {
@@ -162,7 +174,9 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.locator(sel('process-diagram')).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, 'intake-task-diagram.png') });
 
-    await decide(page, 'approve', '材料齐全，同意报送财政');
+    // Not enrolled yet: the submit leads her to enrol in the same dialog, and the decision is sealed.
+    expect(await decide(page, 'approve', '材料齐全，同意报送财政')).toBe('已办理：通过（已加盖电子签章）');
+    expect(await sealedCompletions(DEPT)).toBe(1);
     await waitUntil(async () => (await projectStatus()) === 'finance_review', 'the project at the finance review');
     await waitUntil(async () => (await taskRow(page, DEMO_PROJECT).count()) === 0, 'the task gone from her 待办');
     await page.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
@@ -188,6 +202,32 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.screenshot({ path: path.join(RESULTS, 'intake-task-steps-1366.png') });
   });
 
+  test('given 陈静, when she opens 电子签章 from the header and sets her PIN twice, then a mismatch is refused and the enrolled key shows its fingerprint and the platform signature verified', async () => {
+    const page = await openPage();
+    await logInAt(page, '/tasks', SECTOR);
+    await page.locator(sel('my-seal')).click();
+    await page.waitForURL((url) => url.pathname === '/account/seal');
+    await page.locator(sel('seal-state'), { hasText: '未开通' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill(PIN);
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill('258037');
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-page-error'), { hasText: '两次输入的签章密码不一致' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill('123456');
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill('123456');
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-page-error'), { hasText: '签章密码不能是重复或连续的数字' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill(PIN);
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill(PIN);
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-enrolled')).waitFor();
+    await page.locator(sel('seal-state'), { hasText: '已开通' }).waitFor();
+    const key = (await t!.system.db('seal_keys as k').join('users as u', 'u.id', 'k.user_id').where('u.username', SECTOR).first('k.key_id')) as { key_id: string };
+    expect((await page.locator(sel('seal-fingerprint')).innerText()).replace(/\s/g, '')).toBe(key.key_id.toUpperCase());
+    await page.locator(sel('seal-record-verified'), { hasText: '核验通过' }).waitFor();
+    expect(await page.locator(sel('seal-enrol-form')).count()).toBe(0);
+    await page.screenshot({ path: path.join(RESULTS, 'seal-page.png') });
+  });
+
   test('given 陈静 at 教科文科 and then 刘洋 at 预算科, when they approve and 同意入库, then the project is reserved', async () => {
     const sector = await openPage();
     await logInAt(sector, '/tasks', SECTOR);
@@ -197,12 +237,25 @@ describe('intake review pages in a browser, against the real system with the dem
     const sectorRows = await stepRows(sector);
     expect(sectorRows.find((r) => r.name === '主管部门审核')).toMatchObject({ status: '已完成', actor: '李娜', decision: '通过', comment: '材料齐全，同意报送财政' });
     expect(sectorRows.at(-1)).toMatchObject({ name: '财政业务处室审核', status: '进行中' });
-    await decide(sector, 'approve', '符合支出方向');
+    // A wrong PIN: said in the dialog, the task stays open and unsealed; the right one then seals it.
+    await sector.locator(sel('option-decision-approve')).click();
+    await sector.locator(sel('input-comment')).fill('符合支出方向');
+    await sector.locator(sel('task-submit')).click();
+    expect(await sealInDialog(sector, '147036')).toBe('pin');
+    await sector.locator(sel('seal-error'), { hasText: '签章密码错误（再错 4 次将锁定签章）' }).waitFor();
+    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'SectorReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(open.n)).toBe(1);
+    expect(await sealedCompletions(SECTOR)).toBe(0);
+    await sector.locator(`${sel('seal-pin')}`).fill(PIN);
+    await sector.locator(sel('seal-confirm')).click();
+    await sector.waitForURL((url) => url.pathname === '/tasks');
+    await sector.locator('.el-message--success', { hasText: '已办理：通过（已加盖电子签章）' }).waitFor();
+    expect(await sealedCompletions(SECTOR)).toBe(1);
 
     const budget = await openPage();
     await logInAt(budget, '/tasks', BUDGET);
     await openTask(budget, DEMO_PROJECT, 'BudgetDecision');
-    await decide(budget, 'admit');
+    expect(await decide(budget, 'admit')).toBe('已同意入库，项目已入库（已加盖电子签章）');
     await waitUntil(async () => (await projectStatus()) === 'reserved', 'the project reserved', 60_000);
   });
 
@@ -298,11 +351,14 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.locator(`${sel('task-table')} .el-table__header-wrapper .el-checkbox`).click();
     await page.locator(sel('task-batch-approve'), { hasText: '（2）' }).click();
     await page.locator('.el-message-box__btns .el-button--primary', { hasText: '通过' }).click();
+    // One PIN for the whole batch (she enrolled at her first approval).
+    expect(await sealInDialog(page, PIN)).toBe('pin');
     const result = page.locator(sel('batch-result'));
     await result.waitFor();
     await waitUntil(async () => (await result.locator(sel('batch-result-tag'), { hasText: '成功' }).count()) === 2, 'two successes');
     expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
     const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
     expect(Number(open.n)).toBe(0);
+    expect(await sealedCompletions(DEPT)).toBe(3);
   });
 });

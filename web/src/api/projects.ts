@@ -213,3 +213,8 @@ export function projectAttachmentUrl(projectId: number, attachmentId: number): s
 export function removeProjectAttachment(projectId: number, attachmentId: number): Promise<void> {
   return request<void>(`/api/projects/${projectId}/attachments/${attachmentId}`, { method: 'DELETE', timeoutMs: WRITE_TIMEOUT_MS });
 }
+
+/** GET /api/projects/:id/approval-sheet.pdf：项目审批表（已办结的每个环节，各附电子签章与核验码） */
+export function downloadProjectApprovalSheet(id: number): Promise<string> {
+  return downloadFile(`/api/projects/${id}/approval-sheet.pdf`);
+}

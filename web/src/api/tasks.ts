@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal } from './reference';
 import type { ProjectDetail } from './projects';
@@ -184,4 +185,9 @@ export async function getProcessDiagram(processId: string, options: RequestSigna
   const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, { credentials: 'same-origin', signal: options.signal });
   if (!res.ok) throw new Error(res.status === 404 ? '流程图不存在' : `获取流程图失败（HTTP ${res.status}）`);
   return res.text();
+}
+
+/** GET /api/tasks/:id/document.pdf：已办结事项的审批单（红色电子签章、核验码与审计记录编号） */
+export function downloadTaskApprovalSheet(id: number): Promise<string> {
+  return downloadFile(`/api/tasks/${id}/document.pdf`);
 }
