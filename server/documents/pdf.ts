@@ -142,7 +142,7 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
     ];
     pdf.font('regular').fontSize(9.5);
     const textHeight = Math.max(...cells.map((c, i) => pdf.heightOfString(c, { width: cols[i]!.width - 2 * pad })));
-    const h = Math.max(st.sealed ? 78 : 40, textHeight + 2 * pad);
+    const h = Math.max(st.sealed ? 90 : 40, textHeight + 2 * pad);
     if (y + h > PAGE.height - PAGE.margin) {
       pdf.addPage();
       y = PAGE.margin;
@@ -157,8 +157,8 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
     const last = cols[4]!;
     pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, last.width, h).stroke();
     if (st.sealed && st.verificationCode) {
-      drawSeal(pdf, x + last.width / 2, y + 30, 25, st.approverOrg, st.approverName, { small: true });
-      pdf.font('bold').fontSize(7.5).fillColor(RED).text(`核验码 ${spacedCode(st.verificationCode)}`, x + 2, y + h - 13, { width: last.width - 4, align: 'center', lineBreak: false });
+      drawSeal(pdf, x + last.width / 2, y + 37, 24, st.approverOrg, st.approverName, { small: true });
+      pdf.font('bold').fontSize(7.5).fillColor(RED).text(`核验码 ${spacedCode(st.verificationCode)}`, x + 4, y + 64, { width: last.width - 8, align: 'center' });
     } else {
       pdf.font('regular').fontSize(9.5).fillColor('#888').text('未签章', x, y + h / 2 - 6, { width: last.width, align: 'center' });
     }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
@@ -301,6 +302,54 @@ describe('intake review pages in a browser, against the real system with the dem
     await narrow.screenshot({ path: path.join(RESULTS, 'intake-drawer-steps-1366.png') });
   });
 
+  /** The text of a PDF the page downloaded, whitespace removed (pdftotext, poppler-utils). */
+  async function downloadedPdfText(page: Page, click: () => Promise<void>, name: string): Promise<{ file: string; text: string }> {
+    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    const file = path.join(RESULTS, name);
+    await download.saveAs(file);
+    expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
+    return { file, text: execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '') };
+  }
+
+  test('given the sealed approvals, when 王芳 prints the 审批表 from 我的申报 and 李娜 the 审批单 of her task, then each seal shows its verification code; 何敏 at 合规核验 counts the seals and the chain verifies', async () => {
+    const codes = (await t!.system.db('task_events as e').join('inbox_tasks as k', 'k.id', 'e.task_id').where({ 'k.business_id': String(projectId), 'e.kind': 'completed' }).orderBy('e.id').select('k.name', 'e.data')) as Array<{ name: string; data: string }>;
+    const sealed = codes.map((c) => ({ step: c.name, code: String((JSON.parse(c.data) as { verificationCode: string | null }).verificationCode ?? '') }));
+    expect(sealed.map((c) => c.step)).toEqual(['主管部门审核', '财政业务处室审核', '预算处审定']);
+    for (const c of sealed) expect(c.code).toMatch(/^[0-9a-f]{16}$/);
+
+    const page = await openPage();
+    await logInAt(page, '/my-applications', CLERK);
+    const row = page.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
+    const sheet = await downloadedPdfText(page, () => row.locator(sel('application-approval-sheet')).click(), 'intake-approval-sheet.pdf');
+    for (const text of ['预算项目审批表', DEMO_PROJECT, '已入库', '共3个已办结环节，其中3个加盖电子签章', '主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '陈静', '刘洋', '材料齐全，同意报送财政']) expect(sheet.text).toContain(text);
+    for (const c of sealed) expect(sheet.text).toContain(`核验码${c.code.toUpperCase()}`);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', sheet.file, path.join(RESULTS, 'intake-approval-sheet')]);
+
+    const dept = await openPage();
+    await logInAt(dept, '/tasks', DEPT);
+    await dept.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
+    const done = taskRow(dept, DEMO_PROJECT).first();
+    await done.waitFor();
+    const single = await downloadedPdfText(dept, () => done.locator(sel('task-row-approval-sheet')).click(), 'intake-task-approval-sheet.pdf');
+    for (const text of ['预算项目审批单', DEMO_PROJECT, '主管部门审核', '通过', '李娜', `核验码${sealed[0]!.code.toUpperCase()}`]) expect(single.text).toContain(text);
+
+    const compliance = await openPage();
+    await logInAt(compliance, '/compliance', 'nm_compliance');
+    await compliance.locator(sel('chain-ok')).waitFor();
+    const facts = await compliance.locator(sel('chain-status')).innerText();
+    expect(Number(/(\d+) 个签章/.exec(facts)?.[1])).toBeGreaterThanOrEqual(3);
+    const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
+    await compliance.locator(sel('audit-search-project')).fill(projectNo);
+    await compliance.locator(sel('audit-search-sealed')).click();
+    await compliance.locator('.el-select-dropdown__item:visible', { hasText: '已签章' }).click();
+    await compliance.locator(sel('audit-search-submit')).click();
+    await waitUntil(async () => (await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).count()) === 3, 'three sealed records of the project');
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['审核办理', '审核办理', '审核办理']);
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['刘洋', '陈静', '李娜']);
+    await compliance.screenshot({ path: path.join(RESULTS, 'compliance-sealed-1280.png') });
+  });
+
   test('given a new application in review, when 李娜 submits 退回 without a reason, then the reason field shows the error and the task stays open', async () => {
     const created = await api(CLERK, 'POST', '/api/projects', {
       fiscalYear: YEAR,
@@ -327,6 +376,46 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(new URL(page.url()).pathname).toBe(`/tasks/${taskId}`);
     const task = (await t!.system.db('inbox_tasks').where({ id: taskId }).first('status')) as { status: string };
     expect(task.status).toBe('open');
+  });
+
+  test('given the application 李娜 then returns with a reason, when 王芳 chooses 修改并重新送审 in 我的申报, then the task shows the reason beside the editor, she saves the change and resubmits, and it is back at 主管部门审核', async () => {
+    const name = `${YEAR}年第一中学围墙修缮项目`;
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await openTask(page, name, 'DepartmentReview');
+    expect(await decide(page, 'return', '请补充围墙现状照片和造价测算依据')).toBe('已退回申报单位修改（已加盖电子签章）');
+    const id = Number(((await t!.system.db('projects').where({ name }).first('id')) as { id: number }).id);
+    await waitUntil(async () => String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status) === 'returned', 'the project returned');
+
+    const clerk = await openPage();
+    await logInAt(clerk, '/my-applications', CLERK);
+    const row = clerk.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: name });
+    await row.locator(sel('application-status'), { hasText: '已退回' }).waitFor();
+    // The revise task arrives a moment after the status: the button finds it (or says it has not yet).
+    await waitUntil(async () => {
+      await row.locator(sel('application-rework')).click();
+      await clerk.waitForTimeout(500);
+      return /\/tasks\/\d+$/.test(new URL(clerk.url()).pathname);
+    }, 'the revise task opened from 我的申报');
+    await clerk.locator(sel('task-step'), { hasText: '申报单位修改' }).waitFor();
+    const reason = await clerk.locator(sel('task-return-reason')).innerText();
+    expect(reason).toContain('主管部门审核退回（李娜');
+    expect(reason).toContain('退回原因：请补充围墙现状照片和造价测算依据');
+    await clerk.screenshot({ path: path.join(RESULTS, 'intake-rework-task.png') });
+    await clerk.locator(sel('task-edit-application')).click();
+    const dialog = clerk.locator(`.el-dialog${sel('project-dialog')}`);
+    await dialog.locator(sel('project-form-reason'), { hasText: '请补充围墙现状照片和造价测算依据' }).waitFor();
+    await dialog.locator(sel('project-description')).fill('修缮校园围墙约三百米，消除安全隐患。附现状照片 12 张，造价按 2026 年定额测算。');
+    await dialog.locator(sel('project-submit')).click();
+    await clerk.locator(sel('task-application-saved')).waitFor();
+    expect(String(((await t!.system.db('projects').where({ id }).first('description')) as { description: string }).description)).toContain('造价按 2026 年定额测算');
+    await clerk.locator(`${sel('input-confirm')}`).click();
+    await clerk.locator(sel('input-comment')).fill('已补充照片与测算依据');
+    await clerk.locator(sel('task-submit')).click();
+    await clerk.waitForURL((url) => url.pathname === '/tasks');
+    await clerk.locator('.el-message--success', { hasText: '已修改并重新提交审核' }).waitFor();
+    await waitUntil(async () => ['submitted', 'department_review'].includes(String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status)), 'the project in review again');
+    await waitUntil(async () => Number(((await t!.system.db('inbox_tasks').where({ business_id: String(id), element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string }).n) === 1, 'the department review open again');
   });
 
   test('given two department reviews in 李娜\'s 待办, when she selects both and 批量通过, then each is approved and listed as 成功', async () => {
@@ -359,6 +448,6 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
     const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
     expect(Number(open.n)).toBe(0);
-    expect(await sealedCompletions(DEPT)).toBe(3);
+    expect(await sealedCompletions(DEPT)).toBe(4); // her first approval, the 退回, the two of the batch
   });
 });

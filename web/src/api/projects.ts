@@ -26,6 +26,8 @@ export interface ProjectSummary {
   totalAmountFen: number;
   status: ProjectStatus;
   statusLabel: string;
+  /** 已退回的项目是从哪一环节退回的（submitted 为 SMART 检查未通过）；其他状态为 null */
+  returnedFrom: ProjectStatus | null;
   /** 与之疑似重复的项目数 */
   duplicateCount: number;
   version: number;
