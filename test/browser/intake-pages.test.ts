@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
+import { sm3Hex } from '../../domain/digest';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
 import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
@@ -391,6 +392,13 @@ describe('intake review pages in a browser, against the real system with the dem
     await logInAt(clerk, '/my-applications', CLERK);
     const row = clerk.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: name });
     await row.locator(sel('application-status'), { hasText: '已退回' }).waitFor();
+    // 申报进度: returned at 主管部门审核, so 财政审核 is not shown as passed.
+    const steps = row.locator(sel('application-steps'));
+    expect(await steps.getAttribute('data-step')).toBe('2');
+    expect(await steps.getAttribute('data-returned-from')).toBe('department_review');
+    expect(await row.locator(sel('application-step-1')).getAttribute('class')).toContain('is-done');
+    expect(await row.locator(sel('application-step-2')).getAttribute('class')).toContain('is-returned');
+    expect(await row.locator(sel('application-step-3')).getAttribute('class')).toContain('is-todo');
     // The revise task arrives a moment after the status: the button finds it (or says it has not yet).
     await waitUntil(async () => {
       await row.locator(sel('application-rework')).click();
@@ -401,6 +409,13 @@ describe('intake review pages in a browser, against the real system with the dem
     const reason = await clerk.locator(sel('task-return-reason')).innerText();
     expect(reason).toContain('主管部门审核退回（李娜');
     expect(reason).toContain('退回原因：请补充围墙现状照片和造价测算依据');
+    // The whole application beside the form; the photos asked for are attached right here.
+    await clerk.locator(`${sel('task-project-amounts')} tbody tr`, { hasText: '30213' }).waitFor();
+    const photo = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await clerk.locator(`${sel('task-project-context')} ${sel('attachment-upload')} input[type=file]`).setInputFiles({ name: '围墙现状照片.png', mimeType: 'image/png', buffer: photo });
+    await clerk.locator(`${sel('task-project-context')} ${sel('attachment-download')}`, { hasText: '围墙现状照片.png' }).waitFor();
+    const digest = sm3Hex(photo);
+    expect(await clerk.locator(`${sel('task-project-context')} ${sel('attachment-sm3')}`).first().innerText()).toBe(`${digest.slice(0, 8)}…${digest.slice(-8)}`);
     await clerk.screenshot({ path: path.join(RESULTS, 'intake-rework-task.png') });
     await clerk.locator(sel('task-edit-application')).click();
     const dialog = clerk.locator(`.el-dialog${sel('project-dialog')}`);
