@@ -100,7 +100,25 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   // 系统
-  { method: 'get', path: '/api/health', summary: '系统状态（数据库与流程引擎）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  { method: 'get', path: '/api/health', summary: '健康检查：数据库与流程引擎是否可用（只有状态，不含地址、版本等内部信息）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  {
+    method: 'get',
+    path: '/api/system/status',
+    summary: '系统状态详情：数据库、流程引擎（版本、地址、已部署的模型）',
+    tag: 'system',
+    access: 'system:health',
+    ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' },
+    refusals: [503],
+    description: '仅系统、安全、审计管理员（system:health）可查看：含内部地址与版本。',
+  },
+  {
+    method: 'get',
+    path: '/api/workbench',
+    summary: '工作台：我的待办（件数、逾期、最早的几件）、抄送、可见项目按状态的件数与最近更新、指标余额、提醒',
+    tag: 'system',
+    access: 'login',
+    description: '一次取齐登录后首页所需的数据；各部分按本人权限给出（无 projects:read 时 projects 为 null，无 quotas:read 时 quotas 为 null），件数与列表的数据范围相同（他单位的草稿不计）。',
+  },
   { method: 'get', path: '/api/openapi.json', summary: '接口文档（OpenAPI 3.1）', tag: 'system', access: 'public' },
   {
     method: 'post',

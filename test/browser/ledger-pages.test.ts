@@ -385,12 +385,12 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.locator(sel('login-username')).fill(designer.username);
     await page.locator(sel('login-password')).fill(TEST_PASSWORD);
     await page.locator(sel('login-submit')).click();
-    await page.waitForURL(/\/health$/);
+    await page.waitForURL(/\/workbench$/);
     const menu = page.locator(sel('main-menu'));
     expect(await menu.locator(sel('menu-quotas')).count()).toBe(0);
     expect(await menu.locator(sel('menu-organisations')).count()).toBe(1);
     await page.goto(`${t!.system.url}/quotas`);
-    await page.waitForURL(/\/health$/);
+    await page.waitForURL(/\/workbench$/);
   });
 
   test('given 24 units under a department, when 组织机构 is searched by kind and name and paged, then the server pages the results; 下级机构 shows the department\'s subtree', async () => {
