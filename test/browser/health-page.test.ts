@@ -83,6 +83,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     const page = await openPage();
     const posts = countRequests(page, 'POST', /^\/api\/engine\/smoke-checks$/);
     await page.goto(`${t.system.url}/health`);
+    await page.waitForURL(/\/login\?redirect=/); // the guard's redirect, or the login lands on the workbench
     await logIn(page, t, admin.username);
     await page.waitForURL(/\/health$/);
     const button = page.locator(sel('smoke-check-button'));
@@ -145,6 +146,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     const admin = await createAccount(degraded.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${degraded.system.url}/health`);
+    await page.waitForURL(/\/login\?redirect=/); // the guard's redirect, or the login lands on the workbench
     await logIn(page, degraded, admin.username);
     await page.waitForURL(/\/health$/);
 
