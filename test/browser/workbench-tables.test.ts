@@ -139,6 +139,8 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     await page.locator(`${mine} tbody tr`, { hasText: inReview.projectNo }).waitFor();
     expect(await headers(page, mine)).toEqual(['项目编号', '项目名称', '金额', '状态', '申报进度', '更新时间', '操作']);
     expect(await tableProblems(page, mine)).toEqual([]);
+    // The tags zoom in when rendered: let them settle before the picture.
+    await waitUntil(async () => (await page.locator(`${mine} [class*="-enter-active"]`).count()) === 0, 'tags settled');
     await page.screenshot({ path: path.join(RESULTS, 'my-applications-1366.png') });
   });
 
