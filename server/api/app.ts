@@ -22,6 +22,7 @@ import { formsRouter } from './forms';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
+import { workbenchRouter } from './workbench';
 import { openApiRouter } from './openapi';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
@@ -51,6 +52,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(healthRouter(deps));
+  api.use(workbenchRouter(deps));
   // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
   api.use(openApiRouter({ version: deps.version }));
   api.use(authRouter({ db: deps.db, config: deps.config }));

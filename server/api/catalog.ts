@@ -100,7 +100,25 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   // 系统
-  { method: 'get', path: '/api/health', summary: '系统状态（数据库与流程引擎）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  { method: 'get', path: '/api/health', summary: '健康检查：数据库与流程引擎是否可用（只有状态，不含地址、版本等内部信息）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  {
+    method: 'get',
+    path: '/api/system/status',
+    summary: '系统状态详情：数据库、流程引擎（版本、地址、已部署的模型）',
+    tag: 'system',
+    access: 'system:health',
+    ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' },
+    refusals: [503],
+    description: '仅系统、安全、审计管理员（system:health）可查看：含内部地址与版本。',
+  },
+  {
+    method: 'get',
+    path: '/api/workbench',
+    summary: '工作台：我的待办（件数、逾期、最早的几件）、抄送、可见项目按状态的件数与最近更新、指标余额、提醒',
+    tag: 'system',
+    access: 'login',
+    description: '一次取齐登录后首页所需的数据；各部分按本人权限给出（无 projects:read 时 projects 为 null，无 quotas:read 时 quotas 为 null），件数与列表的数据范围相同（他单位的草稿不计）。',
+  },
   { method: 'get', path: '/api/openapi.json', summary: '接口文档（OpenAPI 3.1）', tag: 'system', access: 'public' },
   {
     method: 'post',
@@ -144,11 +162,11 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
 
   // 指标账
   { method: 'get', path: '/api/quotas', summary: '指标列表（本人数据范围内），分页', tag: 'quotas', access: 'quotas:read', query: quotas.listQuery },
-  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: ledgerRefusal },
+  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: `指标编号由系统生成（ZB + 年度 + 序号，如 ZB2026-000042），不由经办人填写。${ledgerRefusal}` },
   { method: 'get', path: '/api/quotas/{id}', summary: '指标详情与余额', tag: 'quotas', access: 'quotas:read', params: idParams, description: '数据范围外的指标与不存在的指标一样答 404。' },
   { method: 'get', path: '/api/quotas/export', summary: '导出指标台账（Excel）', tag: 'quotas', access: 'quotas:read', query: quotas.exportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/quotas/{id}/journal/export', summary: '导出某指标的流水（Excel）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalExportQuery, ok: xlsxOk },
-  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
+  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号与经办人姓名 actorName）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
   entry('freeze', '冻结（支付申请提交时）', 'quotas:freeze'),
   entry('unfreeze', '解冻（支付申请退回或撤销）', 'quotas:freeze'),
   entry('consume', '支付（冻结转为已用）', 'quotas:freeze'),
@@ -175,7 +193,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     body: quotas.carryOverBody,
     ok: pairOk,
     refusals: [409],
-    description: `新指标沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
+    description: `新指标的编号由系统生成，沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
   },
   // 项目库
   { method: 'get', path: '/api/projects', summary: '项目列表（本人数据范围内），分页', tag: 'projects', access: 'projects:read', query: projects.projectListQuery },

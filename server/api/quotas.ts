@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import * as ledger from '../ledger/service';
+import { projectVisibleTo } from '../projects/visibility';
 import { errors } from './errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { journalExport, quotaExport } from './quota-exports';
@@ -43,7 +44,7 @@ export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, refe
 export const issueBody = z
   .object({
     ...entryMeta,
-    quotaNo: z.string().trim().min(1).max(50),
+    // No quotaNo: the ledger numbers quotas itself (ZB2026-000042); a number is never typed.
     fiscalYear: z.number().int().min(2000).max(2100),
     projectId: id.nullish(),
     unitOrgId: id.nullish(),
@@ -72,7 +73,6 @@ const carryOverInto = z.union(
     z.object({ quotaId: id }).strict(),
     z
       .object({
-        quotaNo: z.string().trim().min(1).max(50),
         fiscalYear: z.number().int().min(2000).max(2100).optional(),
         functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字').optional(),
         economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字').optional(),
@@ -81,7 +81,7 @@ const carryOverInto = z.union(
       })
       .strict(),
   ],
-  { error: '结转目标应为已有指标 { quotaId } 或新指标 { quotaNo, fiscalYear?, documentNo?, … }' },
+  { error: '结转目标应为已有指标 { quotaId } 或新指标 { fiscalYear?, documentNo?, … }（新指标编号由系统生成）' },
 );
 export const carryOverBody = z
   .object({ ...entryMeta, into: carryOverInto })
@@ -152,7 +152,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
     }
     if (projectId === null) return unitOrgId;
     const projectUnit = (await db('projects').where('id', projectId).first('unit_org_id')) as { unit_org_id: number } | undefined;
-    if (!projectUnit || !(await inScope(Number(projectUnit.unit_org_id)))) {
+    if (!projectUnit || !(await projectVisibleTo(db, p, projectId))) {
       throw errors.badRequest('PROJECT_NOT_FOUND', `项目 #${projectId} 不存在或不在您的管辖范围内`, [{ field: 'body.projectId', message: '项目不存在' }]);
     }
     if (unitOrgId !== null && unitOrgId !== Number(projectUnit.unit_org_id)) {

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
-import { scopeOrgIds, type Principal } from '../auth/service';
+import type { Principal } from '../auth/service';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -13,7 +13,8 @@ import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
 import { engineProgress, engineProgressOf } from '../inbox/history';
 import { getTaskRow, involvementOf, listTasks, taskEvents, taskSummary, type TaskRow } from '../inbox/tasks';
 import { listNotifications, markRead } from '../notifications/service';
-import { getProject, unitOfProject } from '../projects/service';
+import { getProject } from '../projects/service';
+import { projectVisibleTo } from '../projects/visibility';
 import { readInstant } from '../db';
 import { errors } from './errors';
 import { approvalDocument } from '../documents/approval';
@@ -70,9 +71,7 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
   };
   const projectInScope = async (res: Response, raw: unknown): Promise<number> => {
     const id = idParam(raw, '项目');
-    const unit = await unitOfProject(db, id);
-    const p = principalOf(res);
-    if (unit === undefined || !((await scopeOrgIds(db, p).where('id', unit)) as unknown[]).length) throw errors.notFound(`项目 #${String(raw)} 不存在`);
+    if (!(await projectVisibleTo(db, principalOf(res), id))) throw errors.notFound(`项目 #${String(raw)} 不存在`);
     return id;
   };
 
@@ -97,7 +96,7 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
     const open = task.status === 'open';
     res.json({
       task: { ...taskSummary(row!), formData: task.form_data ? (JSON.parse(task.form_data) as unknown) : null, comment: task.comment },
-      project: await getProject(db, task.business_id).then((p2) => p2 && { ...p2, createdAt: toShanghaiIso(p2.createdAt), updatedAt: toShanghaiIso(p2.updatedAt) }),
+      project: await getProject(db, task.business_id, p.orgId).then((p2) => p2 && { ...p2, createdAt: toShanghaiIso(p2.createdAt), updatedAt: toShanghaiIso(p2.updatedAt) }),
       history: events.map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
       signers: signers.map((s) => ({ userId: Number(s.user_id), name: String(s.display_name), position: s.position, status: s.status, decision: s.decision ?? null, comment: s.comment ?? null })),
       progress: await engineProgress(engine, db, task.process_instance_key),

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { applyEntry, available, checkEntryAmount, deltaOf, LedgerError, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
@@ -49,7 +50,10 @@ export interface JournalEntry {
   referenceType: string | null;
   referenceId: string | null;
   idempotencyKey: string | null;
+  /** The acting user's user name (system steps: their own name, e.g. system). */
   actor: string;
+  /** The person's display name (王芳) when the actor is a user, else null; read by listJournal only. */
+  actorName?: string | null;
   reason: string;
   createdAt: Date;
 }
@@ -79,7 +83,12 @@ export interface EntryInput extends EntryMeta {
 }
 
 export interface NewQuota {
-  quotaNo: string;
+  /**
+   * 指标编号: generated from the year and the quota's id (ZB2026-000042, quotaNumber) unless given;
+   * the API never takes one (a number is the ledger's, not typed by a person). Seeds and
+   * migrations from an older ledger may give theirs.
+   */
+  quotaNo?: string;
   fiscalYear: number;
   projectId?: number | null;
   unitOrgId?: number | null;
@@ -131,7 +140,10 @@ export async function issueQuota(db: Knex, input: NewQuota & EntryMeta & { amoun
       const prior = await entryByKey(reader, input.idempotencyKey, locking);
       if (!prior) return undefined;
       const quota = await mustGetQuota(reader, prior.quotaId);
-      assertSameRequest(prior, prior.kind === 'issue' && prior.amountFen === entry.amount && quota.quotaNo === input.quotaNo);
+      assertSameRequest(
+        prior,
+        prior.kind === 'issue' && prior.amountFen === entry.amount && (input.quotaNo === undefined || quota.quotaNo === input.quotaNo) && quota.fiscalYear === input.fiscalYear && quota.documentNo === input.documentNo,
+      );
       return { entry: prior, quota };
     },
     async (trx) => applyOnQuota(trx, await insertQuota(trx, input), entry, input),
@@ -194,7 +206,7 @@ export async function transfer(db: Knex, input: EntryMeta & { fromQuotaId: numbe
  */
 export async function carryOver(
   db: Knex,
-  input: EntryMeta & { quotaId: number; amountFen: number; into: { quotaId: number } | (Partial<NewQuota> & { quotaNo: string }) },
+  input: EntryMeta & { quotaId: number; amountFen: number; into: { quotaId: number } | Partial<NewQuota> },
 ): Promise<PairResult> {
   const out = checkedEntry('carry-over', input.amountFen, input);
   const into = input.into;
@@ -382,11 +394,17 @@ function lockedRow(trx: Knex.Transaction, quotaId: number): Promise<QuotaRow | u
   return isMysql(trx) ? q.forUpdate() : q; // SQLite: one writer at a time already
 }
 
+/** 指标编号 the ledger gives: ZB, the fiscal year, the quota's id (ZB2026-000042), like the project numbers (XM2026-000001). */
+export function quotaNumber(fiscalYear: number, id: number): string {
+  return `ZB${fiscalYear}-${String(id).padStart(6, '0')}`;
+}
+
 async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> {
   const now = new Date();
   try {
-    const [id] = await trx('quotas').insert({
-      quota_no: q.quotaNo,
+    const [rawId] = await trx('quotas').insert({
+      // A placeholder until the id is known (unique like the number itself); replaced below.
+      quota_no: q.quotaNo ?? `pending-${crypto.randomUUID().slice(0, 36)}`,
       fiscal_year: q.fiscalYear,
       project_id: q.projectId ?? null,
       unit_org_id: q.unitOrgId ?? null,
@@ -398,10 +416,12 @@ async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> 
       created_at: now,
       updated_at: now,
     });
-    return Number(id);
+    const id = Number(rawId);
+    if (q.quotaNo === undefined) await trx('quotas').where('id', id).update({ quota_no: quotaNumber(q.fiscalYear, id) });
+    return id;
   } catch (err) {
     if (isUniqueViolation(err) && /quota_no/.test(String((err as Error).message))) {
-      throw new LedgerError('DUPLICATE_QUOTA_NO', `指标编号 ${q.quotaNo} 已存在`);
+      throw new LedgerError('DUPLICATE_QUOTA_NO', `指标编号 ${q.quotaNo ?? ''} 已存在`);
     }
     // Callers check project and unit first (the API words the refusal); this is the last defence.
     if (isForeignKeyViolation(err)) throw new LedgerError('UNKNOWN_REFERENCE', '指标所属的项目、预算单位或来源指标不存在');
@@ -543,12 +563,15 @@ export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: 
 export async function listJournal(db: Knex, quotaId: number, query: { page: number; pageSize: number; order: 'asc' | 'desc' }): Promise<Page<JournalEntry>> {
   await mustGetQuota(db, quotaId);
   const [count] = await db('quota_journal').where('quota_id', quotaId).count({ n: '*' });
-  const rows = await db<JournalRow>('quota_journal')
-    .where('quota_id', quotaId)
-    .orderBy('id', query.order)
+  // The journal keeps the user name that acted (what the audit chain sealed); people read names.
+  const rows = (await db('quota_journal as j')
+    .leftJoin('users as u', 'u.username', 'j.actor')
+    .where('j.quota_id', quotaId)
+    .orderBy('j.id', query.order)
     .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  return { items: rows.map(entryFromRow), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
+    .offset((query.page - 1) * query.pageSize)
+    .select('j.*', 'u.display_name as actor_name')) as Array<JournalRow & { actor_name: string | null }>;
+  return { items: rows.map((r) => ({ ...entryFromRow(r), actorName: r.actor_name ?? null })), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
 }
 
 /** Quota numbers by id, for naming the counterpart of transfer and carry-over entries. */

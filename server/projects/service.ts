@@ -10,6 +10,7 @@ import {
   CATEGORY_LABELS,
   isEditable,
   likelyDuplicates,
+  PRIVATE_STATUSES,
   smartProblems,
   STATUS_LABELS,
   SUB_TYPE_LABELS,
@@ -24,6 +25,12 @@ import { AppError, errors, type FieldIssue } from '../api/errors';
 import { readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { PROJECT_SORTS, type NewProject, type ProjectEdit, type ProjectListQuery } from './schemas';
+
+/** Who reads a list: the WHERE clause of what they may see (./visibility.ts) and their organisation. */
+export interface ProjectViewer {
+  where: (q: Knex.QueryBuilder) => void;
+  orgId: number;
+}
 
 /**
  * The project library on the database (rules: domain/projects.ts, input: ./schemas.ts).
@@ -302,8 +309,13 @@ export async function readAttachment(db: Knex, projectId: number, attachmentId: 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export async function getProject(db: Knex, id: number): Promise<ProjectDetail | undefined> {
-  const row = (await baseQuery(db).where('p.id', id).first()) as ProjectRow | undefined;
+/**
+ * viewerOrgId: the organisation of the person who reads it; likely duplicates that are still drafts
+ * are left out for anyone outside the project's unit (drafts are private, ./visibility.ts).
+ * Without it (processes, workers, the unit's own writes): every flag.
+ */
+export async function getProject(db: Knex, id: number, viewerOrgId?: number): Promise<ProjectDetail | undefined> {
+  const row = (await baseQuery(db, viewerOrgId).where('p.id', id).first()) as ProjectRow | undefined;
   if (!row) return undefined;
   const [amounts, targets, attachments, duplicates, functional] = await Promise.all([
     db('project_amounts as a')
@@ -313,7 +325,7 @@ export async function getProject(db: Knex, id: number): Promise<ProjectDetail | 
       .select('a.economic_code', 'a.amount_fen', 'a.note', 'e.name as economic_name') as Promise<Array<{ economic_code: string; amount_fen: number | string; note: string | null; economic_name: string | null }>>,
     db('project_targets').where('project_id', id).orderBy('seq') as Promise<TargetRow[]>,
     db('project_attachments').where('project_id', id).whereNull('removed_at').orderBy('id') as Promise<AttachmentRow[]>,
-    duplicatesOf(db, id),
+    duplicatesOf(db, id, viewerOrgId),
     db('functional_codes').where({ fiscal_year: row.fiscal_year, code: row.functional_code }).first('name') as Promise<{ name: string } | undefined>,
   ]);
   const targetList: PerformanceTarget[] = targets.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction as Direction, targetValue: t.target_value, unit: t.unit }));
@@ -332,10 +344,13 @@ export async function getProject(db: Knex, id: number): Promise<ProjectDetail | 
   };
 }
 
-/** Filtered, sorted and paginated in SQL; `scopeOrgIds` (a subquery) limits what a person sees. */
-export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number }, scopeOrgIds?: Knex.QueryBuilder): Promise<Page<ProjectSummary>> {
+/**
+ * Filtered, sorted and paginated in SQL; `visible` (./visibility.ts whereVisibleTo: data scope, and
+ * drafts only to their own unit) limits what a person sees, on the alias `p`.
+ */
+export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number }, viewer?: ProjectViewer): Promise<Page<ProjectSummary>> {
   const base = db('projects as p');
-  if (scopeOrgIds) base.whereIn('p.unit_org_id', scopeOrgIds);
+  if (viewer) base.where(viewer.where);
   if (query.fiscalYear !== undefined) base.where('p.fiscal_year', query.fiscalYear);
   if (query.unitOrgId !== undefined) base.where('p.unit_org_id', query.unitOrgId);
   if (query.category) base.where('p.category', query.category);
@@ -362,7 +377,7 @@ export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page
     .orderByRaw(`${PROJECT_SORTS[query.sort]} ${dir}, p.id ${dir}`)
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)) as Array<{ id: number }>;
-  const rows = ids.length ? ((await baseQuery(db).whereIn('p.id', ids.map((r) => r.id))) as ProjectRow[]) : [];
+  const rows = ids.length ? ((await baseQuery(db, viewer?.orgId).whereIn('p.id', ids.map((r) => r.id))) as ProjectRow[]) : [];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   return {
     items: ids.map((r) => summaryFromRow(byId.get(Number(r.id))!)),
@@ -490,11 +505,12 @@ async function detectDuplicates(trx: Knex.Transaction, id: number, actor: Actor)
   return matches;
 }
 
-async function duplicatesOf(db: Knex, id: number): Promise<DuplicateFlag[]> {
-  const rows = (await db('project_duplicates as d')
+async function duplicatesOf(db: Knex, id: number, viewerOrgId?: number): Promise<DuplicateFlag[]> {
+  const q = db('project_duplicates as d')
     .join('projects as o', 'o.id', db.raw('case when d.project_id = ? then d.similar_project_id else d.project_id end', [id]))
-    .where('d.project_id', id)
-    .orWhere('d.similar_project_id', id)
+    .where((w) => w.where('d.project_id', id).orWhere('d.similar_project_id', id));
+  if (viewerOrgId !== undefined) q.where((w) => w.whereNotIn('o.status', PRIVATE_STATUSES).orWhere('o.unit_org_id', viewerOrgId));
+  const rows = (await q
     .select('o.id', 'o.project_no', 'o.name', 'o.status', 'd.basis', 'd.name_similarity_permille', 'd.content_similarity_permille', 'd.detected_at')
     .orderBy('o.id')) as Array<{ id: number; project_no: string; name: string; status: ProjectStatus; basis: string; name_similarity_permille: number; content_similarity_permille: number; detected_at: unknown }>;
   return rows.map((r) => ({
@@ -570,14 +586,18 @@ function versionConflict(): AppError {
   return errors.conflict('PROJECT_CHANGED', '项目已被他人修改或状态已变化，请刷新后重试');
 }
 
-function baseQuery(db: Knex) {
-  return db('projects as p')
-    .join('organisations as o', 'o.id', 'p.unit_org_id')
-    .select(
-      'p.*',
-      'o.name as unit_name',
-      db.raw('(select count(*) from project_duplicates d where d.project_id = p.id or d.similar_project_id = p.id) as duplicate_count'),
-    );
+/** viewerOrgId: count only the likely duplicates that person may see (see getProject). */
+function baseQuery(db: Knex, viewerOrgId?: number) {
+  const privateList = PRIVATE_STATUSES.map(() => '?').join(', ');
+  const duplicateCount =
+    viewerOrgId === undefined
+      ? db.raw('(select count(*) from project_duplicates d where d.project_id = p.id or d.similar_project_id = p.id) as duplicate_count')
+      : db.raw(
+          `(select count(*) from project_duplicates d join projects s on s.id = case when d.project_id = p.id then d.similar_project_id else d.project_id end
+            where (d.project_id = p.id or d.similar_project_id = p.id) and (s.status not in (${privateList}) or s.unit_org_id = ?)) as duplicate_count`,
+          [...PRIVATE_STATUSES, viewerOrgId],
+        );
+  return db('projects as p').join('organisations as o', 'o.id', 'p.unit_org_id').select('p.*', 'o.name as unit_name', duplicateCount);
 }
 
 interface ProjectRow {

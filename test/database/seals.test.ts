@@ -45,15 +45,15 @@ describe('seals and the audit chain', () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
-  const issue = (quotaNo: string, extra: object = {}) =>
-    call('POST', '/quotas', { quotaNo, fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen: 500_000, reason: '下达', ...extra });
+  const issue = (extra: object = {}) =>
+    call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen: 500_000, reason: '下达', ...extra });
   const verify = () => call('GET', '/audit/verify', undefined, auditCookie);
 
   test('issuing before enrolment is recorded in the chain unsealed; a PIN without a key is refused', async () => {
-    const r = await issue('SEAL-0');
+    const r = await issue();
     expect(r.status).toBe(201);
     expect(r.body.seal).toBeNull();
-    expect((await issue('SEAL-0b', { signingPin: '135790' })).body.error.code).toBe('SEAL_NOT_ENROLLED');
+    expect((await issue({ signingPin: '135790' })).body.error.code).toBe('SEAL_NOT_ENROLLED');
     const records = await call('GET', `/audit/records?subjectType=quota&subjectId=${r.body.quota.id}`, undefined, auditCookie);
     expect(records.body.items).toHaveLength(1);
     expect(records.body.items[0].body).toMatchObject({ kind: 'quota.issue', actor: { userId: issuer.userId, username: issuer.username }, seal: null });
@@ -78,22 +78,23 @@ describe('seals and the audit chain', () => {
 
   test('once enrolled, issuing requires the PIN; a wrong PIN cannot sign and writes nothing', async () => {
     const before = await db('audit_records').count('* as n').first();
-    expect((await issue('SEAL-1')).body.error.code).toBe('SIGNING_PIN_REQUIRED');
-    const wrong = await issue('SEAL-1', { signingPin: '000001' });
+    const quotasBefore = await db('quotas').count('* as n').first();
+    expect((await issue()).body.error.code).toBe('SIGNING_PIN_REQUIRED');
+    const wrong = await issue({ signingPin: '000001' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('SEAL_PIN_WRONG');
-    expect(await db('quotas').where('quota_no', 'SEAL-1').first()).toBeUndefined();
+    expect(await db('quotas').count('* as n').first()).toEqual(quotasBefore);
     expect(await db('audit_records').count('* as n').first()).toEqual(before);
     await expect(store.sign(issuer.userId, '000002', Buffer.from('x'))).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
   });
 
   test('a sealed issuance: the payload is signed with the issuer key, in the same transaction as the quota', async () => {
-    const r = await issue('SEAL-2', { signingPin: '135790' });
+    const r = await issue({ signingPin: '135790' });
     expect(r.status).toBe(201);
     expect(r.body.seal.verificationCode).toMatch(/^[0-9a-f]{16}$/);
     const rec = (await db('audit_records').where('id', r.body.seal.auditRecordId).first()) as { body: string; sealed: unknown };
     const body = JSON.parse(rec.body);
-    expect(body.seal.payload).toMatchObject({ what: 'quota.issue', who: { userId: issuer.userId }, decision: { quotaNo: 'SEAL-2', amountFen: 500_000 } });
+    expect(body.seal.payload).toMatchObject({ what: 'quota.issue', who: { userId: issuer.userId }, decision: { quotaNo: r.body.quota.quotaNo, amountFen: 500_000 } });
     const key = (await store.publicKey(issuer.userId))!;
     expect(sm2Verify(canonicalBytes(body.seal.payload), body.seal.signature, key.record.publicKey)).toBe(true);
     expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
@@ -129,7 +130,7 @@ describe('seals and the audit chain', () => {
     // not enrolled: nothing to authorise
     expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec)).body.error.code).toBe('SEAL_NOT_ENROLLED');
     const first = await call('POST', '/seals/enrol', { pin: '135790' }, as);
-    const sealed = await call('POST', '/quotas', { quotaNo: 'REENROL-1', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕2号', amountFen: 100, reason: '下达', signingPin: '135790' }, as);
+    const sealed = await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕2号', amountFen: 100, reason: '下达', signingPin: '135790' }, as);
     expect(sealed.status).toBe(201);
     // without an authorisation the person cannot replace their key
     expect((await call('POST', '/seals/enrol', { pin: '802468' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
@@ -156,8 +157,8 @@ describe('seals and the audit chain', () => {
     // the authorisation is used once
     expect((await call('POST', '/seals/enrol', { pin: '802469' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
     // the old PIN no longer signs; the new one does
-    expect((await call('POST', '/quotas', { quotaNo: 'REENROL-2', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '135790' }, as)).body.error.code).toBe('SEAL_PIN_WRONG');
-    expect((await call('POST', '/quotas', { quotaNo: 'REENROL-2', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '802468' }, as)).status).toBe(201);
+    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '135790' }, as)).body.error.code).toBe('SEAL_PIN_WRONG');
+    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '802468' }, as)).status).toBe(201);
     // the revocation is in the chain, and the seal made with the old key still verifies
     const kinds = ((await db('audit_records').where({ subject_type: 'user', subject_id: String(person.userId) }).whereNot('kind', 'auth.login').orderBy('seq').pluck('kind')) as string[]);
     expect(kinds).toEqual(['seal.enrol', 'user.authorise_seal_reenrolment', 'seal.revoke', 'seal.enrol']);

@@ -16,12 +16,18 @@ declare module 'vue-router' {
 }
 
 const routes: RouteRecordRaw[] = [
-  { path: '/', redirect: '/health' },
+  { path: '/', redirect: '/workbench' },
   {
     path: '/login',
     name: 'login',
     component: () => import('./views/LoginView.vue'),
     meta: { title: '登录', public: true, bare: true },
+  },
+  {
+    path: '/workbench',
+    name: 'workbench',
+    component: () => import('./views/WorkbenchView.vue'),
+    meta: { title: '工作台' },
   },
   {
     path: '/health',
@@ -85,7 +91,7 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/ForbiddenView.vue'),
     meta: { title: '无权访问' },
   },
-  { path: '/:pathMatch(.*)*', redirect: '/health' },
+  { path: '/:pathMatch(.*)*', redirect: '/workbench' },
 ];
 
 export const router = createRouter({

@@ -59,6 +59,8 @@ export interface JournalEntry {
   idempotencyKey: string | null;
   /** 经办人（用户名） */
   actor: string;
+  /** 经办人姓名（仅流水列表接口返回；系统记账时为 null） */
+  actorName?: string | null;
   /** 事由 */
   reason: string;
   /** ISO-8601，带 +08:00 */
@@ -107,8 +109,8 @@ export interface EntryRequest {
   referenceId?: string;
 }
 
+/** 下达指标：指标编号由服务端生成（ZB + 年度 + 序号），不由经办人填写 */
 export interface IssueQuotaRequest extends EntryRequest {
-  quotaNo: string;
   fiscalYear: number;
   projectId?: number | null;
   unitOrgId?: number | null;
@@ -177,9 +179,8 @@ export function transferQuota(body: EntryRequest & { fromQuotaId: number; toQuot
   return request<TransferResult>('/api/quota-transfers', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
-/** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年） */
+/** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年），编号由服务端生成 */
 export interface CarryOverNewQuota {
-  quotaNo: string;
   fiscalYear?: number;
   documentNo?: string;
   fundSource?: string;

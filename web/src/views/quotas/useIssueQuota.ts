@@ -9,7 +9,6 @@ import { currentShanghaiYear } from '../../utils/shanghai';
 import { FUND_SOURCE_OPTIONS } from './labels';
 
 export interface IssueQuotaForm {
-  quotaNo: string;
   /** 'YYYY'（年份选择器） */
   fiscalYear: string;
   /** 支出功能分类科目编码（类 3 位 / 款 5 位 / 项 7 位） */
@@ -26,7 +25,6 @@ export interface IssueQuotaForm {
 }
 
 const emptyForm = (): IssueQuotaForm => ({
-  quotaNo: '',
   fiscalYear: String(currentShanghaiYear()),
   functionalCode: '',
   economicCode: '',
@@ -37,8 +35,9 @@ const emptyForm = (): IssueQuotaForm => ({
   reason: '',
 });
 
-/** 金额校验：与服务端一致，元 → 分精确换算，最多两位小数，须大于零 */
+/** 金额校验：与服务端一致，元 → 分精确换算，最多两位小数，须大于零（必填，标签前显示 *） */
 export const amountRule: FormItemRule = {
+  required: true,
   trigger: 'blur',
   validator: (_rule, value: string, callback) => {
     const r = parsePositiveYuan(value ?? '');
@@ -59,7 +58,7 @@ export function amountPreview(text: string): string {
 }
 
 /**
- * “下达指标”对话框的状态：表单、校验规则、提交（提交中再次点击不会重复发送；
+ * “下达指标”对话框的状态（指标编号由服务端生成，下达后显示）：表单、校验规则、提交（提交中再次点击不会重复发送；
  * 每次打开对话框生成一个幂等键，超时重试也只下达一次）、服务端错误。
  */
 export function useIssueQuota(onIssued: (result: EntryResult) => void) {
@@ -67,16 +66,12 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
   const visible = ref(false);
   const form = reactive<IssueQuotaForm>(emptyForm());
   const submitting = ref(false);
-  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' }, codeFields: { DUPLICATE_QUOTA_NO: { field: 'quotaNo', message: '该指标编号已存在，请换一个' } } });
+  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' } });
   /** 每次打开递增，用于重置科目级联选择器 */
   const openCount = ref(0);
   let idempotencyKey = '';
 
   const rules: FormRules<IssueQuotaForm> = {
-    quotaNo: [
-      { required: true, whitespace: true, message: '请填写指标编号', trigger: 'blur' },
-      { max: 50, message: '指标编号不能超过 50 个字符', trigger: 'blur' },
-    ],
     fiscalYear: [{ required: true, message: '请选择预算年度', trigger: 'change' }],
     functionalCode: [{ required: true, message: '请选择功能分类科目', trigger: 'change' }],
     economicCode: [{ required: true, message: '请选择经济分类科目', trigger: 'change' }],
@@ -128,7 +123,6 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
       if (!amount.ok) return;
       serverErrors.clear();
       const result = await sealing.run('下达指标', (signingPin) => issueQuota({
-        quotaNo: form.quotaNo.trim(),
         fiscalYear: Number(form.fiscalYear),
         functionalCode: form.functionalCode,
         economicCode: form.economicCode,
