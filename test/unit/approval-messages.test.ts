@@ -7,7 +7,7 @@ import budgetDecision from '../../forms/intake-budget-decision.json';
 import countersign from '../../forms/intake-countersign.json';
 import revise from '../../forms/intake-revise.json';
 
-const completed = (sealed: boolean) => ({ taskId: 1, outcome: 'completed' as const, seal: sealed ? { auditRecordId: 1, seq: 1, keyId: 'k', verificationCode: '0123456789abcdef' } : null });
+const completed = (sealed: boolean) => ({ outcome: 'completed' as const, seal: sealed ? { auditRecordId: 1, seq: 1, keyId: 'k', verificationCode: '0123456789abcdef' } : null });
 
 describe('signing PINs: six digits, neither repeated nor sequential', () => {
   test.each([
@@ -38,7 +38,7 @@ describe('the message after a completion says what happened', () => {
     expect(completionMessage(completed(false), { confirm: true }, revise as FormDefinition)).toBe('已修改并重新提交审核');
   });
   test('加签 outcomes', () => {
-    expect(completionMessage({ taskId: 1, outcome: 'signed' }, {}, departmentReview as FormDefinition)).toBe('加签意见已提交，事项回到原办理人');
-    expect(completionMessage({ taskId: 1, outcome: 'forwarded' }, {}, departmentReview as FormDefinition)).toBe('已提交，待加签人办理后再送出');
+    expect(completionMessage({ outcome: 'signed' }, {}, departmentReview as FormDefinition)).toBe('加签意见已提交，事项回到原办理人');
+    expect(completionMessage({ outcome: 'forwarded' }, {}, departmentReview as FormDefinition)).toBe('已提交，待加签人办理后再送出');
   });
 });

@@ -1,5 +1,10 @@
 import type { FormDefinition } from '../../../../domain/forms';
-import type { CompleteResult } from '../../api/tasks';
+
+/** What a completion answered (api/tasks CompleteResult; restated here so this rule stays free of the browser-only API module). */
+interface CompleteResult {
+  outcome: 'completed' | 'signed' | 'forwarded';
+  seal?: { verificationCode: string } | null;
+}
 
 /** 退回到哪里：表单 returnTo 字段的取值对应的名称，未选时为申报单位 */
 function optionLabel(definition: FormDefinition, key: string, value: unknown): string | undefined {
