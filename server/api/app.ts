@@ -19,6 +19,7 @@ import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { formsRouter } from './forms';
+import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter, type HealthDeps } from './health';
@@ -70,6 +71,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
+  api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);
   app.use('/api', api);

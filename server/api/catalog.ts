@@ -12,6 +12,7 @@ import * as users from './users';
 import * as tasks from './tasks';
 import * as audit from './audit';
 import * as seals from './seals';
+import * as designer from './designer';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -65,6 +66,7 @@ export const TAGS = {
   inbox: '待办与审批',
   users: '用户管理',
   seals: '电子签章与审计',
+  designer: '流程设计',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -262,8 +264,22 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
   { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，以及流程引擎的历史记录）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。' },
+  { method: 'get', path: '/api/processes/instances/{key}/replay', summary: '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: 'steps 按引擎历史的先后排列；每步 seal.status 为 verified（签章核验通过）、absent（无签章）或 broken（记录被修改、删除或签名不符，reason 说明）；xml 为实例所运行版本的 BPMN。数据范围外的实例与不存在的实例一样答 404。' },
   { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
+  // 流程设计
+  { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design' },
+  { method: 'post', path: '/api/designer/lint', summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题', tag: 'designer', access: 'processes:design', body: designer.lintBody },
+  {
+    method: 'post',
+    path: '/api/designer/deploy',
+    summary: '部署新版本（须填写原因；记入审计链：谁、何时、为何、哪个版本）',
+    tag: 'designer',
+    access: 'processes:design',
+    body: designer.deployBody,
+    ok: { status: 201, description: '已部署：流程定义编号、版本号、审计记录编号' },
+    description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
+  },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

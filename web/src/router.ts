@@ -84,6 +84,7 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '用户管理', permission: ['users:manage', 'security:manage'] },
   },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
+  { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },
   {
     path: '/forbidden',
