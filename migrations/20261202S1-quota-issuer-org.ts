@@ -44,6 +44,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('quotas', (t) => {
     t.dropIndex(['issuer_org_id'], 'quotas_issuer_org_index');
-    t.dropColumn('issuer_org_id');
   });
+  // SQLite: knex would rebuild the table (DROP TABLE quotas), which the journal's foreign keys
+  // refuse once there are entries; SQLite ≥ 3.35 drops a plain column in place.
+  if (String(knex.client.config.client).startsWith('mysql')) await knex.schema.alterTable('quotas', (t) => t.dropColumn('issuer_org_id'));
+  else await knex.raw('ALTER TABLE quotas DROP COLUMN issuer_org_id');
 }
