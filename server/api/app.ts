@@ -21,6 +21,7 @@ import { engineRouter } from './engine';
 import { formsRouter } from './forms';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
+import { inputHygiene, verifyUtf8 } from './input-hygiene';
 import { healthRouter, type HealthDeps } from './health';
 import { openApiRouter } from './openapi';
 
@@ -49,7 +50,9 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
 
   const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret);
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  api.use(express.json({ limit: '1mb', verify: verifyUtf8 }));
+  // Before every router: text no one can have typed is a 400 here, not a 500 deep in a use case.
+  api.use(inputHygiene());
   api.use(healthRouter(deps));
   // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
   api.use(openApiRouter({ version: deps.version }));

@@ -86,6 +86,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         err.type === 'entity.too.large'
           ? new AppError(413, 'PAYLOAD_TOO_LARGE', '提交的内容过大')
           : errors.badRequest('INVALID_JSON', '请求内容不是有效的 JSON');
+    } else if (isClientHttpError(err)) {
+      // Express's own 4xx (e.g. a path parameter it cannot decode): the client's fault, not ours.
+      appError = new AppError(err.status, 'BAD_REQUEST', '请求无效，请检查请求地址和内容');
     } else {
       const requestId = res.getHeader('x-request-id');
       log.error({ err, requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
@@ -98,4 +101,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 
 function isBodyParserError(err: unknown): err is { type: string; status: number } {
   return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && typeof (err as { status?: unknown }).status === 'number';
+}
+
+function isClientHttpError(err: unknown): err is { status: number } {
+  const status = (err as { status?: unknown } | null)?.status;
+  // http-errors marks what it may show (expose); Express's router sets status 400 on the URIError of a path parameter it cannot decode.
+  return typeof status === 'number' && status >= 400 && status < 500 && ((err as { expose?: unknown }).expose === true || err instanceof URIError);
 }
