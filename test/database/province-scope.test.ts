@@ -131,7 +131,7 @@ describe('data scope: route × role × province', () => {
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
   const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1' };
-  const b = { project: 0, quota: 0, task: 0 };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '' };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -227,6 +227,19 @@ describe('data scope: route × role × province', () => {
     b.project = (await ok('POST', '/api/projects', cookieB.get('jsx_unit_clerk')!, projectBody('金陵中学体育馆改造'))).id;
     b.quota = (await ok('POST', '/api/quotas', cookieB.get('jsx_budget_division')!, quotaBody('JSQ-1'))).quota.id;
     await db('process_instances').insert({ process_instance_key: 'js-inst-1', process_id: 'project-intake', process_version: 1, business_type: 'project', business_id: b.project, status: 'active', started_by: userB.get('jsx_unit_clerk')!, started_at: now });
+    // A workbook from B's clerk filing for A's unit (申报单位编码), for the import route.
+    const templateRes = await fetch(`${api.base}/api/projects/import-template`, { headers: { cookie: cookieB.get('jsx_unit_clerk')! } });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await templateRes.arrayBuffer());
+    const put = (sheet: string, values: Record<string, ExcelJS.CellValue>) => {
+      const ws = wb.getWorksheet(sheet)!;
+      const column = new Map<string, number>();
+      ws.getRow(1).eachCell((cell, col) => column.set(String(cell.value), col));
+      for (const [header, value] of Object.entries(values)) ws.getRow(2).getCell(column.get(header)!).value = value;
+    };
+    put('项目', { 序号: 1, 项目名称: '越权导入', 预算年度: 2026, 项目类别: '其他特定目标类项目', 功能分类科目: '2050204', 项目概述: '越权导入', 申报单位编码: '150100-JY-001' });
+    put('金额明细', { 序号: 1, 经济分类科目: '30213', '金额（元）': 1000 });
+    b.importBase64 = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
     b.task = await task('js-inst-1', b.project, await org('320100-JY-002'), userB.get('jsx_department_reviewer')!, 'open', 'js-job-1', '金陵中学体育馆改造');
   }, 180_000);
 
@@ -310,7 +323,7 @@ describe('data scope: route × role × province', () => {
     const sys = cookieB.get('jsx_system_admin')!;
     const aUnit = orgA['150100-JY-001']!;
     const aDept = userA.get('department_reviewer')!;
-    return [
+    const cases: Array<{ key: string; fields: string[]; cookie: string; path: string; body: unknown; expect: number[]; each?: string; says?: string }> = [
       { key: 'POST /api/quotas', fields: ['projectId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X1', { projectId: a.projects[0] }), expect: [400] },
       { key: 'POST /api/quotas', fields: ['unitOrgId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X2', { unitOrgId: aUnit }), expect: [400] },
       { key: 'POST /api/quota-transfers', fields: ['toQuotaId'], cookie: ysk, path: '/api/quota-transfers', body: { fromQuotaId: b.quota, toQuotaId: a.quotas[1], amountFen: 1, reason: '越权调剂' }, expect: [404] },
@@ -324,8 +337,11 @@ describe('data scope: route × role × province', () => {
       // 抄送 only to people who may read the project: A's reviewer may not read B's project.
       { key: 'POST /api/tasks/{id}/copies', fields: ['userIds'], cookie: dept, path: `/api/tasks/${b.task}/copies`, body: { userIds: [aDept] }, expect: [400] },
       { key: 'POST /api/tasks/batch-complete', fields: ['taskIds'], cookie: dept, path: '/api/tasks/batch-complete', body: { taskIds: a.tasks, data: {} }, expect: [200], each: 'NOT_FOUND' },
+      // Not an id field, but names A's unit by its code: the import refuses the row, imports nothing.
+      { key: 'POST /api/projects/import', fields: [], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/projects/import', body: { format: 'xlsx', base64: b.importBase64, fileName: '越权.xlsx' }, expect: [400], says: '150100-JY-001 不存在或不在您的数据范围内' },
       { key: 'POST /api/notifications/read', fields: ['ids'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/notifications/read', body: { ids: a.notifications }, expect: [204] },
     ];
+    return cases;
   };
 
   test('every body field that names an object, pointed at A, is refused — and nothing changes', async () => {
@@ -339,6 +355,7 @@ describe('data scope: route × role × province', () => {
       const method = c.key.split(' ')[0]!;
       const res = await call(method, c.path, c.cookie, c.body);
       if (!c.expect.includes(res.status)) wrong.push(`${c.key} ${c.fields.join()} → ${res.status} ${res.text.slice(0, 200)}`);
+      if (c.says && !res.text.includes(c.says)) wrong.push(`${c.key}: expected “${c.says}” in ${res.text.slice(0, 300)}`);
       if (c.each && res.status === 200) {
         const results = res.json.results as Array<{ ok: boolean; code?: string }>;
         if (results.length !== a.tasks.length || results.some((x) => x.ok || x.code !== c.each)) wrong.push(`${c.key}: ${res.text.slice(0, 300)}`);
