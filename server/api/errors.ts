@@ -21,6 +21,9 @@ export class AppError extends Error {
     super(message);
     this.name = 'AppError';
   }
+
+  /** Response headers the refusal needs (Retry-After of a 429). */
+  headers?: Record<string, string>;
 }
 
 export const errors = {
@@ -95,6 +98,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       appError = new AppError(500, 'INTERNAL', `系统内部错误，请稍后再试或联系管理员（请求编号 ${String(requestId ?? '-')}）`);
     }
     if (appError.status < 500) log.info({ code: appError.code, status: appError.status, url: req.originalUrl }, appError.message);
+    if (appError.headers) res.set(appError.headers);
     res.status(appError.status).json({ error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) } });
   };
 }

@@ -205,11 +205,11 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
    * enrolment it is recorded in the audit chain unsealed, so issuing does not stop on the day
    * seals arrive; the SPA asks every signer to enrol.
    */
-  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
+  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (req, res) => {
     const { referenceType, referenceId, signingPin, ...b } = res.locals.body as z.infer<typeof issueBody>;
     const p = principalOf(res);
     const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
-    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标'); // before the transaction: a wrong PIN is counted
+    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标', { ip: req.ip }); // before the transaction: a wrong PIN is counted
     const input = { ...b, unitOrgId, issuerOrgId: p.orgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
     const { r, sealed } = await call(() =>
       db.transaction(async (trx) => {
