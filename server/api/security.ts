@@ -4,9 +4,10 @@ import { AppError } from './errors';
 /**
  * Browser-side hardening, for every answer the app gives:
  * - security headers and a Content-Security-Policy. The SPA is built by Vite into module scripts
- *   and stylesheets of its own origin, so scripts come only from 'self' (no inline script, no
- *   eval); styles also allow inline style attributes, which element-plus and the BPMN viewer set;
- *   images and fonts may be data: URIs (icons, the viewer's markers). API answers get the
+ *   and stylesheets of its own origin, so scripts and styles come only from 'self': no inline
+ *   script, no eval, no inline <style> or style="" markup (Vue, element-plus and the BPMN viewer
+ *   set styles through the CSSOM, which CSP does not restrict); images and fonts may be data:
+ *   URIs (icons, the viewer's markers). API answers get the
  *   strictest policy (they are data, never a page) and no caching (they hold personal data).
  *   test/browser/security-headers.test.ts walks the built SPA under this policy.
  * - CSRF: the session cookie is SameSite=Strict, which keeps it off cross-site requests; on top
@@ -20,7 +21,7 @@ import { AppError } from './errors';
 export const SPA_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self' data:",
   "connect-src 'self'",

@@ -55,7 +55,7 @@ describe('hardening: headers, CSRF, rate limits', () => {
     const page = await fetch(`${api.base}/projects`);
     expect(page.headers.get('content-security-policy')).toBe(SPA_CSP);
     expect(SPA_CSP).toContain("script-src 'self'");
-    expect(SPA_CSP).not.toMatch(/script-src[^;]*unsafe/);
+    expect(SPA_CSP).not.toContain('unsafe');
     expect(page.headers.get('strict-transport-security')).toBeNull(); // plain HTTP here
     expect((await fetch(`${api.base}/api/health`)).headers.get('x-powered-by')).toBeNull();
   });
