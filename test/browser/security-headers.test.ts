@@ -77,18 +77,16 @@ describe('the SPA under its Content-Security-Policy', () => {
   async function watchedPage(): Promise<{ page: Page; violations: string[] }> {
     const page = await pages.open(browser!);
     const violations: string[] = [];
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        const w = window as unknown as { __csp?: string[] };
-        (w.__csp ??= []).push(`${e.violatedDirective} ${e.blockedURI}`);
-      });
-    });
+    // In-page code as text: this file is compiled for Node, without the DOM's types.
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
+      (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI);
+    });`);
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
     return { page, violations };
   }
-  const heard = async (page: Page, violations: string[]) => [...violations, ...((await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])) as string[])];
+  const heard = async (page: Page, violations: string[]) => [...violations, ...((await page.evaluate('window.__csp || []')) as string[])];
 
   async function visit(page: Page, pathname: string, ready: string): Promise<void> {
     const res = await page.goto(`${api.base}${pathname}`);
@@ -101,20 +99,20 @@ describe('the SPA under its Content-Security-Policy', () => {
     const { page, violations } = await watchedPage();
     await visit(page, '/login', sel('login-username'));
     expect(await heard(page, violations)).toEqual([]);
-    await page.evaluate(() => {
+    await page.evaluate(`(() => {
       const s = document.createElement('script');
       s.textContent = 'window.__inlineRan = true';
       document.head.appendChild(s);
-    });
-    expect(await page.evaluate(() => (window as unknown as { __inlineRan?: boolean }).__inlineRan ?? false)).toBe(false);
+    })()`);
+    expect(await page.evaluate('window.__inlineRan === true')).toBe(false);
     expect((await heard(page, violations)).join('\n')).toMatch(/script-src/);
     // Inline style markup is refused as well (the SPA sets its styles through the CSSOM).
-    await page.evaluate(() => {
+    await page.evaluate(`(() => {
       const box = document.createElement('div');
       box.innerHTML = '<span id="inline-styled" style="color: rgb(255, 0, 0)">x</span>';
       document.body.appendChild(box);
-    });
-    expect(await page.evaluate(() => getComputedStyle(document.getElementById('inline-styled')!).color)).not.toBe('rgb(255, 0, 0)');
+    })()`);
+    expect(await page.evaluate(`getComputedStyle(document.getElementById('inline-styled')).color`)).not.toBe('rgb(255, 0, 0)');
     expect((await heard(page, violations)).join('\n')).toMatch(/style-src/);
   });
 
