@@ -76,6 +76,12 @@ export async function assertUnderLimits(db: Knex, keys: readonly LimitedKey[], r
   }
 }
 
+/** Deletes the windows no limit reads any more (the running system calls it every minute). */
+export async function pruneRateLimitCounters(db: Knex, now = new Date()): Promise<number> {
+  const longest = Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMinutes));
+  return db('rate_limit_counters').where('window_start', '<', Math.floor(now.getTime() / 60_000) - 2 * longest).delete();
+}
+
 export async function recordFailures(db: Knex, keys: readonly LimitedKey[], now = new Date()): Promise<void> {
   for (const { limit, key } of keys) if (key !== undefined) await recordFailure(db, limit, key, now);
 }

@@ -1,6 +1,6 @@
 import { ROUTE_CATALOGUE, routeKey } from '../../server/api/catalog';
 import { API_CSP, SPA_CSP } from '../../server/api/security';
-import { RATE_LIMITS } from '../../server/auth/rate-limit';
+import { pruneRateLimitCounters, RATE_LIMITS } from '../../server/auth/rate-limit';
 import { createUser, login } from '../../server/auth/service';
 import { DEVELOPMENT_SEAL_SECRET } from '../../server/config';
 import type { Db } from '../../server/db';
@@ -140,5 +140,17 @@ describe('hardening: headers, CSRF, rate limits', () => {
     }
     expect(await code(store.unlock(d, '739152', { ip: '10.3.9.9' }, t0))).toBe('429 SEAL_PIN_RATE_LIMITED');
     expect(await code(store.unlock(d, '739152', { ip: '10.3.9.9' }, new Date(t0.getTime() + 31 * 60_000)))).toBe('ok');
+  });
+
+  test('windows no limit reads any more are pruned', async () => {
+    const rows = async () => Number(((await db('rate_limit_counters').count({ n: '*' }).first()) as { n: number | string }).n);
+    expect(await rows()).toBeGreaterThan(0);
+    const buckets = async (like: string) => Number(((await db('rate_limit_counters').where('bucket', 'like', like).count({ n: '*' }).first()) as { n: number | string }).n);
+    // At 03:20 the PIN windows of 03:00 are still read, the login windows of 02:00 no longer.
+    expect(await pruneRateLimitCounters(db, new Date('2026-06-01T03:20:00Z'))).toBeGreaterThan(0);
+    expect(await buckets('login:account:ghost')).toBe(0);
+    expect(await buckets('pin:%')).toBeGreaterThan(0);
+    await pruneRateLimitCounters(db, new Date(Date.now() + 31 * 60_000));
+    expect(await rows()).toBe(0);
   });
 });
