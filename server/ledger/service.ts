@@ -457,7 +457,8 @@ async function entryByKey(db: Knex, key: string | undefined, locking: boolean): 
 
 function assertSameRequest(prior: JournalEntry, same: boolean): void {
   if (!same) {
-    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账（指标 #${prior.quotaId} 的记账 #${prior.id}），请勿用于不同的请求`);
+    // Not naming the earlier entry's quota: it may lie outside the caller's data scope.
+    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账，请勿用于不同的请求`);
   }
 }
 
