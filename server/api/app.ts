@@ -22,6 +22,8 @@ import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
+import { inputHygiene, verifyUtf8 } from './input-hygiene';
+import { sameOriginWrites, securityHeaders } from './security';
 import { healthRouter, type HealthDeps } from './health';
 import { workbenchRouter } from './workbench';
 import { openApiRouter } from './openapi';
@@ -49,9 +51,15 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
     next();
   });
 
+  app.use(securityHeaders());
+
   const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret);
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  // A write sent by another origin's page is refused before its body is read.
+  api.use(sameOriginWrites());
+  api.use(express.json({ limit: '1mb', verify: verifyUtf8 }));
+  // Before every router: text no one can have typed is a 400 here, not a 500 deep in a use case.
+  api.use(inputHygiene());
   api.use(healthRouter(deps));
   api.use(workbenchRouter(deps));
   // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).

@@ -16,7 +16,8 @@ import { instanceReplay } from '../audit/replay';
 
 /**
  * The audit chain for compliance staff and the audit admin (audit:read): verification of the
- * whole chain, the records (paginated, by subject), and signed checkpoints on demand.
+ * whole chain, the records (paginated, by subject; only those of the reader's data scope,
+ * audit/service.ts auditScope), and signed checkpoints on demand.
  * Mounted by server/api/app.ts.
  */
 export const recordsQuery = z
@@ -43,7 +44,7 @@ export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: Engine
   });
 
   router.get('/audit/records', login, requirePermission('audit:read'), validate({ query: recordsQuery }), async (_req, res) => {
-    res.json(await listAuditRecords(db, res.locals.query as z.infer<typeof recordsQuery>));
+    res.json(await listAuditRecords(db, res.locals.query as z.infer<typeof recordsQuery>, scopeOrgIds(db, principalOf(res))));
   });
 
   router.post('/audit/checkpoints', login, requirePermission('audit:read'), async (_req, res) => {

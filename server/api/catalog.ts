@@ -134,10 +134,10 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   },
 
   // 登录与会话
-  { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。' },
+  { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。' },
   { method: 'post', path: '/api/auth/logout', summary: '退出登录', tag: 'auth', access: 'public', ok: { status: 204, description: '已退出' } },
   { method: 'get', path: '/api/auth/me', summary: '当前用户、角色、权限与数据范围', tag: 'auth', access: 'login' },
-  { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' } },
+  { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' }, description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。' },
 
   // 基础数据
   { method: 'get', path: '/api/regions', summary: '行政区划（GB/T 2260），可按上级或整树', tag: 'reference', access: 'reference:read', query: reference.regionsQuery },
@@ -240,7 +240,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/tasks/{id}', summary: '待办详情：表单数据、项目、流程历史、当前进度、可执行的操作', tag: 'inbox', access: 'login', params: idParams, description: PROGRESS_NOTE },
   { method: 'post', path: '/api/tasks/{id}/claim', summary: '签收', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/unclaim', summary: '退回签收（回到候选人）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
+  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED，同一地址或同一签章人 15 分钟内错误 10 次后为 429 SEAL_PIN_RATE_LIMITED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
   { method: 'post', path: '/api/tasks/{id}/reassign', summary: '转办', tag: 'inbox', access: 'login', params: idParams, body: tasks.reassignBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/signers', summary: '加签（前加签 / 后加签）', tag: 'inbox', access: 'login', params: idParams, body: tasks.signerBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/copies', summary: '抄送', tag: 'inbox', access: 'login', params: idParams, body: tasks.copyBody },

@@ -122,20 +122,23 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
   const login = requireLogin(db);
   const actorOf = (res: Response) => principalOf(res).username;
 
-  /** Finance staff (region scope) also see quotas not yet tied to a unit. */
-  const scopeOf = (p: Principal) => ({ orgIds: scopeOrgIds(db, p), includeUnassigned: p.scope === 'region' });
+  /**
+   * A quota is in scope when its owner is: its unit, or, not yet tied to a unit, the organisation
+   * that issued it (ledger.quotaOwner) — so a bureau's unassigned quota is its region's, not every
+   * region's.
+   */
+  const scopeOf = (p: Principal) => ({ orgIds: scopeOrgIds(db, p) });
+
+  const ownedInScope = async (p: Principal, quota: ledger.Quota): Promise<boolean> => {
+    const owner = ledger.quotaOwner(quota);
+    return owner !== null && ((await scopeOrgIds(db, p).where('id', owner)) as unknown[]).length > 0;
+  };
 
   /** 404 unless the quota exists and lies in the person's scope: ids cannot be guessed into. */
   const quotaInScope = async (res: Response, raw: unknown): Promise<number> => {
     const quotaId = quotaIdParam(raw);
     const quota = await ledger.getQuota(db, quotaId);
-    const p = principalOf(res);
-    const visible =
-      quota &&
-      (quota.unitOrgId === null
-        ? p.scope === 'region'
-        : ((await scopeOrgIds(db, p).where('id', quota.unitOrgId)) as unknown[]).length > 0);
-    if (!visible) throw errors.notFound(`指标 #${String(raw)} 不存在`);
+    if (!quota || !(await ownedInScope(principalOf(res), quota))) throw errors.notFound(`指标 #${String(raw)} 不存在`);
     return quotaId;
   };
 
@@ -202,12 +205,12 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
    * enrolment it is recorded in the audit chain unsealed, so issuing does not stop on the day
    * seals arrive; the SPA asks every signer to enrol.
    */
-  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
+  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (req, res) => {
     const { referenceType, referenceId, signingPin, ...b } = res.locals.body as z.infer<typeof issueBody>;
     const p = principalOf(res);
     const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
-    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标'); // before the transaction: a wrong PIN is counted
-    const input = { ...b, unitOrgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
+    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标', { ip: req.ip }); // before the transaction: a wrong PIN is counted
+    const input = { ...b, unitOrgId, issuerOrgId: p.orgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
     const { r, sealed } = await call(() =>
       db.transaction(async (trx) => {
         const r = await ledger.issueQuota(trx, input);
@@ -225,6 +228,9 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
         return { r, sealed: record };
       }),
     );
+    // An idempotency key replays the earlier issuance, whoever sent it: someone who may not see
+    // that quota learns nothing of it (the key is simply taken).
+    if (r.replayed && !(await ownedInScope(p, r.quota))) throw errors.conflict('IDEMPOTENCY_KEY_REUSED', '该幂等键已被使用，请换一个幂等键后重试');
     const sealJson = sealed?.body.seal ? { auditRecordId: sealed.id, seq: sealed.seq, keyId: sealed.body.seal.keyId, signature: sealed.body.seal.signature, verificationCode: verificationCode(sealed.body.seal.signature) } : null;
     res.status(r.replayed ? 200 : 201).json({ entry: entryJson(r.entry), quota: quotaJson(r.quota), replayed: r.replayed, seal: sealJson });
   });

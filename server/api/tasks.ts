@@ -111,17 +111,17 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
     });
   });
 
-  const act = (path: string, body: z.ZodType | null, run: (task: TaskRow, p: Principal, body: never) => Promise<unknown>) =>
+  const act = (path: string, body: z.ZodType | null, run: (task: TaskRow, p: Principal, body: never, from: { ip?: string }) => Promise<unknown>) =>
     router.post(`/tasks/:id/${path}`, login, ...(body ? [validate({ body })] : []), async (req, res) => {
       const task = await taskParam(res, req.params.id);
-      const result = await run(task, principalOf(res), res.locals.body as never);
+      const result = await run(task, principalOf(res), res.locals.body as never, { ip: req.ip });
       res.json(result ?? { ok: true });
     });
 
   act('claim', null, (t, p) => actions.claim(deps, t.id, p));
   act('unclaim', null, (t, p) => actions.unclaim(deps, t.id, p));
   // A decision is sealed: the PIN is checked before the task is taken (server/seals/seal.ts signerFor).
-  act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批')));
+  act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>, from) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批', from)));
   act('reassign', reassignBody, (t, p, b: z.infer<typeof reassignBody>) => actions.reassign(deps, t.id, p, b));
   act('signers', signerBody, (t, p, b: z.infer<typeof signerBody>) => actions.addSigner(deps, t.id, p, b));
   act('copies', copyBody, async (t, p, b: z.infer<typeof copyBody>) => ({ added: await actions.copyTo(db, t.id, p, b) }));
@@ -129,10 +129,10 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
   act('comments', commentBody, (t, p, b: z.infer<typeof commentBody>) => actions.comment(db, t.id, p, b.text));
 
   /** 批量审批: the same decision on many tasks; each succeeds or fails on its own. */
-  router.post('/tasks/batch-complete', login, validate({ body: batchBody }), async (_req, res) => {
+  router.post('/tasks/batch-complete', login, validate({ body: batchBody }), async (req, res) => {
     const b = res.locals.body as z.infer<typeof batchBody>;
     const p = principalOf(res);
-    const signer = await signerFor(keyStore, p.userId, b.signingPin, '批量审批'); // one PIN for the whole batch
+    const signer = await signerFor(keyStore, p.userId, b.signingPin, '批量审批', { ip: req.ip }); // one PIN for the whole batch
     const results = [];
     for (const id of [...new Set(b.taskIds)]) {
       try {

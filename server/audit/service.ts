@@ -70,8 +70,37 @@ export interface AuditRecordListItem extends AuditRecordView {
   projectNo: string | null;
 }
 
-export async function listAuditRecords(db: Knex, f: AuditFilter): Promise<{ items: AuditRecordListItem[]; total: number; page: number; pageSize: number }> {
+/**
+ * Limits audit records to a reader's data scope (`orgIds`: the organisations they may see, auth
+ * scopeOrgIds). A record is its project's (the project's unit); without a project, its subject's —
+ * a quota's owner (its unit, else the issuing organisation), a user's organisation; with neither
+ * project nor subject (a failed login under an unknown name), it belongs to no organisation and
+ * every audit reader sees it. Any other record without a project is its actor's organisation's.
+ */
+export function auditScope(db: Knex, q: Knex.QueryBuilder, orgIds: Knex.QueryBuilder): void {
+  const orgs = () => orgIds.clone();
+  q.where((w) => {
+    w.whereIn('project_id', db('projects').select('id').whereIn('unit_org_id', orgs()))
+      .orWhere((x) =>
+        x
+          .whereNull('project_id')
+          .where('subject_type', 'quota')
+          .whereIn('subject_id', db('quotas').select('id').where((o) => o.whereIn('unit_org_id', orgs()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', orgs())))),
+      )
+      .orWhere((x) => x.whereNull('project_id').where('subject_type', 'user').whereIn('subject_id', db('users').select('id').whereIn('org_id', orgs())))
+      .orWhere((x) => x.whereNull('project_id').whereNull('subject_id').whereNull('actor_user_id'))
+      .orWhere((x) =>
+        x
+          .whereNull('project_id')
+          .where((t) => t.whereNull('subject_type').orWhereNotIn('subject_type', ['quota', 'user']))
+          .whereIn('actor_user_id', db('users').select('id').whereIn('org_id', orgs())),
+      );
+  });
+}
+
+export async function listAuditRecords(db: Knex, f: AuditFilter, scope?: Knex.QueryBuilder): Promise<{ items: AuditRecordListItem[]; total: number; page: number; pageSize: number }> {
   const q = db('audit_records');
+  if (scope) auditScope(db, q, scope);
   if (f.subjectType) q.where('subject_type', f.subjectType);
   if (f.subjectId) q.where('subject_id', f.subjectId);
   if (f.projectId) q.where('project_id', f.projectId);

@@ -23,6 +23,8 @@ export interface Quota {
   fiscalYear: number;
   projectId: number | null;
   unitOrgId: number | null;
+  /** The organisation that issued it: the owner while no unit is named (data scope). */
+  issuerOrgId: number | null;
   functionalCode: string;
   economicCode: string;
   fundSource: string;
@@ -92,6 +94,8 @@ export interface NewQuota {
   fiscalYear: number;
   projectId?: number | null;
   unitOrgId?: number | null;
+  /** The issuing organisation (the issuer's own); owns the quota while it has no unit. */
+  issuerOrgId?: number | null;
   functionalCode: string;
   economicCode: string;
   fundSource: string;
@@ -408,6 +412,7 @@ async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> 
       fiscal_year: q.fiscalYear,
       project_id: q.projectId ?? null,
       unit_org_id: q.unitOrgId ?? null,
+      issuer_org_id: q.issuerOrgId ?? null,
       functional_code: q.functionalCode,
       economic_code: q.economicCode,
       fund_source: q.fundSource,
@@ -472,7 +477,8 @@ async function entryByKey(db: Knex, key: string | undefined, locking: boolean): 
 
 function assertSameRequest(prior: JournalEntry, same: boolean): void {
   if (!same) {
-    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账（指标 #${prior.quotaId} 的记账 #${prior.id}），请勿用于不同的请求`);
+    // Not naming the earlier entry's quota: it may lie outside the caller's data scope.
+    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账，请勿用于不同的请求`);
   }
 }
 
@@ -496,6 +502,15 @@ function checkedEntry(kind: EntryKind, amountFen: number, meta: EntryMeta): Entr
 export async function getQuota(db: Knex, id: number): Promise<Quota | null> {
   const row = await db<QuotaRow>('quotas').where('id', id).first();
   return row ? quotaFromRow(row) : null;
+}
+
+/**
+ * Whose a quota is, for data scope: its unit, or while it has none the organisation that issued
+ * it (a quota issued to a bureau belongs to that bureau and its region). null: nobody's — an old
+ * quota whose issuer could not be traced is visible to no one.
+ */
+export function quotaOwner(q: Pick<Quota, 'unitOrgId' | 'issuerOrgId'>): number | null {
+  return q.unitOrgId ?? q.issuerOrgId;
 }
 
 async function mustGetQuota(db: Knex, id: number): Promise<Quota> {
@@ -532,15 +547,14 @@ export interface QuotaQuery {
 }
 
 /**
- * `scope` limits the list to what a person may see: quotas of the organisations the subquery
- * yields, and quotas with no unit yet only when `includeUnassigned` (finance staff).
+ * `scope` limits the list to what a person may see: quotas whose owner (quotaOwner) is among the
+ * organisations the subquery yields.
  */
-export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: Knex.QueryBuilder; includeUnassigned: boolean }): Promise<Page<Quota>> {
+export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: Knex.QueryBuilder }): Promise<Page<Quota>> {
   const base = db('quotas');
   if (scope) {
     base.where((w) => {
-      w.whereIn('unit_org_id', scope.orgIds);
-      if (scope.includeUnassigned) w.orWhereNull('unit_org_id');
+      w.whereIn('unit_org_id', scope.orgIds.clone()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scope.orgIds.clone()));
     });
   }
   if (query.fiscalYear !== undefined) base.where('fiscal_year', query.fiscalYear);
@@ -591,6 +605,7 @@ interface QuotaRow {
   fiscal_year: number;
   project_id: number | null;
   unit_org_id: number | null;
+  issuer_org_id: number | null;
   functional_code: string;
   economic_code: string;
   fund_source: string;
@@ -642,6 +657,7 @@ function quotaFromRow(r: QuotaRow | undefined): Quota {
     fiscalYear: Number(r.fiscal_year),
     projectId: r.project_id === null ? null : Number(r.project_id),
     unitOrgId: r.unit_org_id === null ? null : Number(r.unit_org_id),
+    issuerOrgId: r.issuer_org_id === null || r.issuer_org_id === undefined ? null : Number(r.issuer_org_id),
     functionalCode: r.functional_code,
     economicCode: r.economic_code,
     fundSource: r.fund_source,
@@ -679,7 +695,7 @@ function entryFromRow(r: JournalRow): JournalEntry {
 }
 
 function pick(q: Quota): NewQuota {
-  return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
+  return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, issuerOrgId: q.issuerOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
 }
 
 function isMysql(db: Knex): boolean {

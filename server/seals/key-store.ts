@@ -10,6 +10,7 @@ import { AppError, errors } from '../api/errors';
 import { readInstant } from '../db';
 import { appendAudit } from '../audit/chain';
 import { pinPepper, platformKey, platformSign } from './platform-key';
+import { assertUnderLimits, RATE_LIMITS, recordFailures } from '../auth/rate-limit';
 
 /**
  * Where signing keys live. The database implementation below keeps each private key only
@@ -19,8 +20,11 @@ import { pinPepper, platformKey, platformSign } from './platform-key';
 export interface KeyStore {
   /** Generates the user's key pair and publishes its key record; one active key per user. */
   enrol(userId: number, pin: string): Promise<SignedKeyRecord>;
-  /** Checks the PIN (counting failures, locking after five) and returns a signer for this use. */
-  unlock(userId: number, pin: string): Promise<Signer>;
+  /**
+   * Checks the PIN (counting failures, locking after five; rate-limited per signer and per client
+   * address, server/auth/rate-limit.ts) and returns a signer for this use.
+   */
+  unlock(userId: number, pin: string, from?: { ip?: string }): Promise<Signer>;
   sign(userId: number, pin: string, data: Uint8Array): Promise<{ keyId: string; signature: string }>;
   /** The user's active key record, or null when they have not enrolled. */
   publicKey(userId: number): Promise<SignedKeyRecord | null>;
@@ -148,13 +152,19 @@ export class DatabaseKeyStore implements KeyStore {
     return signed;
   }
 
-  async unlock(userId: number, pin: string, now = new Date()): Promise<Signer> {
+  async unlock(userId: number, pin: string, from: { ip?: string } = {}, now = new Date()): Promise<Signer> {
     const row = await this.activeRow(this.db, userId);
     if (!row) throw sealErrors.notEnrolled();
     const lockedUntil = row.locked_until ? readInstant(row.locked_until) : undefined;
     if (lockedUntil && lockedUntil > now) throw sealErrors.locked(lockedUntil);
+    const limits = [
+      { limit: RATE_LIMITS.pinPerAddress, key: from.ip },
+      { limit: RATE_LIMITS.pinPerAccount, key: String(userId) },
+    ];
+    await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, now);
     const secret = unwrapSecret(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
     if (!secret) {
+      await recordFailures(this.db, limits, now);
       // One conditional statement, as for logins: concurrent wrong guesses cannot undercount.
       await this.db('seal_keys')
         .where('id', row.id)

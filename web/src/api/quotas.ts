@@ -15,6 +15,8 @@ export interface Quota {
   fiscalYear: number;
   projectId: number | null;
   unitOrgId: number | null;
+  /** 下达机构：尚未落到单位的指标属于它及其所在区划（数据范围） */
+  issuerOrgId: number | null;
   /** 支出功能分类科目（3/5/7 位） */
   functionalCode: string;
   /** 支出经济分类科目（3/5 位） */
