@@ -268,8 +268,8 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
   // 流程设计
-  { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design' },
-  { method: 'post', path: '/api/designer/lint', summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题', tag: 'designer', access: 'processes:design', body: designer.lintBody },
+  { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },
+  { method: 'post', path: '/api/designer/lint', summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题', tag: 'designer', access: 'processes:design', body: designer.lintBody, refusals: [503], description: '决策引用按流程引擎中已部署的决策表检查；引擎不可用为 503 ENGINE_UNAVAILABLE。' },
   {
     method: 'post',
     path: '/api/designer/deploy',
@@ -278,6 +278,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     access: 'processes:design',
     body: designer.deployBody,
     ok: { status: 201, description: '已部署：流程定义编号、版本号、审计记录编号' },
+    refusals: [503],
     description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
   },
 ];

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../log';
+import { EngineError } from '../engine/client';
 
 /**
  * One error type, one middleware. Every error a user sees has a stable code, an HTTP status and
@@ -84,6 +85,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       appError = err;
     } else if (err instanceof ZodError) {
       appError = errors.validation(issuesFromZod(err));
+    } else if (err instanceof EngineError) {
+      // An engine answer no route turned into a message of its own: the engine is the problem, never the request.
+      log.warn({ err, method: req.method, url: req.originalUrl }, 'engine error reached the API');
+      appError = errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，请稍后再试');
     } else if (isBodyParserError(err)) {
       appError =
         err.type === 'entity.too.large'
@@ -103,8 +108,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   };
 }
 
+/** body-parser's errors: a status and a type such as entity.parse.failed, entity.too.large, encoding.unsupported. */
 function isBodyParserError(err: unknown): err is { type: string; status: number } {
-  return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && typeof (err as { status?: unknown }).status === 'number';
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof err === 'object' && err !== null && typeof type === 'string' && /^(entity|encoding|charset|request)\./.test(type) && typeof (err as { status?: unknown }).status === 'number';
 }
 
 function isClientHttpError(err: unknown): err is { status: number } {

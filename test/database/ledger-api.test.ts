@@ -14,6 +14,7 @@ describe('quotas API', () => {
   let base: string;
   let cookie: string;
   let username: string;
+  let orgId: number;
   let projectA: number;
   let projectB: number;
   let otherUnit: number;
@@ -26,6 +27,7 @@ describe('quotas API', () => {
     // A finance officer who may issue, adjust and freeze (region scope: sees unassigned quotas).
     const account = await createAccount(db, ['budget_division', 'treasury_division']);
     username = account.username;
+    orgId = account.orgId;
     cookie = await loginCookie(api.base, username);
     projectA = await insertProjectRow(db, { unitOrgId: account.orgId });
     projectB = await insertProjectRow(db, { unitOrgId: account.orgId, fiscalYear: 2029 });
@@ -263,7 +265,7 @@ describe('quotas API', () => {
   test('GET /quotas?quotaNo= finds quotas whose number contains the text, wildcards taken literally', async () => {
     // Numbers from an older ledger (the service takes them; the API never does) may hold LIKE characters.
     for (const quotaNo of ['FIND-A_1', 'FIND-AB1', 'FIND-B%2']) {
-      await ledger.issueQuota(db, { quotaNo, fiscalYear: 2030, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2030〕1号', amountFen: 1, actor: username, reason: '迁移' });
+      await ledger.issueQuota(db, { quotaNo, fiscalYear: 2030, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2030〕1号', amountFen: 1, actor: username, reason: '迁移', issuerOrgId: orgId });
     }
     const numbers = async (q: string) => (await call('GET', `/quotas?fiscalYear=2030&quotaNo=${encodeURIComponent(q)}`)).body.items.map((x: { quotaNo: string }) => x.quotaNo).sort();
     expect(await numbers('FIND-A')).toEqual(['FIND-AB1', 'FIND-A_1']);
