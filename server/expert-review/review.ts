@@ -545,7 +545,9 @@ async function openTaskOf(deps: ReviewDeps, a: AssignmentRow, element: 'Respond'
     engineDown(err);
   }
   const [task] = tasks;
-  if (!task) throw errors.conflict('ASSIGNMENT_GONE', element === 'Respond' ? '答复期限已过，该邀请已转给其他专家' : '该评分任务已结束');
+  // Not (yet) in the engine: just drawn and the engine is still creating the task, or the answer
+  // time has just run out and the replacement is under way; a moment later the status says which.
+  if (!task) throw errors.conflict('ASSIGNMENT_NOT_READY', '评审任务正在流程引擎中处理，请稍后刷新再试');
   return { task, processInstanceId: review.process_instance_key };
 }
 
