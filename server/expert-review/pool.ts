@@ -199,7 +199,7 @@ async function checkOrg(trx: Knex, orgId: number | null | undefined, field: stri
   if (!(await trx('organisations').where('id', orgId).first('id'))) throw errors.badRequest('UNKNOWN_ORGANISATION', `组织机构 #${orgId} 不存在`, [{ field, message: '机构不存在' }]);
 }
 
-type Actor = { userId: number; username: string };
+type Actor = { userId: number | null; username: string };
 
 /** Creates or (with `id`) replaces an expert's record and specialties, in the caller's transaction or a new one. */
 export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id?: number): Promise<number> {
