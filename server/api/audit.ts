@@ -26,7 +26,9 @@ export const recordsQuery = z
     subjectType: z.string().trim().min(1).max(30).optional(),
     subjectId: z.string().trim().min(1).max(64).optional(),
     projectId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    projectNo: z.string().trim().min(1).max(40).optional(),
     kind: z.string().trim().min(1).max(60).optional(),
+    kindPrefix: z.string().trim().min(1).max(60).optional(),
     sealed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   })
   .strict();

@@ -1,6 +1,9 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
 import { toShanghaiIso } from '../../domain/time';
+import { projectApprovalDocument } from '../documents/approval';
+import { renderProjectApprovalPdf } from '../documents/pdf';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds, type Principal } from '../auth/service';
@@ -61,6 +64,14 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
   router.get('/projects/:id', ...read, async (req, res) => {
     const project = await projects.getProject(db, await projectInScope(res, req.params.id));
     res.json(detailJson(project!));
+  });
+
+  /** 项目审批表: every completed step with its seal and verification code, as a PDF. */
+  router.get('/projects/:id/approval-sheet.pdf', ...read, async (req, res) => {
+    const doc = await projectApprovalDocument(db, await projectInScope(res, req.params.id), (s) => STATUS_LABELS[s as ProjectStatus] ?? s);
+    const pdf = await renderProjectApprovalPdf(doc);
+    res.setHeader('content-disposition', `attachment; filename="approval-sheet-${doc.projectNo}.pdf"`);
+    res.type('application/pdf').send(pdf);
   });
 
   router.get('/projects/:id/events', ...read, async (req, res) => {

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import type { KeyStore } from '../seals/key-store';
 import { platformKey } from '../seals/platform-key';
+import { verifyKeyRecord } from '../../domain/audit-chain';
 import { errors } from './errors';
 import { validate } from './validate';
 
@@ -25,8 +26,12 @@ export function sealsRouter({ db, keyStore, sealSecret }: { db: Db; keyStore: Ke
   });
 
   router.get('/seals/me', login, async (_req, res) => {
-    const key = await keyStore.publicKey(principalOf(res).userId);
-    res.json({ enrolled: key !== null, key });
+    const p = principalOf(res);
+    const status = await keyStore.status(p.userId);
+    const platform = await platformKey(db, sealSecret);
+    // The page shows whether the platform's signature on the key record holds, as 合规核验 would.
+    const recordVerified = status.key ? verifyKeyRecord(status.key, { keyId: platform.keyId, publicKey: platform.publicKey, createdAt: platform.createdAt }).ok : null;
+    res.json({ ...status, canSign: p.permissions.has('seals:sign'), recordVerified });
   });
 
   router.get('/seals/keys/:userId', login, async (req, res) => {

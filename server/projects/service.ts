@@ -58,6 +58,8 @@ export interface ProjectSummary {
   totalAmountFen: Fen;
   status: ProjectStatus;
   statusLabel: string;
+  /** For a returned (已退回) project, the status it was sent back from: where 申报进度 stopped. */
+  returnedFrom: ProjectStatus | null;
   duplicateCount: number;
   version: number;
   createdAt: Date;
@@ -228,7 +230,9 @@ export async function changeStatus(
     if (!canTransition(row.status, to)) {
       throw errors.conflict('INVALID_STATUS_CHANGE', `项目当前状态为「${STATUS_LABELS[row.status]}」，不能变为「${STATUS_LABELS[to]}」`);
     }
-    const changed = await trx('projects').where({ id, status: row.status, version: row.version }).update({ status: to, version: trx.raw('version + 1'), updated_at: new Date() });
+    const changed = await trx('projects')
+      .where({ id, status: row.status, version: row.version })
+      .update({ status: to, returned_from: to === 'returned' ? row.status : null, version: trx.raw('version + 1'), updated_at: new Date() });
     if (changed !== 1) throw versionConflict();
     await writeProjectEvent(trx, id, actor, { kind: options.kind ?? 'status_changed', fromStatus: row.status, toStatus: to, note: options.note ?? null, data: options.data });
     return (await getProject(trx, id))!;
@@ -592,6 +596,7 @@ interface ProjectRow {
   end_date: string | null;
   total_amount_fen: number | string;
   status: ProjectStatus;
+  returned_from: ProjectStatus | null;
   duplicate_count: number | string;
   version: number;
   created_at: unknown;
@@ -645,6 +650,7 @@ function summaryFromRow(r: ProjectRow): ProjectSummary {
     totalAmountFen: fen(Number(r.total_amount_fen)),
     status: r.status,
     statusLabel: STATUS_LABELS[r.status],
+    returnedFrom: r.status === 'returned' ? (r.returned_from ?? null) : null,
     duplicateCount: Number(r.duplicate_count),
     version: Number(r.version),
     createdAt: readInstant(r.created_at),

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from '../../domain/canonical-json';
 import { keyIdOf, type KeyRecord, type SignedKeyRecord } from '../../domain/audit-chain';
-import { pinProblem, unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { pinProblem } from '../../domain/seal-pin';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
 import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
 import { toShanghaiIso } from '../../domain/time';
@@ -25,6 +26,21 @@ export interface KeyStore {
   publicKey(userId: number): Promise<SignedKeyRecord | null>;
   /** Any key record by id (superseded keys stay verifiable). */
   keyRecord(keyId: string): Promise<SignedKeyRecord | null>;
+  /** What the person's own seal page shows: the active key, its lock, an open re-enrolment, revoked keys. */
+  status(userId: number, now?: Date): Promise<SealStatus>;
+}
+
+export interface SealStatus {
+  enrolled: boolean;
+  key: SignedKeyRecord | null;
+  /** Five wrong PINs lock the seal until then (Asia/Shanghai ISO); null when not locked. */
+  lockedUntil: string | null;
+  /** Wrong PINs since the last right one. */
+  failedPins: number;
+  /** The security administrator has authorised a re-enrolment that the person has not used yet. */
+  reenrolment: { id: number; authorisedBy: string; reason: string; authorisedAt: string } | null;
+  /** Earlier keys of this person, newest first: their seals still verify. */
+  revokedKeys: Array<{ keyId: string; createdAt: string; revokedAt: string }>;
 }
 
 export interface Signer {
@@ -36,7 +52,7 @@ export interface Signer {
 
 export const sealErrors = {
   notEnrolled: () => errors.conflict('SEAL_NOT_ENROLLED', '您尚未开通电子签章，请先在“电子签章”中设置签章密码'),
-  alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员'),
+  alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员授权重新开通'),
   wrongPin: (left: number) => errors.badRequest('SEAL_PIN_WRONG', `签章密码错误（再错 ${left} 次将锁定签章）`, [{ field: 'pin', message: '签章密码错误' }]),
   locked: (until: Date) => new AppError(423, 'SEAL_LOCKED', `签章密码连续错误次数过多，签章已锁定，请于 ${toShanghaiIso(until).slice(11, 16)} 后重试`),
 };
@@ -73,7 +89,9 @@ export class DatabaseKeyStore implements KeyStore {
       | { id: number; username: string; display_name: string; org_id: number; org_name: string }
       | undefined;
     if (!user) throw errors.notFound(`用户 #${userId} 不存在`);
-    if (await this.activeRow(this.db, userId)) throw sealErrors.alreadyEnrolled();
+    const previous = await this.activeRow(this.db, userId);
+    const reenrolment = previous ? await openReenrolment(this.db, userId) : undefined;
+    if (previous && !reenrolment) throw sealErrors.alreadyEnrolled();
     const kp = generateSm2KeyPair();
     const keyId = keyIdOf(kp.publicKey);
     const now = new Date();
@@ -94,6 +112,21 @@ export class DatabaseKeyStore implements KeyStore {
     const signed: SignedKeyRecord = { record, signature: platformSign(platform, record) };
     const wrapped = wrapSecret(Buffer.from(kp.privateKey, 'hex'), pin, contextOf(userId, keyId), this.pepper);
     await this.db.transaction(async (trx) => {
+      if (previous && reenrolment) {
+        // The authorisation is consumed once (a second, concurrent enrolment finds it used) and the
+        // old key stops being active before the new one takes the user's unique active slot.
+        const used = await trx('seal_reenrolments').where({ id: reenrolment.id }).whereNull('used_at').update({ used_at: now, new_key_id: keyId, pending_user_id: null });
+        if (used !== 1) throw sealErrors.alreadyEnrolled();
+        await trx('seal_keys').where({ id: previous.id }).update({ active_user_id: null, revoked_at: now });
+        await appendAudit(trx, {
+          kind: 'seal.revoke',
+          subjectType: 'user',
+          subjectId: userId,
+          actor: { userId, username: user.username },
+          data: { keyId: previous.key_id, reenrolmentId: reenrolment.id, authorisedBy: Number(reenrolment.authorised_by), replacedBy: keyId },
+          at: now,
+        });
+      }
       try {
         await trx('seal_keys').insert({
           key_id: keyId,
@@ -148,6 +181,22 @@ export class DatabaseKeyStore implements KeyStore {
     return row ? signedRecordOf(row) : null;
   }
 
+  async status(userId: number, now = new Date()): Promise<SealStatus> {
+    const row = await this.activeRow(this.db, userId);
+    const lockedUntil = row?.locked_until ? readInstant(row.locked_until) : undefined;
+    const open = row ? await openReenrolment(this.db, userId) : undefined;
+    const by = open ? ((await this.db('users').where('id', open.authorised_by).first('display_name')) as { display_name: string } | undefined) : undefined;
+    const revoked = (await this.db('seal_keys').where('user_id', userId).whereNull('active_user_id').orderBy('id', 'desc').select('key_id', 'created_at', 'revoked_at')) as Array<{ key_id: string; created_at: unknown; revoked_at: unknown }>;
+    return {
+      enrolled: row !== undefined,
+      key: row ? signedRecordOf(row) : null,
+      lockedUntil: lockedUntil && lockedUntil > now ? toShanghaiIso(lockedUntil) : null,
+      failedPins: row ? Number(row.failed_pins) : 0,
+      reenrolment: open ? { id: open.id, authorisedBy: by?.display_name ?? `#${open.authorised_by}`, reason: open.reason, authorisedAt: toShanghaiIso(readInstant(open.authorised_at)) } : null,
+      revokedKeys: revoked.map((k) => ({ keyId: k.key_id, createdAt: toShanghaiIso(readInstant(k.created_at)), revokedAt: k.revoked_at ? toShanghaiIso(readInstant(k.revoked_at)) : '' })),
+    };
+  }
+
   async keyRecord(keyId: string): Promise<SignedKeyRecord | null> {
     const row = (await this.db('seal_keys').where('key_id', keyId).first()) as SealKeyRow | undefined;
     return row ? signedRecordOf(row) : null;
@@ -156,6 +205,19 @@ export class DatabaseKeyStore implements KeyStore {
   private async activeRow(db: Knex, userId: number): Promise<SealKeyRow | undefined> {
     return (await db('seal_keys').where('active_user_id', userId).first()) as SealKeyRow | undefined;
   }
+}
+
+interface ReenrolmentRow {
+  id: number;
+  user_id: number;
+  old_key_id: string;
+  authorised_by: number;
+  reason: string;
+  authorised_at: unknown;
+}
+
+async function openReenrolment(db: Knex, userId: number): Promise<ReenrolmentRow | undefined> {
+  return (await db('seal_reenrolments').where('pending_user_id', userId).first()) as ReenrolmentRow | undefined;
 }
 
 export function signedRecordOf(row: { record: string; record_signature: string }): SignedKeyRecord {

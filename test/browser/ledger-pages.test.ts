@@ -3,7 +3,7 @@ import path from 'node:path';
 import { type Browser, type Locator, type Page } from 'playwright-core';
 import { createOrganisation } from '../../server/reference/organisations';
 import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
-import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sel, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sealInDialog, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
@@ -17,6 +17,9 @@ import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
 /** The fiscal year the pages default to: the current year in Asia/Shanghai. */
 const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+
+/** The budget clerk's signing PIN. */
+const PIN = '258036';
 
 describe('指标账 and 组织机构 pages in a browser, against the real system', () => {
   let browser: Browser | undefined;
@@ -61,6 +64,8 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
   });
 
   const api = (method: 'GET' | 'POST', url: string, body?: unknown) => apiRequest(t!.system.url, cookie, method, url, body);
+  /** Issuance is sealed once the budget clerk has enrolled (in the page, by an earlier test). */
+  const sealFields = async () => ((await api('GET', '/api/seals/me')).json.enrolled ? { signingPin: PIN } : {});
   const openPage = () => pages.open(browser!);
   const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
 
@@ -123,6 +128,8 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     const submit = page.locator(sel('issue-submit'));
     await submit.dblclick();
     expect(await submit.isDisabled()).toBe(true);
+    // 下达指标 is sealed: the budget clerk has not enrolled yet and does so in the dialog.
+    expect(await sealInDialog(page, PIN)).toBe('enrol');
     await issueDialog.waitFor({ state: 'hidden' });
     await page.unroute('**/api/quotas');
     expect(issuePosts.count).toBe(1);
@@ -224,6 +231,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.locator(sel('issue-reason')).fill('重复编号');
     const journalBeforeDuplicate = await journalRows();
     await page.locator(sel('issue-submit')).click();
+    expect(await sealInDialog(page, PIN)).toBe('pin');
     await page.locator(sel('issue-error')).waitFor();
     expect(await page.locator(sel('issue-error')).innerText()).toContain(`指标编号 ${quotaNo} 已存在`);
     const fieldError = issueDialog.locator('.el-form-item__error');
@@ -237,7 +245,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
 
   /** Issues a quota of YEAR (or `fiscalYear`) over the API as the budget account. */
   async function issueOverApi(quotaNo: string, amountFen: number, fiscalYear = YEAR): Promise<number> {
-    const r = await api('POST', '/api/quotas', { quotaNo, fiscalYear, functionalCode: '2050202', economicCode: '30201', fundSource: '一般公共预算', documentNo: `呼财预〔${fiscalYear}〕20号`, amountFen, reason: '下达' });
+    const r = await api('POST', '/api/quotas', { quotaNo, fiscalYear, functionalCode: '2050202', economicCode: '30201', fundSource: '一般公共预算', documentNo: `呼财预〔${fiscalYear}〕20号`, amountFen, reason: '下达', ...(await sealFields()) });
     expect(r.status).toBe(201);
     return r.json.quota.id as number;
   }
@@ -357,6 +365,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
       documentNo: `呼财预〔${YEAR}〕13号`,
       amountFen: 500_000,
       reason: '下达到单位',
+      ...(await sealFields()),
     });
     expect(issued.status).toBe(201);
 

@@ -107,6 +107,66 @@ describe('seals and the audit chain', () => {
     await expect(store.unlock(other.userId, '975310')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
   });
 
+  test('seal status for the own page: the key record verified, a lock and its time', async () => {
+    const director = await createAccount(db, ['director']);
+    const as = await loginCookie(api.base, director.username);
+    expect((await call('GET', '/seals/me', undefined, as)).body).toMatchObject({ enrolled: false, key: null, canSign: true, recordVerified: null, lockedUntil: null, reenrolment: null, revokedKeys: [] });
+    expect((await call('POST', '/seals/enrol', { pin: '13579' }, as)).body.error.details[0].message).toBe('签章密码应为 6 位数字');
+    expect((await call('POST', '/seals/enrol', { pin: '246801' }, as)).status).toBe(201);
+    for (let i = 0; i < 5; i++) await store.unlock(director.userId, '000000').catch(() => undefined);
+    const me = (await call('GET', '/seals/me', undefined, as)).body;
+    expect(me).toMatchObject({ enrolled: true, recordVerified: true, failedPins: 5 });
+    expect(me.lockedUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/);
+    const clerk = await createAccount(db, ['unit_clerk']);
+    expect((await call('GET', '/seals/me', undefined, await loginCookie(api.base, clerk.username))).body).toMatchObject({ enrolled: false, canSign: false });
+  });
+
+  test('forgotten PIN: the security admin authorises, the person enrols a fresh key, the old key is revoked and its seals still verify', async () => {
+    const person = await createAccount(db, ['budget_division']);
+    const as = await loginCookie(api.base, person.username);
+    const security = await createAccount(db, ['security_admin']);
+    const sec = await loginCookie(api.base, security.username);
+    // not enrolled: nothing to authorise
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec)).body.error.code).toBe('SEAL_NOT_ENROLLED');
+    const first = await call('POST', '/seals/enrol', { pin: '135790' }, as);
+    const sealed = await call('POST', '/quotas', { quotaNo: 'REENROL-1', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕2号', amountFen: 100, reason: '下达', signingPin: '135790' }, as);
+    expect(sealed.status).toBe(201);
+    // without an authorisation the person cannot replace their key
+    expect((await call('POST', '/seals/enrol', { pin: '802468' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
+    // only the security admin, never for oneself, and a reason is required
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, as)).status).toBe(403);
+    expect((await call('POST', `/users/${security.userId}/seal-reenrolment`, { reason: '遗忘' }, sec)).body.error.code).toBe('CANNOT_REENROL_OWN_SEAL');
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: ' ' }, sec)).status).toBe(400);
+    const granted = await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec);
+    expect(granted.status).toBe(201);
+    expect(granted.body).toMatchObject({ id: person.userId, seal: 'reenrolment', created: true });
+    const again = await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '再次点击' }, sec);
+    expect(again.status).toBe(200);
+    expect(again.body.created).toBe(false);
+    expect(await db('seal_reenrolments').where('user_id', person.userId).count('* as n').first()).toEqual({ n: 1 });
+    expect((await call('GET', '/seals/me', undefined, as)).body.reenrolment).toMatchObject({ authorisedBy: expect.any(String), reason: '遗忘签章密码' });
+    // the old key still signs until the new one is set
+    const second = await call('POST', '/seals/enrol', { pin: '802468' }, as);
+    expect(second.status).toBe(201);
+    expect(second.body.record.keyId).not.toBe(first.body.record.keyId);
+    const me = (await call('GET', '/seals/me', undefined, as)).body;
+    expect(me).toMatchObject({ enrolled: true, reenrolment: null, recordVerified: true });
+    expect(me.key.record.keyId).toBe(second.body.record.keyId);
+    expect(me.revokedKeys).toEqual([expect.objectContaining({ keyId: first.body.record.keyId })]);
+    // the authorisation is used once
+    expect((await call('POST', '/seals/enrol', { pin: '802469' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
+    // the old PIN no longer signs; the new one does
+    expect((await call('POST', '/quotas', { quotaNo: 'REENROL-2', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '135790' }, as)).body.error.code).toBe('SEAL_PIN_WRONG');
+    expect((await call('POST', '/quotas', { quotaNo: 'REENROL-2', fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '802468' }, as)).status).toBe(201);
+    // the revocation is in the chain, and the seal made with the old key still verifies
+    const kinds = ((await db('audit_records').where({ subject_type: 'user', subject_id: String(person.userId) }).whereNot('kind', 'auth.login').orderBy('seq').pluck('kind')) as string[]);
+    expect(kinds).toEqual(['seal.enrol', 'user.authorise_seal_reenrolment', 'seal.revoke', 'seal.enrol']);
+    expect((await call('GET', `/seals/keys/${person.userId}`)).body.record.keyId).toBe(second.body.record.keyId);
+    expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
+    const evidence = await db('audit_records').where('id', sealed.body.seal.auditRecordId).first('body');
+    expect(JSON.parse((evidence as { body: string }).body).seal.keyId).toBe(first.body.record.keyId);
+  });
+
   test('a rolled-back change leaves no audit record and the chain head unmoved', async () => {
     const head = await db('audit_chain_head').first();
     await expect(

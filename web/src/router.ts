@@ -77,6 +77,7 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/UsersView.vue'),
     meta: { title: '用户管理', permission: ['users:manage', 'security:manage'] },
   },
+  { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },
   {
     path: '/forbidden',

@@ -30,6 +30,10 @@ export interface AuditRecord {
     seal: { keyId: string; signature: string } | null;
     prevHash: string;
   };
+  /** 操作人姓名；系统自动处理为“系统自动” */
+  actorName: string;
+  /** 记录所属项目的项目编号（XM2026-…） */
+  projectNo: string | null;
 }
 
 export interface AuditRecordQuery {
@@ -37,7 +41,11 @@ export interface AuditRecordQuery {
   pageSize?: number;
   order?: 'asc' | 'desc';
   projectId?: number;
+  /** 项目编号（XM2026-…） */
+  projectNo?: string;
   kind?: string;
+  /** 一类记录：'auth.'、'seal.'… */
+  kindPrefix?: string;
   sealed?: 'true' | 'false';
 }
 

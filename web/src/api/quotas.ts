@@ -116,6 +116,8 @@ export interface IssueQuotaRequest extends EntryRequest {
   economicCode: string;
   fundSource: string;
   documentNo: string;
+  /** 已开通电子签章者的签章密码（经 seals/useSealing 询问） */
+  signingPin?: string;
 }
 
 /** GET /api/quotas：本人数据范围内的指标，分页（quotas:read） */

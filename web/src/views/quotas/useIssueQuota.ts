@@ -2,6 +2,7 @@ import { computed, reactive, ref, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { issueQuota, type EntryResult } from '../../api/quotas';
 import { useServerErrors } from '../../composables/useServerErrors';
+import { useSealing } from '../../seals/useSealing';
 import { newIdempotencyKey } from '../../utils/idempotency';
 import { formatWanYuan, formatYuan, parsePositiveYuan } from '../../utils/money';
 import { currentShanghaiYear } from '../../utils/shanghai';
@@ -62,6 +63,7 @@ export function amountPreview(text: string): string {
  * 每次打开对话框生成一个幂等键，超时重试也只下达一次）、服务端错误。
  */
 export function useIssueQuota(onIssued: (result: EntryResult) => void) {
+  const sealing = useSealing();
   const visible = ref(false);
   const form = reactive<IssueQuotaForm>(emptyForm());
   const submitting = ref(false);
@@ -125,7 +127,7 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
       const amount = parsePositiveYuan(form.amount);
       if (!amount.ok) return;
       serverErrors.clear();
-      const result = await issueQuota({
+      const result = await sealing.run('下达指标', (signingPin) => issueQuota({
         quotaNo: form.quotaNo.trim(),
         fiscalYear: Number(form.fiscalYear),
         functionalCode: form.functionalCode,
@@ -136,7 +138,9 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
         amountFen: amount.fen,
         reason: form.reason.trim(),
         idempotencyKey,
-      });
+        signingPin,
+      }));
+      if (result === null) return; // 未签章（取消）：对话框保持打开
       visible.value = false;
       onIssued(result);
     } catch (e) {
