@@ -12,6 +12,9 @@ import { expertReviewCollect } from './expert-review-collect';
 import { expertReviewAggregate } from './expert-review-aggregate';
 import { expertReviewRecordResult } from './expert-review-record-result';
 import { expertReviewPublish } from './expert-review-publish';
+import { allocationRecordChain } from './allocation-record-chain';
+import { allocationIssue } from './allocation-issue';
+import { allocationReturn } from './allocation-return';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -29,6 +32,9 @@ export const allWorkers: ExternalTaskWorker[] = [
   expertReviewAggregate,
   expertReviewRecordResult,
   expertReviewPublish,
+  allocationRecordChain,
+  allocationIssue,
+  allocationReturn,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

@@ -19,6 +19,7 @@ import { referenceExportsRouter } from './reference-exports';
 import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { expertReviewRouter } from './expert-review';
+import { allocationRouter } from './allocation';
 import { formsRouter } from './forms';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
@@ -69,6 +70,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits }));
+  api.use(allocationRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);

@@ -13,6 +13,7 @@ import * as tasks from './tasks';
 import * as audit from './audit';
 import * as seals from './seals';
 import * as experts from './expert-review';
+import * as allocations from './allocation';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -67,6 +68,7 @@ export const TAGS = {
   users: '用户管理',
   seals: '电子签章与审计',
   experts: '专家评审',
+  allocations: '预算编制与批复',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -239,6 +241,13 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/notifications/read', summary: '标记通知已读', tag: 'inbox', access: 'login', body: tasks.readBody, ok: { status: 204, description: '已标记' } },
 
   // 专家评审（专家库、评审批次由绩效处/评审中心维护；专家只能看到本人的评审任务）
+  { method: 'get', path: '/api/allocations', summary: '预算分配方案列表（本人所在地区）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], query: allocations.listQuery },
+  { method: 'post', path: '/api/allocations', summary: '新建年度预算分配方案：设定控制数，候选项目按绩效等级和专家评审结论排序，在控制数内零基建议安排金额', tag: 'allocations', access: 'quotas:issue', body: allocations.createBody, ok: { status: 201, description: '已创建，答复方案全文' }, refusals: [409, 503], description: '同一财政局同一年度只能有一个未完成的方案（409 ALLOCATION_EXISTS）；绩效等级的影响由决策表 allocation-performance-grade 给出。' },
+  { method: 'get', path: '/api/allocations/{id}', summary: '预算分配方案全文：排序、控制数及各部门和领域的合计、审批记录、待办环节、下达的指标', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams },
+  { method: 'put', path: '/api/allocations/{id}/lines', summary: '修改安排金额（试算后保存，全部成功才写入）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.linesBody, refusals: [409], description: '超出控制数为 409 ALLOCATION_OVER_CONTROL_TOTAL，逐项列明超出的部门、领域和金额；超过申报金额、绩效“差”的项目安排资金或没有控制数为 400 ALLOCATION_INVALID；被拒绝时不写入任何数据。' },
+  { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
+  { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
+  { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },
