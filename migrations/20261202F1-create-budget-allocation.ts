@@ -58,7 +58,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('department_org_id').unsigned().notNullable().references('id').inTable('organisations');
     t.string('sector', 3).notNullable();
     t.bigInteger('amount_fen').notNullable();
-    t.unique(['allocation_id', 'department_org_id', 'sector']);
+    t.unique(['allocation_id', 'department_org_id', 'sector'], { indexName: 'allocation_totals_unique' });
   });
 
   await knex.schema.createTable('allocation_lines', (t) => {
