@@ -137,13 +137,14 @@ interface CandidateRow {
 }
 
 /** Creates the year's allocation of the person's bureau: candidates ranked, amounts suggested within the control totals. */
-export async function createAllocation(deps: AllocationDeps, p: Principal, scope: Knex.QueryBuilder, input: CreateInput, now = new Date()): Promise<number> {
+export async function createAllocation(deps: AllocationDeps, p: Principal, scope: Knex.QueryBuilder, input: CreateInput, options: { now?: Date; rules?: (g: Grade | null) => GradeRule } = {}): Promise<number> {
+  const now = options.now ?? new Date();
   const { db } = deps;
   const bureau = await bureauOf(db, p);
   const live = (await db('budget_allocations').where({ bureau_org_id: bureau.id, fiscal_year: input.fiscalYear }).whereIn('status', ['draft', 'approving']).first('id', 'name')) as { id: number; name: string } | undefined;
   if (live) throw errors.conflict('ALLOCATION_EXISTS', `${input.fiscalYear} 年已有未完成的分配方案「${live.name}」，请在其中继续编制`);
   await checkTotalsInput(db, input.controlTotals);
-  const rules = await gradeRules(deps.engine, deps.namespace);
+  const rules = options.rules ?? (await gradeRules(deps.engine, deps.namespace));
   const candidates = (await db('projects')
     .whereIn('unit_org_id', scope)
     .where('fiscal_year', input.fiscalYear)
