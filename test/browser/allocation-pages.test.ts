@@ -16,6 +16,8 @@ import { startTestSystem, type TestSystem } from '../support/system';
  */
 const PASSWORD = 'Budget@2026';
 const PIN = '258036';
+/** element-plus puts a text field's attributes on the native input. */
+const field = (name: string) => `input${sel(name)}, ${sel(name)} input`;
 const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
 
 describe('预算编制 page in a browser, against the real system', () => {
@@ -62,8 +64,8 @@ describe('预算编制 page in a browser, against the real system', () => {
     await dialog.waitFor();
     await dialog.locator(sel('total-department')).click();
     await page.locator('.el-select-dropdown__item:visible', { hasText: '呼和浩特市教育局' }).click();
-    await dialog.locator(`${sel('total-sector')} input`).fill('205');
-    await dialog.locator(`${sel('total-amount')} input`).fill('150000');
+    await dialog.locator(field('total-sector')).fill('205');
+    await dialog.locator(field('total-amount')).fill('150000');
     await dialog.locator(sel('create-submit')).click();
     await page.waitForURL(/\/allocations\/\d+$/);
     const id = Number(new URL(page.url()).pathname.split('/').pop());
@@ -71,7 +73,7 @@ describe('预算编制 page in a browser, against the real system', () => {
     const lines = page.locator(sel('allocation-lines'));
     await lines.locator('tbody tr').nth(2).waitFor();
     await page.locator(sel('allocation-total')).filter({ hasText: '¥150,000.00' }).waitFor();
-    const input = (pid: number) => page.locator(`${sel(`proposed-${pid}`)} input`);
+    const input = (pid: number) => page.locator(field(`proposed-${pid}`));
     expect(await input(projectIds[0]!).inputValue()).toBe('100000.00');
     expect(await input(projectIds[1]!).inputValue()).toBe('50000.00');
 
