@@ -8,6 +8,7 @@ import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
 import { seedDemoExperts } from './expert-review/demo';
+import { seedDemoPerformanceGrades } from './allocation/demo';
 import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
 import { platformKey } from './seals/platform-key';
@@ -135,7 +136,8 @@ async function seedDemoIfEmpty(db: Db, log: Logger): Promise<void> {
   const users = await seedDemoUsers(db);
   const projects = await seedDemoProjects(db, year);
   const experts = await seedDemoExperts(db);
-  log.info({ year, reference, users, projects, experts }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库）');
+  const grades = await seedDemoPerformanceGrades(db, year);
+  log.info({ year, reference, users, projects, experts, grades }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库、上年绩效评价等级）');
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */

@@ -5,6 +5,7 @@ import { seedReferenceData } from '../../server/reference/seed';
 import { ROLES } from '../../domain/roles';
 import { seedDemoProjects } from '../../server/projects/demo';
 import { seedDemoExperts } from '../../server/expert-review/demo';
+import { seedDemoPerformanceGrades } from '../../server/allocation/demo';
 import { drawExperts } from '../../domain/expert-review';
 import { loadPool } from '../../server/expert-review/pool';
 import { getProject, listProjects } from '../../server/projects/service';
@@ -69,5 +70,13 @@ describe('demo accounts', () => {
       expect(drawn).not.toContain(Number(atSchool.id));
       expect(drawn).not.toContain(Number(spouseAtBureau.id));
     }
+  });
+
+  test('demo performance grades: last year\'s grade for five demo units, 第一中学 优 and 动物疫病预防控制中心 差; seeding again adds none', async () => {
+    expect(await seedDemoPerformanceGrades(db, 2026)).toBe(5);
+    expect(await seedDemoPerformanceGrades(db, 2026)).toBe(0);
+    const grade = async (code: string) => ((await db('performance_grades as g').join('organisations as o', 'o.id', 'g.unit_org_id').where({ 'o.code': code, 'g.fiscal_year': 2025 }).first('g.grade')) as { grade: string }).grade;
+    expect(await grade('150100-JY-001')).toBe('excellent');
+    expect(await grade('150100-NY-002')).toBe('poor');
   });
 });
