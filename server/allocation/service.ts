@@ -19,7 +19,7 @@ import type { Json } from '../../domain/canonical-json';
 import { formatWanYuan, formatYuan } from '../../domain/money';
 import { type ProjectStatus } from '../../domain/projects';
 import { regionPrefix } from '../../domain/roles';
-import { errors } from '../api/errors';
+import { AppError, errors } from '../api/errors';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { readInstant } from '../db';
@@ -370,9 +370,7 @@ async function refuse(db: Knex, problems: AllocationProblem[]): Promise<never> {
   });
   const over = problems.filter((x) => x.code === 'OVER_CONTROL_TOTAL');
   if (over.length) {
-    const err = errors.conflict('ALLOCATION_OVER_CONTROL_TOTAL', `分配方案超出控制数：${details.filter((d) => d.field.startsWith('controlTotals')).map((d) => d.message).join('；')}。方案未保存，请调减后再试`);
-    (err as unknown as { details: unknown }).details = details;
-    throw err;
+    throw new AppError(409, 'ALLOCATION_OVER_CONTROL_TOTAL', `分配方案超出控制数：${details.filter((d) => d.field.startsWith('controlTotals')).map((d) => d.message).join('；')}。方案未保存，请调减后再试`, details);
   }
   throw errors.badRequest('ALLOCATION_INVALID', '分配方案有不符合规则的安排，未保存，请按提示修改', details);
 }
