@@ -22,7 +22,8 @@ export const PERMISSIONS = [
   'quotas:issue', // 预算处: issue and adjust quotas
   'quotas:freeze', // payment requests freeze and consume
   'processes:design', // edit and deploy BPMN/DMN
-  'experts:score',
+  'experts:manage', // 绩效处/评审中心: the expert pool and review batches
+  'experts:score', // an expert: their own review assignments
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -42,7 +43,7 @@ export const ROLES = [
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
   { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['reference:read', 'processes:design'] },

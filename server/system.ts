@@ -7,6 +7,8 @@ import { PROJECT_ROOT } from './config';
 import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
+import { seedDemoExperts } from './expert-review/demo';
+import { seedDemoPerformanceGrades } from './allocation/demo';
 import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
 import { pruneRateLimitCounters } from './auth/rate-limit';
@@ -136,7 +138,9 @@ async function seedDemoIfEmpty(db: Db, log: Logger): Promise<void> {
   const reference = await seedReferenceData(db, { year });
   const users = await seedDemoUsers(db);
   const projects = await seedDemoProjects(db, year);
-  log.info({ year, reference, users, projects }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目）');
+  const experts = await seedDemoExperts(db);
+  const grades = await seedDemoPerformanceGrades(db, year);
+  log.info({ year, reference, users, projects, experts, grades }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库、上年绩效评价等级）');
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */

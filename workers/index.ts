@@ -6,12 +6,36 @@ import { countersignPrepare } from './countersign-prepare';
 import { countersignTally } from './countersign-tally';
 import { projectSetStatus } from './project-set-status';
 import { projectSmartCheck } from './project-smart-check';
+import { expertReviewLoadPanel } from './expert-review-load-panel';
+import { expertReviewReplace } from './expert-review-replace';
+import { expertReviewCollect } from './expert-review-collect';
+import { expertReviewAggregate } from './expert-review-aggregate';
+import { expertReviewRecordResult } from './expert-review-record-result';
+import { expertReviewPublish } from './expert-review-publish';
+import { allocationRecordChain } from './allocation-record-chain';
+import { allocationIssue } from './allocation-issue';
+import { allocationReturn } from './allocation-return';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
  * list against processes/. User tasks are the engine's own; server/inbox/sync.ts projects them.
  */
-export const allWorkers: ExternalTaskWorker[] = [platformSmokeCheck, projectSmartCheck, projectSetStatus, countersignPrepare, countersignTally];
+export const allWorkers: ExternalTaskWorker[] = [
+  platformSmokeCheck,
+  projectSmartCheck,
+  projectSetStatus,
+  countersignPrepare,
+  countersignTally,
+  expertReviewLoadPanel,
+  expertReviewReplace,
+  expertReviewCollect,
+  expertReviewAggregate,
+  expertReviewRecordResult,
+  expertReviewPublish,
+  allocationRecordChain,
+  allocationIssue,
+  allocationReturn,
+];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */
 export function platformWorkers(defs: ExternalTaskWorker[] = allWorkers, options: RuntimeOptions = {}): WorkerStarter {

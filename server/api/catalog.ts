@@ -13,6 +13,8 @@ import * as tasks from './tasks';
 import * as audit from './audit';
 import * as seals from './seals';
 import * as designer from './designer';
+import * as experts from './expert-review';
+import * as allocations from './allocation';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -67,6 +69,8 @@ export const TAGS = {
   users: '用户管理',
   seals: '电子签章与审计',
   designer: '流程设计',
+  experts: '专家评审',
+  allocations: '预算编制与批复',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -255,6 +259,42 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/processes/{processId}/diagram', summary: '流程图（BPMN XML）', tag: 'inbox', access: 'login', params: z.object({ processId: z.string().describe('流程标识') }), ok: { status: 200, description: 'BPMN 2.0 XML' } },
   { method: 'get', path: '/api/notifications', summary: '站内通知', tag: 'inbox', access: 'login', query: tasks.notificationsQuery },
   { method: 'post', path: '/api/notifications/read', summary: '标记通知已读', tag: 'inbox', access: 'login', body: tasks.readBody, ok: { status: 204, description: '已标记' } },
+
+  // 专家评审（专家库、评审批次由绩效处/评审中心维护；专家只能看到本人的评审任务）
+  { method: 'get', path: '/api/allocations', summary: '预算分配方案列表（本人所在地区）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], query: allocations.listQuery },
+  { method: 'post', path: '/api/allocations', summary: '新建年度预算分配方案：设定控制数，候选项目按绩效等级和专家评审结论排序，在控制数内零基建议安排金额', tag: 'allocations', access: 'quotas:issue', body: allocations.createBody, ok: { status: 201, description: '已创建，答复方案全文' }, refusals: [409, 503], description: '同一财政局同一年度只能有一个未完成的方案（409 ALLOCATION_EXISTS）；绩效等级的影响由决策表 allocation-performance-grade 给出。' },
+  { method: 'get', path: '/api/allocations/{id}', summary: '预算分配方案全文：排序、控制数及各部门和领域的合计、审批记录、待办环节、下达的指标', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams },
+  { method: 'put', path: '/api/allocations/{id}/lines', summary: '修改安排金额（试算后保存，全部成功才写入）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.linesBody, refusals: [409], description: '超出控制数为 409 ALLOCATION_OVER_CONTROL_TOTAL，逐项列明超出的部门、领域和金额；超过申报金额、绩效“差”的项目安排资金或没有控制数为 400 ALLOCATION_INVALID；被拒绝时不写入任何数据。' },
+  { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
+  { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
+  { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
+  { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
+  { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
+  { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },
+  { method: 'get', path: '/api/experts/{id}', summary: '专家详情（含完整联系方式与回避关系）', tag: 'experts', access: 'experts:manage', params: idParams },
+  { method: 'post', path: '/api/experts', summary: '新增专家', tag: 'experts', access: 'experts:manage', body: experts.expertBody, ok: { status: 201, description: '已新增' }, refusals: [409] },
+  { method: 'put', path: '/api/experts/{id}', summary: '修改专家信息、专业领域与可参评状态', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.expertBody, refusals: [409] },
+  { method: 'post', path: '/api/experts/{id}/ties', summary: '登记回避关系（任职、咨询、纠纷、投资、参与编制；本人或近亲属）', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.tieBody, ok: { status: 201, description: '已登记' } },
+  { method: 'delete', path: '/api/experts/{id}/ties/{tieId}', summary: '删除回避关系', tag: 'experts', access: 'experts:manage', params: idParams.extend({ tieId: z.coerce.number().int().positive().describe('回避关系编号') }), ok: { status: 204, description: '已删除' } },
+  { method: 'get', path: '/api/expert-batches', summary: '评审批次列表，分页', tag: 'experts', access: 'experts:manage', query: experts.batchListQuery },
+  {
+    method: 'post',
+    path: '/api/expert-batches',
+    summary: '开启评审批次：为每个项目随机抽取专家（回避规则自动适用），抽取结果签章入审计链，启动评审流程',
+    tag: 'experts',
+    access: 'experts:manage',
+    body: experts.batchBody,
+    ok: { status: 201, description: '已开启：批次编号、随机种子、流程实例与批次详情' },
+    refusals: [409, 503],
+    description: '只有本人数据范围内、已入库（储备）且不在其他未确认批次中的项目可以纳入，否则为 400 BATCH_PROJECTS_INVALID（details 逐项说明）。给定 seed 可复现一次抽取。已开通电子签章者须带 signingPin。流程引擎不可用时为 503，不写入任何数据。',
+  },
+  { method: 'get', path: '/api/expert-batches/{id}', summary: '评审批次详情：每个项目、每位专家的进度，评审完毕后的得分与结论', tag: 'experts', access: 'experts:manage', params: idParams, description: '项目评审完毕前不显示各专家的评分。' },
+  { method: 'post', path: '/api/expert-batches/{id}/remind', summary: '催办：提醒尚未答复或尚未评分的专家（每位每小时至多一次）', tag: 'experts', access: 'experts:manage', params: idParams },
+  { method: 'post', path: '/api/expert-batches/{id}/confirm', summary: '绩效处确认评审结果（签章），得分与结论写入项目', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.confirmBody, refusals: [409, 503], description: '还有项目未评审完毕时为 409 BATCH_NOT_READY；已确认为 409 BATCH_ALREADY_CONFIRMED。' },
+  { method: 'get', path: '/api/my-reviews', summary: '我的评审任务（专家本人）', tag: 'experts', access: 'experts:score' },
+  { method: 'get', path: '/api/my-reviews/{id}', summary: '评审任务详情：项目内容、评审指标、本人已提交的评分', tag: 'experts', access: 'experts:score', params: idParams, description: '只能查看本人的评审任务，其他编号一律 404；任何接口都不向专家提供其他专家的评分。' },
+  { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
+  { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
   { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。' },
   { method: 'get', path: '/api/seals/me', summary: '本人签章状态：公钥记录及其平台签名核验、锁定、待使用的重新开通授权、已吊销的旧密钥', tag: 'seals', access: 'login' },

@@ -3,7 +3,7 @@ import { loadPrincipal } from '../auth/service';
 import { readInstant } from '../db';
 import { formatEngineDate, parseEngineDate, type EngineClient, type EngineTask, type HistoricTask } from '../engine/client';
 import { namespaced, ownKey } from '../engine/namespace';
-import { processModels } from '../engine/models';
+import { inInbox, processModels } from '../engine/models';
 import type { Logger } from '../log';
 import { recordCompletion } from './completion';
 import { MissingBusinessObject } from './errors';
@@ -32,9 +32,18 @@ export interface InboxSyncDeps {
 /** A completion not finished within this time is looked at by the sweep (it normally takes milliseconds). */
 export const STALE_COMPLETING_MS = 60_000;
 
-/** Our process keys in the engine (namespace applied), the models that have user tasks. */
+/**
+ * Our process keys in the engine (namespace applied), the models that have user tasks the inbox
+ * projects (not those marked inbox="none": the expert review serves its own, blind, tasks).
+ */
 function ourProcessKeys(namespace: string): string[] {
-  return [...processModels().values()].filter((m) => [...m.elements.values()].some((e) => e.kind === 'userTask')).map((m) => namespaced(namespace, m.id));
+  return [...processModels().values()].filter((m) => inInbox(m) && [...m.elements.values()].some((e) => e.kind === 'userTask')).map((m) => namespaced(namespace, m.id));
+}
+
+/** Whether an engine task belongs to a process the inbox projects. */
+function projected(deps: InboxSyncDeps, task: EngineTask): boolean {
+  const key = task.processDefinitionId.split(':')[0]!;
+  return inInbox(processModels().get(ownKey(key, deps.namespace) ?? key));
 }
 
 const isUniqueViolation = (err: unknown) => /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(String((err as { code?: string; message?: string })?.code ?? '') + String((err as Error)?.message ?? ''));
@@ -115,7 +124,7 @@ async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask
 export async function syncInstance(deps: InboxSyncDeps, processInstanceId: string): Promise<{ created: number; closed: number }> {
   const open = await deps.engine.tasks({ processInstanceId, maxResults: 1000 });
   let created = 0;
-  for (const t of open) if (await recordEngineTask(deps, t)) created += 1;
+  for (const t of open) if (projected(deps, t) && (await recordEngineTask(deps, t))) created += 1;
   const openIds = new Set(open.map((t) => t.id));
   const rows = (await deps.db('inbox_tasks').where('process_instance_key', processInstanceId).whereIn('status', ['open', 'completing'])) as TaskRow[];
   let closed = 0;

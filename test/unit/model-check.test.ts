@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { processModels } from '../../server/engine/models';
+import { listProcessResources } from '../../server/engine/deploy';
 import { loadForms } from '../../server/forms';
 import { roleByCode } from '../../domain/roles';
 import { allWorkers } from '../../workers';
@@ -15,6 +16,11 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
   const models = [...processModels().values()];
   const forms = loadForms();
   const workers = new Map(allWorkers.map((w) => [w.topic, w]));
+  const decisions = new Set(
+    listProcessResources()
+      .filter((f) => f.endsWith('.dmn'))
+      .flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(/<(?:dmn:)?decision\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!)),
+  );
 
   test('there are models to check', () => {
     expect(models.map((m) => m.id)).toEqual(expect.arrayContaining(['platform-smoke-check', 'project-intake']));
@@ -31,6 +37,8 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
         if (!e.candidateGroups && !e.assignee) problems.push(`${e.id}: user task with neither candidate groups nor an assignee`);
         if (!e.dueDate) problems.push(`${e.id}: user task without a due date`);
       }
+      if (e.kind === 'businessRuleTask' && !(e.decisionRef && decisions.has(e.decisionRef))) problems.push(`${e.id}: decision ${String(e.decisionRef)} is not a DMN decision in processes/`);
+      if (e.kind === 'callActivity' && !(e.calledElement && processModels().has(e.calledElement))) problems.push(`${e.id}: called process ${String(e.calledElement)} is not in processes/`);
       if (e.kind === 'serviceTask') {
         const worker = e.topic ? workers.get(e.topic) : undefined;
         if (!worker) problems.push(`${e.id}: external task topic ${String(e.topic)} has no registered worker`);
@@ -38,6 +46,14 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  test('elements inside an embedded subprocess are read and checked too', () => {
+    const seat = processModels().get('expert-review-project')!;
+    expect(seat.elements.get('Respond')).toMatchObject({ kind: 'userTask', formKey: 'expert-review-respond' });
+    expect(seat.elements.get('ReplaceTimedOut')!.properties).toEqual({ reason: 'timed_out' });
+    expect(seat.properties).toEqual({ inbox: 'none' });
+    expect(decisions).toEqual(new Set(['allocation-approval-chain', 'allocation-performance-grade', 'expert-review-aggregation', 'expert-review-band']));
   });
 
   test('every process carries a history time to live, and no Zeebe extension remains', () => {

@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -26,6 +26,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/tasks', title: '待办事项', icon: List, badge: 'todo' },
   { index: '/projects', title: '项目库', icon: FolderOpened, permission: 'projects:read' },
   { index: '/my-applications', title: '我的申报', icon: EditPen, permission: 'projects:write' },
+  // 预算处编制分配方案；局领导和预算处在此审批、查看批复
+  { index: '/allocations', title: '预算编制与批复', icon: DataAnalysis, permission: ['quotas:issue', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },

@@ -83,6 +83,8 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/UsersView.vue'),
     meta: { title: '用户管理', permission: ['users:manage', 'security:manage'] },
   },
+  { path: '/allocations', name: 'allocations', component: () => import('./views/AllocationsView.vue'), meta: { title: '预算编制与批复', permission: ['quotas:issue', 'projects:review'] } },
+  { path: '/allocations/:id(\\d+)', name: 'allocation', component: () => import('./views/AllocationView.vue'), meta: { title: '预算分配方案', permission: ['quotas:issue', 'projects:review'] } },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
   { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { ApiError, NETWORK_ERROR_MESSAGE, buildUrl, errorFromBody, type QueryValue } from './request';
 
 /**
