@@ -77,6 +77,10 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/UsersView.vue'),
     meta: { title: '用户管理', permission: ['users:manage', 'security:manage'] },
   },
+  { path: '/my-reviews', name: 'my-reviews', component: () => import('./views/my-reviews/MyReviewsView.vue'), meta: { title: '我的评审', permission: 'experts:score' } },
+  { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
+  { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
+  { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { title: '专家库', permission: 'experts:manage' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },
   {
     path: '/forbidden',
