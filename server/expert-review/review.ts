@@ -27,7 +27,7 @@ import { namespaced } from '../engine/namespace';
 import { formRegistry } from '../forms';
 import { notify } from '../notifications/service';
 import { changeStatus, writeProjectEvent, type Actor } from '../projects/service';
-import type { KeyStore } from '../seals/key-store';
+import type { KeyStore, Signer } from '../seals/key-store';
 import { seal, signerFor } from '../seals/seal';
 import { loadPool } from './pool';
 
@@ -97,7 +97,7 @@ async function applicantsOf(db: Knex, unitOrgIds: number[]): Promise<Map<number,
   return map;
 }
 
-interface ProjectForReview {
+export interface ProjectForReview {
   id: number;
   name: string;
   project_no: string;
@@ -129,66 +129,13 @@ export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.Quer
   if (problems.length) throw errors.badRequest('BATCH_PROJECTS_INVALID', '所选项目中有不能纳入本批次的，请按提示调整', problems);
 
   const seed = input.seed ?? newSeed((n) => crypto.randomBytes(n));
-  const reviewDate = shanghaiDate(now);
-  const ordered = ids.map((id) => projects.find((x) => Number(x.id) === id)!);
-  const applicants = await applicantsOf(db, [...new Set(ordered.map((x) => Number(x.unit_org_id)))]);
-  const pool = await loadPool(db, [...new Set(ordered.map((x) => specialtyOf(x.functional_code)))]);
-  const userOf = new Map(pool.map((e) => [e.id, e.userId!]));
-
   return db.transaction(async (trx) => {
-    const [rawBatch] = await trx('expert_review_batches').insert({
-      name: input.name,
-      fiscal_year: input.fiscalYear,
-      sector: input.sector ?? null,
-      panel_size: input.panelSize,
-      seed,
-      respond_within: input.respondWithin,
-      score_within: input.scoreWithin,
-      status: 'reviewing',
-      opened_by: p.userId,
-      opened_at: now,
-    });
-    const batchId = Number(rawBatch);
-    const reviewIds: number[] = [];
-    for (const pr of ordered) {
-      const project: ReviewedProject = { id: Number(pr.id), functionalCode: pr.functional_code, applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)] };
-      const draw = drawExperts({ seed, project, pool, n: input.panelSize, reviewDate });
-      const [rawReview] = await trx('expert_review_projects').insert({ batch_id: batchId, project_id: project.id, status: 'reviewing' });
-      const reviewId = Number(rawReview);
-      reviewIds.push(reviewId);
-      if (draw.drawn.length) {
-        await trx('expert_assignments').insert(
-          draw.drawn.map((expertId, slot) => ({ review_id: reviewId, batch_id: batchId, project_id: project.id, slot, round: 0, expert_id: expertId, expert_user_id: userOf.get(expertId)!, status: 'invited', invited_at: now })),
-        );
-      }
-      const record: Json = {
-        batchId,
-        reviewId,
-        projectId: project.id,
-        seed,
-        algorithm: 'expert-draw:v1',
-        reviewDate,
-        panelSize: input.panelSize,
-        specialty: specialtyOf(project.functionalCode),
-        applicantOrgIds: [...project.applicantOrgIds],
-        eligible: draw.eligible,
-        drawn: draw.drawn,
-        recused: draw.recused.map((r) => ({ expertId: r.expertId, reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })) })),
-      };
-      // The draw sealed by the person who opened the batch (their SM2 key, when enrolled), in the chain.
-      const appended = signer
-        ? await seal(trx, signer, { what: 'expert-review.draw', who: whoOf(p), decision: record, subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id })
-        : await appendAudit(trx, { kind: 'expert-review.draw', subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id, actor: { userId: p.userId, username: p.username }, data: record });
-      await trx('expert_review_projects').where('id', reviewId).update({ draw_audit_record_id: appended.id });
-      // The applicant's timeline says a review began, never who was drawn.
-      await writeProjectEvent(trx, project.id, actorOf(p), { kind: 'expert_review_started', note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`, data: { batchId, drawn: draw.drawn.length } });
-      await notifyInvited(trx, draw.drawn.map((id) => userOf.get(id)!), pr, input.name, `${batchId}:${reviewId}:0`);
-    }
+    const { batchId, reviewIds, projectIds } = await drawBatch(trx, { p, signer, input, projects: ids.map((id) => projects.find((x) => Number(x.id) === id)!), seed, now });
     let started;
     try {
       started = await deps.engine.startProcess(namespaced(deps.namespace, BATCH_PROCESS), {
         businessKey: `expert-batch:${batchId}`,
-        variables: { batchId, reviewIds: reviewIds.join(','), projectIds: ordered.map((x) => x.id).join(','), projectCount: reviewIds.length, respondWithin: input.respondWithin, scoreWithin: input.scoreWithin },
+        variables: { batchId, reviewIds: reviewIds.join(','), projectIds: projectIds.join(','), projectCount: reviewIds.length, respondWithin: input.respondWithin, scoreWithin: input.scoreWithin },
       });
     } catch (err) {
       engineDown(err);
@@ -196,6 +143,74 @@ export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.Quer
     await trx('expert_review_batches').where('id', batchId).update({ process_instance_key: started.id });
     return { id: batchId, seed, processInstanceId: started.id };
   });
+}
+
+/**
+ * The draw and its records, in the caller's transaction: the batch, each project's review and
+ * seats, the draw as an audit record (sealed by the opener when they have a key), the applicant's
+ * timeline, the invitations. openBatch runs it and then starts the engine; bench/expert-draw.ts
+ * measures it alone.
+ */
+export async function drawBatch(
+  trx: Knex,
+  args: { p: Principal; signer: Signer | null; input: Pick<OpenBatchInput, 'name' | 'fiscalYear' | 'sector' | 'panelSize' | 'respondWithin' | 'scoreWithin'>; projects: ProjectForReview[]; seed: string; now: Date },
+): Promise<{ batchId: number; reviewIds: number[]; projectIds: number[] }> {
+  const { p, signer, input, seed, now } = args;
+  const ordered = args.projects;
+  const reviewDate = shanghaiDate(now);
+  const applicants = await applicantsOf(trx, [...new Set(ordered.map((x) => Number(x.unit_org_id)))]);
+  const pool = await loadPool(trx, [...new Set(ordered.map((x) => specialtyOf(x.functional_code)))]);
+  const userOf = new Map(pool.map((e) => [e.id, e.userId!]));
+
+  const [rawBatch] = await trx('expert_review_batches').insert({
+    name: input.name,
+    fiscal_year: input.fiscalYear,
+    sector: input.sector ?? null,
+    panel_size: input.panelSize,
+    seed,
+    respond_within: input.respondWithin,
+    score_within: input.scoreWithin,
+    status: 'reviewing',
+    opened_by: p.userId,
+    opened_at: now,
+  });
+  const batchId = Number(rawBatch);
+  const reviewIds: number[] = [];
+  for (const pr of ordered) {
+    const project: ReviewedProject = { id: Number(pr.id), functionalCode: pr.functional_code, applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)] };
+    const draw = drawExperts({ seed, project, pool, n: input.panelSize, reviewDate });
+    const [rawReview] = await trx('expert_review_projects').insert({ batch_id: batchId, project_id: project.id, status: 'reviewing' });
+    const reviewId = Number(rawReview);
+    reviewIds.push(reviewId);
+    if (draw.drawn.length) {
+      await trx('expert_assignments').insert(
+        draw.drawn.map((expertId, slot) => ({ review_id: reviewId, batch_id: batchId, project_id: project.id, slot, round: 0, expert_id: expertId, expert_user_id: userOf.get(expertId)!, status: 'invited', invited_at: now })),
+      );
+    }
+    const record: Json = {
+      batchId,
+      reviewId,
+      projectId: project.id,
+      seed,
+      algorithm: 'expert-draw:v1',
+      reviewDate,
+      panelSize: input.panelSize,
+      specialty: specialtyOf(project.functionalCode),
+      applicantOrgIds: [...project.applicantOrgIds],
+      eligible: draw.eligible,
+      drawn: draw.drawn,
+      recused: draw.recused.map((r) => ({ expertId: r.expertId, reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })) })),
+    };
+    // The draw sealed by the person who opened the batch (their SM2 key, when enrolled), in the chain.
+    const appended = signer
+      ? await seal(trx, signer, { what: 'expert-review.draw', who: whoOf(p), decision: record, subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id })
+      : await appendAudit(trx, { kind: 'expert-review.draw', subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id, actor: { userId: p.userId, username: p.username }, data: record });
+    await trx('expert_review_projects').where('id', reviewId).update({ draw_audit_record_id: appended.id });
+    // The applicant's timeline says a review began, never who was drawn.
+    await writeProjectEvent(trx, project.id, actorOf(p), { kind: 'expert_review_started', note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`, data: { batchId, drawn: draw.drawn.length } });
+    await notifyInvited(trx, draw.drawn.map((id) => userOf.get(id)!), pr, input.name, `${batchId}:${reviewId}:0`);
+  }
+  return { batchId, reviewIds, projectIds: ordered.map((x) => Number(x.id)) };
 }
 
 async function notifyInvited(trx: Knex, userIds: number[], pr: { name: string; project_no: string }, batchName: string, dedupe: string): Promise<void> {
