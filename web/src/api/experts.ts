@@ -211,7 +211,7 @@ export interface MyAssignment {
   fiscalYear: number;
   functionalCode: string;
   totalAmountFen: number;
-  status: 'invited' | 'accepted' | 'declined' | 'timed_out' | 'submitted';
+  status: 'invited' | 'accepted' | 'declined' | 'timed_out' | 'submitting' | 'submitted';
   statusLabel: string;
   invitedAt: string;
   dueAt: string | null;
@@ -235,7 +235,7 @@ export interface MyAssignmentDetail extends MyAssignment {
   criteria: Criterion[];
   canRespond: boolean;
   canScore: boolean;
-  mySheet: { scores: Record<string, number>; total: number; comment: string; sealed: boolean; auditRecordId: number; submittedAt: string } | null;
+  mySheet: { scores: Record<string, number>; total: number; comment: string; sealed: boolean; auditRecordId: number | null; submittedAt: string } | null;
 }
 
 export async function listMyReviews(options: RequestSignal = {}): Promise<MyAssignment[]> {

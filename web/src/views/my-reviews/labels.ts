@@ -2,6 +2,7 @@
 export const ASSIGNMENT_TAG: Record<string, 'primary' | 'success' | 'info' | 'warning' | 'danger'> = {
   invited: 'warning',
   accepted: 'primary',
+  submitting: 'success',
   submitted: 'success',
   declined: 'info',
   timed_out: 'info',
