@@ -266,6 +266,7 @@ describe('expert review on the engine', () => {
     expect(JSON.stringify(timeline.body)).toContain('专家评审得分 59.99 分，结论：不予支持');
     const detail = await call('nm_clerk_yz', 'GET', `/projects/${projectIds[3]}`);
     expect(detail.body.status).toBe('scored');
+    expect(detail.body.expertReview).toMatchObject({ score: 59.99, band: 'reject', bandLabel: '不予支持', batchId });
     // The engine's history holds the decisions it evaluated.
     const review = (await db('expert_review_projects').where({ batch_id: batchId, project_id: projectIds[0] }).first('process_instance_key')) as { process_instance_key: string };
     const decisions = await t.system.engine.historicDecisions(review.process_instance_key);
