@@ -1,4 +1,10 @@
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+// The process lint (bpmnlint, bpmn-moddle) needs packages that ship only as ES modules: ts-jest turns them into CommonJS.
+const ESM_ONLY = '(min-dash|moddle|moddle-xml|saxen|bpmn-moddle)';
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+  [`^.+/node_modules/${ESM_ONLY}/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+};
+const transformIgnorePatterns = [`/node_modules/(?!${ESM_ONLY}/)`];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -12,6 +18,7 @@ module.exports = {
       roots: ['<rootDir>/test/unit'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       // The real database (DATABASE_URL, SQLite file when unset) and no engine: migrations,
@@ -21,6 +28,7 @@ module.exports = {
       roots: ['<rootDir>/test/database'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       // Real parts: the engine through the same launcher `npm start` uses (or ENGINE_URL),
@@ -30,6 +38,7 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
@@ -41,6 +50,7 @@ module.exports = {
       roots: ['<rootDir>/test/browser'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

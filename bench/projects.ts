@@ -5,14 +5,15 @@
  * the demo organisations and accounts, then BENCH_PROJECTS (100,000) projects inserted directly,
  * spread over every demo budget unit and department, several years, categories and statuses, 1 %
  * flagged as likely duplicates. Then each query below runs BENCH_RUNS (50) times through the
- * same service call and data scope the API uses (listProjects with scopeOrgIds), and the figures
+ * same service call and data scope the API uses (listProjects with projectViewer), and the figures
  * are printed: p50 / p95 / max in ms, with the total the query counted. No assertions.
  */
 import { PROJECT_CATEGORIES, PROJECT_STATUSES } from '../domain/projects';
-import { loadPrincipal, scopeOrgIds, type Principal } from '../server/auth/service';
+import { loadPrincipal, type Principal } from '../server/auth/service';
 import { seedDemoUsers } from '../server/auth/demo-users';
 import { checkDatabase, migrateLatest, openDatabase, type Db } from '../server/db';
 import { listProjects } from '../server/projects/service';
+import { projectViewer } from '../server/projects/visibility';
 import type { ProjectListQuery } from '../server/projects/schemas';
 import { seedReferenceData } from '../server/reference';
 import { freshDatabase } from './fresh-database';
@@ -89,7 +90,7 @@ async function measure(db: Db, principal: Principal, query: Partial<ProjectListQ
   let total = 0;
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    const page = await listProjects(db, full, scopeOrgIds(db, principal));
+    const page = await listProjects(db, full, projectViewer(db, principal));
     times.push(performance.now() - t);
     total = page.total;
   }

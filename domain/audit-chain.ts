@@ -60,26 +60,9 @@ export interface SealPayload {
 }
 
 /** A user's public key, published with their identity and signed by the platform key. */
-export interface KeyRecord {
-  v: 1;
-  keyId: string;
-  userId: number;
-  username: string;
-  displayName: string;
-  orgId: number;
-  orgName: string;
-  algorithm: 'SM2-SM3';
-  distinguishingId: string;
-  publicKey: string;
-  createdAt: string;
-  platformKeyId: string;
-}
-
-export interface SignedKeyRecord {
-  record: KeyRecord;
-  /** Platform key's SM2 signature over canonicalJson(record). */
-  signature: string;
-}
+// Key records are pure types, in a module of their own so the SPA can name them without Node.
+export type { KeyRecord, SignedKeyRecord } from './seal-records';
+import type { KeyRecord, SignedKeyRecord } from './seal-records';
 
 export interface PlatformKey {
   keyId: string;

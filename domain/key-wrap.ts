@@ -62,10 +62,3 @@ function macInput(context: string, iv: Uint8Array, ciphertext: Uint8Array): Buff
   len.writeUInt32BE(ctx.length);
   return Buffer.concat([len, ctx, iv, ciphertext]);
 }
-
-/** Signing PINs: 6–32 characters (digits suffice: the pepper and the lock carry the weight). */
-export function pinProblem(pin: string): string | null {
-  if (pin.length < 6 || pin.length > 32) return '签章密码应为 6–32 位';
-  if (/^(\d)\1+$/.test(pin) || '0123456789012345678909876543210'.includes(pin)) return '签章密码不能是重复或连续的数字';
-  return null;
-}

@@ -114,6 +114,13 @@ export function isEditable(status: ProjectStatus): boolean {
   return EDITABLE_STATUSES.includes(status);
 }
 
+/**
+ * 草稿 is the unit's own working copy: until it is submitted, nobody outside the unit sees it —
+ * neither the department above nor the bureau's divisions and leaders (issue 14). A withdrawn
+ * application (撤回) is a draft again and private again.
+ */
+export const PRIVATE_STATUSES: readonly ProjectStatus[] = ['draft'];
+
 // ---------------------------------------------------------------------------------------------
 // Performance targets (绩效目标, indicator framework)
 

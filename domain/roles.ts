@@ -8,7 +8,7 @@
  * 三员分立: the three admin roles share no permission.
  */
 export const PERMISSIONS = [
-  'system:health', // see the system status page
+  'system:health', // see the system status page (engine and database internals): the three administrators only
   'system:smoke-check', // start the platform self-check process
   'users:manage', // 系统管理员: accounts
   'security:manage', // 安全管理员: roles, locks, password resets
@@ -38,16 +38,16 @@ export interface RoleDefinition {
 }
 
 export const ROLES = [
-  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
-  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
-  { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
-  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['system:health', 'reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
-  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
+  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
+  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
+  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
-  { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
-  { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['system:health', 'reference:read', 'processes:design'] },
-  { code: 'compliance', name: '审计/纪检合规人员', scope: 'region', permissions: ['system:health', 'reference:read', 'projects:read', 'quotas:read', 'audit:read'] },
+  { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['reference:read', 'processes:design'] },
+  { code: 'compliance', name: '审计/纪检合规人员', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'audit:read'] },
   { code: 'system_admin', name: '系统管理员', scope: 'region', permissions: ['system:health', 'system:smoke-check', 'users:manage', 'reference:read'] },
   { code: 'security_admin', name: '安全管理员', scope: 'region', permissions: ['system:health', 'security:manage'] },
   { code: 'audit_admin', name: '审计管理员', scope: 'region', permissions: ['system:health', 'audit:read'] },

@@ -10,6 +10,7 @@ import { seedDemoProjects } from './projects/demo';
 import { seedDemoExperts } from './expert-review/demo';
 import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
+import { pruneRateLimitCounters } from './auth/rate-limit';
 import { platformKey } from './seals/platform-key';
 import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
@@ -95,6 +96,8 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       .then(async () => checkpointIfDue(db, await platformKey(db, config.sealSecret)))
       .then((cp) => cp && log.info({ seq: cp.checkpoint.seq }, '审计链检查点已签署'))
       .catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, '审计链检查点签署失败，下一分钟重试'));
+    // Rate-limit windows nobody reads any more (server/auth/rate-limit.ts).
+    void databaseReady.promise.then(() => pruneRateLimitCounters(db)).catch(() => undefined);
   }, 60_000);
   checkpoints.unref();
 

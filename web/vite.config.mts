@@ -44,6 +44,9 @@ export default defineConfig({
       '/api': {
         target: 'http://127.0.0.1:3000',
         changeOrigin: true,
+        // The API refuses writes from another origin (CSRF, server/api/security.ts): the dev
+        // server's pages are the app's own, so the proxy presents them as such.
+        headers: { origin: 'http://127.0.0.1:3000' },
       },
     },
   },

@@ -20,9 +20,13 @@ import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { expertReviewRouter } from './expert-review';
 import { formsRouter } from './forms';
+import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
+import { inputHygiene, verifyUtf8 } from './input-hygiene';
+import { sameOriginWrites, securityHeaders } from './security';
 import { healthRouter, type HealthDeps } from './health';
+import { workbenchRouter } from './workbench';
 import { openApiRouter } from './openapi';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
@@ -48,10 +52,17 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
     next();
   });
 
+  app.use(securityHeaders());
+
   const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret);
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  // A write sent by another origin's page is refused before its body is read.
+  api.use(sameOriginWrites());
+  api.use(express.json({ limit: '1mb', verify: verifyUtf8 }));
+  // Before every router: text no one can have typed is a 400 here, not a 500 deep in a use case.
+  api.use(inputHygiene());
   api.use(healthRouter(deps));
+  api.use(workbenchRouter(deps));
   // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
   api.use(openApiRouter({ version: deps.version }));
   api.use(authRouter({ db: deps.db, config: deps.config }));
@@ -70,6 +81,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
+  api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -12,10 +12,12 @@ import { principalOf } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
 import { packageText, processEvidence, projectEvidence } from '../audit/evidence';
 import { verifyEvidencePackage } from '../../domain/evidence';
+import { instanceReplay } from '../audit/replay';
 
 /**
  * The audit chain for compliance staff and the audit admin (audit:read): verification of the
- * whole chain, the records (paginated, by subject), and signed checkpoints on demand.
+ * whole chain, the records (paginated, by subject; only those of the reader's data scope,
+ * audit/service.ts auditScope), and signed checkpoints on demand.
  * Mounted by server/api/app.ts.
  */
 export const recordsQuery = z
@@ -26,7 +28,9 @@ export const recordsQuery = z
     subjectType: z.string().trim().min(1).max(30).optional(),
     subjectId: z.string().trim().min(1).max(64).optional(),
     projectId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    projectNo: z.string().trim().min(1).max(40).optional(),
     kind: z.string().trim().min(1).max(60).optional(),
+    kindPrefix: z.string().trim().min(1).max(60).optional(),
     sealed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   })
   .strict();
@@ -40,7 +44,7 @@ export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: Engine
   });
 
   router.get('/audit/records', login, requirePermission('audit:read'), validate({ query: recordsQuery }), async (_req, res) => {
-    res.json(await listAuditRecords(db, res.locals.query as z.infer<typeof recordsQuery>));
+    res.json(await listAuditRecords(db, res.locals.query as z.infer<typeof recordsQuery>, scopeOrgIds(db, principalOf(res))));
   });
 
   router.post('/audit/checkpoints', login, requirePermission('audit:read'), async (_req, res) => {
@@ -66,15 +70,30 @@ export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: Engine
    * 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers'
    * status changes) and the engine's history of it, signed by the platform (domain/evidence.ts).
    */
-  router.get('/processes/instances/:key/evidence', login, requirePermission('audit:read'), async (req, res) => {
-    const raw = String(req.params.key);
+  /** A project's process instance the caller may see; any other (unknown, outside the scope, malformed) is a 404. */
+  async function visibleInstance(raw: string, res: express.Response): Promise<{ processInstanceKey: string; project: { id: number; projectNo: string; name: string } }> {
     const instance = /^[A-Za-z0-9-]{1,64}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
-    const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'unit_org_id')) as { id: number; project_no: string; unit_org_id: number } | undefined) : undefined;
+    const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined) : undefined;
     const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
     if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${raw} 不存在`);
-    const pkg = await processEvidence(db, engine, await platformKey(db, sealSecret), { processInstanceKey: instance.process_instance_key, projectId: Number(project.id) });
-    res.setHeader('content-disposition', `attachment; filename="evidence-${project.project_no}-${instance.process_instance_key}.json"`);
+    return { processInstanceKey: instance.process_instance_key, project: { id: Number(project.id), projectNo: project.project_no, name: project.name } };
+  }
+
+  /**
+   * 流程实例证据包: the records of one process instance (its tasks' events and seals, its workers'
+   * status changes) and the engine's history of it, signed by the platform (domain/evidence.ts).
+   */
+  router.get('/processes/instances/:key/evidence', login, requirePermission('audit:read'), async (req, res) => {
+    const instance = await visibleInstance(String(req.params.key), res);
+    const pkg = await processEvidence(db, engine, await platformKey(db, sealSecret), { processInstanceKey: instance.processInstanceKey, projectId: instance.project.id });
+    res.setHeader('content-disposition', `attachment; filename="evidence-${instance.project.projectNo}-${instance.processInstanceKey}.json"`);
     res.type('application/json; charset=utf-8').send(packageText(pkg));
+  });
+
+  /** 流程回放: every step of the instance from the engine's history, with its seal checked against the chain now (server/audit/replay.ts). */
+  router.get('/processes/instances/:key/replay', login, requirePermission('audit:read'), async (req, res) => {
+    const instance = await visibleInstance(String(req.params.key), res);
+    res.json(await instanceReplay(db, engine, await platformKey(db, sealSecret), instance));
   });
 
   /**

@@ -53,9 +53,9 @@ export function authRouter(deps: { db: Db; config: AppConfig }): Router {
     res.json({ user: principalView(principalOf(res)) });
   });
 
-  router.post('/auth/password', requireLogin(deps.db), validate({ body: passwordBody }), async (_req, res) => {
+  router.post('/auth/password', requireLogin(deps.db), validate({ body: passwordBody }), async (req, res) => {
     const { oldPassword, newPassword } = res.locals.body as z.infer<typeof passwordBody>;
-    await changePassword(deps.db, principalOf(res), oldPassword, newPassword);
+    await changePassword(deps.db, principalOf(res), oldPassword, newPassword, new Date(), { ip: req.ip });
     res.status(204).end();
   });
   return router;

@@ -12,6 +12,7 @@ import * as users from './users';
 import * as tasks from './tasks';
 import * as audit from './audit';
 import * as seals from './seals';
+import * as designer from './designer';
 import * as experts from './expert-review';
 
 /**
@@ -66,6 +67,7 @@ export const TAGS = {
   inbox: '待办与审批',
   users: '用户管理',
   seals: '电子签章与审计',
+  designer: '流程设计',
   experts: '专家评审',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -102,7 +104,25 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   // 系统
-  { method: 'get', path: '/api/health', summary: '系统状态（数据库与流程引擎）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  { method: 'get', path: '/api/health', summary: '健康检查：数据库与流程引擎是否可用（只有状态，不含地址、版本等内部信息）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
+  {
+    method: 'get',
+    path: '/api/system/status',
+    summary: '系统状态详情：数据库、流程引擎（版本、地址、已部署的模型）',
+    tag: 'system',
+    access: 'system:health',
+    ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' },
+    refusals: [503],
+    description: '仅系统、安全、审计管理员（system:health）可查看：含内部地址与版本。',
+  },
+  {
+    method: 'get',
+    path: '/api/workbench',
+    summary: '工作台：我的待办（件数、逾期、最早的几件）、抄送、可见项目按状态的件数与最近更新、指标余额、提醒',
+    tag: 'system',
+    access: 'login',
+    description: '一次取齐登录后首页所需的数据；各部分按本人权限给出（无 projects:read 时 projects 为 null，无 quotas:read 时 quotas 为 null），件数与列表的数据范围相同（他单位的草稿不计）。',
+  },
   { method: 'get', path: '/api/openapi.json', summary: '接口文档（OpenAPI 3.1）', tag: 'system', access: 'public' },
   {
     method: 'post',
@@ -116,10 +136,10 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   },
 
   // 登录与会话
-  { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。' },
+  { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。' },
   { method: 'post', path: '/api/auth/logout', summary: '退出登录', tag: 'auth', access: 'public', ok: { status: 204, description: '已退出' } },
   { method: 'get', path: '/api/auth/me', summary: '当前用户、角色、权限与数据范围', tag: 'auth', access: 'login' },
-  { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' } },
+  { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' }, description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。' },
 
   // 基础数据
   { method: 'get', path: '/api/regions', summary: '行政区划（GB/T 2260），可按上级或整树', tag: 'reference', access: 'reference:read', query: reference.regionsQuery },
@@ -146,11 +166,11 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
 
   // 指标账
   { method: 'get', path: '/api/quotas', summary: '指标列表（本人数据范围内），分页', tag: 'quotas', access: 'quotas:read', query: quotas.listQuery },
-  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: ledgerRefusal },
+  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: `指标编号由系统生成（ZB + 年度 + 序号，如 ZB2026-000042），不由经办人填写。${ledgerRefusal}` },
   { method: 'get', path: '/api/quotas/{id}', summary: '指标详情与余额', tag: 'quotas', access: 'quotas:read', params: idParams, description: '数据范围外的指标与不存在的指标一样答 404。' },
   { method: 'get', path: '/api/quotas/export', summary: '导出指标台账（Excel）', tag: 'quotas', access: 'quotas:read', query: quotas.exportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/quotas/{id}/journal/export', summary: '导出某指标的流水（Excel）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalExportQuery, ok: xlsxOk },
-  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
+  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号与经办人姓名 actorName）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
   entry('freeze', '冻结（支付申请提交时）', 'quotas:freeze'),
   entry('unfreeze', '解冻（支付申请退回或撤销）', 'quotas:freeze'),
   entry('consume', '支付（冻结转为已用）', 'quotas:freeze'),
@@ -177,7 +197,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     body: quotas.carryOverBody,
     ok: pairOk,
     refusals: [409],
-    description: `新指标沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
+    description: `新指标的编号由系统生成，沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
   },
   // 项目库
   { method: 'get', path: '/api/projects', summary: '项目列表（本人数据范围内），分页', tag: 'projects', access: 'projects:read', query: projects.projectListQuery },
@@ -194,6 +214,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   },
   { method: 'get', path: '/api/projects/export', summary: '导出项目库（Excel）', tag: 'projects', access: 'projects:read', query: projects.projectExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/projects/{id}', summary: '项目详情：金额明细、绩效目标、附件、疑似重复、SMART 检查', tag: 'projects', access: 'projects:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
+  { method: 'get', path: '/api/projects/{id}/approval-sheet.pdf', summary: '项目审批表 PDF：已办结的每个审批环节，各附电子签章与核验码', tag: 'projects', access: 'projects:read', params: idParams, ok: { status: 200, description: 'PDF 文件' }, description: '数据范围外的项目与不存在的项目一样答 404；尚无办结环节时表中注明。' },
   { method: 'get', path: '/api/projects/{id}/events', summary: '项目时间线', tag: 'projects', access: 'projects:read', params: idParams },
   { method: 'post', path: '/api/projects', summary: '新建项目申报（草稿）', tag: 'projects', access: 'projects:write', body: projects.newProjectSchema, ok: { status: 201, description: '已创建；疑似重复时 duplicates 非空' }, description: '科目不存在时为 400 UNKNOWN_CODE，details 指出字段。' },
   { method: 'put', path: '/api/projects/{id}', summary: '修改项目（草稿或已退回）', tag: 'projects', access: 'projects:write', params: idParams, body: projects.projectEditSchema, refusals: [409], description: 'version 须为读取时的版本；他人已修改时为 409 PROJECT_CHANGED，状态不可修改时为 409 PROJECT_NOT_EDITABLE。' },
@@ -214,13 +235,14 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
   { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
   { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
+  { method: 'post', path: '/api/users/{id}/seal-reenrolment', summary: '授权重新开通电子签章（遗忘签章密码时，三员分立由安全管理员授权）', tag: 'users', access: 'security:manage', params: idParams, body: users.reenrolBody, ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' }, refusals: [409], description: '已有未使用的授权时答 200，created 为 false，不重复授权；对方尚未开通为 409 SEAL_NOT_ENROLLED；不能为自己授权（400 CANNOT_REENROL_OWN_SEAL）。' },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
   { method: 'get', path: '/api/tasks', summary: '我的待办 / 已办 / 抄送我的，分页', tag: 'inbox', access: 'login', query: tasks.taskListQuery },
   { method: 'get', path: '/api/tasks/{id}', summary: '待办详情：表单数据、项目、流程历史、当前进度、可执行的操作', tag: 'inbox', access: 'login', params: idParams, description: PROGRESS_NOTE },
   { method: 'post', path: '/api/tasks/{id}/claim', summary: '签收', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/unclaim', summary: '退回签收（回到候选人）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
+  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED，同一地址或同一签章人 15 分钟内错误 10 次后为 429 SEAL_PIN_RATE_LIMITED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
   { method: 'post', path: '/api/tasks/{id}/reassign', summary: '转办', tag: 'inbox', access: 'login', params: idParams, body: tasks.reassignBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/signers', summary: '加签（前加签 / 后加签）', tag: 'inbox', access: 'login', params: idParams, body: tasks.signerBody, refusals: [409] },
   { method: 'post', path: '/api/tasks/{id}/copies', summary: '抄送', tag: 'inbox', access: 'login', params: idParams, body: tasks.copyBody },
@@ -265,16 +287,30 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
   { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
-  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED。签章密码 6–32 位。' },
-  { method: 'get', path: '/api/seals/me', summary: '本人签章开通状态与公钥记录', tag: 'seals', access: 'login' },
+  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。' },
+  { method: 'get', path: '/api/seals/me', summary: '本人签章状态：公钥记录及其平台签名核验、锁定、待使用的重新开通授权、已吊销的旧密钥', tag: 'seals', access: 'login' },
   { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }) },
   { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login' },
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
   { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，以及流程引擎的历史记录）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。' },
+  { method: 'get', path: '/api/processes/instances/{key}/replay', summary: '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: 'steps 按引擎历史的先后排列；每步 seal.status 为 verified（签章核验通过）、absent（无签章）或 broken（记录被修改、删除或签名不符，reason 说明）；xml 为实例所运行版本的 BPMN。数据范围外的实例与不存在的实例一样答 404。' },
   { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
+  // 流程设计
+  { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design' },
+  { method: 'post', path: '/api/designer/lint', summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题', tag: 'designer', access: 'processes:design', body: designer.lintBody },
+  {
+    method: 'post',
+    path: '/api/designer/deploy',
+    summary: '部署新版本（须填写原因；记入审计链：谁、何时、为何、哪个版本）',
+    tag: 'designer',
+    access: 'processes:design',
+    body: designer.deployBody,
+    ok: { status: 201, description: '已部署：流程定义编号、版本号、审计记录编号' },
+    description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
+  },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

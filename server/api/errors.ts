@@ -21,6 +21,9 @@ export class AppError extends Error {
     super(message);
     this.name = 'AppError';
   }
+
+  /** Response headers the refusal needs (Retry-After of a 429). */
+  headers?: Record<string, string>;
 }
 
 export const errors = {
@@ -86,16 +89,26 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
         err.type === 'entity.too.large'
           ? new AppError(413, 'PAYLOAD_TOO_LARGE', '提交的内容过大')
           : errors.badRequest('INVALID_JSON', '请求内容不是有效的 JSON');
+    } else if (isClientHttpError(err)) {
+      // Express's own 4xx (e.g. a path parameter it cannot decode): the client's fault, not ours.
+      appError = new AppError(err.status, 'BAD_REQUEST', '请求无效，请检查请求地址和内容');
     } else {
       const requestId = res.getHeader('x-request-id');
       log.error({ err, requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
       appError = new AppError(500, 'INTERNAL', `系统内部错误，请稍后再试或联系管理员（请求编号 ${String(requestId ?? '-')}）`);
     }
     if (appError.status < 500) log.info({ code: appError.code, status: appError.status, url: req.originalUrl }, appError.message);
+    if (appError.headers) res.set(appError.headers);
     res.status(appError.status).json({ error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) } });
   };
 }
 
 function isBodyParserError(err: unknown): err is { type: string; status: number } {
   return typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string' && typeof (err as { status?: unknown }).status === 'number';
+}
+
+function isClientHttpError(err: unknown): err is { status: number } {
+  const status = (err as { status?: unknown } | null)?.status;
+  // http-errors marks what it may show (expose); Express's router sets status 400 on the URIError of a path parameter it cannot decode.
+  return typeof status === 'number' && status >= 400 && status < 500 && ((err as { expose?: unknown }).expose === true || err instanceof URIError);
 }

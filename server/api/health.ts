@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
 import type { AppConfig } from '../config';
 import { checkDatabase, type Db, type DatabaseStatus } from '../db';
@@ -67,10 +68,34 @@ export async function buildHealthReport(deps: HealthDeps): Promise<HealthReport>
   };
 }
 
-/** GET /api/health: 200 when the database and the engine answer, 503 (same body) when not. */
+/**
+ * The public answer of GET /api/health: up or not, for a load balancer or a probe — no address,
+ * version, database client or model list (those are internals, for administrators only).
+ */
+export interface PublicHealth {
+  status: HealthReport['status'];
+  time: string;
+  database: { status: DatabaseStatus['status'] };
+  engine: { status: EngineStatus['status'] };
+}
+
+export function publicHealth(report: HealthReport): PublicHealth {
+  return { status: report.status, time: report.time, database: { status: report.database.status }, engine: { status: report.engine.status } };
+}
+
+/**
+ * GET /api/health (no session): 200 when the database and the engine answer, 503 (same body) when
+ * not, and only that. GET /api/system/status (system:health, the three administrators): the whole
+ * report the 系统状态 page shows — versions, the engine's address, the deployed models — with the
+ * same 200/503.
+ */
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   router.get('/health', async (_req, res) => {
+    const report = await buildHealthReport(deps);
+    res.status(report.status === 'ok' ? 200 : 503).json(publicHealth(report));
+  });
+  router.get('/system/status', requireLogin(deps.db), requirePermission('system:health'), async (_req, res) => {
     const report = await buildHealthReport(deps);
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });

@@ -28,9 +28,13 @@ function parameters(schema: z.ZodType | undefined, where: 'query' | 'path') {
 }
 
 const ERROR_RESPONSES = {
-  400: { name: 'BadRequest', description: '输入有误：error.code 为 VALIDATION_FAILED（details 逐项列出字段与中文说明）或 INVALID_JSON' },
+  400: {
+    name: 'BadRequest',
+    description:
+      '输入有误：error.code 为 VALIDATION_FAILED（details 逐项列出字段与中文说明）或 INVALID_JSON；任何接口的路径、查询参数和 JSON 请求体中含不成对的代理字符、控制字符（\\t \\n \\r 除外）或 Unicode 非字符时为 INVALID_TEXT（details 指出字段），请求体不是 UTF-8 时为 INVALID_ENCODING，% 转义无效时为 INVALID_URL_ENCODING，嵌套超过 32 层时为 INPUT_TOO_DEEP，数字超出范围时为 INVALID_NUMBER；均在处理之前拒绝，不做任何改动',
+  },
   401: { name: 'Unauthenticated', description: '未登录或会话已过期（UNAUTHENTICATED）' },
-  403: { name: 'Forbidden', description: '没有所需权限（FORBIDDEN）' },
+  403: { name: 'Forbidden', description: '没有所需权限（FORBIDDEN）；写操作（POST/PUT/PATCH/DELETE）由其他来源的页面发出时为 CSRF_REJECTED' },
   404: { name: 'NotFound', description: '不存在，或不在本人数据范围内（NOT_FOUND）' },
   409: { name: 'Conflict', description: '业务规则拒绝，error.code 为稳定代码，message 为中文说明' },
   503: { name: 'Unavailable', description: '依赖的服务（如流程引擎）暂不可用' },

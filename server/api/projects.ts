@@ -1,10 +1,14 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
 import { toShanghaiIso } from '../../domain/time';
+import { projectApprovalDocument } from '../documents/approval';
+import { renderProjectApprovalPdf } from '../documents/pdf';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import * as projects from '../projects/service';
+import { projectViewer, projectVisibleTo } from '../projects/visibility';
 import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from '../projects/schemas';
 import { errors } from './errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
@@ -37,30 +41,37 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
 
   const inScope = async (p: Principal, orgId: number) => ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
 
-  /** 404 unless the project exists and its unit lies in the person's scope. */
+  /** 404 unless the project exists and the person may see it (its unit in their scope; a draft only its own unit). */
   const projectInScope = async (res: Response, raw: unknown): Promise<number> => {
     const id = idParam(raw, '项目');
-    const unit = await projects.unitOfProject(db, id);
-    if (unit === undefined || !(await inScope(principalOf(res), unit))) throw errors.notFound(`项目 #${String(raw)} 不存在`);
+    if (!(await projectVisibleTo(db, principalOf(res), id))) throw errors.notFound(`项目 #${String(raw)} 不存在`);
     return id;
   };
 
   router.get('/projects', ...read, validate({ query: projectListQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof projectListQuery>;
-    const page = await projects.listProjects(db, q, scopeOrgIds(db, principalOf(res)));
+    const page = await projects.listProjects(db, q, projectViewer(db, principalOf(res)));
     res.json({ ...page, items: page.items.map(summaryJson) });
   });
 
   // Before /projects/:id, which would take "export" for an id.
   router.get('/projects/export', ...read, validate({ query: projectExportQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof projectExportQuery>;
-    const scope = scopeOrgIds(db, principalOf(res));
-    await sendXlsxExport(res, projectExport((page, pageSize) => projects.listProjects(db, { ...q, page, pageSize }, scope)), exportLimits);
+    const viewer = projectViewer(db, principalOf(res));
+    await sendXlsxExport(res, projectExport((page, pageSize) => projects.listProjects(db, { ...q, page, pageSize }, viewer)), exportLimits);
   });
 
   router.get('/projects/:id', ...read, async (req, res) => {
-    const project = await projects.getProject(db, await projectInScope(res, req.params.id));
+    const project = await projects.getProject(db, await projectInScope(res, req.params.id), principalOf(res).orgId);
     res.json(detailJson(project!));
+  });
+
+  /** 项目审批表: every completed step with its seal and verification code, as a PDF. */
+  router.get('/projects/:id/approval-sheet.pdf', ...read, async (req, res) => {
+    const doc = await projectApprovalDocument(db, await projectInScope(res, req.params.id), (s) => STATUS_LABELS[s as ProjectStatus] ?? s);
+    const pdf = await renderProjectApprovalPdf(doc);
+    res.setHeader('content-disposition', `attachment; filename="approval-sheet-${doc.projectNo}.pdf"`);
+    res.type('application/pdf').send(pdf);
   });
 
   router.get('/projects/:id/events', ...read, async (req, res) => {

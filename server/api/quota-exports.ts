@@ -54,7 +54,7 @@ export function journalExport(quota: ledger.Quota, source: PageSource<ledger.Jou
     { header: '对方指标', width: 10, type: 'integer', value: (e) => e.counterpartQuotaId },
     { header: '业务类型', width: 16, type: 'text', value: (e) => e.referenceType },
     { header: '业务编号', width: 16, type: 'text', value: (e) => e.referenceId },
-    { header: '经办人', width: 14, type: 'text', value: (e) => e.actor },
+    { header: '经办人', width: 14, type: 'text', value: (e) => e.actorName ?? e.actor },
     { header: '事由', width: 40, type: 'text', value: (e) => e.reason },
   ];
   return {

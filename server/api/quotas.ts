@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import * as ledger from '../ledger/service';
+import { projectVisibleTo } from '../projects/visibility';
 import { errors } from './errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { journalExport, quotaExport } from './quota-exports';
@@ -43,7 +44,7 @@ export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, refe
 export const issueBody = z
   .object({
     ...entryMeta,
-    quotaNo: z.string().trim().min(1).max(50),
+    // No quotaNo: the ledger numbers quotas itself (ZB2026-000042); a number is never typed.
     fiscalYear: z.number().int().min(2000).max(2100),
     projectId: id.nullish(),
     unitOrgId: id.nullish(),
@@ -72,7 +73,6 @@ const carryOverInto = z.union(
     z.object({ quotaId: id }).strict(),
     z
       .object({
-        quotaNo: z.string().trim().min(1).max(50),
         fiscalYear: z.number().int().min(2000).max(2100).optional(),
         functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字').optional(),
         economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字').optional(),
@@ -81,7 +81,7 @@ const carryOverInto = z.union(
       })
       .strict(),
   ],
-  { error: '结转目标应为已有指标 { quotaId } 或新指标 { quotaNo, fiscalYear?, documentNo?, … }' },
+  { error: '结转目标应为已有指标 { quotaId } 或新指标 { fiscalYear?, documentNo?, … }（新指标编号由系统生成）' },
 );
 export const carryOverBody = z
   .object({ ...entryMeta, into: carryOverInto })
@@ -122,20 +122,23 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
   const login = requireLogin(db);
   const actorOf = (res: Response) => principalOf(res).username;
 
-  /** Finance staff (region scope) also see quotas not yet tied to a unit. */
-  const scopeOf = (p: Principal) => ({ orgIds: scopeOrgIds(db, p), includeUnassigned: p.scope === 'region' });
+  /**
+   * A quota is in scope when its owner is: its unit, or, not yet tied to a unit, the organisation
+   * that issued it (ledger.quotaOwner) — so a bureau's unassigned quota is its region's, not every
+   * region's.
+   */
+  const scopeOf = (p: Principal) => ({ orgIds: scopeOrgIds(db, p) });
+
+  const ownedInScope = async (p: Principal, quota: ledger.Quota): Promise<boolean> => {
+    const owner = ledger.quotaOwner(quota);
+    return owner !== null && ((await scopeOrgIds(db, p).where('id', owner)) as unknown[]).length > 0;
+  };
 
   /** 404 unless the quota exists and lies in the person's scope: ids cannot be guessed into. */
   const quotaInScope = async (res: Response, raw: unknown): Promise<number> => {
     const quotaId = quotaIdParam(raw);
     const quota = await ledger.getQuota(db, quotaId);
-    const p = principalOf(res);
-    const visible =
-      quota &&
-      (quota.unitOrgId === null
-        ? p.scope === 'region'
-        : ((await scopeOrgIds(db, p).where('id', quota.unitOrgId)) as unknown[]).length > 0);
-    if (!visible) throw errors.notFound(`指标 #${String(raw)} 不存在`);
+    if (!quota || !(await ownedInScope(principalOf(res), quota))) throw errors.notFound(`指标 #${String(raw)} 不存在`);
     return quotaId;
   };
 
@@ -152,7 +155,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
     }
     if (projectId === null) return unitOrgId;
     const projectUnit = (await db('projects').where('id', projectId).first('unit_org_id')) as { unit_org_id: number } | undefined;
-    if (!projectUnit || !(await inScope(Number(projectUnit.unit_org_id)))) {
+    if (!projectUnit || !(await projectVisibleTo(db, p, projectId))) {
       throw errors.badRequest('PROJECT_NOT_FOUND', `项目 #${projectId} 不存在或不在您的管辖范围内`, [{ field: 'body.projectId', message: '项目不存在' }]);
     }
     if (unitOrgId !== null && unitOrgId !== Number(projectUnit.unit_org_id)) {
@@ -202,12 +205,12 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
    * enrolment it is recorded in the audit chain unsealed, so issuing does not stop on the day
    * seals arrive; the SPA asks every signer to enrol.
    */
-  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (_req, res) => {
+  router.post('/quotas', login, requirePermission('quotas:issue'), validate({ body: issueBody }), async (req, res) => {
     const { referenceType, referenceId, signingPin, ...b } = res.locals.body as z.infer<typeof issueBody>;
     const p = principalOf(res);
     const unitOrgId = await issuedUnit(res, b.projectId ?? null, b.unitOrgId ?? null);
-    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标'); // before the transaction: a wrong PIN is counted
-    const input = { ...b, unitOrgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
+    const signer = await signerFor(keyStore, p.userId, signingPin, '下达指标', { ip: req.ip }); // before the transaction: a wrong PIN is counted
+    const input = { ...b, unitOrgId, issuerOrgId: p.orgId, actor: actorOf(res), actorUserId: p.userId, reference: reference(referenceType, referenceId) };
     const { r, sealed } = await call(() =>
       db.transaction(async (trx) => {
         const r = await ledger.issueQuota(trx, input);
@@ -225,6 +228,9 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
         return { r, sealed: record };
       }),
     );
+    // An idempotency key replays the earlier issuance, whoever sent it: someone who may not see
+    // that quota learns nothing of it (the key is simply taken).
+    if (r.replayed && !(await ownedInScope(p, r.quota))) throw errors.conflict('IDEMPOTENCY_KEY_REUSED', '该幂等键已被使用，请换一个幂等键后重试');
     const sealJson = sealed?.body.seal ? { auditRecordId: sealed.id, seq: sealed.seq, keyId: sealed.body.seal.keyId, signature: sealed.body.seal.signature, verificationCode: verificationCode(sealed.body.seal.signature) } : null;
     res.status(r.replayed ? 200 : 201).json({ entry: entryJson(r.entry), quota: quotaJson(r.quota), replayed: r.replayed, seal: sealJson });
   });

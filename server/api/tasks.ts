@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
-import { scopeOrgIds, type Principal } from '../auth/service';
+import type { Principal } from '../auth/service';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -13,7 +13,8 @@ import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
 import { engineProgress, engineProgressOf } from '../inbox/history';
 import { getTaskRow, involvementOf, listTasks, taskEvents, taskSummary, type TaskRow } from '../inbox/tasks';
 import { listNotifications, markRead } from '../notifications/service';
-import { getProject, unitOfProject } from '../projects/service';
+import { getProject } from '../projects/service';
+import { projectVisibleTo } from '../projects/visibility';
 import { readInstant } from '../db';
 import { errors } from './errors';
 import { approvalDocument } from '../documents/approval';
@@ -70,9 +71,7 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
   };
   const projectInScope = async (res: Response, raw: unknown): Promise<number> => {
     const id = idParam(raw, '项目');
-    const unit = await unitOfProject(db, id);
-    const p = principalOf(res);
-    if (unit === undefined || !((await scopeOrgIds(db, p).where('id', unit)) as unknown[]).length) throw errors.notFound(`项目 #${String(raw)} 不存在`);
+    if (!(await projectVisibleTo(db, principalOf(res), id))) throw errors.notFound(`项目 #${String(raw)} 不存在`);
     return id;
   };
 
@@ -97,7 +96,7 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
     const open = task.status === 'open';
     res.json({
       task: { ...taskSummary(row!), formData: task.form_data ? (JSON.parse(task.form_data) as unknown) : null, comment: task.comment },
-      project: await getProject(db, task.business_id).then((p2) => p2 && { ...p2, createdAt: toShanghaiIso(p2.createdAt), updatedAt: toShanghaiIso(p2.updatedAt) }),
+      project: await getProject(db, task.business_id, p.orgId).then((p2) => p2 && { ...p2, createdAt: toShanghaiIso(p2.createdAt), updatedAt: toShanghaiIso(p2.updatedAt) }),
       history: events.map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
       signers: signers.map((s) => ({ userId: Number(s.user_id), name: String(s.display_name), position: s.position, status: s.status, decision: s.decision ?? null, comment: s.comment ?? null })),
       progress: await engineProgress(engine, db, task.process_instance_key),
@@ -112,17 +111,17 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
     });
   });
 
-  const act = (path: string, body: z.ZodType | null, run: (task: TaskRow, p: Principal, body: never) => Promise<unknown>) =>
+  const act = (path: string, body: z.ZodType | null, run: (task: TaskRow, p: Principal, body: never, from: { ip?: string }) => Promise<unknown>) =>
     router.post(`/tasks/:id/${path}`, login, ...(body ? [validate({ body })] : []), async (req, res) => {
       const task = await taskParam(res, req.params.id);
-      const result = await run(task, principalOf(res), res.locals.body as never);
+      const result = await run(task, principalOf(res), res.locals.body as never, { ip: req.ip });
       res.json(result ?? { ok: true });
     });
 
   act('claim', null, (t, p) => actions.claim(deps, t.id, p));
   act('unclaim', null, (t, p) => actions.unclaim(deps, t.id, p));
   // A decision is sealed: the PIN is checked before the task is taken (server/seals/seal.ts signerFor).
-  act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批')));
+  act('complete', completeBody, async (t, p, b: z.infer<typeof completeBody>, from) => actions.complete(deps, t.id, p, b.data, await signerFor(keyStore, p.userId, b.signingPin, '办理审批', from)));
   act('reassign', reassignBody, (t, p, b: z.infer<typeof reassignBody>) => actions.reassign(deps, t.id, p, b));
   act('signers', signerBody, (t, p, b: z.infer<typeof signerBody>) => actions.addSigner(deps, t.id, p, b));
   act('copies', copyBody, async (t, p, b: z.infer<typeof copyBody>) => ({ added: await actions.copyTo(db, t.id, p, b) }));
@@ -130,10 +129,10 @@ export function tasksRouter({ db, engine, namespace, keyStore, log }: { db: Db; 
   act('comments', commentBody, (t, p, b: z.infer<typeof commentBody>) => actions.comment(db, t.id, p, b.text));
 
   /** 批量审批: the same decision on many tasks; each succeeds or fails on its own. */
-  router.post('/tasks/batch-complete', login, validate({ body: batchBody }), async (_req, res) => {
+  router.post('/tasks/batch-complete', login, validate({ body: batchBody }), async (req, res) => {
     const b = res.locals.body as z.infer<typeof batchBody>;
     const p = principalOf(res);
-    const signer = await signerFor(keyStore, p.userId, b.signingPin, '批量审批'); // one PIN for the whole batch
+    const signer = await signerFor(keyStore, p.userId, b.signingPin, '批量审批', { ip: req.ip }); // one PIN for the whole batch
     const results = [];
     for (const id of [...new Set(b.taskIds)]) {
       try {

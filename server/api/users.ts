@@ -35,6 +35,8 @@ export const listQuery = z
   })
   .strict();
 
+export const reenrolBody = z.object({ reason: z.string().trim().min(1, '请填写授权原因').max(500) }).strict();
+
 export const createBody = z
   .object({
     username: z.string().trim().regex(admin.USERNAME_PATTERN, '应为 3–50 位字母、数字或 _ . -'),
@@ -119,6 +121,12 @@ export function usersRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: 
   router.post('/users/:id/reset-password', login, requirePermission('security:manage'), validate({ body: resetBody }), async (req, res) => {
     const body = res.locals.body as z.infer<typeof resetBody>;
     send(res, await admin.resetPassword(db, principalOf(res), userId(req.params.id), body.password));
+  });
+
+  router.post('/users/:id/seal-reenrolment', login, requirePermission('security:manage'), validate({ body: reenrolBody }), async (req, res) => {
+    const { reason } = res.locals.body as z.infer<typeof reenrolBody>;
+    const r = await admin.authoriseSealReenrolment(db, principalOf(res), userId(req.params.id), reason);
+    res.status(r.created ? 201 : 200).json({ ...userJson(r.user), created: r.created });
   });
 
   return router;

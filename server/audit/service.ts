@@ -52,23 +52,76 @@ export interface AuditFilter {
   subjectType?: string;
   subjectId?: string;
   projectId?: number;
+  /** The project number people know (XM2026-…), instead of the internal id. */
+  projectNo?: string;
   kind?: string;
+  /** Every kind under a prefix: 'auth.' (登录与退出), 'seal.' (签章密钥与签章) … */
+  kindPrefix?: string;
   sealed?: boolean;
   page: number;
   pageSize: number;
   order: 'asc' | 'desc';
 }
 
-export async function listAuditRecords(db: Knex, f: AuditFilter): Promise<{ items: AuditRecordView[]; total: number; page: number; pageSize: number }> {
+/** A record as the compliance page lists it: with the actor's name and the project's number. */
+export interface AuditRecordListItem extends AuditRecordView {
+  /** The person's display name (as the users table has it now); 系统自动 for the system. */
+  actorName: string;
+  projectNo: string | null;
+}
+
+/**
+ * Limits audit records to a reader's data scope (`orgIds`: the organisations they may see, auth
+ * scopeOrgIds). A record is its project's (the project's unit); without a project, its subject's —
+ * a quota's owner (its unit, else the issuing organisation), a user's organisation; with neither
+ * project nor subject (a failed login under an unknown name), it belongs to no organisation and
+ * every audit reader sees it. Any other record without a project is its actor's organisation's.
+ */
+export function auditScope(db: Knex, q: Knex.QueryBuilder, orgIds: Knex.QueryBuilder): void {
+  const orgs = () => orgIds.clone();
+  q.where((w) => {
+    w.whereIn('project_id', db('projects').select('id').whereIn('unit_org_id', orgs()))
+      .orWhere((x) =>
+        x
+          .whereNull('project_id')
+          .where('subject_type', 'quota')
+          .whereIn('subject_id', db('quotas').select('id').where((o) => o.whereIn('unit_org_id', orgs()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', orgs())))),
+      )
+      .orWhere((x) => x.whereNull('project_id').where('subject_type', 'user').whereIn('subject_id', db('users').select('id').whereIn('org_id', orgs())))
+      .orWhere((x) => x.whereNull('project_id').whereNull('subject_id').whereNull('actor_user_id'))
+      .orWhere((x) =>
+        x
+          .whereNull('project_id')
+          .where((t) => t.whereNull('subject_type').orWhereNotIn('subject_type', ['quota', 'user']))
+          .whereIn('actor_user_id', db('users').select('id').whereIn('org_id', orgs())),
+      );
+  });
+}
+
+export async function listAuditRecords(db: Knex, f: AuditFilter, scope?: Knex.QueryBuilder): Promise<{ items: AuditRecordListItem[]; total: number; page: number; pageSize: number }> {
   const q = db('audit_records');
+  if (scope) auditScope(db, q, scope);
   if (f.subjectType) q.where('subject_type', f.subjectType);
   if (f.subjectId) q.where('subject_id', f.subjectId);
   if (f.projectId) q.where('project_id', f.projectId);
+  if (f.projectNo) q.whereIn('project_id', db('projects').where('project_no', f.projectNo).select('id'));
   if (f.kind) q.where('kind', f.kind);
+  // ESCAPE spelled out: SQLite has no default escape character.
+  if (f.kindPrefix) q.whereRaw('kind like ? escape ?', [`${f.kindPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, '\\']);
   if (f.sealed !== undefined) q.where('sealed', f.sealed);
   const total = Number(((await q.clone().count('* as n').first()) as { n: number | string }).n);
   const rows = (await q.orderBy('seq', f.order).limit(f.pageSize).offset((f.page - 1) * f.pageSize).select('id', 'seq', 'hash', 'body')) as Array<{ id: number; seq: number | string; hash: string; body: string }>;
-  return { items: rows.map(viewOf), total, page: f.page, pageSize: f.pageSize };
+  const views = rows.map(viewOf);
+  const userIds = [...new Set(views.map((v) => v.body.actor.userId).filter((id): id is number => typeof id === 'number'))];
+  const projectIds = [...new Set(views.map((v) => v.body.projectId).filter((id): id is number => typeof id === 'number'))];
+  const names = new Map(userIds.length ? ((await db('users').whereIn('id', userIds).select('id', 'display_name')) as Array<{ id: number; display_name: string }>).map((u) => [Number(u.id), u.display_name]) : []);
+  const numbers = new Map(projectIds.length ? ((await db('projects').whereIn('id', projectIds).select('id', 'project_no')) as Array<{ id: number; project_no: string }>).map((p) => [Number(p.id), p.project_no]) : []);
+  const items = views.map((v) => ({
+    ...v,
+    actorName: v.body.actor.userId === null || v.body.actor.userId === undefined ? '系统自动' : (names.get(v.body.actor.userId) ?? v.body.actor.username),
+    projectNo: typeof v.body.projectId === 'number' ? (numbers.get(v.body.projectId) ?? null) : null,
+  }));
+  return { items, total, page: f.page, pageSize: f.pageSize };
 }
 
 export function viewOf(r: { id: number; seq: number | string; hash: string; body: string }): AuditRecordView {

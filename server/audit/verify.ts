@@ -132,3 +132,54 @@ function checkRow(row: Row, body: AuditRecordBody, prev: { seq: number; hash: st
   if (body.seal && keyProblems.has(body.seal.keyId)) return { ok: false, reason: keyProblems.get(body.seal.keyId)! };
   return verifyRecord(body, row.hash, keys);
 }
+
+export type RecordSealStatus = { status: 'verified' | 'absent' | 'broken'; reason: string | null; seq: number | null };
+
+/**
+ * The seal status of a few records (a replay's steps): each record is checked as verifyChain checks
+ * it — canonical body, columns, hash, link to the record before, seal against a platform-signed key
+ * record — without walking the whole chain. A record that verifies and carries a seal is
+ * 'verified'; one that verifies without a seal is 'absent'; a record that fails, or is missing
+ * (deleted), is 'broken' with the reason.
+ */
+export async function recordSealStatuses(db: Knex, platform: PlatformKey, ids: readonly number[]): Promise<Map<number, RecordSealStatus>> {
+  const out = new Map<number, RecordSealStatus>();
+  if (ids.length === 0) return out;
+  const keys = new Map<string, KeyRecord>();
+  const keyProblems = new Map<string, string>();
+  for (const row of (await db('seal_keys').select('record', 'record_signature')) as Array<{ record: string; record_signature: string }>) {
+    const signed = signedRecordOf(row);
+    const v = verifyKeyRecord(signed, platform);
+    if (v.ok && canonicalJson(signed.record) === row.record) keys.set(signed.record.keyId, signed.record);
+    else keyProblems.set(signed.record.keyId, v.ok ? '密钥记录不是规范形式（被修改）' : v.reason);
+  }
+  const rows = (await db('audit_records').whereIn('id', [...new Set(ids)])) as Row[];
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  const prevSeqs = rows.map((r) => Number(r.seq) - 1).filter((s) => s > 0);
+  const prevRows = prevSeqs.length ? ((await db('audit_records').whereIn('seq', prevSeqs).select('seq', 'hash')) as Array<{ seq: number | string; hash: string }>) : [];
+  const prevBySeq = new Map(prevRows.map((p) => [Number(p.seq), { seq: Number(p.seq), hash: p.hash }]));
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (!row) {
+      out.set(id, { status: 'broken', reason: `审计记录 ${id} 不存在（被删除）`, seq: null });
+      continue;
+    }
+    const seq = Number(row.seq);
+    let body: AuditRecordBody;
+    try {
+      body = JSON.parse(row.body) as AuditRecordBody;
+    } catch {
+      out.set(id, { status: 'broken', reason: '记录内容不是有效的 JSON（被修改）', seq });
+      continue;
+    }
+    const prev = seq > 1 ? (prevBySeq.get(seq - 1) ?? null) : null;
+    if (seq > 1 && !prev) {
+      out.set(id, { status: 'broken', reason: `#${seq - 1} 记录缺失（链条被截断）`, seq });
+      continue;
+    }
+    const v = checkRow(row, body, prev, keys, keyProblems);
+    if (!v.ok) out.set(id, { status: 'broken', reason: v.reason, seq });
+    else out.set(id, { status: body.seal ? 'verified' : 'absent', reason: null, seq });
+  }
+  return out;
+}

@@ -42,6 +42,8 @@ export interface ManagedUser {
   mustChangePassword: boolean;
   passwordChangedAt: Date;
   createdAt: Date;
+  /** 电子签章: not enrolled, an active key, or a re-enrolment authorised and not used yet. */
+  seal: 'none' | 'active' | 'reenrolment';
 }
 
 export interface UserFilters {
@@ -207,6 +209,27 @@ export async function resetPassword(db: Db, actor: Principal, id: number, passwo
   return (await getUser(db, actor, id, now))!;
 }
 
+/**
+ * 授权重新开通电子签章 (security admin, 三员分立): for a person who forgot their signing PIN. The
+ * person then sets a new PIN and gets a fresh key (server/seals/key-store.ts enrol); only then is
+ * the old key revoked, and the seals made with it still verify. Not for oneself; only for a person
+ * with an active key; a second authorisation while one is open changes nothing (created: false).
+ */
+export async function authoriseSealReenrolment(db: Db, actor: Principal, id: number, reason: string, now = new Date()): Promise<{ user: ManagedUser; created: boolean }> {
+  if (id === actor.userId) throw errors.badRequest('CANNOT_REENROL_OWN_SEAL', '不能为自己授权重新开通签章，请由另一位安全管理员办理');
+  let created = false;
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    const key = (await trx('seal_keys').where('active_user_id', id).first('key_id')) as { key_id: string } | undefined;
+    if (!key) throw errors.conflict('SEAL_NOT_ENROLLED', '该用户尚未开通电子签章，可直接开通，无需授权');
+    if (await trx('seal_reenrolments').where('pending_user_id', id).first('id')) return;
+    await trx('seal_reenrolments').insert({ user_id: id, pending_user_id: id, old_key_id: key.key_id, authorised_by: actor.userId, reason, authorised_at: now });
+    await auditAdmin(trx, actor, 'authorise_seal_reenrolment', id, { reason, oldKeyId: key.key_id }, now);
+    created = true;
+  });
+  return { user: (await getUser(db, actor, id, now))!, created };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const USER_COLUMNS = [
@@ -265,6 +288,8 @@ function usernameTaken(username: string): AppError {
 async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedUser[]> {
   const ids = rows.map((r) => Number(r.id));
   const roleRows = ids.length ? ((await db('user_roles').whereIn('user_id', ids).select('user_id', 'role')) as Array<{ user_id: number; role: string }>) : [];
+  const sealed = new Set(ids.length ? ((await db('seal_keys').whereIn('active_user_id', ids).pluck('active_user_id')) as number[]).map(Number) : []);
+  const reenrolling = new Set(ids.length ? ((await db('seal_reenrolments').whereIn('pending_user_id', ids).pluck('pending_user_id')) as number[]).map(Number) : []);
   return rows.map((r) => {
     const lockedUntil = r.locked_until ? readInstant(r.locked_until) : null;
     const passwordChangedAt = readInstant(r.password_changed_at);
@@ -283,6 +308,7 @@ async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedU
       mustChangePassword: Boolean(r.must_change_password) || passwordExpired(passwordChangedAt, now),
       passwordChangedAt,
       createdAt: readInstant(r.created_at),
+      seal: reenrolling.has(Number(r.id)) ? 'reenrolment' : sealed.has(Number(r.id)) ? 'active' : 'none',
     };
   });
 }

@@ -8,6 +8,16 @@ import { readInstant, type Db } from '../db';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
+import { assertUnderLimits, RATE_LIMITS, recordFailures, type LimitedKey } from './rate-limit';
+
+/** The rate limits a password check counts against: the client's address and the user name. */
+function passwordLimits(username: string, ip: string | undefined): LimitedKey[] {
+  return [
+    { limit: RATE_LIMITS.loginPerAddress, key: ip },
+    { limit: RATE_LIMITS.loginPerAccount, key: username.trim().toLowerCase() },
+  ];
+}
+const LOGIN_REFUSAL = { code: 'LOGIN_RATE_LIMITED', what: '登录' };
 
 /** Who is acting: resolved once per request from the session. */
 export interface Principal {
@@ -82,14 +92,19 @@ export interface LoginResult {
 /**
  * Checks a password. Five failures in a row lock the account for 30 minutes; the answer to a
  * wrong user name and to a wrong password is the same sentence, so accounts cannot be probed.
+ * Before any of it, the rate limits (rate-limit.ts): too many failures from the address or on
+ * the user name are a 429 LOGIN_RATE_LIMITED, the password unchecked.
  */
 export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
+  const limits = passwordLimits(username, meta.ip);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
   const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
   const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({ kind, subjectType: 'user', subjectId: actor.userId, actor, data: { ip: meta.ip?.slice(0, 64) ?? null, ...(data as object) }, at: now });
   if (!user) {
     await verifyPassword(password, await dummyPasswordHash());
     await db.transaction((trx) => appendAudit(trx, audit('auth.login_failed', { userId: null, username: username.slice(0, 100) }, { reason: 'unknown_user' })));
+    await recordFailures(db, limits, now);
     throw wrong;
   }
   if (user.status !== 'active') throw new AppError(403, 'ACCOUNT_DISABLED', '账号已停用，请联系系统管理员');
@@ -113,6 +128,7 @@ export async function login(db: Db, username: string, password: string, meta: { 
       await appendAudit(trx, audit('auth.login_failed', { userId: user.id, username: user.username }, { reason: 'wrong_password', failedLogins: Number(counted.failed_logins) }));
       return counted;
     });
+    await recordFailures(db, limits, now);
     if (after.failed_logins >= MAX_FAILED_LOGINS) {
       throw new AppError(423, 'ACCOUNT_LOCKED', `连续 ${MAX_FAILED_LOGINS} 次登录失败，账号已锁定 ${LOCK_MINUTES} 分钟`);
     }
@@ -193,9 +209,15 @@ export async function loadPrincipal(db: Db, userId: number, now = new Date()): P
   };
 }
 
-export async function changePassword(db: Db, principal: Principal, oldPassword: string, newPassword: string, now = new Date()): Promise<void> {
+/** The old password is a password check like a login's: it counts against the same limits. */
+export async function changePassword(db: Db, principal: Principal, oldPassword: string, newPassword: string, now = new Date(), meta: { ip?: string } = {}): Promise<void> {
+  const limits = passwordLimits(principal.username, meta.ip);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
   const user = (await db('users').where({ id: principal.userId }).first()) as UserRow;
-  if (!(await verifyPassword(oldPassword, user.password_hash))) throw new AppError(400, 'OLD_PASSWORD_WRONG', '原密码不正确');
+  if (!(await verifyPassword(oldPassword, user.password_hash))) {
+    await recordFailures(db, limits, now);
+    throw new AppError(400, 'OLD_PASSWORD_WRONG', '原密码不正确');
+  }
   const problems = passwordProblems(newPassword, principal.username);
   if (oldPassword === newPassword) problems.push('新密码不能与原密码相同');
   if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'newPassword', message })));

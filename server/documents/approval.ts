@@ -51,10 +51,7 @@ export async function approvalDocument(db: Knex, taskId: number): Promise<Approv
     | undefined;
   if (!task) throw errors.notFound(`待办 #${taskId} 不存在`);
   if (task.status !== 'completed') throw errors.conflict('TASK_NOT_COMPLETED', '该待办尚未办结，没有审批单');
-  const event = (await db('task_events').where({ task_id: taskId, kind: 'completed' }).orderBy('id', 'desc').first('data')) as { data: string | null } | undefined;
-  const recordId = event?.data ? (JSON.parse(event.data) as { auditRecordId?: unknown }).auditRecordId : undefined;
-  const record = typeof recordId === 'number' ? ((await db('audit_records').where('id', recordId).first('id', 'seq', 'body')) as { id: number; seq: number | string; body: string } | undefined) : undefined;
-  const seal = record ? (JSON.parse(record.body) as AuditRecordBody).seal : null;
+  const { record, seal } = await completionRecord(db, taskId);
   const total = Number(task.total_amount_fen);
   return {
     taskId: Number(task.id),
@@ -80,8 +77,110 @@ export async function approvalDocument(db: Knex, taskId: number): Promise<Approv
   };
 }
 
+/** The audit record written with a task's completion (its id is in the task's 'completed' event) and its seal. */
+async function completionRecord(db: Knex, taskId: number): Promise<{ record: { id: number; seq: number | string } | undefined; seal: AuditRecordBody['seal'] }> {
+  const event = (await db('task_events').where({ task_id: taskId, kind: 'completed' }).orderBy('id', 'desc').first('data')) as { data: string | null } | undefined;
+  const recordId = event?.data ? (JSON.parse(event.data) as { auditRecordId?: unknown }).auditRecordId : undefined;
+  const record = typeof recordId === 'number' ? ((await db('audit_records').where('id', recordId).first('id', 'seq', 'body')) as { id: number; seq: number | string; body: string } | undefined) : undefined;
+  return { record, seal: record ? (JSON.parse(record.body) as AuditRecordBody).seal : null };
+}
+
+/** One step of a project's approval sheet: a completed task, with its seal from the audit chain. */
+export interface ApprovalStep {
+  step: string;
+  processName: string;
+  decision: string;
+  comment: string | null;
+  approverName: string;
+  approverOrg: string;
+  completedAt: string;
+  auditRecordId: number | null;
+  sealed: boolean;
+  verificationCode: string | null;
+}
+
+/** 项目审批表: every completed step of every process the project went through, oldest first. */
+export interface ProjectApprovalDocument {
+  projectNo: string;
+  projectName: string;
+  unitName: string;
+  fiscalYear: number;
+  amount: string;
+  amountWan: string;
+  status: string;
+  steps: ApprovalStep[];
+  sealedCount: number;
+  printedAt: string;
+}
+
+export async function projectApprovalDocument(db: Knex, projectId: number, statusLabel: (status: string) => string, now = new Date()): Promise<ProjectApprovalDocument> {
+  const project = (await db('projects as p')
+    .join('organisations as o', 'o.id', 'p.unit_org_id')
+    .where('p.id', projectId)
+    .first('p.project_no', 'p.name', 'p.fiscal_year', 'p.total_amount_fen', 'p.status', 'o.name as unit_name')) as
+    | { project_no: string; name: string; fiscal_year: number; total_amount_fen: number | string; status: string; unit_name: string }
+    | undefined;
+  if (!project) throw errors.notFound(`项目 #${projectId} 不存在`);
+  const tasks = (await db('inbox_tasks as t')
+    .leftJoin('users as u', 'u.id', 't.completed_by')
+    .leftJoin('organisations as uo', 'uo.id', 'u.org_id')
+    .where({ 't.business_id': String(projectId), 't.status': 'completed' })
+    .orderBy([{ column: 't.completed_at' }, { column: 't.id' }])
+    .select('t.id', 't.name', 't.process_id', 't.decision', 't.comment', 't.completed_at', 'u.display_name', 'uo.name as user_org')) as Array<{
+    id: number;
+    name: string;
+    process_id: string;
+    decision: string | null;
+    comment: string | null;
+    completed_at: unknown;
+    display_name: string | null;
+    user_org: string | null;
+  }>;
+  const models = processModels();
+  const steps: ApprovalStep[] = [];
+  for (const t of tasks) {
+    const { record, seal } = await completionRecord(db, Number(t.id));
+    steps.push({
+      step: t.name,
+      processName: models.get(t.process_id)?.name ?? t.process_id,
+      decision: decisionLabel(t.decision) || '已办理',
+      comment: t.comment,
+      approverName: seal?.payload.who.displayName ?? t.display_name ?? '',
+      approverOrg: seal?.payload.who.orgName ?? t.user_org ?? '',
+      completedAt: toShanghaiIso(readInstant(t.completed_at)).slice(0, 16).replace('T', ' '),
+      auditRecordId: record ? Number(record.id) : null,
+      sealed: Boolean(seal),
+      verificationCode: seal ? verificationCode(seal.signature) : null,
+    });
+  }
+  const total = Number(project.total_amount_fen);
+  return {
+    projectNo: project.project_no,
+    projectName: project.name,
+    unitName: project.unit_name,
+    fiscalYear: Number(project.fiscal_year),
+    amount: formatYuan(total),
+    amountWan: formatWanYuan(total),
+    status: statusLabel(project.status),
+    steps,
+    sealedCount: steps.filter((x) => x.sealed).length,
+    printedAt: toShanghaiIso(now).slice(0, 16).replace('T', ' '),
+  };
+}
+
 export const DOCUMENT_TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'documents');
-let compiled: HandlebarsTemplateDelegate | undefined;
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+/** A template of templates/documents/ as lines (see approvalText for the markup). */
+function templateLines(name: string, data: unknown): string[] {
+  let t = compiled.get(name);
+  if (!t) compiled.set(name, (t = Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, `${name}.hbs`), 'utf8'), { strict: false, noEscape: true })));
+  return t(data)
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+}
 
 /**
  * The document's text from its template, as lines of a small markup the renderer lays out:
@@ -89,10 +188,10 @@ let compiled: HandlebarsTemplateDelegate | undefined;
  * noEscape: the output is PDF text, not HTML.
  */
 export function approvalText(doc: ApprovalDocument): string[] {
-  compiled ??= Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, 'approval.hbs'), 'utf8'), { strict: false, noEscape: true });
-  return compiled(doc)
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim() !== '');
+  return templateLines('approval', doc);
+}
+
+/** The project approval sheet's title, details and notes (the steps are drawn as a table). */
+export function projectApprovalText(doc: ProjectApprovalDocument): string[] {
+  return templateLines('project-approval', doc);
 }

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { approvalText, type ApprovalDocument } from './approval';
+import { approvalText, projectApprovalText, type ApprovalDocument, type ProjectApprovalDocument } from './approval';
 
 /**
  * Lays out an approval document (审批单) with pdfkit: the template's text in Noto Sans SC — the
@@ -14,8 +14,8 @@ export const FONT_BOLD = require.resolve('@expo-google-fonts/noto-sans-sc/700Bol
 const RED = '#d81e06';
 const PAGE = { width: 595.28, height: 841.89, margin: 56 };
 
-export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
-  const pdf = new PDFDocument({ size: 'A4', margin: PAGE.margin, info: { Title: `预算项目审批单 ${doc.projectNo}`, Author: doc.approverOrg, Subject: `${doc.step}：${doc.decision}`, Creator: '预算项目全生命周期管理平台' } });
+function newDocument(info: PDFKit.DocumentInfo): { pdf: PDFKit.PDFDocument; done: Promise<Buffer> } {
+  const pdf = new PDFDocument({ size: 'A4', margin: PAGE.margin, info: { ...info, Creator: '预算项目全生命周期管理平台' } });
   pdf.registerFont('regular', FONT_REGULAR);
   pdf.registerFont('bold', FONT_BOLD);
   const chunks: Buffer[] = [];
@@ -24,15 +24,24 @@ export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
     pdf.on('end', () => resolve(Buffer.concat(chunks)));
     pdf.on('error', reject);
   });
+  return { pdf, done };
+}
 
-  const left = PAGE.margin;
-  const width = PAGE.width - 2 * PAGE.margin;
+const LEFT = PAGE.margin;
+const WIDTH = PAGE.width - 2 * PAGE.margin;
+
+/**
+ * The template's lines: "# " the title, a plain line a subtitle, "- 标签：值" rows of the ruled
+ * details table (drawn here), "> " notes (returned, for the caller to place). Returns where the
+ * page continues.
+ */
+function drawHeader(pdf: PDFKit.PDFDocument, lines: string[]): { y: number; notes: string[] } {
   let y = PAGE.margin;
   const rows: Array<[string, string]> = [];
   const notes: string[] = [];
-  for (const line of approvalText(doc)) {
+  for (const line of lines) {
     if (line.startsWith('# ')) {
-      pdf.font('bold').fontSize(22).fillColor('#000').text(line.slice(2), left, y, { width, align: 'center', characterSpacing: 4 });
+      pdf.font('bold').fontSize(22).fillColor('#000').text(line.slice(2), LEFT, y, { width: WIDTH, align: 'center', characterSpacing: 4 });
       y = pdf.y + 6;
     } else if (line.startsWith('- ')) {
       const i = line.indexOf('：');
@@ -40,11 +49,10 @@ export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
     } else if (line.startsWith('> ')) {
       notes.push(line.slice(2));
     } else {
-      pdf.font('regular').fontSize(11).fillColor('#555').text(line, left, y, { width, align: 'center' });
+      pdf.font('regular').fontSize(11).fillColor('#555').text(line, LEFT, y, { width: WIDTH, align: 'center' });
       y = pdf.y + 14;
     }
   }
-
   // The details table: label column, value column, ruled.
   const labelWidth = 96;
   const pad = 8;
@@ -52,39 +60,121 @@ export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
   const tableTop = y;
   for (const [label, value] of rows) {
     pdf.font('regular').fontSize(11.5);
-    const h = Math.max(28, pdf.heightOfString(value, { width: width - labelWidth - 2 * pad }) + 2 * pad);
-    pdf.rect(left, y, labelWidth, h).fillAndStroke('#f3f4f6', '#333');
-    pdf.rect(left + labelWidth, y, width - labelWidth, h).stroke();
-    pdf.fillColor('#222').font('bold').fontSize(11.5).text(label, left + pad, y + (h - 14) / 2, { width: labelWidth - 2 * pad, align: 'center' });
-    pdf.fillColor('#000').font('regular').fontSize(11.5).text(value, left + labelWidth + pad, y + pad, { width: width - labelWidth - 2 * pad });
+    const h = Math.max(28, pdf.heightOfString(value, { width: WIDTH - labelWidth - 2 * pad }) + 2 * pad);
+    pdf.rect(LEFT, y, labelWidth, h).fillAndStroke('#f3f4f6', '#333');
+    pdf.rect(LEFT + labelWidth, y, WIDTH - labelWidth, h).stroke();
+    pdf.fillColor('#222').font('bold').fontSize(11.5).text(label, LEFT + pad, y + (h - 14) / 2, { width: labelWidth - 2 * pad, align: 'center' });
+    pdf.fillColor('#000').font('regular').fontSize(11.5).text(value, LEFT + labelWidth + pad, y + pad, { width: WIDTH - labelWidth - 2 * pad });
     y += h;
   }
-  pdf.rect(left, tableTop, width, y - tableTop).lineWidth(1.4).stroke();
+  pdf.rect(LEFT, tableTop, WIDTH, y - tableTop).lineWidth(1.4).stroke();
+  return { y, notes };
+}
 
+const spacedCode = (code: string) => code.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
+
+export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
+  const { pdf, done } = newDocument({ Title: `预算项目审批单 ${doc.projectNo}`, Author: doc.approverOrg, Subject: `${doc.step}：${doc.decision}` });
+  let { y, notes } = drawHeader(pdf, approvalText(doc));
   // Notes on the left, the seal on the right below the table (clear of the text, so the text
   // extracts cleanly and the seal is not read as part of a value).
   const r = 62;
   y += 18;
   const sealTop = y;
-  const noteWidth = doc.sealed ? width - 2 * r - 28 : width;
+  const noteWidth = doc.sealed ? WIDTH - 2 * r - 28 : WIDTH;
   for (const note of notes) {
-    pdf.font('regular').fontSize(9.5).fillColor('#444').text(note, left, y, { width: noteWidth });
+    pdf.font('regular').fontSize(9.5).fillColor('#444').text(note, LEFT, y, { width: noteWidth });
     y = pdf.y + 5;
   }
   if (doc.verificationCode) {
-    pdf.font('bold').fontSize(13).fillColor(RED).text(`核验码 ${doc.verificationCode.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ')}`, left, y + 6, { width: noteWidth });
+    pdf.font('bold').fontSize(13).fillColor(RED).text(`核验码 ${spacedCode(doc.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
     y = pdf.y;
   }
-  if (doc.sealed) drawSeal(pdf, left + width - r - 6, sealTop + r + 4, r, doc.approverOrg, doc.approverName);
+  if (doc.sealed) drawSeal(pdf, LEFT + WIDTH - r - 6, sealTop + r + 4, r, doc.approverOrg, doc.approverName);
   pdf.end();
   return done;
 }
 
-function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, orgName: string, signerName: string): void {
+/**
+ * 项目审批表: the project's details, then one row per completed step — 环节, 结论 and 意见,
+ * 审批人, 时间, and the seal: a small red round seal with the verification code under it, or
+ * 未签章. Rows continue on a new page (with the column heads again) when the page is full.
+ */
+export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<Buffer> {
+  const { pdf, done } = newDocument({ Title: `预算项目审批表 ${doc.projectNo}`, Author: doc.unitName, Subject: doc.projectName });
+  let { y, notes } = drawHeader(pdf, projectApprovalText(doc));
+  y += 12;
+  for (const note of notes) {
+    pdf.font('regular').fontSize(9).fillColor('#444').text(note, LEFT, y, { width: WIDTH });
+    y = pdf.y + 3;
+  }
+  y += 10;
+  const cols = [
+    { title: '审批环节', width: 92 },
+    { title: '结论与意见', width: 150 },
+    { title: '审批人', width: 90 },
+    { title: '办结时间', width: 68 },
+    { title: '电子签章', width: WIDTH - 92 - 150 - 90 - 68 },
+  ];
+  const pad = 5;
+  const heads = () => {
+    let x = LEFT;
+    pdf.lineWidth(0.8).strokeColor('#333');
+    for (const c of cols) {
+      pdf.rect(x, y, c.width, 24).fillAndStroke('#f3f4f6', '#333');
+      pdf.fillColor('#222').font('bold').fontSize(10).text(c.title, x, y + 7, { width: c.width, align: 'center' });
+      x += c.width;
+    }
+    y += 24;
+  };
+  heads();
+  if (doc.steps.length === 0) {
+    pdf.rect(LEFT, y, WIDTH, 30).stroke();
+    pdf.fillColor('#555').font('regular').fontSize(10).text('尚无已办结的审批环节', LEFT, y + 9, { width: WIDTH, align: 'center' });
+    y += 30;
+  }
+  for (const st of doc.steps) {
+    const cells = [
+      `${st.step}\n${st.processName}`,
+      `${st.decision}${st.comment ? `\n${st.comment}` : ''}`,
+      `${st.approverName}\n${st.approverOrg}`,
+      st.completedAt.replace(' ', '\n'),
+    ];
+    pdf.font('regular').fontSize(9.5);
+    const textHeight = Math.max(...cells.map((c, i) => pdf.heightOfString(c, { width: cols[i]!.width - 2 * pad })));
+    const h = Math.max(st.sealed ? 90 : 40, textHeight + 2 * pad);
+    if (y + h > PAGE.height - PAGE.margin) {
+      pdf.addPage();
+      y = PAGE.margin;
+      heads();
+    }
+    let x = LEFT;
+    cells.forEach((c, i) => {
+      pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, cols[i]!.width, h).stroke();
+      pdf.fillColor('#000').font('regular').fontSize(9.5).text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
+      x += cols[i]!.width;
+    });
+    const last = cols[4]!;
+    pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, last.width, h).stroke();
+    if (st.sealed && st.verificationCode) {
+      drawSeal(pdf, x + last.width / 2, y + 37, 24, st.approverOrg, st.approverName, { small: true });
+      pdf.font('bold').fontSize(7.5).fillColor(RED).text(`核验码 ${spacedCode(st.verificationCode)}`, x + 4, y + 64, { width: last.width - 8, align: 'center' });
+    } else {
+      pdf.font('regular').fontSize(9.5).fillColor('#888').text('未签章', x, y + h / 2 - 6, { width: last.width, align: 'center' });
+    }
+    if (st.auditRecordId !== null) pdf.font('regular').fontSize(7).fillColor('#666').text(`审计记录 #${st.auditRecordId}`, x + 2, y + 2, { width: last.width - 4, align: 'right', lineBreak: false });
+    y += h;
+  }
+  pdf.end();
+  return done;
+}
+
+function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, orgName: string, signerName: string, options: { small?: boolean } = {}): void {
+  const k = options.small ? r / 62 : 1; // a small seal keeps the proportions of the large one
   pdf.save();
   pdf.fillOpacity(0.88).strokeOpacity(0.88);
-  pdf.lineWidth(3.2).strokeColor(RED).circle(cx, cy, r).stroke();
-  pdf.lineWidth(0.8).circle(cx, cy, r - 5).stroke();
+  pdf.lineWidth(3.2 * k).strokeColor(RED).circle(cx, cy, r).stroke();
+  pdf.lineWidth(0.8 * k).circle(cx, cy, r - 5 * k).stroke();
 
   // Five-pointed star, point up, a little above the centre.
   const sx = cx;
@@ -101,8 +191,8 @@ function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, or
 
   // The organisation's name along the upper arc, each character upright to the circle.
   const chars = [...orgName];
-  const size = chars.length > 14 ? 11 : 13.5;
-  const rim = r - 9; // the tops of the characters, clear of the inner ring
+  const size = (chars.length > 14 ? 11 : 13.5) * k;
+  const rim = r - 9 * k; // the tops of the characters, clear of the inner ring
   const step = Math.min((size * 1.22) / (rim - size / 2), (Math.PI * 1.4) / Math.max(1, chars.length - 1));
   const span = step * (chars.length - 1);
   pdf.font('bold').fontSize(size).fillColor(RED);
@@ -116,8 +206,8 @@ function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, or
   });
 
   // The signer's name, horizontal, under the star.
-  const nameSize = signerName.length > 4 ? 11 : 13;
+  const nameSize = (signerName.length > 4 ? 11 : 13) * k;
   pdf.font('bold').fontSize(nameSize).fillColor(RED);
-  pdf.text(signerName, cx - pdf.widthOfString(signerName) / 2, cy + r * 0.3, { lineBreak: false, characterSpacing: 1 });
+  pdf.text(signerName, cx - pdf.widthOfString(signerName) / 2, cy + r * 0.3, { lineBreak: false, characterSpacing: k });
   pdf.restore();
 }

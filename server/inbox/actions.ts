@@ -345,6 +345,14 @@ export async function copyTo(db: Knex, taskId: number, p: Principal, input: { us
   if (!inv.participant) throw new AppError(403, 'NOT_A_PARTICIPANT', '只有办理人可以抄送');
   const users = (await db('users').whereIn('id', input.userIds).where('status', 'active').select('id')) as Array<{ id: number }>;
   if (users.length !== new Set(input.userIds).size) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在或已停用的用户', [{ field: 'body.userIds', message: '用户不存在' }]);
+  // A copy lets its reader open the task and its project (assertCanRead: a participant), so it
+  // goes only to people who may read the project anyway: its unit in their data scope. Whoever is
+  // not is refused like a user who does not exist, so other regions' accounts cannot be probed.
+  for (const u of users) {
+    const target = await loadPrincipal(db, Number(u.id));
+    const mayRead = target?.permissions.has('projects:read') && ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length > 0;
+    if (!mayRead) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在、已停用或无权查看该项目的用户', [{ field: 'body.userIds', message: '用户不存在或无权查看该项目' }]);
+  }
   return db.transaction(async (trx) => {
     const now = new Date();
     let added = 0;

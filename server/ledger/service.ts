@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { applyEntry, available, checkEntryAmount, deltaOf, LedgerError, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
@@ -22,6 +23,8 @@ export interface Quota {
   fiscalYear: number;
   projectId: number | null;
   unitOrgId: number | null;
+  /** The organisation that issued it: the owner while no unit is named (data scope). */
+  issuerOrgId: number | null;
   functionalCode: string;
   economicCode: string;
   fundSource: string;
@@ -49,7 +52,10 @@ export interface JournalEntry {
   referenceType: string | null;
   referenceId: string | null;
   idempotencyKey: string | null;
+  /** The acting user's user name (system steps: their own name, e.g. system). */
   actor: string;
+  /** The person's display name (王芳) when the actor is a user, else null; read by listJournal only. */
+  actorName?: string | null;
   reason: string;
   createdAt: Date;
 }
@@ -79,10 +85,17 @@ export interface EntryInput extends EntryMeta {
 }
 
 export interface NewQuota {
-  quotaNo: string;
+  /**
+   * 指标编号: generated from the year and the quota's id (ZB2026-000042, quotaNumber) unless given;
+   * the API never takes one (a number is the ledger's, not typed by a person). Seeds and
+   * migrations from an older ledger may give theirs.
+   */
+  quotaNo?: string;
   fiscalYear: number;
   projectId?: number | null;
   unitOrgId?: number | null;
+  /** The issuing organisation (the issuer's own); owns the quota while it has no unit. */
+  issuerOrgId?: number | null;
   functionalCode: string;
   economicCode: string;
   fundSource: string;
@@ -131,7 +144,10 @@ export async function issueQuota(db: Knex, input: NewQuota & EntryMeta & { amoun
       const prior = await entryByKey(reader, input.idempotencyKey, locking);
       if (!prior) return undefined;
       const quota = await mustGetQuota(reader, prior.quotaId);
-      assertSameRequest(prior, prior.kind === 'issue' && prior.amountFen === entry.amount && quota.quotaNo === input.quotaNo);
+      assertSameRequest(
+        prior,
+        prior.kind === 'issue' && prior.amountFen === entry.amount && (input.quotaNo === undefined || quota.quotaNo === input.quotaNo) && quota.fiscalYear === input.fiscalYear && quota.documentNo === input.documentNo,
+      );
       return { entry: prior, quota };
     },
     async (trx) => applyOnQuota(trx, await insertQuota(trx, input), entry, input),
@@ -194,7 +210,7 @@ export async function transfer(db: Knex, input: EntryMeta & { fromQuotaId: numbe
  */
 export async function carryOver(
   db: Knex,
-  input: EntryMeta & { quotaId: number; amountFen: number; into: { quotaId: number } | (Partial<NewQuota> & { quotaNo: string }) },
+  input: EntryMeta & { quotaId: number; amountFen: number; into: { quotaId: number } | Partial<NewQuota> },
 ): Promise<PairResult> {
   const out = checkedEntry('carry-over', input.amountFen, input);
   const into = input.into;
@@ -382,14 +398,21 @@ function lockedRow(trx: Knex.Transaction, quotaId: number): Promise<QuotaRow | u
   return isMysql(trx) ? q.forUpdate() : q; // SQLite: one writer at a time already
 }
 
+/** 指标编号 the ledger gives: ZB, the fiscal year, the quota's id (ZB2026-000042), like the project numbers (XM2026-000001). */
+export function quotaNumber(fiscalYear: number, id: number): string {
+  return `ZB${fiscalYear}-${String(id).padStart(6, '0')}`;
+}
+
 async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> {
   const now = new Date();
   try {
-    const [id] = await trx('quotas').insert({
-      quota_no: q.quotaNo,
+    const [rawId] = await trx('quotas').insert({
+      // A placeholder until the id is known (unique like the number itself); replaced below.
+      quota_no: q.quotaNo ?? `pending-${crypto.randomUUID().slice(0, 36)}`,
       fiscal_year: q.fiscalYear,
       project_id: q.projectId ?? null,
       unit_org_id: q.unitOrgId ?? null,
+      issuer_org_id: q.issuerOrgId ?? null,
       functional_code: q.functionalCode,
       economic_code: q.economicCode,
       fund_source: q.fundSource,
@@ -398,10 +421,12 @@ async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> 
       created_at: now,
       updated_at: now,
     });
-    return Number(id);
+    const id = Number(rawId);
+    if (q.quotaNo === undefined) await trx('quotas').where('id', id).update({ quota_no: quotaNumber(q.fiscalYear, id) });
+    return id;
   } catch (err) {
     if (isUniqueViolation(err) && /quota_no/.test(String((err as Error).message))) {
-      throw new LedgerError('DUPLICATE_QUOTA_NO', `指标编号 ${q.quotaNo} 已存在`);
+      throw new LedgerError('DUPLICATE_QUOTA_NO', `指标编号 ${q.quotaNo ?? ''} 已存在`);
     }
     // Callers check project and unit first (the API words the refusal); this is the last defence.
     if (isForeignKeyViolation(err)) throw new LedgerError('UNKNOWN_REFERENCE', '指标所属的项目、预算单位或来源指标不存在');
@@ -452,7 +477,8 @@ async function entryByKey(db: Knex, key: string | undefined, locking: boolean): 
 
 function assertSameRequest(prior: JournalEntry, same: boolean): void {
   if (!same) {
-    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账（指标 #${prior.quotaId} 的记账 #${prior.id}），请勿用于不同的请求`);
+    // Not naming the earlier entry's quota: it may lie outside the caller's data scope.
+    throw new LedgerError('IDEMPOTENCY_KEY_REUSED', `幂等键 ${String(prior.idempotencyKey)} 已用于另一笔记账，请勿用于不同的请求`);
   }
 }
 
@@ -476,6 +502,15 @@ function checkedEntry(kind: EntryKind, amountFen: number, meta: EntryMeta): Entr
 export async function getQuota(db: Knex, id: number): Promise<Quota | null> {
   const row = await db<QuotaRow>('quotas').where('id', id).first();
   return row ? quotaFromRow(row) : null;
+}
+
+/**
+ * Whose a quota is, for data scope: its unit, or while it has none the organisation that issued
+ * it (a quota issued to a bureau belongs to that bureau and its region). null: nobody's — an old
+ * quota whose issuer could not be traced is visible to no one.
+ */
+export function quotaOwner(q: Pick<Quota, 'unitOrgId' | 'issuerOrgId'>): number | null {
+  return q.unitOrgId ?? q.issuerOrgId;
 }
 
 async function mustGetQuota(db: Knex, id: number): Promise<Quota> {
@@ -512,15 +547,14 @@ export interface QuotaQuery {
 }
 
 /**
- * `scope` limits the list to what a person may see: quotas of the organisations the subquery
- * yields, and quotas with no unit yet only when `includeUnassigned` (finance staff).
+ * `scope` limits the list to what a person may see: quotas whose owner (quotaOwner) is among the
+ * organisations the subquery yields.
  */
-export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: Knex.QueryBuilder; includeUnassigned: boolean }): Promise<Page<Quota>> {
+export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: Knex.QueryBuilder }): Promise<Page<Quota>> {
   const base = db('quotas');
   if (scope) {
     base.where((w) => {
-      w.whereIn('unit_org_id', scope.orgIds);
-      if (scope.includeUnassigned) w.orWhereNull('unit_org_id');
+      w.whereIn('unit_org_id', scope.orgIds.clone()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scope.orgIds.clone()));
     });
   }
   if (query.fiscalYear !== undefined) base.where('fiscal_year', query.fiscalYear);
@@ -543,12 +577,15 @@ export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: 
 export async function listJournal(db: Knex, quotaId: number, query: { page: number; pageSize: number; order: 'asc' | 'desc' }): Promise<Page<JournalEntry>> {
   await mustGetQuota(db, quotaId);
   const [count] = await db('quota_journal').where('quota_id', quotaId).count({ n: '*' });
-  const rows = await db<JournalRow>('quota_journal')
-    .where('quota_id', quotaId)
-    .orderBy('id', query.order)
+  // The journal keeps the user name that acted (what the audit chain sealed); people read names.
+  const rows = (await db('quota_journal as j')
+    .leftJoin('users as u', 'u.username', 'j.actor')
+    .where('j.quota_id', quotaId)
+    .orderBy('j.id', query.order)
     .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize);
-  return { items: rows.map(entryFromRow), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
+    .offset((query.page - 1) * query.pageSize)
+    .select('j.*', 'u.display_name as actor_name')) as Array<JournalRow & { actor_name: string | null }>;
+  return { items: rows.map((r) => ({ ...entryFromRow(r), actorName: r.actor_name ?? null })), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
 }
 
 /** Quota numbers by id, for naming the counterpart of transfer and carry-over entries. */
@@ -568,6 +605,7 @@ interface QuotaRow {
   fiscal_year: number;
   project_id: number | null;
   unit_org_id: number | null;
+  issuer_org_id: number | null;
   functional_code: string;
   economic_code: string;
   fund_source: string;
@@ -619,6 +657,7 @@ function quotaFromRow(r: QuotaRow | undefined): Quota {
     fiscalYear: Number(r.fiscal_year),
     projectId: r.project_id === null ? null : Number(r.project_id),
     unitOrgId: r.unit_org_id === null ? null : Number(r.unit_org_id),
+    issuerOrgId: r.issuer_org_id === null || r.issuer_org_id === undefined ? null : Number(r.issuer_org_id),
     functionalCode: r.functional_code,
     economicCode: r.economic_code,
     fundSource: r.fund_source,
@@ -656,7 +695,7 @@ function entryFromRow(r: JournalRow): JournalEntry {
 }
 
 function pick(q: Quota): NewQuota {
-  return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
+  return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, issuerOrgId: q.issuerOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
 }
 
 function isMysql(db: Knex): boolean {

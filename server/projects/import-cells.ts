@@ -1,6 +1,7 @@
 import type ExcelJS from 'exceljs';
 import { MoneyError, parseYuan, type Fen } from '../../domain/money';
 import { CATEGORY_LABELS, PROJECT_CATEGORIES, PROJECT_SUB_TYPES, SUB_TYPE_LABELS, type Direction, type ProjectCategory, type ProjectSubType } from '../../domain/projects';
+import { describeTextProblem, textProblem } from '../../domain/input-text';
 
 /**
  * What one cell of an import workbook holds, and how it becomes a field of a project. Pure
@@ -64,8 +65,12 @@ export function cellText(c: CellContent): Converted<string | undefined> {
   switch (c.kind) {
     case 'blank':
       return ok(undefined);
-    case 'text':
-      return ok(c.text.trim());
+    case 'text': {
+      // The API's edge refuses such text in JSON (server/api/input-hygiene.ts); a workbook's
+      // cells arrive inside base64 and are held to the same rule here.
+      const problem = textProblem(c.text);
+      return problem ? bad(describeTextProblem(problem)) : ok(c.text.trim());
+    }
     case 'number': {
       const t = numberText(c.value);
       return t === null ? bad('数值超出可识别的范围') : ok(t);

@@ -11,6 +11,7 @@ import {
   CATEGORY_LABELS,
   isEditable,
   likelyDuplicates,
+  PRIVATE_STATUSES,
   smartProblems,
   STATUS_LABELS,
   SUB_TYPE_LABELS,
@@ -25,6 +26,12 @@ import { AppError, errors, type FieldIssue } from '../api/errors';
 import { readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { PROJECT_SORTS, type NewProject, type ProjectEdit, type ProjectListQuery } from './schemas';
+
+/** Who reads a list: the WHERE clause of what they may see (./visibility.ts) and their organisation. */
+export interface ProjectViewer {
+  where: (q: Knex.QueryBuilder) => void;
+  orgId: number;
+}
 
 /**
  * The project library on the database (rules: domain/projects.ts, input: ./schemas.ts).
@@ -59,6 +66,8 @@ export interface ProjectSummary {
   totalAmountFen: Fen;
   status: ProjectStatus;
   statusLabel: string;
+  /** For a returned (已退回) project, the status it was sent back from: where 申报进度 stopped. */
+  returnedFrom: ProjectStatus | null;
   duplicateCount: number;
   version: number;
   createdAt: Date;
@@ -234,7 +243,9 @@ export async function changeStatus(
     if (!canTransition(row.status, to)) {
       throw errors.conflict('INVALID_STATUS_CHANGE', `项目当前状态为「${STATUS_LABELS[row.status]}」，不能变为「${STATUS_LABELS[to]}」`);
     }
-    const changed = await trx('projects').where({ id, status: row.status, version: row.version }).update({ status: to, version: trx.raw('version + 1'), updated_at: new Date() });
+    const changed = await trx('projects')
+      .where({ id, status: row.status, version: row.version })
+      .update({ status: to, returned_from: to === 'returned' ? row.status : null, version: trx.raw('version + 1'), updated_at: new Date() });
     if (changed !== 1) throw versionConflict();
     await writeProjectEvent(trx, id, actor, { kind: options.kind ?? 'status_changed', fromStatus: row.status, toStatus: to, note: options.note ?? null, data: options.data });
     return (await getProject(trx, id))!;
@@ -304,8 +315,13 @@ export async function readAttachment(db: Knex, projectId: number, attachmentId: 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export async function getProject(db: Knex, id: number): Promise<ProjectDetail | undefined> {
-  const row = (await baseQuery(db).where('p.id', id).first()) as ProjectRow | undefined;
+/**
+ * viewerOrgId: the organisation of the person who reads it; likely duplicates that are still drafts
+ * are left out for anyone outside the project's unit (drafts are private, ./visibility.ts).
+ * Without it (processes, workers, the unit's own writes): every flag.
+ */
+export async function getProject(db: Knex, id: number, viewerOrgId?: number): Promise<ProjectDetail | undefined> {
+  const row = (await baseQuery(db, viewerOrgId).where('p.id', id).first()) as ProjectRow | undefined;
   if (!row) return undefined;
   const [amounts, targets, attachments, duplicates, functional] = await Promise.all([
     db('project_amounts as a')
@@ -315,7 +331,7 @@ export async function getProject(db: Knex, id: number): Promise<ProjectDetail | 
       .select('a.economic_code', 'a.amount_fen', 'a.note', 'e.name as economic_name') as Promise<Array<{ economic_code: string; amount_fen: number | string; note: string | null; economic_name: string | null }>>,
     db('project_targets').where('project_id', id).orderBy('seq') as Promise<TargetRow[]>,
     db('project_attachments').where('project_id', id).whereNull('removed_at').orderBy('id') as Promise<AttachmentRow[]>,
-    duplicatesOf(db, id),
+    duplicatesOf(db, id, viewerOrgId),
     db('functional_codes').where({ fiscal_year: row.fiscal_year, code: row.functional_code }).first('name') as Promise<{ name: string } | undefined>,
   ]);
   const targetList: PerformanceTarget[] = targets.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction as Direction, targetValue: t.target_value, unit: t.unit }));
@@ -344,10 +360,13 @@ export async function getProject(db: Knex, id: number): Promise<ProjectDetail | 
   };
 }
 
-/** Filtered, sorted and paginated in SQL; `scopeOrgIds` (a subquery) limits what a person sees. */
-export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number }, scopeOrgIds?: Knex.QueryBuilder): Promise<Page<ProjectSummary>> {
+/**
+ * Filtered, sorted and paginated in SQL; `visible` (./visibility.ts whereVisibleTo: data scope, and
+ * drafts only to their own unit) limits what a person sees, on the alias `p`.
+ */
+export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number }, viewer?: ProjectViewer): Promise<Page<ProjectSummary>> {
   const base = db('projects as p');
-  if (scopeOrgIds) base.whereIn('p.unit_org_id', scopeOrgIds);
+  if (viewer) base.where(viewer.where);
   if (query.fiscalYear !== undefined) base.where('p.fiscal_year', query.fiscalYear);
   if (query.unitOrgId !== undefined) base.where('p.unit_org_id', query.unitOrgId);
   if (query.category) base.where('p.category', query.category);
@@ -374,7 +393,7 @@ export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page
     .orderByRaw(`${PROJECT_SORTS[query.sort]} ${dir}, p.id ${dir}`)
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)) as Array<{ id: number }>;
-  const rows = ids.length ? ((await baseQuery(db).whereIn('p.id', ids.map((r) => r.id))) as ProjectRow[]) : [];
+  const rows = ids.length ? ((await baseQuery(db, viewer?.orgId).whereIn('p.id', ids.map((r) => r.id))) as ProjectRow[]) : [];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   return {
     items: ids.map((r) => summaryFromRow(byId.get(Number(r.id))!)),
@@ -502,11 +521,12 @@ async function detectDuplicates(trx: Knex.Transaction, id: number, actor: Actor)
   return matches;
 }
 
-async function duplicatesOf(db: Knex, id: number): Promise<DuplicateFlag[]> {
-  const rows = (await db('project_duplicates as d')
+async function duplicatesOf(db: Knex, id: number, viewerOrgId?: number): Promise<DuplicateFlag[]> {
+  const q = db('project_duplicates as d')
     .join('projects as o', 'o.id', db.raw('case when d.project_id = ? then d.similar_project_id else d.project_id end', [id]))
-    .where('d.project_id', id)
-    .orWhere('d.similar_project_id', id)
+    .where((w) => w.where('d.project_id', id).orWhere('d.similar_project_id', id));
+  if (viewerOrgId !== undefined) q.where((w) => w.whereNotIn('o.status', PRIVATE_STATUSES).orWhere('o.unit_org_id', viewerOrgId));
+  const rows = (await q
     .select('o.id', 'o.project_no', 'o.name', 'o.status', 'd.basis', 'd.name_similarity_permille', 'd.content_similarity_permille', 'd.detected_at')
     .orderBy('o.id')) as Array<{ id: number; project_no: string; name: string; status: ProjectStatus; basis: string; name_similarity_permille: number; content_similarity_permille: number; detected_at: unknown }>;
   return rows.map((r) => ({
@@ -582,14 +602,18 @@ function versionConflict(): AppError {
   return errors.conflict('PROJECT_CHANGED', '项目已被他人修改或状态已变化，请刷新后重试');
 }
 
-function baseQuery(db: Knex) {
-  return db('projects as p')
-    .join('organisations as o', 'o.id', 'p.unit_org_id')
-    .select(
-      'p.*',
-      'o.name as unit_name',
-      db.raw('(select count(*) from project_duplicates d where d.project_id = p.id or d.similar_project_id = p.id) as duplicate_count'),
-    );
+/** viewerOrgId: count only the likely duplicates that person may see (see getProject). */
+function baseQuery(db: Knex, viewerOrgId?: number) {
+  const privateList = PRIVATE_STATUSES.map(() => '?').join(', ');
+  const duplicateCount =
+    viewerOrgId === undefined
+      ? db.raw('(select count(*) from project_duplicates d where d.project_id = p.id or d.similar_project_id = p.id) as duplicate_count')
+      : db.raw(
+          `(select count(*) from project_duplicates d join projects s on s.id = case when d.project_id = p.id then d.similar_project_id else d.project_id end
+            where (d.project_id = p.id or d.similar_project_id = p.id) and (s.status not in (${privateList}) or s.unit_org_id = ?)) as duplicate_count`,
+          [...PRIVATE_STATUSES, viewerOrgId],
+        );
+  return db('projects as p').join('organisations as o', 'o.id', 'p.unit_org_id').select('p.*', 'o.name as unit_name', duplicateCount);
 }
 
 interface ProjectRow {
@@ -612,6 +636,7 @@ interface ProjectRow {
   end_date: string | null;
   total_amount_fen: number | string;
   status: ProjectStatus;
+  returned_from: ProjectStatus | null;
   duplicate_count: number | string;
   version: number;
   created_at: unknown;
@@ -665,6 +690,7 @@ function summaryFromRow(r: ProjectRow): ProjectSummary {
     totalAmountFen: fen(Number(r.total_amount_fen)),
     status: r.status,
     statusLabel: STATUS_LABELS[r.status],
+    returnedFrom: r.status === 'returned' ? (r.returned_from ?? null) : null,
     duplicateCount: Number(r.duplicate_count),
     version: Number(r.version),
     createdAt: readInstant(r.created_at),

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from '../../domain/canonical-json';
 import { keyIdOf, type KeyRecord, type SignedKeyRecord } from '../../domain/audit-chain';
-import { pinProblem, unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { pinProblem } from '../../domain/seal-pin';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
 import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
 import { toShanghaiIso } from '../../domain/time';
@@ -9,6 +10,7 @@ import { AppError, errors } from '../api/errors';
 import { readInstant } from '../db';
 import { appendAudit } from '../audit/chain';
 import { pinPepper, platformKey, platformSign } from './platform-key';
+import { assertUnderLimits, RATE_LIMITS, recordFailures } from '../auth/rate-limit';
 
 /**
  * Where signing keys live. The database implementation below keeps each private key only
@@ -18,13 +20,31 @@ import { pinPepper, platformKey, platformSign } from './platform-key';
 export interface KeyStore {
   /** Generates the user's key pair and publishes its key record; one active key per user. */
   enrol(userId: number, pin: string): Promise<SignedKeyRecord>;
-  /** Checks the PIN (counting failures, locking after five) and returns a signer for this use. */
-  unlock(userId: number, pin: string): Promise<Signer>;
+  /**
+   * Checks the PIN (counting failures, locking after five; rate-limited per signer and per client
+   * address, server/auth/rate-limit.ts) and returns a signer for this use.
+   */
+  unlock(userId: number, pin: string, from?: { ip?: string }): Promise<Signer>;
   sign(userId: number, pin: string, data: Uint8Array): Promise<{ keyId: string; signature: string }>;
   /** The user's active key record, or null when they have not enrolled. */
   publicKey(userId: number): Promise<SignedKeyRecord | null>;
   /** Any key record by id (superseded keys stay verifiable). */
   keyRecord(keyId: string): Promise<SignedKeyRecord | null>;
+  /** What the person's own seal page shows: the active key, its lock, an open re-enrolment, revoked keys. */
+  status(userId: number, now?: Date): Promise<SealStatus>;
+}
+
+export interface SealStatus {
+  enrolled: boolean;
+  key: SignedKeyRecord | null;
+  /** Five wrong PINs lock the seal until then (Asia/Shanghai ISO); null when not locked. */
+  lockedUntil: string | null;
+  /** Wrong PINs since the last right one. */
+  failedPins: number;
+  /** The security administrator has authorised a re-enrolment that the person has not used yet. */
+  reenrolment: { id: number; authorisedBy: string; reason: string; authorisedAt: string } | null;
+  /** Earlier keys of this person, newest first: their seals still verify. */
+  revokedKeys: Array<{ keyId: string; createdAt: string; revokedAt: string }>;
 }
 
 export interface Signer {
@@ -36,7 +56,7 @@ export interface Signer {
 
 export const sealErrors = {
   notEnrolled: () => errors.conflict('SEAL_NOT_ENROLLED', '您尚未开通电子签章，请先在“电子签章”中设置签章密码'),
-  alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员'),
+  alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员授权重新开通'),
   wrongPin: (left: number) => errors.badRequest('SEAL_PIN_WRONG', `签章密码错误（再错 ${left} 次将锁定签章）`, [{ field: 'pin', message: '签章密码错误' }]),
   locked: (until: Date) => new AppError(423, 'SEAL_LOCKED', `签章密码连续错误次数过多，签章已锁定，请于 ${toShanghaiIso(until).slice(11, 16)} 后重试`),
 };
@@ -73,7 +93,9 @@ export class DatabaseKeyStore implements KeyStore {
       | { id: number; username: string; display_name: string; org_id: number; org_name: string }
       | undefined;
     if (!user) throw errors.notFound(`用户 #${userId} 不存在`);
-    if (await this.activeRow(this.db, userId)) throw sealErrors.alreadyEnrolled();
+    const previous = await this.activeRow(this.db, userId);
+    const reenrolment = previous ? await openReenrolment(this.db, userId) : undefined;
+    if (previous && !reenrolment) throw sealErrors.alreadyEnrolled();
     const kp = generateSm2KeyPair();
     const keyId = keyIdOf(kp.publicKey);
     const now = new Date();
@@ -94,6 +116,21 @@ export class DatabaseKeyStore implements KeyStore {
     const signed: SignedKeyRecord = { record, signature: platformSign(platform, record) };
     const wrapped = wrapSecret(Buffer.from(kp.privateKey, 'hex'), pin, contextOf(userId, keyId), this.pepper);
     await this.db.transaction(async (trx) => {
+      if (previous && reenrolment) {
+        // The authorisation is consumed once (a second, concurrent enrolment finds it used) and the
+        // old key stops being active before the new one takes the user's unique active slot.
+        const used = await trx('seal_reenrolments').where({ id: reenrolment.id }).whereNull('used_at').update({ used_at: now, new_key_id: keyId, pending_user_id: null });
+        if (used !== 1) throw sealErrors.alreadyEnrolled();
+        await trx('seal_keys').where({ id: previous.id }).update({ active_user_id: null, revoked_at: now });
+        await appendAudit(trx, {
+          kind: 'seal.revoke',
+          subjectType: 'user',
+          subjectId: userId,
+          actor: { userId, username: user.username },
+          data: { keyId: previous.key_id, reenrolmentId: reenrolment.id, authorisedBy: Number(reenrolment.authorised_by), replacedBy: keyId },
+          at: now,
+        });
+      }
       try {
         await trx('seal_keys').insert({
           key_id: keyId,
@@ -115,13 +152,19 @@ export class DatabaseKeyStore implements KeyStore {
     return signed;
   }
 
-  async unlock(userId: number, pin: string, now = new Date()): Promise<Signer> {
+  async unlock(userId: number, pin: string, from: { ip?: string } = {}, now = new Date()): Promise<Signer> {
     const row = await this.activeRow(this.db, userId);
     if (!row) throw sealErrors.notEnrolled();
     const lockedUntil = row.locked_until ? readInstant(row.locked_until) : undefined;
     if (lockedUntil && lockedUntil > now) throw sealErrors.locked(lockedUntil);
+    const limits = [
+      { limit: RATE_LIMITS.pinPerAddress, key: from.ip },
+      { limit: RATE_LIMITS.pinPerAccount, key: String(userId) },
+    ];
+    await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, now);
     const secret = unwrapSecret(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
     if (!secret) {
+      await recordFailures(this.db, limits, now);
       // One conditional statement, as for logins: concurrent wrong guesses cannot undercount.
       await this.db('seal_keys')
         .where('id', row.id)
@@ -148,6 +191,22 @@ export class DatabaseKeyStore implements KeyStore {
     return row ? signedRecordOf(row) : null;
   }
 
+  async status(userId: number, now = new Date()): Promise<SealStatus> {
+    const row = await this.activeRow(this.db, userId);
+    const lockedUntil = row?.locked_until ? readInstant(row.locked_until) : undefined;
+    const open = row ? await openReenrolment(this.db, userId) : undefined;
+    const by = open ? ((await this.db('users').where('id', open.authorised_by).first('display_name')) as { display_name: string } | undefined) : undefined;
+    const revoked = (await this.db('seal_keys').where('user_id', userId).whereNull('active_user_id').orderBy('id', 'desc').select('key_id', 'created_at', 'revoked_at')) as Array<{ key_id: string; created_at: unknown; revoked_at: unknown }>;
+    return {
+      enrolled: row !== undefined,
+      key: row ? signedRecordOf(row) : null,
+      lockedUntil: lockedUntil && lockedUntil > now ? toShanghaiIso(lockedUntil) : null,
+      failedPins: row ? Number(row.failed_pins) : 0,
+      reenrolment: open ? { id: open.id, authorisedBy: by?.display_name ?? `#${open.authorised_by}`, reason: open.reason, authorisedAt: toShanghaiIso(readInstant(open.authorised_at)) } : null,
+      revokedKeys: revoked.map((k) => ({ keyId: k.key_id, createdAt: toShanghaiIso(readInstant(k.created_at)), revokedAt: k.revoked_at ? toShanghaiIso(readInstant(k.revoked_at)) : '' })),
+    };
+  }
+
   async keyRecord(keyId: string): Promise<SignedKeyRecord | null> {
     const row = (await this.db('seal_keys').where('key_id', keyId).first()) as SealKeyRow | undefined;
     return row ? signedRecordOf(row) : null;
@@ -156,6 +215,19 @@ export class DatabaseKeyStore implements KeyStore {
   private async activeRow(db: Knex, userId: number): Promise<SealKeyRow | undefined> {
     return (await db('seal_keys').where('active_user_id', userId).first()) as SealKeyRow | undefined;
   }
+}
+
+interface ReenrolmentRow {
+  id: number;
+  user_id: number;
+  old_key_id: string;
+  authorised_by: number;
+  reason: string;
+  authorised_at: unknown;
+}
+
+async function openReenrolment(db: Knex, userId: number): Promise<ReenrolmentRow | undefined> {
+  return (await db('seal_reenrolments').where('pending_user_id', userId).first()) as ReenrolmentRow | undefined;
 }
 
 export function signedRecordOf(row: { record: string; record_signature: string }): SignedKeyRecord {

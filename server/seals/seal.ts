@@ -63,10 +63,10 @@ export function sealWith(signer: Signer, d: Omit<Decision, 'subjectType' | 'subj
  * so a wrong one (400 SEAL_PIN_WRONG / 423 SEAL_LOCKED) is counted and changes nothing else.
  * Before enrolment the decision is recorded unsealed (null).
  */
-export async function signerFor(keyStore: KeyStore, userId: number, pin: string | undefined, action: string): Promise<Signer | null> {
+export async function signerFor(keyStore: KeyStore, userId: number, pin: string | undefined, action: string, from: { ip?: string } = {}): Promise<Signer | null> {
   const enrolled = (await keyStore.publicKey(userId)) !== null;
   if (enrolled && pin === undefined) throw errors.badRequest('SIGNING_PIN_REQUIRED', `您已开通电子签章，${action}须输入签章密码`, [{ field: 'body.signingPin', message: '必填项' }]);
-  return pin === undefined ? null : keyStore.unlock(userId, pin);
+  return pin === undefined ? null : keyStore.unlock(userId, pin, from);
 }
 
 /** A sealed record checked on its own: its hash, its signature, its key record's platform signature. */

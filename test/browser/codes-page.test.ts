@@ -20,6 +20,8 @@ describe('科目代码 page and list export in a browser', () => {
   let t: TestSystem | undefined;
   let username = '';
   let cookie = '';
+  /** The quota issued for the export (numbered by the ledger). */
+  let quotaNo = '';
   const pages = new PageOpener({ height: 1000, acceptDownloads: true });
 
   beforeAll(async () => {
@@ -35,7 +37,6 @@ describe('科目代码 page and list export in a browser', () => {
       expect(res.status).toBe(200);
     }
     const issued = await post('/api/quotas', {
-      quotaNo: 'EXP-1',
       fiscalYear: YEAR,
       functionalCode: '2050203',
       economicCode: '30201',
@@ -45,6 +46,7 @@ describe('科目代码 page and list export in a browser', () => {
       reason: '导出测试',
     });
     expect(issued.status).toBe(201);
+    quotaNo = issued.json.quota.quotaNo;
   }, 240_000);
 
   afterAll(async () => {
@@ -130,7 +132,7 @@ describe('科目代码 page and list export in a browser', () => {
   test('when the clerk clicks 导出 on 指标账, the browser downloads 指标台账-YYYYMMDD.xlsx with the listed quota', async () => {
     const page = await openPage();
     await logInAt(page, '/quotas');
-    await page.locator(`${sel('quota-table')} tr.el-table__row`, { hasText: 'EXP-1' }).waitFor();
+    await page.locator(`${sel('quota-table')} tr.el-table__row`, { hasText: quotaNo }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('quota-export')).click()]);
     expect(download.suggestedFilename()).toMatch(/^指标台账-\d{8}\.xlsx$/);
     const file = path.join(RESULTS, 'quota-export.xlsx');
@@ -139,7 +141,7 @@ describe('科目代码 page and list export in a browser', () => {
     await workbook.xlsx.readFile(file);
     const sheet = workbook.worksheets[0]!;
     expect(sheet.rowCount).toBe(2);
-    expect(sheet.getCell('A2').value).toBe('EXP-1');
+    expect(sheet.getCell('A2').value).toBe(quotaNo);
     expect(sheet.getCell('I2').value).toBe(1234.56);
   });
 });

@@ -58,7 +58,28 @@ describe('合规核验 page in a browser, against the real system', () => {
     expect(await page.locator(sel('chain-status')).innerText()).toContain('完整有效');
 
     // Download the project's evidence package from the records list.
-    await page.locator(sel('audit-search-project')).fill(String(projectId));
+    // Found by the project number people know, listed in words: 新建项目 by 王芳, the object 项目 XM….
+    const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
+    await page.locator(sel('audit-search-project')).fill(projectNo);
+    await page.locator(sel('audit-search-submit')).click();
+    await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
+    const firstRow = page.locator(`${sel('audit-table')} .el-table__body-wrapper tbody tr`).first();
+    expect(await firstRow.locator(sel('audit-kind')).innerText()).toBe('新建项目');
+    expect(await firstRow.locator(sel('audit-actor')).innerText()).toBe('王芳');
+    expect(await firstRow.locator(sel('audit-subject')).innerText()).toBe(`项目 ${projectNo}`);
+    // A class of records: the logins, by name.
+    await page.locator(sel('audit-search-project')).fill('');
+    await page.locator(sel('audit-search-kind')).click();
+    await page.locator('.el-select-dropdown__item', { hasText: '登录与会话（全部）' }).click();
+    await page.locator(sel('audit-search-submit')).click();
+    await page.locator(`${sel('audit-table')} ${sel('audit-kind')}`, { hasText: '登录' }).first().waitFor();
+    const kinds = await page.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts();
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(kinds.every((k) => ['登录', '退出登录', '登录失败'].includes(k.trim()))).toBe(true);
+    expect(await page.locator(`${sel('audit-table')} ${sel('audit-actor')}`, { hasText: '何敏' }).count()).toBeGreaterThan(0);
+    await page.locator(sel('audit-search-kind')).click();
+    await page.locator('.el-select-dropdown__item', { hasText: '新建项目' }).first().click();
+    await page.locator(sel('audit-search-project')).fill(projectNo);
     await page.locator(sel('audit-search-submit')).click();
     await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('evidence-download')).click()]);

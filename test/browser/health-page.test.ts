@@ -46,7 +46,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     await submitLogin(page, username, password);
   }
 
-  test('given everything is up, when / is opened, then the login page asks for an account, a wrong password is refused, and the system admin lands on /health with all services 正常', async () => {
+  test('given everything is up, when / is opened, then the login page asks for an account, a wrong password is refused, and the system admin lands on the workbench and finds 系统状态 with all services 正常', async () => {
     const admin = await createAccount(ok!.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${ok!.system.url}/`);
@@ -57,8 +57,10 @@ describe('系统状态 page in a browser, against the real system', () => {
     expect(await page.locator(sel('login-error')).innerText()).toContain('用户名或密码错误');
 
     await logIn(page, ok!, admin.username);
-    await page.waitForURL(/\/health$/);
+    await page.waitForURL(/\/workbench$/);
     expect(await page.locator(sel('current-user')).innerText()).toContain('系统管理员');
+    await page.locator(sel('main-menu')).locator(sel('menu-health')).click();
+    await page.waitForURL(/\/health$/);
 
     const overall = page.locator(sel('overall-status'));
     await overall.waitFor();
@@ -81,6 +83,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     const page = await openPage();
     const posts = countRequests(page, 'POST', /^\/api\/engine\/smoke-checks$/);
     await page.goto(`${t.system.url}/health`);
+    await page.waitForURL(/\/login\?redirect=/); // the guard's redirect, or the login lands on the workbench
     await logIn(page, t, admin.username);
     await page.waitForURL(/\/health$/);
     const button = page.locator(sel('smoke-check-button'));
@@ -122,14 +125,15 @@ describe('系统状态 page in a browser, against the real system', () => {
     expect(await smokeCheckRows(t)).toBe(rowsBefore + 2);
   });
 
-  test('given a unit clerk, when logged in, then the self-check is not offered; 退出 ends the session and the pages need a login again', async () => {
+  test('given a unit clerk, when it asks for /health, then the status page is not its (no menu item, the workbench instead); 退出 ends the session and the pages need a login again', async () => {
     const clerk = await createAccount(ok!.system.db, ['unit_clerk']);
     const page = await openPage();
     await page.goto(`${ok!.system.url}/health`);
     await logIn(page, ok!, clerk.username);
-    await page.waitForURL(/\/health$/);
-    await page.locator(sel('overall-status')).waitFor();
-    expect(await page.locator(sel('smoke-check-button')).count()).toBe(0);
+    await page.waitForURL(/\/workbench$/);
+    await page.locator(sel('workbench-todo')).waitFor();
+    expect(await page.locator(sel('main-menu')).locator(sel('menu-health')).count()).toBe(0);
+    expect(await page.locator(sel('overall-status')).count()).toBe(0);
     await page.locator(sel('logout')).click();
     await page.waitForURL(/\/login$/);
     await page.goto(`${ok!.system.url}/health`);
@@ -142,6 +146,7 @@ describe('系统状态 page in a browser, against the real system', () => {
     const admin = await createAccount(degraded.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${degraded.system.url}/health`);
+    await page.waitForURL(/\/login\?redirect=/); // the guard's redirect, or the login lands on the workbench
     await logIn(page, degraded, admin.username);
     await page.waitForURL(/\/health$/);
 

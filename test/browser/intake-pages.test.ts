@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
+import { sm3Hex } from '../../domain/digest';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
-import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -22,6 +24,8 @@ const DEPT = 'nm_dept_jy';
 const SECTOR = 'nm_jkw';
 const BUDGET = 'nm_ysk';
 const DEMO_PROJECT = '呼和浩特市第一中学教学楼维修改造项目';
+/** Every reviewer's signing PIN in these tests. */
+const PIN = '258036';
 const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
 
 describe('intake review pages in a browser, against the real system with the demo data', () => {
@@ -106,12 +110,22 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(widths.diagramRight).toBeLessThanOrEqual(widths.window);
   }
 
-  async function decide(page: Page, option: string, comment?: string): Promise<void> {
+  /** Decides, seals (enrolling in the dialog when the person has not yet) and returns the success message. */
+  async function decide(page: Page, option: string, comment?: string): Promise<string> {
     await page.locator(sel(`option-decision-${option}`)).click();
     if (comment !== undefined) await page.locator(sel('input-comment')).fill(comment);
     await page.locator(sel('task-submit')).click();
+    await sealInDialog(page, PIN);
     await page.waitForURL((url) => url.pathname === '/tasks');
-    await page.locator('.el-message--success').first().waitFor();
+    const message = page.locator('.el-message--success').first();
+    await message.waitFor();
+    return (await message.innerText()).trim();
+  }
+
+  /** Sealed task completions by this person in the audit chain. */
+  async function sealedCompletions(username: string): Promise<number> {
+    const r = (await t!.system.db('audit_records as a').join('users as u', 'u.id', 'a.actor_user_id').where('u.username', username).where('a.sealed', true).where('a.kind', 'like', '%task_completed').count({ n: '*' }).first()) as { n: number | string };
+    return Number(r.n);
   }
 
   async function projectStatus(): Promise<string> {
@@ -162,7 +176,9 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.locator(sel('process-diagram')).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, 'intake-task-diagram.png') });
 
-    await decide(page, 'approve', '材料齐全，同意报送财政');
+    // Not enrolled yet: the submit leads her to enrol in the same dialog, and the decision is sealed.
+    expect(await decide(page, 'approve', '材料齐全，同意报送财政')).toBe('已办理：通过（已加盖电子签章）');
+    expect(await sealedCompletions(DEPT)).toBe(1);
     await waitUntil(async () => (await projectStatus()) === 'finance_review', 'the project at the finance review');
     await waitUntil(async () => (await taskRow(page, DEMO_PROJECT).count()) === 0, 'the task gone from her 待办');
     await page.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
@@ -188,6 +204,32 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.screenshot({ path: path.join(RESULTS, 'intake-task-steps-1366.png') });
   });
 
+  test('given 陈静, when she opens 电子签章 from the header and sets her PIN twice, then a mismatch is refused and the enrolled key shows its fingerprint and the platform signature verified', async () => {
+    const page = await openPage();
+    await logInAt(page, '/tasks', SECTOR);
+    await page.locator(sel('my-seal')).click();
+    await page.waitForURL((url) => url.pathname === '/account/seal');
+    await page.locator(sel('seal-state'), { hasText: '未开通' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill(PIN);
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill('258037');
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-page-error'), { hasText: '两次输入的签章密码不一致' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill('123456');
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill('123456');
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-page-error'), { hasText: '签章密码不能是重复或连续的数字' }).waitFor();
+    await page.locator(`${sel('seal-page-pin')}`).fill(PIN);
+    await page.locator(`${sel('seal-page-pin-confirm')}`).fill(PIN);
+    await page.locator(sel('seal-page-enrol')).click();
+    await page.locator(sel('seal-enrolled')).waitFor();
+    await page.locator(sel('seal-state'), { hasText: '已开通' }).waitFor();
+    const key = (await t!.system.db('seal_keys as k').join('users as u', 'u.id', 'k.user_id').where('u.username', SECTOR).first('k.key_id')) as { key_id: string };
+    expect((await page.locator(sel('seal-fingerprint')).innerText()).replace(/\s/g, '')).toBe(key.key_id.toUpperCase());
+    await page.locator(sel('seal-record-verified'), { hasText: '核验通过' }).waitFor();
+    expect(await page.locator(sel('seal-enrol-form')).count()).toBe(0);
+    await page.screenshot({ path: path.join(RESULTS, 'seal-page.png') });
+  });
+
   test('given 陈静 at 教科文科 and then 刘洋 at 预算科, when they approve and 同意入库, then the project is reserved', async () => {
     const sector = await openPage();
     await logInAt(sector, '/tasks', SECTOR);
@@ -197,12 +239,25 @@ describe('intake review pages in a browser, against the real system with the dem
     const sectorRows = await stepRows(sector);
     expect(sectorRows.find((r) => r.name === '主管部门审核')).toMatchObject({ status: '已完成', actor: '李娜', decision: '通过', comment: '材料齐全，同意报送财政' });
     expect(sectorRows.at(-1)).toMatchObject({ name: '财政业务处室审核', status: '进行中' });
-    await decide(sector, 'approve', '符合支出方向');
+    // A wrong PIN: said in the dialog, the task stays open and unsealed; the right one then seals it.
+    await sector.locator(sel('option-decision-approve')).click();
+    await sector.locator(sel('input-comment')).fill('符合支出方向');
+    await sector.locator(sel('task-submit')).click();
+    expect(await sealInDialog(sector, '147036')).toBe('pin');
+    await sector.locator(sel('seal-error'), { hasText: '签章密码错误（再错 4 次将锁定签章）' }).waitFor();
+    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'SectorReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    expect(Number(open.n)).toBe(1);
+    expect(await sealedCompletions(SECTOR)).toBe(0);
+    await sector.locator(`${sel('seal-pin')}`).fill(PIN);
+    await sector.locator(sel('seal-confirm')).click();
+    await sector.waitForURL((url) => url.pathname === '/tasks');
+    await sector.locator('.el-message--success', { hasText: '已办理：通过（已加盖电子签章）' }).waitFor();
+    expect(await sealedCompletions(SECTOR)).toBe(1);
 
     const budget = await openPage();
     await logInAt(budget, '/tasks', BUDGET);
     await openTask(budget, DEMO_PROJECT, 'BudgetDecision');
-    await decide(budget, 'admit');
+    expect(await decide(budget, 'admit')).toBe('已同意入库，项目已入库（已加盖电子签章）');
     await waitUntil(async () => (await projectStatus()) === 'reserved', 'the project reserved', 60_000);
   });
 
@@ -248,6 +303,54 @@ describe('intake review pages in a browser, against the real system with the dem
     await narrow.screenshot({ path: path.join(RESULTS, 'intake-drawer-steps-1366.png') });
   });
 
+  /** The text of a PDF the page downloaded, whitespace removed (pdftotext, poppler-utils). */
+  async function downloadedPdfText(page: Page, click: () => Promise<void>, name: string): Promise<{ file: string; text: string }> {
+    const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    const file = path.join(RESULTS, name);
+    await download.saveAs(file);
+    expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
+    return { file, text: execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '') };
+  }
+
+  test('given the sealed approvals, when 王芳 prints the 审批表 from 我的申报 and 李娜 the 审批单 of her task, then each seal shows its verification code; 何敏 at 合规核验 counts the seals and the chain verifies', async () => {
+    const codes = (await t!.system.db('task_events as e').join('inbox_tasks as k', 'k.id', 'e.task_id').where({ 'k.business_id': String(projectId), 'e.kind': 'completed' }).orderBy('e.id').select('k.name', 'e.data')) as Array<{ name: string; data: string }>;
+    const sealed = codes.map((c) => ({ step: c.name, code: String((JSON.parse(c.data) as { verificationCode: string | null }).verificationCode ?? '') }));
+    expect(sealed.map((c) => c.step)).toEqual(['主管部门审核', '财政业务处室审核', '预算处审定']);
+    for (const c of sealed) expect(c.code).toMatch(/^[0-9a-f]{16}$/);
+
+    const page = await openPage();
+    await logInAt(page, '/my-applications', CLERK);
+    const row = page.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
+    const sheet = await downloadedPdfText(page, () => row.locator(sel('application-approval-sheet')).click(), 'intake-approval-sheet.pdf');
+    for (const text of ['预算项目审批表', DEMO_PROJECT, '已入库', '共3个已办结环节，其中3个加盖电子签章', '主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '陈静', '刘洋', '材料齐全，同意报送财政']) expect(sheet.text).toContain(text);
+    for (const c of sealed) expect(sheet.text).toContain(`核验码${c.code.toUpperCase()}`);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', sheet.file, path.join(RESULTS, 'intake-approval-sheet')]);
+
+    const dept = await openPage();
+    await logInAt(dept, '/tasks', DEPT);
+    await dept.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
+    const done = taskRow(dept, DEMO_PROJECT).first();
+    await done.waitFor();
+    const single = await downloadedPdfText(dept, () => done.locator(sel('task-row-approval-sheet')).click(), 'intake-task-approval-sheet.pdf');
+    for (const text of ['预算项目审批单', DEMO_PROJECT, '主管部门审核', '通过', '李娜', `核验码${sealed[0]!.code.toUpperCase()}`]) expect(single.text).toContain(text);
+
+    const compliance = await openPage();
+    await logInAt(compliance, '/compliance', 'nm_compliance');
+    await compliance.locator(sel('chain-ok')).waitFor();
+    const facts = await compliance.locator(sel('chain-status')).innerText();
+    expect(Number(/(\d+) 个签章/.exec(facts)?.[1])).toBeGreaterThanOrEqual(3);
+    const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
+    await compliance.locator(sel('audit-search-project')).fill(projectNo);
+    await compliance.locator(sel('audit-search-sealed')).click();
+    await compliance.locator('.el-select-dropdown__item:visible', { hasText: '已签章' }).click();
+    await compliance.locator(sel('audit-search-submit')).click();
+    await waitUntil(async () => (await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).count()) === 3, 'three sealed records of the project');
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['审核办理', '审核办理', '审核办理']);
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['刘洋', '陈静', '李娜']);
+    await compliance.screenshot({ path: path.join(RESULTS, 'compliance-sealed-1280.png') });
+  });
+
   test('given a new application in review, when 李娜 submits 退回 without a reason, then the reason field shows the error and the task stays open', async () => {
     const created = await api(CLERK, 'POST', '/api/projects', {
       fiscalYear: YEAR,
@@ -276,6 +379,60 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(task.status).toBe('open');
   });
 
+  test('given the application 李娜 then returns with a reason, when 王芳 chooses 修改并重新送审 in 我的申报, then the task shows the reason beside the editor, she saves the change and resubmits, and it is back at 主管部门审核', async () => {
+    const name = `${YEAR}年第一中学围墙修缮项目`;
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await openTask(page, name, 'DepartmentReview');
+    expect(await decide(page, 'return', '请补充围墙现状照片和造价测算依据')).toBe('已退回申报单位修改（已加盖电子签章）');
+    const id = Number(((await t!.system.db('projects').where({ name }).first('id')) as { id: number }).id);
+    await waitUntil(async () => String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status) === 'returned', 'the project returned');
+
+    const clerk = await openPage();
+    await logInAt(clerk, '/my-applications', CLERK);
+    const row = clerk.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: name });
+    await row.locator(sel('application-status'), { hasText: '已退回' }).waitFor();
+    // 申报进度: returned at 主管部门审核, so 财政审核 is not shown as passed.
+    const steps = row.locator(sel('application-steps'));
+    expect(await steps.getAttribute('data-step')).toBe('2');
+    expect(await steps.getAttribute('data-returned-from')).toBe('department_review');
+    expect(await row.locator(sel('application-step-1')).getAttribute('class')).toContain('is-done');
+    expect(await row.locator(sel('application-step-2')).getAttribute('class')).toContain('is-returned');
+    expect(await row.locator(sel('application-step-3')).getAttribute('class')).toContain('is-todo');
+    // The revise task arrives a moment after the status: the button finds it (or says it has not yet).
+    await waitUntil(async () => {
+      await row.locator(sel('application-rework')).click();
+      await clerk.waitForTimeout(500);
+      return /\/tasks\/\d+$/.test(new URL(clerk.url()).pathname);
+    }, 'the revise task opened from 我的申报');
+    await clerk.locator(sel('task-step'), { hasText: '申报单位修改' }).waitFor();
+    const reason = await clerk.locator(sel('task-return-reason')).innerText();
+    expect(reason).toContain('主管部门审核退回（李娜');
+    expect(reason).toContain('退回原因：请补充围墙现状照片和造价测算依据');
+    // The whole application beside the form; the photos asked for are attached right here.
+    await clerk.locator(`${sel('task-project-amounts')} tbody tr`, { hasText: '30213' }).waitFor();
+    const photo = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await clerk.locator(`${sel('task-project-context')} ${sel('attachment-upload')} input[type=file]`).setInputFiles({ name: '围墙现状照片.png', mimeType: 'image/png', buffer: photo });
+    await clerk.locator(`${sel('task-project-context')} ${sel('attachment-download')}`, { hasText: '围墙现状照片.png' }).waitFor();
+    const digest = sm3Hex(photo);
+    expect(await clerk.locator(`${sel('task-project-context')} ${sel('attachment-sm3')}`).first().innerText()).toBe(`${digest.slice(0, 8)}…${digest.slice(-8)}`);
+    await clerk.screenshot({ path: path.join(RESULTS, 'intake-rework-task.png') });
+    await clerk.locator(sel('task-edit-application')).click();
+    const dialog = clerk.locator(`.el-dialog${sel('project-dialog')}`);
+    await dialog.locator(sel('project-form-reason'), { hasText: '请补充围墙现状照片和造价测算依据' }).waitFor();
+    await dialog.locator(sel('project-description')).fill('修缮校园围墙约三百米，消除安全隐患。附现状照片 12 张，造价按 2026 年定额测算。');
+    await dialog.locator(sel('project-submit')).click();
+    await clerk.locator(sel('task-application-saved')).waitFor();
+    expect(String(((await t!.system.db('projects').where({ id }).first('description')) as { description: string }).description)).toContain('造价按 2026 年定额测算');
+    await clerk.locator(`${sel('input-confirm')}`).click();
+    await clerk.locator(sel('input-comment')).fill('已补充照片与测算依据');
+    await clerk.locator(sel('task-submit')).click();
+    await clerk.waitForURL((url) => url.pathname === '/tasks');
+    await clerk.locator('.el-message--success', { hasText: '已修改并重新提交审核' }).waitFor();
+    await waitUntil(async () => ['submitted', 'department_review'].includes(String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status)), 'the project in review again');
+    await waitUntil(async () => Number(((await t!.system.db('inbox_tasks').where({ business_id: String(id), element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string }).n) === 1, 'the department review open again');
+  });
+
   test('given two department reviews in 李娜\'s 待办, when she selects both and 批量通过, then each is approved and listed as 成功', async () => {
     const created = await api(CLERK, 'POST', '/api/projects', {
       fiscalYear: YEAR,
@@ -298,11 +455,14 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.locator(`${sel('task-table')} .el-table__header-wrapper .el-checkbox`).click();
     await page.locator(sel('task-batch-approve'), { hasText: '（2）' }).click();
     await page.locator('.el-message-box__btns .el-button--primary', { hasText: '通过' }).click();
+    // One PIN for the whole batch (she enrolled at her first approval).
+    expect(await sealInDialog(page, PIN)).toBe('pin');
     const result = page.locator(sel('batch-result'));
     await result.waitFor();
     await waitUntil(async () => (await result.locator(sel('batch-result-tag'), { hasText: '成功' }).count()) === 2, 'two successes');
     expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
     const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
     expect(Number(open.n)).toBe(0);
+    expect(await sealedCompletions(DEPT)).toBe(4); // her first approval, the 退回, the two of the batch
   });
 });

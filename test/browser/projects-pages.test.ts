@@ -6,6 +6,7 @@ import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
 import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { changeStatus } from '../../server/projects/service';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 import { shortDigest } from '../../web/src/utils/digest';
 
@@ -16,7 +17,7 @@ import { shortDigest } from '../../web/src/utils/digest';
  * amount at the field, sees the exact total in the list, uploads an attachment and sees its SM3,
  * edits against a concurrent change (409 → 重新载入) and voids a project with a reason; a
  * near-identical second application carries the 疑似重复 tag; 刘洋 (nm_ysk, the city's budget
- * section) sees both, the similar projects and the timeline. Screenshots go to .ci/results/.
+ * section) sees both once the first is submitted (drafts are the unit's own), the similar projects and the timeline. Screenshots go to .ci/results/.
  */
 
 /** The fiscal year the pages default to and the demo data is loaded for: the current year in Asia/Shanghai. */
@@ -229,7 +230,7 @@ describe('项目库 pages in a browser, against the real system with the demo da
     expect(att).toEqual({ file_name: '可行性研究报告.pdf', content_type: 'application/pdf', sm3: digest, uploaded_by: CLERK });
     // The link downloads the same bytes (the server re-checks the digest).
     const href = await drawer.locator(sel('attachment-download')).getAttribute('href');
-    const down = await fetch(`${t!.system.url}${href}`, { headers: { cookie: cookies[CITY]! } });
+    const down = await fetch(`${t!.system.url}${href}`, { headers: { cookie: cookies[CLERK]! } });
     expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
     await drawer.locator(sel('project-timeline')).getByText('上传附件').waitFor();
   });
@@ -246,7 +247,7 @@ describe('项目库 pages in a browser, against the real system with the demo da
 
     // Someone else saves first (the same clerk in another window).
     const current = (await api(CLERK, 'GET', `/api/projects/${first!.id}`)).json;
-    const { id: _i, projectNo: _n, fiscalYear: _y, unitOrgId: _u, unitName: _un, categoryLabel: _c, subTypeLabel: _s, totalAmountFen: _t, status: _st, statusLabel: _sl, duplicateCount: _d, createdAt: _ca, updatedAt: _ua, functionalName: _f, attachments: _a, duplicates: _du, smartProblems: _sp, expertReview: _er, amounts, ...fields } = current;
+    const { id: _i, projectNo: _n, fiscalYear: _y, unitOrgId: _u, unitName: _un, categoryLabel: _c, subTypeLabel: _s, totalAmountFen: _t, status: _st, statusLabel: _sl, returnedFrom: _rf, duplicateCount: _d, createdAt: _ca, updatedAt: _ua, functionalName: _f, attachments: _a, duplicates: _du, smartProblems: _sp, expertReview: _er, amounts, ...fields } = current;
     const other = await api(CLERK, 'PUT', `/api/projects/${first!.id}`, { ...fields, amounts: amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => ({ economicCode: a.economicCode, amountFen: a.amountFen, ...(a.note ? { note: a.note } : {}) })), basis: '另一窗口改的依据' });
     expect(other.status).toBe(200);
 
@@ -281,7 +282,9 @@ describe('项目库 pages in a browser, against the real system with the demo da
     expect((await projectRow(twin!.projectNo)).status).toBe('void');
   });
 
-  test('given the city budget section 刘洋, then both projects are listed without 新建项目; 查看 shows the similar project and the timeline in Beijing time', async () => {
+  test('given the city budget section 刘洋, then both projects are listed without 新建项目 once submitted (a draft is the unit’s own); 查看 shows the similar project and the timeline in Beijing time', async () => {
+    // 送审 as the intake process records it (the process itself is the intake tests' business).
+    await changeStatus(t!.system.db, { userId: null, username: 'system', displayName: '系统自动' }, first!.id, 'submitted');
     const page = await openPage();
     await logInAt(page, '/projects', CITY);
     await rowOf(page, first!.projectNo).waitFor();
@@ -299,7 +302,7 @@ describe('项目库 pages in a browser, against the real system with the demo da
     const dupText = await dup.innerText();
     expect(dupText).toContain(first!.projectNo);
     expect(dupText).toContain(NAME);
-    expect(dupText).toContain('草稿');
+    expect(dupText).toContain('已送审');
     expect(dupText).toContain('名称相近');
     expect(dupText).toMatch(/\d+\.\d%/);
     expect(await drawer.locator(sel('attachment-upload')).count()).toBe(0);

@@ -31,11 +31,13 @@ describe('Excel export of lists', () => {
 
     const school = (await getOrganisationByCode(db, '150100-JY-001'))!;
     const other = (await getOrganisationByCode(db, '150100-JY-002'))!;
+    const bureau = (await getOrganisationByCode(db, '150100-CZ-YS'))!; // issues UN-1, a quota not yet tied to a unit
     const issue = async (quotaNo: string, fiscalYear: number, unitOrgId: number | null, amountFen: number) => {
       const r = await ledger.issueQuota(db, {
         quotaNo,
         fiscalYear,
         unitOrgId,
+        issuerOrgId: bureau.id,
         functionalCode: '2050203',
         economicCode: '30201',
         fundSource: '一般公共预算',

@@ -88,11 +88,16 @@ describe('quota ledger service', () => {
 
   test('migration: down removes both tables, up restores them; CHECK constraints refuse a negative balance written behind the service', async () => {
     const name = '20261123C-create-quota-ledger.ts';
+    // A later migration adds a column to quotas: it goes first and comes back last.
+    const later = '20261202S1-quota-issuer-org.ts';
+    await db.migrate.down({ name: later });
     await db.migrate.down({ name });
     expect(await db.schema.hasTable('quotas')).toBe(false);
     expect(await db.schema.hasTable('quota_journal')).toBe(false);
     await db.migrate.up({ name });
+    await db.migrate.up({ name: later });
     expect(await db.schema.hasTable('quota_journal')).toBe(true);
+    expect(await db.schema.hasColumn('quotas', 'issuer_org_id')).toBe(true);
 
     const q = await newQuota(100);
     // Await each statement ourselves: jest's .rejects on a knex builder (a thenable, not a

@@ -6,6 +6,7 @@ import { sm3Hex } from '../../domain/digest';
 import { loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
 import { openFreshDatabase } from '../support/system';
+import { changeStatus } from '../../server/projects/service';
 
 /**
  * The project library over real HTTP on the real database, with the demo organisations and
@@ -61,6 +62,9 @@ describe('projects API', () => {
     ...extra,
   });
 
+  /** 送审 as the intake process does it (no engine here): the application leaves the unit's drafts. */
+  const submit = (id: number) => changeStatus(db, { userId: null, username: 'system', displayName: '系统自动' }, id, 'submitted');
+
   const counts = async () => ({
     projects: Number(((await db('projects').count({ n: '*' }).first()) as { n: number }).n),
     amounts: Number(((await db('project_amounts').count({ n: '*' }).first()) as { n: number }).n),
@@ -96,7 +100,7 @@ describe('projects API', () => {
     expect(second.body.duplicates[0]).toMatchObject({ projectId: first.id, basis: ['name', 'content'] });
     const firstNow = (await call('nm_clerk_yz', 'GET', `/projects/${first.id}`)).body;
     expect(firstNow.duplicates.map((d: { projectId: number }) => d.projectId)).toEqual([second.body.id]);
-    const flagged = (await call('nm_ysk', 'GET', '/projects?duplicates=true&pageSize=100')).body;
+    const flagged = (await call('nm_clerk_yz', 'GET', '/projects?duplicates=true&pageSize=100')).body;
     expect(flagged.items.map((i: { id: number }) => i.id).sort()).toEqual([first.id, second.body.id].sort());
     const events = (await call('nm_clerk_yz', 'GET', `/projects/${second.body.id}/events`)).body.items;
     expect(events.map((e: { kind: string }) => e.kind)).toEqual(['created', 'duplicate_flagged']);
@@ -176,6 +180,7 @@ describe('projects API', () => {
     const theirs = (await call('nm_clerk_ny', 'POST', '/projects', application({ name: '农技推广示范基地建设', functionalCode: '2130505' }))).body;
     const nanjing = (await call('js_clerk_jl', 'POST', '/projects', application({ name: '金陵中学体育馆维修' }))).body;
     expect(nanjing.unitName).toBe('南京市金陵中学');
+    for (const p of [mine, theirs, nanjing]) await submit(p.id); // drafts are the unit's alone (see the drafts test)
 
     const list = async (user: string) => ((await call(user, 'GET', '/projects?pageSize=100')).body.items as Array<{ id: number; unitName: string }>);
     expect(new Set((await list('nm_clerk_yz')).map((p) => p.unitName))).toEqual(new Set(['呼和浩特市第一中学']));
@@ -191,9 +196,9 @@ describe('projects API', () => {
       expect((await call(user, 'GET', `/projects/${id}/events`)).status).toBe(404);
     }
     const { fiscalYear: _y, ...fields } = application();
-    const hijack = await call('nm_clerk_yz', 'PUT', `/projects/${theirs.id}`, { ...fields, version: theirs.version });
+    const hijack = await call('nm_clerk_yz', 'PUT', `/projects/${theirs.id}`, { ...fields, version: theirs.version + 1 });
     expect(hijack.status).toBe(404);
-    expect((await call('nm_clerk_yz', 'POST', `/projects/${theirs.id}/void`, { reason: 'x', version: theirs.version })).status).toBe(404);
+    expect((await call('nm_clerk_yz', 'POST', `/projects/${theirs.id}/void`, { reason: 'x', version: theirs.version + 1 })).status).toBe(404);
     // Filing for another unit by naming it is refused the same way.
     expect((await call('nm_clerk_yz', 'POST', '/projects', application({ unitOrgId: theirs.unitOrgId }))).status).toBe(404);
     // Reviewers read but do not file; an expert does not read the library.
@@ -203,7 +208,7 @@ describe('projects API', () => {
   });
 
   test('list: filters, keyword (LIKE characters are literal), sort and pages in SQL', async () => {
-    await call('nm_clerk_ny', 'POST', '/projects', application({ name: '100%_覆盖 牧区动物防疫', functionalCode: '2130505', category: '32', subType: 'pastoral' }));
+    await submit((await call('nm_clerk_ny', 'POST', '/projects', application({ name: '100%_覆盖 牧区动物防疫', functionalCode: '2130505', category: '32', subType: 'pastoral' }))).body.id);
     const r = (await call('nm_ysk', 'GET', `/projects?keyword=${encodeURIComponent('100%_')}`)).body;
     expect(r.items.map((i: { name: string }) => i.name)).toEqual(['100%_覆盖 牧区动物防疫']);
     expect(r.items[0]).toMatchObject({ subTypeLabel: '牧区', categoryLabel: '专项资金项目' });
@@ -238,12 +243,14 @@ describe('projects API', () => {
     const att = (await upload.json()) as { id: number; sm3: string; sizeBytes: number; fileName: string };
     expect(att).toMatchObject({ fileName: '可行性研究报告.pdf', sizeBytes: bytes.length, sm3: sm3Hex(bytes) });
 
-    const down = await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_dept_jy! } });
+    const down = await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_clerk_yz! } });
     expect(down.status).toBe(200);
     expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
     expect(down.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('可行性研究报告.pdf')}`);
     expect(down.headers.get('x-content-sm3')).toBe(att.sm3);
     expect((await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.js_clerk_jl! } })).status).toBe(404);
+    // Still a draft: not even the department above reads it yet.
+    expect((await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_dept_jy! } })).status).toBe(404);
 
     const noName = await fetch(`${api.base}/api/projects/${p.id}/attachments`, { method: 'POST', headers: { cookie: cookies.nm_clerk_yz!, 'content-type': 'application/pdf' }, body: bytes });
     expect(noName.status).toBe(400);
@@ -262,6 +269,50 @@ describe('projects API', () => {
     const kinds = (await call('nm_clerk_yz', 'GET', `/projects/${p.id}/events`)).body.items.map((e: { kind: string }) => e.kind);
     expect(kinds).toEqual(['created', 'attachment_added', 'attachment_removed']);
     expect(await db('project_attachments').where({ id: att.id }).first('removed_by')).toEqual({ removed_by: 'nm_clerk_yz' });
+  });
+
+  test('drafts are private: the department, the bureau and its director do not see a unit’s draft in the list, the export, the detail or its timeline, until it is submitted; 撤回 makes it private again', async () => {
+    const reviewers = ['nm_dept_jy', 'nm_ysk', 'nm_director'];
+    for (const u of reviewers) if (!cookies[u]) cookies[u] = await loginCookie(api.base, u, 'Budget@2026');
+    const name = `草稿保密测试${Date.now()}`;
+    const draft = (await call('nm_clerk_yz', 'POST', '/projects', application({ name, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生学习环境。' }))).body;
+    const twinName = `${name}（二期）`;
+    const twin = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: twinName, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生的学习环境。' }))).body;
+    expect(twin.duplicates.map((d: { projectId: number }) => d.projectId)).toEqual([draft.id]);
+
+    const listed = async (user: string, id: number) => ((await call(user, 'GET', `/projects?keyword=${encodeURIComponent(name)}&pageSize=100`)).body.items as Array<{ id: number }>).some((p) => p.id === id);
+    const exported = async (user: string) => {
+      const res = await fetch(`${api.base}/api/projects/export?keyword=${encodeURIComponent(name)}`, { headers: { cookie: cookies[user]! } });
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(await res.arrayBuffer());
+      const sheet = workbook.getWorksheet('项目库')!;
+      return Array.from({ length: sheet.rowCount - 1 }, (_, i) => String(sheet.getRow(i + 2).getCell(1).value));
+    };
+    expect(await listed('nm_clerk_yz', draft.id)).toBe(true);
+    expect(await exported('nm_clerk_yz')).toEqual(expect.arrayContaining([draft.projectNo, twin.projectNo]));
+    for (const u of reviewers) {
+      expect([u, await listed(u, draft.id)]).toEqual([u, false]);
+      expect([u, await exported(u)]).toEqual([u, []]);
+      expect([u, (await call(u, 'GET', `/projects/${draft.id}`)).status]).toEqual([u, 404]);
+      expect([u, (await call(u, 'GET', `/projects/${draft.id}/events`)).status]).toEqual([u, 404]);
+      expect([u, (await call(u, 'GET', `/projects/${draft.id}/processes`)).status]).toEqual([u, 404]);
+    }
+
+    // Submitted, the twin is the director's to see; its draft sibling stays out of its duplicate flags and count.
+    await submit(twin.id);
+    const seen = (await call('nm_director', 'GET', `/projects/${twin.id}`)).body;
+    expect(seen).toMatchObject({ id: twin.id, status: 'submitted', duplicateCount: 0, duplicates: [] });
+    expect(((await call('nm_director', 'GET', `/projects?keyword=${encodeURIComponent(name)}`)).body.items as Array<{ id: number; duplicateCount: number }>).map((p) => [p.id, p.duplicateCount])).toEqual([[twin.id, 0]]);
+    expect((await call('nm_director', 'GET', '/projects?status=draft&pageSize=100')).body.total).toBe(0);
+    // The unit still sees both sides of the flag.
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${twin.id}`)).body).toMatchObject({ duplicateCount: 1, duplicates: [{ projectId: draft.id }] });
+
+    await submit(draft.id);
+    for (const u of reviewers) expect([u, await listed(u, draft.id)]).toEqual([u, true]);
+    expect((await call('nm_director', 'GET', `/projects/${twin.id}`)).body.duplicates.map((d: { projectId: number }) => d.projectId)).toEqual([draft.id]);
+    // 撤回 before anyone acted: the unit's draft again, and private again.
+    await changeStatus(db, { userId: null, username: 'system', displayName: '系统自动' }, draft.id, 'draft');
+    for (const u of reviewers) expect([u, await listed(u, draft.id), (await call(u, 'GET', `/projects/${draft.id}`)).status]).toEqual([u, false, 404]);
   });
 
   test('export: the list with the same filters and scope as an .xlsx, amounts as yuan numbers', async () => {

@@ -45,15 +45,15 @@ describe('seals and the audit chain', () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
-  const issue = (quotaNo: string, extra: object = {}) =>
-    call('POST', '/quotas', { quotaNo, fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen: 500_000, reason: '下达', ...extra });
+  const issue = (extra: object = {}) =>
+    call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen: 500_000, reason: '下达', ...extra });
   const verify = () => call('GET', '/audit/verify', undefined, auditCookie);
 
   test('issuing before enrolment is recorded in the chain unsealed; a PIN without a key is refused', async () => {
-    const r = await issue('SEAL-0');
+    const r = await issue();
     expect(r.status).toBe(201);
     expect(r.body.seal).toBeNull();
-    expect((await issue('SEAL-0b', { signingPin: '135790' })).body.error.code).toBe('SEAL_NOT_ENROLLED');
+    expect((await issue({ signingPin: '135790' })).body.error.code).toBe('SEAL_NOT_ENROLLED');
     const records = await call('GET', `/audit/records?subjectType=quota&subjectId=${r.body.quota.id}`, undefined, auditCookie);
     expect(records.body.items).toHaveLength(1);
     expect(records.body.items[0].body).toMatchObject({ kind: 'quota.issue', actor: { userId: issuer.userId, username: issuer.username }, seal: null });
@@ -78,22 +78,23 @@ describe('seals and the audit chain', () => {
 
   test('once enrolled, issuing requires the PIN; a wrong PIN cannot sign and writes nothing', async () => {
     const before = await db('audit_records').count('* as n').first();
-    expect((await issue('SEAL-1')).body.error.code).toBe('SIGNING_PIN_REQUIRED');
-    const wrong = await issue('SEAL-1', { signingPin: '000001' });
+    const quotasBefore = await db('quotas').count('* as n').first();
+    expect((await issue()).body.error.code).toBe('SIGNING_PIN_REQUIRED');
+    const wrong = await issue({ signingPin: '000001' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.code).toBe('SEAL_PIN_WRONG');
-    expect(await db('quotas').where('quota_no', 'SEAL-1').first()).toBeUndefined();
+    expect(await db('quotas').count('* as n').first()).toEqual(quotasBefore);
     expect(await db('audit_records').count('* as n').first()).toEqual(before);
     await expect(store.sign(issuer.userId, '000002', Buffer.from('x'))).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
   });
 
   test('a sealed issuance: the payload is signed with the issuer key, in the same transaction as the quota', async () => {
-    const r = await issue('SEAL-2', { signingPin: '135790' });
+    const r = await issue({ signingPin: '135790' });
     expect(r.status).toBe(201);
     expect(r.body.seal.verificationCode).toMatch(/^[0-9a-f]{16}$/);
     const rec = (await db('audit_records').where('id', r.body.seal.auditRecordId).first()) as { body: string; sealed: unknown };
     const body = JSON.parse(rec.body);
-    expect(body.seal.payload).toMatchObject({ what: 'quota.issue', who: { userId: issuer.userId }, decision: { quotaNo: 'SEAL-2', amountFen: 500_000 } });
+    expect(body.seal.payload).toMatchObject({ what: 'quota.issue', who: { userId: issuer.userId }, decision: { quotaNo: r.body.quota.quotaNo, amountFen: 500_000 } });
     const key = (await store.publicKey(issuer.userId))!;
     expect(sm2Verify(canonicalBytes(body.seal.payload), body.seal.signature, key.record.publicKey)).toBe(true);
     expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
@@ -105,6 +106,66 @@ describe('seals and the audit chain', () => {
     for (let i = 0; i < 4; i++) await expect(store.unlock(other.userId, '000000x')).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
     await expect(store.unlock(other.userId, '000000x')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
     await expect(store.unlock(other.userId, '975310')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
+  });
+
+  test('seal status for the own page: the key record verified, a lock and its time', async () => {
+    const director = await createAccount(db, ['director']);
+    const as = await loginCookie(api.base, director.username);
+    expect((await call('GET', '/seals/me', undefined, as)).body).toMatchObject({ enrolled: false, key: null, canSign: true, recordVerified: null, lockedUntil: null, reenrolment: null, revokedKeys: [] });
+    expect((await call('POST', '/seals/enrol', { pin: '13579' }, as)).body.error.details[0].message).toBe('签章密码应为 6 位数字');
+    expect((await call('POST', '/seals/enrol', { pin: '246801' }, as)).status).toBe(201);
+    for (let i = 0; i < 5; i++) await store.unlock(director.userId, '000000').catch(() => undefined);
+    const me = (await call('GET', '/seals/me', undefined, as)).body;
+    expect(me).toMatchObject({ enrolled: true, recordVerified: true, failedPins: 5 });
+    expect(me.lockedUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/);
+    const clerk = await createAccount(db, ['unit_clerk']);
+    expect((await call('GET', '/seals/me', undefined, await loginCookie(api.base, clerk.username))).body).toMatchObject({ enrolled: false, canSign: false });
+  });
+
+  test('forgotten PIN: the security admin authorises, the person enrols a fresh key, the old key is revoked and its seals still verify', async () => {
+    const person = await createAccount(db, ['budget_division']);
+    const as = await loginCookie(api.base, person.username);
+    const security = await createAccount(db, ['security_admin']);
+    const sec = await loginCookie(api.base, security.username);
+    // not enrolled: nothing to authorise
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec)).body.error.code).toBe('SEAL_NOT_ENROLLED');
+    const first = await call('POST', '/seals/enrol', { pin: '135790' }, as);
+    const sealed = await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕2号', amountFen: 100, reason: '下达', signingPin: '135790' }, as);
+    expect(sealed.status).toBe(201);
+    // without an authorisation the person cannot replace their key
+    expect((await call('POST', '/seals/enrol', { pin: '802468' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
+    // only the security admin, never for oneself, and a reason is required
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, as)).status).toBe(403);
+    expect((await call('POST', `/users/${security.userId}/seal-reenrolment`, { reason: '遗忘' }, sec)).body.error.code).toBe('CANNOT_REENROL_OWN_SEAL');
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: ' ' }, sec)).status).toBe(400);
+    const granted = await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec);
+    expect(granted.status).toBe(201);
+    expect(granted.body).toMatchObject({ id: person.userId, seal: 'reenrolment', created: true });
+    const again = await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '再次点击' }, sec);
+    expect(again.status).toBe(200);
+    expect(again.body.created).toBe(false);
+    expect(await db('seal_reenrolments').where('user_id', person.userId).count('* as n').first()).toEqual({ n: 1 });
+    expect((await call('GET', '/seals/me', undefined, as)).body.reenrolment).toMatchObject({ authorisedBy: expect.any(String), reason: '遗忘签章密码' });
+    // the old key still signs until the new one is set
+    const second = await call('POST', '/seals/enrol', { pin: '802468' }, as);
+    expect(second.status).toBe(201);
+    expect(second.body.record.keyId).not.toBe(first.body.record.keyId);
+    const me = (await call('GET', '/seals/me', undefined, as)).body;
+    expect(me).toMatchObject({ enrolled: true, reenrolment: null, recordVerified: true });
+    expect(me.key.record.keyId).toBe(second.body.record.keyId);
+    expect(me.revokedKeys).toEqual([expect.objectContaining({ keyId: first.body.record.keyId })]);
+    // the authorisation is used once
+    expect((await call('POST', '/seals/enrol', { pin: '802469' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
+    // the old PIN no longer signs; the new one does
+    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '135790' }, as)).body.error.code).toBe('SEAL_PIN_WRONG');
+    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '802468' }, as)).status).toBe(201);
+    // the revocation is in the chain, and the seal made with the old key still verifies
+    const kinds = ((await db('audit_records').where({ subject_type: 'user', subject_id: String(person.userId) }).whereNot('kind', 'auth.login').orderBy('seq').pluck('kind')) as string[]);
+    expect(kinds).toEqual(['seal.enrol', 'user.authorise_seal_reenrolment', 'seal.revoke', 'seal.enrol']);
+    expect((await call('GET', `/seals/keys/${person.userId}`)).body.record.keyId).toBe(second.body.record.keyId);
+    expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
+    const evidence = await db('audit_records').where('id', sealed.body.seal.auditRecordId).first('body');
+    expect(JSON.parse((evidence as { body: string }).body).seal.keyId).toBe(first.body.record.keyId);
   });
 
   test('a rolled-back change leaves no audit record and the chain head unmoved', async () => {

@@ -61,8 +61,12 @@ describe('API against the real engine and database', () => {
     expect(((await wrong.json()) as ErrorBody).error).toEqual({ code: 'LOGIN_FAILED', message: '用户名或密码错误' });
   });
 
-  test('GET /api/health: 200 with database and engine status, naming Operaton and its version, with every model deployed', async () => {
-    const res = await fetch(`${t.system.url}/api/health`);
+  test('GET /api/system/status (administrators): 200 with database and engine status, naming Operaton and its version, with every model deployed; GET /api/health says only that all is up', async () => {
+    const open = await fetch(`${t.system.url}/api/health`);
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({ status: 'ok', time: expect.stringMatching(/\+08:00$/), database: { status: 'up' }, engine: { status: 'up' } });
+    expect((await fetch(`${t.system.url}/api/system/status`, { headers: { cookie: clerkCookie } })).status).toBe(403);
+    const res = await fetch(`${t.system.url}/api/system/status`, { headers: { cookie: adminCookie } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as HealthReport;
     expect(body.status).toBe('ok');
@@ -139,7 +143,12 @@ describe('health when a dependency is down', () => {
     const port = await closedPort();
     const t = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` } });
     try {
-      const res = await fetch(`${t.system.url}/api/health`);
+      const open = await fetch(`${t.system.url}/api/health`);
+      expect(open.status).toBe(503);
+      expect(await open.json()).toMatchObject({ status: 'degraded', database: { status: 'up' }, engine: { status: 'down' } });
+      const admin = await createAccount(t.system.db, ['system_admin']);
+      const cookie = await loginCookie(t.system.url, admin.username);
+      const res = await fetch(`${t.system.url}/api/system/status`, { headers: { cookie } });
       expect(res.status).toBe(503);
       const body = (await res.json()) as HealthReport;
       expect(body.status).toBe('degraded');
@@ -148,8 +157,6 @@ describe('health when a dependency is down', () => {
       expect(body.engine.message).toContain('流程引擎无法连接');
       expect(JSON.stringify(body)).not.toMatch(/Error:|at .*\.ts/);
       // The engine-dependent action answers 503 too, rather than hanging or crashing.
-      const admin = await createAccount(t.system.db, ['system_admin']);
-      const cookie = await loginCookie(t.system.url, admin.username);
       const smoke = await fetch(`${t.system.url}/api/engine/smoke-checks`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
       expect(smoke.status).toBe(503);
       expect(((await smoke.json()) as ErrorBody).error.code).toBe('ENGINE_UNAVAILABLE');
@@ -164,7 +171,9 @@ describe('health when a dependency is down', () => {
     try {
       const res = await fetch(`${t.system.url}/api/health`);
       expect(res.status).toBe(503);
-      const body = (await res.json()) as HealthReport;
+      expect(await res.json()).toMatchObject({ status: 'degraded', database: { status: 'down' } });
+      // Nobody can log in to read the details now; the report the 系统状态 page would show words it plainly.
+      const body = await buildHealthReport({ config: t.config, db: t.system.db, engine: t.system.engine, supervisor: t.system.supervisor, version: 'test' });
       expect(body.database).toMatchObject({ status: 'down', client: 'mysql', message: '数据库无法连接（连接被拒绝），请确认数据库服务已启动' });
       expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
     } finally {

@@ -103,7 +103,13 @@ describe('intake review on the engine', () => {
     const events = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{ kind: string; toStatus: string | null; note: string | null }>;
     expect(events.filter((e) => e.kind === 'task_completed').map((e) => e.note)).toEqual(['主管部门审核：通过。意见：同意', '财政业务处室审核：通过。意见：符合方向', '预算处审定：同意入库']);
     expect(events.filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['draft', 'submitted', 'department_review', 'finance_review', 'reserved']);
-    const processes = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body;
+    // The worker writes 已入库 before it reports the Reserve step done to the engine: the engine's
+    // history catches up a moment later.
+    let processes = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body;
+    for (const until = Date.now() + 30_000; !processes.items[0].progress.completed.includes('Reserve') && Date.now() < until; ) {
+      await new Promise((res) => setTimeout(res, 300));
+      processes = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body;
+    }
     expect(processes.items[0]).toMatchObject({ processId: 'project-intake', status: 'completed', outcome: 'reserved' });
     expect(processes.items[0].progress.completed).toEqual(expect.arrayContaining(['SmartCheck', 'DepartmentReview', 'SectorReview', 'BudgetDecision', 'Reserve']));
     const notes = (await call('nm_clerk_yz', 'GET', '/notifications')).body.items as Array<{ kind: string; title: string }>;

@@ -7,7 +7,7 @@ export const TEST_PASSWORD = 'Budget@2026';
  * A test account in an organisation of its own (created on first use), for tests that need a
  * session: each call makes a new user with the given roles.
  */
-export async function createAccount(db: Db, roles: string[], username = `u${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`): Promise<{ username: string; userId: number; orgId: number }> {
+export async function createAccount(db: Db, roles: string[], username = `u${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`): Promise<{ username: string; userId: number; orgId: number; displayName: string }> {
   if (!(await db('regions').where({ code: '150000' }).first('code'))) {
     await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province', parent_code: null });
   }
@@ -17,8 +17,9 @@ export async function createAccount(db: Db, roles: string[], username = `u${Date
     await db('organisations').where({ id: Number(id) }).update({ path: `/${Number(id)}/` });
     org = { id: Number(id) };
   }
-  const userId = await createUser(db, { username, displayName: `测试用户${username.slice(-4)}`, orgId: org.id, password: TEST_PASSWORD, roles });
-  return { username, userId, orgId: org.id };
+  const displayName = `测试用户${username.slice(-4)}`;
+  const userId = await createUser(db, { username, displayName, orgId: org.id, password: TEST_PASSWORD, roles });
+  return { username, userId, orgId: org.id, displayName };
 }
 
 /** Logs in over HTTP and returns the Cookie header value for later requests. */

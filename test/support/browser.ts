@@ -120,3 +120,23 @@ export function countRequests(page: Page, method: string, pattern: RegExp): { co
   });
   return counter;
 }
+
+/**
+ * The sealing dialog a sealed action opens (web/src/seals/SealDialog.vue): a person who has not
+ * enrolled sets the PIN twice there (and the same PIN seals at once), an enrolled person types it.
+ * Returns which of the two the dialog asked for.
+ */
+export async function sealInDialog(page: Page, pin: string): Promise<'enrol' | 'pin'> {
+  const dialog = page.locator(`.el-dialog${sel('seal-dialog')}`);
+  await dialog.waitFor();
+  await dialog.locator(`${sel('seal-new-pin')}, ${sel('seal-pin')}`).first().waitFor();
+  const mode = (await dialog.locator(sel('seal-new-pin')).count()) > 0 ? 'enrol' : 'pin';
+  if (mode === 'enrol') {
+    await dialog.locator(`${sel('seal-new-pin')}`).fill(pin);
+    await dialog.locator(`${sel('seal-new-pin-confirm')}`).fill(pin);
+  } else {
+    await dialog.locator(`${sel('seal-pin')}`).fill(pin);
+  }
+  await dialog.locator(sel('seal-confirm')).click();
+  return mode;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { issuesFromZod } from '../../server/api/errors';
-import { cellCategory, cellCode, cellContent, cellDate, cellDirection, cellFen, cellSubType, cellYear, numberText, type CellContent } from '../../server/projects/import-cells';
+import { cellCategory, cellCode, cellContent, cellDate, cellDirection, cellFen, cellSubType, cellText, cellYear, numberText, type CellContent } from '../../server/projects/import-cells';
 import { newProjectSchema } from '../../server/projects/schemas';
 
 const text = (t: string): CellContent => ({ kind: 'text', text: t });
@@ -20,6 +20,12 @@ describe('import cells', () => {
         expect(r).toEqual({ ok: true, value: fen });
       }),
     );
+  });
+
+  test('text cells are held to the API edge rule: a control character or a lone surrogate is the cell\'s error', () => {
+    expect(cellText(text(' 教学楼维修\n二期 '))).toEqual({ ok: true, value: '教学楼维修\n二期' });
+    expect(cellText(text('教学\u0007楼'))).toEqual({ ok: false, message: '第 3 个字符是控制字符（U+0007），请删除后重试' });
+    expect(cellText(text('\uD800'))).toMatchObject({ ok: false, message: expect.stringContaining('不成对的代理字符') });
   });
 
   test('amounts: text as clerks type it and number cells become the same fen; more than 2 decimals is an error, never rounded', () => {

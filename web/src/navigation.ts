@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DocumentChecked, EditPen, FolderOpened, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
+import { Coin, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -20,7 +20,8 @@ export function allows(held: readonly string[], needed: string | readonly string
 
 /** 已上线的页面，按菜单顺序 */
 export const NAV_ITEMS: readonly NavItem[] = [
-  { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
+  // 登录后的首页：每个人都有，内容按权限
+  { index: '/workbench', title: '工作台', icon: HomeFilled },
   // 人人都可能收到待办（候选人、办理人、抄送），不按权限隐藏
   { index: '/tasks', title: '待办事项', icon: List, badge: 'todo' },
   { index: '/projects', title: '项目库', icon: FolderOpened, permission: 'projects:read' },
@@ -35,6 +36,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
   { index: '/users', title: '用户管理', icon: User, permission: ['users:manage', 'security:manage'] },
   { index: '/compliance', title: '合规核验', icon: DocumentChecked, permission: 'audit:read' },
+  // 数据库、引擎地址与版本、已部署的模型：只给管理员（服务端 GET /api/system/status 同样要求 system:health）
+  { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */

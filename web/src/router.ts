@@ -16,12 +16,18 @@ declare module 'vue-router' {
 }
 
 const routes: RouteRecordRaw[] = [
-  { path: '/', redirect: '/health' },
+  { path: '/', redirect: '/workbench' },
   {
     path: '/login',
     name: 'login',
     component: () => import('./views/LoginView.vue'),
     meta: { title: '登录', public: true, bare: true },
+  },
+  {
+    path: '/workbench',
+    name: 'workbench',
+    component: () => import('./views/WorkbenchView.vue'),
+    meta: { title: '工作台' },
   },
   {
     path: '/health',
@@ -81,6 +87,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
   { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { title: '专家库', permission: 'experts:manage' } },
+  { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
+  { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },
   {
     path: '/forbidden',
@@ -88,7 +96,7 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/ForbiddenView.vue'),
     meta: { title: '无权访问' },
   },
-  { path: '/:pathMatch(.*)*', redirect: '/health' },
+  { path: '/:pathMatch(.*)*', redirect: '/workbench' },
 ];
 
 export const router = createRouter({

@@ -29,7 +29,13 @@ export interface AuditRecord {
     actor: { userId: number | null; username: string };
     seal: { keyId: string; signature: string } | null;
     prevHash: string;
+    /** 记录的业务内容；待办与状态变更记录的 data.processInstanceKey 为所属流程实例 */
+    data?: unknown;
   };
+  /** 操作人姓名；系统自动处理为“系统自动” */
+  actorName: string;
+  /** 记录所属项目的项目编号（XM2026-…） */
+  projectNo: string | null;
 }
 
 export interface AuditRecordQuery {
@@ -37,7 +43,11 @@ export interface AuditRecordQuery {
   pageSize?: number;
   order?: 'asc' | 'desc';
   projectId?: number;
+  /** 项目编号（XM2026-…） */
+  projectNo?: string;
   kind?: string;
+  /** 一类记录：'auth.'、'seal.'… */
+  kindPrefix?: string;
   sealed?: 'true' | 'false';
 }
 
@@ -74,4 +84,47 @@ export function downloadProjectEvidence(projectId: number): Promise<string> {
 /** POST /api/audit/verify-package：证据包文件原样上传核验（规范形式检查需要原始字节） */
 export function verifyPackage(file: Blob): Promise<PackageReport> {
   return request<PackageReport>('/api/audit/verify-package', { method: 'POST', rawBody: file, headers: { 'Content-Type': 'application/octet-stream' }, timeoutMs: 300_000 });
+}
+
+type Scalar = string | number | boolean | null;
+
+/** 流程回放中的一步（见 server/audit/replay.ts） */
+export interface ReplayStep {
+  index: number;
+  id: string;
+  elementId: string;
+  name: string;
+  type: string;
+  status: 'completed' | 'active' | 'failed' | 'canceled';
+  startedAt: string;
+  endedAt: string | null;
+  actor: string | null;
+  decision: string | null;
+  decisionLabel: string;
+  comment: string | null;
+  incident: string | null;
+  comments: Array<{ at: string; actor: string; text: string }>;
+  variables: Array<{ name: string; type: string; value: Scalar; revision: number; at: string }>;
+  decisions: Array<{ decisionKey: string; decisionName: string | null; evaluatedAt: string; inputs: Array<{ name: string; value: Scalar }>; outputs: Array<{ name: string; value: Scalar; ruleId: string | null }>; matchedRules: string[] }>;
+  /** verified 签章核验通过；absent 无签章；broken 记录被修改、删除或签名不符 */
+  seal: { status: 'verified' | 'absent' | 'broken'; auditRecordId: number | null; recordSeq: number | null; verificationCode: string | null; reason: string | null };
+}
+
+export interface Replay {
+  instance: { processInstanceKey: string; processDefinitionId: string | null; processDefinitionKey: string | null; version: number | null; state: string | null; startedAt: string | null; endedAt: string | null; project: { id: number; projectNo: string; name: string } };
+  xml: string | null;
+  source: 'engine' | 'platform';
+  notice: string | null;
+  steps: ReplayStep[];
+  summary: { steps: number; verified: number; absent: number; broken: number };
+}
+
+/** GET /api/processes/instances/:key/replay：流程回放 */
+export function getReplay(key: string, options: RequestSignal = {}): Promise<Replay> {
+  return request<Replay>(`/api/processes/instances/${encodeURIComponent(key)}/replay`, { signal: options.signal, timeoutMs: 60_000 });
+}
+
+/** GET /api/processes/instances/:key/evidence：下载流程实例证据包（npm run verify 可离线核验） */
+export function downloadInstanceEvidence(key: string): Promise<string> {
+  return downloadFile(`/api/processes/instances/${encodeURIComponent(key)}/evidence`);
 }

@@ -47,12 +47,12 @@ export interface HealthReport {
 }
 
 /**
- * GET /api/health
+ * GET /api/system/status（系统、安全、审计管理员）
  * 所有服务正常时返回 200；有依赖不可用时返回 503，但响应体结构相同，
  * 因此 503 作为正常数据返回而不是抛错。
  */
 export function getHealth(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<HealthReport> {
-  return request<HealthReport>('/api/health', {
+  return request<HealthReport>('/api/system/status', {
     signal: options.signal,
     timeoutMs: options.timeoutMs ?? 8000,
     acceptStatus: [503],

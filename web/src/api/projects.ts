@@ -26,6 +26,8 @@ export interface ProjectSummary {
   totalAmountFen: number;
   status: ProjectStatus;
   statusLabel: string;
+  /** 已退回的项目是从哪一环节退回的（submitted 为 SMART 检查未通过）；其他状态为 null */
+  returnedFrom: ProjectStatus | null;
   /** 与之疑似重复的项目数 */
   duplicateCount: number;
   version: number;
@@ -214,4 +216,9 @@ export function projectAttachmentUrl(projectId: number, attachmentId: number): s
 /** DELETE /api/projects/:id/attachments/:attachmentId（记录保留在办理记录中） */
 export function removeProjectAttachment(projectId: number, attachmentId: number): Promise<void> {
   return request<void>(`/api/projects/${projectId}/attachments/${attachmentId}`, { method: 'DELETE', timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** GET /api/projects/:id/approval-sheet.pdf：项目审批表（已办结的每个环节，各附电子签章与核验码） */
+export function downloadProjectApprovalSheet(id: number): Promise<string> {
+  return downloadFile(`/api/projects/${id}/approval-sheet.pdf`);
 }

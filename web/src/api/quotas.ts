@@ -15,6 +15,8 @@ export interface Quota {
   fiscalYear: number;
   projectId: number | null;
   unitOrgId: number | null;
+  /** 下达机构：尚未落到单位的指标属于它及其所在区划（数据范围） */
+  issuerOrgId: number | null;
   /** 支出功能分类科目（3/5/7 位） */
   functionalCode: string;
   /** 支出经济分类科目（3/5 位） */
@@ -59,6 +61,8 @@ export interface JournalEntry {
   idempotencyKey: string | null;
   /** 经办人（用户名） */
   actor: string;
+  /** 经办人姓名（仅流水列表接口返回；系统记账时为 null） */
+  actorName?: string | null;
   /** 事由 */
   reason: string;
   /** ISO-8601，带 +08:00 */
@@ -107,8 +111,8 @@ export interface EntryRequest {
   referenceId?: string;
 }
 
+/** 下达指标：指标编号由服务端生成（ZB + 年度 + 序号），不由经办人填写 */
 export interface IssueQuotaRequest extends EntryRequest {
-  quotaNo: string;
   fiscalYear: number;
   projectId?: number | null;
   unitOrgId?: number | null;
@@ -116,6 +120,8 @@ export interface IssueQuotaRequest extends EntryRequest {
   economicCode: string;
   fundSource: string;
   documentNo: string;
+  /** 已开通电子签章者的签章密码（经 seals/useSealing 询问） */
+  signingPin?: string;
 }
 
 /** GET /api/quotas：本人数据范围内的指标，分页（quotas:read） */
@@ -175,9 +181,8 @@ export function transferQuota(body: EntryRequest & { fromQuotaId: number; toQuot
   return request<TransferResult>('/api/quota-transfers', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
-/** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年） */
+/** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年），编号由服务端生成 */
 export interface CarryOverNewQuota {
-  quotaNo: string;
   fiscalYear?: number;
   documentNo?: string;
   fundSource?: string;

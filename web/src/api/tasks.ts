@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal } from './reference';
 import type { ProjectDetail } from './projects';
@@ -106,6 +107,8 @@ export interface CompleteResult {
   taskId: number;
   /** completed 流程已前进；signed 已记录加签意见；forwarded 转给下一位加签人 */
   outcome: 'completed' | 'signed' | 'forwarded';
+  /** 办结记录上的电子签章；未开通签章时为 null */
+  seal?: { auditRecordId: number; seq: number; keyId: string; verificationCode: string } | null;
 }
 
 export interface BatchResult {
@@ -149,8 +152,11 @@ const post = <T>(path: string, body?: unknown) => request<T>(path, { method: 'PO
 export const claimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/claim`);
 /** 退回签收（放回候选人的待办） */
 export const unclaimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/unclaim`);
-/** 提交表单（办理）；字段错误为 400 VALIDATION_FAILED，details 的 field 指向表单字段 */
-export const completeTask = (id: number, data: Record<string, unknown>) => post<CompleteResult>(`/api/tasks/${id}/complete`, { data });
+/**
+ * 提交表单（办理）；字段错误为 400 VALIDATION_FAILED，details 的 field 指向表单字段。
+ * 已开通电子签章者带签章密码（经 seals/useSealing 询问）：错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED
+ */
+export const completeTask = (id: number, data: Record<string, unknown>, signingPin?: string) => post<CompleteResult>(`/api/tasks/${id}/complete`, { data, signingPin });
 /** 转办 */
 export const reassignTask = (id: number, body: { userId: number; comment?: string }) => post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
 /** 加签（前加签：先由加签人发表意见再回到本人；后加签：本人办理后再由加签人办理） */
@@ -162,7 +168,7 @@ export const remindTask = (id: number) => post<{ reminded: number }>(`/api/tasks
 /** 添加意见（不办理） */
 export const commentTask = (id: number, text: string) => post<{ ok: true }>(`/api/tasks/${id}/comments`, { text });
 /** 批量办理：同一份数据逐个提交，各自成功或失败 */
-export const batchComplete = (taskIds: number[], data: Record<string, unknown>) => post<BatchResult>('/api/tasks/batch-complete', { taskIds, data });
+export const batchComplete = (taskIds: number[], data: Record<string, unknown>, signingPin?: string) => post<BatchResult>('/api/tasks/batch-complete', { taskIds, data, signingPin });
 
 /** POST /api/projects/:id/submit：送审（草稿 → 已送审，启动项目申报审核流程）；流程引擎不可用为 503 */
 export const submitProject = (id: number, version: number) => post<ProjectDetail>(`/api/projects/${id}/submit`, { version });
@@ -179,4 +185,9 @@ export async function getProcessDiagram(processId: string, options: RequestSigna
   const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, { credentials: 'same-origin', signal: options.signal });
   if (!res.ok) throw new Error(res.status === 404 ? '流程图不存在' : `获取流程图失败（HTTP ${res.status}）`);
   return res.text();
+}
+
+/** GET /api/tasks/:id/document.pdf：已办结事项的审批单（红色电子签章、核验码与审计记录编号） */
+export function downloadTaskApprovalSheet(id: number): Promise<string> {
+  return downloadFile(`/api/tasks/${id}/document.pdf`);
 }

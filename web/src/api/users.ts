@@ -21,6 +21,8 @@ export interface ManagedUser {
   mustChangePassword: boolean;
   passwordChangedAt: string;
   createdAt: string;
+  /** 电子签章：未开通、已开通、已授权重新开通（本人尚未设置新签章密码） */
+  seal: 'none' | 'active' | 'reenrolment';
 }
 
 export type UserSort = 'username' | 'displayName' | 'createdAt' | 'passwordChangedAt';

@@ -5,12 +5,14 @@ import { ApiError } from '../../api/request';
 import { usePagedList } from '../../composables/usePagedList';
 
 export interface AuditFilters {
-  projectId: string;
+  /** 项目编号（XM2026-…） */
+  projectNo: string;
+  /** 具体类型（project.task_completed）或一类（以“.”结尾：auth.） */
   kind: string;
   sealed: '' | 'true' | 'false';
 }
 
-const defaultFilters = (): AuditFilters => ({ projectId: '', kind: '', sealed: '' });
+const defaultFilters = (): AuditFilters => ({ projectNo: '', kind: '', sealed: '' });
 const messageOf = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message : fallback);
 
 /**
@@ -36,11 +38,24 @@ export function useCompliance() {
 
   const filters = reactive<AuditFilters>(defaultFilters());
   let applied = defaultFilters();
-  const projectIdOf = (f: AuditFilters) => (/^\d+$/.test(f.projectId.trim()) ? Number(f.projectId.trim()) : undefined);
   const list = usePagedList<AuditRecord>(
-    ({ page, pageSize }, signal) => listAuditRecords({ page, pageSize, order: 'desc', projectId: projectIdOf(applied), kind: applied.kind.trim() || undefined, sealed: applied.sealed || undefined }, { signal }),
+    ({ page, pageSize }, signal) =>
+      listAuditRecords(
+        {
+          page,
+          pageSize,
+          order: 'desc',
+          projectNo: applied.projectNo.trim() || undefined,
+          kind: applied.kind && !applied.kind.endsWith('.') ? applied.kind : undefined,
+          kindPrefix: applied.kind.endsWith('.') ? applied.kind : undefined,
+          sealed: applied.sealed || undefined,
+        },
+        { signal },
+      ),
     { errorMessage: '获取审计记录失败，请稍后再试' },
   );
+  /** 按项目编号查询时，该项目的内部编号（取自所列记录），供下载证据包 */
+  const projectIdOf = (): number | undefined => (applied.projectNo.trim() ? (list.items.value.find((r) => r.projectNo === applied.projectNo.trim())?.body.projectId ?? undefined) : undefined);
   function search(): Promise<void> {
     applied = { ...filters };
     return list.loadFirstPage();
@@ -90,5 +105,5 @@ export function useCompliance() {
     void search();
   });
 
-  return { chain, chainLoading, chainError, checkChain, filters, ...list, search, reset, projectIdOf: () => projectIdOf(filters), signing, signCheckpoint, evidenceOf, report, reportFile, verifying, verifyFile };
+  return { chain, chainLoading, chainError, checkChain, filters, ...list, search, reset, projectIdOf, signing, signCheckpoint, evidenceOf, report, reportFile, verifying, verifyFile };
 }

@@ -2,13 +2,13 @@ import { computed, reactive, ref, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { issueQuota, type EntryResult } from '../../api/quotas';
 import { useServerErrors } from '../../composables/useServerErrors';
+import { useSealing } from '../../seals/useSealing';
 import { newIdempotencyKey } from '../../utils/idempotency';
 import { formatWanYuan, formatYuan, parsePositiveYuan } from '../../utils/money';
 import { currentShanghaiYear } from '../../utils/shanghai';
 import { FUND_SOURCE_OPTIONS } from './labels';
 
 export interface IssueQuotaForm {
-  quotaNo: string;
   /** 'YYYY'（年份选择器） */
   fiscalYear: string;
   /** 支出功能分类科目编码（类 3 位 / 款 5 位 / 项 7 位） */
@@ -25,7 +25,6 @@ export interface IssueQuotaForm {
 }
 
 const emptyForm = (): IssueQuotaForm => ({
-  quotaNo: '',
   fiscalYear: String(currentShanghaiYear()),
   functionalCode: '',
   economicCode: '',
@@ -36,8 +35,9 @@ const emptyForm = (): IssueQuotaForm => ({
   reason: '',
 });
 
-/** 金额校验：与服务端一致，元 → 分精确换算，最多两位小数，须大于零 */
+/** 金额校验：与服务端一致，元 → 分精确换算，最多两位小数，须大于零（必填，标签前显示 *） */
 export const amountRule: FormItemRule = {
+  required: true,
   trigger: 'blur',
   validator: (_rule, value: string, callback) => {
     const r = parsePositiveYuan(value ?? '');
@@ -58,23 +58,20 @@ export function amountPreview(text: string): string {
 }
 
 /**
- * “下达指标”对话框的状态：表单、校验规则、提交（提交中再次点击不会重复发送；
+ * “下达指标”对话框的状态（指标编号由服务端生成，下达后显示）：表单、校验规则、提交（提交中再次点击不会重复发送；
  * 每次打开对话框生成一个幂等键，超时重试也只下达一次）、服务端错误。
  */
 export function useIssueQuota(onIssued: (result: EntryResult) => void) {
+  const sealing = useSealing();
   const visible = ref(false);
   const form = reactive<IssueQuotaForm>(emptyForm());
   const submitting = ref(false);
-  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' }, codeFields: { DUPLICATE_QUOTA_NO: { field: 'quotaNo', message: '该指标编号已存在，请换一个' } } });
+  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' } });
   /** 每次打开递增，用于重置科目级联选择器 */
   const openCount = ref(0);
   let idempotencyKey = '';
 
   const rules: FormRules<IssueQuotaForm> = {
-    quotaNo: [
-      { required: true, whitespace: true, message: '请填写指标编号', trigger: 'blur' },
-      { max: 50, message: '指标编号不能超过 50 个字符', trigger: 'blur' },
-    ],
     fiscalYear: [{ required: true, message: '请选择预算年度', trigger: 'change' }],
     functionalCode: [{ required: true, message: '请选择功能分类科目', trigger: 'change' }],
     economicCode: [{ required: true, message: '请选择经济分类科目', trigger: 'change' }],
@@ -125,8 +122,7 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
       const amount = parsePositiveYuan(form.amount);
       if (!amount.ok) return;
       serverErrors.clear();
-      const result = await issueQuota({
-        quotaNo: form.quotaNo.trim(),
+      const result = await sealing.run('下达指标', (signingPin) => issueQuota({
         fiscalYear: Number(form.fiscalYear),
         functionalCode: form.functionalCode,
         economicCode: form.economicCode,
@@ -136,7 +132,9 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
         amountFen: amount.fen,
         reason: form.reason.trim(),
         idempotencyKey,
-      });
+        signingPin,
+      }));
+      if (result === null) return; // 未签章（取消）：对话框保持打开
       visible.value = false;
       onIssued(result);
     } catch (e) {

@@ -14,8 +14,6 @@ export interface CarryOverForm {
   mode: CarryOverMode;
   /** 目标年度 'YYYY'，默认原指标的下一年 */
   fiscalYear: string;
-  /** 新指标编号 */
-  quotaNo: string;
   /** 新指标文号；不填沿用原指标的 */
   documentNo: string;
   /** 已有的目标指标 */
@@ -27,14 +25,13 @@ export interface CarryOverForm {
 
 /**
  * “结转”对话框的状态：把指标尚可用的部分结转到以后年度（POST /api/quotas/:id/carry-over），
- * 或新建下一年度的指标（编号、文号；科目、资金来源、项目和单位沿用原指标），或调入已有的以后年度指标。
+ * 或新建下一年度的指标（文号；编号由系统生成，科目、资金来源、项目和单位沿用原指标），或调入已有的以后年度指标。
  * 打开、幂等、提交与被拒后的刷新见 usePairPosting；成功后对话框改为显示两个指标结转后的余额。
  */
 export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferResult | null) => void) {
-  const form = reactive<CarryOverForm>({ mode: 'new', fiscalYear: '', quotaNo: '', documentNo: '', target: null, amount: '', reason: '' });
+  const form = reactive<CarryOverForm>({ mode: 'new', fiscalYear: '', documentNo: '', target: null, amount: '', reason: '' });
   const serverErrors = useServerErrors({
-    fieldMap: { amountFen: 'amount', 'into.quotaNo': 'quotaNo', 'into.documentNo': 'documentNo', 'into.fiscalYear': 'fiscalYear', 'into.quotaId': 'target' },
-    codeFields: { DUPLICATE_QUOTA_NO: { field: 'quotaNo', message: '该指标编号已存在，请换一个' } },
+    fieldMap: { amountFen: 'amount', 'into.documentNo': 'documentNo', 'into.fiscalYear': 'fiscalYear', 'into.quotaId': 'target' },
   });
   const posting = usePairPosting({ keyPrefix: 'carry', failureMessage: '结转失败，请稍后再试', serverErrors, onChanged });
   const { visible, source, submitting, result } = posting;
@@ -48,12 +45,8 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
   });
   const rules: FormRules<CarryOverForm> = {
     fiscalYear: [{ required: true, message: '请选择结转到的年度', trigger: 'change' }],
-    quotaNo: [
-      onlyFor('new', { trigger: 'blur', validator: (_r, v: string, cb) => (v.trim() ? cb() : cb(new Error('请填写新指标编号'))) }),
-      { max: 50, message: '指标编号不能超过 50 个字符', trigger: 'blur' },
-    ],
     documentNo: [{ max: 100, message: '指标文号不能超过 100 个字符', trigger: 'blur' }],
-    target: [onlyFor('existing', requiredQuotaRule('请选择结转到的指标'))],
+    target: [{ ...onlyFor('existing', requiredQuotaRule('请选择结转到的指标')), required: true }],
     amount: [amountRule],
     reason: reasonRules,
   };
@@ -68,13 +61,13 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
   const fiscalYearNumber = computed(() => Number(form.fiscalYear) || (source.value ? source.value.fiscalYear + 1 : 0));
 
   function open(from: Quota): void {
-    posting.open(from, () => Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), quotaNo: '', documentNo: '', target: null, amount: '', reason: '' }));
+    posting.open(from, () => Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), documentNo: '', target: null, amount: '', reason: '' }));
   }
 
   function into(): CarryOverRequest['into'] | null {
     if (form.mode === 'existing') return form.target ? { quotaId: form.target.id } : null;
     const documentNo = form.documentNo.trim();
-    return { quotaNo: form.quotaNo.trim(), fiscalYear: fiscalYearNumber.value, ...(documentNo ? { documentNo } : {}) };
+    return { fiscalYear: fiscalYearNumber.value, ...(documentNo ? { documentNo } : {}) };
   }
 
   function submit(validate: () => Promise<boolean>): Promise<void> {

@@ -30,7 +30,7 @@ export function useQuotaTransfer(onChanged: (quotas: Quota[], result: TransferRe
   const posting = usePairPosting({ keyPrefix: 'transfer', failureMessage: '调剂失败，请稍后再试', serverErrors, onChanged });
   const { visible, source, submitting, result } = posting;
 
-  const rules: FormRules<TransferForm> = { target: [requiredQuotaRule('请选择调入指标')], amount: [amountRule], reason: reasonRules };
+  const rules: FormRules<TransferForm> = { target: [{ ...requiredQuotaRule('请选择调入指标'), required: true }], amount: [amountRule], reason: reasonRules };
 
   for (const key of ['target', 'amount', 'reason'] as const) {
     watch(

@@ -2,6 +2,7 @@ import { ref } from 'vue';
 import { ElMessage, ElMessageBox } from 'element-plus';
 import { batchComplete, type TaskSummary } from '../../api/tasks';
 import { ApiError } from '../../api/request';
+import { useSealing } from '../../seals/useSealing';
 
 export interface BatchRow {
   taskId: number;
@@ -16,6 +17,7 @@ export interface BatchRow {
  * 每件各自成功或失败；结果逐件列出。
  */
 export function useBatchApprove(onDone: () => void) {
+  const sealing = useSealing();
   const running = ref(false);
   const resultVisible = ref(false);
   const results = ref<BatchRow[]>([]);
@@ -33,6 +35,9 @@ export function useBatchApprove(onDone: () => void) {
       return; // 取消
     }
     running.value = true;
+    // 一次签章密码用于整批（服务端对整批只核验一次）：先核验、再逐组提交
+    let pin: string | undefined;
+    let cancelled = false;
     const groups = new Map<string, { data: Record<string, string>; rows: TaskSummary[] }>();
     for (const r of chosen) {
       const data = approvalFor(r)!;
@@ -46,7 +51,13 @@ export function useBatchApprove(onDone: () => void) {
       for (const g of groups.values()) {
         const byId = new Map(g.rows.map((r) => [r.id, r]));
         try {
-          const res = await batchComplete(g.rows.map((r) => r.id), g.data);
+          const ids = g.rows.map((r) => r.id);
+          const res = cancelled ? null : pin === undefined ? await sealing.run('批量审批', async (p) => ((pin = p), batchComplete(ids, g.data, p))) : await batchComplete(ids, g.data, pin);
+          if (res === null) {
+            cancelled = true;
+            for (const r of g.rows) out.push({ taskId: r.id, name: r.name, projectName: r.projectName, ok: false, message: '未签章，未办理' });
+            continue;
+          }
           for (const r of res.results) {
             const row = byId.get(r.taskId);
             out.push({ taskId: r.taskId, name: row?.name ?? '', projectName: row?.projectName ?? '', ok: r.ok, message: r.ok ? '已通过' : (r.message ?? '办理失败') });

@@ -4,7 +4,10 @@ import { ElMessage, ElMessageBox } from 'element-plus';
 import { ApiError } from '../../api/request';
 import { claimTask, commentTask, completeTask, remindTask, unclaimTask } from '../../api/tasks';
 import type FormRenderer from '../../components/forms/FormRenderer.vue';
+import type { FormDefinition } from '../../../../domain/forms';
+import { completionMessage } from './completionMessage';
 import { useTodoCount } from '../../composables/useTodoCount';
+import { useSealing } from '../../seals/useSealing';
 
 /** 办理失败时给人看的话：冲突、无权、引擎不可用各说清楚；其余用服务端的中文消息 */
 export function actionErrorMessage(e: unknown, fallback: string): string {
@@ -19,9 +22,10 @@ export function actionErrorMessage(e: unknown, fallback: string): string {
  * 办理页的操作：签收、退回签收、提交、催办、添加意见。提交时先在页面上按表单定义校验，
  * 服务端的字段错误落到表单上；提交中按钮不可再点；成功后回到待办列表。
  */
-export function useTaskActions(taskId: () => number, form: Ref<InstanceType<typeof FormRenderer> | undefined>, reload: () => Promise<void>) {
+export function useTaskActions(taskId: () => number, form: Ref<InstanceType<typeof FormRenderer> | undefined>, reload: () => Promise<void>, definition: () => FormDefinition | null = () => null) {
   const router = useRouter();
   const todo = useTodoCount();
+  const sealing = useSealing();
   const busy = ref<string | null>(null);
 
   async function simple(name: string, run: () => Promise<unknown>, success: string): Promise<void> {
@@ -76,8 +80,9 @@ export function useTaskActions(taskId: () => number, form: Ref<InstanceType<type
         ElMessage.error('表单有未填写或填写有误的项，请按提示修改');
         return;
       }
-      const result = await completeTask(taskId(), check.values);
-      ElMessage.success(result.outcome === 'completed' ? '办理完成，已送下一环节' : result.outcome === 'signed' ? '加签意见已提交，事项回到原办理人' : '已提交，待加签人办理');
+      const result = await sealing.run('办理审批', (pin) => completeTask(taskId(), check.values, pin));
+      if (result === null) return; // 取消签章：事项保持未办，表单不动
+      ElMessage.success(completionMessage(result, check.values, definition()));
       void todo.refresh();
       await router.push('/tasks');
     } catch (e) {

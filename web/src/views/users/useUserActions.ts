@@ -1,6 +1,7 @@
 import { ElMessage, ElMessageBox } from 'element-plus';
 import { ApiError } from '../../api/request';
 import { unlockUser, updateUser, type ManagedUser } from '../../api/users';
+import { authoriseSealReenrolment } from '../../api/seals';
 
 /**
  * 行内的确认类操作：停用 / 启用（系统管理员）、解锁（安全管理员）。
@@ -36,5 +37,32 @@ export function useUserActions(onChanged: (user: ManagedUser) => void) {
     return confirmThen(`确定解锁 ${user.displayName}（${user.username}）？登录失败次数将清零。`, '解锁用户', () => unlockUser(user.id), '已解锁');
   }
 
-  return { toggleStatus, unlock };
+  /** 授权重新开通电子签章（本人遗忘签章密码）：须写明原因，记入审计链 */
+  async function authoriseSeal(user: ManagedUser, reload: () => Promise<void> | void): Promise<void> {
+    let reason: string;
+    try {
+      ({ value: reason } = (await ElMessageBox.prompt(
+        `授权后，${user.displayName}（${user.username}）可设置新的签章密码并生成新密钥，旧密钥随之吊销；用旧密钥加盖的签章仍可核验。请填写授权原因（如本人遗忘签章密码，已核实身份）。`,
+        '授权重新开通电子签章',
+        {
+          confirmButtonText: '授权',
+          cancelButtonText: '取消',
+          inputType: 'textarea',
+          inputValidator: (v) => ((v ?? '').trim() ? ((v ?? '').trim().length > 500 ? '原因不能超过 500 字' : true) : '请填写授权原因'),
+          closeOnClickModal: false,
+        },
+      )) as { value: string });
+    } catch {
+      return; // 取消
+    }
+    try {
+      const r = await authoriseSealReenrolment(user.id, reason.trim());
+      ElMessage.success(r.created ? '已授权，请通知本人在“电子签章”页设置新的签章密码' : '此前已授权，本人尚未重新开通');
+      await reload();
+    } catch (e) {
+      ElMessage.error(e instanceof ApiError ? e.message : '授权失败，请稍后再试');
+    }
+  }
+
+  return { toggleStatus, unlock, authoriseSeal };
 }

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { sm3Hex } from '../../domain/digest';
+import { appendAudit } from '../audit/chain';
+import { requireLogin, requirePermission, principalOf } from '../auth/middleware';
+import type { Db } from '../db';
+import { designerCatalogue, lintXml } from '../designer/lint';
+import type { EngineClient } from '../engine/client';
+import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
+import type { FormRegistry } from '../forms';
+import { errors } from './errors';
+import { validate } from './validate';
+
+/**
+ * 流程设计 (processes:design): what a model may refer to, the lint, and deployment of a new
+ * version. A deployment is refused while the lint reports an error (400 PROCESS_LINT_FAILED, the
+ * problems in details); an accepted one is an audit-chain record naming who deployed which
+ * version, when and why.
+ */
+export const lintBody = z.object({ xml: z.string().min(1).max(2_000_000) }).strict();
+export const deployBody = z.object({ xml: z.string().min(1).max(2_000_000), reason: z.string().trim().min(2).max(500) }).strict();
+
+export function designerRouter({ db, engine, forms, namespace, historyTtlDays }: { db: Db; engine: EngineClient; forms: FormRegistry; namespace: string; historyTtlDays: number }): Router {
+  const router = Router();
+  const guard = [requireLogin(db), requirePermission('processes:design')];
+
+  router.get('/designer/catalogue', ...guard, async (_req, res) => {
+    res.json(await designerCatalogue(forms, engine, namespace));
+  });
+
+  router.post('/designer/lint', ...guard, validate({ body: lintBody }), async (_req, res) => {
+    const { xml } = res.locals.body as z.infer<typeof lintBody>;
+    res.json({ problems: await lintXml(xml, await designerCatalogue(forms, engine, namespace)) });
+  });
+
+  router.post('/designer/deploy', ...guard, validate({ body: deployBody }), async (_req, res) => {
+    const { xml, reason } = res.locals.body as z.infer<typeof deployBody>;
+    const problems = await lintXml(xml, await designerCatalogue(forms, engine, namespace));
+    const failing = problems.filter((p) => p.severity === 'error');
+    if (failing.length) {
+      throw errors.badRequest('PROCESS_LINT_FAILED', `模型检查未通过（${failing.length} 个问题），未部署`, failing.map((p) => ({ field: p.elementId ?? 'model', message: `${p.message} [${p.rule}]` })));
+    }
+    const ids = [...xml.matchAll(/<(?:bpmn:)?process\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
+    if (ids.length !== 1) throw errors.badRequest('ONE_PROCESS_PER_MODEL', '一个模型须恰好包含一个流程', [{ field: 'xml', message: `找到 ${ids.length} 个流程` }]);
+    const processId = ids[0]!;
+    const bytes = Buffer.from(withHistoryTimeToLive(namespaceBpmn(xml, namespace), historyTtlDays));
+    const resource = namespace ? `${namespace}/${processId}.bpmn` : `${processId}.bpmn`;
+    const deployment = await engine.deploy(namespace ? `designer:${namespace}:${processId}` : `designer:${processId}`, [{ name: resource, bytes }], { source: 'budget-designer' });
+    const key = namespaced(namespace, processId);
+    const [definition] = await engine.processDefinitions({ key, latestVersion: true });
+    if (!definition) throw errors.badRequest('DEPLOY_NOT_FOUND', '部署后引擎中未找到该流程定义');
+    const p = principalOf(res);
+    const record = await db.transaction((trx) =>
+      appendAudit(trx, {
+        kind: 'process.deployed',
+        subjectType: 'process',
+        subjectId: processId,
+        actor: { userId: p.userId, username: p.username },
+        data: { processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, reason, sm3: sm3Hex(bytes) },
+      }),
+    );
+    res.status(201).json({ processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, auditRecordId: record.id, warnings: problems });
+  });
+
+  return router;
+}

@@ -1,0 +1,460 @@
+import ExcelJS from 'exceljs';
+import { ROLES } from '../../domain/roles';
+import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
+import { createUser } from '../../server/auth/service';
+import type { Db } from '../../server/db';
+import { notify } from '../../server/notifications/service';
+import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
+import { loginCookie, TEST_PASSWORD } from '../support/accounts';
+import { startApi } from '../support/api';
+import { openFreshDatabase } from '../support/system';
+import { schemaFields } from '../support/zod-walk';
+
+/**
+ * Route × role × province. Every role is held by a person of 内蒙古 (A) and one of 江苏 (B); A's
+ * people file a project (with an attachment), issue a quota to it and one not yet tied to a unit,
+ * freeze money, enrol a seal, hold tasks and get notifications. Then, with the routes taken from
+ * the route catalogue (server/api/catalog.ts):
+ * - every route that takes an id in its path answers each B person 403 or 404 for every object
+ *   of A, whatever the role, and the database is byte-for-byte what it was (nothing changes);
+ * - every body field that names an object (…Id, …Ids) pointed at A's objects is refused, and
+ *   nothing changes;
+ * - every list and export (every GET without a path id, with its id filters pointed at A) shows
+ *   B none of A's rows;
+ * - and, so none of this passes by accident, A's own people do reach every object and see their
+ *   rows in the lists.
+ * A new route with an id, a new id field or a new role fails here until it is covered.
+ */
+
+/** Where each role sits in each province: B's region roles at the province, their widest scope. */
+const PLACES: Record<string, { a: string; b: string }> = {
+  unit_clerk: { a: '150100-JY-001', b: '320100-JY-002' },
+  department_reviewer: { a: '150100-JY', b: '320100-JY' },
+  sector_division: { a: '150100-CZ-JKW', b: '320000-CZ-JKW' },
+  budget_division: { a: '150100-CZ-YS', b: '320000-CZ-YS' },
+  treasury_division: { a: '150100-CZ-GK', b: '320000-CZ-GK' },
+  performance_division: { a: '150000-CZ-JX', b: '320000-CZ-JX' },
+  expert: { a: '150000-ZJK', b: '320000-ZJK' },
+  director: { a: '150100-CZ', b: '320000-CZ' },
+  process_designer: { a: '150000-CZ', b: '320000-CZ' },
+  compliance: { a: '150000-CZ', b: '320000-CZ' },
+  system_admin: { a: '150000-CZ', b: '320000-CZ' },
+  security_admin: { a: '150000-CZ', b: '320000-CZ' },
+  audit_admin: { a: '150000-CZ', b: '320000-CZ' },
+};
+const ADMIN_ROLES = ['system_admin', 'security_admin', 'audit_admin'];
+/** B's strongest non-admin account: every other role at once, at the province's finance department. */
+const B_ALL = 'jsx_all';
+
+/** Routes whose path id names no object of a province: definitions shipped with the platform. */
+const NOT_OWNED: Record<string, string> = {
+  'GET /api/forms/{key}': 'task form definitions (forms/)',
+  'GET /api/processes/{processId}/diagram': 'process models (processes/)',
+};
+
+/** Fields ending in Id that name no object of this platform. */
+const NOT_OBJECT_FIELDS: Record<string, string> = {
+  referenceId: "the other system's document a ledger entry answers (a payment request's number)",
+  processId: 'a process model id (processes/)',
+};
+
+/** Documents that are the same for everyone: the import template's help names an example unit. */
+const STATIC_DOCUMENTS: Record<string, string> = {
+  'GET /api/projects/import-template': '说明 sheet: 示例 names 呼和浩特市第一中学 as the example unit',
+};
+
+/** A's markers: any of these in what B receives is one of A's rows. */
+const A_MARK = '甲省标记';
+const A_TOKENS = ['nmx_', A_MARK, 'NMQ-'];
+const A_ORG_CODE = /\b15\d{4}-[A-Z]/;
+
+const projectBody = (name: string) => ({
+  name,
+  category: '33',
+  functionalCode: '2050204',
+  description: '体育馆木地板更换、看台加固和照明改造。',
+  fiscalYear: 2026,
+  amounts: [{ economicCode: '30213', amountFen: 86_000_000 }],
+  targets: [
+    { level1: '产出指标', level2: '时效指标', name: '暑期内完工', direction: 'qualitative', targetValue: '9 月 1 日前投入使用', unit: '' },
+    { level1: '效益指标', level2: '社会效益指标', name: '年使用人次', direction: '>=', targetValue: '60000', unit: '人次' },
+  ],
+});
+const quotaBody = (quotaNo: string, extra: Record<string, unknown> = {}) => ({
+  quotaNo,
+  fiscalYear: 2026,
+  functionalCode: '2050204',
+  economicCode: '30213',
+  fundSource: '一般公共预算',
+  documentNo: '财预〔2026〕1号',
+  amountFen: 1_000_000,
+  reason: '指标下达',
+  ...extra,
+});
+
+/** A valid request body for each write route that takes a path id, so B's refusal is about scope, not input. */
+function sampleBody(key: string): unknown {
+  const { name, category, functionalCode, description, amounts, targets } = projectBody('越权修改');
+  const bodies: Record<string, unknown> = {
+    'PUT /api/projects/{id}': { name, category, functionalCode, description, amounts, targets, version: 1 },
+    'POST /api/projects/{id}/void': { reason: '越权作废', version: 1 },
+    'POST /api/projects/{id}/submit': { version: 1 },
+    'POST /api/projects/{id}/withdraw': { reason: '越权撤回' },
+    'POST /api/quotas/{id}/carry-over': { amountFen: 1, reason: '越权结转', into: { quotaNo: 'JSQ-CO', fiscalYear: 2027 } },
+    'PATCH /api/users/{id}': { displayName: '越权改名' },
+    'PUT /api/users/{id}/roles': { roles: ['unit_clerk'] },
+    'POST /api/users/{id}/reset-password': { password: 'Changed@2026x' },
+    'POST /api/tasks/{id}/complete': { data: {} },
+    'POST /api/tasks/{id}/comments': { text: '越权意见' },
+    'POST /api/tasks/{id}/reassign': { userId: 1 },
+    'POST /api/tasks/{id}/signers': { userId: 1, position: 'after' },
+    'POST /api/tasks/{id}/copies': { userIds: [1] },
+  };
+  if (key in bodies) return bodies[key];
+  if (/^POST \/api\/quotas\/\{id\}\/(freeze|unfreeze|consume|adjust-in|adjust-out)$/.test(key)) return { amountFen: 1, reason: '越权记账' };
+  return {};
+}
+
+interface Reply {
+  status: number;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('data scope: route × role × province', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let api: Awaited<ReturnType<typeof startApi>>;
+  const cookieA = new Map<string, string>(); // role → cookie
+  const cookieB = new Map<string, string>(); // username → cookie
+  const userA = new Map<string, number>(); // role → user id
+  const userB = new Map<string, number>();
+  const orgA: Record<string, number> = {};
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1' };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '' };
+
+  const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    let payload: string | Buffer | undefined;
+    if (raw) {
+      headers['content-type'] = 'text/plain';
+      headers['x-file-name'] = encodeURIComponent('越权上传.txt');
+      payload = raw;
+    } else if (body !== undefined && method !== 'GET' && method !== 'DELETE') {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    const res = await fetch(api.base + path, { method, headers, body: payload });
+    const type = res.headers.get('content-type') ?? '';
+    const bytes = Buffer.from(await res.arrayBuffer());
+    let text = bytes.toString('utf8');
+    if (type.includes('spreadsheetml')) text = await xlsxText(bytes);
+    return { status: res.status, text, json: type.includes('json') && text ? JSON.parse(text) : null };
+  };
+
+  const ok = async (method: string, path: string, cookie: string, body?: unknown, raw?: Buffer): Promise<any> => {
+    const r = await call(method, path, cookie, body, raw);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    return r.json;
+  };
+
+  beforeAll(async () => {
+    const fresh = await openFreshDatabase();
+    ({ db, drop } = fresh);
+    await seedReferenceData(db, { year: 2026 });
+    api = await startApi(db, fresh.database);
+    const org = async (code: string) => (await getOrganisationByCode(db, code))!.id;
+    for (const role of ROLES) {
+      const place = PLACES[role.code];
+      if (!place) continue; // the test below names the missing role
+      const aId = await createUser(db, { username: `nmx_${role.code}`, displayName: `甲${role.name}`.slice(0, 20), orgId: await org(place.a), password: TEST_PASSWORD, roles: [role.code] });
+      const bId = await createUser(db, { username: `jsx_${role.code}`, displayName: `乙${role.name}`.slice(0, 20), orgId: await org(place.b), password: TEST_PASSWORD, roles: [role.code] });
+      userA.set(role.code, aId);
+      userB.set(`jsx_${role.code}`, bId);
+    }
+    const nonAdmin = ROLES.map((r) => r.code).filter((c) => !ADMIN_ROLES.includes(c));
+    userB.set(B_ALL, await createUser(db, { username: B_ALL, displayName: '乙全部角色', orgId: await org('320000-CZ'), password: TEST_PASSWORD, roles: nonAdmin }));
+    for (const code of ['150100-JY-001', '150100-CZ', '150000-CZ', '150100-JY']) orgA[code] = await org(code);
+    for (const role of ROLES) if (PLACES[role.code]) cookieA.set(role.code, await loginCookie(api.base, `nmx_${role.code}`));
+
+    // A's objects, made the way A's people make them.
+    const clerk = cookieA.get('unit_clerk')!;
+    const ysk = cookieA.get('budget_division')!;
+    const p1 = await ok('POST', '/api/projects', clerk, projectBody(`${A_MARK}教学楼维修`));
+    a.projects.push(p1.id);
+    a.attachment = (await ok('POST', `/api/projects/${p1.id}/attachments`, clerk, undefined, Buffer.from('甲省的附件'))).id;
+    a.quotas.push((await ok('POST', '/api/quotas', ysk, quotaBody('NMQ-1', { projectId: p1.id }))).quota.id);
+    a.quotas.push((await ok('POST', '/api/quotas', ysk, quotaBody('NMQ-2'))).quota.id); // issued to the bureau, no unit yet
+    await ok('POST', `/api/quotas/${a.quotas[0]}/freeze`, cookieA.get('treasury_division')!, { amountFen: 100, reason: '支付申请冻结' });
+    await ok('POST', '/api/seals/enrol', cookieA.get('department_reviewer')!, { pin: '739152' });
+
+    // Tasks come from the engine; here their inbox rows are written as the projection writes them.
+    const now = new Date();
+    const dept = userA.get('department_reviewer')!;
+    const task = async (instanceKey: string, projectId: number, unitOrgId: number, assignee: number, status: string, jobKey: string, title = `${A_MARK}教学楼维修`) => {
+      const [id] = await db('inbox_tasks').insert({
+        engine_task_id: jobKey,
+        process_instance_key: instanceKey,
+        process_id: 'project-intake',
+        element_id: 'departmentReview',
+        element_instance_key: `${jobKey}-el`,
+        name: '主管部门审核',
+        form_key: 'intake-department-review',
+        candidate_groups: JSON.stringify(['department_reviewer']),
+        business_type: 'project',
+        business_id: projectId,
+        business_title: title,
+        unit_org_id: unitOrgId,
+        assignee_user_id: assignee,
+        status,
+        decision: status === 'completed' ? 'approve' : null,
+        completed_by: status === 'completed' ? assignee : null,
+        completed_at: status === 'completed' ? now : null,
+        created_at: now,
+      });
+      await db('inbox_task_candidates').insert({ task_id: Number(id), user_id: assignee });
+      return Number(id);
+    };
+    await db('process_instances').insert({ process_instance_key: a.instance, process_id: 'project-intake', process_version: 1, business_type: 'project', business_id: p1.id, status: 'active', started_by: userA.get('unit_clerk')!, started_at: now });
+    a.tasks.push(await task(a.instance, p1.id, orgA['150100-JY-001']!, dept, 'open', 'nm-job-1'));
+    a.tasks.push(await task(a.instance, p1.id, orgA['150100-JY-001']!, dept, 'completed', 'nm-job-2'));
+    await db('task_events').insert({ task_id: a.tasks[1], kind: 'completed', actor_user_id: dept, actor: 'nmx_department_reviewer', actor_name: '甲主管部门审核人', decision: 'approve', comment: '同意', data: null, created_at: now });
+    await db.transaction((trx) => notify(trx, { userIds: [userA.get('unit_clerk')!, dept], template: 'task-copied', context: { step: '主管部门审核', projectName: `${A_MARK}教学楼维修`, projectNo: p1.projectNo, fromName: '甲', comment: null }, link: `/tasks/${a.tasks[0]}` }));
+    a.notifications = ((await db('notifications').select('id')) as Array<{ id: number }>).map((n) => Number(n.id));
+
+    for (const username of userB.keys()) cookieB.set(username, await loginCookie(api.base, username));
+    // B's own objects, for the body fields that point from B's objects at A's.
+    b.project = (await ok('POST', '/api/projects', cookieB.get('jsx_unit_clerk')!, projectBody('金陵中学体育馆改造'))).id;
+    b.quota = (await ok('POST', '/api/quotas', cookieB.get('jsx_budget_division')!, quotaBody('JSQ-1'))).quota.id;
+    await db('process_instances').insert({ process_instance_key: 'js-inst-1', process_id: 'project-intake', process_version: 1, business_type: 'project', business_id: b.project, status: 'active', started_by: userB.get('jsx_unit_clerk')!, started_at: now });
+    // A workbook from B's clerk filing for A's unit (申报单位编码), for the import route.
+    const templateRes = await fetch(`${api.base}/api/projects/import-template`, { headers: { cookie: cookieB.get('jsx_unit_clerk')! } });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await templateRes.arrayBuffer());
+    const put = (sheet: string, values: Record<string, ExcelJS.CellValue>) => {
+      const ws = wb.getWorksheet(sheet)!;
+      const column = new Map<string, number>();
+      ws.getRow(1).eachCell((cell, col) => column.set(String(cell.value), col));
+      for (const [header, value] of Object.entries(values)) ws.getRow(2).getCell(column.get(header)!).value = value;
+    };
+    put('项目', { 序号: 1, 项目名称: '越权导入', 预算年度: 2026, 项目类别: '其他特定目标类项目', 功能分类科目: '2050204', 项目概述: '越权导入', 申报单位编码: '150100-JY-001' });
+    put('金额明细', { 序号: 1, 经济分类科目: '30213', '金额（元）': 1000 });
+    b.importBase64 = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
+    b.task = await task('js-inst-1', b.project, await org('320100-JY-002'), userB.get('jsx_department_reviewer')!, 'open', 'js-job-1', '金陵中学体育馆改造');
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.close();
+    await db?.destroy();
+    await drop?.();
+  });
+
+  /** Every table but the sessions (last_seen_at moves with any request), row by row. */
+  const snapshot = async (): Promise<Record<string, string>> => {
+    const mysql = String(db.client.config.client).startsWith('mysql');
+    const tables = mysql
+      ? ((await db.raw('select table_name as name from information_schema.tables where table_schema = database()')) as [Array<{ name: string }>])[0].map((t) => t.name)
+      : ((await db('sqlite_master').where('type', 'table').whereNot('name', 'like', 'sqlite_%').select('name')) as Array<{ name: string }>).map((t) => t.name);
+    const out: Record<string, string> = {};
+    for (const t of tables.filter((n) => n !== 'sessions').sort()) {
+      const rows = ((await db(t).select('*')) as unknown[]).map((r) => JSON.stringify(r)).sort();
+      out[t] = rows.join('\n');
+    }
+    return out;
+  };
+
+  const bPeople = () => [...cookieB.entries()];
+  const ownedKind = (r: RouteDoc): string | null => {
+    if (!/\{/.test(r.path) || NOT_OWNED[routeKey(r)]) return null;
+    if (r.path.startsWith('/api/quotas/{id}')) return 'quota';
+    if (r.path.startsWith('/api/projects/{id}/attachments/{attachmentId}')) return 'attachment';
+    if (r.path.startsWith('/api/projects/{id}')) return 'project';
+    if (r.path.startsWith('/api/organisations/{id}')) return 'organisation';
+    if (r.path.startsWith('/api/users/{id}')) return 'user';
+    if (r.path.startsWith('/api/tasks/{id}')) return 'task';
+    if (r.path === '/api/seals/keys/{userId}') return 'sealHolder';
+    if (r.path.startsWith('/api/processes/instances/{key}')) return 'instance';
+    return 'unknown';
+  };
+  /** The paths of a route for each of A's objects of its kind. */
+  const aPaths = (r: RouteDoc): string[] => {
+    const kind = ownedKind(r);
+    const ids: Record<string, string[]> = {
+      quota: a.quotas.map(String),
+      project: a.projects.map(String),
+      organisation: Object.values(orgA).map(String),
+      user: ['unit_clerk', 'budget_division', 'system_admin'].map((role) => String(userA.get(role))),
+      task: a.tasks.map(String),
+      sealHolder: [String(userA.get('department_reviewer'))],
+      instance: [a.instance],
+    };
+    if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
+    return (ids[kind ?? ''] ?? []).map((id) => r.path.replace(/\{\w+\}/, id));
+  };
+  const ID_ROUTES = ROUTE_CATALOGUE.filter((r) => ownedKind(r) !== null);
+
+  test('every role has a place in both provinces, and every route with a path id names a kind of object here', () => {
+    expect(ROLES.map((r) => r.code).filter((c) => !PLACES[c])).toEqual([]);
+    expect(ID_ROUTES.filter((r) => ownedKind(r) === 'unknown').map(routeKey)).toEqual([]);
+    expect(ID_ROUTES.length).toBeGreaterThan(30);
+  });
+
+  test("every route with a path id: B's people get 403 or 404 for each of A's objects, and nothing changes", async () => {
+    const before = await snapshot();
+    const wrong: string[] = [];
+    for (const r of ID_ROUTES) {
+      const method = r.method.toUpperCase();
+      for (const path of aPaths(r)) {
+        for (const [who, cookie] of bPeople()) {
+          const raw = routeKey(r) === 'POST /api/projects/{id}/attachments' ? Buffer.from('越权') : undefined;
+          const res = await call(method, path, cookie, method === 'GET' || method === 'DELETE' ? undefined : sampleBody(routeKey(r)), raw);
+          if (res.status !== 403 && res.status !== 404) wrong.push(`${who} ${method} ${path} → ${res.status} ${res.text.slice(0, 160)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  /** Body fields that name objects, pointed from B's side at A's. */
+  const bodyCases = () => {
+    const ysk = cookieB.get('jsx_budget_division')!;
+    const dept = cookieB.get('jsx_department_reviewer')!;
+    const sys = cookieB.get('jsx_system_admin')!;
+    const aUnit = orgA['150100-JY-001']!;
+    const aDept = userA.get('department_reviewer')!;
+    const cases: Array<{ key: string; fields: string[]; cookie: string; path: string; body: unknown; expect: number[]; each?: string; says?: string }> = [
+      { key: 'POST /api/quotas', fields: ['projectId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X1', { projectId: a.projects[0] }), expect: [400] },
+      { key: 'POST /api/quotas', fields: ['unitOrgId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X2', { unitOrgId: aUnit }), expect: [400] },
+      { key: 'POST /api/quota-transfers', fields: ['toQuotaId'], cookie: ysk, path: '/api/quota-transfers', body: { fromQuotaId: b.quota, toQuotaId: a.quotas[1], amountFen: 1, reason: '越权调剂' }, expect: [404] },
+      { key: 'POST /api/quota-transfers', fields: ['fromQuotaId'], cookie: ysk, path: '/api/quota-transfers', body: { fromQuotaId: a.quotas[1], toQuotaId: b.quota, amountFen: 1, reason: '越权调剂' }, expect: [404] },
+      { key: 'POST /api/quotas/{id}/carry-over', fields: ['quotaId'], cookie: ysk, path: `/api/quotas/${b.quota}/carry-over`, body: { amountFen: 1, reason: '越权结转', into: { quotaId: a.quotas[1] } }, expect: [404] },
+      { key: 'POST /api/projects', fields: ['unitOrgId'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/projects', body: { ...projectBody('越权申报'), unitOrgId: aUnit }, expect: [404] },
+      { key: 'POST /api/users', fields: ['orgId'], cookie: sys, path: '/api/users', body: { username: 'jsx_intruder', displayName: '越权', orgId: aUnit, password: 'Intrude@2026x' }, expect: [400] },
+      { key: 'PATCH /api/users/{id}', fields: ['orgId'], cookie: sys, path: `/api/users/${userB.get('jsx_unit_clerk')}`, body: { orgId: aUnit }, expect: [400] },
+      { key: 'POST /api/tasks/{id}/reassign', fields: ['userId'], cookie: dept, path: `/api/tasks/${b.task}/reassign`, body: { userId: aDept }, expect: [400] },
+      { key: 'POST /api/tasks/{id}/signers', fields: ['userId'], cookie: dept, path: `/api/tasks/${b.task}/signers`, body: { userId: aDept, position: 'after' }, expect: [400] },
+      // 抄送 only to people who may read the project: A's reviewer may not read B's project.
+      { key: 'POST /api/tasks/{id}/copies', fields: ['userIds'], cookie: dept, path: `/api/tasks/${b.task}/copies`, body: { userIds: [aDept] }, expect: [400] },
+      { key: 'POST /api/tasks/batch-complete', fields: ['taskIds'], cookie: dept, path: '/api/tasks/batch-complete', body: { taskIds: a.tasks, data: {} }, expect: [200], each: 'NOT_FOUND' },
+      // Not an id field, but names A's unit by its code: the import refuses the row, imports nothing.
+      { key: 'POST /api/projects/import', fields: [], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/projects/import', body: { format: 'xlsx', base64: b.importBase64, fileName: '越权.xlsx' }, expect: [400], says: '150100-JY-001 不存在或不在您的数据范围内' },
+      { key: 'POST /api/notifications/read', fields: ['ids'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/notifications/read', body: { ids: a.notifications }, expect: [204] },
+    ];
+    return cases;
+  };
+
+  test('every body field that names an object, pointed at A, is refused — and nothing changes', async () => {
+    const idFields = ROUTE_CATALOGUE.flatMap((r) => schemaFields(r.body).filter((f) => /(Id|Ids|^ids)$/.test(f.name) && !NOT_OBJECT_FIELDS[f.name]).map((f) => `${routeKey(r)} ${f.name}`));
+    const covered = new Set(bodyCases().flatMap((c) => c.fields.map((f) => `${c.key} ${f}`)));
+    expect([...new Set(idFields)].filter((f) => !covered.has(f))).toEqual([]);
+
+    const before = await snapshot();
+    const wrong: string[] = [];
+    for (const c of bodyCases()) {
+      const method = c.key.split(' ')[0]!;
+      const res = await call(method, c.path, c.cookie, c.body);
+      if (!c.expect.includes(res.status)) wrong.push(`${c.key} ${c.fields.join()} → ${res.status} ${res.text.slice(0, 200)}`);
+      if (c.says && !res.text.includes(c.says)) wrong.push(`${c.key}: expected “${c.says}” in ${res.text.slice(0, 300)}`);
+      if (c.each && res.status === 200) {
+        const results = res.json.results as Array<{ ok: boolean; code?: string }>;
+        if (results.length !== a.tasks.length || results.some((x) => x.ok || x.code !== c.each)) wrong.push(`${c.key}: ${res.text.slice(0, 300)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  /** GET routes without a path id: lists, exports, tables; with each id filter pointed at A. */
+  const listRoutes = ROUTE_CATALOGUE.filter((r) => r.method === 'get' && !/\{/.test(r.path) && r.access !== 'public');
+  const BASE_QUERY: Record<string, string[]> = {
+    'GET /api/codes/functional': ['year=2026'],
+    'GET /api/codes/economic': ['year=2026'],
+    'GET /api/codes/functional/all': ['year=2026'],
+    'GET /api/codes/economic/all': ['year=2026'],
+    'GET /api/codes/functional/export': ['year=2026'],
+    'GET /api/codes/economic/export': ['year=2026&kind=department'],
+    'GET /api/codes/template': ['type=functional'],
+    'GET /api/tasks': ['box=todo', 'box=done', 'box=cc'],
+    'GET /api/audit/records': ['order=asc', 'subjectType=project'],
+  };
+  const queryIdValue = (name: string): string | undefined =>
+    ({ unitOrgId: orgA['150100-JY-001'], orgId: orgA['150100-JY-001'], parent: orgA['150100-CZ'], within: orgA['150100-CZ'], projectId: a.projects[0], subjectId: a.projects[0] } as Record<string, number | undefined>)[name]?.toString();
+  const listQueries = (r: RouteDoc): string[] => {
+    const fields = schemaFields(r.query);
+    const paging = fields.some((f) => f.name === 'pageSize') ? 'pageSize=100' : '';
+    const base = BASE_QUERY[routeKey(r)] ?? [''];
+    const idFields = fields.filter((f) => (/Id$/.test(f.name) && !NOT_OBJECT_FIELDS[f.name]) || ((f.name === 'parent' || f.name === 'within') && f.type === 'number'));
+    const variants = [...base, ...idFields.map((f) => `${base[0] ? `${base[0]}&` : ''}${f.name}=${queryIdValue(f.name) ?? 'UNKNOWN'}`)];
+    return variants.map((v) => [v, paging].filter(Boolean).join('&'));
+  };
+  const leaks = (text: string, orgNames: string[]): string[] => [...A_TOKENS, ...orgNames].filter((t) => text.includes(t)).concat(A_ORG_CODE.test(text) ? [String(text.match(A_ORG_CODE))] : []);
+
+  test("lists and exports show B none of A's rows, whatever the filter — and nothing changes", async () => {
+    const orgNames = ((await db('organisations').where('region_code', 'like', '15%').select('name')) as Array<{ name: string }>).map((o) => o.name);
+    const before = await snapshot();
+    const wrong: string[] = [];
+    for (const r of listRoutes) {
+      for (const q of listQueries(r)) {
+        if (q.includes('UNKNOWN')) wrong.push(`${routeKey(r)}: no A id for the filter in ${q}`);
+        const path = q ? `${r.path}?${q}` : r.path;
+        for (const [who, cookie] of bPeople()) {
+          const res = await call('GET', path, cookie);
+          if (res.status === 403) continue;
+          if (res.status !== 200) wrong.push(`${who} GET ${path} → ${res.status} ${res.text.slice(0, 160)}`);
+          const found = STATIC_DOCUMENTS[routeKey(r)] ? [] : leaks(res.text, orgNames);
+          if (found.length) wrong.push(`${who} GET ${path} shows ${found.join('、')}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("A's own people reach every one of those objects and see their rows in the lists (the checks above can fail)", async () => {
+    const orgNames = ((await db('organisations').where('region_code', 'like', '15%').select('name')) as Array<{ name: string }>).map((o) => o.name);
+    const unreached: string[] = [];
+    for (const r of ID_ROUTES.filter((x) => x.method === 'get')) {
+      for (const path of aPaths(r)) {
+        if (routeKey(r) === 'GET /api/tasks/{id}/document.pdf' && path.includes(`/${a.tasks[0]}/`)) continue; // open: no document yet
+        let reached = false;
+        for (const cookie of cookieA.values()) if ((await call('GET', path, cookie)).status === 200) reached = true;
+        if (!reached) unreached.push(path);
+      }
+    }
+    expect(unreached).toEqual([]);
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks'];
+    const unseen: string[] = [];
+    for (const path of expectRows) {
+      let seen = false;
+      for (const cookie of cookieA.values()) {
+        const res = await call('GET', path, cookie);
+        if (res.status === 200 && leaks(res.text, orgNames).length) seen = true;
+      }
+      if (!seen) unseen.push(path);
+    }
+    expect(unseen).toEqual([]);
+    // The quota issued to the bureau: its region's budget division sees it, A's unit clerk does not.
+    expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('budget_division')!)).status).toBe(200);
+    expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('unit_clerk')!)).status).toBe(404);
+    expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('department_reviewer')!)).status).toBe(404);
+  });
+
+  test('migration 20261202S1 fills the issuing organisation of existing quotas from their journal', async () => {
+    const issuers = async () => (await db('quotas').orderBy('id').select('quota_no', 'issuer_org_id')) as Array<{ quota_no: string; issuer_org_id: number | null }>;
+    const before = await issuers();
+    expect(before.find((q) => q.quota_no === 'NMQ-2')!.issuer_org_id).toBe((await getOrganisationByCode(db, '150100-CZ-YS'))!.id);
+    await db.migrate.down({ name: '20261202S1-quota-issuer-org.ts' });
+    expect(await db.schema.hasColumn('quotas', 'issuer_org_id')).toBe(false);
+    await db.migrate.up({ name: '20261202S1-quota-issuer-org.ts' });
+    expect(await issuers()).toEqual(before);
+  });
+});
+
+async function xlsxText(bytes: Buffer): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+  const out: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((cell) => out.push(cell.text))));
+  return out.join('\n');
+}
