@@ -116,7 +116,7 @@ export function isSeed(seed: string): boolean {
 }
 
 export function projectSeed(seed: string, projectId: number): [number, number] {
-  const h = sm3Hex(Buffer.from(`expert-draw:v1:${seed}:${projectId}`, 'utf8'));
+  const h = sm3Hex(`expert-draw:v1:${seed}:${projectId}`);
   return [parseInt(h.slice(0, 8), 16) >>> 0, parseInt(h.slice(8, 16), 16) >>> 0];
 }
 
@@ -176,7 +176,7 @@ export function drawExperts(input: { seed: string; project: ReviewedProject; poo
 
 /** A fresh seed from a source of random bytes (the API passes crypto.randomBytes). */
 export function newSeed(randomBytes: (n: number) => Uint8Array): string {
-  return Buffer.from(randomBytes(16)).toString('hex');
+  return Array.from(randomBytes(16), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // ---------------------------------------------------------------------------------------------

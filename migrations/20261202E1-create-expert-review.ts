@@ -69,7 +69,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('seed', 32).notNullable();
     t.string('respond_within', 20).notNullable(); // ISO 8601 duration: accept/decline within
     t.string('score_within', 20).notNullable();
-    t.string('status', 20).notNullable(); // reviewing | awaiting_confirmation | confirmed
+    t.string('status', 30).notNullable(); // reviewing | awaiting_confirmation | confirmed
     t.string('process_instance_key', 64).nullable();
     t.integer('opened_by').unsigned().notNullable().references('id').inTable('users');
     t.datetime('opened_at', { precision: 3 }).notNullable();
@@ -105,7 +105,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('round').notNullable(); // 0: first draw; 1, 2 …: replacements for this seat
     t.integer('expert_id').unsigned().notNullable().references('id').inTable('experts');
     t.integer('expert_user_id').unsigned().notNullable().references('id').inTable('users');
-    t.string('status', 20).notNullable(); // invited | accepted | declined | timed_out | submitted
+    t.string('status', 20).notNullable(); // invited | accepted | declined | timed_out | submitting | submitted
     t.string('decline_reason', 500).nullable();
     t.datetime('invited_at', { precision: 3 }).notNullable();
     t.datetime('responded_at', { precision: 3 }).nullable();
@@ -125,7 +125,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('total_centi').notNullable();
     t.text('comment').notNullable();
     t.boolean('sealed').notNullable();
-    t.integer('audit_record_id').unsigned().notNullable().references('id').inTable('audit_records');
+    t.integer('audit_record_id').unsigned().nullable().references('id').inTable('audit_records'); // null only between the engine's acceptance and the seal
     t.datetime('submitted_at', { precision: 3 }).notNullable();
     t.index(['review_id']);
   });

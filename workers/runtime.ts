@@ -102,8 +102,10 @@ function replay(stored: StoredOutcome): TaskResult<Record<string, unknown>> {
 
 async function report(client: EngineClient, task: ExternalTask, workerId: string, result: TaskResult<Record<string, unknown>>, deps: WorkerDeps): Promise<'completed' | 'bpmn-error' | 'lost'> {
   try {
-    if (result.outcome === 'complete') await client.completeExternalTask(task.id, workerId, result.variables);
-    else await client.externalTaskBpmnError(task.id, workerId, result.errorCode, result.message, result.variables ?? {});
+    // A completion that lost an optimistic-locking race in the engine (parallel branches of one
+    // instance finishing together) was rolled back there: answer again at once, not after the lock.
+    if (result.outcome === 'complete') await client.retrying(() => client.completeExternalTask(task.id, workerId, result.variables));
+    else await client.retrying(() => client.externalTaskBpmnError(task.id, workerId, result.errorCode, result.message, result.variables ?? {}));
   } catch (err) {
     // 404: already answered (an earlier delivery's answer did reach the engine) — nothing to do.
     if (err instanceof EngineError && err.notFound) return result.outcome === 'complete' ? 'completed' : 'bpmn-error';

@@ -4,6 +4,8 @@ import camunda from 'camunda-bpmn-moddle/resources/camunda.json';
 import { ROLES } from '../../domain/roles';
 import { lintDefinitions, type LintCatalogue, type LintProblem } from '../../domain/process-lint';
 import type { EngineClient } from '../engine/client';
+import fs from 'node:fs';
+import { listProcessResources } from '../engine/deploy';
 import { ownKey } from '../engine/namespace';
 import type { FormRegistry } from '../forms';
 import { allWorkers } from '../../workers';
@@ -22,6 +24,10 @@ export async function designerCatalogue(forms: FormRegistry, engine: EngineClien
     const own = ownKey(d.key, namespace);
     return own ? [own] : [];
   });
+  // The decisions of processes/*.dmn are deployed with the models (one deployment): a model may name them.
+  for (const file of listProcessResources().filter((f) => f.endsWith('.dmn'))) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/<(?:dmn:)?decision\b[^>]*\bid="([^"]+)"/g)) decisions.push(m[1]!);
+  }
   return {
     forms: forms.keys().sort(),
     topics: [...new Set(allWorkers.map((w) => w.topic))].sort(),

@@ -27,7 +27,7 @@ import { namespaced } from '../engine/namespace';
 import { formRegistry } from '../forms';
 import { notify } from '../notifications/service';
 import { changeStatus, writeProjectEvent, type Actor } from '../projects/service';
-import type { KeyStore } from '../seals/key-store';
+import type { KeyStore, Signer } from '../seals/key-store';
 import { seal, signerFor } from '../seals/seal';
 import { loadPool } from './pool';
 
@@ -97,7 +97,7 @@ async function applicantsOf(db: Knex, unitOrgIds: number[]): Promise<Map<number,
   return map;
 }
 
-interface ProjectForReview {
+export interface ProjectForReview {
   id: number;
   name: string;
   project_no: string;
@@ -129,66 +129,13 @@ export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.Quer
   if (problems.length) throw errors.badRequest('BATCH_PROJECTS_INVALID', '所选项目中有不能纳入本批次的，请按提示调整', problems);
 
   const seed = input.seed ?? newSeed((n) => crypto.randomBytes(n));
-  const reviewDate = shanghaiDate(now);
-  const ordered = ids.map((id) => projects.find((x) => Number(x.id) === id)!);
-  const applicants = await applicantsOf(db, [...new Set(ordered.map((x) => Number(x.unit_org_id)))]);
-  const pool = await loadPool(db, [...new Set(ordered.map((x) => specialtyOf(x.functional_code)))]);
-  const userOf = new Map(pool.map((e) => [e.id, e.userId!]));
-
   return db.transaction(async (trx) => {
-    const [rawBatch] = await trx('expert_review_batches').insert({
-      name: input.name,
-      fiscal_year: input.fiscalYear,
-      sector: input.sector ?? null,
-      panel_size: input.panelSize,
-      seed,
-      respond_within: input.respondWithin,
-      score_within: input.scoreWithin,
-      status: 'reviewing',
-      opened_by: p.userId,
-      opened_at: now,
-    });
-    const batchId = Number(rawBatch);
-    const reviewIds: number[] = [];
-    for (const pr of ordered) {
-      const project: ReviewedProject = { id: Number(pr.id), functionalCode: pr.functional_code, applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)] };
-      const draw = drawExperts({ seed, project, pool, n: input.panelSize, reviewDate });
-      const [rawReview] = await trx('expert_review_projects').insert({ batch_id: batchId, project_id: project.id, status: 'reviewing' });
-      const reviewId = Number(rawReview);
-      reviewIds.push(reviewId);
-      if (draw.drawn.length) {
-        await trx('expert_assignments').insert(
-          draw.drawn.map((expertId, slot) => ({ review_id: reviewId, batch_id: batchId, project_id: project.id, slot, round: 0, expert_id: expertId, expert_user_id: userOf.get(expertId)!, status: 'invited', invited_at: now })),
-        );
-      }
-      const record: Json = {
-        batchId,
-        reviewId,
-        projectId: project.id,
-        seed,
-        algorithm: 'expert-draw:v1',
-        reviewDate,
-        panelSize: input.panelSize,
-        specialty: specialtyOf(project.functionalCode),
-        applicantOrgIds: [...project.applicantOrgIds],
-        eligible: draw.eligible,
-        drawn: draw.drawn,
-        recused: draw.recused.map((r) => ({ expertId: r.expertId, reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })) })),
-      };
-      // The draw sealed by the person who opened the batch (their SM2 key, when enrolled), in the chain.
-      const appended = signer
-        ? await seal(trx, signer, { what: 'expert-review.draw', who: whoOf(p), decision: record, subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id })
-        : await appendAudit(trx, { kind: 'expert-review.draw', subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id, actor: { userId: p.userId, username: p.username }, data: record });
-      await trx('expert_review_projects').where('id', reviewId).update({ draw_audit_record_id: appended.id });
-      // The applicant's timeline says a review began, never who was drawn.
-      await writeProjectEvent(trx, project.id, actorOf(p), { kind: 'expert_review_started', note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`, data: { batchId, drawn: draw.drawn.length } });
-      await notifyInvited(trx, draw.drawn.map((id) => userOf.get(id)!), pr, input.name, `${batchId}:${reviewId}:0`);
-    }
+    const { batchId, reviewIds, projectIds } = await drawBatch(trx, { p, signer, input, projects: ids.map((id) => projects.find((x) => Number(x.id) === id)!), seed, now });
     let started;
     try {
       started = await deps.engine.startProcess(namespaced(deps.namespace, BATCH_PROCESS), {
         businessKey: `expert-batch:${batchId}`,
-        variables: { batchId, reviewIds: reviewIds.join(','), projectIds: ordered.map((x) => x.id).join(','), projectCount: reviewIds.length, respondWithin: input.respondWithin, scoreWithin: input.scoreWithin },
+        variables: { batchId, reviewIds: reviewIds.join(','), projectIds: projectIds.join(','), projectCount: reviewIds.length, respondWithin: input.respondWithin, scoreWithin: input.scoreWithin },
       });
     } catch (err) {
       engineDown(err);
@@ -196,6 +143,74 @@ export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.Quer
     await trx('expert_review_batches').where('id', batchId).update({ process_instance_key: started.id });
     return { id: batchId, seed, processInstanceId: started.id };
   });
+}
+
+/**
+ * The draw and its records, in the caller's transaction: the batch, each project's review and
+ * seats, the draw as an audit record (sealed by the opener when they have a key), the applicant's
+ * timeline, the invitations. openBatch runs it and then starts the engine; bench/expert-draw.ts
+ * measures it alone.
+ */
+export async function drawBatch(
+  trx: Knex,
+  args: { p: Principal; signer: Signer | null; input: Pick<OpenBatchInput, 'name' | 'fiscalYear' | 'sector' | 'panelSize' | 'respondWithin' | 'scoreWithin'>; projects: ProjectForReview[]; seed: string; now: Date },
+): Promise<{ batchId: number; reviewIds: number[]; projectIds: number[] }> {
+  const { p, signer, input, seed, now } = args;
+  const ordered = args.projects;
+  const reviewDate = shanghaiDate(now);
+  const applicants = await applicantsOf(trx, [...new Set(ordered.map((x) => Number(x.unit_org_id)))]);
+  const pool = await loadPool(trx, [...new Set(ordered.map((x) => specialtyOf(x.functional_code)))]);
+  const userOf = new Map(pool.map((e) => [e.id, e.userId!]));
+
+  const [rawBatch] = await trx('expert_review_batches').insert({
+    name: input.name,
+    fiscal_year: input.fiscalYear,
+    sector: input.sector ?? null,
+    panel_size: input.panelSize,
+    seed,
+    respond_within: input.respondWithin,
+    score_within: input.scoreWithin,
+    status: 'reviewing',
+    opened_by: p.userId,
+    opened_at: now,
+  });
+  const batchId = Number(rawBatch);
+  const reviewIds: number[] = [];
+  for (const pr of ordered) {
+    const project: ReviewedProject = { id: Number(pr.id), functionalCode: pr.functional_code, applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)] };
+    const draw = drawExperts({ seed, project, pool, n: input.panelSize, reviewDate });
+    const [rawReview] = await trx('expert_review_projects').insert({ batch_id: batchId, project_id: project.id, status: 'reviewing' });
+    const reviewId = Number(rawReview);
+    reviewIds.push(reviewId);
+    if (draw.drawn.length) {
+      await trx('expert_assignments').insert(
+        draw.drawn.map((expertId, slot) => ({ review_id: reviewId, batch_id: batchId, project_id: project.id, slot, round: 0, expert_id: expertId, expert_user_id: userOf.get(expertId)!, status: 'invited', invited_at: now })),
+      );
+    }
+    const record: Json = {
+      batchId,
+      reviewId,
+      projectId: project.id,
+      seed,
+      algorithm: 'expert-draw:v1',
+      reviewDate,
+      panelSize: input.panelSize,
+      specialty: specialtyOf(project.functionalCode),
+      applicantOrgIds: [...project.applicantOrgIds],
+      eligible: draw.eligible,
+      drawn: draw.drawn,
+      recused: draw.recused.map((r) => ({ expertId: r.expertId, reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })) })),
+    };
+    // The draw sealed by the person who opened the batch (their SM2 key, when enrolled), in the chain.
+    const appended = signer
+      ? await seal(trx, signer, { what: 'expert-review.draw', who: whoOf(p), decision: record, subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id })
+      : await appendAudit(trx, { kind: 'expert-review.draw', subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id, actor: { userId: p.userId, username: p.username }, data: record });
+    await trx('expert_review_projects').where('id', reviewId).update({ draw_audit_record_id: appended.id });
+    // The applicant's timeline says a review began, never who was drawn.
+    await writeProjectEvent(trx, project.id, actorOf(p), { kind: 'expert_review_started', note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`, data: { batchId, drawn: draw.drawn.length } });
+    await notifyInvited(trx, draw.drawn.map((id) => userOf.get(id)!), pr, input.name, `${batchId}:${reviewId}:0`);
+  }
+  return { batchId, reviewIds, projectIds: ordered.map((x) => Number(x.id)) };
 }
 
 async function notifyInvited(trx: Knex, userIds: number[], pr: { name: string; project_no: string }, batchName: string, dedupe: string): Promise<void> {
@@ -222,7 +237,7 @@ export interface BatchSummary {
 }
 
 export const BATCH_STATUS_LABELS: Record<string, string> = { reviewing: '评审中', awaiting_confirmation: '待确认', confirmed: '已确认' };
-export const ASSIGNMENT_STATUS_LABELS: Record<string, string> = { invited: '待答复', accepted: '评分中', declined: '已谢绝', timed_out: '逾期未答复', submitted: '已提交评分' };
+export const ASSIGNMENT_STATUS_LABELS: Record<string, string> = { invited: '待答复', accepted: '评分中', declined: '已谢绝', timed_out: '逾期未答复', submitting: '评分提交中', submitted: '已提交评分' };
 
 interface BatchRow {
   id: number;
@@ -502,13 +517,13 @@ export async function myAssignment(db: Knex, userId: number, id: number) {
   const [summary] = (await myAssignments(db, userId)).filter((x) => x.id === Number(a.id));
   const out = summary ?? null;
   // Project content only while the expert takes part; never another expert's sheet.
-  const active = ['invited', 'accepted', 'submitted'].includes(a.status);
+  const active = ['invited', 'accepted', 'submitting', 'submitted'].includes(a.status);
   const project = active
     ? ((await db('projects').where('id', a.project_id).first('description', 'basis', 'start_date', 'end_date', 'category')) as { description: string; basis: string | null; start_date: string | null; end_date: string | null; category: string })
     : null;
   const amounts = active ? ((await db('project_amounts').where('project_id', a.project_id).orderBy('economic_code').select('economic_code', 'amount_fen')) as Array<{ economic_code: string; amount_fen: number | string }>) : [];
   const targets = active ? ((await db('project_targets').where('project_id', a.project_id).orderBy('id').select('level1', 'level2', 'name', 'direction', 'target_value', 'unit')) as Array<Record<string, string>>) : [];
-  const sheet = (await db('expert_score_sheets').where('assignment_id', a.id).first('scores', 'total_centi', 'comment', 'sealed', 'audit_record_id', 'submitted_at')) as { scores: string; total_centi: number; comment: string; sealed: unknown; audit_record_id: number; submitted_at: unknown } | undefined;
+  const sheet = (await db('expert_score_sheets').where('assignment_id', a.id).first('scores', 'total_centi', 'comment', 'sealed', 'audit_record_id', 'submitted_at')) as { scores: string; total_centi: number; comment: string; sealed: unknown; audit_record_id: number | null; submitted_at: unknown } | undefined;
   return {
     ...out!,
     project: project && {
@@ -528,7 +543,7 @@ export async function myAssignment(db: Knex, userId: number, id: number) {
           total: fromCenti(Number(sheet.total_centi)),
           comment: sheet.comment,
           sealed: Boolean(sheet.sealed),
-          auditRecordId: Number(sheet.audit_record_id),
+          auditRecordId: sheet.audit_record_id === null ? null : Number(sheet.audit_record_id),
           submittedAt: readInstant(sheet.submitted_at),
         }
       : null,
@@ -571,28 +586,41 @@ export async function respond(deps: ReviewDeps, p: Principal, id: number, input:
 
 export async function submitScore(deps: ReviewDeps, p: Principal, id: number, input: { scores: Record<string, number>; comment: string; signingPin?: string }, now = new Date()): Promise<{ auditRecordId: number; sealed: boolean; total: number }> {
   const a = await mine(deps.db, p.userId, id);
-  if (a.status === 'submitted') throw errors.conflict('SCORE_ALREADY_SUBMITTED', '评分已提交，不能修改');
+  if (a.status === 'submitted' || a.status === 'submitting') throw errors.conflict('SCORE_ALREADY_SUBMITTED', '评分已提交，不能修改');
   if (a.status !== 'accepted') throw errors.conflict('ASSIGNMENT_NOT_ACCEPTED', '请先接受评审邀请再评分');
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提交评分');
   const criteria = scoreCriteria();
   const centi = Object.fromEntries(criteria.map((c) => [c.key, Math.round(input.scores[c.key]! * 100)]));
   const total = Object.values(centi).reduce((s, v) => s + v, 0);
   const { task, processInstanceId } = await openTaskOf(deps, a, 'Score');
-  return deps.db.transaction(async (trx) => {
-    const n = await trx('expert_assignments').where({ id, status: 'accepted' }).update({ status: 'submitted', submitted_at: now });
+  // Phase 1: the sheet is stored (and the seat marked submitting) before the engine hears of it,
+  // so the step that collects the sheets after the last one never misses it.
+  const sheetId = await deps.db.transaction(async (trx) => {
+    const n = await trx('expert_assignments').where({ id, status: 'accepted' }).update({ status: 'submitting', submitted_at: now });
     if (n !== 1) throw errors.conflict('SCORE_ALREADY_SUBMITTED', '评分已提交，不能修改');
-    try {
-      await deps.engine.retrying(() => deps.engine.completeTask(task.id, {}));
-    } catch (err) {
-      if (isEngineError(err) && err.status === 404) throw errors.conflict('ASSIGNMENT_GONE', '该评分任务已结束');
-      engineDown(err);
-    }
+    const [raw] = await trx('expert_score_sheets').insert({ assignment_id: id, review_id: a.review_id, expert_id: a.expert_id, scores: JSON.stringify(centi), total_centi: total, comment: input.comment, sealed: false, audit_record_id: null, submitted_at: now });
+    return Number(raw);
+  });
+  try {
+    await deps.engine.retrying(() => deps.engine.completeTask(task.id, {}));
+  } catch (err) {
+    // The engine did not take it: nothing was decided, the seat is open again.
+    await deps.db.transaction(async (trx) => {
+      await trx('expert_score_sheets').where('id', sheetId).delete();
+      await trx('expert_assignments').where({ id, status: 'submitting' }).update({ status: 'accepted', submitted_at: null });
+    });
+    if (isEngineError(err) && err.status === 404) throw errors.conflict('ASSIGNMENT_GONE', '该评分任务已结束');
+    engineDown(err);
+  }
+  // Phase 2: the sheet sealed (the expert's SM2 key) into the audit chain, after the engine accepted it.
+  return deps.db.transaction(async (trx) => {
     const decision: Json = { assignmentId: id, reviewId: Number(a.review_id), projectId: Number(a.project_id), expertId: Number(a.expert_id), scoresCenti: centi, totalCenti: total, comment: input.comment };
     const form: Json = { ...input.scores, comment: input.comment };
     const record = signer
       ? await seal(trx, signer, { what: 'expert-review.score', who: whoOf(p), processInstance: processInstanceId, element: 'Score', decision, form, subjectType: 'expert_assignment', subjectId: id, projectId: Number(a.project_id) })
       : await appendAudit(trx, { kind: 'expert-review.score', subjectType: 'expert_assignment', subjectId: id, projectId: Number(a.project_id), actor: { userId: p.userId, username: p.username }, data: decision });
-    await trx('expert_score_sheets').insert({ assignment_id: id, review_id: a.review_id, expert_id: a.expert_id, scores: JSON.stringify(centi), total_centi: total, comment: input.comment, sealed: signer !== null, audit_record_id: record.id, submitted_at: now });
+    await trx('expert_score_sheets').where('id', sheetId).update({ sealed: signer !== null, audit_record_id: record.id });
+    await trx('expert_assignments').where({ id, status: 'submitting' }).update({ status: 'submitted' });
     return { auditRecordId: record.id, sealed: signer !== null, total: fromCenti(total) };
   });
 }

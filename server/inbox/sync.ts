@@ -40,10 +40,32 @@ function ourProcessKeys(namespace: string): string[] {
   return [...processModels().values()].filter((m) => inInbox(m) && [...m.elements.values()].some((e) => e.kind === 'userTask')).map((m) => namespaced(namespace, m.id));
 }
 
+/**
+ * The process key of a definition id. The engine writes ids as key:version:uuid, except when that
+ * is longer than 64 characters: then the id is the bare uuid (a namespaced expert-review-project
+ * is), and the key must be asked for (once per definition).
+ */
+const definitionKeys = new Map<string, Promise<string>>();
+function processKeyOf(deps: InboxSyncDeps, definitionId: string): Promise<string> {
+  if (definitionId.includes(':')) return Promise.resolve(definitionId.split(':')[0]!);
+  let key = definitionKeys.get(definitionId);
+  if (!key) {
+    key = deps.engine.request<{ key: string }>('GET', `/process-definition/${encodeURIComponent(definitionId)}`).then((d) => d.key);
+    key.catch(() => definitionKeys.delete(definitionId));
+    definitionKeys.set(definitionId, key);
+  }
+  return key;
+}
+
+/** Our model of an engine task's process (namespace removed), by its definition. */
+async function processIdOf(deps: InboxSyncDeps, task: EngineTask): Promise<string> {
+  const key = await processKeyOf(deps, task.processDefinitionId);
+  return ownKey(key, deps.namespace) ?? key;
+}
+
 /** Whether an engine task belongs to a process the inbox projects. */
-function projected(deps: InboxSyncDeps, task: EngineTask): boolean {
-  const key = task.processDefinitionId.split(':')[0]!;
-  return inInbox(processModels().get(ownKey(key, deps.namespace) ?? key));
+async function projected(deps: InboxSyncDeps, task: EngineTask): Promise<boolean> {
+  return inInbox(processModels().get(await processIdOf(deps, task)));
 }
 
 const isUniqueViolation = (err: unknown) => /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(String((err as { code?: string; message?: string })?.code ?? '') + String((err as Error)?.message ?? ''));
@@ -60,8 +82,7 @@ async function projectIdOf(deps: InboxSyncDeps, processInstanceId: string): Prom
 
 /** Records one engine task in the inbox, unless it is there already (another node or the sweep may race us). */
 async function recordEngineTask(deps: InboxSyncDeps, task: EngineTask): Promise<boolean> {
-  const key = task.processDefinitionId.split(':')[0]!;
-  const processId = ownKey(key, deps.namespace) ?? key;
+  const processId = await processIdOf(deps, task);
   const element = processModels().get(processId)?.elements.get(task.taskDefinitionKey);
   const groups = (element?.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   try {
@@ -124,7 +145,7 @@ async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask
 export async function syncInstance(deps: InboxSyncDeps, processInstanceId: string): Promise<{ created: number; closed: number }> {
   const open = await deps.engine.tasks({ processInstanceId, maxResults: 1000 });
   let created = 0;
-  for (const t of open) if (projected(deps, t) && (await recordEngineTask(deps, t))) created += 1;
+  for (const t of open) if ((await projected(deps, t)) && (await recordEngineTask(deps, t))) created += 1;
   const openIds = new Set(open.map((t) => t.id));
   const rows = (await deps.db('inbox_tasks').where('process_instance_key', processInstanceId).whereIn('status', ['open', 'completing'])) as TaskRow[];
   let closed = 0;

@@ -4,6 +4,7 @@ import type { Json } from '../../domain/canonical-json';
 import { appendAudit, type AppendedRecord } from '../audit/chain';
 import type { Seal } from '../../domain/audit-chain';
 import { sm3Hex } from '../../domain/digest';
+import { bandLabel } from '../../domain/expert-review';
 import { fen, type Fen } from '../../domain/money';
 import {
   canTransition,
@@ -106,6 +107,11 @@ export interface ProjectDetail extends ProjectSummary {
   duplicates: DuplicateFlag[];
   /** What the intake's SMART check would refuse; empty when the targets pass. */
   smartProblems: string[];
+  /**
+   * The confirmed expert review (专家评审): score in points (two decimals) and band
+   * (support / adjust / reject, domain/expert-review.ts BAND_LABELS); null before one.
+   */
+  expertReview: { score: number | null; band: string | null; bandLabel: string; batchId: number; scoredAt: Date } | null;
 }
 
 export interface ProjectEvent {
@@ -341,6 +347,16 @@ export async function getProject(db: Knex, id: number, viewerOrgId?: number): Pr
     attachments: attachments.map(attachmentFromRow),
     duplicates,
     smartProblems: smartProblems(targetList),
+    expertReview:
+      row.expert_batch_id === null || row.expert_batch_id === undefined
+        ? null
+        : {
+            score: row.expert_score_centi === null ? null : Number(row.expert_score_centi) / 100,
+            band: row.expert_band ?? null,
+            bandLabel: bandLabel(row.expert_band),
+            batchId: Number(row.expert_batch_id),
+            scoredAt: readInstant(row.expert_scored_at),
+          },
   };
 }
 
@@ -602,6 +618,10 @@ function baseQuery(db: Knex, viewerOrgId?: number) {
 
 interface ProjectRow {
   id: number;
+  expert_score_centi?: number | null;
+  expert_band?: string | null;
+  expert_batch_id?: number | null;
+  expert_scored_at?: unknown;
   project_no: string;
   fiscal_year: number;
   name: string;

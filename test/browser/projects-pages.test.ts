@@ -247,7 +247,7 @@ describe('项目库 pages in a browser, against the real system with the demo da
 
     // Someone else saves first (the same clerk in another window).
     const current = (await api(CLERK, 'GET', `/api/projects/${first!.id}`)).json;
-    const { id: _i, projectNo: _n, fiscalYear: _y, unitOrgId: _u, unitName: _un, categoryLabel: _c, subTypeLabel: _s, totalAmountFen: _t, status: _st, statusLabel: _sl, returnedFrom: _rf, duplicateCount: _d, createdAt: _ca, updatedAt: _ua, functionalName: _f, attachments: _a, duplicates: _du, smartProblems: _sp, amounts, ...fields } = current;
+    const { id: _i, projectNo: _n, fiscalYear: _y, unitOrgId: _u, unitName: _un, categoryLabel: _c, subTypeLabel: _s, totalAmountFen: _t, status: _st, statusLabel: _sl, returnedFrom: _rf, duplicateCount: _d, createdAt: _ca, updatedAt: _ua, functionalName: _f, attachments: _a, duplicates: _du, smartProblems: _sp, expertReview: _er, amounts, ...fields } = current;
     const other = await api(CLERK, 'PUT', `/api/projects/${first!.id}`, { ...fields, amounts: amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => ({ economicCode: a.economicCode, amountFen: a.amountFen, ...(a.note ? { note: a.note } : {}) })), basis: '另一窗口改的依据' });
     expect(other.status).toBe(200);
 

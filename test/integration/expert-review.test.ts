@@ -243,7 +243,11 @@ describe('expert review on the engine', () => {
     // 95, 40, 70, 72, 74: trimmed (five sheets) → mean of 70, 72, 74 = 72.
     expect(byProject.get(projectIds[4]!)).toMatchObject({ score: 72, band: 'adjust', aggregationMethod: 'trimmed_mean', scoreCount: 5 });
 
-    const confirmed = await call('nm_jxc', 'POST', `/expert-batches/${batchId}/confirm`, { comment: '同意专家组意见' });
+    // The batch's confirmation step appears once every project's instance has ended in the engine.
+    const confirmed = await until('the confirmation step', async () => {
+      const r = await call('nm_jxc', 'POST', `/expert-batches/${batchId}/confirm`, { comment: '同意专家组意见' });
+      return r.status === 409 && r.body.error.code === 'BATCH_NOT_READY' ? undefined : r;
+    });
     expect(confirmed.status).toBe(200);
     expect((await call('nm_jxc', 'POST', `/expert-batches/${batchId}/confirm`, {})).body.error.code).toBe('BATCH_ALREADY_CONFIRMED');
 
@@ -262,10 +266,15 @@ describe('expert review on the engine', () => {
     expect(JSON.stringify(timeline.body)).toContain('专家评审得分 59.99 分，结论：不予支持');
     const detail = await call('nm_clerk_yz', 'GET', `/projects/${projectIds[3]}`);
     expect(detail.body.status).toBe('scored');
+    expect(detail.body.expertReview).toMatchObject({ score: 59.99, band: 'reject', bandLabel: '不予支持', batchId });
     // The engine's history holds the decisions it evaluated.
     const review = (await db('expert_review_projects').where({ batch_id: batchId, project_id: projectIds[0] }).first('process_instance_key')) as { process_instance_key: string };
     const decisions = await t.system.engine.historicDecisions(review.process_instance_key);
     expect(decisions.map((d) => d.activityId).sort()).toEqual(['AggregationRule', 'BandRule']);
+    // The experts' tasks never reach the inbox (whose task page shows an instance's history): blind.
+    await t.system.reconciler()?.runOnce();
+    expect(Number(((await db('inbox_tasks').count({ n: '*' }).first()) as { n: number | string }).n)).toBe(0);
+    expect((await call(declinedUser, 'GET', '/tasks?box=todo')).body.total).toBe(0);
   });
 
   test('a timeout brings a replacement; the late expert can no longer answer', async () => {

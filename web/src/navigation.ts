@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Tickets, User } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -26,6 +26,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/tasks', title: '待办事项', icon: List, badge: 'todo' },
   { index: '/projects', title: '项目库', icon: FolderOpened, permission: 'projects:read' },
   { index: '/my-applications', title: '我的申报', icon: EditPen, permission: 'projects:write' },
+  // 专家只看到本人的评审任务（盲评）；专家库与评审批次由绩效处/评审中心维护
+  { index: '/my-reviews', title: '我的评审', icon: Trophy, permission: 'experts:score' },
+  { index: '/expert-batches', title: '评审批次', icon: Stamp, permission: 'experts:manage' },
+  { index: '/experts', title: '专家库', icon: UserFilled, permission: 'experts:manage' },
   // 预算处编制分配方案；局领导和预算处在此审批、查看批复
   { index: '/allocations', title: '预算编制与批复', icon: DataAnalysis, permission: ['quotas:issue', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },

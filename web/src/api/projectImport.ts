@@ -54,7 +54,7 @@ export function importIssuesOf(error: ApiError): ProjectImportIssue[] {
   });
 }
 
-async function toBase64(file: Blob): Promise<string> {
+export async function toBase64(file: Blob): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let binary = '';
   // 分块转换，避免 String.fromCharCode 参数过多

@@ -83,6 +83,8 @@ export interface ProjectDetail extends ProjectSummary {
   duplicates: DuplicateFlag[];
   /** 事前审核 SMART 检查会指出的问题；为空表示通过 */
   smartProblems: string[];
+  /** 已确认的专家评审：得分（两位小数）与结论（予以支持 / 调整后支持 / 不予支持）；尚未评审为 null */
+  expertReview: { score: number | null; band: string | null; bandLabel: string; batchId: number; scoredAt: string } | null;
 }
 
 export type ProjectEventKind = 'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';

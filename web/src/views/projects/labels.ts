@@ -48,6 +48,8 @@ export const EVENT_KIND_LABELS: Record<string, string> = {
   task_created: '进入环节',
   task_completed: '审核办理',
   task_action: '审批操作',
+  expert_review_started: '专家评审',
+  expert_review_result: '评审结果',
 };
 
 export function eventKindTagType(kind: string): TagType {
@@ -64,7 +66,10 @@ export function eventKindTagType(kind: string): TagType {
     case 'status_changed':
     case 'submitted':
     case 'task_completed':
+    case 'expert_review_started':
       return 'primary';
+    case 'expert_review_result':
+      return 'success';
     default:
       return 'info';
   }
@@ -102,6 +107,7 @@ export function eventSummary(e: ProjectEvent): string {
     case 'created':
     case 'submitted':
     case 'withdrawn':
+    case 'expert_review_result':
       if (e.fromStatus && e.toStatus) return `${STATUS_LABELS[e.fromStatus]} → ${STATUS_LABELS[e.toStatus]}`;
       return e.toStatus ? `状态：${STATUS_LABELS[e.toStatus]}` : '';
     default:
