@@ -110,6 +110,7 @@ describe('流程设计 page in a browser', () => {
     const formOptions = await formKey.locator('option').allInnerTexts();
     expect(formOptions).toEqual(expect.arrayContaining(['intake-department-review', 'intake-sector-review', 'intake-missing-form（不存在）']));
     await formKey.selectOption('intake-department-review');
+    await page.locator(sel('lint-stale')).waitFor();
 
     await topicProblem.click();
     expect(await selectedElementName(page)).toBe('绩效目标 SMART 检查');
@@ -129,6 +130,7 @@ describe('流程设计 page in a browser', () => {
 
     await page.locator(sel('designer-lint')).click();
     await page.locator(sel('lint-clean')).waitFor();
+    expect(await page.locator(sel('lint-stale')).count()).toBe(0);
     expect(await page.locator(`${sel('designer-canvas')} .lint-error`).count()).toBe(0);
 
     // Deploy with a reason: version n+1.

@@ -1,4 +1,4 @@
-import { BpmnModdle, type ModdleElement } from 'bpmn-moddle';
+import { BpmnModdle } from 'bpmn-moddle';
 import camunda from 'camunda-bpmn-moddle/resources/camunda.json';
 
 /**
@@ -6,6 +6,15 @@ import camunda from 'camunda-bpmn-moddle/resources/camunda.json';
  * 为修改（列出每个变了的属性的旧值与新值）。比较的是流程元素（任务、事件、网关、连线）及流程本身的
  * 属性，不比较图形位置。
  */
+/** The part of a moddle element the diff reads (declared here: the server's and the SPA's declarations of bpmn-moddle differ). */
+interface ModdleElement {
+  $type: string;
+  id?: string;
+  $attrs?: Record<string, string>;
+  $descriptor: { properties: Array<{ ns: { name: string; prefix: string; localName: string }; isMany?: boolean; isReference?: boolean }> };
+  get(name: string): unknown;
+}
+
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
 export interface PropertyChange {
@@ -71,7 +80,7 @@ function extensionEntries(ext: ModdleElement): Array<[string, string]> {
       for (const p of (value.get('outputParameters') as ModdleElement[] | undefined) ?? []) out.push([`camunda:output/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
     } else {
       // Sorted keys: the same listener parsed from two files must compare equal whatever the attribute order.
-      const own = Object.entries(value).filter(([k]) => !k.startsWith('$')).sort(([a], [b]) => a.localeCompare(b));
+      const own = Object.entries(value as unknown as Record<string, unknown>).filter(([k]) => !k.startsWith('$')).sort(([a], [b]) => a.localeCompare(b));
       out.push([value.$type, JSON.stringify(Object.fromEntries(own))]);
     }
   }
@@ -84,7 +93,7 @@ function collect(el: ModdleElement, into: Map<string, Flat>): void {
 }
 
 async function elementsOf(xml: string): Promise<Map<string, Flat>> {
-  const { rootElement } = await new BpmnModdle({ camunda }).fromXML(xml, 'bpmn:Definitions');
+  const rootElement = (await new BpmnModdle({ camunda }).fromXML(xml, 'bpmn:Definitions')).rootElement as ModdleElement;
   const out = new Map<string, Flat>();
   for (const root of (rootElement.get('rootElements') as ModdleElement[] | undefined) ?? []) {
     if (root.$type === 'bpmn:Process') collect(root, out);
