@@ -25,6 +25,8 @@ export default defineConfig({
     // Element Plus 为全量注册（约 950 kB），单独拆成 vendor 块以利于缓存；
     // 相应放宽体积告警阈值。
     chunkSizeWarningLimit: 1000,
+    // dist/.vite/manifest.json: which chunks each route loads (bench/designer-bundle.ts reads it).
+    manifest: true,
     rolldownOptions: {
       output: {
         codeSplitting: {

@@ -309,6 +309,8 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },
+  { method: 'get', path: '/api/designer/processes', summary: '可设计的流程（processes/ 中的模型）及引擎中的各版本：版本号、部署时间、部署人与原因（来自审计链的 process.deployed 记录）', tag: 'designer', access: 'processes:design', refusals: [503], description: '启动时由 processes/ 部署的版本没有部署人与原因（actorName、reason 为 null）。' },
+  { method: 'get', path: '/api/designer/processes/{processId}/versions/{version}/xml', summary: '某版本的 BPMN XML（去掉本安装的命名空间前缀，即作者所写）', tag: 'designer', access: 'processes:design', params: designer.versionParams, refusals: [503], description: '流程或版本不存在时为 404。' },
   { method: 'post', path: '/api/designer/lint', summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题', tag: 'designer', access: 'processes:design', body: designer.lintBody, refusals: [503], description: '决策引用按流程引擎中已部署的决策表检查；引擎不可用为 503 ENGINE_UNAVAILABLE。' },
   {
     method: 'post',

@@ -5,7 +5,8 @@ import { appendAudit } from '../audit/chain';
 import { requireLogin, requirePermission, principalOf } from '../auth/middleware';
 import type { Db } from '../db';
 import { designerCatalogue, lintXml } from '../designer/lint';
-import type { EngineClient } from '../engine/client';
+import { listDesignerProcesses, processVersionXml } from '../designer/versions';
+import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
 import type { FormRegistry } from '../forms';
 import { errors } from './errors';
@@ -20,12 +21,38 @@ import { validate } from './validate';
 export const lintBody = z.object({ xml: z.string().min(1).max(2_000_000) }).strict();
 export const deployBody = z.object({ xml: z.string().min(1).max(2_000_000), reason: z.string().trim().min(2).max(500) }).strict();
 
+export const versionParams = z.object({
+  processId: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).describe('流程标识（processes/ 中的流程编号）'),
+  version: z.coerce.number().int().positive().describe('版本号'),
+});
+
+/** The engine not answering is a state (503), not a fault of ours. */
+async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof EngineError && err.unreachable) throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，请稍后再试');
+    throw err;
+  }
+}
+
 export function designerRouter({ db, engine, forms, namespace, historyTtlDays }: { db: Db; engine: EngineClient; forms: FormRegistry; namespace: string; historyTtlDays: number }): Router {
   const router = Router();
   const guard = [requireLogin(db), requirePermission('processes:design')];
 
   router.get('/designer/catalogue', ...guard, async (_req, res) => {
     res.json(await designerCatalogue(forms, engine, namespace));
+  });
+
+  router.get('/designer/processes', ...guard, async (_req, res) => {
+    res.json({ items: await fromEngine(() => listDesignerProcesses(db, engine, namespace)) });
+  });
+
+  router.get('/designer/processes/:processId/versions/:version/xml', ...guard, async (req, res) => {
+    const { processId, version } = versionParams.parse(req.params);
+    const xml = await fromEngine(() => processVersionXml(engine, namespace, processId, version));
+    if (xml === null) throw errors.notFound(`流程 ${processId} 没有版本 ${version}`);
+    res.json({ processId, version, xml });
   });
 
   router.post('/designer/lint', ...guard, validate({ body: lintBody }), async (_req, res) => {

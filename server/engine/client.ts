@@ -303,6 +303,11 @@ export class EngineClient {
     return this.request('GET', '/decision-definition', { query });
   }
 
+  /** Deployments by query (e.g. id), for their deployment time. */
+  deployments(query: Query): Promise<Array<{ id: string; name: string | null; source: string | null; deploymentTime: string }>> {
+    return this.request('GET', '/deployment', { query });
+  }
+
   processDefinitionXml(id: string): Promise<{ id: string; bpmn20Xml: string }> {
     return this.request('GET', `/process-definition/${encodeURIComponent(id)}/xml`);
   }

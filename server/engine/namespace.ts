@@ -30,6 +30,19 @@ export function namespaceBpmn(xml: string, namespace: string): string {
   return out;
 }
 
+/**
+ * The inverse of namespaceBpmn: a deployed model as its author wrote it (process ids, topics,
+ * decision refs and called elements without this installation's prefix), for the designer.
+ */
+export function withoutNamespace(xml: string, namespace: string): string {
+  if (!namespace) return xml;
+  const prefix = escape(`${namespace}.`);
+  return xml
+    .replace(new RegExp(`(\\bcamunda:(?:topic|decisionRef)=")${prefix}`, 'g'), '$1')
+    .replace(new RegExp(`(<(?:bpmn:)?callActivity\\b[^>]*\\bcalledElement=")${prefix}`, 'g'), '$1')
+    .replace(new RegExp(`((?:<(?:bpmn:)?process\\b[^>]*\\bid)|(?:bpmnElement))="${prefix}`, 'g'), '$1="');
+}
+
 /** Rewrites a DMN file's decision ids (so decisionRef in a namespaced model finds them). */
 export function namespaceDmn(xml: string, namespace: string): string {
   if (!namespace) return xml;

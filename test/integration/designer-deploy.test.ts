@@ -69,5 +69,22 @@ describe('流程设计: lint and deploy', () => {
     expect(record).toMatchObject({ kind: 'process.deployed', subject_id: 'project-intake' });
     expect(JSON.parse(record.body).data).toMatchObject({ version: before.version + 1, reason: '预算处也可审核业务处室环节', definitionId: latest.id });
     expect((await call('clerk', 'POST', '/designer/deploy', { xml: changed, reason: '无权' })).status).toBe(403);
+
+    // The version list names who deployed the new version and why; the start's deployment has no person.
+    const listed = await call('designer', 'GET', '/designer/processes');
+    expect(listed.status).toBe(200);
+    const process = listed.body.items.find((p: { processId: string }) => p.processId === 'project-intake');
+    expect(process.versions[0]).toMatchObject({ version: before.version + 1, definitionId: latest.id, reason: '预算处也可审核业务处室环节', auditRecordId: deployed.body.auditRecordId, username: expect.any(String) });
+    expect(process.versions[0].deployedAt).toMatch(/\+08:00$/);
+    expect(process.versions.find((v: { version: number }) => v.version === before.version)).toMatchObject({ actorName: null, reason: null });
+    expect((await call('clerk', 'GET', '/designer/processes')).status).toBe(403);
+    // A version's XML is the model as written: no namespace prefix on the process id or the topics.
+    const versionXml = await call('designer', 'GET', `/designer/processes/project-intake/versions/${before.version + 1}/xml`);
+    expect(versionXml.status).toBe(200);
+    expect(versionXml.body.xml).toContain('sector_division,budget_division');
+    expect(versionXml.body.xml).toContain('camunda:topic="project.smart-check"');
+    expect(versionXml.body.xml).toMatch(/<bpmn:process id="project-intake"/);
+    expect((await call('designer', 'GET', '/designer/processes/project-intake/versions/999/xml')).status).toBe(404);
+    expect((await call('designer', 'GET', '/designer/processes/no-such-process/versions/1/xml')).status).toBe(404);
   });
 });

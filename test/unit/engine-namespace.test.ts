@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { namespaceBpmn, namespaced, ownKey, withHistoryTimeToLive } from '../../server/engine/namespace';
+import { namespaceBpmn, namespaced, ownKey, withHistoryTimeToLive, withoutNamespace } from '../../server/engine/namespace';
 
 describe('engine namespaces', () => {
   const xml = fs.readFileSync(path.join(__dirname, '../../processes/platform-smoke-check.bpmn'), 'utf8');
@@ -20,6 +20,16 @@ describe('engine namespaces', () => {
     expect(out).toContain('id="RecordSmokeCheck"');
     expect(out).toContain('name="记录自检结果"');
     expect(out.replace(/ci7\./g, '')).toBe(xml);
+  });
+
+  test('withoutNamespace gives back the model as written, for both models in processes/', () => {
+    for (const file of ['platform-smoke-check.bpmn', 'project-intake.bpmn']) {
+      const original = fs.readFileSync(path.join(__dirname, '../../processes', file), 'utf8');
+      expect(withoutNamespace(namespaceBpmn(original, 'ci7'), 'ci7')).toBe(original);
+    }
+    expect(withoutNamespace(xml, '')).toBe(xml);
+    // Another installation's prefix is not ours to remove.
+    expect(withoutNamespace(namespaceBpmn(xml, 'ci8'), 'ci7')).toBe(namespaceBpmn(xml, 'ci8'));
   });
 
   test("ownKey: a key is this installation's only with its prefix (and, without a namespace, only without any)", () => {

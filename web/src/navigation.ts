@@ -37,15 +37,14 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
   { index: '/users', title: '用户管理', icon: User, permission: ['users:manage', 'security:manage'] },
+  { index: '/designer', title: '流程设计', icon: Share, permission: 'processes:design' },
   { index: '/compliance', title: '合规核验', icon: DocumentChecked, permission: 'audit:read' },
   // 数据库、引擎地址与版本、已部署的模型：只给管理员（服务端 GET /api/system/status 同样要求 system:health）
   { index: '/health', title: '系统状态', icon: Monitor, permission: 'system:health' },
 ];
 
 /** 规划中的模块：仅展示入口，不可点击 */
-export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission' | 'badge'>> = [
-  { index: 'upcoming:process-design', title: '流程设计', icon: Share },
-];
+export const UPCOMING_ITEMS: ReadonlyArray<Omit<NavItem, 'permission' | 'badge'>> = [];
 
 /** 此人有权看到的第一个页面；一个都没有时返回 null */
 export function firstAllowedPath(permissions: readonly string[]): string | null {

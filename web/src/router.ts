@@ -91,6 +91,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { title: '专家库', permission: 'experts:manage' } },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
   { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
+  // The Modeler and its properties panel live in this route's chunk only (bench/designer-bundle.ts checks it).
+  { path: '/designer', name: 'designer', component: () => import('./views/DesignerView.vue'), meta: { title: '流程设计', permission: 'processes:design' } },
   { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规核验', permission: 'audit:read' } },
   {
     path: '/forbidden',
