@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config';
@@ -45,6 +46,40 @@ const attrOf = (xml: string, tag: RegExp): string[] => [...xml.matchAll(tag)].ma
  */
 export async function deployProcesses(client: EngineClient, db: Db, options: { namespace: string; historyTtlDays: number }, files = listProcessResources()): Promise<DeployedResource[]> {
   if (files.length === 0) return [];
+  // App nodes of one installation start together: one deploys at a time, the next finds nothing changed.
+  return withLease(db, `engine-deploy:${options.namespace}`, () => deployAll(client, db, options, files));
+}
+
+const LEASE_MS = 120_000;
+
+/**
+ * Runs `fn` holding the named lease of app_leases (migrations/20261202G-app-leases.ts): taken by
+ * inserting the row, or by taking over one that has expired; waited for otherwise; released after.
+ */
+export async function withLease<T>(db: Db, name: string, fn: () => Promise<T>, waitMs = LEASE_MS): Promise<T> {
+  const holder = crypto.randomUUID();
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const now = new Date();
+    const until = new Date(now.getTime() + LEASE_MS);
+    const inserted = await db('app_leases')
+      .insert({ name, holder, expires_at: until })
+      .onConflict('name')
+      .ignore()
+      .then(async () => ((await db('app_leases').where({ name, holder }).first('name')) as unknown) !== undefined);
+    if (inserted) break;
+    if ((await db('app_leases').where({ name }).where('expires_at', '<', now).update({ holder, expires_at: until })) === 1) break;
+    if (Date.now() > deadline) throw new Error(`lease ${name}: still held by another node after ${waitMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  try {
+    return await fn();
+  } finally {
+    await db('app_leases').where({ name, holder }).delete();
+  }
+}
+
+async function deployAll(client: EngineClient, db: Db, options: { namespace: string; historyTtlDays: number }, files: string[]): Promise<DeployedResource[]> {
   const contents = files.map((file) => {
     const bytes = deployableBytes(file, options);
     const name = path.relative(PROCESSES_DIR, file).split(path.sep).join('/');

@@ -75,8 +75,8 @@ describe('流程设计 page in a browser', () => {
     expect(await page.locator(sel('menu-designer')).innerText()).toContain('流程设计');
     expect(await page.locator('[data-test^="menu-upcoming-"]').count()).toBe(0);
 
-    // The latest intake version opens in the Modeler, with the Chinese palette.
-    await page.locator(`${sel('designer-canvas')} [data-element-id="RecordSmokeCheck"]`).waitFor();
+    // The first model opens on arrival; then the latest intake version, with the Chinese palette.
+    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
     await page.locator(sel('designer-process')).click();
     await page.locator('.el-select-dropdown__item', { hasText: '项目申报审核' }).click();
     await page.locator(`${sel('designer-canvas')} [data-element-id="SectorReview"]`).waitFor();
