@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { buildHealthReport, type HealthReport } from '../../server/api/health';
 import { EngineSupervisor } from '../../server/engine/supervisor';
@@ -74,7 +76,13 @@ describe('API against the real engine and database', () => {
     expect(body.database).toMatchObject({ status: 'up', client: t.config.database.client });
     expect(body.engine).toMatchObject({ status: 'up', mode: t.config.engine.mode, product: 'Operaton', version: '1.0.3', engines: ['default'], address: t.config.engine.restUrl });
     const ids = (body.engine.deployedResources ?? []).map((r) => r.id).sort();
-    expect(ids).toEqual([`${t.config.engine.namespace}.platform-smoke-check`, `${t.config.engine.namespace}.project-intake`]);
+    // Every process and decision of processes/, under this system's namespace.
+    const models = fs
+      .readdirSync(path.join(__dirname, '../../processes'))
+      .flatMap((f) => [...fs.readFileSync(path.join(__dirname, '../../processes', f), 'utf8').matchAll(/<(?:bpmn:process|decision)\b[^>]*\bid="([^"]+)"/g)].map((m) => `${t.config.engine.namespace}.${m[1]}`))
+      .sort();
+    expect(models.length).toBeGreaterThanOrEqual(8);
+    expect(ids).toEqual(models);
     expect(JSON.stringify(body)).not.toMatch(/zeebe|broker|partition/i);
   });
 
