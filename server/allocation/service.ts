@@ -143,10 +143,10 @@ export async function createAllocation(deps: AllocationDeps, p: Principal, scope
   const bureau = await bureauOf(db, p);
   const live = (await db('budget_allocations').where({ bureau_org_id: bureau.id, fiscal_year: input.fiscalYear }).whereIn('status', ['draft', 'approving']).first('id', 'name')) as { id: number; name: string } | undefined;
   if (live) throw errors.conflict('ALLOCATION_EXISTS', `${input.fiscalYear} 年已有未完成的分配方案「${live.name}」，请在其中继续编制`);
-  await checkTotalsInput(db, input.controlTotals);
+  await checkTotalsInput(db, input.controlTotals, scope.clone());
   const rules = options.rules ?? (await gradeRules(deps.engine, deps.namespace));
   const candidates = (await db('projects')
-    .whereIn('unit_org_id', scope)
+    .whereIn('unit_org_id', scope.clone())
     .where('fiscal_year', input.fiscalYear)
     .whereIn('status', CANDIDATE_STATUSES)
     .select('id', 'project_no', 'unit_org_id', 'functional_code', 'total_amount_fen', 'expert_band', 'expert_score_centi')) as CandidateRow[];
@@ -195,14 +195,15 @@ export async function createAllocation(deps: AllocationDeps, p: Principal, scope
   });
 }
 
-async function checkTotalsInput(db: Knex, totals: readonly ControlTotalInput[]): Promise<void> {
+/** Control totals name departments the person sees (scopeOrgIds): another region's department is refused like an unknown one. */
+async function checkTotalsInput(db: Knex, totals: readonly ControlTotalInput[], scope: Knex.QueryBuilder): Promise<void> {
   const seen = new Set<string>();
   const problems: Array<{ field: string; message: string }> = [];
-  const depts = new Set(((await db('organisations').whereIn('id', [...new Set(totals.map((t) => t.departmentOrgId))]).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
+  const depts = new Set(((await db('organisations').whereIn('id', [...new Set(totals.map((t) => t.departmentOrgId))]).whereIn('id', scope).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
   totals.forEach((t, i) => {
     const k = controlKey(t.departmentOrgId, t.sector);
     if (seen.has(k)) problems.push({ field: `body.controlTotals.${i}`, message: '同一部门、同一领域的控制数只能设定一次' });
-    if (!depts.has(t.departmentOrgId)) problems.push({ field: `body.controlTotals.${i}.departmentOrgId`, message: `部门 #${t.departmentOrgId} 不存在` });
+    if (!depts.has(t.departmentOrgId)) problems.push({ field: `body.controlTotals.${i}.departmentOrgId`, message: `部门 #${t.departmentOrgId} 不存在或不在您的数据范围内` });
     seen.add(k);
   });
   if (problems.length) throw errors.badRequest('CONTROL_TOTALS_INVALID', '控制数设定有误，请按提示修改', problems);
@@ -430,9 +431,9 @@ export async function editLines(db: Knex, p: Principal, id: number, input: { ver
 }
 
 /** Replaces the control totals; refused when what is proposed would then exceed one. */
-export async function setControlTotals(db: Knex, p: Principal, id: number, input: { version: number; controlTotals: ControlTotalInput[] }): Promise<{ version: number }> {
+export async function setControlTotals(db: Knex, p: Principal, id: number, scope: Knex.QueryBuilder, input: { version: number; controlTotals: ControlTotalInput[] }): Promise<{ version: number }> {
   const bureau = await bureauOf(db, p);
-  await checkTotalsInput(db, input.controlTotals);
+  await checkTotalsInput(db, input.controlTotals, scope);
   return db.transaction(async (trx) => {
     await lockDraft(trx, id, Number(bureau.id), input.version);
     const lines = (await trx('allocation_lines').where('allocation_id', id).select('id', 'project_id', 'department_org_id', 'sector', 'requested_fen', 'proposed_fen', 'excluded')) as LineRow[];

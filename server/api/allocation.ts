@@ -66,7 +66,8 @@ export function allocationRouter(deps: { db: Db; engine: EngineClient; namespace
     res.json(await allocation.editLines(db, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof linesBody>));
   });
   router.put('/allocations/:id/control-totals', ...build, validate({ body: totalsBody }), async (req, res) => {
-    res.json(await allocation.setControlTotals(db, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof totalsBody>));
+    const p = principalOf(res);
+    res.json(await allocation.setControlTotals(db, p, parseId(req.params.id), scopeOrgIds(db, p), res.locals.body as z.infer<typeof totalsBody>));
   });
   router.post('/allocations/:id/submit', ...build, validate({ body: submitBody }), async (req, res) => {
     res.json(await allocation.submitAllocation(adeps, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof submitBody>));

@@ -145,12 +145,13 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
   // --- 专家库 -------------------------------------------------------------------------------
   router.get('/experts', ...manage, validate({ query: expertListQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof expertListQuery>;
-    res.json(await pool.listExperts(db, { ...q, available: q.available === undefined ? undefined : q.available === 'true' }));
+    res.json(await pool.listExperts(db, { ...q, available: q.available === undefined ? undefined : q.available === 'true' }, scopeOrgIds(db, principalOf(res))));
   });
 
   router.get('/experts/export', ...manage, validate({ query: expertExportQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof expertExportQuery>;
     const filters = { ...q, available: q.available === undefined ? undefined : q.available === 'true' };
+    const p = principalOf(res);
     const orgCodes = new Map<number, string>();
     const notes = new Map<number, string | null>();
     await sendXlsxExport(
@@ -160,7 +161,7 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
         asciiFilename: 'experts',
         sheetName: '专家库',
         columns: EXPORT_COLUMNS.map((c): ExportColumn<pool.ExpertSummary> => ({ ...c, value: (e: pool.ExpertSummary) => (c.header === '单位机构编码' ? (e.orgId ? (orgCodes.get(e.orgId) ?? null) : null) : c.header === '备注' ? (notes.get(e.id) ?? null) : c.value(e)) })),
-        source: (page, pageSize) => pool.listExperts(db, { ...filters, page, pageSize }),
+        source: (page, pageSize) => pool.listExperts(db, { ...filters, page, pageSize }, scopeOrgIds(db, p)),
         preparePage: async (items) => {
           const orgIds = [...new Set(items.map((e) => e.orgId).filter((x): x is number => x !== null))];
           for (const o of (orgIds.length ? await db('organisations').whereIn('id', orgIds).select('id', 'code') : []) as Array<{ id: number; code: string }>) orgCodes.set(Number(o.id), o.code);
@@ -174,73 +175,80 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
 
   router.post('/experts/import', ...manage, validate({ body: expertImportBody }), async (_req, res) => {
     const body = res.locals.body as z.infer<typeof expertImportBody>;
-    res.status(201).json(await importPool(db, actor(res), Buffer.from(body.base64, 'base64')));
+    const p = principalOf(res);
+    res.status(201).json(await importPool(db, actor(res), Buffer.from(body.base64, 'base64'), { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId }));
   });
 
   router.get('/experts/:id', ...manage, async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
-    const e = await pool.getExpert(db, expertId);
+    const e = await pool.getExpert(db, expertId, scopeOrgIds(db, principalOf(res)));
     if (!e) throw errors.notFound(`专家 #${expertId} 不存在`);
     res.json(e);
   });
 
   router.post('/experts', ...manage, validate({ body: expertBody }), async (_req, res) => {
-    const newId = await pool.saveExpert(db, actor(res), res.locals.body as z.infer<typeof expertBody>);
-    res.status(201).json(await pool.getExpert(db, newId));
+    const p = principalOf(res);
+    // Kept by the creator's organisation: the pool's keepers of that scope see and change it.
+    const newId = await pool.saveExpert(db, actor(res), res.locals.body as z.infer<typeof expertBody>, undefined, { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId });
+    res.status(201).json(await pool.getExpert(db, newId, undefined));
   });
 
   router.put('/experts/:id', ...manage, validate({ body: expertBody }), async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
     const body = res.locals.body as z.infer<typeof expertBody>;
-    const before = await pool.getExpert(db, expertId);
+    const scope = scopeOrgIds(db, principalOf(res));
+    const before = await pool.getExpert(db, expertId, scope);
     if (!before) throw errors.notFound(`专家 #${expertId} 不存在`);
     // The form shows contact data masked when it was not opened in full: a masked value keeps what is stored.
     const keep = (sent: string | null | undefined, stored: string | null, mask: (v: string | null) => string | null) => (sent && sent === mask(stored) ? stored : sent);
-    await pool.saveExpert(db, actor(res), { ...body, phone: keep(body.phone, before.phone, maskPhone), email: keep(body.email, before.email, maskEmail) }, expertId);
-    res.json(await pool.getExpert(db, expertId));
+    await pool.saveExpert(db, actor(res), { ...body, phone: keep(body.phone, before.phone, maskPhone), email: keep(body.email, before.email, maskEmail) }, expertId, { scope, keeperOrgId: null });
+    res.json(await pool.getExpert(db, expertId, undefined));
   });
 
   router.post('/experts/:id/ties', ...manage, validate({ body: tieBody }), async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
-    await pool.addTie(db, actor(res), expertId, res.locals.body as z.infer<typeof tieBody>);
-    res.status(201).json(await pool.getExpert(db, expertId));
+    await pool.addTie(db, actor(res), expertId, res.locals.body as z.infer<typeof tieBody>, scopeOrgIds(db, principalOf(res)));
+    res.status(201).json(await pool.getExpert(db, expertId, undefined));
   });
 
   router.delete('/experts/:id/ties/:tieId', ...manage, async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
-    await pool.removeTie(db, actor(res), expertId, parseId(req.params.tieId, '回避关系'));
+    await pool.removeTie(db, actor(res), expertId, parseId(req.params.tieId, '回避关系'), scopeOrgIds(db, principalOf(res)));
     res.status(204).end();
   });
 
   // --- 评审批次 -----------------------------------------------------------------------------
   router.get('/expert-batches', ...manage, validate({ query: batchListQuery }), async (_req, res) => {
-    res.json(await review.listBatches(db, res.locals.query as z.infer<typeof batchListQuery>));
+    res.json(await review.listBatches(db, res.locals.query as z.infer<typeof batchListQuery>, scopeOrgIds(db, principalOf(res))));
   });
 
   router.post('/expert-batches', ...manage, validate({ body: batchBody }), async (_req, res) => {
     const p = principalOf(res);
     const opened = await review.openBatch(rdeps, p, scopeOrgIds(db, p), res.locals.body as z.infer<typeof batchBody>);
-    res.status(201).json({ ...opened, batch: await review.getBatch(db, opened.id) });
+    res.status(201).json({ ...opened, batch: await review.getBatch(db, opened.id, undefined) });
   });
 
   router.get('/expert-batches/:id', ...manage, async (req, res) => {
     const batchId = parseId(req.params.id, '评审批次');
-    const b = await review.getBatch(db, batchId);
+    const b = await review.getBatch(db, batchId, scopeOrgIds(db, principalOf(res)));
     if (!b) throw errors.notFound(`评审批次 #${batchId} 不存在`);
     res.json(b);
   });
 
   router.post('/expert-batches/:id/remind', ...manage, async (req, res) => {
-    res.json(await review.remindBatch(db, principalOf(res), parseId(req.params.id, '评审批次')));
+    const batchId = parseId(req.params.id, '评审批次');
+    if (!(await review.getBatch(db, batchId, scopeOrgIds(db, principalOf(res))))) throw errors.notFound(`评审批次 #${batchId} 不存在`);
+    res.json(await review.remindBatch(db, principalOf(res), batchId));
   });
 
   router.post('/expert-batches/:id/confirm', ...manage, validate({ body: confirmBody }), async (req, res) => {
     const batchId = parseId(req.params.id, '评审批次');
     const body = res.locals.body as z.infer<typeof confirmBody>;
+    if (!(await review.getBatch(db, batchId, scopeOrgIds(db, principalOf(res))))) throw errors.notFound(`评审批次 #${batchId} 不存在`);
     const form = validateFormData('expert-review-confirm', body.comment ? { comment: body.comment } : {});
     if (!form.ok) throw errors.validation(form.issues.map((i) => ({ field: `body.${i.field}`, message: i.message })));
     await review.confirmBatch(rdeps, principalOf(res), batchId, body);
-    res.json(await review.getBatch(db, batchId));
+    res.json(await review.getBatch(db, batchId, undefined));
   });
 
   // --- 我的评审（专家本人） -----------------------------------------------------------------

@@ -30,10 +30,12 @@ export async function seedDemoExperts(db: Db, file = path.join(PROJECT_ROOT, 'se
     };
     const ids = new Map<string, number>();
     for (const { orgCode, ...e } of demo.experts) {
-      ids.set(e.code, await saveExpert(trx, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }));
+      // Kept by the organisation of the expert's account (the province's 专家库), as the migration fills older entries.
+      const account = (await trx('users').where('username', e.username).first('org_id')) as { org_id: number } | undefined;
+      ids.set(e.code, await saveExpert(trx, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }, undefined, { scope: undefined, keeperOrgId: account ? Number(account.org_id) : null }));
     }
     for (const t of demo.ties) {
-      await addTie(trx, SYSTEM_ACTOR, ids.get(t.expert)!, { kind: t.kind, orgId: await orgId(t.orgCode), relative: t.relative, startedOn: t.startedOn, endedOn: t.endedOn, note: t.note });
+      await addTie(trx, SYSTEM_ACTOR, ids.get(t.expert)!, { kind: t.kind, orgId: await orgId(t.orgCode), relative: t.relative, startedOn: t.startedOn, endedOn: t.endedOn, note: t.note }, undefined);
     }
     return demo.experts.length;
   });

@@ -9,7 +9,15 @@ import { inTransaction } from '../reference/transaction';
  * 专家库: the pool kept by 绩效处/评审中心 — experts, their specialties (支出功能分类 类) and their
  * declared ties. Lists mask contact data; the detail (for the pool's keepers) shows it. Every
  * change is an audit record (who changed the pool matters when a draw is questioned).
+ *
+ * Data scope: an entry belongs to the organisation that keeps it (experts.keeper_org_id, the
+ * organisation of whoever entered it); the API passes the person's scope (scopeOrgIds), and an
+ * entry outside it answers 404, as if it did not exist. Organisations, projects and accounts an
+ * entry or a tie names must be inside the scope too.
  */
+
+/** The organisations a person sees (server/auth/service.ts scopeOrgIds); absent: the system (seeds). */
+export type OrgScope = Knex.QueryBuilder | undefined;
 
 export interface ExpertInput {
   code: string;
@@ -82,8 +90,8 @@ export interface ExpertListQuery {
   pageSize: number;
 }
 
-export async function listExperts(db: Knex, q: ExpertListQuery): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
-  const base = db('experts as e');
+export async function listExperts(db: Knex, q: ExpertListQuery, scope: Knex.QueryBuilder): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
+  const base = db('experts as e').whereIn('e.keeper_org_id', scope);
   if (q.keyword) {
     const like = `%${q.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     base.where((w) => w.where('e.name', 'like', like).orWhere('e.code', 'like', like).orWhere('e.organisation_name', 'like', like));
@@ -135,8 +143,10 @@ async function specialtiesOf(db: Knex, ids: number[]): Promise<Map<number, strin
   return map;
 }
 
-export async function getExpert(db: Knex, id: number): Promise<ExpertDetail | undefined> {
-  const r = (await db('experts as e').leftJoin('users as u', 'u.id', 'e.user_id').where('e.id', id).first('e.*', 'u.username')) as ExpertRow | undefined;
+export async function getExpert(db: Knex, id: number, scope: OrgScope): Promise<ExpertDetail | undefined> {
+  const q = db('experts as e').leftJoin('users as u', 'u.id', 'e.user_id').where('e.id', id);
+  if (scope) q.whereIn('e.keeper_org_id', scope.clone());
+  const r = (await q.first('e.*', 'u.username')) as ExpertRow | undefined;
   if (!r) return undefined;
   const ties = (await db('expert_ties as t').join('organisations as o', 'o.id', 't.org_id').where('t.expert_id', id).orderBy('t.id').select('t.*', 'o.name as org_name')) as Array<{
     id: number;
@@ -182,11 +192,13 @@ export async function getExpert(db: Knex, id: number): Promise<ExpertDetail | un
 
 const notFound = (id: number) => errors.notFound(`专家 #${id} 不存在`);
 
-async function accountOf(trx: Knex, username: string | null | undefined, expertId: number | null): Promise<number | null> {
+async function accountOf(trx: Knex, username: string | null | undefined, expertId: number | null, scope: OrgScope): Promise<number | null> {
   if (!username) return null;
-  const u = (await trx('users as u').leftJoin('user_roles as r', function () {
+  const q = trx('users as u').leftJoin('user_roles as r', function () {
     this.on('r.user_id', 'u.id').andOnVal('r.role', 'expert');
-  }).where('u.username', username).first('u.id', 'r.role')) as { id: number; role: string | null } | undefined;
+  }).where('u.username', username);
+  if (scope) q.whereIn('u.org_id', scope.clone());
+  const u = (await q.first('u.id', 'r.role')) as { id: number; role: string | null } | undefined;
   if (!u) throw errors.badRequest('EXPERT_ACCOUNT_UNKNOWN', `登录账号 ${username} 不存在`, [{ field: 'username', message: '账号不存在' }]);
   if (u.role !== 'expert') throw errors.badRequest('EXPERT_ACCOUNT_NOT_EXPERT', `账号 ${username} 没有“专家”角色，请先由安全管理员分配`, [{ field: 'username', message: '该账号不是专家' }]);
   const other = (await trx('experts').where('user_id', u.id).first('id', 'code')) as { id: number; code: string } | undefined;
@@ -194,21 +206,35 @@ async function accountOf(trx: Knex, username: string | null | undefined, expertI
   return Number(u.id);
 }
 
-async function checkOrg(trx: Knex, orgId: number | null | undefined, field: string): Promise<void> {
+async function checkOrg(trx: Knex, orgId: number | null | undefined, field: string, scope: OrgScope): Promise<void> {
   if (orgId === null || orgId === undefined) return;
-  if (!(await trx('organisations').where('id', orgId).first('id'))) throw errors.badRequest('UNKNOWN_ORGANISATION', `组织机构 #${orgId} 不存在`, [{ field, message: '机构不存在' }]);
+  const q = trx('organisations').where('id', orgId);
+  if (scope) q.whereIn('id', scope.clone());
+  if (!(await q.first('id'))) throw errors.badRequest('UNKNOWN_ORGANISATION', `组织机构 #${orgId} 不存在或不在您的数据范围内`, [{ field, message: '机构不存在或不在您的数据范围内' }]);
+}
+
+/** The entry, when it exists inside the scope; else 404. */
+async function expertWithin(trx: Knex, id: number, scope: OrgScope): Promise<void> {
+  const q = trx('experts').where('id', id);
+  if (scope) q.whereIn('keeper_org_id', scope.clone());
+  if (!(await q.first('id'))) throw notFound(id);
 }
 
 type Actor = { userId: number | null; username: string };
 
-/** Creates or (with `id`) replaces an expert's record and specialties, in the caller's transaction or a new one. */
-export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id?: number): Promise<number> {
+/**
+ * Creates or (with `id`) replaces an expert's record and specialties, in the caller's transaction or
+ * a new one. `keeperOrgId`: who keeps a new entry (the creator's organisation); `scope`: the
+ * entries, organisations and accounts the person may name (absent for the system's seeds).
+ */
+export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id: number | undefined, where: { scope: OrgScope; keeperOrgId: number | null }): Promise<number> {
   return inTransaction(db, async (trx) => {
-    await checkOrg(trx, input.orgId, 'orgId');
+    if (id !== undefined) await expertWithin(trx, id, where.scope);
+    await checkOrg(trx, input.orgId, 'orgId', where.scope);
     const now = new Date();
     const clash = (await trx('experts').where('code', input.code).first('id')) as { id: number } | undefined;
     if (clash && Number(clash.id) !== id) throw errors.conflict('EXPERT_CODE_TAKEN', `专家编号 ${input.code} 已被使用`);
-    const userId = await accountOf(trx, input.username, id ?? null);
+    const userId = await accountOf(trx, input.username, id ?? null, where.scope);
     const row = {
       code: input.code,
       name: input.name,
@@ -224,7 +250,7 @@ export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id?
     };
     let expertId: number;
     if (id === undefined) {
-      const [raw] = await trx('experts').insert({ ...row, created_at: now });
+      const [raw] = await trx('experts').insert({ ...row, keeper_org_id: where.keeperOrgId, created_at: now });
       expertId = Number(raw);
     } else {
       const n = await trx('experts').where('id', id).update(row);
@@ -249,11 +275,15 @@ export interface TieInput {
   note?: string | null;
 }
 
-export async function addTie(db: Knex, actor: Actor, expertId: number, tie: TieInput): Promise<number> {
+export async function addTie(db: Knex, actor: Actor, expertId: number, tie: TieInput, scope: OrgScope): Promise<number> {
   return inTransaction(db, async (trx) => {
-    if (!(await trx('experts').where('id', expertId).first('id'))) throw notFound(expertId);
-    await checkOrg(trx, tie.orgId, 'orgId');
-    if (tie.projectId && !(await trx('projects').where('id', tie.projectId).first('id'))) throw errors.badRequest('UNKNOWN_PROJECT', `项目 #${tie.projectId} 不存在`, [{ field: 'projectId', message: '项目不存在' }]);
+    await expertWithin(trx, expertId, scope);
+    await checkOrg(trx, tie.orgId, 'orgId', scope);
+    if (tie.projectId) {
+      const q = trx('projects').where('id', tie.projectId);
+      if (scope) q.whereIn('unit_org_id', scope.clone());
+      if (!(await q.first('id'))) throw errors.badRequest('UNKNOWN_PROJECT', `项目 #${tie.projectId} 不存在或不在您的数据范围内`, [{ field: 'projectId', message: '项目不存在或不在您的数据范围内' }]);
+    }
     if (tie.startedOn && tie.endedOn && tie.endedOn < tie.startedOn) throw errors.badRequest('TIE_DATES', '结束日期不能早于开始日期', [{ field: 'endedOn', message: '不能早于开始日期' }]);
     const [raw] = await trx('expert_ties').insert({
       expert_id: expertId,
@@ -271,8 +301,9 @@ export async function addTie(db: Knex, actor: Actor, expertId: number, tie: TieI
   });
 }
 
-export async function removeTie(db: Knex, actor: Actor, expertId: number, tieId: number): Promise<void> {
+export async function removeTie(db: Knex, actor: Actor, expertId: number, tieId: number, scope: OrgScope): Promise<void> {
   await inTransaction(db, async (trx) => {
+    await expertWithin(trx, expertId, scope);
     const n = await trx('expert_ties').where({ id: tieId, expert_id: expertId }).delete();
     if (n !== 1) throw errors.notFound(`回避关系 #${tieId} 不存在`);
     await appendAudit(trx, { kind: 'expert.tie_removed', subjectType: 'expert', subjectId: expertId, actor, data: { tieId } });

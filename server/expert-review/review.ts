@@ -258,8 +258,16 @@ interface BatchRow {
   opened_by_name?: string;
 }
 
-export async function listBatches(db: Knex, q: { page: number; pageSize: number; status?: string }): Promise<{ items: BatchSummary[]; total: number; page: number; pageSize: number }> {
-  const base = db('expert_review_batches as b');
+/**
+ * A batch is inside a person's scope when every project in it is (openBatch takes only projects of
+ * the opener's scope): another province's batches, their projects and panels answer 404.
+ */
+function outsideScope(db: Knex, scope: Knex.QueryBuilder) {
+  return db('expert_review_projects as sr').join('projects as sp', 'sp.id', 'sr.project_id').whereRaw('sr.batch_id = b.id').whereNotIn('sp.unit_org_id', scope.clone()).select(db.raw('1'));
+}
+
+export async function listBatches(db: Knex, q: { page: number; pageSize: number; status?: string }, scope: Knex.QueryBuilder): Promise<{ items: BatchSummary[]; total: number; page: number; pageSize: number }> {
+  const base = db('expert_review_batches as b').whereNotExists(outsideScope(db, scope));
   if (q.status) base.where('b.status', q.status);
   const total = Number(((await base.clone().count({ n: '*' }).first()) as { n: number | string }).n);
   const rows = (await base.clone().join('users as u', 'u.id', 'b.opened_by').orderBy('b.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('b.*', 'u.display_name as opened_by_name')) as BatchRow[];
@@ -289,8 +297,11 @@ export async function listBatches(db: Knex, q: { page: number; pageSize: number;
   };
 }
 
-export async function getBatch(db: Knex, id: number) {
-  const b = (await db('expert_review_batches as b').join('users as u', 'u.id', 'b.opened_by').where('b.id', id).first('b.*', 'u.display_name as opened_by_name')) as BatchRow | undefined;
+/** The batch with its projects and panels; undefined when it does not exist or (with a scope) lies outside it. */
+export async function getBatch(db: Knex, id: number, scope: Knex.QueryBuilder | undefined) {
+  const q = db('expert_review_batches as b').join('users as u', 'u.id', 'b.opened_by').where('b.id', id);
+  if (scope) q.whereNotExists(outsideScope(db, scope));
+  const b = (await q.first('b.*', 'u.display_name as opened_by_name')) as BatchRow | undefined;
   if (!b) return undefined;
   const reviews = (await db('expert_review_projects as r')
     .join('projects as p', 'p.id', 'r.project_id')

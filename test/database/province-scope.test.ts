@@ -1,8 +1,10 @@
 import ExcelJS from 'exceljs';
 import { ROLES } from '../../domain/roles';
+import { createAllocation, type AllocationDeps } from '../../server/allocation/service';
 import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
-import { createUser } from '../../server/auth/service';
+import { createUser, loadPrincipal, scopeOrgIds } from '../../server/auth/service';
 import type { Db } from '../../server/db';
+import { drawBatch, type ProjectForReview } from '../../server/expert-review/review';
 import { notify } from '../../server/notifications/service';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
 import { loginCookie, TEST_PASSWORD } from '../support/accounts';
@@ -13,7 +15,9 @@ import { schemaFields } from '../support/zod-walk';
 /**
  * Route × role × province. Every role is held by a person of 内蒙古 (A) and one of 江苏 (B); A's
  * people file a project (with an attachment), issue a quota to it and one not yet tied to a unit,
- * freeze money, enrol a seal, hold tasks and get notifications. Then, with the routes taken from
+ * freeze money, enrol a seal, hold tasks and get notifications; A's budget division builds the
+ * year's allocation, A's performance division keeps an expert (with a tie) and reviews a reserved
+ * project in a batch, so A's expert holds an assignment. Then, with the routes taken from
  * the route catalogue (server/api/catalog.ts):
  * - every route that takes an id in its path answers each B person 403 or 404 for every object
  *   of A, whatever the role, and the database is byte-for-byte what it was (nothing changes);
@@ -50,6 +54,7 @@ const B_ALL = 'jsx_all';
 const NOT_OWNED: Record<string, string> = {
   'GET /api/forms/{key}': 'task form definitions (forms/)',
   'GET /api/processes/{processId}/diagram': 'process models (processes/)',
+  'GET /api/designer/processes/{processId}/versions/{version}/xml': 'deployed versions of the process models (one engine per installation)',
 };
 
 /** Fields ending in Id that name no object of this platform. */
@@ -93,6 +98,16 @@ const quotaBody = (_label: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+const expertBody = (code: string, name: string, extra: Record<string, unknown> = {}) => ({
+  code,
+  name,
+  organisationName: '内蒙古大学',
+  title: '教授',
+  available: true,
+  specialties: ['205'],
+  ...extra,
+});
+
 /** A valid request body for each write route that takes a path id, so B's refusal is about scope, not input. */
 function sampleBody(key: string): unknown {
   const { name, category, functionalCode, description, amounts, targets } = projectBody('越权修改');
@@ -111,6 +126,15 @@ function sampleBody(key: string): unknown {
     'POST /api/tasks/{id}/reassign': { userId: 1 },
     'POST /api/tasks/{id}/signers': { userId: 1, position: 'after' },
     'POST /api/tasks/{id}/copies': { userIds: [1] },
+    'PUT /api/allocations/{id}/lines': { version: 1, lines: [{ projectId: 1, proposedFen: 0 }] },
+    'PUT /api/allocations/{id}/control-totals': { version: 1, controlTotals: [] },
+    'POST /api/allocations/{id}/submit': { version: 1 },
+    'POST /api/allocations/{id}/decision': { decision: 'approve' },
+    'PUT /api/experts/{id}': expertBody('JSX-X01', '越权改名'),
+    'POST /api/experts/{id}/ties': { kind: 'employment', orgId: 1, relative: false },
+    'POST /api/expert-batches/{id}/confirm': { comment: '越权确认' },
+    'POST /api/my-reviews/{id}/respond': { decision: 'accept' },
+    'POST /api/my-reviews/{id}/score': { scores: { necessity: 18, economy: 18, targets: 18, feasibility: 18, compliance: 18 }, comment: '越权提交的评分意见' },
   };
   if (key in bodies) return bodies[key];
   if (/^POST \/api\/quotas\/\{id\}\/(freeze|unfreeze|consume|adjust-in|adjust-out)$/.test(key)) return { amountFen: 1, reason: '越权记账' };
@@ -132,8 +156,8 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1' };
-  const b = { project: 0, quota: 0, task: 0, importBase64: '' };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0 };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -224,6 +248,31 @@ describe('data scope: route × role × province', () => {
     a.tasks.push(await task(a.instance, p1.id, orgA['150100-JY-001']!, dept, 'completed', 'nm-job-2'));
     await db('task_events').insert({ task_id: a.tasks[1], kind: 'completed', actor_user_id: dept, actor: 'nmx_department_reviewer', actor_name: '甲主管部门审核人', decision: 'approve', comment: '同意', data: null, created_at: now });
     await db.transaction((trx) => notify(trx, { userIds: [userA.get('unit_clerk')!, dept], template: 'task-copied', context: { step: '主管部门审核', projectName: `${A_MARK}教学楼维修`, projectNo: p1.projectNo, fromName: '甲', comment: null }, link: `/tasks/${a.tasks[0]}` }));
+
+    // A reserved project (as the intake leaves an approved one), for the allocation and the review.
+    a.reserved = (await ok('POST', '/api/projects', clerk, projectBody(`${A_MARK}操场改造`))).id;
+    await db('projects').where({ id: a.reserved }).update({ status: 'reserved' });
+    // The year's allocation, built by A's budget division. Creating one reads the grade rule from the
+    // engine's decision table (POST /api/allocations answers 503 here): the service is given the rule.
+    const noEngine = { db, engine: undefined, namespace: 'test', keyStore: undefined } as unknown as AllocationDeps;
+    const plainRule = () => ({ priority: 1, cutPercent: 0, excluded: false });
+    const principal = async (userId: number) => (await loadPrincipal(db, userId))!;
+    const aYsk = await principal(userA.get('budget_division')!);
+    a.allocation = await createAllocation(noEngine, aYsk, scopeOrgIds(db, aYsk), { fiscalYear: 2026, name: `${A_MARK}2026年预算分配`, majorDecision: false, controlTotals: [{ departmentOrgId: orgA['150100-JY']!, sector: '205', amountFen: 100_000_000 }] }, { rules: plainRule });
+    // An expert in A's pool, with A's expert account and a declared tie (not with the applicant, so
+    // the draw below takes them), by A's performance division.
+    const jxc = cookieA.get('performance_division')!;
+    a.expert = (await ok('POST', '/api/experts', jxc, expertBody('NMX-ZJ01', `${A_MARK}专家`, { orgId: orgA['150000-CZ'], phone: '13800001111', email: 'nmx@example.cn', username: 'nmx_expert' }))).id;
+    a.tie = (await ok('POST', `/api/experts/${a.expert}/ties`, jxc, { kind: 'advice', orgId: orgA['150100-CZ']!, relative: false, startedOn: '2020-01-01', endedOn: '2021-12-31' })).ties[0].id;
+    // A review batch of the reserved project: opening one starts the engine (503 here), so its rows
+    // are written by the draw alone (drawBatch, as openBatch writes them before it starts the engine).
+    const aJxc = await principal(userA.get('performance_division')!);
+    const reserved = (await db('projects').where({ id: a.reserved }).first('id', 'name', 'project_no', 'unit_org_id', 'functional_code', 'fiscal_year', 'status')) as ProjectForReview;
+    const drawn = await db.transaction((trx) =>
+      drawBatch(trx, { p: aJxc, signer: null, input: { name: `${A_MARK}评审批次`, fiscalYear: 2026, sector: '205', panelSize: 1, respondWithin: 'P3D', scoreWithin: 'P7D' }, projects: [reserved], seed: '0123456789abcdef0123456789abcdef', now }),
+    );
+    a.batch = drawn.batchId;
+    a.assignment = Number(((await db('expert_assignments').where({ batch_id: a.batch }).first('id')) as { id: number }).id);
     a.notifications = ((await db('notifications').select('id')) as Array<{ id: number }>).map((n) => Number(n.id));
 
     for (const username of userB.keys()) cookieB.set(username, await loginCookie(api.base, username));
@@ -246,6 +295,11 @@ describe('data scope: route × role × province', () => {
     put('金额明细', { 序号: 1, 经济分类科目: '30213', '金额（元）': 1000 });
     b.importBase64 = Buffer.from(await wb.xlsx.writeBuffer()).toString('base64');
     b.task = await task('js-inst-1', b.project, await org('320100-JY-002'), userB.get('jsx_department_reviewer')!, 'open', 'js-job-1', '金陵中学体育馆改造');
+    b.unitOrgId = await org('320100-JY-002');
+    const bYsk = await principal(userB.get('jsx_budget_division')!);
+    b.allocation = await createAllocation(noEngine, bYsk, scopeOrgIds(db, bYsk), { fiscalYear: 2026, name: '江苏2026年预算分配', majorDecision: false, controlTotals: [{ departmentOrgId: await org('320100-JY'), sector: '205', amountFen: 100_000_000 }] }, { rules: plainRule });
+    b.allocationVersion = Number(((await db('budget_allocations').where({ id: b.allocation }).first('version')) as { version: number }).version);
+    b.expert = (await ok('POST', '/api/experts', cookieB.get('jsx_performance_division')!, expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学' }))).id;
   }, 180_000);
 
   afterAll(async () => {
@@ -279,6 +333,12 @@ describe('data scope: route × role × province', () => {
     if (r.path.startsWith('/api/tasks/{id}')) return 'task';
     if (r.path === '/api/seals/keys/{userId}') return 'sealHolder';
     if (r.path.startsWith('/api/processes/instances/{key}')) return 'instance';
+    if (r.path.startsWith('/api/allocations/{id}')) return 'allocation';
+    if (r.path.startsWith('/api/experts/{id}/ties/{tieId}')) return 'expertTie';
+    if (r.path.startsWith('/api/experts/{id}')) return 'expert';
+    if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
+    // An expert's own assignment (the assigned expert alone reaches it): A's assignment, of A's batch.
+    if (r.path.startsWith('/api/my-reviews/{id}')) return 'assignment';
     return 'unknown';
   };
   /** The paths of a route for each of A's objects of its kind. */
@@ -292,8 +352,13 @@ describe('data scope: route × role × province', () => {
       task: a.tasks.map(String),
       sealHolder: [String(userA.get('department_reviewer'))],
       instance: [a.instance],
+      allocation: [String(a.allocation)],
+      expert: [String(a.expert)],
+      expertBatch: [String(a.batch)],
+      assignment: [String(a.assignment)],
     };
     if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
+    if (kind === 'expertTie') return [r.path.replace('{id}', String(a.expert)).replace('{tieId}', String(a.tie))];
     return (ids[kind ?? ''] ?? []).map((id) => r.path.replace(/\{\w+\}/, id));
   };
   const ID_ROUTES = ROUTE_CATALOGUE.filter((r) => ownedKind(r) !== null);
@@ -328,6 +393,8 @@ describe('data scope: route × role × province', () => {
     const sys = cookieB.get('jsx_system_admin')!;
     const aUnit = orgA['150100-JY-001']!;
     const aDept = userA.get('department_reviewer')!;
+    const jxc = cookieB.get('jsx_performance_division')!;
+    const bUnit = b.unitOrgId;
     const cases: Array<{ key: string; fields: string[]; cookie: string; path: string; body: unknown; expect: number[]; each?: string; says?: string }> = [
       { key: 'POST /api/quotas', fields: ['projectId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X1', { projectId: a.projects[0] }), expect: [400] },
       { key: 'POST /api/quotas', fields: ['unitOrgId'], cookie: ysk, path: '/api/quotas', body: quotaBody('JSQ-X2', { unitOrgId: aUnit }), expect: [400] },
@@ -345,6 +412,16 @@ describe('data scope: route × role × province', () => {
       // Not an id field, but names A's unit by its code: the import refuses the row, imports nothing.
       { key: 'POST /api/projects/import', fields: [], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/projects/import', body: { format: 'xlsx', base64: b.importBase64, fileName: '越权.xlsx' }, expect: [400], says: '150100-JY-001 不存在或不在您的数据范围内' },
       { key: 'POST /api/notifications/read', fields: ['ids'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/notifications/read', body: { ids: a.notifications }, expect: [204] },
+      // Control totals for A's department, lines for A's project, in B's allocation.
+      { key: 'POST /api/allocations', fields: ['departmentOrgId'], cookie: ysk, path: '/api/allocations', body: { fiscalYear: 2027, name: '越权分配', controlTotals: [{ departmentOrgId: orgA['150100-JY'], sector: '205', amountFen: 1 }] }, expect: [400] },
+      { key: 'PUT /api/allocations/{id}/control-totals', fields: ['departmentOrgId'], cookie: ysk, path: `/api/allocations/${b.allocation}/control-totals`, body: { version: b.allocationVersion, controlTotals: [{ departmentOrgId: orgA['150100-JY'], sector: '205', amountFen: 1 }] }, expect: [400] },
+      { key: 'PUT /api/allocations/{id}/lines', fields: ['projectId'], cookie: ysk, path: `/api/allocations/${b.allocation}/lines`, body: { version: b.allocationVersion, lines: [{ projectId: a.reserved, proposedFen: 1 }] }, expect: [400] },
+      // B's pool: an expert working for A's unit, ties to A's unit and A's project; a batch of A's project.
+      { key: 'POST /api/experts', fields: ['orgId'], cookie: jxc, path: '/api/experts', body: expertBody('JSX-X02', '越权专家', { orgId: aUnit }), expect: [400] },
+      { key: 'PUT /api/experts/{id}', fields: ['orgId'], cookie: jxc, path: `/api/experts/${b.expert}`, body: expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学', orgId: aUnit }), expect: [400] },
+      { key: 'POST /api/experts/{id}/ties', fields: ['orgId'], cookie: jxc, path: `/api/experts/${b.expert}/ties`, body: { kind: 'employment', orgId: aUnit, relative: false }, expect: [400] },
+      { key: 'POST /api/experts/{id}/ties', fields: ['projectId'], cookie: jxc, path: `/api/experts/${b.expert}/ties`, body: { kind: 'drafting', orgId: bUnit, relative: false, projectId: a.reserved }, expect: [400] },
+      { key: 'POST /api/expert-batches', fields: ['projectIds'], cookie: jxc, path: '/api/expert-batches', body: { name: '越权评审', fiscalYear: 2026, projectIds: [a.reserved] }, expect: [400] },
     ];
     return cases;
   };
@@ -429,7 +506,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;
