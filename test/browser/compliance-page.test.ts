@@ -4,7 +4,7 @@ import { type Browser, type Page } from 'playwright-core';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
-import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel } from '../support/browser';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -62,7 +62,12 @@ describe('合规核验 page in a browser, against the real system', () => {
     const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
     await page.locator(sel('audit-search-project')).fill(projectNo);
     await page.locator(sel('audit-search-submit')).click();
-    await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
+    // Until the filtered list has replaced the first one (which holds this project's records too).
+    const subjects = page.locator(`${sel('audit-table')} ${sel('audit-subject')}`);
+    await waitUntil(async () => {
+      const all = await subjects.allInnerTexts();
+      return all.length > 0 && all.every((x) => x.trim() === `项目 ${projectNo}`);
+    }, 'the records of the project only');
     const firstRow = page.locator(`${sel('audit-table')} .el-table__body-wrapper tbody tr`).first();
     expect(await firstRow.locator(sel('audit-kind')).innerText()).toBe('新建项目');
     expect(await firstRow.locator(sel('audit-actor')).innerText()).toBe('王芳');
@@ -72,8 +77,12 @@ describe('合规核验 page in a browser, against the real system', () => {
     await page.locator(sel('audit-search-kind')).click();
     await page.locator('.el-select-dropdown__item', { hasText: '登录与会话（全部）' }).click();
     await page.locator(sel('audit-search-submit')).click();
-    await page.locator(`${sel('audit-table')} ${sel('audit-kind')}`, { hasText: '登录' }).first().waitFor();
-    const kinds = await page.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts();
+    const kindCells = page.locator(`${sel('audit-table')} ${sel('audit-kind')}`);
+    await waitUntil(async () => {
+      const all = await kindCells.allInnerTexts();
+      return all.length > 0 && all.every((k) => ['登录', '退出登录', '登录失败'].includes(k.trim()));
+    }, 'the login records only');
+    const kinds = await kindCells.allInnerTexts();
     expect(kinds.length).toBeGreaterThan(0);
     expect(kinds.every((k) => ['登录', '退出登录', '登录失败'].includes(k.trim()))).toBe(true);
     expect(await page.locator(`${sel('audit-table')} ${sel('audit-actor')}`, { hasText: '何敏' }).count()).toBeGreaterThan(0);
@@ -81,6 +90,10 @@ describe('合规核验 page in a browser, against the real system', () => {
     await page.locator('.el-select-dropdown__item', { hasText: '新建项目' }).first().click();
     await page.locator(sel('audit-search-project')).fill(projectNo);
     await page.locator(sel('audit-search-submit')).click();
+    await waitUntil(async () => {
+      const all = await kindCells.allInnerTexts();
+      return all.length > 0 && all.every((k) => k.trim() === '新建项目');
+    }, 'the project\'s 新建项目 record');
     await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('evidence-download')).click()]);
     expect(download.suggestedFilename()).toMatch(/^evidence-.+\.json$/);
