@@ -19,7 +19,7 @@ import type { Json } from '../../domain/canonical-json';
 import { formatWanYuan, formatYuan } from '../../domain/money';
 import { type ProjectStatus } from '../../domain/projects';
 import { regionPrefix } from '../../domain/roles';
-import { AppError, errors } from '../api/errors';
+import { AppError, errors } from '../errors';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { readInstant } from '../db';

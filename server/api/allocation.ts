@@ -6,7 +6,7 @@ import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import type { KeyStore } from '../seals/key-store';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 
 /**

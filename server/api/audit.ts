@@ -7,7 +7,7 @@ import { createCheckpoint, listAuditRecords } from '../audit/service';
 import { verifyChain } from '../audit/verify';
 import { platformKey } from '../seals/platform-key';
 import { validate } from './validate';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { principalOf } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
 import { packageText, processEvidence, projectEvidence } from '../audit/evidence';

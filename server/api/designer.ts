@@ -9,7 +9,7 @@ import { listDesignerProcesses, processVersionXml } from '../designer/versions';
 import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
 import type { FormRegistry } from '../forms';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 
 /**

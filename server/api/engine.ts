@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Response } from 'express';
 import ExcelJS from 'exceljs';
 import { shanghaiDate, toShanghaiIso } from '../../domain/time';
-import { errors } from './errors';
+import { errors } from '../errors';
 
 /**
  * Excel export of a list (导出): one column list and one page source make an .xlsx answer. Every

@@ -10,7 +10,7 @@ import { importPool, POOL_COLUMNS, POOL_NOTES } from '../expert-review/pool-work
 import * as review from '../expert-review/review';
 import { validateFormData } from '../forms';
 import type { KeyStore } from '../seals/key-store';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportColumn, type ExportLimits } from './excel-export';
 import { validate } from './validate';
 

@@ -4,7 +4,7 @@ import { FORM_KEY_PATTERN } from '../../domain/forms';
 import type { Db } from '../db';
 import { requireLogin } from '../auth/middleware';
 import type { FormRegistry } from '../forms';
-import { errors } from './errors';
+import { errors } from '../errors';
 
 /**
  * Task forms over HTTP: any logged-in user may read a definition (the SPA renders the task page

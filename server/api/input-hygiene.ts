@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { describeTextProblem, textProblem } from '../../domain/input-text';
-import { AppError, type FieldIssue } from './errors';
+import { AppError, type FieldIssue } from '../errors';
 
 /**
  * Input hygiene at the edge, in one place for every route: the path, the query string and the

@@ -10,7 +10,7 @@ import { scopeOrgIds, type Principal } from '../auth/service';
 import * as projects from '../projects/service';
 import { projectViewer, projectVisibleTo } from '../projects/visibility';
 import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from '../projects/schemas';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { projectExport } from './project-exports';
 import { validate } from './validate';

@@ -7,7 +7,7 @@ import { principalOf, requireLogin, requirePermission } from '../auth/middleware
 import { scopeOrgIds, type Principal } from '../auth/service';
 import * as ledger from '../ledger/service';
 import { projectVisibleTo } from '../projects/visibility';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { journalExport, quotaExport } from './quota-exports';
 import { validate } from './validate';

@@ -20,7 +20,7 @@ import {
   type CodeType,
   type Organisation,
 } from '../reference';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 
 /**

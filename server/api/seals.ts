@@ -6,7 +6,7 @@ import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
 import type { KeyStore } from '../seals/key-store';
 import { platformKey } from '../seals/platform-key';
 import { verifyKeyRecord } from '../../domain/audit-chain';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 
 /**

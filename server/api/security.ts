@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * Browser-side hardening, for every answer the app gives:

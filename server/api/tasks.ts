@@ -16,7 +16,7 @@ import { listNotifications, markRead } from '../notifications/service';
 import { getProject } from '../projects/service';
 import { projectVisibleTo } from '../projects/visibility';
 import { readInstant } from '../db';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { approvalDocument } from '../documents/approval';
 import { renderApprovalPdf } from '../documents/pdf';
 import type { KeyStore } from '../seals/key-store';

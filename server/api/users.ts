@@ -5,7 +5,7 @@ import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
 import * as admin from '../auth/admin';
 import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
-import { errors } from './errors';
+import { errors } from '../errors';
 import { validate } from './validate';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportColumn, type ExportLimits } from './excel-export';
 

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { errors, issuesFromZod } from './errors';
+import { errors, issuesFromZod } from '../errors';
 
 /**
  * Parses untrusted input once, at the edge. Handlers read the parsed values from res.locals,

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { passwordExpired, passwordProblems } from '../../domain/password';
 import { roleByCode, ROLES, violatesSeparationOfDuties } from '../../domain/roles';
-import { AppError, errors } from '../api/errors';
+import { AppError, errors } from '../errors';
 import { readInstant, type Db } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { appendAudit } from '../audit/chain';

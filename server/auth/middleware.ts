@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Permission } from '../../domain/roles';
-import { AppError } from '../api/errors';
+import { AppError } from '../errors';
 import type { Db } from '../db';
 import { authenticate, type Principal } from './service';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { toShanghaiIso } from '../../domain/time';
-import { AppError } from '../api/errors';
+import { AppError } from '../errors';
 
 /**
  * Rate limits on the checks that guess a secret: passwords (login, password change) and signing

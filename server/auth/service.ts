@@ -3,7 +3,7 @@ import { LOCK_MINUTES, MAX_FAILED_LOGINS, passwordExpired, passwordProblems, SES
 import { permissionsOf, regionPrefix, roleByCode, violatesSeparationOfDuties, widestScope, type DataScope, type Permission } from '../../domain/roles';
 import { sm3Hex } from '../../domain/digest';
 import { toShanghaiIso } from '../../domain/time';
-import { AppError, errors } from '../api/errors';
+import { AppError, errors } from '../errors';
 import { readInstant, type Db } from '../db';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { appendAudit } from '../audit/chain';

@@ -6,7 +6,7 @@ import { decisionLabel } from '../../domain/approval';
 import { verificationCode, type AuditRecordBody } from '../../domain/audit-chain';
 import { formatWanYuan, formatYuan } from '../../domain/money';
 import { toShanghaiIso } from '../../domain/time';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import { PROJECT_ROOT } from '../config';
 import { readInstant } from '../db';
 import { processModels } from '../engine/models';

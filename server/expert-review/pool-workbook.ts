@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { isMasked } from '../../domain/expert-review';
-import { AppError, type FieldIssue } from '../api/errors';
+import { AppError, type FieldIssue } from '../errors';
 import { saveExpert, type ExpertInput } from './pool';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { maskEmail, maskPhone, TIE_KINDS, TIE_KIND_LABELS, type PoolExpert, type Tie, type TieKind } from '../../domain/expert-review';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import { appendAudit } from '../audit/chain';
 import { readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';

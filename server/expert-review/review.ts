@@ -17,7 +17,7 @@ import {
 } from '../../domain/expert-review';
 import { STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
 import { shanghaiDate } from '../../domain/time';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { readInstant } from '../db';

@@ -8,7 +8,7 @@ import { sealWith } from '../seals/seal';
 import type { OptionLists } from '../../domain/forms';
 import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
-import { AppError, errors } from '../api/errors';
+import { AppError, errors } from '../errors';
 import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
 import { readInstant } from '../db';
 import { EngineError, type EngineClient } from '../engine/client';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import type { Principal } from '../auth/service';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { decisionLabel } from '../../domain/approval';
 import { toShanghaiIso } from '../../domain/time';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import { readInstant } from '../db';
 import { processModels } from '../engine/models';
 import { notify } from '../notifications/service';

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { AppError, type FieldIssue } from '../api/errors';
+import { AppError, type FieldIssue } from '../errors';
 import { cellContent, isBlank, type CellContent } from './import-cells';
 import { DATA_SHEETS, PROJECT_SHEET, type SheetSpec } from './import-template';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { normaliseForComparison } from '../../domain/projects';
-import { AppError, issuesFromZod } from '../api/errors';
+import { AppError, issuesFromZod } from '../errors';
 import { cellCategory, cellCode, cellDate, cellDirection, cellFen, cellSubType, cellText, cellYear, type CellContent, type Converted } from './import-cells';
 import { AMOUNT_SHEET, DATA_SHEETS, PROJECT_SHEET, TARGET_SHEET, type ColumnSpec, type SheetSpec } from './import-template';
 import { importIssue, ProjectImportError, readImportWorkbook, type ProjectImportIssue, type SheetRow } from './import-workbook';

@@ -22,7 +22,7 @@ import {
   type ProjectStatus,
   type ProjectSubType,
 } from '../../domain/projects';
-import { AppError, errors, type FieldIssue } from '../api/errors';
+import { AppError, errors, type FieldIssue } from '../errors';
 import { readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { PROJECT_SORTS, type NewProject, type ProjectEdit, type ProjectListQuery } from './schemas';

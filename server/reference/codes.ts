@@ -1,4 +1,4 @@
-import { AppError, type FieldIssue } from '../api/errors';
+import { AppError, type FieldIssue } from '../errors';
 
 /**
  * Rules of the 政府收支分类科目 tables (domain.md "Classification codes"), as plain functions:

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { errors, issuesFromZod } from '../api/errors';
+import { errors, issuesFromZod } from '../errors';
 import { readInstant } from '../db';
 import { inTransaction } from './transaction';
 

@@ -6,7 +6,7 @@ import { pinProblem } from '../../domain/seal-pin';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
 import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
 import { toShanghaiIso } from '../../domain/time';
-import { AppError, errors } from '../api/errors';
+import { AppError, errors } from '../errors';
 import { readInstant } from '../db';
 import { appendAudit } from '../audit/chain';
 import { pinPepper, platformKey, platformSign } from './platform-key';

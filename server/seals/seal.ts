@@ -3,7 +3,7 @@ import type { Json } from '../../domain/canonical-json';
 import { formDigest, sealPayloadBytes, verifyRecord, verifyKeyRecord, type AuditRecordBody, type Seal, type SealPayload, type Verdict } from '../../domain/audit-chain';
 import { appendAudit, type AppendedRecord } from '../audit/chain';
 import type { KeyStore, Signer } from './key-store';
-import { errors } from '../api/errors';
+import { errors } from '../errors';
 import type { PlatformKey } from '../../domain/audit-chain';
 import type { SignedKeyRecord } from '../../domain/audit-chain';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../server/db';
 import { authenticate, changePassword, createUser, login, logout, scopeOrgIds } from '../../server/auth/service';
-import { AppError } from '../../server/api/errors';
+import { AppError } from '../../server/errors';
 import { openFreshDatabase } from '../support/system';
 
 /** Accounts, sessions and data scope on the real database (DATABASE_URL, SQLite when unset). */

@@ -1,4 +1,4 @@
-import { AppError } from '../../server/api/errors';
+import { AppError } from '../../server/errors';
 import type { Db } from '../../server/db';
 import { createOrganisation, getSubtreeIds, listOrganisations, type Organisation, type PageRequest } from '../../server/reference';
 import { openFreshDatabase } from '../support/system';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { issuesFromZod } from '../../server/api/errors';
+import { issuesFromZod } from '../../server/errors';
 import { cellCategory, cellCode, cellContent, cellDate, cellDirection, cellFen, cellSubType, cellText, cellYear, numberText, type CellContent } from '../../server/projects/import-cells';
 import { newProjectSchema } from '../../server/projects/schemas';
 
