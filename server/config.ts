@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -78,6 +79,13 @@ export interface AppConfig {
    * production; development and tests use a fixed, publicly known value (README says so).
    */
   sealSecret: string;
+  /**
+   * Keys of the sensitive columns at rest (SM4, domain/field-cipher.ts): BUDGET_FIELD_KEYS lists
+   * `id:64-hex` pairs, the first is current (new writes), the others still open old rows until
+   * `npm run keys:rotate` re-seals them; BUDGET_FIELD_INDEX_KEY (64 hex) keys the blind index.
+   * Required in production; development and tests derive fixed keys from the seal secret.
+   */
+  fieldKeys: { keys: { id: string; hex: string }[]; indexKeyHex: string; derived: boolean };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +122,8 @@ export const KNOWN_VARIABLES = [
   'BUDGET_HISTORY_TTL_DAYS',
   'BUDGET_NODE_NAME',
   'BUDGET_SEAL_SECRET',
+  'BUDGET_FIELD_KEYS',
+  'BUDGET_FIELD_INDEX_KEY',
 ] as const;
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
@@ -367,7 +377,33 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
+    fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
   };
+}
+
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+function parseFieldKeys(rawKeys: string | undefined, rawIndex: string | undefined, nodeEnv: AppConfig['env'], sealSecret: string): AppConfig['fieldKeys'] {
+  const keysText = rawKeys?.trim();
+  const indexText = rawIndex?.trim();
+  if (!keysText && !indexText) {
+    if (nodeEnv === 'production') throw new ConfigError('BUDGET_FIELD_KEYS', '生产环境必须配置敏感字段加密密钥（格式 编号:64位十六进制，多个以逗号分隔，第一个为当前密钥），并配置 BUDGET_FIELD_INDEX_KEY');
+    // Development and tests: fixed keys derived from the (public, development) seal secret.
+    const derive = (label: string) => createHash('sha256').update(`${label}\0${sealSecret}`).digest('hex');
+    return { keys: [{ id: 'dev1', hex: derive('field-key:dev1') }], indexKeyHex: derive('field-index-key'), derived: true };
+  }
+  if (!keysText) throw new ConfigError('BUDGET_FIELD_KEYS', '配置了 BUDGET_FIELD_INDEX_KEY 时也必须配置加密密钥');
+  if (!indexText || !HEX_KEY.test(indexText)) throw new ConfigError('BUDGET_FIELD_INDEX_KEY', '应为 64 位十六进制（32 字节）');
+  const keys: { id: string; hex: string }[] = [];
+  for (const item of keysText.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [id, hex, ...rest] = item.split(':');
+    if (rest.length || !id || !/^[A-Za-z0-9_-]{1,16}$/.test(id)) throw new ConfigError('BUDGET_FIELD_KEYS', `“${item.slice(0, 20)}…”：编号只能是 1–16 位字母、数字、- 或 _，格式 编号:64位十六进制`);
+    if (!hex || !HEX_KEY.test(hex)) throw new ConfigError('BUDGET_FIELD_KEYS', `密钥 ${id} 应为 64 位十六进制（32 字节）`);
+    if (keys.some((k) => k.id === id)) throw new ConfigError('BUDGET_FIELD_KEYS', `密钥编号 ${id} 重复`);
+    keys.push({ id, hex: hex.toLowerCase() });
+  }
+  if (!keys.length) throw new ConfigError('BUDGET_FIELD_KEYS', '至少配置一个密钥');
+  return { keys, indexKeyHex: indexText.toLowerCase(), derived: false };
 }
 
 function parseSealSecret(raw: string | undefined, nodeEnv: AppConfig['env']): string {
