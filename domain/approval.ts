@@ -6,7 +6,6 @@
 /** 会签 completion rules: all must agree; more than half; any one. */
 export const COUNTERSIGN_RULES = ['all', 'majority', 'any'] as const;
 export type CountersignRule = (typeof COUNTERSIGN_RULES)[number];
-export const COUNTERSIGN_RULE_LABELS: Record<CountersignRule, string> = { all: '全部同意', majority: '多数同意', any: '任一同意' };
 
 export type Vote = 'approve' | 'reject';
 

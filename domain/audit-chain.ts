@@ -153,8 +153,4 @@ export function verifyLink(prev: { seq: number; hash: string } | null, next: { s
   return OK;
 }
 
-export function describeRecord(body: Pick<AuditRecordBody, 'seq' | 'kind'>): string {
-  return `#${body.seq}（${body.kind}）`;
-}
-
 export { canonicalJson };

@@ -56,7 +56,6 @@ export interface AllocationDeps {
 }
 
 const whoOf = (p: Principal) => ({ userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName });
-const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
 export const WORKER_ACTOR: Actor = { userId: null, username: 'worker:allocation', displayName: '流程引擎' };
 
 function engineDown(err: unknown): never {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { canonicalJson, type Json } from '../../domain/canonical-json';
 import { recordHash, type AuditActor, type AuditRecordBody, type Seal } from '../../domain/audit-chain';
+import { isMysql } from '../db';
 
 
 /**
@@ -81,6 +82,3 @@ export function rowOf(body: AuditRecordBody, hash: string) {
   };
 }
 
-function isMysql(db: Knex): boolean {
-  return String(db.client.config.client).startsWith('mysql');
-}

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { passwordExpired, passwordProblems } from '../../domain/password';
 import { roleByCode, ROLES, violatesSeparationOfDuties } from '../../domain/roles';
 import { AppError, errors } from '../errors';
-import { readInstant, type Db } from '../db';
+import { readInstant, type Db, isMysql } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
@@ -313,9 +313,6 @@ async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedU
   });
 }
 
-function isMysql(db: Knex): boolean {
-  return String(db.client.config.client).startsWith('mysql');
-}
 
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;

@@ -149,3 +149,17 @@ export function readInstant(value: unknown): Date {
   if (typeof value === 'string') return new Date(/^\d+$/.test(value) ? Number(value) : value.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   throw new TypeError(`not an instant: ${String(value)}`);
 }
+
+/** MySQL/MariaDB rather than SQLite: the one place the dialect is told apart. */
+export function isMysql(db: Knex): boolean {
+  return String(db.client.config.client).startsWith('mysql');
+}
+
+/**
+ * SELECT … FOR UPDATE on MySQL/MariaDB: reads the latest committed row (not the transaction's
+ * snapshot) and holds it until commit. SQLite has one writer at a time already, so the query is
+ * left as it is there.
+ */
+export function forUpdate<T extends Knex.QueryBuilder>(db: Knex, q: T): T {
+  return isMysql(db) ? (q.forUpdate() as T) : q;
+}

@@ -20,7 +20,7 @@ import { shanghaiDate } from '../../domain/time';
 import { errors } from '../errors';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/chain';
 import type { Principal } from '../auth/service';
-import { readInstant } from '../db';
+import { forUpdate, readInstant } from '../db';
 import type { EngineClient } from '../engine/client';
 import { isEngineError } from '../engine/client';
 import { namespaced } from '../engine/namespace';
@@ -702,8 +702,15 @@ export async function aggregateScores(trx: Knex, reviewId: number, method: Aggre
 
 /** The band the decision table gave, kept until 绩效处 confirms the batch. */
 export async function recordResult(trx: Knex, reviewId: number, band: string | null, now = new Date()): Promise<void> {
-  const r = (await trx('expert_review_projects').where('id', reviewId).first('batch_id')) as { batch_id: number } | undefined;
+  // The last two projects of a batch are often scored at the same moment, by two workers. Each
+  // must see the other's result when it counts what is left, or both see one project still
+  // reviewing and the batch never awaits confirmation (write skew; seen on MariaDB, whose plain
+  // reads come from the transaction's snapshot). So the batch row is locked before anything is
+  // read without a lock: the count below then reads after every earlier holder committed. Locking
+  // reads only (no snapshot yet) until then; the review row first, the batch second, always.
+  const r = (await forUpdate(trx, trx('expert_review_projects').where('id', reviewId)).first('batch_id')) as { batch_id: number } | undefined;
   if (!r) throw new Error(`expert review ${reviewId} not found`);
+  await forUpdate(trx, trx('expert_review_batches').where('id', r.batch_id)).first('id');
   await trx('expert_review_projects').where('id', reviewId).update({ band, status: 'scored', scored_at: now });
   const [left] = (await trx('expert_review_projects').where({ batch_id: r.batch_id, status: 'reviewing' }).count({ n: '*' })) as Array<{ n: number | string }>;
   if (Number(left?.n ?? 0) === 0) await trx('expert_review_batches').where({ id: r.batch_id, status: 'reviewing' }).update({ status: 'awaiting_confirmation' });

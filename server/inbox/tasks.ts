@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { decisionLabel } from '../../domain/approval';
 import { toShanghaiIso } from '../../domain/time';
 import { errors } from '../errors';
-import { readInstant } from '../db';
+import { readInstant, isMysql } from '../db';
 import { processModels } from '../engine/models';
 import { notify } from '../notifications/service';
 import { writeProjectEvent, type Actor } from '../projects/service';
@@ -130,9 +130,6 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
   });
 }
 
-function isMysql(db: Knex): boolean {
-  return String(db.client.config.client).startsWith('mysql');
-}
 
 /**
  * Ends a task in the projection: completed or canceled, with the given fields. Its candidate rows

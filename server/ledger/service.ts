@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { applyEntry, available, checkEntryAmount, deltaOf, LedgerError, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
-import { readInstant } from '../db';
+import { readInstant, isMysql } from '../db';
 import { appendAudit } from '../audit/chain';
 
 /**
@@ -698,9 +698,6 @@ function pick(q: Quota): NewQuota {
   return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, issuerOrgId: q.issuerOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
 }
 
-function isMysql(db: Knex): boolean {
-  return String(db.client.config.client).startsWith('mysql');
-}
 
 function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;

@@ -23,7 +23,7 @@ import {
   type ProjectSubType,
 } from '../../domain/projects';
 import { AppError, errors, type FieldIssue } from '../errors';
-import { readInstant } from '../db';
+import { forUpdate, readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';
 import { PROJECT_SORTS, type NewProject, type ProjectEdit, type ProjectListQuery } from './schemas';
 
@@ -446,10 +446,7 @@ export async function unitOfProject(db: Knex, id: number): Promise<number | unde
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-/** FOR UPDATE on MySQL/MariaDB; SQLite has one writer at a time already. */
-function lockUnit<T extends Knex.QueryBuilder>(trx: Knex, q: T): T {
-  return String(trx.client.config.client).startsWith('mysql') ? (q.forUpdate() as T) : q;
-}
+const lockUnit = forUpdate;
 
 export function projectNo(fiscalYear: number, id: number): string {
   return `XM${fiscalYear}-${String(id).padStart(6, '0')}`;

@@ -1,11 +1,9 @@
 import type { Knex } from 'knex';
 import type { Json } from '../../domain/canonical-json';
-import { formDigest, sealPayloadBytes, verifyRecord, verifyKeyRecord, type AuditRecordBody, type Seal, type SealPayload, type Verdict } from '../../domain/audit-chain';
+import { formDigest, sealPayloadBytes, type Seal, type SealPayload } from '../../domain/audit-chain';
 import { appendAudit, type AppendedRecord } from '../audit/chain';
 import type { KeyStore, Signer } from './key-store';
 import { errors } from '../errors';
-import type { PlatformKey } from '../../domain/audit-chain';
-import type { SignedKeyRecord } from '../../domain/audit-chain';
 
 /**
  * 电子签章 of a decision: the canonical payload (domain/audit-chain.ts SealPayload) is signed
@@ -69,9 +67,3 @@ export async function signerFor(keyStore: KeyStore, userId: number, pin: string 
   return pin === undefined ? null : keyStore.unlock(userId, pin, from);
 }
 
-/** A sealed record checked on its own: its hash, its signature, its key record's platform signature. */
-export function verifySeal(body: AuditRecordBody, hash: string, key: SignedKeyRecord, platform: PlatformKey): Verdict {
-  const k = verifyKeyRecord(key, platform);
-  if (!k.ok) return k;
-  return verifyRecord(body, hash, new Map([[key.record.keyId, key.record]]));
-}

@@ -1,6 +1,5 @@
 import type { Db } from '../../server/db';
 import { appendAudit, SYSTEM_ACTOR } from '../../server/audit/chain';
-import { verifyChain } from '../../server/audit/verify';
 import { checkpointIfDue, createCheckpoint } from '../../server/audit/service';
 import { DatabaseKeyStore } from '../../server/seals/key-store';
 import { platformKey } from '../../server/seals/platform-key';

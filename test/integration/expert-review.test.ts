@@ -143,7 +143,6 @@ describe('expert review on the engine', () => {
     expect(JSON.stringify(started)).not.toContain('专家0');
 
     const userOf = new Map(Object.entries(userIds).map(([u, id]) => [id, u]));
-    const assignmentsOf = async (user: string) => ((await call(user, 'GET', '/my-reviews')).body.items as Array<{ id: number; projectName: string; status: string }>);
     // The engine has made the Respond tasks once the panel was loaded.
     await until('every project loaded into the engine', async () => Number(((await db('expert_review_projects').where('batch_id', batchId).whereNull('process_instance_key').count({ n: '*' }).first()) as { n: number }).n) === 0);
 
