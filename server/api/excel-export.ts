@@ -162,6 +162,5 @@ export function contentDisposition(filename: string, asciiFallback: string): str
 
 /** Characters Windows and Excel refuse in file names, and control characters, become '_'. */
 export function safeFilePart(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\\/:*?"<>|\x00-\x1f]/g, '_').slice(0, 80);
 }

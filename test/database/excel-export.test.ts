@@ -72,7 +72,6 @@ describe('Excel export of lists', () => {
   });
 
   const get = (path: string, cookie: string, base = api.base) => fetch(base + path, { headers: { cookie } });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const json = async (path: string, cookie: string): Promise<any> => (await get(path, cookie)).json();
 
   interface ErrorBody {

@@ -124,7 +124,7 @@ function leaves(v: unknown, path: Array<string | number> = []): Array<Array<stri
 }
 function withLeaf(base: unknown, path: Array<string | number>, value: unknown): unknown {
   if (!path.length) return value;
-  const copy: any = Array.isArray(base) ? [...base] : { ...(base as object) }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const copy: any = Array.isArray(base) ? [...base] : { ...(base as object) };
   copy[path[0]!] = withLeaf(copy[path[0]!], path.slice(1), value);
   return copy;
 }

@@ -26,7 +26,7 @@ describe('input hygiene at the edge', () => {
   });
   const send = async (method: string, path: string, body?: string | Buffer, cookie = clerk) => {
     const res = await fetch(api.base + path, { method, headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body });
-    return { status: res.status, json: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, json: (await res.json()) as any };
   };
   const count = async (table: string) => Number(((await db(table).count({ n: '*' }).first()) as { n: number | string }).n);
 
@@ -60,7 +60,7 @@ describe('input hygiene at the edge', () => {
     const before = await count('audit_records');
     const r = await fetch(`${api.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'a\uDC00', password: 'x' }) });
     expect(r.status).toBe(400);
-    expect(((await r.json()) as any).error.code).toBe('INVALID_TEXT'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(((await r.json()) as any).error.code).toBe('INVALID_TEXT');
     expect(await count('audit_records')).toBe(before);
     // Anonymous: refused for its text, not for the missing session.
     expect((await send('POST', '/api/projects', JSON.stringify(project('\u0007')), '')).json.error.code).toBe('INVALID_TEXT');

@@ -34,7 +34,6 @@ describe('projects API', () => {
     await drop?.();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

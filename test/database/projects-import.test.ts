@@ -36,7 +36,6 @@ describe('project import from the Excel template', () => {
     await drop?.();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

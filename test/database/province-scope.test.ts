@@ -144,7 +144,7 @@ function sampleBody(key: string): unknown {
 interface Reply {
   status: number;
   text: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 describe('data scope: route × role × province', () => {

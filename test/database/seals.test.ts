@@ -38,7 +38,6 @@ describe('seals and the audit chain', () => {
     await drop?.();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(method: string, path: string, body?: unknown, as = cookie): Promise<{ status: number; body: any }> {
     const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: as }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -33,7 +33,6 @@ describe('workbench API and system status', () => {
     await drop?.();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', ...(user ? { cookie: cookies[user]! } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -39,7 +39,7 @@ describe('budget allocation on the engine', () => {
     throw new Error(`timed out waiting for ${what}`);
   };
   const allocationOf = async (id: number) => (await call('nm_ysk', 'GET', `/allocations/${id}`)).body;
-  const waitFor = (id: number, pred: (a: any) => boolean, what: string) => until(what, async () => { const a = await allocationOf(id); return pred(a) ? a : undefined; }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const waitFor = (id: number, pred: (a: any) => boolean, what: string) => until(what, async () => { const a = await allocationOf(id); return pred(a) ? a : undefined; });
   const counts = async () => {
     const db = t.system.db;
     const n = async (table: string) => Number(((await db(table).count({ n: '*' }))[0] as { n: number }).n);

@@ -51,7 +51,6 @@ describe('process history from the engine', () => {
     await t?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any; raw: string }> {
     const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
     const raw = await res.text();
@@ -254,7 +253,7 @@ describe('process history from the engine', () => {
       const cookie = await loginCookie(s.system.url, 'nm_clerk_yz', PASSWORD);
       const api = async (method: string, p: string, body?: unknown) => {
         const res = await fetch(`${s.system.url}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
-        return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        return { status: res.status, body: (await res.json()) as any };
       };
       const created = await api('POST', '/projects', {
         fiscalYear: 2026,

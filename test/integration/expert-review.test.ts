@@ -34,7 +34,7 @@ describe('expert review on the engine', () => {
   let call: ApiCall;
   const cookies: Record<string, string> = {};
   const userIds: Record<string, number> = {};
-  let projectIds: number[] = [];
+  const projectIds: number[] = [];
   let extraProjectId: number;
   let schoolId: number;
 

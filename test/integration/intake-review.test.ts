@@ -34,7 +34,6 @@ describe('intake review on the engine', () => {
     await t?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -36,7 +36,6 @@ describe('sealed task decisions', () => {
     await t?.close();
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async function call(user: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any; raw: Buffer }> {
     const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
     const raw = Buffer.from(await res.arrayBuffer());

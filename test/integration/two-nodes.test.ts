@@ -91,7 +91,6 @@ describe('two engine nodes and two app nodes on one database', () => {
     const users = ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk'];
     const cookies = new Map<string, string>();
     for (const [i, s] of systems.entries()) for (const u of users) cookies.set(`${i}:${u}`, await loginCookie(s.url, u, 'Budget@2026'));
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const call = async (node: number, user: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> => {
       const res = await fetch(`${systems[node]!.url}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie: cookies.get(`${node}:${user}`)! }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();

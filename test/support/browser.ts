@@ -106,7 +106,6 @@ export async function logInThroughPage(page: Page, baseUrl: string, pathname: st
 }
 
 /** A JSON request to the API with a session cookie; `json` is null when the body is not JSON. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function apiRequest(baseUrl: string, cookie: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${baseUrl}${url}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, json: await res.json().catch(() => null) };

@@ -5,7 +5,6 @@ import type { Db } from '../../server/db';
  * application, and waiting for a project's open task at a step to reach the inbox.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ApiCall = (user: string, method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
 /** Calls `${base}${path}` with the cookie of `user` (a map from user name to session cookie). */

@@ -15,7 +15,7 @@ const expectRefused = (env: Record<string, string>, variable: string) => {
   throw new Error(`expected ${variable} to be refused`);
 };
 
-const pinned = (require(path.join(PROJECT_ROOT, 'package.json')) as { operaton: { version: string } }).operaton.version;
+const pinned = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { operaton: { version: string } }).operaton.version;
 
 describe('configuration', () => {
   test('with nothing set: local engine, SQLite file in .data/, port 3000, pinned engine version', () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { processModels } from '../../server/engine/models';
 import { listProcessResources } from '../../server/engine/deploy';
@@ -70,7 +71,7 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
 
   test('the checker sees a broken reference (it can fail)', () => {
     const xml = fs.readFileSync(path.join(__dirname, '../../processes/project-intake.bpmn'), 'utf8').replace('formKey="intake-revise"', 'formKey="no-such-form"');
-    const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'models-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'models-'));
     fs.writeFileSync(path.join(tmp, 'x.bpmn'), xml);
     const broken = processModels(tmp).get('project-intake')!;
     expect(forms.get(broken.elements.get('Revise')!.formKey!)).toBeUndefined();

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ describe('SM3 / SM4 / SM2', () => {
     const iv = Buffer.alloc(16, 7);
     const plain = Buffer.from('预算指标 2026 — private key bytes');
     const ours = sm4CbcEncrypt(plain, key, iv);
-    const cipher = require('node:crypto').createCipheriv('sm4-cbc', key, iv) as import('node:crypto').Cipher;
+    const cipher = crypto.createCipheriv('sm4-cbc', key, iv);
     expect(ours.toString('hex')).toBe(Buffer.concat([cipher.update(plain), cipher.final()]).toString('hex'));
     expect(sm4CbcDecrypt(ours, key, iv).equals(plain)).toBe(true);
   });
