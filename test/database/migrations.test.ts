@@ -1,5 +1,6 @@
 import { migrateLatest, openDatabase, readInstant, type Db } from '../../server/db';
 import { freshDatabaseConfig } from '../support/system';
+import { indexNames } from '../../migrations/20261203A-inbox-indexes';
 
 /** Migrations on the real database DATABASE_URL names (SQLite when unset): up, down, up again. */
 describe('migrations', () => {
@@ -46,5 +47,40 @@ describe('migrations', () => {
     await db('smoke_checks').insert({ process_instance_key: key, requested_by: 't', database_client: 'x', recorded_at: new Date() });
     const row = await db('smoke_checks').where({ process_instance_key: key }).first();
     expect(row.process_instance_key).toBe(key);
+  });
+
+  test('history: a database migrated before the inbox indexes existed gets them, keeps its rows, and goes back down', async () => {
+    await db.migrate.rollback(undefined, true);
+    // Up to the task inbox as it landed on 2026-11-23, one migration at a time.
+    for (;;) {
+      const [, pending] = (await db.migrate.list()) as [unknown, Array<{ file: string }>];
+      const next = pending[0]?.file;
+      if (!next || next > '20261123K-create-task-inbox.ts') break;
+      await db.migrate.up();
+    }
+    const before = await indexNames(db, 'inbox_tasks');
+    expect(before.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(true);
+    expect(before.has('inbox_tasks_open_check_index')).toBe(false);
+
+    const now = new Date();
+    await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' });
+    const [orgId] = await db('organisations').insert({ code: 'T-UNIT', name: '测试单位', kind: 'budget_unit', region_code: '150000', path: '/', created_at: now });
+    const task = { job_key: 'job-1', process_instance_key: 'pi-1', process_id: 'project-intake', element_id: 'review', element_instance_key: 'ei-1', name: '主管部门审核', form_key: 'intake-review', candidate_groups: '["dept_reviewer"]', business_type: 'project', business_id: 1, business_title: '旧库里的待办', unit_org_id: Number(orgId), status: 'open', created_at: now };
+    await db('inbox_tasks').insert(task);
+
+    await migrateLatest(db);
+    const after = await indexNames(db, 'inbox_tasks');
+    for (const name of ['inbox_tasks_assignee_user_id_status_id_due_at_index', 'inbox_tasks_completed_at_index', 'inbox_tasks_open_check_index', 'inbox_tasks_todo_filter_index']) expect([name, after.has(name)]).toEqual([name, true]);
+    expect(after.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(false);
+    expect(await db('inbox_tasks').where({ business_id: 1 }).first('business_title', 'status')).toEqual({ business_title: '旧库里的待办', status: 'open' });
+
+    // Down again to the old schema (the later migrations' batch), the row still there.
+    await db.migrate.rollback();
+    const down = await indexNames(db, 'inbox_tasks');
+    expect(down.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(true);
+    expect(down.has('inbox_tasks_open_check_index')).toBe(false);
+    expect(await db('inbox_tasks').count({ n: '*' }).first()).toEqual({ n: 1 });
+    await migrateLatest(db);
+    expect((await indexNames(db, 'inbox_tasks')).has('inbox_tasks_open_check_index')).toBe(true);
   });
 });
