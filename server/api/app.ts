@@ -24,6 +24,7 @@ import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
 import { errorHandler, notFoundHandler } from './errors';
+import { responseContracts } from './contracts';
 import { inputHygiene, verifyUtf8 } from './input-hygiene';
 import { sameOriginWrites, securityHeaders } from './security';
 import { healthRouter, type HealthDeps } from './health';
@@ -62,6 +63,8 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(express.json({ limit: '1mb', verify: verifyUtf8 }));
   // Before every router: text no one can have typed is a 400 here, not a 500 deep in a use case.
   api.use(inputHygiene());
+  // Under tests every success answer is held to its declared contract (contracts/).
+  api.use(responseContracts(deps.config, deps.log));
   api.use(healthRouter(deps));
   api.use(workbenchRouter(deps));
   // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).

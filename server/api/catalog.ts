@@ -15,6 +15,7 @@ import * as seals from './seals';
 import * as designer from './designer';
 import * as experts from './expert-review';
 import * as allocations from './allocation';
+import * as sealContracts from '../../contracts/seals';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -54,6 +55,11 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** The success answer; 200 by default. */
   ok?: { status: 200 | 201 | 204; description: string };
+  /**
+   * The success answer's body, from contracts/ (the SPA's types are z.infer of the same schema).
+   * Checked on every answer under tests (server/api/contracts.ts) and written into the OpenAPI document.
+   */
+  response?: z.ZodType;
   /** Business refusals besides the ones every route may give (400/401/403/404 follow from the entry). */
   refusals?: Array<409 | 503>;
 }
@@ -237,7 +243,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
   { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
   { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
-  { method: 'post', path: '/api/users/{id}/seal-reenrolment', summary: '授权重新开通电子签章（遗忘签章密码时，三员分立由安全管理员授权）', tag: 'users', access: 'security:manage', params: idParams, body: users.reenrolBody, ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' }, refusals: [409], description: '已有未使用的授权时答 200，created 为 false，不重复授权；对方尚未开通为 409 SEAL_NOT_ENROLLED；不能为自己授权（400 CANNOT_REENROL_OWN_SEAL）。' },
+  { method: 'post', path: '/api/users/{id}/seal-reenrolment', summary: '授权重新开通电子签章（遗忘签章密码时，三员分立由安全管理员授权）', tag: 'users', access: 'security:manage', params: idParams, body: users.reenrolBody, ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' }, response: sealContracts.reenrolmentCreated, refusals: [409], description: '已有未使用的授权时答 200，created 为 false，不重复授权；对方尚未开通为 409 SEAL_NOT_ENROLLED；不能为自己授权（400 CANNOT_REENROL_OWN_SEAL）。' },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
   { method: 'get', path: '/api/tasks', summary: '我的待办 / 已办 / 抄送我的，分页', tag: 'inbox', access: 'login', query: tasks.taskListQuery },
@@ -296,10 +302,10 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
   { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
-  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。' },
-  { method: 'get', path: '/api/seals/me', summary: '本人签章状态：公钥记录及其平台签名核验、锁定、待使用的重新开通授权、已吊销的旧密钥', tag: 'seals', access: 'login' },
-  { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }) },
-  { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login' },
+  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, response: sealContracts.signedKeyRecord, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。' },
+  { method: 'get', path: '/api/seals/me', summary: '本人签章状态：公钥记录及其平台签名核验、锁定、待使用的重新开通授权、已吊销的旧密钥', tag: 'seals', access: 'login', response: sealContracts.sealStatus },
+  { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }), response: sealContracts.signedKeyRecord },
+  { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login', response: sealContracts.platformPublicKey },
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },

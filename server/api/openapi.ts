@@ -18,6 +18,12 @@ function jsonSchema(schema: z.ZodType): JsonSchema {
   return rest;
 }
 
+/** What the server answers (contracts/): the output side of the schema. */
+function outputSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' });
+  return rest;
+}
+
 function parameters(schema: z.ZodType | undefined, where: 'query' | 'path') {
   if (!schema) return [];
   const s = jsonSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
@@ -45,7 +51,7 @@ const ref = (status: keyof typeof ERROR_RESPONSES) => ({ $ref: `#/components/res
 function operation(r: RouteDoc) {
   const ok = r.ok ?? { status: 200, description: '成功' };
   const responses: Record<string, unknown> = {
-    [ok.status]: ok.status === 204 ? { description: ok.description } : { description: ok.description, content: { 'application/json': { schema: {} } } },
+    [ok.status]: ok.status === 204 ? { description: ok.description } : { description: ok.description, content: { 'application/json': { schema: r.response ? outputSchema(r.response) : {} } } },
   };
   if (r.params || r.query || r.body) responses[400] = ref(400);
   if (r.access !== 'public') responses[401] = ref(401);

@@ -465,4 +465,47 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(Number(open.n)).toBe(0);
     expect(await sealedCompletions(DEPT)).toBe(4); // her first approval, the 退回, the two of the batch
   });
+
+  test('given a department review in 李娜\'s 待办, when she opens 抄送, picks a colleague and adds a note, then the copy is recorded and a second submit without a person is not possible', async () => {
+    const created = await api(CLERK, 'POST', '/api/projects', {
+      fiscalYear: YEAR,
+      name: `${YEAR}年第一中学图书馆书架更新项目`,
+      category: '33',
+      functionalCode: '2050204',
+      description: '更新图书馆书架与阅览桌椅，扩充藏书空间。',
+      amounts: [{ economicCode: '30213', amountFen: 80_000_00 }],
+      targets: [
+        { level1: '产出指标', level2: '数量指标', name: '更新书架', direction: '>=', targetValue: '40', unit: '组' },
+        { level1: '效益指标', level2: '社会效益指标', name: '受益师生', direction: '>=', targetValue: '1500', unit: '人' },
+      ],
+    });
+    expect((await api(CLERK, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version })).status).toBe(200);
+
+    const page = await openPage();
+    await logInAt(page, '/tasks', DEPT);
+    await openTask(page, `${YEAR}年第一中学图书馆书架更新项目`, 'DepartmentReview');
+    await page.locator(sel('task-copy')).click();
+    const dialog = page.locator(sel('people-dialog'));
+    await dialog.waitFor();
+    // Nobody picked yet: the dialog's submit stays disabled.
+    expect(await dialog.locator(sel('people-submit')).isDisabled()).toBe(true);
+    await dialog.locator(sel('people-users')).click();
+    const option = page.locator('.el-select-dropdown:visible .el-select-dropdown__item').first();
+    const picked = (await option.innerText()).trim();
+    await option.click();
+    await dialog.locator(sel('people-comment')).fill('请一并关注该项目的采购计划');
+    await dialog.locator('.el-dialog__title').click(); // close the dropdown
+    await dialog.locator(sel('people-submit')).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const taskId = Number(new URL(page.url()).pathname.split('/').pop());
+    await waitUntil(async () => ((await t!.system.db('inbox_copies').where({ task_id: taskId }).count({ n: '*' }).first()) as { n: number | string }).n == 1, 'the copy recorded');
+    const event = (await t!.system.db('task_events').where({ task_id: taskId, kind: 'copied' }).first('comment')) as { comment: string };
+    expect(event.comment).toBe('请一并关注该项目的采购计划');
+    expect(picked.length).toBeGreaterThan(0);
+    // Opened again, the form starts empty (the dialog edits the composable's form, which resets).
+    await page.locator(sel('task-copy')).click();
+    await dialog.waitFor();
+    expect(await dialog.locator(sel('people-comment')).inputValue()).toBe('');
+    expect(await dialog.locator(sel('people-submit')).isDisabled()).toBe(true);
+  });
 });

@@ -1,29 +1,13 @@
 import { request } from './request';
-import type { SignedKeyRecord } from '../../../domain/seal-records';
+import type { SealStatus, SignedKeyRecord } from '../../../contracts/seals';
 
-export type { SignedKeyRecord };
+export type { SealStatus, SignedKeyRecord };
 
 /**
  * 电子签章接口（/api/seals）：本人开通签章（设置 6 位数字签章密码，服务端生成 SM2 密钥，私钥只以
  * 签章密码加密保存）、本人签章状态；安全管理员授权重新开通（/api/users/:id/seal-reenrolment）。
+ * 应答的类型来自 contracts/seals.ts（服务端按同一份 schema 应答，测试中逐个核对）。
  */
-export interface SealStatus {
-  enrolled: boolean;
-  /** 平台签发的公钥记录；未开通为 null */
-  key: SignedKeyRecord | null;
-  /** 本人的角色可以加盖签章（有审批、下达等须签章的职责） */
-  canSign: boolean;
-  /** 公钥记录上的平台签名是否核验通过；未开通为 null */
-  recordVerified: boolean | null;
-  /** 连续输错签章密码被锁定时，锁定到何时（北京时间 ISO） */
-  lockedUntil: string | null;
-  failedPins: number;
-  /** 安全管理员已授权重新开通、本人尚未使用 */
-  reenrolment: { id: number; authorisedBy: string; reason: string; authorisedAt: string } | null;
-  /** 已吊销的旧密钥（其签章仍可核验） */
-  revokedKeys: Array<{ keyId: string; createdAt: string; revokedAt: string }>;
-}
-
 export function getMySeal(): Promise<SealStatus> {
   return request<SealStatus>('/api/seals/me', { timeoutMs: 15_000 });
 }
