@@ -9,7 +9,7 @@ import { platformKey } from '../seals/platform-key';
 import { validate } from './validate';
 import { errors } from '../errors';
 import { principalOf } from '../auth/middleware';
-import { scopeOrgIds } from '../auth/service';
+import { canSee, scopeOrgIds } from '../auth/service';
 import { packageText, processEvidence, projectEvidence } from '../audit/evidence';
 import { verifyEvidencePackage } from '../../domain/evidence';
 import { instanceReplay } from '../audit/replay';
@@ -59,7 +59,7 @@ export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: Engine
     const raw = String(req.params.id);
     const id = /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
     const project = id > 0 ? ((await db('projects').where('id', id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined) : undefined;
-    const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
+    const visible = project && (await canSee(db, principalOf(res), project.unit_org_id));
     if (!project || !visible) throw errors.notFound(`项目 #${raw} 不存在`);
     const pkg = await projectEvidence(db, await platformKey(db, sealSecret), { id: project.id });
     res.setHeader('content-disposition', `attachment; filename="evidence-${project.project_no}.json"`);
@@ -74,7 +74,7 @@ export function auditRouter({ db, engine, sealSecret }: { db: Db; engine: Engine
   async function visibleInstance(raw: string, res: express.Response): Promise<{ processInstanceKey: string; project: { id: number; projectNo: string; name: string } }> {
     const instance = /^[A-Za-z0-9-]{1,64}$/.test(raw) ? ((await db('process_instances').where({ process_instance_key: raw, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined) : undefined;
     const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined) : undefined;
-    const visible = project && ((await scopeOrgIds(db, principalOf(res)).where('id', project.unit_org_id)) as unknown[]).length > 0;
+    const visible = project && (await canSee(db, principalOf(res), project.unit_org_id));
     if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${raw} 不存在`);
     return { processInstanceKey: instance.process_instance_key, project: { id: Number(project.id), projectNo: project.project_no, name: project.name } };
   }

@@ -6,7 +6,7 @@ import { projectApprovalDocument } from '../documents/approval';
 import { renderProjectApprovalPdf } from '../documents/pdf';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
-import { scopeOrgIds, type Principal } from '../auth/service';
+import { canSee, type Principal } from '../auth/service';
 import * as projects from '../projects/service';
 import { projectViewer, projectVisibleTo } from '../projects/visibility';
 import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from '../projects/schemas';
@@ -39,7 +39,7 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
     return { userId: p.userId, username: p.username, displayName: p.displayName };
   };
 
-  const inScope = async (p: Principal, orgId: number) => ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
+  const inScope = (p: Principal, orgId: number) => canSee(db, p, orgId);
 
   /** 404 unless the project exists and the person may see it (its unit in their scope; a draft only its own unit). */
   const projectInScope = async (res: Response, raw: unknown): Promise<number> => {

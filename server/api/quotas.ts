@@ -4,7 +4,7 @@ import { ENTRY_KIND_LABELS, LedgerError } from '../../domain/ledger';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
-import { scopeOrgIds, type Principal } from '../auth/service';
+import { canSee, scopeOrgIds, type Principal } from '../auth/service';
 import * as ledger from '../ledger/service';
 import { projectVisibleTo } from '../projects/visibility';
 import { errors } from '../errors';
@@ -131,7 +131,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
 
   const ownedInScope = async (p: Principal, quota: ledger.Quota): Promise<boolean> => {
     const owner = ledger.quotaOwner(quota);
-    return owner !== null && ((await scopeOrgIds(db, p).where('id', owner)) as unknown[]).length > 0;
+    return canSee(db, p, owner);
   };
 
   /** 404 unless the quota exists and lies in the person's scope: ids cannot be guessed into. */
@@ -149,7 +149,7 @@ export function quotasRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS, keyStor
    */
   const issuedUnit = async (res: Response, projectId: number | null, unitOrgId: number | null): Promise<number | null> => {
     const p = principalOf(res);
-    const inScope = async (orgId: number) => ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
+    const inScope = (orgId: number) => canSee(db, p, orgId);
     if (unitOrgId !== null && !(await inScope(unitOrgId))) {
       throw errors.badRequest('UNIT_NOT_FOUND', `预算单位 #${unitOrgId} 不存在或不在您的管辖范围内`, [{ field: 'body.unitOrgId', message: '单位不存在' }]);
     }

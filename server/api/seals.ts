@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db';
 import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
-import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
+import { loadPrincipal, canSee, type Principal } from '../auth/service';
 import type { KeyStore } from '../seals/key-store';
 import { platformKey } from '../seals/platform-key';
 import { verifyKeyRecord } from '../../domain/audit-chain';
@@ -61,6 +61,6 @@ async function related(db: Db, reader: Principal, userId: number): Promise<boole
   if (userId === reader.userId) return true;
   const holder = await loadPrincipal(db, userId);
   if (!holder) return false;
-  const inScope = async (p: Principal, orgId: number) => ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
+  const inScope = (p: Principal, orgId: number) => canSee(db, p, orgId);
   return (await inScope(reader, holder.orgId)) || (await inScope(holder, reader.orgId));
 }

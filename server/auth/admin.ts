@@ -7,7 +7,7 @@ import { inTransaction } from '../reference/transaction';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
 import { hashPassword } from './passwords';
-import { createUser, revokeSessions, scopeOrgIds, type Principal } from './service';
+import { createUser, revokeSessions, canSee, scopeOrgIds, type Principal } from './service';
 
 /**
  * User administration (三员分立): the system admin (users:manage) creates accounts, edits them
@@ -272,8 +272,7 @@ async function lockScopedUser(trx: Knex, actor: Principal, id: number): Promise<
 }
 
 async function assertOrgInScope(db: Knex, actor: Principal, orgId: number): Promise<void> {
-  const found = await scopeOrgIds(db, actor).where('id', orgId).first();
-  if (!found) throw errors.badRequest('ORG_NOT_FOUND', ORG_NOT_FOUND_MESSAGE, [{ field: 'orgId', message: ORG_NOT_FOUND_MESSAGE }]);
+  if (!(await canSee(db, actor, orgId))) throw errors.badRequest('ORG_NOT_FOUND', ORG_NOT_FOUND_MESSAGE, [{ field: 'orgId', message: ORG_NOT_FOUND_MESSAGE }]);
 }
 
 function checkPassword(password: string, username: string): void {

@@ -240,3 +240,9 @@ export function scopeOrgIds(db: Db, principal: Principal) {
   if (principal.scope === 'org-subtree') return q.where('path', 'like', `${principal.orgPath}%`);
   return q.where('region_code', 'like', `${regionPrefix(principal.orgRegionCode)}%`);
 }
+
+/** Whether the organisation lies in the principal's data scope: the one scope check (scopeOrgIds for lists). */
+export async function canSee(db: Db, principal: Principal, orgId: number | null | undefined): Promise<boolean> {
+  if (orgId === null || orgId === undefined) return false;
+  return ((await scopeOrgIds(db, principal).where('id', orgId).first('id')) as unknown) !== undefined;
+}

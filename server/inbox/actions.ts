@@ -9,7 +9,7 @@ import type { OptionLists } from '../../domain/forms';
 import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../errors';
-import { loadPrincipal, scopeOrgIds, type Principal } from '../auth/service';
+import { loadPrincipal, canSee, type Principal } from '../auth/service';
 import { readInstant } from '../db';
 import { EngineError, type EngineClient } from '../engine/client';
 import { formRegistry, validateFormData } from '../forms';
@@ -75,7 +75,7 @@ async function holderOrClaim(deps: InboxDeps, task: TaskRow, p: Principal): Prom
 export async function assertCanRead(db: Knex, task: TaskRow, p: Principal): Promise<void> {
   const inv = await involvementOf(db, task, p.userId);
   if (inv.participant) return;
-  const inScope = p.permissions.has('projects:read') && ((await scopeOrgIds(db, p).where('id', task.unit_org_id)) as unknown[]).length > 0;
+  const inScope = p.permissions.has('projects:read') && (await canSee(db, p, task.unit_org_id));
   if (!inScope) throw errors.notFound(`待办 #${task.id} 不存在`);
 }
 
@@ -289,7 +289,7 @@ export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id
   const eligible = [];
   for (const u of users) {
     const target = await loadPrincipal(db, Number(u.id));
-    if (target && ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length) {
+    if (target && (await canSee(db, target, task.unit_org_id))) {
       const canTakeOver = groups.length === 0 || target.roles.some((r) => groups.includes(r));
       eligible.push({ id: Number(u.id), name: u.display_name, orgName: u.org_name, roles: target.roles, canTakeOver });
     }
@@ -350,7 +350,7 @@ export async function copyTo(db: Knex, taskId: number, p: Principal, input: { us
   // not is refused like a user who does not exist, so other regions' accounts cannot be probed.
   for (const u of users) {
     const target = await loadPrincipal(db, Number(u.id));
-    const mayRead = target?.permissions.has('projects:read') && ((await scopeOrgIds(db, target).where('id', task.unit_org_id)) as unknown[]).length > 0;
+    const mayRead = target?.permissions.has('projects:read') && (await canSee(db, target, task.unit_org_id));
     if (!mayRead) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在、已停用或无权查看该项目的用户', [{ field: 'body.userIds', message: '用户不存在或无权查看该项目' }]);
   }
   return db.transaction(async (trx) => {
