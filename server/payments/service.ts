@@ -422,7 +422,7 @@ export async function decide(deps: PaymentDeps, p: Principal, id: number, input:
     quotaId: quota.id,
     quotaAvailableFen: quota.availableFen,
     quotaFrozenFen: quota.frozenFen,
-    risks: formDigest(hits as unknown as Json),
+    risks: formDigest(hits.map((h) => ({ rule: String(h.rule_code), level: String(h.level) }))),
   };
   const variables: Record<string, string | null> = countersign ? { vote: input.decision, comment: input.comment ?? null } : { decision: input.decision, comment: input.comment ?? null };
   await db.transaction(async (trx) => {
