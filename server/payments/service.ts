@@ -393,8 +393,8 @@ export async function payableQuotas(db: Knex, p: Principal) {
 
 export async function decide(deps: PaymentDeps, p: Principal, id: number, input: { decision: PaymentDecision; comment?: string; signingPin?: string }, now = new Date()): Promise<{ step: string }> {
   const { db, engine } = deps;
-  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '审批用款申请');
   const row = await visibleRequest(db, p, id);
+  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '审批用款申请');
   if (row.status !== 'approving') throw errors.conflict('PAYMENT_NOT_APPROVING', `用款申请${PAYMENT_STATUS_LABELS[row.status] ?? row.status}，没有待审批的环节`);
   let task;
   try {
