@@ -174,6 +174,9 @@ export async function createPaymentRequest(deps: PaymentDeps, p: Principal, inpu
   const category = quota.projectId ? (((await db('projects').where('id', quota.projectId).first('category')) as { category: string } | undefined)?.category ?? '') : '';
   const account = sealAccount(deps.fieldKeys, input.payeeAccount);
   return db.transaction(async (trx) => {
+    // The quota row first, exclusively: the request's foreign key would otherwise take a shared lock
+    // on it, and two requests on one quota holding shared locks deadlock upgrading them to freeze.
+    if (String(trx.client.config.client).startsWith('mysql')) await trx('quotas').where('id', quota.id).forUpdate().first('id');
     const [raw] = await trx('payment_requests').insert({
       fiscal_year: quota.fiscalYear,
       unit_org_id: quota.unitOrgId,
