@@ -19,7 +19,6 @@ const PASSWORD = 'Budget@2026';
 const PIN = '246810';
 const YUAN = 100;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 describe('payment approval on the engine', () => {
   let t: TestSystem;
   let call: ApiCall;
