@@ -1,6 +1,9 @@
 import ExcelJS from 'exceljs';
 import { ROLES } from '../../domain/roles';
 import { createAllocation, type AllocationDeps } from '../../server/allocation/service';
+import { createPaymentRequest, type PaymentDeps } from '../../server/payments/service';
+import { fieldKeyring } from '../../server/crypto/keyring';
+import { testConfig } from '../support/system';
 import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
 import { createUser, loadPrincipal, scopeOrgIds } from '../../server/auth/service';
 import type { Db } from '../../server/db';
@@ -130,6 +133,7 @@ function sampleBody(key: string): unknown {
     'PUT /api/allocations/{id}/control-totals': { version: 1, controlTotals: [] },
     'POST /api/allocations/{id}/submit': { version: 1 },
     'POST /api/allocations/{id}/decision': { decision: 'approve' },
+    'POST /api/payments/{id}/decision': { decision: 'approve' },
     'PUT /api/experts/{id}': expertBody('JSX-X01', '越权改名'),
     'POST /api/experts/{id}/ties': { kind: 'employment', orgId: 1, relative: false },
     'POST /api/expert-batches/{id}/confirm': { comment: '越权确认' },
@@ -156,7 +160,7 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0 };
   const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
@@ -259,6 +263,13 @@ describe('data scope: route × role × province', () => {
     const principal = async (userId: number) => (await loadPrincipal(db, userId))!;
     const aYsk = await principal(userA.get('budget_division')!);
     a.allocation = await createAllocation(noEngine, aYsk, scopeOrgIds(db, aYsk), { fiscalYear: 2026, name: `${A_MARK}2026年预算分配`, majorDecision: false, controlTotals: [{ departmentOrgId: orgA['150100-JY']!, sector: '205', amountFen: 100_000_000 }] }, { rules: plainRule });
+    // A payment request of A's unit against A's quota, with its contract. Filing one starts the
+    // approval process: the engine here is a stand-in that only hands back an instance id.
+    const blob = await ok('POST', '/api/payments/attachments', clerk, undefined, Buffer.from('甲省的合同'));
+    const startsOnly = { startProcess: async () => ({ id: 'nm-pay-inst-1' }) };
+    const payDeps = { db, engine: startsOnly, namespace: 'test', keyStore: { publicKey: async () => null }, fieldKeys: fieldKeyring(testConfig()) } as unknown as PaymentDeps;
+    a.payment = await createPaymentRequest(payDeps, await principal(userA.get('unit_clerk')!), { quotaId: a.quotas[0]!, amountFen: 100, payeeName: `${A_MARK}收款单位`, payeeKind: 'organisation', payeeAccount: '6222 0000 1111 2222', payeeBank: '甲省银行', purpose: `${A_MARK}购书`, economicCode: '30201', paymentType: 'direct', majorDecision: false, attachments: [{ kind: 'contract', fileName: '合同.pdf', contentType: 'application/pdf', sm3: blob.sm3 }] });
+    a.paymentAttachment = Number(((await db('payment_attachments').where({ request_id: a.payment }).first('id')) as { id: number }).id);
     // An expert in A's pool, with A's expert account and a declared tie (not with the applicant, so
     // the draw below takes them), by A's performance division.
     const jxc = cookieA.get('performance_division')!;
@@ -334,6 +345,8 @@ describe('data scope: route × role × province', () => {
     if (r.path === '/api/seals/keys/{userId}') return 'sealHolder';
     if (r.path.startsWith('/api/processes/instances/{key}')) return 'instance';
     if (r.path.startsWith('/api/allocations/{id}')) return 'allocation';
+    if (r.path.startsWith('/api/payments/{id}/attachments/{attachmentId}')) return 'paymentAttachment';
+    if (r.path.startsWith('/api/payments/{id}')) return 'payment';
     if (r.path.startsWith('/api/experts/{id}/ties/{tieId}')) return 'expertTie';
     if (r.path.startsWith('/api/experts/{id}')) return 'expert';
     if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
@@ -353,11 +366,13 @@ describe('data scope: route × role × province', () => {
       sealHolder: [String(userA.get('department_reviewer'))],
       instance: [a.instance],
       allocation: [String(a.allocation)],
+      payment: [String(a.payment)],
       expert: [String(a.expert)],
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
     };
     if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
+    if (kind === 'paymentAttachment') return [r.path.replace('{id}', String(a.payment)).replace('{attachmentId}', String(a.paymentAttachment))];
     if (kind === 'expertTie') return [r.path.replace('{id}', String(a.expert)).replace('{tieId}', String(a.tie))];
     return (ids[kind ?? ''] ?? []).map((id) => r.path.replace(/\{\w+\}/, id));
   };
@@ -421,6 +436,8 @@ describe('data scope: route × role × province', () => {
       { key: 'PUT /api/experts/{id}', fields: ['orgId'], cookie: jxc, path: `/api/experts/${b.expert}`, body: expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学', orgId: aUnit }), expect: [400] },
       { key: 'POST /api/experts/{id}/ties', fields: ['orgId'], cookie: jxc, path: `/api/experts/${b.expert}/ties`, body: { kind: 'employment', orgId: aUnit, relative: false }, expect: [400] },
       { key: 'POST /api/experts/{id}/ties', fields: ['projectId'], cookie: jxc, path: `/api/experts/${b.expert}/ties`, body: { kind: 'drafting', orgId: bUnit, relative: false, projectId: a.reserved }, expect: [400] },
+      // B's clerk files against A's quota: it does not exist for B.
+      { key: 'POST /api/payments', fields: ['quotaId'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/payments', body: { quotaId: a.quotas[0], amountFen: 1, payeeName: '越权', payeeKind: 'organisation', payeeAccount: '6222000011112222', payeeBank: '越权银行', purpose: '越权用款', economicCode: '30201', paymentType: 'direct' }, expect: [404] },
       { key: 'POST /api/expert-batches', fields: ['projectIds'], cookie: jxc, path: '/api/expert-batches', body: { name: '越权评审', fiscalYear: 2026, projectIds: [a.reserved] }, expect: [400] },
     ];
     return cases;
@@ -461,7 +478,7 @@ describe('data scope: route × role × province', () => {
     'GET /api/audit/records': ['order=asc', 'subjectType=project'],
   };
   const queryIdValue = (name: string): string | undefined =>
-    ({ unitOrgId: orgA['150100-JY-001'], orgId: orgA['150100-JY-001'], parent: orgA['150100-CZ'], within: orgA['150100-CZ'], projectId: a.projects[0], subjectId: a.projects[0] } as Record<string, number | undefined>)[name]?.toString();
+    ({ unitOrgId: orgA['150100-JY-001'], orgId: orgA['150100-JY-001'], parent: orgA['150100-CZ'], within: orgA['150100-CZ'], projectId: a.projects[0], subjectId: a.projects[0], quotaId: a.quotas[0] } as Record<string, number | undefined>)[name]?.toString();
   const listQueries = (r: RouteDoc): string[] => {
     const fields = schemaFields(r.query);
     const paging = fields.some((f) => f.name === 'pageSize') ? 'pageSize=100' : '';
@@ -506,7 +523,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;

@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -32,6 +32,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/experts', title: '专家库', icon: UserFilled, permission: 'experts:manage' },
   // 预算处编制分配方案；局领导和预算处在此审批、查看批复
   { index: '/allocations', title: '预算编制与批复', icon: DataAnalysis, permission: ['quotas:issue', 'projects:review'] },
+  // 单位经办人填报用款申请；国库处、局领导在此审批（收款账号按权限脱敏）
+  { index: '/payments', title: '用款申请', icon: Wallet, permission: ['quotas:freeze', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },

@@ -1,0 +1,78 @@
+import { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain } from './allocation';
+
+/**
+ * 用款申请 (payment request): statuses, the approval chains (chosen by the decision table
+ * processes/payment-approval-chain.dmn; the same four as the allocation's), numbers and the keys
+ * under which its amount is frozen and released in the ledger, and who may read a payee account
+ * in full.
+ */
+
+export { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain };
+
+/**
+ * approving: frozen, in payment-approval.bpmn. approved: the process ended at 审批通过, the amount
+ * stays frozen for the treasury payment (server/treasury/ takes it from there). returned: sent back
+ * to the unit, unfrozen; it may be corrected and submitted again (a new round, a new freeze).
+ * rejected: 不予支付, unfrozen, final. The treasury side adds its own statuses after approved.
+ */
+export const PAYMENT_STATUSES = ['approving', 'approved', 'returned', 'rejected'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const PAYMENT_STATUS_LABELS: Record<string, string> = {
+  approving: '审批中',
+  approved: '已审批/待支付',
+  returned: '已退回',
+  rejected: '未通过',
+};
+
+export const PAYMENT_TYPES = ['direct', 'authorised'] as const;
+export type PaymentType = (typeof PAYMENT_TYPES)[number];
+export const PAYMENT_TYPE_LABELS: Record<PaymentType, string> = { direct: '直接支付', authorised: '授权支付' };
+
+export const PAYEE_KIND_LABELS: Record<string, string> = { organisation: '单位账户', personal: '个人账户' };
+
+export const ATTACHMENT_KINDS = ['contract', 'invoice', 'other'] as const;
+export type PaymentAttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+export const ATTACHMENT_KIND_LABELS: Record<PaymentAttachmentKind, string> = { contract: '合同', invoice: '发票', other: '其他' };
+
+/** The steps each chain goes through after 国库处's review (and 核查, when a 严重 risk sent it there). */
+export const PAYMENT_CHAIN_STEPS: Record<ApprovalChain, string[]> = {
+  section: ['国库处科室负责人审核'],
+  deputy: ['国库处科室负责人审核', '分管局长审批'],
+  director: ['国库处科室负责人审核', '分管局长审批', '局长审批'],
+  meeting: ['国库处科室负责人审核', '分管局长审批', '局长办公会会签'],
+};
+
+/** YK2026-000042 */
+export function paymentRequestNo(fiscalYear: number, id: number): string {
+  return `YK${fiscalYear}-${String(id).padStart(6, '0')}`;
+}
+
+/**
+ * The ledger keys of a request's round (a returned request submitted again is round 2): the freeze
+ * on submission, the release on 退回/不予支付. The treasury consumes or releases the same frozen
+ * amount under keys of its own derived from freezeKey.
+ */
+export const freezeKey = (requestId: number, round: number) => `pay-${requestId}-r${round}-freeze`;
+export const releaseKey = (requestId: number, round: number) => `pay-${requestId}-r${round}-release`;
+
+/** Decisions an approver may give: 同意, 退回 (to the unit, may resubmit), 不予支付 (final). */
+export const PAYMENT_DECISIONS = ['approve', 'return', 'reject'] as const;
+export type PaymentDecision = (typeof PAYMENT_DECISIONS)[number];
+export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit', string> = { approve: '同意', return: '退回', reject: '不予支付', submit: '提交' };
+
+/**
+ * Who reads the payee account in full: the payer unit's own finance staff (经办人 of the unit,
+ * who typed it and must check it) and 国库处, who pays it. Everyone else (局领导, 合规, other
+ * units) sees it masked: they decide on the payee and amount, not on the digits.
+ */
+export function mayReadFullAccount(viewer: { orgId: number; roles: readonly string[]; permissions: ReadonlySet<string> }, unitOrgId: number): boolean {
+  if (viewer.roles.includes('treasury_division')) return true;
+  return viewer.orgId === unitOrgId && viewer.permissions.has('quotas:freeze');
+}
+
+/** A bank account as typed: 8–32 digits, spaces or dashes between groups allowed. */
+export const BANK_ACCOUNT_PATTERN = /^\d[\d -]{6,38}\d$/;
+export function normaliseAccount(account: string): string {
+  return account.replace(/[\s-]/g, '');
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser } from 'playwright-core';
+import { seedDemoUsers } from '../../server/auth/demo-users';
+import { issueQuota } from '../../server/ledger/service';
+import { seedReferenceData } from '../../server/reference';
+import { loginCookie } from '../support/accounts';
+import { buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
+import { apiAs, demoApplication } from '../support/intake';
+import { startTestSystem, type TestSystem } from '../support/system';
+
+/**
+ * 用款申请 in a real Chromium against the real system, at 1366×768: 王芳 (第一中学) files a ¥3,000
+ * request against the school's quota, with its contract, and sees the amount frozen; 孙丽 (国库科)
+ * opens it, sees the quota's balance, the account in full and the contract, and approves it with her
+ * seal (enrolling in the dialog); 王芳 then sees it 已审批/待支付 in her list.
+ */
+const PASSWORD = 'Budget@2026';
+const PIN = '369258';
+const field = (name: string) => `input${sel(name)}, ${sel(name)} input`;
+const YEAR = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(new Date()));
+
+describe('用款申请 pages in a browser, against the real system', () => {
+  let browser: Browser | undefined;
+  let t: TestSystem | undefined;
+  const pages = new PageOpener({ width: 1366, height: 768 });
+  let quotaId = 0;
+
+  beforeAll(async () => {
+    buildWebIfStale();
+    browser = await launchChromium();
+    t = await startTestSystem();
+    await t.system.ready;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const db = t.system.db;
+    await seedReferenceData(db, { year: YEAR });
+    await seedDemoUsers(db);
+    const call = apiAs(`${t.system.url}/api`, { nm_clerk_yz: await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD) });
+    const r = await call('nm_clerk_yz', 'POST', '/projects', { ...demoApplication('用款页面测试项目', '页面测试'), fiscalYear: YEAR });
+    expect(r.status).toBe(201);
+    await db('projects').where('id', r.body.id).update({ status: 'funded' }); // setup: as the allocation leaves it
+    const unitOrgId = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
+    quotaId = (await issueQuota(db, { fiscalYear: YEAR, projectId: Number(r.body.id), unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `教财〔${YEAR}〕9号`, amountFen: 50_000_00, actor: 'test', reason: '测试指标' })).quota.id;
+  }, 240_000);
+
+  afterAll(async () => {
+    await pages.closeAll();
+    await browser?.close();
+    await t?.close();
+  }, 60_000);
+
+  afterEach(() => {
+    expect(pages.errors.splice(0)).toEqual([]);
+  });
+
+  test('a unit files a request, 国库处 approves it sealed, the unit sees 已审批/待支付', async () => {
+    const db = t!.system.db;
+    const clerk = await pages.open(browser!);
+    await logInThroughPage(clerk, t!.system.url, '/payments', 'nm_clerk_yz', PASSWORD);
+    await clerk.locator('.el-menu-item', { hasText: '用款申请' }).waitFor();
+    await clerk.locator(sel('new-payment')).click();
+    await clerk.waitForURL(/\/payments\/new$/);
+    await clerk.locator(sel('payment-quota')).click();
+    await clerk.locator(`.el-select-dropdown__item:visible${sel(`quota-option-${quotaId}`)}`).click();
+    await clerk.locator(sel('quota-available')).filter({ hasText: '可用 ¥50,000.00' }).waitFor();
+    await clerk.locator(field('payment-amount')).fill('3000');
+    await clerk.locator(field('payment-payee')).fill('呼和浩特市新华书店');
+    await clerk.locator(field('payment-account')).fill('6222 0212 3456 7890 123');
+    await clerk.locator(field('payment-bank')).fill('中国工商银行呼和浩特新华支行');
+    await clerk.locator(field('payment-purpose')).fill('购置教学用书');
+    await clerk.locator(sel('payment-file')).setInputFiles({ name: '采购合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 合同') });
+    await clerk.getByText('合同：采购合同.pdf').waitFor();
+    await clerk.locator(sel('payment-submit')).click();
+    await clerk.waitForURL(/\/payments\/\d+$/);
+    const id = Number(new URL(clerk.url()).pathname.split('/').pop());
+    await clerk.locator(sel('payment-status')).filter({ hasText: '审批中' }).waitFor();
+    await clerk.locator(sel('payment-quota-available')).filter({ hasText: '¥47,000.00' }).waitFor();
+    expect(Number(((await db('quotas').where('id', quotaId).first('frozen_fen')) as { frozen_fen: number }).frozen_fen)).toBe(3_000_00);
+    await clerk.screenshot({ path: path.join(RESULTS, 'payment-submitted.png'), fullPage: true });
+
+    const row = (await db('payment_requests').where('id', id).first('process_instance_key')) as { process_instance_key: string };
+    await waitUntil(async () => (await t!.system.engine.tasks({ processInstanceId: row.process_instance_key })).some((x) => x.taskDefinitionKey === 'TreasuryReview'), 'the treasury review in the engine');
+
+    const gkk = await pages.open(browser!);
+    await logInThroughPage(gkk, t!.system.url, '/payments', 'nm_gkk', PASSWORD);
+    await gkk.locator(`${sel('payments-table')} tbody tr`, { hasText: '呼和浩特市新华书店' }).click();
+    await gkk.waitForURL(new RegExp(`/payments/${id}$`));
+    await gkk.locator(sel('payment-steps')).filter({ hasText: '国库处科室负责人审核' }).waitFor();
+    await gkk.locator(sel('payment-account-view')).filter({ hasText: '6222021234567890123' }).waitFor();
+    await gkk.locator(sel('payment-attachment')).filter({ hasText: '采购合同.pdf' }).waitFor();
+    await gkk.locator(sel('payment-risks')).filter({ hasText: '未命中风险规则' }).waitFor();
+    await gkk.locator(sel('payment-decide')).click();
+    expect(await sealInDialog(gkk, PIN)).toBe('enrol');
+    await gkk.locator(sel('payment-decisions')).filter({ hasText: '已签章' }).waitFor();
+    await gkk.screenshot({ path: path.join(RESULTS, 'payment-approved-by-treasury.png'), fullPage: true });
+    await waitUntil(async () => ((await db('payment_requests').where('id', id).first('status')) as { status: string }).status === 'approved', 'the request approved');
+
+    await clerk.goto(`${t!.system.url}/payments`);
+    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: '已审批/待支付' }).waitFor();
+    const decision = (await db('payment_decisions').where({ request_id: id, element_id: 'TreasuryReview' }).first('sealed')) as { sealed: number | boolean };
+    expect(Boolean(Number(decision.sealed))).toBe(true);
+    expect(Number(((await db('quotas').where('id', quotaId).first('frozen_fen')) as { frozen_fen: number }).frozen_fen)).toBe(3_000_00);
+  }, 180_000);
+});
