@@ -15,6 +15,9 @@ import { expertReviewPublish } from './expert-review-publish';
 import { allocationRecordChain } from './allocation-record-chain';
 import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
+import { adjustmentRecordChain } from './adjustment-record-chain';
+import { adjustmentPost } from './adjustment-post';
+import { adjustmentReject } from './adjustment-reject';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -35,6 +38,9 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationRecordChain,
   allocationIssue,
   allocationReturn,
+  adjustmentRecordChain,
+  adjustmentPost,
+  adjustmentReject,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */
