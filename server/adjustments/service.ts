@@ -106,10 +106,22 @@ async function inScope(db: Knex, p: Principal, orgId: number): Promise<boolean> 
   return ((await scopeOrgIds(db, p).where('id', orgId)) as unknown[]).length > 0;
 }
 
-/** The adjustment's requesting organisation must lie in the person's scope, else 404: ids cannot be guessed into. */
+/** Quotas the person sees (their owner, ledger.quotaOwner, in scope), as a subquery of ids. */
+function visibleQuotaIds(db: Knex, p: Principal) {
+  return db('quotas')
+    .select('id')
+    .where((w) => w.whereIn('unit_org_id', scopeOrgIds(db, p)).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scopeOrgIds(db, p))));
+}
+
+/** Adjustments the person sees: filed by an organisation in scope, or touching a quota they see. */
+function scoped(db: Knex, p: Principal, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
+  return q.where((w) => w.whereIn(`${alias}.org_id`, scopeOrgIds(db, p)).orWhereIn(`${alias}.from_quota_id`, visibleQuotaIds(db, p)).orWhereIn(`${alias}.to_quota_id`, visibleQuotaIds(db, p)));
+}
+
+/** An adjustment outside the person's scope is 404: ids cannot be guessed into. */
 async function visibleAdjustment(db: Knex, p: Principal, id: number): Promise<AdjustmentRow> {
-  const row = (await db('budget_adjustments').where('id', id).first()) as AdjustmentRow | undefined;
-  if (!row || !(await inScope(db, p, Number(row.org_id)))) throw errors.notFound(`调整申请 #${id} 不存在`);
+  const row = (await scoped(db, p, db('budget_adjustments as a').where('a.id', id), 'a').first('a.*')) as AdjustmentRow | undefined;
+  if (!row) throw errors.notFound(`调整申请 #${id} 不存在`);
   return row;
 }
 
@@ -375,7 +387,7 @@ export interface ListQuery {
 }
 
 export async function listAdjustments(db: Knex, p: Principal, q: ListQuery) {
-  const base = db('budget_adjustments as a').whereIn('a.org_id', scopeOrgIds(db, p));
+  const base = scoped(db, p, db('budget_adjustments as a'), 'a');
   if (q.status) base.where('a.status', q.status);
   if (q.kind) base.where('a.kind', q.kind);
   if (q.todo) {
