@@ -405,7 +405,7 @@ export async function listAdjustments(db: Knex, p: Principal, q: ListQuery) {
     .limit(q.pageSize)
     .offset((q.page - 1) * q.pageSize)
     .select('a.*', 'o.name as org_name', 'qf.quota_no as from_quota_no', 'qt.quota_no as to_quota_no')) as Array<AdjustmentRow & { org_name: string; from_quota_no: string | null; to_quota_no: string | null }>;
-  return { items: rows.map((r) => summaryOf(r, r.org_name)), total: Number(count?.n ?? 0), page: q.page, pageSize: q.pageSize };
+  return { items: rows.map((r) => summaryOf(r, r.org_name)), total: Number(count?.n ?? 0), page: q.page, pageSize: q.pageSize, mayFile: mayFile(p.roles) };
 }
 
 // ---------------------------------------------------------------------------------------------

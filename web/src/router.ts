@@ -85,6 +85,8 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/allocations', name: 'allocations', component: () => import('./views/AllocationsView.vue'), meta: { title: '预算编制与批复', permission: ['quotas:issue', 'projects:review'] } },
   { path: '/allocations/:id(\\d+)', name: 'allocation', component: () => import('./views/AllocationView.vue'), meta: { title: '预算分配方案', permission: ['quotas:issue', 'projects:review'] } },
+  { path: '/adjustments', name: 'adjustments', component: () => import('./views/adjustments/AdjustmentsView.vue'), meta: { title: '调整申请', permission: 'quotas:read' } },
+  { path: '/adjustments/:id(\\d+)', name: 'adjustment', component: () => import('./views/adjustments/AdjustmentView.vue'), meta: { title: '预算调整申请', permission: 'quotas:read' } },
   { path: '/my-reviews', name: 'my-reviews', component: () => import('./views/my-reviews/MyReviewsView.vue'), meta: { title: '我的评审', permission: 'experts:score' } },
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
