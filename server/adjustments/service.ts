@@ -96,8 +96,13 @@ interface AdjustmentRow {
   version: number;
 }
 
-async function adjustmentRow(db: Knex, id: number): Promise<AdjustmentRow> {
-  const row = (await db('budget_adjustments').where('id', id).first()) as AdjustmentRow | undefined;
+/**
+ * The row, locked (MySQL) when read in a worker's transaction: a decision commits its record after
+ * the engine took it, and the worker the engine then woke must wait for that commit (and read it).
+ */
+async function adjustmentRow(db: Knex, id: number, lock = false): Promise<AdjustmentRow> {
+  const q = db('budget_adjustments').where('id', id).first();
+  const row = (await (lock && String(db.client.config.client).startsWith('mysql') ? q.forUpdate() : q)) as AdjustmentRow | undefined;
   if (!row) throw errors.notFound(`调整申请 #${id} 不存在`);
   return row;
 }
@@ -464,7 +469,7 @@ export async function recordChain(trx: Knex, adjustmentId: number, chain: Adjust
 }
 
 export async function rejectAdjustment(trx: Knex, adjustmentId: number, comment: string | null, processInstanceId: string, now = new Date()): Promise<void> {
-  const row = await adjustmentRow(trx, adjustmentId);
+  const row = await adjustmentRow(trx, adjustmentId, true);
   if (row.status !== 'approving' || row.process_instance_key !== processInstanceId) return; // a redelivery
   await trx('budget_adjustments').where('id', adjustmentId).update({ status: 'rejected', current_element: null, outcome_comment: comment ?? '审批未通过', decided_at: now, version: trx.raw('version + 1') });
   await appendAudit(trx, { kind: 'adjustment.reject', subjectType: 'budget_adjustment', subjectId: adjustmentId, actor: { userId: null, username: 'system' }, data: { comment } });
@@ -480,7 +485,7 @@ export async function rejectAdjustment(trx: Knex, adjustmentId: number, comment:
  * worker to end the process there.
  */
 export async function postAdjustment(trx: Knex, adjustmentId: number, processInstanceId: string, now = new Date()): Promise<{ outcome: 'posted' | 'short'; replayed: boolean; message?: string }> {
-  const row = await adjustmentRow(trx, adjustmentId);
+  const row = await adjustmentRow(trx, adjustmentId, true);
   if (row.process_instance_key !== processInstanceId) throw new Error(`adjustment ${adjustmentId} is not the one of instance ${processInstanceId}`);
   const approver = (await trx('adjustment_decisions as d').join('users as u', 'u.id', 'd.user_id').where({ 'd.adjustment_id': adjustmentId, 'd.decision': 'approve' }).orderBy('d.id', 'desc').first('u.id', 'u.username')) as { id: number; username: string } | undefined;
   const posting = postingOf({ id: adjustmentId, kind: row.kind, fromQuotaId: row.from_quota_id === null ? null : Number(row.from_quota_id), toQuotaId: row.to_quota_id === null ? null : Number(row.to_quota_id), amountFen: Number(row.amount_fen) });
