@@ -453,6 +453,7 @@ export async function decide(deps: AdjustmentDeps, p: Principal, id: number, inp
       ? await seal(trx, signer, { what: 'adjustment.approve', who: whoOf(p), processInstance: row.process_instance_key, element: task.taskDefinitionKey, decision, form: variables as Json, attachmentsSm3: row.document_sm3 ? [row.document_sm3] : [], subjectType: 'budget_adjustment', subjectId: id })
       : await appendAudit(trx, { kind: 'adjustment.approve', subjectType: 'budget_adjustment', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
     await trx('adjustment_decisions').insert({ adjustment_id: id, element_id: task.taskDefinitionKey, step_name: task.name ?? task.taskDefinitionKey, decision: input.decision, comment: input.comment ?? null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+    if (next) await notifyStep(trx, row, next);
   });
   return { step: task.name ?? task.taskDefinitionKey, next: elementName(next) };
 }
@@ -465,7 +466,25 @@ export function isChain(v: string): v is AdjustmentChain {
 }
 
 export async function recordChain(trx: Knex, adjustmentId: number, chain: AdjustmentChain): Promise<void> {
-  await trx('budget_adjustments').where({ id: adjustmentId, status: 'approving' }).whereNull('approval_chain').update({ approval_chain: chain, current_element: CHAIN_STEPS[chain][0]!.elementId });
+  const first = CHAIN_STEPS[chain][0]!.elementId;
+  const n = await trx('budget_adjustments').where({ id: adjustmentId, status: 'approving' }).whereNull('approval_chain').update({ approval_chain: chain, current_element: first });
+  if (n === 1) await notifyStep(trx, await adjustmentRow(trx, adjustmentId), first);
+}
+
+/** Tells the people who may decide a step that a request has arrived there (the inbox does not carry adjustments). */
+async function notifyStep(trx: Knex, row: AdjustmentRow, elementId: string): Promise<void> {
+  const element = processModels().get(ADJUSTMENT_PROCESS)?.elements.get(elementId);
+  const groups = (element?.candidateGroups ?? '').split(',').filter(Boolean);
+  const userIds = await resolveCandidates(trx, groups, Number(row.org_id));
+  if (!userIds.length) return;
+  const org = (await trx('organisations').where('id', row.org_id).first('name')) as { name: string } | undefined;
+  await notify(trx, {
+    userIds,
+    template: 'adjustment-task',
+    context: { kind: KIND_LABELS[row.kind], step: element?.name ?? elementId, orgName: org?.name ?? '', amount: formatYuan(Number(row.amount_fen)), reason: row.reason },
+    link: `/adjustments/${row.id}`,
+    dedupeKey: `adj-step:${row.id}:${elementId}`,
+  });
 }
 
 export async function rejectAdjustment(trx: Knex, adjustmentId: number, comment: string | null, processInstanceId: string, now = new Date()): Promise<void> {

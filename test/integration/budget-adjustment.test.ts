@@ -206,6 +206,9 @@ describe('budget adjustments on the engine', () => {
     expect(await balance(quotaA)).toEqual(c0.a);
     const notices = (await call('nm_dept_jy', 'GET', '/notifications?pageSize=50')).body.items.map((n: { title: string }) => n.title);
     expect(notices).toContain('预算追加已批准并记账');
+    // Each approver was told when the request reached their step.
+    const told = (await call('nm_director', 'GET', '/notifications?pageSize=50')).body.items.filter((n: { link: string }) => n.link === `/adjustments/${id}`).map((n: { title: string }) => n.title);
+    expect(told.sort()).toEqual(['待审批：预算追加申请（分管局长审批）', '待审批：预算追加申请（局长审批）']);
   });
 
   test('a small 调减 goes to the 分管局长; a 不同意 there ends it and the ledger is untouched', async () => {
