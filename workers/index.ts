@@ -18,6 +18,9 @@ import { allocationReturn } from './allocation-return';
 import { paymentRiskCheck } from './payment-risk-check';
 import { paymentApproved } from './payment-approved';
 import { paymentRelease } from './payment-release';
+import { adjustmentRecordChain } from './adjustment-record-chain';
+import { adjustmentPost } from './adjustment-post';
+import { adjustmentReject } from './adjustment-reject';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -41,6 +44,9 @@ export const allWorkers: ExternalTaskWorker[] = [
   paymentRiskCheck,
   paymentApproved,
   paymentRelease,
+  adjustmentRecordChain,
+  adjustmentPost,
+  adjustmentReject,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

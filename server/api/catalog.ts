@@ -17,6 +17,7 @@ import * as experts from './expert-review';
 import * as allocations from './allocation';
 import * as payments from './payments';
 import * as sealContracts from '../../contracts/seals';
+import * as adjustments from './adjustments';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -79,6 +80,7 @@ export const TAGS = {
   experts: '专家评审',
   allocations: '预算编制与批复',
   payments: '用款申请',
+  adjustments: '预算调整',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -283,6 +285,11 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/payments/{id}', summary: '用款申请全文：指标余额、风险预警及证据、附件、审批记录、当前环节', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, description: '收款账号只对付款单位本单位的经办人和国库处显示全文，其他人脱敏（6222 **** **** 1234）。' },
   { method: 'get', path: '/api/payments/{id}/attachments/{attachmentId}', summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'post', path: '/api/payments/{id}/decision', summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, body: payments.decideBody, refusals: [409, 503], description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
+  { method: 'get', path: '/api/adjustments', summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）', tag: 'adjustments', access: 'quotas:read', query: adjustments.listQuery },
+  { method: 'post', path: '/api/adjustments', summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程', tag: 'adjustments', access: ['projects:write', 'projects:review'], body: adjustments.fileBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。' },
+  { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
+  { method: 'post', path: '/api/adjustments/{id}/document', summary: '登记预算调整的批复文件（文号、标题、扫描件）', tag: 'adjustments', access: ['projects:write', 'projects:review'], params: idParams, body: adjustments.documentBody, refusals: [409], description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。' },
+  { method: 'post', path: '/api/adjustments/{id}/decision', summary: '审批预算调整申请（科室负责人、分管局长或局长；签章）；最后一个环节同意后在指标账中记账', tag: 'adjustments', access: 'projects:review', params: idParams, body: adjustments.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。' },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },

@@ -4,6 +4,7 @@ import { createAllocation, type AllocationDeps } from '../../server/allocation/s
 import { createPaymentRequest, type PaymentDeps } from '../../server/payments/service';
 import { fieldKeyring } from '../../server/crypto/keyring';
 import { testConfig } from '../support/system';
+import { checkFiling, insertAdjustment } from '../../server/adjustments/service';
 import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
 import { createUser, loadPrincipal, scopeOrgIds } from '../../server/auth/service';
 import type { Db } from '../../server/db';
@@ -134,6 +135,8 @@ function sampleBody(key: string): unknown {
     'POST /api/allocations/{id}/submit': { version: 1 },
     'POST /api/allocations/{id}/decision': { decision: 'approve' },
     'POST /api/payments/{id}/decision': { decision: 'approve' },
+    'POST /api/adjustments/{id}/decision': { decision: 'approve' },
+    'POST /api/adjustments/{id}/document': { documentNo: '越权登记的文号' },
     'PUT /api/experts/{id}': expertBody('JSX-X01', '越权改名'),
     'POST /api/experts/{id}/ties': { kind: 'employment', orgId: 1, relative: false },
     'POST /api/expert-batches/{id}/confirm': { comment: '越权确认' },
@@ -160,7 +163,7 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0 };
   const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
@@ -270,6 +273,11 @@ describe('data scope: route × role × province', () => {
     const payDeps = { db, engine: startsOnly, namespace: 'test', keyStore: { publicKey: async () => null }, fieldKeys: fieldKeyring(testConfig()) } as unknown as PaymentDeps;
     a.payment = await createPaymentRequest(payDeps, await principal(userA.get('unit_clerk')!), { quotaId: a.quotas[0]!, amountFen: 100, payeeName: `${A_MARK}收款单位`, payeeKind: 'organisation', payeeAccount: '6222 0000 1111 2222', payeeBank: '甲省银行', purpose: `${A_MARK}购书`, economicCode: '30201', paymentType: 'direct', majorDecision: false, attachments: [{ kind: 'contract', fileName: '合同.pdf', contentType: 'application/pdf', sm3: blob.sm3 }] });
     a.paymentAttachment = Number(((await db('payment_attachments').where({ request_id: a.payment }).first('id')) as { id: number }).id);
+    // A 调减 filed by A's unit clerk on its quota. Filing starts the engine (503 here): its rows are
+    // written as fileAdjustment writes them before it starts the instance.
+    const aClerk = await principal(userA.get('unit_clerk')!);
+    const filing = await checkFiling(db, aClerk, { kind: 'decrease', fromQuotaId: a.quotas[0]!, amountFen: 1_00, reason: `${A_MARK}结余调减`, document: { documentNo: `${A_MARK}调〔2026〕1号` } });
+    a.adjustment = await db.transaction((trx) => insertAdjustment(trx, aClerk, filing, null, now));
     // An expert in A's pool, with A's expert account and a declared tie (not with the applicant, so
     // the draw below takes them), by A's performance division.
     const jxc = cookieA.get('performance_division')!;
@@ -347,6 +355,7 @@ describe('data scope: route × role × province', () => {
     if (r.path.startsWith('/api/allocations/{id}')) return 'allocation';
     if (r.path.startsWith('/api/payments/{id}/attachments/{attachmentId}')) return 'paymentAttachment';
     if (r.path.startsWith('/api/payments/{id}')) return 'payment';
+    if (r.path.startsWith('/api/adjustments/{id}')) return 'adjustment';
     if (r.path.startsWith('/api/experts/{id}/ties/{tieId}')) return 'expertTie';
     if (r.path.startsWith('/api/experts/{id}')) return 'expert';
     if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
@@ -367,6 +376,7 @@ describe('data scope: route × role × province', () => {
       instance: [a.instance],
       allocation: [String(a.allocation)],
       payment: [String(a.payment)],
+      adjustment: [String(a.adjustment)],
       expert: [String(a.expert)],
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
@@ -431,6 +441,9 @@ describe('data scope: route × role × province', () => {
       { key: 'POST /api/allocations', fields: ['departmentOrgId'], cookie: ysk, path: '/api/allocations', body: { fiscalYear: 2027, name: '越权分配', controlTotals: [{ departmentOrgId: orgA['150100-JY'], sector: '205', amountFen: 1 }] }, expect: [400] },
       { key: 'PUT /api/allocations/{id}/control-totals', fields: ['departmentOrgId'], cookie: ysk, path: `/api/allocations/${b.allocation}/control-totals`, body: { version: b.allocationVersion, controlTotals: [{ departmentOrgId: orgA['150100-JY'], sector: '205', amountFen: 1 }] }, expect: [400] },
       { key: 'PUT /api/allocations/{id}/lines', fields: ['projectId'], cookie: ysk, path: `/api/allocations/${b.allocation}/lines`, body: { version: b.allocationVersion, lines: [{ projectId: a.reserved, proposedFen: 1 }] }, expect: [400] },
+      // B's budget division files a 调剂 out of or into A's quota.
+      { key: 'POST /api/adjustments', fields: ['fromQuotaId'], cookie: ysk, path: '/api/adjustments', body: { kind: 'transfer', fromQuotaId: a.quotas[1], toQuotaId: b.quota, amountFen: 1, reason: '越权调剂' }, expect: [400] },
+      { key: 'POST /api/adjustments', fields: ['toQuotaId'], cookie: ysk, path: '/api/adjustments', body: { kind: 'transfer', fromQuotaId: b.quota, toQuotaId: a.quotas[1], amountFen: 1, reason: '越权调剂' }, expect: [400] },
       // B's pool: an expert working for A's unit, ties to A's unit and A's project; a batch of A's project.
       { key: 'POST /api/experts', fields: ['orgId'], cookie: jxc, path: '/api/experts', body: expertBody('JSX-X02', '越权专家', { orgId: aUnit }), expect: [400] },
       { key: 'PUT /api/experts/{id}', fields: ['orgId'], cookie: jxc, path: `/api/experts/${b.expert}`, body: expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学', orgId: aUnit }), expect: [400] },
@@ -523,7 +536,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;

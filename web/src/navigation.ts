@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -35,6 +35,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 单位经办人填报用款申请；国库处、局领导在此审批（收款账号按权限脱敏）
   { index: '/payments', title: '用款申请', icon: Wallet, permission: ['quotas:freeze', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
+  // 调剂、追加、调减：单位、主管部门、预算处提出，局领导和预算处审批
+  { index: '/adjustments', title: '调整申请', icon: Switch, permission: 'quotas:read' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
