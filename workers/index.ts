@@ -15,6 +15,7 @@ import { expertReviewPublish } from './expert-review-publish';
 import { allocationRecordChain } from './allocation-record-chain';
 import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
+import { finalAccountsClose } from './final-accounts-close';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -35,6 +36,7 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationRecordChain,
   allocationIssue,
   allocationReturn,
+  finalAccountsClose,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */
