@@ -118,8 +118,9 @@ export function lineFromRow(r: Record<string, unknown>): LineRow {
 }
 
 /**
- * Whether the stored lines still are what the ledger says: any new entry (a payment, a transfer,
- * a freeze released) since generation makes them stale. Returns the quota numbers that differ.
+ * Whether the stored lines still are what the ledger says: a figure that moved since generation
+ * (a payment, a transfer, an adjustment; a freeze released again nets to nothing and does not
+ * count) makes them stale. Returns the quota numbers that differ.
  */
 export async function staleQuotas(db: Knex, accountId: number): Promise<string[]> {
   const now = (await figuresQuery(db, [accountId])) as Array<Record<string, unknown>>;
@@ -129,7 +130,7 @@ export async function staleQuotas(db: Knex, accountId: number): Promise<string[]
     const cur = lineFromRow(r);
     const old = stored.get(cur.quotaId);
     stored.delete(cur.quotaId);
-    if (!old || old.entries !== cur.entries || old.balanceFen !== cur.balanceFen || old.budgetFen !== cur.budgetFen || old.paidFen !== cur.paidFen || old.frozenFen !== cur.frozenFen) differ.push(cur.quotaNo);
+    if (!old || old.balanceFen !== cur.balanceFen || old.budgetFen !== cur.budgetFen || old.paidFen !== cur.paidFen || old.frozenFen !== cur.frozenFen) differ.push(cur.quotaNo);
   }
   for (const gone of stored.values()) differ.push(gone.quotaNo);
   return differ.sort();
