@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, Finished, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -33,6 +33,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 预算处编制分配方案；局领导和预算处在此审批、查看批复
   { index: '/allocations', title: '预算编制与批复', icon: DataAnalysis, permission: ['quotas:issue', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
+  // 单位编制本单位决算；主管部门、国库处、预算处汇总与审核
+  { index: '/final-accounts', title: '决算', icon: Finished, permission: ['finals:prepare', 'finals:review'] },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表

@@ -85,6 +85,8 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/allocations', name: 'allocations', component: () => import('./views/AllocationsView.vue'), meta: { title: '预算编制与批复', permission: ['quotas:issue', 'projects:review'] } },
   { path: '/allocations/:id(\\d+)', name: 'allocation', component: () => import('./views/AllocationView.vue'), meta: { title: '预算分配方案', permission: ['quotas:issue', 'projects:review'] } },
+  { path: '/final-accounts', name: 'final-accounts', component: () => import('./views/final-accounts/FinalAccountsView.vue'), meta: { title: '决算', permission: ['finals:prepare', 'finals:review'] } },
+  { path: '/final-accounts/:id(\\d+)', name: 'final-account', component: () => import('./views/final-accounts/FinalAccountView.vue'), meta: { title: '年度决算', permission: ['finals:prepare', 'finals:review'] } },
   { path: '/my-reviews', name: 'my-reviews', component: () => import('./views/my-reviews/MyReviewsView.vue'), meta: { title: '我的评审', permission: 'experts:score' } },
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
