@@ -291,10 +291,15 @@ export interface ItemInput {
   choice?: Choice | null;
 }
 
-async function saveItemsIn(trx: Knex, id: number, items: readonly ItemInput[]): Promise<void> {
-  const known = new Set(((await trx('final_account_items').where('final_account_id', id).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
+/** Items must be this final account's own (another's id, in scope or not, is refused alike). */
+async function assertItemsKnown(db: Knex, id: number, items: readonly ItemInput[]): Promise<void> {
+  const known = new Set(((await db('final_account_items').where('final_account_id', id).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
   const unknown = items.filter((i) => !known.has(i.itemId));
   if (unknown.length) throw errors.badRequest('FINAL_ACCOUNT_ITEM_UNKNOWN', '有项目不在本决算中', unknown.map((i) => ({ field: `body.items.${i.itemId}`, message: `决算项目 #${i.itemId} 不在本决算中` })));
+}
+
+async function saveItemsIn(trx: Knex, id: number, items: readonly ItemInput[]): Promise<void> {
+  await assertItemsKnown(trx, id, items);
   for (const it of items) {
     const set: Record<string, unknown> = {};
     if (it.explanation !== undefined) set.explanation = it.explanation === null || it.explanation.trim() === '' ? null : it.explanation.trim();
@@ -328,6 +333,7 @@ export async function submit(deps: FinalAccountsDeps, p: Principal, scope: Knex.
   const { db } = deps;
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提交决算');
   const row = await visibleAccount(db, scope, id);
+  if (input.items) await assertItemsKnown(db, id, input.items);
   let task;
   try {
     task = await openTaskFor(deps, row, p);
