@@ -11,9 +11,14 @@ import type { Knex } from 'knex';
  * - final_account_items: per project (or per quota without a project) the balance, the unit's
  *   explanation and its choice: carry-over (结转) or recover (结余收回).
  * - final_account_decisions: each step's decision with the audit record that seals it.
+ * - an index on quotas (unit_org_id, fiscal_year): the rows a unit's generation starts from.
  * Money is integer fen; instants UTC DATETIME(3).
  */
 export async function up(knex: Knex): Promise<void> {
+  // A unit's quotas of a year, the rows every generation starts from (the ledger had no such index).
+  await knex.schema.alterTable('quotas', (t) => {
+    t.index(['unit_org_id', 'fiscal_year'], 'quotas_unit_year_index');
+  });
   await knex.schema.createTable('final_accounts', (t) => {
     t.increments('id').primary();
     t.integer('fiscal_year').notNullable();
@@ -95,4 +100,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('final_account_items');
   await knex.schema.dropTable('final_account_lines');
   await knex.schema.dropTable('final_accounts');
+  await knex.schema.alterTable('quotas', (t) => {
+    t.dropIndex(['unit_org_id', 'fiscal_year'], 'quotas_unit_year_index');
+  });
 }

@@ -52,24 +52,34 @@ export async function generateFigures(trx: Knex, accountIds: readonly number[], 
   const select = figuresQuery(trx, ids()).toSQL();
   await trx.raw(`insert into final_account_lines (${LINE_COLUMNS.join(', ')}) ${select.sql}`, select.bindings as Knex.RawBinding[]);
 
-  // Items: one per project (or per quota without a project), created where missing.
-  const groupKey = 'case when l.project_id is null then l.quota_id else null end';
-  const newItems = trx('final_account_lines as l')
+  // Items: one per project, or per quota without a project; created where missing, their balance
+  // as generated now, removed when their lines are gone. Two statements of each kind instead of one
+  // with an OR, so every join and subquery runs on an index.
+  const fa = 'final_account_items.final_account_id';
+  const projectLines = `from final_account_lines l where l.final_account_id = ${fa} and l.project_id = final_account_items.project_id`;
+  const quotaLines = `from final_account_lines l where l.final_account_id = ${fa} and l.project_id is null and l.quota_id = final_account_items.quota_id`;
+  const byProject = trx('final_account_lines as l')
     .whereIn('l.final_account_id', ids())
+    .whereNotNull('l.project_id')
     .whereNotExists(function () {
-      this.select(trx.raw('1'))
-        .from('final_account_items as i')
-        .whereRaw('i.final_account_id = l.final_account_id')
-        .andWhere((w) => w.whereRaw('i.project_id = l.project_id').orWhereRaw('(l.project_id is null and i.project_id is null and i.quota_id = l.quota_id)'));
+      this.select(trx.raw('1')).from('final_account_items as i').whereRaw('i.final_account_id = l.final_account_id and i.project_id = l.project_id');
     })
-    .groupBy('l.final_account_id', 'l.project_id', trx.raw(groupKey))
-    .select('l.final_account_id', 'l.project_id', trx.raw(`${groupKey} as quota_id`), trx.raw('sum(l.balance_fen) as balance_fen'))
+    .groupBy('l.final_account_id', 'l.project_id')
+    .select('l.final_account_id', 'l.project_id', trx.raw('null as quota_id'), trx.raw('sum(l.balance_fen) as balance_fen'))
     .toSQL();
-  await trx.raw(`insert into final_account_items (final_account_id, project_id, quota_id, balance_fen) ${newItems.sql}`, newItems.bindings as Knex.RawBinding[]);
-  // Existing items: the balance as generated now; items whose lines are gone are removed.
-  const itemLines = `from final_account_lines l where l.final_account_id = final_account_items.final_account_id and (l.project_id = final_account_items.project_id or (final_account_items.project_id is null and l.project_id is null and l.quota_id = final_account_items.quota_id))`;
-  await trx('final_account_items').whereIn('final_account_id', ids()).update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${itemLines})`) });
-  await trx('final_account_items').whereIn('final_account_id', ids()).whereRaw(`not exists (select 1 ${itemLines})`).delete();
+  const byQuota = trx('final_account_lines as l')
+    .whereIn('l.final_account_id', ids())
+    .whereNull('l.project_id')
+    .whereNotExists(function () {
+      this.select(trx.raw('1')).from('final_account_items as i').whereRaw('i.final_account_id = l.final_account_id and i.project_id is null and i.quota_id = l.quota_id');
+    })
+    .select('l.final_account_id', trx.raw('null as project_id'), 'l.quota_id', 'l.balance_fen')
+    .toSQL();
+  for (const q of [byProject, byQuota]) await trx.raw(`insert into final_account_items (final_account_id, project_id, quota_id, balance_fen) ${q.sql}`, q.bindings as Knex.RawBinding[]);
+  await trx('final_account_items').whereIn('final_account_id', ids()).whereNotNull('project_id').update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${projectLines})`) });
+  await trx('final_account_items').whereIn('final_account_id', ids()).whereNull('project_id').update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${quotaLines})`) });
+  await trx('final_account_items').whereIn('final_account_id', ids()).whereNotNull('project_id').whereRaw(`not exists (select 1 ${projectLines})`).delete();
+  await trx('final_account_items').whereIn('final_account_id', ids()).whereNull('project_id').whereRaw(`not exists (select 1 ${quotaLines})`).delete();
 
   const total = (c: string) => trx.raw(`(select coalesce(sum(l.${c}), 0) from final_account_lines l where l.final_account_id = final_accounts.id)`);
   await trx('final_accounts')

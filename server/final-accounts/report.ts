@@ -94,18 +94,18 @@ export async function finalAccountsWorkbook(db: Knex, accountIds: Knex.QueryBuil
       .join('final_accounts as fa', 'fa.id', 'l.final_account_id')
       .join('organisations as u', 'u.id', 'fa.unit_org_id')
       .leftJoin('projects as p', 'p.id', 'l.project_id')
+      // The project's item, or the quota's own when it has no project: two indexed joins, no OR.
       .leftJoin('final_account_items as i', function () {
-        this.on('i.final_account_id', 'l.final_account_id').andOn(function () {
-          this.on('i.project_id', 'l.project_id').orOn(function () {
-            this.onNull('l.project_id').andOnNull('i.project_id').andOn('i.quota_id', 'l.quota_id');
-          });
-        });
+        this.on('i.final_account_id', 'l.final_account_id').andOn('i.project_id', 'l.project_id');
+      })
+      .leftJoin('final_account_items as iq', function () {
+        this.on('iq.final_account_id', 'l.final_account_id').andOnNull('l.project_id').andOn('iq.quota_id', 'l.quota_id');
       })
       .whereIn('l.final_account_id', ids() as readonly number[])
       .where('l.id', '>', after)
       .orderBy('l.id')
       .limit(5000)
-      .select('l.*', 'u.name as unit_name', 'p.project_no', 'p.name as project_name', 'i.choice', 'i.explanation')) as Array<Record<string, unknown>>;
+      .select('l.*', 'u.name as unit_name', 'p.project_no', 'p.name as project_name', db.raw('coalesce(i.choice, iq.choice) as choice'), db.raw('coalesce(i.explanation, iq.explanation) as explanation'))) as Array<Record<string, unknown>>;
     for (const r of rows) {
       detail.addRow([String(r.unit_name), String(r.project_no ?? ''), String(r.project_name ?? ''), String(r.quota_no), String(r.functional_code), String(r.economic_code), ...MONEY_COLUMNS.map(([, c]) => yuan(r[c])), r.choice ? CHOICE_LABELS[r.choice as Choice] : '', String(r.explanation ?? '')]).commit();
     }

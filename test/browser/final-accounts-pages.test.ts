@@ -74,7 +74,7 @@ describe('决算 pages in a browser, against the real system', () => {
     const saved = (await db('final_account_items').where({ id: item.id }).first('explanation', 'choice')) as { explanation: string; choice: string };
     expect(saved).toEqual({ explanation: '设备采购合同跨年度执行，尾款次年支付', choice: 'carry-over' });
     // No horizontal scroll at 1366×768 beside the menu.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
 
     const reviewer = await pages.open(browser!);
     await logInThroughPage(reviewer, t!.system.url, '/final-accounts', 'nm_dept_jy', PASSWORD);
