@@ -16,7 +16,7 @@
  */
 import { checkDatabase, migrateLatest, openDatabase } from '../server/db';
 import { createDrafts, listFinalAccounts } from '../server/final-accounts/service';
-import { generateFigures } from '../server/final-accounts/figures';
+import { figuresQuery, generateFigures } from '../server/final-accounts/figures';
 import { finalAccountsWorkbook } from '../server/final-accounts/report';
 import { freshDatabase } from './fresh-database';
 
@@ -45,6 +45,16 @@ async function main(): Promise<void> {
   const fresh = freshDatabase();
   const db = await openDatabase(fresh.database);
   const rnd = random(20261203);
+  // BENCH_TRACE=1: every statement slower than 200 ms, with its time (to see where a phase goes).
+  if (process.env.BENCH_TRACE === '1') {
+    const started = new Map<string, number>();
+    db.on('query', (q: { __knexQueryUid: string }) => started.set(q.__knexQueryUid, performance.now()));
+    db.on('query-response', (_r: unknown, q: { __knexQueryUid: string; sql: string }) => {
+      const took = performance.now() - (started.get(q.__knexQueryUid) ?? performance.now());
+      started.delete(q.__knexQueryUid);
+      if (took > 200) console.error(`${Math.round(took)} ms  ${q.sql.slice(0, 160)}`);
+    });
+  }
   try {
     await migrateLatest(db);
     const status = await checkDatabase(db, fresh.database.client);
@@ -104,12 +114,19 @@ async function main(): Promise<void> {
     const quotas = ((await db('quotas').orderBy('id').select('id')) as Array<{ id: number }>).map((q) => Number(q.id));
     for (const j of journal) j.quota_id = quotas[j.quota_id as number];
     await insert('quota_journal', journal);
+    // As after any bulk load: fresh statistics (InnoDB's would still say "1 row", and the planner
+    // then walks every quota of the year for each unit: 40 s instead of 2 on MariaDB).
+    if (status.client === 'mysql') await db.raw('analyze table quotas, quota_journal, projects, organisations');
     const seedMs = ms(t0);
 
     // 1. Generate every unit's final accounts and figures, in one transaction.
     let t = performance.now();
     const ids = await db.transaction((trx) => createDrafts(trx, YEAR, units, null));
     const generateMs = ms(t);
+    if (process.env.BENCH_TRACE === '1') {
+      const sql = figuresQuery(db, ids).toSQL();
+      console.error(JSON.stringify(await db.raw(`explain ${sql.sql}`, sql.bindings as never), null, 1));
+    }
     const [lines] = (await db('final_account_lines').count({ n: '*' })) as Array<{ n: number }>;
     const [items] = (await db('final_account_items').count({ n: '*' })) as Array<{ n: number }>;
 
