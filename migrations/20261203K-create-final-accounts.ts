@@ -100,6 +100,13 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('final_account_items');
   await knex.schema.dropTable('final_account_lines');
   await knex.schema.dropTable('final_accounts');
+  // MySQL silently dropped the index it made for the foreign key quotas_unit_org_fk when ours could
+  // serve it; give the key its own index back before ours goes (else: "needed in a foreign key").
+  if (String(knex.client.config.client).startsWith('mysql')) {
+    await knex.schema.alterTable('quotas', (t) => {
+      t.index(['unit_org_id'], 'quotas_unit_org_fk');
+    });
+  }
   await knex.schema.alterTable('quotas', (t) => {
     t.dropIndex(['unit_org_id', 'fiscal_year'], 'quotas_unit_year_index');
   });
