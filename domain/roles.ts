@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   'experts:manage', // 绩效处/评审中心: the expert pool and review batches
   'experts:score', // an expert: their own review assignments
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
+  'finals:prepare', // 决算: a unit generates, explains and submits its final accounts
+  'finals:review', // 决算: department roll-up, 国库处 and 预算处 review
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,11 +40,11 @@ export interface RoleDefinition {
 }
 
 export const ROLES = [
-  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
-  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze', 'finals:prepare'] },
+  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign', 'finals:review'] },
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
-  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
-  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
+  { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign', 'finals:review'] },
+  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign', 'finals:review'] },
   { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },

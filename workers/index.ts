@@ -21,6 +21,7 @@ import { paymentRelease } from './payment-release';
 import { adjustmentRecordChain } from './adjustment-record-chain';
 import { adjustmentPost } from './adjustment-post';
 import { adjustmentReject } from './adjustment-reject';
+import { finalAccountsClose } from './final-accounts-close';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -47,6 +48,7 @@ export const allWorkers: ExternalTaskWorker[] = [
   adjustmentRecordChain,
   adjustmentPost,
   adjustmentReject,
+  finalAccountsClose,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

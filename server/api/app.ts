@@ -23,6 +23,7 @@ import { allocationRouter } from './allocation';
 import { paymentsRouter } from './payments';
 import { fieldKeyring } from '../crypto/keyring';
 import { adjustmentRouter } from './adjustments';
+import { finalAccountsRouter } from './final-accounts';
 import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
@@ -90,6 +91,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(allocationRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(paymentsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, fieldKeys: fieldKeyring(deps.config) }));
   api.use(adjustmentRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
+  api.use(finalAccountsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));

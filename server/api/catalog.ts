@@ -18,6 +18,7 @@ import * as allocations from './allocation';
 import * as payments from './payments';
 import * as sealContracts from '../../contracts/seals';
 import * as adjustments from './adjustments';
+import * as finals from './final-accounts';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -81,6 +82,7 @@ export const TAGS = {
   allocations: '预算编制与批复',
   payments: '用款申请',
   adjustments: '预算调整',
+  finals: '决算与结转',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -290,6 +292,17 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
   { method: 'post', path: '/api/adjustments/{id}/document', summary: '登记预算调整的批复文件（文号、标题、扫描件）', tag: 'adjustments', access: ['projects:write', 'projects:review'], params: idParams, body: adjustments.documentBody, refusals: [409], description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。' },
   { method: 'post', path: '/api/adjustments/{id}/decision', summary: '审批预算调整申请（科室负责人、分管局长或局长；签章）；最后一个环节同意后在指标账中记账', tag: 'adjustments', access: 'projects:review', params: idParams, body: adjustments.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。' },
+  // 决算与结转（单位编制并说明结余，主管部门汇总，国库处、预算处审核；办结时结转或收回经指标账记账）
+  { method: 'get', path: '/api/final-accounts', summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.listQuery },
+  { method: 'get', path: '/api/final-accounts/export', summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.exportQuery, ok: xlsxOk, description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。' },
+  { method: 'post', path: '/api/final-accounts', summary: '生成本单位某年度的决算（数据取自指标账），启动决算流程', tag: 'finals', access: 'finals:prepare', body: finals.openBody, ok: { status: 201, description: '已生成，答复决算全文' }, refusals: [409, 503], description: '已生成为 409 FINAL_ACCOUNT_EXISTS；该年度没有指标为 400 NO_QUOTAS；流程引擎不可用为 503，不写入任何数据。' },
+  { method: 'get', path: '/api/final-accounts/{id}', summary: '决算全文：每个项目按指标的下达、调整、结转、支付、冻结、结余，结余说明与处理，按功能科目与经济科目汇总，未解除的冻结，审核记录', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, refusals: [503], description: '数据范围外的决算与不存在的一样答 404。' },
+  { method: 'post', path: '/api/final-accounts/{id}/regenerate', summary: '重新生成决算数据（保留结余说明与处理选择）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.versionBody, refusals: [409], description: '仅单位编制中可用（409 FINAL_ACCOUNT_NOT_DRAFT）；version 不符为 409 FINAL_ACCOUNT_CHANGED。' },
+  { method: 'put', path: '/api/final-accounts/{id}/items', summary: '保存结余说明与处理选择（结转下年 / 结余收回）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.itemsBody, refusals: [409] },
+  { method: 'post', path: '/api/final-accounts/{id}/submit', summary: '单位确认并提交决算', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.submitBody, refusals: [409, 503], description: '尚有冻结未解除为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出指标、项目、金额与冻结来源）；生成后指标账又有变动为 409 FINAL_ACCOUNT_STALE；有结余未说明或未选择处理为 400 FINAL_ACCOUNT_INCOMPLETE；均不写入任何数据。' },
+  { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
+  { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
+  { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },

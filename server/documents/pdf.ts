@@ -11,10 +11,10 @@ import { approvalText, projectApprovalText, type ApprovalDocument, type ProjectA
 export const FONT_REGULAR = require.resolve('@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf');
 export const FONT_BOLD = require.resolve('@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf');
 
-const RED = '#d81e06';
-const PAGE = { width: 595.28, height: 841.89, margin: 56 };
+export const RED = '#d81e06';
+export const PAGE = { width: 595.28, height: 841.89, margin: 56 };
 
-function newDocument(info: PDFKit.DocumentInfo): { pdf: PDFKit.PDFDocument; done: Promise<Buffer> } {
+export function newDocument(info: PDFKit.DocumentInfo): { pdf: PDFKit.PDFDocument; done: Promise<Buffer> } {
   const pdf = new PDFDocument({ size: 'A4', margin: PAGE.margin, info: { ...info, Creator: '预算项目全生命周期管理平台' } });
   pdf.registerFont('regular', FONT_REGULAR);
   pdf.registerFont('bold', FONT_BOLD);
@@ -27,15 +27,15 @@ function newDocument(info: PDFKit.DocumentInfo): { pdf: PDFKit.PDFDocument; done
   return { pdf, done };
 }
 
-const LEFT = PAGE.margin;
-const WIDTH = PAGE.width - 2 * PAGE.margin;
+export const LEFT = PAGE.margin;
+export const WIDTH = PAGE.width - 2 * PAGE.margin;
 
 /**
  * The template's lines: "# " the title, a plain line a subtitle, "- 标签：值" rows of the ruled
  * details table (drawn here), "> " notes (returned, for the caller to place). Returns where the
  * page continues.
  */
-function drawHeader(pdf: PDFKit.PDFDocument, lines: string[]): { y: number; notes: string[] } {
+export function drawHeader(pdf: PDFKit.PDFDocument, lines: string[]): { y: number; notes: string[] } {
   let y = PAGE.margin;
   const rows: Array<[string, string]> = [];
   const notes: string[] = [];
@@ -71,7 +71,7 @@ function drawHeader(pdf: PDFKit.PDFDocument, lines: string[]): { y: number; note
   return { y, notes };
 }
 
-const spacedCode = (code: string) => code.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
+export const spacedCode = (code: string) => code.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
 
 export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
   const { pdf, done } = newDocument({ Title: `预算项目审批单 ${doc.projectNo}`, Author: doc.approverOrg, Subject: `${doc.step}：${doc.decision}` });
@@ -169,7 +169,7 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
   return done;
 }
 
-function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, orgName: string, signerName: string, options: { small?: boolean } = {}): void {
+export function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, orgName: string, signerName: string, options: { small?: boolean } = {}): void {
   const k = options.small ? r / 62 : 1; // a small seal keeps the proportions of the large one
   pdf.save();
   pdf.fillOpacity(0.88).strokeOpacity(0.88);

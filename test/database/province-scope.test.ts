@@ -5,6 +5,8 @@ import { createPaymentRequest, type PaymentDeps } from '../../server/payments/se
 import { fieldKeyring } from '../../server/crypto/keyring';
 import { testConfig } from '../support/system';
 import { checkFiling, insertAdjustment } from '../../server/adjustments/service';
+import { createDrafts } from '../../server/final-accounts/service';
+import { issueQuota } from '../../server/ledger/service';
 import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
 import { createUser, loadPrincipal, scopeOrgIds } from '../../server/auth/service';
 import type { Db } from '../../server/db';
@@ -137,6 +139,10 @@ function sampleBody(key: string): unknown {
     'POST /api/payments/{id}/decision': { decision: 'approve' },
     'POST /api/adjustments/{id}/decision': { decision: 'approve' },
     'POST /api/adjustments/{id}/document': { documentNo: '越权登记的文号' },
+    'POST /api/final-accounts/{id}/regenerate': { version: 1 },
+    'PUT /api/final-accounts/{id}/items': { version: 1, items: [] },
+    'POST /api/final-accounts/{id}/submit': { version: 1 },
+    'POST /api/final-accounts/{id}/decision': { decision: 'approve' },
     'PUT /api/experts/{id}': expertBody('JSX-X01', '越权改名'),
     'POST /api/experts/{id}/ties': { kind: 'employment', orgId: 1, relative: false },
     'POST /api/expert-batches/{id}/confirm': { comment: '越权确认' },
@@ -163,8 +169,8 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0 };
-  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0 };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -221,6 +227,10 @@ describe('data scope: route × role × province', () => {
     a.quotas.push((await ok('POST', '/api/quotas', ysk, quotaBody('NMQ-1', { projectId: p1.id }))).quota.id);
     a.quotas.push((await ok('POST', '/api/quotas', ysk, quotaBody('NMQ-2'))).quota.id); // issued to the bureau, no unit yet
     await ok('POST', `/api/quotas/${a.quotas[0]}/freeze`, cookieA.get('treasury_division')!, { amountFen: 100, reason: '支付申请冻结' });
+    // The unit's 决算 of 2026, generated from the ledger (opening one starts the engine: 503 here).
+    const aUnitOfQuota = Number(((await db('quotas').where({ id: a.quotas[0] }).first('unit_org_id')) as { unit_org_id: number }).unit_org_id);
+    a.finalAccount = (await db.transaction((trx) => createDrafts(trx, 2026, [aUnitOfQuota], null)))[0]!;
+    a.finalItem = Number(((await db('final_account_items').where({ final_account_id: a.finalAccount }).first('id')) as { id: number }).id);
     await ok('POST', '/api/seals/enrol', cookieA.get('department_reviewer')!, { pin: '739152' });
 
     // Tasks come from the engine; here their inbox rows are written as the projection writes them.
@@ -319,6 +329,8 @@ describe('data scope: route × role × province', () => {
     b.allocation = await createAllocation(noEngine, bYsk, scopeOrgIds(db, bYsk), { fiscalYear: 2026, name: '江苏2026年预算分配', majorDecision: false, controlTotals: [{ departmentOrgId: await org('320100-JY'), sector: '205', amountFen: 100_000_000 }] }, { rules: plainRule });
     b.allocationVersion = Number(((await db('budget_allocations').where({ id: b.allocation }).first('version')) as { version: number }).version);
     b.expert = (await ok('POST', '/api/experts', cookieB.get('jsx_performance_division')!, expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学' }))).id;
+    await issueQuota(db, { fiscalYear: 2026, unitOrgId: b.unitOrgId, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '苏财〔2026〕1号', amountFen: 1_000_00, actor: 'test-setup', reason: '测试准备' });
+    b.finalAccount = (await db.transaction((trx) => createDrafts(trx, 2026, [b.unitOrgId], null)))[0]!;
   }, 180_000);
 
   afterAll(async () => {
@@ -356,6 +368,7 @@ describe('data scope: route × role × province', () => {
     if (r.path.startsWith('/api/payments/{id}/attachments/{attachmentId}')) return 'paymentAttachment';
     if (r.path.startsWith('/api/payments/{id}')) return 'payment';
     if (r.path.startsWith('/api/adjustments/{id}')) return 'adjustment';
+    if (r.path.startsWith('/api/final-accounts/{id}')) return 'finalAccount';
     if (r.path.startsWith('/api/experts/{id}/ties/{tieId}')) return 'expertTie';
     if (r.path.startsWith('/api/experts/{id}')) return 'expert';
     if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
@@ -377,6 +390,7 @@ describe('data scope: route × role × province', () => {
       allocation: [String(a.allocation)],
       payment: [String(a.payment)],
       adjustment: [String(a.adjustment)],
+      finalAccount: [String(a.finalAccount)],
       expert: [String(a.expert)],
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
@@ -451,6 +465,9 @@ describe('data scope: route × role × province', () => {
       { key: 'POST /api/experts/{id}/ties', fields: ['projectId'], cookie: jxc, path: `/api/experts/${b.expert}/ties`, body: { kind: 'drafting', orgId: bUnit, relative: false, projectId: a.reserved }, expect: [400] },
       // B's clerk files against A's quota: it does not exist for B.
       { key: 'POST /api/payments', fields: ['quotaId'], cookie: cookieB.get('jsx_unit_clerk')!, path: '/api/payments', body: { quotaId: a.quotas[0], amountFen: 1, payeeName: '越权', payeeKind: 'organisation', payeeAccount: '6222000011112222', payeeBank: '越权银行', purpose: '越权用款', economicCode: '30201', paymentType: 'direct' }, expect: [404] },
+      // A's 决算 item in B's own final account: not one of its items.
+      { key: 'PUT /api/final-accounts/{id}/items', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/items`, body: { version: 1, items: [{ itemId: a.finalItem, explanation: '越权说明', choice: 'recover' }] }, expect: [400] },
+      { key: 'POST /api/final-accounts/{id}/submit', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/submit`, body: { version: 1, items: [{ itemId: a.finalItem, choice: 'recover' }] }, expect: [400] },
       { key: 'POST /api/expert-batches', fields: ['projectIds'], cookie: jxc, path: '/api/expert-batches', body: { name: '越权评审', fiscalYear: 2026, projectIds: [a.reserved] }, expect: [400] },
     ];
     return cases;
@@ -536,7 +553,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;

@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DocumentChecked, EditPen, Finished, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -37,6 +37,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
   // 调剂、追加、调减：单位、主管部门、预算处提出，局领导和预算处审批
   { index: '/adjustments', title: '调整申请', icon: Switch, permission: 'quotas:read' },
+  // 单位编制本单位决算；主管部门、国库处、预算处汇总与审核
+  { index: '/final-accounts', title: '决算', icon: Finished, permission: ['finals:prepare', 'finals:review'] },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
