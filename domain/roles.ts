@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   'experts:manage', // 绩效处/评审中心: the expert pool and review batches
   'experts:score', // an expert: their own review assignments
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
+  'performance:self-evaluate', // a unit: its projects' 绩效自评 (actuals, evidence, explanations)
+  'performance:evaluate', // 绩效处: start evaluations, review the actuals, see every grade in the region
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,12 +40,12 @@ export interface RoleDefinition {
 }
 
 export const ROLES = [
-  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
+  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze', 'performance:self-evaluate'] },
   { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
   { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign', 'performance:evaluate'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['reference:read', 'processes:design'] },

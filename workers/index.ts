@@ -15,6 +15,7 @@ import { expertReviewPublish } from './expert-review-publish';
 import { allocationRecordChain } from './allocation-record-chain';
 import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
+import { performanceDrawExperts, performanceExternalAggregate, performanceRecordGrade, performanceReturned, performanceScore } from './performance-evaluation';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -35,6 +36,11 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationRecordChain,
   allocationIssue,
   allocationReturn,
+  performanceScore,
+  performanceReturned,
+  performanceDrawExperts,
+  performanceExternalAggregate,
+  performanceRecordGrade,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

@@ -172,7 +172,7 @@ export const DOCUMENT_TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates', 'docu
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
 /** A template of templates/documents/ as lines (see approvalText for the markup). */
-function templateLines(name: string, data: unknown): string[] {
+export function templateLines(name: string, data: unknown): string[] {
   let t = compiled.get(name);
   if (!t) compiled.set(name, (t = Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, `${name}.hbs`), 'utf8'), { strict: false, noEscape: true })));
   return t(data)
