@@ -224,12 +224,12 @@ export function renderEvaluationReportPdf(report: EvaluationReport, review: Appr
   let { y, notes } = drawHeader(pdf, templateLines('performance-report', { ...report, sealed, auditRecordId: review?.auditRecordId, verificationCode: review?.verificationCode }));
   y += 14;
   const cols = [
-    { title: '指标', width: 150 },
-    { title: '目标值', width: 90 },
-    { title: '实际值', width: 90 },
-    { title: '分值', width: 50 },
-    { title: '得分', width: 50 },
-    { title: '调整理由', width: WIDTH - 430 },
+    { title: '指标', width: 128 },
+    { title: '目标值', width: 84 },
+    { title: '实际值', width: 74 },
+    { title: '分值', width: 44 },
+    { title: '得分', width: 44 },
+    { title: '调整理由', width: WIDTH - 374 },
   ];
   const pad = 4;
   const row = (cells: string[], head = false) => {
