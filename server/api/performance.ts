@@ -100,6 +100,8 @@ export function performanceRouter(deps: { db: Db; engine: EngineClient; namespac
   });
   router.post('/performance/evaluations/:id/evidence', ...unit, validate({ query: evidenceQuery }), express.raw({ type: () => true, limit: MAX_ATTACHMENT_BYTES }), async (req, res) => {
     const evaluationId = parseId(req.params.id);
+    // Scope first: another region's evaluation is a 404 whatever the request carries.
+    await perf.assertSelfEvaluation(db, scope(res), evaluationId);
     const fileName = fileNameHeader(req.get('x-file-name'));
     const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().slice(0, 100) || 'application/octet-stream';
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);

@@ -379,7 +379,12 @@ function actualProblems(rows: ActualRow[], inputs: ReadonlyArray<ActualInput & {
   return problems;
 }
 
-async function unitEvaluation(db: Knex, p: Principal, scope: Knex.QueryBuilder, id: number): Promise<EvaluationRow> {
+/** The evaluation in the person's scope and in its self-evaluation (404 / 409 otherwise): checked before a request's body is read. */
+export async function assertSelfEvaluation(db: Knex, scope: Knex.QueryBuilder, id: number): Promise<void> {
+  await unitEvaluation(db, undefined, scope, id);
+}
+
+async function unitEvaluation(db: Knex, _p: Principal | undefined, scope: Knex.QueryBuilder, id: number): Promise<EvaluationRow> {
   const row = await visibleEvaluation(db, scope, id);
   if (row.status !== 'self_evaluation') throw errors.conflict('EVALUATION_NOT_IN_SELF_EVALUATION', `绩效评价当前为「${EVALUATION_STATUS_LABELS[row.status] ?? row.status}」，不能再修改自评`);
   return row;

@@ -410,7 +410,7 @@ describe('data scope: route × role × province', () => {
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   /** Body fields that name objects, pointed from B's side at A's. */
   const bodyCases = () => {
@@ -522,7 +522,7 @@ describe('data scope: route × role × province', () => {
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   test("A's own people reach every one of those objects and see their rows in the lists (the checks above can fail)", async () => {
     const orgNames = ((await db('organisations').where('region_code', 'like', '15%').select('name')) as Array<{ name: string }>).map((o) => o.name);
@@ -551,7 +551,7 @@ describe('data scope: route × role × province', () => {
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('budget_division')!)).status).toBe(200);
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('unit_clerk')!)).status).toBe(404);
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('department_reviewer')!)).status).toBe(404);
-  });
+  }, 180_000);
 
   test('migration 20261202S1 fills the issuing organisation of existing quotas from their journal', async () => {
     const issuers = async () => (await db('quotas').orderBy('id').select('id', 'quota_no', 'issuer_org_id')) as Array<{ id: number; quota_no: string; issuer_org_id: number | null }>;
