@@ -54,6 +54,8 @@ export interface Candidate {
   sector: string;
   requestedFen: number;
   grade: Grade | null;
+  /** The grade of the year before last was below target too (中/差): two years in a row. */
+  belowTwoYears?: boolean;
   band: string | null;
   scoreCenti: number | null;
   /** Ties broken by it (the project number), so a ranking is reproducible. */
@@ -70,8 +72,8 @@ export interface RankedLine extends Candidate {
 export const controlKey = (departmentOrgId: number, sector: string) => `${departmentOrgId}:${sector}`;
 
 /** Ranks candidates and suggests amounts within the control totals (keyed by controlKey). */
-export function rankCandidates(candidates: readonly Candidate[], rules: (grade: Grade | null) => GradeRule, totals: ReadonlyMap<string, number>): RankedLine[] {
-  const withRule = candidates.map((c) => ({ c, rule: rules(c.grade) }));
+export function rankCandidates(candidates: readonly Candidate[], rules: (grade: Grade | null, belowTwoYears?: boolean) => GradeRule, totals: ReadonlyMap<string, number>): RankedLine[] {
+  const withRule = candidates.map((c) => ({ c, rule: rules(c.grade, c.belowTwoYears === true) }));
   withRule.sort(
     (a, b) =>
       Number(a.rule.excluded) - Number(b.rule.excluded) ||
@@ -89,7 +91,7 @@ export function rankCandidates(candidates: readonly Candidate[], rules: (grade: 
       reasons.push(`上年绩效评价为「${GRADE_LABELS[c.grade!] ?? '差'}」，不予安排`);
     } else if (rule.cutPercent > 0) {
       want = c.requestedFen - Math.ceil((c.requestedFen * rule.cutPercent) / 100);
-      reasons.push(`上年绩效评价为「${c.grade ? GRADE_LABELS[c.grade] : '无'}」，按 ${rule.cutPercent}% 压减`);
+      reasons.push(`${c.belowTwoYears ? '连续两年绩效评价低于目标，' : ''}上年绩效评价为「${c.grade ? GRADE_LABELS[c.grade] : '无'}」，按 ${rule.cutPercent}% 压减`);
     }
     if (c.band === 'reject' && want > 0) {
       want = 0;

@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
   'finals:prepare', // 决算: a unit generates, explains and submits its final accounts
   'finals:review', // 决算: department roll-up, 国库处 and 预算处 review
+  'performance:self-evaluate', // a unit: its projects' 绩效自评 (actuals, evidence, explanations)
+  'performance:evaluate', // 绩效处: start evaluations, review the actuals, see every grade in the region
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -40,12 +42,12 @@ export interface RoleDefinition {
 }
 
 export const ROLES = [
-  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze', 'finals:prepare'] },
+  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze', 'finals:prepare', 'performance:self-evaluate'] },
   { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign', 'finals:review'] },
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign', 'finals:review'] },
   { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign', 'finals:review'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign', 'performance:evaluate'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['reference:read', 'processes:design'] },

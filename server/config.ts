@@ -1,3 +1,4 @@
+import { DEFAULT_WEIGHTS, weightProblems, type ScoreWeights } from '../domain/performance-scoring';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,13 @@ export interface AppConfig {
    * Required in production; development and tests derive fixed keys from the seal secret.
    */
   fieldKeys: { keys: { id: string; hex: string }[]; indexKeyHex: string; derived: boolean };
+  /**
+   * 绩效评价 (domain/performance-scoring.ts): the weights (BUDGET_PERFORMANCE_WEIGHTS, 预算执行率,产出,
+   * 效益,满意度 in points, default 10,50,30,10), the amount issued from which a project also gets an
+   * external evaluation by drawn experts (BUDGET_EVALUATION_EXTERNAL_YUAN, default ¥5,000,000) and
+   * how many experts are drawn (BUDGET_EVALUATION_PANEL_SIZE, default 3).
+   */
+  performance: { weights: ScoreWeights; externalThresholdFen: number; panelSize: number };
 }
 
 export class ConfigError extends Error {
@@ -124,6 +132,9 @@ export const KNOWN_VARIABLES = [
   'BUDGET_SEAL_SECRET',
   'BUDGET_FIELD_KEYS',
   'BUDGET_FIELD_INDEX_KEY',
+  'BUDGET_PERFORMANCE_WEIGHTS',
+  'BUDGET_EVALUATION_EXTERNAL_YUAN',
+  'BUDGET_EVALUATION_PANEL_SIZE',
 ] as const;
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
@@ -378,7 +389,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
+    performance: parsePerformance(env),
   };
+}
+
+function parsePerformance(env: NodeJS.ProcessEnv): AppConfig['performance'] {
+  let weights = DEFAULT_WEIGHTS;
+  const raw = env.BUDGET_PERFORMANCE_WEIGHTS?.trim();
+  if (raw) {
+    const parts = raw.split(',').map((x) => Number(x.trim()));
+    const w = { execution: parts[0]!, output: parts[1]!, benefit: parts[2]!, satisfaction: parts[3]! };
+    if (parts.length !== 4 || weightProblems(w).length) throw new ConfigError('BUDGET_PERFORMANCE_WEIGHTS', `取值 "${raw}" 无效，应为 预算执行率,产出,效益,满意度 四个分值（逗号分隔，合计 100），如 10,50,30,10`);
+    weights = w;
+  }
+  const yuan = parse('BUDGET_EVALUATION_EXTERNAL_YUAN', z.coerce.number().int().min(0).max(1e12).default(5_000_000), env.BUDGET_EVALUATION_EXTERNAL_YUAN || undefined, '应为不小于 0 的整数元');
+  const panelSize = parse('BUDGET_EVALUATION_PANEL_SIZE', z.coerce.number().int().min(1).max(15).default(3), env.BUDGET_EVALUATION_PANEL_SIZE || undefined, '应为 1–15 的整数');
+  return { weights, externalThresholdFen: yuan * 100, panelSize };
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;

@@ -22,6 +22,7 @@ import { adjustmentRecordChain } from './adjustment-record-chain';
 import { adjustmentPost } from './adjustment-post';
 import { adjustmentReject } from './adjustment-reject';
 import { finalAccountsClose } from './final-accounts-close';
+import { performanceDrawExperts, performanceExternalAggregate, performanceRecordGrade, performanceReturned, performanceScore } from './performance-evaluation';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -49,6 +50,11 @@ export const allWorkers: ExternalTaskWorker[] = [
   adjustmentPost,
   adjustmentReject,
   finalAccountsClose,
+  performanceScore,
+  performanceReturned,
+  performanceDrawExperts,
+  performanceExternalAggregate,
+  performanceRecordGrade,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

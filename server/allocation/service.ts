@@ -17,6 +17,7 @@ import {
 import { formDigest } from '../../domain/audit-chain';
 import type { Json } from '../../domain/canonical-json';
 import { formatWanYuan, formatYuan } from '../../domain/money';
+import { BELOW_TARGET_GRADES } from '../../domain/performance-scoring';
 import { type ProjectStatus } from '../../domain/projects';
 import { regionPrefix } from '../../domain/roles';
 import { AppError, errors } from '../errors';
@@ -66,20 +67,22 @@ function engineDown(err: unknown): never {
 // ---------------------------------------------------------------------------------------------
 // The grade rule, from the decision table (evaluated once per grade, not per project)
 
-export async function gradeRules(engine: EngineClient, namespace: string): Promise<(g: Grade | null) => GradeRule> {
+export async function gradeRules(engine: EngineClient, namespace: string): Promise<(g: Grade | null, belowTwoYears?: boolean) => GradeRule> {
   const rules = new Map<string, GradeRule>();
   try {
     for (const g of [...GRADES, null]) {
-      const [r] = await engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(namespace, GRADE_DECISION))}/evaluate`, {
-        body: { variables: { grade: g === null ? { value: null, type: 'Null' } : { value: g, type: 'String' } } },
-      });
-      if (!r) throw new Error(`decision ${GRADE_DECISION} gave no result for ${String(g)}`);
-      rules.set(String(g), { priority: Number(r.priority?.value ?? 1), cutPercent: Number(r.cutPercent?.value ?? 0), excluded: r.excluded?.value === true });
+      for (const below of [false, true]) {
+        const [r] = await engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(namespace, GRADE_DECISION))}/evaluate`, {
+          body: { variables: { grade: g === null ? { value: null, type: 'Null' } : { value: g, type: 'String' }, belowTwoYears: { value: below, type: 'Boolean' } } },
+        });
+        if (!r) throw new Error(`decision ${GRADE_DECISION} gave no result for ${String(g)}`);
+        rules.set(`${String(g)}:${below}`, { priority: Number(r.priority?.value ?? 1), cutPercent: Number(r.cutPercent?.value ?? 0), excluded: r.excluded?.value === true });
+      }
     }
   } catch (err) {
     engineDown(err);
   }
-  return (g) => rules.get(String(g))!;
+  return (g, below = false) => rules.get(`${String(g)}:${below}`)!;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +139,7 @@ interface CandidateRow {
 }
 
 /** Creates the year's allocation of the person's bureau: candidates ranked, amounts suggested within the control totals. */
-export async function createAllocation(deps: AllocationDeps, p: Principal, scope: Knex.QueryBuilder, input: CreateInput, options: { now?: Date; rules?: (g: Grade | null) => GradeRule } = {}): Promise<number> {
+export async function createAllocation(deps: AllocationDeps, p: Principal, scope: Knex.QueryBuilder, input: CreateInput, options: { now?: Date; rules?: (g: Grade | null, belowTwoYears?: boolean) => GradeRule } = {}): Promise<number> {
   const now = options.now ?? new Date();
   const { db } = deps;
   const bureau = await bureauOf(db, p);
@@ -150,9 +153,11 @@ export async function createAllocation(deps: AllocationDeps, p: Principal, scope
     .whereIn('status', CANDIDATE_STATUSES)
     .select('id', 'project_no', 'unit_org_id', 'functional_code', 'total_amount_fen', 'expert_band', 'expert_score_centi')) as CandidateRow[];
   const departments = await departmentsOf(db, candidates.map((c) => Number(c.unit_org_id)));
-  const grades = new Map(
-    ((await db('performance_grades').where('fiscal_year', input.fiscalYear - 1).whereIn('unit_org_id', [...new Set(candidates.map((c) => Number(c.unit_org_id)))]).select('unit_org_id', 'grade')) as Array<{ unit_org_id: number; grade: Grade }>).map((g) => [Number(g.unit_org_id), g.grade]),
-  );
+  // Last year's grade decides; the year before last's too when both are below target (two years in a row).
+  const gradeRows = (await db('performance_grades').whereIn('fiscal_year', [input.fiscalYear - 1, input.fiscalYear - 2]).whereIn('unit_org_id', [...new Set(candidates.map((c) => Number(c.unit_org_id)))]).select('unit_org_id', 'grade', 'fiscal_year')) as Array<{ unit_org_id: number; grade: Grade; fiscal_year: number }>;
+  const grades = new Map(gradeRows.filter((g) => Number(g.fiscal_year) === input.fiscalYear - 1).map((g) => [Number(g.unit_org_id), g.grade]));
+  const gradesBefore = new Map(gradeRows.filter((g) => Number(g.fiscal_year) === input.fiscalYear - 2).map((g) => [Number(g.unit_org_id), g.grade]));
+  const belowTarget = (g: Grade | undefined) => g !== undefined && (BELOW_TARGET_GRADES as readonly string[]).includes(g);
   const totals = new Map(input.controlTotals.map((t) => [controlKey(t.departmentOrgId, t.sector), t.amountFen]));
   const ranked = rankCandidates(
     candidates.map((c) => ({
@@ -162,6 +167,7 @@ export async function createAllocation(deps: AllocationDeps, p: Principal, scope
       sector: c.functional_code.slice(0, 3),
       requestedFen: Number(c.total_amount_fen),
       grade: grades.get(Number(c.unit_org_id)) ?? null,
+      belowTwoYears: belowTarget(grades.get(Number(c.unit_org_id))) && belowTarget(gradesBefore.get(Number(c.unit_org_id))),
       band: c.expert_band,
       scoreCenti: c.expert_score_centi === null ? null : Number(c.expert_score_centi),
     })),

@@ -19,6 +19,7 @@ import * as payments from './payments';
 import * as sealContracts from '../../contracts/seals';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
+import * as performance from './performance';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -83,6 +84,7 @@ export const TAGS = {
   payments: '用款申请',
   adjustments: '预算调整',
   finals: '决算与结转',
+  performance: '绩效评价',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -92,6 +94,7 @@ export type Tag = keyof typeof TAGS;
  */
 const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
 const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
+const evidenceParams = idParams.extend({ evidenceId: z.coerce.number().int().positive().max(2_147_483_647).describe('佐证材料编号') });
 const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎的流程实例 id，UUID）') });
 const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
@@ -303,6 +306,17 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
   { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
   { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
+  { method: 'get', path: '/api/performance/evaluations', summary: '绩效评价列表（数据范围内的项目）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], query: performance.listQuery },
+  { method: 'get', path: '/api/performance/candidates', summary: '可开展绩效评价的项目（已下达资金、尚未评价）', tag: 'performance', access: 'performance:evaluate', query: performance.candidatesQuery, description: '默认为上一预算年度。' },
+  { method: 'post', path: '/api/performance/evaluations', summary: '开展年度绩效评价（启动评价流程，单位自评）', tag: 'performance', access: 'performance:evaluate', body: performance.startBody, ok: { status: 201, description: '已启动' }, refusals: [503], description: '年度终了前为 400 YEAR_NOT_ENDED；项目不在数据范围、未下达资金、没有绩效目标或已评价为 400 EVALUATION_PROJECTS_INVALID（逐项说明），均不启动任何评价。' },
+  { method: 'get', path: '/api/performance/evaluations/{id}', summary: '绩效评价详情：逐项目标与实际值、佐证材料、预算执行率（取自指标账）、得分明细、等级、历年结果', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: idParams },
+  { method: 'put', path: '/api/performance/evaluations/{id}/self-evaluation', summary: '保存绩效自评（逐项实际完成值、差距说明）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, body: performance.selfBody, refusals: [409], description: '不在自评环节为 409 EVALUATION_NOT_IN_SELF_EVALUATION；版本过期为 409 EVALUATION_CHANGED。' },
+  { method: 'post', path: '/api/performance/evaluations/{id}/self-evaluation/submit', summary: '提交绩效自评（办理自评待办）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, body: performance.submitBody, refusals: [409, 503], description: '有指标未填报为 400 EVALUATION_INCOMPLETE；没有本人可办理的自评待办为 409 NO_TASK_FOR_YOU。' },
+  { method: 'post', path: '/api/performance/evaluations/{id}/review', summary: '绩效处审核（可调整实际值并说明理由；随审核意见签章）', tag: 'performance', access: 'performance:evaluate', params: idParams, body: performance.reviewBody, refusals: [409, 503], description: '调整记录写入审核表单，由待办办理统一签章；签章密码规则同待办办理。' },
+  { method: 'post', path: '/api/performance/evaluations/{id}/evidence', summary: '上传佐证材料（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB；actualId 关联到指标）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, query: performance.evidenceQuery, ok: { status: 201, description: '已上传，含 SM3 摘要' }, refusals: [409] },
+  { method: 'get', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '下载佐证材料（内容与 SM3 摘要不符时拒绝提供）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: evidenceParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
+  { method: 'delete', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '删除佐证材料', tag: 'performance', access: 'performance:self-evaluate', params: evidenceParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
+  { method: 'get', path: '/api/performance/evaluations/{id}/report.pdf', summary: '绩效评价报告 PDF（得分明细、等级、绩效处审核签章与核验码）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: idParams, ok: { status: 200, description: 'PDF 文件' }, refusals: [409], description: '尚未评定等级为 409 EVALUATION_NOT_GRADED。' },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },

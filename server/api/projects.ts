@@ -139,7 +139,7 @@ function idParam(raw: unknown, what: string): number {
   return n;
 }
 
-function fileNameHeader(raw: string | undefined): string {
+export function fileNameHeader(raw: string | undefined): string {
   let name = '';
   try {
     name = decodeURIComponent(raw ?? '').trim();
@@ -153,7 +153,7 @@ function fileNameHeader(raw: string | undefined): string {
   return name;
 }
 
-function asciiFallback(name: string): string {
+export function asciiFallback(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
 

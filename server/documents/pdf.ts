@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
-import { approvalText, projectApprovalText, type ApprovalDocument, type ProjectApprovalDocument } from './approval';
+import type { EvaluationReport } from '../performance/evaluation';
+import { approvalText, projectApprovalText, templateLines, type ApprovalDocument, type ProjectApprovalDocument } from './approval';
 
 /**
  * Lays out an approval document (审批单) with pdfkit: the template's text in Noto Sans SC — the
@@ -210,4 +211,62 @@ export function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: num
   pdf.font('bold').fontSize(nameSize).fillColor(RED);
   pdf.text(signerName, cx - pdf.widthOfString(signerName) / 2, cy + r * 0.3, { lineBreak: false, characterSpacing: k });
   pdf.restore();
+}
+
+/**
+ * 绩效评价报告: the result's details (text from templates/documents/performance-report.hbs), the
+ * score per indicator as a table, and the seal of 绩效处's sealed review (the review task's
+ * completion record in the audit chain, as on the approval document).
+ */
+export function renderEvaluationReportPdf(report: EvaluationReport, review: ApprovalDocument | null): Promise<Buffer> {
+  const { pdf, done } = newDocument({ Title: `项目绩效评价报告 ${report.projectNo}`, Author: review?.approverOrg ?? report.unitName, Subject: `${report.fiscalYear} 年度绩效评价：${report.grade}` });
+  const sealed = Boolean(review?.sealed);
+  let { y, notes } = drawHeader(pdf, templateLines('performance-report', { ...report, sealed, auditRecordId: review?.auditRecordId, verificationCode: review?.verificationCode }));
+  y += 14;
+  const cols = [
+    { title: '指标', width: 128 },
+    { title: '目标值', width: 84 },
+    { title: '实际值', width: 74 },
+    { title: '分值', width: 44 },
+    { title: '得分', width: 44 },
+    { title: '调整理由', width: WIDTH - 374 },
+  ];
+  const pad = 4;
+  const row = (cells: string[], head = false) => {
+    pdf.font(head ? 'bold' : 'regular').fontSize(9);
+    const h = Math.max(20, ...cells.map((c, i) => pdf.heightOfString(c, { width: cols[i]!.width - 2 * pad }) + 2 * pad));
+    if (y + h > PAGE.height - PAGE.margin) {
+      pdf.addPage();
+      y = PAGE.margin;
+    }
+    let x = LEFT;
+    cells.forEach((c, i) => {
+      if (head) pdf.rect(x, y, cols[i]!.width, h).fillAndStroke('#f3f4f6', '#333');
+      else pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, cols[i]!.width, h).stroke();
+      pdf.fillColor('#000').font(head ? 'bold' : 'regular').fontSize(9).text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
+      x += cols[i]!.width;
+    });
+    y += h;
+  };
+  row(cols.map((c) => c.title), true);
+  row(['预算执行率', '—', report.executionRate, report.executionWeight, report.executionScore, '']);
+  for (const i of report.indicators) row([`${i.name}\n${i.level}`, i.target, i.actual, i.weight, i.score, i.reason ?? '']);
+  const r = 56;
+  if (y + 2 * r + 40 > PAGE.height - PAGE.margin) {
+    pdf.addPage();
+    y = PAGE.margin;
+  }
+  y += 16;
+  const sealTop = y;
+  const noteWidth = sealed ? WIDTH - 2 * r - 28 : WIDTH;
+  for (const note of notes) {
+    pdf.font('regular').fontSize(9.5).fillColor('#444').text(note, LEFT, y, { width: noteWidth });
+    y = pdf.y + 5;
+  }
+  if (sealed && review) {
+    if (review.verificationCode) pdf.font('bold').fontSize(12).fillColor(RED).text(`核验码 ${spacedCode(review.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
+    drawSeal(pdf, LEFT + WIDTH - r - 6, sealTop + r + 4, r, review.approverOrg, review.approverName);
+  }
+  pdf.end();
+  return done;
 }

@@ -85,7 +85,7 @@ export interface OpenBatchInput {
 }
 
 /** The applicant unit and the organisations above it that apply for or supervise (not the finance bureau). */
-async function applicantsOf(db: Knex, unitOrgIds: number[]): Promise<Map<number, number[]>> {
+export async function applicantsOf(db: Knex, unitOrgIds: number[]): Promise<Map<number, number[]>> {
   const units = (await db('organisations').whereIn('id', unitOrgIds).select('id', 'path')) as Array<{ id: number; path: string }>;
   const ancestorIds = [...new Set(units.flatMap((u) => u.path.split('/').filter(Boolean).map(Number)))];
   const kinds = new Map(((await db('organisations').whereIn('id', ancestorIds).select('id', 'kind')) as Array<{ id: number; kind: string }>).map((o) => [Number(o.id), o.kind]));

@@ -1,3 +1,4 @@
+import { sm3Hex } from '../../domain/digest';
 import ExcelJS from 'exceljs';
 import { ROLES } from '../../domain/roles';
 import { createAllocation, type AllocationDeps } from '../../server/allocation/service';
@@ -147,6 +148,9 @@ function sampleBody(key: string): unknown {
     'POST /api/experts/{id}/ties': { kind: 'employment', orgId: 1, relative: false },
     'POST /api/expert-batches/{id}/confirm': { comment: '越权确认' },
     'POST /api/my-reviews/{id}/respond': { decision: 'accept' },
+    'PUT /api/performance/evaluations/{id}/self-evaluation': { version: 1, actuals: [] },
+    'POST /api/performance/evaluations/{id}/self-evaluation/submit': {},
+    'POST /api/performance/evaluations/{id}/review': { decision: 'approve' },
     'POST /api/my-reviews/{id}/score': { scores: { necessity: 18, economy: 18, targets: 18, feasibility: 18, compliance: 18 }, comment: '越权提交的评分意见' },
   };
   if (key in bodies) return bodies[key];
@@ -169,8 +173,8 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0 };
-  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0, evaluation: 0, actual: 0, evidence: 0 };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0, selfEvaluation: 0, reviewEvaluation: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -302,6 +306,22 @@ describe('data scope: route × role × province', () => {
     );
     a.batch = drawn.batchId;
     a.assignment = Number(((await db('expert_assignments').where({ batch_id: a.batch }).first('id')) as { id: number }).id);
+    // A graded performance evaluation of A's project, with an actual and an evidence file, as the
+    // evaluation process leaves it (its rows written directly: starting one needs the engine).
+    const evaluationOf = async (projectId: number, unitOrgId: number, startedBy: number, fiscalYear: number, status: string) => {
+      const [evId] = await db('performance_evaluations').insert({ project_id: projectId, fiscal_year: fiscalYear, unit_org_id: unitOrgId, status, issued_fen: 100_000, paid_fen: 50_000, self_score_centi: 8000, reviewed_score_centi: 7500, final_score_centi: status === 'graded' ? 7500 : null, grade: status === 'graded' ? 'fair' : null, started_by: startedBy, started_at: now, graded_at: status === 'graded' ? now : null, version: 1 });
+      const targets = (await db('project_targets').where('project_id', projectId).orderBy('seq').select('id', 'seq')) as Array<{ id: number; seq: number }>;
+      await db('performance_actuals').insert(targets.map((t) => ({ evaluation_id: Number(evId), target_id: t.id, seq: t.seq, self_value: '1' })));
+      const [first] = (await db('performance_actuals').where('evaluation_id', evId).orderBy('id').select('id')) as Array<{ id: number }>;
+      return { id: Number(evId), actual: Number(first!.id) };
+    };
+    const aEval = await evaluationOf(p1.id, orgA['150100-JY-001']!, userA.get('performance_division')!, 2025, 'graded');
+    a.evaluation = aEval.id;
+    a.actual = aEval.actual;
+    const evidenceBytes = Buffer.from('甲省的佐证材料');
+    const evidenceSm3 = sm3Hex(evidenceBytes);
+    await db('attachment_blobs').insert({ sm3: evidenceSm3, size_bytes: evidenceBytes.length, content: evidenceBytes, created_at: now }).onConflict('sm3').ignore();
+    a.evidence = Number((await db('performance_evidence').insert({ evaluation_id: a.evaluation, actual_id: a.actual, file_name: '佐证.txt', content_type: 'text/plain', size_bytes: evidenceBytes.length, sm3: evidenceSm3, uploaded_by: 'nmx_unit_clerk', uploaded_at: now }))[0]);
     a.notifications = ((await db('notifications').select('id')) as Array<{ id: number }>).map((n) => Number(n.id));
 
     for (const username of userB.keys()) cookieB.set(username, await loginCookie(api.base, username));
@@ -328,6 +348,8 @@ describe('data scope: route × role × province', () => {
     const bYsk = await principal(userB.get('jsx_budget_division')!);
     b.allocation = await createAllocation(noEngine, bYsk, scopeOrgIds(db, bYsk), { fiscalYear: 2026, name: '江苏2026年预算分配', majorDecision: false, controlTotals: [{ departmentOrgId: await org('320100-JY'), sector: '205', amountFen: 100_000_000 }] }, { rules: plainRule });
     b.allocationVersion = Number(((await db('budget_allocations').where({ id: b.allocation }).first('version')) as { version: number }).version);
+    b.selfEvaluation = (await evaluationOf(b.project, b.unitOrgId, userB.get('jsx_performance_division')!, 2025, 'self_evaluation')).id;
+    b.reviewEvaluation = (await evaluationOf(b.project, b.unitOrgId, userB.get('jsx_performance_division')!, 2024, 'review')).id;
     b.expert = (await ok('POST', '/api/experts', cookieB.get('jsx_performance_division')!, expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学' }))).id;
     await issueQuota(db, { fiscalYear: 2026, unitOrgId: b.unitOrgId, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '苏财〔2026〕1号', amountFen: 1_000_00, actor: 'test-setup', reason: '测试准备' });
     b.finalAccount = (await db.transaction((trx) => createDrafts(trx, 2026, [b.unitOrgId], null)))[0]!;
@@ -369,6 +391,8 @@ describe('data scope: route × role × province', () => {
     if (r.path.startsWith('/api/payments/{id}')) return 'payment';
     if (r.path.startsWith('/api/adjustments/{id}')) return 'adjustment';
     if (r.path.startsWith('/api/final-accounts/{id}')) return 'finalAccount';
+    if (r.path.startsWith('/api/performance/evaluations/{id}/evidence/{evidenceId}')) return 'evaluationEvidence';
+    if (r.path.startsWith('/api/performance/evaluations/{id}')) return 'evaluation';
     if (r.path.startsWith('/api/experts/{id}/ties/{tieId}')) return 'expertTie';
     if (r.path.startsWith('/api/experts/{id}')) return 'expert';
     if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
@@ -391,12 +415,14 @@ describe('data scope: route × role × province', () => {
       payment: [String(a.payment)],
       adjustment: [String(a.adjustment)],
       finalAccount: [String(a.finalAccount)],
+      evaluation: [String(a.evaluation)],
       expert: [String(a.expert)],
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
     };
     if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
     if (kind === 'paymentAttachment') return [r.path.replace('{id}', String(a.payment)).replace('{attachmentId}', String(a.paymentAttachment))];
+    if (kind === 'evaluationEvidence') return [r.path.replace('{id}', String(a.evaluation)).replace('{evidenceId}', String(a.evidence))];
     if (kind === 'expertTie') return [r.path.replace('{id}', String(a.expert)).replace('{tieId}', String(a.tie))];
     return (ids[kind ?? ''] ?? []).map((id) => r.path.replace(/\{\w+\}/, id));
   };
@@ -423,7 +449,7 @@ describe('data scope: route × role × province', () => {
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   /** Body fields that name objects, pointed from B's side at A's. */
   const bodyCases = () => {
@@ -469,6 +495,10 @@ describe('data scope: route × role × province', () => {
       { key: 'PUT /api/final-accounts/{id}/items', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/items`, body: { version: 1, items: [{ itemId: a.finalItem, explanation: '越权说明', choice: 'recover' }] }, expect: [400] },
       { key: 'POST /api/final-accounts/{id}/submit', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/submit`, body: { version: 1, items: [{ itemId: a.finalItem, choice: 'recover' }] }, expect: [400] },
       { key: 'POST /api/expert-batches', fields: ['projectIds'], cookie: jxc, path: '/api/expert-batches', body: { name: '越权评审', fiscalYear: 2026, projectIds: [a.reserved] }, expect: [400] },
+      // 绩效评价: B's 绩效处 evaluating A's project; A's indicators in B's self-evaluation and review.
+      { key: 'POST /api/performance/evaluations', fields: ['projectIds'], cookie: jxc, path: '/api/performance/evaluations', body: { fiscalYear: 2025, projectIds: [a.projects[0]] }, expect: [400], says: '不在您的数据范围内' },
+      { key: 'PUT /api/performance/evaluations/{id}/self-evaluation', fields: ['actualId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/performance/evaluations/${b.selfEvaluation}/self-evaluation`, body: { version: 1, actuals: [{ actualId: a.actual, value: '2' }] }, expect: [400], says: '不属于本次评价' },
+      { key: 'POST /api/performance/evaluations/{id}/review', fields: ['actualId'], cookie: jxc, path: `/api/performance/evaluations/${b.reviewEvaluation}/review`, body: { decision: 'approve', adjustments: [{ actualId: a.actual, value: '2', reason: '越权调整' }] }, expect: [400], says: '不属于本次评价' },
     ];
     return cases;
   };
@@ -539,7 +569,7 @@ describe('data scope: route × role × province', () => {
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   test("A's own people reach every one of those objects and see their rows in the lists (the checks above can fail)", async () => {
     const orgNames = ((await db('organisations').where('region_code', 'like', '15%').select('name')) as Array<{ name: string }>).map((o) => o.name);
@@ -553,7 +583,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews', '/api/performance/evaluations'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;
@@ -568,7 +598,7 @@ describe('data scope: route × role × province', () => {
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('budget_division')!)).status).toBe(200);
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('unit_clerk')!)).status).toBe(404);
     expect((await call('GET', `/api/quotas/${a.quotas[1]}`, cookieA.get('department_reviewer')!)).status).toBe(404);
-  });
+  }, 180_000);
 
   test('migration 20261202S1 fills the issuing organisation of existing quotas from their journal', async () => {
     const issuers = async () => (await db('quotas').orderBy('id').select('id', 'quota_no', 'issuer_org_id')) as Array<{ id: number; quota_no: string; issuer_org_id: number | null }>;

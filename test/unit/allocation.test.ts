@@ -26,6 +26,15 @@ describe('ranking and suggestion', () => {
     expect(poor.reason).toContain('差');
   });
 
+  test('中 two years in a row: the rule for two years below target applies (its cut, its reason)', () => {
+    const twoYears = (g: Grade | null, below?: boolean) => (g === 'fair' && below ? { priority: 3, cutPercent: 30, excluded: false } : rules(g));
+    const totals = new Map([[controlKey(10, '205'), 1_000_000_00]]);
+    const ranked = rankCandidates([c(1, { grade: 'fair', belowTwoYears: true }), c(2, { grade: 'fair' })], twoYears, totals);
+    expect(ranked.map((l) => [l.projectId, l.suggestedFen])).toEqual([[2, 85_000_00], [1, 70_000_00]]);
+    expect(ranked[1]!.reason).toBe('连续两年绩效评价低于目标，上年绩效评价为「中」，按 30% 压减');
+    expect(ranked[0]!.reason).toBe('上年绩效评价为「中」，按 15% 压减');
+  });
+
   test('suggestions fill the control total in rank order and never exceed it', () => {
     const totals = new Map([[controlKey(10, '205'), 250_000_00]]);
     const ranked = rankCandidates([c(1), c(2), c(3)], rules, totals);

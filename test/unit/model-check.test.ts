@@ -54,7 +54,7 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
     expect(seat.elements.get('Respond')).toMatchObject({ kind: 'userTask', formKey: 'expert-review-respond' });
     expect(seat.elements.get('ReplaceTimedOut')!.properties).toEqual({ reason: 'timed_out' });
     expect(seat.properties).toEqual({ inbox: 'none' });
-    expect(decisions).toEqual(new Set(['allocation-approval-chain', 'allocation-performance-grade', 'budget-adjustment-chain', 'expert-review-aggregation', 'expert-review-band', 'payment-approval-chain']));
+    expect(decisions).toEqual(new Set(['allocation-approval-chain', 'allocation-performance-grade', 'budget-adjustment-chain', 'expert-review-aggregation', 'expert-review-band', 'payment-approval-chain', 'performance-grade']));
   });
 
   test('every process carries a history time to live, and no Zeebe extension remains', () => {
