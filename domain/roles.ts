@@ -25,6 +25,8 @@ export const PERMISSIONS = [
   'experts:manage', // 绩效处/评审中心: the expert pool and review batches
   'experts:score', // an expert: their own review assignments
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
+  'monitoring:report', // 绩效监控: a unit files its quarterly reports and answers 整改
+  'monitoring:manage', // 绩效监控: 绩效处 starts a quarter; 绩效处 and departments handle deviations (整改)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,12 +40,12 @@ export interface RoleDefinition {
 }
 
 export const ROLES = [
-  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze'] },
-  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
+  { code: 'unit_clerk', name: '预算单位经办人', scope: 'own-org', permissions: ['reference:read', 'projects:read', 'projects:write', 'quotas:read', 'quotas:freeze', 'monitoring:report'] },
+  { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign', 'monitoring:manage'] },
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign'] },
   { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign'] },
-  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign'] },
+  { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign', 'monitoring:manage'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'process_designer', name: '流程设计员', scope: 'own-org', permissions: ['reference:read', 'processes:design'] },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkDeviationRule, DEFAULT_DEVIATION_RULE, type DeviationRule } from '../domain/execution';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -86,6 +87,11 @@ export interface AppConfig {
    * Required in production; development and tests derive fixed keys from the seal secret.
    */
   fieldKeys: { keys: { id: string; hex: string }[]; indexKeyHex: string; derived: boolean };
+  /**
+   * 执行进度落后时间进度的预警阈值（百分点，均为“超过”）：提示、预警、严重
+   * (BUDGET_EXECUTION_DEVIATION_POINTS, default 10,20,40; domain/execution.ts).
+   */
+  executionDeviation: DeviationRule;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +130,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_SEAL_SECRET',
   'BUDGET_FIELD_KEYS',
   'BUDGET_FIELD_INDEX_KEY',
+  'BUDGET_EXECUTION_DEVIATION_POINTS',
 ] as const;
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
@@ -378,7 +385,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
+    executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),
   };
+}
+
+function parseDeviation(raw: string | undefined): DeviationRule {
+  const text = raw?.trim();
+  if (!text) return DEFAULT_DEVIATION_RULE;
+  const parts = text.split(',').map((x) => x.trim());
+  const message = '应为三个以逗号分隔的 0–100 整数（提示、预警、严重的百分点阈值，依次不减），如 10,20,40';
+  if (parts.length !== 3 || !parts.every((x) => /^\d{1,3}$/.test(x))) throw new ConfigError('BUDGET_EXECUTION_DEVIATION_POINTS', message);
+  const rule = { noticePoints: Number(parts[0]), warningPoints: Number(parts[1]), severePoints: Number(parts[2]) };
+  try {
+    checkDeviationRule(rule);
+  } catch {
+    throw new ConfigError('BUDGET_EXECUTION_DEVIATION_POINTS', message);
+  }
+  return rule;
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;

@@ -15,6 +15,10 @@ import { expertReviewPublish } from './expert-review-publish';
 import { allocationRecordChain } from './allocation-record-chain';
 import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
+import { monitoringOpenQuarter } from './monitoring-open-quarter';
+import { monitoringStartReports } from './monitoring-start-reports';
+import { monitoringClaimReport } from './monitoring-claim-report';
+import { monitoringAssess } from './monitoring-assess';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -35,6 +39,10 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationRecordChain,
   allocationIssue,
   allocationReturn,
+  monitoringOpenQuarter,
+  monitoringStartReports,
+  monitoringClaimReport,
+  monitoringAssess,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

@@ -20,6 +20,7 @@ import type { ExportLimits } from './excel-export';
 import { engineRouter } from './engine';
 import { expertReviewRouter } from './expert-review';
 import { allocationRouter } from './allocation';
+import { monitoringRouter } from './monitoring';
 import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
@@ -82,6 +83,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits }));
   api.use(allocationRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
+  api.use(monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));
