@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DataLine, Histogram, DocumentChecked, EditPen, FolderOpened, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Tickets, Trophy, User, UserFilled } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -33,6 +33,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 预算处编制分配方案；局领导和预算处在此审批、查看批复
   { index: '/allocations', title: '预算编制与批复', icon: DataAnalysis, permission: ['quotas:issue', 'projects:review'] },
   { index: '/quotas', title: '指标账', icon: Coin, permission: 'quotas:read' },
+  // 执行监控：读指标账的人和绩效处；绩效监控：单位填报，绩效处和主管部门处理偏差
+  { index: '/execution', title: '执行监控', icon: Histogram, permission: ['quotas:read', 'monitoring:manage'] },
+  { index: '/monitoring', title: '绩效监控', icon: DataLine, permission: ['monitoring:report', 'monitoring:manage'] },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表
