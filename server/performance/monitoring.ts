@@ -115,25 +115,26 @@ export async function startQuarter(deps: MonitoringDeps, p: Principal, input: { 
   const scopeKey = regionPrefix(p.orgRegionCode);
   const existing = (await deps.db('monitoring_rounds').where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey }).first()) as Record<string, unknown> | undefined;
   if (existing) return roundView(existing, false);
+  let roundId: number;
   try {
-    const id = await deps.db.transaction(async (trx) => {
-      const [rid] = await trx('monitoring_rounds').insert({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey, organiser_org_id: p.orgId, started_by: p.userId, report_count: 0, started_at: now });
-      const roundId = Number(rid);
-      let started;
-      try {
-        started = await deps.engine.startProcess(namespaced(deps.namespace, QUARTER_PROCESS), { businessKey: `monitoring-round:${roundId}`, variables: { roundId } });
-      } catch (err) {
-        engineDown(err);
-      }
-      await trx('monitoring_rounds').where('id', roundId).update({ process_instance_key: started.id });
-      return roundId;
-    });
-    return roundView((await deps.db('monitoring_rounds').where('id', id).first()) as Record<string, unknown>, true);
+    const [rid] = await deps.db('monitoring_rounds').insert({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey, organiser_org_id: p.orgId, started_by: p.userId, report_count: 0, started_at: now });
+    roundId = Number(rid);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Two clicks at once: the other one started it.
     return roundView((await deps.db('monitoring_rounds').where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey }).first()) as Record<string, unknown>, false);
   }
+  // The round is committed before the engine starts, so the first step's worker finds it; an engine
+  // that is away takes the round back (nothing half-written) and the person may try again.
+  let started;
+  try {
+    started = await deps.engine.startProcess(namespaced(deps.namespace, QUARTER_PROCESS), { businessKey: `monitoring-round:${roundId}`, variables: { roundId } });
+  } catch (err) {
+    await deps.db('monitoring_rounds').where('id', roundId).delete();
+    engineDown(err);
+  }
+  await deps.db('monitoring_rounds').where('id', roundId).update({ process_instance_key: started.id });
+  return roundView((await deps.db('monitoring_rounds').where('id', roundId).first()) as Record<string, unknown>, true);
 }
 
 /**

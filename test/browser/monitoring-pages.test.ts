@@ -126,7 +126,7 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     const level = executionLevel(timeProgress(fiscalYear, shanghaiDate(new Date())), executionRate(20_000 * YUAN, 100_000 * YUAN));
     const gap = row.locator(sel('gap'));
     expect(await gap.getAttribute('data-level')).toBe(level);
-    expect(await gap.evaluate((el) => getComputedStyle(el).color)).toBe(COLOURS[level]);
+    expect(await gap.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).toBe(COLOURS[level]);
     // 1366 wide beside the menu: no horizontal scroll in the table.
     const wrapper = page.locator(`${sel('execution-projects')} .el-scrollbar__wrap`).first();
     expect(await wrapper.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
