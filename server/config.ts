@@ -1,5 +1,6 @@
 import { DEFAULT_WEIGHTS, weightProblems, type ScoreWeights } from '../domain/performance-scoring';
 import { createHash } from 'node:crypto';
+import { checkDeviationRule, DEFAULT_DEVIATION_RULE, type DeviationRule } from '../domain/execution';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -94,6 +95,11 @@ export interface AppConfig {
    * how many experts are drawn (BUDGET_EVALUATION_PANEL_SIZE, default 3).
    */
   performance: { weights: ScoreWeights; externalThresholdFen: number; panelSize: number };
+  /**
+   * 执行进度落后时间进度的预警阈值（百分点，均为“超过”）：提示、预警、严重
+   * (BUDGET_EXECUTION_DEVIATION_POINTS, default 10,20,40; domain/execution.ts).
+   */
+  executionDeviation: DeviationRule;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +141,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_PERFORMANCE_WEIGHTS',
   'BUDGET_EVALUATION_EXTERNAL_YUAN',
   'BUDGET_EVALUATION_PANEL_SIZE',
+  'BUDGET_EXECUTION_DEVIATION_POINTS',
 ] as const;
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
@@ -390,6 +397,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
     performance: parsePerformance(env),
+    executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),
   };
 }
 
@@ -405,6 +413,21 @@ function parsePerformance(env: NodeJS.ProcessEnv): AppConfig['performance'] {
   const yuan = parse('BUDGET_EVALUATION_EXTERNAL_YUAN', z.coerce.number().int().min(0).max(1e12).default(5_000_000), env.BUDGET_EVALUATION_EXTERNAL_YUAN || undefined, '应为不小于 0 的整数元');
   const panelSize = parse('BUDGET_EVALUATION_PANEL_SIZE', z.coerce.number().int().min(1).max(15).default(3), env.BUDGET_EVALUATION_PANEL_SIZE || undefined, '应为 1–15 的整数');
   return { weights, externalThresholdFen: yuan * 100, panelSize };
+}
+
+function parseDeviation(raw: string | undefined): DeviationRule {
+  const text = raw?.trim();
+  if (!text) return DEFAULT_DEVIATION_RULE;
+  const parts = text.split(',').map((x) => x.trim());
+  const message = '应为三个以逗号分隔的 0–100 整数（提示、预警、严重的百分点阈值，依次不减），如 10,20,40';
+  if (parts.length !== 3 || !parts.every((x) => /^\d{1,3}$/.test(x))) throw new ConfigError('BUDGET_EXECUTION_DEVIATION_POINTS', message);
+  const rule = { noticePoints: Number(parts[0]), warningPoints: Number(parts[1]), severePoints: Number(parts[2]) };
+  try {
+    checkDeviationRule(rule);
+  } catch {
+    throw new ConfigError('BUDGET_EXECUTION_DEVIATION_POINTS', message);
+  }
+  return rule;
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;

@@ -23,6 +23,10 @@ import { adjustmentPost } from './adjustment-post';
 import { adjustmentReject } from './adjustment-reject';
 import { finalAccountsClose } from './final-accounts-close';
 import { performanceDrawExperts, performanceExternalAggregate, performanceRecordGrade, performanceReturned, performanceScore } from './performance-evaluation';
+import { monitoringOpenQuarter } from './monitoring-open-quarter';
+import { monitoringStartReports } from './monitoring-start-reports';
+import { monitoringClaimReport } from './monitoring-claim-report';
+import { monitoringAssess } from './monitoring-assess';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -55,6 +59,10 @@ export const allWorkers: ExternalTaskWorker[] = [
   performanceDrawExperts,
   performanceExternalAggregate,
   performanceRecordGrade,
+  monitoringOpenQuarter,
+  monitoringStartReports,
+  monitoringClaimReport,
+  monitoringAssess,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

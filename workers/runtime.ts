@@ -63,6 +63,7 @@ export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, wo
         properties: task.extensionProperties ?? {},
         log,
         config: deps.config,
+        engine: client,
       });
       await trx('job_outcomes').insert({
         external_task_id: task.id,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AppConfig } from '../server/config';
 import type { Db } from '../server/db';
+import type { EngineClient } from '../server/engine/client';
 import type { Logger } from '../server/log';
 
 /** What a handler may use. `trx` is the transaction its writes and the task's outcome share. */
@@ -11,6 +12,8 @@ export interface TaskContext {
   properties: Readonly<Record<string, string>>;
   log: Logger;
   config: AppConfig;
+  /** The engine, for a step that starts other instances (the quarter's per-project reports). */
+  engine: EngineClient;
 }
 
 export type TaskResult<O> =

@@ -22,7 +22,7 @@ import { LedgerError } from '../../domain/ledger';
 import { formatYuan } from '../../domain/money';
 import { appendAudit } from '../audit/chain';
 import { scopeOrgIds, type Principal } from '../auth/service';
-import { readInstant } from '../db';
+import { forUpdate, readInstant } from '../db';
 import { isEngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced } from '../engine/namespace';
@@ -102,7 +102,7 @@ interface AdjustmentRow {
  */
 async function adjustmentRow(db: Knex, id: number, lock = false): Promise<AdjustmentRow> {
   const q = db('budget_adjustments').where('id', id).first();
-  const row = (await (lock && String(db.client.config.client).startsWith('mysql') ? q.forUpdate() : q)) as AdjustmentRow | undefined;
+  const row = (await (lock ? forUpdate(db, q) : q)) as AdjustmentRow | undefined;
   if (!row) throw errors.notFound(`调整申请 #${id} 不存在`);
   return row;
 }

@@ -25,6 +25,7 @@ import { fieldKeyring } from '../crypto/keyring';
 import { adjustmentRouter } from './adjustments';
 import { finalAccountsRouter } from './final-accounts';
 import { performanceRouter } from './performance';
+import { monitoringRouter } from './monitoring';
 import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
@@ -94,6 +95,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(adjustmentRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(finalAccountsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(performanceRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
+  api.use(monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));

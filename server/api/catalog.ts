@@ -20,6 +20,7 @@ import * as sealContracts from '../../contracts/seals';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
 import * as performance from './performance';
+import * as monitoring from './monitoring';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -85,6 +86,7 @@ export const TAGS = {
   adjustments: '预算调整',
   finals: '决算与结转',
   performance: '绩效评价',
+  monitoring: '绩效监控与执行监控',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -372,6 +374,45 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     refusals: [503],
     description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
   },
+  {
+    method: 'post',
+    path: '/api/monitoring/rounds',
+    summary: '开展季度绩效监控（绩效处）：为本地区每个已下达指标的项目建一份本季度报告并启动监控流程',
+    tag: 'monitoring',
+    access: 'monitoring:manage',
+    body: monitoring.startBody,
+    ok: { status: 201, description: '已开始；本季度本地区已开展过时为 200（created: false，不重复建报告）' },
+    refusals: [503],
+    description: '每个项目每个季度只有一份报告，无论定时还是手动发起、发起几次。季度尚未开始为 400 QUARTER_NOT_STARTED；非绩效处为 403 NOT_PERFORMANCE_DIVISION。',
+  },
+  { method: 'get', path: '/api/monitoring/reports', summary: '绩效监控报告列表（本人数据范围内），可只看有偏差的，分页', tag: 'monitoring', access: ['monitoring:report', 'monitoring:manage'], query: monitoring.reportListQuery },
+  { method: 'get', path: '/api/monitoring/reports/{id}', summary: '绩效监控报告：每项绩效目标的填报、指标账的预算执行情况、偏差与整改', tag: 'monitoring', access: ['monitoring:report', 'monitoring:manage'], params: idParams, description: 'can 给出本人此刻可做的事（填报、偏差处理、整改答复）。数据范围外的报告答 404。' },
+  {
+    method: 'post',
+    path: '/api/monitoring/reports/{id}/report',
+    summary: '单位填报季度绩效监控（每项绩效目标的完成值、是否有风险、总体说明；执行率由指标账取得）',
+    tag: 'monitoring',
+    access: 'monitoring:report',
+    params: idParams,
+    body: monitoring.reportBody,
+    refusals: [409, 503],
+    description: '须逐项填报项目的全部绩效目标，否则 400 MONITORING_TARGETS_MISMATCH；已填报为 409 REPORT_NOT_PENDING；非本单位为 403。',
+  },
+  {
+    method: 'post',
+    path: '/api/monitoring/reports/{id}/review',
+    summary: '偏差处理（绩效处或主管部门）：要求限期整改或予以认可',
+    tag: 'monitoring',
+    access: 'monitoring:manage',
+    params: idParams,
+    body: monitoring.reviewBody,
+    refusals: [409, 503],
+    description: '要求整改须给出不早于今天的期限（400 DUE_DATE_PAST）；没有待处理的偏差为 409 REPORT_NOT_WARNED。',
+  },
+  { method: 'post', path: '/api/monitoring/reports/{id}/rectification', summary: '单位答复整改', tag: 'monitoring', access: 'monitoring:report', params: idParams, body: monitoring.answerBody, refusals: [409, 503], description: '没有待答复的整改为 409 REPORT_NOT_RECTIFYING。' },
+  { method: 'get', path: '/api/execution/projects', summary: '执行监控（按项目）：预算、冻结、已支付、执行率与时间进度及偏差，按执行率从低到高，分页', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery, description: '数字取自指标账（本年度、关联项目的指标）；minLevel 只列偏差达到该级别的（提示/预警/严重，阈值见 BUDGET_EXECUTION_DEVIATION_POINTS）。' },
+  { method: 'get', path: '/api/execution/units', summary: '执行监控（按单位）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
+  { method: 'get', path: '/api/execution/regions', summary: '执行监控（按地区）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

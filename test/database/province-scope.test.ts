@@ -151,6 +151,9 @@ function sampleBody(key: string): unknown {
     'PUT /api/performance/evaluations/{id}/self-evaluation': { version: 1, actuals: [] },
     'POST /api/performance/evaluations/{id}/self-evaluation/submit': {},
     'POST /api/performance/evaluations/{id}/review': { decision: 'approve' },
+    'POST /api/monitoring/reports/{id}/report': { progressNote: '越权填报', targets: [{ targetId: 1, actualValue: '1', atRisk: false }] },
+    'POST /api/monitoring/reports/{id}/review': { decision: 'accept', comment: '越权认可' },
+    'POST /api/monitoring/reports/{id}/rectification': { answer: '越权答复' },
     'POST /api/my-reviews/{id}/score': { scores: { necessity: 18, economy: 18, targets: 18, feasibility: 18, compliance: 18 }, comment: '越权提交的评分意见' },
   };
   if (key in bodies) return bodies[key];
@@ -173,8 +176,8 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0, evaluation: 0, actual: 0, evidence: 0 };
-  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0, selfEvaluation: 0, reviewEvaluation: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0, evaluation: 0, actual: 0, evidence: 0, monitoringReport: 0, target: 0 };
+  const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0, selfEvaluation: 0, reviewEvaluation: 0, monitoringReport: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -322,6 +325,11 @@ describe('data scope: route × role × province', () => {
     const evidenceSm3 = sm3Hex(evidenceBytes);
     await db('attachment_blobs').insert({ sm3: evidenceSm3, size_bytes: evidenceBytes.length, content: evidenceBytes, created_at: now }).onConflict('sm3').ignore();
     a.evidence = Number((await db('performance_evidence').insert({ evaluation_id: a.evaluation, actual_id: a.actual, file_name: '佐证.txt', content_type: 'text/plain', size_bytes: evidenceBytes.length, sm3: evidenceSm3, uploaded_by: 'nmx_unit_clerk', uploaded_at: now }))[0]);
+    // A quarterly monitoring report of A's funded project with a deviation (rows as the quarter's workers write them).
+    const [roundA] = await db('monitoring_rounds').insert({ fiscal_year: 2026, quarter: 4, scope_key: '15', organiser_org_id: orgA['150000-CZ'], started_by: userA.get('performance_division')!, process_instance_key: 'nm-mon-round', report_count: 1, started_at: now });
+    const [reportA] = await db('monitoring_reports').insert({ round_id: Number(roundA), project_id: p1.id, unit_org_id: orgA['150100-JY-001'], fiscal_year: 2026, quarter: 4, status: 'warned', process_instance_key: 'nm-mon-1', as_of: '2026-12-01', budget_fen: 1_000_000, frozen_fen: 100, paid_fen: 0, time_elapsed_days: 335, time_year_days: 365, deviation_level: 'severe', deviation_reasons: JSON.stringify([`${A_MARK}执行滞后`]), created_at: now, updated_at: now });
+    a.monitoringReport = Number(reportA);
+    a.target = Number(((await db('project_targets').where({ project_id: p1.id }).first('id')) as { id: number }).id);
     a.notifications = ((await db('notifications').select('id')) as Array<{ id: number }>).map((n) => Number(n.id));
 
     for (const username of userB.keys()) cookieB.set(username, await loginCookie(api.base, username));
@@ -350,6 +358,9 @@ describe('data scope: route × role × province', () => {
     b.allocationVersion = Number(((await db('budget_allocations').where({ id: b.allocation }).first('version')) as { version: number }).version);
     b.selfEvaluation = (await evaluationOf(b.project, b.unitOrgId, userB.get('jsx_performance_division')!, 2025, 'self_evaluation')).id;
     b.reviewEvaluation = (await evaluationOf(b.project, b.unitOrgId, userB.get('jsx_performance_division')!, 2024, 'review')).id;
+    const [roundB] = await db('monitoring_rounds').insert({ fiscal_year: 2026, quarter: 4, scope_key: '32', report_count: 1, started_at: now });
+    const [reportB] = await db('monitoring_reports').insert({ round_id: Number(roundB), project_id: b.project, unit_org_id: b.unitOrgId, fiscal_year: 2026, quarter: 4, status: 'pending', process_instance_key: 'js-mon-1', created_at: now, updated_at: now });
+    b.monitoringReport = Number(reportB);
     b.expert = (await ok('POST', '/api/experts', cookieB.get('jsx_performance_division')!, expertBody('JSX-ZJ01', '江苏专家', { organisationName: '南京大学' }))).id;
     await issueQuota(db, { fiscalYear: 2026, unitOrgId: b.unitOrgId, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '苏财〔2026〕1号', amountFen: 1_000_00, actor: 'test-setup', reason: '测试准备' });
     b.finalAccount = (await db.transaction((trx) => createDrafts(trx, 2026, [b.unitOrgId], null)))[0]!;
@@ -398,6 +409,7 @@ describe('data scope: route × role × province', () => {
     if (r.path.startsWith('/api/expert-batches/{id}')) return 'expertBatch';
     // An expert's own assignment (the assigned expert alone reaches it): A's assignment, of A's batch.
     if (r.path.startsWith('/api/my-reviews/{id}')) return 'assignment';
+    if (r.path.startsWith('/api/monitoring/reports/{id}')) return 'monitoringReport';
     return 'unknown';
   };
   /** The paths of a route for each of A's objects of its kind. */
@@ -419,6 +431,7 @@ describe('data scope: route × role × province', () => {
       expert: [String(a.expert)],
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
+      monitoringReport: [String(a.monitoringReport)],
     };
     if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
     if (kind === 'paymentAttachment') return [r.path.replace('{id}', String(a.payment)).replace('{attachmentId}', String(a.paymentAttachment))];
@@ -494,6 +507,8 @@ describe('data scope: route × role × province', () => {
       // A's 决算 item in B's own final account: not one of its items.
       { key: 'PUT /api/final-accounts/{id}/items', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/items`, body: { version: 1, items: [{ itemId: a.finalItem, explanation: '越权说明', choice: 'recover' }] }, expect: [400] },
       { key: 'POST /api/final-accounts/{id}/submit', fields: ['itemId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/final-accounts/${b.finalAccount}/submit`, body: { version: 1, items: [{ itemId: a.finalItem, choice: 'recover' }] }, expect: [400] },
+      // B's clerk reports on B's own project with A's target: refused, nothing written.
+      { key: 'POST /api/monitoring/reports/{id}/report', fields: ['targetId'], cookie: cookieB.get('jsx_unit_clerk')!, path: `/api/monitoring/reports/${b.monitoringReport}/report`, body: { progressNote: '越权', targets: [{ targetId: a.target, actualValue: '1', atRisk: false }] }, expect: [400] },
       { key: 'POST /api/expert-batches', fields: ['projectIds'], cookie: jxc, path: '/api/expert-batches', body: { name: '越权评审', fiscalYear: 2026, projectIds: [a.reserved] }, expect: [400] },
       // 绩效评价: B's 绩效处 evaluating A's project; A's indicators in B's self-evaluation and review.
       { key: 'POST /api/performance/evaluations', fields: ['projectIds'], cookie: jxc, path: '/api/performance/evaluations', body: { fiscalYear: 2025, projectIds: [a.projects[0]] }, expect: [400], says: '不在您的数据范围内' },
@@ -536,6 +551,9 @@ describe('data scope: route × role × province', () => {
     'GET /api/codes/template': ['type=functional'],
     'GET /api/tasks': ['box=todo', 'box=done', 'box=cc'],
     'GET /api/audit/records': ['order=asc', 'subjectType=project'],
+    'GET /api/execution/projects': ['fiscalYear=2026'],
+    'GET /api/execution/units': ['fiscalYear=2026'],
+    'GET /api/execution/regions': ['fiscalYear=2026'],
   };
   const queryIdValue = (name: string): string | undefined =>
     ({ unitOrgId: orgA['150100-JY-001'], orgId: orgA['150100-JY-001'], parent: orgA['150100-CZ'], within: orgA['150100-CZ'], projectId: a.projects[0], subjectId: a.projects[0], quotaId: a.quotas[0] } as Record<string, number | undefined>)[name]?.toString();
@@ -583,7 +601,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews', '/api/performance/evaluations'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews', '/api/performance/evaluations', '/api/monitoring/reports', '/api/execution/projects?fiscalYear=2026', '/api/execution/units?fiscalYear=2026'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;

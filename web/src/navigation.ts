@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DocumentChecked, EditPen, Finished, FolderOpened, Histogram, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
+import { Coin, DataAnalysis, DataLine, DocumentChecked, EditPen, Finished, FolderOpened, Histogram, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -42,6 +42,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 绩效评价：单位填报自评；绩效处开展评价、审核；双方查看结果
   { index: '/performance/self-evaluation', title: '绩效自评', icon: Finished, permission: 'performance:self-evaluate' },
   { index: '/performance/results', title: '评价结果', icon: Histogram, permission: ['performance:self-evaluate', 'performance:evaluate'] },
+  // 执行监控：读指标账的人和绩效处；绩效监控：单位填报，绩效处和主管部门处理偏差
+  { index: '/execution', title: '执行监控', icon: Histogram, permission: ['quotas:read', 'monitoring:manage'] },
+  { index: '/monitoring', title: '绩效监控', icon: DataLine, permission: ['monitoring:report', 'monitoring:manage'] },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表

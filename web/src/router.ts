@@ -99,6 +99,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
   { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { title: '专家库', permission: 'experts:manage' } },
+  { path: '/execution', name: 'execution', component: () => import('./views/execution/ExecutionView.vue'), meta: { title: '执行监控', permission: ['quotas:read', 'monitoring:manage'] } },
+  { path: '/monitoring', name: 'monitoring', component: () => import('./views/monitoring/MonitoringView.vue'), meta: { title: '绩效监控', permission: ['monitoring:report', 'monitoring:manage'] } },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
   { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   // The Modeler and its properties panel live in this route's chunk only (bench/designer-bundle.ts checks it).
