@@ -15,6 +15,9 @@ import { expertReviewPublish } from './expert-review-publish';
 import { allocationRecordChain } from './allocation-record-chain';
 import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
+import { treasurySend } from './treasury-send';
+import { treasuryQuery } from './treasury-query';
+import { treasurySettle } from './treasury-settle';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -35,6 +38,9 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationRecordChain,
   allocationIssue,
   allocationReturn,
+  treasurySend,
+  treasuryQuery,
+  treasurySettle,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

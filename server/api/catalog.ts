@@ -15,6 +15,7 @@ import * as seals from './seals';
 import * as designer from './designer';
 import * as experts from './expert-review';
 import * as allocations from './allocation';
+import * as treasury from './treasury';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -71,6 +72,7 @@ export const TAGS = {
   designer: '流程设计',
   experts: '专家评审',
   allocations: '预算编制与批复',
+  treasury: '国库支付',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -268,6 +270,13 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
   { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
   { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
+  // 国库支付
+  { method: 'post', path: '/api/treasury/bank-notices', summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）', tag: 'treasury', access: 'public', body: treasury.noticeBody, refusals: [409, 503], description: '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 401 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。' },
+  { method: 'get', path: '/api/treasury/orders', summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）', tag: 'treasury', access: 'treasury:pay', query: treasury.listQuery, description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。' },
+  { method: 'get', path: '/api/treasury/orders/{id}', summary: '支付凭证详情与经过（发送、银行答复、通知、查询、核实、办结）', tag: 'treasury', access: 'treasury:pay', params: idParams },
+  { method: 'post', path: '/api/treasury/orders/{id}/query', summary: '查询银行：记录银行答复，已有结果的立即办结', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。' },
+  { method: 'post', path: '/api/treasury/orders/{id}/retry', summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）。' },
+  { method: 'post', path: '/api/treasury/orders/{id}/resolve', summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）', tag: 'treasury', access: 'treasury:pay', params: idParams, body: treasury.resolveBody, refusals: [409, 503], description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。' },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },
