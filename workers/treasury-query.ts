@@ -13,6 +13,7 @@ export const treasuryQuery = defineWorker({
   topic: 'treasury.query',
   description: '国库支付：到账通知超时后查询银行，仍无结果则转国库处核实',
   input: z.object({ orderId: z.coerce.number().int().positive() }),
+  lockMs: 30_000,
   retries: 3,
   retryBackoffMs: 2000,
   async prepare({ orderId }, { db, config }) {

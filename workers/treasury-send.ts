@@ -16,6 +16,7 @@ export const treasurySend = defineWorker({
   topic: 'treasury.send',
   description: '国库支付：向银行发送支付凭证（按凭证号幂等）',
   input: z.object({ orderId: z.coerce.number().int().positive() }),
+  lockMs: 30_000,
   retries: 3,
   retryBackoffMs: 1000,
   async prepare({ orderId }, { db, config, task }) {

@@ -160,7 +160,9 @@ async function startProcess(deps: TreasuryDeps, order: OrderRow): Promise<string
 export async function sendToBank(deps: Pick<TreasuryDeps, 'db' | 'config' | 'bank'>, orderId: number, processInstanceId: string, retriesLeft: number | null): Promise<{ skip: true } | { skip: false; answer: SubmitAnswer }> {
   const { db } = deps;
   const order = await mustOrder(db, orderId);
-  if (order.process_instance_id !== processInstanceId) throw new Error(`order ${orderId} belongs to instance ${String(order.process_instance_id)}, not ${processInstanceId}`);
+  // The worker may take the task before issuePaymentOrder has written the instance id down.
+  if (order.process_instance_id === null) await db('payment_orders').where('id', orderId).whereNull('process_instance_id').update({ process_instance_id: processInstanceId });
+  else if (order.process_instance_id !== processInstanceId) throw new Error(`order ${orderId} belongs to instance ${order.process_instance_id}, not ${processInstanceId}`);
   const status = order.status as OrderStatus;
   if (status !== 'created' && status !== 'sending' && status !== 'send_failed') return { skip: true };
   await db('payment_orders').where('id', orderId).whereIn('status', ['created', 'sending', 'send_failed']).update({ status: 'sending', send_attempts: db.raw('send_attempts + 1'), updated_at: new Date() });

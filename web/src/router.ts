@@ -85,6 +85,7 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/allocations', name: 'allocations', component: () => import('./views/AllocationsView.vue'), meta: { title: '预算编制与批复', permission: ['quotas:issue', 'projects:review'] } },
   { path: '/allocations/:id(\\d+)', name: 'allocation', component: () => import('./views/AllocationView.vue'), meta: { title: '预算分配方案', permission: ['quotas:issue', 'projects:review'] } },
+  { path: '/treasury', name: 'treasury', component: () => import('./views/treasury/TreasuryView.vue'), meta: { title: '国库支付', permission: 'treasury:pay' } },
   { path: '/my-reviews', name: 'my-reviews', component: () => import('./views/my-reviews/MyReviewsView.vue'), meta: { title: '我的评审', permission: 'experts:score' } },
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
