@@ -293,7 +293,7 @@ export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now 
   if (!event) {
     try {
       await db.transaction(async (trx) => {
-        await addEvent(trx, Number(order.id), 'notice', 'bank', { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null }, notice.status, notice.noticeId);
+        await addEvent(trx, Number(order.id), 'notice', '银行', { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null }, notice.status, notice.noticeId);
         if (notice.status === 'refunded' && notice.reason) await trx('payment_orders').where('id', order.id).whereNotIn('status', ['paid', 'failed', 'refunded']).update({ failure_reason: notice.reason.slice(0, 500) });
       });
     } catch (err) {

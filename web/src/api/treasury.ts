@@ -54,12 +54,12 @@ export interface OrderPage {
 }
 
 /** GET /api/treasury/orders */
-export const listOrders = (query: { status?: OrderStatus; orderNo?: string; payeeAccount?: string; page: number; pageSize: number }) => request<OrderPage>('/treasury/orders', { query });
+export const listOrders = (query: { status?: OrderStatus; orderNo?: string; payeeAccount?: string; page: number; pageSize: number }) => request<OrderPage>('/api/treasury/orders', { query });
 /** GET /api/treasury/orders/:id */
-export const getOrder = (id: number) => request<PaymentOrder & { events: OrderEvent[] }>(`/treasury/orders/${id}`);
+export const getOrder = (id: number) => request<PaymentOrder & { events: OrderEvent[] }>(`/api/treasury/orders/${id}`);
 /** POST /api/treasury/orders/:id/query：查询银行 */
-export const queryBank = (id: number) => request<{ bankStatus: string; bankStatusLabel: string; delivered: boolean }>(`/treasury/orders/${id}/query`, { method: 'POST', timeoutMs: 30_000 });
+export const queryBank = (id: number) => request<{ bankStatus: string; bankStatusLabel: string; delivered: boolean }>(`/api/treasury/orders/${id}/query`, { method: 'POST', timeoutMs: 30_000 });
 /** POST /api/treasury/orders/:id/retry：重新发送 */
-export const retrySend = (id: number) => request<{ status: OrderStatus }>(`/treasury/orders/${id}/retry`, { method: 'POST' });
+export const retrySend = (id: number) => request<{ status: OrderStatus }>(`/api/treasury/orders/${id}/retry`, { method: 'POST' });
 /** POST /api/treasury/orders/:id/resolve：核实处理（签章） */
-export const resolveOrder = (id: number, body: { decision: 'paid' | 'failed' | 'wait'; comment?: string; signingPin?: string }) => request<{ status: OrderStatus }>(`/treasury/orders/${id}/resolve`, { method: 'POST', body });
+export const resolveOrder = (id: number, body: { decision: 'paid' | 'failed' | 'wait'; comment?: string; signingPin?: string }) => request<{ status: OrderStatus }>(`/api/treasury/orders/${id}/resolve`, { method: 'POST', body });
