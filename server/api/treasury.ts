@@ -17,7 +17,8 @@ import { validate } from './validate';
  * status, asks the bank (查询), sends again a send that never reached it (重新发送) and resolves
  * escalated orders (核实处理). The bank's arrival notices come in at /api/treasury/bank-notices,
  * authenticated by an HMAC-SM3 signature over the timestamp and the exact body with the shared
- * secret (BUDGET_BANK_SECRET), not by a session.
+ * secret (BUDGET_BANK_SECRET), not by a session; a notice without a valid signature is refused as
+ * malformed (400 BANK_SIGNATURE_INVALID: no session could make it acceptable, so not a 401).
  */
 
 export const BANK_NOTICE_PATH = '/treasury/bank-notices';
@@ -45,7 +46,7 @@ export function treasuryRouter(deps: { db: Db; engine: EngineClient; config: App
     (req, _res, next) => {
       const raw = (req as RawBodyRequest).rawBody ?? Buffer.alloc(0);
       const check = checkBankSignature(deps.config.bank.secret, req.get(TIMESTAMP_HEADER), req.get(SIGNATURE_HEADER), raw, Date.now());
-      if (!check.ok) throw errors.unauthenticated('BANK_SIGNATURE_INVALID', check.reason === 'stale' ? '银行通知的时间戳超出允许范围' : '银行通知的签名无效');
+      if (!check.ok) throw errors.badRequest('BANK_SIGNATURE_INVALID', check.reason === 'stale' ? '银行通知的时间戳超出允许范围' : '银行通知的签名无效');
       next();
     },
     validate({ body: noticeBody }),

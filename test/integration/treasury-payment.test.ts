@@ -168,10 +168,10 @@ describe('treasury payment with the bank simulator', () => {
     const body = JSON.stringify({ noticeId: 'forged1', orderNo: 'ZF2026-000001', status: 'paid', amountFen: 1 });
     const ts = String(Date.now());
     const post = (headers: Record<string, string>) => fetch(`${t.system.url}/api/treasury/bank-notices`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    expect((await post({})).status).toBe(401);
-    expect((await post({ 'x-bank-timestamp': ts, 'x-bank-signature': signBankMessage('wrong-secret-wrong-secret-wrong-secret', ts, body) })).status).toBe(401);
+    expect((await post({})).status).toBe(400);
+    expect((await post({ 'x-bank-timestamp': ts, 'x-bank-signature': signBankMessage('wrong-secret-wrong-secret-wrong-secret', ts, body) })).status).toBe(400);
     const old = String(Date.now() - 3_600_000);
-    expect((await post({ 'x-bank-timestamp': old, 'x-bank-signature': signBankMessage(t.config.bank.secret, old, body) })).status).toBe(401);
+    expect((await post({ 'x-bank-timestamp': old, 'x-bank-signature': signBankMessage(t.config.bank.secret, old, body) })).status).toBe(400);
     const good = await post({ 'x-bank-timestamp': ts, 'x-bank-signature': signBankMessage(t.config.bank.secret, ts, body) });
     expect(good.status).toBe(409); // signed, but the amount is not the order's
     const before = Number(((await t.system.db('payment_orders').count({ n: '*' }))[0] as { n: number }).n);
