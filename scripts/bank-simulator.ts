@@ -23,6 +23,7 @@ import { checkBankSignature, signBankMessage, SIGNATURE_HEADER, TIMESTAMP_HEADER
  *   …9006 slow     the submission is answered after slowMs (default 3 s), then paid
  *   …9007 flaky    the first two submissions answer 503, then paid
  *   …9008 hold     accepted; the notice waits for POST /_control/orders/:orderNo/release
+ *   …9009 down     every submission answers 503 (until PUT /_control/behaviour/:orderNo sets another)
  *   anything else  paid: the notice follows after noticeDelayMs (default 200 ms)
  * Test control (unsigned, bound to 127.0.0.1): GET /_control/orders/:orderNo (the order, how many
  * times it was submitted and accepted, its notices), POST /_control/orders/:orderNo/notify
@@ -32,9 +33,9 @@ import { checkBankSignature, signBankMessage, SIGNATURE_HEADER, TIMESTAMP_HEADER
  * restart of the simulator, and delivery resumes.
  */
 
-export const BEHAVIOURS = ['paid', 'refuse', 'refund', 'twice', 'silent', 'lost', 'slow', 'flaky', 'hold'] as const;
+export const BEHAVIOURS = ['paid', 'refuse', 'refund', 'twice', 'silent', 'lost', 'slow', 'flaky', 'hold', 'down'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
-const BY_SUFFIX: Record<string, Behaviour> = { '9001': 'refuse', '9002': 'refund', '9003': 'twice', '9004': 'silent', '9005': 'lost', '9006': 'slow', '9007': 'flaky', '9008': 'hold' };
+const BY_SUFFIX: Record<string, Behaviour> = { '9001': 'refuse', '9002': 'refund', '9003': 'twice', '9004': 'silent', '9005': 'lost', '9006': 'slow', '9007': 'flaky', '9008': 'hold', '9009': 'down' };
 
 export function behaviourOfAccount(account: string): Behaviour {
   return BY_SUFFIX[account.replace(/\D/g, '').slice(-4)] ?? 'paid';
@@ -220,7 +221,7 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
       save();
       return { status: 422, body: { code: 'ACCOUNT_MISMATCH', reason: '收款人户名与账号不符' } };
     }
-    if (behaviour === 'flaky' && (state.refused[orderNo] ?? 0) < 2) {
+    if (behaviour === 'down' || (behaviour === 'flaky' && (state.refused[orderNo] ?? 0) < 2)) {
       state.refused[orderNo] = (state.refused[orderNo] ?? 0) + 1;
       save();
       return { status: 503, body: { code: 'BUSY', reason: '系统繁忙' } };

@@ -444,9 +444,11 @@ export async function retrySend(deps: TreasuryDeps, p: Principal, scope: Knex.Qu
   const row = await visibleOrder(deps.db, scope, id);
   if (!orderFlags(row.status as OrderStatus).canRetry) throw errors.conflict('ORDER_NOT_RETRYABLE', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，不能重新发送`);
   try {
-    const tasks = await deps.engine.request<Array<{ id: string; activityId: string }>>('GET', '/external-task', { query: { processInstanceId: row.process_instance_id ?? '-' } });
+    const tasks = await deps.engine.request<Array<{ id: string; activityId: string; retries: number | null }>>('GET', '/external-task', { query: { processInstanceId: row.process_instance_id ?? '-' } });
     const send = tasks.find((t) => t.activityId === 'SendOrder');
     if (!send) throw errors.conflict('ORDER_NOT_RETRYABLE', '该支付凭证当前没有待重发的发送步骤');
+    // The last automatic attempt is still being reported: only a send with no retries left is ours to restart.
+    if (send.retries !== 0) throw errors.conflict('ORDER_STILL_RETRYING', '系统仍在自动重试发送，请稍后再试');
     await deps.engine.request('PUT', `/external-task/${encodeURIComponent(send.id)}/retries`, { body: { retries: 3 } });
   } catch (err) {
     if (err instanceof AppError) throw err;

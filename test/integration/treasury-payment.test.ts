@@ -164,6 +164,23 @@ describe('treasury payment with the bank simulator', () => {
     expect(sim.order(o.orderNo).order).toMatchObject({ accepted: 1 });
   });
 
+  test('a bank that stays unreachable: 发送失败 after the retries, 重新发送 on the page pays once', async () => {
+    const o = await frozenOrder(deps, unit, '6222021234569009'); // down: every submission 503
+    await until('send_failed', async () => (await orderStatus(t.system.db, o.orderId)) === 'send_failed', 90_000);
+    const view = await call('nm_gkk', 'GET', `/treasury/orders/${o.orderId}`);
+    expect(view.body).toMatchObject({ status: 'send_failed', statusLabel: '发送失败', can: { canQuery: true, canRetry: true, canResolve: false } });
+    expect(await quotaOf(t.system.db, o.quotaId)).toMatchObject({ frozenFen: o.amountFen, usedFen: 0 });
+    await until('the incident', async () => (await t.system.engine.request<unknown[]>('GET', '/incident', { query: { processInstanceId: o.processInstanceId } })).length === 1);
+    // The bank is back.
+    await fetch(`${sim.url}/_control/behaviour/${o.orderNo}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ behaviour: 'paid' }) });
+    const r = await call('nm_gkk', 'POST', `/treasury/orders/${o.orderId}/retry`);
+    expect([r.status, r.body.status]).toEqual([200, 'sending']);
+    expect((await call('nm_gkk', 'POST', `/treasury/orders/${o.orderId}/retry`)).body.error.code).toBe('ORDER_NOT_RETRYABLE');
+    expect(await settled(o.orderId)).toBe('paid');
+    expect(await settlementEntries(t.system.db, o.orderId)).toEqual(['consume']);
+    expect(sim.order(o.orderNo).order).toMatchObject({ accepted: 1 });
+  });
+
   test('notices without a valid signature are refused; an order without its freeze is refused', async () => {
     const body = JSON.stringify({ noticeId: 'forged1', orderNo: 'ZF2026-000001', status: 'paid', amountFen: 1 });
     const ts = String(Date.now());
