@@ -31,6 +31,7 @@ export const PERMISSIONS = [
   'performance:evaluate', // 绩效处: start evaluations, review the actuals, see every grade in the region
   'monitoring:report', // 绩效监控: a unit files its quarterly reports and answers 整改
   'monitoring:manage', // 绩效监控: 绩效处 starts a quarter; 绩效处 and departments handle deviations (整改)
+  'treasury:pay', // 国库处: payment orders, 查询 the bank, 重新发送, 核实处理
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -48,7 +49,7 @@ export const ROLES = [
   { code: 'department_reviewer', name: '主管部门审核人', scope: 'org-subtree', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign', 'finals:review', 'monitoring:manage'] },
   { code: 'sector_division', name: '财政业务处室', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },
   { code: 'budget_division', name: '预算处', scope: 'region', permissions: ['reference:read', 'codes:import', 'projects:read', 'projects:review', 'quotas:read', 'quotas:issue', 'seals:sign', 'finals:review'] },
-  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign', 'finals:review'] },
+  { code: 'treasury_division', name: '国库处', scope: 'region', permissions: ['reference:read', 'projects:read', 'quotas:read', 'quotas:freeze', 'seals:sign', 'finals:review', 'treasury:pay'] },
   { code: 'performance_division', name: '绩效处/评审中心', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'experts:manage', 'seals:sign', 'performance:evaluate', 'monitoring:manage'] },
   { code: 'expert', name: '专家', scope: 'own-org', permissions: ['experts:score', 'seals:sign'] },
   { code: 'director', name: '分管局长/局长', scope: 'region', permissions: ['reference:read', 'projects:read', 'projects:review', 'quotas:read', 'seals:sign'] },

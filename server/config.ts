@@ -100,6 +100,28 @@ export interface AppConfig {
    * (BUDGET_EXECUTION_DEVIATION_POINTS, default 10,20,40; domain/execution.ts).
    */
   executionDeviation: DeviationRule;
+  /** The bank interface of 国库支付 (server/treasury/bank.ts) and its simulator (scripts/bank-simulator.ts). */
+  bank: BankConfig;
+}
+
+export interface BankConfig {
+  /** Base URL of the bank's payment interface (the simulator in development and tests). */
+  url: string;
+  /** Shared secret of the HMAC-SM3 signatures both ways (≥ 32 characters; required in production). */
+  secret: string;
+  /** Where the bank sends arrival notices; unset: this app's own /api/treasury/bank-notices on PORT. */
+  notifyUrl?: string;
+  /** ISO-8601 duration the process waits for an arrival notice before it asks the bank (查询). */
+  noticeTimeout: string;
+  /** Timeout of one HTTP call to the bank. */
+  timeoutMs: number;
+  /** Port `npm run bank:sim` listens on. */
+  simPort: number;
+}
+
+/** Where the bank is told to send arrival notices. */
+export function bankNotifyUrl(config: Pick<AppConfig, 'bank' | 'port'>): string {
+  return config.bank.notifyUrl ?? `http://127.0.0.1:${config.port}/api/treasury/bank-notices`;
 }
 
 export class ConfigError extends Error {
@@ -142,7 +164,16 @@ export const KNOWN_VARIABLES = [
   'BUDGET_EVALUATION_EXTERNAL_YUAN',
   'BUDGET_EVALUATION_PANEL_SIZE',
   'BUDGET_EXECUTION_DEVIATION_POINTS',
+  'BUDGET_BANK_URL',
+  'BUDGET_BANK_SECRET',
+  'BUDGET_BANK_NOTIFY_URL',
+  'BUDGET_BANK_NOTICE_TIMEOUT',
+  'BUDGET_BANK_TIMEOUT_MS',
+  'BUDGET_BANK_SIM_PORT',
 ] as const;
+
+/** Known to everyone: the bank simulator's and the platform's shared secret in development and tests. */
+export const DEVELOPMENT_BANK_SECRET = 'development-only-bank-secret-do-not-use-in-production';
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
 export const DEVELOPMENT_SEAL_SECRET = 'development-only-seal-secret-do-not-use-in-production';
@@ -398,6 +429,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
     performance: parsePerformance(env),
     executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),
+    bank: parseBank(env, nodeEnv),
   };
 }
 
@@ -428,6 +460,23 @@ function parseDeviation(raw: string | undefined): DeviationRule {
     throw new ConfigError('BUDGET_EXECUTION_DEVIATION_POINTS', message);
   }
   return rule;
+}
+
+function parseBank(env: Env, nodeEnv: AppConfig['env']): BankConfig {
+  const simPort = parse('BUDGET_BANK_SIM_PORT', port.default(8590), env.BUDGET_BANK_SIM_PORT || undefined, '应为 1–65535 的端口号');
+  const url = env.BUDGET_BANK_URL?.trim() || `http://127.0.0.1:${simPort}`;
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) throw new ConfigError('BUDGET_BANK_URL', `取值 "${url}" 不是有效的 http(s) 地址`);
+  const notifyUrl = env.BUDGET_BANK_NOTIFY_URL?.trim() || undefined;
+  if (notifyUrl && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(notifyUrl)) throw new ConfigError('BUDGET_BANK_NOTIFY_URL', `取值 "${notifyUrl}" 不是有效的 http(s) 地址`);
+  const secret = env.BUDGET_BANK_SECRET?.trim();
+  if (!secret && nodeEnv === 'production') throw new ConfigError('BUDGET_BANK_SECRET', '生产环境必须配置与银行约定的通知签名密钥（至少 32 个字符）');
+  if (secret && secret.length < 32) throw new ConfigError('BUDGET_BANK_SECRET', '至少 32 个字符');
+  const noticeTimeout = env.BUDGET_BANK_NOTICE_TIMEOUT?.trim() || 'PT30M';
+  if (!/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/.test(noticeTimeout) || noticeTimeout === 'P' || noticeTimeout.endsWith('T')) {
+    throw new ConfigError('BUDGET_BANK_NOTICE_TIMEOUT', `取值 "${noticeTimeout}" 无效，应为 ISO-8601 时长，如 PT30M、PT2H、P1D`);
+  }
+  const timeoutMs = parse('BUDGET_BANK_TIMEOUT_MS', z.coerce.number().int().min(100).max(600_000).default(10_000), env.BUDGET_BANK_TIMEOUT_MS || undefined, '应为 100–600000 的整数毫秒');
+  return { url: url.replace(/\/$/, ''), secret: secret || DEVELOPMENT_BANK_SECRET, notifyUrl, noticeTimeout, timeoutMs, simPort };
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;

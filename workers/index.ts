@@ -27,6 +27,9 @@ import { monitoringOpenQuarter } from './monitoring-open-quarter';
 import { monitoringStartReports } from './monitoring-start-reports';
 import { monitoringClaimReport } from './monitoring-claim-report';
 import { monitoringAssess } from './monitoring-assess';
+import { treasurySend } from './treasury-send';
+import { treasuryQuery } from './treasury-query';
+import { treasurySettle } from './treasury-settle';
 
 /**
  * Every external-task worker of the platform, one per topic. A model check in the tests holds this
@@ -63,6 +66,9 @@ export const allWorkers: ExternalTaskWorker[] = [
   monitoringStartReports,
   monitoringClaimReport,
   monitoringAssess,
+  treasurySend,
+  treasuryQuery,
+  treasurySettle,
 ];
 
 /** The platform's workers as the system starts them (server/system.ts takes this from the entry points). */

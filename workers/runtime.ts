@@ -56,15 +56,16 @@ export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, wo
     }
 
     let result: TaskResult<Record<string, unknown>> | undefined;
+    const context = {
+      task: { id: task.id, topic: task.topicName, processInstanceId: task.processInstanceId, activityId: task.activityId, businessKey: task.businessKey, retries: task.retries },
+      properties: task.extensionProperties ?? {},
+      log,
+      config: deps.config,
+      engine: client,
+    };
+    const prepared = def.prepare ? await def.prepare(parsed.data, { ...context, db }) : undefined;
     await db.transaction(async (trx) => {
-      result = await def.handle(parsed.data, {
-        trx,
-        task: { id: task.id, topic: task.topicName, processInstanceId: task.processInstanceId, activityId: task.activityId, businessKey: task.businessKey, retries: task.retries },
-        properties: task.extensionProperties ?? {},
-        log,
-        config: deps.config,
-        engine: client,
-      });
+      result = await def.handle(parsed.data, { ...context, trx, prepared });
       await trx('job_outcomes').insert({
         external_task_id: task.id,
         topic: task.topicName,

@@ -14,7 +14,12 @@ export interface TaskContext {
   config: AppConfig;
   /** The engine, for a step that starts other instances (the quarter's per-project reports). */
   engine: EngineClient;
+  /** What the worker's `prepare` returned (undefined without one). */
+  prepared?: unknown;
 }
+
+/** What `prepare` may use: the database outside any transaction (no trx is held while it waits). */
+export type PrepareContext = Omit<TaskContext, 'trx' | 'prepared'> & { db: Db };
 
 export type TaskResult<O> =
   | { outcome: 'complete'; variables: O }
@@ -38,6 +43,12 @@ export interface ExternalTaskWorker<I extends z.ZodType = z.ZodType, O extends R
   retries?: number;
   /** Backoff before the first retry; doubled on each further attempt. */
   retryBackoffMs?: number;
+  /**
+   * Runs before the handler's transaction, for a slow call to another system (the bank): no
+   * transaction (and on SQLite, no connection) is held while it waits. Its result reaches the
+   * handler as ctx.prepared. A redelivered task answered from its stored outcome runs neither.
+   */
+  prepare?(input: z.infer<I>, ctx: PrepareContext): Promise<unknown>;
   handle(input: z.infer<I>, ctx: TaskContext): Promise<TaskResult<O>>;
 }
 

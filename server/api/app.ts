@@ -26,6 +26,7 @@ import { adjustmentRouter } from './adjustments';
 import { finalAccountsRouter } from './final-accounts';
 import { performanceRouter } from './performance';
 import { monitoringRouter } from './monitoring';
+import { BANK_NOTICE_PATH, treasuryRouter, type RawBodyRequest } from './treasury';
 import { formsRouter } from './forms';
 import { designerRouter } from './designer';
 import { formRegistry, type FormRegistry } from '../forms';
@@ -66,7 +67,16 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   const api = express.Router();
   // A write sent by another origin's page is refused before its body is read.
   api.use(sameOriginWrites());
-  api.use(express.json({ limit: '1mb', verify: verifyUtf8 }));
+  api.use(
+    express.json({
+      limit: '1mb',
+      verify: (req, res, buf) => {
+        verifyUtf8(req, res, buf);
+        // The bank signs the exact bytes of its notices (server/api/treasury.ts checks them).
+        if (req.url?.startsWith(BANK_NOTICE_PATH)) (req as RawBodyRequest).rawBody = buf;
+      },
+    }),
+  );
   // Before every router: text no one can have typed is a 400 here, not a 500 deep in a use case.
   api.use(inputHygiene());
   // Under tests every success answer is held to its declared contract (contracts/).
@@ -96,6 +106,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(finalAccountsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(performanceRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }));
+  api.use(treasuryRouter({ db: deps.db, engine: deps.engine, config: deps.config, keyStore }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
   api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));

@@ -4,10 +4,9 @@ import { ROLES } from '../../domain/roles';
 import { createAllocation, type AllocationDeps } from '../../server/allocation/service';
 import { createPaymentRequest, type PaymentDeps } from '../../server/payments/service';
 import { fieldKeyring } from '../../server/crypto/keyring';
-import { testConfig } from '../support/system';
 import { checkFiling, insertAdjustment } from '../../server/adjustments/service';
 import { createDrafts } from '../../server/final-accounts/service';
-import { issueQuota } from '../../server/ledger/service';
+import { freeze, issueQuota } from '../../server/ledger/service';
 import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
 import { createUser, loadPrincipal, scopeOrgIds } from '../../server/auth/service';
 import type { Db } from '../../server/db';
@@ -16,7 +15,9 @@ import { notify } from '../../server/notifications/service';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
 import { loginCookie, TEST_PASSWORD } from '../support/accounts';
 import { startApi } from '../support/api';
-import { openFreshDatabase } from '../support/system';
+import { openFreshDatabase, testConfig } from '../support/system';
+import { EngineClient } from '../../server/engine/client';
+import { issuePaymentOrder } from '../../server/treasury/orders';
 import { schemaFields } from '../support/zod-walk';
 
 /**
@@ -68,6 +69,7 @@ const NOT_OWNED: Record<string, string> = {
 const NOT_OBJECT_FIELDS: Record<string, string> = {
   referenceId: "the other system's document a ledger entry answers (a payment request's number)",
   processId: 'a process model id (processes/)',
+  noticeId: "the bank's number of its arrival notice (the notice route is the bank's, signed, not a person's)",
 };
 
 /** Documents that are the same for everyone: the import template's help names an example unit. */
@@ -154,6 +156,7 @@ function sampleBody(key: string): unknown {
     'POST /api/monitoring/reports/{id}/report': { progressNote: '越权填报', targets: [{ targetId: 1, actualValue: '1', atRisk: false }] },
     'POST /api/monitoring/reports/{id}/review': { decision: 'accept', comment: '越权认可' },
     'POST /api/monitoring/reports/{id}/rectification': { answer: '越权答复' },
+    'POST /api/treasury/orders/{id}/resolve': { decision: 'wait' },
     'POST /api/my-reviews/{id}/score': { scores: { necessity: 18, economy: 18, targets: 18, feasibility: 18, compliance: 18 }, comment: '越权提交的评分意见' },
   };
   if (key in bodies) return bodies[key];
@@ -176,7 +179,7 @@ describe('data scope: route × role × province', () => {
   const userA = new Map<string, number>(); // role → user id
   const userB = new Map<string, number>();
   const orgA: Record<string, number> = {};
-  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0, evaluation: 0, actual: 0, evidence: 0, monitoringReport: 0, target: 0 };
+  const a = { projects: [] as number[], attachment: 0, quotas: [] as number[], tasks: [] as number[], notifications: [] as number[], instance: 'nm-inst-1', reserved: 0, allocation: 0, expert: 0, tie: 0, batch: 0, assignment: 0, payment: 0, paymentAttachment: 0, adjustment: 0, finalAccount: 0, finalItem: 0, evaluation: 0, actual: 0, evidence: 0, monitoringReport: 0, target: 0, paymentOrder: 0 };
   const b = { project: 0, quota: 0, task: 0, importBase64: '', allocation: 0, allocationVersion: 0, expert: 0, unitOrgId: 0, finalAccount: 0, selfEvaluation: 0, reviewEvaluation: 0, monitoringReport: 0 };
 
   const call = async (method: string, path: string, cookie: string | undefined, body?: unknown, raw?: Buffer): Promise<Reply> => {
@@ -239,6 +242,14 @@ describe('data scope: route × role × province', () => {
     a.finalAccount = (await db.transaction((trx) => createDrafts(trx, 2026, [aUnitOfQuota], null)))[0]!;
     a.finalItem = Number(((await db('final_account_items').where({ final_account_id: a.finalAccount }).first('id')) as { id: number }).id);
     await ok('POST', '/api/seals/enrol', cookieA.get('department_reviewer')!, { pin: '739152' });
+    // A payment order of A's unit, issued as the payment approval issues one; with no engine here
+    // its process cannot start (503), the order stands written.
+    await freeze(db, { quotaId: a.quotas[0]!, amountFen: 200, actor: 'test', reason: '用款申请冻结', idempotencyKey: 'nmx-pay-freeze' });
+    const noEngineClient = new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 500 });
+    await issuePaymentOrder({ db, engine: noEngineClient, config: testConfig() }, { source: { kind: 'payment-request', id: 1 }, quotaId: a.quotas[0]!, amountFen: 200, freezeKey: 'nmx-pay-freeze', payeeName: `${A_MARK}收款单位`, payeeAccount: '6222021234567890', payeeBank: '中国工商银行', purpose: `${A_MARK}工程款`, paymentType: 'direct', unitOrgId: orgA['150100-JY-001']!, economicCode: '30213' }).catch((e: { status?: number }) => {
+      if (e.status !== 503) throw e;
+    });
+    a.paymentOrder = Number(((await db('payment_orders').first('id')) as { id: number }).id);
 
     // Tasks come from the engine; here their inbox rows are written as the projection writes them.
     const now = new Date();
@@ -410,6 +421,7 @@ describe('data scope: route × role × province', () => {
     // An expert's own assignment (the assigned expert alone reaches it): A's assignment, of A's batch.
     if (r.path.startsWith('/api/my-reviews/{id}')) return 'assignment';
     if (r.path.startsWith('/api/monitoring/reports/{id}')) return 'monitoringReport';
+    if (r.path.startsWith('/api/treasury/orders/{id}')) return 'paymentOrder';
     return 'unknown';
   };
   /** The paths of a route for each of A's objects of its kind. */
@@ -432,6 +444,7 @@ describe('data scope: route × role × province', () => {
       expertBatch: [String(a.batch)],
       assignment: [String(a.assignment)],
       monitoringReport: [String(a.monitoringReport)],
+      paymentOrder: [String(a.paymentOrder)],
     };
     if (kind === 'attachment') return [r.path.replace('{id}', String(a.projects[0])).replace('{attachmentId}', String(a.attachment))];
     if (kind === 'paymentAttachment') return [r.path.replace('{id}', String(a.payment)).replace('{attachmentId}', String(a.paymentAttachment))];
@@ -601,7 +614,7 @@ describe('data scope: route × role × province', () => {
       }
     }
     expect(unreached).toEqual([]);
-    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews', '/api/performance/evaluations', '/api/monitoring/reports', '/api/execution/projects?fiscalYear=2026', '/api/execution/units?fiscalYear=2026'];
+    const expectRows = ['/api/projects', '/api/projects/export', '/api/quotas', '/api/quotas/export', '/api/organisations', '/api/organisations/export', '/api/users', '/api/users/export', '/api/audit/records', '/api/notifications', '/api/tasks', '/api/allocations', '/api/payments', '/api/adjustments', '/api/final-accounts', '/api/experts', '/api/experts/export', '/api/expert-batches', '/api/my-reviews', '/api/performance/evaluations', '/api/monitoring/reports', '/api/execution/projects?fiscalYear=2026', '/api/execution/units?fiscalYear=2026', '/api/treasury/orders'];
     const unseen: string[] = [];
     for (const path of expectRows) {
       let seen = false;

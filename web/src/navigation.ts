@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import { Coin, DataAnalysis, DataLine, DocumentChecked, EditPen, Finished, FolderOpened, Histogram, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
+import { Coin, CreditCard, DataAnalysis, DataLine, DocumentChecked, EditPen, Finished, FolderOpened, Histogram, HomeFilled, List, Monitor, OfficeBuilding, Share, Stamp, Switch, Tickets, Trophy, User, UserFilled, Wallet } from '@element-plus/icons-vue';
 
 export interface NavItem {
   /** 路由路径（菜单 index） */
@@ -45,6 +45,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // 执行监控：读指标账的人和绩效处；绩效监控：单位填报，绩效处和主管部门处理偏差
   { index: '/execution', title: '执行监控', icon: Histogram, permission: ['quotas:read', 'monitoring:manage'] },
   { index: '/monitoring', title: '绩效监控', icon: DataLine, permission: ['monitoring:report', 'monitoring:manage'] },
+  // 国库处：支付凭证、银行状态、查询、重新发送、待核实事项
+  { index: '/treasury', title: '国库支付', icon: CreditCard, permission: 'treasury:pay' },
   { index: '/organisations', title: '组织机构', icon: OfficeBuilding, permission: 'reference:read' },
   { index: '/codes', title: '科目代码', icon: Tickets, permission: 'reference:read' },
   // 三员分立：系统管理员管账号，安全管理员管角色、解锁和重置密码，两者都要看到用户列表

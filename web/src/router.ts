@@ -95,6 +95,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/performance/self-evaluation', name: 'performance-self', component: () => import('./views/performance/SelfEvaluationView.vue'), meta: { title: '绩效自评', permission: 'performance:self-evaluate' } },
   { path: '/performance/results', name: 'performance-results', component: () => import('./views/performance/ResultsView.vue'), meta: { title: '评价结果', permission: ['performance:self-evaluate', 'performance:evaluate'] } },
   { path: '/performance/results/:id(\\d+)', name: 'performance-result', component: () => import('./views/performance/ResultView.vue'), meta: { title: '绩效评价结果', permission: ['performance:self-evaluate', 'performance:evaluate'] } },
+  { path: '/treasury', name: 'treasury', component: () => import('./views/treasury/TreasuryView.vue'), meta: { title: '国库支付', permission: 'treasury:pay' } },
   { path: '/my-reviews', name: 'my-reviews', component: () => import('./views/my-reviews/MyReviewsView.vue'), meta: { title: '我的评审', permission: 'experts:score' } },
   { path: '/my-reviews/:id(\\d+)', name: 'my-review', component: () => import('./views/my-reviews/MyReviewView.vue'), meta: { title: '专家评分', permission: 'experts:score' } },
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
