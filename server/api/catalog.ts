@@ -323,6 +323,20 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     refusals: [503],
     description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
   },
+  { method: 'get', path: '/api/designer/decisions', summary: '可设计的决策表（processes/ 中的 DMN）及引擎中的各版本：版本号、部署时间、部署人与原因（来自审计链的 decision.deployed 记录）', tag: 'designer', access: 'processes:design', refusals: [503] },
+  { method: 'get', path: '/api/designer/decisions/{decisionId}/versions/{version}', summary: '某版本的决策表：DMN XML（去掉本安装的命名空间前缀）与读出的输入、输出、规则（测试面板用）', tag: 'designer', access: 'processes:design', params: designer.decisionVersionParams, refusals: [503], description: '决策表或版本不存在时为 404。' },
+  {
+    method: 'post',
+    path: '/api/designer/decisions/deploy',
+    summary: '部署决策表的新版本（须填写原因；记入审计链）；引用它的流程从下一次求值起使用新版本',
+    tag: 'designer',
+    access: 'processes:design',
+    body: designer.decisionDeployBody,
+    ok: { status: 201, description: '已部署：决策定义编号、版本号、审计记录编号' },
+    refusals: [503],
+    description: '须恰好包含一个平台已有的决策（processes/ 中的 DMN）且为决策表；检查不通过或引擎拒绝时为 400 DECISION_INVALID，details 逐条列出，不部署。',
+  },
+  { method: 'post', path: '/api/designer/decisions/{decisionId}/evaluate', summary: '决策表测试：由流程引擎按给定输入求值（缺省为最新版本），答输出与命中的规则（取自引擎的决策历史）', tag: 'designer', access: 'processes:design', params: designer.decisionParams, body: designer.evaluateBody, refusals: [503], description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。' },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

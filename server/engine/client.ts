@@ -188,6 +188,17 @@ export interface DecisionDefinition {
   deploymentId: string;
 }
 
+export interface HistoricDecisionInstance {
+  id: string;
+  decisionDefinitionId: string;
+  decisionDefinitionKey: string;
+  processInstanceId: string | null;
+  activityId: string | null;
+  evaluationTime: string;
+  inputs?: Array<{ clauseId: string; clauseName: string | null; value: unknown }>;
+  outputs?: Array<{ clauseId: string; clauseName: string | null; variableName: string; value: unknown; ruleId: string; ruleOrder: number }>;
+}
+
 export interface Deployment {
   id: string;
   name: string | null;
@@ -306,6 +317,19 @@ export class EngineClient {
   /** Deployments by query (e.g. id), for their deployment time. */
   deployments(query: Query): Promise<Array<{ id: string; name: string | null; source: string | null; deploymentTime: string }>> {
     return this.request('GET', '/deployment', { query });
+  }
+
+  decisionDefinitionXml(id: string): Promise<{ id: string; dmnXml: string }> {
+    return this.request('GET', `/decision-definition/${encodeURIComponent(id)}/xml`);
+  }
+
+  /** Evaluates a decision definition; one map of typed outputs per matched rule. */
+  evaluateDecision(id: string, variables: Record<string, TypedValue>): Promise<Array<Record<string, TypedValue>>> {
+    return this.request('POST', `/decision-definition/${encodeURIComponent(id)}/evaluate`, { body: { variables } });
+  }
+
+  historicDecisionInstances(query: Query): Promise<HistoricDecisionInstance[]> {
+    return this.request('GET', '/history/decision-instance', { query });
   }
 
   processDefinitionXml(id: string): Promise<{ id: string; bpmn20Xml: string }> {

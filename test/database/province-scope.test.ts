@@ -55,6 +55,8 @@ const NOT_OWNED: Record<string, string> = {
   'GET /api/forms/{key}': 'task form definitions (forms/)',
   'GET /api/processes/{processId}/diagram': 'process models (processes/)',
   'GET /api/designer/processes/{processId}/versions/{version}/xml': 'deployed versions of the process models (one engine per installation)',
+  'GET /api/designer/decisions/{decisionId}/versions/{version}': 'deployed versions of the decision tables (processes/*.dmn, one engine per installation)',
+  'POST /api/designer/decisions/{decisionId}/evaluate': 'a test evaluation of a decision table (processes/*.dmn): reads and writes no object of a province',
 };
 
 /** Fields ending in Id that name no object of this platform. */
