@@ -336,6 +336,9 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     refusals: [503],
     description: '须恰好包含一个平台已有的决策（processes/ 中的 DMN）且为决策表；检查不通过或引擎拒绝时为 400 DECISION_INVALID，details 逐条列出，不部署。',
   },
+  { method: 'get', path: '/api/designer/processes/{processId}/instances', summary: '流程各版本运行中的实例数（迁移前查看）', tag: 'designer', access: 'processes:design', params: designer.processParams, refusals: [503], description: '流程不存在时为 404。' },
+  { method: 'post', path: '/api/designer/processes/{processId}/migration/preview', summary: '实例迁移预览：引擎生成的环节映射、各环节等待的实例数、不能迁移的环节及原因', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationPreviewBody, refusals: [503], description: '只能迁往更新的版本（否则 400 MIGRATION_TARGET_NOT_NEWER）；版本不存在为 404。' },
+  { method: 'post', path: '/api/designer/processes/{processId}/migration', summary: '执行实例迁移：把某版本可迁移的运行中实例迁到更新的版本（引擎迁移接口），记入审计链（原因、实例）；不能迁移的留在原版本', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationBody, refusals: [503], description: '没有可迁移的实例为 409 NOTHING_TO_MIGRATE；引擎拒绝为 409 MIGRATION_REFUSED；一次最多 1000 个实例。' },
   { method: 'post', path: '/api/designer/decisions/{decisionId}/evaluate', summary: '决策表测试：由流程引擎按给定输入求值（缺省为最新版本），答输出与命中的规则（取自引擎的决策历史）', tag: 'designer', access: 'processes:design', params: designer.decisionParams, body: designer.evaluateBody, refusals: [503], description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。' },
 ];
 
