@@ -129,3 +129,39 @@ export function deployDecision(xml: string, reason: string): Promise<DecisionDep
 export function evaluateDecision(decisionId: string, variables: Record<string, string | number | boolean | null>, version?: number): Promise<DecisionEvaluation> {
   return request<DecisionEvaluation>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/evaluate`, { method: 'POST', body: version === undefined ? { variables } : { version, variables }, timeoutMs: 30_000 });
 }
+
+/** 各版本运行中的实例数 */
+export interface VersionInstances {
+  version: number;
+  definitionId: string;
+  running: number;
+}
+
+/** 实例迁移预览（POST /api/designer/processes/{id}/migration/preview） */
+export interface MigrationPreview {
+  processId: string;
+  fromVersion: number;
+  toVersion: number;
+  mappings: Array<{ sourceActivityId: string; sourceName: string; targetActivityId: string; targetName: string; failures: string[] }>;
+  activities: Array<{ activityId: string; name: string; instances: number; targetActivityId: string | null; targetName: string | null; blockedBy: string[] }>;
+  running: number;
+  movable: number;
+  blocked: number;
+}
+
+export interface MigrationResult extends MigrationPreview {
+  migrated: number;
+  auditRecordId: number | null;
+}
+
+export async function getRunningPerVersion(processId: string): Promise<VersionInstances[]> {
+  return (await request<{ versions: VersionInstances[] }>(`/api/designer/processes/${encodeURIComponent(processId)}/instances`)).versions;
+}
+
+export function previewMigration(processId: string, fromVersion: number, toVersion: number): Promise<MigrationPreview> {
+  return request<MigrationPreview>(`/api/designer/processes/${encodeURIComponent(processId)}/migration/preview`, { method: 'POST', body: { fromVersion, toVersion }, timeoutMs: 60_000 });
+}
+
+export function executeMigration(processId: string, fromVersion: number, toVersion: number, reason: string): Promise<MigrationResult> {
+  return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, { method: 'POST', body: { fromVersion, toVersion, reason }, timeoutMs: 120_000 });
+}

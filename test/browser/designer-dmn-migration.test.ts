@@ -3,7 +3,10 @@ import { type Browser, type Page } from 'playwright-core';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { namespaced } from '../../server/engine/namespace';
 import { seedReferenceData } from '../../server/reference';
-import { buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel } from '../support/browser';
+import fs from 'node:fs';
+import { PROCESSES_DIR } from '../../server/engine/deploy';
+import { loginCookie } from '../support/accounts';
+import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sel } from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -11,7 +14,9 @@ import { startTestSystem, type TestSystem } from '../support/system';
  * approval-chain table in dmn-js; the test panel, evaluated by the engine, shows the matched rule
  * for ¥15,000 (分管局长); the director's threshold is edited in the table (FEEL), deployed with a
  * reason, and the test panel and a real start of budget-allocation then both take the new outcome
- * (局长). Screenshots in .ci/results/.
+ * (局长). Then 实例迁移: an allocation instance running on version n, version n+1 deployed, the
+ * preview shows where it waits and that it can move; executed with a reason, the engine has it on
+ * n+1. Screenshots in .ci/results/.
  */
 jest.setTimeout(240_000);
 const PASSWORD = 'Budget@2026';
@@ -25,7 +30,8 @@ describe('流程设计: decision tables, in a browser', () => {
   beforeAll(async () => {
     buildWebIfStale();
     browser = await launchChromium();
-    t = await startTestSystem();
+    // Workers off: instances wait at their first external task (the migration test moves them).
+    t = await startTestSystem({ workersInProcess: false });
     await t.system.ready;
     await seedReferenceData(t.system.db, { year: 2026 });
     await seedDemoUsers(t.system.db);
@@ -112,5 +118,38 @@ describe('流程设计: decision tables, in a browser', () => {
     expect(await chainOfRealStart(1_500_000)).toBe('director');
     const deployedXml = (await t!.system.engine.decisionDefinitionXml((await t!.system.engine.decisionDefinitions({ key, latestVersion: true }))[0]!.id)).dmnXml;
     expect(deployedXml).toContain('&gt; 1000000');
+  });
+
+  test('migration: preview where the running instance waits, execute, the engine has it on the newer version', async () => {
+    const engine = t!.system.engine;
+    const key = namespaced(t!.config.engine.namespace, 'budget-allocation');
+    const n = (await engine.processDefinitions({ key, latestVersion: true }))[0]!.version;
+    const started = await engine.startProcess(key, { businessKey: 'migrate-browser', variables: { totalFen: 100_000, majorDecision: false, allocationId: 0 } });
+    const xml = fs.readFileSync(path.join(PROCESSES_DIR, 'budget-allocation.bpmn'), 'utf8').replace('camunda:candidateGroups="director" camunda:dueDate="P3D"', 'camunda:candidateGroups="director" camunda:dueDate="P5D"');
+    const cookie = await loginCookie(t!.system.url, 'nm_designer', PASSWORD);
+    expect((await apiRequest(t!.system.url, cookie, 'POST', '/api/designer/deploy', { xml, reason: '分管局长审批期限延至 5 天' })).status).toBe(201);
+
+    await page.reload();
+    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    await page.locator(sel('designer-opened')).filter({ hasText: `版本 ${n + 1}` }).waitFor();
+    await page.locator('.el-tabs__item', { hasText: '版本与差异' }).click();
+    await page.locator(sel(`migration-running-${n}`)).filter({ hasText: '1 个' }).waitFor();
+    expect(await page.locator(sel(`migration-running-${n + 1}`)).innerText()).toContain('0 个');
+    await page.locator(sel('migration-preview')).click();
+    await page.locator(sel('migration-ok-RecordChain')).waitFor();
+    expect(await page.locator(sel('migration-activities')).innerText()).toContain('记录审批链');
+    expect(await page.locator(sel('migration-summary')).innerText()).toContain(`版本 ${n} → 版本 ${n + 1}：运行中 1 个，可迁移 1 个，不能迁移 0 个`);
+    await page.screenshot({ path: path.join(RESULTS, 'designer-migration-preview.png') });
+
+    await page.locator(sel('migration-execute')).click();
+    const dialog = page.locator(`.el-dialog${sel('migration-dialog')}`);
+    await dialog.waitFor();
+    await dialog.locator(sel('migration-reason')).fill('在办方案按新期限办理');
+    await dialog.locator(sel('migration-confirm')).click();
+    await page.locator(sel('migration-done-count')).filter({ hasText: '1' }).waitFor();
+    await page.locator(sel(`migration-running-${n + 1}`)).filter({ hasText: '1 个' }).waitFor();
+    const v2 = (await engine.processDefinitions({ key, version: n + 1 }))[0]!;
+    expect((await engine.processInstance(started.id))?.definitionId).toBe(v2.id);
+    await engine.cancelProcessInstance(started.id, 'migration test');
   });
 });
