@@ -1,5 +1,5 @@
 // The process lint (bpmnlint, bpmn-moddle) needs packages that ship only as ES modules: ts-jest turns them into CommonJS.
-const ESM_ONLY = '(min-dash|moddle|moddle-xml|saxen|bpmn-moddle)';
+const ESM_ONLY = '(min-dash|moddle|moddle-xml|saxen|bpmn-moddle|dmn-moddle)';
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   [`^.+/node_modules/${ESM_ONLY}/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],

@@ -60,21 +60,38 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
 
 // Strings only the Modeler (palette) and the properties panel ship; the read-only viewer has neither.
 const MODELER_MARKERS = ['djs-palette', 'bio-properties-panel'];
+// dmn-js's decision table editor (loaded by the designer page when its 决策表 tab opens).
+const DMN_MARKERS = ['dmn-decision-table-container'];
+const DMN_EDITOR = 'src/views/designer/dmn/createDmnEditor.ts';
 
 const routes: Array<[string, string]> = [
   ['/tasks (待办事项)', 'src/views/TasksView.vue'],
   ['/tasks/:id (办理事项，带只读流程图)', 'src/views/TaskView.vue'],
   ['/designer (流程设计)', 'src/views/DesignerView.vue'],
 ];
+const has = (files: string[], markers: string[]) => files.filter((f) => markers.some((m) => fs.readFileSync(path.join(DIST, f), 'utf8').includes(m)));
 let inboxHasModeler = false;
+let inboxHasDmn = false;
+let designerFiles: string[] = [];
 for (const [route, view] of routes) {
   const files = filesOf(view);
   const bytes = files.reduce((sum, f) => sum + gz(f), 0);
-  const modeler = files.filter((f) => MODELER_MARKERS.some((m) => fs.readFileSync(path.join(DIST, f), 'utf8').includes(m)));
-  if (view.includes('Tasks') && modeler.length) inboxHasModeler = true;
-  console.log(`${route.padEnd(36)} ${kb(bytes).padStart(10)} gzipped JS in ${files.length} files${modeler.length ? `; Modeler/properties panel in ${modeler.join(', ')}` : '; no Modeler, no properties panel'}`);
+  const modeler = has(files, MODELER_MARKERS);
+  const dmn = has(files, DMN_MARKERS);
+  if (view.includes('Task') && modeler.length) inboxHasModeler = true;
+  if (view.includes('Task') && dmn.length) inboxHasDmn = true;
+  if (view.includes('Designer')) designerFiles = files;
+  console.log(`${route.padEnd(36)} ${kb(bytes).padStart(10)} gzipped JS in ${files.length} files${modeler.length ? `; Modeler/properties panel in ${modeler.join(', ')}` : '; no Modeler, no properties panel'}${dmn.length ? `; dmn-js in ${dmn.join(', ')}` : '; no dmn-js'}`);
 }
-if (inboxHasModeler) {
-  console.error('The inbox route loads the Modeler or the properties panel: they must stay in the designer route chunk.');
+// The decision table editor: what the 决策表 tab loads on top of the designer route.
+const dmnFiles = filesOf(DMN_EDITOR).filter((f) => !designerFiles.includes(f));
+const dmnBytes = dmnFiles.reduce((sum, f) => sum + gz(f), 0);
+console.log(`${'/designer 决策表页签 (dmn-js, import())'.padEnd(36)} ${kb(dmnBytes).padStart(10)} gzipped JS more in ${dmnFiles.length} files${has(dmnFiles, DMN_MARKERS).length ? '' : '; dmn-js NOT found in it'}`);
+if (has(designerFiles, DMN_MARKERS).length) {
+  console.error('dmn-js is in the designer route chunk itself: it must load only when the 决策表 tab opens.');
+  process.exit(1);
+}
+if (inboxHasModeler || inboxHasDmn) {
+  console.error('The inbox route loads the Modeler, the properties panel or dmn-js: they must stay in the designer route chunks.');
   process.exit(1);
 }

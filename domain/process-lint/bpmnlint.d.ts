@@ -22,3 +22,9 @@ declare module 'bpmn-moddle' {
     fromXML(xml: string, type?: string): Promise<{ rootElement: unknown; warnings: Array<{ message: string }> }>;
   }
 }
+// dmn-moddle ships without declarations.
+declare module 'dmn-moddle' {
+  export function DmnModdle(packages?: Record<string, unknown>): {
+    fromXML(xml: string, type?: string): Promise<{ rootElement: unknown; warnings: Array<{ message: string }> }>;
+  };
+}

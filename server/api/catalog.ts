@@ -422,6 +422,23 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/execution/projects', summary: '执行监控（按项目）：预算、冻结、已支付、执行率与时间进度及偏差，按执行率从低到高，分页', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery, description: '数字取自指标账（本年度、关联项目的指标）；minLevel 只列偏差达到该级别的（提示/预警/严重，阈值见 BUDGET_EXECUTION_DEVIATION_POINTS）。' },
   { method: 'get', path: '/api/execution/units', summary: '执行监控（按单位）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
   { method: 'get', path: '/api/execution/regions', summary: '执行监控（按地区）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
+  { method: 'get', path: '/api/designer/decisions', summary: '可设计的决策表（processes/ 中的 DMN）及引擎中的各版本：版本号、部署时间、部署人与原因（来自审计链的 decision.deployed 记录）', tag: 'designer', access: 'processes:design', refusals: [503] },
+  { method: 'get', path: '/api/designer/decisions/{decisionId}/versions/{version}', summary: '某版本的决策表：DMN XML（去掉本安装的命名空间前缀）与读出的输入、输出、规则（测试面板用）', tag: 'designer', access: 'processes:design', params: designer.decisionVersionParams, refusals: [503], description: '决策表或版本不存在时为 404。' },
+  {
+    method: 'post',
+    path: '/api/designer/decisions/deploy',
+    summary: '部署决策表的新版本（须填写原因；记入审计链）；引用它的流程从下一次求值起使用新版本',
+    tag: 'designer',
+    access: 'processes:design',
+    body: designer.decisionDeployBody,
+    ok: { status: 201, description: '已部署：决策定义编号、版本号、审计记录编号' },
+    refusals: [503],
+    description: '须恰好包含一个平台已有的决策（processes/ 中的 DMN）且为决策表；检查不通过或引擎拒绝时为 400 DECISION_INVALID，details 逐条列出，不部署。',
+  },
+  { method: 'get', path: '/api/designer/processes/{processId}/instances', summary: '流程各版本运行中的实例数（迁移前查看）', tag: 'designer', access: 'processes:design', params: designer.processParams, refusals: [503], description: '流程不存在时为 404。' },
+  { method: 'post', path: '/api/designer/processes/{processId}/migration/preview', summary: '实例迁移预览：引擎生成的环节映射、各环节等待的实例数、不能迁移的环节及原因', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationPreviewBody, refusals: [503], description: '只能迁往更新的版本（否则 400 MIGRATION_TARGET_NOT_NEWER）；版本不存在为 404。' },
+  { method: 'post', path: '/api/designer/processes/{processId}/migration', summary: '执行实例迁移：把某版本可迁移的运行中实例迁到更新的版本（引擎迁移接口），记入审计链（原因、实例）；不能迁移的留在原版本', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationBody, refusals: [503], description: '没有可迁移的实例为 409 NOTHING_TO_MIGRATE；引擎拒绝为 409 MIGRATION_REFUSED；一次最多 1000 个实例。' },
+  { method: 'post', path: '/api/designer/decisions/{decisionId}/evaluate', summary: '决策表测试：由流程引擎按给定输入求值（缺省为最新版本），答输出与命中的规则（取自引擎的决策历史）', tag: 'designer', access: 'processes:design', params: designer.decisionParams, body: designer.evaluateBody, refusals: [503], description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。' },
 ];
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

@@ -6,6 +6,8 @@ import { requireLogin, requirePermission, principalOf } from '../auth/middleware
 import type { Db } from '../db';
 import { designerCatalogue, lintXml } from '../designer/lint';
 import { listDesignerProcesses, processVersionXml } from '../designer/versions';
+import { executeMigration, previewMigration, runningPerVersion } from '../designer/migration';
+import { decisionVersion, deployDecision, evaluateDecision, listDesignerDecisions } from '../designer/decisions';
 import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
 import type { FormRegistry } from '../forms';
@@ -25,6 +27,24 @@ export const versionParams = z.object({
   processId: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).describe('流程标识（processes/ 中的流程编号）'),
   version: z.coerce.number().int().positive().describe('版本号'),
 });
+
+export const decisionParams = z.object({
+  decisionId: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).describe('决策表标识（processes/ 中的决策编号）'),
+});
+export const decisionVersionParams = decisionParams.extend({ version: z.coerce.number().int().positive().describe('版本号') });
+export const decisionDeployBody = deployBody;
+export const evaluateBody = z
+  .object({
+    version: z.number().int().positive().optional().describe('求值的版本；缺省为最新版本'),
+    variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).refine((v) => Object.keys(v).length <= 50, '输入最多 50 项'),
+  })
+  .strict();
+
+export const processParams = versionParams.pick({ processId: true });
+export const migrationPreviewBody = z
+  .object({ fromVersion: z.number().int().positive().describe('迁出的版本'), toVersion: z.number().int().positive().describe('迁入的版本（须更新）') })
+  .strict();
+export const migrationBody = migrationPreviewBody.extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') }).strict();
 
 /** The engine not answering is a state (503), not a fault of ours. */
 async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
@@ -87,6 +107,47 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
       }),
     );
     res.status(201).json({ processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, auditRecordId: record.id, warnings: problems });
+  });
+
+  router.get('/designer/decisions', ...guard, async (_req, res) => {
+    res.json({ items: await fromEngine(() => listDesignerDecisions(db, engine, namespace)) });
+  });
+
+  router.get('/designer/decisions/:decisionId/versions/:version', ...guard, async (req, res) => {
+    const { decisionId, version } = decisionVersionParams.parse(req.params);
+    const found = await fromEngine(() => decisionVersion(engine, namespace, decisionId, version));
+    if (!found) throw errors.notFound(`决策表 ${decisionId} 没有版本 ${version}`);
+    res.json({ decisionId, version, ...found });
+  });
+
+  router.post('/designer/decisions/deploy', ...guard, validate({ body: decisionDeployBody }), async (_req, res) => {
+    const { xml, reason } = res.locals.body as z.infer<typeof decisionDeployBody>;
+    const p = principalOf(res);
+    res.status(201).json(await fromEngine(() => deployDecision({ db, engine, namespace, historyTtlDays }, xml, reason, { userId: p.userId, username: p.username })));
+  });
+
+  router.post('/designer/decisions/:decisionId/evaluate', ...guard, validate({ body: evaluateBody }), async (req, res) => {
+    const { decisionId } = decisionParams.parse(req.params);
+    const { version, variables } = res.locals.body as z.infer<typeof evaluateBody>;
+    res.json(await fromEngine(() => evaluateDecision(engine, namespace, decisionId, version, variables)));
+  });
+
+  router.get('/designer/processes/:processId/instances', ...guard, async (req, res) => {
+    const { processId } = processParams.parse(req.params);
+    res.json({ processId, versions: await fromEngine(() => runningPerVersion(engine, namespace, processId)) });
+  });
+
+  router.post('/designer/processes/:processId/migration/preview', ...guard, validate({ body: migrationPreviewBody }), async (req, res) => {
+    const { processId } = processParams.parse(req.params);
+    const { fromVersion, toVersion } = res.locals.body as z.infer<typeof migrationPreviewBody>;
+    res.json(await fromEngine(() => previewMigration(engine, namespace, processId, fromVersion, toVersion)));
+  });
+
+  router.post('/designer/processes/:processId/migration', ...guard, validate({ body: migrationBody }), async (req, res) => {
+    const { processId } = processParams.parse(req.params);
+    const { fromVersion, toVersion, reason } = res.locals.body as z.infer<typeof migrationBody>;
+    const p = principalOf(res);
+    res.json(await fromEngine(() => executeMigration({ db, engine, namespace }, processId, fromVersion, toVersion, reason, { userId: p.userId, username: p.username })));
   });
 
   return router;

@@ -188,6 +188,30 @@ export interface DecisionDefinition {
   deploymentId: string;
 }
 
+export interface MigrationInstruction {
+  sourceActivityIds: string[];
+  targetActivityIds: string[];
+  updateEventTrigger?: boolean;
+}
+
+export interface MigrationPlan {
+  sourceProcessDefinitionId: string;
+  targetProcessDefinitionId: string;
+  instructions: MigrationInstruction[];
+  variables?: Record<string, TypedValue> | null;
+}
+
+export interface HistoricDecisionInstance {
+  id: string;
+  decisionDefinitionId: string;
+  decisionDefinitionKey: string;
+  processInstanceId: string | null;
+  activityId: string | null;
+  evaluationTime: string;
+  inputs?: Array<{ clauseId: string; clauseName: string | null; value: unknown }>;
+  outputs?: Array<{ clauseId: string; clauseName: string | null; variableName: string; value: unknown; ruleId: string; ruleOrder: number }>;
+}
+
 export interface Deployment {
   id: string;
   name: string | null;
@@ -308,6 +332,19 @@ export class EngineClient {
     return this.request('GET', '/deployment', { query });
   }
 
+  decisionDefinitionXml(id: string): Promise<{ id: string; dmnXml: string }> {
+    return this.request('GET', `/decision-definition/${encodeURIComponent(id)}/xml`);
+  }
+
+  /** Evaluates a decision definition; one map of typed outputs per matched rule. */
+  evaluateDecision(id: string, variables: Record<string, TypedValue>): Promise<Array<Record<string, TypedValue>>> {
+    return this.request('POST', `/decision-definition/${encodeURIComponent(id)}/evaluate`, { body: { variables } });
+  }
+
+  historicDecisionInstances(query: Query): Promise<HistoricDecisionInstance[]> {
+    return this.request('GET', '/history/decision-instance', { query });
+  }
+
   processDefinitionXml(id: string): Promise<{ id: string; bpmn20Xml: string }> {
     return this.request('GET', `/process-definition/${encodeURIComponent(id)}/xml`);
   }
@@ -318,6 +355,34 @@ export class EngineClient {
     return this.request('POST', `/process-definition/key/${encodeURIComponent(key)}/start`, {
       body: { businessKey: input.businessKey, variables: toEngineVariables(input.variables ?? {}) },
     });
+  }
+
+  async processInstanceCount(query: Query): Promise<number> {
+    return (await this.request<{ count: number }>('GET', '/process-instance/count', { query })).count;
+  }
+
+  processInstances(query: Query): Promise<Array<{ id: string; definitionId: string; businessKey: string | null; suspended: boolean }>> {
+    return this.request('GET', '/process-instance', { query });
+  }
+
+  /** Running activity instances per activity of a definition (tokens waiting there). */
+  activityStatistics(definitionId: string): Promise<Array<{ id: string; instances: number; failedJobs: number; incidents: unknown[] }>> {
+    return this.request('GET', `/process-definition/${encodeURIComponent(definitionId)}/statistics`, { query: { incidents: true } });
+  }
+
+  // --- migration ------------------------------------------------------------------------------
+
+  /** The engine's plan mapping equal activities of two definitions. */
+  generateMigrationPlan(sourceProcessDefinitionId: string, targetProcessDefinitionId: string): Promise<MigrationPlan> {
+    return this.request('POST', '/migration/generate', { body: { sourceProcessDefinitionId, targetProcessDefinitionId, updateEventTriggers: true } });
+  }
+
+  validateMigrationPlan(plan: MigrationPlan): Promise<{ instructionReports: Array<{ instruction: MigrationInstruction; failures: string[] }>; variableReports?: Record<string, { failures: string[] }> }> {
+    return this.request('POST', '/migration/validate', { body: plan });
+  }
+
+  executeMigration(plan: MigrationPlan, processInstanceIds: string[]): Promise<void> {
+    return this.request('POST', '/migration/execute', { body: { migrationPlan: plan, processInstanceIds, skipCustomListeners: false, skipIoMappings: false }, timeoutMs: 120_000 });
   }
 
   processInstance(id: string): Promise<StartedInstance | null> {

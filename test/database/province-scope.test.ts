@@ -63,6 +63,11 @@ const NOT_OWNED: Record<string, string> = {
   'GET /api/forms/{key}': 'task form definitions (forms/)',
   'GET /api/processes/{processId}/diagram': 'process models (processes/)',
   'GET /api/designer/processes/{processId}/versions/{version}/xml': 'deployed versions of the process models (one engine per installation)',
+  'GET /api/designer/decisions/{decisionId}/versions/{version}': 'deployed versions of the decision tables (processes/*.dmn, one engine per installation)',
+  'GET /api/designer/processes/{processId}/instances': 'instance counts per version of a process model (installation-wide: the models are the same for every province)',
+  'POST /api/designer/processes/{processId}/migration/preview': 'a migration plan between two versions of a process model (installation-wide)',
+  'POST /api/designer/processes/{processId}/migration': "moves the installation's running instances of one version to a newer one: a designer's installation-wide operation on the model, not on one province's objects",
+  'POST /api/designer/decisions/{decisionId}/evaluate': 'a test evaluation of a decision table (processes/*.dmn): reads and writes no object of a province',
 };
 
 /** Fields ending in Id that name no object of this platform. */

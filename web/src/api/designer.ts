@@ -71,3 +71,97 @@ export async function lintModel(xml: string): Promise<LintProblem[]> {
 export function deployModel(xml: string, reason: string): Promise<DeployResult> {
   return request<DeployResult>('/api/designer/deploy', { method: 'POST', body: { xml, reason }, timeoutMs: 60_000 });
 }
+
+/** 决策表（processes/ 中的 DMN）及其版本 */
+export interface DesignerDecision {
+  decisionId: string;
+  name: string;
+  /** 新版本在前 */
+  versions: ProcessVersion[];
+}
+
+export interface DecisionTableModel {
+  decisionId: string;
+  name: string;
+  hitPolicy: string;
+  inputs: Array<{ id: string; label: string; expression: string; typeRef: string }>;
+  outputs: Array<{ id: string; label: string; name: string; typeRef: string }>;
+  rules: Array<{ id: string; index: number; description: string; inputEntries: string[]; outputEntries: string[] }>;
+}
+
+export interface DecisionVersionDetail {
+  decisionId: string;
+  version: number;
+  xml: string;
+  table: DecisionTableModel | null;
+}
+
+export interface DecisionDeployResult {
+  decisionId: string;
+  definitionId: string;
+  version: number;
+  deploymentId: string;
+  auditRecordId: number;
+}
+
+/** POST /api/designer/decisions/{id}/evaluate：引擎求值的输出与命中的规则 */
+export interface DecisionEvaluation {
+  decisionId: string;
+  version: number;
+  outputs: Array<Record<string, unknown>>;
+  matchedRules: Array<{ id: string; index: number; description: string }>;
+  rulesKnown: boolean;
+}
+
+export async function listDesignerDecisions(): Promise<DesignerDecision[]> {
+  return (await request<{ items: DesignerDecision[] }>('/api/designer/decisions')).items;
+}
+
+export function getDecisionVersion(decisionId: string, version: number): Promise<DecisionVersionDetail> {
+  return request<DecisionVersionDetail>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/versions/${version}`);
+}
+
+/** 检查不通过时以 ApiError 抛出（code DECISION_INVALID，details 逐条列出） */
+export function deployDecision(xml: string, reason: string): Promise<DecisionDeployResult> {
+  return request<DecisionDeployResult>('/api/designer/decisions/deploy', { method: 'POST', body: { xml, reason }, timeoutMs: 60_000 });
+}
+
+export function evaluateDecision(decisionId: string, variables: Record<string, string | number | boolean | null>, version?: number): Promise<DecisionEvaluation> {
+  return request<DecisionEvaluation>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/evaluate`, { method: 'POST', body: version === undefined ? { variables } : { version, variables }, timeoutMs: 30_000 });
+}
+
+/** 各版本运行中的实例数 */
+export interface VersionInstances {
+  version: number;
+  definitionId: string;
+  running: number;
+}
+
+/** 实例迁移预览（POST /api/designer/processes/{id}/migration/preview） */
+export interface MigrationPreview {
+  processId: string;
+  fromVersion: number;
+  toVersion: number;
+  mappings: Array<{ sourceActivityId: string; sourceName: string; targetActivityId: string; targetName: string; failures: string[] }>;
+  activities: Array<{ activityId: string; name: string; instances: number; targetActivityId: string | null; targetName: string | null; blockedBy: string[] }>;
+  running: number;
+  movable: number;
+  blocked: number;
+}
+
+export interface MigrationResult extends MigrationPreview {
+  migrated: number;
+  auditRecordId: number | null;
+}
+
+export async function getRunningPerVersion(processId: string): Promise<VersionInstances[]> {
+  return (await request<{ versions: VersionInstances[] }>(`/api/designer/processes/${encodeURIComponent(processId)}/instances`)).versions;
+}
+
+export function previewMigration(processId: string, fromVersion: number, toVersion: number): Promise<MigrationPreview> {
+  return request<MigrationPreview>(`/api/designer/processes/${encodeURIComponent(processId)}/migration/preview`, { method: 'POST', body: { fromVersion, toVersion }, timeoutMs: 60_000 });
+}
+
+export function executeMigration(processId: string, fromVersion: number, toVersion: number, reason: string): Promise<MigrationResult> {
+  return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, { method: 'POST', body: { fromVersion, toVersion, reason }, timeoutMs: 120_000 });
+}

@@ -31,3 +31,7 @@ declare module 'bpmn-moddle' {
     fromXML(xml: string, type?: string): Promise<{ rootElement: ModdleElement; warnings: Array<{ message: string }> }>;
   }
 }
+declare module 'dmn-js/lib/Modeler' {
+  const DmnModeler: unknown;
+  export default DmnModeler;
+}
