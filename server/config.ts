@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { roleByCode, ROLES } from '../domain/roles';
 
 /**
  * All configuration comes from environment variables, read and validated here once.
@@ -86,7 +87,15 @@ export interface AppConfig {
    * Required in production; development and tests derive fixed keys from the seal secret.
    */
   fieldKeys: { keys: { id: string; hex: string }[]; indexKeyHex: string; derived: boolean };
+  /**
+   * Roles whose holders must pass a second factor (TOTP) at login (BUDGET_SECOND_FACTOR_ROLES,
+   * comma-separated role codes; `none` for nobody). By default the three admins, 局长/分管局长,
+   * 预算处 and 国库处.
+   */
+  secondFactorRoles: string[];
 }
+
+export const DEFAULT_SECOND_FACTOR_ROLES = ['system_admin', 'security_admin', 'audit_admin', 'director', 'budget_division', 'treasury_division'];
 
 export class ConfigError extends Error {
   constructor(
@@ -124,6 +133,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_SEAL_SECRET',
   'BUDGET_FIELD_KEYS',
   'BUDGET_FIELD_INDEX_KEY',
+  'BUDGET_SECOND_FACTOR_ROLES',
 ] as const;
 
 /** Known to everyone: only for development and tests (production refuses to start without a secret). */
@@ -378,7 +388,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
+    secondFactorRoles: parseSecondFactorRoles(env.BUDGET_SECOND_FACTOR_ROLES),
   };
+}
+
+function parseSecondFactorRoles(raw: string | undefined): string[] {
+  const text = raw?.trim();
+  if (!text) return [...DEFAULT_SECOND_FACTOR_ROLES];
+  if (text === 'none') return [];
+  const codes = text.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const code of codes) if (!roleByCode(code)) throw new ConfigError('BUDGET_SECOND_FACTOR_ROLES', `未知角色 ${code}（可选：${ROLES.map((r) => r.code).join('、')}，或 none）`);
+  return [...new Set(codes)];
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
