@@ -90,6 +90,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/expert-batches', name: 'expert-batches', component: () => import('./views/expert-batches/ExpertBatchesView.vue'), meta: { title: '评审批次', permission: 'experts:manage' } },
   { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { title: '专家库', permission: 'experts:manage' } },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
+  { path: '/account/security', name: 'account-security', component: () => import('./views/AccountSecurityView.vue'), meta: { title: '账号安全' } },
   { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   // The Modeler and its properties panel live in this route's chunk only (bench/designer-bundle.ts checks it).
   { path: '/designer', name: 'designer', component: () => import('./views/DesignerView.vue'), meta: { title: '流程设计', permission: 'processes:design' } },
