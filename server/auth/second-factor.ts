@@ -264,6 +264,11 @@ export async function confirmEnrolment(db: Db, policy: SecondFactorPolicy, actor
   return { recoveryCodes: result };
 }
 
+/** Deletes the challenges past their lifetime (the running system calls it every minute). */
+export async function pruneLoginChallenges(db: Knex, now = new Date()): Promise<number> {
+  return db('login_challenges').where('expires_at', '<', now).delete();
+}
+
 /** Removes a person's factor, recovery codes and open challenges (inside the caller's transaction). */
 export async function deleteSecondFactor(trx: Knex, userId: number): Promise<boolean> {
   const had = Boolean(await trx('user_second_factors').where({ user_id: userId }).whereNotNull('confirmed_at').first('user_id'));
