@@ -4,6 +4,7 @@ import { checkDeviationRule, DEFAULT_DEVIATION_RULE, type DeviationRule } from '
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { roleByCode, ROLES } from '../domain/roles';
 
 /**
  * All configuration comes from environment variables, read and validated here once.
@@ -102,6 +103,12 @@ export interface AppConfig {
   executionDeviation: DeviationRule;
   /** The bank interface of 国库支付 (server/treasury/bank.ts) and its simulator (scripts/bank-simulator.ts). */
   bank: BankConfig;
+  /**
+   * Roles whose holders must pass a second factor (TOTP) at login (BUDGET_SECOND_FACTOR_ROLES,
+   * comma-separated role codes; `none` for nobody). By default the three admins, 局长/分管局长,
+   * 预算处 and 国库处.
+   */
+  secondFactorRoles: string[];
 }
 
 export interface BankConfig {
@@ -123,6 +130,8 @@ export interface BankConfig {
 export function bankNotifyUrl(config: Pick<AppConfig, 'bank' | 'port'>): string {
   return config.bank.notifyUrl ?? `http://127.0.0.1:${config.port}/api/treasury/bank-notices`;
 }
+
+export const DEFAULT_SECOND_FACTOR_ROLES = ['system_admin', 'security_admin', 'audit_admin', 'director', 'budget_division', 'treasury_division'];
 
 export class ConfigError extends Error {
   constructor(
@@ -170,6 +179,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_BANK_NOTICE_TIMEOUT',
   'BUDGET_BANK_TIMEOUT_MS',
   'BUDGET_BANK_SIM_PORT',
+  'BUDGET_SECOND_FACTOR_ROLES',
 ] as const;
 
 /** Known to everyone: the bank simulator's and the platform's shared secret in development and tests. */
@@ -430,7 +440,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     performance: parsePerformance(env),
     executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),
     bank: parseBank(env, nodeEnv),
+    secondFactorRoles: parseSecondFactorRoles(env.BUDGET_SECOND_FACTOR_ROLES),
   };
+}
+
+function parseSecondFactorRoles(raw: string | undefined): string[] {
+  const text = raw?.trim();
+  if (!text) return [...DEFAULT_SECOND_FACTOR_ROLES];
+  if (text === 'none') return [];
+  const codes = text.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const code of codes) if (!roleByCode(code)) throw new ConfigError('BUDGET_SECOND_FACTOR_ROLES', `未知角色 ${code}（可选：${ROLES.map((r) => r.code).join('、')}，或 none）`);
+  return [...new Set(codes)];
 }
 
 function parsePerformance(env: NodeJS.ProcessEnv): AppConfig['performance'] {

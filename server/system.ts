@@ -12,6 +12,7 @@ import { seedDemoPerformanceGrades } from './allocation/demo';
 import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
 import { pruneRateLimitCounters } from './auth/rate-limit';
+import { pruneLoginChallenges } from './auth/second-factor';
 import { platformKey } from './seals/platform-key';
 import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
@@ -99,6 +100,8 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       .catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, '审计链检查点签署失败，下一分钟重试'));
     // Rate-limit windows nobody reads any more (server/auth/rate-limit.ts).
     void databaseReady.promise.then(() => pruneRateLimitCounters(db)).catch(() => undefined);
+    // Second-factor challenges past their 5 minutes (server/auth/second-factor.ts).
+    void databaseReady.promise.then(() => pruneLoginChallenges(db)).catch(() => undefined);
   }, 60_000);
   checkpoints.unref();
 

@@ -158,6 +158,27 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
 
   // 登录与会话
   { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。' },
+  {
+    method: 'post',
+    path: '/api/auth/login/second-factor',
+    summary: '登录第二步：动态验证码或恢复码',
+    tag: 'auth',
+    access: 'public',
+    body: auth.secondFactorLoginBody,
+    description:
+      '须使用第二因素的角色（BUDGET_SECOND_FACTOR_ROLES）且已绑定验证器的人，密码正确时登录只答 secondFactor.challenge（5 分钟内有效，可试 5 次），不设会话；本接口以 challenge 和手机验证器上的 6 位验证码（或一次性恢复码）换取会话 Cookie。同一验证码不能用第二次；错误时 401 SECOND_FACTOR_FAILED，challenge 失效时 401 SECOND_FACTOR_CHALLENGE_EXPIRED，错误过多 429 SECOND_FACTOR_RATE_LIMITED。',
+  },
+  { method: 'post', path: '/api/auth/second-factor/enrolment', summary: '绑定动态验证码：生成密钥与二维码（otpauth://）', tag: 'auth', access: 'login', refusals: [409], description: '答 otpauthUri、qrDataUrl（SVG 二维码）和可手工输入的 secret；已绑定时 409 SECOND_FACTOR_ENROLLED（更换须由安全管理员重置）。' },
+  {
+    method: 'post',
+    path: '/api/auth/second-factor/confirm',
+    summary: '绑定动态验证码：输入第一个验证码确认，取得一次性恢复码',
+    tag: 'auth',
+    access: 'login',
+    body: auth.enrolmentConfirmBody,
+    refusals: [409],
+    description: '验证码正确即绑定，答 10 个恢复码（只显示这一次，库中只存摘要）；首次登录受限的会话随即可正常使用。验证码错误 400 SECOND_FACTOR_CODE_WRONG。',
+  },
   { method: 'post', path: '/api/auth/logout', summary: '退出登录', tag: 'auth', access: 'public', ok: { status: 204, description: '已退出' } },
   { method: 'get', path: '/api/auth/me', summary: '当前用户、角色、权限与数据范围', tag: 'auth', access: 'login' },
   { method: 'post', path: '/api/auth/password', summary: '修改密码', tag: 'auth', access: 'login', body: auth.passwordBody, ok: { status: 204, description: '已修改' }, description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。' },
@@ -254,6 +275,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/users', summary: '新建账号（首次登录须修改密码；角色由安全管理员分配）', tag: 'users', access: 'users:manage', body: users.createBody, ok: { status: 201, description: '已创建' }, refusals: [409] },
   { method: 'patch', path: '/api/users/{id}', summary: '修改姓名、所属机构或停用/启用（停用即注销其会话）', tag: 'users', access: 'users:manage', params: idParams, body: users.updateBody },
   { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
+  { method: 'post', path: '/api/users/{id}/second-factor/reset', summary: '重置动态验证码（手机丢失；不能重置自己的）', tag: 'users', access: 'security:manage', params: idParams, refusals: [409], description: '删除其验证器与恢复码并注销其会话；下次登录时重新绑定。未绑定时 409 SECOND_FACTOR_NOT_ENROLLED；为自己重置 403 CANNOT_RESET_OWN_SECOND_FACTOR。' },
   { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
   { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
   { method: 'post', path: '/api/users/{id}/seal-reenrolment', summary: '授权重新开通电子签章（遗忘签章密码时，三员分立由安全管理员授权）', tag: 'users', access: 'security:manage', params: idParams, body: users.reenrolBody, ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' }, response: sealContracts.reenrolmentCreated, refusals: [409], description: '已有未使用的授权时答 200，created 为 false，不重复授权；对方尚未开通为 409 SEAL_NOT_ENROLLED；不能为自己授权（400 CANNOT_REENROL_OWN_SEAL）。' },

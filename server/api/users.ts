@@ -123,6 +123,10 @@ export function usersRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: 
     send(res, await admin.resetPassword(db, principalOf(res), userId(req.params.id), body.password));
   });
 
+  router.post('/users/:id/second-factor/reset', login, requirePermission('security:manage'), async (req, res) => {
+    send(res, await admin.resetSecondFactor(db, principalOf(res), userId(req.params.id)));
+  });
+
   router.post('/users/:id/seal-reenrolment', login, requirePermission('security:manage'), validate({ body: reenrolBody }), async (req, res) => {
     const { reason } = res.locals.body as z.infer<typeof reenrolBody>;
     const r = await admin.authoriseSealReenrolment(db, principalOf(res), userId(req.params.id), reason);

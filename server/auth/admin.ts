@@ -7,7 +7,8 @@ import { inTransaction } from '../reference/transaction';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
 import { hashPassword } from './passwords';
-import { createUser, revokeSessions, canSee, scopeOrgIds, type Principal } from './service';
+import { canSee, createUser, revokeSessions, scopeOrgIds, type Principal } from './service';
+import { deleteSecondFactor } from './second-factor';
 
 /**
  * User administration (三员分立): the system admin (users:manage) creates accounts, edits them
@@ -44,6 +45,8 @@ export interface ManagedUser {
   createdAt: Date;
   /** 电子签章: not enrolled, an active key, or a re-enrolment authorised and not used yet. */
   seal: 'none' | 'active' | 'reenrolment';
+  /** A confirmed second factor (TOTP) is bound. */
+  secondFactor: boolean;
 }
 
 export interface UserFilters {
@@ -230,6 +233,22 @@ export async function authoriseSealReenrolment(db: Db, actor: Principal, id: num
   return { user: (await getUser(db, actor, id, now))!, created };
 }
 
+/**
+ * 重置动态验证码 (security admin, 三员分立): for a person who lost their phone. Removes the
+ * factor and its recovery codes and ends every session: at the next login a privileged person
+ * binds a new one. Not for oneself (another security admin does it); 409 when there is none.
+ */
+export async function resetSecondFactor(db: Db, actor: Principal, id: number, now = new Date()): Promise<ManagedUser> {
+  if (id === actor.userId) throw errors.forbidden('CANNOT_RESET_OWN_SECOND_FACTOR', '不能重置自己的动态验证码，请由另一位安全管理员办理');
+  await inTransaction(db, async (trx) => {
+    await lockScopedUser(trx, actor, id);
+    if (!(await deleteSecondFactor(trx, id))) throw errors.conflict('SECOND_FACTOR_NOT_ENROLLED', '该用户尚未绑定动态验证码，无需重置');
+    await revokeSessions(trx, id, now);
+    await auditAdmin(trx, actor, 'reset_second_factor', id, null, now);
+  });
+  return (await getUser(db, actor, id, now))!;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const USER_COLUMNS = [
@@ -288,6 +307,7 @@ async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedU
   const ids = rows.map((r) => Number(r.id));
   const roleRows = ids.length ? ((await db('user_roles').whereIn('user_id', ids).select('user_id', 'role')) as Array<{ user_id: number; role: string }>) : [];
   const sealed = new Set(ids.length ? ((await db('seal_keys').whereIn('active_user_id', ids).pluck('active_user_id')) as number[]).map(Number) : []);
+  const twoFactor = new Set(ids.length ? ((await db('user_second_factors').whereIn('user_id', ids).whereNotNull('confirmed_at').pluck('user_id')) as number[]).map(Number) : []);
   const reenrolling = new Set(ids.length ? ((await db('seal_reenrolments').whereIn('pending_user_id', ids).pluck('pending_user_id')) as number[]).map(Number) : []);
   return rows.map((r) => {
     const lockedUntil = r.locked_until ? readInstant(r.locked_until) : null;
@@ -308,6 +328,7 @@ async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedU
       passwordChangedAt,
       createdAt: readInstant(r.created_at),
       seal: reenrolling.has(Number(r.id)) ? 'reenrolment' : sealed.has(Number(r.id)) ? 'active' : 'none',
+      secondFactor: twoFactor.has(Number(r.id)),
     };
   });
 }

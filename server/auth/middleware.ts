@@ -16,6 +16,8 @@ export function sessionToken(req: Request): string | undefined {
   return undefined;
 }
 
+const enrolmentRequired = () => new AppError(403, 'SECOND_FACTOR_ENROLMENT_REQUIRED', '您的角色须使用动态验证码登录，请先绑定手机验证器');
+
 /** The principal of an authenticated request (set by requireLogin). */
 export function principalOf(res: Response): Principal {
   const p = res.locals.principal as Principal | undefined;
@@ -30,6 +32,8 @@ export function requireLogin(db: Db): RequestHandler {
     if (!token) return next(new AppError(401, 'UNAUTHENTICATED', '请先登录'));
     authenticate(db, token).then((principal) => {
       res.locals.principal = principal;
+      // A privileged person's first session before a second factor is bound: only /api/auth.
+      if (principal.secondFactorEnrolmentRequired && !req.originalUrl.startsWith('/api/auth/')) return next(enrolmentRequired());
       next();
     }, next);
   };
@@ -51,6 +55,7 @@ export function requireAnyPermission(...permissions: [Permission, ...Permission[
     const p = principalOf(res);
     if (!permissions.some((permission) => p.permissions.has(permission))) return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
     if (p.mustChangePassword) return next(new AppError(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改密码后再继续操作'));
+    if (p.secondFactorEnrolmentRequired) return next(enrolmentRequired());
     next();
   };
 }

@@ -28,6 +28,8 @@ export const RATE_LIMITS = {
   loginPerAccount: { name: 'login:account', max: 10, windowMinutes: 15 },
   pinPerAddress: { name: 'pin:address', max: 10, windowMinutes: 15 },
   pinPerAccount: { name: 'pin:account', max: 10, windowMinutes: 15 },
+  /** Wrong TOTP / recovery codes of one person (server/auth/second-factor.ts), beside the 5 per challenge. */
+  secondFactorPerAccount: { name: '2fa:account', max: 10, windowMinutes: 15 },
 } as const satisfies Record<string, RateLimit>;
 
 const bucketOf = (limit: RateLimit, key: string) => `${limit.name}:${key}`.slice(0, 150);

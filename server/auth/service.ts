@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS, passwordExpired, passwordProblems, SESSION_IDLE_MINUTES } from '../../domain/password';
 import { permissionsOf, regionPrefix, roleByCode, violatesSeparationOfDuties, widestScope, type DataScope, type Permission } from '../../domain/roles';
 import { sm3Hex } from '../../domain/digest';
+import { DEFAULT_SECOND_FACTOR_ROLES } from '../config';
 import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../errors';
 import { readInstant, type Db } from '../db';
@@ -9,6 +9,7 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
 import { assertUnderLimits, RATE_LIMITS, recordFailures, type LimitedKey } from './rate-limit';
+import { hasConfirmedFactor, insertChallenge, insertSession, requiresSecondFactor, type SecondFactorPolicy, type SessionFactor } from './second-factor';
 
 /** The rate limits a password check counts against: the client's address and the user name. */
 function passwordLimits(username: string, ip: string | undefined): LimitedKey[] {
@@ -33,9 +34,12 @@ export interface Principal {
   /** The widest data scope among the roles (domain/roles.ts). */
   scope: DataScope;
   mustChangePassword: boolean;
+  /**
+   * A privileged person (second-factor roles) logged in without a factor yet: nothing but
+   * /api/auth (enrolment, logout) until one is confirmed (server/auth/second-factor.ts).
+   */
+  secondFactorEnrolmentRequired: boolean;
 }
-
-const SESSION_ABSOLUTE_HOURS = 12;
 
 interface UserRow {
   id: number;
@@ -84,10 +88,8 @@ export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<
   });
 }
 
-export interface LoginResult {
-  token: string;
-  principal: Principal;
-}
+/** A session (token for the cookie), or — for a person with a second factor — the challenge of the second step. */
+export type LoginResult = { kind: 'session'; token: string; principal: Principal } | { kind: 'second-factor'; challenge: string; expiresAt: Date };
 
 /**
  * Checks a password. Five failures in a row lock the account for 30 minutes; the answer to a
@@ -95,7 +97,7 @@ export interface LoginResult {
  * Before any of it, the rate limits (rate-limit.ts): too many failures from the address or on
  * the user name are a 429 LOGIN_RATE_LIMITED, the password unchecked.
  */
-export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
+export async function beginLogin(db: Db, policy: Pick<SecondFactorPolicy, 'roles'>, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
   const limits = passwordLimits(username, meta.ip);
   await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
@@ -134,23 +136,40 @@ export async function login(db: Db, username: string, password: string, meta: { 
     }
     throw new AppError(401, 'LOGIN_FAILED', `用户名或密码错误（再失败 ${MAX_FAILED_LOGINS - after.failed_logins} 次将锁定账号）`);
   }
-  const token = crypto.randomBytes(32).toString('base64url');
-  await db.transaction(async (trx) => {
-    await trx('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
-    await trx('sessions').insert({
-      token_digest: sm3Hex(token),
-      user_id: user.id,
-      created_at: now,
-      last_seen_at: now,
-      expires_at: new Date(now.getTime() + SESSION_ABSOLUTE_HOURS * 3600_000),
-      ip: meta.ip?.slice(0, 64) ?? null,
-      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+  const roles = ((await db('user_roles').where({ user_id: user.id }).select('role')) as Array<{ role: string }>).map((r) => r.role);
+  const enrolled = await hasConfirmedFactor(db, user.id);
+  const factor: SessionFactor = enrolled ? 'verified' : requiresSecondFactor(policy, roles) ? 'enrolment' : 'none';
+  const actor = { userId: user.id, username: user.username };
+  if (enrolled) {
+    // The password was right; the session waits for the code (POST /api/auth/login/second-factor).
+    const challenge = await db.transaction(async (trx) => {
+      await trx('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
+      const c = await insertChallenge(trx, user.id, meta, now);
+      await appendAudit(trx, audit('auth.second_factor_challenged', actor, {}));
+      return c;
     });
-    await appendAudit(trx, audit('auth.login', { userId: user.id, username: user.username }, {}));
+    return { kind: 'second-factor', ...challenge };
+  }
+  const token = await db.transaction(async (trx) => {
+    await trx('users').where({ id: user.id }).update({ failed_logins: 0, locked_until: null, updated_at: now });
+    const t = await insertSession(trx, user.id, meta, factor, now);
+    await appendAudit(trx, audit('auth.login', actor, factor === 'enrolment' ? { secondFactor: 'enrolment-required' } : {}));
+    return t;
   });
   const principal = await loadPrincipal(db, user.id, now);
   if (!principal) throw wrong;
-  return { token, principal };
+  return { kind: 'session', token, principal: { ...principal, secondFactorEnrolmentRequired: factor === 'enrolment' } };
+}
+
+/**
+ * A password login that must end in a session (scripts, tests of password rules): a person with
+ * a second factor is refused (401 SECOND_FACTOR_REQUIRED) — the HTTP login's second step is the
+ * only way in for them. A privileged person without one gets the restricted enrolment session.
+ */
+export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date(), policy: Pick<SecondFactorPolicy, 'roles'> = { roles: DEFAULT_SECOND_FACTOR_ROLES }): Promise<{ token: string; principal: Principal }> {
+  const result = await beginLogin(db, policy, username, password, meta, now);
+  if (result.kind === 'second-factor') throw new AppError(401, 'SECOND_FACTOR_REQUIRED', '请输入手机验证器上的动态验证码');
+  return result;
 }
 
 export async function logout(db: Db, token: string, now = new Date()): Promise<void> {
@@ -168,7 +187,7 @@ export async function logout(db: Db, token: string, now = new Date()): Promise<v
  */
 export async function authenticate(db: Db, token: string, now = new Date()): Promise<Principal> {
   const session = (await db('sessions').where({ token_digest: sm3Hex(token) }).first()) as
-    | { token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown }
+    | { token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor }
     | undefined;
   if (!session || session.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
   const lastSeen = readInstant(session.last_seen_at);
@@ -181,7 +200,7 @@ export async function authenticate(db: Db, token: string, now = new Date()): Pro
   }
   const principal = await loadPrincipal(db, session.user_id, now);
   if (!principal) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
-  return principal;
+  return { ...principal, secondFactorEnrolmentRequired: session.second_factor === 'enrolment' };
 }
 
 export async function loadPrincipal(db: Db, userId: number, now = new Date()): Promise<Principal | undefined> {
@@ -206,6 +225,7 @@ export async function loadPrincipal(db: Db, userId: number, now = new Date()): P
     permissions: permissionsOf(roles),
     scope: widestScope(roles),
     mustChangePassword: Boolean(row.must_change_password) || passwordExpired(readInstant(row.password_changed_at), now),
+    secondFactorEnrolmentRequired: false,
   };
 }
 

@@ -1,5 +1,6 @@
 import { createUser } from '../../server/auth/service';
 import type { Db } from '../../server/db';
+import { nextTotpCode, rememberSecret } from './second-factor';
 
 export const TEST_PASSWORD = 'Budget@2026';
 
@@ -22,11 +23,36 @@ export async function createAccount(db: Db, roles: string[], username = `u${Date
   return { username, userId, orgId: org.id, displayName };
 }
 
-/** Logs in over HTTP and returns the Cookie header value for later requests. */
+/**
+ * Logs in over HTTP and returns the Cookie header value for later requests. A person of a
+ * second-factor role is taken through it as a person would be: at the first login the helper
+ * binds an authenticator (test/support/second-factor.ts keeps the secret), later logins answer
+ * the challenge with the next code.
+ */
 export async function loginCookie(baseUrl: string, username: string, password = TEST_PASSWORD): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const post = (path: string, body: unknown, cookie?: string) =>
+    fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  let res = await post('/api/auth/login', { username, password });
   if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.get('set-cookie');
+  const answer = (await res.json()) as { user?: { secondFactorEnrolmentRequired?: boolean }; secondFactor?: { challenge: string } };
+  if (answer.secondFactor) {
+    res = await post('/api/auth/login/second-factor', { challenge: answer.secondFactor.challenge, code: await nextTotpCode(baseUrl, username) });
+    if (res.status !== 200) throw new Error(`second factor of ${username} failed: ${res.status} ${await res.text()}`);
+  }
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error('no session cookie');
-  return cookie.split(';')[0]!;
+  if (answer.user?.secondFactorEnrolmentRequired) await enrolSecondFactor(baseUrl, cookie, username);
+  return cookie;
+}
+
+/** Binds an authenticator for the session's person (POST enrolment + confirm); answers the recovery codes. */
+export async function enrolSecondFactor(baseUrl: string, cookie: string, username: string): Promise<string[]> {
+  const post = (path: string, body: unknown) => fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+  const start = await post('/api/auth/second-factor/enrolment', {});
+  if (start.status !== 200) throw new Error(`enrolment of ${username} failed: ${start.status} ${await start.text()}`);
+  const { secret } = (await start.json()) as { secret: string };
+  rememberSecret(baseUrl, username, secret);
+  const confirm = await post('/api/auth/second-factor/confirm', { code: await nextTotpCode(baseUrl, username) });
+  if (confirm.status !== 200) throw new Error(`confirming the enrolment of ${username} failed: ${confirm.status} ${await confirm.text()}`);
+  return ((await confirm.json()) as { recoveryCodes: string[] }).recoveryCodes;
 }

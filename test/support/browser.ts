@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { nextTotpCode, rememberSecret } from './second-factor';
 
 /** What the browser tests share: paths, Chromium, waiting. */
 export const ROOT = path.resolve(__dirname, '../..');
@@ -90,11 +91,52 @@ export class PageOpener {
   }
 }
 
-/** Fills in the login form and submits it, as a person would. */
-export async function submitLogin(page: Page, username: string, password: string): Promise<void> {
+/**
+ * Fills in the login form and submits it, as a person would. A person of a second-factor role
+ * goes on as they would too: at the first login the page asks to bind an authenticator (the
+ * helper reads the secret shown for typing by hand, confirms with a code and saves the recovery
+ * codes), later logins ask for the code (test/support/second-factor.ts computes it).
+ * `secondFactor: false` stops after the password (tests of those steps themselves).
+ */
+export async function submitLogin(page: Page, username: string, password: string, options: { secondFactor?: boolean } = {}): Promise<void> {
   await page.locator(sel('login-username')).fill(username);
   await page.locator(sel('login-password')).fill(password);
   await page.locator(sel('login-submit')).click();
+  if (options.secondFactor === false) return;
+  const outcome = await loginOutcome(page);
+  const origin = new URL(page.url()).origin;
+  if (outcome === 'code') {
+    await page.locator(sel('login-otp')).fill(await nextTotpCode(origin, username));
+    await page.locator(sel('login-otp-submit')).click();
+    return;
+  }
+  if (outcome === 'enrol') await enrolThroughPage(page, origin, username);
+}
+
+/** What the page shows after the password: the code step, the forced enrolment, a login error, or the app. */
+async function loginOutcome(page: Page): Promise<'code' | 'enrol' | 'error' | 'in'> {
+  let outcome: 'code' | 'enrol' | 'error' | 'in' | null = null;
+  await waitUntil(async () => {
+    if (await page.locator(sel('login-second-factor')).isVisible()) outcome = 'code';
+    else if (await page.locator(sel('login-error')).isVisible()) outcome = 'error';
+    else if (await page.locator(sel('second-factor-forced')).isVisible()) outcome = 'enrol';
+    else if (!new URL(page.url()).pathname.startsWith('/login') && (await page.locator(sel('current-user')).isVisible())) outcome = (await page.locator(sel('second-factor-forced')).count()) > 0 ? 'enrol' : 'in';
+    return outcome !== null;
+  }, 'the page after the password');
+  return outcome!;
+}
+
+/** Binds an authenticator through the page (account page or the forced first-login card). */
+export async function enrolThroughPage(page: Page, origin: string, username: string): Promise<string[]> {
+  await page.locator(sel('second-factor-start')).click();
+  const secret = (await page.locator(sel('second-factor-secret')).innerText()).replace(/\s/g, '');
+  rememberSecret(origin, username, secret);
+  await page.locator(sel('second-factor-code')).fill(await nextTotpCode(origin, username));
+  await page.locator(sel('second-factor-confirm')).click();
+  await page.locator(sel('second-factor-recovery-codes')).waitFor();
+  const codes = (await page.locator(`${sel('second-factor-recovery-codes')} li`).allInnerTexts()).map((c) => c.trim());
+  await page.locator(sel('second-factor-done')).click();
+  return codes;
 }
 
 /** Opens `baseUrl + pathname`, is sent to the login page, logs in and lands back on `pathname`. */

@@ -166,4 +166,11 @@ describe('configuration', () => {
   ])('refuses %p naming %s', (env, variable) => {
     expectRefused(env, variable);
   });
+
+  test('BUDGET_SECOND_FACTOR_ROLES: the privileged roles by default, a list of role codes, none, or a refusal naming the variable', () => {
+    expect(loadConfig({}).secondFactorRoles.sort()).toEqual(['audit_admin', 'budget_division', 'director', 'security_admin', 'system_admin', 'treasury_division']);
+    expect(loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'director, budget_division' }).secondFactorRoles).toEqual(['director', 'budget_division']);
+    expect(loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'none' }).secondFactorRoles).toEqual([]);
+    expect(() => loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'director,boss' })).toThrow(/BUDGET_SECOND_FACTOR_ROLES.*boss/);
+  });
 });

@@ -103,6 +103,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/execution', name: 'execution', component: () => import('./views/execution/ExecutionView.vue'), meta: { title: '执行监控', permission: ['quotas:read', 'monitoring:manage'] } },
   { path: '/monitoring', name: 'monitoring', component: () => import('./views/monitoring/MonitoringView.vue'), meta: { title: '绩效监控', permission: ['monitoring:report', 'monitoring:manage'] } },
   { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), meta: { title: '我的电子签章' } },
+  { path: '/account/security', name: 'account-security', component: () => import('./views/AccountSecurityView.vue'), meta: { title: '账号安全' } },
   { path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})', name: 'replay', component: () => import('./views/ReplayView.vue'), meta: { title: '流程回放', permission: 'audit:read' } },
   // The Modeler and its properties panel live in this route's chunk only (bench/designer-bundle.ts checks it).
   { path: '/designer', name: 'designer', component: () => import('./views/DesignerView.vue'), meta: { title: '流程设计', permission: 'processes:design' } },

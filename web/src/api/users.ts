@@ -23,6 +23,8 @@ export interface ManagedUser {
   createdAt: string;
   /** 电子签章：未开通、已开通、已授权重新开通（本人尚未设置新签章密码） */
   seal: 'none' | 'active' | 'reenrolment';
+  /** 已绑定动态验证码（两步验证） */
+  secondFactor: boolean;
 }
 
 export type UserSort = 'username' | 'displayName' | 'createdAt' | 'passwordChangedAt';
@@ -83,6 +85,11 @@ export function setUserRoles(id: number, roles: string[]): Promise<ManagedUser> 
 /** POST /api/users/:id/unlock：解锁（安全管理员） */
 export function unlockUser(id: number): Promise<ManagedUser> {
   return request<ManagedUser>(`/api/users/${id}/unlock`, { method: 'POST', timeoutMs: 15_000 });
+}
+
+/** POST /api/users/:id/second-factor/reset：重置动态验证码（手机丢失），下次登录重新绑定（安全管理员，不能为自己） */
+export function resetSecondFactor(id: number): Promise<ManagedUser> {
+  return request<ManagedUser>(`/api/users/${id}/second-factor/reset`, { method: 'POST', timeoutMs: 15_000 });
 }
 
 /** POST /api/users/:id/reset-password：重置密码，用户下次登录须修改（安全管理员） */

@@ -23,8 +23,17 @@ export function useSession() {
     loggedIn: computed(() => user.value !== null),
     /** 首次调用时向服务器确认会话；之后复用结果 */
     ensureLoaded: () => (loaded ??= load().catch((e: unknown) => ((loaded = null), Promise.reject(e)))),
-    async login(username: string, password: string) {
-      user.value = (await authApi.login(username, password)).user;
+    /** 密码登录：答当前用户，或第二步所需的 challenge（此时尚未登录） */
+    async login(username: string, password: string): Promise<{ user: CurrentUser } | { challenge: string }> {
+      const answer = await authApi.login(username, password);
+      if (answer.secondFactor) return { challenge: answer.secondFactor.challenge };
+      user.value = answer.user;
+      loaded = Promise.resolve(user.value);
+      return { user: answer.user };
+    },
+    /** 登录第二步：动态验证码或恢复码 */
+    async completeSecondFactor(challenge: string, code: string) {
+      user.value = (await authApi.loginSecondFactor(challenge, code)).user;
       loaded = Promise.resolve(user.value);
       return user.value;
     },

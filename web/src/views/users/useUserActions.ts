@@ -1,6 +1,6 @@
 import { ElMessage, ElMessageBox } from 'element-plus';
 import { ApiError } from '../../api/request';
-import { unlockUser, updateUser, type ManagedUser } from '../../api/users';
+import { resetSecondFactor, unlockUser, updateUser, type ManagedUser } from '../../api/users';
 import { authoriseSealReenrolment } from '../../api/seals';
 
 /**
@@ -64,5 +64,15 @@ export function useUserActions(onChanged: (user: ManagedUser) => void) {
     }
   }
 
-  return { toggleStatus, unlock, authoriseSeal };
+  /** 重置动态验证码（手机丢失）：其验证器与恢复码作废、会话结束，下次登录重新绑定 */
+  function resetTwoFactor(user: ManagedUser): Promise<void> {
+    return confirmThen(
+      `重置后 ${user.displayName}（${user.username}）的手机验证器和恢复码立即作废并退出登录，下次登录时须重新绑定。请先核实本人身份。确定重置？`,
+      '重置动态验证码',
+      () => resetSecondFactor(user.id),
+      '已重置动态验证码',
+    );
+  }
+
+  return { toggleStatus, unlock, authoriseSeal, resetTwoFactor };
 }
