@@ -17,6 +17,7 @@ import { allocationIssue } from './allocation-issue';
 import { allocationReturn } from './allocation-return';
 import { paymentRiskCheck } from './payment-risk-check';
 import { paymentApproved } from './payment-approved';
+import { paymentToTreasury } from './payment-to-treasury';
 import { paymentRelease } from './payment-release';
 import { adjustmentRecordChain } from './adjustment-record-chain';
 import { adjustmentPost } from './adjustment-post';
@@ -52,6 +53,7 @@ export const allWorkers: ExternalTaskWorker[] = [
   allocationReturn,
   paymentRiskCheck,
   paymentApproved,
+  paymentToTreasury,
   paymentRelease,
   adjustmentRecordChain,
   adjustmentPost,

@@ -26,6 +26,7 @@ import { sm3Hex } from '../../domain/digest';
 import { appendAudit } from '../audit/chain';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import { forUpdate, readInstant } from '../db';
+import { ORDER_STATUS_LABELS, type OrderStatus } from '../../domain/treasury';
 import { isEngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced } from '../engine/namespace';
@@ -296,6 +297,8 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
   }
   const mayDecide = row.status === 'approving' && (await openTaskFor(deps, row, p).then((t) => t !== null, () => false));
   const full = mayReadFullAccount(p, Number(row.unit_org_id));
+  // After approval the treasury's payment order (server/treasury/) carries the money on: its number and bank status.
+  const order = (await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('order_no', 'status', 'settled_at')) as { order_no: string; status: OrderStatus; settled_at: unknown } | undefined;
   return {
     ...summaryOf(row, unit.name, pending.map((t) => t.name)),
     payeeAccount: full ? openAccount(deps.fieldKeys, row.payee_account_cipher) : row.payee_account_mask,
@@ -312,6 +315,7 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
     pending,
     engineAway,
     mayDecide,
+    paymentOrder: order ? { orderNo: order.order_no, status: order.status, statusLabel: ORDER_STATUS_LABELS[order.status] ?? order.status, settledAt: order.settled_at ? readInstant(order.settled_at) : null } : null,
     /** 会签 takes only 同意/不同意; the other steps also 退回. */
     decisionsAllowed: pending.some((t) => t.elementId === 'Countersign') ? ['approve', 'reject'] : ['approve', 'return', 'reject'],
   };

@@ -7,13 +7,17 @@ import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
 import { buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
 import { apiAs, demoApplication } from '../support/intake';
-import { startTestSystem, type TestSystem } from '../support/system';
+import { startBankSimulator, type BankSimulator } from '../../scripts/bank-simulator';
+import { startTestSystem, testConfig, type TestSystem } from '../support/system';
+import { freePort } from '../support/treasury';
 
 /**
  * 用款申请 in a real Chromium against the real system, at 1366×768: 王芳 (第一中学) files a ¥3,000
  * request against the school's quota, with its contract, and sees the amount frozen; 孙丽 (国库科)
  * opens it, sees the quota's balance, the account in full and the contract, and approves it with her
- * seal (enrolling in the dialog); 王芳 then sees it 已审批/待支付 in her list.
+ * seal (enrolling in the dialog); 王芳 then sees it 已审批/待支付 in her list. The approval hands it
+ * to the treasury: a payment order goes to the bank (the simulator), whose arrival notice settles
+ * it, and 王芳 sees 已到账 on the request, the frozen amount consumed.
  */
 const PASSWORD = 'Budget@2026';
 const PIN = '369258';
@@ -25,11 +29,14 @@ describe('用款申请 pages in a browser, against the real system', () => {
   let t: TestSystem | undefined;
   const pages = new PageOpener({ width: 1366, height: 768 });
   let quotaId = 0;
+  let sim: BankSimulator | undefined;
 
   beforeAll(async () => {
     buildWebIfStale();
     browser = await launchChromium();
-    t = await startTestSystem();
+    const base = testConfig();
+    sim = await startBankSimulator({ secret: base.bank.secret, noticeDelayMs: 100, retryMs: 100 });
+    t = await startTestSystem({ port: await freePort(), bank: { ...base.bank, url: sim.url, noticeTimeout: 'PT10M' } });
     await t.system.ready;
     fs.mkdirSync(RESULTS, { recursive: true });
     const db = t.system.db;
@@ -47,13 +54,14 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await pages.closeAll();
     await browser?.close();
     await t?.close();
+    await sim?.stop();
   }, 60_000);
 
   afterEach(() => {
     expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  test('a unit files a request, 国库处 approves it sealed, the unit sees 已审批/待支付', async () => {
+  test('a unit files a request, 国库处 approves it sealed, the unit sees 已审批/待支付, the bank pays and the unit sees 已到账', async () => {
     const db = t!.system.db;
     const clerk = await pages.open(browser!);
     await logInThroughPage(clerk, t!.system.url, '/payments', 'nm_clerk_yz', PASSWORD);
@@ -99,6 +107,14 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: '已审批/待支付' }).waitFor();
     const decision = (await db('payment_decisions').where({ request_id: id, element_id: 'TreasuryReview' }).first('sealed')) as { sealed: number | boolean };
     expect(Boolean(Number(decision.sealed))).toBe(true);
-    expect(Number(((await db('quotas').where('id', quotaId).first('frozen_fen')) as { frozen_fen: number }).frozen_fen)).toBe(3_000_00);
-  }, 180_000);
+
+    // Approved → a payment order to the bank; its arrival notice consumes the frozen amount, once.
+    await waitUntil(async () => ((await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('status')) as { status: string } | undefined)?.status === 'paid', 'the payment order paid', 90_000);
+    await clerk.goto(`${t!.system.url}/payments/${id}`);
+    await clerk.locator(sel('payment-order')).filter({ hasText: '已到账' }).waitFor();
+    const quota = (await db('quotas').where('id', quotaId).first('frozen_fen', 'used_fen')) as { frozen_fen: number; used_fen: number };
+    expect([Number(quota.frozen_fen), Number(quota.used_fen)]).toEqual([0, 3_000_00]);
+    expect(Number(((await db('quota_journal').where({ quota_id: quotaId, kind: 'consume' }).count({ n: '*' }).first()) as { n: number | string }).n)).toBe(1);
+    await clerk.screenshot({ path: path.join(RESULTS, 'payment-paid.png'), fullPage: true });
+  }, 240_000);
 });

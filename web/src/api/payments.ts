@@ -47,6 +47,8 @@ export interface RiskHitView {
 }
 
 export interface PaymentDetail extends PaymentSummary {
+  /** 审批通过后由国库处开具的支付凭证及其银行状态；尚未开具为 null */
+  paymentOrder: { orderNo: string; status: string; statusLabel: string; settledAt: string | null } | null;
   payeeAccount: string;
   payeeAccountFull: boolean;
   quota: { id: number; quotaNo: string; fiscalYear: number; economicCode: string; functionalCode: string; documentNo: string; amountFen: number; usedFen: number; frozenFen: number; availableFen: number };
