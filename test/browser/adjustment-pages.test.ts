@@ -125,7 +125,7 @@ describe('调整申请 pages in a browser, against the real system', () => {
       if (text === '已批准并记账') return true;
       await deputy.reload();
       return false;
-    }, 'the posting');
+    }, 'the posting', 120_000); // the posting worker, under the whole suite's load on a shared engine
     await deputy.locator(sel('journal')).waitFor();
     const decisions = (await t!.system.db('adjustment_decisions').where('adjustment_id', id).orderBy('id').select('element_id', 'sealed')) as Array<{ element_id: string; sealed: number | boolean }>;
     expect(decisions.map((d) => [d.element_id, Boolean(Number(d.sealed))])).toEqual([['AdjustmentFiled', false], ['SectionReview', true], ['DeputyReview', true]]);
@@ -138,5 +138,5 @@ describe('调整申请 pages in a browser, against the real system', () => {
     await row(quotas[0]!.quotaNo).locator(sel('quota-available')).filter({ hasText: '¥44,000.00' }).waitFor();
     await row(quotas[1]!.quotaNo).locator(sel('quota-available')).filter({ hasText: '¥14,000.00' }).waitFor();
     await clerk.screenshot({ path: path.join(RESULTS, 'adjustment-quotas-after.png'), fullPage: true });
-  }, 240_000);
+  }, 300_000);
 });

@@ -131,6 +131,9 @@ describe('流程设计: decision tables, in a browser', () => {
 
     await page.reload();
     await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    // The first model in the list opens on arrival (another process sorts before this one): pick it.
+    await page.locator(sel('designer-process')).click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '预算分配审批与指标下达' }).click();
     await page.locator(sel('designer-opened')).filter({ hasText: `版本 ${n + 1}` }).waitFor();
     await page.locator('.el-tabs__item', { hasText: '版本与差异' }).click();
     await page.locator(sel(`migration-running-${n}`)).filter({ hasText: '1 个' }).waitFor();

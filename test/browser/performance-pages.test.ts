@@ -110,7 +110,7 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
       await page.reload();
       await page.locator(sel('result-summary')).waitFor();
       return (await page.locator(sel('grade')).count()) > 0;
-    }, 'the grade', 60_000);
+    }, 'the grade', 120_000); // scoring and grading workers, under the whole suite's load
     await page.locator(sel('grade')).filter({ hasText: '中' }).waitFor();
     await page.locator(sel('final-score')).filter({ hasText: '73.51' }).waitFor();
     await page.locator(sel('download-report')).waitFor();
@@ -120,5 +120,5 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     await page.screenshot({ path: path.join(RESULTS, 'performance-result.png'), fullPage: true });
     const sealed = (await t!.system.db('audit_records').where({ project_id: projectId, sealed: true }).count({ n: '*' }))[0] as { n: number | string };
     expect(Number(sealed.n)).toBeGreaterThanOrEqual(1);
-  }, 180_000);
+  }, 300_000);
 });

@@ -3,17 +3,32 @@ import { fen } from '../../domain/money';
 import type { Db } from '../../server/db';
 import * as ledger from '../../server/ledger/service';
 import { openFreshDatabase } from '../support/system';
+import { insertProjectRow } from '../support/projects';
 
 /** The quota ledger on the real database DATABASE_URL names (SQLite when unset). */
 describe('quota ledger service', () => {
   let db: Db;
   let drop: () => Promise<void>;
   let seq = 0;
+  // A unit and projects that quotas may name (quotas' project and unit are foreign keys).
+  const ref = { unit: 0, p7: 0, p9: 0, pList: 0 };
 
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
   });
+
+  /** Written when first needed: the migration test below drops and recreates the project library. */
+  async function refs(): Promise<typeof ref> {
+    if (ref.p7 && (await db('projects').where('id', ref.p7).first('id'))) return ref;
+    if (!(await db('regions').where('code', '150000').first('code'))) await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' });
+    const org = (await db('organisations').where('code', 'LEDGER-UNIT').first('id')) as { id: number } | undefined;
+    ref.unit = org ? Number(org.id) : Number((await db('organisations').insert({ code: 'LEDGER-UNIT', name: '测试单位', kind: 'budget_unit', region_code: '150000', path: '/', created_at: new Date() }))[0]);
+    ref.p7 = await insertProjectRow(db, { unitOrgId: ref.unit });
+    ref.p9 = await insertProjectRow(db, { unitOrgId: ref.unit });
+    ref.pList = await insertProjectRow(db, { unitOrgId: ref.unit, fiscalYear: 2030 });
+    return ref;
+  }
   afterAll(async () => {
     await db?.destroy();
     await drop?.();
@@ -88,14 +103,14 @@ describe('quota ledger service', () => {
 
   test('migration: down removes both tables, up restores them; CHECK constraints refuse a negative balance written behind the service', async () => {
     const name = '20261123C-create-quota-ledger.ts';
-    // A later migration adds a column to quotas: it goes first and comes back last.
-    const later = '20261202S1-quota-issuer-org.ts';
-    await db.migrate.down({ name: later });
-    await db.migrate.down({ name });
+    // Later migrations add columns to quotas and tables referring to it (payments, orders,
+    // adjustments, final accounts …): they go down first, newest first, and come back after it.
+    const [completed] = (await db.migrate.list()) as [Array<{ name: string }>, unknown];
+    const downs = completed.map((c) => c.name).filter((n) => n >= name).sort().reverse();
+    for (const n of downs) await db.migrate.down({ name: n });
     expect(await db.schema.hasTable('quotas')).toBe(false);
     expect(await db.schema.hasTable('quota_journal')).toBe(false);
-    await db.migrate.up({ name });
-    await db.migrate.up({ name: later });
+    for (const n of [...downs].reverse()) await db.migrate.up({ name: n });
     expect(await db.schema.hasTable('quota_journal')).toBe(true);
     expect(await db.schema.hasColumn('quotas', 'issuer_org_id')).toBe(true);
 
@@ -113,8 +128,9 @@ describe('quota ledger service', () => {
   });
 
   test('issue creates the quota with its descriptive fields and one journal row', async () => {
-    const q = await newQuota(1_000_000, { projectId: 7, unitOrgId: 3 });
-    expect(q).toMatchObject({ fiscalYear: 2026, projectId: 7, unitOrgId: 3, functionalCode: '2010101', economicCode: '30201', amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000, version: 1, sourceQuotaId: null });
+    await refs();
+    const q = await newQuota(1_000_000, { projectId: ref.p7, unitOrgId: ref.unit });
+    expect(q).toMatchObject({ fiscalYear: 2026, projectId: ref.p7, unitOrgId: ref.unit, functionalCode: '2010101', economicCode: '30201', amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000, version: 1, sourceQuotaId: null });
     const { items } = await ledger.listJournal(db, q.id, { page: 1, pageSize: 10, order: 'asc' });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ kind: 'issue', amountFen: 1_000_000, deltaAmountFen: 1_000_000, actor: '张会计', reason: '测试', balanceAfter: { amountFen: 1_000_000, availableFen: 1_000_000 } });
@@ -255,13 +271,14 @@ describe('quota ledger service', () => {
   });
 
   test('carry-over (结转): into a new next-year quota that names its source, or into an existing later-year quota', async () => {
-    const src = await newQuota(300_000, { projectId: 9 });
+    await refs();
+    const src = await newQuota(300_000, { projectId: ref.p9 });
     await ledger.consume(db, { quotaId: (await ledger.freeze(db, { quotaId: src.id, amountFen: 100_000, ...meta })).quota.id, amountFen: 100_000, ...meta });
     const r = await ledger.carryOver(db, { quotaId: src.id, amountFen: 150_000, into: { quotaNo: `CO-${src.id}` }, ...meta, idempotencyKey: `co-${src.id}` });
     expect(r.out).toMatchObject({ kind: 'carry-over', quotaId: src.id, counterpartQuotaId: r.to.id });
     expect(r.in).toMatchObject({ kind: 'issue', quotaId: r.to.id, counterpartQuotaId: src.id, amountFen: 150_000 });
     expect(r.from).toMatchObject({ amountFen: 150_000, usedFen: 100_000, availableFen: 50_000 });
-    expect(r.to).toMatchObject({ fiscalYear: 2027, sourceQuotaId: src.id, projectId: 9, functionalCode: src.functionalCode, documentNo: src.documentNo, amountFen: 150_000 });
+    expect(r.to).toMatchObject({ fiscalYear: 2027, sourceQuotaId: src.id, projectId: ref.p9, functionalCode: src.functionalCode, documentNo: src.documentNo, amountFen: 150_000 });
     expect(await ledger.carryOver(db, { quotaId: src.id, amountFen: 150_000, into: { quotaNo: `CO-${src.id}` }, ...meta, idempotencyKey: `co-${src.id}` })).toMatchObject({ replayed: true, in: r.in });
 
     const r2 = await ledger.carryOver(db, { quotaId: src.id, amountFen: 50_000, into: { quotaId: r.to.id }, ...meta });
@@ -300,17 +317,18 @@ describe('quota ledger service', () => {
   });
 
   test('listQuotas filters, sorts and paginates in SQL; listJournal pages', async () => {
-    const p1 = await newQuota(5, { projectId: 424242, fiscalYear: 2030 });
-    const p2 = await newQuota(9, { projectId: 424242, fiscalYear: 2030 });
-    const p3 = await newQuota(7, { projectId: 424242, fiscalYear: 2030 });
-    await newQuota(1, { projectId: 424242, fiscalYear: 2031 });
-    const page = await ledger.listQuotas(db, { projectId: 424242, fiscalYear: 2030, page: 1, pageSize: 2, sort: 'amountFen', order: 'desc' });
+    await refs();
+    const p1 = await newQuota(5, { projectId: ref.pList, fiscalYear: 2030 });
+    const p2 = await newQuota(9, { projectId: ref.pList, fiscalYear: 2030 });
+    const p3 = await newQuota(7, { projectId: ref.pList, fiscalYear: 2030 });
+    await newQuota(1, { projectId: ref.pList, fiscalYear: 2031 });
+    const page = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 1, pageSize: 2, sort: 'amountFen', order: 'desc' });
     expect(page.total).toBe(3);
     expect(page.items.map((q) => q.id)).toEqual([p2.id, p3.id]);
-    const page2 = await ledger.listQuotas(db, { projectId: 424242, fiscalYear: 2030, page: 2, pageSize: 2, sort: 'amountFen', order: 'desc' });
+    const page2 = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 2, pageSize: 2, sort: 'amountFen', order: 'desc' });
     expect(page2.items.map((q) => q.id)).toEqual([p1.id]);
     await ledger.freeze(db, { quotaId: p2.id, amountFen: 8, ...meta });
-    const byAvailable = await ledger.listQuotas(db, { projectId: 424242, fiscalYear: 2030, page: 1, pageSize: 10, sort: 'availableFen', order: 'asc' });
+    const byAvailable = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 1, pageSize: 10, sort: 'availableFen', order: 'asc' });
     expect(byAvailable.items.map((q) => q.id)).toEqual([p2.id, p1.id, p3.id]);
 
     for (let i = 0; i < 4; i++) await ledger.adjustIn(db, { quotaId: p1.id, amountFen: i + 1, ...meta });
