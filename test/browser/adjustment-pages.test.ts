@@ -86,6 +86,9 @@ describe('调整申请 pages in a browser, against the real system', () => {
     await page.locator(textArea('decision-comment')).fill('同意调剂');
     await page.locator(sel('decide')).click();
     expect(await sealInDialog(page, PIN)).toBe('enrol');
+    // The dialog closes once the key is enrolled and the decision sent (PBKDF2 takes a while under
+    // load): reloading before that would abort the requests and the decision would never be made.
+    await page.locator(`.el-dialog${sel('seal-dialog')}`).waitFor({ state: 'hidden', timeout: 60_000 });
   };
 
   test('a unit files a 调剂, two approvers approve it sealed, and the balances change on the quota page', async () => {

@@ -106,6 +106,8 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     }, 'the review step', 60_000);
     await page.locator(sel('submit-review')).click();
     expect(await sealInDialog(page, PIN)).toBe('enrol');
+    // Wait for the sealing to finish (the dialog closes) before reloading, or the reload aborts it.
+    await page.locator(`.el-dialog${sel('seal-dialog')}`).waitFor({ state: 'hidden', timeout: 60_000 });
     await waitUntil(async () => {
       await page.reload();
       await page.locator(sel('result-summary')).waitFor();
