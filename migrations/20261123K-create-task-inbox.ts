@@ -58,13 +58,15 @@ export async function up(knex: Knex): Promise<void> {
     t.datetime('claimed_at', { precision: 3 }).nullable();
     t.datetime('completed_at', { precision: 3 }).nullable();
     t.datetime('reminded_at', { precision: 3 }).nullable();
-    // As landed on 2026-11-23. The inbox indexes added later are in 20261203A-inbox-indexes.ts:
-    // a landed migration is history, and a database migrated before an edit would never get it.
-    t.index(['assignee_user_id', 'status', 'id']);
+    t.index(['assignee_user_id', 'status', 'id', 'due_at']); // 待办 assigned to me, and 逾期 among them, without reading task rows
     t.index(['status', 'due_at']);
     t.index(['process_instance_key', 'element_id']);
     t.index(['business_type', 'business_id']);
     t.index(['completed_by', 'completed_at']);
+    t.index(['completed_at']); // 已办 newest first: walked backwards, stopping at a page of the person's tasks
+    // 待办's "offered to me" branch checks each candidate task's status, assignee (and due date for
+    // 逾期): a narrow index answers that without reading the wide task rows (server/inbox/tasks.ts).
+    t.index(['id', 'status', 'assignee_user_id', 'due_at'], 'inbox_tasks_open_check_index');
   });
 
   await knex.schema.createTable('inbox_task_candidates', (t) => {

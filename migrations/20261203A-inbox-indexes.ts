@@ -3,8 +3,10 @@ import type { Knex } from 'knex';
 /**
  * The inbox indexes that were once added by editing 20261123K-create-task-inbox.ts after it had
  * landed (so a database migrated before that edit lacked them, and 待办 forces one of them on
- * MySQL/MariaDB). Here as their own step of history. Each is created only when missing: databases
- * migrated from the edited file already have them, older ones get them now.
+ * MySQL/MariaDB). 20261123K stays as it is now (changing it back would be one more edit of history);
+ * this step brings databases migrated before that edit up to it. Each index is created only when
+ * missing: fresh databases and those migrated from the edited file already have them and nothing
+ * happens; older ones get them now, and lose the original index the wider one replaces.
  *
  * - 待办 assigned to me, and 逾期 among them, without reading task rows: (assignee, status, id, due_at)
  *   replaces the original (assignee, status, id).

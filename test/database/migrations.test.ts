@@ -49,15 +49,20 @@ describe('migrations', () => {
     expect(row.process_instance_key).toBe(key);
   });
 
-  test('history: a database migrated before the inbox indexes existed gets them, keeps its rows, and goes back down', async () => {
+  test('history: a database migrated before the inbox indexes were edited into 20261123K gets them, keeps its rows, and goes back down', async () => {
     await db.migrate.rollback(undefined, true);
-    // Up to the task inbox as it landed on 2026-11-23, one migration at a time.
+    // Up to the task inbox, one migration at a time; then the inbox as a database migrated before
+    // 20261123K was edited has it: the original (assignee, status, id) index and none of the later ones.
     for (;;) {
       const [, pending] = (await db.migrate.list()) as [unknown, Array<{ file: string }>];
       const next = pending[0]?.file;
       if (!next || next > '20261123K-create-task-inbox.ts') break;
       await db.migrate.up();
     }
+    await db.schema.alterTable('inbox_tasks', (t) => t.index(['assignee_user_id', 'status', 'id'], 'inbox_tasks_assignee_user_id_status_id_index'));
+    await db.schema.alterTable('inbox_tasks', (t) => {
+      for (const name of ['inbox_tasks_assignee_user_id_status_id_due_at_index', 'inbox_tasks_completed_at_index', 'inbox_tasks_open_check_index']) t.dropIndex([], name);
+    });
     const before = await indexNames(db, 'inbox_tasks');
     expect(before.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(true);
     expect(before.has('inbox_tasks_open_check_index')).toBe(false);
