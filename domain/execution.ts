@@ -27,6 +27,15 @@ export function executionRate(paidFen: number, budgetFen: number): Ratio {
   return { numerator: paidFen, denominator: budgetFen };
 }
 
+/**
+ * 预算执行率 in basis points (1 = 0.01 %), rounded down, for scoring and storage; null without a
+ * budget. A negative paid amount (never in the ledger) counts as 0.
+ */
+export function rateBasisPoints(paidFen: number, budgetFen: number): number | null {
+  if (budgetFen <= 0) return null;
+  return Number((BigInt(Math.max(0, paidFen)) * 10000n) / BigInt(budgetFen));
+}
+
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

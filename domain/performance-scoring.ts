@@ -1,3 +1,4 @@
+import { rateBasisPoints } from './execution';
 /**
  * 绩效评价 scoring (domain.md "Performance targets and evaluation"), with no database, engine or
  * Vue in sight — shared by the score worker, the review page and the report:
@@ -173,8 +174,7 @@ export function scoreIndicator(ind: IndicatorInput, weightCenti: number): Omit<I
 
 /** Execution rate in basis points (paid ÷ issued, floor), null when nothing was issued. */
 export function executionRate(e: ExecutionInput): number | null {
-  if (e.issuedFen <= 0) return null;
-  return Number((BigInt(Math.max(0, e.paidFen)) * 10000n) / BigInt(e.issuedFen));
+  return rateBasisPoints(e.paidFen, e.issuedFen);
 }
 
 /** The whole evaluation: every indicator, the execution, the groups and the total. */

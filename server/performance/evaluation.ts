@@ -4,6 +4,7 @@ import { GRADE_LABELS, GRADES, type Grade } from '../../domain/allocation';
 import type { Json } from '../../domain/canonical-json';
 import { sm3Hex } from '../../domain/digest';
 import { drawExperts, newSeed, specialtyOf } from '../../domain/expert-review';
+import { rateBasisPoints } from '../../domain/execution';
 import { formatYuan } from '../../domain/money';
 import {
   BAND_LABELS,
@@ -313,7 +314,7 @@ export async function getEvaluation(db: Knex, p: Principal, scope: Knex.QueryBui
     statusLabel: EVALUATION_STATUS_LABELS[row.status] ?? row.status,
     version: Number(row.version),
     project: { id: Number(project.id), projectNo: project.project_no, name: project.name, unitName: project.unit_name, totalAmountFen: Number(project.total_amount_fen), functionalCode: project.functional_code },
-    execution: { issuedFen, paidFen, rateBasisPoints: issuedFen > 0 ? Number((BigInt(Math.max(0, paidFen)) * 10000n) / BigInt(issuedFen)) : null, fromLedger: true, snapshot: !live },
+    execution: { issuedFen, paidFen, rateBasisPoints: rateBasisPoints(paidFen, issuedFen), fromLedger: true, snapshot: !live },
     explanation: row.explanation,
     indicators: actuals.map(indicatorView),
     evidence: evidence.map((e) => ({ id: Number(e.id), actualId: e.actual_id === null ? null : Number(e.actual_id), fileName: String(e.file_name), contentType: String(e.content_type), sizeBytes: Number(e.size_bytes), sm3: String(e.sm3), uploadedBy: String(e.uploaded_by), uploadedAt: toShanghaiIso(readInstant(e.uploaded_at)) })),
@@ -692,7 +693,7 @@ export async function evaluationReport(db: Knex, scope: Knex.QueryBuilder, id: n
     unitName: project.unit_name,
     issued: formatYuan(issued),
     paid: formatYuan(paid),
-    executionRate: issued > 0 ? `${((Number((BigInt(paid) * 10000n) / BigInt(issued))) / 100).toFixed(2)}%` : '无下达指标',
+    executionRate: issued > 0 ? `${((rateBasisPoints(paid, issued) ?? 0) / 100).toFixed(2)}%` : '无下达指标',
     selfScore: points(row.self_score_centi),
     reviewedScore: points(row.reviewed_score_centi),
     externalScore: row.external_score_centi === null ? null : points(row.external_score_centi),

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rateBasisPoints } from '../../domain/execution';
 
 /**
  * 预算执行率 of a project for a fiscal year, read from the quota ledger — never typed by anyone:
@@ -24,5 +25,5 @@ export async function projectExecution(db: Knex, projectId: number, fiscalYear: 
     )) as { issued: number | string | null; paid: number | string | null } | undefined;
   const issuedFen = Number(row?.issued ?? 0);
   const paidFen = Number(row?.paid ?? 0);
-  return { issuedFen, paidFen, rateBasisPoints: issuedFen > 0 ? Number((BigInt(Math.max(0, paidFen)) * 10000n) / BigInt(issuedFen)) : null };
+  return { issuedFen, paidFen, rateBasisPoints: rateBasisPoints(paidFen, issuedFen) };
 }

@@ -1,4 +1,5 @@
 import {
+  rateBasisPoints,
   asOfDate,
   assessDeviation,
   checkDeviationRule,
@@ -14,6 +15,7 @@ import {
   quarterOf,
   timeProgress,
 } from '../../domain/execution';
+import { executionRate as executionRateBp } from '../../domain/performance-scoring';
 
 describe('execution rate (预算执行率)', () => {
   test('paid ÷ budget, exact', () => {
@@ -126,5 +128,14 @@ describe('quarters', () => {
   test('a quarter not yet over is read as of today, an ended one at its last day', () => {
     expect(asOfDate(2026, 4, new Date('2026-12-02T03:00:00Z'))).toBe('2026-12-02');
     expect(asOfDate(2026, 3, new Date('2026-12-02T03:00:00Z'))).toBe('2026-09-30');
+  });
+
+  test('rate in basis points: floor, none without a budget, the one rule scoring and the ledger read share', () => {
+    expect(rateBasisPoints(60_00, 100_00)).toBe(6000);
+    expect(rateBasisPoints(1, 3)).toBe(3333);
+    expect(rateBasisPoints(100_00, 100_00)).toBe(10000);
+    expect(rateBasisPoints(5, 0)).toBeNull();
+    expect(rateBasisPoints(-5, 100)).toBe(0);
+    expect(executionRateBp({ issuedFen: 3, paidFen: 1 })).toBe(3333);
   });
 });
