@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD } from '../server/auth/demo-users';
+import { loginCookie } from '../test/support/accounts';
 
 /** What the benches share for talking to the API as a demo person, and for figures. */
 
@@ -9,11 +10,13 @@ export interface Client {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** Logs a demo person in (the demo password) and returns a client that sends their session cookie. */
+/**
+ * Logs a demo person in (the demo password) and returns a client that sends their session cookie.
+ * A person of a second-factor role binds an authenticator at the first login and answers the
+ * challenge later, through the tests' authenticator (test/support/second-factor.ts).
+ */
 export async function login(base: string, username: string): Promise<Client> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = await loginCookie(base, username, DEMO_PASSWORD);
   return {
     username,
     async call(method, path, body) {

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { hmacSm3, pbkdf2Sm3, sm4CbcDecrypt, sm4CbcEncrypt } from './sm-crypto';
+import { hmacSm3, pbkdf2Sm3, pbkdf2Sm3Async, sm4CbcDecrypt, sm4CbcEncrypt } from './sm-crypto';
 
 /**
  * A secret (an SM2 private key) encrypted at rest under a key derived from a PIN or passphrase.
@@ -41,19 +41,28 @@ export function wrapSecret(secret: Uint8Array, pin: string, context: string, pep
 
 /** The secret, or null when the PIN (or pepper, or context) is wrong or the blob was altered. */
 export function unwrapSecret(w: WrappedKey, pin: string, context: string, pepper: Uint8Array): Buffer | null {
+  return openWith(w, context, splitKeys(pbkdf2Sm3(pinMaterial(pin, pepper), Buffer.from(w.salt, 'hex'), w.iterations, 32)));
+}
+
+/** unwrapSecret with the KDF rounds off the event loop (what a server answering requests uses). */
+export async function unwrapSecretAsync(w: WrappedKey, pin: string, context: string, pepper: Uint8Array): Promise<Buffer | null> {
+  return openWith(w, context, splitKeys(await pbkdf2Sm3Async(pinMaterial(pin, pepper), Buffer.from(w.salt, 'hex'), w.iterations, 32)));
+}
+
+function openWith(w: WrappedKey, context: string, { encKey, macKey }: { encKey: Buffer; macKey: Buffer }): Buffer | null {
   const iv = Buffer.from(w.iv, 'hex');
   const ciphertext = Buffer.from(w.ciphertext, 'hex');
-  const { encKey, macKey } = deriveKeys(pin, Buffer.from(w.salt, 'hex'), w.iterations, pepper);
   const expected = hmacSm3(macKey, macInput(context, iv, ciphertext));
   const given = Buffer.from(w.mac, 'hex');
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
   return sm4CbcDecrypt(ciphertext, encKey, iv);
 }
 
+const pinMaterial = (pin: string, pepper: Uint8Array) => hmacSm3(pepper, Buffer.from(pin, 'utf8'));
+const splitKeys = (okm: Buffer) => ({ encKey: okm.subarray(0, 16), macKey: okm.subarray(16) });
+
 function deriveKeys(pin: string, salt: Uint8Array, iterations: number, pepper: Uint8Array) {
-  const material = hmacSm3(pepper, Buffer.from(pin, 'utf8'));
-  const okm = pbkdf2Sm3(material, salt, iterations, 32);
-  return { encKey: okm.subarray(0, 16), macKey: okm.subarray(16) };
+  return splitKeys(pbkdf2Sm3(pinMaterial(pin, pepper), salt, iterations, 32));
 }
 
 function macInput(context: string, iv: Uint8Array, ciphertext: Uint8Array): Buffer {

@@ -131,6 +131,11 @@ export function pbkdf2Sm3(password: Uint8Array, salt: Uint8Array, iterations: nu
   return crypto.pbkdf2Sync(password, salt, iterations, length, 'sm3');
 }
 
+/** The same on libuv's thread pool: the event loop keeps serving while the rounds run. */
+export function pbkdf2Sm3Async(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => crypto.pbkdf2(password, salt, iterations, length, 'sm3', (err, key) => (err ? reject(err) : resolve(key))));
+}
+
 /** SM4-ECB of one block, no padding: only for the standard's test vector. */
 export function sm4EncryptBlock(block: Uint8Array, key: Uint8Array): Buffer {
   return Buffer.from(sm4.encrypt(block, key, { mode: 'ecb', padding: 'none', output: 'array' }));

@@ -83,6 +83,12 @@ export interface AppConfig {
    */
   sealSecret: string;
   /**
+   * Minutes an opened seal stays open in the app's memory for the same PIN (签章会话,
+   * BUDGET_SEAL_UNLOCK_MINUTES, default 10, 0–120; 0: every seal opens the key anew). The PIN is
+   * asked for and checked for every seal either way (server/seals/unlocked-keys.ts).
+   */
+  sealUnlockMinutes: number;
+  /**
    * Keys of the sensitive columns at rest (SM4, domain/field-cipher.ts): BUDGET_FIELD_KEYS lists
    * `id:64-hex` pairs, the first is current (new writes), the others still open old rows until
    * `npm run keys:rotate` re-seals them; BUDGET_FIELD_INDEX_KEY (64 hex) keys the blind index.
@@ -167,6 +173,7 @@ export const KNOWN_VARIABLES = [
   'BUDGET_HISTORY_TTL_DAYS',
   'BUDGET_NODE_NAME',
   'BUDGET_SEAL_SECRET',
+  'BUDGET_SEAL_UNLOCK_MINUTES',
   'BUDGET_FIELD_KEYS',
   'BUDGET_FIELD_INDEX_KEY',
   'BUDGET_PERFORMANCE_WEIGHTS',
@@ -436,6 +443,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
+    sealUnlockMinutes: parse('BUDGET_SEAL_UNLOCK_MINUTES', z.coerce.number().int().min(0).max(120).default(10), env.BUDGET_SEAL_UNLOCK_MINUTES || undefined, '应为 0–120 的整数分钟（0 表示每次签章都重新解锁）'),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
     performance: parsePerformance(env),
     executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),

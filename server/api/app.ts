@@ -63,7 +63,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
 
   app.use(securityHeaders());
 
-  const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret);
+  const keyStore = new DatabaseKeyStore(deps.db, deps.config.sealSecret, { unlockMinutes: deps.config.sealUnlockMinutes });
   const api = express.Router();
   // A write sent by another origin's page is refused before its body is read.
   api.use(sameOriginWrites());

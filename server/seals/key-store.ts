@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from '../../domain/canonical-json';
 import { keyIdOf, type KeyRecord, type SignedKeyRecord } from '../../domain/audit-chain';
-import { unwrapSecret, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
+import { unwrapSecretAsync, wrapSecret, type WrappedKey } from '../../domain/key-wrap';
 import { pinProblem } from '../../domain/seal-pin';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS } from '../../domain/password';
 import { generateSm2KeyPair, sm2Sign, SM2_USER_ID } from '../../domain/sm-crypto';
@@ -11,6 +11,7 @@ import { readInstant } from '../db';
 import { appendAudit } from '../audit/chain';
 import { pinPepper, platformKey, platformSign } from './platform-key';
 import { assertUnderLimits, RATE_LIMITS, recordFailures } from '../auth/rate-limit';
+import { UnlockedKeys } from './unlocked-keys';
 
 /**
  * Where signing keys live. The database implementation below keeps each private key only
@@ -77,12 +78,16 @@ const contextOf = (userId: number, keyId: string) => `seal-key:${userId}:${keyId
 
 export class DatabaseKeyStore implements KeyStore {
   private readonly pepper: Buffer;
+  private readonly unlocked: UnlockedKeys;
 
+  /** `unlockMinutes`: how long an opened seal is kept for the same PIN (server/seals/unlocked-keys.ts); 0 = every seal opens the key. */
   constructor(
     private readonly db: Knex,
     private readonly secret: string,
+    options: { unlockMinutes?: number } = {},
   ) {
     this.pepper = pinPepper(secret);
+    this.unlocked = new UnlockedKeys((options.unlockMinutes ?? 0) * 60_000);
   }
 
   async enrol(userId: number, pin: string): Promise<SignedKeyRecord> {
@@ -161,9 +166,15 @@ export class DatabaseKeyStore implements KeyStore {
       { limit: RATE_LIMITS.pinPerAddress, key: from.ip },
       { limit: RATE_LIMITS.pinPerAccount, key: String(userId) },
     ];
+    const signerOf = (privateKey: string): Signer => ({ keyId: row.key_id, userId, publicKey: row.public_key, sign: (data) => sm2Sign(data, privateKey, row.public_key) });
+    // A held seal only while no wrong PIN was counted since (on any node): after one, every try
+    // takes the slow, rate-limited path until the right PIN is checked there again.
+    const held = Number(row.failed_pins) > 0 ? null : this.unlocked.take(row.id, row.key_id, pin, now.getTime());
+    if (held) return signerOf(held);
     await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, now);
-    const secret = unwrapSecret(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
+    const secret = await unwrapSecretAsync(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
     if (!secret) {
+      this.unlocked.forget(row.id);
       await recordFailures(this.db, limits, now);
       // One conditional statement, as for logins: concurrent wrong guesses cannot undercount.
       await this.db('seal_keys')
@@ -178,7 +189,8 @@ export class DatabaseKeyStore implements KeyStore {
     }
     if (row.failed_pins > 0 || row.locked_until) await this.db('seal_keys').where('id', row.id).update({ failed_pins: 0, locked_until: null });
     const privateKey = secret.toString('hex');
-    return { keyId: row.key_id, userId, publicKey: row.public_key, sign: (data) => sm2Sign(data, privateKey, row.public_key) };
+    this.unlocked.remember(row.id, row.key_id, pin, privateKey, now.getTime());
+    return signerOf(privateKey);
   }
 
   async sign(userId: number, pin: string, data: Uint8Array): Promise<{ keyId: string; signature: string }> {

@@ -106,6 +106,45 @@ describe('seals and the audit chain', () => {
     await expect(store.unlock(other.userId, '975310')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
   });
 
+  test('an opened seal is kept for the same PIN for its time: a wrong PIN is still checked, counted and locks; the time ends it', async () => {
+    const held = new DatabaseKeyStore(db, DEVELOPMENT_SEAL_SECRET, { unlockMinutes: 10 });
+    const person = await createAccount(db, ['director']);
+    await held.enrol(person.userId, '864209');
+    const t0 = new Date();
+    const first = await held.unlock(person.userId, '864209', {}, t0);
+    // The stored key no longer opens with any PIN: what follows can only come from the held one.
+    const row = (await db('seal_keys').where('active_user_id', person.userId).first('id', 'wrapped_private_key')) as { id: number; wrapped_private_key: string };
+    const wrapped = JSON.parse(row.wrapped_private_key) as { mac: string };
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
+    const again = await held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 9 * 60_000));
+    const data = Buffer.from('同一印章');
+    expect(sm2Verify(data, again.sign(data), first.publicKey)).toBe(true);
+    // Another store (another app node, or the store without a session) opens the stored key: it cannot.
+    await expect(store.unlock(person.userId, '864209')).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+    // A wrong PIN is not matched by the held seal: it is counted as before (2 now), and drops it.
+    await expect(held.unlock(person.userId, '864200', {}, t0)).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+    expect(Number((await db('seal_keys').where('id', row.id).first('failed_pins')).failed_pins)).toBe(2);
+    await expect(held.unlock(person.userId, '864209', {}, t0)).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+    // A wrong PIN counted elsewhere (another node) also sends the right one down the slow path.
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0 });
+    await held.unlock(person.userId, '864209', {}, t0);
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }), failed_pins: 1 });
+    await expect(held.unlock(person.userId, '864209', {}, t0)).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+
+    // Held again after the stored key is back; ten minutes after the PIN was checked it is gone.
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0 });
+    await held.unlock(person.userId, '864209', {}, t0);
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
+    await held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 9 * 60_000));
+    await expect(held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 10 * 60_000 + 1))).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+
+    // A locked seal is locked for the held PIN too.
+    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0, locked_until: null });
+    await held.unlock(person.userId, '864209', {}, t0);
+    await db('seal_keys').where('id', row.id).update({ locked_until: new Date(Date.now() + 60 * 60_000) });
+    await expect(held.unlock(person.userId, '864209')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
+  });
+
   test('seal status for the own page: the key record verified, a lock and its time', async () => {
     const director = await createAccount(db, ['director']);
     const as = await loginCookie(api.base, director.username);
