@@ -16,7 +16,7 @@ import { formRegistry, validateFormData } from '../forms';
 import { notify } from '../notifications/service';
 import type { Actor } from '../projects/service';
 import { decisionOf, recordCompletion } from './completion';
-import { assertOpen, closeTask, getTaskRow, involvementOf, writeTaskEvent, type TaskRow } from './tasks';
+import { assertOpen, closeTask, getTaskRow, involvementOf, writeTaskEvent, type Involvement, type TaskRow } from './tasks';
 
 /**
  * What people do with their tasks. Whatever changes who acts or where the process goes goes
@@ -68,7 +68,7 @@ async function holderOrClaim(deps: InboxDeps, task: TaskRow, p: Principal): Prom
   const inv = await involvementOf(deps.db, task, p.userId);
   const holding = mayHold({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate });
   if (holding.kind === 'refuse') throw new AppError(holding.status, holding.code, holding.message);
-  if (holding.claim) await claim(deps, task.id, p);
+  if (holding.claim) await claimLoaded(deps, task, inv, p);
 }
 
 /** Readable by the people involved, and by anyone whose data scope holds the project's unit and who may read projects. */
@@ -80,10 +80,15 @@ export async function assertCanRead(db: Knex, task: TaskRow, p: Principal): Prom
 }
 
 export async function claim(deps: InboxDeps, taskId: number, p: Principal): Promise<void> {
-  const { db } = deps;
-  const task = await taskOr404(db, taskId);
+  const task = await taskOr404(deps.db, taskId);
   assertOpen(task);
-  const inv = await involvementOf(db, task, p.userId);
+  await claimLoaded(deps, task, await involvementOf(deps.db, task, p.userId), p);
+}
+
+/** claim, with the task and the person's involvement already loaded (a completion that claims). */
+async function claimLoaded(deps: InboxDeps, task: TaskRow, inv: Involvement, p: Principal): Promise<void> {
+  const { db } = deps;
+  const taskId = task.id;
   if (inv.assignee) return;
   if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的候选办理人');
   const n = await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
@@ -190,7 +195,7 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       return sealedResult(taskId, await finish(deps, task, p, plan.finalValues, signer));
     }
     case 'forward': {
-      if (plan.claim) await claim(deps, task.id, p);
+      if (plan.claim) await claimLoaded(deps, task, inv, p);
       await db.transaction(async (trx) => {
         await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.to.userId, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, pendingSigners: pending.length } });
@@ -200,7 +205,7 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       return { taskId, outcome: 'forwarded' };
     }
     case 'complete': {
-      if (plan.claim) await claim(deps, task.id, p);
+      if (plan.claim) await claimLoaded(deps, task, inv, p);
       return sealedResult(taskId, await finish(deps, task, p, plan.values, signer));
     }
   }

@@ -351,12 +351,15 @@ export interface Involvement {
 }
 
 export async function involvementOf(db: Knex, task: TaskRow, userId: number): Promise<Involvement> {
-  const candidate = !!(await db('inbox_task_candidates').where({ task_id: task.id, user_id: userId }).first('user_id'));
-  const acted = !!(await db('task_events').where({ task_id: task.id, actor_user_id: userId }).first('id'));
-  const copied = !!(await db('inbox_copies').where({ task_id: task.id, user_id: userId }).first('id'));
-  const signer = !!(await db('inbox_task_signers').where({ task_id: task.id, user_id: userId }).first('id'));
+  // One statement: four EXISTS probes on the (task_id, user_id) indexes.
+  const probe = (table: string, column: string) => db.raw('exists ?', [db(table).where({ task_id: task.id, [column]: userId }).select(db.raw('1'))]);
+  const row = (await db
+    .select({ candidate: probe('inbox_task_candidates', 'user_id'), acted: probe('task_events', 'actor_user_id'), copied: probe('inbox_copies', 'user_id'), signer: probe('inbox_task_signers', 'user_id') })
+    .first()) as { candidate: unknown; acted: unknown; copied: unknown; signer: unknown };
+  const yes = (v: unknown) => Number(v) === 1;
   const assignee = task.assignee_user_id !== null && Number(task.assignee_user_id) === userId;
-  return { assignee, candidate, participant: assignee || candidate || acted || copied || signer };
+  const candidate = yes(row.candidate);
+  return { assignee, candidate, participant: assignee || candidate || yes(row.acted) || yes(row.copied) || yes(row.signer) };
 }
 
 export interface TaskEventView {

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,7 +146,9 @@ describe('sealed task decisions', () => {
     expect(report.records.map((r) => r.kind)).not.toContain('project.submitted'); // before the instance
     const file = path.join(os.tmpdir(), `evidence-process-${process.pid}.json`);
     fs.writeFileSync(file, text);
-    expect(execFileSync('npx', ['tsx', 'scripts/verify.ts', file], { encoding: 'utf8' })).toContain('通过：');
+    // Asynchronously: the API under test runs in this process, and a blocked event loop lets its
+    // keep-alive timers close the sockets the next requests reuse (ECONNRESET under load).
+    expect((await promisify(execFile)('npx', ['tsx', 'scripts/verify.ts', file], { encoding: 'utf8' })).stdout).toContain('通过：');
     const uploaded = await fetch(`${base}/audit/verify-package`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', cookie: cookies.nm_compliance! }, body: text });
     expect(((await uploaded.json()) as { ok: boolean }).ok).toBe(true);
     // A changed byte inside a sealed payload is located.
