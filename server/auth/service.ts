@@ -186,21 +186,41 @@ export async function logout(db: Db, token: string, now = new Date()): Promise<v
  * one past its absolute lifetime is refused; activity moves last_seen_at at most once a minute.
  */
 export async function authenticate(db: Db, token: string, now = new Date()): Promise<Principal> {
-  const session = (await db('sessions').where({ token_digest: sm3Hex(token) }).first()) as
-    | { token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor }
+  // The session with its person and organisation in one statement (every request pays it).
+  const row = (await db('sessions as s')
+    .leftJoin('users as u', function () {
+      this.on('u.id', '=', 's.user_id').andOnVal('u.status', '=', 'active');
+    })
+    .leftJoin('organisations as o', 'o.id', 'u.org_id')
+    .where('s.token_digest', sm3Hex(token))
+    .first('s.token_digest', 's.user_id', 's.last_seen_at', 's.expires_at', 's.revoked_at', 's.second_factor', ...PRINCIPAL_COLUMNS.map((c) => (c.startsWith('o.') ? c : c.replace(/^u\.id$/, 'u.id as principal_id'))))) as
+    | ({ token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor; principal_id: number | null } & PrincipalRow)
     | undefined;
-  if (!session || session.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
-  const lastSeen = readInstant(session.last_seen_at);
-  if (now.getTime() - lastSeen.getTime() > SESSION_IDLE_MINUTES * 60_000 || readInstant(session.expires_at) <= now) {
-    await db('sessions').where({ token_digest: session.token_digest }).update({ revoked_at: now });
+  if (!row || row.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  const lastSeen = readInstant(row.last_seen_at);
+  if (now.getTime() - lastSeen.getTime() > SESSION_IDLE_MINUTES * 60_000 || readInstant(row.expires_at) <= now) {
+    await db('sessions').where({ token_digest: row.token_digest }).update({ revoked_at: now });
     throw new AppError(401, 'SESSION_EXPIRED', `超过 ${SESSION_IDLE_MINUTES} 分钟未操作，登录已失效，请重新登录`);
   }
   if (now.getTime() - lastSeen.getTime() > 60_000) {
-    await db('sessions').where({ token_digest: session.token_digest }).update({ last_seen_at: now });
+    await db('sessions').where({ token_digest: row.token_digest }).update({ last_seen_at: now });
   }
-  const principal = await loadPrincipal(db, session.user_id, now);
-  if (!principal) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
-  return { ...principal, secondFactorEnrolmentRequired: session.second_factor === 'enrolment' };
+  if (row.principal_id === null || row.principal_id === undefined) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  const principal = await principalOf(db, { ...row, id: row.principal_id }, now);
+  return { ...principal, secondFactorEnrolmentRequired: row.second_factor === 'enrolment' };
+}
+
+const PRINCIPAL_COLUMNS = ['u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'u.must_change_password', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code'];
+interface PrincipalRow {
+  id: number;
+  username: string;
+  display_name: string;
+  org_id: number;
+  password_changed_at: unknown;
+  must_change_password: unknown;
+  org_name: string;
+  org_path: string;
+  org_region_code: string;
 }
 
 export async function loadPrincipal(db: Db, userId: number, now = new Date()): Promise<Principal | undefined> {
@@ -208,11 +228,12 @@ export async function loadPrincipal(db: Db, userId: number, now = new Date()): P
     .join('organisations as o', 'o.id', 'u.org_id')
     .where('u.id', userId)
     .andWhere('u.status', 'active')
-    .first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'u.must_change_password', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code')) as
-    | { id: number; username: string; display_name: string; org_id: number; password_changed_at: unknown; must_change_password: unknown; org_name: string; org_path: string; org_region_code: string }
-    | undefined;
-  if (!row) return undefined;
-  const roles = ((await db('user_roles').where({ user_id: userId }).select('role')) as Array<{ role: string }>).map((r) => r.role).sort();
+    .first(...PRINCIPAL_COLUMNS)) as PrincipalRow | undefined;
+  return row ? principalOf(db, row, now) : undefined;
+}
+
+async function principalOf(db: Db, row: PrincipalRow, now: Date): Promise<Principal> {
+  const roles = ((await db('user_roles').where({ user_id: row.id }).select('role')) as Array<{ role: string }>).map((r) => r.role).sort();
   return {
     userId: row.id,
     username: row.username,
