@@ -141,24 +141,89 @@ async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask
   return 'canceled';
 }
 
-/** Brings one process instance's tasks in the inbox in step with the engine. */
-export async function syncInstance(deps: InboxSyncDeps, processInstanceId: string): Promise<{ created: number; closed: number }> {
-  const open = await deps.engine.tasks({ processInstanceId, maxResults: 1000 });
-  let created = 0;
-  for (const t of open) if ((await projected(deps, t)) && (await recordEngineTask(deps, t))) created += 1;
-  const openIds = new Set(open.map((t) => t.id));
-  const rows = (await deps.db('inbox_tasks').where('process_instance_key', processInstanceId).whereIn('status', ['open', 'completing'])) as TaskRow[];
-  let closed = 0;
-  for (const row of rows) {
-    if (openIds.has(row.engine_task_id)) continue;
-    // A completion in flight on some node: its own transaction closes the row.
-    if (row.status === 'completing' && !isStale(row)) continue;
-    const [ended] = await deps.engine.historicTasks({ taskId: row.engine_task_id });
-    if (ended && !ended.endTime) continue; // still open (created after our task list was read)
-    await closeEnded(deps, row, ended);
-    closed += 1;
+/**
+ * Brings one process instance's tasks in the inbox in step with the engine. Calls that arrive
+ * while a synchronisation runs (several workers' outcomes, completions at the same moment) are
+ * served together by the next one: one task query and one inbox query for all their instances
+ * (`processInstanceIdIn`), not one each. Each caller's promise settles when its instance is done.
+ */
+export function syncInstance(deps: InboxSyncDeps, processInstanceId: string): Promise<{ created: number; closed: number }> {
+  let batcher = batchers.get(deps.db);
+  if (!batcher) batchers.set(deps.db, (batcher = new SyncBatcher()));
+  return batcher.request(deps, processInstanceId);
+}
+
+const batchers = new WeakMap<Knex, SyncBatcher>();
+/** At most this many instances in one task query (the query string stays short). */
+const BATCH_MAX = 50;
+
+class SyncBatcher {
+  private waiting = new Map<string, { deps: InboxSyncDeps; settle: Array<{ resolve: (r: { created: number; closed: number }) => void; reject: (e: unknown) => void }> }>();
+  private running = false;
+
+  request(deps: InboxSyncDeps, id: string): Promise<{ created: number; closed: number }> {
+    return new Promise((resolve, reject) => {
+      const entry = this.waiting.get(id) ?? { deps, settle: [] };
+      entry.settle.push({ resolve, reject });
+      this.waiting.set(id, entry);
+      if (!this.running) void this.drain();
+    });
   }
-  return { created, closed };
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.size > 0) {
+        const batch = [...this.waiting.entries()].slice(0, BATCH_MAX);
+        for (const [id] of batch) this.waiting.delete(id);
+        // One batch per set of deps (in practice one: a system's db and engine).
+        const groups = new Map<InboxSyncDeps, typeof batch>();
+        for (const item of batch) groups.set(item[1].deps, [...(groups.get(item[1].deps) ?? []), item]);
+        for (const [deps, items] of groups) {
+          try {
+            const results = await syncInstances(deps, items.map(([id]) => id));
+            for (const [id, entry] of items) {
+              const r = results.get(id) ?? { created: 0, closed: 0 };
+              for (const s of entry.settle) if ('error' in r) s.reject(r.error);
+              else s.resolve(r);
+            }
+          } catch (err) {
+            for (const [, entry] of items) for (const s of entry.settle) s.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** Each instance's outcome, or the error that stopped its synchronisation (the others go on). */
+async function syncInstances(deps: InboxSyncDeps, ids: string[]): Promise<Map<string, { created: number; closed: number } | { error: unknown }>> {
+  const open = ids.length === 1 ? await deps.engine.tasks({ processInstanceId: ids[0], maxResults: 1000 }) : await deps.engine.tasks({ processInstanceIdIn: ids.join(','), maxResults: 1000 * ids.length });
+  const rows = (await deps.db('inbox_tasks').whereIn('process_instance_key', ids).whereIn('status', ['open', 'completing'])) as TaskRow[];
+  const openIds = new Set(open.map((t) => t.id));
+  const results = new Map<string, { created: number; closed: number } | { error: unknown }>();
+  for (const id of ids) {
+    try {
+      let created = 0;
+      let closed = 0;
+      for (const t of open) if (t.processInstanceId === id && (await projected(deps, t)) && (await recordEngineTask(deps, t))) created += 1;
+      for (const row of rows) {
+        if (row.process_instance_key !== id || openIds.has(row.engine_task_id)) continue;
+        // A completion in flight on some node: its own transaction closes the row.
+        if (row.status === 'completing' && !isStale(row)) continue;
+        const [ended] = await deps.engine.historicTasks({ taskId: row.engine_task_id });
+        if (ended && !ended.endTime) continue; // still open (created after our task list was read)
+        await closeEnded(deps, row, ended);
+        closed += 1;
+      }
+      results.set(id, { created, closed });
+    } catch (error) {
+      results.set(id, { error });
+    }
+  }
+  return results;
 }
 
 function isStale(row: TaskRow, now = Date.now()): boolean {
