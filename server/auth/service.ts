@@ -193,8 +193,8 @@ export async function authenticate(db: Db, token: string, now = new Date()): Pro
     })
     .leftJoin('organisations as o', 'o.id', 'u.org_id')
     .where('s.token_digest', sm3Hex(token))
-    .first('s.token_digest', 's.user_id', 's.last_seen_at', 's.expires_at', 's.revoked_at', 's.second_factor', ...PRINCIPAL_COLUMNS.map((c) => (c.startsWith('o.') ? c : c.replace(/^u\.id$/, 'u.id as principal_id'))))) as
-    | ({ token_digest: string; user_id: number; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor; principal_id: number | null } & PrincipalRow)
+    .first('s.token_digest', 's.last_seen_at', 's.expires_at', 's.revoked_at', 's.second_factor', ...PRINCIPAL_COLUMNS.map((c) => (c === 'u.id' ? 'u.id as principal_id' : c)))) as
+    | ({ token_digest: string; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor; principal_id: number | null } & PrincipalRow)
     | undefined;
   if (!row || row.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
   const lastSeen = readInstant(row.last_seen_at);

@@ -148,24 +148,32 @@ async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask
  * (`processInstanceIdIn`), not one each. Each caller's promise settles when its instance is done.
  */
 export function syncInstance(deps: InboxSyncDeps, processInstanceId: string): Promise<{ created: number; closed: number }> {
-  let batcher = batchers.get(deps.db);
-  if (!batcher) batchers.set(deps.db, (batcher = new SyncBatcher()));
-  return batcher.request(deps, processInstanceId);
+  // One batcher per system (database, engine, namespace). Callers build their deps objects anew
+  // (the routers do per request), so the deps object itself cannot be the key.
+  let byEngine = batchers.get(deps.db);
+  if (!byEngine) batchers.set(deps.db, (byEngine = new WeakMap()));
+  let byNamespace = byEngine.get(deps.engine);
+  if (!byNamespace) byEngine.set(deps.engine, (byNamespace = new Map()));
+  let batcher = byNamespace.get(deps.namespace);
+  if (!batcher) byNamespace.set(deps.namespace, (batcher = new SyncBatcher(deps)));
+  return batcher.request(processInstanceId);
 }
 
-const batchers = new WeakMap<Knex, SyncBatcher>();
+const batchers = new WeakMap<Knex, WeakMap<EngineClient, Map<string, SyncBatcher>>>();
 /** At most this many instances in one task query (the query string stays short). */
 const BATCH_MAX = 50;
 
+type SyncResult = { created: number; closed: number };
+
 class SyncBatcher {
-  private waiting = new Map<string, { deps: InboxSyncDeps; settle: Array<{ resolve: (r: { created: number; closed: number }) => void; reject: (e: unknown) => void }> }>();
+  private readonly waiting = new Map<string, Array<{ resolve: (r: SyncResult) => void; reject: (e: unknown) => void }>>();
   private running = false;
 
-  request(deps: InboxSyncDeps, id: string): Promise<{ created: number; closed: number }> {
+  constructor(private readonly deps: InboxSyncDeps) {}
+
+  request(id: string): Promise<SyncResult> {
     return new Promise((resolve, reject) => {
-      const entry = this.waiting.get(id) ?? { deps, settle: [] };
-      entry.settle.push({ resolve, reject });
-      this.waiting.set(id, entry);
+      this.waiting.set(id, [...(this.waiting.get(id) ?? []), { resolve, reject }]);
       if (!this.running) void this.drain();
     });
   }
@@ -176,20 +184,16 @@ class SyncBatcher {
       while (this.waiting.size > 0) {
         const batch = [...this.waiting.entries()].slice(0, BATCH_MAX);
         for (const [id] of batch) this.waiting.delete(id);
-        // One batch per set of deps (in practice one: a system's db and engine).
-        const groups = new Map<InboxSyncDeps, typeof batch>();
-        for (const item of batch) groups.set(item[1].deps, [...(groups.get(item[1].deps) ?? []), item]);
-        for (const [deps, items] of groups) {
-          try {
-            const results = await syncInstances(deps, items.map(([id]) => id));
-            for (const [id, entry] of items) {
-              const r = results.get(id) ?? { created: 0, closed: 0 };
-              for (const s of entry.settle) if ('error' in r) s.reject(r.error);
-              else s.resolve(r);
-            }
-          } catch (err) {
-            for (const [, entry] of items) for (const s of entry.settle) s.reject(err);
-          }
+        let results: Map<string, SyncResult | { error: unknown }>;
+        try {
+          results = await syncInstances(this.deps, batch.map(([id]) => id));
+        } catch (error) {
+          results = new Map(batch.map(([id]) => [id, { error }]));
+        }
+        for (const [id, callers] of batch) {
+          const r = results.get(id) ?? { created: 0, closed: 0 };
+          for (const c of callers) if ('error' in r) c.reject(r.error);
+          else c.resolve(r);
         }
       }
     } finally {
@@ -199,11 +203,11 @@ class SyncBatcher {
 }
 
 /** Each instance's outcome, or the error that stopped its synchronisation (the others go on). */
-async function syncInstances(deps: InboxSyncDeps, ids: string[]): Promise<Map<string, { created: number; closed: number } | { error: unknown }>> {
+async function syncInstances(deps: InboxSyncDeps, ids: string[]): Promise<Map<string, SyncResult | { error: unknown }>> {
   const open = ids.length === 1 ? await deps.engine.tasks({ processInstanceId: ids[0], maxResults: 1000 }) : await deps.engine.tasks({ processInstanceIdIn: ids.join(','), maxResults: 1000 * ids.length });
   const rows = (await deps.db('inbox_tasks').whereIn('process_instance_key', ids).whereIn('status', ['open', 'completing'])) as TaskRow[];
   const openIds = new Set(open.map((t) => t.id));
-  const results = new Map<string, { created: number; closed: number } | { error: unknown }>();
+  const results = new Map<string, SyncResult | { error: unknown }>();
   for (const id of ids) {
     try {
       let created = 0;
