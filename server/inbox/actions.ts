@@ -9,7 +9,7 @@ import type { OptionLists } from '../../domain/forms';
 import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../errors';
-import { loadPrincipal, canSee, type Principal } from '../auth/service';
+import { loadPrincipal, loadPrincipals, canSee, orgInScope, type Principal } from '../auth/service';
 import { readInstant } from '../db';
 import { EngineError, type EngineClient } from '../engine/client';
 import { formRegistry, validateFormData } from '../forms';
@@ -284,19 +284,22 @@ async function assertEligible(db: Knex, task: TaskRow, userId: number, what: str
 export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id: number; name: string; orgName: string; roles: string[]; canTakeOver: boolean }>> {
   const groups = JSON.parse(task.candidate_groups) as string[];
   const reviewing = ROLES.filter((r) => (r.permissions as readonly string[]).includes('projects:review')).map((r) => r.code);
-  const users = (await db('users as u')
+  const ids = (await db('users as u')
     .join('user_roles as r', 'r.user_id', 'u.id')
-    .join('organisations as o', 'o.id', 'u.org_id')
     .whereIn('r.role', [...new Set([...reviewing, ...groups])])
     .where('u.status', 'active')
-    .distinct('u.id', 'u.display_name', 'o.name as org_name')
-    .orderBy('u.id')) as Array<{ id: number; display_name: string; org_name: string }>;
+    .distinct('u.id')) as Array<{ id: number }>;
+  // The people and the task's unit in two statements, whatever their number; the scope rule is
+  // canSee's, applied in memory (orgInScope), not one query per person.
+  const [people, unit] = await Promise.all([
+    loadPrincipals(db, ids.map((u) => Number(u.id))),
+    task.unit_org_id === null ? undefined : (db('organisations').where({ id: task.unit_org_id }).first('id', 'path', 'region_code') as Promise<{ id: number; path: string; region_code: string } | undefined>),
+  ]);
   const eligible = [];
-  for (const u of users) {
-    const target = await loadPrincipal(db, Number(u.id));
-    if (target && (await canSee(db, target, task.unit_org_id))) {
+  for (const target of people) {
+    if (unit && orgInScope(target, unit)) {
       const canTakeOver = groups.length === 0 || target.roles.some((r) => groups.includes(r));
-      eligible.push({ id: Number(u.id), name: u.display_name, orgName: u.org_name, roles: target.roles, canTakeOver });
+      eligible.push({ id: target.userId, name: target.displayName, orgName: target.orgName, roles: target.roles, canTakeOver });
     }
   }
   return eligible;
