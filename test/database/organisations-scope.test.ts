@@ -1,4 +1,4 @@
-import { createUser } from '../../server/auth/service';
+import { canSee, createUser, loadPrincipal, loadPrincipals, orgInScope } from '../../server/auth/service';
 import type { Db } from '../../server/db';
 import { getOrganisationByCode, seedReferenceData } from '../../server/reference';
 import { loginCookie, TEST_PASSWORD } from '../support/accounts';
@@ -76,5 +76,25 @@ describe('organisations within the data scope', () => {
     expect((await get(`/api/organisations/${org['150100-NY-001']!.id}`, 'ysk')).status).toBe(200);
     expect((await get(`/api/organisations/${org['320500-CZ']!.id}`, 'ysk')).status).toBe(404);
     expect((await get(`/api/organisations/${org['320500-CZ']!.id}/subtree`, 'ysk')).status).toBe(404);
+  });
+
+  test('the in-memory scope rule (orgInScope) and the batch load agree with canSee and loadPrincipal for every person and organisation', async () => {
+    const users = (await db('users').select('id')) as Array<{ id: number }>;
+    const orgs = (await db('organisations').select('id', 'path', 'region_code')) as Array<{ id: number; path: string; region_code: string }>;
+    const people = await loadPrincipals(db, [...users.map((u) => Number(u.id)), 999_999]);
+    expect(people.map((p) => p.userId)).toEqual(users.map((u) => Number(u.id)).sort((a, b) => a - b));
+    let inside = 0;
+    for (const person of people) {
+      const one = (await loadPrincipal(db, person.userId))!;
+      expect({ ...person, permissions: [...person.permissions] }).toEqual({ ...one, permissions: [...one.permissions] });
+      for (const o of orgs) {
+        const expected = await canSee(db, person, o.id);
+        expect([person.username, o.id, orgInScope(person, o)]).toEqual([person.username, o.id, expected]);
+        if (expected) inside += 1;
+      }
+    }
+    // Each of the three scopes had something inside and something outside.
+    expect(inside).toBeGreaterThan(people.length);
+    expect(inside).toBeLessThan(people.length * orgs.length);
   });
 });
