@@ -8,6 +8,9 @@ import { migrateLatest, openDatabase, type Db } from './db';
 import { seedDemoUsers } from './auth/demo-users';
 import { seedDemoProjects } from './projects/demo';
 import { seedDemoExperts } from './expert-review/demo';
+import { sealPlaintextPhones } from './expert-review/contact';
+import { fieldKeyring } from './crypto/keyring';
+import type { FieldKeyring } from '../domain/field-cipher';
 import { seedDemoPerformanceGrades } from './allocation/demo';
 import { startReconciliation, syncInstance, type Reconciler } from './inbox/sync';
 import { checkpointIfDue } from './audit/service';
@@ -76,7 +79,9 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const databaseReady = retry(log, '数据库迁移', async () => {
     const applied = await migrateLatest(db);
     if (applied.length > 0) log.info({ applied }, '数据库迁移已执行');
-    if (config.demoData) await seedDemoIfEmpty(db, log);
+    const sealedPhones = await sealPlaintextPhones(db, fieldKeyring(config));
+    if (sealedPhones) log.info({ sealedPhones }, '专家联系电话已改为加密存储（SM4）');
+    if (config.demoData) await seedDemoIfEmpty(db, log, fieldKeyring(config));
   });
 
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
@@ -134,14 +139,14 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
  * An empty database (no accounts yet) gets the reference data and the demo organisations and
  * accounts (README lists them), so a newcomer can log in at once. Never in production.
  */
-async function seedDemoIfEmpty(db: Db, log: Logger): Promise<void> {
+async function seedDemoIfEmpty(db: Db, log: Logger, ring: FieldKeyring): Promise<void> {
   const [row] = (await db('users').count({ n: '*' })) as Array<{ n: number | string }>;
   if (Number(row?.n) > 0) return;
   const year = fiscalYearOf(new Date());
   const reference = await seedReferenceData(db, { year });
   const users = await seedDemoUsers(db);
   const projects = await seedDemoProjects(db, year);
-  const experts = await seedDemoExperts(db);
+  const experts = await seedDemoExperts(db, ring);
   const grades = await seedDemoPerformanceGrades(db, year);
   log.info({ year, reference, users, projects, experts, grades }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库、上年绩效评价等级）');
 }

@@ -99,7 +99,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(usersRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
-  api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits }));
+  api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits, fieldKeys: fieldKeyring(deps.config) }));
   api.use(allocationRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(paymentsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, fieldKeys: fieldKeyring(deps.config) }));
   api.use(adjustmentRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));

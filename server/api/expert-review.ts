@@ -6,6 +6,7 @@ import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import * as pool from '../expert-review/pool';
+import type { FieldKeyring } from '../../domain/field-cipher';
 import { importPool, POOL_COLUMNS, POOL_NOTES } from '../expert-review/pool-workbook';
 import * as review from '../expert-review/review';
 import { validateFormData } from '../forms';
@@ -130,8 +131,8 @@ function parseId(raw: string | string[] | undefined, what: string): number {
   return r.data;
 }
 
-export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; exportLimits?: ExportLimits }): Router {
-  const { db, exportLimits = DEFAULT_EXPORT_LIMITS } = deps;
+export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; exportLimits?: ExportLimits; fieldKeys: FieldKeyring }): Router {
+  const { db, exportLimits = DEFAULT_EXPORT_LIMITS, fieldKeys } = deps;
   const router = Router();
   const login = requireLogin(db);
   const manage = [login, requirePermission('experts:manage')];
@@ -145,7 +146,7 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
   // --- 专家库 -------------------------------------------------------------------------------
   router.get('/experts', ...manage, validate({ query: expertListQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof expertListQuery>;
-    res.json(await pool.listExperts(db, { ...q, available: q.available === undefined ? undefined : q.available === 'true' }, scopeOrgIds(db, principalOf(res))));
+    res.json(await pool.listExperts(db, fieldKeys, { ...q, available: q.available === undefined ? undefined : q.available === 'true' }, scopeOrgIds(db, principalOf(res))));
   });
 
   router.get('/experts/export', ...manage, validate({ query: expertExportQuery }), async (_req, res) => {
@@ -161,7 +162,7 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
         asciiFilename: 'experts',
         sheetName: '专家库',
         columns: EXPORT_COLUMNS.map((c): ExportColumn<pool.ExpertSummary> => ({ ...c, value: (e: pool.ExpertSummary) => (c.header === '单位机构编码' ? (e.orgId ? (orgCodes.get(e.orgId) ?? null) : null) : c.header === '备注' ? (notes.get(e.id) ?? null) : c.value(e)) })),
-        source: (page, pageSize) => pool.listExperts(db, { ...filters, page, pageSize }, scopeOrgIds(db, p)),
+        source: (page, pageSize) => pool.listExperts(db, fieldKeys, { ...filters, page, pageSize }, scopeOrgIds(db, p)),
         preparePage: async (items) => {
           const orgIds = [...new Set(items.map((e) => e.orgId).filter((x): x is number => x !== null))];
           for (const o of (orgIds.length ? await db('organisations').whereIn('id', orgIds).select('id', 'code') : []) as Array<{ id: number; code: string }>) orgCodes.set(Number(o.id), o.code);
@@ -176,12 +177,12 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
   router.post('/experts/import', ...manage, validate({ body: expertImportBody }), async (_req, res) => {
     const body = res.locals.body as z.infer<typeof expertImportBody>;
     const p = principalOf(res);
-    res.status(201).json(await importPool(db, actor(res), Buffer.from(body.base64, 'base64'), { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId }));
+    res.status(201).json(await importPool(db, fieldKeys, actor(res), Buffer.from(body.base64, 'base64'), { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId }));
   });
 
   router.get('/experts/:id', ...manage, async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
-    const e = await pool.getExpert(db, expertId, scopeOrgIds(db, principalOf(res)));
+    const e = await pool.getExpert(db, fieldKeys, expertId, scopeOrgIds(db, principalOf(res)));
     if (!e) throw errors.notFound(`专家 #${expertId} 不存在`);
     res.json(e);
   });
@@ -189,26 +190,26 @@ export function expertReviewRouter(deps: { db: Db; engine: EngineClient; namespa
   router.post('/experts', ...manage, validate({ body: expertBody }), async (_req, res) => {
     const p = principalOf(res);
     // Kept by the creator's organisation: the pool's keepers of that scope see and change it.
-    const newId = await pool.saveExpert(db, actor(res), res.locals.body as z.infer<typeof expertBody>, undefined, { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId });
-    res.status(201).json(await pool.getExpert(db, newId, undefined));
+    const newId = await pool.saveExpert(db, fieldKeys, actor(res), res.locals.body as z.infer<typeof expertBody>, undefined, { scope: scopeOrgIds(db, p), keeperOrgId: p.orgId });
+    res.status(201).json(await pool.getExpert(db, fieldKeys, newId, undefined));
   });
 
   router.put('/experts/:id', ...manage, validate({ body: expertBody }), async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
     const body = res.locals.body as z.infer<typeof expertBody>;
     const scope = scopeOrgIds(db, principalOf(res));
-    const before = await pool.getExpert(db, expertId, scope);
+    const before = await pool.getExpert(db, fieldKeys, expertId, scope);
     if (!before) throw errors.notFound(`专家 #${expertId} 不存在`);
     // The form shows contact data masked when it was not opened in full: a masked value keeps what is stored.
     const keep = (sent: string | null | undefined, stored: string | null, mask: (v: string | null) => string | null) => (sent && sent === mask(stored) ? stored : sent);
-    await pool.saveExpert(db, actor(res), { ...body, phone: keep(body.phone, before.phone, maskPhone), email: keep(body.email, before.email, maskEmail) }, expertId, { scope, keeperOrgId: null });
-    res.json(await pool.getExpert(db, expertId, undefined));
+    await pool.saveExpert(db, fieldKeys, actor(res), { ...body, phone: keep(body.phone, before.phone, maskPhone), email: keep(body.email, before.email, maskEmail) }, expertId, { scope, keeperOrgId: null });
+    res.json(await pool.getExpert(db, fieldKeys, expertId, undefined));
   });
 
   router.post('/experts/:id/ties', ...manage, validate({ body: tieBody }), async (req, res) => {
     const expertId = parseId(req.params.id, '专家');
     await pool.addTie(db, actor(res), expertId, res.locals.body as z.infer<typeof tieBody>, scopeOrgIds(db, principalOf(res)));
-    res.status(201).json(await pool.getExpert(db, expertId, undefined));
+    res.status(201).json(await pool.getExpert(db, fieldKeys, expertId, undefined));
   });
 
   router.delete('/experts/:id/ties/:tieId', ...manage, async (req, res) => {

@@ -7,6 +7,7 @@ import type { Db } from '../db';
 import { SYSTEM_ACTOR } from '../audit/chain';
 import { inTransaction } from '../reference/transaction';
 import { addTie, saveExpert } from './pool';
+import type { FieldKeyring } from '../../domain/field-cipher';
 
 /**
  * The demo expert pool for an empty database (seeds/demo-experts.json): the demo experts' pool
@@ -19,7 +20,7 @@ const demoFile = z.object({
   ties: z.array(z.object({ expert: z.string(), kind: z.enum(TIE_KINDS), orgCode: z.string(), relative: z.boolean(), startedOn: z.string().nullable(), endedOn: z.string().nullable(), note: z.string() }).strict()),
 });
 
-export async function seedDemoExperts(db: Db, file = path.join(PROJECT_ROOT, 'seeds', 'demo-experts.json')): Promise<number> {
+export async function seedDemoExperts(db: Db, ring: FieldKeyring, file = path.join(PROJECT_ROOT, 'seeds', 'demo-experts.json')): Promise<number> {
   const demo = demoFile.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
   return inTransaction(db, async (trx) => {
     if (await trx('experts').first('id')) return 0;
@@ -32,7 +33,7 @@ export async function seedDemoExperts(db: Db, file = path.join(PROJECT_ROOT, 'se
     for (const { orgCode, ...e } of demo.experts) {
       // Kept by the organisation of the expert's account (the province's 专家库), as the migration fills older entries.
       const account = (await trx('users').where('username', e.username).first('org_id')) as { org_id: number } | undefined;
-      ids.set(e.code, await saveExpert(trx, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }, undefined, { scope: undefined, keeperOrgId: account ? Number(account.org_id) : null }));
+      ids.set(e.code, await saveExpert(trx, ring, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }, undefined, { scope: undefined, keeperOrgId: account ? Number(account.org_id) : null }));
     }
     for (const t of demo.ties) {
       await addTie(trx, SYSTEM_ACTOR, ids.get(t.expert)!, { kind: t.kind, orgId: await orgId(t.orgCode), relative: t.relative, startedOn: t.startedOn, endedOn: t.endedOn, note: t.note }, undefined);

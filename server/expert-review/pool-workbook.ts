@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { isMasked } from '../../domain/expert-review';
 import { AppError, type FieldIssue } from '../errors';
 import { saveExpert, type ExpertInput } from './pool';
+import type { FieldKeyring } from '../../domain/field-cipher';
+import { openPhone } from './contact';
 
 /**
  * 专家库 in Excel: the export's columns are the import's, so an exported pool can be edited and
@@ -54,7 +56,7 @@ function text(v: ExcelJS.CellValue): string {
 }
 
 /** `where`: the importing person's scope (only entries they keep are updated) and their organisation (keeps new entries). */
-export async function importPool(db: Knex, actor: { userId: number; username: string }, bytes: Uint8Array, where: { scope: Knex.QueryBuilder; keeperOrgId: number }): Promise<{ created: number; updated: number }> {
+export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: number; username: string }, bytes: Uint8Array, where: { scope: Knex.QueryBuilder; keeperOrgId: number }): Promise<{ created: number; updated: number }> {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new AppError(400, 'INVALID_FILE', '文件不是有效的 Excel（.xlsx）文件');
   const wb = new ExcelJS.Workbook();
   try {
@@ -128,15 +130,15 @@ export async function importPool(db: Knex, actor: { userId: number; username: st
   let updated = 0;
   await db.transaction(async (trx) => {
     for (const r of rows) {
-      const existing = (await trx('experts').where('code', r.input.code).whereIn('keeper_org_id', where.scope.clone()).first('id', 'phone', 'email')) as { id: number; phone: string | null; email: string | null } | undefined;
+      const existing = (await trx('experts').where('code', r.input.code).whereIn('keeper_org_id', where.scope.clone()).first('id', 'phone_cipher', 'email')) as { id: number; phone_cipher: string | null; email: string | null } | undefined;
       const input: ExpertInput = {
         ...r.input,
         orgId: r.orgCode ? orgs.get(r.orgCode)! : null,
-        phone: isMasked(r.input.phone) ? (existing?.phone ?? null) : r.input.phone,
+        phone: isMasked(r.input.phone) ? openPhone(ring, existing?.phone_cipher) : r.input.phone,
         email: isMasked(r.input.email) ? (existing?.email ?? null) : r.input.email,
       };
       try {
-        await saveExpert(trx, actor, input, existing ? Number(existing.id) : undefined, where);
+        await saveExpert(trx, ring, actor, input, existing ? Number(existing.id) : undefined, where);
       } catch (err) {
         if (err instanceof AppError) throw new AppError(400, 'IMPORT_FAILED', `第 ${r.row} 行：${err.message}，未导入任何数据`, [issue(r.row, err.code.startsWith('EXPERT_ACCOUNT') ? headerOf('username') : headerOf('code'), err.message)]);
         throw err;

@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
-import { maskEmail, maskPhone, TIE_KINDS, TIE_KIND_LABELS, type PoolExpert, type Tie, type TieKind } from '../../domain/expert-review';
+import { maskEmail, TIE_KINDS, TIE_KIND_LABELS, type PoolExpert, type Tie, type TieKind } from '../../domain/expert-review';
 import { errors } from '../errors';
 import { appendAudit } from '../audit/chain';
 import { readInstant } from '../db';
 import { inTransaction } from '../reference/transaction';
+import type { FieldKeyring } from '../../domain/field-cipher';
+import { openPhone, phoneSearchIndex, sealPhone } from './contact';
 
 /**
  * 专家库: the pool kept by 绩效处/评审中心 — experts, their specialties (支出功能分类 类) and their
@@ -74,7 +76,9 @@ interface ExpertRow {
   organisation_name: string;
   org_id: number | null;
   title: string;
-  phone: string | null;
+  /** SM4 (server/expert-review/contact.ts); the old plaintext column `phone` is never read. */
+  phone_cipher: string | null;
+  phone_mask: string | null;
   email: string | null;
   available: unknown;
   note: string | null;
@@ -90,11 +94,16 @@ export interface ExpertListQuery {
   pageSize: number;
 }
 
-export async function listExperts(db: Knex, q: ExpertListQuery, scope: Knex.QueryBuilder): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
+export async function listExperts(db: Knex, ring: FieldKeyring, q: ExpertListQuery, scope: Knex.QueryBuilder): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
   const base = db('experts as e').whereIn('e.keeper_org_id', scope);
   if (q.keyword) {
     const like = `%${q.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    base.where((w) => w.where('e.name', 'like', like).orWhere('e.code', 'like', like).orWhere('e.organisation_name', 'like', like));
+    // A whole phone number finds its expert through the blind index (the number itself is sealed).
+    const phone = phoneSearchIndex(ring, q.keyword);
+    base.where((w) => {
+      w.where('e.name', 'like', like).orWhere('e.code', 'like', like).orWhere('e.organisation_name', 'like', like);
+      if (phone) w.orWhere('e.phone_index', phone);
+    });
   }
   if (q.specialty) base.whereExists(db('expert_specialties as s').whereRaw('s.expert_id = e.id').where('s.functional_class', q.specialty));
   if (q.available !== undefined) base.where('e.available', q.available);
@@ -119,7 +128,7 @@ export async function listExperts(db: Knex, q: ExpertListQuery, scope: Knex.Quer
       organisationName: r.organisation_name,
       orgId: r.org_id === null ? null : Number(r.org_id),
       title: r.title,
-      phone: maskPhone(r.phone),
+      phone: r.phone_mask,
       email: maskEmail(r.email),
       available: Boolean(r.available),
       specialties: specialties.get(Number(r.id)) ?? [],
@@ -143,7 +152,7 @@ async function specialtiesOf(db: Knex, ids: number[]): Promise<Map<number, strin
   return map;
 }
 
-export async function getExpert(db: Knex, id: number, scope: OrgScope): Promise<ExpertDetail | undefined> {
+export async function getExpert(db: Knex, ring: FieldKeyring, id: number, scope: OrgScope): Promise<ExpertDetail | undefined> {
   const q = db('experts as e').leftJoin('users as u', 'u.id', 'e.user_id').where('e.id', id);
   if (scope) q.whereIn('e.keeper_org_id', scope.clone());
   const r = (await q.first('e.*', 'u.username')) as ExpertRow | undefined;
@@ -166,7 +175,7 @@ export async function getExpert(db: Knex, id: number, scope: OrgScope): Promise<
     organisationName: r.organisation_name,
     orgId: r.org_id === null ? null : Number(r.org_id),
     title: r.title,
-    phone: r.phone,
+    phone: openPhone(ring, r.phone_cipher),
     email: r.email,
     available: Boolean(r.available),
     specialties: (await specialtiesOf(db, [id])).get(id) ?? [],
@@ -227,7 +236,7 @@ type Actor = { userId: number | null; username: string };
  * a new one. `keeperOrgId`: who keeps a new entry (the creator's organisation); `scope`: the
  * entries, organisations and accounts the person may name (absent for the system's seeds).
  */
-export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id: number | undefined, where: { scope: OrgScope; keeperOrgId: number | null }): Promise<number> {
+export async function saveExpert(db: Knex, ring: FieldKeyring, actor: Actor, input: ExpertInput, id: number | undefined, where: { scope: OrgScope; keeperOrgId: number | null }): Promise<number> {
   return inTransaction(db, async (trx) => {
     if (id !== undefined) await expertWithin(trx, id, where.scope);
     await checkOrg(trx, input.orgId, 'orgId', where.scope);
@@ -241,7 +250,8 @@ export async function saveExpert(db: Knex, actor: Actor, input: ExpertInput, id:
       organisation_name: input.organisationName,
       org_id: input.orgId ?? null,
       title: input.title,
-      phone: input.phone ?? null,
+      ...sealPhone(ring, input.phone),
+      phone: null,
       email: input.email ?? null,
       available: input.available,
       note: input.note ?? null,

@@ -1,3 +1,5 @@
+import { loadConfig } from '../../server/config';
+import { fieldKeyring } from '../../server/crypto/keyring';
 import { DEMO_PASSWORD, readDemoUsers, seedDemoUsers } from '../../server/auth/demo-users';
 import { login } from '../../server/auth/service';
 import type { Db } from '../../server/db';
@@ -57,8 +59,8 @@ describe('demo accounts', () => {
 
   test('demo expert pool: linked to the expert accounts; the one working at 第一中学 is never drawn for its projects; seeding again adds none', async () => {
     await seedDemoUsers(db);
-    expect(await seedDemoExperts(db)).toBe(7);
-    expect(await seedDemoExperts(db)).toBe(0);
+    expect(await seedDemoExperts(db, fieldKeyring(loadConfig()))).toBe(7);
+    expect(await seedDemoExperts(db, fieldKeyring(loadConfig()))).toBe(0);
     const pool = await loadPool(db, ['205']);
     expect(pool.filter((e) => e.userId !== null)).toHaveLength(7);
     const school = (await db('organisations').where({ code: '150100-JY-001' }).first('id', 'parent_id')) as { id: number; parent_id: number };

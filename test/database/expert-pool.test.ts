@@ -2,6 +2,11 @@ import ExcelJS from 'exceljs';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import type { Db } from '../../server/db';
 import { seedDemoExperts } from '../../server/expert-review/demo';
+import { openPhone, sealPlaintextPhones } from '../../server/expert-review/contact';
+import { loadConfig } from '../../server/config';
+import { fieldKeyring } from '../../server/crypto/keyring';
+import { rotateFieldKeys } from '../../server/crypto/rotate';
+import { fieldKeyId, isEncryptedField } from '../../domain/field-cipher';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
 import { startApi } from '../support/api';
@@ -18,13 +23,14 @@ describe('expert pool: list, ties, Excel export and import', () => {
   let drop: () => Promise<void>;
   let api: Awaited<ReturnType<typeof startApi>>;
   let call: ApiCall;
+  const ring = fieldKeyring(loadConfig());
 
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    await seedDemoExperts(db);
+    await seedDemoExperts(db, ring);
     api = await startApi(db, fresh.database);
     const cookies: Record<string, string> = {};
     for (const u of ['nm_jxc', 'nm_expert', 'nm_ysk']) cookies[u] = await loginCookie(api.base, u, 'Budget@2026');
@@ -52,7 +58,9 @@ describe('expert pool: list, ties, Excel export and import', () => {
   });
 
   test('the export masks contact data and imports back unchanged', async () => {
-    const before = await db('experts').orderBy('code').select('code', 'phone', 'email', 'org_id', 'user_id');
+    // Re-saved entries are sealed again (a new IV each time): compare the numbers, not the ciphertexts.
+    const contacts = async () => ((await db('experts').orderBy('code').select('code', 'phone_cipher', 'email', 'org_id', 'user_id')) as Array<{ phone_cipher: string | null }>).map(({ phone_cipher, ...r }) => ({ ...r, phone: openPhone(ring, phone_cipher) }));
+    const before = await contacts();
     const wb = await exported();
     const sheet = wb.worksheets[0]!;
     expect(sheet.getRow(1).getCell(7).value).toBe('联系电话');
@@ -61,7 +69,7 @@ describe('expert pool: list, ties, Excel export and import', () => {
     const r = await upload(wb);
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ created: 0, updated: 7 });
-    expect(await db('experts').orderBy('code').select('code', 'phone', 'email', 'org_id', 'user_id')).toEqual(before);
+    expect(await contacts()).toEqual(before);
   });
 
   test('a new row is added; an edited phone replaces the stored one', async () => {
@@ -71,9 +79,48 @@ describe('expert pool: list, ties, Excel export and import', () => {
     sheet.addRow(['ZJ0100', '新专家', '内蒙古财经大学', '', '教授', '205、213', '13811112222', 'new@example.cn', '否', '', '']);
     const r = await upload(wb);
     expect(r.body).toEqual({ created: 1, updated: 7 });
-    expect(await db('experts').where({ code: 'ZJ0001' }).first('phone')).toEqual({ phone: '13900000000' });
+    const stored = (await db('experts').where({ code: 'ZJ0001' }).first('phone', 'phone_cipher', 'phone_mask')) as { phone: string | null; phone_cipher: string; phone_mask: string };
+    expect([stored.phone, openPhone(ring, stored.phone_cipher), stored.phone_mask]).toEqual([null, '13900000000', '139****0000']);
     const added = (await call('nm_jxc', 'GET', '/experts?keyword=ZJ0100')).body.items[0];
     expect(added).toMatchObject({ name: '新专家', specialties: ['205', '213'], available: false, phone: '138****2222' });
+  });
+
+  test('phone numbers are SM4 at rest: no plaintext in the table, masked in lists, whole for the keeper, found by the blind index, re-sealed by key rotation', async () => {
+    const rows = (await db('experts').select('id', 'code', 'phone', 'phone_cipher', 'phone_index', 'phone_mask')) as Array<{ id: number; code: string; phone: string | null; phone_cipher: string | null; phone_index: string | null; phone_mask: string | null }>;
+    expect(rows.length).toBeGreaterThan(5);
+    for (const r of rows) {
+      expect(r.phone).toBeNull();
+      expect(isEncryptedField(r.phone_cipher)).toBe(true);
+      expect(r.phone_index).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.phone_mask).toMatch(/^\d{3}\*{4}\d{4}$/);
+    }
+    const zj1 = rows.find((r) => r.code === 'ZJ0001')!;
+    const full = openPhone(ring, zj1.phone_cipher)!;
+    // The list shows the mask; the keeper's detail the number; a whole number (spaces and dashes
+    // do not count) finds its expert, a part of it does not (the index is exact, the number sealed).
+    const listed = (await call('nm_jxc', 'GET', '/experts?keyword=ZJ0001')).body.items[0];
+    expect(listed.phone).toBe(zj1.phone_mask);
+    expect((await call('nm_jxc', 'GET', `/experts/${zj1.id}`)).body.phone).toBe(full);
+    const spaced = `${full.slice(0, 3)} ${full.slice(3, 7)}-${full.slice(7)}`;
+    expect((await call('nm_jxc', 'GET', `/experts?keyword=${encodeURIComponent(spaced)}`)).body.items.map((e: { code: string }) => e.code)).toEqual(['ZJ0001']);
+    expect((await call('nm_jxc', 'GET', `/experts?keyword=${full.slice(0, 7)}`)).body.total).toBe(0);
+
+    // A number stored in plaintext by an older version is sealed at start, once.
+    await db('experts').where({ id: zj1.id }).update({ phone: '13712345678', phone_cipher: null, phone_index: null, phone_mask: null });
+    expect(await sealPlaintextPhones(db, ring)).toBe(1);
+    expect(await sealPlaintextPhones(db, ring)).toBe(0);
+    const healed = (await db('experts').where({ id: zj1.id }).first('phone', 'phone_cipher', 'phone_mask')) as { phone: string | null; phone_cipher: string; phone_mask: string };
+    expect([healed.phone, openPhone(ring, healed.phone_cipher), healed.phone_mask]).toEqual([null, '13712345678', '137****5678']);
+
+    // Key rotation re-seals the column under a new current key; the numbers stay the same.
+    const rotated = { ...ring, current: { id: 'k2', material: Buffer.alloc(32, 7) }, keys: new Map([...ring.keys, ['k2', { id: 'k2', material: Buffer.alloc(32, 7) }]]) };
+    const counts = await rotateFieldKeys(db, rotated);
+    expect(counts.find((c) => c.column === 'experts.phone_cipher')).toMatchObject({ scanned: rows.length, resealed: rows.length, failed: 0 });
+    const after = (await db('experts').where({ id: zj1.id }).first('phone_cipher')) as { phone_cipher: string };
+    expect(fieldKeyId(after.phone_cipher)).toBe('k2');
+    expect(openPhone(rotated, after.phone_cipher)).toBe('13712345678');
+    // Back under the configured key, so the tests after this one read with the app's keyring.
+    expect((await rotateFieldKeys(db, { ...ring, keys: rotated.keys })).find((c) => c.column === 'experts.phone_cipher')).toMatchObject({ resealed: rows.length, failed: 0 });
   });
 
   test('an import with problems writes nothing and says where they are', async () => {
