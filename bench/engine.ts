@@ -27,9 +27,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { seedDemoUsers } from '../server/auth/demo-users';
-import { loadConfig } from '../server/config';
+import { loadConfig, type EngineConfig } from '../server/config';
 import { checkDatabase, readInstant } from '../server/db';
-import { EngineClient, EngineError, parseEngineDate, type EngineTask } from '../server/engine/client';
+import { createEngineClient, EngineClient, EngineError, parseEngineDate, type EngineTask } from '../server/engine/client';
 import { deployableBytes, PROCESSES_DIR } from '../server/engine/deploy';
 import { namespaced } from '../server/engine/namespace';
 import { seedReferenceData } from '../server/reference';
@@ -238,8 +238,8 @@ function figuresOf(run: string, inst: InstanceFigures, d: Driving): RunFigures {
   return { run, ...inst, userTasks: d.completed, completionsPerSecond: round(d.completed / inst.seconds), completeP50: c.p50, completeP95: c.p95, engineCalls: round(d.calls.total / inst.instances), errors: d.errors.total };
 }
 
-async function benchBare(engine: EngineClient): Promise<{ figures: RunFigures; errors: Tally; calls: Tally }> {
-  const driver = new EngineClient(engine.restUrl, { timeoutMs: 60_000 });
+async function benchBare(engine: EngineClient, engineConfig: EngineConfig): Promise<{ figures: RunFigures; errors: Tally; calls: Tally }> {
+  const driver = createEngineClient(engineConfig, { timeoutMs: 60_000 });
   const namespace = `be${crypto.randomBytes(4).toString('hex')}`;
   const key = namespaced(namespace, PROCESS_ID);
   const file = path.join(PROCESSES_DIR, `${PROCESS_ID}.bpmn`);
@@ -422,7 +422,7 @@ async function checkInbox(db: import('../server/db').Db, engine: EngineClient, k
 async function main(): Promise<void> {
   const { engine: engineConfig } = loadConfig({ ...process.env, NODE_ENV: 'test' });
   if (engineConfig.mode !== 'external') throw new Error('bench:engine needs ENGINE_URL (an engine already running, e.g. http://127.0.0.1:8481/engine-rest)');
-  const engine = new EngineClient(engineConfig.restUrl, { timeoutMs: 60_000 });
+  const engine = createEngineClient(engineConfig, { timeoutMs: 60_000 });
   monitor = engine;
   const calls: Array<{ run: string; calls: Tally }> = [];
   const engineDb = await describeEngine(engine);
@@ -431,7 +431,7 @@ async function main(): Promise<void> {
   let b: RunFigures | undefined;
   let appDatabase = '(not run)';
   if (PART === 'all' || PART === 'bare') {
-    const r = await benchBare(engine);
+    const r = await benchBare(engine, engineConfig);
     rows.push((a = r.figures));
     calls.push({ run: 'a', calls: r.calls });
     if (r.errors.total) {

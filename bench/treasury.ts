@@ -19,7 +19,7 @@ import path from 'node:path';
 import { seedReferenceData } from '../server/reference';
 import { loadConfig } from '../server/config';
 import { checkDatabase, readInstant } from '../server/db';
-import { EngineClient } from '../server/engine/client';
+import { createEngineClient } from '../server/engine/client';
 import * as ledger from '../server/ledger/service';
 import { startSystem } from '../server/system';
 import { createLogger } from '../server/log';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     engine: { ...base.engine, namespace },
     bank: { ...base.bank, url: simUrl, noticeTimeout: 'PT10M' },
   };
-  const engine = new EngineClient(config.engine.restUrl, { timeoutMs: 60_000 });
+  const engine = createEngineClient(config.engine, { timeoutMs: 60_000 });
   await engine.version().catch(() => {
     throw new Error(`流程引擎未运行（${config.engine.restUrl}），请先 npm run engine:start`);
   });

@@ -9,7 +9,7 @@ async function main(): Promise<number> {
   const log = createLogger(config.logLevel === 'warn' ? 'info' : config.logLevel, 'engine-launcher');
   const local = config.engine.local;
   if (config.engine.mode === 'external') {
-    const version = await engineVersion(config.engine.restUrl);
+    const version = await engineVersion(config.engine.restUrl, config.engine.credentials);
     console.log(
       `已配置 ENGINE_URL=${config.engine.restUrl}，使用外部流程引擎，本地引擎不启动、不停止、不清空。` +
         (version ? `外部引擎在应答：Operaton ${version}` : '外部引擎当前没有应答'),
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     }
     case 'status': {
       const info = runningEngine(local);
-      const version = await engineVersion(info ? `http://127.0.0.1:${info.port}/engine-rest` : config.engine.restUrl);
+      const version = await engineVersion(info ? `http://127.0.0.1:${info.port}/engine-rest` : config.engine.restUrl, config.engine.credentials);
       if (info) {
         console.log(`流程引擎 Operaton ${info.version}：进程 ${info.pid}，自 ${info.startedAt}，端口 ${info.port}，数据库 ${info.database.kind} ${info.database.jdbcUrl}，日志 ${local.logFile}；${version ? `REST 接口就绪（${version}）` : 'REST 接口未就绪'}`);
       } else {

@@ -38,6 +38,12 @@ export interface EngineConfig {
   namespace: string;
   /** Base of the engine's REST API, e.g. http://127.0.0.1:8480/engine-rest (no trailing slash). */
   restUrl: string;
+  /**
+   * The platform's account on the engine's REST API (HTTP Basic): ENGINE_REST_USER and
+   * ENGINE_REST_PASSWORD, both or neither. With them the local engine starts with ENGINE_REST_AUTH
+   * on and creates (or updates) this account; every call of the platform sends it.
+   */
+  credentials?: { user: string; password: string };
   /** History time to live of every deployed process and decision, in days (BUDGET_HISTORY_TTL_DAYS, default 3650). */
   historyTtlDays: number;
   /** This app node's name in the engine (external-task worker id prefix): BUDGET_NODE_NAME, default host name + pid. */
@@ -58,6 +64,8 @@ export interface EngineConfig {
     javaHome?: string;
     javaOpts: string;
     startTimeoutMs: number;
+    /** EngineConfig.credentials: the account the launched engine creates and asks for. */
+    credentials?: { user: string; password: string };
     database: EngineDatabaseConfig;
     /** Passed to the engine as its default history time to live (ENGINE_HISTORY_TTL=P<days>D); same as historyTtlDays. */
     historyTtlDays?: number;
@@ -163,6 +171,8 @@ export const KNOWN_VARIABLES = [
   'ENGINE_DATA_DIR',
   'ENGINE_DATABASE_URL',
   'ENGINE_JAVA_OPTS',
+  'ENGINE_REST_USER',
+  'ENGINE_REST_PASSWORD',
   'ENGINE_START_TIMEOUT_SECONDS',
   'JAVA_HOME',
   'CHROMIUM_PATH',
@@ -248,6 +258,19 @@ function parseDatabase(env: Env): DatabaseConfig {
 /** An address as it may appear in a message: without its password. */
 function redact(raw: string): string {
   return raw.replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@').replace(/([?&;]password=)[^&;]*/gi, '$1***');
+}
+
+/** ENGINE_REST_USER / ENGINE_REST_PASSWORD: both or neither; letters and digits, a password of 12–128 characters. */
+function parseEngineCredentials(rawUser: string | undefined, rawPassword: string | undefined): EngineConfig['credentials'] {
+  const user = rawUser?.trim() ?? '';
+  const password = rawPassword ?? '';
+  if (!user && !password) return undefined;
+  if (!user) throw new ConfigError('ENGINE_REST_USER', '配置了 ENGINE_REST_PASSWORD 时也必须配置流程引擎账号');
+  if (!password) throw new ConfigError('ENGINE_REST_PASSWORD', '配置了 ENGINE_REST_USER 时也必须配置流程引擎账号的密码');
+  // The engine takes only letters and digits in a user id (its resource id whitelist).
+  if (!/^[A-Za-z0-9]{1,64}$/.test(user)) throw new ConfigError('ENGINE_REST_USER', `取值 "${user.slice(0, 20)}" 无效，应为 1–64 位字母或数字`);
+  if (password.length < 12 || password.length > 128) throw new ConfigError('ENGINE_REST_PASSWORD', '流程引擎账号的密码应为 12–128 个字符');
+  return { user, password };
 }
 
 /** ENGINE_URL: the http(s) base of an external engine or load-balanced cluster; a bare host gets /engine-rest. */
@@ -408,12 +431,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = path.resolve(env.ENGINE_DATA_DIR?.trim() || path.join(home, 'data'));
   const projectDir = path.join(PROJECT_ROOT, 'engine');
 
+  const credentials = parseEngineCredentials(env.ENGINE_REST_USER, env.ENGINE_REST_PASSWORD);
   const namespace = env.BUDGET_ENGINE_NAMESPACE?.trim() ?? '';
   if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace)) throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
   const engine: EngineConfig = {
     mode: external ? 'external' : 'local',
     namespace,
     restUrl: restUrlExternal ?? `http://127.0.0.1:${enginePort}/engine-rest`,
+    credentials,
     historyTtlDays,
     nodeName,
     local: {
@@ -427,6 +452,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       javaHome: env.JAVA_HOME?.trim() || undefined,
       javaOpts: env.ENGINE_JAVA_OPTS?.trim() || '-Xms256m -Xmx768m',
       startTimeoutMs: startTimeoutSeconds * 1000,
+      credentials,
       database: parseEngineDatabase(env.ENGINE_DATABASE_URL?.trim() || undefined, database, dataDir),
       historyTtlDays,
     },

@@ -241,15 +241,24 @@ export interface FetchAndLockRequest {
 export interface EngineClientOptions {
   /** Per-request timeout for ordinary calls (long polls add their own wait). */
   timeoutMs?: number;
+  /** The platform's account on the engine (HTTP Basic), when its REST API asks for one. */
+  credentials?: { user: string; password: string };
+}
+
+/** The Authorization header for an engine account. */
+export function basicAuthorization(credentials: { user: string; password: string }): string {
+  return `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`, 'utf8').toString('base64')}`;
 }
 
 export class EngineClient {
   readonly restUrl: string;
   private readonly timeoutMs: number;
+  private readonly authorization: Record<string, string>;
 
   constructor(restUrl: string, options: EngineClientOptions = {}) {
     this.restUrl = restUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.authorization = options.credentials ? { authorization: basicAuthorization(options.credentials) } : {};
   }
 
   /** A request to the engine; resolves with the parsed JSON body (undefined for 204). */
@@ -262,7 +271,7 @@ export class EngineClient {
     try {
       res = await fetch(url, {
         method,
-        headers: options.body !== undefined ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+        headers: options.body !== undefined ? { 'content-type': 'application/json', accept: 'application/json', ...this.authorization } : { accept: 'application/json', ...this.authorization },
         body: options.form ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
         signal,
       });
@@ -271,6 +280,10 @@ export class EngineClient {
       throw new EngineError(0, 'UNREACHABLE', `流程引擎${reason}（${method} ${path}）：${(err as Error)?.message ?? err}`);
     }
     const text = await res.text();
+    if (res.status === 401) {
+      // Not an error of this call: the platform's engine account is missing, wrong or not configured.
+      throw new EngineError(401, 'CredentialsRefused', `流程引擎拒绝了平台的账号（${method} ${path}）：请检查 ENGINE_REST_USER / ENGINE_REST_PASSWORD 与引擎的账号是否一致`);
+    }
     if (!res.ok) {
       let type = 'HttpError';
       let message = text.slice(0, 500);
@@ -481,8 +494,8 @@ export class EngineClient {
 }
 
 /** The one place an engine client is built from configuration. */
-export function createEngineClient(engine: EngineConfig): EngineClient {
-  return new EngineClient(engine.restUrl);
+export function createEngineClient(engine: EngineConfig, options: Omit<EngineClientOptions, 'credentials'> = {}): EngineClient {
+  return new EngineClient(engine.restUrl, { ...options, credentials: engine.credentials });
 }
 
 /** What /api/health shows of the engine. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { serverJdbcUrl, type EngineConfig, type EngineDatabaseConfig, type ServerDatabaseParts } from '../config';
 import type { Logger } from '../log';
+import { basicAuthorization } from './client';
 
 /**
  * The local engine: Operaton (Apache-2.0, Camunda 7 lineage) in the small Spring Boot app of
@@ -289,7 +290,7 @@ function localRestUrl(port: number): string {
 
 export async function assertPortsFree(local: LocalEngineConfig): Promise<void> {
   if (await isPortFree(local.port)) return;
-  const engine = await engineVersion(localRestUrl(local.port));
+  const engine = await engineVersion(localRestUrl(local.port), local.credentials);
   throw new EngineLaunchError(
     'PORT_IN_USE',
     `端口 ${local.port}（流程引擎 REST 接口）已被其他程序占用` +
@@ -336,10 +337,13 @@ export function runningEngine(local: LocalEngineConfig): EnginePidFile | undefin
   return undefined;
 }
 
-/** True when the engine's REST API answers GET /version with 200 (within 2 s). */
-export async function engineReady(restUrl: string): Promise<boolean> {
+type Credentials = LocalEngineConfig['credentials'];
+const authHeaders = (credentials: Credentials): Record<string, string> => (credentials ? { authorization: basicAuthorization(credentials) } : {});
+
+/** True when the engine's REST API answers GET /version with 200 (within 2 s), with the platform's account when it has one. */
+export async function engineReady(restUrl: string, credentials?: Credentials): Promise<boolean> {
   try {
-    const res = await fetch(`${restUrl}/version`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${restUrl}/version`, { headers: authHeaders(credentials), signal: AbortSignal.timeout(2000) });
     await res.arrayBuffer();
     return res.status === 200;
   } catch {
@@ -348,9 +352,9 @@ export async function engineReady(restUrl: string): Promise<boolean> {
 }
 
 /** The version the engine reports (GET /version), or undefined when it does not answer. */
-export async function engineVersion(restUrl: string): Promise<string | undefined> {
+export async function engineVersion(restUrl: string, credentials?: Credentials): Promise<string | undefined> {
   try {
-    const res = await fetch(`${restUrl}/version`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${restUrl}/version`, { headers: authHeaders(credentials), signal: AbortSignal.timeout(2000) });
     if (res.status !== 200) return undefined;
     const body = (await res.json()) as { version?: unknown };
     return typeof body.version === 'string' ? body.version : undefined;
@@ -508,6 +512,8 @@ function engineEnv(local: LocalEngineConfig): NodeJS.ProcessEnv {
     ENGINE_DB_PASSWORD: local.database.password,
   });
   if (local.historyTtlDays) env.ENGINE_HISTORY_TTL = `P${local.historyTtlDays}D`;
+  // The platform's account: the engine asks every REST call for it and creates it at start.
+  if (local.credentials) Object.assign(env, { ENGINE_REST_AUTH: 'true', ENGINE_REST_USER: local.credentials.user, ENGINE_REST_PASSWORD: local.credentials.password });
   return env;
 }
 
@@ -522,9 +528,9 @@ function installJar(local: LocalEngineConfig): string {
   return target;
 }
 
-async function waitReady(restUrl: string, timeoutMs: number, failed: () => EngineLaunchError | undefined): Promise<boolean> {
+async function waitReady(restUrl: string, credentials: Credentials, timeoutMs: number, failed: () => EngineLaunchError | undefined): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await engineReady(restUrl))) {
+  while (!(await engineReady(restUrl, credentials))) {
     const failure = failed();
     if (failure) throw failure;
     if (Date.now() > deadline) return false;
@@ -545,7 +551,7 @@ export async function ensureEngineRunning(local: LocalEngineConfig, log: Logger)
     const existing = runningEngine(local);
     if (existing) {
       const restUrl = localRestUrl(existing.port);
-      if (!(await waitReady(restUrl, local.startTimeoutMs, () => undefined))) {
+      if (!(await waitReady(restUrl, local.credentials, local.startTimeoutMs, () => undefined))) {
         throw new EngineLaunchError('START_TIMEOUT', `已运行的流程引擎（进程 ${existing.pid}，${restUrl}）没有响应，请执行 npm run engine:stop 后重试`);
       }
       log.info({ pid: existing.pid, version: existing.version, restUrl }, '复用已在运行的本地流程引擎');
@@ -583,7 +589,7 @@ export async function ensureEngineRunning(local: LocalEngineConfig, log: Logger)
     fs.writeFileSync(pidFilePath(local), JSON.stringify(pidInfo, null, 2));
     log.info({ pid: child.pid, jdk: jdk.home, javaMajor: jdk.major, port: local.port, database: local.database.kind, logFile: local.logFile }, `正在启动本地流程引擎 Operaton ${local.version}`);
 
-    const ready = await waitReady(restUrl, local.startTimeoutMs, () => {
+    const ready = await waitReady(restUrl, local.credentials, local.startTimeoutMs, () => {
       if (exited === undefined && !spawnError) return undefined;
       fs.rmSync(pidFilePath(local), { force: true });
       return new EngineLaunchError(

@@ -18,6 +18,7 @@ import {
   type LocalEngineConfig,
 } from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
+import { EngineClient, EngineError } from '../../server/engine/client';
 import { testConfig } from '../support/system';
 
 /**
@@ -175,7 +176,7 @@ describe('local engine launcher', () => {
     expect(fs.statSync(copy.jarFile).size).toBeGreaterThan(10_000_000);
   }, 300_000);
 
-  test('a second engine on a port and an H2 folder of its own: starts, answers 1.0.3, is reused, stops', async () => {
+  test('a second engine on a port and an H2 folder of its own, with the platform\'s REST account: starts, refuses calls without the account, answers 1.0.3 with it, is reused, stops', async () => {
     const home = tempDir('engine-home-');
     const dataDir = path.join(home, 'data');
     const port = await freePort();
@@ -187,14 +188,28 @@ describe('local engine launcher', () => {
       port,
       javaOpts: '-Xms128m -Xmx512m',
       database: h2EngineDatabase(dataDir),
+      credentials: { user: 'budgetplatform', password: 'a-test-secret-of-the-platform' },
     };
     const restUrl = `http://127.0.0.1:${port}/engine-rest`;
     try {
       const started = await ensureEngineRunning(second, log);
       expect(started.reused).toBe(false);
       expect(started.jdk?.major).toBeGreaterThanOrEqual(17);
-      expect(await engineReady(restUrl)).toBe(true);
-      expect(await engineVersion(restUrl)).toBe('1.0.3');
+      // The REST API asks every call for the platform's account, which the engine made at start.
+      expect(await engineReady(restUrl)).toBe(false);
+      expect((await fetch(`${restUrl}/process-definition`)).status).toBe(401);
+      expect(await engineReady(restUrl, { user: 'budgetplatform', password: 'a wrong password!!' })).toBe(false);
+      const wrong = await new EngineClient(restUrl, { credentials: { user: 'budgetplatform', password: 'a wrong password!!' } }).version().catch((e: unknown) => e);
+      expect(wrong).toBeInstanceOf(EngineError);
+      expect(wrong).toMatchObject({ status: 401, type: 'CredentialsRefused' });
+      expect((wrong as Error).message).toContain('ENGINE_REST_USER');
+      // Wrong passwords neither lock the account nor slow it down.
+      const t0 = Date.now();
+      expect(await engineReady(restUrl, second.credentials)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(await engineVersion(restUrl, second.credentials)).toBe('1.0.3');
+      const client = new EngineClient(restUrl, { credentials: second.credentials });
+      await expect(client.version()).resolves.toEqual({ version: '1.0.3' });
       expect(runningEngine(second)).toMatchObject({ pid: started.pid, port, version: '1.0.3', database: { kind: 'h2' } });
       expect(fs.existsSync(path.join(dataDir, 'engine.mv.db'))).toBe(true);
       // The suite's own engine is untouched and still answers.
@@ -206,7 +221,7 @@ describe('local engine launcher', () => {
       await expect(stopEngine(second, log)).resolves.toBe(true);
       expect(fs.existsSync(path.join(home, 'engine.pid.json'))).toBe(false);
       expect(runningEngine(second)).toBeUndefined();
-      expect(await engineReady(restUrl)).toBe(false);
+      expect(await engineReady(restUrl, second.credentials)).toBe(false);
       await expect(stopEngine(second, log)).resolves.toBe(false);
 
       await resetEngineData(second);

@@ -114,6 +114,19 @@ describe('configuration', () => {
     expect(loadConfig({ ENGINE_URL: 'http://engine:8480', PORT: '8480' }).port).toBe(8480);
   });
 
+  test('ENGINE_REST_USER / ENGINE_REST_PASSWORD: the platform\'s engine account, both or neither, for the local engine too', () => {
+    expect(loadConfig({}).engine.credentials).toBeUndefined();
+    const config = loadConfig({ ENGINE_REST_USER: 'budgetplatform', ENGINE_REST_PASSWORD: 'long enough secret' });
+    expect(config.engine.credentials).toEqual({ user: 'budgetplatform', password: 'long enough secret' });
+    expect(config.engine.local.credentials).toEqual(config.engine.credentials);
+    expect(loadConfig({ ENGINE_URL: 'http://engine:8480', ENGINE_REST_USER: 'p', ENGINE_REST_PASSWORD: 'long enough secret' }).engine.credentials).toEqual({ user: 'p', password: 'long enough secret' });
+    expectRefused({ ENGINE_REST_USER: 'budgetplatform' }, 'ENGINE_REST_PASSWORD');
+    expectRefused({ ENGINE_REST_PASSWORD: 'long enough secret' }, 'ENGINE_REST_USER');
+    expectRefused({ ENGINE_REST_USER: 'budget-platform', ENGINE_REST_PASSWORD: 'long enough secret' }, 'ENGINE_REST_USER');
+    expectRefused({ ENGINE_REST_USER: 'budgetplatform', ENGINE_REST_PASSWORD: 'short' }, 'ENGINE_REST_PASSWORD');
+    expect(() => loadConfig({ ENGINE_REST_USER: 'budgetplatform', ENGINE_REST_PASSWORD: 'short' })).not.toThrow(/short/);
+  });
+
   test('the variables of the previous engine are gone', () => {
     for (const old of ['ZEEBE_ADDRESS', 'ZEEBE_REST_ADDRESS', 'CAMUNDA_VERSION', 'CAMUNDA_HOME', 'ENGINE_GRPC_PORT', 'ENGINE_REST_PORT', 'ENGINE_MONITORING_PORT']) {
       expect(KNOWN_VARIABLES as readonly string[]).not.toContain(old);

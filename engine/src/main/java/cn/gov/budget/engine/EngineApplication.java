@@ -7,6 +7,9 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import javax.sql.DataSource;
+import org.operaton.bpm.engine.IdentityService;
+import org.operaton.bpm.engine.ProcessEngine;
+import org.operaton.bpm.engine.identity.User;
 import org.operaton.bpm.engine.rest.security.auth.ProcessEngineAuthenticationFilter;
 import org.operaton.bpm.engine.rest.security.auth.impl.HttpBasicAuthenticationProvider;
 import org.slf4j.Logger;
@@ -14,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -76,6 +80,46 @@ public class EngineApplication {
       }
     }
     return false;
+  }
+
+  /**
+   * The platform's account on the REST API (ENGINE_REST_USER / ENGINE_REST_PASSWORD, with
+   * ENGINE_REST_AUTH=true): created when missing, its password set again when it differs, so the
+   * configuration is the one place it is kept. Several nodes starting at once may race to create
+   * it: the loser finds it and checks again.
+   */
+  @Bean
+  @ConditionalOnProperty(name = "engine.rest-auth", havingValue = "true")
+  ApplicationRunner restAccount(ProcessEngine engine, @Value("${engine.rest-user:}") String user, @Value("${engine.rest-password:}") String password) {
+    return args -> {
+      if (user.isBlank() || password.isEmpty()) {
+        LOG.warn("ENGINE_REST_AUTH is on but ENGINE_REST_USER / ENGINE_REST_PASSWORD are not set: only existing engine users can call the REST API");
+        return;
+      }
+      IdentityService identity = engine.getIdentityService();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          User existing = identity.createUserQuery().userId(user).singleResult();
+          if (existing == null) {
+            User created = identity.newUser(user);
+            created.setFirstName("预算平台");
+            created.setLastName("服务账号");
+            created.setPassword(password);
+            identity.saveUser(created);
+            LOG.info("created the platform's REST account {}", user);
+          } else if (!identity.checkPassword(user, password)) {
+            existing.setPassword(password);
+            identity.saveUser(existing);
+            identity.unlockUser(user);
+            LOG.info("updated the password of the platform's REST account {}", user);
+          }
+          return;
+        } catch (RuntimeException e) {
+          if (attempt >= 3) throw e;
+          Thread.sleep(200L * attempt);
+        }
+      }
+    };
   }
 
   /** Optional HTTP Basic auth on /engine-rest (ENGINE_REST_AUTH=true); users are the engine's own identity users. */
