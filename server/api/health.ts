@@ -3,7 +3,7 @@ import { requireLogin, requirePermission } from '../auth/middleware';
 import { toShanghaiIso } from '../../domain/time';
 import type { AppConfig } from '../config';
 import { checkDatabase, type Db, type DatabaseStatus } from '../db';
-import { fetchEngineInfo, type EngineClient } from '../engine/client';
+import { EngineError, fetchEngineInfo, type EngineClient } from '../engine/client';
 import { latestDeployedResources, type DeployedResource } from '../engine/deploy';
 import type { EngineSupervisor } from '../engine/supervisor';
 
@@ -49,9 +49,11 @@ export async function checkEngine(deps: HealthDeps, databaseUp: boolean): Promis
       return { status: 'starting', ...base, version: info.version, engines: info.engines, deployedResources, message: '流程引擎已连接，正在部署流程模型并启动外部任务处理器' };
     }
     return { status: 'up', ...base, version: info.version, engines: info.engines, deployedResources };
-  } catch {
+  } catch (err) {
     const attempts = deps.supervisor.state.attempts;
     const retrying = deps.supervisor.state.status !== 'up' ? `，正在重试（已尝试 ${attempts} 次）` : '';
+    // It answers but refuses the platform's account: say so, not "cannot connect".
+    if (err instanceof EngineError && err.status === 401) return { status: 'down', ...base, message: `流程引擎拒绝了平台的账号（${deps.config.engine.restUrl}）：请检查 ENGINE_REST_USER / ENGINE_REST_PASSWORD${retrying}` };
     return { status: 'down', ...base, message: `流程引擎无法连接（${deps.config.engine.restUrl}）${retrying}` };
   }
 }

@@ -19,6 +19,7 @@ import {
 } from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
 import { EngineClient, EngineError } from '../../server/engine/client';
+import { checkEngine, type HealthDeps } from '../../server/api/health';
 import { testConfig } from '../support/system';
 
 /**
@@ -203,6 +204,9 @@ describe('local engine launcher', () => {
       expect(wrong).toBeInstanceOf(EngineError);
       expect(wrong).toMatchObject({ status: 401, type: 'CredentialsRefused' });
       expect((wrong as Error).message).toContain('ENGINE_REST_USER');
+      // The health page says the account was refused, not that the engine cannot be reached.
+      const health = await checkEngine({ config: { ...config, engine: { ...config.engine, restUrl } }, engine: new EngineClient(restUrl), supervisor: { state: { status: 'starting', attempts: 1 } } } as unknown as HealthDeps, false);
+      expect(health).toMatchObject({ status: 'down', message: expect.stringContaining('拒绝了平台的账号') });
       // Wrong passwords neither lock the account nor slow it down.
       const t0 = Date.now();
       expect(await engineReady(restUrl, second.credentials)).toBe(true);
