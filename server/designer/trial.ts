@@ -186,18 +186,19 @@ export async function startTrial(deps: TrialDeps, xml: string, overrides: StartV
     if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('TRIAL_DEPLOY_REFUSED', '流程引擎拒绝了该模型，无法试运行', [{ field: 'xml', message: err.message.slice(0, 500) }]);
     throw err;
   }
+  let instanceId: string;
   try {
     const key = namespaced(trialPrefix(deps.namespace, trialId), processId);
     const [definition] = (await deps.engine.processDefinitions({ deploymentId, key })).filter((d) => d.key === key);
     if (!definition) throw errors.badRequest('TRIAL_DEPLOY_REFUSED', '试运行部署后引擎中未找到该流程定义');
     const variables = { ...trialStartVariables(processId), ...overrides, budgetTrial: true };
-    await deps.engine.startProcessById(definition.id, { businessKey: `trial:${trialId}`, variables });
+    instanceId = (await deps.engine.startProcessById(definition.id, { businessKey: `trial:${trialId}`, variables })).id;
   } catch (err) {
     await deps.engine.deleteDeployment(deploymentId, { cascade: true }).catch(() => undefined);
     if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('TRIAL_START_FAILED', '试运行的流程无法启动（请检查开始事件后的表达式与变量）', [{ field: 'xml', message: err.message.slice(0, 500) }]);
     throw err;
   }
-  await advanceTrials(deps);
+  await settle(deps, instanceId);
   return trialState(deps, trialId);
 }
 
@@ -259,7 +260,7 @@ export async function completeTrialTask(deps: TrialDeps, trialId: string, taskId
   const task = state.tasks.find((t) => t.taskId === taskId);
   if (!task) throw errors.notFound(`试运行 ${trialId} 没有待办 ${taskId}`);
   await completeWith(deps, task, input.auto ? {} : (input.values ?? {}));
-  await advanceTrials(deps);
+  if (state.processInstanceId) await settle(deps, state.processInstanceId);
   return trialState(deps, trialId);
 }
 
@@ -288,7 +289,7 @@ export async function autoRunTrial(deps: TrialDeps, trialId: string, rounds = 30
     for (const task of state.tasks) await completeWith(deps, task, {}).catch((err: unknown) => {
       if (!(err instanceof Error && 'code' in err && (err as { code: string }).code === 'TRIAL_TASK_GONE')) throw err;
     });
-    await advanceTrials(deps);
+    if (state.processInstanceId) await settle(deps, state.processInstanceId);
     state = await trialState(deps, trialId);
   }
   return state;
@@ -334,6 +335,21 @@ export async function advanceTrials(deps: Pick<TrialDeps, 'engine' | 'namespace'
     }
   }
   return answered;
+}
+
+/**
+ * Answers the instance's external tasks until none is left that the trial worker may still
+ * answer (at most `waitMs`): the background sweeper may hold one of them locked for a moment, and
+ * a caller that moved the trial wants to see it settled at its next user task.
+ */
+async function settle(deps: Pick<TrialDeps, 'engine' | 'namespace'>, processInstanceId: string, waitMs = 5000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    await advanceTrials(deps);
+    const open = await deps.engine.externalTasks({ processInstanceId, maxResults: 100 });
+    if (!open.some((e) => !e.errorMessage && (e.retries === null || e.retries > 0)) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** The trial worker and the clean-up in the background (server/system.ts). */
