@@ -21,6 +21,7 @@ import { seedReferenceData } from './reference/seed';
 import { fiscalYearOf } from '../domain/time';
 import { createEngineClient, type EngineClient } from './engine/client';
 import { deployProcesses } from './engine/deploy';
+import { startTrialSweeper } from './designer/trial';
 import { EngineSupervisor } from './engine/supervisor';
 import { createLogger, type Logger } from './log';
 
@@ -71,6 +72,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const engine = createEngineClient(config.engine);
   let workers: { close(): Promise<void> } | undefined;
   let reconciliation: ReturnType<typeof startReconciliation> | undefined;
+  let trials: { stop(): void } | undefined;
   const inbox = { db, engine, namespace: config.engine.namespace, log: log.child({ component: 'inbox' }) };
   const onAdvanced = async (processInstanceId: string): Promise<void> => {
     await syncInstance(inbox, processInstanceId);
@@ -94,6 +96,8 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       workers = options.workers({ engine, db, log: log.child({ component: 'workers' }), config, onAdvanced });
     }
     reconciliation ??= startReconciliation(inbox, options.reconcileEveryMs ?? 3000, options.reconcileKeys);
+    // 试运行: the trial worker answers sandbox external tasks; old trials are deleted (server/designer/trial.ts).
+    trials ??= startTrialSweeper({ engine, namespace: config.engine.namespace }, log.child({ component: 'trials' }));
   });
   supervisor.start();
 
@@ -124,6 +128,7 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
     (stopping ??= (async () => {
       supervisor.stop();
       clearInterval(checkpoints);
+      trials?.stop();
       await databaseReady.cancel();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -460,6 +460,23 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/designer/processes/{processId}/instances', summary: '流程各版本运行中的实例数（迁移前查看）', tag: 'designer', access: 'processes:design', params: designer.processParams, refusals: [503], description: '流程不存在时为 404。' },
   { method: 'post', path: '/api/designer/processes/{processId}/migration/preview', summary: '实例迁移预览：引擎生成的环节映射、各环节等待的实例数、不能迁移的环节及原因', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationPreviewBody, refusals: [503], description: '只能迁往更新的版本（否则 400 MIGRATION_TARGET_NOT_NEWER）；版本不存在为 404。' },
   { method: 'post', path: '/api/designer/processes/{processId}/migration', summary: '执行实例迁移：把某版本可迁移的运行中实例迁到更新的版本（引擎迁移接口），记入审计链（原因、实例）；不能迁移的留在原版本', tag: 'designer', access: 'processes:design', params: designer.processParams, body: designer.migrationBody, refusals: [503], description: '没有可迁移的实例为 409 NOTHING_TO_MIGRATE；引擎拒绝为 409 MIGRATION_REFUSED；一次最多 1000 个实例。' },
+  { method: 'get', path: '/api/designer/trials', summary: '试运行列表：本安装正在沙箱中的试运行（发起人、开始与到期清理时间）', tag: 'designer', access: 'processes:design', refusals: [503] },
+  { method: 'get', path: '/api/designer/trials/variables/{processId}', summary: '试运行的生成数据：该流程真实启动时携带的启动变量（虚构的项目、金额等）', tag: 'designer', access: 'processes:design', params: designer.trialVariablesParams, description: '平台不认识的流程只有 budgetTrial 标记。' },
+  {
+    method: 'post',
+    path: '/api/designer/trials',
+    summary: '试运行草稿模型：检查后部署到沙箱（引擎租户 budgettrial，流程、决策、主题与消息均加试运行前缀），以生成的数据启动一个实例',
+    tag: 'designer',
+    access: 'processes:design',
+    body: designer.trialBody,
+    ok: { status: 201, description: '已开始：试运行编号与实例状态（同 GET /api/designer/trials/{trialId}）' },
+    refusals: [503],
+    description: '与部署相同的模型检查，有错误时为 400 PROCESS_LINT_FAILED（details 逐条列出），不部署。外部任务由试运行工作者以合理的输出完成（不写平台数据），业务规则任务在引擎中按已部署的决策表真实求值。不写项目、指标账、签章与审计记录；2 小时后自动清理。引擎拒绝模型为 400 TRIAL_DEPLOY_REFUSED，启动失败为 400 TRIAL_START_FAILED。',
+  },
+  { method: 'get', path: '/api/designer/trials/{trialId}', summary: '试运行状态：已经过、当前与出错的环节（引擎运行时与历史），待办及可选结论，DMN 决策的输入、输出与命中规则，变量', tag: 'designer', access: 'processes:design', params: designer.trialParams, refusals: [503], description: '试运行不存在或已清理时为 404。' },
+  { method: 'post', path: '/api/designer/trials/{trialId}/tasks/{taskId}/complete', summary: '办理试运行中的一个待办：所选结论（如通过或退回），或 auto 自动按第一个结论办理', tag: 'designer', access: 'processes:design', params: designer.trialTaskParams, body: designer.trialCompleteBody, refusals: [409, 503], description: '不是该试运行的待办为 404；字段或选项不在表单中为 400 TRIAL_VALUES_INVALID；已办理为 409 TRIAL_TASK_GONE。' },
+  { method: 'post', path: '/api/designer/trials/{trialId}/auto', summary: '试运行自动走完：每个待办按表单的第一个结论办理，直到流程结束（最多 30 轮）', tag: 'designer', access: 'processes:design', params: designer.trialParams, refusals: [409, 503] },
+  { method: 'delete', path: '/api/designer/trials/{trialId}', summary: '结束并清理试运行：删除沙箱部署及其实例与历史', tag: 'designer', access: 'processes:design', params: designer.trialParams, ok: { status: 204, description: '已清理' }, refusals: [503] },
   { method: 'post', path: '/api/designer/decisions/{decisionId}/evaluate', summary: '决策表测试：由流程引擎按给定输入求值（缺省为最新版本），答输出与命中的规则（取自引擎的决策历史）', tag: 'designer', access: 'processes:design', params: designer.decisionParams, body: designer.evaluateBody, refusals: [503], description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。' },
 ];
 

@@ -8,6 +8,8 @@ import { designerCatalogue, lintXml } from '../designer/lint';
 import { listDesignerProcesses, processVersionXml } from '../designer/versions';
 import { executeMigration, previewMigration, runningPerVersion } from '../designer/migration';
 import { decisionVersion, deployDecision, evaluateDecision, listDesignerDecisions } from '../designer/decisions';
+import { autoRunTrial, completeTrialTask, endTrial, listTrials, startTrial, trialState, trialVariables } from '../designer/trial';
+import { TRIAL_ID_PATTERN } from '../designer/trial-model';
 import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
 import type { FormRegistry } from '../forms';
@@ -45,6 +47,24 @@ export const migrationPreviewBody = z
   .object({ fromVersion: z.number().int().positive().describe('迁出的版本'), toVersion: z.number().int().positive().describe('迁入的版本（须更新）') })
   .strict();
 export const migrationBody = migrationPreviewBody.extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') }).strict();
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
+const scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+export const trialBody = z
+  .object({
+    xml: z.string().min(1).max(2_000_000),
+    variables: z.record(variableName, scalar).refine((v) => Object.keys(v).length <= 50, '变量最多 50 项').optional().describe('覆盖生成的启动变量（试运行数据）'),
+  })
+  .strict();
+export const trialParams = z.object({ trialId: z.string().regex(TRIAL_ID_PATTERN).describe('试运行编号（12 位十六进制）') });
+export const trialTaskParams = trialParams.extend({ taskId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('试运行实例中的待办编号（引擎任务 id）') });
+export const trialCompleteBody = z
+  .object({
+    auto: z.boolean().optional().describe('true：按表单的第一个结论（通过/同意）自动办理'),
+    values: z.record(variableName, z.union([z.string().max(200), z.number(), z.boolean()])).refine((v) => Object.keys(v).length <= 30, '最多 30 项').optional().describe('所选结论等，如 { decision: "return", returnTo: "department" }'),
+  })
+  .strict();
+export const trialVariablesParams = versionParams.pick({ processId: true });
 
 /** The engine not answering is a state (503), not a fault of ours. */
 async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
@@ -107,6 +127,50 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
       }),
     );
     res.status(201).json({ processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, auditRecordId: record.id, warnings: problems });
+  });
+
+  const trials = { engine, forms, namespace };
+  const trialIdOf = (params: unknown) => {
+    const parsed = trialParams.safeParse(params);
+    if (!parsed.success) throw errors.notFound('试运行不存在');
+    return parsed.data.trialId;
+  };
+
+  router.get('/designer/trials', ...guard, async (_req, res) => {
+    res.json({ items: await fromEngine(() => listTrials(trials)) });
+  });
+
+  router.get('/designer/trials/variables/:processId', ...guard, (req, res) => {
+    const { processId } = trialVariablesParams.parse(req.params);
+    res.json({ processId, variables: trialVariables(processId) });
+  });
+
+  router.post('/designer/trials', ...guard, validate({ body: trialBody }), async (_req, res) => {
+    const { xml, variables } = res.locals.body as z.infer<typeof trialBody>;
+    res.status(201).json(await fromEngine(() => startTrial(trials, xml, variables ?? {}, { username: principalOf(res).username })));
+  });
+
+  router.get('/designer/trials/:trialId', ...guard, async (req, res) => {
+    const trialId = trialIdOf(req.params);
+    res.json(await fromEngine(() => trialState(trials, trialId)));
+  });
+
+  router.post('/designer/trials/:trialId/tasks/:taskId/complete', ...guard, validate({ body: trialCompleteBody }), async (req, res) => {
+    const parsed = trialTaskParams.safeParse(req.params);
+    if (!parsed.success) throw errors.notFound('试运行的待办不存在');
+    const input = res.locals.body as z.infer<typeof trialCompleteBody>;
+    res.json(await fromEngine(() => completeTrialTask(trials, parsed.data.trialId, parsed.data.taskId, input)));
+  });
+
+  router.post('/designer/trials/:trialId/auto', ...guard, async (req, res) => {
+    const trialId = trialIdOf(req.params);
+    res.json(await fromEngine(() => autoRunTrial(trials, trialId)));
+  });
+
+  router.delete('/designer/trials/:trialId', ...guard, async (req, res) => {
+    const trialId = trialIdOf(req.params);
+    await fromEngine(() => endTrial(trials, trialId));
+    res.status(204).end();
   });
 
   router.get('/designer/decisions', ...guard, async (_req, res) => {

@@ -233,7 +233,7 @@ export interface FetchAndLockRequest {
   workerId: string;
   maxTasks: number;
   asyncResponseTimeout?: number;
-  topics: Array<{ topicName: string; lockDuration: number; includeExtensionProperties?: boolean; processDefinitionKeyIn?: string[] }>;
+  topics: Array<{ topicName: string; lockDuration: number; includeExtensionProperties?: boolean; processDefinitionKeyIn?: string[]; tenantIdIn?: string[] }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,12 +322,13 @@ export class EngineClient {
   // --- deployment and definitions -------------------------------------------------------------
 
   /** One deployment of several resources; the engine keeps versions of unchanged ones (deploy-changed-only). */
-  deploy(name: string, resources: Array<{ name: string; bytes: Buffer }>, options: { source?: string } = {}): Promise<Deployment> {
+  deploy(name: string, resources: Array<{ name: string; bytes: Buffer }>, options: { source?: string; tenantId?: string } = {}): Promise<Deployment> {
     const form = new FormData();
     form.set('deployment-name', name);
     form.set('deploy-changed-only', 'true');
     form.set('enable-duplicate-filtering', 'true');
     if (options.source) form.set('deployment-source', options.source);
+    if (options.tenantId) form.set('tenant-id', options.tenantId);
     for (const r of resources) form.set(r.name, new Blob([new Uint8Array(r.bytes)], { type: 'application/octet-stream' }), r.name);
     return this.request('POST', '/deployment/create', { form, timeoutMs: 60_000 });
   }
@@ -343,6 +344,12 @@ export class EngineClient {
   /** Deployments by query (e.g. id), for their deployment time. */
   deployments(query: Query): Promise<Array<{ id: string; name: string | null; source: string | null; deploymentTime: string }>> {
     return this.request('GET', '/deployment', { query });
+  }
+
+  /** Deletes a deployment; cascade also deletes its instances (running and historic) and jobs. False when it does not exist. */
+  async deleteDeployment(id: string, options: { cascade?: boolean } = {}): Promise<boolean> {
+    const done = await orNull(this.request('DELETE', `/deployment/${encodeURIComponent(id)}`, { query: { cascade: options.cascade ?? false, skipCustomListeners: true, skipIoMappings: true }, timeoutMs: 60_000 }).then(() => true));
+    return done ?? false;
   }
 
   decisionDefinitionXml(id: string): Promise<{ id: string; dmnXml: string }> {
@@ -366,6 +373,13 @@ export class EngineClient {
 
   startProcess(key: string, input: { businessKey?: string; variables?: Record<string, unknown> }): Promise<StartedInstance> {
     return this.request('POST', `/process-definition/key/${encodeURIComponent(key)}/start`, {
+      body: { businessKey: input.businessKey, variables: toEngineVariables(input.variables ?? {}) },
+    });
+  }
+
+  /** Starts one definition by id (a definition of a tenant is not started by key). */
+  startProcessById(definitionId: string, input: { businessKey?: string; variables?: Record<string, unknown> }): Promise<StartedInstance> {
+    return this.request('POST', `/process-definition/${encodeURIComponent(definitionId)}/start`, {
       body: { businessKey: input.businessKey, variables: toEngineVariables(input.variables ?? {}) },
     });
   }
@@ -482,6 +496,20 @@ export class EngineClient {
 
   incidents(processInstanceId: string, options: { timeoutMs?: number } = {}): Promise<Incident[]> {
     return this.request('GET', '/incident', { query: { processInstanceId }, timeoutMs: options.timeoutMs });
+  }
+
+  historicProcessInstances(query: Query): Promise<Array<{ id: string; processDefinitionId: string; processDefinitionKey: string; startTime: string; endTime: string | null; state: string; businessKey: string | null }>> {
+    return this.request('GET', '/history/process-instance', { query });
+  }
+
+  /** An instance's variables from the history (the last value of each), also after it ended. */
+  async historicVariables(processInstanceId: string): Promise<Record<string, unknown>> {
+    const rows = await this.request<Array<{ name: string; value: unknown; activityInstanceId: string | null }>>('GET', '/history/variable-instance', { query: { processInstanceId, deserializeValues: false, maxResults: 500 } });
+    return Object.fromEntries(rows.filter((r) => r.activityInstanceId === processInstanceId).map((r) => [r.name, r.value]));
+  }
+
+  externalTasks(query: Query): Promise<Array<{ id: string; topicName: string; activityId: string; processInstanceId: string; workerId: string | null; lockExpirationTime: string | null; errorMessage: string | null; retries: number | null }>> {
+    return this.request('GET', '/external-task', { query });
   }
 
   historicProcessInstance(id: string): Promise<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null } | null> {

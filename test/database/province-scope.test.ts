@@ -68,6 +68,11 @@ const NOT_OWNED: Record<string, string> = {
   'POST /api/designer/processes/{processId}/migration/preview': 'a migration plan between two versions of a process model (installation-wide)',
   'POST /api/designer/processes/{processId}/migration': "moves the installation's running instances of one version to a newer one: a designer's installation-wide operation on the model, not on one province's objects",
   'POST /api/designer/decisions/{decisionId}/evaluate': 'a test evaluation of a decision table (processes/*.dmn): reads and writes no object of a province',
+  'GET /api/designer/trials/variables/{processId}': 'made-up start variables of a process model (processes/)',
+  'GET /api/designer/trials/{trialId}': "a trial run in the engine's sandbox tenant: a designer's installation-wide draft, no object of a province",
+  'POST /api/designer/trials/{trialId}/tasks/{taskId}/complete': 'a user task of a sandbox trial instance (made-up data, no object of a province)',
+  'POST /api/designer/trials/{trialId}/auto': 'runs a sandbox trial instance to its end (made-up data, no object of a province)',
+  'DELETE /api/designer/trials/{trialId}': "deletes a sandbox trial's deployment (no object of a province)",
 };
 
 /** Fields ending in Id that name no object of this platform. */

@@ -165,3 +165,66 @@ export function previewMigration(processId: string, fromVersion: number, toVersi
 export function executeMigration(processId: string, fromVersion: number, toVersion: number, reason: string): Promise<MigrationResult> {
   return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, { method: 'POST', body: { fromVersion, toVersion, reason }, timeoutMs: 120_000 });
 }
+
+/** 试运行的一个可选结论（表单中的单选/下拉字段，审核结论在前） */
+export interface TrialChoice {
+  field: string;
+  label: string;
+  options: Array<{ value: string; label: string }>;
+  visibleWhen: { field: string; equals: unknown } | null;
+}
+
+export interface TrialSummary {
+  trialId: string;
+  processId: string;
+  startedBy: string;
+  /** ISO-8601 带 +08:00 */
+  startedAt: string | null;
+  expiresAt: string | null;
+  deploymentId: string;
+}
+
+/** GET /api/designer/trials/{trialId}：沙箱中的试运行实例（引擎的运行时与历史） */
+export interface TrialState extends TrialSummary {
+  definitionId: string;
+  processInstanceId: string | null;
+  state: string;
+  ended: boolean;
+  xml: string;
+  completed: string[];
+  active: string[];
+  failed: string[];
+  steps: Array<{ elementId: string; name: string | null; type: string; startedAt: string | null; endedAt: string | null }>;
+  tasks: Array<{ taskId: string; elementId: string; name: string | null; formKey: string | null; formTitle: string | null; decisionField: string | null; choices: TrialChoice[] }>;
+  waiting: Array<{ elementId: string; topic: string; incident: string | null }>;
+  decisions: Array<{ elementId: string | null; decisionId: string; evaluatedAt: string | null; inputs: Array<{ name: string | null; value: unknown }>; outputs: Array<{ name: string | null; variable: string; value: unknown; ruleId: string }> }>;
+  incidents: Array<{ elementId: string; message: string | null }>;
+  variables: Record<string, unknown>;
+}
+
+export type TrialVariables = Record<string, string | number | boolean | null>;
+
+export async function getTrialVariables(processId: string): Promise<TrialVariables> {
+  return (await request<{ variables: TrialVariables }>(`/api/designer/trials/variables/${encodeURIComponent(processId)}`)).variables;
+}
+
+/** 检查有错误时以 ApiError 抛出（code PROCESS_LINT_FAILED，与部署相同） */
+export function startTrial(xml: string, variables: TrialVariables): Promise<TrialState> {
+  return request<TrialState>('/api/designer/trials', { method: 'POST', body: { xml, variables }, timeoutMs: 60_000 });
+}
+
+export function getTrial(trialId: string): Promise<TrialState> {
+  return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}`);
+}
+
+export function completeTrialTask(trialId: string, taskId: string, input: { auto: true } | { values: Record<string, string> }): Promise<TrialState> {
+  return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/tasks/${encodeURIComponent(taskId)}/complete`, { method: 'POST', body: input, timeoutMs: 30_000 });
+}
+
+export function autoRunTrial(trialId: string): Promise<TrialState> {
+  return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/auto`, { method: 'POST', timeoutMs: 120_000 });
+}
+
+export function endTrial(trialId: string): Promise<void> {
+  return request<void>(`/api/designer/trials/${encodeURIComponent(trialId)}`, { method: 'DELETE' });
+}
