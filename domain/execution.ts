@@ -7,7 +7,10 @@ import { shanghaiDate } from './time';
  * denominator), and every rule compares them in integers (BigInt), never in floating point, so a
  * project exactly 20 points behind is never "a hair over" because of a rounding.
  *
- * - execution rate (预算执行率) = paid (已支付, the ledger's used) ÷ budget (the quota amount);
+ * - execution rate (预算执行率) = paid (已支付, the ledger's used) ÷ budget (issued to the project's
+ *   quotas of the year; what the server reads as budget is defined once, in
+ *   server/performance/execution-read.ts), shown in percent rounded down to 0.01 % everywhere
+ *   (executionPercent: the basis points the score uses);
  * - time progress (时间进度) of a date = the days of the fiscal year elapsed, that day included, ÷
  *   the days of the year (Asia/Shanghai calendar), so 31 December is 100 %;
  * - the gap (偏差) = time progress − execution rate, in percentage points (positive: behind).
@@ -69,7 +72,16 @@ export function timeProgress(fiscalYear: number, asOf: Date | string): Ratio {
   return { numerator: day, denominator: days };
 }
 
-/** A ratio in percent, for display (2 decimals); null when undefined. */
+/**
+ * 预算执行率 in percent, 2 decimals rounded down (= rateBasisPoints ÷ 100): the one rounding of the
+ * rate, the same in 执行监控, 绩效监控 and the 绩效评价 report, never above what was paid.
+ */
+export function executionPercent(execution: Ratio): number | null {
+  const bp = rateBasisPoints(execution.numerator, execution.denominator);
+  return bp === null ? null : bp / 100;
+}
+
+/** A ratio in percent, for display (2 decimals, rounded half up); null when undefined. */
 export function percent(r: Ratio): number | null {
   if (r.denominator === 0) return null;
   return Math.round((r.numerator * 10_000) / r.denominator) / 100;
@@ -153,7 +165,7 @@ export function assessDeviation(input: { time: Ratio; execution: Ratio; targetsA
   let level = executionLevel(input.time, input.execution, rule);
   const reasons: string[] = [];
   const gap = gapForDisplay(input.time, input.execution);
-  if (level === 'warning' || level === 'severe') reasons.push(`预算执行率 ${percent(input.execution)}% 落后时间进度 ${percent(input.time)}% 共 ${gap} 个百分点（超过 ${level === 'severe' ? rule.severePoints : rule.warningPoints} 个百分点）`);
+  if (level === 'warning' || level === 'severe') reasons.push(`预算执行率 ${executionPercent(input.execution)}% 落后时间进度 ${percent(input.time)}% 共 ${gap} 个百分点（超过 ${level === 'severe' ? rule.severePoints : rule.warningPoints} 个百分点）`);
   if (input.targetsAtRisk.length) {
     reasons.push(`绩效目标实现有风险：${input.targetsAtRisk.join('、')}`);
     if (level === 'none' || level === 'notice') level = 'warning';

@@ -104,7 +104,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(paymentsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, fieldKeys: fieldKeyring(deps.config) }));
   api.use(adjustmentRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(finalAccountsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
-  api.use(performanceRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
+  api.use(performanceRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log, exportLimits: deps.exportLimits }));
   api.use(monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }));
   api.use(treasuryRouter({ db: deps.db, engine: deps.engine, config: deps.config, keyStore }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));

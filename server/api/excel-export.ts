@@ -16,7 +16,8 @@ import { errors } from '../errors';
  * sent only when complete, so a failure half way is an ordinary error answer, not a cut-off file.
  */
 
-export type ExportColumnType = 'text' | 'money-fen' | 'integer' | 'datetime';
+/** `centi`: an integer of hundredths (a score of 74.26 points is 7426), shown with 2 decimals. */
+export type ExportColumnType = 'text' | 'money-fen' | 'centi' | 'integer' | 'datetime';
 
 export interface ExportColumn<T> {
   /** What the clerk reads in the header row. */
@@ -24,7 +25,7 @@ export interface ExportColumn<T> {
   /** Excel character widths. */
   width: number;
   type: ExportColumnType;
-  /** text: string; money-fen and integer: integer; datetime: Date. null/undefined: empty cell. */
+  /** text: string; money-fen, centi and integer: integer; datetime: Date. null/undefined: empty cell. */
   value: (row: T) => string | number | Date | null | undefined;
 }
 
@@ -122,6 +123,7 @@ async function buildWorkbook<T>(request: ExportRequest<T>, firstItems: T[], limi
 
 function styleOf(type: ExportColumnType): Partial<ExcelJS.Style> {
   if (type === 'money-fen') return { numFmt: MONEY_FORMAT };
+  if (type === 'centi') return { numFmt: '0.00' };
   if (type === 'integer') return { numFmt: '0' };
   // Text cells stay text: a code such as 2050203 or 0101 must not become a number in Excel.
   return { numFmt: '@' };
@@ -135,6 +137,8 @@ function cellValue(type: ExportColumnType, value: string | number | Date | null 
       // yuan amount, and with 2 decimals shown (#,##0.00) it displays exactly for every amount
       // below 10^13 yuan (Excel keeps 15 significant digits); Math.round(cell × 100) gives the fen
       // back. The exact integer stays in the database; the sheet is for reading and summing.
+      return Number(value) / 100;
+    case 'centi':
       return Number(value) / 100;
     case 'integer':
       return Number(value);

@@ -5,7 +5,7 @@ import type { Db } from '../db';
 import type { DeviationRule } from '../../domain/execution';
 import type { EngineClient } from '../engine/client';
 import { errors } from '../errors';
-import { projectExecution, regionExecution, unitExecution, type ExecutionQuery } from '../performance/execution';
+import { executionByProject, executionByRegion, executionByUnit, type ExecutionQuery } from '../performance/execution';
 import * as monitoring from '../performance/monitoring';
 import { validate } from './validate';
 
@@ -101,13 +101,13 @@ export function monitoringRouter(deps: { db: Db; engine: EngineClient; namespace
   });
 
   router.get('/execution/projects', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await projectExecution(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
+    res.json(await executionByProject(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
   });
   router.get('/execution/units', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await unitExecution(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
+    res.json(await executionByUnit(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
   });
   router.get('/execution/regions', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await regionExecution(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
+    res.json(await executionByRegion(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
   });
   return router;
 }

@@ -14,6 +14,8 @@ import type { Logger } from '../log';
 import * as perf from '../performance/evaluation';
 import { MAX_ATTACHMENT_BYTES } from '../projects/service';
 import type { KeyStore } from '../seals/key-store';
+import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
+import { evaluationResultsExport } from './performance-exports';
 import { asciiFallback, fileNameHeader } from './projects';
 import { validate } from './validate';
 
@@ -38,6 +40,8 @@ export const listQuery = z
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();
+// The export takes the list's filters, without paging.
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
 export const candidatesQuery = z.object({ fiscalYear: z.coerce.number().int().min(2000).max(2100).optional() }).strict();
 const actual = z
   .object({
@@ -66,7 +70,7 @@ function parseId(raw: unknown, what = '绩效评价'): number {
   return r.data;
 }
 
-export function performanceRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; log: Logger }): Router {
+export function performanceRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; log: Logger; exportLimits?: ExportLimits }): Router {
   const { db } = deps;
   const router = Router();
   const login = requireLogin(db);
@@ -78,6 +82,12 @@ export function performanceRouter(deps: { db: Db; engine: EngineClient; namespac
 
   router.get('/performance/evaluations', ...read, validate({ query: listQuery }), async (_req, res) => {
     res.json(await perf.listEvaluations(db, scope(res), res.locals.query as z.infer<typeof listQuery>));
+  });
+  // Before /performance/evaluations/:id, which would take "export" for an id.
+  router.get('/performance/evaluations/export', ...read, validate({ query: exportQuery }), async (_req, res) => {
+    const q = res.locals.query as z.infer<typeof exportQuery>;
+    const s = scope(res);
+    await sendXlsxExport(res, evaluationResultsExport((page, pageSize) => perf.evaluationResults(db, s, { ...q, page, pageSize })), deps.exportLimits ?? DEFAULT_EXPORT_LIMITS);
   });
   router.get('/performance/candidates', ...division, validate({ query: candidatesQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof candidatesQuery>;

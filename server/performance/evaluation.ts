@@ -215,7 +215,15 @@ export async function evaluationCandidates(db: Knex, scope: Knex.QueryBuilder, f
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export async function listEvaluations(db: Knex, scope: Knex.QueryBuilder, q: { fiscalYear?: number; status?: string; page: number; pageSize: number }) {
+export interface EvaluationListQuery {
+  fiscalYear?: number;
+  status?: string;
+  page: number;
+  pageSize: number;
+}
+
+/** A page of the list (its filters, its order, the person's scope): the rows and the total. */
+async function evaluationPage(db: Knex, scope: Knex.QueryBuilder, q: EvaluationListQuery, extra: string[] = []) {
   const base = db('performance_evaluations as e').join('projects as p', 'p.id', 'e.project_id').join('organisations as o', 'o.id', 'e.unit_org_id').whereIn('e.unit_org_id', scope);
   if (q.fiscalYear) base.where('e.fiscal_year', q.fiscalYear);
   if (q.status) base.where('e.status', q.status);
@@ -224,7 +232,12 @@ export async function listEvaluations(db: Knex, scope: Knex.QueryBuilder, q: { f
     .orderBy('e.id', 'desc')
     .offset((q.page - 1) * q.pageSize)
     .limit(q.pageSize)
-    .select('e.id', 'e.project_id', 'e.fiscal_year', 'e.status', 'e.final_score_centi', 'e.reviewed_score_centi', 'e.self_score_centi', 'e.grade', 'e.graded_at', 'p.project_no', 'p.name as project_name', 'o.name as unit_name')) as Array<Record<string, unknown>>;
+    .select('e.id', 'e.project_id', 'e.fiscal_year', 'e.status', 'e.final_score_centi', 'e.reviewed_score_centi', 'e.self_score_centi', 'e.grade', 'e.graded_at', 'p.project_no', 'p.name as project_name', 'o.name as unit_name', ...extra)) as Array<Record<string, unknown>>;
+  return { total: Number(n), rows };
+}
+
+export async function listEvaluations(db: Knex, scope: Knex.QueryBuilder, q: EvaluationListQuery) {
+  const { total: n, rows } = await evaluationPage(db, scope, q);
   return {
     total: Number(n),
     page: q.page,
@@ -245,6 +258,42 @@ export async function listEvaluations(db: Knex, scope: Knex.QueryBuilder, q: { f
     })),
   };
 }
+
+/**
+ * 评价结果 for the Excel export: the list's rows (same filters, order and scope) with the score of
+ * each part as the last scoring left it — 预算执行率, 产出, 效益, 满意度 (hundredths of a point) —
+ * the execution rate, the self, reviewed, external and final scores and the grade.
+ */
+export async function evaluationResults(db: Knex, scope: Knex.QueryBuilder, q: EvaluationListQuery) {
+  const { total, rows } = await evaluationPage(db, scope, q, ['e.breakdown', 'e.external_score_centi']);
+  const centi = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    total,
+    items: rows.map((r) => {
+      const b = r.breakdown ? (JSON.parse(String(r.breakdown)) as ScoreResult) : null;
+      return {
+        fiscalYear: Number(r.fiscal_year),
+        projectNo: String(r.project_no),
+        projectName: String(r.project_name),
+        unitName: String(r.unit_name),
+        statusLabel: EVALUATION_STATUS_LABELS[String(r.status)] ?? String(r.status),
+        executionRateBasisPoints: b ? b.execution.rateBasisPoints : null,
+        executionCenti: b ? b.execution.scoreCenti : null,
+        outputCenti: b ? b.groups.output.scoreCenti : null,
+        benefitCenti: b ? b.groups.benefit.scoreCenti : null,
+        satisfactionCenti: b && b.groups.satisfaction.count > 0 ? b.groups.satisfaction.scoreCenti : null,
+        selfCenti: centi(r.self_score_centi),
+        reviewedCenti: centi(r.reviewed_score_centi),
+        externalCenti: centi(r.external_score_centi),
+        finalCenti: centi(r.final_score_centi),
+        gradeLabel: r.grade ? GRADE_LABELS[r.grade as Grade] : null,
+        gradedAt: r.graded_at ? readInstant(r.graded_at) : null,
+      };
+    }),
+  };
+}
+
+export type EvaluationResultRow = Awaited<ReturnType<typeof evaluationResults>>['items'][number];
 
 /** The open inbox task of the evaluation at `elementId` that this person may act on, or null. */
 async function openTask(db: Knex, row: EvaluationRow, elementId: string, userId: number): Promise<{ id: number } | null> {

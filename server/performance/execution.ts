@@ -3,6 +3,7 @@ import {
   DEFAULT_DEVIATION_RULE,
   DEVIATION_LEVEL_LABELS,
   executionLevel,
+  executionPercent,
   executionRate,
   gapForDisplay,
   percent,
@@ -15,11 +16,13 @@ import { fen, type Fen } from '../../domain/money';
 import { shanghaiDate } from '../../domain/time';
 import type { Principal } from '../auth/service';
 import { scopeOrgIds } from '../auth/service';
+import { ISSUED_OF_QUOTAS as ISSUED, withIssued } from './execution-read';
 
 /**
  * 执行监控: budget, frozen and paid per project, per unit and per region, read from the quota
- * ledger (quotas of the fiscal year tied to a project: amount = 预算 as issued and adjusted,
- * used = 已支付, frozen = 冻结). Each view is one grouped query over the person's data scope —
+ * ledger (quotas of the fiscal year tied to a project: 预算 = issued as ./execution-read.ts defines
+ * it — the amount as issued and adjusted, a year-end 结转/结余收回 not taken off — used = 已支付,
+ * frozen = 冻结, 可用 = what the quota still holds). Each view is one grouped query over the person's data scope —
  * no query per row — with the time progress of the day and the deviation level computed from the
  * exact sums (domain/execution.ts). The level filter is pushed into SQL as an integer inequality,
  * so paging stays in the database.
@@ -30,7 +33,7 @@ export interface ExecutionFigures {
   frozenFen: Fen;
   paidFen: Fen;
   availableFen: Fen;
-  /** 预算执行率 in percent (2 decimals), null without budget. */
+  /** 预算执行率 in percent (2 decimals, rounded down: domain executionPercent), null without budget. */
   executionPercent: number | null;
   /** 时间进度 in percent. */
   timePercent: number;
@@ -60,15 +63,16 @@ export interface Page<T> {
 
 const num = (v: unknown) => fen(Number(v ?? 0));
 
-export function figures(budget: number, frozen: number, paid: number, time: Ratio, rule: DeviationRule): ExecutionFigures {
+/** `available` defaults to budget − frozen − paid (a quota without a year-end disposal). */
+export function figures(budget: number, frozen: number, paid: number, time: Ratio, rule: DeviationRule, available = budget - frozen - paid): ExecutionFigures {
   const execution = executionRate(paid, budget);
   const level = executionLevel(time, execution, rule);
   return {
     budgetFen: fen(budget),
     frozenFen: fen(frozen),
     paidFen: fen(paid),
-    availableFen: fen(budget - frozen - paid),
-    executionPercent: percent(execution),
+    availableFen: fen(available),
+    executionPercent: executionPercent(execution),
     timePercent: percent(time) ?? 0,
     gapPoints: gapForDisplay(time, execution),
     level,
@@ -76,10 +80,16 @@ export function figures(budget: number, frozen: number, paid: number, time: Rati
   };
 }
 
-/** The quotas of the year tied to a project, in the person's scope (unit or, without one, issuer). */
+/**
+ * The quotas of the year tied to a project, in the person's scope (unit or, without one, issuer),
+ * with each one's year-end disposals joined, so `ISSUED` is the budget of execution-read.ts.
+ */
 function scopedQuotas(db: Knex, p: Principal, fiscalYear: number) {
-  return db('quotas as q').where('q.fiscal_year', fiscalYear).whereNotNull('q.project_id').whereIn('q.unit_org_id', scopeOrgIds(db, p));
+  return withIssued(db, db('quotas as q').where('q.fiscal_year', fiscalYear).whereNotNull('q.project_id').whereIn('q.unit_org_id', scopeOrgIds(db, p)), fiscalYear);
 }
+/** The grouped figures every view selects: budget (issued), held now, frozen, paid. */
+const sums = (db: Knex) => [db.raw(`${ISSUED} as budget`), db.raw('sum(q.amount_fen) as amount'), db.raw('sum(q.frozen_fen) as frozen'), db.raw('sum(q.used_fen) as paid')];
+const figuresOfRow = (r: Record<string, unknown>, time: Ratio, rule: DeviationRule) => figures(num(r.budget), num(r.frozen), num(r.paid), time, rule, num(r.amount) - num(r.frozen) - num(r.paid));
 
 /**
  * HAVING for "at this level or worse": behind by more than X points ⇔
@@ -89,11 +99,11 @@ function levelHaving(q: Knex.QueryBuilder, time: Ratio, minLevel: ExecutionQuery
   if (!minLevel) return;
   const points = minLevel === 'severe' ? rule.severePoints : minLevel === 'warning' ? rule.warningPoints : rule.noticePoints;
   const factor = 100 * time.numerator - points * time.denominator;
-  q.havingRaw('sum(q.amount_fen) > 0 and ? * sum(q.used_fen) < sum(q.amount_fen) * ?', [100 * time.denominator, factor]);
+  q.havingRaw(`${ISSUED} > 0 and ? * sum(q.used_fen) < ${ISSUED} * ?`, [100 * time.denominator, factor]);
 }
 
 /** Worst execution first (ordering only: the figures themselves are exact). */
-const ORDER_BY_RATE = 'case when sum(q.amount_fen) = 0 then 1 else 0 end, (sum(q.used_fen) * 1.0) / nullif(sum(q.amount_fen), 0)';
+const ORDER_BY_RATE = `case when ${ISSUED} = 0 then 1 else 0 end, (sum(q.used_fen) * 1.0) / nullif(${ISSUED}, 0)`;
 
 async function paged<T>(
   db: Knex,
@@ -108,7 +118,7 @@ async function paged<T>(
   return { items: rows.map(map), total, page: query.page, pageSize: query.pageSize, asOf, timePercent: percent(time) ?? 0 };
 }
 
-export interface ProjectExecution extends ExecutionFigures {
+export interface ProjectExecutionRow extends ExecutionFigures {
   projectId: number;
   projectNo: string;
   name: string;
@@ -117,7 +127,7 @@ export interface ProjectExecution extends ExecutionFigures {
 }
 
 /** Per project: one grouped query (and one count) over the scope. */
-export async function projectExecution(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<ProjectExecution>> {
+export async function executionByProject(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<ProjectExecutionRow>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)
@@ -125,7 +135,7 @@ export async function projectExecution(db: Knex, p: Principal, query: ExecutionQ
     .join('organisations as o', 'o.id', 'pr.unit_org_id')
     .groupBy('pr.id', 'pr.project_no', 'pr.name', 'pr.unit_org_id', 'o.name')
     .select('pr.id as project_id', 'pr.project_no', 'pr.name', 'pr.unit_org_id', 'o.name as unit_name')
-    .sum({ budget: 'q.amount_fen', frozen: 'q.frozen_fen', paid: 'q.used_fen' });
+    .select(sums(db));
   if (query.keyword) base.where((w) => w.where('pr.name', 'like', `%${query.keyword}%`).orWhere('pr.project_no', 'like', `%${query.keyword}%`));
   levelHaving(base, time, query.minLevel, rule);
   return paged(db, base, query, time, asOf, (r) => ({
@@ -134,7 +144,7 @@ export async function projectExecution(db: Knex, p: Principal, query: ExecutionQ
     name: String(r.name),
     unitOrgId: Number(r.unit_org_id),
     unitName: String(r.unit_name),
-    ...figures(num(r.budget), num(r.frozen), num(r.paid), time, rule),
+    ...figuresOfRow(r, time, rule),
   }));
 }
 
@@ -146,7 +156,7 @@ export interface UnitExecution extends ExecutionFigures {
 }
 
 /** Per unit: one grouped query over the scope. */
-export async function unitExecution(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<UnitExecution>> {
+export async function executionByUnit(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<UnitExecution>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)
@@ -154,7 +164,7 @@ export async function unitExecution(db: Knex, p: Principal, query: ExecutionQuer
     .groupBy('o.id', 'o.name', 'o.region_code')
     .select('o.id as unit_org_id', 'o.name as unit_name', 'o.region_code')
     .countDistinct({ projects: 'q.project_id' })
-    .sum({ budget: 'q.amount_fen', frozen: 'q.frozen_fen', paid: 'q.used_fen' });
+    .select(sums(db));
   if (query.keyword) base.where('o.name', 'like', `%${query.keyword}%`);
   levelHaving(base, time, query.minLevel, rule);
   return paged(db, base, query, time, asOf, (r) => ({
@@ -162,7 +172,7 @@ export async function unitExecution(db: Knex, p: Principal, query: ExecutionQuer
     unitName: String(r.unit_name),
     regionCode: String(r.region_code),
     projectCount: Number(r.projects),
-    ...figures(num(r.budget), num(r.frozen), num(r.paid), time, rule),
+    ...figuresOfRow(r, time, rule),
   }));
 }
 
@@ -174,7 +184,7 @@ export interface RegionExecution extends ExecutionFigures {
 }
 
 /** Per region (the unit's region code, e.g. a county): one grouped query over the scope. */
-export async function regionExecution(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<RegionExecution>> {
+export async function executionByRegion(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<RegionExecution>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)
@@ -183,7 +193,7 @@ export async function regionExecution(db: Knex, p: Principal, query: ExecutionQu
     .groupBy('o.region_code', 'r.name')
     .select('o.region_code', 'r.name as region_name')
     .countDistinct({ units: 'q.unit_org_id', projects: 'q.project_id' })
-    .sum({ budget: 'q.amount_fen', frozen: 'q.frozen_fen', paid: 'q.used_fen' });
+    .select(sums(db));
   if (query.keyword) base.where('r.name', 'like', `%${query.keyword}%`);
   levelHaving(base, time, query.minLevel, rule);
   return paged(db, base, query, time, asOf, (r) => ({
@@ -191,21 +201,6 @@ export async function regionExecution(db: Knex, p: Principal, query: ExecutionQu
     regionName: String(r.region_name ?? r.region_code),
     unitCount: Number(r.units),
     projectCount: Number(r.projects),
-    ...figures(num(r.budget), num(r.frozen), num(r.paid), time, rule),
+    ...figuresOfRow(r, time, rule),
   }));
-}
-
-/**
- * A project's figures as they stood at `until` (the last instant of a quarter, or now), summed
- * from the journal of its quotas of the year: the journal reproduces every balance, so a quarter
- * read after it ended still shows that quarter's payments only. One query.
- */
-export async function projectFiguresAt(db: Knex, projectId: number, fiscalYear: number, until: Date): Promise<{ budgetFen: Fen; frozenFen: Fen; paidFen: Fen }> {
-  const row = (await db('quota_journal as j')
-    .join('quotas as q', 'q.id', 'j.quota_id')
-    .where({ 'q.project_id': projectId, 'q.fiscal_year': fiscalYear })
-    .where('j.created_at', '<=', until)
-    .sum({ budget: 'j.delta_amount_fen', frozen: 'j.delta_frozen_fen', paid: 'j.delta_used_fen' })
-    .first()) as Record<string, unknown> | undefined;
-  return { budgetFen: num(row?.budget), frozenFen: num(row?.frozen), paidFen: num(row?.paid) };
 }

@@ -22,7 +22,8 @@ import { errors, type FieldIssue } from '../errors';
 import { validateFormData } from '../forms';
 import { resolveCandidates } from '../inbox/candidates';
 import { notify } from '../notifications/service';
-import { figures, projectFiguresAt, type ExecutionFigures } from './execution';
+import { figures, type ExecutionFigures } from './execution';
+import { projectExecution } from './execution-read';
 
 /**
  * 绩效监控 (quarterly performance monitoring): the use cases of the page and of the workers of
@@ -466,7 +467,8 @@ export async function assessReport(trx: Knex, reportId: number, rule: DeviationR
   const end = quarterEndInstant(fiscalYear, quarter);
   const until = submittedAt < end ? submittedAt : end;
   const asOf = asOfDate(fiscalYear, quarter, submittedAt);
-  const f = await projectFiguresAt(trx, Number(row.project_id), fiscalYear, until);
+  const e = await projectExecution(trx, Number(row.project_id), fiscalYear, { until });
+  const f = { budgetFen: e.issuedFen, frozenFen: e.frozenFen, paidFen: e.paidFen };
   const time = timeProgress(fiscalYear, asOf);
   const atRisk = (await trx('monitoring_report_targets as mt').join('project_targets as t', 't.id', 'mt.target_id').where({ 'mt.report_id': reportId, 'mt.at_risk': true }).orderBy('t.seq').select('t.name')) as Array<{ name: string }>;
   const a = assessDeviation({ time, execution: executionRate(f.paidFen, f.budgetFen), targetsAtRisk: atRisk.map((t) => t.name), rule });

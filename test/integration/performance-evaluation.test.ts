@@ -7,10 +7,10 @@ import { gradeRules } from '../../server/allocation/service';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { createUser } from '../../server/auth/service';
 import { namespaced } from '../../server/engine/namespace';
-import { consume, freeze, issueQuota } from '../../server/ledger/service';
 import { projectExecution } from '../../server/performance/execution-read';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
+import { fundedProject, payment } from '../support/performance';
 import { apiAs, demoApplication, type ApiCall } from '../support/intake';
 import { startTestSystem, type TestSystem } from '../support/system';
 
@@ -51,18 +51,10 @@ describe('performance evaluation on the engine', () => {
   const evaluation = async (id: number, user = 'nm_jxc') => (await call(user, 'GET', `/performance/evaluations/${id}`)).body;
 
   /** A funded 2025 project of 第一中学 with a quota of `issuedFen`, `paidFen` of it paid (setup: as allocation and payments leave it). */
-  const fundedProject = async (name: string, issuedFen: number, paidFen: number): Promise<number> => {
-    const db = t.system.db;
-    const r = await call('nm_clerk_yz', 'POST', '/projects', { ...demoApplication(name), amounts: [{ economicCode: '30213', amountFen: issuedFen }] });
-    expect(r.status).toBe(201);
-    const id = Number(r.body.id);
-    await db('projects').where('id', id).update({ fiscal_year: 2025, status: 'funded' });
-    const q = await issueQuota(db, { fiscalYear: 2025, projectId: id, unitOrgId: school, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: `测指〔2025〕${id}号`, amountFen: issuedFen, actor: 'test', reason: '测试下达', idempotencyKey: `perf-issue-${id}` });
-    if (paidFen) {
-      await freeze(db, { quotaId: q.quota.id, amountFen: paidFen, actor: 'test', reason: '测试支付申请', idempotencyKey: `perf-freeze-${id}` });
-      await consume(db, { quotaId: q.quota.id, amountFen: paidFen, actor: 'test', reason: '测试支付', idempotencyKey: `perf-pay-${id}` });
-    }
-    return id;
+  const funded2025 = async (name: string, issuedFen: number, paidFen: number): Promise<number> => {
+    const f = await fundedProject(call, t.system.db, { name, unitOrgId: school, fiscalYear: 2025, issuedFen });
+    if (paidFen) await payment(t.system.db, f.quotaId, paidFen);
+    return f.projectId;
   };
   const openTask = (projectId: number, elementId: string) =>
     until(`${elementId} of project ${projectId}`, async () => (await t.system.db('inbox_tasks').where({ business_id: projectId, element_id: elementId, status: 'open' }).select('id', 'assignee_user_id')) as Array<{ id: number; assignee_user_id: number | null }>).then((rows) => rows);
@@ -87,7 +79,7 @@ describe('performance evaluation on the engine', () => {
     }
     // 2024: 第一中学 was graded 中 (before this platform evaluated; as the demo grades stand).
     await db('performance_grades').insert({ fiscal_year: 2024, unit_org_id: school, grade: 'fair', score_centi: 7000, source: 'test', recorded_at: new Date() });
-    project = await fundedProject('校舍维修绩效评价测试项目', 100_000 * YUAN, 60_000 * YUAN);
+    project = await funded2025('校舍维修绩效评价测试项目', 100_000 * YUAN, 60_000 * YUAN);
     expect((await call('nm_jxc', 'POST', '/seals/enrol', { pin: PIN })).status).toBe(201);
   });
 
@@ -107,8 +99,8 @@ describe('performance evaluation on the engine', () => {
   });
 
   test('the execution rate is the ledger’s: paid ÷ issued of the project’s quotas of the year', async () => {
-    expect(await projectExecution(t.system.db, project, 2025)).toEqual({ issuedFen: 100_000 * YUAN, paidFen: 60_000 * YUAN, rateBasisPoints: 6000 });
-    expect(await projectExecution(t.system.db, project, 2026)).toEqual({ issuedFen: 0, paidFen: 0, rateBasisPoints: null });
+    expect(await projectExecution(t.system.db, project, 2025)).toEqual({ issuedFen: 100_000 * YUAN, paidFen: 60_000 * YUAN, frozenFen: 0, rateBasisPoints: 6000 });
+    expect(await projectExecution(t.system.db, project, 2026)).toEqual({ issuedFen: 0, paidFen: 0, frozenFen: 0, rateBasisPoints: null });
   });
 
   test('绩效处 starts the 2025 evaluation; refusals name each problem and start nothing', async () => {
@@ -228,7 +220,7 @@ describe('performance evaluation on the engine', () => {
 
   test('above the configured amount, experts drawn from the pool evaluate too; their mean is the final score', async () => {
     const db = t.system.db;
-    const big = await fundedProject('大额项目外部评价测试', 200_000 * YUAN, 200_000 * YUAN);
+    const big = await funded2025('大额项目外部评价测试', 200_000 * YUAN, 200_000 * YUAN);
     const started = await call('nm_jxc', 'POST', '/performance/evaluations', { fiscalYear: 2025, projectIds: [big] });
     const id = started.body.started[0].id as number;
     await firstOpen(big, 'SelfEvaluation');

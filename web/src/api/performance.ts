@@ -1,3 +1,4 @@
+import { downloadFile } from './download';
 import { request } from './request';
 
 /** 绩效评价（server/api/performance.ts） */
@@ -106,6 +107,10 @@ export interface ActualInput {
 
 export function listEvaluations(query: { fiscalYear?: number; status?: string; page?: number; pageSize?: number } = {}): Promise<{ items: EvaluationSummary[]; total: number }> {
   return request('/api/performance/evaluations', { query });
+}
+/** 评价结果 as Excel: the list's filters and data scope, every row. */
+export function downloadEvaluationResults(query: { fiscalYear?: number; status?: string } = {}): Promise<string> {
+  return downloadFile('/api/performance/evaluations/export', query, { timeoutMs: 120_000 });
 }
 export function getEvaluation(id: number): Promise<Evaluation> {
   return request(`/api/performance/evaluations/${id}`);
