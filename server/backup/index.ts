@@ -139,12 +139,13 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
   if (config.database.client === 'sqlite' && !fs.existsSync(config.database.filename)) throw new BackupError('DATABASE_UNAVAILABLE', `平台数据库文件 ${config.database.filename} 不存在，没有可备份的数据`, { database: config.database.filename });
   if (h2 && !fs.existsSync(h2)) throw new BackupError('DATABASE_UNAVAILABLE', `流程引擎数据库文件 ${h2} 不存在（ENGINE_DATA_DIR / ENGINE_DATABASE_URL 是否指向引擎实际使用的数据？）`, { database: h2 });
 
-  await assertStopped(config, { appDatabase: true, engineDatabase: true });
-  let lock: SqliteLock | undefined;
-  if (config.database.client === 'sqlite') lock = lockSqlite(config.database.filename);
-  fs.mkdirSync(dir, { recursive: true });
+  // SQLite: the file's exclusive lock first (an app holding the file open is APP_RUNNING), held
+  // until the copies are made, so no app can start on it meanwhile.
+  const lock: SqliteLock | undefined = config.database.client === 'sqlite' ? lockSqlite(config.database.filename) : undefined;
   let ok = false;
   try {
+    await assertStopped(config, { appDatabase: true, engineDatabase: true });
+    fs.mkdirSync(dir, { recursive: true });
     const files: string[] = [];
     let app: BackupManifest['app'];
     let migrations: string[];
@@ -211,7 +212,7 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
     throw new BackupError('BACKUP_FAILED', `备份失败：${(err as Error).message}`);
   } finally {
     lock?.release();
-    if (!ok) fs.rmSync(dir, { recursive: true, force: true });
+    if (!ok && fs.existsSync(dir) && !fs.readdirSync(dir).some((f) => f === 'manifest.json')) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
