@@ -9,9 +9,9 @@ import { backup, BackupError } from '../server/backup';
  * 2 bad usage or configuration.
  */
 async function main(argv: string[]): Promise<number> {
-  const outFlag = argv.indexOf('--out');
-  const dir = outFlag >= 0 ? argv[outFlag + 1] : undefined;
-  if ((outFlag >= 0 && !dir) || argv.some((a, i) => a !== '--out' && i !== outFlag + 1)) {
+  const usage = argv.length !== 0 && !(argv.length === 2 && argv[0] === '--out' && argv[1] && !argv[1].startsWith('--'));
+  const dir = argv[1];
+  if (usage) {
     console.error('用法：npm run backup [-- --out <新的备份目录>]');
     return 2;
   }

@@ -9,6 +9,7 @@ declare module 'better-sqlite3' {
       run(...params: unknown[]): { changes: number };
       get(...params: unknown[]): unknown;
       all(...params: unknown[]): unknown[];
+      iterate(...params: unknown[]): Iterable<unknown>;
     }
     interface Database {
       prepare(sql: string): Statement;

@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sm3Hex } from '../../domain/digest';
 import { PROJECT_ROOT, type AppConfig } from '../config';
 import { MIGRATIONS_DIR } from '../db';
 import { h2Path, serverDatabaseParts } from '../engine/launcher';
 import { BackupError } from './errors';
 import { checkBackup, writeManifest, type BackupManifest, type RestoreAbility } from './manifest';
-import { adminConnection, countRows, databaseInfo, dumpMysql, loadMysql, serverAddressOf, type ServerAddress } from './mysql';
+import { adminConnection, countRows, damagedAttachmentsMysql, databaseInfo, dumpMysql, loadMysql, serverAddressOf, type ServerAddress } from './mysql';
 import { assertStopped, lockSqlite, type SqliteLock } from './running';
 
 export { BackupError } from './errors';
@@ -260,6 +261,9 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
     const check = db.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 未通过 SQLite 完整性检查：${String(check)}`, { file: manifest.app.file });
     assertCounts(manifest.app.tables, sqliteCounts(db), manifest.app.file);
+    const hasBlobs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachment_blobs'").get();
+    const bad = hasBlobs ? (db.prepare('SELECT sm3, content FROM attachment_blobs').iterate() as Iterable<{ sm3: string; content: Uint8Array }>) : [];
+    for (const row of bad) if (sm3Hex(row.content) !== row.sm3) throw damagedAttachment(manifest.app.file, row.sm3);
   } catch (err) {
     db.close();
     fs.rmSync(staging, { force: true });
@@ -280,6 +284,10 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
       fs.rmSync(staging, { force: true });
     },
   };
+}
+
+function damagedAttachment(file: string, sm3: string, n = 1): BackupError {
+  return new BackupError('BACKUP_DAMAGED', `备份文件 ${file} 中有 ${n} 个附件的内容与其 SM3 摘要不符（如 ${sm3.slice(0, 16)}…），未恢复`, { file });
 }
 
 function assertCounts(expected: Record<string, number>, actual: Record<string, number>, file: string): void {
@@ -323,6 +331,10 @@ async function stageMysql(kind: 'app' | 'engine', manifestPart: { file: string; 
     });
     tables = Object.keys(loaded);
     if (manifestPart.tables) assertCounts(manifestPart.tables, await countRows(server, staging, tables), manifestPart.file);
+    if (kind === 'app') {
+      const bad = await damagedAttachmentsMysql(server, staging, sm3Hex);
+      if (bad.length) throw damagedAttachment(manifestPart.file, bad[0]!, bad.length);
+    }
   } catch (err) {
     await dropStaging().catch(() => undefined);
     throw err;

@@ -34,8 +34,8 @@ export function serverAddressOf(url: string): ServerAddress {
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port || 3306), user: decodeURIComponent(u.username) || 'root', password: decodeURIComponent(u.password) };
 }
 
-const BINARY_TYPES = new Set(['BLOB', 'TINY_BLOB', 'MEDIUM_BLOB', 'LONG_BLOB', 'STRING', 'VAR_STRING', 'VARCHAR', 'BIT', 'GEOMETRY']);
-const BINARY_CHARSET = 63;
+/** Column types whose values are bytes, not text (information_schema.COLUMNS.DATA_TYPE). */
+const BINARY_DATA_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
 
 function baseOptions(server: ServerAddress, database?: string): ConnectionOptions {
   return { host: server.host, port: server.port, user: server.user, password: server.password, database, charset: 'utf8mb4', timezone: 'Z', connectTimeout: 10_000 };
@@ -71,14 +71,7 @@ export async function otherConnections(server: ServerAddress, database: string):
 }
 
 function streamConnection(server: ServerAddress, database: string): Connection {
-  return mysql.createConnection({
-    ...baseOptions(server, database),
-    typeCast(field, next) {
-      void next;
-      if (BINARY_TYPES.has(field.type) && (field as unknown as { charset: number }).charset === BINARY_CHARSET) return field.buffer();
-      return field.string();
-    },
-  });
+  return mysql.createConnection(baseOptions(server, database));
 }
 
 function cell(v: unknown): Cell {
@@ -109,13 +102,16 @@ export async function dumpMysql(server: ServerAddress, database: string, file: s
     const tables: Record<string, number> = {};
     for (const { name } of full) {
       const [[created]] = (await admin.query('SHOW CREATE TABLE ??', [name])) as unknown as [[Record<string, string>]];
-      const [cols] = (await admin.query('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, name])) as unknown as [Array<{ c: string }>];
+      const [cols] = (await admin.query('SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, name])) as unknown as [Array<{ c: string; t: string }>];
       const columns = cols.map((c) => c.c);
+      const binary = new Set(cols.filter((c) => BINARY_DATA_TYPES.has(c.t.toLowerCase())).map((c) => c.c));
       await write({ table: name, create: created['Create Table'], columns });
       let count = 0;
       let batch: Cell[][] = [];
       let batchBytes = 0;
-      const stream = conn.query({ sql: 'SELECT * FROM ??', values: [name], rowsAsArray: true }).stream({ highWaterMark: 100 });
+      // Every value as text (exact), bytes as bytes: the protocol's field type cannot tell a BLOB from a TEXT, the column's type can.
+      const typeCast = (field: { name: string; string(): string | null; buffer(): Buffer | null }): unknown => (binary.has(field.name) ? field.buffer() : field.string());
+      const stream = conn.query({ sql: `SELECT ${columns.map((c) => mysql.escapeId(c)).join(', ')} FROM ${mysql.escapeId(name)}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: 100 });
       for await (const row of stream as AsyncIterable<unknown[]>) {
         const cells = row.map(cell);
         batch.push(cells);
@@ -207,6 +203,21 @@ async function insertRows(conn: PromiseConnection, table: { name: string; column
   }
   const placeholders = table.columns.map(() => '?').join(', ');
   for (const row of rows) await conn.execute(`INSERT INTO ${mysql.escapeId(table.name)} (${cols}) VALUES (${placeholders})`, row);
+}
+
+/** Every attachment blob whose content no longer hashes to its SM3 key (the restore's check that bytes came through). */
+export async function damagedAttachmentsMysql(server: ServerAddress, database: string, sm3Hex: (b: Uint8Array) => string): Promise<string[]> {
+  const conn = streamConnection(server, database);
+  const bad: string[] = [];
+  try {
+    const [tables] = (await conn.promise().query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'attachment_blobs'", [database])) as unknown as [unknown[]];
+    if (!tables.length) return bad;
+    const stream = conn.query({ sql: 'SELECT sm3, content FROM attachment_blobs', typeCast: (f: { name: string; string(): string | null; buffer(): Buffer | null }) => (f.name === 'content' ? f.buffer() : f.string()) }).stream({ highWaterMark: 10 });
+    for await (const row of stream as AsyncIterable<{ sm3: string; content: Buffer }>) if (sm3Hex(row.content) !== row.sm3) bad.push(row.sm3);
+    return bad;
+  } finally {
+    conn.end();
+  }
 }
 
 export async function countRows(server: ServerAddress, database: string, tables: string[]): Promise<Record<string, number>> {
