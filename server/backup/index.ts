@@ -256,8 +256,9 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = `${target}.restoring-${suffix()}`;
   fs.copyFileSync(path.join(dir, manifest.app.file), staging, fs.constants.COPYFILE_EXCL);
-  const db = new Database(staging, { fileMustExist: true });
+  let db: Database.Database | undefined;
   try {
+    db = new Database(staging, { fileMustExist: true });
     const check = db.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 未通过 SQLite 完整性检查：${String(check)}`, { file: manifest.app.file });
     assertCounts(manifest.app.tables, sqliteCounts(db), manifest.app.file);
@@ -265,9 +266,10 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
     const bad = hasBlobs ? (db.prepare('SELECT sm3, content FROM attachment_blobs').iterate() as Iterable<{ sm3: string; content: Uint8Array }>) : [];
     for (const row of bad) if (sm3Hex(row.content) !== row.sm3) throw damagedAttachment(manifest.app.file, row.sm3);
   } catch (err) {
-    db.close();
+    db?.close();
     fs.rmSync(staging, { force: true });
-    throw err;
+    if (err instanceof BackupError) throw err;
+    throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 无法读取：${(err as Error).message}`, { file: manifest.app.file });
   }
   db.close();
   return {

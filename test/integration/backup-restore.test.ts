@@ -6,7 +6,7 @@ import { createConnection } from 'mysql2/promise';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { verifyChain } from '../../server/audit/verify';
 import { backup, BackupError, restore } from '../../server/backup';
-import { MANIFEST_FILE } from '../../server/backup/manifest';
+import { MANIFEST_FILE, writeManifest } from '../../server/backup/manifest';
 import { h2EngineDatabase, type AppConfig } from '../../server/config';
 import { ensureEngineRunning, serverDatabaseParts, stopEngine, withDatabaseName, type LocalEngineConfig } from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
@@ -189,6 +189,28 @@ describe('backup → restore into empty databases → the system goes on', () =>
     const edited = path.join(damaged, MANIFEST_FILE);
     fs.writeFileSync(edited, fs.readFileSync(edited, 'utf8').replace(`"operatonVersion": "${m.operatonVersion}"`, '"operatonVersion": "0.9.9"'));
     expect((await refusal(restore(configB, damaged))).code).toBe('BACKUP_DAMAGED');
+
+    // A forged backup (the app data cut short, the digests recomputed so every check of the
+    // folder passes): the restore fails while building beside the target, leaving it empty and no
+    // staging copy behind.
+    const forged = path.join(tmp, 'forged');
+    fs.cpSync(dir, forged, { recursive: true });
+    const appFile = path.join(forged, m.app.file);
+    fs.truncateSync(appFile, Math.floor(fs.statSync(appFile).size * 0.6));
+    const { files: _files, format: _format, ...rest } = m;
+    void _files;
+    void _format;
+    await writeManifest(forged, rest, m.files.map((f) => f.name));
+    const cut = await refusal(restore(configB, forged));
+    expect(['BACKUP_DAMAGED', 'RESTORE_FAILED']).toContain(cut.code);
+    await targetsEmpty();
+    if (configB.database.client === 'sqlite') expect(fs.readdirSync(path.dirname(configB.database.filename)).filter((f) => f.includes('.restoring-'))).toEqual([]);
+    else {
+      const admin = await createConnection({ uri: configB.database.url.replace(/\/[^/]*$/, '/') });
+      const [rows] = (await admin.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${configB.database.database}\\_rs\\_%`])) as unknown as [Array<{ name: string }>];
+      await admin.end();
+      expect(rows).toEqual([]);
+    }
 
     // A non-empty target (the source itself): refused, the source unchanged.
     const notEmpty = await refusal(restore(configA, dir));
