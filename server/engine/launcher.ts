@@ -445,7 +445,7 @@ async function ensureEngineDatabase(local: LocalEngineConfig, log: Logger): Prom
 }
 
 /** The H2 database file's path prefix (jdbc:h2:file:/x/engine → /x/engine; relative to the data folder, the engine's cwd). */
-function h2Path(local: LocalEngineConfig): string {
+export function h2Path(local: LocalEngineConfig): string {
   const m = /^jdbc:h2:(?:file:)?([^;]+)/i.exec(local.database.jdbcUrl);
   const spec = m?.[1];
   if (!spec || /^(mem|tcp|ssl|zip):/i.test(spec)) throw new Error(`无法清空 H2 数据库 ${local.database.jdbcUrl}：只支持本地文件（jdbc:h2:file:）`);
