@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { FieldKeyring } from '../../domain/field-cipher';
 import { PAYEE_KINDS } from '../../domain/payment-risk';
-import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
+import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_LIST_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
 import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -43,7 +43,7 @@ export const createBody = z
   .strict();
 export const listQuery = z
   .object({
-    status: z.enum(PAYMENT_STATUSES).optional(),
+    status: z.enum(PAYMENT_LIST_STATUSES).optional(),
     payeeAccount: account.optional(),
     quotaId: id.optional(),
     page: z.coerce.number().int().min(1).max(100_000).default(1),

@@ -16,8 +16,13 @@ import {
   PAYMENT_STATUS_LABELS,
   PAYMENT_TYPE_LABELS,
   paymentRequestNo,
+  orderStatusesOf,
+  PAYMENT_ORDER_STATUSES,
   releaseKey,
+  requestStatus,
   type ApprovalChain,
+  type PaymentListStatus,
+  type PaymentOrderPhase,
   type PaymentAttachmentKind,
   type PaymentDecision,
   type PaymentType,
@@ -300,7 +305,7 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
   // After approval the treasury's payment order (server/treasury/) carries the money on: its number and bank status.
   const order = (await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('order_no', 'status', 'settled_at')) as { order_no: string; status: OrderStatus; settled_at: unknown } | undefined;
   return {
-    ...summaryOf(row, unit.name, pending.map((t) => t.name)),
+    ...summaryOf(row, unit.name, pending.map((t) => t.name), order?.status ?? null),
     payeeAccount: full ? openAccount(deps.fieldKeys, row.payee_account_cipher) : row.payee_account_mask,
     payeeAccountFull: full,
     quota: quotaView(quota),
@@ -321,7 +326,8 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
   };
 }
 
-function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
+function summaryOf(row: PaymentRow, unitName: string, steps: string[], orderStatus: OrderStatus | null) {
+  const status = requestStatus(row.status, orderStatus);
   return {
     id: Number(row.id),
     requestNo: row.request_no ?? '',
@@ -341,8 +347,11 @@ function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
     paymentType: row.payment_type,
     paymentTypeLabel: PAYMENT_TYPE_LABELS[row.payment_type] ?? row.payment_type,
     majorDecision: Boolean(Number(row.major_decision)),
-    status: row.status,
-    statusLabel: PAYMENT_STATUS_LABELS[row.status] ?? row.status,
+    /** Until approved the request's own; then its payment order's phase (支付中, 已支付, 已到账, 支付失败, 已退票). */
+    status,
+    statusLabel: PAYMENT_STATUS_LABELS[status] ?? status,
+    /** The request's own status (approving, approved, returned, rejected). */
+    approvalStatus: row.status,
     approvalChain: row.approval_chain,
     approvalChainLabel: row.approval_chain ? CHAIN_LABELS[row.approval_chain] : null,
     riskLevel: row.risk_level,
@@ -354,7 +363,7 @@ function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
 }
 
 export interface ListQuery {
-  status?: string;
+  status?: PaymentListStatus;
   payeeAccount?: string;
   quotaId?: number;
   page: number;
@@ -363,13 +372,21 @@ export interface ListQuery {
 
 export async function listPaymentRequests(deps: PaymentDeps, p: Principal, q: ListQuery) {
   const { db } = deps;
-  const base = db('payment_requests as r').join('organisations as o', 'o.id', 'r.unit_org_id').whereIn('r.unit_org_id', scopeOrgIds(db, p));
-  if (q.status) base.where('r.status', q.status);
+  const base = db('payment_requests as r')
+    .join('organisations as o', 'o.id', 'r.unit_org_id')
+    .leftJoin('payment_orders as po', function () {
+      this.on('po.source_id', '=', 'r.id').andOn('po.source_kind', '=', db.raw('?', ['payment-request']));
+    })
+    .whereIn('r.unit_org_id', scopeOrgIds(db, p));
+  // A list status after approval is the payment order's phase (domain/payments.ts requestStatus).
+  if (q.status === 'approved') base.where('r.status', 'approved').whereNull('po.id');
+  else if ((PAYMENT_ORDER_STATUSES as readonly string[]).includes(q.status ?? '')) base.where('r.status', 'approved').whereIn('po.status', orderStatusesOf(q.status as PaymentOrderPhase));
+  else if (q.status) base.where('r.status', q.status);
   if (q.quotaId) base.where('r.quota_id', q.quotaId);
   // Exact account search over the blind index: the database never sees the account.
   if (q.payeeAccount) base.where('r.payee_account_index', accountIndex(deps.fieldKeys, q.payeeAccount));
   const total = Number(((await base.clone().count({ n: '*' }))[0] as { n: number | string }).n);
-  const rows = (await base.orderBy('r.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('r.*', 'o.name as unit_name')) as Array<PaymentRow & { unit_name: string }>;
+  const rows = (await base.orderBy('r.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('r.*', 'o.name as unit_name', 'po.status as order_status')) as Array<PaymentRow & { unit_name: string; order_status: OrderStatus | null }>;
   const steps = new Map<string, string[]>();
   const live = rows.filter((r) => r.status === 'approving' && r.process_instance_key).map((r) => r.process_instance_key!);
   if (live.length) {
@@ -379,7 +396,7 @@ export async function listPaymentRequests(deps: PaymentDeps, p: Principal, q: Li
       // the engine is away: the list still answers, without the current step
     }
   }
-  return { items: rows.map((r) => summaryOf(r, r.unit_name, (r.process_instance_key && steps.get(r.process_instance_key)) || [])), total, page: q.page, pageSize: q.pageSize };
+  return { items: rows.map((r) => summaryOf(r, r.unit_name, (r.process_instance_key && steps.get(r.process_instance_key)) || [], r.order_status)), total, page: q.page, pageSize: q.pageSize };
 }
 
 /** The unit's own quotas with their balances, for the request form's picker. */

@@ -27,8 +27,11 @@ export interface PaymentSummary {
   paymentType: 'direct' | 'authorised';
   paymentTypeLabel: string;
   majorDecision: boolean;
+  /** Until approved the request's own; then its payment order's phase: paying, disbursed, paid, pay_failed, refunded. */
   status: string;
   statusLabel: string;
+  /** approving, approved, returned, rejected */
+  approvalStatus: string;
   approvalChain: string | null;
   approvalChainLabel: string | null;
   riskLevel: string | null;
