@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { bankNotifyUrl, type AppConfig } from '../config';
 import { fieldKeyring, indexOf, openValue, registerSensitiveColumn, sealValue } from '../crypto/keyring';
-import { readInstant } from '../db';
+import { forUpdate, readInstant } from '../db';
 import { EngineError, isEngineError, type EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { AppError, errors } from '../errors';
@@ -328,6 +328,9 @@ export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now 
   if (!event) {
     try {
       await db.transaction(async (trx) => {
+        // The order row first, exclusively: the event's foreign key would take a shared lock on it, and
+        // two notices of one order holding shared locks deadlock upgrading them for the update below.
+        await forUpdate(trx, trx('payment_orders').where('id', order.id)).first('id');
         await addEvent(trx, Number(order.id), 'notice', '银行', { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null }, notice.status, notice.noticeId);
         if (notice.status === 'refunded' && notice.reason) await trx('payment_orders').where('id', order.id).whereNotIn('status', ['paid', 'failed', 'refunded']).update({ failure_reason: notice.reason.slice(0, 500) });
       });
