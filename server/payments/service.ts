@@ -247,6 +247,106 @@ export async function createPaymentRequest(deps: PaymentDeps, p: Principal, inpu
 }
 
 // ---------------------------------------------------------------------------------------------
+// Correcting a returned request and submitting it again (a new round)
+
+export type ResubmitInput = Omit<CreateInput, 'quotaId'> & { comment?: string };
+
+/**
+ * 重新提交: a request 退回 to its unit is corrected (amount, payee, account, purpose, codes, type,
+ * more attachments) and submitted again on the same quota as round n + 1. One transaction, like
+ * filing: the quota row locked, the conditional update returned → approving (a second resubmit
+ * finds nothing to update: 409 PAYMENT_NOT_RETURNED), the new round's freeze under
+ * freezeKey(id, n + 1) (a short quota: 409 QUOTA_INSUFFICIENT, nothing written), the decision
+ * recorded (sealed when the clerk has a seal) and a new payment-approval instance started, whose
+ * risk check and approvals are the new round's; the old instance's workers find it stale.
+ */
+export async function resubmitPaymentRequest(deps: PaymentDeps, p: Principal, id: number, input: ResubmitInput, now = new Date()): Promise<void> {
+  const { db } = deps;
+  const row = await visibleRequest(db, p, id);
+  if (Number(row.unit_org_id) !== p.orgId) throw errors.notFound(`用款申请 #${id} 不属于本单位，只有提交申请的单位可以修改后重新提交`);
+  if (row.status !== 'returned') throw errors.conflict('PAYMENT_NOT_RETURNED', `用款申请${PAYMENT_STATUS_LABELS[row.status] ?? row.status}，只有已退回的申请可以修改后重新提交`);
+  const quota = await ownQuota(db, p, Number(row.quota_id));
+  const econ = await db('economic_codes').where({ fiscal_year: quota.fiscalYear, kind: 'department', code: input.economicCode }).first('code');
+  if (!econ) throw errors.badRequest('ECONOMIC_CODE_UNKNOWN', `支出经济分类 ${input.economicCode} 不是 ${quota.fiscalYear} 年的部门预算支出经济分类科目`, [{ field: 'body.economicCode', message: '科目不存在' }]);
+  const sm3s = [...new Set(input.attachments.map((a) => a.sm3))];
+  const known = new Set(((await db('attachment_blobs').whereIn('sm3', sm3s).select('sm3')) as Array<{ sm3: string }>).map((r) => r.sm3));
+  const missing = input.attachments.findIndex((a) => !known.has(a.sm3));
+  if (missing >= 0) throw errors.badRequest('ATTACHMENT_NOT_UPLOADED', `附件「${input.attachments[missing]!.fileName}」尚未上传，请重新上传后再提交`, [{ field: `body.attachments.${missing}.sm3`, message: '附件不存在' }]);
+  const countersigners = await countersignersFor(db, quota.unitOrgId!);
+  if (countersigners.length === 0) throw errors.conflict('NO_APPROVERS', '本级财政局没有可办理审批的局领导账号，请联系系统管理员');
+  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '重新提交用款申请');
+  const category = quota.projectId ? (((await db('projects').where('id', quota.projectId).first('category')) as { category: string } | undefined)?.category ?? '') : '';
+  const account = sealAccount(deps.fieldKeys, input.payeeAccount);
+  const round = Number(row.round) + 1;
+  const key = freezeKey(id, round);
+  await db.transaction(async (trx) => {
+    await forUpdate(trx, trx('quotas').where('id', quota.id)).first('id');
+    const n = await trx('payment_requests')
+      .where({ id, status: 'returned', round: row.round })
+      .update({
+        amount_fen: input.amountFen,
+        payee_name: input.payeeName,
+        payee_kind: input.payeeKind,
+        ...account,
+        payee_bank: input.payeeBank,
+        purpose: input.purpose,
+        economic_code: input.economicCode,
+        payment_type: input.paymentType,
+        major_decision: input.majorDecision,
+        status: 'approving',
+        round,
+        freeze_key: key,
+        approval_chain: null,
+        risk_level: null,
+        return_comment: null,
+        submitted_at: now,
+        approved_at: null,
+        version: trx.raw('version + 1'),
+        updated_at: now,
+      });
+    if (n === 0) throw errors.conflict('PAYMENT_NOT_RETURNED', '用款申请已重新提交或状态已变化，请刷新后查看');
+    await freezeForRequest(trx, quota, input.amountFen, `用款申请 ${row.request_no} 第 ${round} 次提交：${input.purpose}`, key, id, p);
+    if (input.attachments.length) {
+      await trx('payment_attachments').insert(input.attachments.map((a) => ({ request_id: id, kind: a.kind, file_name: a.fileName, content_type: a.contentType, size_bytes: 0, sm3: a.sm3, uploaded_by: p.username, uploaded_at: now })));
+      for (const a of input.attachments) {
+        const blob = (await trx('attachment_blobs').where('sm3', a.sm3).first('size_bytes')) as { size_bytes: number };
+        await trx('payment_attachments').where({ request_id: id, sm3: a.sm3 }).update({ size_bytes: blob.size_bytes });
+      }
+    }
+    const attachmentsSm3 = ((await trx('payment_attachments').where('request_id', id).orderBy('id').select('sm3')) as Array<{ sm3: string }>).map((a) => a.sm3);
+    const decision: Json = { requestId: id, requestNo: row.request_no, round, quotaId: quota.id, amountFen: input.amountFen, payeeName: input.payeeName, payeeAccountIndex: account.payee_account_index, purpose: input.purpose, economicCode: input.economicCode, paymentType: input.paymentType, majorDecision: input.majorDecision, freezeKey: key, comment: input.comment ?? null };
+    const record = signer
+      ? await seal(trx, signer, { what: 'payment.resubmit', who: whoOf(p), decision, attachmentsSm3, subjectType: 'payment_request', subjectId: id, projectId: quota.projectId })
+      : await appendAudit(trx, { kind: 'payment.resubmit', subjectType: 'payment_request', subjectId: id, projectId: quota.projectId, actor: { userId: p.userId, username: p.username }, data: decision });
+    await trx('payment_decisions').insert({ request_id: id, round, element_id: 'PaymentResubmitted', step_name: '单位修改后重新提交', decision: 'resubmit', comment: input.comment ?? null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+    let started;
+    try {
+      started = await deps.engine.startProcess(namespaced(deps.namespace, PAYMENT_PROCESS), {
+        businessKey: `payment:${id}:r${round}`,
+        variables: { paymentRequestId: id, amountFen: input.amountFen, category, majorDecision: input.majorDecision, countersigners, countersignRule: 'majority' },
+      });
+    } catch (err) {
+      engineDown(err);
+    }
+    await trx('payment_requests').where('id', id).update({ process_instance_key: started.id });
+  });
+}
+
+/** The request's freeze in its transaction; a short quota is 409 QUOTA_INSUFFICIENT with the available amount. */
+async function freezeForRequest(trx: Knex, quota: Quota, amountFen: number, reason: string, key: string, id: number, p: Principal): Promise<void> {
+  try {
+    await freeze(trx, { quotaId: quota.id, amountFen, actor: p.username, actorUserId: p.userId, reason: reason.slice(0, 500), idempotencyKey: key, reference: { type: 'payment-request', id: String(id) } });
+  } catch (err) {
+    if (err instanceof LedgerError && err.code === 'INSUFFICIENT_AVAILABLE') {
+      const now2 = await getQuota(trx, quota.id);
+      throw new AppError(409, 'QUOTA_INSUFFICIENT', `指标 ${quota.quotaNo} 可用余额不足：可用 ${formatYuan(now2?.availableFen ?? 0)}，本次申请 ${formatYuan(amountFen)}。申请未提交，请调减金额或另选指标`);
+    }
+    if (err instanceof LedgerError) throw errors.conflict(err.code, err.message);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading
 
 async function requestRow(db: Knex, id: number): Promise<PaymentRow> {

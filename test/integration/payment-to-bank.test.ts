@@ -38,7 +38,7 @@ describe('a payment request through the bank', () => {
     const db = t.system.db;
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    for (const u of ['nm_clerk_yz', 'nm_gkk']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_clerk_yz', 'nm_gkk', 'nm_clerk_ny']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
     unitOrgId = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     expect((await call('nm_gkk', 'POST', '/seals/enrol', { pin: PIN })).status).toBe(201);
@@ -165,5 +165,52 @@ describe('a payment request through the bank', () => {
     expect(await settlementEntries(t.system.db, order.id)).toEqual(['consume', 'refund']);
     expect(await quotaOf(t.system.db, p.quotaId)).toMatchObject({ usedFen: 0, frozenFen: 0, availableFen: p.amountFen * 2 });
     expect((await listed(p.id))?.status).toBe('refunded');
+  });
+  test('a returned request is corrected and resubmitted: a new round, a new freeze, approved and paid', async () => {
+    seq += 1;
+    const q = await issueQuota(t.system.db, { fiscalYear: 2026, unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `重提测试〔2026〕${seq}号`, amountFen: 5_000 * YUAN, actor: 'test', reason: '测试指标', idempotencyKey: `resubmit-quota-${seq}-${Date.now()}` });
+    const filed = await call('nm_clerk_yz', 'POST', '/payments', { quotaId: q.quota.id, amountFen: 3_000 * YUAN, payeeName: '呼和浩特市新华书店', payeeKind: 'organisation', payeeAccount: '6222 0212 3456 7000 001', payeeBank: '中国工商银行', purpose: '购置教学用书', economicCode: '30201', paymentType: 'direct' });
+    expect(filed.status).toBe(201);
+    const id = Number(filed.body.id);
+    const corrected = { amountFen: 2_500 * YUAN, payeeName: '呼和浩特市新华书店有限公司', payeeKind: 'organisation', payeeAccount: '6222 0212 3456 7000 002', payeeBank: '中国工商银行呼和浩特新华支行', purpose: '购置教学用书（按合同金额）', economicCode: '30201', paymentType: 'direct', comment: '已按合同金额更正' };
+    // Not returned yet: nothing to resubmit.
+    expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected)).body.error.code).toBe('PAYMENT_NOT_RETURNED');
+    await until('at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
+    expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'return', comment: '金额与合同不符，请更正', signingPin: PIN })).status).toBe(200);
+    await statusIs(id, 'returned');
+    expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 0, usedFen: 0 });
+
+    // Refusals write nothing: another unit, a bad body, a short quota.
+    const before = await t.system.db('payment_requests').where('id', id).first('round', 'status', 'freeze_key', 'amount_fen');
+    expect((await call('nm_clerk_ny', 'POST', `/payments/${id}/resubmit`, corrected)).status).toBe(404);
+    expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, { ...corrected, amountFen: -1 })).status).toBe(400);
+    expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, { ...corrected, quotaId: 1 })).status).toBe(400);
+    const short = await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, { ...corrected, amountFen: 5_000 * YUAN + 1 });
+    expect([short.status, short.body.error.code]).toEqual([409, 'QUOTA_INSUFFICIENT']);
+    expect(short.body.error.message).toContain('可用 ¥5,000.00');
+    expect(await t.system.db('payment_requests').where('id', id).first('round', 'status', 'freeze_key', 'amount_fen')).toEqual(before);
+    expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 0 });
+
+    const r = await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'approving', round: 2, freezeKey: `pay-${id}-r2-freeze`, amountFen: 2_500 * YUAN, payeeName: '呼和浩特市新华书店有限公司', payeeAccount: '6222021234567000002', returnComment: null });
+    expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 2_500 * YUAN, usedFen: 0 });
+    // Twice at once or again: one round.
+    const twice = await Promise.all([call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected), call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected)]);
+    expect(twice.map((x) => x.body.error?.code)).toEqual(['PAYMENT_NOT_RETURNED', 'PAYMENT_NOT_RETURNED']);
+    expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 2_500 * YUAN });
+
+    await until('round 2 at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
+    expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
+    await statusIs(id, 'paid');
+    const page = await get(id);
+    expect(page.decisions.map((d: { elementId: string; decision: string }) => [d.elementId, d.decision])).toEqual([['PaymentSubmitted', 'submit'], ['TreasuryReview', 'return'], ['PaymentResubmitted', 'resubmit'], ['TreasuryReview', 'approve']]);
+    expect(page.decisions[2]).toMatchObject({ decisionLabel: '重新提交', comment: '已按合同金额更正' });
+    expect(await quotaOf(t.system.db, q.quota.id)).toEqual({ amountFen: 5_000 * YUAN, usedFen: 2_500 * YUAN, frozenFen: 0, availableFen: 2_500 * YUAN });
+    const journal = (await t.system.db('quota_journal').where('quota_id', q.quota.id).orderBy('id').select('kind', 'idempotency_key')) as Array<{ kind: string; idempotency_key: string }>;
+    expect(journal.map((j) => j.kind)).toEqual(['issue', 'freeze', 'unfreeze', 'freeze', 'consume']);
+    expect(journal[3]!.idempotency_key).toBe(`pay-${id}-r2-freeze`);
+    const order = (await orderOf(id))!;
+    expect(await t.system.db('payment_orders').where('id', order.id).first('amount_fen', 'freeze_key', 'payee_name')).toMatchObject({ freeze_key: `pay-${id}-r2-freeze`, payee_name: '呼和浩特市新华书店有限公司' });
   });
 });

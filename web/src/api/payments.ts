@@ -114,6 +114,10 @@ export function uploadPaymentAttachment(file: File): Promise<{ sm3: string; size
 export function createPayment(body: NewPayment): Promise<PaymentDetail> {
   return request('/api/payments', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
+/** POST /api/payments/:id/resubmit：已退回的申请修改后重新提交（新一轮冻结与审批） */
+export function resubmitPayment(id: number, body: Omit<NewPayment, 'quotaId'> & { comment?: string }): Promise<PaymentDetail> {
+  return request(`/api/payments/${id}/resubmit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
 export function decidePayment(id: number, body: { decision: 'approve' | 'return' | 'reject'; comment?: string; signingPin?: string }): Promise<{ step: string }> {
   return request(`/api/payments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
