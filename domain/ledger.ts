@@ -13,7 +13,7 @@ export interface Balance {
   frozen: Fen;
 }
 
-export const ENTRY_KINDS = ['issue', 'freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'carry-over'] as const;
+export const ENTRY_KINDS = ['issue', 'freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'carry-over', 'refund'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
 /** What a clerk calls each kind, in messages and on screen. */
@@ -25,6 +25,7 @@ export const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
   'adjust-in': '调入',
   'adjust-out': '调出',
   'carry-over': '结转',
+  refund: '退票冲回',
 };
 
 export interface Entry {
@@ -45,6 +46,7 @@ export type LedgerErrorCode =
   | 'INVALID_AMOUNT'
   | 'INSUFFICIENT_AVAILABLE'
   | 'INSUFFICIENT_FROZEN'
+  | 'INSUFFICIENT_USED'
   | 'AMOUNT_OVERFLOW'
   // Raised by the service, not by applyEntry; one error type keeps the API mapping in one place.
   | 'IDEMPOTENCY_KEY_REUSED'
@@ -87,6 +89,9 @@ export function deltaOf(entry: Entry): Delta {
     case 'consume':
       // A payment consumes what its request froze: it never touches available.
       return { amount: 0, used: x, frozen: -x };
+    case 'refund':
+      // 退票 after a payment was consumed: the money came back, the payment is reversed (已用 − x).
+      return { amount: 0, used: -x, frozen: 0 };
   }
 }
 
@@ -112,6 +117,9 @@ export function applyEntry(balance: Balance, entry: Entry): Applied {
     case 'unfreeze':
     case 'consume':
       if (balance.frozen < x) return refuse('INSUFFICIENT_FROZEN', `冻结金额不足：已冻结 ${formatYuan(balance.frozen)}，申请${label} ${formatYuan(x)}`);
+      break;
+    case 'refund':
+      if (balance.used < x) return refuse('INSUFFICIENT_USED', `已支付金额不足：已支付 ${formatYuan(balance.used)}，申请${label} ${formatYuan(x)}`);
       break;
     case 'issue':
     case 'adjust-in':

@@ -1,4 +1,5 @@
 import { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain } from './allocation';
+import type { OrderStatus } from './treasury';
 
 /**
  * 用款申请 (payment request): statuses, the approval chains (chosen by the decision table
@@ -23,7 +24,47 @@ export const PAYMENT_STATUS_LABELS: Record<string, string> = {
   approved: '已审批/待支付',
   returned: '已退回',
   rejected: '未通过',
+  paying: '支付中',
+  disbursed: '已支付',
+  paid: '已到账',
+  pay_failed: '支付失败',
+  refunded: '已退票',
 };
+
+/**
+ * What a request shows (list, page, list filter) once approved: its payment order's status says
+ * where the money is. The request row keeps approved; the order (server/treasury/) is the truth,
+ * so the two can never disagree. An approved request without an order yet is 已审批/待支付.
+ *   paying (支付中): the order is issued and on its way to the bank (created, sending, send_failed);
+ *   disbursed (已支付): the bank accepted it, the arrival notice not in yet (sent, escalated);
+ *   paid (已到账), pay_failed (支付失败: refused or 核实 not paid), refunded (已退票, also after 已到账).
+ */
+export const PAYMENT_ORDER_STATUSES = ['paying', 'disbursed', 'paid', 'pay_failed', 'refunded'] as const;
+export type PaymentOrderPhase = (typeof PAYMENT_ORDER_STATUSES)[number];
+export const PAYMENT_LIST_STATUSES = [...PAYMENT_STATUSES, ...PAYMENT_ORDER_STATUSES] as const;
+export type PaymentListStatus = (typeof PAYMENT_LIST_STATUSES)[number];
+
+export const ORDER_PHASE: Record<OrderStatus, PaymentOrderPhase> = {
+  created: 'paying',
+  sending: 'paying',
+  send_failed: 'paying',
+  sent: 'disbursed',
+  escalated: 'disbursed',
+  paid: 'paid',
+  failed: 'pay_failed',
+  refunded: 'refunded',
+};
+
+/** The status a request shows: its own until approved, then its payment order's phase. */
+export function requestStatus(status: string, orderStatus: OrderStatus | null | undefined): string {
+  if (status !== 'approved' || !orderStatus) return status;
+  return ORDER_PHASE[orderStatus] ?? status;
+}
+
+/** The order statuses behind a list status (for the list filter), or null when the request's own status decides. */
+export function orderStatusesOf(status: PaymentOrderPhase): OrderStatus[] {
+  return (Object.keys(ORDER_PHASE) as OrderStatus[]).filter((o) => ORDER_PHASE[o] === status);
+}
 
 export const PAYMENT_TYPES = ['direct', 'authorised'] as const;
 export type PaymentType = (typeof PAYMENT_TYPES)[number];
@@ -59,7 +100,7 @@ export const releaseKey = (requestId: number, round: number) => `pay-${requestId
 /** Decisions an approver may give: 同意, 退回 (to the unit, may resubmit), 不予支付 (final). */
 export const PAYMENT_DECISIONS = ['approve', 'return', 'reject'] as const;
 export type PaymentDecision = (typeof PAYMENT_DECISIONS)[number];
-export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit', string> = { approve: '同意', return: '退回', reject: '不予支付', submit: '提交' };
+export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit' | 'resubmit', string> = { approve: '同意', return: '退回', reject: '不予支付', submit: '提交', resubmit: '重新提交' };
 
 /**
  * Who reads the payee account in full: the payer unit's own finance staff (经办人 of the unit,

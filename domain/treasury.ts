@@ -10,6 +10,7 @@ import { hmacSm3 } from './sm-crypto';
  *                 │        └─(no notice, 查询 pending)─► escalated ─(国库处 核实)─► paid | failed | sent
  *                 ├─(bank refuses the order)──────────────────► failed
  *                 └─(bank unreachable, retries spent)─► send_failed ─(重新发送)─► sending
+ *   paid ─(退票 after 到账: the consume reversed in the ledger)─► refunded
  */
 
 export const ORDER_STATUSES = ['created', 'sending', 'send_failed', 'sent', 'escalated', 'paid', 'failed', 'refunded'] as const;

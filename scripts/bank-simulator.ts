@@ -27,7 +27,7 @@ import { checkBankSignature, signBankMessage, SIGNATURE_HEADER, TIMESTAMP_HEADER
  *   anything else  paid: the notice follows after noticeDelayMs (default 200 ms)
  * Test control (unsigned, bound to 127.0.0.1): GET /_control/orders/:orderNo (the order, how many
  * times it was submitted and accepted, its notices), POST /_control/orders/:orderNo/notify
- * ({ status?, sameId? }: send another notice now), POST /_control/orders/:orderNo/release,
+ * ({ status?, sameId?, reason? }: send another notice now; status refunded is a 退票, also after paid), POST /_control/orders/:orderNo/release,
  * PUT /_control/behaviour/:orderNo ({ behaviour }), GET /_control/stats.
  * With a state file (BANK_SIM_STATE_FILE / stateFile) orders and undelivered notices survive a
  * restart of the simulator, and delivery resumes.
@@ -289,6 +289,11 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
           if (!o) return send(404, { code: 'NOT_FOUND' });
           if (c[2] === 'notify' && req.method === 'POST') {
             const status = body.status === 'refunded' ? 'refunded' : 'paid';
+            // A 退票 after the bank paid (its money came back): the order's state and the notice say so.
+            if (status === 'refunded' && !body.sameId) {
+              o.status = 'refunded';
+              o.reason = typeof body.reason === 'string' && body.reason ? body.reason.slice(0, 200) : '收款行退票，款项退回';
+            }
             const same = body.sameId === true ? state.deliveries.find((d) => d.notice.orderNo === orderNo) : undefined;
             const d = queueNotice(o, status, { noticeId: same?.notice.noticeId, delayMs: 0 });
             return send(202, { noticeId: d.notice.noticeId });

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { FieldKeyring } from '../../domain/field-cipher';
 import { PAYEE_KINDS } from '../../domain/payment-risk';
-import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
+import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_LIST_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
 import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -43,13 +43,14 @@ export const createBody = z
   .strict();
 export const listQuery = z
   .object({
-    status: z.enum(PAYMENT_STATUSES).optional(),
+    status: z.enum(PAYMENT_LIST_STATUSES).optional(),
     payeeAccount: account.optional(),
     quotaId: id.optional(),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(200).default(20),
   })
   .strict();
+export const resubmitBody = createBody.omit({ quotaId: true }).extend({ comment: z.string().trim().max(500, '说明不能超过 500 个字').optional() }).strict();
 export const decideBody = z
   .object({ decision: z.enum(PAYMENT_DECISIONS), comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
   .strict()
@@ -100,6 +101,11 @@ export function paymentsRouter(deps: { db: Db; engine: EngineClient; namespace: 
   });
   router.post('/payments/:id/decision', ...read, validate({ body: decideBody }), async (req, res) => {
     res.json(await payments.decide(pdeps, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof decideBody>));
+  });
+  router.post('/payments/:id/resubmit', ...file, validate({ body: resubmitBody }), async (req, res) => {
+    const requestId = parseId(req.params.id);
+    await payments.resubmitPaymentRequest(pdeps, principalOf(res), requestId, res.locals.body as z.infer<typeof resubmitBody>);
+    res.json(await payments.getPaymentRequest(pdeps, principalOf(res), requestId));
   });
   return router;
 }

@@ -162,6 +162,9 @@ export const unfreeze = (db: Knex, input: EntryInput) => single(db, 'unfreeze', 
 /** 支付: the request was paid; what it froze becomes used. */
 export const consume = (db: Knex, input: EntryInput) => single(db, 'consume', input);
 /** 追加/调入 (approved elsewhere). */
+/** 退票冲回: a consumed payment whose money the bank returned (已用 − amount), by the treasury only. */
+export const refund = (db: Knex, input: EntryInput) => single(db, 'refund', input);
+
 export const adjustIn = (db: Knex, input: EntryInput) => single(db, 'adjust-in', input);
 /** 调减/调出 (approved elsewhere); only what is available can go. */
 export const adjustOut = (db: Knex, input: EntryInput) => single(db, 'adjust-out', input);
@@ -379,6 +382,9 @@ function conditionalUpdate(trx: Knex.Transaction, quotaId: number, entry: Entry,
     case 'unfreeze':
     case 'consume':
       q.where('frozen_fen', '>=', x);
+      break;
+    case 'refund':
+      q.where('used_fen', '>=', x);
       break;
     case 'issue':
     case 'adjust-in':

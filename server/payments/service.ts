@@ -16,8 +16,13 @@ import {
   PAYMENT_STATUS_LABELS,
   PAYMENT_TYPE_LABELS,
   paymentRequestNo,
+  orderStatusesOf,
+  PAYMENT_ORDER_STATUSES,
   releaseKey,
+  requestStatus,
   type ApprovalChain,
+  type PaymentListStatus,
+  type PaymentOrderPhase,
   type PaymentAttachmentKind,
   type PaymentDecision,
   type PaymentType,
@@ -242,6 +247,106 @@ export async function createPaymentRequest(deps: PaymentDeps, p: Principal, inpu
 }
 
 // ---------------------------------------------------------------------------------------------
+// Correcting a returned request and submitting it again (a new round)
+
+export type ResubmitInput = Omit<CreateInput, 'quotaId'> & { comment?: string };
+
+/**
+ * 重新提交: a request 退回 to its unit is corrected (amount, payee, account, purpose, codes, type,
+ * more attachments) and submitted again on the same quota as round n + 1. One transaction, like
+ * filing: the quota row locked, the conditional update returned → approving (a second resubmit
+ * finds nothing to update: 409 PAYMENT_NOT_RETURNED), the new round's freeze under
+ * freezeKey(id, n + 1) (a short quota: 409 QUOTA_INSUFFICIENT, nothing written), the decision
+ * recorded (sealed when the clerk has a seal) and a new payment-approval instance started, whose
+ * risk check and approvals are the new round's; the old instance's workers find it stale.
+ */
+export async function resubmitPaymentRequest(deps: PaymentDeps, p: Principal, id: number, input: ResubmitInput, now = new Date()): Promise<void> {
+  const { db } = deps;
+  const row = await visibleRequest(db, p, id);
+  if (Number(row.unit_org_id) !== p.orgId) throw errors.notFound(`用款申请 #${id} 不属于本单位，只有提交申请的单位可以修改后重新提交`);
+  if (row.status !== 'returned') throw errors.conflict('PAYMENT_NOT_RETURNED', `用款申请${PAYMENT_STATUS_LABELS[row.status] ?? row.status}，只有已退回的申请可以修改后重新提交`);
+  const quota = await ownQuota(db, p, Number(row.quota_id));
+  const econ = await db('economic_codes').where({ fiscal_year: quota.fiscalYear, kind: 'department', code: input.economicCode }).first('code');
+  if (!econ) throw errors.badRequest('ECONOMIC_CODE_UNKNOWN', `支出经济分类 ${input.economicCode} 不是 ${quota.fiscalYear} 年的部门预算支出经济分类科目`, [{ field: 'body.economicCode', message: '科目不存在' }]);
+  const sm3s = [...new Set(input.attachments.map((a) => a.sm3))];
+  const known = new Set(((await db('attachment_blobs').whereIn('sm3', sm3s).select('sm3')) as Array<{ sm3: string }>).map((r) => r.sm3));
+  const missing = input.attachments.findIndex((a) => !known.has(a.sm3));
+  if (missing >= 0) throw errors.badRequest('ATTACHMENT_NOT_UPLOADED', `附件「${input.attachments[missing]!.fileName}」尚未上传，请重新上传后再提交`, [{ field: `body.attachments.${missing}.sm3`, message: '附件不存在' }]);
+  const countersigners = await countersignersFor(db, quota.unitOrgId!);
+  if (countersigners.length === 0) throw errors.conflict('NO_APPROVERS', '本级财政局没有可办理审批的局领导账号，请联系系统管理员');
+  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '重新提交用款申请');
+  const category = quota.projectId ? (((await db('projects').where('id', quota.projectId).first('category')) as { category: string } | undefined)?.category ?? '') : '';
+  const account = sealAccount(deps.fieldKeys, input.payeeAccount);
+  const round = Number(row.round) + 1;
+  const key = freezeKey(id, round);
+  await db.transaction(async (trx) => {
+    await forUpdate(trx, trx('quotas').where('id', quota.id)).first('id');
+    const n = await trx('payment_requests')
+      .where({ id, status: 'returned', round: row.round })
+      .update({
+        amount_fen: input.amountFen,
+        payee_name: input.payeeName,
+        payee_kind: input.payeeKind,
+        ...account,
+        payee_bank: input.payeeBank,
+        purpose: input.purpose,
+        economic_code: input.economicCode,
+        payment_type: input.paymentType,
+        major_decision: input.majorDecision,
+        status: 'approving',
+        round,
+        freeze_key: key,
+        approval_chain: null,
+        risk_level: null,
+        return_comment: null,
+        submitted_at: now,
+        approved_at: null,
+        version: trx.raw('version + 1'),
+        updated_at: now,
+      });
+    if (n === 0) throw errors.conflict('PAYMENT_NOT_RETURNED', '用款申请已重新提交或状态已变化，请刷新后查看');
+    await freezeForRequest(trx, quota, input.amountFen, `用款申请 ${row.request_no} 第 ${round} 次提交：${input.purpose}`, key, id, p);
+    if (input.attachments.length) {
+      await trx('payment_attachments').insert(input.attachments.map((a) => ({ request_id: id, kind: a.kind, file_name: a.fileName, content_type: a.contentType, size_bytes: 0, sm3: a.sm3, uploaded_by: p.username, uploaded_at: now })));
+      for (const a of input.attachments) {
+        const blob = (await trx('attachment_blobs').where('sm3', a.sm3).first('size_bytes')) as { size_bytes: number };
+        await trx('payment_attachments').where({ request_id: id, sm3: a.sm3 }).update({ size_bytes: blob.size_bytes });
+      }
+    }
+    const attachmentsSm3 = ((await trx('payment_attachments').where('request_id', id).orderBy('id').select('sm3')) as Array<{ sm3: string }>).map((a) => a.sm3);
+    const decision: Json = { requestId: id, requestNo: row.request_no, round, quotaId: quota.id, amountFen: input.amountFen, payeeName: input.payeeName, payeeAccountIndex: account.payee_account_index, purpose: input.purpose, economicCode: input.economicCode, paymentType: input.paymentType, majorDecision: input.majorDecision, freezeKey: key, comment: input.comment ?? null };
+    const record = signer
+      ? await seal(trx, signer, { what: 'payment.resubmit', who: whoOf(p), decision, attachmentsSm3, subjectType: 'payment_request', subjectId: id, projectId: quota.projectId })
+      : await appendAudit(trx, { kind: 'payment.resubmit', subjectType: 'payment_request', subjectId: id, projectId: quota.projectId, actor: { userId: p.userId, username: p.username }, data: decision });
+    await trx('payment_decisions').insert({ request_id: id, round, element_id: 'PaymentResubmitted', step_name: '单位修改后重新提交', decision: 'resubmit', comment: input.comment ?? null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+    let started;
+    try {
+      started = await deps.engine.startProcess(namespaced(deps.namespace, PAYMENT_PROCESS), {
+        businessKey: `payment:${id}:r${round}`,
+        variables: { paymentRequestId: id, amountFen: input.amountFen, category, majorDecision: input.majorDecision, countersigners, countersignRule: 'majority' },
+      });
+    } catch (err) {
+      engineDown(err);
+    }
+    await trx('payment_requests').where('id', id).update({ process_instance_key: started.id });
+  });
+}
+
+/** The request's freeze in its transaction; a short quota is 409 QUOTA_INSUFFICIENT with the available amount. */
+async function freezeForRequest(trx: Knex, quota: Quota, amountFen: number, reason: string, key: string, id: number, p: Principal): Promise<void> {
+  try {
+    await freeze(trx, { quotaId: quota.id, amountFen, actor: p.username, actorUserId: p.userId, reason: reason.slice(0, 500), idempotencyKey: key, reference: { type: 'payment-request', id: String(id) } });
+  } catch (err) {
+    if (err instanceof LedgerError && err.code === 'INSUFFICIENT_AVAILABLE') {
+      const now2 = await getQuota(trx, quota.id);
+      throw new AppError(409, 'QUOTA_INSUFFICIENT', `指标 ${quota.quotaNo} 可用余额不足：可用 ${formatYuan(now2?.availableFen ?? 0)}，本次申请 ${formatYuan(amountFen)}。申请未提交，请调减金额或另选指标`);
+    }
+    if (err instanceof LedgerError) throw errors.conflict(err.code, err.message);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading
 
 async function requestRow(db: Knex, id: number): Promise<PaymentRow> {
@@ -300,7 +405,7 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
   // After approval the treasury's payment order (server/treasury/) carries the money on: its number and bank status.
   const order = (await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('order_no', 'status', 'settled_at')) as { order_no: string; status: OrderStatus; settled_at: unknown } | undefined;
   return {
-    ...summaryOf(row, unit.name, pending.map((t) => t.name)),
+    ...summaryOf(row, unit.name, pending.map((t) => t.name), order?.status ?? null),
     payeeAccount: full ? openAccount(deps.fieldKeys, row.payee_account_cipher) : row.payee_account_mask,
     payeeAccountFull: full,
     quota: quotaView(quota),
@@ -321,7 +426,8 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
   };
 }
 
-function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
+function summaryOf(row: PaymentRow, unitName: string, steps: string[], orderStatus: OrderStatus | null) {
+  const status = requestStatus(row.status, orderStatus);
   return {
     id: Number(row.id),
     requestNo: row.request_no ?? '',
@@ -341,8 +447,11 @@ function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
     paymentType: row.payment_type,
     paymentTypeLabel: PAYMENT_TYPE_LABELS[row.payment_type] ?? row.payment_type,
     majorDecision: Boolean(Number(row.major_decision)),
-    status: row.status,
-    statusLabel: PAYMENT_STATUS_LABELS[row.status] ?? row.status,
+    /** Until approved the request's own; then its payment order's phase (支付中, 已支付, 已到账, 支付失败, 已退票). */
+    status,
+    statusLabel: PAYMENT_STATUS_LABELS[status] ?? status,
+    /** The request's own status (approving, approved, returned, rejected). */
+    approvalStatus: row.status,
     approvalChain: row.approval_chain,
     approvalChainLabel: row.approval_chain ? CHAIN_LABELS[row.approval_chain] : null,
     riskLevel: row.risk_level,
@@ -354,7 +463,7 @@ function summaryOf(row: PaymentRow, unitName: string, steps: string[]) {
 }
 
 export interface ListQuery {
-  status?: string;
+  status?: PaymentListStatus;
   payeeAccount?: string;
   quotaId?: number;
   page: number;
@@ -363,13 +472,21 @@ export interface ListQuery {
 
 export async function listPaymentRequests(deps: PaymentDeps, p: Principal, q: ListQuery) {
   const { db } = deps;
-  const base = db('payment_requests as r').join('organisations as o', 'o.id', 'r.unit_org_id').whereIn('r.unit_org_id', scopeOrgIds(db, p));
-  if (q.status) base.where('r.status', q.status);
+  const base = db('payment_requests as r')
+    .join('organisations as o', 'o.id', 'r.unit_org_id')
+    .leftJoin('payment_orders as po', function () {
+      this.on('po.source_id', '=', 'r.id').andOn('po.source_kind', '=', db.raw('?', ['payment-request']));
+    })
+    .whereIn('r.unit_org_id', scopeOrgIds(db, p));
+  // A list status after approval is the payment order's phase (domain/payments.ts requestStatus).
+  if (q.status === 'approved') base.where('r.status', 'approved').whereNull('po.id');
+  else if ((PAYMENT_ORDER_STATUSES as readonly string[]).includes(q.status ?? '')) base.where('r.status', 'approved').whereIn('po.status', orderStatusesOf(q.status as PaymentOrderPhase));
+  else if (q.status) base.where('r.status', q.status);
   if (q.quotaId) base.where('r.quota_id', q.quotaId);
   // Exact account search over the blind index: the database never sees the account.
   if (q.payeeAccount) base.where('r.payee_account_index', accountIndex(deps.fieldKeys, q.payeeAccount));
   const total = Number(((await base.clone().count({ n: '*' }))[0] as { n: number | string }).n);
-  const rows = (await base.orderBy('r.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('r.*', 'o.name as unit_name')) as Array<PaymentRow & { unit_name: string }>;
+  const rows = (await base.orderBy('r.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('r.*', 'o.name as unit_name', 'po.status as order_status')) as Array<PaymentRow & { unit_name: string; order_status: OrderStatus | null }>;
   const steps = new Map<string, string[]>();
   const live = rows.filter((r) => r.status === 'approving' && r.process_instance_key).map((r) => r.process_instance_key!);
   if (live.length) {
@@ -379,7 +496,7 @@ export async function listPaymentRequests(deps: PaymentDeps, p: Principal, q: Li
       // the engine is away: the list still answers, without the current step
     }
   }
-  return { items: rows.map((r) => summaryOf(r, r.unit_name, (r.process_instance_key && steps.get(r.process_instance_key)) || [])), total, page: q.page, pageSize: q.pageSize };
+  return { items: rows.map((r) => summaryOf(r, r.unit_name, (r.process_instance_key && steps.get(r.process_instance_key)) || [], r.order_status)), total, page: q.page, pageSize: q.pageSize };
 }
 
 /** The unit's own quotas with their balances, for the request form's picker. */

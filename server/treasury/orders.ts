@@ -8,12 +8,12 @@ import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { bankNotifyUrl, type AppConfig } from '../config';
 import { fieldKeyring, indexOf, openValue, registerSensitiveColumn, sealValue } from '../crypto/keyring';
-import { readInstant } from '../db';
+import { forUpdate, readInstant } from '../db';
 import { EngineError, isEngineError, type EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { AppError, errors } from '../errors';
 import { resolveCandidates } from '../inbox/candidates';
-import { consume, unfreeze } from '../ledger/service';
+import { consume, refund, unfreeze } from '../ledger/service';
 import { notify } from '../notifications/service';
 import type { KeyStore } from '../seals/key-store';
 import { seal, signerFor } from '../seals/seal';
@@ -262,6 +262,41 @@ export async function settleOrder(trx: Knex, orderId: number, result: Settlement
   return { settled: true, status: result };
 }
 
+/**
+ * 退票 after 已到账: the bank returned the money of an order that was paid, so its consume is reversed
+ * in the ledger (a `refund` entry, 已用 − amount, under `tp-<order>-refund`), the order becomes
+ * 已退票 and the unit is told. One transaction: the conditional update paid → refunded lets one
+ * notice through whatever repeats (the same notice again, another notice id, two at once), and the
+ * ledger key holds even if the update were bypassed. Answers whether this call posted it.
+ */
+export async function refundPaidOrder(trx: Knex, orderId: number, reason: string | null, now = new Date()): Promise<boolean> {
+  const why = (reason ?? '').trim() || '收款行退票，款项退回';
+  const n = await trx('payment_orders').where({ id: orderId, status: 'paid' }).update({ status: 'refunded', bank_status: 'refunded', failure_reason: why.slice(0, 500), updated_at: now });
+  if (n === 0) return false;
+  const order = await mustOrder(trx, orderId);
+  await refund(trx, {
+    quotaId: Number(order.quota_id),
+    amountFen: Number(order.amount_fen),
+    actor: SYSTEM_ACTOR,
+    reason: `国库支付到账后退票，冲回已支付：${order.order_no}（${why}）`.slice(0, 500),
+    idempotencyKey: `tp-${orderId}-refund`,
+    reference: { type: 'payment-order', id: String(orderId) },
+  });
+  await addEvent(trx, orderId, 'refunded-after-paid', SYSTEM_ACTOR, { reason: why, note: '到账后银行退票，已在指标账中冲回支付' }, 'refunded');
+  await appendAudit(trx, { kind: 'treasury.refunded-after-paid', subjectType: 'payment_order', subjectId: orderId, actor: { userId: null, username: 'system' }, data: { orderNo: order.order_no, amountFen: Number(order.amount_fen), quotaId: Number(order.quota_id), reason: why, ledgerKey: `tp-${orderId}-refund` }, at: now });
+  const clerks = await resolveCandidates(trx, ['unit_clerk'], Number(order.unit_org_id));
+  if (clerks.length) {
+    await notify(trx, {
+      userIds: clerks,
+      template: 'treasury-refunded',
+      context: { orderNo: order.order_no, amount: formatYuan(Number(order.amount_fen)), payeeName: order.payee_name, purpose: order.purpose, reason: why },
+      link: '/quotas',
+      dedupeKey: `tp-refund:${orderId}`,
+    });
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The bank's arrival notices (到账通知 / 退票), signed by the bank (checked by the route)
 
@@ -293,6 +328,9 @@ export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now 
   if (!event) {
     try {
       await db.transaction(async (trx) => {
+        // The order row first, exclusively: the event's foreign key would take a shared lock on it, and
+        // two notices of one order holding shared locks deadlock upgrading them for the update below.
+        await forUpdate(trx, trx('payment_orders').where('id', order.id)).first('id');
         await addEvent(trx, Number(order.id), 'notice', '银行', { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null }, notice.status, notice.noticeId);
         if (notice.status === 'refunded' && notice.reason) await trx('payment_orders').where('id', order.id).whereNotIn('status', ['paid', 'failed', 'refunded']).update({ failure_reason: notice.reason.slice(0, 500) });
       });
@@ -302,7 +340,14 @@ export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now 
     event = (await db('payment_order_events').where('notice_id', notice.noticeId).first('id', 'handled_at')) as { id: number; handled_at: unknown };
     if (event.handled_at) return { handled: true, duplicate: true };
   }
-  await deliverResult(deps, order, notice.status);
+  // 退票 after 已到账: the process has ended; the reversal is posted here, once (refundPaidOrder).
+  const current = await mustOrder(db, Number(order.id));
+  if (notice.status === 'refunded' && current.status === 'paid') {
+    await db.transaction((trx) => refundPaidOrder(trx, Number(order.id), notice.reason ?? null, now));
+    await db('payment_order_events').where('id', event.id).whereNull('handled_at').update({ handled_at: now });
+    return { handled: true, duplicate: false };
+  }
+  await deliverResult(deps, current, notice.status);
   await db('payment_order_events').where('id', event.id).whereNull('handled_at').update({ handled_at: now });
   return { handled: true, duplicate: false };
 }
@@ -417,6 +462,7 @@ const EVENT_LABELS: Record<string, string> = {
   retry: '重新发送',
   settled: '办结',
   'late-result': '办结后银行的结果（待核对）',
+  'refunded-after-paid': '到账后退票（已冲回支付）',
 };
 
 /** 查询 by a person: the bank's answer is recorded; a final one is handed to the process at once. */

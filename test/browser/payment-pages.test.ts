@@ -15,9 +15,9 @@ import { freePort } from '../support/treasury';
  * 用款申请 in a real Chromium against the real system, at 1366×768: 王芳 (第一中学) files a ¥3,000
  * request against the school's quota, with its contract, and sees the amount frozen; 孙丽 (国库科)
  * opens it, sees the quota's balance, the account in full and the contract, and approves it with her
- * seal (enrolling in the dialog); 王芳 then sees it 已审批/待支付 in her list. The approval hands it
- * to the treasury: a payment order goes to the bank (the simulator), whose arrival notice settles
- * it, and 王芳 sees 已到账 on the request, the frozen amount consumed.
+ * seal (enrolling in the dialog). The approval hands it to the treasury: a payment order goes to
+ * the bank (the simulator), whose arrival notice settles it, and 王芳 sees 已到账 on the request and
+ * in her list (the status follows the payment order), the frozen amount consumed.
  */
 const PASSWORD = 'Budget@2026';
 const PIN = '369258';
@@ -61,7 +61,7 @@ describe('用款申请 pages in a browser, against the real system', () => {
     expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  test('a unit files a request, 国库处 approves it sealed, the unit sees 已审批/待支付, the bank pays and the unit sees 已到账', async () => {
+  test('a unit files a request, 国库处 approves it sealed, the bank pays and the unit sees 已到账 on the request and in its list', async () => {
     const db = t!.system.db;
     const clerk = await pages.open(browser!);
     await logInThroughPage(clerk, t!.system.url, '/payments', 'nm_clerk_yz', PASSWORD);
@@ -104,7 +104,8 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await waitUntil(async () => ((await db('payment_requests').where('id', id).first('status')) as { status: string }).status === 'approved', 'the request approved');
 
     await clerk.goto(`${t!.system.url}/payments`);
-    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: '已审批/待支付' }).waitFor();
+    // Approved: 已审批/待支付 until its payment order exists, then the order's phase (the bank here pays at once).
+    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: /已审批\/待支付|支付中|已支付|已到账/ }).waitFor();
     const decision = (await db('payment_decisions').where({ request_id: id, element_id: 'TreasuryReview' }).first('sealed')) as { sealed: number | boolean };
     expect(Boolean(Number(decision.sealed))).toBe(true);
 
@@ -112,6 +113,10 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await waitUntil(async () => ((await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('status')) as { status: string } | undefined)?.status === 'paid', 'the payment order paid', 90_000);
     await clerk.goto(`${t!.system.url}/payments/${id}`);
     await clerk.locator(sel('payment-order')).filter({ hasText: '已到账' }).waitFor();
+    await clerk.locator(sel('payment-status')).filter({ hasText: '已到账' }).waitFor();
+    await clerk.goto(`${t!.system.url}/payments`);
+    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: '已到账' }).waitFor();
+    await clerk.goto(`${t!.system.url}/payments/${id}`);
     const quota = (await db('quotas').where('id', quotaId).first('frozen_fen', 'used_fen')) as { frozen_fen: number; used_fen: number };
     expect([Number(quota.frozen_fen), Number(quota.used_fen)]).toEqual([0, 3_000_00]);
     expect(Number(((await db('quota_journal').where({ quota_id: quotaId, kind: 'consume' }).count({ n: '*' }).first()) as { n: number | string }).n)).toBe(1);

@@ -150,6 +150,7 @@ function sampleBody(key: string): unknown {
     'POST /api/allocations/{id}/submit': { version: 1 },
     'POST /api/allocations/{id}/decision': { decision: 'approve' },
     'POST /api/payments/{id}/decision': { decision: 'approve' },
+    'POST /api/payments/{id}/resubmit': { amountFen: 100, payeeName: '越权收款人', payeeKind: 'organisation', payeeAccount: '6222021234567890', payeeBank: '越权银行', purpose: '越权重提', economicCode: '30201', paymentType: 'direct' },
     'POST /api/adjustments/{id}/decision': { decision: 'approve' },
     'POST /api/adjustments/{id}/document': { documentNo: '越权登记的文号' },
     'POST /api/final-accounts/{id}/regenerate': { version: 1 },

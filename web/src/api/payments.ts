@@ -27,8 +27,11 @@ export interface PaymentSummary {
   paymentType: 'direct' | 'authorised';
   paymentTypeLabel: string;
   majorDecision: boolean;
+  /** Until approved the request's own; then its payment order's phase: paying, disbursed, paid, pay_failed, refunded. */
   status: string;
   statusLabel: string;
+  /** approving, approved, returned, rejected */
+  approvalStatus: string;
   approvalChain: string | null;
   approvalChainLabel: string | null;
   riskLevel: string | null;
@@ -110,6 +113,10 @@ export function uploadPaymentAttachment(file: File): Promise<{ sm3: string; size
 }
 export function createPayment(body: NewPayment): Promise<PaymentDetail> {
   return request('/api/payments', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+/** POST /api/payments/:id/resubmit：已退回的申请修改后重新提交（新一轮冻结与审批） */
+export function resubmitPayment(id: number, body: Omit<NewPayment, 'quotaId'> & { comment?: string }): Promise<PaymentDetail> {
+  return request(`/api/payments/${id}/resubmit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 export function decidePayment(id: number, body: { decision: 'approve' | 'return' | 'reject'; comment?: string; signingPin?: string }): Promise<{ step: string }> {
   return request(`/api/payments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });

@@ -39,13 +39,13 @@ export interface Quota {
   updatedAt: string;
 }
 
-export type EntryKind = 'issue' | 'freeze' | 'unfreeze' | 'consume' | 'adjust-in' | 'adjust-out' | 'carry-over';
+export type EntryKind = 'issue' | 'freeze' | 'unfreeze' | 'consume' | 'adjust-in' | 'adjust-out' | 'carry-over' | 'refund';
 
 export interface JournalEntry {
   id: number;
   quotaId: number;
   kind: EntryKind;
-  /** 服务端给出的中文类型名：下达、冻结、解冻、支付、调入、调出、结转 */
+  /** 服务端给出的中文类型名：下达、冻结、解冻、支付、调入、调出、结转、退票冲回 */
   kindLabel: string;
   amountFen: number;
   deltaAmountFen: number;
