@@ -10,18 +10,18 @@ import { countsBad, runDrill } from '../../bench/drill';
  * Real processes (scripts/start.ts, workers/main.ts, the engine's JVM), a fresh database on
  * DATABASE_URL's server (SQLite when unset), an engine of the drill's own.
  */
-jest.setTimeout(600_000);
+jest.setTimeout(900_000);
 
 test('kills of the app, the workers and the engine during a flow of applications: nothing lost, nothing twice, every instance at its end', async () => {
   const lines: string[] = [];
   const report = await runDrill({
-    applications: Number(process.env.FAULT_DRILL_APPLICATIONS ?? 4),
+    applications: Number(process.env.FAULT_DRILL_APPLICATIONS ?? 3),
     kills: { app: 2, workers: 2, engine: 1 },
     seed: Number(process.env.FAULT_DRILL_SEED ?? 7),
     minGapMs: 300,
     maxGapMs: 2500,
     settleMs: 15_000,
-    timeoutMs: 420_000,
+    timeoutMs: 480_000,
     print: (l) => lines.push(l),
   });
   console.log(lines.join('\n'));
