@@ -34,6 +34,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { seedDemoUsers, DEMO_PASSWORD } from '../server/auth/demo-users';
 import { loadConfig, PROJECT_ROOT, type DatabaseConfig } from '../server/config';
@@ -148,7 +149,14 @@ class Child {
   start(): void {
     this.out = fs.openSync(this.logFile, 'a');
     fs.writeSync(this.out, `\n----- ${new Date().toISOString()} start ${this.name}\n`);
-    this.proc = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, this.script)], { env: this.env, cwd: PROJECT_ROOT, stdio: ['ignore', this.out, this.out] });
+    // Node with tsx's loader, not tsx's CLI: the CLI runs the script in a child process of its own,
+    // which a SIGKILL of the CLI would leave running (the kill would not be one).
+    const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist');
+    this.proc = spawn(process.execPath, ['--require', path.join(tsx, 'preflight.cjs'), '--import', pathToFileURL(path.join(tsx, 'loader.mjs')).href, path.join(PROJECT_ROOT, this.script)], {
+      env: this.env,
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', this.out, this.out],
+    });
   }
 
   /** SIGKILL, and wait until it is gone. */
