@@ -11,7 +11,7 @@ import { toShanghaiIso } from '../../domain/time';
 import { AppError, errors } from '../errors';
 import { loadPrincipal, loadPrincipals, canSee, orgInScope, type Principal } from '../auth/service';
 import { readInstant } from '../db';
-import { EngineError, type EngineClient } from '../engine/client';
+import { EngineError, parseEngineDate, type EngineClient } from '../engine/client';
 import { formRegistry, validateFormData } from '../forms';
 import { notify } from '../notifications/service';
 import type { Actor } from '../projects/service';
@@ -241,6 +241,22 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
   } catch (err) {
     const gone = err instanceof EngineError && (err.notFound || (!err.unreachable && !(await engine.task(task.engine_task_id).catch(() => 'unknown'))));
     if (gone) {
+      // Gone because it was completed: an earlier submission of this task reached the engine but
+      // its answer did not come back (the engine or this node died, a timeout), so the row was
+      // put back to open and this is the retry. The completion stands; record it (unsealed, as
+      // the sweep would) instead of calling the task canceled (found by the fault drill).
+      const [ended] = await engine.historicTasks({ taskId: task.engine_task_id }).catch(() => []);
+      if (ended?.deleteReason === 'completed') {
+        const byId = ended.assignee && /^\d+$/.test(ended.assignee) ? Number(ended.assignee) : p.userId;
+        const person = byId === p.userId ? p : await loadPrincipal(db, byId);
+        await db.transaction(async (trx) => {
+          const n = await trx('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ version: trx.raw('version + 1') });
+          if (n !== 1) return;
+          await recordCompletion(trx, task, person ? actorOf(person) : actorOf(p), values, { at: parseEngineDate(ended.endTime) ?? new Date(), recovered: '办理已在流程引擎中完成（上次提交的应答未送达），平台记录在重新提交时补记（未加盖电子签章）' });
+        });
+        if (deps.syncInstance) await deps.syncInstance(task.process_instance_key).catch(() => undefined);
+        throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已在流程引擎中办理完成（上次提交已生效），记录已补齐，无需重复提交');
+      }
       await db.transaction(async (trx) => {
         await closeTask(trx, task.id, 'canceled', { completing_by: null, completing_at: null, completing_form: null });
         await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: '流程引擎中已无此任务（流程已撤回或已结束）' });

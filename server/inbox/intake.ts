@@ -4,7 +4,7 @@ import type { Principal } from '../auth/service';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { changeStatus, getProject, type Actor, type ProjectDetail } from '../projects/service';
-import { closeTask, writeTaskEvent, type TaskRow } from './tasks';
+import { closeTask, SYSTEM_ACTOR, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
  * Starting and withdrawing the intake review (申报审核, processes/project-intake.bpmn) of a
@@ -44,8 +44,16 @@ export async function submitProject(
   if (await activeIntake(db, projectId)) throw errors.conflict('ALREADY_IN_REVIEW', '该项目已在审核中');
   const submitted = await changeStatus(db, actorOf(p), projectId, 'submitted', { version, kind: 'submitted', note: '提交申报审核' });
   let started: { id: string; definitionId: string };
+  const key = namespaced(deps.namespace, INTAKE_PROCESS_ID);
   try {
-    started = await engine.startProcess(namespaced(deps.namespace, INTAKE_PROCESS_ID), {
+    // A 送审 whose start went through in the engine but whose answer never came back (the engine
+    // or this node died, a timeout) left an instance running that we never recorded, and the
+    // project a draft again: the retry takes that instance over instead of starting a second
+    // review of the same project (found by the fault drill, bench/drill.ts).
+    const running = await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${projectId}` });
+    const known = running.length ? ((await db('process_instances').whereIn('process_instance_key', running.map((r) => r.id)).select('process_instance_key')) as Array<{ process_instance_key: string }>) : [];
+    const orphan = running.find((r) => !known.some((k) => k.process_instance_key === r.id));
+    started = orphan ?? (await engine.startProcess(key, {
       businessKey: `project:${projectId}`,
       variables: {
         projectId,
@@ -54,7 +62,7 @@ export async function submitProject(
         unitOrgId: submitted.unitOrgId,
         applicantUserId: p.userId,
       },
-    });
+    }));
   } catch {
     await changeStatus(db, actorOf(p), projectId, 'draft', { kind: 'submit_failed', note: '流程引擎不可用，送审未成功，已恢复为草稿' });
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，送审未成功，项目仍为草稿，请稍后重试');
@@ -68,9 +76,59 @@ export async function submitProject(
     status: 'active',
     started_by: p.userId,
     started_at: new Date(),
-  });
+  }).onConflict('process_instance_key').ignore();
   if (deps.syncInstance) await deps.syncInstance(started.id).catch(() => undefined); // the sweep catches up
   return (await getProject(db, projectId))!;
+}
+
+/** A 送审 not through within this time (it normally takes well under a second) is looked at by the sweep. */
+export const STALE_SUBMIT_MS = 60_000;
+
+/**
+ * Heals a 送审 cut off by a crash (found by the fault drill, bench/drill.ts): a project left
+ * "submitted" for longer than STALE_SUBMIT_MS with no intake instance recorded. When the engine
+ * runs one for it (the start went through, our database write did not), that instance is
+ * recorded; when it runs none (the node died before the engine heard of it), the project goes
+ * back to draft with the attempt on its timeline, so the clerk can submit again. Run by the
+ * reconciliation sweep (sync.ts).
+ */
+export async function healSubmissions(deps: { db: Knex; engine: EngineClient; namespace: string }, now = new Date()): Promise<{ adopted: number; reverted: number }> {
+  const { db, engine } = deps;
+  const result = { adopted: 0, reverted: 0 };
+  const rows = (await db('projects as p')
+    .where('p.status', 'submitted')
+    .where('p.updated_at', '<', new Date(now.getTime() - STALE_SUBMIT_MS))
+    .whereNotExists(db('process_instances as i').whereRaw('i.business_id = p.id').where({ 'i.business_type': 'project', 'i.process_id': INTAKE_PROCESS_ID, 'i.status': 'active' }).select('i.id'))
+    .limit(50)
+    .select('p.id')) as Array<{ id: number }>;
+  const key = namespaced(deps.namespace, INTAKE_PROCESS_ID);
+  for (const { id } of rows) {
+    const running = await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${id}` });
+    const known = running.length ? ((await db('process_instances').whereIn('process_instance_key', running.map((r) => r.id)).select('process_instance_key')) as Array<{ process_instance_key: string }>) : [];
+    const orphan = running.find((r) => !known.some((k) => k.process_instance_key === r.id));
+    if (orphan) {
+      const vars = await engine.processVariables(orphan.id);
+      const by = Number(vars.applicantUserId);
+      await db('process_instances')
+        .insert({
+          process_instance_key: orphan.id,
+          process_id: INTAKE_PROCESS_ID,
+          process_version: Number(orphan.definitionId.split(':')[1] ?? 0),
+          business_type: 'project',
+          business_id: Number(id),
+          status: 'active',
+          started_by: Number.isSafeInteger(by) && by > 0 ? by : null,
+          started_at: now,
+        })
+        .onConflict('process_instance_key')
+        .ignore();
+      result.adopted += 1;
+      continue;
+    }
+    await changeStatus(db, SYSTEM_ACTOR, Number(id), 'draft', { kind: 'submit_failed', note: '送审在提交流程引擎时中断，未启动审核，已恢复为草稿，请重新送审' }).catch(() => undefined);
+    result.reverted += 1;
+  }
+  return result;
 }
 
 /**

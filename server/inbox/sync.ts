@@ -7,6 +7,7 @@ import { inInbox, processModels } from '../engine/models';
 import type { Logger } from '../log';
 import { recordCompletion } from './completion';
 import { MissingBusinessObject } from './errors';
+import { healSubmissions } from './intake';
 import { closeTask, recordUserTask, SYSTEM_ACTOR, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
@@ -239,6 +240,9 @@ export interface ReconciliationResult {
   closed: number;
   reopened: number;
   healed: number;
+  /** 送审 cut off by a crash: instances the engine started that are now recorded, projects back to draft. */
+  adopted: number;
+  reverted: number;
 }
 
 /**
@@ -256,7 +260,7 @@ export class Reconciler {
   ) {}
 
   async runOnce(now = new Date()): Promise<ReconciliationResult> {
-    const result: ReconciliationResult = { created: 0, closed: 0, reopened: 0, healed: 0 };
+    const result: ReconciliationResult = { created: 0, closed: 0, reopened: 0, healed: 0, adopted: 0, reverted: 0 };
     const { db, engine } = this.deps;
     const keys = [...ourProcessKeys(this.deps.namespace), ...this.extraKeys];
     if (!keys.length) return result;
@@ -324,6 +328,15 @@ export class Reconciler {
         this.warn('对账失败', row.engine_task_id, err);
       }
     }
+
+    // 4. 送审 left half-way: the engine's instance recorded, or the project back to draft.
+    try {
+      const healed = await healSubmissions(this.deps, now);
+      result.adopted = healed.adopted;
+      result.reverted = healed.reverted;
+    } catch (err) {
+      this.warn('送审对账失败', '-', err);
+    }
     return result;
   }
 
@@ -344,7 +357,7 @@ export function startReconciliation(deps: InboxSyncDeps, intervalMs = 3000, extr
     running = reconciler
       .runOnce()
       .then((r) => {
-        if (r.created || r.closed || r.reopened || r.healed) deps.log.info(r, '待办对账：已与流程引擎同步');
+        if (r.created || r.closed || r.reopened || r.healed || r.adopted || r.reverted) deps.log.info(r, '待办对账：已与流程引擎同步');
       })
       .catch((err: unknown) => deps.log.warn({ error: err instanceof Error ? err.message : String(err) }, '待办对账失败，稍后重试'))
       .finally(() => {
