@@ -165,9 +165,12 @@ async function countersignersFor(db: Knex, unitOrgId: number): Promise<number[]>
   return resolveCandidates(db, ['director'], unitOrgId);
 }
 
-export async function createPaymentRequest(deps: PaymentDeps, p: Principal, input: CreateInput, now = new Date()): Promise<number> {
-  const { db } = deps;
-  const quota = await ownQuota(db, p, input.quotaId);
+/**
+ * What filing and resubmitting check alike before anything is written: the economic code is one
+ * of the quota's year, every attachment is uploaded, the bureau has 局领导 to countersign; and
+ * the project's category the approval chain's DMN reads.
+ */
+async function checkFiling(db: Knex, quota: Awaited<ReturnType<typeof ownQuota>>, input: Pick<CreateInput, 'economicCode' | 'attachments'>): Promise<{ countersigners: number[]; category: string }> {
   const econ = await db('economic_codes').where({ fiscal_year: quota.fiscalYear, kind: 'department', code: input.economicCode }).first('code');
   if (!econ) throw errors.badRequest('ECONOMIC_CODE_UNKNOWN', `支出经济分类 ${input.economicCode} 不是 ${quota.fiscalYear} 年的部门预算支出经济分类科目`, [{ field: 'body.economicCode', message: '科目不存在' }]);
   const sm3s = [...new Set(input.attachments.map((a) => a.sm3))];
@@ -176,8 +179,15 @@ export async function createPaymentRequest(deps: PaymentDeps, p: Principal, inpu
   if (missing >= 0) throw errors.badRequest('ATTACHMENT_NOT_UPLOADED', `附件「${input.attachments[missing]!.fileName}」尚未上传，请重新上传后再提交`, [{ field: `body.attachments.${missing}.sm3`, message: '附件不存在' }]);
   const countersigners = await countersignersFor(db, quota.unitOrgId!);
   if (countersigners.length === 0) throw errors.conflict('NO_APPROVERS', '本级财政局没有可办理审批的局领导账号，请联系系统管理员');
-  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提交用款申请');
   const category = quota.projectId ? (((await db('projects').where('id', quota.projectId).first('category')) as { category: string } | undefined)?.category ?? '') : '';
+  return { countersigners, category };
+}
+
+export async function createPaymentRequest(deps: PaymentDeps, p: Principal, input: CreateInput, now = new Date()): Promise<number> {
+  const { db } = deps;
+  const quota = await ownQuota(db, p, input.quotaId);
+  const { countersigners, category } = await checkFiling(db, quota, input);
+  const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提交用款申请');
   const account = sealAccount(deps.fieldKeys, input.payeeAccount);
   return db.transaction(async (trx) => {
     // The quota row first, exclusively: the request's foreign key would otherwise take a shared lock
@@ -266,16 +276,8 @@ export async function resubmitPaymentRequest(deps: PaymentDeps, p: Principal, id
   if (Number(row.unit_org_id) !== p.orgId) throw errors.notFound(`用款申请 #${id} 不属于本单位，只有提交申请的单位可以修改后重新提交`);
   if (row.status !== 'returned') throw errors.conflict('PAYMENT_NOT_RETURNED', `用款申请${PAYMENT_STATUS_LABELS[row.status] ?? row.status}，只有已退回的申请可以修改后重新提交`);
   const quota = await ownQuota(db, p, Number(row.quota_id));
-  const econ = await db('economic_codes').where({ fiscal_year: quota.fiscalYear, kind: 'department', code: input.economicCode }).first('code');
-  if (!econ) throw errors.badRequest('ECONOMIC_CODE_UNKNOWN', `支出经济分类 ${input.economicCode} 不是 ${quota.fiscalYear} 年的部门预算支出经济分类科目`, [{ field: 'body.economicCode', message: '科目不存在' }]);
-  const sm3s = [...new Set(input.attachments.map((a) => a.sm3))];
-  const known = new Set(((await db('attachment_blobs').whereIn('sm3', sm3s).select('sm3')) as Array<{ sm3: string }>).map((r) => r.sm3));
-  const missing = input.attachments.findIndex((a) => !known.has(a.sm3));
-  if (missing >= 0) throw errors.badRequest('ATTACHMENT_NOT_UPLOADED', `附件「${input.attachments[missing]!.fileName}」尚未上传，请重新上传后再提交`, [{ field: `body.attachments.${missing}.sm3`, message: '附件不存在' }]);
-  const countersigners = await countersignersFor(db, quota.unitOrgId!);
-  if (countersigners.length === 0) throw errors.conflict('NO_APPROVERS', '本级财政局没有可办理审批的局领导账号，请联系系统管理员');
+  const { countersigners, category } = await checkFiling(db, quota, input);
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '重新提交用款申请');
-  const category = quota.projectId ? (((await db('projects').where('id', quota.projectId).first('category')) as { category: string } | undefined)?.category ?? '') : '';
   const account = sealAccount(deps.fieldKeys, input.payeeAccount);
   const round = Number(row.round) + 1;
   const key = freezeKey(id, round);
