@@ -1,4 +1,5 @@
 import { initialValues, visibleFields, type FormDefinition, type FormValues } from '../../domain/forms';
+import type { TrialChoice } from '../../contracts/trials';
 import { namespaceBpmn, namespaceDmn, withHistoryTimeToLive } from '../engine/namespace';
 
 /**
@@ -192,13 +193,6 @@ export function trialOutputs(topic: string, vars: Record<string, unknown>): Reco
 }
 
 /** The choices a user task's form offers the designer: the decision field's options first. */
-export interface TrialChoice {
-  field: string;
-  label: string;
-  options: Array<{ value: string; label: string }>;
-  /** Shown only when another field has a value (e.g. 退回至 when 退回). */
-  visibleWhen: { field: string; equals: unknown } | null;
-}
 
 export function trialChoicesOf(form: FormDefinition | undefined): TrialChoice[] {
   if (!form) return [];
@@ -236,3 +230,5 @@ export function trialTaskValues(form: FormDefinition | undefined, chosen: Record
   const visible = visibleFields(form, values);
   return Object.fromEntries(Object.entries(values).filter(([k]) => visible.get(k) !== false));
 }
+
+export type { TrialChoice };

@@ -1,3 +1,4 @@
+import type { TrialState, TrialSummary } from '../../contracts/trials';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,7 +29,6 @@ import {
   trialTopic,
   TRIAL_TENANT,
   TRIAL_TTL_MS,
-  type TrialChoice,
 } from './trial-model';
 
 /**
@@ -47,32 +47,7 @@ export interface TrialDeps {
   namespace: string;
 }
 
-export interface TrialSummary {
-  trialId: string;
-  processId: string;
-  startedBy: string;
-  startedAt: string | null;
-  expiresAt: string | null;
-  deploymentId: string;
-}
 
-export interface TrialState extends TrialSummary {
-  definitionId: string;
-  processInstanceId: string | null;
-  /** ACTIVE, COMPLETED, EXTERNALLY_TERMINATED, INTERNALLY_TERMINATED (the engine's history state). */
-  state: string;
-  ended: boolean;
-  xml: string;
-  completed: string[];
-  active: string[];
-  failed: string[];
-  steps: Array<{ elementId: string; name: string | null; type: string; startedAt: string | null; endedAt: string | null }>;
-  tasks: Array<{ taskId: string; elementId: string; name: string | null; formKey: string | null; formTitle: string | null; decisionField: string | null; choices: TrialChoice[] }>;
-  waiting: Array<{ elementId: string; topic: string; incident: string | null }>;
-  decisions: Array<{ elementId: string | null; decisionId: string; evaluatedAt: string | null; inputs: Array<{ name: string | null; value: unknown }>; outputs: Array<{ name: string | null; variable: string; value: unknown; ruleId: string }> }>;
-  incidents: Array<{ elementId: string; message: string | null }>;
-  variables: Record<string, unknown>;
-}
 
 const WORKER_ID = 'budget-trial-worker';
 const SOURCE_PREFIX = 'budget-trial';
@@ -377,3 +352,5 @@ export function startTrialSweeper(deps: Pick<TrialDeps, 'engine' | 'namespace'>,
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+export type { TrialState, TrialSummary };

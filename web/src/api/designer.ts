@@ -1,3 +1,4 @@
+import type { TrialChoice, TrialState, TrialSummary } from '../../../contracts/trials';
 import { request } from './request';
 
 /** GET /api/designer/catalogue：模型可引用的内容（流程设计页的下拉选项） */
@@ -166,41 +167,8 @@ export function executeMigration(processId: string, fromVersion: number, toVersi
   return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, { method: 'POST', body: { fromVersion, toVersion, reason }, timeoutMs: 120_000 });
 }
 
-/** 试运行的一个可选结论（表单中的单选/下拉字段，审核结论在前） */
-export interface TrialChoice {
-  field: string;
-  label: string;
-  options: Array<{ value: string; label: string }>;
-  visibleWhen: { field: string; equals: unknown } | null;
-}
-
-export interface TrialSummary {
-  trialId: string;
-  processId: string;
-  startedBy: string;
-  /** ISO-8601 带 +08:00 */
-  startedAt: string | null;
-  expiresAt: string | null;
-  deploymentId: string;
-}
-
-/** GET /api/designer/trials/{trialId}：沙箱中的试运行实例（引擎的运行时与历史） */
-export interface TrialState extends TrialSummary {
-  definitionId: string;
-  processInstanceId: string | null;
-  state: string;
-  ended: boolean;
-  xml: string;
-  completed: string[];
-  active: string[];
-  failed: string[];
-  steps: Array<{ elementId: string; name: string | null; type: string; startedAt: string | null; endedAt: string | null }>;
-  tasks: Array<{ taskId: string; elementId: string; name: string | null; formKey: string | null; formTitle: string | null; decisionField: string | null; choices: TrialChoice[] }>;
-  waiting: Array<{ elementId: string; topic: string; incident: string | null }>;
-  decisions: Array<{ elementId: string | null; decisionId: string; evaluatedAt: string | null; inputs: Array<{ name: string | null; value: unknown }>; outputs: Array<{ name: string | null; variable: string; value: unknown; ruleId: string }> }>;
-  incidents: Array<{ elementId: string; message: string | null }>;
-  variables: Record<string, unknown>;
-}
+/** 试运行（沙箱实例）的应答：与服务端同一声明（contracts/trials.ts） */
+export type { TrialChoice, TrialState, TrialSummary };
 
 export type TrialVariables = Record<string, string | number | boolean | null>;
 
