@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
+import { attachmentParams, evidenceParams, idParams, instanceKeyParams, type RouteDoc } from './route-doc';
 import * as auth from './auth';
 import * as engine from './engine';
 import * as forms from './forms';
@@ -11,17 +12,20 @@ import * as referenceExports from './reference-exports';
 import * as users from './users';
 import * as tasks from './tasks';
 import * as audit from './audit';
-import * as seals from './seals';
+import { sealRoutes } from './seals';
+import * as sealContracts from '../../contracts/seals';
+import { docOf } from './route';
 import * as designer from './designer';
 import * as experts from './expert-review';
 import * as allocations from './allocation';
 import * as payments from './payments';
-import * as sealContracts from '../../contracts/seals';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
 import * as performance from './performance';
 import * as monitoring from './monitoring';
 import * as treasury from './treasury';
+
+export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type RouteDoc, type Tag } from './route-doc';
 
 /**
  * Every API route, once: what it is called, who may call it and the zod schemas its input is
@@ -32,74 +36,7 @@ import * as treasury from './treasury';
  * permission (or 'login') as every role.
  */
 
-/**
- * A permission the route requires, or several of which any one will do; 'login': any live
- * session; 'public': no session needed.
- */
-export type Access = Permission | readonly [Permission, ...Permission[]] | 'login' | 'public';
 
-/** The permissions that each allow the route (empty for 'login' and 'public'). */
-export function permissionsOf(access: Access): readonly Permission[] {
-  if (access === 'login' || access === 'public') return [];
-  return typeof access === 'string' ? [access] : access;
-}
-
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface RouteDoc {
-  method: HttpMethod;
-  /** OpenAPI form, with the /api prefix: /api/quotas/{id} */
-  path: string;
-  /** 中文摘要 */
-  summary: string;
-  tag: Tag;
-  access: Access;
-  /** Notes beyond the summary (rules, what a refusal means), in Chinese. */
-  description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodType;
-  body?: z.ZodType;
-  /** The success answer; 200 by default. */
-  ok?: { status: 200 | 201 | 204; description: string };
-  /**
-   * The success answer's body, from contracts/ (the SPA's types are z.infer of the same schema).
-   * Checked on every answer under tests (server/api/contracts.ts) and written into the OpenAPI document.
-   */
-  response?: z.ZodType;
-  /** Business refusals besides the ones every route may give (400/401/403/404 follow from the entry). */
-  refusals?: Array<409 | 503>;
-}
-
-export const TAGS = {
-  system: '系统',
-  auth: '登录与会话',
-  reference: '基础数据',
-  quotas: '指标账',
-  projects: '项目库',
-  forms: '任务表单',
-  inbox: '待办与审批',
-  users: '用户管理',
-  seals: '电子签章与审计',
-  designer: '流程设计',
-  experts: '专家评审',
-  allocations: '预算编制与批复',
-  payments: '用款申请',
-  adjustments: '预算调整',
-  finals: '决算与结转',
-  performance: '绩效评价',
-  monitoring: '绩效监控与执行监控',
-  treasury: '国库支付',
-} as const;
-export type Tag = keyof typeof TAGS;
-
-/**
- * Path ids. The routers read them by hand (a malformed id is a 404 like an unknown one), so this
- * schema documents what they accept rather than parses it.
- */
-const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
-const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
-const evidenceParams = idParams.extend({ evidenceId: z.coerce.number().int().positive().max(2_147_483_647).describe('佐证材料编号') });
-const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎的流程实例 id，UUID）') });
 const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 const userAdmins = ['users:manage', 'security:manage'] as const;
@@ -123,7 +60,11 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
   description: ledgerRefusal,
 });
 
+/** The routes declared with their handlers (route.ts), module by module. */
+const DECLARED: readonly RouteDoc[] = [...sealRoutes].map(docOf);
+
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
+  ...DECLARED,
   // 系统
   { method: 'get', path: '/api/health', summary: '健康检查：数据库与流程引擎是否可用（只有状态，不含地址、版本等内部信息）', tag: 'system', access: 'public', ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' }, refusals: [503] },
   {
@@ -380,10 +321,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
   { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
-  { method: 'post', path: '/api/seals/enrol', summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥', tag: 'seals', access: 'seals:sign', body: seals.enrolBody, ok: { status: 201, description: '已开通：平台签发的公钥记录' }, response: sealContracts.signedKeyRecord, refusals: [409], description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。' },
-  { method: 'get', path: '/api/seals/me', summary: '本人签章状态：公钥记录及其平台签名核验、锁定、待使用的重新开通授权、已吊销的旧密钥', tag: 'seals', access: 'login', response: sealContracts.sealStatus },
-  { method: 'get', path: '/api/seals/keys/{userId}', summary: '某用户的公钥记录（平台签名）', tag: 'seals', access: 'login', params: z.object({ userId: z.coerce.number().int().positive().describe('用户编号') }), response: sealContracts.signedKeyRecord },
-  { method: 'get', path: '/api/seals/platform-key', summary: '平台根公钥（核验公钥记录与检查点）', tag: 'seals', access: 'login', response: sealContracts.platformPublicKey },
   { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
   { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
   { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
@@ -481,8 +418,3 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'delete', path: '/api/designer/trials/{trialId}', summary: '结束并清理试运行：删除沙箱部署及其实例与历史', tag: 'designer', access: 'processes:design', params: designer.trialParams, ok: { status: 204, description: '已清理' }, refusals: [503] },
   { method: 'post', path: '/api/designer/decisions/{decisionId}/evaluate', summary: '决策表测试：由流程引擎按给定输入求值（缺省为最新版本），答输出与命中的规则（取自引擎的决策历史）', tag: 'designer', access: 'processes:design', params: designer.decisionParams, body: designer.evaluateBody, refusals: [503], description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。' },
 ];
-
-/** "POST /api/quotas/{id}" — how a route is named in messages and tests. */
-export function routeKey(r: { method: string; path: string }): string {
-  return `${r.method.toUpperCase()} ${r.path}`;
-}

@@ -31,8 +31,14 @@ export class EngineError extends Error {
   }
 
   /** Two transactions in the engine touched the same rows; the loser rolled back and may retry. */
+  /**
+   * The engine's transaction lost a race and was rolled back whole, so the same call may simply be
+   * made again: an optimistic-locking conflict, or (on MySQL/MariaDB) a deadlock between two
+   * engine transactions, which the REST API reports only as a ProcessEnginePersistenceException —
+   * seen when an instance is cancelled while a worker locks its external task.
+   */
   get concurrentChange(): boolean {
-    return this.type === 'OptimisticLockingException';
+    return this.type === 'OptimisticLockingException' || (this.status === 500 && this.type === 'ProcessEnginePersistenceException');
   }
 }
 
