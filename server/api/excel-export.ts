@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { MONEY_FORMAT } from '../documents/spreadsheet';
 import type { Response } from 'express';
 import ExcelJS from 'exceljs';
 import { shanghaiDate, toShanghaiIso } from '../../domain/time';
@@ -59,7 +60,6 @@ export interface ExportLimits {
 export const DEFAULT_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, pageSize: 1_000 };
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-export const MONEY_FORMAT = '#,##0.00';
 
 /** Builds the workbook from the source and sends it as an attachment. */
 export async function sendXlsxExport<T>(res: Response, request: ExportRequest<T>, limits: ExportLimits = DEFAULT_EXPORT_LIMITS): Promise<void> {

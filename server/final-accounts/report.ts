@@ -5,7 +5,7 @@ import { verificationCode, type AuditRecordBody } from '../../domain/audit-chain
 import { CHOICE_LABELS, STATUS_LABELS, type Choice, type FinalAccountStatus } from '../../domain/final-accounts';
 import { formatYuan } from '../../domain/money';
 import { toShanghaiIso } from '../../domain/time';
-import { MONEY_FORMAT } from '../api/excel-export';
+import { MONEY_FORMAT } from '../documents/spreadsheet';
 import { templateLines } from '../documents/approval';
 import { drawHeader, drawSeal, LEFT, newDocument, PAGE, RED, spacedCode, WIDTH } from '../documents/pdf';
 import { readInstant } from '../db';
