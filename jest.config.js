@@ -2,7 +2,10 @@
 const ESM_ONLY = '(min-dash|moddle|moddle-xml|saxen|bpmn-moddle|dmn-moddle)';
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-  [`^.+/node_modules/${ESM_ONLY}/.+\\.js$`]: ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
+  [`^.+/node_modules/${ESM_ONLY}/.+\\.js$`]: [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true },
+  ],
 };
 const transformIgnorePatterns = [`/node_modules/(?!${ESM_ONLY}/)`];
 

@@ -54,29 +54,82 @@ async function main(): Promise<void> {
     const status = await checkDatabase(db, fresh.database.client);
     const ysk = (await db('users').where('username', 'nm_ysk').first('id')) as { id: number };
     const p = (await loadPrincipal(db, Number(ysk.id)))!;
-    const units = (await db('organisations').where('kind', 'budget_unit').where('region_code', 'like', '1501%').select('id', 'parent_id')) as Array<{ id: number; parent_id: number }>;
-    await db('performance_grades').insert(units.map((u, i) => ({ fiscal_year: 2025, unit_org_id: u.id, grade: GRADES[i % GRADES.length] ?? 'good', source: 'bench', recorded_at: new Date() })).filter((_, i) => GRADES[i % GRADES.length] !== null));
+    const units = (await db('organisations')
+      .where('kind', 'budget_unit')
+      .where('region_code', 'like', '1501%')
+      .select('id', 'parent_id')) as Array<{ id: number; parent_id: number }>;
+    await db('performance_grades').insert(
+      units
+        .map((u, i) => ({
+          fiscal_year: 2025,
+          unit_org_id: u.id,
+          grade: GRADES[i % GRADES.length] ?? 'good',
+          source: 'bench',
+          recorded_at: new Date(),
+        }))
+        .filter((_, i) => GRADES[i % GRADES.length] !== null),
+    );
     const now = new Date();
     const bands = ['support', 'adjust', 'reject', null];
     for (let start = 0; start < PROJECTS; start += 500) {
       const rows = [];
       for (let i = start; i < Math.min(PROJECTS, start + 500); i++) {
         const unit = units[i % units.length]!;
-        rows.push({ project_no: `XM2026-${String(i + 1).padStart(6, '0')}`, fiscal_year: 2026, name: `压测项目${i + 1}`, unit_org_id: unit.id, category: '33', functional_code: FUNCTIONAL[i % FUNCTIONAL.length], description: '压测数据', total_amount_fen: 10_000_00 + ((i * 7919) % 2_000_000_00), status: i % 2 ? 'scored' : 'reserved', expert_band: i % 2 ? bands[i % 4] : null, expert_score_centi: i % 2 ? 5000 + ((i * 37) % 5000) : null, version: 1, created_at: now, updated_at: now });
+        rows.push({
+          project_no: `XM2026-${String(i + 1).padStart(6, '0')}`,
+          fiscal_year: 2026,
+          name: `压测项目${i + 1}`,
+          unit_org_id: unit.id,
+          category: '33',
+          functional_code: FUNCTIONAL[i % FUNCTIONAL.length],
+          description: '压测数据',
+          total_amount_fen: 10_000_00 + ((i * 7919) % 2_000_000_00),
+          status: i % 2 ? 'scored' : 'reserved',
+          expert_band: i % 2 ? bands[i % 4] : null,
+          expert_score_centi: i % 2 ? 5000 + ((i * 37) % 5000) : null,
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        });
       }
       await db('projects').insert(rows);
     }
     const projects = (await db('projects').select('id', 'total_amount_fen')) as Array<{ id: number; total_amount_fen: number }>;
-    await db.batchInsert('project_amounts', projects.map((x) => ({ project_id: x.id, economic_code: '30213', amount_fen: x.total_amount_fen })), 500);
+    await db.batchInsert(
+      'project_amounts',
+      projects.map((x) => ({ project_id: x.id, economic_code: '30213', amount_fen: x.total_amount_fen })),
+      500,
+    );
     const departments = [...new Set(units.map((u) => Number(u.parent_id)))];
     const sectors = [...new Set(FUNCTIONAL.map((f) => f.slice(0, 3)))];
     const totalRequested = projects.reduce((s, x) => s + Number(x.total_amount_fen), 0);
-    const controlTotals = departments.flatMap((d) => sectors.map((sector) => ({ departmentOrgId: d, sector, amountFen: Math.floor((totalRequested * 0.7) / (departments.length * sectors.length)) })));
-    const deps = { db, engine: new EngineClient('http://127.0.0.1:9/engine-rest'), namespace: '', keyStore: new DatabaseKeyStore(db, 'bench-secret-not-used-for-any-seal-here') };
+    const controlTotals = departments.flatMap((d) =>
+      sectors.map((sector) => ({
+        departmentOrgId: d,
+        sector,
+        amountFen: Math.floor((totalRequested * 0.7) / (departments.length * sectors.length)),
+      })),
+    );
+    const deps = {
+      db,
+      engine: new EngineClient('http://127.0.0.1:9/engine-rest'),
+      namespace: '',
+      keyStore: new DatabaseKeyStore(db, 'bench-secret-not-used-for-any-seal-here'),
+    };
     const rules = (g: Grade | null) => DEFAULT_RULES[String(g)]!;
 
-    console.log(`预算编制基准：${PROJECTS} 个候选项目，${controlTotals.length} 个控制数，数据库 ${status.client} ${status.serverVersion ?? ''}`);
-    const built = await time(() => createAllocation(deps, p, scopeOrgIds(db, p), { fiscalYear: 2026, name: '压测分配方案', majorDecision: false, controlTotals }, { rules }));
+    console.log(
+      `预算编制基准：${PROJECTS} 个候选项目，${controlTotals.length} 个控制数，数据库 ${status.client} ${status.serverVersion ?? ''}`,
+    );
+    const built = await time(() =>
+      createAllocation(
+        deps,
+        p,
+        scopeOrgIds(db, p),
+        { fiscalYear: 2026, name: '压测分配方案', majorDecision: false, controlTotals },
+        { rules },
+      ),
+    );
     const id = built.value;
     console.log(`build (rank + suggest + write ${PROJECTS} lines): ${built.ms.toFixed(0)} ms`);
 
@@ -89,7 +142,17 @@ async function main(): Promise<void> {
     }
     console.log(`load (the whole table as the page reads it): ${percentiles(loads)}; ${(json.length / 1024).toFixed(0)} KB JSON`);
 
-    const a = JSON.parse(json) as { lines: Array<{ projectId: number; departmentOrgId: number; sector: string; requestedFen: number; proposedFen: number; excluded: boolean }>; version: number };
+    const a = JSON.parse(json) as {
+      lines: Array<{
+        projectId: number;
+        departmentOrgId: number;
+        sector: string;
+        requestedFen: number;
+        proposedFen: number;
+        excluded: boolean;
+      }>;
+      version: number;
+    };
     const totals = new Map(controlTotals.map((t) => [controlKey(t.departmentOrgId, t.sector), t.amountFen]));
     const recalcs: number[] = [];
     for (let r = 0; r < RUNS * 10; r++) {
@@ -104,7 +167,10 @@ async function main(): Promise<void> {
     const saves: number[] = [];
     let version = a.version;
     for (let r = 0; r < RUNS; r++) {
-      const changed = a.lines.filter((l) => l.proposedFen > 0).slice(r * 100, r * 100 + 100).map((l) => ({ projectId: l.projectId, proposedFen: l.proposedFen - 1 }));
+      const changed = a.lines
+        .filter((l) => l.proposedFen > 0)
+        .slice(r * 100, r * 100 + 100)
+        .map((l) => ({ projectId: l.projectId, proposedFen: l.proposedFen - 1 }));
       if (!changed.length) break;
       const s = await time(() => editLines(db, p, id, { version, lines: changed }));
       version = s.value.version;

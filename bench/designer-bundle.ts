@@ -69,7 +69,8 @@ const routes: Array<[string, string]> = [
   ['/tasks/:id (办理事项，带只读流程图)', 'src/views/TaskView.vue'],
   ['/designer (流程设计)', 'src/views/DesignerView.vue'],
 ];
-const has = (files: string[], markers: string[]) => files.filter((f) => markers.some((m) => fs.readFileSync(path.join(DIST, f), 'utf8').includes(m)));
+const has = (files: string[], markers: string[]) =>
+  files.filter((f) => markers.some((m) => fs.readFileSync(path.join(DIST, f), 'utf8').includes(m)));
 let inboxHasModeler = false;
 let inboxHasDmn = false;
 let designerFiles: string[] = [];
@@ -81,12 +82,16 @@ for (const [route, view] of routes) {
   if (view.includes('Task') && modeler.length) inboxHasModeler = true;
   if (view.includes('Task') && dmn.length) inboxHasDmn = true;
   if (view.includes('Designer')) designerFiles = files;
-  console.log(`${route.padEnd(36)} ${kb(bytes).padStart(10)} gzipped JS in ${files.length} files${modeler.length ? `; Modeler/properties panel in ${modeler.join(', ')}` : '; no Modeler, no properties panel'}${dmn.length ? `; dmn-js in ${dmn.join(', ')}` : '; no dmn-js'}`);
+  console.log(
+    `${route.padEnd(36)} ${kb(bytes).padStart(10)} gzipped JS in ${files.length} files${modeler.length ? `; Modeler/properties panel in ${modeler.join(', ')}` : '; no Modeler, no properties panel'}${dmn.length ? `; dmn-js in ${dmn.join(', ')}` : '; no dmn-js'}`,
+  );
 }
 // The decision table editor: what the 决策表 tab loads on top of the designer route.
 const dmnFiles = filesOf(DMN_EDITOR).filter((f) => !designerFiles.includes(f));
 const dmnBytes = dmnFiles.reduce((sum, f) => sum + gz(f), 0);
-console.log(`${'/designer 决策表页签 (dmn-js, import())'.padEnd(36)} ${kb(dmnBytes).padStart(10)} gzipped JS more in ${dmnFiles.length} files${has(dmnFiles, DMN_MARKERS).length ? '' : '; dmn-js NOT found in it'}`);
+console.log(
+  `${'/designer 决策表页签 (dmn-js, import())'.padEnd(36)} ${kb(dmnBytes).padStart(10)} gzipped JS more in ${dmnFiles.length} files${has(dmnFiles, DMN_MARKERS).length ? '' : '; dmn-js NOT found in it'}`,
+);
 if (has(designerFiles, DMN_MARKERS).length) {
   console.error('dmn-js is in the designer route chunk itself: it must load only when the 决策表 tab opens.');
   process.exit(1);

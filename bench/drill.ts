@@ -40,7 +40,15 @@ import { seedDemoUsers, DEMO_PASSWORD } from '../server/auth/demo-users';
 import { loadConfig, PROJECT_ROOT, type DatabaseConfig } from '../server/config';
 import { migrateLatest, openDatabase, type Db } from '../server/db';
 import { EngineClient } from '../server/engine/client';
-import { ensureEngineRunning, resetEngineData, runningEngine, serverDatabaseParts, stopEngine, withDatabaseName, type LocalEngineConfig } from '../server/engine/launcher';
+import {
+  ensureEngineRunning,
+  resetEngineData,
+  runningEngine,
+  serverDatabaseParts,
+  stopEngine,
+  withDatabaseName,
+  type LocalEngineConfig,
+} from '../server/engine/launcher';
 import { namespaced } from '../server/engine/namespace';
 import { createLogger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
@@ -152,11 +160,21 @@ class Child {
     // Node with tsx's loader, not tsx's CLI: the CLI runs the script in a child process of its own,
     // which a SIGKILL of the CLI would leave running (the kill would not be one).
     const tsx = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist');
-    this.proc = spawn(process.execPath, ['--require', path.join(tsx, 'preflight.cjs'), '--import', pathToFileURL(path.join(tsx, 'loader.mjs')).href, path.join(PROJECT_ROOT, this.script)], {
-      env: this.env,
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', this.out, this.out],
-    });
+    this.proc = spawn(
+      process.execPath,
+      [
+        '--require',
+        path.join(tsx, 'preflight.cjs'),
+        '--import',
+        pathToFileURL(path.join(tsx, 'loader.mjs')).href,
+        path.join(PROJECT_ROOT, this.script),
+      ],
+      {
+        env: this.env,
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', this.out, this.out],
+      },
+    );
   }
 
   /** SIGKILL, and wait until it is gone. */
@@ -212,7 +230,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     databaseUrl = url.toString();
     dropApp = async () => {
       url.pathname = '/';
-      const admin = knexFactory({ client: 'mysql2', connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
+      const admin = knexFactory({
+        client: 'mysql2',
+        connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string },
+        pool: { min: 0, max: 1 },
+      });
       await admin.raw('DROP DATABASE IF EXISTS ??', [name]).finally(() => admin.destroy());
     };
   }
@@ -227,7 +249,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     logFile: path.join(logDir, 'engine.log'),
     port: await freePort(),
     javaOpts: '-Xms128m -Xmx512m',
-    database: database.client === 'mysql' && server ? withDatabaseName(base.engine.local.database, `budget_drill_${suffix}_engine`) : { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')}`, user: 'sa', password: '' },
+    database:
+      database.client === 'mysql' && server
+        ? withDatabaseName(base.engine.local.database, `budget_drill_${suffix}_engine`)
+        : { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')}`, user: 'sa', password: '' },
   };
   const launcherLog = createLogger('warn');
   const restUrl = `http://127.0.0.1:${engineLocal.port}/engine-rest`;
@@ -238,7 +263,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const appUrl = `http://127.0.0.1:${appPort}`;
 
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('ENGINE_') || k.startsWith('BUDGET_') || k === 'DATABASE_URL' || k === 'SQLITE_FILE' || k.startsWith('JEST') || k === 'NODE_OPTIONS') delete env[k];
+  for (const k of Object.keys(env))
+    if (
+      k.startsWith('ENGINE_') ||
+      k.startsWith('BUDGET_') ||
+      k === 'DATABASE_URL' ||
+      k === 'SQLITE_FILE' ||
+      k.startsWith('JEST') ||
+      k === 'NODE_OPTIONS'
+    )
+      delete env[k];
   Object.assign(env, {
     NODE_ENV: 'development',
     LOG_LEVEL: process.env.DRILL_LOG_LEVEL ?? 'warn',
@@ -249,7 +283,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     BUDGET_WORKERS_IN_PROCESS: 'false',
     BUDGET_HISTORY_TTL_DAYS: '1',
   });
-  const app = new Child('app', 'scripts/start.ts', { ...env, PORT: String(appPort), BUDGET_NODE_NAME: 'drill-app' }, path.join(logDir, 'app.log'));
+  const app = new Child(
+    'app',
+    'scripts/start.ts',
+    { ...env, PORT: String(appPort), BUDGET_NODE_NAME: 'drill-app' },
+    path.join(logDir, 'app.log'),
+  );
   const workers = new Child('workers', 'workers/main.ts', { ...env, BUDGET_NODE_NAME: 'drill-workers' }, path.join(logDir, 'workers.log'));
 
   let db: Db | undefined;
@@ -280,7 +319,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     // The people: sessions are server-side, so their cookies outlive the app's restarts.
     const people = new Map<string, Bot>();
-    for (const u of ['nm_clerk_yz', ...STEPS.map((s) => s.username)]) people.set(u, { username: u, cookie: await loginCookie(appUrl, u, DEMO_PASSWORD) });
+    for (const u of ['nm_clerk_yz', ...STEPS.map((s) => s.username)])
+      people.set(u, { username: u, cookie: await loginCookie(appUrl, u, DEMO_PASSWORD) });
     for (const s of STEPS) {
       const r = await call(appUrl, people.get(s.username)!, 'POST', '/seals/enrol', { pin: PIN });
       if (r.status !== 201) throw new Error(`enrol ${s.username}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -308,7 +348,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
             }
             if (p.body.status !== 'draft') break;
             if (attempt > 0) report.healed.resubmitted += 1;
-            const r = await call(appUrl, clerk, 'POST', `/projects/${id}/submit`, { version: p.body.version }).catch((e: unknown) => ({ status: 0, body: { error: { code: String((e as Error).message) } } }));
+            const r = await call(appUrl, clerk, 'POST', `/projects/${id}/submit`, { version: p.body.version }).catch((e: unknown) => ({
+              status: 0,
+              body: { error: { code: String((e as Error).message) } },
+            }));
             if (r.status === 200) {
               report.submits += 1;
               break;
@@ -330,11 +373,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
               await sleep(500);
               continue;
             }
-            const mine = (todo.body.items as Array<{ id: number; elementId: string; projectId: number }>).filter((t) => t.elementId === step.elementId && projects.includes(t.projectId));
+            const mine = (todo.body.items as Array<{ id: number; elementId: string; projectId: number }>).filter(
+              (t) => t.elementId === step.elementId && projects.includes(t.projectId),
+            );
             let failed = false;
             for (const t of mine) {
               if (stopBots.stopped || failed) break;
-              const r = await call(appUrl, bot, 'POST', `/tasks/${t.id}/complete`, { data: step.form, signingPin: PIN }).catch((e: unknown) => ({ status: 0, body: { error: { code: String((e as Error).message) } } }));
+              const r = await call(appUrl, bot, 'POST', `/tasks/${t.id}/complete`, { data: step.form, signingPin: PIN }).catch(
+                (e: unknown) => ({ status: 0, body: { error: { code: String((e as Error).message) } } }),
+              );
               if (r.status === 200) report.completions += 1;
               else {
                 errors.add(`${step.elementId} complete: ${r.status || 'network'} ${r.body?.error?.code ?? ''}`.trim());
@@ -348,7 +395,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     }
 
     const done = async (): Promise<boolean> => {
-      const [row] = (await db!('projects').whereIn('id', projects).where('status', 'reserved').count({ n: '*' })) as Array<{ n: number | string }>;
+      const [row] = (await db!('projects').whereIn('id', projects).where('status', 'reserved').count({ n: '*' })) as Array<{
+        n: number | string;
+      }>;
       return Number(row?.n) === projects.length;
     };
 
@@ -385,7 +434,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const restartMs = Date.now() - r0;
       const counts = await settledCounts(db, engine, key, projects, options.settleMs, false);
       report.kills.push({ kind, atMs, restartMs, counts });
-      print(`drill: kill ${report.kills.length}/${plan.length} ${kind.padEnd(7)} at ${(atMs / 1000).toFixed(1)} s, back in ${(restartMs / 1000).toFixed(1)} s — ${describe(counts)}`);
+      print(
+        `drill: kill ${report.kills.length}/${plan.length} ${kind.padEnd(7)} at ${(atMs / 1000).toFixed(1)} s, back in ${(restartMs / 1000).toFixed(1)} s — ${describe(counts)}`,
+      );
     }
 
     // The end: every instance through (a completion cut off at the end is healed once stale).
@@ -393,7 +444,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     while (Date.now() < deadline && !(await done())) await sleep(1000);
     const endDeadline = Math.min(deadline, Date.now() + 90_000);
     let final = await finalCounts(db, engine, key, projects);
-    while (Date.now() < endDeadline && (final.completing || final.engineTasksOpen || final.instancesNotEnded || final.lost || final.ghost)) {
+    while (
+      Date.now() < endDeadline &&
+      (final.completing || final.engineTasksOpen || final.instancesNotEnded || final.lost || final.ghost)
+    ) {
       await sleep(2000);
       final = await finalCounts(db, engine, key, projects);
     }
@@ -402,12 +456,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     bots = [];
     report.final = final;
     report.botErrors = errors.counts;
-    const events = (await db('task_events').whereIn('kind', ['reopened', 'completed']).select('kind', 'data')) as Array<{ kind: string; data: string | null }>;
+    const events = (await db('task_events').whereIn('kind', ['reopened', 'completed']).select('kind', 'data')) as Array<{
+      kind: string;
+      data: string | null;
+    }>;
     report.healed.reopened = events.filter((e) => e.kind === 'reopened').length;
     report.healed.healed = events.filter((e) => e.kind === 'completed' && e.data && JSON.parse(e.data).recovered).length;
     report.seconds = Math.round((Date.now() - t0) / 100) / 10;
-    print(`drill: end after ${report.seconds} s — ${describe(final)}; instances not ended ${final.instancesNotEnded}, projects not 入库 ${final.projectsNotReserved}, incidents ${final.incidents}, engine tasks open ${final.engineTasksOpen}`);
-    print(`drill: ${report.submits} 送审 and ${report.completions} completions accepted; ${report.healed.resubmitted} 送审 repeated, ${report.healed.reopened} completions reopened and ${report.healed.healed} finished by the sweep`);
+    print(
+      `drill: end after ${report.seconds} s — ${describe(final)}; instances not ended ${final.instancesNotEnded}, projects not 入库 ${final.projectsNotReserved}, incidents ${final.incidents}, engine tasks open ${final.engineTasksOpen}`,
+    );
+    print(
+      `drill: ${report.submits} 送审 and ${report.completions} completions accepted; ${report.healed.resubmitted} 送审 repeated, ${report.healed.reopened} completions reopened and ${report.healed.healed} finished by the sweep`,
+    );
     print(`drill: bot errors (retried): ${JSON.stringify(report.botErrors)}`);
     return report;
   } finally {
@@ -424,8 +485,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (parts) {
         const url = new URL(databaseUrl);
         url.pathname = '/';
-        const admin = knexFactory({ client: 'mysql2', connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
-        await admin.raw('DROP DATABASE IF EXISTS ??', [parts.database]).finally(() => admin.destroy()).catch(() => undefined);
+        const admin = knexFactory({
+          client: 'mysql2',
+          connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string },
+          pool: { min: 0, max: 1 },
+        });
+        await admin
+          .raw('DROP DATABASE IF EXISTS ??', [parts.database])
+          .finally(() => admin.destroy())
+          .catch(() => undefined);
       }
       fs.rmSync(home, { recursive: true, force: true });
     }
@@ -435,7 +503,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 }
 
 export function countsBad(c: DrillCounts & Partial<DrillFinal>): boolean {
-  return Boolean(c.lost || c.ghost || c.duplicated || c.statusMismatch || c.doubleRecords || c.completing || c.unrecorded || !c.chainOk || c.instancesNotEnded || c.projectsNotReserved || c.incidents);
+  return Boolean(
+    c.lost ||
+    c.ghost ||
+    c.duplicated ||
+    c.statusMismatch ||
+    c.doubleRecords ||
+    c.completing ||
+    c.unrecorded ||
+    !c.chainOk ||
+    c.instancesNotEnded ||
+    c.projectsNotReserved ||
+    c.incidents,
+  );
 }
 
 function describe(c: DrillCounts): string {
@@ -458,8 +538,14 @@ function killEngine(local: LocalEngineConfig): void {
   }
 }
 
-async function call(base: string, bot: Bot, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${base}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie: bot.cookie }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field as they come
+async function call(base: string, bot: Bot, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}/api${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', cookie: bot.cookie },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
   const text = await res.text();
   let parsed: unknown = null;
   try {
@@ -487,7 +573,14 @@ async function waitHealthy(base: string, timeoutMs: number): Promise<void> {
 }
 
 /** The counts after a restart, once they came to rest (lost and ghost tasks need the sweep) or settleMs passed. */
-async function settledCounts(db: Db, engine: EngineClient, key: string, projects: number[], settleMs: number, end: boolean): Promise<DrillCounts> {
+async function settledCounts(
+  db: Db,
+  engine: EngineClient,
+  key: string,
+  projects: number[],
+  settleMs: number,
+  end: boolean,
+): Promise<DrillCounts> {
   const deadline = Date.now() + settleMs;
   let c = await counts(db, engine, key, projects, end);
   while (Date.now() < deadline && (c.lost || c.ghost || c.statusMismatch || c.unrecorded)) {
@@ -502,23 +595,48 @@ const num = (rows: unknown): number => Number((rows as Array<{ n: number | strin
 async function counts(db: Db, engine: EngineClient, key: string, projects: number[], end: boolean): Promise<DrillCounts> {
   // Engine first, then the inbox: a task the engine creates in between is not counted lost.
   const engineOpen = await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 });
-  const openRows = (await db('inbox_tasks').whereIn('business_id', projects).whereIn('status', ['open', 'completing']).select('engine_task_id', 'status', 'completing_at')) as Array<{ engine_task_id: string; status: string; completing_at: unknown }>;
+  const openRows = (await db('inbox_tasks')
+    .whereIn('business_id', projects)
+    .whereIn('status', ['open', 'completing'])
+    .select('engine_task_id', 'status', 'completing_at')) as Array<{ engine_task_id: string; status: string; completing_at: unknown }>;
   const engineOpenNow = new Set((await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 })).map((t) => t.id));
   const inboxOpen = new Set(openRows.map((r) => r.engine_task_id));
   const lost = engineOpen.filter((t) => engineOpenNow.has(t.id) && !inboxOpen.has(t.id)).length;
-  const ghost = openRows.filter((r) => r.status === 'open' && !engineOpenNow.has(r.engine_task_id) && !engineOpen.some((t) => t.id === r.engine_task_id)).length;
+  const ghost = openRows.filter(
+    (r) => r.status === 'open' && !engineOpenNow.has(r.engine_task_id) && !engineOpen.some((t) => t.id === r.engine_task_id),
+  ).length;
 
-  const dupInbox = num(await db.from(db('inbox_tasks').whereIn('business_id', projects).groupBy('engine_task_id').havingRaw('count(*) > 1').select('engine_task_id').as('d')).count({ n: '*' }));
-  const instances = await engine.request<Array<{ id: string; businessKey: string | null; state: string }>>('GET', '/history/process-instance', { query: { processDefinitionKey: key, maxResults: 10_000 } });
+  const dupInbox = num(
+    await db
+      .from(
+        db('inbox_tasks')
+          .whereIn('business_id', projects)
+          .groupBy('engine_task_id')
+          .havingRaw('count(*) > 1')
+          .select('engine_task_id')
+          .as('d'),
+      )
+      .count({ n: '*' }),
+  );
+  const instances = await engine.request<Array<{ id: string; businessKey: string | null; state: string }>>(
+    'GET',
+    '/history/process-instance',
+    { query: { processDefinitionKey: key, maxResults: 10_000 } },
+  );
   const perProject = new Map<string, number>();
-  for (const i of instances) if (i.state !== 'EXTERNALLY_TERMINATED') perProject.set(i.businessKey ?? '', (perProject.get(i.businessKey ?? '') ?? 0) + 1);
+  for (const i of instances)
+    if (i.state !== 'EXTERNALLY_TERMINATED') perProject.set(i.businessKey ?? '', (perProject.get(i.businessKey ?? '') ?? 0) + 1);
   const twoInstances = [...perProject.values()].filter((n) => n > 1).length;
   const perStep = new Map<string, number>();
-  for (const t of engineOpen) perStep.set(`${t.processInstanceId}/${t.taskDefinitionKey}`, (perStep.get(`${t.processInstanceId}/${t.taskDefinitionKey}`) ?? 0) + 1);
+  for (const t of engineOpen)
+    perStep.set(`${t.processInstanceId}/${t.taskDefinitionKey}`, (perStep.get(`${t.processInstanceId}/${t.taskDefinitionKey}`) ?? 0) + 1);
   const twoTasks = [...perStep.values()].filter((n) => n > 1).length;
 
   // Inbox rows that ended differently from the engine's task.
-  const closed = (await db('inbox_tasks').whereIn('business_id', projects).whereIn('status', ['completed', 'canceled']).select('engine_task_id', 'status')) as Array<{ engine_task_id: string; status: string }>;
+  const closed = (await db('inbox_tasks')
+    .whereIn('business_id', projects)
+    .whereIn('status', ['completed', 'canceled'])
+    .select('engine_task_id', 'status')) as Array<{ engine_task_id: string; status: string }>;
   let statusMismatch = 0;
   if (closed.length) {
     const history = new Map<string, string | null>();
@@ -533,28 +651,60 @@ async function counts(db: Db, engine: EngineClient, key: string, projects: numbe
   }
 
   // Written twice: timeline (and so audit) records of one completion, stored outcomes, journal keys.
-  const completedEvents = (await db('project_events').whereIn('project_id', projects).where('kind', 'task_completed').select('data')) as Array<{ data: string | null }>;
+  const completedEvents = (await db('project_events')
+    .whereIn('project_id', projects)
+    .where('kind', 'task_completed')
+    .select('data')) as Array<{ data: string | null }>;
   const perTask = new Map<number, number>();
   for (const e of completedEvents) {
     const taskId = Number((e.data ? (JSON.parse(e.data) as { taskId?: number }) : {}).taskId);
     perTask.set(taskId, (perTask.get(taskId) ?? 0) + 1);
   }
   const doubleEvents = [...perTask.values()].filter((n) => n > 1).length;
-  const taskCompletedEvents = num(await db.from(db('task_events').where('kind', 'completed').groupBy('task_id').havingRaw('count(*) > 1').select('task_id').as('d')).count({ n: '*' }));
-  const doubleOutcomes = num(await db.from(db('job_outcomes').groupBy('external_task_id').havingRaw('count(*) > 1').select('external_task_id').as('d')).count({ n: '*' }));
-  const doubleJournal = num(await db.from(db('quota_journal').whereNotNull('idempotency_key').groupBy('idempotency_key').havingRaw('count(*) > 1').select('idempotency_key').as('d')).count({ n: '*' }));
+  const taskCompletedEvents = num(
+    await db
+      .from(db('task_events').where('kind', 'completed').groupBy('task_id').havingRaw('count(*) > 1').select('task_id').as('d'))
+      .count({ n: '*' }),
+  );
+  const doubleOutcomes = num(
+    await db
+      .from(db('job_outcomes').groupBy('external_task_id').havingRaw('count(*) > 1').select('external_task_id').as('d'))
+      .count({ n: '*' }),
+  );
+  const doubleJournal = num(
+    await db
+      .from(
+        db('quota_journal')
+          .whereNotNull('idempotency_key')
+          .groupBy('idempotency_key')
+          .havingRaw('count(*) > 1')
+          .select('idempotency_key')
+          .as('d'),
+      )
+      .count({ n: '*' }),
+  );
   // Audit records of task completions, one per inbox task.
   const auditCompletions = (await db('audit_records').where('kind', 'project.task_completed').select('body')) as Array<{ body: string }>;
   const perAudit = new Map<number, number>();
   for (const a of auditCompletions) {
-    const t = Number(((JSON.parse(a.body) as { data?: { data?: { taskId?: number } } }).data?.data?.taskId));
+    const t = Number((JSON.parse(a.body) as { data?: { data?: { taskId?: number } } }).data?.data?.taskId);
     perAudit.set(t, (perAudit.get(t) ?? 0) + 1);
   }
   const doubleAudit = [...perAudit.values()].filter((n) => n > 1).length;
 
   // Rows in "completing": at the end all of them; after a restart those past the time the sweep heals them in.
-  const completing = openRows.filter((r) => r.status === 'completing' && (end || !r.completing_at || Date.now() - new Date(r.completing_at as string | number | Date).getTime() > 120_000)).length;
-  const recorded = new Set(((await db('process_instances').where('process_id', PROCESS_ID).select('process_instance_key')) as Array<{ process_instance_key: string }>).map((r) => r.process_instance_key));
+  const completing = openRows.filter(
+    (r) =>
+      r.status === 'completing' &&
+      (end || !r.completing_at || Date.now() - new Date(r.completing_at as string | number | Date).getTime() > 120_000),
+  ).length;
+  const recorded = new Set(
+    (
+      (await db('process_instances').where('process_id', PROCESS_ID).select('process_instance_key')) as Array<{
+        process_instance_key: string;
+      }>
+    ).map((r) => r.process_instance_key),
+  );
   const unrecorded = instances.filter((i) => i.state !== 'EXTERNALLY_TERMINATED' && !recorded.has(i.id)).length;
 
   // The chain is read while the system appends to it (verifyChain is not one snapshot): a failure
@@ -585,14 +735,24 @@ async function finalCounts(db: Db, engine: EngineClient, key: string, projects: 
   const notReserved = num(await db('projects').whereIn('id', projects).whereNot('status', 'reserved').count({ n: '*' }));
   const activeRows = num(await db('process_instances').where({ process_id: PROCESS_ID, status: 'active' }).count({ n: '*' }));
   const open = await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 });
-  return { ...c, instancesNotEnded: running.count + activeRows, projectsNotReserved: notReserved, incidents: incidents.length, engineTasksOpen: open.length };
+  return {
+    ...c,
+    instancesNotEnded: running.count + activeRows,
+    projectsNotReserved: notReserved,
+    incidents: incidents.length,
+    engineTasksOpen: open.length,
+  };
 }
 
 async function main(): Promise<void> {
   const n = (name: string, d: number) => Number(process.env[name] ?? d);
   const report = await runDrill({
     applications: n('DRILL_APPLICATIONS', 20),
-    kills: { app: n('DRILL_APP_KILLS', n('DRILL_KILLS', 3)), workers: n('DRILL_WORKER_KILLS', n('DRILL_KILLS', 3)), engine: n('DRILL_ENGINE_KILLS', n('DRILL_KILLS', 3)) },
+    kills: {
+      app: n('DRILL_APP_KILLS', n('DRILL_KILLS', 3)),
+      workers: n('DRILL_WORKER_KILLS', n('DRILL_KILLS', 3)),
+      engine: n('DRILL_ENGINE_KILLS', n('DRILL_KILLS', 3)),
+    },
     seed: n('DRILL_SEED', 1),
     minGapMs: n('DRILL_MIN_GAP_MS', 500),
     maxGapMs: n('DRILL_MAX_GAP_MS', 5000),
@@ -600,7 +760,14 @@ async function main(): Promise<void> {
     timeoutMs: n('DRILL_TIMEOUT_MS', 900_000),
     logDir: process.env.DRILL_LOG_DIR,
   });
-  console.table(report.kills.map((k) => ({ kind: k.kind, atS: Math.round(k.atMs / 100) / 10, restartS: Math.round(k.restartMs / 100) / 10, ...k.counts })));
+  console.table(
+    report.kills.map((k) => ({
+      kind: k.kind,
+      atS: Math.round(k.atMs / 100) / 10,
+      restartS: Math.round(k.restartMs / 100) / 10,
+      ...k.counts,
+    })),
+  );
   console.table([report.final]);
   if (countsBad(report.final)) process.exitCode = 1;
 }

@@ -5,7 +5,10 @@ import type { EngineClient } from '../server/engine/client';
 /** "Operaton 1.0.3 on MariaDB 10.11.…" from the engine's telemetry data (its database included). */
 export async function describeEngine(engine: EngineClient): Promise<string> {
   try {
-    const t = await engine.request<{ product: { version: string; internals: { database: { vendor: string; version: string } } } }>('GET', '/telemetry/data');
+    const t = await engine.request<{ product: { version: string; internals: { database: { vendor: string; version: string } } } }>(
+      'GET',
+      '/telemetry/data',
+    );
     return `Operaton ${t.product.version} on ${t.product.internals.database.vendor} ${t.product.internals.database.version}`;
   } catch {
     return `Operaton ${(await engine.version()).version} (database not reported)`;
@@ -18,11 +21,16 @@ export async function describeEngine(engine: EngineClient): Promise<string> {
  * there for good and weigh on every later task query and completion.
  */
 export async function dropDeployments(engine: EngineClient, namespace: string): Promise<number> {
-  const found = await engine.request<Array<{ id: string; name: string | null }>>('GET', '/deployment', { query: { nameLike: `%${namespace}%` } });
+  const found = await engine.request<Array<{ id: string; name: string | null }>>('GET', '/deployment', {
+    query: { nameLike: `%${namespace}%` },
+  });
   let n = 0;
   // The name is checked here as well: the REST API ignores a query parameter it does not know.
   for (const d of found.filter((x) => x.name?.includes(namespace))) {
-    await engine.request('DELETE', `/deployment/${encodeURIComponent(d.id)}`, { query: { cascade: true, skipCustomListeners: true, skipIoMappings: true }, timeoutMs: 300_000 });
+    await engine.request('DELETE', `/deployment/${encodeURIComponent(d.id)}`, {
+      query: { cascade: true, skipCustomListeners: true, skipIoMappings: true },
+      timeoutMs: 300_000,
+    });
     n += 1;
   }
   return n;

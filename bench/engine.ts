@@ -60,8 +60,18 @@ const TOPICS = ['project.smart-check', 'project.set-status', 'approval.countersi
 
 /** What each step's person decides: the bare engine gets what the gateways read, the API the form. */
 const STEPS = [
-  { elementId: 'DepartmentReview', username: 'nm_dept_jy', engine: { decision: 'approve' }, form: { decision: 'approve', comment: '同意' } },
-  { elementId: 'SectorReview', username: 'nm_jkw', engine: { decision: 'approve', countersign: false }, form: { decision: 'approve', countersign: false, comment: '符合方向' } },
+  {
+    elementId: 'DepartmentReview',
+    username: 'nm_dept_jy',
+    engine: { decision: 'approve' },
+    form: { decision: 'approve', comment: '同意' },
+  },
+  {
+    elementId: 'SectorReview',
+    username: 'nm_jkw',
+    engine: { decision: 'approve', countersign: false },
+    form: { decision: 'approve', countersign: false, comment: '符合方向' },
+  },
   { elementId: 'BudgetDecision', username: 'nm_ysk', engine: { decision: 'admit' }, form: { decision: 'admit' } },
 ] as const;
 
@@ -139,19 +149,32 @@ interface InstanceFigures {
 async function instanceFigures(engine: EngineClient, key: string, since: Date): Promise<InstanceFigures> {
   const rows: Array<{ startTime: string; endTime: string | null }> = [];
   for (let first = 0; ; first += 500) {
-    const page = await engine.request<Array<{ startTime: string; endTime: string | null }>>('GET', '/history/process-instance', { query: { processDefinitionKey: key, finished: true, firstResult: first, maxResults: 500 } });
+    const page = await engine.request<Array<{ startTime: string; endTime: string | null }>>('GET', '/history/process-instance', {
+      query: { processDefinitionKey: key, finished: true, firstResult: first, maxResults: 500 },
+    });
     rows.push(...page);
     if (page.length < 500) break;
   }
-  const spans = rows.map((r) => ({ start: parseEngineDate(r.startTime)!.getTime(), end: parseEngineDate(r.endTime)!.getTime() })).filter((s) => s.start >= since.getTime());
+  const spans = rows
+    .map((r) => ({ start: parseEngineDate(r.startTime)!.getTime(), end: parseEngineDate(r.endTime)!.getTime() }))
+    .filter((s) => s.start >= since.getTime());
   const seconds = spans.length ? (Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start))) / 1000 : NaN;
-  return { instances: spans.length, seconds: round(seconds), perSecond: round(spans.length / seconds), ...percentiles(spans.map((s) => s.end - s.start)) };
+  return {
+    instances: spans.length,
+    seconds: round(seconds),
+    perSecond: round(spans.length / seconds),
+    ...percentiles(spans.map((s) => s.end - s.start)),
+  };
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function finishedCount(engine: EngineClient, key: string): Promise<number> {
-  return (await engine.request<{ count: number }>('GET', '/history/process-instance/count', { query: { processDefinitionKey: key, finished: true } })).count;
+  return (
+    await engine.request<{ count: number }>('GET', '/history/process-instance/count', {
+      query: { processDefinitionKey: key, finished: true },
+    })
+  ).count;
 }
 
 /** Waits until `count` instances of `key` ended; false on timeout. */
@@ -175,8 +198,16 @@ async function allFinished(engine: EngineClient, key: string, d: Driving, count:
 let counting: Tally | undefined;
 let monitor: EngineClient | undefined;
 const request = EngineClient.prototype.request;
-EngineClient.prototype.request = function <T>(this: EngineClient, method: string, path: string, options?: Parameters<EngineClient['request']>[2]): Promise<T> {
-  if (counting && this !== monitor) counting.add(`${method} ${path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}').replace(/\/key\/[^/]+/, '/key/{key}')}`);
+EngineClient.prototype.request = function <T>(
+  this: EngineClient,
+  method: string,
+  path: string,
+  options?: Parameters<EngineClient['request']>[2],
+): Promise<T> {
+  if (counting && this !== monitor)
+    counting.add(
+      `${method} ${path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}').replace(/\/key\/[^/]+/, '/key/{key}')}`,
+    );
   return request.call(this, method, path, options) as Promise<T>;
 };
 
@@ -186,7 +217,12 @@ const range = (from: number, to: number): number[] => Array.from({ length: Math.
  * The warm-up round (WARMUP instances, not measured), then the measured N; `start` starts the
  * n-th instance. `since`: when the measured round began (its instances started after it).
  */
-async function rounds(engine: EngineClient, key: string, d: Driving, start: (n: number) => Promise<void>): Promise<{ finished: boolean; since: Date }> {
+async function rounds(
+  engine: EngineClient,
+  key: string,
+  d: Driving,
+  start: (n: number) => Promise<void>,
+): Promise<{ finished: boolean; since: Date }> {
   if (WARMUP > 0) {
     await drive(range(1, WARMUP), STARTERS, start);
     if (!(await allFinished(engine, key, d, WARMUP))) return { finished: false, since: new Date(0) };
@@ -212,11 +248,26 @@ async function whereStuck(engine: EngineClient, namespace: string): Promise<void
   for (const t of tasks) byStep.set(t.taskDefinitionKey, (byStep.get(t.taskDefinitionKey) ?? 0) + 1);
   const external = [];
   for (const topic of TOPICS) {
-    const list = await engine.request<Array<{ lockExpirationTime: string | null; retries: number | null; errorMessage: string | null }>>('GET', '/external-task', { query: { topicName: namespaced(namespace, topic) } });
-    if (list.length) external.push({ topic, open: list.length, locked: list.filter((e) => e.lockExpirationTime && parseEngineDate(e.lockExpirationTime)! > new Date()).length, noRetries: list.filter((e) => e.retries === 0).length, error: list.find((e) => e.errorMessage)?.errorMessage ?? '' });
+    const list = await engine.request<Array<{ lockExpirationTime: string | null; retries: number | null; errorMessage: string | null }>>(
+      'GET',
+      '/external-task',
+      { query: { topicName: namespaced(namespace, topic) } },
+    );
+    if (list.length)
+      external.push({
+        topic,
+        open: list.length,
+        locked: list.filter((e) => e.lockExpirationTime && parseEngineDate(e.lockExpirationTime)! > new Date()).length,
+        noRetries: list.filter((e) => e.retries === 0).length,
+        error: list.find((e) => e.errorMessage)?.errorMessage ?? '',
+      });
   }
-  const incidents = await engine.request<Array<{ incidentMessage: string | null; activityId: string }>>('GET', '/incident', { query: { processDefinitionKeyIn: key } });
-  console.log(`  not finished: ${running.count} instances still running; open user tasks ${JSON.stringify(Object.fromEntries(byStep))}; incidents ${incidents.length}${incidents[0] ? ` (${incidents[0].activityId}: ${incidents[0].incidentMessage})` : ''}`);
+  const incidents = await engine.request<Array<{ incidentMessage: string | null; activityId: string }>>('GET', '/incident', {
+    query: { processDefinitionKeyIn: key },
+  });
+  console.log(
+    `  not finished: ${running.count} instances still running; open user tasks ${JSON.stringify(Object.fromEntries(byStep))}; incidents ${incidents.length}${incidents[0] ? ` (${incidents[0].activityId}: ${incidents[0].incidentMessage})` : ''}`,
+  );
   if (external.length) console.table(external);
 }
 
@@ -235,7 +286,16 @@ interface RunFigures extends InstanceFigures {
 
 function figuresOf(run: string, inst: InstanceFigures, d: Driving): RunFigures {
   const c = percentiles(d.completions);
-  return { run, ...inst, userTasks: d.completed, completionsPerSecond: round(d.completed / inst.seconds), completeP50: c.p50, completeP95: c.p95, engineCalls: round(d.calls.total / inst.instances), errors: d.errors.total };
+  return {
+    run,
+    ...inst,
+    userTasks: d.completed,
+    completionsPerSecond: round(d.completed / inst.seconds),
+    completeP50: c.p50,
+    completeP95: c.p95,
+    engineCalls: round(d.calls.total / inst.instances),
+    errors: d.errors.total,
+  };
 }
 
 async function benchBare(engine: EngineClient, engineConfig: EngineConfig): Promise<{ figures: RunFigures; errors: Tally; calls: Tally }> {
@@ -243,14 +303,28 @@ async function benchBare(engine: EngineClient, engineConfig: EngineConfig): Prom
   const namespace = `be${crypto.randomBytes(4).toString('hex')}`;
   const key = namespaced(namespace, PROCESS_ID);
   const file = path.join(PROCESSES_DIR, `${PROCESS_ID}.bpmn`);
-  await driver.deploy(`bench-engine:${namespace}`, [{ name: `${namespace}/${PROCESS_ID}.bpmn`, bytes: deployableBytes(file, { namespace, historyTtlDays: 1 }) }]);
-  const d: Driving = { calls: new Tally(), stopped: false, abort: new AbortController(), completions: [], completed: 0, errors: new Tally() };
+  await driver.deploy(`bench-engine:${namespace}`, [
+    { name: `${namespace}/${PROCESS_ID}.bpmn`, bytes: deployableBytes(file, { namespace, historyTtlDays: 1 }) },
+  ]);
+  const d: Driving = {
+    calls: new Tally(),
+    stopped: false,
+    abort: new AbortController(),
+    completions: [],
+    completed: 0,
+    errors: new Tally(),
+  };
   try {
     // What each topic answers: enough for the gateways. The 会签 topics are not reached (countersign false).
     const answers: Record<string, Record<string, unknown>> = {
       [namespaced(namespace, 'project.smart-check')]: { smartOk: true },
       [namespaced(namespace, 'project.set-status')]: {},
-      [namespaced(namespace, 'approval.countersign-prepare')]: { countersignerCount: 1, countersignerIds: '1', csApprovals: 0, csRejections: 0 },
+      [namespaced(namespace, 'approval.countersign-prepare')]: {
+        countersignerCount: 1,
+        countersignerIds: '1',
+        csApprovals: 0,
+        csRejections: 0,
+      },
       [namespaced(namespace, 'approval.countersign-tally')]: { countersignPassed: true },
     };
     const topics = Object.keys(answers).map((topicName) => ({ topicName, lockDuration: 60_000 }));
@@ -269,14 +343,25 @@ async function benchBare(engine: EngineClient, engineConfig: EngineConfig): Prom
         }
         await Promise.all(
           tasks.map((t) =>
-            driver.retrying(() => driver.completeExternalTask(t.id, workerId, answers[t.topicName] ?? {})).catch((err: unknown) => d.errors.add(`external task complete: ${messageOf(err)}`)),
+            driver
+              .retrying(() => driver.completeExternalTask(t.id, workerId, answers[t.topicName] ?? {}))
+              .catch((err: unknown) => d.errors.add(`external task complete: ${messageOf(err)}`)),
           ),
         );
       }
     });
     const people: Person[] = STEPS.map((s) => ({
       label: s.elementId,
-      poll: async () => (await driver.tasks({ processDefinitionKey: key, taskDefinitionKey: s.elementId, sortBy: 'created', sortOrder: 'asc', maxResults: 100 })).map((t: EngineTask) => t.id),
+      poll: async () =>
+        (
+          await driver.tasks({
+            processDefinitionKey: key,
+            taskDefinitionKey: s.elementId,
+            sortBy: 'created',
+            sortOrder: 'asc',
+            maxResults: 100,
+          })
+        ).map((t: EngineTask) => t.id),
       complete: async (id) => {
         try {
           await driver.retrying(() => driver.completeTask(id, s.engine));
@@ -300,29 +385,50 @@ async function benchBare(engine: EngineClient, engineConfig: EngineConfig): Prom
   } finally {
     d.stopped = true;
     d.abort.abort();
-    await dropDeployments(engine, namespace).catch((err: unknown) => console.error(`could not remove the bench deployment ${namespace}: ${messageOf(err)}`));
+    await dropDeployments(engine, namespace).catch((err: unknown) =>
+      console.error(`could not remove the bench deployment ${namespace}: ${messageOf(err)}`),
+    );
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // b. Through our API
 
-async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; errors: Tally; log: Tally; appDatabase: string; calls: Tally }> {
+async function benchApi(
+  engine: EngineClient,
+): Promise<{ figures: RunFigures; errors: Tally; log: Tally; appDatabase: string; calls: Tally }> {
   const base = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const { log, seen } = capturingLogger(LOG_LEVEL);
   const fresh = freshDatabase('budget_bench_engine');
   const namespace = `bb${crypto.randomBytes(4).toString('hex')}`;
-  const config = { ...base, database: fresh.database, port: 0, demoData: false, logLevel: LOG_LEVEL as typeof base.logLevel, engine: { ...base.engine, restUrl: engine.restUrl, namespace } };
+  const config = {
+    ...base,
+    database: fresh.database,
+    port: 0,
+    demoData: false,
+    logLevel: LOG_LEVEL as typeof base.logLevel,
+    engine: { ...base.engine, restUrl: engine.restUrl, namespace },
+  };
   const system = await startSystem(config, { log, workers: platformWorkers(allWorkers, { loops: LOOPS }) });
   const key = namespaced(namespace, PROCESS_ID);
-  const d: Driving = { calls: new Tally(), stopped: false, abort: new AbortController(), completions: [], completed: 0, errors: new Tally() };
+  const d: Driving = {
+    calls: new Tally(),
+    stopped: false,
+    abort: new AbortController(),
+    completions: [],
+    completed: 0,
+    errors: new Tally(),
+  };
   try {
     await system.databaseReady;
     const status = await checkDatabase(system.db, config.database.client);
     const appDatabase = `${status.serverVersion ?? config.database.client} (${config.database.client})`;
     await seedReferenceData(system.db, { year: 2026 });
     await seedDemoUsers(system.db);
-    await Promise.race([system.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref())]);
+    await Promise.race([
+      system.ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref()),
+    ]);
     const sql = new Tally();
     let sqlBytes = 0;
     if (SQL_STATS) {
@@ -354,7 +460,9 @@ async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; er
       poll: async () => {
         const r = await client.call('GET', '/tasks?box=todo&pageSize=100');
         if (r.status !== 200) throw new Error(`GET /tasks: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
-        return (r.body.items as Array<{ id: number; elementId: string }>).filter((t) => t.elementId === step.elementId).map((t) => String(t.id));
+        return (r.body.items as Array<{ id: number; elementId: string }>)
+          .filter((t) => t.elementId === step.elementId)
+          .map((t) => String(t.id));
       },
       complete: async (id) => {
         const r = await client.call('POST', `/tasks/${id}/complete`, SEALS ? { data: step.form, signingPin: PIN } : { data: step.form });
@@ -382,46 +490,85 @@ async function benchApi(engine: EngineClient): Promise<{ figures: RunFigures; er
     console.log(`(b) ${WARMUP + N} drafts filed in ${filedSeconds.toFixed(1)} s (1 client, not timed)`);
     await checkInbox(system.db, engine, key);
     if (SQL_STATS) {
-      console.log(`(b) SQL statements per instance (measured round): ${round(sql.total / N)}, ${round(sqlBytes / N / 1024)} KiB sent; the most frequent:`);
-      console.table(sql.rows().slice(0, 20).map((r) => ({ perInstance: round(r.count / N, 2), sql: r.what })));
+      console.log(
+        `(b) SQL statements per instance (measured round): ${round(sql.total / N)}, ${round(sqlBytes / N / 1024)} KiB sent; the most frequent:`,
+      );
+      console.table(
+        sql
+          .rows()
+          .slice(0, 20)
+          .map((r) => ({ perInstance: round(r.count / N, 2), sql: r.what })),
+      );
     }
     return { figures, errors: d.errors, log: seen, appDatabase, calls: d.calls };
   } finally {
     d.stopped = true;
     await system.stop();
     await fresh.drop();
-    await dropDeployments(engine, namespace).catch((err: unknown) => console.error(`could not remove the system's deployment ${namespace}: ${messageOf(err)}`));
+    await dropDeployments(engine, namespace).catch((err: unknown) =>
+      console.error(`could not remove the system's deployment ${namespace}: ${messageOf(err)}`),
+    );
   }
 }
 
 /** The inbox against the engine after (b): what is left open, what never got in, how late tasks arrived. */
 async function checkInbox(db: import('../server/db').Db, engine: EngineClient, key: string): Promise<void> {
   const engineOpen = await engine.tasks({ processDefinitionKey: key, maxResults: 5000 });
-  const statuses = (await db('inbox_tasks').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
-  const inbox = (await db('inbox_tasks').whereIn('status', ['open', 'completing']).select('engine_task_id', 'status', 'element_id')) as Array<{ engine_task_id: string; status: string; element_id: string }>;
-  const projected = new Set(((await db('inbox_tasks').select('engine_task_id')) as Array<{ engine_task_id: string }>).map((r) => r.engine_task_id));
+  const statuses = (await db('inbox_tasks').select('status').count({ n: '*' }).groupBy('status')) as Array<{
+    status: string;
+    n: number | string;
+  }>;
+  const inbox = (await db('inbox_tasks')
+    .whereIn('status', ['open', 'completing'])
+    .select('engine_task_id', 'status', 'element_id')) as Array<{ engine_task_id: string; status: string; element_id: string }>;
+  const projected = new Set(
+    ((await db('inbox_tasks').select('engine_task_id')) as Array<{ engine_task_id: string }>).map((r) => r.engine_task_id),
+  );
   const neverProjected = engineOpen.filter((t) => !projected.has(t.id));
-  const projects = (await db('projects').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
-  const instances = (await db('process_instances').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
+  const projects = (await db('projects').select('status').count({ n: '*' }).groupBy('status')) as Array<{
+    status: string;
+    n: number | string;
+  }>;
+  const instances = (await db('process_instances').select('status').count({ n: '*' }).groupBy('status')) as Array<{
+    status: string;
+    n: number | string;
+  }>;
   // Projection lag: the engine created the task (inbox_tasks.created_at) → the inbox recorded it (its 'created' event).
-  const arrivals = (await db('inbox_tasks as t').join('task_events as e', 'e.task_id', 't.id').where('e.kind', 'created').select('t.created_at as engine_at', 'e.created_at as inbox_at')) as Array<{ engine_at: unknown; inbox_at: unknown }>;
+  const arrivals = (await db('inbox_tasks as t')
+    .join('task_events as e', 'e.task_id', 't.id')
+    .where('e.kind', 'created')
+    .select('t.created_at as engine_at', 'e.created_at as inbox_at')) as Array<{ engine_at: unknown; inbox_at: unknown }>;
   const lags = arrivals.map((a) => readInstant(a.inbox_at).getTime() - readInstant(a.engine_at).getTime());
   const lag = percentiles(lags);
-  const outcomes = (await db('job_outcomes').select('topic').count({ n: '*' }).groupBy('topic')) as Array<{ topic: string; n: number | string }>;
-  const fmt = (rows: Array<{ n: number | string } & Record<string, unknown>>, k: string) => rows.map((r) => `${String(r[k])} ${Number(r.n)}`).join(', ');
+  const outcomes = (await db('job_outcomes').select('topic').count({ n: '*' }).groupBy('topic')) as Array<{
+    topic: string;
+    n: number | string;
+  }>;
+  const fmt = (rows: Array<{ n: number | string } & Record<string, unknown>>, k: string) =>
+    rows.map((r) => `${String(r[k])} ${Number(r.n)}`).join(', ');
   console.log(
-    `(b) inbox vs engine: engine open user tasks ${engineOpen.length}, inbox open/completing ${inbox.length}${inbox.length ? ` (${inbox.map((r) => `${r.element_id}:${r.status}`).slice(0, 5).join(' ')})` : ''}, ` +
+    `(b) inbox vs engine: engine open user tasks ${engineOpen.length}, inbox open/completing ${inbox.length}${
+      inbox.length
+        ? ` (${inbox
+            .map((r) => `${r.element_id}:${r.status}`)
+            .slice(0, 5)
+            .join(' ')})`
+        : ''
+    }, ` +
       `engine tasks never in the inbox ${neverProjected.length}; inbox rows by status: ${fmt(statuses, 'status')}; projects: ${fmt(projects, 'status')}; process_instances: ${fmt(instances, 'status')}; ` +
       `external-task outcomes: ${fmt(outcomes, 'topic')}`,
   );
-  console.log(`(b) projection lag (engine created → in the inbox), ms: p50 ${lag.p50}, p95 ${lag.p95}, max ${lag.max}; ${lags.filter((l) => l > 1000).length} of ${lags.length} over 1 s`);
+  console.log(
+    `(b) projection lag (engine created → in the inbox), ms: p50 ${lag.p50}, p95 ${lag.p95}, max ${lag.max}; ${lags.filter((l) => l > 1000).length} of ${lags.length} over 1 s`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const { engine: engineConfig } = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  if (engineConfig.mode !== 'external') throw new Error('bench:engine needs ENGINE_URL (an engine already running, e.g. http://127.0.0.1:8481/engine-rest)');
+  if (engineConfig.mode !== 'external')
+    throw new Error('bench:engine needs ENGINE_URL (an engine already running, e.g. http://127.0.0.1:8481/engine-rest)');
   const engine = createEngineClient(engineConfig, { timeoutMs: 60_000 });
   monitor = engine;
   const calls: Array<{ run: string; calls: Tally }> = [];
@@ -460,10 +607,15 @@ async function main(): Promise<void> {
   const endpoints = [...new Set(calls.flatMap((c) => c.calls.rows().map((r) => r.what)))];
   console.log('engine REST calls per instance (measured round), by endpoint:');
   console.table(
-    endpoints.map((what) => ({ endpoint: what, ...Object.fromEntries(calls.map((c) => [c.run, round((c.calls.rows().find((r) => r.what === what)?.count ?? 0) / N, 2)])) })),
+    endpoints.map((what) => ({
+      endpoint: what,
+      ...Object.fromEntries(calls.map((c) => [c.run, round((c.calls.rows().find((r) => r.what === what)?.count ?? 0) / N, 2)])),
+    })),
   );
   if (a && b) {
-    console.log(`b/a: instances/s ${round(b.perSecond / a.perSecond, 2)} (aim ≥ 0.5); completions/s ${round(b.completionsPerSecond / a.completionsPerSecond, 2)}; p50 duration ×${round(b.p50 / a.p50, 2)}, p95 ×${round(b.p95 / a.p95, 2)}`);
+    console.log(
+      `b/a: instances/s ${round(b.perSecond / a.perSecond, 2)} (aim ≥ 0.5); completions/s ${round(b.completionsPerSecond / a.completionsPerSecond, 2)}; p50 duration ×${round(b.p50 / a.p50, 2)}, p95 ×${round(b.p95 / a.p95, 2)}`,
+    );
   }
 }
 

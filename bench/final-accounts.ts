@@ -66,32 +66,113 @@ async function main(): Promise<void> {
 
     // The province: a bureau, departments, units (paths written with the ids known).
     await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province', parent_code: null });
-    const [bureauId] = await db('organisations').insert({ code: 'B-CZ', name: '自治区财政厅', kind: 'finance_bureau', region_code: '150000', parent_id: null, path: 'x', created_at: now });
-    await db('organisations').where('id', Number(bureauId)).update({ path: `/${Number(bureauId)}/` });
+    const [bureauId] = await db('organisations').insert({
+      code: 'B-CZ',
+      name: '自治区财政厅',
+      kind: 'finance_bureau',
+      region_code: '150000',
+      parent_id: null,
+      path: 'x',
+      created_at: now,
+    });
+    await db('organisations')
+      .where('id', Number(bureauId))
+      .update({ path: `/${Number(bureauId)}/` });
     const departments: Array<{ id: number; path: string }> = [];
     for (let d = 0; d < DEPARTMENTS; d++) {
-      const [id] = await db('organisations').insert({ code: `B-D${d}`, name: `部门${d + 1}`, kind: 'department', region_code: '150000', parent_id: Number(bureauId), path: 'x', created_at: now });
+      const [id] = await db('organisations').insert({
+        code: `B-D${d}`,
+        name: `部门${d + 1}`,
+        kind: 'department',
+        region_code: '150000',
+        parent_id: Number(bureauId),
+        path: 'x',
+        created_at: now,
+      });
       const path = `/${Number(bureauId)}/${Number(id)}/`;
       await db('organisations').where('id', Number(id)).update({ path });
       departments.push({ id: Number(id), path });
     }
-    await insert('organisations', departments.flatMap((d, di) => Array.from({ length: UNITS_PER_DEPARTMENT }, (_, u) => ({ code: `B-D${di}-U${u}`, name: `部门${di + 1}所属单位${u + 1}`, kind: 'budget_unit', region_code: '150000', parent_id: d.id, path: `${d.path}pending-${u}/`, created_at: now }))));
-    await db.raw(`update organisations set path = ${status.client === 'sqlite' ? "replace(path, substr(path, instr(path, 'pending-')), id || '/')" : "concat(substring_index(path, 'pending-', 1), id, '/')"} where path like '%pending-%'`);
-    const units = ((await db('organisations').where('kind', 'budget_unit').orderBy('id').select('id')) as Array<{ id: number }>).map((u) => Number(u.id));
+    await insert(
+      'organisations',
+      departments.flatMap((d, di) =>
+        Array.from({ length: UNITS_PER_DEPARTMENT }, (_, u) => ({
+          code: `B-D${di}-U${u}`,
+          name: `部门${di + 1}所属单位${u + 1}`,
+          kind: 'budget_unit',
+          region_code: '150000',
+          parent_id: d.id,
+          path: `${d.path}pending-${u}/`,
+          created_at: now,
+        })),
+      ),
+    );
+    await db.raw(
+      `update organisations set path = ${status.client === 'sqlite' ? "replace(path, substr(path, instr(path, 'pending-')), id || '/')" : "concat(substring_index(path, 'pending-', 1), id, '/')"} where path like '%pending-%'`,
+    );
+    const units = ((await db('organisations').where('kind', 'budget_unit').orderBy('id').select('id')) as Array<{ id: number }>).map((u) =>
+      Number(u.id),
+    );
 
     // Projects, quotas (one or two economic codes), entries.
-    const projectRows = Array.from({ length: PROJECTS }, (_, i) => ({ project_no: `XM${YEAR}-${String(i + 1).padStart(6, '0')}`, fiscal_year: YEAR, name: `项目${i + 1}`, unit_org_id: units[i % units.length], category: '33', functional_code: ['2050204', '2130504', '2100101'][i % 3], description: '基准测试', total_amount_fen: 0, status: 'funded', version: 1, created_at: now, updated_at: now }));
+    const projectRows = Array.from({ length: PROJECTS }, (_, i) => ({
+      project_no: `XM${YEAR}-${String(i + 1).padStart(6, '0')}`,
+      fiscal_year: YEAR,
+      name: `项目${i + 1}`,
+      unit_org_id: units[i % units.length],
+      category: '33',
+      functional_code: ['2050204', '2130504', '2100101'][i % 3],
+      description: '基准测试',
+      total_amount_fen: 0,
+      status: 'funded',
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    }));
     await insert('projects', projectRows);
-    const projects = (await db('projects').orderBy('id').select('id', 'unit_org_id', 'functional_code')) as Array<{ id: number; unit_org_id: number; functional_code: string }>;
+    const projects = (await db('projects').orderBy('id').select('id', 'unit_org_id', 'functional_code')) as Array<{
+      id: number;
+      unit_org_id: number;
+      functional_code: string;
+    }>;
     // Entries are made up per quota first, so each quota is inserted with the balance its journal gives.
-    const quotaRows = projects.flatMap((p, i) => (i % 2 === 0 ? ['30213', '30211'] : ['30201']).map((economic) => ({ quota_no: `ZB${YEAR}-P${p.id}-${economic}`, fiscal_year: YEAR, project_id: p.id, unit_org_id: p.unit_org_id, functional_code: p.functional_code, economic_code: economic, fund_source: '一般公共预算', document_no: '财预〔2026〕1号', amount_fen: 0, used_fen: 0, frozen_fen: 0, created_at: now, updated_at: now })));
+    const quotaRows = projects.flatMap((p, i) =>
+      (i % 2 === 0 ? ['30213', '30211'] : ['30201']).map((economic) => ({
+        quota_no: `ZB${YEAR}-P${p.id}-${economic}`,
+        fiscal_year: YEAR,
+        project_id: p.id,
+        unit_org_id: p.unit_org_id,
+        functional_code: p.functional_code,
+        economic_code: economic,
+        fund_source: '一般公共预算',
+        document_no: '财预〔2026〕1号',
+        amount_fen: 0,
+        used_fen: 0,
+        frozen_fen: 0,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
     const journal: Array<Record<string, unknown>> = [];
     const entry = (qi: number, kind: string, x: number, d: { amount?: number; used?: number; frozen?: number }) => {
       const b = quotaRows[qi]!;
       b.amount_fen += d.amount ?? 0;
       b.used_fen += d.used ?? 0;
       b.frozen_fen += d.frozen ?? 0;
-      journal.push({ quota_id: qi, kind, amount_fen: x, delta_amount_fen: d.amount ?? 0, delta_used_fen: d.used ?? 0, delta_frozen_fen: d.frozen ?? 0, balance_after_amount_fen: b.amount_fen, balance_after_used_fen: b.used_fen, balance_after_frozen_fen: b.frozen_fen, actor: 'bench', reason: '基准测试', created_at: now });
+      journal.push({
+        quota_id: qi,
+        kind,
+        amount_fen: x,
+        delta_amount_fen: d.amount ?? 0,
+        delta_used_fen: d.used ?? 0,
+        delta_frozen_fen: d.frozen ?? 0,
+        balance_after_amount_fen: b.amount_fen,
+        balance_after_used_fen: b.used_fen,
+        balance_after_frozen_fen: b.frozen_fen,
+        actor: 'bench',
+        reason: '基准测试',
+        created_at: now,
+      });
     };
     quotaRows.forEach((_, qi) => entry(qi, 'issue', 1_000_000_00, { amount: 1_000_000_00 }));
     while (journal.length < ENTRIES) {
@@ -131,9 +212,22 @@ async function main(): Promise<void> {
     const [items] = (await db('final_account_items').count({ n: '*' })) as Array<{ n: number }>;
 
     // The totals equal the ledger's balances to the fen.
-    const [ledgerSum] = (await db('quotas').where('fiscal_year', YEAR).select(db.raw('sum(amount_fen) as amount'), db.raw('sum(used_fen) as used'), db.raw('sum(frozen_fen) as frozen'))) as Array<Record<string, number | string>>;
-    const [faSum] = (await db('final_accounts').select(db.raw('sum(budget_fen) as budget'), db.raw('sum(paid_fen) as paid'), db.raw('sum(frozen_fen) as frozen'), db.raw('sum(balance_fen) as balance'))) as Array<Record<string, number | string>>;
-    const equal = Number(ledgerSum!.amount) === Number(faSum!.budget) && Number(ledgerSum!.used) === Number(faSum!.paid) && Number(ledgerSum!.frozen) === Number(faSum!.frozen) && Number(faSum!.balance) === Number(ledgerSum!.amount) - Number(ledgerSum!.used) - Number(ledgerSum!.frozen);
+    const [ledgerSum] = (await db('quotas')
+      .where('fiscal_year', YEAR)
+      .select(db.raw('sum(amount_fen) as amount'), db.raw('sum(used_fen) as used'), db.raw('sum(frozen_fen) as frozen'))) as Array<
+      Record<string, number | string>
+    >;
+    const [faSum] = (await db('final_accounts').select(
+      db.raw('sum(budget_fen) as budget'),
+      db.raw('sum(paid_fen) as paid'),
+      db.raw('sum(frozen_fen) as frozen'),
+      db.raw('sum(balance_fen) as balance'),
+    )) as Array<Record<string, number | string>>;
+    const equal =
+      Number(ledgerSum!.amount) === Number(faSum!.budget) &&
+      Number(ledgerSum!.used) === Number(faSum!.paid) &&
+      Number(ledgerSum!.frozen) === Number(faSum!.frozen) &&
+      Number(faSum!.balance) === Number(ledgerSum!.amount) - Number(ledgerSum!.used) - Number(ledgerSum!.frozen);
 
     // 2. Regenerate one unit (重新生成), 20 units.
     const regen: number[] = [];

@@ -13,7 +13,10 @@ export function freshDatabase(prefix = 'budget_bench'): { database: DatabaseConf
   const base = loadConfig().database;
   if (base.client === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-bench-'));
-    return { database: { client: 'sqlite', filename: path.join(dir, 'bench.sqlite') }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return {
+      database: { client: 'sqlite', filename: path.join(dir, 'bench.sqlite') },
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `${prefix}_${crypto.randomBytes(4).toString('hex')}`;
   const url = new URL(base.url);
@@ -22,7 +25,11 @@ export function freshDatabase(prefix = 'budget_bench'): { database: DatabaseConf
     database: { client: 'mysql', url: url.toString(), database: name },
     drop: async () => {
       url.pathname = '/';
-      const admin = knexFactory({ client: 'mysql2', connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
+      const admin = knexFactory({
+        client: 'mysql2',
+        connection: { uri: url.toString() } as Knex.MySql2ConnectionConfig & { uri: string },
+        pool: { min: 0, max: 1 },
+      });
       await admin.raw('DROP DATABASE IF EXISTS ??', [name]).finally(() => admin.destroy());
     },
   };

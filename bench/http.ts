@@ -20,7 +20,12 @@ export async function login(base: string, username: string): Promise<Client> {
   return {
     username,
     async call(method, path, body) {
-      const r = await fetch(`${base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const r = await fetch(`${base}/api${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', cookie },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       const text = await r.text();
       let parsed: unknown = null;
       try {
@@ -42,7 +47,11 @@ export function percentiles(times: number[]): { p50: number; p95: number; max: n
 }
 
 /** Runs `work` over `items` with `concurrency` clients; per-item latency and wall time. */
-export async function drive<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<{ times: number[]; seconds: number }> {
+export async function drive<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<{ times: number[]; seconds: number }> {
   const times: number[] = [];
   let next = 0;
   const t0 = performance.now();

@@ -36,7 +36,8 @@ export async function benchCompletions(): Promise<void> {
   // The system's log on stderr (BENCH_LOG_LEVEL, default silent), its warnings summarised after the figures.
   const { log, seen } = capturingLogger(process.env.BENCH_LOG_LEVEL ?? 'silent');
   let startedEngine = false;
-  if (base.engine.mode === 'local') startedEngine = !(await ensureEngineRunning(base.engine.local, createLogger('info', 'bench-engine'))).reused;
+  if (base.engine.mode === 'local')
+    startedEngine = !(await ensureEngineRunning(base.engine.local, createLogger('info', 'bench-engine'))).reused;
   const fresh = freshDatabase('budget_bench_inbox_api');
   const namespace = `b${crypto.randomBytes(4).toString('hex')}`;
   const config = { ...base, database: fresh.database, port: 0, demoData: false, engine: { ...base.engine, namespace } };
@@ -45,7 +46,10 @@ export async function benchCompletions(): Promise<void> {
     await system.databaseReady;
     await seedReferenceData(system.db, { year: 2026 });
     await seedDemoUsers(system.db);
-    await Promise.race([system.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref())]);
+    await Promise.race([
+      system.ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref()),
+    ]);
     const clerk = await login(system.url, 'nm_clerk_yz');
     const reviewer = await login(system.url, 'nm_dept_jy');
 
@@ -64,7 +68,8 @@ export async function benchCompletions(): Promise<void> {
     const deadline = Date.now() + INBOX_TIMEOUT_MS;
     let total = 0;
     while ((total = Number((await reviewer.call('GET', '/tasks?box=todo&pageSize=1')).body.total)) < PROJECTS) {
-      if (Date.now() > deadline) throw new Error(`only ${total} of ${PROJECTS} 主管部门审核 tasks reached the inbox in ${INBOX_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${total} of ${PROJECTS} 主管部门审核 tasks reached the inbox in ${INBOX_TIMEOUT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const inInbox = (performance.now() - t0) / 1000;
@@ -82,9 +87,18 @@ export async function benchCompletions(): Promise<void> {
       if (r.status !== 200) throw new Error(`complete #${id}: ${r.status} ${JSON.stringify(r.body)}`);
     };
     const rows = [];
-    for (const [label, slice, c] of [['complete, 1 client', ids.slice(0, third), 1], ['complete, 8 clients', ids.slice(third, 2 * third), 8]] as const) {
+    for (const [label, slice, c] of [
+      ['complete, 1 client', ids.slice(0, third), 1],
+      ['complete, 8 clients', ids.slice(third, 2 * third), 8],
+    ] as const) {
       const run = await drive([...slice], c, complete);
-      rows.push({ run: label, completed: slice.length, seconds: Math.round(run.seconds * 10) / 10, perSecond: Math.round((slice.length / run.seconds) * 10) / 10, ...percentiles(run.times) });
+      rows.push({
+        run: label,
+        completed: slice.length,
+        seconds: Math.round(run.seconds * 10) / 10,
+        perSecond: Math.round((slice.length / run.seconds) * 10) / 10,
+        ...percentiles(run.times),
+      });
     }
     const rest = ids.slice(2 * third);
     const batches = Array.from({ length: Math.ceil(rest.length / 50) }, (_, i) => rest.slice(i * 50, i * 50 + 50));
@@ -94,7 +108,13 @@ export async function benchCompletions(): Promise<void> {
       if (r.status !== 200 || r.body.failed) throw new Error(`batch-complete: ${r.status} ${JSON.stringify(r.body)}`);
       done += Number(r.body.completed);
     });
-    rows.push({ run: 'batch-complete, 50 a request', completed: done, seconds: Math.round(batch.seconds * 10) / 10, perSecond: Math.round((done / batch.seconds) * 10) / 10, ...percentiles(batch.times) });
+    rows.push({
+      run: 'batch-complete, 50 a request',
+      completed: done,
+      seconds: Math.round(batch.seconds * 10) / 10,
+      perSecond: Math.round((done / batch.seconds) * 10) / 10,
+      ...percentiles(batch.times),
+    });
 
     console.log(
       `inbox API bench — app database ${config.database.client}, engine ${await describeEngine(system.engine)} (${base.engine.mode}): ${PROJECTS} projects filed and submitted in ${filed.seconds.toFixed(1)} s (1 client); ` +
@@ -108,7 +128,9 @@ export async function benchCompletions(): Promise<void> {
   } finally {
     await system.stop();
     await fresh.drop();
-    await dropDeployments(system.engine, namespace).catch((err: unknown) => console.error(`could not remove the bench's deployment ${namespace}: ${(err as Error).message}`));
+    await dropDeployments(system.engine, namespace).catch((err: unknown) =>
+      console.error(`could not remove the bench's deployment ${namespace}: ${(err as Error).message}`),
+    );
     if (startedEngine) await stopEngine(base.engine.local, createLogger('info', 'bench-engine'));
   }
 }

@@ -14,12 +14,37 @@ import { resolveCandidates } from '../server/inbox/candidates';
 
 const BATCH = 500;
 const STEPS = [
-  { elementId: 'DepartmentReview', name: '主管部门审核', formKey: 'intake-department-review', group: 'department_reviewer', dueDays: 3, weight: 30 },
-  { elementId: 'SectorReview', name: '财政业务处室审核', formKey: 'intake-sector-review', group: 'sector_division', dueDays: 5, weight: 25 },
+  {
+    elementId: 'DepartmentReview',
+    name: '主管部门审核',
+    formKey: 'intake-department-review',
+    group: 'department_reviewer',
+    dueDays: 3,
+    weight: 30,
+  },
+  {
+    elementId: 'SectorReview',
+    name: '财政业务处室审核',
+    formKey: 'intake-sector-review',
+    group: 'sector_division',
+    dueDays: 5,
+    weight: 25,
+  },
   { elementId: 'BudgetDecision', name: '预算处审定', formKey: 'intake-budget-decision', group: 'budget_division', dueDays: 5, weight: 35 },
   { elementId: 'Revise', name: '申报单位修改', formKey: 'intake-revise', group: 'unit_clerk', dueDays: 10, weight: 10 },
 ] as const;
-const NAMES = ['校舍维修改造', '信息化建设', '设备购置', '人才培养', '基础设施建设', '示范基地建设', '防疫物资储备', '图书资料购置', '安全隐患整治', '乡村振兴产业扶持'];
+const NAMES = [
+  '校舍维修改造',
+  '信息化建设',
+  '设备购置',
+  '人才培养',
+  '基础设施建设',
+  '示范基地建设',
+  '防疫物资储备',
+  '图书资料购置',
+  '安全隐患整治',
+  '乡村振兴产业扶持',
+];
 const FUNCTIONAL = ['2050204', '2130505', '2100408'];
 const COPY_TO = ['nm_ysk', 'nm_clerk_yz', 'nm_dept_jy', 'nm_director', 'nm_jkw'];
 const CAPITAL_WEIGHT = 16;
@@ -37,16 +62,24 @@ async function insertAll(db: Db, table: string, rows: object[]): Promise<void> {
 }
 
 export async function seedInbox(db: Db, count: number, now = Date.now()): Promise<SeedFigures> {
-  const units = (await db('organisations').whereIn('kind', ['budget_unit', 'department']).orderBy('id').select('id', 'name', 'region_code')) as Array<{ id: number; name: string; region_code: string }>;
+  const units = (await db('organisations')
+    .whereIn('kind', ['budget_unit', 'department'])
+    .orderBy('id')
+    .select('id', 'name', 'region_code')) as Array<{ id: number; name: string; region_code: string }>;
   const weighted = units.flatMap((u) => Array<typeof u>(u.region_code === '150100' ? CAPITAL_WEIGHT : 1).fill(u));
   const stepOf = STEPS.flatMap((s) => Array<(typeof STEPS)[number]>(s.weight).fill(s));
   const candidates = new Map<string, number[]>();
   for (const u of units) {
     for (const s of STEPS) {
-      for (const fc of FUNCTIONAL) candidates.set(`${u.id}:${s.elementId}:${fc}`, await resolveCandidates(db, [s.group], Number(u.id), { functionalCode: fc }));
+      for (const fc of FUNCTIONAL)
+        candidates.set(`${u.id}:${s.elementId}:${fc}`, await resolveCandidates(db, [s.group], Number(u.id), { functionalCode: fc }));
     }
   }
-  const users = (await db('users').select('id', 'username', 'display_name')) as Array<{ id: number; username: string; display_name: string }>;
+  const users = (await db('users').select('id', 'username', 'display_name')) as Array<{
+    id: number;
+    username: string;
+    display_name: string;
+  }>;
   const byId = new Map(users.map((u) => [Number(u.id), u]));
   const copyTo = COPY_TO.map((name) => users.find((u) => u.username === name)!.id);
   const figures: SeedFigures = { tasks: 0, candidates: 0, events: 0, copies: 0 };
@@ -105,11 +138,22 @@ export async function seedInbox(db: Db, count: number, now = Date.now()): Promis
       if (status === 'open') for (const userId of who) cands.push({ task_id: id, user_id: userId });
       if (completedBy !== null) {
         const actor = byId.get(completedBy)!;
-        events.push({ task_id: id, kind: 'completed', actor_user_id: completedBy, actor: actor.username, actor_name: actor.display_name, decision, comment: null, data: null, created_at: completedAt });
+        events.push({
+          task_id: id,
+          kind: 'completed',
+          actor_user_id: completedBy,
+          actor: actor.username,
+          actor_name: actor.display_name,
+          decision,
+          comment: null,
+          data: null,
+          created_at: completedAt,
+        });
       }
       if ((h >>> 7) % 50 === 0) {
         const to = copyTo[(h >>> 10) % copyTo.length]!;
-        if (to !== assignee) copies.push({ task_id: id, user_id: to, copied_by: assignee ?? to, created_at: completedAt ?? createdAt, read_at: null });
+        if (to !== assignee)
+          copies.push({ task_id: id, user_id: to, copied_by: assignee ?? to, created_at: completedAt ?? createdAt, read_at: null });
       }
     }
     await db.transaction(async (trx) => {

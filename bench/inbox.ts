@@ -104,7 +104,17 @@ async function benchQueries(): Promise<void> {
       for (const s of await statementsOf(db, slowest.userId, slowest.query)) {
         const [plan] = (await db.raw(`EXPLAIN ${s.sql}`, s.bindings as never)) as [Array<Record<string, unknown>>];
         console.log(s.sql);
-        console.table(plan.map((p) => ({ id: p.id, select_type: p.select_type, table: p.table, type: p.type, key: p.key, rows: p.rows, Extra: p.Extra })));
+        console.table(
+          plan.map((p) => ({
+            id: p.id,
+            select_type: p.select_type,
+            table: p.table,
+            type: p.type,
+            key: p.key,
+            rows: p.rows,
+            Extra: p.Extra,
+          })),
+        );
       }
     }
   } finally {

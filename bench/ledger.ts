@@ -51,7 +51,15 @@ async function run(phase: string, clients: number, op: () => Promise<boolean>): 
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 100) / 100;
-  return { phase, clients, ops: latencies.length, refused, perSecond: Math.round(latencies.length / elapsed), p50ms: at(0.5), p99ms: at(0.99) };
+  return {
+    phase,
+    clients,
+    ops: latencies.length,
+    refused,
+    perSecond: Math.round(latencies.length / elapsed),
+    p50ms: at(0.5),
+    p99ms: at(0.99),
+  };
 }
 
 const amount = () => 1 + Math.floor(Math.random() * 100);
@@ -64,7 +72,18 @@ async function main(): Promise<void> {
     const status = await checkDatabase(db, fresh.database.client);
     const big = 10 ** 12; // ¥100 亿 per quota: no freeze is refused, every operation does the full work
     const issue = async (i: number) =>
-      (await ledger.issueQuota(db, { quotaNo: `B-${i}`, fiscalYear: 2026, functionalCode: '2010101', economicCode: '30201', fundSource: 'bench', documentNo: 'bench', amountFen: big, ...meta })).quota.id;
+      (
+        await ledger.issueQuota(db, {
+          quotaNo: `B-${i}`,
+          fiscalYear: 2026,
+          functionalCode: '2010101',
+          economicCode: '30201',
+          fundSource: 'bench',
+          documentNo: 'bench',
+          amountFen: big,
+          ...meta,
+        })
+      ).quota.id;
     const hot = await issue(0);
     const spread: number[] = [];
     for (let i = 1; i <= SPREAD; i += 1) spread.push(await issue(i));
@@ -86,14 +105,28 @@ async function main(): Promise<void> {
 
     const results: Figures[] = [];
     for (const clients of CLIENTS) {
-      results.push(await run('ledger freeze, 1 hot quota', clients, viaLedger(() => hot)));
-      results.push(await run('raw UPDATE,    1 hot quota', clients, rawUpdate(() => hot)));
+      results.push(
+        await run(
+          'ledger freeze, 1 hot quota',
+          clients,
+          viaLedger(() => hot),
+        ),
+      );
+      results.push(
+        await run(
+          'raw UPDATE,    1 hot quota',
+          clients,
+          rawUpdate(() => hot),
+        ),
+      );
       results.push(await run(`ledger freeze, ${SPREAD} quotas`, clients, viaLedger(pick)));
       results.push(await run(`raw UPDATE,    ${SPREAD} quotas`, clients, rawUpdate(pick)));
     }
 
     const [journal] = await db('quota_journal').count({ n: '*' });
-    console.log(`quota ledger bench — ${status.serverVersion ?? fresh.database.client}, pool ${String(db.client.pool?.max ?? '?')} connection(s), phases ≤ ${SECONDS} s or ${MAX_OPS} ops`);
+    console.log(
+      `quota ledger bench — ${status.serverVersion ?? fresh.database.client}, pool ${String(db.client.pool?.max ?? '?')} connection(s), phases ≤ ${SECONDS} s or ${MAX_OPS} ops`,
+    );
     console.table(results);
     console.log(`journal rows written: ${String(journal?.n)} (${SPREAD + 1} issues + the ledger freezes)`);
   } finally {

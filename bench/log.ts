@@ -17,7 +17,8 @@ export class Tally {
   }
 }
 
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
+export const messageOf = (err: unknown): string =>
+  (err instanceof Error ? err.message : String(err)).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
 
 /** The system's log: echoed to stderr as it is, warnings and errors grouped for the summary. */
 export function capturingLogger(level: string): { log: Logger; seen: Tally } {
@@ -29,7 +30,10 @@ export function capturingLogger(level: string): { log: Logger; seen: Tally } {
         process.stderr.write(line);
         try {
           const o = JSON.parse(line) as { level?: string; component?: string; msg?: string; error?: string; err?: { message?: string } };
-          if (o.level === 'warn' || o.level === 'error' || o.level === 'fatal') seen.add(`${o.level} [${o.component ?? ''}] ${o.msg ?? ''}${o.error || o.err?.message ? ` — ${messageOf(o.error ?? o.err?.message)}` : ''}`);
+          if (o.level === 'warn' || o.level === 'error' || o.level === 'fatal')
+            seen.add(
+              `${o.level} [${o.component ?? ''}] ${o.msg ?? ''}${o.error || o.err?.message ? ` — ${messageOf(o.error ?? o.err?.message)}` : ''}`,
+            );
         } catch {
           /* not JSON */
         }
@@ -38,4 +42,3 @@ export function capturingLogger(level: string): { log: Logger; seen: Tally } {
   );
   return { log, seen };
 }
-

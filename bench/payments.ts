@@ -93,7 +93,9 @@ async function approve(bot: Bot, state: { stopped: boolean; decided: number; lat
         continue;
       }
       const t = performance.now();
-      const r = await bot.client.call('POST', `/payments/${id}/decision`, { decision: 'approve', comment: bot.comment, signingPin: PIN }).catch((err: unknown) => ({ status: 0, body: { error: { code: messageOf(err) } } }));
+      const r = await bot.client
+        .call('POST', `/payments/${id}/decision`, { decision: 'approve', comment: bot.comment, signingPin: PIN })
+        .catch((err: unknown) => ({ status: 0, body: { error: { code: messageOf(err) } } }));
       if (r.status === 200) {
         state.latencies.push(performance.now() - t);
         state.decided += 1;
@@ -113,10 +115,14 @@ async function main(): Promise<void> {
   const fresh = freshDatabase('budget_bench_payments');
   const namespace = `bp${crypto.randomBytes(4).toString('hex')}`;
   const simPort = await freePort();
-  const sim = spawn(process.execPath, [path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(__dirname, '..', 'scripts', 'bank-simulator.ts')], {
-    env: { ...process.env, BUDGET_BANK_SIM_PORT: String(simPort), BUDGET_BANK_SECRET: base.bank.secret, NODE_ENV: 'development' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(__dirname, '..', 'scripts', 'bank-simulator.ts')],
+    {
+      env: { ...process.env, BUDGET_BANK_SIM_PORT: String(simPort), BUDGET_BANK_SECRET: base.bank.secret, NODE_ENV: 'development' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const simUrl = `http://127.0.0.1:${simPort}`;
   const config = {
     ...base,
@@ -139,21 +145,47 @@ async function main(): Promise<void> {
     const status = await checkDatabase(db, config.database.client);
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    await Promise.race([system.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref())]);
-    for (let i = 0; i < 100 && !(await fetch(`${simUrl}/health`).then((r) => r.ok, () => false)); i++) await sleep(200);
+    await Promise.race([
+      system.ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('engine not ready after 120 s')), 120_000).unref()),
+    ]);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fetch(`${simUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await sleep(200);
     const unit = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const quotas: number[] = [];
     for (let i = 0; i < QUOTAS; i++) {
-      const q = await ledger.issueQuota(db, { fiscalYear: 2026, unitOrgId: unit, functionalCode: '2050203', economicCode: '30201', fundSource: '一般公共预算', documentNo: `用款压测〔2026〕${i + 1}号`, amountFen: AMOUNT * N * 4, actor: 'bench', reason: '压测下达' });
+      const q = await ledger.issueQuota(db, {
+        fiscalYear: 2026,
+        unitOrgId: unit,
+        functionalCode: '2050203',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: `用款压测〔2026〕${i + 1}号`,
+        amountFen: AMOUNT * N * 4,
+        actor: 'bench',
+        reason: '压测下达',
+      });
       quotas.push(q.quota.id);
     }
     const meta = { actor: 'bench', reason: '压测' };
 
     // a. the bare ledger
-    const bare = await drive(Array.from({ length: N }, (_, i) => i), CLIENTS, async (i) => {
-      await ledger.freeze(db, { ...meta, quotaId: quotas[i % QUOTAS]!, amountFen: AMOUNT, idempotencyKey: `bare-${i}-f` });
-      await ledger.consume(db, { ...meta, quotaId: quotas[i % QUOTAS]!, amountFen: AMOUNT, idempotencyKey: `bare-${i}-c` });
-    });
+    const bare = await drive(
+      Array.from({ length: N }, (_, i) => i),
+      CLIENTS,
+      async (i) => {
+        await ledger.freeze(db, { ...meta, quotaId: quotas[i % QUOTAS]!, amountFen: AMOUNT, idempotencyKey: `bare-${i}-f` });
+        await ledger.consume(db, { ...meta, quotaId: quotas[i % QUOTAS]!, amountFen: AMOUNT, idempotencyKey: `bare-${i}-c` });
+      },
+    );
     const barePerSecond = N / bare.seconds;
 
     // b. through the API
@@ -168,31 +200,60 @@ async function main(): Promise<void> {
     const approving = bots.map((b) => approve(b, state));
     const submitted = new Map<number, number>();
     const t1Wall = Date.now();
-    const filing = await drive(Array.from({ length: N }, (_, i) => i), CLIENTS, async (i) => {
-      // A payee of its own each (name and account): the risk rules see neither split payments nor changed accounts.
-      const body = { quotaId: quotas[i % QUOTAS]!, amountFen: AMOUNT, payeeName: `压测收款单位${i + 1}`, payeeKind: 'organisation', payeeAccount: `62220212${String(i + 1).padStart(7, '0')}0`, payeeBank: '中国工商银行呼和浩特分行', purpose: `压测用款第${i + 1}笔`, economicCode: '30201', paymentType: 'direct' };
-      for (let attempt = 1; ; attempt++) {
-        const at = Date.now();
-        const r = await clerk.call('POST', '/payments', body);
-        if (r.status === 201) {
-          submitted.set(Number(r.body.id), at);
-          return;
+    const filing = await drive(
+      Array.from({ length: N }, (_, i) => i),
+      CLIENTS,
+      async (i) => {
+        // A payee of its own each (name and account): the risk rules see neither split payments nor changed accounts.
+        const body = {
+          quotaId: quotas[i % QUOTAS]!,
+          amountFen: AMOUNT,
+          payeeName: `压测收款单位${i + 1}`,
+          payeeKind: 'organisation',
+          payeeAccount: `62220212${String(i + 1).padStart(7, '0')}0`,
+          payeeBank: '中国工商银行呼和浩特分行',
+          purpose: `压测用款第${i + 1}笔`,
+          economicCode: '30201',
+          paymentType: 'direct',
+        };
+        for (let attempt = 1; ; attempt++) {
+          const at = Date.now();
+          const r = await clerk.call('POST', '/payments', body);
+          if (r.status === 201) {
+            submitted.set(Number(r.body.id), at);
+            return;
+          }
+          state.errors.add(`submit: ${r.status} ${r.body?.error?.code ?? JSON.stringify(r.body).slice(0, 120)}`);
+          if (r.status < 500 || attempt >= 5) return;
+          await sleep(200 * attempt);
         }
-        state.errors.add(`submit: ${r.status} ${r.body?.error?.code ?? JSON.stringify(r.body).slice(0, 120)}`);
-        if (r.status < 500 || attempt >= 5) return;
-        await sleep(200 * attempt);
-      }
-    });
+      },
+    );
     const deadline = Date.now() + TIMEOUT_MS;
-    const countPaid = async () => Number(((await db('payment_orders').where({ source_kind: 'payment-request', status: 'paid' }).whereIn('source_id', [...submitted.keys()]).count({ n: '*' }))[0] as { n: number | string }).n);
+    const countPaid = async () =>
+      Number(
+        (
+          (
+            await db('payment_orders')
+              .where({ source_kind: 'payment-request', status: 'paid' })
+              .whereIn('source_id', [...submitted.keys()])
+              .count({ n: '*' })
+          )[0] as { n: number | string }
+        ).n,
+      );
     let paid = 0;
     while (Date.now() < deadline && (paid = await countPaid()) < submitted.size) await sleep(250);
     state.stopped = true;
     await Promise.all(approving);
 
-    const requests = (await db('payment_requests').whereIn('id', [...submitted.keys()]).select('id', 'approved_at')) as Array<{ id: number; approved_at: unknown }>;
+    const requests = (await db('payment_requests')
+      .whereIn('id', [...submitted.keys()])
+      .select('id', 'approved_at')) as Array<{ id: number; approved_at: unknown }>;
     const approvedAt = new Map(requests.map((r) => [Number(r.id), r.approved_at ? readInstant(r.approved_at).getTime() : null]));
-    const orders = (await db('payment_orders').where({ source_kind: 'payment-request', status: 'paid' }).whereIn('source_id', [...submitted.keys()]).select('source_id', 'created_at', 'settled_at')) as Array<{ source_id: number; created_at: unknown; settled_at: unknown }>;
+    const orders = (await db('payment_orders')
+      .where({ source_kind: 'payment-request', status: 'paid' })
+      .whereIn('source_id', [...submitted.keys()])
+      .select('source_id', 'created_at', 'settled_at')) as Array<{ source_id: number; created_at: unknown; settled_at: unknown }>;
     const endToEnd: number[] = [];
     const approval: number[] = [];
     const treasury: number[] = [];
@@ -208,22 +269,52 @@ async function main(): Promise<void> {
     }
     const apiSeconds = (last - t1Wall) / 1000;
     const apiPerSecond = paid / apiSeconds;
-    const consumed = Number(((await db('quota_journal').where({ kind: 'consume', reference_type: 'payment-order' }).count({ n: '*' }))[0] as { n: number | string }).n);
-    const frozenLeft = Number(((await db('quotas').whereIn('id', quotas).sum({ s: 'frozen_fen' }))[0] as { s: number | string | null }).s ?? 0);
+    const consumed = Number(
+      (
+        (await db('quota_journal').where({ kind: 'consume', reference_type: 'payment-order' }).count({ n: '*' }))[0] as {
+          n: number | string;
+        }
+      ).n,
+    );
+    const frozenLeft = Number(
+      ((await db('quotas').whereIn('id', quotas).sum({ s: 'frozen_fen' }))[0] as { s: number | string | null }).s ?? 0,
+    );
     const decisions = percentiles(state.latencies);
     const bareP = percentiles(bare.times);
     const e2e = percentiles(endToEnd);
 
-    console.log(`用款端到端基准 — 应用数据库 ${status.serverVersion ?? config.database.client} (${config.database.client})；引擎 ${await describeEngine(engine)}`);
-    console.log(`${N} 笔，每笔 ¥${AMOUNT / 100}（国库处科室负责人 → 分管局长），提交并发 ${CLIENTS}，每位审批人并发 ${COMPLETERS}，指标 ${QUOTAS} 个，外部任务循环 ${LOOPS}；时间单位 ms`);
+    console.log(
+      `用款端到端基准 — 应用数据库 ${status.serverVersion ?? config.database.client} (${config.database.client})；引擎 ${await describeEngine(engine)}`,
+    );
+    console.log(
+      `${N} 笔，每笔 ¥${AMOUNT / 100}（国库处科室负责人 → 分管局长），提交并发 ${CLIENTS}，每位审批人并发 ${COMPLETERS}，指标 ${QUOTAS} 个，外部任务循环 ${LOOPS}；时间单位 ms`,
+    );
     console.table([
-      { run: 'a. 账本 冻结→核销', payments: N, seconds: round(bare.seconds, 2), perSecond: round(barePerSecond), p50: bareP.p50, p95: bareP.p95, max: bareP.max },
-      { run: 'b. API 提交→审批(签章)→支付凭证→银行模拟器→到账通知→核销', payments: paid, seconds: round(apiSeconds, 2), perSecond: round(apiPerSecond, 2), p50: e2e.p50, p95: e2e.p95, max: e2e.max },
+      {
+        run: 'a. 账本 冻结→核销',
+        payments: N,
+        seconds: round(bare.seconds, 2),
+        perSecond: round(barePerSecond),
+        p50: bareP.p50,
+        p95: bareP.p95,
+        max: bareP.max,
+      },
+      {
+        run: 'b. API 提交→审批(签章)→支付凭证→银行模拟器→到账通知→核销',
+        payments: paid,
+        seconds: round(apiSeconds, 2),
+        perSecond: round(apiPerSecond, 2),
+        p50: e2e.p50,
+        p95: e2e.p95,
+        max: e2e.max,
+      },
     ]);
     const ap = percentiles(approval);
     const tp = percentiles(treasury);
     const submit = percentiles(filing.times);
-    console.log(`(b) 其中 提交→审批通过 p50 ${ap.p50} / p95 ${ap.p95}；开具支付凭证→到账核销 p50 ${tp.p50} / p95 ${tp.p95}；提交请求 p50 ${submit.p50} / p95 ${submit.p95}；审批请求 ${state.decided} 次 p50 ${decisions.p50} / p95 ${decisions.p95}`);
+    console.log(
+      `(b) 其中 提交→审批通过 p50 ${ap.p50} / p95 ${ap.p95}；开具支付凭证→到账核销 p50 ${tp.p50} / p95 ${tp.p95}；提交请求 p50 ${submit.p50} / p95 ${submit.p95}；审批请求 ${state.decided} 次 p50 ${decisions.p50} / p95 ${decisions.p95}`,
+    );
     console.log(`(b) 已到账 ${paid} / 提交 ${submitted.size}；核销流水 ${consumed} 笔；指标上剩余冻结 ¥${(frozenLeft - 0) / 100}`);
     if (state.errors.total) {
       console.log('(b) errors while driving:');

@@ -22,11 +22,25 @@ const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const BATCH = 500;
 
-const NAMES = ['校舍维修改造', '信息化建设', '设备购置', '人才培养', '基础设施建设', '示范基地建设', '防疫物资储备', '图书资料购置', '安全隐患整治', '乡村振兴产业扶持'];
+const NAMES = [
+  '校舍维修改造',
+  '信息化建设',
+  '设备购置',
+  '人才培养',
+  '基础设施建设',
+  '示范基地建设',
+  '防疫物资储备',
+  '图书资料购置',
+  '安全隐患整治',
+  '乡村振兴产业扶持',
+];
 const FUNCTIONAL = ['2050201', '2050202', '2050203', '2050204', '2130505', '2100408', '2010101'];
 
 async function seedProjects(db: Db): Promise<void> {
-  const units = (await db('organisations').whereIn('kind', ['budget_unit', 'department']).select('id', 'name')) as Array<{ id: number; name: string }>;
+  const units = (await db('organisations').whereIn('kind', ['budget_unit', 'department']).select('id', 'name')) as Array<{
+    id: number;
+    name: string;
+  }>;
   const now = Date.now();
   let id = 0;
   for (let start = 0; start < PROJECTS; start += BATCH) {
@@ -61,7 +75,15 @@ async function seedProjects(db: Db): Promise<void> {
   }
   // 1 %: pairs of neighbours flagged as likely duplicates.
   const pairs = [];
-  for (let i = 1; i + 1 <= PROJECTS; i += 200) pairs.push({ project_id: i, similar_project_id: i + 1, basis: 'name', name_similarity_permille: 900, content_similarity_permille: 0, detected_at: new Date() });
+  for (let i = 1; i + 1 <= PROJECTS; i += 200)
+    pairs.push({
+      project_id: i,
+      similar_project_id: i + 1,
+      basis: 'name',
+      name_similarity_permille: 900,
+      content_similarity_permille: 0,
+      detected_at: new Date(),
+    });
   for (let i = 0; i < pairs.length; i += BATCH) await db('project_duplicates').insert(pairs.slice(i, i + BATCH));
 }
 
@@ -84,7 +106,11 @@ const CASES: Case[] = [
   { name: 'own unit (clerk)', user: 'nm_clerk_yz', query: {} },
 ];
 
-async function measure(db: Db, principal: Principal, query: Partial<ProjectListQuery>): Promise<{ p50: number; p95: number; max: number; total: number }> {
+async function measure(
+  db: Db,
+  principal: Principal,
+  query: Partial<ProjectListQuery>,
+): Promise<{ p50: number; p95: number; max: number; total: number }> {
   const full = { page: 1, pageSize: 20, sort: 'id' as const, order: 'desc' as const, ...query };
   const times: number[] = [];
   let total = 0;
@@ -117,7 +143,9 @@ async function main(): Promise<void> {
       const principal = (await loadPrincipal(db, user.id))!;
       rows.push({ query: c.name, ...(await measure(db, principal, c.query)) });
     }
-    console.log(`project list bench — ${status.serverVersion ?? fresh.database.client}: ${PROJECTS.toLocaleString('en')} projects (inserted in ${seeded.toFixed(1)} s), ${RUNS} runs per query, page size 20, ms`);
+    console.log(
+      `project list bench — ${status.serverVersion ?? fresh.database.client}: ${PROJECTS.toLocaleString('en')} projects (inserted in ${seeded.toFixed(1)} s), ${RUNS} runs per query, page size 20, ms`,
+    );
     console.table(rows);
   } finally {
     await db.destroy();

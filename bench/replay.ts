@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
     const cookies: Record<string, string> = {};
-    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance'])
+      cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     const call = apiAs(`${t.system.url}/api`, cookies);
     const created = await call('nm_clerk_yz', 'POST', '/projects', demoApplication('回放基准测试项目'));
     const projectId = Number(created.body.id);
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
     if (submitted.status !== 200) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.body)}`);
     const taskAt = async (step: string) => {
       for (let i = 0; i < 600; i++) {
-        const row = (await db('inbox_tasks').where({ business_id: projectId, element_id: step, status: 'open' }).first('id', 'process_instance_key')) as { id: number; process_instance_key: string } | undefined;
+        const row = (await db('inbox_tasks')
+          .where({ business_id: projectId, element_id: step, status: 'open' })
+          .first('id', 'process_instance_key')) as { id: number; process_instance_key: string } | undefined;
         if (row) return row;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -59,7 +62,13 @@ async function main(): Promise<void> {
       key = dept.process_instance_key;
       await complete('nm_dept_jy', dept.id, { decision: 'approve', comment: `第 ${round + 1} 次报送` });
       const sector = await taskAt('SectorReview');
-      if (round < ROUNDS) await complete('nm_jkw', sector.id, { decision: 'return', returnTo: 'department', countersign: false, comment: `第 ${round + 1} 次退回主管部门补充材料` });
+      if (round < ROUNDS)
+        await complete('nm_jkw', sector.id, {
+          decision: 'return',
+          returnTo: 'department',
+          countersign: false,
+          comment: `第 ${round + 1} 次退回主管部门补充材料`,
+        });
       else await complete('nm_jkw', sector.id, { decision: 'approve', countersign: false, comment: '符合支出方向' });
     }
     await complete('nm_ysk', (await taskAt('BudgetDecision')).id, { decision: 'admit' });
@@ -73,7 +82,9 @@ async function main(): Promise<void> {
       engine.request<Array<unknown>>('GET', '/history/task', { query: { processInstanceId: key, maxResults: 100_000 } }),
       engine.request<Array<unknown>>('GET', '/history/detail', { query: { processInstanceId: key, maxResults: 100_000 } }),
     ]);
-    console.log(`instance ${key}: ${ROUNDS} returns, built in ${((Date.now() - started) / 1000).toFixed(1)} s; engine history: ${activities.length} activity instances, ${tasks.length} tasks, ${variables.length} variable revisions = ${activities.length + tasks.length + variables.length} events`);
+    console.log(
+      `instance ${key}: ${ROUNDS} returns, built in ${((Date.now() - started) / 1000).toFixed(1)} s; engine history: ${activities.length} activity instances, ${tasks.length} tasks, ${variables.length} variable revisions = ${activities.length + tasks.length + variables.length} events`,
+    );
 
     const api: number[] = [];
     let steps = 0;
@@ -88,7 +99,10 @@ async function main(): Promise<void> {
       steps = ((JSON.parse(text) as { steps?: unknown[] }).steps ?? []).length;
     }
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     const draw: number[] = [];
     let shownSteps = 0;
     try {
@@ -115,7 +129,15 @@ async function main(): Promise<void> {
     const d = percentiles(draw);
     console.table([
       { what: 'replay API (GET …/replay)', runs: api.length, p50: a.p50, p95: a.p95, max: a.max, steps, kB: Math.round(bytes / 1024) },
-      { what: 'page: navigation → diagram and steps drawn', runs: draw.length, p50: d.p50, p95: d.p95, max: d.max, steps: shownSteps, kB: '' },
+      {
+        what: 'page: navigation → diagram and steps drawn',
+        runs: draw.length,
+        p50: d.p50,
+        p95: d.p95,
+        max: d.max,
+        steps: shownSteps,
+        kB: '',
+      },
     ]);
   } finally {
     await t.close();

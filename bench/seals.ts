@@ -1,5 +1,13 @@
 import { canonicalJson } from '../domain/canonical-json';
-import { GENESIS_HASH, keyIdOf, recordHash, sealPayloadBytes, type AuditRecordBody, type KeyRecord, type SealPayload } from '../domain/audit-chain';
+import {
+  GENESIS_HASH,
+  keyIdOf,
+  recordHash,
+  sealPayloadBytes,
+  type AuditRecordBody,
+  type KeyRecord,
+  type SealPayload,
+} from '../domain/audit-chain';
 import { EVIDENCE_FORMAT, verifyEvidencePackage, type EvidencePackage } from '../domain/evidence';
 import { generateSm2KeyPair, sm2Sign, sm2Verify, sm2VerifyPlain, SM2_USER_ID } from '../domain/sm-crypto';
 
@@ -36,7 +44,20 @@ const platform = generateSm2KeyPair();
 const platformKeyId = keyIdOf(platform.publicKey);
 const signers = Array.from({ length: 5 }, (_, i) => {
   const k = generateSm2KeyPair();
-  const record: KeyRecord = { v: 1, keyId: keyIdOf(k.publicKey), userId: i + 1, username: `u${i}`, displayName: `签章人${i}`, orgId: 1, orgName: '财政局', algorithm: 'SM2-SM3', distinguishingId: SM2_USER_ID, publicKey: k.publicKey, createdAt: new Date().toISOString(), platformKeyId };
+  const record: KeyRecord = {
+    v: 1,
+    keyId: keyIdOf(k.publicKey),
+    userId: i + 1,
+    username: `u${i}`,
+    displayName: `签章人${i}`,
+    orgId: 1,
+    orgName: '财政局',
+    algorithm: 'SM2-SM3',
+    distinguishingId: SM2_USER_ID,
+    publicKey: k.publicKey,
+    createdAt: new Date().toISOString(),
+    platformKeyId,
+  };
   return { k, record, signature: sm2Sign(Buffer.from(canonicalJson(record)), platform.privateKey, platform.publicKey) };
 });
 t = performance.now();
@@ -46,8 +67,32 @@ let prevHash = GENESIS_HASH;
 for (let seq = 1; seq <= RECORDS; seq++) {
   const s = signers[seq % signers.length]!;
   const at = new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString();
-  const payload: SealPayload = { v: 1, what: 'quota.issue', who: { userId: s.record.userId, username: s.record.username, displayName: s.record.displayName, orgId: 1, orgName: '财政局' }, when: at, processInstance: null, element: null, decision: { amountFen: seq * 100 }, formSm3: null, attachmentsSm3: [], prevHash, keyId: s.record.keyId };
-  const body: AuditRecordBody = { v: 1, seq, at, kind: 'seal.quota.issue', subjectType: 'quota', subjectId: String(seq), projectId: 1, actor: { userId: s.record.userId, username: s.record.username }, data: null, seal: { payload, signature: sm2Sign(sealPayloadBytes(payload), s.k.privateKey, s.k.publicKey), keyId: s.record.keyId }, prevHash };
+  const payload: SealPayload = {
+    v: 1,
+    what: 'quota.issue',
+    who: { userId: s.record.userId, username: s.record.username, displayName: s.record.displayName, orgId: 1, orgName: '财政局' },
+    when: at,
+    processInstance: null,
+    element: null,
+    decision: { amountFen: seq * 100 },
+    formSm3: null,
+    attachmentsSm3: [],
+    prevHash,
+    keyId: s.record.keyId,
+  };
+  const body: AuditRecordBody = {
+    v: 1,
+    seq,
+    at,
+    kind: 'seal.quota.issue',
+    subjectType: 'quota',
+    subjectId: String(seq),
+    projectId: 1,
+    actor: { userId: s.record.userId, username: s.record.username },
+    data: null,
+    seal: { payload, signature: sm2Sign(sealPayloadBytes(payload), s.k.privateKey, s.k.publicKey), keyId: s.record.keyId },
+    prevHash,
+  };
   const hash = recordHash(body);
   records.push({ seq, hash, body });
   chain.push({ seq, prevHash, hash });
@@ -65,9 +110,13 @@ const pkg: EvidencePackage = {
   engine: null,
 };
 const text = canonicalJson(pkg);
-console.log(`built a package of ${RECORDS.toLocaleString('en')} sealed records (${(text.length / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+console.log(
+  `built a package of ${RECORDS.toLocaleString('en')} sealed records (${(text.length / 1e6).toFixed(1)} MB) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+);
 t = performance.now();
 const report = verifyEvidencePackage(text);
 const verifyMs = performance.now() - t;
 if (!report.ok) throw new Error(String(report.firstFailure));
-console.log(`verified it (every hash, seal, key record, link and the checkpoint) in ${(verifyMs / 1000).toFixed(2)} s = ${rate(RECORDS, verifyMs)}`);
+console.log(
+  `verified it (every hash, seal, key record, link and the checkpoint) in ${(verifyMs / 1000).toFixed(2)} s = ${rate(RECORDS, verifyMs)}`,
+);

@@ -51,9 +51,11 @@ const pct = (xs: number[], q: number) => Math.round([...xs].sort((a, b) => a - b
 
 async function pool(n: number, clients: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -61,10 +63,14 @@ async function main(): Promise<void> {
   const fresh = freshDatabase('budget_bench_treasury');
   const namespace = `bt${crypto.randomBytes(4).toString('hex')}`;
   const simPort = await freePort();
-  const sim = spawn(process.execPath, [path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(__dirname, '..', 'scripts', 'bank-simulator.ts')], {
-    env: { ...process.env, BUDGET_BANK_SIM_PORT: String(simPort), NODE_ENV: 'development' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(__dirname, '..', 'scripts', 'bank-simulator.ts')],
+    {
+      env: { ...process.env, BUDGET_BANK_SIM_PORT: String(simPort), NODE_ENV: 'development' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const simUrl = `http://127.0.0.1:${simPort}`;
   const config = {
     ...base,
@@ -82,14 +88,33 @@ async function main(): Promise<void> {
   const system = await startSystem(config, { log: createLogger(config.logLevel), workers: platformWorkers(allWorkers, { loops: LOOPS }) });
   try {
     await system.ready;
-    for (let i = 0; i < 100 && !(await fetch(`${simUrl}/health`).then((r) => r.ok, () => false)); i++) await sleep(200);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fetch(`${simUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await sleep(200);
     const db = system.db;
     const status = await checkDatabase(db, config.database.client);
     await seedReferenceData(db, { year: 2026 });
     const unit = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const quotas: number[] = [];
     for (let i = 0; i < QUOTAS; i++) {
-      const q = await ledger.issueQuota(db, { fiscalYear: 2026, unitOrgId: unit, functionalCode: '2050203', economicCode: '30213', fundSource: '一般公共预算', documentNo: `压测${i}`, amountFen: AMOUNT * ORDERS * 4, actor: 'bench', reason: '压测下达' });
+      const q = await ledger.issueQuota(db, {
+        fiscalYear: 2026,
+        unitOrgId: unit,
+        functionalCode: '2050203',
+        economicCode: '30213',
+        fundSource: '一般公共预算',
+        documentNo: `压测${i}`,
+        amountFen: AMOUNT * ORDERS * 4,
+        actor: 'bench',
+        reason: '压测下达',
+      });
       quotas.push(q.quota.id);
     }
     const meta = { actor: 'bench', reason: '压测' };
@@ -112,7 +137,19 @@ async function main(): Promise<void> {
       const quotaId = quotas[i % QUOTAS]!;
       const freezeKey = `pay-${i}-f`;
       await ledger.freeze(db, { ...meta, quotaId, amountFen: AMOUNT, idempotencyKey: freezeKey });
-      const o = await issuePaymentOrder(deps, { source: { kind: 'payment-request', id: i + 1 }, quotaId, amountFen: AMOUNT, freezeKey, payeeName: '压测收款单位', payeeAccount: `62220212${String(i).padStart(8, '0')}`.replace(/900[1-8]$/, '8000'), payeeBank: '压测银行', purpose: '压测', paymentType: 'direct', unitOrgId: unit, economicCode: '30213' });
+      const o = await issuePaymentOrder(deps, {
+        source: { kind: 'payment-request', id: i + 1 },
+        quotaId,
+        amountFen: AMOUNT,
+        freezeKey,
+        payeeName: '压测收款单位',
+        payeeAccount: `62220212${String(i).padStart(8, '0')}`.replace(/900[1-8]$/, '8000'),
+        payeeBank: '压测银行',
+        purpose: '压测',
+        paymentType: 'direct',
+        unitOrgId: unit,
+        economicCode: '30213',
+      });
       ids.push(o.orderId);
     });
     const issued = (performance.now() - t1) / 1000;
@@ -124,15 +161,31 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const paidSeconds = (performance.now() - t1) / 1000;
-    const rows = (await db('payment_orders').select('created_at', 'settled_at', 'status')) as Array<{ created_at: unknown; settled_at: unknown; status: string }>;
-    const latencies = rows.filter((r) => r.settled_at).map((r) => readInstant(r.settled_at).getTime() - readInstant(r.created_at).getTime());
-    const consumed = Number(((await db('quota_journal').where({ kind: 'consume', reference_type: 'payment-order' }).count({ n: '*' }))[0] as { n: number | string }).n);
+    const rows = (await db('payment_orders').select('created_at', 'settled_at', 'status')) as Array<{
+      created_at: unknown;
+      settled_at: unknown;
+      status: string;
+    }>;
+    const latencies = rows
+      .filter((r) => r.settled_at)
+      .map((r) => readInstant(r.settled_at).getTime() - readInstant(r.created_at).getTime());
+    const consumed = Number(
+      (
+        (await db('quota_journal').where({ kind: 'consume', reference_type: 'payment-order' }).count({ n: '*' }))[0] as {
+          n: number | string;
+        }
+      ).n,
+    );
     const through = (ORDERS - open) / paidSeconds;
 
-    console.log(`国库支付基准 — 应用数据库 ${status.serverVersion ?? config.database.client} (${config.database.client})；引擎 ${await describeEngine(engine)}`);
+    console.log(
+      `国库支付基准 — 应用数据库 ${status.serverVersion ?? config.database.client} (${config.database.client})；引擎 ${await describeEngine(engine)}`,
+    );
     console.log(`订单 ${ORDERS} 笔，并发 ${CLIENTS}，指标 ${QUOTAS} 个，外部任务循环 ${LOOPS}`);
     console.log(`a. 账本 冻结→核销：${bare.toFixed(1)} 笔/秒（${bareSeconds.toFixed(2)} 秒）`);
-    console.log(`b. 冻结→开具支付凭证→银行模拟器→到账通知→核销：${through.toFixed(1)} 笔/秒（开具 ${issued.toFixed(2)} 秒，全部到账 ${paidSeconds.toFixed(2)} 秒；未到账 ${open} 笔；核销流水 ${consumed} 笔）`);
+    console.log(
+      `b. 冻结→开具支付凭证→银行模拟器→到账通知→核销：${through.toFixed(1)} 笔/秒（开具 ${issued.toFixed(2)} 秒，全部到账 ${paidSeconds.toFixed(2)} 秒；未到账 ${open} 笔；核销流水 ${consumed} 笔）`,
+    );
     console.log(`   单笔 开具→办结 p50 ${pct(latencies, 0.5)} ms，p95 ${pct(latencies, 0.95)} ms，最大 ${pct(latencies, 1)} ms`);
     console.log(`b/a = ${(through / bare).toFixed(3)}`);
   } finally {

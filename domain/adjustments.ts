@@ -19,7 +19,12 @@ export const KIND_LABELS: Record<AdjustmentKind, string> = { transfer: '调剂',
 
 export const ADJUSTMENT_STATUSES = ['approving', 'posted', 'rejected', 'failed'] as const;
 export type AdjustmentStatus = (typeof ADJUSTMENT_STATUSES)[number];
-export const STATUS_LABELS: Record<AdjustmentStatus, string> = { approving: '审批中', posted: '已批准并记账', rejected: '未通过', failed: '记账失败' };
+export const STATUS_LABELS: Record<AdjustmentStatus, string> = {
+  approving: '审批中',
+  posted: '已批准并记账',
+  rejected: '未通过',
+  failed: '记账失败',
+};
 
 export const ADJUSTMENT_CHAINS = ['section', 'deputy', 'director'] as const;
 export type AdjustmentChain = (typeof ADJUSTMENT_CHAINS)[number];
@@ -75,7 +80,8 @@ export type AdjustmentProblem =
 export function checkShape(d: AdjustmentDraft): AdjustmentProblem[] {
   const problems: AdjustmentProblem[] = [];
   const label = KIND_LABELS[d.kind];
-  if (!Number.isSafeInteger(d.amountFen) || d.amountFen <= 0) problems.push({ code: 'INVALID_AMOUNT', field: 'body.amountFen', message: '调整金额必须是大于零的整数分' });
+  if (!Number.isSafeInteger(d.amountFen) || d.amountFen <= 0)
+    problems.push({ code: 'INVALID_AMOUNT', field: 'body.amountFen', message: '调整金额必须是大于零的整数分' });
   const sides = sidesOf(d.kind);
   if (sides.from && !d.from) problems.push({ code: 'QUOTA_REQUIRED', field: 'body.fromQuotaId', message: `${label}须选择调出的指标` });
   if (!sides.from && d.from) problems.push({ code: 'QUOTA_NOT_EXPECTED', field: 'body.fromQuotaId', message: `${label}不涉及调出指标` });
@@ -83,7 +89,12 @@ export function checkShape(d: AdjustmentDraft): AdjustmentProblem[] {
   if (!sides.to && d.to) problems.push({ code: 'QUOTA_NOT_EXPECTED', field: 'body.toQuotaId', message: `${label}不涉及调入指标` });
   if (d.from && d.to) {
     if (d.from.id === d.to.id) problems.push({ code: 'SAME_QUOTA', field: 'body.toQuotaId', message: '调出和调入不能是同一个指标' });
-    else if (d.from.fiscalYear !== d.to.fiscalYear) problems.push({ code: 'YEAR_MISMATCH', field: 'body.toQuotaId', message: `调剂只能在同一预算年度的指标之间进行（${d.from.fiscalYear} 年 → ${d.to.fiscalYear} 年）` });
+    else if (d.from.fiscalYear !== d.to.fiscalYear)
+      problems.push({
+        code: 'YEAR_MISMATCH',
+        field: 'body.toQuotaId',
+        message: `调剂只能在同一预算年度的指标之间进行（${d.from.fiscalYear} 年 → ${d.to.fiscalYear} 年）`,
+      });
   }
   return problems;
 }
@@ -112,12 +123,19 @@ export function postingKey(adjustmentId: number): string {
 }
 
 /** The ledger operation the approved adjustment posts (server/ledger/service.ts). */
-export function postingOf(a: { id: number; kind: AdjustmentKind; fromQuotaId: number | null; toQuotaId: number | null; amountFen: number }):
+export function postingOf(a: {
+  id: number;
+  kind: AdjustmentKind;
+  fromQuotaId: number | null;
+  toQuotaId: number | null;
+  amountFen: number;
+}):
   | { op: 'transfer'; fromQuotaId: number; toQuotaId: number; amountFen: number; idempotencyKey: string }
   | { op: 'adjust-in'; quotaId: number; amountFen: number; idempotencyKey: string }
   | { op: 'adjust-out'; quotaId: number; amountFen: number; idempotencyKey: string } {
   const idempotencyKey = postingKey(a.id);
-  if (a.kind === 'transfer') return { op: 'transfer', fromQuotaId: a.fromQuotaId!, toQuotaId: a.toQuotaId!, amountFen: a.amountFen, idempotencyKey };
+  if (a.kind === 'transfer')
+    return { op: 'transfer', fromQuotaId: a.fromQuotaId!, toQuotaId: a.toQuotaId!, amountFen: a.amountFen, idempotencyKey };
   if (a.kind === 'increase') return { op: 'adjust-in', quotaId: a.toQuotaId!, amountFen: a.amountFen, idempotencyKey };
   return { op: 'adjust-out', quotaId: a.fromQuotaId!, amountFen: a.amountFen, idempotencyKey };
 }

@@ -72,7 +72,11 @@ export interface RankedLine extends Candidate {
 export const controlKey = (departmentOrgId: number, sector: string) => `${departmentOrgId}:${sector}`;
 
 /** Ranks candidates and suggests amounts within the control totals (keyed by controlKey). */
-export function rankCandidates(candidates: readonly Candidate[], rules: (grade: Grade | null, belowTwoYears?: boolean) => GradeRule, totals: ReadonlyMap<string, number>): RankedLine[] {
+export function rankCandidates(
+  candidates: readonly Candidate[],
+  rules: (grade: Grade | null, belowTwoYears?: boolean) => GradeRule,
+  totals: ReadonlyMap<string, number>,
+): RankedLine[] {
   const withRule = candidates.map((c) => ({ c, rule: rules(c.grade, c.belowTwoYears === true) }));
   withRule.sort(
     (a, b) =>
@@ -91,7 +95,9 @@ export function rankCandidates(candidates: readonly Candidate[], rules: (grade: 
       reasons.push(`上年绩效评价为「${GRADE_LABELS[c.grade!] ?? '差'}」，不予安排`);
     } else if (rule.cutPercent > 0) {
       want = c.requestedFen - Math.ceil((c.requestedFen * rule.cutPercent) / 100);
-      reasons.push(`${c.belowTwoYears ? '连续两年绩效评价低于目标，' : ''}上年绩效评价为「${c.grade ? GRADE_LABELS[c.grade] : '无'}」，按 ${rule.cutPercent}% 压减`);
+      reasons.push(
+        `${c.belowTwoYears ? '连续两年绩效评价低于目标，' : ''}上年绩效评价为「${c.grade ? GRADE_LABELS[c.grade] : '无'}」，按 ${rule.cutPercent}% 压减`,
+      );
     }
     if (c.band === 'reject' && want > 0) {
       want = 0;
@@ -162,14 +168,22 @@ export function checkAllocation(lines: readonly ProposedLine[], totals: Readonly
     if (!Number.isSafeInteger(l.proposedFen) || l.proposedFen < 0) problems.push({ code: 'INVALID_AMOUNT', projectId: l.projectId });
     else if (l.proposedFen > l.requestedFen) problems.push({ code: 'PROPOSED_OVER_REQUESTED', projectId: l.projectId });
     else if (l.proposedFen > 0 && l.excluded) problems.push({ code: 'EXCLUDED_PROJECT_FUNDED', projectId: l.projectId });
-    else if (l.proposedFen > 0 && !totals.has(controlKey(l.departmentOrgId, l.sector))) problems.push({ code: 'NO_CONTROL_TOTAL', projectId: l.projectId, departmentOrgId: l.departmentOrgId, sector: l.sector });
+    else if (l.proposedFen > 0 && !totals.has(controlKey(l.departmentOrgId, l.sector)))
+      problems.push({ code: 'NO_CONTROL_TOTAL', projectId: l.projectId, departmentOrgId: l.departmentOrgId, sector: l.sector });
   }
   const sums = sumLines(lines);
   for (const [key, sumFen] of sums.byControl) {
     const totalFen = totals.get(key);
     if (totalFen !== undefined && sumFen > totalFen) {
       const [dept, sector] = key.split(':');
-      problems.push({ code: 'OVER_CONTROL_TOTAL', departmentOrgId: Number(dept), sector: sector!, sumFen, totalFen, excessFen: sumFen - totalFen });
+      problems.push({
+        code: 'OVER_CONTROL_TOTAL',
+        departmentOrgId: Number(dept),
+        sector: sector!,
+        sumFen,
+        totalFen,
+        excessFen: sumFen - totalFen,
+      });
     }
   }
   return problems;
@@ -179,7 +193,10 @@ export function checkAllocation(lines: readonly ProposedLine[], totals: Readonly
  * An approved amount split over the project's economic lines in proportion to what each line
  * requested (largest remainder, ties to the earlier line): the parts add up to the amount exactly.
  */
-export function splitAmount(amountFen: number, lines: ReadonlyArray<{ economicCode: string; amountFen: number }>): Array<{ economicCode: string; amountFen: number }> {
+export function splitAmount(
+  amountFen: number,
+  lines: ReadonlyArray<{ economicCode: string; amountFen: number }>,
+): Array<{ economicCode: string; amountFen: number }> {
   const requested = lines.reduce((s, l) => s + l.amountFen, 0);
   if (amountFen === 0 || lines.length === 0) return [];
   if (requested <= 0) return [{ economicCode: lines[0]!.economicCode, amountFen }];

@@ -94,10 +94,16 @@ export type CompletionPlan =
  * Who may act on a task as its holder (complete it, 转办, 加签): the holder; a candidate of an
  * unclaimed task, who claims it first; nobody else.
  */
-export function mayHold(input: { userId: number; assigneeId: number | null; candidate: boolean }): Extract<CompletionPlan, { kind: 'refuse' }> | { kind: 'hold'; claim: boolean } {
+export function mayHold(input: {
+  userId: number;
+  assigneeId: number | null;
+  candidate: boolean;
+}): Extract<CompletionPlan, { kind: 'refuse' }> | { kind: 'hold'; claim: boolean } {
   const holder = input.assigneeId === input.userId;
-  if (!holder && !input.candidate) return { kind: 'refuse', status: 403, code: 'NOT_A_CANDIDATE', message: '您不是该待办的办理人，不能办理' };
-  if (!holder && input.assigneeId !== null) return { kind: 'refuse', status: 409, code: 'TASK_CLAIMED_BY_OTHER', message: '该待办已由他人签收，请刷新待办列表' };
+  if (!holder && !input.candidate)
+    return { kind: 'refuse', status: 403, code: 'NOT_A_CANDIDATE', message: '您不是该待办的办理人，不能办理' };
+  if (!holder && input.assigneeId !== null)
+    return { kind: 'refuse', status: 409, code: 'TASK_CLAIMED_BY_OTHER', message: '该待办已由他人签收，请刷新待办列表' };
   return { kind: 'hold', claim: !holder };
 }
 
@@ -123,7 +129,8 @@ export function planCompletion(input: {
   const mine = pending.find((s) => s.userId === userId);
   if (mine?.position === 'before') return { kind: 'sign-before', signer: mine };
   if (mine?.position === 'after') {
-    const decisionOf = (v: Record<string, unknown>) => (typeof v.decision === 'string' ? v.decision : typeof v.vote === 'string' ? v.vote : null);
+    const decisionOf = (v: Record<string, unknown>) =>
+      typeof v.decision === 'string' ? v.decision : typeof v.vote === 'string' ? v.vote : null;
     const held = input.holderValues ?? values;
     const finalValues = decisionOf(values) === decisionOf(held) ? held : values;
     return { kind: 'sign-after', signer: mine, next: pending.find((s) => s.position === 'after' && s.id !== mine.id) ?? null, finalValues };

@@ -140,7 +140,8 @@ export function verifyRecord(body: AuditRecordBody, hash: string, keys: Readonly
     if (seal.payload.keyId !== seal.keyId) return bad('签章内容中的密钥编号与签章不符');
     if (seal.payload.who.userId !== key.userId) return bad('签章人与密钥持有人不符');
     if (seal.payload.prevHash !== body.prevHash) return bad('签章内容中的前一记录哈希与记录不符');
-    if (!/^[0-9a-f]+$/.test(seal.signature) || !sm2Verify(sealPayloadBytes(seal.payload), seal.signature, key.publicKey)) return bad('SM2 签名验证失败');
+    if (!/^[0-9a-f]+$/.test(seal.signature) || !sm2Verify(sealPayloadBytes(seal.payload), seal.signature, key.publicKey))
+      return bad('SM2 签名验证失败');
   }
   return OK;
 }

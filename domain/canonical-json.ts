@@ -36,7 +36,8 @@ function write(v: unknown, path: string): string {
       if (!Number.isFinite(v)) throw new CanonicalJsonError(path, `number ${String(v)} is not finite`);
       return JSON.stringify(v);
     case 'string':
-      if (/\p{Surrogate}/u.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) throw new CanonicalJsonError(path, 'lone surrogate in string');
+      if (/\p{Surrogate}/u.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')))
+        throw new CanonicalJsonError(path, 'lone surrogate in string');
       return JSON.stringify(v);
     case 'object': {
       if (Array.isArray(v)) return `[${v.map((x, i) => write(x, `${path}[${i}]`)).join(',')}]`;

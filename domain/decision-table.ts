@@ -82,8 +82,18 @@ export function readDecisions(definitions: unknown): Array<{ id: string; name: s
           decisionId: d.id ?? '',
           name: d.name ?? '',
           hitPolicy: logic.hitPolicy ?? 'UNIQUE',
-          inputs: (logic.input ?? []).map((i) => ({ id: i.id ?? '', label: i.label ?? '', expression: (i.inputExpression?.text ?? '').trim(), typeRef: i.inputExpression?.typeRef ?? '' })),
-          outputs: (logic.output ?? []).map((o) => ({ id: o.id ?? '', label: o.label ?? '', name: o.name ?? '', typeRef: o.typeRef ?? '' })),
+          inputs: (logic.input ?? []).map((i) => ({
+            id: i.id ?? '',
+            label: i.label ?? '',
+            expression: (i.inputExpression?.text ?? '').trim(),
+            typeRef: i.inputExpression?.typeRef ?? '',
+          })),
+          outputs: (logic.output ?? []).map((o) => ({
+            id: o.id ?? '',
+            label: o.label ?? '',
+            name: o.name ?? '',
+            typeRef: o.typeRef ?? '',
+          })),
           rules: (logic.rule ?? []).map((r, i) => ({
             id: r.id ?? '',
             index: i + 1,
@@ -99,25 +109,33 @@ export function readDecisions(definitions: unknown): Array<{ id: string; name: s
 const HIT_POLICIES = new Set(['UNIQUE', 'FIRST', 'PRIORITY', 'ANY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER']);
 
 /** What keeps a DMN model from being deployed from the designer (empty: it may be deployed). */
-export function checkDecisionModel(definitions: unknown, knownDecisions: readonly string[]): { table: DecisionTableModel | null; problems: DecisionProblem[] } {
+export function checkDecisionModel(
+  definitions: unknown,
+  knownDecisions: readonly string[],
+): { table: DecisionTableModel | null; problems: DecisionProblem[] } {
   const decisions = readDecisions(definitions);
   const problems: DecisionProblem[] = [];
-  if (decisions.length !== 1) return { table: null, problems: [{ field: 'model', message: `一个决策模型须恰好包含一个决策，找到 ${decisions.length} 个` }] };
+  if (decisions.length !== 1)
+    return { table: null, problems: [{ field: 'model', message: `一个决策模型须恰好包含一个决策，找到 ${decisions.length} 个` }] };
   const d = decisions[0]!;
-  if (!knownDecisions.includes(d.id)) problems.push({ field: 'decision', message: `决策 ${d.id} 不是平台的决策表（processes/ 中没有），不能由此部署` });
+  if (!knownDecisions.includes(d.id))
+    problems.push({ field: 'decision', message: `决策 ${d.id} 不是平台的决策表（processes/ 中没有），不能由此部署` });
   if (!d.table) return { table: null, problems: [...problems, { field: 'decision', message: `决策 ${d.id} 不是决策表` }] };
   const t = d.table;
   if (!HIT_POLICIES.has(t.hitPolicy)) problems.push({ field: 'hitPolicy', message: `命中策略 ${t.hitPolicy} 不受支持` });
   if (t.inputs.length === 0) problems.push({ field: 'inputs', message: '决策表至少要有一个输入' });
   for (const i of t.inputs) {
     if (!i.label) problems.push({ field: i.id, message: '输入须有名称（标签）' });
-    if (!VARIABLE_NAME.test(i.expression)) problems.push({ field: i.id, message: `输入“${i.label || i.id}”的表达式须为变量名（现为“${i.expression}”）` });
+    if (!VARIABLE_NAME.test(i.expression))
+      problems.push({ field: i.id, message: `输入“${i.label || i.id}”的表达式须为变量名（现为“${i.expression}”）` });
   }
   if (t.outputs.length === 0) problems.push({ field: 'outputs', message: '决策表至少要有一个输出' });
-  for (const o of t.outputs) if (!VARIABLE_NAME.test(o.name)) problems.push({ field: o.id, message: `输出“${o.label || o.id}”须有合法的输出名（现为“${o.name}”）` });
+  for (const o of t.outputs)
+    if (!VARIABLE_NAME.test(o.name)) problems.push({ field: o.id, message: `输出“${o.label || o.id}”须有合法的输出名（现为“${o.name}”）` });
   if (t.rules.length === 0) problems.push({ field: 'rules', message: '决策表至少要有一条规则' });
   for (const r of t.rules) {
-    if (r.inputEntries.length !== t.inputs.length || r.outputEntries.length !== t.outputs.length) problems.push({ field: r.id, message: `第 ${r.index} 条规则的单元格数与列数不符` });
+    if (r.inputEntries.length !== t.inputs.length || r.outputEntries.length !== t.outputs.length)
+      problems.push({ field: r.id, message: `第 ${r.index} 条规则的单元格数与列数不符` });
     r.outputEntries.forEach((e, k) => {
       if (e === '') problems.push({ field: r.id, message: `第 ${r.index} 条规则的输出“${t.outputs[k]?.label ?? k + 1}”为空` });
     });

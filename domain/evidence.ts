@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { canonicalBytes, canonicalJson } from './canonical-json';
-import { keyIdOf, verifyCheckpoint, verifyKeyRecord, verifyRecord, type AuditRecordBody, type KeyRecord, type PlatformKey, type SignedCheckpoint, type SignedKeyRecord } from './audit-chain';
+import {
+  keyIdOf,
+  verifyCheckpoint,
+  verifyKeyRecord,
+  verifyRecord,
+  type AuditRecordBody,
+  type KeyRecord,
+  type PlatformKey,
+  type SignedCheckpoint,
+  type SignedKeyRecord,
+} from './audit-chain';
 import { sm2Verify, sm3Bytes } from './sm-crypto';
 
 /**
@@ -111,7 +121,11 @@ const engineSchema = z
         tasks: z.array(engineRecord),
         decisions: z.array(engineRecord),
         incidents: z.array(engineRecord),
-        links: z.array(z.object({ engineTaskId: z.string(), taskId: z.number().int().positive(), recordSeq: z.number().int().positive().nullable() }).strict()),
+        links: z.array(
+          z
+            .object({ engineTaskId: z.string(), taskId: z.number().int().positive(), recordSeq: z.number().int().positive().nullable() })
+            .strict(),
+        ),
       })
       .strict()
       .nullable(),
@@ -120,21 +134,35 @@ const engineSchema = z
 const packageSchema = z
   .object({
     format: z.union([z.literal(EVIDENCE_FORMAT), z.literal(EVIDENCE_FORMAT_V1)]),
-    subject: z.union([z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(), z.object({ type: z.literal('process'), id: instanceId }).strict()]),
+    subject: z.union([
+      z.object({ type: z.literal('project'), id: z.string().regex(/^[1-9]\d{0,9}$/) }).strict(),
+      z.object({ type: z.literal('process'), id: instanceId }).strict(),
+    ]),
     platformKey: z.object({ keyId, publicKey: hex }).strict(),
     keys: z.array(z.object({ record: z.object({ keyId, publicKey: hex }).passthrough(), signature: hex }).strict()),
-    records: z.array(z.object({ seq: z.number().int().positive(), hash: hex64, body: z.object({ seq: z.number(), prevHash: hex64 }).passthrough() }).strict()),
+    records: z.array(
+      z
+        .object({ seq: z.number().int().positive(), hash: hex64, body: z.object({ seq: z.number(), prevHash: hex64 }).passthrough() })
+        .strict(),
+    ),
     chain: z.array(z.object({ seq: z.number().int().positive(), prevHash: hex64, hash: hex64 }).strict()),
-    checkpoint: z.object({ checkpoint: z.object({ seq: z.number(), hash: hex64 }).passthrough(), signature: hex }).strict().nullable(),
+    checkpoint: z
+      .object({ checkpoint: z.object({ seq: z.number(), hash: hex64 }).passthrough(), signature: hex })
+      .strict()
+      .nullable(),
     engine: engineSchema.nullable().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
     // budget-evidence/2 always has the member (null for a project); /1 never.
-    if (p.format === EVIDENCE_FORMAT_V1 && p.engine !== undefined) ctx.addIssue({ code: 'custom', path: ['engine'], message: 'budget-evidence/1 证据包没有引擎历史' });
-    if (p.format === EVIDENCE_FORMAT && p.engine === undefined) ctx.addIssue({ code: 'custom', path: ['engine'], message: '缺少引擎历史（流程实例证据包）或 null（项目证据包）' });
-    if (p.format === EVIDENCE_FORMAT && p.subject.type === 'project' && p.engine !== null) ctx.addIssue({ code: 'custom', path: ['engine'], message: '项目证据包不含引擎历史，应为 null' });
-    if (p.format === EVIDENCE_FORMAT && p.subject.type === 'process' && !p.engine) ctx.addIssue({ code: 'custom', path: ['engine'], message: '流程实例证据包须含引擎历史' });
+    if (p.format === EVIDENCE_FORMAT_V1 && p.engine !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['engine'], message: 'budget-evidence/1 证据包没有引擎历史' });
+    if (p.format === EVIDENCE_FORMAT && p.engine === undefined)
+      ctx.addIssue({ code: 'custom', path: ['engine'], message: '缺少引擎历史（流程实例证据包）或 null（项目证据包）' });
+    if (p.format === EVIDENCE_FORMAT && p.subject.type === 'project' && p.engine !== null)
+      ctx.addIssue({ code: 'custom', path: ['engine'], message: '项目证据包不含引擎历史，应为 null' });
+    if (p.format === EVIDENCE_FORMAT && p.subject.type === 'process' && !p.engine)
+      ctx.addIssue({ code: 'custom', path: ['engine'], message: '流程实例证据包须含引擎历史' });
   });
 
 export interface RecordResult {
@@ -217,9 +245,15 @@ export function verifyEvidencePackage(text: string): PackageReport {
 
   for (const r of pkg.records) {
     const body = r.body;
-    let v = body.seq !== r.seq ? { ok: false as const, reason: '记录序号与内容不符' } : !belongsTo(body, pkg.subject) ? { ok: false as const, reason: `记录不属于证据包所述${pkg.subject.type === 'project' ? '项目' : '流程实例'}` } : verifyRecord(body, r.hash, keys);
+    let v =
+      body.seq !== r.seq
+        ? { ok: false as const, reason: '记录序号与内容不符' }
+        : !belongsTo(body, pkg.subject)
+          ? { ok: false as const, reason: `记录不属于证据包所述${pkg.subject.type === 'project' ? '项目' : '流程实例'}` }
+          : verifyRecord(body, r.hash, keys);
     const link = skeleton.get(r.seq);
-    if (v.ok && (!link || link.hash !== r.hash || link.prevHash !== body.prevHash)) v = { ok: false, reason: '记录不在哈希链上（哈希或前一哈希与链不符）' };
+    if (v.ok && (!link || link.hash !== r.hash || link.prevHash !== body.prevHash))
+      v = { ok: false, reason: '记录不在哈希链上（哈希或前一哈希与链不符）' };
     report.records.push({ seq: r.seq, kind: String(body.kind), sealed: Boolean(body.seal), ok: v.ok, reason: v.ok ? null : v.reason });
     if (!v.ok) fail(`记录 #${r.seq}（${String(body.kind)}）：${v.reason}`);
   }
@@ -228,7 +262,8 @@ export function verifyEvidencePackage(text: string): PackageReport {
     const v = verifyCheckpoint(pkg.checkpoint, platform);
     const last = pkg.chain[pkg.chain.length - 1];
     if (!v.ok) fail(v.reason);
-    else if (!last || last.seq !== pkg.checkpoint.checkpoint.seq || last.hash !== pkg.checkpoint.checkpoint.hash) fail(`检查点 #${pkg.checkpoint.checkpoint.seq} 与哈希链末端不符`);
+    else if (!last || last.seq !== pkg.checkpoint.checkpoint.seq || last.hash !== pkg.checkpoint.checkpoint.hash)
+      fail(`检查点 #${pkg.checkpoint.checkpoint.seq} 与哈希链末端不符`);
   } else if (pkg.records.length > 0) {
     fail('证据包没有平台签署的检查点');
   }
@@ -249,13 +284,23 @@ export function engineHistoryDigest(history: EngineHistory): string {
 function verifyEngineSection(section: EngineSection, pkg: EvidencePackage, platform: PlatformKey): EngineResult {
   const h = section.history;
   const s = section.statement;
-  const result: EngineResult = { ok: true, reason: null, engine: s.engine, unavailable: s.unavailable, activities: h?.activityInstances.length ?? 0, tasks: h?.tasks.length ?? 0, decisions: h?.decisions.length ?? 0, incidents: h?.incidents.length ?? 0 };
+  const result: EngineResult = {
+    ok: true,
+    reason: null,
+    engine: s.engine,
+    unavailable: s.unavailable,
+    activities: h?.activityInstances.length ?? 0,
+    tasks: h?.tasks.length ?? 0,
+    decisions: h?.decisions.length ?? 0,
+    incidents: h?.incidents.length ?? 0,
+  };
   const bad = (reason: string): EngineResult => ({ ...result, ok: false, reason });
   if (s.platformKeyId !== platform.keyId) return bad('声明不是由该平台密钥签发的');
   if (!sm2Verify(canonicalBytes(s), section.signature, platform.publicKey)) return bad('声明的平台签名无效（声明被修改）');
   if (s.subject.id !== pkg.subject.id) return bad(`声明所述流程实例 ${s.subject.id} 不是证据包所述的 ${pkg.subject.id}`);
   const cp = pkg.checkpoint?.checkpoint ?? null;
-  if (s.checkpointSeq !== (cp?.seq ?? null) || s.checkpointHash !== (cp?.hash ?? null)) return bad('声明所述检查点与证据包的检查点不符（引擎历史来自另一证据包）');
+  if (s.checkpointSeq !== (cp?.seq ?? null) || s.checkpointHash !== (cp?.hash ?? null))
+    return bad('声明所述检查点与证据包的检查点不符（引擎历史来自另一证据包）');
   if (h === null) return s.historySm3 === null && s.unavailable !== null ? result : bad('缺少引擎历史内容');
   if (s.historySm3 === null) return bad('声明没有引擎历史的摘要');
   if (engineHistoryDigest(h) !== s.historySm3) return bad('引擎历史内容与声明中的 SM3 摘要不符（内容被修改）');

@@ -130,7 +130,8 @@ export const DEFAULT_DEVIATION_RULE: DeviationRule = { noticePoints: 10, warning
 
 export function checkDeviationRule(rule: DeviationRule): void {
   const ok = [rule.noticePoints, rule.warningPoints, rule.severePoints].every((p) => Number.isInteger(p) && p >= 0 && p <= 100);
-  if (!ok || !(rule.noticePoints <= rule.warningPoints && rule.warningPoints <= rule.severePoints)) throw new RangeError('偏差阈值应为 0–100 的整数，且 提示 ≤ 预警 ≤ 严重');
+  if (!ok || !(rule.noticePoints <= rule.warningPoints && rule.warningPoints <= rule.severePoints))
+    throw new RangeError('偏差阈值应为 0–100 的整数，且 提示 ≤ 预警 ≤ 严重');
 }
 
 /** Whether the gap is more than `points` (strictly): exactly at the threshold is not behind it. */
@@ -160,12 +161,20 @@ export interface DeviationAssessment {
  * (目标实现有风险). A warning is raised at 预警 or worse, or when any target is at risk; a target
  * at risk alone counts as 预警.
  */
-export function assessDeviation(input: { time: Ratio; execution: Ratio; targetsAtRisk: readonly string[]; rule?: DeviationRule }): DeviationAssessment {
+export function assessDeviation(input: {
+  time: Ratio;
+  execution: Ratio;
+  targetsAtRisk: readonly string[];
+  rule?: DeviationRule;
+}): DeviationAssessment {
   const rule = input.rule ?? DEFAULT_DEVIATION_RULE;
   let level = executionLevel(input.time, input.execution, rule);
   const reasons: string[] = [];
   const gap = gapForDisplay(input.time, input.execution);
-  if (level === 'warning' || level === 'severe') reasons.push(`预算执行率 ${executionPercent(input.execution)}% 落后时间进度 ${percent(input.time)}% 共 ${gap} 个百分点（超过 ${level === 'severe' ? rule.severePoints : rule.warningPoints} 个百分点）`);
+  if (level === 'warning' || level === 'severe')
+    reasons.push(
+      `预算执行率 ${executionPercent(input.execution)}% 落后时间进度 ${percent(input.time)}% 共 ${gap} 个百分点（超过 ${level === 'severe' ? rule.severePoints : rule.warningPoints} 个百分点）`,
+    );
   if (input.targetsAtRisk.length) {
     reasons.push(`绩效目标实现有风险：${input.targetsAtRisk.join('、')}`);
     if (level === 'none' || level === 'notice') level = 'warning';

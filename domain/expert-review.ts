@@ -85,13 +85,15 @@ export function yearsBefore(date: string, years: number): string {
 export function recusalReasons(expert: PoolExpert, project: ReviewedProject, reviewDate: string): RecusalReason[] {
   const reasons: RecusalReason[] = [];
   const applicant = new Set(project.applicantOrgIds);
-  if (expert.orgId !== null && applicant.has(expert.orgId)) reasons.push({ rule: 'own_organisation', orgId: expert.orgId, relative: false });
+  if (expert.orgId !== null && applicant.has(expert.orgId))
+    reasons.push({ rule: 'own_organisation', orgId: expert.orgId, relative: false });
   const cutoff = yearsBefore(reviewDate, RECUSAL_YEARS);
   for (const tie of expert.ties) {
     if (!applicant.has(tie.orgId)) continue;
     if (tie.startedOn !== null && tie.startedOn > reviewDate) continue;
     if (tie.kind === 'drafting') {
-      if (tie.projectId === null || tie.projectId === project.id) reasons.push({ rule: 'drafting', orgId: tie.orgId, relative: tie.relative });
+      if (tie.projectId === null || tie.projectId === project.id)
+        reasons.push({ rule: 'drafting', orgId: tie.orgId, relative: tie.relative });
       continue;
     }
     if (tie.endedOn === null || tie.endedOn >= cutoff) reasons.push({ rule: tie.kind, orgId: tie.orgId, relative: tie.relative });
@@ -151,7 +153,14 @@ export interface DrawResult {
  * recused on `reviewDate`, not in `exclude` (already drawn for this project: a replacement is
  * never someone who declined or let the time run out). Fewer than `n` when the pool is short.
  */
-export function drawExperts(input: { seed: string; project: ReviewedProject; pool: readonly PoolExpert[]; n: number; reviewDate: string; exclude?: ReadonlySet<number> }): DrawResult {
+export function drawExperts(input: {
+  seed: string;
+  project: ReviewedProject;
+  pool: readonly PoolExpert[];
+  n: number;
+  reviewDate: string;
+  exclude?: ReadonlySet<number>;
+}): DrawResult {
   const { project, pool, n, reviewDate } = input;
   if (!isSeed(input.seed)) throw new RangeError('seed must be 32 hex digits');
   if (!Number.isInteger(n) || n < 0) throw new RangeError('n must be a non-negative integer');
@@ -202,7 +211,10 @@ function roundedDiv(sum: number, count: number): number {
 /** The mean of the totals (centi), rounded half up; null for no scores. */
 export function meanCenti(totals: readonly number[]): number | null {
   if (totals.length === 0) return null;
-  return roundedDiv(totals.reduce((a, b) => a + b, 0), totals.length);
+  return roundedDiv(
+    totals.reduce((a, b) => a + b, 0),
+    totals.length,
+  );
 }
 
 /**
@@ -218,7 +230,11 @@ export function trimmedMeanCenti(totals: readonly number[]): number | null {
 
 export const AGGREGATION_METHODS = ['mean', 'trimmed_mean', 'none'] as const;
 export type AggregationMethod = (typeof AGGREGATION_METHODS)[number];
-export const AGGREGATION_LABELS: Record<AggregationMethod, string> = { mean: '算术平均', trimmed_mean: '去掉一个最高分和一个最低分后平均', none: '无有效评分' };
+export const AGGREGATION_LABELS: Record<AggregationMethod, string> = {
+  mean: '算术平均',
+  trimmed_mean: '去掉一个最高分和一个最低分后平均',
+  none: '无有效评分',
+};
 
 /** The project's score by the method the decision table chose (centi; null: no score). */
 export function aggregateCenti(totals: readonly number[], method: AggregationMethod): number | null {
@@ -246,13 +262,17 @@ export interface Criterion {
 }
 
 /** A score sheet's problems (empty: valid): each criterion present, 0 ≤ score ≤ max, at most 2 decimals. */
-export function sheetProblems(criteria: readonly Criterion[], scores: Readonly<Record<string, unknown>>): Array<{ field: string; message: string }> {
+export function sheetProblems(
+  criteria: readonly Criterion[],
+  scores: Readonly<Record<string, unknown>>,
+): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
   for (const c of criteria) {
     const v = scores[c.key];
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push({ field: c.key, message: `请为「${c.label}」打分` });
     else if (v < 0 || v > c.max) problems.push({ field: c.key, message: `「${c.label}」的得分应在 0 到 ${c.max} 之间` });
-    else if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-6) problems.push({ field: c.key, message: `「${c.label}」的得分最多保留两位小数` });
+    else if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-6)
+      problems.push({ field: c.key, message: `「${c.label}」的得分最多保留两位小数` });
   }
   return problems;
 }

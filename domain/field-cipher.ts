@@ -76,7 +76,10 @@ export function isEncryptedField(value: unknown): value is string {
  * columns holding the same number give different indexes unless they share a domain on purpose).
  */
 export function blindIndex(plain: string, domain: string, ring: Pick<FieldKeyring, 'indexKey'>): string {
-  return hmacSm3(ring.indexKey, Buffer.concat([Buffer.from(domain, 'utf8'), Buffer.from([0]), Buffer.from(normaliseForIndex(plain), 'utf8')])).toString('hex');
+  return hmacSm3(
+    ring.indexKey,
+    Buffer.concat([Buffer.from(domain, 'utf8'), Buffer.from([0]), Buffer.from(normaliseForIndex(plain), 'utf8')]),
+  ).toString('hex');
 }
 
 /** Spaces and dashes do not count (6222 0212 3456 = 6222-0212-3456 = 622202123456), letters fold to upper case. */
@@ -110,7 +113,19 @@ function parse(stored: string): { keyId: string; iv: Buffer; ciphertext: Buffer;
   if (!stored.startsWith(PREFIX)) throw new FieldCipherError('malformed', '不是平台加密格式的数据');
   const [keyId, iv, ciphertext, mac, ...rest] = stored.slice(PREFIX.length).split('.');
   const hex = /^(?:[0-9a-f]{2})+$/;
-  if (rest.length || !keyId || !FIELD_KEY_ID.test(keyId) || !iv || !ciphertext || !mac || !hex.test(iv) || !hex.test(ciphertext) || !hex.test(mac) || iv.length !== 32 || ciphertext.length % 32 !== 0) {
+  if (
+    rest.length ||
+    !keyId ||
+    !FIELD_KEY_ID.test(keyId) ||
+    !iv ||
+    !ciphertext ||
+    !mac ||
+    !hex.test(iv) ||
+    !hex.test(ciphertext) ||
+    !hex.test(mac) ||
+    iv.length !== 32 ||
+    ciphertext.length % 32 !== 0
+  ) {
     throw new FieldCipherError('malformed', '加密数据格式不正确');
   }
   return { keyId, iv: Buffer.from(iv, 'hex'), ciphertext: Buffer.from(ciphertext, 'hex'), mac: Buffer.from(mac, 'hex') };

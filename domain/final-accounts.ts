@@ -20,7 +20,12 @@ export const CHOICE_LABELS: Record<Choice, string> = { 'carry-over': '结转下�
 
 export const FINAL_ACCOUNT_STATUSES = ['draft', 'reviewing', 'closing', 'closed'] as const;
 export type FinalAccountStatus = (typeof FINAL_ACCOUNT_STATUSES)[number];
-export const STATUS_LABELS: Record<FinalAccountStatus, string> = { draft: '单位编制中', reviewing: '审核中', closing: '结转处理中', closed: '已决算' };
+export const STATUS_LABELS: Record<FinalAccountStatus, string> = {
+  draft: '单位编制中',
+  reviewing: '审核中',
+  closing: '结转处理中',
+  closed: '已决算',
+};
 
 /** The user tasks of processes/final-accounts.bpmn, in order, with what people call them. */
 export const STEP_LABELS: Record<string, string> = {
@@ -41,7 +46,16 @@ export interface Figures {
   balanceFen: number;
 }
 
-export const ZERO_FIGURES: Figures = { issuedFen: 0, adjustedInFen: 0, adjustedOutFen: 0, carriedOutFen: 0, budgetFen: 0, paidFen: 0, frozenFen: 0, balanceFen: 0 };
+export const ZERO_FIGURES: Figures = {
+  issuedFen: 0,
+  adjustedInFen: 0,
+  adjustedOutFen: 0,
+  carriedOutFen: 0,
+  budgetFen: 0,
+  paidFen: 0,
+  frozenFen: 0,
+  balanceFen: 0,
+};
 
 export const FIGURE_KEYS = Object.keys(ZERO_FIGURES) as Array<keyof Figures>;
 
@@ -54,7 +68,10 @@ export function sumFigures(rows: Iterable<Figures>): Figures {
 
 /** Whether a row's columns agree with each other (the SQL must produce rows for which this holds). */
 export function consistent(f: Figures): boolean {
-  return f.budgetFen === f.issuedFen + f.adjustedInFen - f.adjustedOutFen - f.carriedOutFen && f.balanceFen === f.budgetFen - f.paidFen - f.frozenFen;
+  return (
+    f.budgetFen === f.issuedFen + f.adjustedInFen - f.adjustedOutFen - f.carriedOutFen &&
+    f.balanceFen === f.budgetFen - f.paidFen - f.frozenFen
+  );
 }
 
 /** Rows grouped by a key (functional code, economic code, its 类), each with its sums, in key order. */
@@ -90,10 +107,21 @@ export interface SubmissionProblem {
 export function submissionProblems(items: readonly ItemDecision[]): SubmissionProblem[] {
   const problems: SubmissionProblem[] = [];
   for (const it of items) {
-    if (it.balanceFen < 0) problems.push({ itemId: it.itemId, field: 'balance', message: `${it.label}的结余为负数（${formatYuan(it.balanceFen)}），指标账有误，请联系财政部门` });
+    if (it.balanceFen < 0)
+      problems.push({
+        itemId: it.itemId,
+        field: 'balance',
+        message: `${it.label}的结余为负数（${formatYuan(it.balanceFen)}），指标账有误，请联系财政部门`,
+      });
     if (it.balanceFen <= 0) continue;
-    if (!it.explanation || it.explanation.trim().length === 0) problems.push({ itemId: it.itemId, field: 'explanation', message: `${it.label}结余 ${formatYuan(it.balanceFen)}，须说明结余原因` });
-    if (!it.choice) problems.push({ itemId: it.itemId, field: 'choice', message: `${it.label}结余 ${formatYuan(it.balanceFen)}，须选择结转下年或结余收回` });
+    if (!it.explanation || it.explanation.trim().length === 0)
+      problems.push({ itemId: it.itemId, field: 'explanation', message: `${it.label}结余 ${formatYuan(it.balanceFen)}，须说明结余原因` });
+    if (!it.choice)
+      problems.push({
+        itemId: it.itemId,
+        field: 'choice',
+        message: `${it.label}结余 ${formatYuan(it.balanceFen)}，须选择结转下年或结余收回`,
+      });
   }
   return problems;
 }
@@ -108,7 +136,12 @@ export interface OpenFreeze {
 
 /** The sentence a 409 says when open freezes block submitting or closing; each freeze named. */
 export function openFreezesMessage(freezes: readonly OpenFreeze[], action: string): string {
-  const list = freezes.map((f) => `指标 ${f.quotaNo}${f.projectName ? `（${f.projectName}）` : ''}冻结 ${formatYuan(f.frozenFen)}${f.reference ? `，${f.reference}` : ''}`).join('；');
+  const list = freezes
+    .map(
+      (f) =>
+        `指标 ${f.quotaNo}${f.projectName ? `（${f.projectName}）` : ''}冻结 ${formatYuan(f.frozenFen)}${f.reference ? `，${f.reference}` : ''}`,
+    )
+    .join('；');
   return `尚有 ${freezes.length} 笔冻结未解除，不能${action}：${list}。请先完成支付或解冻后重新生成决算数据`;
 }
 

@@ -186,7 +186,8 @@ export interface FormIssue {
   message: string;
 }
 
-const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
+const isEmpty = (v: unknown): boolean =>
+  v === undefined || v === null || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
 
 /** What a condition sees: a hidden field counts as empty; an untouched switch as off. */
 function conditionValue(field: FormField | undefined, values: FormValues, visible: Map<string, boolean>): unknown {
@@ -215,7 +216,12 @@ export function visibleFields(definition: FormDefinition, values: FormValues): M
   return visible;
 }
 
-export function isRequired(definition: FormDefinition, field: FormField, values: FormValues, visible = visibleFields(definition, values)): boolean {
+export function isRequired(
+  definition: FormDefinition,
+  field: FormField,
+  values: FormValues,
+  visible = visibleFields(definition, values),
+): boolean {
   if (!visible.get(field.key)) return false;
   if (field.required) return true;
   if (!field.requiredWhen) return false;
@@ -226,19 +232,30 @@ export function isRequired(definition: FormDefinition, field: FormField, values:
 /** The list name a field takes its options from at run time, if any. */
 export function optionListOf(field: FormField): string | undefined {
   if (field.type === 'user-picker') return field.optionsFrom ?? 'users';
-  if (field.type === 'select' || field.type === 'radio' || field.type === 'checkbox-group') return field.options ? undefined : field.optionsFrom;
+  if (field.type === 'select' || field.type === 'radio' || field.type === 'checkbox-group')
+    return field.options ? undefined : field.optionsFrom;
   return undefined;
 }
 
 const requiredMessage = (f: FormField): string =>
-  f.messages?.required ?? (f.type === 'switch' ? `请确认${f.label}` : ['select', 'radio', 'checkbox-group', 'user-picker', 'code-picker', 'date'].includes(f.type) ? `请选择${f.label}` : `请填写${f.label}`);
+  f.messages?.required ??
+  (f.type === 'switch'
+    ? `请确认${f.label}`
+    : ['select', 'radio', 'checkbox-group', 'user-picker', 'code-picker', 'date'].includes(f.type)
+      ? `请选择${f.label}`
+      : `请填写${f.label}`);
 
 /**
  * What is wrong with one visible field's value: issues (empty when fine) and the value as it is
  * to be submitted (trimmed text; undefined when empty). `lists` checks picked values against the
  * run-time lists; without it only their form is checked.
  */
-export function checkField(field: FormField, raw: unknown, required: boolean, lists: OptionLists = {}): { issues: FormIssue[]; value: FormValue | undefined } {
+export function checkField(
+  field: FormField,
+  raw: unknown,
+  required: boolean,
+  lists: OptionLists = {},
+): { issues: FormIssue[]; value: FormValue | undefined } {
   const fail = (message: string, at = field.key) => ({ issues: [{ field: at, message }], value: undefined });
   const msg = field.messages ?? {};
   if (field.type === 'switch') {
@@ -262,8 +279,10 @@ export function checkField(field: FormField, raw: unknown, required: boolean, li
       if (typeof raw !== 'string') return fail(`${field.label}应为文字`);
       const text = raw.trim();
       const length = [...text].length;
-      if (field.minLength !== undefined && length < field.minLength) return fail(msg.minLength ?? `${field.label}至少 ${field.minLength} 个字`);
-      if (field.maxLength !== undefined && length > field.maxLength) return fail(msg.maxLength ?? `${field.label}不能超过 ${field.maxLength} 个字`);
+      if (field.minLength !== undefined && length < field.minLength)
+        return fail(msg.minLength ?? `${field.label}至少 ${field.minLength} 个字`);
+      if (field.maxLength !== undefined && length > field.maxLength)
+        return fail(msg.maxLength ?? `${field.label}不能超过 ${field.maxLength} 个字`);
       if (field.pattern && !new RegExp(field.pattern.regex, 'u').test(text)) return fail(field.pattern.message);
       return { issues: [], value: text };
     }
@@ -305,7 +324,8 @@ export function checkField(field: FormField, raw: unknown, required: boolean, li
     }
     case 'user-picker': {
       const ids = field.multiple ? raw : [raw];
-      if (!Array.isArray(ids) || !ids.every((v) => Number.isSafeInteger(v) && (v as number) > 0)) return fail(`${field.label}应为${field.multiple ? '人员编号列表' : '人员编号'}`);
+      if (!Array.isArray(ids) || !ids.every((v) => Number.isSafeInteger(v) && (v as number) > 0))
+        return fail(`${field.label}应为${field.multiple ? '人员编号列表' : '人员编号'}`);
       if (!ids.every(inOptions)) return fail(`${field.label}含有不可选的人员`);
       const unique = [...new Set(ids as number[])];
       if (unique.length !== ids.length) return fail(`${field.label}有重复的人员`);
@@ -323,9 +343,21 @@ export function checkField(field: FormField, raw: unknown, required: boolean, li
   }
 }
 
-function countCheck(field: CheckboxGroupField | UserPickerField, count: number, unit = '项'): { issues: FormIssue[]; value: undefined } | null {
-  if (field.min !== undefined && count < field.min) return { issues: [{ field: field.key, message: field.messages?.min ?? `${field.label}至少选择 ${field.min} ${unit}` }], value: undefined };
-  if (field.max !== undefined && count > field.max) return { issues: [{ field: field.key, message: field.messages?.max ?? `${field.label}最多选择 ${field.max} ${unit}` }], value: undefined };
+function countCheck(
+  field: CheckboxGroupField | UserPickerField,
+  count: number,
+  unit = '项',
+): { issues: FormIssue[]; value: undefined } | null {
+  if (field.min !== undefined && count < field.min)
+    return {
+      issues: [{ field: field.key, message: field.messages?.min ?? `${field.label}至少选择 ${field.min} ${unit}` }],
+      value: undefined,
+    };
+  if (field.max !== undefined && count > field.max)
+    return {
+      issues: [{ field: field.key, message: field.messages?.max ?? `${field.label}最多选择 ${field.max} ${unit}` }],
+      value: undefined,
+    };
   return null;
 }
 
@@ -334,13 +366,20 @@ const TARGET_KEYS = ['level1', 'level2', 'name', 'direction', 'targetValue', 'un
 function checkTargets(field: PerformanceTargetsField, raw: unknown): { issues: FormIssue[]; value: PerformanceTarget[] | undefined } {
   const fail = (message: string) => ({ issues: [{ field: field.key, message }], value: undefined });
   const wellFormed = (t: unknown): t is PerformanceTarget =>
-    typeof t === 'object' && t !== null && !Array.isArray(t) && Object.keys(t).every((k) => (TARGET_KEYS as readonly string[]).includes(k)) && TARGET_KEYS.every((k) => typeof (t as Record<string, unknown>)[k] === 'string');
+    typeof t === 'object' &&
+    t !== null &&
+    !Array.isArray(t) &&
+    Object.keys(t).every((k) => (TARGET_KEYS as readonly string[]).includes(k)) &&
+    TARGET_KEYS.every((k) => typeof (t as Record<string, unknown>)[k] === 'string');
   if (!Array.isArray(raw) || !raw.every(wellFormed)) return fail(`${field.label}的格式不正确`);
   const targets = raw.map((t) => ({ ...t, name: t.name.trim(), targetValue: t.targetValue.trim(), unit: t.unit.trim() }));
   if (field.min !== undefined && targets.length < field.min) return fail(field.messages?.min ?? `${field.label}至少 ${field.min} 条`);
   if (field.max !== undefined && targets.length > field.max) return fail(field.messages?.max ?? `${field.label}最多 ${field.max} 条`);
-  const issues: FormIssue[] = targets.flatMap((t, index) => (t.name ? [] : [{ field: `${field.key}.${index}.name`, message: '请填写三级指标' }]));
-  for (const p of targetProblems(targets)) issues.push({ field: p.index === null ? field.key : `${field.key}.${p.index}.${p.field ?? 'name'}`, message: p.message });
+  const issues: FormIssue[] = targets.flatMap((t, index) =>
+    t.name ? [] : [{ field: `${field.key}.${index}.name`, message: '请填写三级指标' }],
+  );
+  for (const p of targetProblems(targets))
+    issues.push({ field: p.index === null ? field.key : `${field.key}.${p.index}.${p.field ?? 'name'}`, message: p.message });
   if (issues.length === 0 && field.smart) for (const message of smartProblems(targets)) issues.push({ field: field.key, message });
   return issues.length ? { issues, value: undefined } : { issues: [], value: targets };
 }
@@ -359,7 +398,8 @@ export type FormCheck = { ok: true; values: Record<string, FormValue> } | { ok: 
  * the engine: visible, non-empty values only (a visible switch always, as a boolean).
  */
 export function checkFormValues(definition: FormDefinition, data: unknown, lists: OptionLists = {}): FormCheck {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, issues: [{ field: '(表单)', message: '表单数据应为对象' }] };
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return { ok: false, issues: [{ field: '(表单)', message: '表单数据应为对象' }] };
   const values = data as FormValues;
   const known = new Set(definition.fields.map((f) => f.key));
   const issues: FormIssue[] = Object.keys(values)
@@ -396,7 +436,10 @@ export function definitionProblems(definition: FormDefinition): FormIssue[] {
   const seen = new Map<string, FormField>();
   for (const f of definition.fields) {
     if (seen.has(f.key)) add(f.key, `字段 ${f.key} 重复`);
-    for (const [name, condition] of [['visibleWhen', f.visibleWhen], ['requiredWhen', f.requiredWhen]] as const) {
+    for (const [name, condition] of [
+      ['visibleWhen', f.visibleWhen],
+      ['requiredWhen', f.requiredWhen],
+    ] as const) {
       if (!condition) continue;
       const other = seen.get(condition.field);
       if (!other) {
@@ -408,13 +451,15 @@ export function definitionProblems(definition: FormDefinition): FormIssue[] {
       if (bad.length) add(f.key, `${name} 的取值 ${bad.map(String).join('、')} 不是字段 ${other.key} 可能的值`);
     }
     if (f.required && f.requiredWhen) add(f.key, 'required 与 requiredWhen 只能有一个');
-    if ((f.type === 'select' || f.type === 'radio' || f.type === 'checkbox-group') && !f.options === !f.optionsFrom) add(f.key, 'options 与 optionsFrom 须有且只有一个');
+    if ((f.type === 'select' || f.type === 'radio' || f.type === 'checkbox-group') && !f.options === !f.optionsFrom)
+      add(f.key, 'options 与 optionsFrom 须有且只有一个');
     if ('options' in f && f.options) {
       const values = f.options.map((o) => o.value);
       if (new Set(values).size !== values.length) add(f.key, '选项的值重复');
     }
     if (f.type === 'radio' && 'multiple' in f && f.multiple) add(f.key, 'radio 不能多选');
-    if ('min' in f && 'max' in f && typeof f.min === typeof f.max && f.min !== undefined && f.max !== undefined && f.min > f.max) add(f.key, 'min 大于 max');
+    if ('min' in f && 'max' in f && typeof f.min === typeof f.max && f.min !== undefined && f.max !== undefined && f.min > f.max)
+      add(f.key, 'min 大于 max');
     if (f.type === 'text' || f.type === 'textarea') {
       if (f.minLength !== undefined && f.maxLength !== undefined && f.minLength > f.maxLength) add(f.key, 'minLength 大于 maxLength');
       if (f.pattern) {
@@ -446,7 +491,8 @@ export function definitionProblems(definition: FormDefinition): FormIssue[] {
   if (definition.decisionField !== undefined) {
     const d = seen.get(definition.decisionField);
     if (!d) add('(表单)', `decisionField ${definition.decisionField} 不是本表单的字段`);
-    else if (!((d.type === 'radio' || d.type === 'select') && d.options && !('multiple' in d && d.multiple) && d.required)) add(d.key, 'decisionField 须为必填、单选且有固定选项的 radio 或 select');
+    else if (!((d.type === 'radio' || d.type === 'select') && d.options && !('multiple' in d && d.multiple) && d.required))
+      add(d.key, 'decisionField 须为必填、单选且有固定选项的 radio 或 select');
   }
   return problems;
 }
@@ -472,5 +518,8 @@ function conditionValueFits(field: FormField, value: ConditionValue): boolean {
 export function layoutSections(definition: FormDefinition): Array<{ title: string | null; fields: FormField[] }> {
   const byKey = new Map(definition.fields.map((f) => [f.key, f]));
   if (!definition.sections) return [{ title: null, fields: definition.fields }];
-  return definition.sections.map((s) => ({ title: s.title, fields: s.fields.map((k) => byKey.get(k)).filter((f): f is FormField => f !== undefined) }));
+  return definition.sections.map((s) => ({
+    title: s.title,
+    fields: s.fields.map((k) => byKey.get(k)).filter((f): f is FormField => f !== undefined),
+  }));
 }

@@ -36,7 +36,15 @@ export function wrapSecret(secret: Uint8Array, pin: string, context: string, pep
   const { encKey, macKey } = deriveKeys(pin, salt, iterations, pepper);
   const ciphertext = sm4CbcEncrypt(secret, encKey, iv);
   const mac = hmacSm3(macKey, macInput(context, iv, ciphertext));
-  return { v: 1, kdf: 'pbkdf2-hmac-sm3', iterations, salt: salt.toString('hex'), iv: iv.toString('hex'), ciphertext: ciphertext.toString('hex'), mac: mac.toString('hex') };
+  return {
+    v: 1,
+    kdf: 'pbkdf2-hmac-sm3',
+    iterations,
+    salt: salt.toString('hex'),
+    iv: iv.toString('hex'),
+    ciphertext: ciphertext.toString('hex'),
+    mac: mac.toString('hex'),
+  };
 }
 
 /** The secret, or null when the PIN (or pepper, or context) is wrong or the blob was altered. */

@@ -116,19 +116,28 @@ export function applyEntry(balance: Balance, entry: Entry): Applied {
       break;
     case 'unfreeze':
     case 'consume':
-      if (balance.frozen < x) return refuse('INSUFFICIENT_FROZEN', `冻结金额不足：已冻结 ${formatYuan(balance.frozen)}，申请${label} ${formatYuan(x)}`);
+      if (balance.frozen < x)
+        return refuse('INSUFFICIENT_FROZEN', `冻结金额不足：已冻结 ${formatYuan(balance.frozen)}，申请${label} ${formatYuan(x)}`);
       break;
     case 'refund':
-      if (balance.used < x) return refuse('INSUFFICIENT_USED', `已支付金额不足：已支付 ${formatYuan(balance.used)}，申请${label} ${formatYuan(x)}`);
+      if (balance.used < x)
+        return refuse('INSUFFICIENT_USED', `已支付金额不足：已支付 ${formatYuan(balance.used)}，申请${label} ${formatYuan(x)}`);
       break;
     case 'issue':
     case 'adjust-in':
       // Amounts are JS numbers end to end; past 2^53 − 1 fen (about ¥90 万亿) they stop being exact.
-      if (balance.amount > Number.MAX_SAFE_INTEGER - x) return refuse('AMOUNT_OVERFLOW', `${label}后指标额度超出可记录的范围：现有 ${formatYuan(balance.amount)}，${label} ${formatYuan(x)}`);
+      if (balance.amount > Number.MAX_SAFE_INTEGER - x)
+        return refuse(
+          'AMOUNT_OVERFLOW',
+          `${label}后指标额度超出可记录的范围：现有 ${formatYuan(balance.amount)}，${label} ${formatYuan(x)}`,
+        );
       break;
   }
   const d = deltaOf(entry);
-  return { ok: true, balance: { amount: fen(balance.amount + d.amount), used: fen(balance.used + d.used), frozen: fen(balance.frozen + d.frozen) } };
+  return {
+    ok: true,
+    balance: { amount: fen(balance.amount + d.amount), used: fen(balance.used + d.used), frozen: fen(balance.frozen + d.frozen) },
+  };
 }
 
 /**

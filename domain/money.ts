@@ -22,7 +22,10 @@ export function fen(value: number): Fen {
  * More than two decimal places is an error, never a rounding.
  */
 export function parseYuan(text: string): Fen {
-  const cleaned = text.trim().replace(/^[¥￥]/, '').replace(/,/g, '');
+  const cleaned = text
+    .trim()
+    .replace(/^[¥￥]/, '')
+    .replace(/,/g, '');
   const m = /^(-)?(\d+)(?:\.(\d{1,2}))?$/.exec(cleaned);
   if (!m) throw new MoneyError(`"${text}" 不是有效的金额（最多两位小数）`);
   const [, sign, whole = '0', frac = ''] = m;
@@ -36,7 +39,9 @@ export function formatYuan(amount: Fen | number): string {
   fen(amount);
   const negative = amount < 0;
   const abs = Math.abs(amount);
-  const yuan = Math.floor(abs / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const yuan = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const cents = String(abs % 100).padStart(2, '0');
   return `${negative ? '-' : ''}¥${yuan}.${cents}`;
 }
@@ -50,7 +55,10 @@ export function formatWanYuan(amount: Fen | number): string {
   const negative = amount < 0;
   const abs = Math.abs(amount);
   const whole = Math.floor(abs / 1_000_000);
-  const rest = String(abs % 1_000_000).padStart(6, '0').replace(/0{1,4}$/, '').padEnd(2, '0');
+  const rest = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '')
+    .padEnd(2, '0');
   return `${negative ? '-' : ''}${whole}.${rest}万元`;
 }
 

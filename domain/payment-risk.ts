@@ -106,7 +106,9 @@ function splitPayment(rule: RiskRule, { subject, prior }: RiskInput): RiskHit | 
   if (subject.amountFen >= threshold) return null;
   const payee = normaliseText(subject.payeeName);
   const purpose = normaliseText(subject.purpose);
-  const same = within(prior, subject.submittedAt, days).filter((r) => r.id !== subject.id && normaliseText(r.payeeName) === payee && normaliseText(r.purpose) === purpose && r.amountFen < threshold);
+  const same = within(prior, subject.submittedAt, days).filter(
+    (r) => r.id !== subject.id && normaliseText(r.payeeName) === payee && normaliseText(r.purpose) === purpose && r.amountFen < threshold,
+  );
   if (same.length === 0) return null;
   const total = same.reduce((s, r) => s + r.amountFen, subject.amountFen);
   if (total <= threshold) return null;
@@ -115,7 +117,15 @@ function splitPayment(rule: RiskRule, { subject, prior }: RiskInput): RiskHit | 
     name: rule.name,
     level: rule.level,
     message: `${days} 天内向「${subject.payeeName}」以同一用途申请 ${same.length + 1} 笔，每笔低于 ${formatYuan(threshold)}，合计 ${formatYuan(total)}，超过 ${formatYuan(threshold)}`,
-    evidence: { thresholdFen: threshold, windowDays: days, totalFen: total, requests: [...same.map((r) => ({ id: r.id, requestNo: r.requestNo, amountFen: r.amountFen, submittedAt: r.submittedAt.toISOString() })), { id: subject.id, amountFen: subject.amountFen, submittedAt: subject.submittedAt.toISOString() }] },
+    evidence: {
+      thresholdFen: threshold,
+      windowDays: days,
+      totalFen: total,
+      requests: [
+        ...same.map((r) => ({ id: r.id, requestNo: r.requestNo, amountFen: r.amountFen, submittedAt: r.submittedAt.toISOString() })),
+        { id: subject.id, amountFen: subject.amountFen, submittedAt: subject.submittedAt.toISOString() },
+      ],
+    },
   };
 }
 
@@ -131,12 +141,19 @@ function accountChanges(rule: RiskRule, { subject, prior }: RiskInput): RiskHit 
     ...within(prior, subject.submittedAt, days)
       .filter((r) => r.id !== subject.id && normaliseText(r.payeeName) === payee)
       .sort((a, b) => a.submittedAt.getTime() - b.submittedAt.getTime() || a.id - b.id)
-      .map((r) => ({ id: r.id as number | null, requestNo: r.requestNo as string | null, accountIndex: r.accountIndex, accountMask: r.accountMask, at: r.submittedAt })),
+      .map((r) => ({
+        id: r.id as number | null,
+        requestNo: r.requestNo as string | null,
+        accountIndex: r.accountIndex,
+        accountMask: r.accountMask,
+        at: r.submittedAt,
+      })),
     { id: subject.id, requestNo: null, accountIndex: subject.accountIndex, accountMask: subject.accountMask, at: subject.submittedAt },
   ];
   const changes: Array<{ from: string; to: string; requestId: number | null; at: string }> = [];
   for (let i = 1; i < seq.length; i++) {
-    if (seq[i]!.accountIndex !== seq[i - 1]!.accountIndex) changes.push({ from: seq[i - 1]!.accountMask, to: seq[i]!.accountMask, requestId: seq[i]!.id, at: seq[i]!.at.toISOString() });
+    if (seq[i]!.accountIndex !== seq[i - 1]!.accountIndex)
+      changes.push({ from: seq[i - 1]!.accountMask, to: seq[i]!.accountMask, requestId: seq[i]!.id, at: seq[i]!.at.toISOString() });
   }
   if (changes.length < limit) return null;
   return {
@@ -174,7 +191,14 @@ function projectOverspend(rule: RiskRule, { subject, project }: RiskInput): Risk
     name: rule.name,
     level: rule.level,
     message: `项目 ${project.projectNo} 累计用款 ${formatYuan(total)}，超出项目预算 ${formatYuan(project.budgetFen)} 的 ${ratio}%（超过 ${limit}% 即预警）`,
-    evidence: { projectId: project.projectId, projectNo: project.projectNo, budgetFen: project.budgetFen, committedFen: project.committedFen, amountFen: subject.amountFen, overspendPercent: ratio },
+    evidence: {
+      projectId: project.projectId,
+      projectNo: project.projectNo,
+      budgetFen: project.budgetFen,
+      committedFen: project.committedFen,
+      amountFen: subject.amountFen,
+      overspendPercent: ratio,
+    },
   };
 }
 
@@ -187,7 +211,10 @@ const CHECKS: Record<RiskRuleCode, (rule: RiskRule, input: RiskInput) => RiskHit
 
 /** Every enabled rule's hit, in the rules' order. */
 export function evaluateRisks(input: RiskInput, rules: readonly RiskRule[] = DEFAULT_RISK_RULES): RiskHit[] {
-  return rules.filter((r) => r.enabled).map((r) => CHECKS[r.code](r, input)).filter((h): h is RiskHit => h !== null);
+  return rules
+    .filter((r) => r.enabled)
+    .map((r) => CHECKS[r.code](r, input))
+    .filter((h): h is RiskHit => h !== null);
 }
 
 /** The highest level among the hits, or null. */

@@ -100,14 +100,23 @@ export const releaseKey = (requestId: number, round: number) => `pay-${requestId
 /** Decisions an approver may give: 同意, 退回 (to the unit, may resubmit), 不予支付 (final). */
 export const PAYMENT_DECISIONS = ['approve', 'return', 'reject'] as const;
 export type PaymentDecision = (typeof PAYMENT_DECISIONS)[number];
-export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit' | 'resubmit', string> = { approve: '同意', return: '退回', reject: '不予支付', submit: '提交', resubmit: '重新提交' };
+export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit' | 'resubmit', string> = {
+  approve: '同意',
+  return: '退回',
+  reject: '不予支付',
+  submit: '提交',
+  resubmit: '重新提交',
+};
 
 /**
  * Who reads the payee account in full: the payer unit's own finance staff (经办人 of the unit,
  * who typed it and must check it) and 国库处, who pays it. Everyone else (局领导, 合规, other
  * units) sees it masked: they decide on the payee and amount, not on the digits.
  */
-export function mayReadFullAccount(viewer: { orgId: number; roles: readonly string[]; permissions: ReadonlySet<string> }, unitOrgId: number): boolean {
+export function mayReadFullAccount(
+  viewer: { orgId: number; roles: readonly string[]; permissions: ReadonlySet<string> },
+  unitOrgId: number,
+): boolean {
   if (viewer.roles.includes('treasury_division')) return true;
   return viewer.orgId === unitOrgId && viewer.permissions.has('quotas:freeze');
 }

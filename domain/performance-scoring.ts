@@ -19,10 +19,20 @@ import { rateBasisPoints } from './execution';
 
 export const SCORE_GROUPS = ['output', 'benefit', 'satisfaction'] as const;
 export type ScoreGroup = (typeof SCORE_GROUPS)[number];
-export const GROUP_LABELS: Record<ScoreGroup | 'execution', string> = { execution: '预算执行率', output: '产出指标', benefit: '效益指标', satisfaction: '满意度指标' };
+export const GROUP_LABELS: Record<ScoreGroup | 'execution', string> = {
+  execution: '预算执行率',
+  output: '产出指标',
+  benefit: '效益指标',
+  satisfaction: '满意度指标',
+};
 
 /** Which group a 一级指标 is scored in. */
-export const LEVEL1_GROUP: Record<string, ScoreGroup> = { 产出指标: 'output', 成本指标: 'output', 效益指标: 'benefit', 满意度指标: 'satisfaction' };
+export const LEVEL1_GROUP: Record<string, ScoreGroup> = {
+  产出指标: 'output',
+  成本指标: 'output',
+  效益指标: 'benefit',
+  满意度指标: 'satisfaction',
+};
 
 export interface ScoreWeights {
   execution: number;
@@ -40,7 +50,8 @@ export function weightProblems(w: ScoreWeights): string[] {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`${k} 应为不小于 0 的分值`);
     else if (Math.abs(v * 100 - Math.round(v * 100)) > 1e-9) problems.push(`${k} 最多两位小数`);
   }
-  if (!problems.length && Math.round((w.execution + w.output + w.benefit + w.satisfaction) * 100) !== 10000) problems.push('各项权重之和应为 100 分');
+  if (!problems.length && Math.round((w.execution + w.output + w.benefit + w.satisfaction) * 100) !== 10000)
+    problems.push('各项权重之和应为 100 分');
   return problems;
 }
 
@@ -48,7 +59,11 @@ export const QUALITATIVE_BANDS = ['achieved', 'partial', 'not_achieved'] as cons
 export type QualitativeBand = (typeof QUALITATIVE_BANDS)[number];
 export const BAND_LABELS: Record<QualitativeBand, string> = { achieved: '达成', partial: '部分达成', not_achieved: '未达成' };
 /** Percent of the weight each band allows: [lowest, highest]; the highest is exclusive except for 达成. */
-export const BAND_RANGES: Record<QualitativeBand, readonly [number, number]> = { achieved: [80, 100], partial: [50, 80], not_achieved: [0, 50] };
+export const BAND_RANGES: Record<QualitativeBand, readonly [number, number]> = {
+  achieved: [80, 100],
+  partial: [50, 80],
+  not_achieved: [0, 50],
+};
 
 export type Direction = '>=' | '<=' | '=' | 'qualitative';
 
@@ -178,16 +193,28 @@ export function executionRate(e: ExecutionInput): number | null {
 }
 
 /** The whole evaluation: every indicator, the execution, the groups and the total. */
-export function scoreEvaluation(indicators: readonly IndicatorInput[], execution: ExecutionInput, weights: ScoreWeights = DEFAULT_WEIGHTS): ScoreResult {
+export function scoreEvaluation(
+  indicators: readonly IndicatorInput[],
+  execution: ExecutionInput,
+  weights: ScoreWeights = DEFAULT_WEIGHTS,
+): ScoreResult {
   const problems = weightProblems(weights);
   if (problems.length) throw new RangeError(`invalid weights: ${problems.join('; ')}`);
   const groupOf = (i: IndicatorInput): ScoreGroup => LEVEL1_GROUP[i.level1] ?? 'output';
   const counts: Record<ScoreGroup, number> = { output: 0, benefit: 0, satisfaction: 0 };
   for (const i of indicators) counts[groupOf(i)] += 1;
   const gw = groupWeights(weights, counts);
-  const shares: Record<ScoreGroup, number[]> = { output: splitEvenly(gw.output, counts.output), benefit: splitEvenly(gw.benefit, counts.benefit), satisfaction: splitEvenly(gw.satisfaction, counts.satisfaction) };
+  const shares: Record<ScoreGroup, number[]> = {
+    output: splitEvenly(gw.output, counts.output),
+    benefit: splitEvenly(gw.benefit, counts.benefit),
+    satisfaction: splitEvenly(gw.satisfaction, counts.satisfaction),
+  };
   const used: Record<ScoreGroup, number> = { output: 0, benefit: 0, satisfaction: 0 };
-  const groups: ScoreResult['groups'] = { output: { weightCenti: gw.output, scoreCenti: 0, count: counts.output }, benefit: { weightCenti: gw.benefit, scoreCenti: 0, count: counts.benefit }, satisfaction: { weightCenti: gw.satisfaction, scoreCenti: 0, count: counts.satisfaction } };
+  const groups: ScoreResult['groups'] = {
+    output: { weightCenti: gw.output, scoreCenti: 0, count: counts.output },
+    benefit: { weightCenti: gw.benefit, scoreCenti: 0, count: counts.benefit },
+    satisfaction: { weightCenti: gw.satisfaction, scoreCenti: 0, count: counts.satisfaction },
+  };
   const scored = indicators.map((ind) => {
     const group = groupOf(ind);
     const weightCenti = shares[group][used[group]++]!;

@@ -173,7 +173,8 @@ export function targetProblems(targets: readonly PerformanceTarget[]): TargetPro
     if (t.direction === 'qualitative') {
       if (!t.targetValue.trim()) problems.push({ index, field: 'targetValue', message: '定性指标须写明目标' });
     } else {
-      if (!DECIMAL_TEXT.test(t.targetValue)) problems.push({ index, field: 'targetValue', message: '定量指标的目标值应为数字（最多 4 位小数）' });
+      if (!DECIMAL_TEXT.test(t.targetValue))
+        problems.push({ index, field: 'targetValue', message: '定量指标的目标值应为数字（最多 4 位小数）' });
       if (!t.unit.trim()) problems.push({ index, field: 'unit', message: '定量指标须填写计量单位' });
     }
   });
@@ -191,7 +192,8 @@ export function targetProblems(targets: readonly PerformanceTarget[]): TargetPro
  * and one quantified 效益 indicator. Returns what is missing, in a clerk's words; empty = passes.
  */
 export function smartProblems(targets: readonly PerformanceTarget[]): string[] {
-  const quantified = (level1: Level1) => targets.some((t) => t.level1 === level1 && t.direction !== 'qualitative' && DECIMAL_TEXT.test(t.targetValue) && t.unit.trim() !== '');
+  const quantified = (level1: Level1) =>
+    targets.some((t) => t.level1 === level1 && t.direction !== 'qualitative' && DECIMAL_TEXT.test(t.targetValue) && t.unit.trim() !== '');
   const problems: string[] = [];
   if (!quantified('产出指标')) problems.push('至少需要一条可量化的产出指标（有目标值和计量单位）');
   if (!quantified('效益指标')) problems.push('至少需要一条可量化的效益指标（有目标值和计量单位）');
@@ -272,11 +274,15 @@ export function likelyDuplicates(candidate: Omit<ComparableProject, 'id'>, other
   const longEnough = normaliseForComparison(candidate.description).length >= MIN_CONTENT_CHARS;
   for (const o of others) {
     const nameSimilarity = similarity(candidate.name, o.name);
-    const contentSimilarity = longEnough && normaliseForComparison(o.description).length >= MIN_CONTENT_CHARS ? similarity(candidate.description, o.description) : 0;
+    const contentSimilarity =
+      longEnough && normaliseForComparison(o.description).length >= MIN_CONTENT_CHARS
+        ? similarity(candidate.description, o.description)
+        : 0;
     const basis: DuplicateMatch['basis'] = [];
     if (nameSimilarity >= DUPLICATE_NAME_THRESHOLD) basis.push('name');
     if (contentSimilarity >= DUPLICATE_CONTENT_THRESHOLD) basis.push('content');
-    if (basis.length) matches.push({ otherId: o.id, basis, nameSimilarity: round3(nameSimilarity), contentSimilarity: round3(contentSimilarity) });
+    if (basis.length)
+      matches.push({ otherId: o.id, basis, nameSimilarity: round3(nameSimilarity), contentSimilarity: round3(contentSimilarity) });
   }
   return matches.sort((a, b) => Math.max(b.nameSimilarity, b.contentSimilarity) - Math.max(a.nameSimilarity, a.contentSimilarity));
 }

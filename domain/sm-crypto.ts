@@ -108,8 +108,14 @@ export function parseDerSignature(hex: string): { r: bigint; s: bigint } | null 
 
 /** SubjectPublicKeyInfo { id-ecPublicKey, SM2 curve 1.2.156.10197.1.301 } as PEM (for OpenSSL). */
 export function sm2PublicKeyPem(publicKeyHex: string): string {
-  const spki = Buffer.concat([Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d034200', 'hex'), Buffer.from(normalisePublicKey(publicKeyHex), 'hex')]);
-  return `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+  const spki = Buffer.concat([
+    Buffer.from('3059301306072a8648ce3d020106082a811ccf5501822d034200', 'hex'),
+    Buffer.from(normalisePublicKey(publicKeyHex), 'hex'),
+  ]);
+  return `-----BEGIN PUBLIC KEY-----\n${spki
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +139,9 @@ export function pbkdf2Sm3(password: Uint8Array, salt: Uint8Array, iterations: nu
 
 /** The same on libuv's thread pool: the event loop keeps serving while the rounds run. */
 export function pbkdf2Sm3Async(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => crypto.pbkdf2(password, salt, iterations, length, 'sm3', (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    crypto.pbkdf2(password, salt, iterations, length, 'sm3', (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** SM4-ECB of one block, no padding: only for the standard's test vector. */

@@ -50,7 +50,13 @@ export function totp(secret: Buffer, atMs: number, params: TotpParams = APP_TOTP
  * after `lastUsedStep` (RFC 6238 §5.2: a code once accepted is never accepted again, nor an older
  * one). Answers the matched step (to store as the new lastUsedStep), or null.
  */
-export function verifyTotp(secret: Buffer, code: string, atMs: number, lastUsedStep: number | null, params: TotpParams = APP_TOTP): number | null {
+export function verifyTotp(
+  secret: Buffer,
+  code: string,
+  atMs: number,
+  lastUsedStep: number | null,
+  params: TotpParams = APP_TOTP,
+): number | null {
   const typed = normaliseOtp(code);
   if (typed.length !== params.digits) return null;
   const now = totpStep(atMs, params.period);
@@ -122,7 +128,13 @@ export function newTotpSecret(): Buffer {
  */
 export function otpauthUri(secret: Buffer, account: string, issuer: string, params: TotpParams = APP_TOTP): string {
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(account)}`;
-  const query = new URLSearchParams({ secret: base32Encode(secret), issuer, algorithm: params.algorithm, digits: String(params.digits), period: String(params.period) });
+  const query = new URLSearchParams({
+    secret: base32Encode(secret),
+    issuer,
+    algorithm: params.algorithm,
+    digits: String(params.digits),
+    period: String(params.period),
+  });
   return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
 }
 

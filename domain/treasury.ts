@@ -95,8 +95,15 @@ export function signBankMessage(secret: string, timestamp: string, body: string 
 export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'mismatch' };
 
 /** Constant-time comparison; the timestamp is milliseconds since the epoch. */
-export function checkBankSignature(secret: string, timestamp: string | undefined, signature: string | undefined, body: Uint8Array, now: number): SignatureCheck {
-  if (!timestamp || !signature || !/^\d{1,16}$/.test(timestamp) || !/^[0-9a-f]{64}$/i.test(signature)) return { ok: false, reason: 'missing' };
+export function checkBankSignature(
+  secret: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  body: Uint8Array,
+  now: number,
+): SignatureCheck {
+  if (!timestamp || !signature || !/^\d{1,16}$/.test(timestamp) || !/^[0-9a-f]{64}$/i.test(signature))
+    return { ok: false, reason: 'missing' };
   if (Math.abs(now - Number(timestamp)) > SIGNATURE_TOLERANCE_MS) return { ok: false, reason: 'stale' };
   const expected = Buffer.from(signBankMessage(secret, timestamp, body), 'hex');
   const given = Buffer.from(signature, 'hex');

@@ -29,11 +29,15 @@ async function main(argv: string[]): Promise<number> {
     const r = await backup(config, { dir, log: (line) => console.log(line) });
     const m = r.manifest;
     console.log(`备份完成（${(r.ms / 1000).toFixed(1)} 秒）：${r.dir}`);
-    console.log(`  平台数据库 ${m.app.kind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}，${Object.keys(m.app.tables).length} 张表，迁移 ${m.migrations.count} 个（最新 ${m.migrations.latest ?? '无'}）`);
+    console.log(
+      `  平台数据库 ${m.app.kind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}，${Object.keys(m.app.tables).length} 张表，迁移 ${m.migrations.count} 个（最新 ${m.migrations.latest ?? '无'}）`,
+    );
     console.log(`  流程引擎 Operaton ${m.operatonVersion}，数据库 ${m.engine.kind === 'mysql' ? 'MySQL/MariaDB' : 'H2'}`);
     console.log(`  附件 ${m.attachments.count} 个（${m.attachments.bytes} 字节，保存在平台数据库中）`);
     for (const f of m.files) console.log(`  ${f.name}  ${f.bytes} 字节  SM3 ${f.sm3}`);
-    console.log('请另行妥善保管 BUDGET_SEAL_SECRET、BUDGET_FIELD_KEYS、BUDGET_FIELD_INDEX_KEY：备份中不含这些密钥，恢复后没有它们签章与加密字段无法使用。');
+    console.log(
+      '请另行妥善保管 BUDGET_SEAL_SECRET、BUDGET_FIELD_KEYS、BUDGET_FIELD_INDEX_KEY：备份中不含这些密钥，恢复后没有它们签章与加密字段无法使用。',
+    );
     return 0;
   } catch (err) {
     if (err instanceof BackupError) {

@@ -35,7 +35,17 @@ import { checkBankSignature, signBankMessage, SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 export const BEHAVIOURS = ['paid', 'refuse', 'refund', 'twice', 'silent', 'lost', 'slow', 'flaky', 'hold', 'down'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
-const BY_SUFFIX: Record<string, Behaviour> = { '9001': 'refuse', '9002': 'refund', '9003': 'twice', '9004': 'silent', '9005': 'lost', '9006': 'slow', '9007': 'flaky', '9008': 'hold', '9009': 'down' };
+const BY_SUFFIX: Record<string, Behaviour> = {
+  '9001': 'refuse',
+  '9002': 'refund',
+  '9003': 'twice',
+  '9004': 'silent',
+  '9005': 'lost',
+  '9006': 'slow',
+  '9007': 'flaky',
+  '9008': 'hold',
+  '9009': 'down',
+};
 
 export function behaviourOfAccount(account: string): Behaviour {
   return BY_SUFFIX[account.replace(/\D/g, '').slice(-4)] ?? 'paid';
@@ -135,7 +145,16 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
     const body = JSON.stringify(d.notice);
     const ts = String(Date.now());
     d.attempts += 1;
-    const attempt = fetch(d.url, { method: 'POST', headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signBankMessage(options.secret, ts, body) }, body, signal: AbortSignal.timeout(10_000) });
+    const attempt = fetch(d.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [TIMESTAMP_HEADER]: ts,
+        [SIGNATURE_HEADER]: signBankMessage(options.secret, ts, body),
+      },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
     void attempt
       .then(async (res) => {
         await res.text().catch(() => '');
@@ -157,10 +176,22 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
       });
   };
 
-  const queueNotice = (o: SimOrder, status: 'paid' | 'refunded', opts: { noticeId?: string; delayMs?: number; held?: boolean } = {}): Delivery => {
+  const queueNotice = (
+    o: SimOrder,
+    status: 'paid' | 'refunded',
+    opts: { noticeId?: string; delayMs?: number; held?: boolean } = {},
+  ): Delivery => {
     state.seq += 1;
     const d: Delivery = {
-      notice: { noticeId: opts.noticeId ?? `N${Date.now().toString(36)}${state.seq.toString(36)}${crypto.randomBytes(3).toString('hex')}`, orderNo: o.orderNo, bankRef: o.bankRef, status, amountFen: o.amountFen, reason: o.reason, at: new Date().toISOString() },
+      notice: {
+        noticeId: opts.noticeId ?? `N${Date.now().toString(36)}${state.seq.toString(36)}${crypto.randomBytes(3).toString('hex')}`,
+        orderNo: o.orderNo,
+        bankRef: o.bankRef,
+        status,
+        amountFen: o.amountFen,
+        reason: o.reason,
+        at: new Date().toISOString(),
+      },
       url: o.notifyUrl,
       attempts: 0,
       held: opts.held ?? false,
@@ -205,7 +236,13 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
 
   const submit = async (p: Record<string, unknown>): Promise<{ status: number; body: unknown }> => {
     const orderNo = String(p.orderNo ?? '');
-    if (!/^[A-Za-z0-9-]{1,40}$/.test(orderNo) || !Number.isSafeInteger(p.amountFen) || (p.amountFen as number) <= 0 || typeof p.payeeAccount !== 'string' || typeof p.notifyUrl !== 'string') {
+    if (
+      !/^[A-Za-z0-9-]{1,40}$/.test(orderNo) ||
+      !Number.isSafeInteger(p.amountFen) ||
+      (p.amountFen as number) <= 0 ||
+      typeof p.payeeAccount !== 'string' ||
+      typeof p.notifyUrl !== 'string'
+    ) {
       return { status: 400, body: { code: 'BAD_REQUEST', reason: '报文不完整' } };
     }
     const existing = state.orders[orderNo];
@@ -267,7 +304,13 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
         const path = url.pathname;
         if (path.startsWith('/bank/')) {
           const signed = Buffer.from(`${req.method} ${path}\n${raw.toString('utf8')}`, 'utf8');
-          const check = checkBankSignature(options.secret, header(req, TIMESTAMP_HEADER), header(req, SIGNATURE_HEADER), signed, Date.now());
+          const check = checkBankSignature(
+            options.secret,
+            header(req, TIMESTAMP_HEADER),
+            header(req, SIGNATURE_HEADER),
+            signed,
+            Date.now(),
+          );
           if (!check.ok) return send(401, { code: 'BAD_SIGNATURE', reason: check.reason });
           if (req.method === 'POST' && path === '/bank/payments') {
             const r = await submit(body);
@@ -285,7 +328,12 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
         if (c) {
           const orderNo = decodeURIComponent(c[1]!);
           const o = state.orders[orderNo];
-          if (!c[2] && req.method === 'GET') return send(200, { order: o ?? null, refused: state.refused[orderNo] ?? 0, notices: state.deliveries.filter((d) => d.notice.orderNo === orderNo) });
+          if (!c[2] && req.method === 'GET')
+            return send(200, {
+              order: o ?? null,
+              refused: state.refused[orderNo] ?? 0,
+              notices: state.deliveries.filter((d) => d.notice.orderNo === orderNo),
+            });
           if (!o) return send(404, { code: 'NOT_FOUND' });
           if (c[2] === 'notify' && req.method === 'POST') {
             const status = body.status === 'refunded' ? 'refunded' : 'paid';
@@ -316,7 +364,11 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
         }
         if (path === '/_control/stats' && req.method === 'GET') {
           const orders = Object.values(state.orders);
-          return send(200, { orders: orders.length, submissions: orders.reduce((s, o) => s + o.submissions, 0), noticesPending: state.deliveries.filter((d) => !d.delivered).length });
+          return send(200, {
+            orders: orders.length,
+            submissions: orders.reduce((s, o) => s + o.submissions, 0),
+            noticesPending: state.deliveries.filter((d) => !d.delivered).length,
+          });
         }
         if (path === '/health') return send(200, { ok: true });
         return send(404, { code: 'NOT_FOUND' });

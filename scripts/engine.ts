@@ -1,5 +1,12 @@
 import { ConfigError, loadConfig } from '../server/config';
-import { EngineLaunchError, engineVersion, ensureEngineRunning, resetEngineData, runningEngine, stopEngine } from '../server/engine/launcher';
+import {
+  EngineLaunchError,
+  engineVersion,
+  ensureEngineRunning,
+  resetEngineData,
+  runningEngine,
+  stopEngine,
+} from '../server/engine/launcher';
 import { createLogger } from '../server/log';
 
 /** npm run engine:start | engine:stop | engine:status | engine:reset — the local engine on its own. */
@@ -21,8 +28,12 @@ async function main(): Promise<number> {
     case 'start': {
       const r = await ensureEngineRunning(local, log);
       const info = runningEngine(local);
-      const running = info ? `端口 ${info.port}（http://127.0.0.1:${info.port}/engine-rest），数据库 ${info.database.kind} ${info.database.jdbcUrl}，日志 ${local.logFile}` : where;
-      console.log(`流程引擎 Operaton ${local.version} ${r.reused ? '已在运行' : '已启动'}（进程 ${r.pid}，${(r.startMs / 1000).toFixed(1)} 秒）：${running}`);
+      const running = info
+        ? `端口 ${info.port}（http://127.0.0.1:${info.port}/engine-rest），数据库 ${info.database.kind} ${info.database.jdbcUrl}，日志 ${local.logFile}`
+        : where;
+      console.log(
+        `流程引擎 Operaton ${local.version} ${r.reused ? '已在运行' : '已启动'}（进程 ${r.pid}，${(r.startMs / 1000).toFixed(1)} 秒）：${running}`,
+      );
       return 0;
     }
     case 'stop': {
@@ -32,11 +43,18 @@ async function main(): Promise<number> {
     }
     case 'status': {
       const info = runningEngine(local);
-      const version = await engineVersion(info ? `http://127.0.0.1:${info.port}/engine-rest` : config.engine.restUrl, config.engine.credentials);
+      const version = await engineVersion(
+        info ? `http://127.0.0.1:${info.port}/engine-rest` : config.engine.restUrl,
+        config.engine.credentials,
+      );
       if (info) {
-        console.log(`流程引擎 Operaton ${info.version}：进程 ${info.pid}，自 ${info.startedAt}，端口 ${info.port}，数据库 ${info.database.kind} ${info.database.jdbcUrl}，日志 ${local.logFile}；${version ? `REST 接口就绪（${version}）` : 'REST 接口未就绪'}`);
+        console.log(
+          `流程引擎 Operaton ${info.version}：进程 ${info.pid}，自 ${info.startedAt}，端口 ${info.port}，数据库 ${info.database.kind} ${info.database.jdbcUrl}，日志 ${local.logFile}；${version ? `REST 接口就绪（${version}）` : 'REST 接口未就绪'}`,
+        );
       } else {
-        console.log(`流程引擎 Operaton ${local.version} 未运行（${where}）${version ? `；但端口 ${local.port} 上有另一个引擎在应答（Operaton ${version}）` : ''}`);
+        console.log(
+          `流程引擎 Operaton ${local.version} 未运行（${where}）${version ? `；但端口 ${local.port} 上有另一个引擎在应答（Operaton ${version}）` : ''}`,
+        );
       }
       return version ? 0 : 1;
     }

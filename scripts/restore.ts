@@ -26,7 +26,9 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const r = await restore(config, argv[0]!, { log: (line) => console.log(line) });
-    console.log(`恢复完成（${(r.ms / 1000).toFixed(1)} 秒）：备份于 ${r.manifest.createdAt} 的数据已写入平台数据库 ${r.app} 与流程引擎数据库 ${r.engine}`);
+    console.log(
+      `恢复完成（${(r.ms / 1000).toFixed(1)} 秒）：备份于 ${r.manifest.createdAt} 的数据已写入平台数据库 ${r.app} 与流程引擎数据库 ${r.engine}`,
+    );
     for (const w of r.warnings) console.log(`注意：${w}`);
     console.log('下一步：npm start（将按需执行数据库迁移），然后在“合规核验”页或 GET /api/audit/verify 核验审计链。');
     return 0;

@@ -24,11 +24,15 @@ async function main(argv: string[]): Promise<number> {
   const ring = fieldKeyring(config);
   const db = await openDatabase(config.database);
   try {
-    console.log(`当前密钥：${ring.current.id}（共配置 ${ring.keys.size} 个）；敏感字段 ${SENSITIVE_COLUMNS.length} 个；每批 ${batchSize} 条`);
+    console.log(
+      `当前密钥：${ring.current.id}（共配置 ${ring.keys.size} 个）；敏感字段 ${SENSITIVE_COLUMNS.length} 个；每批 ${batchSize} 条`,
+    );
     const counts = await rotateFieldKeys(db, ring, { batchSize });
     let failed = 0;
     for (const c of counts) {
-      console.log(`${c.column}: 共 ${c.scanned} 条，重新加密 ${c.resealed}，已是当前密钥 ${c.current}，无法解开 ${c.failed}，并发改动跳过 ${c.skipped}`);
+      console.log(
+        `${c.column}: 共 ${c.scanned} 条，重新加密 ${c.resealed}，已是当前密钥 ${c.current}，无法解开 ${c.failed}，并发改动跳过 ${c.skipped}`,
+      );
       failed += c.failed;
     }
     if (failed) {

@@ -65,14 +65,19 @@ async function main(): Promise<void> {
   // The pages and the API answer from here on; an engine still away is shown on /api/health.
   let engineReady = false;
   const waiting = setTimeout(() => {
-    if (!engineReady) console.log(`\n  页面与接口已可访问：${system.url}（流程引擎 ${config.engine.restUrl} 尚未连接，正在重试，详见 ${system.url}/api/health）\n`);
+    if (!engineReady)
+      console.log(
+        `\n  页面与接口已可访问：${system.url}（流程引擎 ${config.engine.restUrl} 尚未连接，正在重试，详见 ${system.url}/api/health）\n`,
+      );
   }, 5000);
   await system.ready;
   engineReady = true;
   clearTimeout(waiting);
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   log.info({ url: system.url, seconds }, '系统已就绪');
-  console.log(`\n  预算项目全生命周期管理平台已启动（${seconds} 秒）：${system.url}\n  健康检查：${system.url}/api/health\n  按 Ctrl+C 停止\n`);
+  console.log(
+    `\n  预算项目全生命周期管理平台已启动（${seconds} 秒）：${system.url}\n  健康检查：${system.url}/api/health\n  按 Ctrl+C 停止\n`,
+  );
 }
 
 void main();

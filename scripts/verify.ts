@@ -17,10 +17,13 @@ function main(argv: string[]): number {
     return 2;
   }
   const report = verifyEvidencePackage(fs.readFileSync(file, 'utf8'));
-  for (const r of report.records) console.log(`${r.ok ? '通过' : '失败'}  #${r.seq}  ${r.kind}${r.sealed ? '  [签章]' : ''}${r.reason ? `  ${r.reason}` : ''}`);
+  for (const r of report.records)
+    console.log(`${r.ok ? '通过' : '失败'}  #${r.seq}  ${r.kind}${r.sealed ? '  [签章]' : ''}${r.reason ? `  ${r.reason}` : ''}`);
   const e = report.engine;
   if (e) {
-    const what = e.unavailable ? `无引擎历史（${e.unavailable}）` : `${e.engine ?? '流程引擎'}：${e.activities} 个环节实例，${e.tasks} 个用户任务，${e.decisions} 个决策实例，${e.incidents} 个事件`;
+    const what = e.unavailable
+      ? `无引擎历史（${e.unavailable}）`
+      : `${e.engine ?? '流程引擎'}：${e.activities} 个环节实例，${e.tasks} 个用户任务，${e.decisions} 个决策实例，${e.incidents} 个事件`;
     console.log(`${e.ok ? '通过' : '失败'}  引擎历史  ${what}${e.reason ? `  ${e.reason}` : ''}`);
   }
   console.log(`平台密钥编号：${report.platformKeyId ?? '-'}（请与财政部门公布的编号核对）`);

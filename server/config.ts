@@ -16,9 +16,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export type DatabaseConfig =
-  | { client: 'sqlite'; filename: string }
-  | { client: 'mysql'; url: string; database: string };
+export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'mysql'; url: string; database: string };
 
 export interface EngineDatabaseConfig {
   kind: 'h2' | 'mysql' | 'postgres';
@@ -145,7 +143,14 @@ export function bankNotifyUrl(config: Pick<AppConfig, 'bank' | 'port'>): string 
   return config.bank.notifyUrl ?? `http://127.0.0.1:${config.port}/api/treasury/bank-notices`;
 }
 
-export const DEFAULT_SECOND_FACTOR_ROLES = ['system_admin', 'security_admin', 'audit_admin', 'director', 'budget_division', 'treasury_division'];
+export const DEFAULT_SECOND_FACTOR_ROLES = [
+  'system_admin',
+  'security_admin',
+  'audit_admin',
+  'director',
+  'budget_division',
+  'treasury_division',
+];
 
 export class ConfigError extends Error {
   constructor(
@@ -224,9 +229,7 @@ function parse<T>(variable: string, schema: z.ZodType<T>, raw: string | undefine
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 function parseDatabase(env: Env): DatabaseConfig {
   const url = env.DATABASE_URL?.trim();
@@ -252,7 +255,10 @@ function parseDatabase(env: Env): DatabaseConfig {
     if (!file) throw new ConfigError('DATABASE_URL', '缺少 SQLite 文件路径，应形如 sqlite:///path/to/file.sqlite');
     return { client: 'sqlite', filename: path.resolve(file) };
   }
-  throw new ConfigError('DATABASE_URL', `不支持的数据库类型 "${parsed.protocol.replace(':', '')}"，仅支持 mysql:// (MySQL/MariaDB) 或 sqlite://`);
+  throw new ConfigError(
+    'DATABASE_URL',
+    `不支持的数据库类型 "${parsed.protocol.replace(':', '')}"，仅支持 mysql:// (MySQL/MariaDB) 或 sqlite://`,
+  );
 }
 
 /** An address as it may appear in a message: without its password. */
@@ -268,7 +274,8 @@ function parseEngineCredentials(rawUser: string | undefined, rawPassword: string
   if (!user) throw new ConfigError('ENGINE_REST_USER', '配置了 ENGINE_REST_PASSWORD 时也必须配置流程引擎账号');
   if (!password) throw new ConfigError('ENGINE_REST_PASSWORD', '配置了 ENGINE_REST_USER 时也必须配置流程引擎账号的密码');
   // The engine takes only letters and digits in a user id (its resource id whitelist).
-  if (!/^[A-Za-z0-9]{1,64}$/.test(user)) throw new ConfigError('ENGINE_REST_USER', `取值 "${user.slice(0, 20)}" 无效，应为 1–64 位字母或数字`);
+  if (!/^[A-Za-z0-9]{1,64}$/.test(user))
+    throw new ConfigError('ENGINE_REST_USER', `取值 "${user.slice(0, 20)}" 无效，应为 1–64 位字母或数字`);
   if (password.length < 12 || password.length > 128) throw new ConfigError('ENGINE_REST_PASSWORD', '流程引擎账号的密码应为 12–128 个字符');
   return { user, password };
 }
@@ -282,16 +289,17 @@ function parseEngineUrl(raw: string): string {
   } catch {
     throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不是有效的地址，${hint}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不是 http(s) 地址，${hint}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不是 http(s) 地址，${hint}`);
   if (url.username || url.password) throw new ConfigError('ENGINE_URL', '地址中不能包含用户名或密码');
   if (url.search || url.hash) throw new ConfigError('ENGINE_URL', `取值 "${redact(raw)}" 不能带查询参数或锚点，${hint}`);
   const base = url.pathname.replace(/\/+$/, '');
   return `${url.origin}${base || '/engine-rest'}`;
 }
 
-const ENGINE_DB_HINT = '应形如 mysql://user:password@host:3306/budget_engine、postgres://user:password@host:5432/budget_engine 或 jdbc:h2:/jdbc:mariadb:/jdbc:mysql:/jdbc:postgresql: 开头的 JDBC 地址';
+const ENGINE_DB_HINT =
+  '应形如 mysql://user:password@host:3306/budget_engine、postgres://user:password@host:5432/budget_engine 或 jdbc:h2:/jdbc:mariadb:/jdbc:mysql:/jdbc:postgresql: 开头的 JDBC 地址';
 const DB_NAME = /^[A-Za-z0-9_$]+$/;
-
 
 /** The H2 file the engine uses when no database server is configured for it. */
 export function h2EngineDatabase(dataDir: string): EngineDatabaseConfig {
@@ -365,7 +373,8 @@ function parseEngineDatabase(raw: string | undefined, app: DatabaseConfig, dataD
     return { kind: 'h2', jdbcUrl: raw, user: 'sa', password: '' };
   }
   const jdbc = /^jdbc:(mariadb|mysql|postgresql):(\/\/.*)$/i.exec(raw);
-  if (raw.startsWith('jdbc:') && !jdbc) throw new ConfigError(V, `取值 "${redact(raw)}" 不是支持的 JDBC 地址（只支持单台主机），${ENGINE_DB_HINT}`);
+  if (raw.startsWith('jdbc:') && !jdbc)
+    throw new ConfigError(V, `取值 "${redact(raw)}" 不是支持的 JDBC 地址（只支持单台主机），${ENGINE_DB_HINT}`);
   let url: URL;
   try {
     url = new URL(jdbc ? `${jdbc[1]!.toLowerCase()}:${jdbc[2]}` : raw);
@@ -408,10 +417,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throw new ConfigError(name, '未知的配置项（请检查拼写，可用配置见 README）');
     }
     const replacement = RETIRED_VARIABLES[name];
-    if (replacement && env[name]?.trim()) throw new ConfigError(name, `已停用（流程引擎已改为 Operaton），请改用 ${replacement}，并删除此变量`);
+    if (replacement && env[name]?.trim())
+      throw new ConfigError(name, `已停用（流程引擎已改为 Operaton），请改用 ${replacement}，并删除此变量`);
   }
-  const nodeEnv = parse('NODE_ENV', z.enum(['development', 'production', 'test']).default('development'), env.NODE_ENV || undefined, '可选 development / production / test');
-  const logLevel = parse('LOG_LEVEL', z.enum(LOG_LEVELS).default(nodeEnv === 'test' ? 'warn' : 'info'), env.LOG_LEVEL || undefined, `可选 ${LOG_LEVELS.join(' / ')}`);
+  const nodeEnv = parse(
+    'NODE_ENV',
+    z.enum(['development', 'production', 'test']).default('development'),
+    env.NODE_ENV || undefined,
+    '可选 development / production / test',
+  );
+  const logLevel = parse(
+    'LOG_LEVEL',
+    z.enum(LOG_LEVELS).default(nodeEnv === 'test' ? 'warn' : 'info'),
+    env.LOG_LEVEL || undefined,
+    `可选 ${LOG_LEVELS.join(' / ')}`,
+  );
   const host = env.HOST?.trim() || '127.0.0.1';
   const appPort = parse('PORT', port.default(3000), env.PORT || undefined, '应为 1–65535 的端口号');
 
@@ -420,9 +440,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const external = env.ENGINE_URL?.trim();
   const restUrlExternal = external ? parseEngineUrl(external) : undefined;
   const enginePort = parse('ENGINE_PORT', port.default(8480), env.ENGINE_PORT || undefined, '应为 1–65535 的端口号');
-  if (!external && enginePort === appPort) throw new ConfigError('ENGINE_PORT', `端口 ${enginePort} 与 PORT 相同，流程引擎与平台不能共用一个端口`);
-  const startTimeoutSeconds = parse('ENGINE_START_TIMEOUT_SECONDS', z.coerce.number().int().min(5).max(3600).default(180), env.ENGINE_START_TIMEOUT_SECONDS || undefined, '应为 5–3600 的整数秒');
-  const historyTtlDays = parse('BUDGET_HISTORY_TTL_DAYS', z.coerce.number().int().min(1).max(36500).default(3650), env.BUDGET_HISTORY_TTL_DAYS || undefined, '应为 1–36500 的整数天数');
+  if (!external && enginePort === appPort)
+    throw new ConfigError('ENGINE_PORT', `端口 ${enginePort} 与 PORT 相同，流程引擎与平台不能共用一个端口`);
+  const startTimeoutSeconds = parse(
+    'ENGINE_START_TIMEOUT_SECONDS',
+    z.coerce.number().int().min(5).max(3600).default(180),
+    env.ENGINE_START_TIMEOUT_SECONDS || undefined,
+    '应为 5–3600 的整数秒',
+  );
+  const historyTtlDays = parse(
+    'BUDGET_HISTORY_TTL_DAYS',
+    z.coerce.number().int().min(1).max(36500).default(3650),
+    env.BUDGET_HISTORY_TTL_DAYS || undefined,
+    '应为 1–36500 的整数天数',
+  );
   const nodeName = env.BUDGET_NODE_NAME?.trim() || `${os.hostname()}-${process.pid}`;
   if (env.BUDGET_NODE_NAME?.trim() && !/^[A-Za-z0-9._:@-]{1,100}$/.test(nodeName)) {
     throw new ConfigError('BUDGET_NODE_NAME', `取值 "${nodeName}" 无效，应为字母、数字或 . _ : @ -（最长 100 位）`);
@@ -433,7 +464,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const credentials = parseEngineCredentials(env.ENGINE_REST_USER, env.ENGINE_REST_PASSWORD);
   const namespace = env.BUDGET_ENGINE_NAMESPACE?.trim() ?? '';
-  if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace)) throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
+  if (namespace && !/^[a-z][a-z0-9-]{0,30}$/.test(namespace))
+    throw new ConfigError('BUDGET_ENGINE_NAMESPACE', `取值 "${namespace}" 无效，应为小写字母开头的字母、数字或连字符（最长 31 位）`);
   const engine: EngineConfig = {
     mode: external ? 'external' : 'local',
     namespace,
@@ -466,10 +498,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database,
     engine,
     deployOnStart: parse('BUDGET_DEPLOY_ON_START', bool.default(true), env.BUDGET_DEPLOY_ON_START || undefined, '可选 true / false'),
-    workersInProcess: parse('BUDGET_WORKERS_IN_PROCESS', bool.default(true), env.BUDGET_WORKERS_IN_PROCESS || undefined, '可选 true / false'),
+    workersInProcess: parse(
+      'BUDGET_WORKERS_IN_PROCESS',
+      bool.default(true),
+      env.BUDGET_WORKERS_IN_PROCESS || undefined,
+      '可选 true / false',
+    ),
     demoData: parse('BUDGET_DEMO_DATA', bool.default(nodeEnv !== 'production'), env.BUDGET_DEMO_DATA || undefined, '可选 true / false'),
     sealSecret: parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv),
-    sealUnlockMinutes: parse('BUDGET_SEAL_UNLOCK_MINUTES', z.coerce.number().int().min(0).max(120).default(10), env.BUDGET_SEAL_UNLOCK_MINUTES || undefined, '应为 0–120 的整数分钟（0 表示每次签章都重新解锁）'),
+    sealUnlockMinutes: parse(
+      'BUDGET_SEAL_UNLOCK_MINUTES',
+      z.coerce.number().int().min(0).max(120).default(10),
+      env.BUDGET_SEAL_UNLOCK_MINUTES || undefined,
+      '应为 0–120 的整数分钟（0 表示每次签章都重新解锁）',
+    ),
     fieldKeys: parseFieldKeys(env.BUDGET_FIELD_KEYS, env.BUDGET_FIELD_INDEX_KEY, nodeEnv, parseSealSecret(env.BUDGET_SEAL_SECRET, nodeEnv)),
     performance: parsePerformance(env),
     executionDeviation: parseDeviation(env.BUDGET_EXECUTION_DEVIATION_POINTS),
@@ -482,8 +524,13 @@ function parseSecondFactorRoles(raw: string | undefined): string[] {
   const text = raw?.trim();
   if (!text) return [...DEFAULT_SECOND_FACTOR_ROLES];
   if (text === 'none') return [];
-  const codes = text.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const code of codes) if (!roleByCode(code)) throw new ConfigError('BUDGET_SECOND_FACTOR_ROLES', `未知角色 ${code}（可选：${ROLES.map((r) => r.code).join('、')}，或 none）`);
+  const codes = text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const code of codes)
+    if (!roleByCode(code))
+      throw new ConfigError('BUDGET_SECOND_FACTOR_ROLES', `未知角色 ${code}（可选：${ROLES.map((r) => r.code).join('、')}，或 none）`);
   return [...new Set(codes)];
 }
 
@@ -493,11 +540,25 @@ function parsePerformance(env: NodeJS.ProcessEnv): AppConfig['performance'] {
   if (raw) {
     const parts = raw.split(',').map((x) => Number(x.trim()));
     const w = { execution: parts[0]!, output: parts[1]!, benefit: parts[2]!, satisfaction: parts[3]! };
-    if (parts.length !== 4 || weightProblems(w).length) throw new ConfigError('BUDGET_PERFORMANCE_WEIGHTS', `取值 "${raw}" 无效，应为 预算执行率,产出,效益,满意度 四个分值（逗号分隔，合计 100），如 10,50,30,10`);
+    if (parts.length !== 4 || weightProblems(w).length)
+      throw new ConfigError(
+        'BUDGET_PERFORMANCE_WEIGHTS',
+        `取值 "${raw}" 无效，应为 预算执行率,产出,效益,满意度 四个分值（逗号分隔，合计 100），如 10,50,30,10`,
+      );
     weights = w;
   }
-  const yuan = parse('BUDGET_EVALUATION_EXTERNAL_YUAN', z.coerce.number().int().min(0).max(1e12).default(5_000_000), env.BUDGET_EVALUATION_EXTERNAL_YUAN || undefined, '应为不小于 0 的整数元');
-  const panelSize = parse('BUDGET_EVALUATION_PANEL_SIZE', z.coerce.number().int().min(1).max(15).default(3), env.BUDGET_EVALUATION_PANEL_SIZE || undefined, '应为 1–15 的整数');
+  const yuan = parse(
+    'BUDGET_EVALUATION_EXTERNAL_YUAN',
+    z.coerce.number().int().min(0).max(1e12).default(5_000_000),
+    env.BUDGET_EVALUATION_EXTERNAL_YUAN || undefined,
+    '应为不小于 0 的整数元',
+  );
+  const panelSize = parse(
+    'BUDGET_EVALUATION_PANEL_SIZE',
+    z.coerce.number().int().min(1).max(15).default(3),
+    env.BUDGET_EVALUATION_PANEL_SIZE || undefined,
+    '应为 1–15 的整数',
+  );
   return { weights, externalThresholdFen: yuan * 100, panelSize };
 }
 
@@ -521,25 +582,45 @@ function parseBank(env: Env, nodeEnv: AppConfig['env']): BankConfig {
   const url = env.BUDGET_BANK_URL?.trim() || `http://127.0.0.1:${simPort}`;
   if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) throw new ConfigError('BUDGET_BANK_URL', `取值 "${url}" 不是有效的 http(s) 地址`);
   const notifyUrl = env.BUDGET_BANK_NOTIFY_URL?.trim() || undefined;
-  if (notifyUrl && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(notifyUrl)) throw new ConfigError('BUDGET_BANK_NOTIFY_URL', `取值 "${notifyUrl}" 不是有效的 http(s) 地址`);
+  if (notifyUrl && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(notifyUrl))
+    throw new ConfigError('BUDGET_BANK_NOTIFY_URL', `取值 "${notifyUrl}" 不是有效的 http(s) 地址`);
   const secret = env.BUDGET_BANK_SECRET?.trim();
-  if (!secret && nodeEnv === 'production') throw new ConfigError('BUDGET_BANK_SECRET', '生产环境必须配置与银行约定的通知签名密钥（至少 32 个字符）');
+  if (!secret && nodeEnv === 'production')
+    throw new ConfigError('BUDGET_BANK_SECRET', '生产环境必须配置与银行约定的通知签名密钥（至少 32 个字符）');
   if (secret && secret.length < 32) throw new ConfigError('BUDGET_BANK_SECRET', '至少 32 个字符');
   const noticeTimeout = env.BUDGET_BANK_NOTICE_TIMEOUT?.trim() || 'PT30M';
-  if (!/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/.test(noticeTimeout) || noticeTimeout === 'P' || noticeTimeout.endsWith('T')) {
+  if (
+    !/^P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/.test(noticeTimeout) ||
+    noticeTimeout === 'P' ||
+    noticeTimeout.endsWith('T')
+  ) {
     throw new ConfigError('BUDGET_BANK_NOTICE_TIMEOUT', `取值 "${noticeTimeout}" 无效，应为 ISO-8601 时长，如 PT30M、PT2H、P1D`);
   }
-  const timeoutMs = parse('BUDGET_BANK_TIMEOUT_MS', z.coerce.number().int().min(100).max(600_000).default(10_000), env.BUDGET_BANK_TIMEOUT_MS || undefined, '应为 100–600000 的整数毫秒');
+  const timeoutMs = parse(
+    'BUDGET_BANK_TIMEOUT_MS',
+    z.coerce.number().int().min(100).max(600_000).default(10_000),
+    env.BUDGET_BANK_TIMEOUT_MS || undefined,
+    '应为 100–600000 的整数毫秒',
+  );
   return { url: url.replace(/\/$/, ''), secret: secret || DEVELOPMENT_BANK_SECRET, notifyUrl, noticeTimeout, timeoutMs, simPort };
 }
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 
-function parseFieldKeys(rawKeys: string | undefined, rawIndex: string | undefined, nodeEnv: AppConfig['env'], sealSecret: string): AppConfig['fieldKeys'] {
+function parseFieldKeys(
+  rawKeys: string | undefined,
+  rawIndex: string | undefined,
+  nodeEnv: AppConfig['env'],
+  sealSecret: string,
+): AppConfig['fieldKeys'] {
   const keysText = rawKeys?.trim();
   const indexText = rawIndex?.trim();
   if (!keysText && !indexText) {
-    if (nodeEnv === 'production') throw new ConfigError('BUDGET_FIELD_KEYS', '生产环境必须配置敏感字段加密密钥（格式 编号:64位十六进制，多个以逗号分隔，第一个为当前密钥），并配置 BUDGET_FIELD_INDEX_KEY');
+    if (nodeEnv === 'production')
+      throw new ConfigError(
+        'BUDGET_FIELD_KEYS',
+        '生产环境必须配置敏感字段加密密钥（格式 编号:64位十六进制，多个以逗号分隔，第一个为当前密钥），并配置 BUDGET_FIELD_INDEX_KEY',
+      );
     // Development and tests: fixed keys derived from the (public, development) seal secret.
     const derive = (label: string) => createHash('sha256').update(`${label}\0${sealSecret}`).digest('hex');
     return { keys: [{ id: 'dev1', hex: derive('field-key:dev1') }], indexKeyHex: derive('field-index-key'), derived: true };
@@ -547,9 +628,13 @@ function parseFieldKeys(rawKeys: string | undefined, rawIndex: string | undefine
   if (!keysText) throw new ConfigError('BUDGET_FIELD_KEYS', '配置了 BUDGET_FIELD_INDEX_KEY 时也必须配置加密密钥');
   if (!indexText || !HEX_KEY.test(indexText)) throw new ConfigError('BUDGET_FIELD_INDEX_KEY', '应为 64 位十六进制（32 字节）');
   const keys: { id: string; hex: string }[] = [];
-  for (const item of keysText.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const item of keysText
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const [id, hex, ...rest] = item.split(':');
-    if (rest.length || !id || !/^[A-Za-z0-9_-]{1,16}$/.test(id)) throw new ConfigError('BUDGET_FIELD_KEYS', `“${item.slice(0, 20)}…”：编号只能是 1–16 位字母、数字、- 或 _，格式 编号:64位十六进制`);
+    if (rest.length || !id || !/^[A-Za-z0-9_-]{1,16}$/.test(id))
+      throw new ConfigError('BUDGET_FIELD_KEYS', `“${item.slice(0, 20)}…”：编号只能是 1–16 位字母、数字、- 或 _，格式 编号:64位十六进制`);
     if (!hex || !HEX_KEY.test(hex)) throw new ConfigError('BUDGET_FIELD_KEYS', `密钥 ${id} 应为 64 位十六进制（32 字节）`);
     if (keys.some((k) => k.id === id)) throw new ConfigError('BUDGET_FIELD_KEYS', `密钥编号 ${id} 重复`);
     keys.push({ id, hex: hex.toLowerCase() });
@@ -561,7 +646,8 @@ function parseFieldKeys(rawKeys: string | undefined, rawIndex: string | undefine
 function parseSealSecret(raw: string | undefined, nodeEnv: AppConfig['env']): string {
   const secret = raw?.trim();
   if (!secret) {
-    if (nodeEnv === 'production') throw new ConfigError('BUDGET_SEAL_SECRET', '生产环境必须设置签章主密钥口令（至少 32 个字符，请妥善保管，丢失后平台根密钥无法解开）');
+    if (nodeEnv === 'production')
+      throw new ConfigError('BUDGET_SEAL_SECRET', '生产环境必须设置签章主密钥口令（至少 32 个字符，请妥善保管，丢失后平台根密钥无法解开）');
     return DEVELOPMENT_SEAL_SECRET;
   }
   if (secret.length < 32) throw new ConfigError('BUDGET_SEAL_SECRET', '至少 32 个字符');

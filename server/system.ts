@@ -47,7 +47,13 @@ export interface System {
  * What runs the external-task workers. The entry points (scripts/start.ts, workers/main.ts, the
  * tests) pass it in: server/ does not import workers/.
  */
-export type WorkerStarter = (deps: { engine: EngineClient; db: Db; log: Logger; config: AppConfig; onAdvanced: (processInstanceId: string) => Promise<void> }) => { close(): Promise<void> };
+export type WorkerStarter = (deps: {
+  engine: EngineClient;
+  db: Db;
+  log: Logger;
+  config: AppConfig;
+  onAdvanced: (processInstanceId: string) => Promise<void>;
+}) => { close(): Promise<void> };
 
 export interface StartOptions {
   /** Starts the workers once the engine answered (when BUDGET_WORKERS_IN_PROCESS is on). */
@@ -89,7 +95,10 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
     await databaseReady.promise;
     if (config.deployOnStart) {
-      const deployed = await deployProcesses(engine, db, { namespace: config.engine.namespace, historyTtlDays: config.engine.historyTtlDays });
+      const deployed = await deployProcesses(engine, db, {
+        namespace: config.engine.namespace,
+        historyTtlDays: config.engine.historyTtlDays,
+      });
       log.info({ resources: deployed.map((d) => `${d.id}@v${d.version}`) }, '流程模型已部署');
     }
     if (config.workersInProcess && options.workers && !workers) {
@@ -137,7 +146,20 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
       await db.destroy();
     })());
 
-  return { config, log, db, engine, supervisor, app, server, url, ready: supervisor.ready(), databaseReady: databaseReady.promise, reconciler: () => reconciliation?.reconciler, stop };
+  return {
+    config,
+    log,
+    db,
+    engine,
+    supervisor,
+    app,
+    server,
+    url,
+    ready: supervisor.ready(),
+    databaseReady: databaseReady.promise,
+    reconciler: () => reconciliation?.reconciler,
+    stop,
+  };
 }
 
 /**
@@ -153,7 +175,10 @@ async function seedDemoIfEmpty(db: Db, log: Logger, ring: FieldKeyring): Promise
   const projects = await seedDemoProjects(db, year);
   const experts = await seedDemoExperts(db, ring);
   const grades = await seedDemoPerformanceGrades(db, year);
-  log.info({ year, reference, users, projects, experts, grades }, '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库、上年绩效评价等级）');
+  log.info(
+    { year, reference, users, projects, experts, grades },
+    '空数据库：已载入演示数据（组织机构、科目、演示账号、演示项目、专家库、上年绩效评价等级）',
+  );
 }
 
 /** Runs `fn` until it succeeds, backing off up to 30 s, logging each failure. */

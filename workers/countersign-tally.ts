@@ -22,6 +22,9 @@ export const countersignTally = defineWorker({
     const votes = [...Array<'approve'>(csApprovals).fill('approve'), ...Array<'reject'>(csRejections).fill('reject')];
     const tally = tallyCountersign(countersignRule, countersignerCount, votes);
     await cancelOpenTasks(trx, task.processInstanceId, 'Countersign', '会签已有结果，本意见无需再提交');
-    return complete({ countersignPassed: tally.passed === true, countersignTally: { approvals: tally.approvals, rejections: tally.rejections } });
+    return complete({
+      countersignPassed: tally.passed === true,
+      countersignTally: { approvals: tally.approvals, rejections: tally.rejections },
+    });
   },
 });

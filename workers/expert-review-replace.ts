@@ -15,7 +15,8 @@ export const expertReviewReplace = defineWorker({
   input: z.object({ reviewId: z.coerce.number().int().positive(), loopCounter: z.coerce.number().int().min(0) }),
   async handle({ reviewId, loopCounter }, { trx, properties, task }) {
     const reason = properties.reason;
-    if (reason !== 'declined' && reason !== 'timed_out') throw new Error(`step ${task.activityId}: extension property "reason" must be declined or timed_out`);
+    if (reason !== 'declined' && reason !== 'timed_out')
+      throw new Error(`step ${task.activityId}: extension property "reason" must be declined or timed_out`);
     const r = await replaceExpert(trx, { reviewId, seat: loopCounter, reason });
     return complete({ seatFilled: r.seatFilled, seatExpertId: r.seatExpertId ?? '' });
   },

@@ -23,7 +23,13 @@ import { adjustmentRecordChain } from './adjustment-record-chain';
 import { adjustmentPost } from './adjustment-post';
 import { adjustmentReject } from './adjustment-reject';
 import { finalAccountsClose } from './final-accounts-close';
-import { performanceDrawExperts, performanceExternalAggregate, performanceRecordGrade, performanceReturned, performanceScore } from './performance-evaluation';
+import {
+  performanceDrawExperts,
+  performanceExternalAggregate,
+  performanceRecordGrade,
+  performanceReturned,
+  performanceScore,
+} from './performance-evaluation';
 import { monitoringOpenQuarter } from './monitoring-open-quarter';
 import { monitoringStartReports } from './monitoring-start-reports';
 import { monitoringClaimReport } from './monitoring-claim-report';

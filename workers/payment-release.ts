@@ -11,7 +11,11 @@ import { complete, defineWorker } from './types';
 export const paymentRelease = defineWorker({
   topic: 'payment.release',
   description: '用款申请退回或不予支付：解冻指标，通知单位',
-  input: z.object({ paymentRequestId: z.coerce.number().int().positive(), decision: z.enum(['return', 'reject']), comment: z.string().nullish() }),
+  input: z.object({
+    paymentRequestId: z.coerce.number().int().positive(),
+    decision: z.enum(['return', 'reject']),
+    comment: z.string().nullish(),
+  }),
   async handle({ paymentRequestId, decision, comment }, { trx, task }) {
     await releaseRequest(trx, paymentRequestId, task.processInstanceId, decision, comment ?? null);
     return complete({});

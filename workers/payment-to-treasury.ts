@@ -19,7 +19,20 @@ export const paymentToTreasury = defineWorker({
   input: z.object({ paymentRequestId: z.coerce.number().int().positive() }),
   async prepare({ paymentRequestId }, { db, engine, config }) {
     const row = (await db('payment_requests').where('id', paymentRequestId).first()) as
-      | { id: number; status: string; quota_id: number; amount_fen: number | string; freeze_key: string; payee_name: string; payee_account_cipher: string; payee_bank: string; purpose: string; payment_type: string; unit_org_id: number; economic_code: string }
+      | {
+          id: number;
+          status: string;
+          quota_id: number;
+          amount_fen: number | string;
+          freeze_key: string;
+          payee_name: string;
+          payee_account_cipher: string;
+          payee_bank: string;
+          purpose: string;
+          payment_type: string;
+          unit_org_id: number;
+          economic_code: string;
+        }
       | undefined;
     if (!row) throw new Error(`payment request ${paymentRequestId} not found`);
     if (row.status !== 'approved') throw new Error(`payment request ${paymentRequestId} is ${row.status}, not approved`);

@@ -36,8 +36,16 @@ export const performanceScore = defineWorker({
   }),
   async handle(input, { trx, properties, config, task }) {
     const stage = properties.stage;
-    if (stage !== 'self' && stage !== 'reviewed') throw new Error(`step ${task.activityId}: extension property "stage" must be self or reviewed`);
-    const r = await scoreStep(trx, { evaluationId: input.evaluationId, stage, adjustments: stage === 'reviewed' ? (input.adjustments ?? []) : [], reviewerUserId: input.lastDecisionBy ?? null, weights: config.performance.weights, externalThresholdFen: config.performance.externalThresholdFen });
+    if (stage !== 'self' && stage !== 'reviewed')
+      throw new Error(`step ${task.activityId}: extension property "stage" must be self or reviewed`);
+    const r = await scoreStep(trx, {
+      evaluationId: input.evaluationId,
+      stage,
+      adjustments: stage === 'reviewed' ? (input.adjustments ?? []) : [],
+      reviewerUserId: input.lastDecisionBy ?? null,
+      weights: config.performance.weights,
+      externalThresholdFen: config.performance.externalThresholdFen,
+    });
     return complete({ score: r.score, scoreCenti: r.scoreCenti, external: r.external });
   },
 });
@@ -81,7 +89,14 @@ export const performanceExternalAggregate = defineWorker({
     scoreCount: z.coerce.number().int().min(0),
   }),
   async handle(input, { trx }) {
-    const r = await aggregateStep(trx, { evaluationId: input.evaluationId, method: input.aggregationMethod, sum: input.extSum, min: input.extMin, max: input.extMax, count: input.scoreCount });
+    const r = await aggregateStep(trx, {
+      evaluationId: input.evaluationId,
+      method: input.aggregationMethod,
+      sum: input.extSum,
+      min: input.extMin,
+      max: input.extMax,
+      count: input.scoreCount,
+    });
     return complete({ score: r.score, scoreCenti: r.scoreCenti });
   },
 });

@@ -12,7 +12,12 @@ export const platformSmokeCheck = defineWorker({
   input: z.object({ requestedBy: z.string().min(1).max(100) }),
   async handle({ requestedBy }, { trx, task, config }) {
     const recordedAt = new Date();
-    await recordSmokeCheck(trx, { processInstanceId: task.processInstanceId, requestedBy, databaseClient: config.database.client, recordedAt });
+    await recordSmokeCheck(trx, {
+      processInstanceId: task.processInstanceId,
+      requestedBy,
+      databaseClient: config.database.client,
+      recordedAt,
+    });
     return complete({ smokeCheck: { recordedAt: recordedAt.toISOString(), databaseClient: config.database.client } });
   },
 });

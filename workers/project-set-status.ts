@@ -25,21 +25,32 @@ export const projectSetStatus = defineWorker({
   }),
   async handle(input, { trx, properties, task }) {
     const status = properties.status as ProjectStatus | undefined;
-    if (!status || !(PROJECT_STATUSES as readonly string[]).includes(status)) throw new Error(`step ${task.activityId}: extension property "status" must name a project status`);
+    if (!status || !(PROJECT_STATUSES as readonly string[]).includes(status))
+      throw new Error(`step ${task.activityId}: extension property "status" must name a project status`);
     const project = await projectHeader(trx, input.projectId);
     if (!project) throw new Error(`project ${input.projectId} not found`);
     const smartFailed = input.smartOk === false && (input.smartProblems?.length ?? 0) > 0;
-    const reason = status === 'returned' ? (smartFailed ? `绩效目标不符合要求：${input.smartProblems!.join('；')}` : (input.comment ?? '')) : undefined;
+    const reason =
+      status === 'returned' ? (smartFailed ? `绩效目标不符合要求：${input.smartProblems!.join('；')}` : (input.comment ?? '')) : undefined;
     const actor: Actor = { userId: null, username: `worker:${task.topic}`, displayName: '流程引擎' };
     if (project.status !== status) {
-      await changeStatus(trx, actor, input.projectId, status, { note: reason || undefined, data: { elementId: task.activityId, processInstanceKey: task.processInstanceId } });
+      await changeStatus(trx, actor, input.projectId, status, {
+        note: reason || undefined,
+        data: { elementId: task.activityId, processInstanceKey: task.processInstanceId },
+      });
     }
     if (properties.outcome) await endProcessInstance(trx, task.processInstanceId, properties.outcome);
     if (properties.notify && input.applicantUserId) {
       await notify(trx, {
         userIds: [input.applicantUserId],
         template: status === 'returned' && smartFailed ? 'smart-check-failed' : properties.notify,
-        context: { projectName: project.name, projectNo: project.projectNo, step: STATUS_LABELS[project.status], reason: reason ?? '', problems: input.smartProblems ?? [] },
+        context: {
+          projectName: project.name,
+          projectNo: project.projectNo,
+          step: STATUS_LABELS[project.status],
+          reason: reason ?? '',
+          problems: input.smartProblems ?? [],
+        },
         link: `/my-applications?project=${input.projectId}`,
         dedupeKey: `status:${task.id}`,
       });

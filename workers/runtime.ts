@@ -36,7 +36,12 @@ export function workerIdOf(config: AppConfig, loop: number): string {
  * is stored under the external task's id in the same transaction as the handler's writes, and a
  * redelivered task is answered from that row without running the handler again.
  */
-export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, workerId: string, deps: WorkerDeps): Promise<'completed' | 'bpmn-error' | 'failed' | 'lost'> {
+export async function handleTask(
+  def: ExternalTaskWorker,
+  task: ExternalTask,
+  workerId: string,
+  deps: WorkerDeps,
+): Promise<'completed' | 'bpmn-error' | 'failed' | 'lost'> {
   const { db, log, client } = deps;
   try {
     const previous = (await db('job_outcomes').where({ external_task_id: task.id }).first()) as StoredOutcome | undefined;
@@ -51,13 +56,24 @@ export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, wo
       // A model that hands a worker the wrong data will not heal by retrying: raise an incident.
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(变量)'}: ${i.message}`).join('; ');
       log.error({ externalTaskId: task.id, detail }, '外部任务输入变量无效');
-      await client.externalTaskFailure(task.id, workerId, { errorMessage: `输入变量无效：${detail}`.slice(0, 600), retries: 0, retryTimeout: 0 });
+      await client.externalTaskFailure(task.id, workerId, {
+        errorMessage: `输入变量无效：${detail}`.slice(0, 600),
+        retries: 0,
+        retryTimeout: 0,
+      });
       return 'failed';
     }
 
     let result: TaskResult<Record<string, unknown>> | undefined;
     const context = {
-      task: { id: task.id, topic: task.topicName, processInstanceId: task.processInstanceId, activityId: task.activityId, businessKey: task.businessKey, retries: task.retries },
+      task: {
+        id: task.id,
+        topic: task.topicName,
+        processInstanceId: task.processInstanceId,
+        activityId: task.activityId,
+        businessKey: task.businessKey,
+        retries: task.retries,
+      },
       properties: task.extensionProperties ?? {},
       log,
       config: deps.config,
@@ -86,11 +102,19 @@ export async function handleTask(def: ExternalTaskWorker, task: ExternalTask, wo
     const backoff = (def.retryBackoffMs ?? 1000) * 2 ** Math.max(0, attempt - 1);
     log.warn({ externalTaskId: task.id, retries: left, error: message }, '外部任务处理失败，交由引擎重试');
     try {
-      await client.externalTaskFailure(task.id, workerId, { errorMessage: message.slice(0, 600), errorDetails: err instanceof Error ? (err.stack ?? message) : message, retries: Math.max(0, left), retryTimeout: backoff });
+      await client.externalTaskFailure(task.id, workerId, {
+        errorMessage: message.slice(0, 600),
+        errorDetails: err instanceof Error ? (err.stack ?? message) : message,
+        retries: Math.max(0, left),
+        retryTimeout: backoff,
+      });
       return 'failed';
     } catch (failErr) {
       // The engine is unreachable too: the lock runs out and the task is offered again.
-      log.error({ externalTaskId: task.id, error: failErr instanceof Error ? failErr.message : String(failErr) }, '无法向引擎报告外部任务失败');
+      log.error(
+        { externalTaskId: task.id, error: failErr instanceof Error ? failErr.message : String(failErr) },
+        '无法向引擎报告外部任务失败',
+      );
       return 'lost';
     }
   }
@@ -102,12 +126,21 @@ function replay(stored: StoredOutcome): TaskResult<Record<string, unknown>> {
   return { outcome: 'bpmn-error', errorCode: stored.error_code ?? 'ERROR', message: '', variables };
 }
 
-async function report(client: EngineClient, task: ExternalTask, workerId: string, result: TaskResult<Record<string, unknown>>, deps: WorkerDeps): Promise<'completed' | 'bpmn-error' | 'lost'> {
+async function report(
+  client: EngineClient,
+  task: ExternalTask,
+  workerId: string,
+  result: TaskResult<Record<string, unknown>>,
+  deps: WorkerDeps,
+): Promise<'completed' | 'bpmn-error' | 'lost'> {
   try {
     // A completion that lost an optimistic-locking race in the engine (parallel branches of one
     // instance finishing together) was rolled back there: answer again at once, not after the lock.
     if (result.outcome === 'complete') await client.retrying(() => client.completeExternalTask(task.id, workerId, result.variables));
-    else await client.retrying(() => client.externalTaskBpmnError(task.id, workerId, result.errorCode, result.message, result.variables ?? {}));
+    else
+      await client.retrying(() =>
+        client.externalTaskBpmnError(task.id, workerId, result.errorCode, result.message, result.variables ?? {}),
+      );
   } catch (err) {
     // 404: already answered (an earlier delivery's answer did reach the engine) — nothing to do.
     if (err instanceof EngineError && err.notFound) return result.outcome === 'complete' ? 'completed' : 'bpmn-error';
@@ -115,7 +148,12 @@ async function report(client: EngineClient, task: ExternalTask, workerId: string
     deps.log.warn({ externalTaskId: task.id, error: (err as Error).message }, '外部任务结果未能报告给引擎，锁到期后重新投递时补报');
     return 'lost';
   }
-  if (deps.onAdvanced) await deps.onAdvanced(task.processInstanceId).catch((err: unknown) => deps.log.warn({ processInstanceId: task.processInstanceId, error: (err as Error).message }, '待办同步失败，由定时对账补齐'));
+  if (deps.onAdvanced)
+    await deps
+      .onAdvanced(task.processInstanceId)
+      .catch((err: unknown) =>
+        deps.log.warn({ processInstanceId: task.processInstanceId, error: (err as Error).message }, '待办同步失败，由定时对账补齐'),
+      );
   return result.outcome === 'complete' ? 'completed' : 'bpmn-error';
 }
 
@@ -151,7 +189,11 @@ export function startWorkers(defs: ExternalTaskWorker[], deps: WorkerDeps, optio
   const abort = new AbortController();
   let stopped = false;
   const log = deps.log.child({ component: 'workers' });
-  const topics = [...byTopic.entries()].map(([topicName, d]) => ({ topicName, lockDuration: d.lockMs ?? 60_000, includeExtensionProperties: true }));
+  const topics = [...byTopic.entries()].map(([topicName, d]) => ({
+    topicName,
+    lockDuration: d.lockMs ?? 60_000,
+    includeExtensionProperties: true,
+  }));
 
   const longPollMs = options.longPollMs ?? 10_000;
   const loop = async (n: number): Promise<void> => {
@@ -165,21 +207,38 @@ export function startWorkers(defs: ExternalTaskWorker[], deps: WorkerDeps, optio
       let tasks: ExternalTask[];
       const shortPolling = Date.now() < shortPollingUntil;
       try {
-        tasks = await deps.client.fetchAndLock({ workerId, maxTasks: options.maxTasks ?? 10, asyncResponseTimeout: shortPolling ? 0 : longPollMs, topics }, abort.signal);
+        tasks = await deps.client.fetchAndLock(
+          { workerId, maxTasks: options.maxTasks ?? 10, asyncResponseTimeout: shortPolling ? 0 : longPollMs, topics },
+          abort.signal,
+        );
         failures = 0;
         if (shortPolling && tasks.length === 0) await sleep(500, abort.signal);
       } catch (err) {
         if (stopped) break;
         failures += 1;
         const e = err as EngineError;
-        if (e instanceof EngineError && e.unreachable && !shortPolling && (await deps.client.version().then(() => true, () => false))) {
+        if (
+          e instanceof EngineError &&
+          e.unreachable &&
+          !shortPolling &&
+          (await deps.client.version().then(
+            () => true,
+            () => false,
+          ))
+        ) {
           shortPollingUntil = Date.now() + 60_000;
           log.error({ workerId }, '流程引擎未在长轮询时限内应答（引擎其余接口正常），一分钟内改为短轮询');
           continue;
         }
-        const delay = e instanceof EngineError && !e.unreachable ? 100 + Math.random() * 400 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
-        if (e instanceof EngineError && e.unreachable) log.warn({ workerId, error: e.message, retryInMs: delay }, '获取外部任务失败：流程引擎不可达');
-        else log.info({ workerId, status: e instanceof EngineError ? e.status : undefined, error: e.message }, '获取外部任务失败（引擎偶发错误），重试');
+        const delay =
+          e instanceof EngineError && !e.unreachable ? 100 + Math.random() * 400 : Math.min(5000, 250 * 2 ** Math.min(failures, 5));
+        if (e instanceof EngineError && e.unreachable)
+          log.warn({ workerId, error: e.message, retryInMs: delay }, '获取外部任务失败：流程引擎不可达');
+        else
+          log.info(
+            { workerId, status: e instanceof EngineError ? e.status : undefined, error: e.message },
+            '获取外部任务失败（引擎偶发错误），重试',
+          );
         await sleep(delay, abort.signal);
         continue;
       }

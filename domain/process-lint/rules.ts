@@ -30,7 +30,9 @@ const attr = (node: LintNode, name: string): string | undefined => {
   const v = node.get(name);
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 };
-const rule = (check: (node: LintNode, reporter: Reporter) => void): RuleFactory => () => ({ check });
+const rule =
+  (check: (node: LintNode, reporter: Reporter) => void): RuleFactory =>
+  () => ({ check });
 
 /** External tasks and the events/tasks that can be external (camunda:type="external"). */
 const TOPIC_TYPES = new Set(['bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask']);
@@ -53,7 +55,10 @@ export function budgetRules(c: LintCatalogue): Record<string, RuleFactory> {
       if (node.$type !== 'bpmn:UserTask') return;
       const groups = attr(node, 'camunda:candidateGroups');
       if (!groups || isExpression(groups)) return;
-      for (const g of groups.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const g of groups
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (!c.roles.includes(g)) reporter.report(node.id, `候选组 ${g} 不是平台的角色`, ['candidateGroups']);
       }
     }),
@@ -61,12 +66,14 @@ export function budgetRules(c: LintCatalogue): Record<string, RuleFactory> {
       if (node.$type !== 'bpmn:BusinessRuleTask' || node.get('camunda:type') === 'external') return;
       const ref = attr(node, 'camunda:decisionRef');
       if (!ref) reporter.report(node.id, '规则任务没有决策表（camunda:decisionRef）', ['decisionRef']);
-      else if (!isExpression(ref) && !c.decisions.includes(ref)) reporter.report(node.id, `决策表 ${ref} 不存在（未部署）`, ['decisionRef']);
+      else if (!isExpression(ref) && !c.decisions.includes(ref))
+        reporter.report(node.id, `决策表 ${ref} 不存在（未部署）`, ['decisionRef']);
     }),
     'history-ttl': rule((node, reporter) => {
       if (node.$type !== 'bpmn:Process') return;
       const ttl = node.get('camunda:historyTimeToLive');
-      if (ttl === undefined || ttl === null || String(ttl).trim() === '') reporter.report(node.id, '流程没有设置历史保存期限（camunda:historyTimeToLive）', ['historyTimeToLive']);
+      if (ttl === undefined || ttl === null || String(ttl).trim() === '')
+        reporter.report(node.id, '流程没有设置历史保存期限（camunda:historyTimeToLive）', ['historyTimeToLive']);
     }),
     'no-dangling-flow': rule((node, reporter) => {
       if (node.$type !== 'bpmn:SequenceFlow') return;
@@ -80,4 +87,12 @@ export function budgetRules(c: LintCatalogue): Record<string, RuleFactory> {
   };
 }
 
-export const BUDGET_RULE_NAMES = ['form-key-resolves', 'topic-has-worker', 'candidate-group-is-role', 'decision-ref-exists', 'history-ttl', 'no-dangling-flow', 'user-task-due-date'] as const;
+export const BUDGET_RULE_NAMES = [
+  'form-key-resolves',
+  'topic-has-worker',
+  'candidate-group-is-role',
+  'decision-ref-exists',
+  'history-ttl',
+  'no-dangling-flow',
+  'user-task-due-date',
+] as const;

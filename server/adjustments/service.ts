@@ -57,7 +57,13 @@ export interface AdjustmentDeps {
   keyStore: KeyStore;
 }
 
-const whoOf = (p: Principal) => ({ userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName });
+const whoOf = (p: Principal) => ({
+  userId: p.userId,
+  username: p.username,
+  displayName: p.displayName,
+  orgId: p.orgId,
+  orgName: p.orgName,
+});
 
 function engineDown(err: unknown): never {
   if (isEngineError(err)) throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂时无法访问，请稍后重试');
@@ -115,12 +121,19 @@ async function inScope(db: Knex, p: Principal, orgId: number): Promise<boolean> 
 function visibleQuotaIds(db: Knex, p: Principal) {
   return db('quotas')
     .select('id')
-    .where((w) => w.whereIn('unit_org_id', scopeOrgIds(db, p)).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scopeOrgIds(db, p))));
+    .where((w) =>
+      w.whereIn('unit_org_id', scopeOrgIds(db, p)).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scopeOrgIds(db, p))),
+    );
 }
 
 /** Adjustments the person sees: filed by an organisation in scope, or touching a quota they see. */
 function scoped(db: Knex, p: Principal, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
-  return q.where((w) => w.whereIn(`${alias}.org_id`, scopeOrgIds(db, p)).orWhereIn(`${alias}.from_quota_id`, visibleQuotaIds(db, p)).orWhereIn(`${alias}.to_quota_id`, visibleQuotaIds(db, p)));
+  return q.where((w) =>
+    w
+      .whereIn(`${alias}.org_id`, scopeOrgIds(db, p))
+      .orWhereIn(`${alias}.from_quota_id`, visibleQuotaIds(db, p))
+      .orWhereIn(`${alias}.to_quota_id`, visibleQuotaIds(db, p)),
+  );
 }
 
 /** An adjustment outside the person's scope is 404: ids cannot be guessed into. */
@@ -141,12 +154,16 @@ async function quotaFacts(db: Knex, p: Principal, quotaId: number | undefined, f
   return q;
 }
 
-const factsOf = (q: ledger.Quota | null): QuotaFacts | null => (q ? { id: q.id, quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, availableFen: q.availableFen } : null);
+const factsOf = (q: ledger.Quota | null): QuotaFacts | null =>
+  q ? { id: q.id, quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, availableFen: q.availableFen } : null;
 
 /** 409 with the available amount when the source quota cannot give it; nothing written. */
 function refuseShort(kind: AdjustmentKind, from: ledger.Quota | null, to: ledger.Quota | null, amountFen: number): void {
   const short = shortfall({ kind, from: factsOf(from), to: factsOf(to), amountFen });
-  if (short) throw new AppError(409, 'ADJUSTMENT_INSUFFICIENT_AVAILABLE', `${short.message}，申请未提交`, [{ field: 'body.amountFen', message: `可用 ${formatYuan(short.availableFen)}（${short.availableFen} 分）` }]);
+  if (short)
+    throw new AppError(409, 'ADJUSTMENT_INSUFFICIENT_AVAILABLE', `${short.message}，申请未提交`, [
+      { field: 'body.amountFen', message: `可用 ${formatYuan(short.availableFen)}（${short.availableFen} 分）` },
+    ]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,10 +204,13 @@ function documentOf(d: DocumentInput | undefined): StoredDocument | null {
   if (!d) return null;
   let bytes: Buffer | null = null;
   if (d.contentBase64 !== undefined) {
-    if (!d.fileName) throw errors.badRequest('DOCUMENT_INVALID', '上传批复文件时须填写文件名', [{ field: 'body.document.fileName', message: '必填项' }]);
+    if (!d.fileName)
+      throw errors.badRequest('DOCUMENT_INVALID', '上传批复文件时须填写文件名', [{ field: 'body.document.fileName', message: '必填项' }]);
     bytes = Buffer.from(d.contentBase64, 'base64');
-    if (bytes.length === 0) throw errors.badRequest('DOCUMENT_INVALID', '批复文件内容为空', [{ field: 'body.document.contentBase64', message: '文件内容为空' }]);
-    if (bytes.length > MAX_DOCUMENT_BYTES) throw new AppError(413, 'ATTACHMENT_TOO_LARGE', `批复文件不能超过 ${MAX_DOCUMENT_BYTES / 1024} KB`);
+    if (bytes.length === 0)
+      throw errors.badRequest('DOCUMENT_INVALID', '批复文件内容为空', [{ field: 'body.document.contentBase64', message: '文件内容为空' }]);
+    if (bytes.length > MAX_DOCUMENT_BYTES)
+      throw new AppError(413, 'ATTACHMENT_TOO_LARGE', `批复文件不能超过 ${MAX_DOCUMENT_BYTES / 1024} KB`);
   }
   return { documentNo: d.documentNo.trim(), title: d.title?.trim() || null, fileName: bytes ? d.fileName!.trim() : null, bytes };
 }
@@ -201,7 +221,12 @@ export async function checkFiling(db: Knex, p: Principal, input: FileInput): Pro
   const from = await quotaFacts(db, p, input.fromQuotaId, 'body.fromQuotaId');
   const to = await quotaFacts(db, p, input.toQuotaId, 'body.toQuotaId');
   const problems = checkShape({ kind: input.kind, from: factsOf(from), to: factsOf(to), amountFen: input.amountFen });
-  if (problems.length) throw errors.badRequest('ADJUSTMENT_INVALID', problems.map((x) => x.message).join('；'), problems.map((x) => ({ field: x.field, message: x.message })));
+  if (problems.length)
+    throw errors.badRequest(
+      'ADJUSTMENT_INVALID',
+      problems.map((x) => x.message).join('；'),
+      problems.map((x) => ({ field: x.field, message: x.message })),
+    );
   refuseShort(input.kind, from, to, input.amountFen);
   return { input, from, to, document: documentOf(input.document) };
 }
@@ -209,20 +234,35 @@ export async function checkFiling(db: Knex, p: Principal, input: FileInput): Pro
 async function storeBlob(trx: Knex, bytes: Buffer): Promise<string> {
   const digest = sm3Hex(bytes);
   if (!(await trx('attachment_blobs').where('sm3', digest).first('sm3'))) {
-    await trx('attachment_blobs').insert({ sm3: digest, size_bytes: bytes.length, content: bytes, created_at: new Date() }).onConflict('sm3').ignore();
+    await trx('attachment_blobs')
+      .insert({ sm3: digest, size_bytes: bytes.length, content: bytes, created_at: new Date() })
+      .onConflict('sm3')
+      .ignore();
   }
   return digest;
 }
 
 function documentColumns(d: StoredDocument, sm3: string | null) {
-  return { document_no: d.documentNo, document_title: d.title, document_file_name: d.fileName, document_sm3: sm3, document_size: d.bytes?.length ?? null };
+  return {
+    document_no: d.documentNo,
+    document_title: d.title,
+    document_file_name: d.fileName,
+    document_sm3: sm3,
+    document_size: d.bytes?.length ?? null,
+  };
 }
 
 /**
  * Writes a checked filing (the request row, its 提交 record in the audit chain, sealed when the
  * person has a key) in the caller's transaction; the engine is not called here.
  */
-export async function insertAdjustment(trx: Knex, p: Principal, c: CheckedFiling, signer: Awaited<ReturnType<typeof signerFor>>, now = new Date()): Promise<number> {
+export async function insertAdjustment(
+  trx: Knex,
+  p: Principal,
+  c: CheckedFiling,
+  signer: Awaited<ReturnType<typeof signerFor>>,
+  now = new Date(),
+): Promise<number> {
   const { input, from, to } = c;
   const sm3 = c.document?.bytes ? await storeBlob(trx, c.document.bytes) : null;
   const [raw] = await trx('budget_adjustments').insert({
@@ -241,16 +281,54 @@ export async function insertAdjustment(trx: Knex, p: Principal, c: CheckedFiling
     version: 1,
   });
   const id = Number(raw);
-  const decision: Json = { adjustmentId: id, kind: input.kind, fromQuotaId: from?.id ?? null, toQuotaId: to?.id ?? null, amountFen: input.amountFen, reason: input.reason, formal: isFormal(input.kind), documentNo: c.document?.documentNo ?? null, documentSm3: sm3 };
+  const decision: Json = {
+    adjustmentId: id,
+    kind: input.kind,
+    fromQuotaId: from?.id ?? null,
+    toQuotaId: to?.id ?? null,
+    amountFen: input.amountFen,
+    reason: input.reason,
+    formal: isFormal(input.kind),
+    documentNo: c.document?.documentNo ?? null,
+    documentSm3: sm3,
+  };
   const record = signer
-    ? await seal(trx, signer, { what: 'adjustment.submit', who: whoOf(p), decision, attachmentsSm3: sm3 ? [sm3] : [], subjectType: 'budget_adjustment', subjectId: id })
-    : await appendAudit(trx, { kind: 'adjustment.submit', subjectType: 'budget_adjustment', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
-  await trx('adjustment_decisions').insert({ adjustment_id: id, element_id: 'AdjustmentFiled', step_name: '提出申请', decision: 'submit', comment: input.reason, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+    ? await seal(trx, signer, {
+        what: 'adjustment.submit',
+        who: whoOf(p),
+        decision,
+        attachmentsSm3: sm3 ? [sm3] : [],
+        subjectType: 'budget_adjustment',
+        subjectId: id,
+      })
+    : await appendAudit(trx, {
+        kind: 'adjustment.submit',
+        subjectType: 'budget_adjustment',
+        subjectId: id,
+        actor: { userId: p.userId, username: p.username },
+        data: decision,
+      });
+  await trx('adjustment_decisions').insert({
+    adjustment_id: id,
+    element_id: 'AdjustmentFiled',
+    step_name: '提出申请',
+    decision: 'submit',
+    comment: input.reason,
+    user_id: p.userId,
+    audit_record_id: record.id,
+    sealed: Boolean(signer),
+    decided_at: now,
+  });
   return id;
 }
 
 /** Files an adjustment and starts its approval on the engine, in one transaction: an engine away (503) leaves nothing. */
-export async function fileAdjustment(deps: AdjustmentDeps, p: Principal, input: FileInput & { signingPin?: string }, now = new Date()): Promise<number> {
+export async function fileAdjustment(
+  deps: AdjustmentDeps,
+  p: Principal,
+  input: FileInput & { signingPin?: string },
+  now = new Date(),
+): Promise<number> {
   const checked = await checkFiling(deps.db, p, input);
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提出预算调整申请');
   return deps.db.transaction(async (trx) => {
@@ -273,14 +351,24 @@ export async function fileAdjustment(deps: AdjustmentDeps, p: Principal, input: 
 export async function recordDocument(deps: AdjustmentDeps, p: Principal, id: number, input: DocumentInput): Promise<void> {
   const { db } = deps;
   const row = await visibleAdjustment(db, p, id);
-  if (row.status !== 'approving') throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，不能再登记批复文件`);
-  if (Number(row.requested_by) !== p.userId && !p.roles.includes('budget_division')) throw errors.forbidden('ADJUSTMENT_DOCUMENT_NOT_ALLOWED', '只有申请人或预算处可以登记调整批复文件');
+  if (row.status !== 'approving')
+    throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，不能再登记批复文件`);
+  if (Number(row.requested_by) !== p.userId && !p.roles.includes('budget_division'))
+    throw errors.forbidden('ADJUSTMENT_DOCUMENT_NOT_ALLOWED', '只有申请人或预算处可以登记调整批复文件');
   const doc = documentOf(input)!;
   await db.transaction(async (trx) => {
     const sm3 = doc.bytes ? await storeBlob(trx, doc.bytes) : null;
-    const n = await trx('budget_adjustments').where({ id, status: 'approving' }).update({ ...documentColumns(doc, sm3), version: trx.raw('version + 1') });
+    const n = await trx('budget_adjustments')
+      .where({ id, status: 'approving' })
+      .update({ ...documentColumns(doc, sm3), version: trx.raw('version + 1') });
     if (n !== 1) throw errors.conflict('ADJUSTMENT_NOT_APPROVING', '调整申请已办结，不能再登记批复文件');
-    await appendAudit(trx, { kind: 'adjustment.document', subjectType: 'budget_adjustment', subjectId: id, actor: { userId: p.userId, username: p.username }, data: { documentNo: doc.documentNo, title: doc.title, fileName: doc.fileName, sm3 } });
+    await appendAudit(trx, {
+      kind: 'adjustment.document',
+      subjectType: 'budget_adjustment',
+      subjectId: id,
+      actor: { userId: p.userId, username: p.username },
+      data: { documentNo: doc.documentNo, title: doc.title, fileName: doc.fileName, sm3 },
+    });
   });
 }
 
@@ -300,7 +388,20 @@ function whereItIs(row: AdjustmentRow): string {
 }
 
 function quotaJson(q: ledger.Quota | null) {
-  return q ? { id: q.id, quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, functionalCode: q.functionalCode, economicCode: q.economicCode, documentNo: q.documentNo, amountFen: q.amountFen, usedFen: q.usedFen, frozenFen: q.frozenFen, availableFen: q.availableFen } : null;
+  return q
+    ? {
+        id: q.id,
+        quotaNo: q.quotaNo,
+        fiscalYear: q.fiscalYear,
+        functionalCode: q.functionalCode,
+        economicCode: q.economicCode,
+        documentNo: q.documentNo,
+        amountFen: q.amountFen,
+        usedFen: q.usedFen,
+        frozenFen: q.frozenFen,
+        availableFen: q.availableFen,
+      }
+    : null;
 }
 
 /** The open engine task of the adjustment this person may decide, or null. */
@@ -319,21 +420,43 @@ async function openTaskFor(deps: AdjustmentDeps, row: AdjustmentRow, p: Principa
 export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: number) {
   const { db } = deps;
   const row = await visibleAdjustment(db, p, id);
-  const [from, to] = [row.from_quota_id ? await ledger.getQuota(db, Number(row.from_quota_id)) : null, row.to_quota_id ? await ledger.getQuota(db, Number(row.to_quota_id)) : null];
+  const [from, to] = [
+    row.from_quota_id ? await ledger.getQuota(db, Number(row.from_quota_id)) : null,
+    row.to_quota_id ? await ledger.getQuota(db, Number(row.to_quota_id)) : null,
+  ];
   const org = (await db('organisations').where('id', row.org_id).first('name')) as { name: string };
   const requester = (await db('users').where('id', row.requested_by).first('display_name')) as { display_name: string } | undefined;
-  const decisions = (await db('adjustment_decisions as d').join('users as u', 'u.id', 'd.user_id').where('d.adjustment_id', id).orderBy('d.id').select('d.*', 'u.display_name')) as Array<Record<string, unknown>>;
+  const decisions = (await db('adjustment_decisions as d')
+    .join('users as u', 'u.id', 'd.user_id')
+    .where('d.adjustment_id', id)
+    .orderBy('d.id')
+    .select('d.*', 'u.display_name')) as Array<Record<string, unknown>>;
   let pending: Array<{ elementId: string; name: string }> = [];
   let mayDecide = false;
   if (row.status === 'approving' && row.process_instance_key) {
     try {
-      pending = (await deps.engine.tasks({ processInstanceId: row.process_instance_key })).map((t) => ({ elementId: t.taskDefinitionKey, name: t.name ?? t.taskDefinitionKey }));
+      pending = (await deps.engine.tasks({ processInstanceId: row.process_instance_key })).map((t) => ({
+        elementId: t.taskDefinitionKey,
+        name: t.name ?? t.taskDefinitionKey,
+      }));
       mayDecide = (await openTaskFor(deps, row, p)) !== null;
     } catch {
       pending = []; // the page still shows the request; where it is comes from our row
     }
   }
-  const journal = (await db('quota_journal').whereIn('id', [row.out_journal_id, row.in_journal_id].filter((x): x is number => x !== null)).orderBy('id').select('id', 'quota_id', 'kind', 'amount_fen', 'idempotency_key')) as Array<{ id: number; quota_id: number; kind: string; amount_fen: number | string; idempotency_key: string }>;
+  const journal = (await db('quota_journal')
+    .whereIn(
+      'id',
+      [row.out_journal_id, row.in_journal_id].filter((x): x is number => x !== null),
+    )
+    .orderBy('id')
+    .select('id', 'quota_id', 'kind', 'amount_fen', 'idempotency_key')) as Array<{
+    id: number;
+    quota_id: number;
+    kind: string;
+    amount_fen: number | string;
+    idempotency_key: string;
+  }>;
   const formal = Boolean(Number(row.formal));
   return {
     ...summaryOf(row, org.name),
@@ -349,8 +472,23 @@ export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: numb
     pending,
     mayDecide,
     mayRecordDocument: row.status === 'approving' && (Number(row.requested_by) === p.userId || p.roles.includes('budget_division')),
-    decisions: decisions.map((d) => ({ elementId: String(d.element_id), stepName: String(d.step_name), decision: String(d.decision), comment: (d.comment as string | null) ?? null, userName: String(d.display_name), sealed: Boolean(Number(d.sealed)), auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id), decidedAt: readInstant(d.decided_at) })),
-    journal: journal.map((j) => ({ id: Number(j.id), quotaId: Number(j.quota_id), kind: j.kind, amountFen: Number(j.amount_fen), idempotencyKey: j.idempotency_key })),
+    decisions: decisions.map((d) => ({
+      elementId: String(d.element_id),
+      stepName: String(d.step_name),
+      decision: String(d.decision),
+      comment: (d.comment as string | null) ?? null,
+      userName: String(d.display_name),
+      sealed: Boolean(Number(d.sealed)),
+      auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id),
+      decidedAt: readInstant(d.decided_at),
+    })),
+    journal: journal.map((j) => ({
+      id: Number(j.id),
+      quotaId: Number(j.quota_id),
+      kind: j.kind,
+      amountFen: Number(j.amount_fen),
+      idempotencyKey: j.idempotency_key,
+    })),
   };
 }
 
@@ -397,7 +535,9 @@ export async function listAdjustments(db: Knex, p: Principal, q: ListQuery) {
   if (q.kind) base.where('a.kind', q.kind);
   if (q.todo) {
     const model = processModels().get(ADJUSTMENT_PROCESS);
-    const mine = [...(model?.elements.values() ?? [])].filter((e) => e.kind === 'userTask' && (e.candidateGroups ?? '').split(',').some((g) => p.roles.includes(g))).map((e) => e.id);
+    const mine = [...(model?.elements.values() ?? [])]
+      .filter((e) => e.kind === 'userTask' && (e.candidateGroups ?? '').split(',').some((g) => p.roles.includes(g)))
+      .map((e) => e.id);
     base.where('a.status', 'approving').whereIn('a.current_element', mine.length ? mine : ['-']);
   }
   const [count] = await base.clone().count({ n: '*' });
@@ -409,17 +549,32 @@ export async function listAdjustments(db: Knex, p: Principal, q: ListQuery) {
     .orderBy('a.id', 'desc')
     .limit(q.pageSize)
     .offset((q.page - 1) * q.pageSize)
-    .select('a.*', 'o.name as org_name', 'qf.quota_no as from_quota_no', 'qt.quota_no as to_quota_no')) as Array<AdjustmentRow & { org_name: string; from_quota_no: string | null; to_quota_no: string | null }>;
-  return { items: rows.map((r) => summaryOf(r, r.org_name)), total: Number(count?.n ?? 0), page: q.page, pageSize: q.pageSize, mayFile: mayFile(p.roles) };
+    .select('a.*', 'o.name as org_name', 'qf.quota_no as from_quota_no', 'qt.quota_no as to_quota_no')) as Array<
+    AdjustmentRow & { org_name: string; from_quota_no: string | null; to_quota_no: string | null }
+  >;
+  return {
+    items: rows.map((r) => summaryOf(r, r.org_name)),
+    total: Number(count?.n ?? 0),
+    page: q.page,
+    pageSize: q.pageSize,
+    mayFile: mayFile(p.roles),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Deciding a step
 
-export async function decide(deps: AdjustmentDeps, p: Principal, id: number, input: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string }, now = new Date()): Promise<{ step: string; next: string | null }> {
+export async function decide(
+  deps: AdjustmentDeps,
+  p: Principal,
+  id: number,
+  input: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string },
+  now = new Date(),
+): Promise<{ step: string; next: string | null }> {
   const { db, engine } = deps;
   const row = await visibleAdjustment(db, p, id);
-  if (row.status !== 'approving') throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，没有待审批的环节`);
+  if (row.status !== 'approving')
+    throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，没有待审批的环节`);
   let task;
   try {
     task = await openTaskFor(deps, row, p);
@@ -428,19 +583,40 @@ export async function decide(deps: AdjustmentDeps, p: Principal, id: number, inp
   }
   if (!task) throw errors.conflict('NO_TASK_FOR_YOU', '该调整申请当前没有由您办理的审批环节');
   const formal = Boolean(Number(row.formal));
-  const [from, to] = [row.from_quota_id ? await ledger.getQuota(db, Number(row.from_quota_id)) : null, row.to_quota_id ? await ledger.getQuota(db, Number(row.to_quota_id)) : null];
+  const [from, to] = [
+    row.from_quota_id ? await ledger.getQuota(db, Number(row.from_quota_id)) : null,
+    row.to_quota_id ? await ledger.getQuota(db, Number(row.to_quota_id)) : null,
+  ];
   if (input.decision === 'approve') {
-    if (documentMissing({ formal, documentNo: row.document_no })) throw errors.conflict('ADJUSTMENT_DOCUMENT_REQUIRED', `${KIND_LABELS[row.kind]}改变预算总额，属于预算调整，须先登记调整批复文件（文号）才能同意`);
+    if (documentMissing({ formal, documentNo: row.document_no }))
+      throw errors.conflict(
+        'ADJUSTMENT_DOCUMENT_REQUIRED',
+        `${KIND_LABELS[row.kind]}改变预算总额，属于预算调整，须先登记调整批复文件（文号）才能同意`,
+      );
     refuseShort(row.kind, from, to, Number(row.amount_fen));
   }
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '审批预算调整申请');
-  const balances = { from: from ? { quotaId: from.id, availableFen: from.availableFen, amountFen: from.amountFen } : null, to: to ? { quotaId: to.id, availableFen: to.availableFen, amountFen: to.amountFen } : null };
-  const decision: Json = { adjustmentId: id, step: task.taskDefinitionKey, decision: input.decision, comment: input.comment ?? null, kind: row.kind, amountFen: Number(row.amount_fen), documentNo: row.document_no, balancesSeen: balances as unknown as Json };
+  const balances = {
+    from: from ? { quotaId: from.id, availableFen: from.availableFen, amountFen: from.amountFen } : null,
+    to: to ? { quotaId: to.id, availableFen: to.availableFen, amountFen: to.amountFen } : null,
+  };
+  const decision: Json = {
+    adjustmentId: id,
+    step: task.taskDefinitionKey,
+    decision: input.decision,
+    comment: input.comment ?? null,
+    kind: row.kind,
+    amountFen: Number(row.amount_fen),
+    documentNo: row.document_no,
+    balancesSeen: balances as unknown as Json,
+  };
   const variables = { decision: input.decision, comment: input.comment ?? null };
   const next = input.decision === 'approve' && row.approval_chain ? nextStep(row.approval_chain, task.taskDefinitionKey) : null;
   await db.transaction(async (trx) => {
     // Our row first, conditionally: a second click or a concurrent approver finds it moved.
-    const n = await trx('budget_adjustments').where({ id, status: 'approving', current_element: task.taskDefinitionKey }).update({ current_element: next, version: trx.raw('version + 1') });
+    const n = await trx('budget_adjustments')
+      .where({ id, status: 'approving', current_element: task.taskDefinitionKey })
+      .update({ current_element: next, version: trx.raw('version + 1') });
     if (n !== 1) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理');
     try {
       await engine.retrying(() => engine.setAssignee(task.id, String(p.userId)));
@@ -450,9 +626,35 @@ export async function decide(deps: AdjustmentDeps, p: Principal, id: number, inp
       engineDown(err);
     }
     const record = signer
-      ? await seal(trx, signer, { what: 'adjustment.approve', who: whoOf(p), processInstance: row.process_instance_key, element: task.taskDefinitionKey, decision, form: variables as Json, attachmentsSm3: row.document_sm3 ? [row.document_sm3] : [], subjectType: 'budget_adjustment', subjectId: id })
-      : await appendAudit(trx, { kind: 'adjustment.approve', subjectType: 'budget_adjustment', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
-    await trx('adjustment_decisions').insert({ adjustment_id: id, element_id: task.taskDefinitionKey, step_name: task.name ?? task.taskDefinitionKey, decision: input.decision, comment: input.comment ?? null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+      ? await seal(trx, signer, {
+          what: 'adjustment.approve',
+          who: whoOf(p),
+          processInstance: row.process_instance_key,
+          element: task.taskDefinitionKey,
+          decision,
+          form: variables as Json,
+          attachmentsSm3: row.document_sm3 ? [row.document_sm3] : [],
+          subjectType: 'budget_adjustment',
+          subjectId: id,
+        })
+      : await appendAudit(trx, {
+          kind: 'adjustment.approve',
+          subjectType: 'budget_adjustment',
+          subjectId: id,
+          actor: { userId: p.userId, username: p.username },
+          data: decision,
+        });
+    await trx('adjustment_decisions').insert({
+      adjustment_id: id,
+      element_id: task.taskDefinitionKey,
+      step_name: task.name ?? task.taskDefinitionKey,
+      decision: input.decision,
+      comment: input.comment ?? null,
+      user_id: p.userId,
+      audit_record_id: record.id,
+      sealed: Boolean(signer),
+      decided_at: now,
+    });
     if (next) await notifyStep(trx, row, next);
   });
   return { step: task.name ?? task.taskDefinitionKey, next: elementName(next) };
@@ -467,7 +669,10 @@ export function isChain(v: string): v is AdjustmentChain {
 
 export async function recordChain(trx: Knex, adjustmentId: number, chain: AdjustmentChain): Promise<void> {
   const first = CHAIN_STEPS[chain][0]!.elementId;
-  const n = await trx('budget_adjustments').where({ id: adjustmentId, status: 'approving' }).whereNull('approval_chain').update({ approval_chain: chain, current_element: first });
+  const n = await trx('budget_adjustments')
+    .where({ id: adjustmentId, status: 'approving' })
+    .whereNull('approval_chain')
+    .update({ approval_chain: chain, current_element: first });
   if (n === 1) await notifyStep(trx, await adjustmentRow(trx, adjustmentId), first);
 }
 
@@ -481,18 +686,50 @@ async function notifyStep(trx: Knex, row: AdjustmentRow, elementId: string): Pro
   await notify(trx, {
     userIds,
     template: 'adjustment-task',
-    context: { kind: KIND_LABELS[row.kind], step: element?.name ?? elementId, orgName: org?.name ?? '', amount: formatYuan(Number(row.amount_fen)), reason: row.reason },
+    context: {
+      kind: KIND_LABELS[row.kind],
+      step: element?.name ?? elementId,
+      orgName: org?.name ?? '',
+      amount: formatYuan(Number(row.amount_fen)),
+      reason: row.reason,
+    },
     link: `/adjustments/${row.id}`,
     dedupeKey: `adj-step:${row.id}:${elementId}`,
   });
 }
 
-export async function rejectAdjustment(trx: Knex, adjustmentId: number, comment: string | null, processInstanceId: string, now = new Date()): Promise<void> {
+export async function rejectAdjustment(
+  trx: Knex,
+  adjustmentId: number,
+  comment: string | null,
+  processInstanceId: string,
+  now = new Date(),
+): Promise<void> {
   const row = await adjustmentRow(trx, adjustmentId, true);
   if (row.status !== 'approving' || row.process_instance_key !== processInstanceId) return; // a redelivery
-  await trx('budget_adjustments').where('id', adjustmentId).update({ status: 'rejected', current_element: null, outcome_comment: comment ?? '审批未通过', decided_at: now, version: trx.raw('version + 1') });
-  await appendAudit(trx, { kind: 'adjustment.reject', subjectType: 'budget_adjustment', subjectId: adjustmentId, actor: { userId: null, username: 'system' }, data: { comment } });
-  await notify(trx, { userIds: [Number(row.requested_by)], template: 'adjustment-rejected', context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)), comment: comment ?? '（无）' }, link: `/adjustments/${adjustmentId}`, dedupeKey: `adj-reject:${processInstanceId}` });
+  await trx('budget_adjustments')
+    .where('id', adjustmentId)
+    .update({
+      status: 'rejected',
+      current_element: null,
+      outcome_comment: comment ?? '审批未通过',
+      decided_at: now,
+      version: trx.raw('version + 1'),
+    });
+  await appendAudit(trx, {
+    kind: 'adjustment.reject',
+    subjectType: 'budget_adjustment',
+    subjectId: adjustmentId,
+    actor: { userId: null, username: 'system' },
+    data: { comment },
+  });
+  await notify(trx, {
+    userIds: [Number(row.requested_by)],
+    template: 'adjustment-rejected',
+    context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)), comment: comment ?? '（无）' },
+    link: `/adjustments/${adjustmentId}`,
+    dedupeKey: `adj-reject:${processInstanceId}`,
+  });
 }
 
 /**
@@ -503,15 +740,35 @@ export async function rejectAdjustment(trx: Knex, adjustmentId: number, comment:
  * (spent since the approval) the adjustment is marked failed and nothing posts; 'short' tells the
  * worker to end the process there.
  */
-export async function postAdjustment(trx: Knex, adjustmentId: number, processInstanceId: string, now = new Date()): Promise<{ outcome: 'posted' | 'short'; replayed: boolean; message?: string }> {
+export async function postAdjustment(
+  trx: Knex,
+  adjustmentId: number,
+  processInstanceId: string,
+  now = new Date(),
+): Promise<{ outcome: 'posted' | 'short'; replayed: boolean; message?: string }> {
   const row = await adjustmentRow(trx, adjustmentId, true);
-  if (row.process_instance_key !== processInstanceId) throw new Error(`adjustment ${adjustmentId} is not the one of instance ${processInstanceId}`);
-  const approver = (await trx('adjustment_decisions as d').join('users as u', 'u.id', 'd.user_id').where({ 'd.adjustment_id': adjustmentId, 'd.decision': 'approve' }).orderBy('d.id', 'desc').first('u.id', 'u.username')) as { id: number; username: string } | undefined;
-  const posting = postingOf({ id: adjustmentId, kind: row.kind, fromQuotaId: row.from_quota_id === null ? null : Number(row.from_quota_id), toQuotaId: row.to_quota_id === null ? null : Number(row.to_quota_id), amountFen: Number(row.amount_fen) });
+  if (row.process_instance_key !== processInstanceId)
+    throw new Error(`adjustment ${adjustmentId} is not the one of instance ${processInstanceId}`);
+  const approver = (await trx('adjustment_decisions as d')
+    .join('users as u', 'u.id', 'd.user_id')
+    .where({ 'd.adjustment_id': adjustmentId, 'd.decision': 'approve' })
+    .orderBy('d.id', 'desc')
+    .first('u.id', 'u.username')) as { id: number; username: string } | undefined;
+  const posting = postingOf({
+    id: adjustmentId,
+    kind: row.kind,
+    fromQuotaId: row.from_quota_id === null ? null : Number(row.from_quota_id),
+    toQuotaId: row.to_quota_id === null ? null : Number(row.to_quota_id),
+    amountFen: Number(row.amount_fen),
+  });
   const meta = {
     actor: approver?.username ?? SYSTEM_POSTER,
     actorUserId: approver ? Number(approver.id) : null,
-    reason: `预算${KIND_LABELS[row.kind]}（调整申请 #${adjustmentId}${row.document_no ? `，${row.document_no}` : ''}）：${row.reason}`.slice(0, 500),
+    reason:
+      `预算${KIND_LABELS[row.kind]}（调整申请 #${adjustmentId}${row.document_no ? `，${row.document_no}` : ''}）：${row.reason}`.slice(
+        0,
+        500,
+      ),
     idempotencyKey: posting.idempotencyKey,
     reference: { type: 'budget-adjustment', id: String(adjustmentId) },
   };
@@ -520,10 +777,19 @@ export async function postAdjustment(trx: Knex, adjustmentId: number, processIns
   let replayed: boolean;
   try {
     if (posting.op === 'transfer') {
-      const r = await ledger.transfer(trx, { ...meta, fromQuotaId: posting.fromQuotaId, toQuotaId: posting.toQuotaId, amountFen: posting.amountFen });
+      const r = await ledger.transfer(trx, {
+        ...meta,
+        fromQuotaId: posting.fromQuotaId,
+        toQuotaId: posting.toQuotaId,
+        amountFen: posting.amountFen,
+      });
       [outId, inId, replayed] = [r.out.id, r.in.id, r.replayed];
     } else {
-      const r = await (posting.op === 'adjust-in' ? ledger.adjustIn : ledger.adjustOut)(trx, { ...meta, quotaId: posting.quotaId, amountFen: posting.amountFen });
+      const r = await (posting.op === 'adjust-in' ? ledger.adjustIn : ledger.adjustOut)(trx, {
+        ...meta,
+        quotaId: posting.quotaId,
+        amountFen: posting.amountFen,
+      });
       if (posting.op === 'adjust-in') inId = r.entry.id;
       else outId = r.entry.id;
       replayed = r.replayed;
@@ -531,16 +797,64 @@ export async function postAdjustment(trx: Knex, adjustmentId: number, processIns
   } catch (err) {
     if (!(err instanceof LedgerError) || err.code !== 'INSUFFICIENT_AVAILABLE') throw err;
     if (row.status === 'approving') {
-      await trx('budget_adjustments').where('id', adjustmentId).update({ status: 'failed', current_element: null, outcome_comment: `审批已通过，但记账时${err.message}，未记账`, decided_at: now, version: trx.raw('version + 1') });
-      await appendAudit(trx, { kind: 'adjustment.post-failed', subjectType: 'budget_adjustment', subjectId: adjustmentId, actor: { userId: null, username: 'system' }, data: { message: err.message } });
-      await notify(trx, { userIds: [Number(row.requested_by)], template: 'adjustment-failed', context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)), message: err.message }, link: `/adjustments/${adjustmentId}`, dedupeKey: `adj-failed:${processInstanceId}` });
+      await trx('budget_adjustments')
+        .where('id', adjustmentId)
+        .update({
+          status: 'failed',
+          current_element: null,
+          outcome_comment: `审批已通过，但记账时${err.message}，未记账`,
+          decided_at: now,
+          version: trx.raw('version + 1'),
+        });
+      await appendAudit(trx, {
+        kind: 'adjustment.post-failed',
+        subjectType: 'budget_adjustment',
+        subjectId: adjustmentId,
+        actor: { userId: null, username: 'system' },
+        data: { message: err.message },
+      });
+      await notify(trx, {
+        userIds: [Number(row.requested_by)],
+        template: 'adjustment-failed',
+        context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)), message: err.message },
+        link: `/adjustments/${adjustmentId}`,
+        dedupeKey: `adj-failed:${processInstanceId}`,
+      });
     }
     return { outcome: 'short', replayed: false, message: err.message };
   }
   if (row.status === 'approving') {
-    await trx('budget_adjustments').where('id', adjustmentId).update({ status: 'posted', current_element: null, out_journal_id: outId, in_journal_id: inId, decided_at: now, posted_at: now, version: trx.raw('version + 1') });
-    await appendAudit(trx, { kind: 'adjustment.post', subjectType: 'budget_adjustment', subjectId: adjustmentId, actor: { userId: null, username: 'system' }, data: { kind: row.kind, amountFen: Number(row.amount_fen), outJournalId: outId, inJournalId: inId, idempotencyKey: posting.idempotencyKey } });
-    await notify(trx, { userIds: [Number(row.requested_by)], template: 'adjustment-posted', context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)) }, link: `/adjustments/${adjustmentId}`, dedupeKey: `adj-posted:${processInstanceId}` });
+    await trx('budget_adjustments')
+      .where('id', adjustmentId)
+      .update({
+        status: 'posted',
+        current_element: null,
+        out_journal_id: outId,
+        in_journal_id: inId,
+        decided_at: now,
+        posted_at: now,
+        version: trx.raw('version + 1'),
+      });
+    await appendAudit(trx, {
+      kind: 'adjustment.post',
+      subjectType: 'budget_adjustment',
+      subjectId: adjustmentId,
+      actor: { userId: null, username: 'system' },
+      data: {
+        kind: row.kind,
+        amountFen: Number(row.amount_fen),
+        outJournalId: outId,
+        inJournalId: inId,
+        idempotencyKey: posting.idempotencyKey,
+      },
+    });
+    await notify(trx, {
+      userIds: [Number(row.requested_by)],
+      template: 'adjustment-posted',
+      context: { kind: KIND_LABELS[row.kind], amount: formatYuan(Number(row.amount_fen)) },
+      link: `/adjustments/${adjustmentId}`,
+      dedupeKey: `adj-posted:${processInstanceId}`,
+    });
   }
   return { outcome: 'posted', replayed };
 }

@@ -3,7 +3,6 @@ import { canonicalJson, type Json } from '../../domain/canonical-json';
 import { recordHash, type AuditActor, type AuditRecordBody, type Seal } from '../../domain/audit-chain';
 import { isMysql } from '../db';
 
-
 /**
  * Appending to the audit chain (rules and verification: domain/audit-chain.ts).
  *
@@ -81,4 +80,3 @@ export function rowOf(body: AuditRecordBody, hash: string) {
     hash,
   };
 }
-

@@ -48,7 +48,13 @@ export interface ReplaySeal {
   reason: string | null;
 }
 
-export type ReplayStep = Step & { index: number; variables: ReplayVariable[]; decisions: ReplayDecision[]; comments: ReplayComment[]; seal: ReplaySeal };
+export type ReplayStep = Step & {
+  index: number;
+  variables: ReplayVariable[];
+  decisions: ReplayDecision[];
+  comments: ReplayComment[];
+  seal: ReplaySeal;
+};
 
 export interface Replay {
   instance: {
@@ -72,11 +78,22 @@ export interface Replay {
 type Raw = Record<string, unknown>;
 type Scalar = string | number | boolean | null;
 
-const scalar = (v: unknown): Scalar => (v === null || v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v));
+const scalar = (v: unknown): Scalar =>
+  v === null || v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
 const shanghai = (s: unknown): string => toShanghaiIso(parseEngineDate(typeof s === 'string' ? s : null) ?? new Date(0));
 
 /** Kinds of step that do work (a variable changed at the same instant belongs to them rather than to the gateway after). */
-const WORKING = new Set(['userTask', 'serviceTask', 'sendTask', 'scriptTask', 'businessRuleTask', 'externalTask', 'callActivity', 'receiveTask', 'startEvent']);
+const WORKING = new Set([
+  'userTask',
+  'serviceTask',
+  'sendTask',
+  'scriptTask',
+  'businessRuleTask',
+  'externalTask',
+  'callActivity',
+  'receiveTask',
+  'startEvent',
+]);
 
 /** The step a variable update at `at` belongs to: a working step open at that moment, else the last one started before it. */
 export function stepAt(steps: ReadonlyArray<Pick<Step, 'type' | 'startedAt' | 'endedAt'>>, at: number): number {
@@ -97,7 +114,12 @@ export function stepAt(steps: ReadonlyArray<Pick<Step, 'type' | 'startedAt' | 'e
   return best < 0 ? 0 : best;
 }
 
-export async function instanceReplay(db: Knex, engine: EngineClient, platform: PlatformKey, instance: { processInstanceKey: string; project: Replay['instance']['project'] }): Promise<Replay> {
+export async function instanceReplay(
+  db: Knex,
+  engine: EngineClient,
+  platform: PlatformKey,
+  instance: { processInstanceKey: string; project: Replay['instance']['project'] },
+): Promise<Replay> {
   const key = instance.processInstanceKey;
 
   // What the engine recorded beyond the activity instances; an unreachable engine leaves these empty.
@@ -108,8 +130,26 @@ export async function instanceReplay(db: Knex, engine: EngineClient, platform: P
   try {
     [historic, details, decisions] = await Promise.all([
       engine.historicProcessInstance(key) as Promise<Raw | null>,
-      engine.request<Raw[]>('GET', '/history/detail', { query: { processInstanceId: key, variableUpdates: true, deserializeValues: false, sortBy: 'time', sortOrder: 'asc', maxResults: 5000 } }),
-      engine.request<Raw[]>('GET', '/history/decision-instance', { query: { processInstanceId: key, includeInputs: true, includeOutputs: true, disableBinaryFetching: true, sortBy: 'evaluationTime', sortOrder: 'asc' } }),
+      engine.request<Raw[]>('GET', '/history/detail', {
+        query: {
+          processInstanceId: key,
+          variableUpdates: true,
+          deserializeValues: false,
+          sortBy: 'time',
+          sortOrder: 'asc',
+          maxResults: 5000,
+        },
+      }),
+      engine.request<Raw[]>('GET', '/history/decision-instance', {
+        query: {
+          processInstanceId: key,
+          includeInputs: true,
+          includeOutputs: true,
+          disableBinaryFetching: true,
+          sortBy: 'evaluationTime',
+          sortOrder: 'asc',
+        },
+      }),
     ]);
     const definitionId = typeof historic?.processDefinitionId === 'string' ? historic.processDefinitionId : null;
     if (definitionId) xml = (await engine.processDefinitionXml(definitionId)).bpmn20Xml;
@@ -121,22 +161,42 @@ export async function instanceReplay(db: Knex, engine: EngineClient, platform: P
 
   // Comments written on the instance's tasks (添加意见), beside the completion's own comment.
   const taskIds = progress.steps.flatMap((s) => (s.taskId === null ? [] : [s.taskId]));
-  const commentRows = taskIds.length ? ((await db('task_events').whereIn('task_id', taskIds).where('kind', 'commented').orderBy('id').select('task_id', 'actor_name', 'comment', 'data', 'created_at')) as Array<{ task_id: number; actor_name: string; comment: string | null; data: string | null; created_at: unknown }>) : [];
+  const commentRows = taskIds.length
+    ? ((await db('task_events')
+        .whereIn('task_id', taskIds)
+        .where('kind', 'commented')
+        .orderBy('id')
+        .select('task_id', 'actor_name', 'comment', 'data', 'created_at')) as Array<{
+        task_id: number;
+        actor_name: string;
+        comment: string | null;
+        data: string | null;
+        created_at: unknown;
+      }>)
+    : [];
 
   // The audit record each task's completion names — also one that is no longer in the chain
   // (engineProgress leaves a missing record out; here it is a broken step).
-  const completedRows = taskIds.length ? ((await db('task_events').whereIn('task_id', taskIds).where('kind', 'completed').orderBy('id').select('task_id', 'data')) as Array<{ task_id: number; data: string | null }>) : [];
+  const completedRows = taskIds.length
+    ? ((await db('task_events').whereIn('task_id', taskIds).where('kind', 'completed').orderBy('id').select('task_id', 'data')) as Array<{
+        task_id: number;
+        data: string | null;
+      }>)
+    : [];
   const namedRecord = new Map<number, number>();
   for (const e of completedRows) {
     const id = e.data ? (JSON.parse(e.data) as { auditRecordId?: unknown }).auditRecordId : undefined;
     if (typeof id === 'number') namedRecord.set(Number(e.task_id), id);
   }
-  for (const s of progress.steps) if (s.auditRecordId === null && s.taskId !== null && namedRecord.has(s.taskId)) s.auditRecordId = namedRecord.get(s.taskId)!;
+  for (const s of progress.steps)
+    if (s.auditRecordId === null && s.taskId !== null && namedRecord.has(s.taskId)) s.auditRecordId = namedRecord.get(s.taskId)!;
 
   // The seal status of each step's audit record, verified now.
   const recordIds = progress.steps.flatMap((s) => (s.auditRecordId === null ? [] : [s.auditRecordId]));
   const statuses = await recordSealStatuses(db, platform, recordIds);
-  const sealedBodies = recordIds.length ? ((await db('audit_records').whereIn('id', recordIds).select('id', 'body')) as Array<{ id: number; body: string }>) : [];
+  const sealedBodies = recordIds.length
+    ? ((await db('audit_records').whereIn('id', recordIds).select('id', 'body')) as Array<{ id: number; body: string }>)
+    : [];
   const codeOf = new Map<number, string | null>();
   for (const r of sealedBodies) {
     try {
@@ -151,7 +211,11 @@ export async function instanceReplay(db: Knex, engine: EngineClient, platform: P
     const status = s.auditRecordId === null ? null : statuses.get(s.auditRecordId)!;
     const comments: ReplayComment[] = commentRows
       .filter((c) => Number(c.task_id) === s.taskId)
-      .map((c) => ({ at: toShanghaiIso(readInstant(c.created_at)), actor: c.actor_name, text: c.comment ?? (c.data ? String((JSON.parse(c.data) as { comment?: unknown }).comment ?? '') : '') }));
+      .map((c) => ({
+        at: toShanghaiIso(readInstant(c.created_at)),
+        actor: c.actor_name,
+        text: c.comment ?? (c.data ? String((JSON.parse(c.data) as { comment?: unknown }).comment ?? '') : ''),
+      }));
     return {
       ...s,
       index,
@@ -159,7 +223,13 @@ export async function instanceReplay(db: Knex, engine: EngineClient, platform: P
       decisions: [],
       comments,
       seal: status
-        ? { status: status.status, auditRecordId: s.auditRecordId, recordSeq: status.seq, verificationCode: status.status === 'broken' ? null : (codeOf.get(s.auditRecordId!) ?? null), reason: status.reason }
+        ? {
+            status: status.status,
+            auditRecordId: s.auditRecordId,
+            recordSeq: status.seq,
+            verificationCode: status.status === 'broken' ? null : (codeOf.get(s.auditRecordId!) ?? null),
+            reason: status.reason,
+          }
         : { status: 'absent', auditRecordId: null, recordSeq: null, verificationCode: null, reason: null },
     };
   });
@@ -170,12 +240,22 @@ export async function instanceReplay(db: Knex, engine: EngineClient, platform: P
       if (d.type !== 'variableUpdate') continue;
       const at = parseEngineDate(typeof d.time === 'string' ? d.time : null)?.getTime() ?? 0;
       const i = byActivity.get(String(d.activityInstanceId)) ?? stepAt(steps, at);
-      steps[i]!.variables.push({ name: String(d.variableName), type: String(d.variableType ?? d.type), value: scalar(d.value), revision: Number(d.revision ?? 0), at: shanghai(d.time) });
+      steps[i]!.variables.push({
+        name: String(d.variableName),
+        type: String(d.variableType ?? d.type),
+        value: scalar(d.value),
+        revision: Number(d.revision ?? 0),
+        at: shanghai(d.time),
+      });
     }
     for (const d of decisions) {
       const at = parseEngineDate(typeof d.evaluationTime === 'string' ? d.evaluationTime : null)?.getTime() ?? 0;
       const i = byActivity.get(String(d.activityInstanceId)) ?? stepAt(steps, at);
-      const outputs = ((d.outputs as Raw[] | undefined) ?? []).map((o) => ({ name: String(o.clauseName ?? o.variableName ?? o.clauseId), value: scalar(o.value), ruleId: typeof o.ruleId === 'string' ? o.ruleId : null }));
+      const outputs = ((d.outputs as Raw[] | undefined) ?? []).map((o) => ({
+        name: String(o.clauseName ?? o.variableName ?? o.clauseId),
+        value: scalar(o.value),
+        ruleId: typeof o.ruleId === 'string' ? o.ruleId : null,
+      }));
       steps[i]!.decisions.push({
         decisionKey: String(d.decisionDefinitionKey),
         decisionName: typeof d.decisionDefinitionName === 'string' ? d.decisionDefinitionName : null,

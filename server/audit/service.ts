@@ -18,7 +18,8 @@ export async function createCheckpoint(db: Knex, platform: PlatformSigner, now =
   const head = (await db('audit_chain_head').where('id', 1).first('seq', 'hash')) as { seq: number | string; hash: string };
   const seq = Number(head.seq);
   if (seq === 0) return null;
-  const existing = (await db('audit_checkpoints').where('seq', seq).first('body', 'signature')) as { body: string; signature: string } | undefined;
+  const existing = (await db('audit_checkpoints').where('seq', seq).first('body', 'signature')) as
+    { body: string; signature: string } | undefined;
   if (existing) return { checkpoint: JSON.parse(existing.body) as Checkpoint, signature: existing.signature };
   const checkpoint: Checkpoint = { v: 1, seq, hash: head.hash, at: now.toISOString(), platformKeyId: platform.keyId };
   const signature = platformSign(platform, checkpoint);
@@ -33,7 +34,8 @@ export async function createCheckpoint(db: Knex, platform: PlatformSigner, now =
 /** Signs a checkpoint when CHECKPOINT_EVERY records are unsigned, or any are and the last checkpoint is an hour old. */
 export async function checkpointIfDue(db: Knex, platform: PlatformSigner, now = new Date()): Promise<SignedCheckpoint | null> {
   const head = (await db('audit_chain_head').where('id', 1).first('seq')) as { seq: number | string };
-  const last = (await db('audit_checkpoints').orderBy('seq', 'desc').first('seq', 'created_at')) as { seq: number | string; created_at: unknown } | undefined;
+  const last = (await db('audit_checkpoints').orderBy('seq', 'desc').first('seq', 'created_at')) as
+    { seq: number | string; created_at: unknown } | undefined;
   const unsigned = Number(head.seq) - Number(last?.seq ?? 0);
   if (unsigned <= 0) return null;
   const age = last ? now.getTime() - readInstant(last.created_at).getTime() : Infinity;
@@ -85,9 +87,16 @@ export function auditScope(db: Knex, q: Knex.QueryBuilder, orgIds: Knex.QueryBui
         x
           .whereNull('project_id')
           .where('subject_type', 'quota')
-          .whereIn('subject_id', db('quotas').select('id').where((o) => o.whereIn('unit_org_id', orgs()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', orgs())))),
+          .whereIn(
+            'subject_id',
+            db('quotas')
+              .select('id')
+              .where((o) => o.whereIn('unit_org_id', orgs()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', orgs()))),
+          ),
       )
-      .orWhere((x) => x.whereNull('project_id').where('subject_type', 'user').whereIn('subject_id', db('users').select('id').whereIn('org_id', orgs())))
+      .orWhere((x) =>
+        x.whereNull('project_id').where('subject_type', 'user').whereIn('subject_id', db('users').select('id').whereIn('org_id', orgs())),
+      )
       .orWhere((x) => x.whereNull('project_id').whereNull('subject_id').whereNull('actor_user_id'))
       .orWhere((x) =>
         x
@@ -98,7 +107,11 @@ export function auditScope(db: Knex, q: Knex.QueryBuilder, orgIds: Knex.QueryBui
   });
 }
 
-export async function listAuditRecords(db: Knex, f: AuditFilter, scope?: Knex.QueryBuilder): Promise<{ items: AuditRecordListItem[]; total: number; page: number; pageSize: number }> {
+export async function listAuditRecords(
+  db: Knex,
+  f: AuditFilter,
+  scope?: Knex.QueryBuilder,
+): Promise<{ items: AuditRecordListItem[]; total: number; page: number; pageSize: number }> {
   const q = db('audit_records');
   if (scope) auditScope(db, q, scope);
   if (f.subjectType) q.where('subject_type', f.subjectType);
@@ -110,15 +123,34 @@ export async function listAuditRecords(db: Knex, f: AuditFilter, scope?: Knex.Qu
   if (f.kindPrefix) q.whereRaw('kind like ? escape ?', [`${f.kindPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, '\\']);
   if (f.sealed !== undefined) q.where('sealed', f.sealed);
   const total = Number(((await q.clone().count('* as n').first()) as { n: number | string }).n);
-  const rows = (await q.orderBy('seq', f.order).limit(f.pageSize).offset((f.page - 1) * f.pageSize).select('id', 'seq', 'hash', 'body')) as Array<{ id: number; seq: number | string; hash: string; body: string }>;
+  const rows = (await q
+    .orderBy('seq', f.order)
+    .limit(f.pageSize)
+    .offset((f.page - 1) * f.pageSize)
+    .select('id', 'seq', 'hash', 'body')) as Array<{ id: number; seq: number | string; hash: string; body: string }>;
   const views = rows.map(viewOf);
   const userIds = [...new Set(views.map((v) => v.body.actor.userId).filter((id): id is number => typeof id === 'number'))];
   const projectIds = [...new Set(views.map((v) => v.body.projectId).filter((id): id is number => typeof id === 'number'))];
-  const names = new Map(userIds.length ? ((await db('users').whereIn('id', userIds).select('id', 'display_name')) as Array<{ id: number; display_name: string }>).map((u) => [Number(u.id), u.display_name]) : []);
-  const numbers = new Map(projectIds.length ? ((await db('projects').whereIn('id', projectIds).select('id', 'project_no')) as Array<{ id: number; project_no: string }>).map((p) => [Number(p.id), p.project_no]) : []);
+  const names = new Map(
+    userIds.length
+      ? ((await db('users').whereIn('id', userIds).select('id', 'display_name')) as Array<{ id: number; display_name: string }>).map(
+          (u) => [Number(u.id), u.display_name],
+        )
+      : [],
+  );
+  const numbers = new Map(
+    projectIds.length
+      ? ((await db('projects').whereIn('id', projectIds).select('id', 'project_no')) as Array<{ id: number; project_no: string }>).map(
+          (p) => [Number(p.id), p.project_no],
+        )
+      : [],
+  );
   const items = views.map((v) => ({
     ...v,
-    actorName: v.body.actor.userId === null || v.body.actor.userId === undefined ? '系统自动' : (names.get(v.body.actor.userId) ?? v.body.actor.username),
+    actorName:
+      v.body.actor.userId === null || v.body.actor.userId === undefined
+        ? '系统自动'
+        : (names.get(v.body.actor.userId) ?? v.body.actor.username),
     projectNo: typeof v.body.projectId === 'number' ? (numbers.get(v.body.projectId) ?? null) : null,
   }));
   return { items, total, page: f.page, pageSize: f.pageSize };

@@ -1,6 +1,16 @@
 import type { Knex } from 'knex';
 import { canonicalJson } from '../../domain/canonical-json';
-import { verifyCheckpoint, verifyKeyRecord, verifyLink, verifyRecord, type AuditRecordBody, type Checkpoint, type KeyRecord, type PlatformKey, type Verdict } from '../../domain/audit-chain';
+import {
+  verifyCheckpoint,
+  verifyKeyRecord,
+  verifyLink,
+  verifyRecord,
+  type AuditRecordBody,
+  type Checkpoint,
+  type KeyRecord,
+  type PlatformKey,
+  type Verdict,
+} from '../../domain/audit-chain';
 import { signedRecordOf } from '../seals/key-store';
 import { toUtcIso } from '../seals/time';
 
@@ -51,10 +61,24 @@ export async function verifyChain(db: Knex, platform: PlatformKey): Promise<Chai
     if (v.ok && canonicalJson(signed.record) === row.record) keys.set(signed.record.keyId, signed.record);
     else keyProblems.set(signed.record.keyId, v.ok ? '密钥记录不是规范形式（被修改）' : v.reason);
   }
-  const checkpoints = (await db('audit_checkpoints').orderBy('seq').select('seq', 'hash', 'body', 'signature')) as Array<{ seq: number | string; hash: string; body: string; signature: string }>;
+  const checkpoints = (await db('audit_checkpoints').orderBy('seq').select('seq', 'hash', 'body', 'signature')) as Array<{
+    seq: number | string;
+    hash: string;
+    body: string;
+    signature: string;
+  }>;
   const checkpointAt = new Map(checkpoints.map((c) => [Number(c.seq), c]));
 
-  const report: ChainReport = { ok: true, records: 0, sealed: 0, checkpoints: checkpoints.length, lastSeq: 0, lastHash: null, firstBroken: null, verifiedAt: new Date().toISOString() };
+  const report: ChainReport = {
+    ok: true,
+    records: 0,
+    sealed: 0,
+    checkpoints: checkpoints.length,
+    lastSeq: 0,
+    lastHash: null,
+    firstBroken: null,
+    verifiedAt: new Date().toISOString(),
+  };
   const fail = (seq: number, id: number | null, reason: string) => {
     report.ok = false;
     report.firstBroken = { seq, id, reason };
@@ -62,7 +86,7 @@ export async function verifyChain(db: Knex, platform: PlatformKey): Promise<Chai
   };
 
   let prev: { seq: number; hash: string } | null = null;
-  for (let afterSeq = 0; ; ) {
+  for (let afterSeq = 0; ;) {
     const rows = (await db('audit_records').where('seq', '>', afterSeq).orderBy('seq').limit(BATCH)) as Row[];
     if (rows.length === 0) break;
     for (const row of rows) {
@@ -95,7 +119,8 @@ export async function verifyChain(db: Knex, platform: PlatformKey): Promise<Chai
     }
     const v = verifyCheckpoint({ checkpoint, signature: c.signature }, platform);
     if (!v.ok) return fail(Number(c.seq), null, v.reason);
-    if (canonicalJson(checkpoint) !== c.body || checkpoint.seq !== Number(c.seq) || checkpoint.hash !== c.hash) return fail(Number(c.seq), null, `检查点 #${c.seq} 的列与其签名内容不符`);
+    if (canonicalJson(checkpoint) !== c.body || checkpoint.seq !== Number(c.seq) || checkpoint.hash !== c.hash)
+      return fail(Number(c.seq), null, `检查点 #${c.seq} 的列与其签名内容不符`);
     if (Number(c.seq) > report.lastSeq) return fail(Number(c.seq), null, `检查点 #${c.seq} 之后的记录缺失（链条被截断）`);
   }
   const head = (await db('audit_chain_head').where('id', 1).first('seq', 'hash')) as { seq: number | string; hash: string };
@@ -105,7 +130,13 @@ export async function verifyChain(db: Knex, platform: PlatformKey): Promise<Chai
   return report;
 }
 
-function checkRow(row: Row, body: AuditRecordBody, prev: { seq: number; hash: string } | null, keys: Map<string, KeyRecord>, keyProblems: Map<string, string>): Verdict {
+function checkRow(
+  row: Row,
+  body: AuditRecordBody,
+  prev: { seq: number; hash: string } | null,
+  keys: Map<string, KeyRecord>,
+  keyProblems: Map<string, string>,
+): Verdict {
   let canonical: string;
   try {
     canonical = canonicalJson(body);
@@ -156,7 +187,9 @@ export async function recordSealStatuses(db: Knex, platform: PlatformKey, ids: r
   const rows = (await db('audit_records').whereIn('id', [...new Set(ids)])) as Row[];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   const prevSeqs = rows.map((r) => Number(r.seq) - 1).filter((s) => s > 0);
-  const prevRows = prevSeqs.length ? ((await db('audit_records').whereIn('seq', prevSeqs).select('seq', 'hash')) as Array<{ seq: number | string; hash: string }>) : [];
+  const prevRows = prevSeqs.length
+    ? ((await db('audit_records').whereIn('seq', prevSeqs).select('seq', 'hash')) as Array<{ seq: number | string; hash: string }>)
+    : [];
   const prevBySeq = new Map(prevRows.map((p) => [Number(p.seq), { seq: Number(p.seq), hash: p.hash }]));
   for (const id of ids) {
     const row = byId.get(id);

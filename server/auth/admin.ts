@@ -59,7 +59,12 @@ export interface UserFilters {
   locked?: boolean;
 }
 
-export const USER_SORTS = { username: 'u.username', displayName: 'u.display_name', createdAt: 'u.created_at', passwordChangedAt: 'u.password_changed_at' } as const;
+export const USER_SORTS = {
+  username: 'u.username',
+  displayName: 'u.display_name',
+  createdAt: 'u.created_at',
+  passwordChangedAt: 'u.password_changed_at',
+} as const;
 export interface UserPageRequest {
   page: number;
   pageSize: number;
@@ -85,7 +90,8 @@ export async function listUsers(db: Db, actor: Principal, filters: UserFilters, 
     if (!root) return { items: [] as ManagedUser[], total: 0, page: page.page, pageSize: page.pageSize };
     query.where('o.path', 'like', `${root.path}%`);
   }
-  if (filters.role) query.whereExists(db('user_roles as r').select(db.raw('1')).whereRaw('r.user_id = u.id').andWhere('r.role', filters.role));
+  if (filters.role)
+    query.whereExists(db('user_roles as r').select(db.raw('1')).whereRaw('r.user_id = u.id').andWhere('r.role', filters.role));
   if (filters.status) query.where('u.status', filters.status);
   if (filters.locked === true) query.where('u.locked_until', '>', now);
   if (filters.locked === false) query.where((w) => w.whereNull('u.locked_until').orWhere('u.locked_until', '<=', now));
@@ -128,7 +134,14 @@ export async function createAccount(db: Db, actor: Principal, input: NewAccount,
     if (await trx('users').where('username', input.username).first('id')) throw usernameTaken(input.username);
     try {
       const created = await createUser(trx, { ...input, roles: [], mustChangePassword: true }, now);
-      await auditAdmin(trx, actor, 'create', created, { username: input.username, displayName: input.displayName, orgId: input.orgId }, now);
+      await auditAdmin(
+        trx,
+        actor,
+        'create',
+        created,
+        { username: input.username, displayName: input.displayName, orgId: input.orgId },
+        now,
+      );
       return created;
     } catch (err) {
       if (isUniqueViolation(err)) throw usernameTaken(input.username); // a concurrent create won
@@ -148,7 +161,8 @@ export interface UserChanges {
 export async function updateUser(db: Db, actor: Principal, id: number, changes: UserChanges, now = new Date()): Promise<ManagedUser> {
   await inTransaction(db, async (trx) => {
     await lockScopedUser(trx, actor, id);
-    if (changes.status === 'disabled' && id === actor.userId) throw errors.badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号', [{ field: 'status', message: '不能停用自己的账号' }]);
+    if (changes.status === 'disabled' && id === actor.userId)
+      throw errors.badRequest('CANNOT_DISABLE_SELF', '不能停用自己的账号', [{ field: 'status', message: '不能停用自己的账号' }]);
     if (changes.orgId !== undefined) await assertOrgInScope(trx, actor, changes.orgId);
     const update: Record<string, unknown> = { updated_at: now };
     if (changes.displayName !== undefined) update.display_name = changes.displayName;
@@ -156,7 +170,14 @@ export async function updateUser(db: Db, actor: Principal, id: number, changes: 
     if (changes.status !== undefined) update.status = changes.status;
     await trx('users').where('id', id).update(update);
     if (changes.status === 'disabled') await revokeSessions(trx, id, now);
-    await auditAdmin(trx, actor, 'update', id, { displayName: changes.displayName ?? null, orgId: changes.orgId ?? null, status: changes.status ?? null }, now);
+    await auditAdmin(
+      trx,
+      actor,
+      'update',
+      id,
+      { displayName: changes.displayName ?? null, orgId: changes.orgId ?? null, status: changes.status ?? null },
+      now,
+    );
   });
   return (await getUser(db, actor, id, now))!;
 }
@@ -169,11 +190,13 @@ export async function updateUser(db: Db, actor: Principal, id: number, changes: 
 export async function setRoles(db: Db, actor: Principal, id: number, roles: string[], now = new Date()): Promise<ManagedUser> {
   const unknown = roles.filter((r) => !roleByCode(r));
   if (unknown.length) throw errors.validation(unknown.map((r) => ({ field: 'roles', message: `未知角色：${r}` })));
-  if (violatesSeparationOfDuties(roles)) throw errors.badRequest('SEPARATION_OF_DUTIES', SEPARATION_MESSAGE, [{ field: 'roles', message: SEPARATION_MESSAGE }]);
+  if (violatesSeparationOfDuties(roles))
+    throw errors.badRequest('SEPARATION_OF_DUTIES', SEPARATION_MESSAGE, [{ field: 'roles', message: SEPARATION_MESSAGE }]);
   const wanted = [...new Set(roles)];
   await inTransaction(db, async (trx) => {
     await lockScopedUser(trx, actor, id);
-    if (id === actor.userId) throw errors.badRequest('CANNOT_CHANGE_OWN_ROLES', '不能修改自己的角色', [{ field: 'roles', message: '不能修改自己的角色' }]);
+    if (id === actor.userId)
+      throw errors.badRequest('CANNOT_CHANGE_OWN_ROLES', '不能修改自己的角色', [{ field: 'roles', message: '不能修改自己的角色' }]);
     await trx('user_roles').where('user_id', id).delete();
     if (wanted.length) await trx('user_roles').insert(wanted.map((role) => ({ user_id: id, role })));
     await trx('users').where('id', id).update({ updated_at: now });
@@ -200,12 +223,24 @@ export async function unlockUser(db: Db, actor: Principal, id: number, now = new
 export async function resetPassword(db: Db, actor: Principal, id: number, password: string, now = new Date()): Promise<ManagedUser> {
   const target = await getUser(db, actor, id, now);
   if (!target) throw notFound(id);
-  if (id === actor.userId) throw errors.badRequest('CANNOT_RESET_OWN_PASSWORD', '不能重置自己的密码，请使用“修改密码”', [{ field: 'password', message: '不能重置自己的密码，请使用“修改密码”' }]);
+  if (id === actor.userId)
+    throw errors.badRequest('CANNOT_RESET_OWN_PASSWORD', '不能重置自己的密码，请使用“修改密码”', [
+      { field: 'password', message: '不能重置自己的密码，请使用“修改密码”' },
+    ]);
   checkPassword(password, target.username);
   const hash = await hashPassword(password); // slow on purpose: outside the transaction
   await inTransaction(db, async (trx) => {
     await lockScopedUser(trx, actor, id);
-    await trx('users').where('id', id).update({ password_hash: hash, password_changed_at: now, must_change_password: true, failed_logins: 0, locked_until: null, updated_at: now });
+    await trx('users')
+      .where('id', id)
+      .update({
+        password_hash: hash,
+        password_changed_at: now,
+        must_change_password: true,
+        failed_logins: 0,
+        locked_until: null,
+        updated_at: now,
+      });
     await revokeSessions(trx, id, now);
     await auditAdmin(trx, actor, 'reset_password', id, null, now);
   });
@@ -218,7 +253,13 @@ export async function resetPassword(db: Db, actor: Principal, id: number, passwo
  * the old key revoked, and the seals made with it still verify. Not for oneself; only for a person
  * with an active key; a second authorisation while one is open changes nothing (created: false).
  */
-export async function authoriseSealReenrolment(db: Db, actor: Principal, id: number, reason: string, now = new Date()): Promise<{ user: ManagedUser; created: boolean }> {
+export async function authoriseSealReenrolment(
+  db: Db,
+  actor: Principal,
+  id: number,
+  reason: string,
+  now = new Date(),
+): Promise<{ user: ManagedUser; created: boolean }> {
   if (id === actor.userId) throw errors.badRequest('CANNOT_REENROL_OWN_SEAL', '不能为自己授权重新开通签章，请由另一位安全管理员办理');
   let created = false;
   await inTransaction(db, async (trx) => {
@@ -226,7 +267,14 @@ export async function authoriseSealReenrolment(db: Db, actor: Principal, id: num
     const key = (await trx('seal_keys').where('active_user_id', id).first('key_id')) as { key_id: string } | undefined;
     if (!key) throw errors.conflict('SEAL_NOT_ENROLLED', '该用户尚未开通电子签章，可直接开通，无需授权');
     if (await trx('seal_reenrolments').where('pending_user_id', id).first('id')) return;
-    await trx('seal_reenrolments').insert({ user_id: id, pending_user_id: id, old_key_id: key.key_id, authorised_by: actor.userId, reason, authorised_at: now });
+    await trx('seal_reenrolments').insert({
+      user_id: id,
+      pending_user_id: id,
+      old_key_id: key.key_id,
+      authorised_by: actor.userId,
+      reason,
+      authorised_at: now,
+    });
     await auditAdmin(trx, actor, 'authorise_seal_reenrolment', id, { reason, oldKeyId: key.key_id }, now);
     created = true;
   });
@@ -291,7 +339,8 @@ async function lockScopedUser(trx: Knex, actor: Principal, id: number): Promise<
 }
 
 async function assertOrgInScope(db: Knex, actor: Principal, orgId: number): Promise<void> {
-  if (!(await canSee(db, actor, orgId))) throw errors.badRequest('ORG_NOT_FOUND', ORG_NOT_FOUND_MESSAGE, [{ field: 'orgId', message: ORG_NOT_FOUND_MESSAGE }]);
+  if (!(await canSee(db, actor, orgId)))
+    throw errors.badRequest('ORG_NOT_FOUND', ORG_NOT_FOUND_MESSAGE, [{ field: 'orgId', message: ORG_NOT_FOUND_MESSAGE }]);
 }
 
 function checkPassword(password: string, username: string): void {
@@ -305,10 +354,20 @@ function usernameTaken(username: string): AppError {
 
 async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedUser[]> {
   const ids = rows.map((r) => Number(r.id));
-  const roleRows = ids.length ? ((await db('user_roles').whereIn('user_id', ids).select('user_id', 'role')) as Array<{ user_id: number; role: string }>) : [];
-  const sealed = new Set(ids.length ? ((await db('seal_keys').whereIn('active_user_id', ids).pluck('active_user_id')) as number[]).map(Number) : []);
-  const twoFactor = new Set(ids.length ? ((await db('user_second_factors').whereIn('user_id', ids).whereNotNull('confirmed_at').pluck('user_id')) as number[]).map(Number) : []);
-  const reenrolling = new Set(ids.length ? ((await db('seal_reenrolments').whereIn('pending_user_id', ids).pluck('pending_user_id')) as number[]).map(Number) : []);
+  const roleRows = ids.length
+    ? ((await db('user_roles').whereIn('user_id', ids).select('user_id', 'role')) as Array<{ user_id: number; role: string }>)
+    : [];
+  const sealed = new Set(
+    ids.length ? ((await db('seal_keys').whereIn('active_user_id', ids).pluck('active_user_id')) as number[]).map(Number) : [],
+  );
+  const twoFactor = new Set(
+    ids.length
+      ? ((await db('user_second_factors').whereIn('user_id', ids).whereNotNull('confirmed_at').pluck('user_id')) as number[]).map(Number)
+      : [],
+  );
+  const reenrolling = new Set(
+    ids.length ? ((await db('seal_reenrolments').whereIn('pending_user_id', ids).pluck('pending_user_id')) as number[]).map(Number) : [],
+  );
   return rows.map((r) => {
     const lockedUntil = r.locked_until ? readInstant(r.locked_until) : null;
     const passwordChangedAt = readInstant(r.password_changed_at);
@@ -333,7 +392,6 @@ async function withRoles(db: Knex, rows: UserRow[], now: Date): Promise<ManagedU
   });
 }
 
-
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
@@ -341,5 +399,12 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** User administration goes into the audit chain with the administrator as actor (passwords never). */
 function auditAdmin(trx: Knex, actor: Principal, action: string, userId: number, data: Json, now: Date) {
-  return appendAudit(trx, { kind: `user.${action}`, subjectType: 'user', subjectId: userId, actor: { userId: actor.userId, username: actor.username }, data, at: now });
+  return appendAudit(trx, {
+    kind: `user.${action}`,
+    subjectType: 'user',
+    subjectId: userId,
+    actor: { userId: actor.userId, username: actor.username },
+    data,
+    at: now,
+  });
 }

@@ -53,7 +53,8 @@ export function requirePermission(permission: Permission): RequestHandler {
 export function requireAnyPermission(...permissions: [Permission, ...Permission[]]): RequestHandler {
   return (_req, res, next) => {
     const p = principalOf(res);
-    if (!permissions.some((permission) => p.permissions.has(permission))) return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
+    if (!permissions.some((permission) => p.permissions.has(permission)))
+      return next(new AppError(403, 'FORBIDDEN', '您没有执行此操作的权限'));
     if (p.mustChangePassword) return next(new AppError(403, 'PASSWORD_CHANGE_REQUIRED', '请先修改密码后再继续操作'));
     if (p.secondFactorEnrolmentRequired) return next(enrolmentRequired());
     next();

@@ -39,7 +39,10 @@ const windowOf = (limit: RateLimit, now: Date) => Math.floor(now.getTime() / 60_
 export async function failures(db: Knex, limit: RateLimit, key: string, now = new Date()): Promise<{ count: number; until: Date }> {
   const current = windowOf(limit, now);
   const previous = current - limit.windowMinutes;
-  const rows = (await db('rate_limit_counters').where('bucket', bucketOf(limit, key)).whereIn('window_start', [current, previous]).select('window_start', 'hits')) as Array<{ window_start: number | string; hits: number }>;
+  const rows = (await db('rate_limit_counters')
+    .where('bucket', bucketOf(limit, key))
+    .whereIn('window_start', [current, previous])
+    .select('window_start', 'hits')) as Array<{ window_start: number | string; hits: number }>;
   const hits = (w: number) => Number(rows.find((r) => Number(r.window_start) === w)?.hits ?? 0);
   const elapsed = (now.getTime() / 60_000 - current) / limit.windowMinutes; // 0 … 1 into the current window
   return { count: hits(current) + hits(previous) * (1 - elapsed), until: new Date((current + 2 * limit.windowMinutes) * 60_000) };
@@ -53,7 +56,10 @@ export async function recordFailure(db: Knex, limit: RateLimit, key: string, now
     .insert({ bucket, window_start: window, hits: 1 })
     .onConflict(['bucket', 'window_start'])
     .merge({ hits: db.raw('?? + 1', ['rate_limit_counters.hits']) });
-  await db('rate_limit_counters').where('bucket', bucket).where('window_start', '<', window - limit.windowMinutes).delete();
+  await db('rate_limit_counters')
+    .where('bucket', bucket)
+    .where('window_start', '<', window - limit.windowMinutes)
+    .delete();
 }
 
 export interface LimitedKey {
@@ -66,7 +72,12 @@ export interface LimitedKey {
  * 429 when any of the keys has used up its failures; `refusal` words it. The answer carries
  * Retry-After (seconds) and says in Beijing time when to try again.
  */
-export async function assertUnderLimits(db: Knex, keys: readonly LimitedKey[], refusal: { code: string; what: string }, now = new Date()): Promise<void> {
+export async function assertUnderLimits(
+  db: Knex,
+  keys: readonly LimitedKey[],
+  refusal: { code: string; what: string },
+  now = new Date(),
+): Promise<void> {
   for (const { limit, key } of keys) {
     if (key === undefined) continue;
     const f = await failures(db, limit, key, now);
@@ -81,7 +92,9 @@ export async function assertUnderLimits(db: Knex, keys: readonly LimitedKey[], r
 /** Deletes the windows no limit reads any more (the running system calls it every minute). */
 export async function pruneRateLimitCounters(db: Knex, now = new Date()): Promise<number> {
   const longest = Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMinutes));
-  return db('rate_limit_counters').where('window_start', '<', Math.floor(now.getTime() / 60_000) - 2 * longest).delete();
+  return db('rate_limit_counters')
+    .where('window_start', '<', Math.floor(now.getTime() / 60_000) - 2 * longest)
+    .delete();
 }
 
 export async function recordFailures(db: Knex, keys: readonly LimitedKey[], now = new Date()): Promise<void> {

@@ -4,7 +4,16 @@ import type { Knex } from 'knex';
 import type { FieldKeyring } from '../../domain/field-cipher';
 import { blindIndex } from '../../domain/field-cipher';
 import { sm3Hex } from '../../domain/digest';
-import { base32Encode, looksLikeRecoveryCode, looksLikeTotp, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, otpauthUri, verifyTotp } from '../../domain/totp';
+import {
+  base32Encode,
+  looksLikeRecoveryCode,
+  looksLikeTotp,
+  newRecoveryCodes,
+  newTotpSecret,
+  normaliseRecoveryCode,
+  otpauthUri,
+  verifyTotp,
+} from '../../domain/totp';
 import { openValue, registerSensitiveColumn, sealValue } from '../crypto/keyring';
 import { AppError, errors } from '../errors';
 import { readInstant, type Db } from '../db';
@@ -32,7 +41,11 @@ import { assertUnderLimits, RATE_LIMITS, recordFailures, type LimitedKey } from 
  */
 
 /** The TOTP secret at rest: SM4 under the field keys, re-sealed by `npm run keys:rotate`. */
-export const TOTP_SECRET_COLUMN = registerSensitiveColumn({ table: 'user_second_factors', idColumn: 'user_id', cipherColumn: 'secret_cipher' });
+export const TOTP_SECRET_COLUMN = registerSensitiveColumn({
+  table: 'user_second_factors',
+  idColumn: 'user_id',
+  cipherColumn: 'secret_cipher',
+});
 
 export const CHALLENGE_MINUTES = 5;
 export const CHALLENGE_ATTEMPTS = 5;
@@ -66,10 +79,29 @@ export interface SecondFactorStatus {
   recoveryCodesLeft: number;
 }
 
-export async function secondFactorStatus(db: Knex, policy: Pick<SecondFactorPolicy, 'roles'>, userId: number, roles: readonly string[]): Promise<SecondFactorStatus> {
-  const row = (await db('user_second_factors').where({ user_id: userId }).whereNotNull('confirmed_at').first('confirmed_at')) as { confirmed_at: unknown } | undefined;
-  const left = row ? Number(((await db('user_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n) : 0;
-  return { required: requiresSecondFactor(policy, roles), enrolled: Boolean(row), enrolledAt: row ? readInstant(row.confirmed_at) : null, recoveryCodesLeft: left };
+export async function secondFactorStatus(
+  db: Knex,
+  policy: Pick<SecondFactorPolicy, 'roles'>,
+  userId: number,
+  roles: readonly string[],
+): Promise<SecondFactorStatus> {
+  const row = (await db('user_second_factors').where({ user_id: userId }).whereNotNull('confirmed_at').first('confirmed_at')) as
+    { confirmed_at: unknown } | undefined;
+  const left = row
+    ? Number(
+        (
+          (await db('user_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' })) as Array<{
+            n: number | string;
+          }>
+        )[0]!.n,
+      )
+    : 0;
+  return {
+    required: requiresSecondFactor(policy, roles),
+    enrolled: Boolean(row),
+    enrolledAt: row ? readInstant(row.confirmed_at) : null,
+    recoveryCodesLeft: left,
+  };
 }
 
 export async function hasConfirmedFactor(db: Knex, userId: number): Promise<boolean> {
@@ -100,16 +132,33 @@ export async function insertSession(trx: Knex, userId: number, meta: SessionMeta
 }
 
 /** After a right password: the challenge the second step redeems (the table keeps only its digest). */
-export async function insertChallenge(trx: Knex, userId: number, meta: SessionMeta, now: Date): Promise<{ challenge: string; expiresAt: Date }> {
+export async function insertChallenge(
+  trx: Knex,
+  userId: number,
+  meta: SessionMeta,
+  now: Date,
+): Promise<{ challenge: string; expiresAt: Date }> {
   const challenge = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + CHALLENGE_MINUTES * 60_000);
   await trx('login_challenges').where('user_id', userId).where('expires_at', '<', now).delete();
-  await trx('login_challenges').insert({ token_digest: sm3Hex(challenge), user_id: userId, created_at: now, expires_at: expiresAt, attempts: 0, ip: meta.ip?.slice(0, 64) ?? null });
+  await trx('login_challenges').insert({
+    token_digest: sm3Hex(challenge),
+    user_id: userId,
+    created_at: now,
+    expires_at: expiresAt,
+    attempts: 0,
+    ip: meta.ip?.slice(0, 64) ?? null,
+  });
   return { challenge, expiresAt };
 }
 
 const challengeGone = () => new AppError(401, 'SECOND_FACTOR_CHALLENGE_EXPIRED', '验证已超时或已失效，请重新输入用户名和密码登录');
-const wrongCode = (left: number) => new AppError(401, 'SECOND_FACTOR_FAILED', left > 0 ? `动态验证码或恢复码不正确（还可尝试 ${left} 次）` : '动态验证码或恢复码不正确，请重新输入用户名和密码登录');
+const wrongCode = (left: number) =>
+  new AppError(
+    401,
+    'SECOND_FACTOR_FAILED',
+    left > 0 ? `动态验证码或恢复码不正确（还可尝试 ${left} 次）` : '动态验证码或恢复码不正确，请重新输入用户名和密码登录',
+  );
 const SECOND_FACTOR_REFUSAL = { code: 'SECOND_FACTOR_RATE_LIMITED', what: '动态验证码' };
 
 function secondFactorLimits(userId: number, ip: string | undefined): LimitedKey[] {
@@ -120,7 +169,14 @@ function secondFactorLimits(userId: number, ip: string | undefined): LimitedKey[
 }
 
 type Actor = { userId: number; username: string };
-const auditEvent = (kind: string, actor: Actor, data: Json, now: Date) => ({ kind, subjectType: 'user', subjectId: actor.userId, actor, data, at: now });
+const auditEvent = (kind: string, actor: Actor, data: Json, now: Date) => ({
+  kind,
+  subjectType: 'user',
+  subjectId: actor.userId,
+  actor,
+  data,
+  at: now,
+});
 
 function recoveryDigest(ring: FieldKeyring, userId: number, code: string): string {
   return blindIndex(normaliseRecoveryCode(code), `recovery-code:${userId}`, ring);
@@ -131,11 +187,20 @@ function recoveryDigest(ring: FieldKeyring, userId: number, code: string): strin
  * code makes the session (answers its token); a wrong one counts against the challenge (5) and
  * the rate limits; a used code, an old one or a spent recovery code is wrong.
  */
-export async function redeemChallenge(db: Db, policy: SecondFactorPolicy, challenge: string, code: string, meta: SessionMeta, now = new Date()): Promise<{ token: string; userId: number; method: 'totp' | 'recovery' }> {
+export async function redeemChallenge(
+  db: Db,
+  policy: SecondFactorPolicy,
+  challenge: string,
+  code: string,
+  meta: SessionMeta,
+  now = new Date(),
+): Promise<{ token: string; userId: number; method: 'totp' | 'recovery' }> {
   const digest = sm3Hex(challenge);
-  const row = (await db('login_challenges as c').join('users as u', 'u.id', 'c.user_id').where('c.token_digest', digest).first('c.user_id', 'c.expires_at', 'c.attempts', 'c.used_at', 'u.username', 'u.status')) as
-    | { user_id: number; expires_at: unknown; attempts: number; used_at: unknown; username: string; status: string }
-    | undefined;
+  const row = (await db('login_challenges as c')
+    .join('users as u', 'u.id', 'c.user_id')
+    .where('c.token_digest', digest)
+    .first('c.user_id', 'c.expires_at', 'c.attempts', 'c.used_at', 'u.username', 'u.status')) as
+    { user_id: number; expires_at: unknown; attempts: number; used_at: unknown; username: string; status: string } | undefined;
   if (!row || row.used_at || readInstant(row.expires_at) <= now || Number(row.attempts) >= CHALLENGE_ATTEMPTS) throw challengeGone();
   if (row.status !== 'active') throw new AppError(403, 'ACCOUNT_DISABLED', '账号已停用，请联系系统管理员');
   const userId = Number(row.user_id);
@@ -146,13 +211,21 @@ export async function redeemChallenge(db: Db, policy: SecondFactorPolicy, challe
   const outcome = await db.transaction(async (trx) => {
     const method = await checkCode(trx, policy.ring, userId, code, now);
     if (!method) {
-      await trx('login_challenges').where({ token_digest: digest }).update({ attempts: trx.raw('attempts + 1') });
-      const after = Number(((await trx('login_challenges').where({ token_digest: digest }).first('attempts')) as { attempts: number }).attempts);
+      await trx('login_challenges')
+        .where({ token_digest: digest })
+        .update({ attempts: trx.raw('attempts + 1') });
+      const after = Number(
+        ((await trx('login_challenges').where({ token_digest: digest }).first('attempts')) as { attempts: number }).attempts,
+      );
       await appendAudit(trx, auditEvent('auth.second_factor_failed', actor, { ip: meta.ip?.slice(0, 64) ?? null, attempts: after }, now));
       return { ok: false as const, attempts: after };
     }
     // One redemption even under concurrency: the loser's transaction rolls back (its code unspent).
-    const claimed = await trx('login_challenges').where({ token_digest: digest }).whereNull('used_at').where('attempts', '<', CHALLENGE_ATTEMPTS).update({ used_at: now });
+    const claimed = await trx('login_challenges')
+      .where({ token_digest: digest })
+      .whereNull('used_at')
+      .where('attempts', '<', CHALLENGE_ATTEMPTS)
+      .update({ used_at: now });
     if (!claimed) throw challengeGone();
     const token = await insertSession(trx, userId, meta, 'verified', now);
     await trx('users').where({ id: userId }).update({ failed_logins: 0, locked_until: null, updated_at: now });
@@ -172,7 +245,8 @@ export async function redeemChallenge(db: Db, policy: SecondFactorPolicy, challe
  */
 async function checkCode(trx: Knex, ring: FieldKeyring, userId: number, code: string, now: Date): Promise<'totp' | 'recovery' | null> {
   if (looksLikeTotp(code)) {
-    const factor = (await trx('user_second_factors').where({ user_id: userId }).whereNotNull('confirmed_at').first()) as FactorRow | undefined;
+    const factor = (await trx('user_second_factors').where({ user_id: userId }).whereNotNull('confirmed_at').first()) as
+      FactorRow | undefined;
     if (!factor) return null;
     const secret = Buffer.from(openValue(ring, TOTP_SECRET_COLUMN, factor.secret_cipher)!, 'hex');
     const last = factor.last_used_step === null ? null : Number(factor.last_used_step);
@@ -185,9 +259,18 @@ async function checkCode(trx: Knex, ring: FieldKeyring, userId: number, code: st
     return moved ? 'totp' : null;
   }
   if (looksLikeRecoveryCode(code)) {
-    const spent = await trx('user_recovery_codes').where({ user_id: userId, code_digest: recoveryDigest(ring, userId, code) }).whereNull('used_at').update({ used_at: now });
+    const spent = await trx('user_recovery_codes')
+      .where({ user_id: userId, code_digest: recoveryDigest(ring, userId, code) })
+      .whereNull('used_at')
+      .update({ used_at: now });
     if (!spent) return null;
-    const left = Number(((await trx('user_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n);
+    const left = Number(
+      (
+        (await trx('user_recovery_codes').where({ user_id: userId }).whereNull('used_at').count({ n: '*' })) as Array<{
+          n: number | string;
+        }>
+      )[0]!.n,
+    );
     const user = (await trx('users').where({ id: userId }).first('username')) as { username: string };
     await appendAudit(trx, auditEvent('auth.recovery_code_used', { userId, username: user.username }, { recoveryCodesLeft: left }, now));
     return 'recovery';
@@ -215,9 +298,14 @@ export async function startEnrolment(db: Db, policy: SecondFactorPolicy, actor: 
   const secret = newTotpSecret();
   const sealed = sealValue(policy.ring, TOTP_SECRET_COLUMN, secret.toString('hex'));
   await db.transaction(async (trx) => {
-    const existing = (await trx('user_second_factors').where({ user_id: actor.userId }).first('confirmed_at')) as { confirmed_at: unknown } | undefined;
-    if (existing?.confirmed_at) throw errors.conflict('SECOND_FACTOR_ENROLLED', '已绑定动态验证码；如需更换手机，请联系安全管理员重置后重新绑定');
-    if (existing) await trx('user_second_factors').where({ user_id: actor.userId }).update({ secret_cipher: sealed.cipher, created_at: now, last_used_step: null, last_used_at: null });
+    const existing = (await trx('user_second_factors').where({ user_id: actor.userId }).first('confirmed_at')) as
+      { confirmed_at: unknown } | undefined;
+    if (existing?.confirmed_at)
+      throw errors.conflict('SECOND_FACTOR_ENROLLED', '已绑定动态验证码；如需更换手机，请联系安全管理员重置后重新绑定');
+    if (existing)
+      await trx('user_second_factors')
+        .where({ user_id: actor.userId })
+        .update({ secret_cipher: sealed.cipher, created_at: now, last_used_step: null, last_used_at: null });
     else await trx('user_second_factors').insert({ user_id: actor.userId, method: 'totp', secret_cipher: sealed.cipher, created_at: now });
     await appendAudit(trx, auditEvent('auth.second_factor_enrolment_started', actor, null, now));
   });
@@ -237,7 +325,14 @@ export async function startEnrolment(db: Db, policy: SecondFactorPolicy, actor: 
  * codes are made (answered once, stored as HMAC-SM3 digests), and the session that confirmed it
  * counts as verified (a restricted first-login session becomes a full one).
  */
-export async function confirmEnrolment(db: Db, policy: SecondFactorPolicy, actor: Actor, sessionToken: string, code: string, now = new Date()): Promise<{ recoveryCodes: string[] }> {
+export async function confirmEnrolment(
+  db: Db,
+  policy: SecondFactorPolicy,
+  actor: Actor,
+  sessionToken: string,
+  code: string,
+  now = new Date(),
+): Promise<{ recoveryCodes: string[] }> {
   const limits = secondFactorLimits(actor.userId, undefined);
   await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, now);
   const result = await db.transaction(async (trx) => {
@@ -247,19 +342,28 @@ export async function confirmEnrolment(db: Db, policy: SecondFactorPolicy, actor
     const secret = Buffer.from(openValue(policy.ring, TOTP_SECRET_COLUMN, factor.secret_cipher)!, 'hex');
     const step = looksLikeTotp(code) ? verifyTotp(secret, code, now.getTime(), null) : null;
     if (step === null) return null;
-    const moved = await trx('user_second_factors').where({ user_id: actor.userId }).whereNull('confirmed_at').update({ confirmed_at: now, last_used_step: step, last_used_at: now });
+    const moved = await trx('user_second_factors')
+      .where({ user_id: actor.userId })
+      .whereNull('confirmed_at')
+      .update({ confirmed_at: now, last_used_step: step, last_used_at: now });
     if (!moved) throw errors.conflict('SECOND_FACTOR_ENROLLED', '已绑定动态验证码');
     const codes = newRecoveryCodes();
     await trx('user_recovery_codes').where({ user_id: actor.userId }).delete();
-    await trx('user_recovery_codes').insert(codes.map((c) => ({ user_id: actor.userId, code_digest: recoveryDigest(policy.ring, actor.userId, c), created_at: now })));
-    await trx('sessions').where({ token_digest: sm3Hex(sessionToken) }).update({ second_factor: 'verified' });
+    await trx('user_recovery_codes').insert(
+      codes.map((c) => ({ user_id: actor.userId, code_digest: recoveryDigest(policy.ring, actor.userId, c), created_at: now })),
+    );
+    await trx('sessions')
+      .where({ token_digest: sm3Hex(sessionToken) })
+      .update({ second_factor: 'verified' });
     await appendAudit(trx, auditEvent('auth.second_factor_enrolled', actor, { method: 'totp', recoveryCodes: codes.length }, now));
     return codes;
   });
   if (!result) {
     await db.transaction((trx) => appendAudit(trx, auditEvent('auth.second_factor_failed', actor, { during: 'enrolment' }, now)));
     await recordFailures(db, limits, now);
-    throw errors.badRequest('SECOND_FACTOR_CODE_WRONG', '验证码不正确：请输入手机验证器当前显示的 6 位数字（并确认手机时间准确）', [{ field: 'code', message: '验证码不正确' }]);
+    throw errors.badRequest('SECOND_FACTOR_CODE_WRONG', '验证码不正确：请输入手机验证器当前显示的 6 位数字（并确认手机时间准确）', [
+      { field: 'code', message: '验证码不正确' },
+    ]);
   }
   return { recoveryCodes: result };
 }

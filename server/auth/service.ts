@@ -1,6 +1,14 @@
 import type { Knex } from 'knex';
 import { LOCK_MINUTES, MAX_FAILED_LOGINS, passwordExpired, passwordProblems, SESSION_IDLE_MINUTES } from '../../domain/password';
-import { permissionsOf, regionPrefix, roleByCode, violatesSeparationOfDuties, widestScope, type DataScope, type Permission } from '../../domain/roles';
+import {
+  permissionsOf,
+  regionPrefix,
+  roleByCode,
+  violatesSeparationOfDuties,
+  widestScope,
+  type DataScope,
+  type Permission,
+} from '../../domain/roles';
 import { sm3Hex } from '../../domain/digest';
 import { DEFAULT_SECOND_FACTOR_ROLES } from '../config';
 import { toShanghaiIso } from '../../domain/time';
@@ -10,7 +18,14 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
 import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
 import { assertUnderLimits, RATE_LIMITS, recordFailures, type LimitedKey } from './rate-limit';
-import { hasConfirmedFactor, insertChallenge, insertSession, requiresSecondFactor, type SecondFactorPolicy, type SessionFactor } from './second-factor';
+import {
+  hasConfirmedFactor,
+  insertChallenge,
+  insertSession,
+  requiresSecondFactor,
+  type SecondFactorPolicy,
+  type SessionFactor,
+} from './second-factor';
 
 /** The rate limits a password check counts against: the client's address and the user name. */
 function passwordLimits(username: string, ip: string | undefined): LimitedKey[] {
@@ -68,7 +83,8 @@ export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<
   const problems = passwordProblems(u.password, u.username);
   if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'password', message })));
   for (const r of u.roles) if (!roleByCode(r)) throw errors.validation([{ field: 'roles', message: `未知角色：${r}` }]);
-  if (violatesSeparationOfDuties(u.roles)) throw errors.validation([{ field: 'roles', message: '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任' }]);
+  if (violatesSeparationOfDuties(u.roles))
+    throw errors.validation([{ field: 'roles', message: '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任' }]);
   const passwordHash = await hashPassword(u.password);
   return db.transaction(async (trx) => {
     const [id] = await trx('users').insert({
@@ -90,7 +106,8 @@ export async function createUser(db: Db, u: NewUser, now = new Date()): Promise<
 }
 
 /** A session (token for the cookie), or — for a person with a second factor — the challenge of the second step. */
-export type LoginResult = { kind: 'session'; token: string; principal: Principal } | { kind: 'second-factor'; challenge: string; expiresAt: Date };
+export type LoginResult =
+  { kind: 'session'; token: string; principal: Principal } | { kind: 'second-factor'; challenge: string; expiresAt: Date };
 
 /**
  * Checks a password. Five failures in a row lock the account for 30 minutes; the answer to a
@@ -98,22 +115,42 @@ export type LoginResult = { kind: 'session'; token: string; principal: Principal
  * Before any of it, the rate limits (rate-limit.ts): too many failures from the address or on
  * the user name are a 429 LOGIN_RATE_LIMITED, the password unchecked.
  */
-export async function beginLogin(db: Db, policy: Pick<SecondFactorPolicy, 'roles'>, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date()): Promise<LoginResult> {
+export async function beginLogin(
+  db: Db,
+  policy: Pick<SecondFactorPolicy, 'roles'>,
+  username: string,
+  password: string,
+  meta: { ip?: string; userAgent?: string },
+  now = new Date(),
+): Promise<LoginResult> {
   const limits = passwordLimits(username, meta.ip);
   await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
   const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
-  const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({ kind, subjectType: 'user', subjectId: actor.userId, actor, data: { ip: meta.ip?.slice(0, 64) ?? null, ...(data as object) }, at: now });
+  const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({
+    kind,
+    subjectType: 'user',
+    subjectId: actor.userId,
+    actor,
+    data: { ip: meta.ip?.slice(0, 64) ?? null, ...(data as object) },
+    at: now,
+  });
   if (!user) {
     await verifyPassword(password, await dummyPasswordHash());
-    await db.transaction((trx) => appendAudit(trx, audit('auth.login_failed', { userId: null, username: username.slice(0, 100) }, { reason: 'unknown_user' })));
+    await db.transaction((trx) =>
+      appendAudit(trx, audit('auth.login_failed', { userId: null, username: username.slice(0, 100) }, { reason: 'unknown_user' })),
+    );
     await recordFailures(db, limits, now);
     throw wrong;
   }
   if (user.status !== 'active') throw new AppError(403, 'ACCOUNT_DISABLED', '账号已停用，请联系系统管理员');
   const lockedUntil = user.locked_until ? readInstant(user.locked_until) : undefined;
   if (lockedUntil && lockedUntil > now) {
-    throw new AppError(423, 'ACCOUNT_LOCKED', `连续登录失败次数过多，账号已锁定，请于 ${toShanghaiIso(lockedUntil).slice(11, 16)} 后重试或联系安全管理员`);
+    throw new AppError(
+      423,
+      'ACCOUNT_LOCKED',
+      `连续登录失败次数过多，账号已锁定，请于 ${toShanghaiIso(lockedUntil).slice(11, 16)} 后重试或联系安全管理员`,
+    );
   }
   if (!(await verifyPassword(password, user.password_hash))) {
     // One conditional statement: concurrent wrong guesses cannot undercount.
@@ -123,12 +160,22 @@ export async function beginLogin(db: Db, policy: Pick<SecondFactorPolicy, 'roles
         .update({
           // locked_until first: MySQL/MariaDB evaluate SET left to right, so a CASE after the
           // increment would read the new count and lock at the fourth failure (SQLite reads the old).
-          locked_until: trx.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+          locked_until: trx.raw('CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END', [
+            MAX_FAILED_LOGINS,
+            new Date(now.getTime() + LOCK_MINUTES * 60_000),
+          ]),
           failed_logins: trx.raw('failed_logins + 1'),
           updated_at: now,
         });
       const counted = (await trx('users').where({ id: user.id }).first('failed_logins')) as { failed_logins: number };
-      await appendAudit(trx, audit('auth.login_failed', { userId: user.id, username: user.username }, { reason: 'wrong_password', failedLogins: Number(counted.failed_logins) }));
+      await appendAudit(
+        trx,
+        audit(
+          'auth.login_failed',
+          { userId: user.id, username: user.username },
+          { reason: 'wrong_password', failedLogins: Number(counted.failed_logins) },
+        ),
+      );
       return counted;
     });
     await recordFailures(db, limits, now);
@@ -167,7 +214,14 @@ export async function beginLogin(db: Db, policy: Pick<SecondFactorPolicy, 'roles
  * a second factor is refused (401 SECOND_FACTOR_REQUIRED) — the HTTP login's second step is the
  * only way in for them. A privileged person without one gets the restricted enrolment session.
  */
-export async function login(db: Db, username: string, password: string, meta: { ip?: string; userAgent?: string }, now = new Date(), policy: Pick<SecondFactorPolicy, 'roles'> = { roles: DEFAULT_SECOND_FACTOR_ROLES }): Promise<{ token: string; principal: Principal }> {
+export async function login(
+  db: Db,
+  username: string,
+  password: string,
+  meta: { ip?: string; userAgent?: string },
+  now = new Date(),
+  policy: Pick<SecondFactorPolicy, 'roles'> = { roles: DEFAULT_SECOND_FACTOR_ROLES },
+): Promise<{ token: string; principal: Principal }> {
   const result = await beginLogin(db, policy, username, password, meta, now);
   if (result.kind === 'second-factor') throw new AppError(401, 'SECOND_FACTOR_REQUIRED', '请输入手机验证器上的动态验证码');
   return result;
@@ -175,10 +229,24 @@ export async function login(db: Db, username: string, password: string, meta: { 
 
 export async function logout(db: Db, token: string, now = new Date()): Promise<void> {
   await db.transaction(async (trx) => {
-    const session = (await trx('sessions as s').join('users as u', 'u.id', 's.user_id').where('s.token_digest', sm3Hex(token)).whereNull('s.revoked_at').first('u.id', 'u.username')) as { id: number; username: string } | undefined;
+    const session = (await trx('sessions as s')
+      .join('users as u', 'u.id', 's.user_id')
+      .where('s.token_digest', sm3Hex(token))
+      .whereNull('s.revoked_at')
+      .first('u.id', 'u.username')) as { id: number; username: string } | undefined;
     if (!session) return;
-    await trx('sessions').where({ token_digest: sm3Hex(token) }).whereNull('revoked_at').update({ revoked_at: now });
-    await appendAudit(trx, { kind: 'auth.logout', subjectType: 'user', subjectId: session.id, actor: { userId: Number(session.id), username: session.username }, data: null, at: now });
+    await trx('sessions')
+      .where({ token_digest: sm3Hex(token) })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now });
+    await appendAudit(trx, {
+      kind: 'auth.logout',
+      subjectType: 'user',
+      subjectId: session.id,
+      actor: { userId: Number(session.id), username: session.username },
+      data: null,
+      at: now,
+    });
   });
 }
 
@@ -194,8 +262,22 @@ export async function authenticate(db: Db, token: string, now = new Date()): Pro
     })
     .leftJoin('organisations as o', 'o.id', 'u.org_id')
     .where('s.token_digest', sm3Hex(token))
-    .first('s.token_digest', 's.last_seen_at', 's.expires_at', 's.revoked_at', 's.second_factor', ...principalColumns(db).map((c) => (c === 'u.id' ? 'u.id as principal_id' : c)))) as
-    | ({ token_digest: string; last_seen_at: unknown; expires_at: unknown; revoked_at: unknown; second_factor: SessionFactor; principal_id: number | null } & PrincipalRow)
+    .first(
+      's.token_digest',
+      's.last_seen_at',
+      's.expires_at',
+      's.revoked_at',
+      's.second_factor',
+      ...principalColumns(db).map((c) => (c === 'u.id' ? 'u.id as principal_id' : c)),
+    )) as
+    | ({
+        token_digest: string;
+        last_seen_at: unknown;
+        expires_at: unknown;
+        revoked_at: unknown;
+        second_factor: SessionFactor;
+        principal_id: number | null;
+      } & PrincipalRow)
     | undefined;
   if (!row || row.revoked_at) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
   const lastSeen = readInstant(row.last_seen_at);
@@ -211,7 +293,17 @@ export async function authenticate(db: Db, token: string, now = new Date()): Pro
   return { ...principal, secondFactorEnrolmentRequired: row.second_factor === 'enrolment' };
 }
 
-const PRINCIPAL_COLUMNS = ['u.id', 'u.username', 'u.display_name', 'u.org_id', 'u.password_changed_at', 'u.must_change_password', 'o.name as org_name', 'o.path as org_path', 'o.region_code as org_region_code'];
+const PRINCIPAL_COLUMNS = [
+  'u.id',
+  'u.username',
+  'u.display_name',
+  'u.org_id',
+  'u.password_changed_at',
+  'u.must_change_password',
+  'o.name as org_name',
+  'o.path as org_path',
+  'o.region_code as org_region_code',
+];
 /**
  * A principal's columns, its roles among them as one comma-joined list (group_concat on SQLite and
  * MySQL/MariaDB alike; role codes hold no commas): the person comes in one statement, not two.
@@ -272,7 +364,14 @@ function principalOf(row: PrincipalRow, now: Date): Principal {
 }
 
 /** The old password is a password check like a login's: it counts against the same limits. */
-export async function changePassword(db: Db, principal: Principal, oldPassword: string, newPassword: string, now = new Date(), meta: { ip?: string } = {}): Promise<void> {
+export async function changePassword(
+  db: Db,
+  principal: Principal,
+  oldPassword: string,
+  newPassword: string,
+  now = new Date(),
+  meta: { ip?: string } = {},
+): Promise<void> {
   const limits = passwordLimits(principal.username, meta.ip);
   await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
   const user = (await db('users').where({ id: principal.userId }).first()) as UserRow;
@@ -283,7 +382,9 @@ export async function changePassword(db: Db, principal: Principal, oldPassword: 
   const problems = passwordProblems(newPassword, principal.username);
   if (oldPassword === newPassword) problems.push('新密码不能与原密码相同');
   if (problems.length) throw errors.validation(problems.map((message) => ({ field: 'newPassword', message })));
-  await db('users').where({ id: principal.userId }).update({ password_hash: await hashPassword(newPassword), password_changed_at: now, must_change_password: false, updated_at: now });
+  await db('users')
+    .where({ id: principal.userId })
+    .update({ password_hash: await hashPassword(newPassword), password_changed_at: now, must_change_password: false, updated_at: now });
 }
 
 /** Ends every live session of a user (disabled account, password reset by an administrator). */
@@ -307,7 +408,10 @@ export function scopeOrgIds(db: Db, principal: Principal) {
  * scopeOrgIds's rule in memory, for an organisation row already loaded: whether it lies in the
  * principal's data scope. For checking many people against one organisation without a statement each.
  */
-export function orgInScope(principal: Pick<Principal, 'scope' | 'orgId' | 'orgPath' | 'orgRegionCode'>, org: { id: number; path: string; region_code: string }): boolean {
+export function orgInScope(
+  principal: Pick<Principal, 'scope' | 'orgId' | 'orgPath' | 'orgRegionCode'>,
+  org: { id: number; path: string; region_code: string },
+): boolean {
   if (principal.scope === 'own-org') return Number(org.id) === Number(principal.orgId);
   if (principal.scope === 'org-subtree') return org.path.startsWith(principal.orgPath);
   return org.region_code.startsWith(regionPrefix(principal.orgRegionCode));

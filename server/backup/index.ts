@@ -8,7 +8,16 @@ import { MIGRATIONS_DIR } from '../db';
 import { h2Path, serverDatabaseParts } from '../engine/launcher';
 import { BackupError } from './errors';
 import { checkBackup, writeManifest, type BackupManifest, type RestoreAbility } from './manifest';
-import { adminConnection, countRows, damagedAttachmentsMysql, databaseInfo, dumpMysql, loadMysql, serverAddressOf, type ServerAddress } from './mysql';
+import {
+  adminConnection,
+  countRows,
+  damagedAttachmentsMysql,
+  databaseInfo,
+  dumpMysql,
+  loadMysql,
+  serverAddressOf,
+  type ServerAddress,
+} from './mysql';
 import { assertStopped, lockSqlite, type SqliteLock } from './running';
 
 export { BackupError } from './errors';
@@ -68,8 +77,12 @@ function engineMysql(config: AppConfig): { server: ServerAddress; database: stri
   const db = config.engine.local.database;
   const parts = serverDatabaseParts(db);
   if (!parts) return undefined;
-  if (parts.kind !== 'mysql') throw new BackupError('BACKUP_FAILED', '本工具暂不支持 PostgreSQL 引擎数据库的备份与恢复，请使用数据库自带的 pg_dump / pg_restore');
-  return { server: { host: parts.host.replace(/^\[(.*)\]$/, '$1'), port: Number(parts.port), user: db.user, password: db.password }, database: parts.database };
+  if (parts.kind !== 'mysql')
+    throw new BackupError('BACKUP_FAILED', '本工具暂不支持 PostgreSQL 引擎数据库的备份与恢复，请使用数据库自带的 pg_dump / pg_restore');
+  return {
+    server: { host: parts.host.replace(/^\[(.*)\]$/, '$1'), port: Number(parts.port), user: db.user, password: db.password },
+    database: parts.database,
+  };
 }
 
 function h2File(config: AppConfig): string {
@@ -83,27 +96,40 @@ function sqliteMigrations(db: Database.Database): string[] {
 }
 
 function sqliteCounts(db: Database.Database): Record<string, number> {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string }>;
   const out: Record<string, number> = {};
-  for (const { name } of tables) out[name] = Number((db.prepare(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n);
+  for (const { name } of tables)
+    out[name] = Number((db.prepare(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n);
   return out;
 }
 
 function attachmentsSqlite(db: Database.Database): { count: number; bytes: number } {
   const has = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'attachment_blobs'").get();
   if (!has) return { count: 0, bytes: 0 };
-  const r = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(content)), 0) AS b FROM attachment_blobs').get() as { n: number; b: number };
+  const r = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(content)), 0) AS b FROM attachment_blobs').get() as {
+    n: number;
+    b: number;
+  };
   return { count: Number(r.n), bytes: Number(r.b) };
 }
 
-async function mysqlFacts(server: ServerAddress, database: string): Promise<{ migrations: string[]; attachments: { count: number; bytes: number } }> {
+async function mysqlFacts(
+  server: ServerAddress,
+  database: string,
+): Promise<{ migrations: string[]; attachments: { count: number; bytes: number } }> {
   const conn = await adminConnection(server, database);
   try {
     const info = await databaseInfo(conn, database);
-    const migrations = info.tables.includes('knex_migrations') ? ((await conn.query('SELECT name FROM knex_migrations ORDER BY id'))[0] as Array<{ name: string }>).map((r) => r.name) : [];
+    const migrations = info.tables.includes('knex_migrations')
+      ? ((await conn.query('SELECT name FROM knex_migrations ORDER BY id'))[0] as Array<{ name: string }>).map((r) => r.name)
+      : [];
     let attachments = { count: 0, bytes: 0 };
     if (info.tables.includes('attachment_blobs')) {
-      const [[r]] = (await conn.query('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(content)), 0) AS b FROM attachment_blobs')) as unknown as [[{ n: number | string; b: number | string }]];
+      const [[r]] = (await conn.query('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(content)), 0) AS b FROM attachment_blobs')) as unknown as [
+        [{ n: number | string; b: number | string }],
+      ];
       attachments = { count: Number(r.n), bytes: Number(r.b) };
     }
     return { migrations, attachments };
@@ -115,7 +141,9 @@ async function mysqlFacts(server: ServerAddress, database: string): Promise<{ mi
 async function engineSchemaVersion(server: ServerAddress, database: string): Promise<string | null> {
   const conn = await adminConnection(server, database);
   try {
-    const [rows] = (await conn.query("SELECT VALUE_ AS v FROM ACT_GE_PROPERTY WHERE NAME_ = 'schema.version'")) as unknown as [Array<{ v: string }>];
+    const [rows] = (await conn.query("SELECT VALUE_ AS v FROM ACT_GE_PROPERTY WHERE NAME_ = 'schema.version'")) as unknown as [
+      Array<{ v: string }>,
+    ];
     return rows[0]?.v ?? null;
   } catch {
     return null;
@@ -134,11 +162,20 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const dir = path.resolve(options.dir ?? defaultBackupDir());
-  if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw new BackupError('BACKUP_TARGET_EXISTS', `备份目录 ${dir} 已存在且不为空，请指定新的目录`);
+  if (fs.existsSync(dir) && fs.readdirSync(dir).length)
+    throw new BackupError('BACKUP_TARGET_EXISTS', `备份目录 ${dir} 已存在且不为空，请指定新的目录`);
   const engineServer = engineMysql(config);
   const h2 = engineServer ? undefined : h2File(config);
-  if (config.database.client === 'sqlite' && !fs.existsSync(config.database.filename)) throw new BackupError('DATABASE_UNAVAILABLE', `平台数据库文件 ${config.database.filename} 不存在，没有可备份的数据`, { database: config.database.filename });
-  if (h2 && !fs.existsSync(h2)) throw new BackupError('DATABASE_UNAVAILABLE', `流程引擎数据库文件 ${h2} 不存在（ENGINE_DATA_DIR / ENGINE_DATABASE_URL 是否指向引擎实际使用的数据？）`, { database: h2 });
+  if (config.database.client === 'sqlite' && !fs.existsSync(config.database.filename))
+    throw new BackupError('DATABASE_UNAVAILABLE', `平台数据库文件 ${config.database.filename} 不存在，没有可备份的数据`, {
+      database: config.database.filename,
+    });
+  if (h2 && !fs.existsSync(h2))
+    throw new BackupError(
+      'DATABASE_UNAVAILABLE',
+      `流程引擎数据库文件 ${h2} 不存在（ENGINE_DATA_DIR / ENGINE_DATABASE_URL 是否指向引擎实际使用的数据？）`,
+      { database: h2 },
+    );
 
   // SQLite: the file's exclusive lock first (an app holding the file open is APP_RUNNING), held
   // until the copies are made, so no app can start on it meanwhile.
@@ -158,14 +195,28 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
       const tables = sqliteCounts(lock.db);
       lock.db.prepare('VACUUM INTO ?').run(path.join(dir, APP_SQLITE));
       const version = (lock.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-      app = { kind: 'sqlite', file: APP_SQLITE, serverVersion: `SQLite ${version}`, source: config.database.client === 'sqlite' ? config.database.filename : '', tables };
+      app = {
+        kind: 'sqlite',
+        file: APP_SQLITE,
+        serverVersion: `SQLite ${version}`,
+        source: config.database.client === 'sqlite' ? config.database.filename : '',
+        tables,
+      };
     } else {
       const { url, database } = config.database as Extract<AppConfig['database'], { client: 'mysql' }>;
       log(`正在备份平台数据库（MySQL/MariaDB ${database}）…`);
       const server = serverAddressOf(url);
       ({ migrations, attachments } = await mysqlFacts(server, database));
       const dump = await dumpMysql(server, database, path.join(dir, APP_MYSQL));
-      app = { kind: 'mysql', file: APP_MYSQL, serverVersion: dump.serverVersion, source: database, tables: dump.tables, charset: dump.charset, collation: dump.collation };
+      app = {
+        kind: 'mysql',
+        file: APP_MYSQL,
+        serverVersion: dump.serverVersion,
+        source: database,
+        tables: dump.tables,
+        charset: dump.charset,
+        collation: dump.collation,
+      };
     }
     files.push(app.file);
 
@@ -174,7 +225,16 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
       log(`正在备份流程引擎数据库（MySQL/MariaDB ${engineServer.database}）…`);
       const dump = await dumpMysql(engineServer.server, engineServer.database, path.join(dir, ENGINE_MYSQL));
       const schemaVersion = await engineSchemaVersion(engineServer.server, engineServer.database);
-      engine = { kind: 'mysql', file: ENGINE_MYSQL, source: engineServer.database, serverVersion: dump.serverVersion, schemaVersion, tables: dump.tables, charset: dump.charset, collation: dump.collation };
+      engine = {
+        kind: 'mysql',
+        file: ENGINE_MYSQL,
+        source: engineServer.database,
+        serverVersion: dump.serverVersion,
+        schemaVersion,
+        tables: dump.tables,
+        charset: dump.charset,
+        collation: dump.collation,
+      };
     } else {
       log(`正在备份流程引擎数据库（H2 ${h2}）…`);
       fs.copyFileSync(h2!, path.join(dir, ENGINE_H2), fs.constants.COPYFILE_EXCL);
@@ -213,7 +273,8 @@ export async function backup(config: AppConfig, options: BackupOptions = {}): Pr
     throw new BackupError('BACKUP_FAILED', `备份失败：${(err as Error).message}`);
   } finally {
     lock?.release();
-    if (!ok && fs.existsSync(dir) && !fs.readdirSync(dir).some((f) => f === 'manifest.json')) fs.rmSync(dir, { recursive: true, force: true });
+    if (!ok && fs.existsSync(dir) && !fs.readdirSync(dir).some((f) => f === 'manifest.json'))
+      fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -252,7 +313,12 @@ function sqliteIsEmpty(file: string): boolean {
 }
 
 async function stageSqlite(manifest: BackupManifest, dir: string, target: string): Promise<Staged> {
-  if (!sqliteIsEmpty(target)) throw new BackupError('DATABASE_NOT_EMPTY', `目标平台数据库 ${target} 已有数据。恢复只写入空数据库：请用 SQLITE_FILE（或 DATABASE_URL=sqlite:///…）指定一个新文件，或先移走现有文件`, { database: target });
+  if (!sqliteIsEmpty(target))
+    throw new BackupError(
+      'DATABASE_NOT_EMPTY',
+      `目标平台数据库 ${target} 已有数据。恢复只写入空数据库：请用 SQLITE_FILE（或 DATABASE_URL=sqlite:///…）指定一个新文件，或先移走现有文件`,
+      { database: target },
+    );
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = `${target}.restoring-${suffix()}`;
   fs.copyFileSync(path.join(dir, manifest.app.file), staging, fs.constants.COPYFILE_EXCL);
@@ -260,22 +326,30 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
   try {
     db = new Database(staging, { fileMustExist: true });
     const check = db.pragma('integrity_check', { simple: true });
-    if (check !== 'ok') throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 未通过 SQLite 完整性检查：${String(check)}`, { file: manifest.app.file });
+    if (check !== 'ok')
+      throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 未通过 SQLite 完整性检查：${String(check)}`, {
+        file: manifest.app.file,
+      });
     assertCounts(manifest.app.tables, sqliteCounts(db), manifest.app.file);
     const hasBlobs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachment_blobs'").get();
-    const bad = hasBlobs ? (db.prepare('SELECT sm3, content FROM attachment_blobs').iterate() as Iterable<{ sm3: string; content: Uint8Array }>) : [];
+    const bad = hasBlobs
+      ? (db.prepare('SELECT sm3, content FROM attachment_blobs').iterate() as Iterable<{ sm3: string; content: Uint8Array }>)
+      : [];
     for (const row of bad) if (sm3Hex(row.content) !== row.sm3) throw damagedAttachment(manifest.app.file, row.sm3);
   } catch (err) {
     db?.close();
     fs.rmSync(staging, { force: true });
     if (err instanceof BackupError) throw err;
-    throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 无法读取：${(err as Error).message}`, { file: manifest.app.file });
+    throw new BackupError('BACKUP_DAMAGED', `备份的平台数据库 ${manifest.app.file} 无法读取：${(err as Error).message}`, {
+      file: manifest.app.file,
+    });
   }
   db.close();
   return {
     what: `SQLite ${target}`,
     async commit() {
-      if (!sqliteIsEmpty(target)) throw new BackupError('DATABASE_NOT_EMPTY', `目标平台数据库 ${target} 在恢复期间被写入了数据`, { database: target });
+      if (!sqliteIsEmpty(target))
+        throw new BackupError('DATABASE_NOT_EMPTY', `目标平台数据库 ${target} 在恢复期间被写入了数据`, { database: target });
       for (const extra of ['-wal', '-shm', '-journal']) fs.rmSync(`${target}${extra}`, { force: true });
       fs.renameSync(staging, target);
     },
@@ -289,24 +363,41 @@ async function stageSqlite(manifest: BackupManifest, dir: string, target: string
 }
 
 function damagedAttachment(file: string, sm3: string, n = 1): BackupError {
-  return new BackupError('BACKUP_DAMAGED', `备份文件 ${file} 中有 ${n} 个附件的内容与其 SM3 摘要不符（如 ${sm3.slice(0, 16)}…），未恢复`, { file });
+  return new BackupError('BACKUP_DAMAGED', `备份文件 ${file} 中有 ${n} 个附件的内容与其 SM3 摘要不符（如 ${sm3.slice(0, 16)}…），未恢复`, {
+    file,
+  });
 }
 
 function assertCounts(expected: Record<string, number>, actual: Record<string, number>, file: string): void {
   for (const [table, n] of Object.entries(expected)) {
-    if (actual[table] !== n) throw new BackupError('BACKUP_DAMAGED', `备份文件 ${file} 中表 ${table} 的行数为 ${actual[table] ?? '（缺表）'}，清单记录为 ${n}`, { file });
+    if (actual[table] !== n)
+      throw new BackupError('BACKUP_DAMAGED', `备份文件 ${file} 中表 ${table} 的行数为 ${actual[table] ?? '（缺表）'}，清单记录为 ${n}`, {
+        file,
+      });
   }
 }
 
-async function stageMysql(kind: 'app' | 'engine', manifestPart: { file: string; tables?: Record<string, number>; charset?: string; collation?: string }, dir: string, server: ServerAddress, target: string): Promise<Staged> {
+async function stageMysql(
+  kind: 'app' | 'engine',
+  manifestPart: { file: string; tables?: Record<string, number>; charset?: string; collation?: string },
+  dir: string,
+  server: ServerAddress,
+  target: string,
+): Promise<Staged> {
   const label = kind === 'app' ? '平台数据库' : '流程引擎数据库';
   const admin = await adminConnection(server).catch((err: Error) => {
-    throw new BackupError('DATABASE_UNAVAILABLE', `无法连接${label}服务器 ${server.host}:${server.port}：${err.message}`, { database: target });
+    throw new BackupError('DATABASE_UNAVAILABLE', `无法连接${label}服务器 ${server.host}:${server.port}：${err.message}`, {
+      database: target,
+    });
   });
   try {
     const info = await databaseInfo(admin, target);
     if (info.tables.length) {
-      throw new BackupError('DATABASE_NOT_EMPTY', `目标${label} ${target} 已有 ${info.tables.length} 张表。恢复只写入空数据库：请在配置中指定一个新的（或空的）数据库名`, { database: target });
+      throw new BackupError(
+        'DATABASE_NOT_EMPTY',
+        `目标${label} ${target} 已有 ${info.tables.length} 张表。恢复只写入空数据库：请在配置中指定一个新的（或空的）数据库名`,
+        { database: target },
+      );
     }
   } finally {
     await admin.end();
@@ -329,7 +420,9 @@ async function stageMysql(kind: 'app' | 'engine', manifestPart: { file: string; 
   let tables: string[];
   try {
     const loaded = await loadMysql(server, staging, path.join(dir, manifestPart.file)).catch((err: Error) => {
-      throw err instanceof BackupError ? err : new BackupError('RESTORE_FAILED', `载入${label}备份 ${manifestPart.file} 失败：${err.message}`, { file: manifestPart.file });
+      throw err instanceof BackupError
+        ? err
+        : new BackupError('RESTORE_FAILED', `载入${label}备份 ${manifestPart.file} 失败：${err.message}`, { file: manifestPart.file });
     });
     tables = Object.keys(loaded);
     if (manifestPart.tables) assertCounts(manifestPart.tables, await countRows(server, staging, tables), manifestPart.file);
@@ -341,14 +434,16 @@ async function stageMysql(kind: 'app' | 'engine', manifestPart: { file: string; 
     await dropStaging().catch(() => undefined);
     throw err;
   }
-  const move = (from: string, to: string): string => `RENAME TABLE ${tables.map((t) => `\`${from}\`.\`${t}\` TO \`${to}\`.\`${t}\``).join(', ')}`;
+  const move = (from: string, to: string): string =>
+    `RENAME TABLE ${tables.map((t) => `\`${from}\`.\`${t}\` TO \`${to}\`.\`${t}\``).join(', ')}`;
   return {
     what: `MySQL/MariaDB ${target}`,
     async commit() {
       await withAdmin(async (c) => {
         await c.query(`CREATE DATABASE IF NOT EXISTS \`${target}\` CHARACTER SET ${charset} COLLATE ${collation}`);
         const info = await databaseInfo(c, target);
-        if (info.tables.length) throw new BackupError('DATABASE_NOT_EMPTY', `目标${label} ${target} 在恢复期间被写入了数据`, { database: target });
+        if (info.tables.length)
+          throw new BackupError('DATABASE_NOT_EMPTY', `目标${label} ${target} 在恢复期间被写入了数据`, { database: target });
         // One statement: every table moves, or none.
         if (tables.length) await c.query(move(staging, target));
       });
@@ -366,14 +461,20 @@ async function stageMysql(kind: 'app' | 'engine', manifestPart: { file: string; 
 
 function stageH2(manifest: BackupManifest, dir: string, target: string): Staged {
   const existing = fs.existsSync(target);
-  if (existing) throw new BackupError('DATABASE_NOT_EMPTY', `目标流程引擎数据库文件 ${target} 已存在。恢复只写入空数据库：请用 ENGINE_DATA_DIR 指定一个新目录，或先执行 npm run engine:reset 清空`, { database: target });
+  if (existing)
+    throw new BackupError(
+      'DATABASE_NOT_EMPTY',
+      `目标流程引擎数据库文件 ${target} 已存在。恢复只写入空数据库：请用 ENGINE_DATA_DIR 指定一个新目录，或先执行 npm run engine:reset 清空`,
+      { database: target },
+    );
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const staging = `${target}.restoring-${suffix()}`;
   fs.copyFileSync(path.join(dir, manifest.engine.file), staging, fs.constants.COPYFILE_EXCL);
   return {
     what: `H2 ${target}`,
     async commit() {
-      if (fs.existsSync(target)) throw new BackupError('DATABASE_NOT_EMPTY', `目标流程引擎数据库文件 ${target} 在恢复期间被创建`, { database: target });
+      if (fs.existsSync(target))
+        throw new BackupError('DATABASE_NOT_EMPTY', `目标流程引擎数据库文件 ${target} 在恢复期间被创建`, { database: target });
       fs.renameSync(staging, target);
     },
     async undo() {
@@ -399,16 +500,25 @@ export async function restore(config: AppConfig, dir: string, options: RestoreOp
   const engineServer = engineMysql(config);
   const engineKind = engineServer ? 'mysql' : 'h2';
   if (manifest.app.kind !== appKind) {
-    throw new BackupError('RESTORE_TARGET_MISMATCH', `备份的平台数据库是 ${manifest.app.kind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}，当前配置的是 ${appKind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}：请按备份的类型设置 DATABASE_URL`);
+    throw new BackupError(
+      'RESTORE_TARGET_MISMATCH',
+      `备份的平台数据库是 ${manifest.app.kind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}，当前配置的是 ${appKind === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'}：请按备份的类型设置 DATABASE_URL`,
+    );
   }
   if (manifest.engine.kind !== engineKind) {
-    throw new BackupError('RESTORE_TARGET_MISMATCH', `备份的流程引擎数据库是 ${manifest.engine.kind === 'mysql' ? 'MySQL/MariaDB' : 'H2'}，当前配置的是 ${engineKind === 'mysql' ? 'MySQL/MariaDB' : 'H2'}：请按备份的类型设置 ENGINE_DATABASE_URL（或 DATABASE_URL）`);
+    throw new BackupError(
+      'RESTORE_TARGET_MISMATCH',
+      `备份的流程引擎数据库是 ${manifest.engine.kind === 'mysql' ? 'MySQL/MariaDB' : 'H2'}，当前配置的是 ${engineKind === 'mysql' ? 'MySQL/MariaDB' : 'H2'}：请按备份的类型设置 ENGINE_DATABASE_URL（或 DATABASE_URL）`,
+    );
   }
   await assertStopped(config, { appDatabase: true, engineDatabase: true });
   const warnings: string[] = [];
   const keyIds = config.fieldKeys.keys.map((k) => k.id);
   const missingKeys = manifest.fieldKeyIds.filter((id) => !keyIds.includes(id));
-  if (missingKeys.length) warnings.push(`备份时使用的敏感字段密钥 ${missingKeys.join('、')} 不在当前 BUDGET_FIELD_KEYS 中：恢复后这些密钥加密的数据（如收款账号、动态口令密钥）将无法打开，请配置备份时的密钥`);
+  if (missingKeys.length)
+    warnings.push(
+      `备份时使用的敏感字段密钥 ${missingKeys.join('、')} 不在当前 BUDGET_FIELD_KEYS 中：恢复后这些密钥加密的数据（如收款账号、动态口令密钥）将无法打开，请配置备份时的密钥`,
+    );
 
   const staged: Staged[] = [];
   const committed: Staged[] = [];

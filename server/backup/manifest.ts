@@ -62,7 +62,11 @@ export interface RestoreAbility {
 }
 
 /** Writes manifest.json and manifest.sm3 (files' digests computed here). */
-export async function writeManifest(dir: string, manifest: Omit<BackupManifest, 'files' | 'format'>, files: string[]): Promise<BackupManifest> {
+export async function writeManifest(
+  dir: string,
+  manifest: Omit<BackupManifest, 'files' | 'format'>,
+  files: string[],
+): Promise<BackupManifest> {
   const entries: ManifestFile[] = [];
   for (const name of files) {
     const { sm3, bytes } = await sm3File(path.join(dir, name));
@@ -84,12 +88,19 @@ export async function writeManifest(dir: string, manifest: Omit<BackupManifest, 
 export async function checkBackup(dir: string, ability: RestoreAbility): Promise<BackupManifest> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new BackupError('BACKUP_NOT_FOUND', `备份目录 ${dir} 不存在`);
-  if (!fs.existsSync(manifestPath)) throw new BackupError('BACKUP_NOT_FOUND', `${dir} 不是备份目录：缺少清单 ${MANIFEST_FILE}`, { file: MANIFEST_FILE });
+  if (!fs.existsSync(manifestPath))
+    throw new BackupError('BACKUP_NOT_FOUND', `${dir} 不是备份目录：缺少清单 ${MANIFEST_FILE}`, { file: MANIFEST_FILE });
   const digestPath = path.join(dir, MANIFEST_DIGEST_FILE);
-  if (!fs.existsSync(digestPath)) throw new BackupError('BACKUP_FILE_MISSING', `备份不完整：缺少清单摘要文件 ${MANIFEST_DIGEST_FILE}`, { file: MANIFEST_DIGEST_FILE });
+  if (!fs.existsSync(digestPath))
+    throw new BackupError('BACKUP_FILE_MISSING', `备份不完整：缺少清单摘要文件 ${MANIFEST_DIGEST_FILE}`, { file: MANIFEST_DIGEST_FILE });
   const text = fs.readFileSync(manifestPath, 'utf8');
   const recorded = fs.readFileSync(digestPath, 'utf8').trim().split(/\s+/)[0];
-  if (sm3Hex(text) !== recorded) throw new BackupError('BACKUP_DAMAGED', `备份已损坏：清单 ${MANIFEST_FILE} 的 SM3 摘要与 ${MANIFEST_DIGEST_FILE} 不符（文件被修改或截断）`, { file: MANIFEST_FILE });
+  if (sm3Hex(text) !== recorded)
+    throw new BackupError(
+      'BACKUP_DAMAGED',
+      `备份已损坏：清单 ${MANIFEST_FILE} 的 SM3 摘要与 ${MANIFEST_DIGEST_FILE} 不符（文件被修改或截断）`,
+      { file: MANIFEST_FILE },
+    );
 
   let raw: unknown;
   try {
@@ -99,12 +110,20 @@ export async function checkBackup(dir: string, ability: RestoreAbility): Promise
   }
   const format = (raw as { format?: unknown } | null)?.format;
   if (format !== BACKUP_FORMAT) {
-    throw new BackupError('BACKUP_FORMAT_UNSUPPORTED', `备份格式 ${typeof format === 'string' ? format : '（未标明）'} 不受支持，本版本只能恢复 ${BACKUP_FORMAT} 格式的备份`, { file: MANIFEST_FILE });
+    throw new BackupError(
+      'BACKUP_FORMAT_UNSUPPORTED',
+      `备份格式 ${typeof format === 'string' ? format : '（未标明）'} 不受支持，本版本只能恢复 ${BACKUP_FORMAT} 格式的备份`,
+      { file: MANIFEST_FILE },
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new BackupError('BACKUP_MANIFEST_INVALID', `备份清单 ${MANIFEST_FILE} 内容不完整或有误（${issue?.path.join('.') || '根'}：${issue?.message ?? ''}）`, { file: MANIFEST_FILE });
+    throw new BackupError(
+      'BACKUP_MANIFEST_INVALID',
+      `备份清单 ${MANIFEST_FILE} 内容不完整或有误（${issue?.path.join('.') || '根'}：${issue?.message ?? ''}）`,
+      { file: MANIFEST_FILE },
+    );
   }
   const manifest = parsed.data;
 
@@ -131,7 +150,10 @@ export async function checkBackup(dir: string, ability: RestoreAbility): Promise
     const full = path.join(dir, f.name);
     if (!fs.existsSync(full)) throw new BackupError('BACKUP_FILE_MISSING', `备份不完整：缺少文件 ${f.name}`, { file: f.name });
     const actual = await sm3File(full);
-    if (actual.bytes !== f.bytes) throw new BackupError('BACKUP_DAMAGED', `备份已损坏：文件 ${f.name} 大小为 ${actual.bytes} 字节，清单记录为 ${f.bytes} 字节`, { file: f.name });
+    if (actual.bytes !== f.bytes)
+      throw new BackupError('BACKUP_DAMAGED', `备份已损坏：文件 ${f.name} 大小为 ${actual.bytes} 字节，清单记录为 ${f.bytes} 字节`, {
+        file: f.name,
+      });
     if (actual.sm3 !== f.sm3) throw new BackupError('BACKUP_DAMAGED', `备份已损坏：文件 ${f.name} 的 SM3 摘要与清单不符`, { file: f.name });
   }
   return manifest;

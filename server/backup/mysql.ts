@@ -31,14 +31,44 @@ export interface ServerAddress {
 
 export function serverAddressOf(url: string): ServerAddress {
   const u = new URL(url.replace(/^jdbc:/, '').replace(/^mariadb:/, 'mysql:'));
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port || 3306), user: decodeURIComponent(u.username) || 'root', password: decodeURIComponent(u.password) };
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username) || 'root',
+    password: decodeURIComponent(u.password),
+  };
 }
 
 /** Column types whose values are bytes, not text (information_schema.COLUMNS.DATA_TYPE). */
-const BINARY_DATA_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
+const BINARY_DATA_TYPES = new Set([
+  'binary',
+  'varbinary',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+  'bit',
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+]);
 
 function baseOptions(server: ServerAddress, database?: string): ConnectionOptions {
-  return { host: server.host, port: server.port, user: server.user, password: server.password, database, charset: 'utf8mb4', timezone: 'Z', connectTimeout: 10_000 };
+  return {
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database,
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    connectTimeout: 10_000,
+  };
 }
 
 export async function adminConnection(server: ServerAddress, database?: string): Promise<PromiseConnection> {
@@ -52,10 +82,19 @@ export interface DumpResult {
   collation: string;
 }
 
-export async function databaseInfo(conn: PromiseConnection, database: string): Promise<{ exists: boolean; tables: string[]; charset: string; collation: string }> {
-  const [schemata] = (await conn.query('SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database])) as unknown as [Array<{ cs: string; co: string }>];
+export async function databaseInfo(
+  conn: PromiseConnection,
+  database: string,
+): Promise<{ exists: boolean; tables: string[]; charset: string; collation: string }> {
+  const [schemata] = (await conn.query(
+    'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+    [database],
+  )) as unknown as [Array<{ cs: string; co: string }>];
   if (!schemata.length) return { exists: false, tables: [], charset: '', collation: '' };
-  const [tables] = (await conn.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [database])) as unknown as [Array<{ name: string }>];
+  const [tables] = (await conn.query(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+    [database],
+  )) as unknown as [Array<{ name: string }>];
   return { exists: true, tables: tables.map((t) => t.name), charset: schemata[0]!.cs, collation: schemata[0]!.co };
 }
 
@@ -63,7 +102,10 @@ export async function databaseInfo(conn: PromiseConnection, database: string): P
 export async function otherConnections(server: ServerAddress, database: string): Promise<Array<{ user: string; host: string }>> {
   const conn = await adminConnection(server);
   try {
-    const [rows] = (await conn.query('SELECT USER AS user, HOST AS host FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database])) as unknown as [Array<{ user: string; host: string }>];
+    const [rows] = (await conn.query(
+      'SELECT USER AS user, HOST AS host FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+      [database],
+    )) as unknown as [Array<{ user: string; host: string }>];
     return rows;
   } finally {
     await conn.end();
@@ -95,14 +137,20 @@ export async function dumpMysql(server: ServerAddress, database: string, file: s
     await q.query("SET SESSION time_zone = '+00:00'");
     await q.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await q.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [full] = (await admin.query('SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME', [database])) as unknown as [Array<{ name: string; type: string }>];
+    const [full] = (await admin.query(
+      'SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+      [database],
+    )) as unknown as [Array<{ name: string; type: string }>];
     const views = full.filter((t) => t.type !== 'BASE TABLE').map((t) => t.name);
     if (views.length) throw new Error(`数据库 ${database} 含视图 ${views.join('、')}，本备份工具只备份数据表`);
     await write({ format: DUMP_FORMAT, database, serverVersion: version.v, charset: info.charset, collation: info.collation });
     const tables: Record<string, number> = {};
     for (const { name } of full) {
       const [[created]] = (await admin.query('SHOW CREATE TABLE ??', [name])) as unknown as [[Record<string, string>]];
-      const [cols] = (await admin.query('SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, name])) as unknown as [Array<{ c: string; t: string }>];
+      const [cols] = (await admin.query(
+        'SELECT COLUMN_NAME AS c, DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+        [database, name],
+      )) as unknown as [Array<{ c: string; t: string }>];
       const columns = cols.map((c) => c.c);
       const binary = new Set(cols.filter((c) => BINARY_DATA_TYPES.has(c.t.toLowerCase())).map((c) => c.c));
       await write({ table: name, create: created['Create Table'], columns });
@@ -110,8 +158,15 @@ export async function dumpMysql(server: ServerAddress, database: string, file: s
       let batch: Cell[][] = [];
       let batchBytes = 0;
       // Every value as text (exact), bytes as bytes: the protocol's field type cannot tell a BLOB from a TEXT, the column's type can.
-      const typeCast = (field: { name: string; string(): string | null; buffer(): Buffer | null }): unknown => (binary.has(field.name) ? field.buffer() : field.string());
-      const stream = conn.query({ sql: `SELECT ${columns.map((c) => mysql.escapeId(c)).join(', ')} FROM ${mysql.escapeId(name)}`, rowsAsArray: true, typeCast }).stream({ highWaterMark: 100 });
+      const typeCast = (field: { name: string; string(): string | null; buffer(): Buffer | null }): unknown =>
+        binary.has(field.name) ? field.buffer() : field.string();
+      const stream = conn
+        .query({
+          sql: `SELECT ${columns.map((c) => mysql.escapeId(c)).join(', ')} FROM ${mysql.escapeId(name)}`,
+          rowsAsArray: true,
+          typeCast,
+        })
+        .stream({ highWaterMark: 100 });
       for await (const row of stream as AsyncIterable<unknown[]>) {
         const cells = row.map(cell);
         batch.push(cells);
@@ -162,7 +217,16 @@ export async function loadMysql(server: ServerAddress, database: string, file: s
     for await (const line of lines) {
       lineNo += 1;
       if (!line) continue;
-      const item = JSON.parse(line) as { format?: string; table?: string; create?: string; columns?: string[]; rows?: Cell[][]; end?: string; count?: number; done?: boolean };
+      const item = JSON.parse(line) as {
+        format?: string;
+        table?: string;
+        create?: string;
+        columns?: string[];
+        rows?: Cell[][];
+        end?: string;
+        count?: number;
+        done?: boolean;
+      };
       if (!header) {
         if (item.format !== DUMP_FORMAT) throw new Error(`第 1 行不是 ${DUMP_FORMAT} 格式的文件头`);
         header = true;
@@ -171,10 +235,15 @@ export async function loadMysql(server: ServerAddress, database: string, file: s
         table = { name: item.table, columns: item.columns };
         loaded[item.table] = 0;
       } else if (item.rows && table) {
-        await insertRows(conn, table, item.rows.map((r) => r.map(decode)));
+        await insertRows(
+          conn,
+          table,
+          item.rows.map((r) => r.map(decode)),
+        );
         loaded[table.name] = (loaded[table.name] ?? 0) + item.rows.length;
       } else if (item.end !== undefined) {
-        if (!table || item.end !== table.name || item.count !== loaded[table.name]) throw new Error(`表 ${item.end} 的行数与转储记录不符（第 ${lineNo} 行）`);
+        if (!table || item.end !== table.name || item.count !== loaded[table.name])
+          throw new Error(`表 ${item.end} 的行数与转储记录不符（第 ${lineNo} 行）`);
         table = undefined;
       } else if (item.done) {
         done = true;
@@ -194,8 +263,16 @@ function decode(c: Cell): string | Buffer | null {
   return Buffer.from(c.b, 'base64');
 }
 
-async function insertRows(conn: PromiseConnection, table: { name: string; columns: string[] }, rows: Array<Array<string | Buffer | null>>): Promise<void> {
-  const escapedBytes = rows.reduce((n, r) => n + r.reduce((m: number, v) => m + (v === null ? 4 : Buffer.isBuffer(v) ? v.length * 2 + 3 : Buffer.byteLength(v) * 2 + 2), 0), 0);
+async function insertRows(
+  conn: PromiseConnection,
+  table: { name: string; columns: string[] },
+  rows: Array<Array<string | Buffer | null>>,
+): Promise<void> {
+  const escapedBytes = rows.reduce(
+    (n, r) =>
+      n + r.reduce((m: number, v) => m + (v === null ? 4 : Buffer.isBuffer(v) ? v.length * 2 + 3 : Buffer.byteLength(v) * 2 + 2), 0),
+    0,
+  );
   const cols = table.columns.map((c) => mysql.escapeId(c)).join(', ');
   if (escapedBytes <= QUERY_BYTES) {
     await conn.query(`INSERT INTO ${mysql.escapeId(table.name)} (${cols}) VALUES ?`, [rows]);
@@ -206,14 +283,29 @@ async function insertRows(conn: PromiseConnection, table: { name: string; column
 }
 
 /** Every attachment blob whose content no longer hashes to its SM3 key (the restore's check that bytes came through). */
-export async function damagedAttachmentsMysql(server: ServerAddress, database: string, sm3Hex: (b: Uint8Array) => string): Promise<string[]> {
+export async function damagedAttachmentsMysql(
+  server: ServerAddress,
+  database: string,
+  sm3Hex: (b: Uint8Array) => string,
+): Promise<string[]> {
   const conn = streamConnection(server, database);
   const bad: string[] = [];
   try {
-    const [tables] = (await conn.promise().query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'attachment_blobs'", [database])) as unknown as [unknown[]];
+    const [tables] = (await conn
+      .promise()
+      .query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'attachment_blobs'", [
+        database,
+      ])) as unknown as [unknown[]];
     if (!tables.length) return bad;
-    const stream = conn.query({ sql: 'SELECT sm3, content FROM attachment_blobs', typeCast: (f: { name: string; string(): string | null; buffer(): Buffer | null }) => (f.name === 'content' ? f.buffer() : f.string()) }).stream({ highWaterMark: 10 });
-    for await (const row of stream as AsyncIterable<{ sm3: string; content: Buffer }>) if (sm3Hex(row.content) !== row.sm3) bad.push(row.sm3);
+    const stream = conn
+      .query({
+        sql: 'SELECT sm3, content FROM attachment_blobs',
+        typeCast: (f: { name: string; string(): string | null; buffer(): Buffer | null }) =>
+          f.name === 'content' ? f.buffer() : f.string(),
+      })
+      .stream({ highWaterMark: 10 });
+    for await (const row of stream as AsyncIterable<{ sm3: string; content: Buffer }>)
+      if (sm3Hex(row.content) !== row.sm3) bad.push(row.sm3);
     return bad;
   } finally {
     conn.end();
@@ -233,5 +325,3 @@ export async function countRows(server: ServerAddress, database: string, tables:
     await conn.end();
   }
 }
-
-

@@ -35,7 +35,11 @@ export function lockSqlite(filename: string): SqliteLock {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
-      throw new BackupError('APP_RUNNING', `平台正在运行（数据库文件 ${filename} 正被其他进程使用）。请先停止平台（npm start 的窗口中按 Ctrl+C，以及单独运行的 npm run workers），再执行备份或恢复`, { database: filename });
+      throw new BackupError(
+        'APP_RUNNING',
+        `平台正在运行（数据库文件 ${filename} 正被其他进程使用）。请先停止平台（npm start 的窗口中按 Ctrl+C，以及单独运行的 npm run workers），再执行备份或恢复`,
+        { database: filename },
+      );
     }
     throw new BackupError('DATABASE_UNAVAILABLE', `无法锁定平台数据库文件 ${filename}：${(err as Error).message}`, { database: filename });
   }
@@ -67,21 +71,38 @@ export async function assertStopped(config: AppConfig, which: { appDatabase: boo
   if (app) throw new BackupError('APP_RUNNING', `平台正在运行（${app} 有应答）。${STOP_APP}`);
   if (which.appDatabase && config.database.client === 'mysql') {
     const others = await connectionsOrUnavailable(config.database.url, config.database.database);
-    if (others.length) throw new BackupError('APP_RUNNING', `平台数据库 ${config.database.database} 上还有 ${others.length} 个其他连接（${describe(others)}），平台或工作进程可能仍在运行。${STOP_APP}`, { database: config.database.database });
+    if (others.length)
+      throw new BackupError(
+        'APP_RUNNING',
+        `平台数据库 ${config.database.database} 上还有 ${others.length} 个其他连接（${describe(others)}），平台或工作进程可能仍在运行。${STOP_APP}`,
+        { database: config.database.database },
+      );
   }
   const local = config.engine.local;
   if (config.engine.mode === 'local') {
     const info = runningEngine(local);
     if (info) throw new BackupError('ENGINE_RUNNING', `本地流程引擎正在运行（进程 ${info.pid}，端口 ${info.port}）。${STOP_ENGINE}`);
   }
-  if (await engineReady(config.engine.restUrl)) throw new BackupError('ENGINE_RUNNING', `流程引擎正在运行（${config.engine.restUrl} 有应答）。${STOP_ENGINE}`);
+  if (await engineReady(config.engine.restUrl))
+    throw new BackupError('ENGINE_RUNNING', `流程引擎正在运行（${config.engine.restUrl} 有应答）。${STOP_ENGINE}`);
   const server = serverDatabaseParts(local.database);
   if (which.engineDatabase && server?.kind === 'mysql') {
-    const address = { ...serverAddressOf(`mysql://${server.host}:${server.port}`), user: local.database.user, password: local.database.password };
+    const address = {
+      ...serverAddressOf(`mysql://${server.host}:${server.port}`),
+      user: local.database.user,
+      password: local.database.password,
+    };
     const others = await otherConnections(address, server.database).catch((err: Error) => {
-      throw new BackupError('DATABASE_UNAVAILABLE', `无法连接流程引擎数据库服务器 ${server.host}:${server.port}：${err.message}`, { database: server.database });
+      throw new BackupError('DATABASE_UNAVAILABLE', `无法连接流程引擎数据库服务器 ${server.host}:${server.port}：${err.message}`, {
+        database: server.database,
+      });
     });
-    if (others.length) throw new BackupError('ENGINE_RUNNING', `流程引擎数据库 ${server.database} 上还有 ${others.length} 个其他连接（${describe(others)}），可能有引擎节点仍在运行。${STOP_ENGINE}`, { database: server.database });
+    if (others.length)
+      throw new BackupError(
+        'ENGINE_RUNNING',
+        `流程引擎数据库 ${server.database} 上还有 ${others.length} 个其他连接（${describe(others)}），可能有引擎节点仍在运行。${STOP_ENGINE}`,
+        { database: server.database },
+      );
   }
 }
 

@@ -24,7 +24,11 @@ export interface RotationCount {
  * Idempotent: a second run re-seals nothing. The blind indexes stay as they are (their key,
  * BUDGET_FIELD_INDEX_KEY, is not rotated with these).
  */
-export async function rotateFieldKeys(db: Knex, ring: FieldKeyring, options: { columns?: readonly SensitiveColumn[]; batchSize?: number; onBatch?: (c: RotationCount) => void } = {}): Promise<RotationCount[]> {
+export async function rotateFieldKeys(
+  db: Knex,
+  ring: FieldKeyring,
+  options: { columns?: readonly SensitiveColumn[]; batchSize?: number; onBatch?: (c: RotationCount) => void } = {},
+): Promise<RotationCount[]> {
   const columns = options.columns ?? SENSITIVE_COLUMNS;
   const batchSize = options.batchSize ?? 500;
   const counts: RotationCount[] = [];
@@ -32,7 +36,11 @@ export async function rotateFieldKeys(db: Knex, ring: FieldKeyring, options: { c
     const count: RotationCount = { column: contextOf(column), scanned: 0, resealed: 0, current: 0, failed: 0, skipped: 0 };
     let after: number | string | null = null;
     for (;;) {
-      const q = db(column.table).whereNotNull(column.cipherColumn).orderBy(column.idColumn).limit(batchSize).select({ id: column.idColumn, value: column.cipherColumn });
+      const q = db(column.table)
+        .whereNotNull(column.cipherColumn)
+        .orderBy(column.idColumn)
+        .limit(batchSize)
+        .select({ id: column.idColumn, value: column.cipherColumn });
       if (after !== null) q.where(column.idColumn, '>', after);
       const rows = (await q) as Array<{ id: number | string; value: string }>;
       if (!rows.length) break;

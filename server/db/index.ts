@@ -146,7 +146,8 @@ export function describeDatabaseError(err: unknown): string {
 export function readInstant(value: unknown): Date {
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value);
-  if (typeof value === 'string') return new Date(/^\d+$/.test(value) ? Number(value) : value.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
+  if (typeof value === 'string')
+    return new Date(/^\d+$/.test(value) ? Number(value) : value.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   throw new TypeError(`not an instant: ${String(value)}`);
 }
 

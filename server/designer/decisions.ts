@@ -44,7 +44,9 @@ export async function parseDmn(xml: string): Promise<unknown> {
   try {
     return (await moddle.fromXML(xml, 'dmn:Definitions')).rootElement;
   } catch (err) {
-    throw errors.badRequest('DECISION_INVALID', '决策模型无法解析', [{ field: 'xml', message: err instanceof Error ? err.message.slice(0, 300) : String(err) }]);
+    throw errors.badRequest('DECISION_INVALID', '决策模型无法解析', [
+      { field: 'xml', message: err instanceof Error ? err.message.slice(0, 300) : String(err) },
+    ]);
   }
 }
 
@@ -54,10 +56,16 @@ export async function listDesignerDecisions(db: Knex, engine: EngineClient, name
     .leftJoin('users', 'users.id', 'audit_records.actor_user_id')
     .where('audit_records.kind', 'decision.deployed')
     .whereIn('audit_records.subject_id', [...decisions.keys()])
-    .select('audit_records.id', 'audit_records.actor', 'audit_records.at', 'audit_records.body', 'users.display_name')) as Array<{ id: number; actor: string; at: unknown; body: string; display_name: string | null }>;
+    .select('audit_records.id', 'audit_records.actor', 'audit_records.at', 'audit_records.body', 'users.display_name')) as Array<{
+    id: number;
+    actor: string;
+    at: unknown;
+    body: string;
+    display_name: string | null;
+  }>;
   const byDefinition = new Map<string, { record: (typeof records)[number]; reason: string | null }>();
   for (const r of records) {
-    const data = ((JSON.parse(r.body) as { data?: { definitionId?: string; reason?: string } }).data ?? {});
+    const data = (JSON.parse(r.body) as { data?: { definitionId?: string; reason?: string } }).data ?? {};
     if (data.definitionId) byDefinition.set(data.definitionId, { record: r, reason: data.reason ?? null });
   }
   const out: DesignerDecision[] = [];
@@ -90,13 +98,21 @@ export async function listDesignerDecisions(db: Knex, engine: EngineClient, name
 
 async function definitionOf(engine: EngineClient, namespace: string, decisionId: string, version: number | undefined) {
   if (!platformDecisions().has(decisionId)) return null;
-  const query = version === undefined ? { key: namespaced(namespace, decisionId), latestVersion: true } : { key: namespaced(namespace, decisionId), version };
+  const query =
+    version === undefined
+      ? { key: namespaced(namespace, decisionId), latestVersion: true }
+      : { key: namespaced(namespace, decisionId), version };
   const [definition] = await engine.decisionDefinitions(query);
   return definition ?? null;
 }
 
 /** One version's DMN as its author wrote it, with its table read for the test panel; null when there is no such version. */
-export async function decisionVersion(engine: EngineClient, namespace: string, decisionId: string, version: number): Promise<{ xml: string; table: DecisionTableModel | null } | null> {
+export async function decisionVersion(
+  engine: EngineClient,
+  namespace: string,
+  decisionId: string,
+  version: number,
+): Promise<{ xml: string; table: DecisionTableModel | null } | null> {
   const definition = await definitionOf(engine, namespace, decisionId, version);
   if (!definition) return null;
   const xml = withoutDecisionNamespace((await engine.decisionDefinitionXml(definition.id)).dmnXml, namespace);
@@ -126,17 +142,30 @@ export interface DecisionDeployResult {
  * deployed). Processes whose business rule task names the decision take the new version from
  * their next evaluation (decisionRefBinding latest).
  */
-export async function deployDecision(deps: { db: Knex; engine: EngineClient; namespace: string; historyTtlDays: number }, xml: string, reason: string, actor: AuditActor): Promise<DecisionDeployResult> {
+export async function deployDecision(
+  deps: { db: Knex; engine: EngineClient; namespace: string; historyTtlDays: number },
+  xml: string,
+  reason: string,
+  actor: AuditActor,
+): Promise<DecisionDeployResult> {
   const { table, problems } = checkDecisionModel(await parseDmn(xml), [...platformDecisions().keys()]);
-  if (problems.length || !table) throw errors.badRequest('DECISION_INVALID', `决策表检查未通过（${problems.length} 个问题），未部署`, problems);
+  if (problems.length || !table)
+    throw errors.badRequest('DECISION_INVALID', `决策表检查未通过（${problems.length} 个问题），未部署`, problems);
   const decisionId = table.decisionId;
   const bytes = Buffer.from(withHistoryTimeToLive(namespaceDmn(xml, deps.namespace), deps.historyTtlDays));
   const resource = deps.namespace ? `${deps.namespace}/${decisionId}.dmn` : `${decisionId}.dmn`;
   let deploymentId: string;
   try {
-    deploymentId = (await deps.engine.deploy(deps.namespace ? `designer:${deps.namespace}:${decisionId}` : `designer:${decisionId}`, [{ name: resource, bytes }], { source: 'budget-designer' })).id;
+    deploymentId = (
+      await deps.engine.deploy(
+        deps.namespace ? `designer:${deps.namespace}:${decisionId}` : `designer:${decisionId}`,
+        [{ name: resource, bytes }],
+        { source: 'budget-designer' },
+      )
+    ).id;
   } catch (err) {
-    if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('DECISION_INVALID', '流程引擎拒绝了该决策表', [{ field: 'xml', message: err.message.slice(0, 500) }]);
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.badRequest('DECISION_INVALID', '流程引擎拒绝了该决策表', [{ field: 'xml', message: err.message.slice(0, 500) }]);
     throw err;
   }
   const [definition] = await deps.engine.decisionDefinitions({ key: namespaced(deps.namespace, decisionId), latestVersion: true });
@@ -171,9 +200,16 @@ const sameValue = (a: unknown, b: unknown) => a === b || (a !== null && b !== nu
  * inputs typed as the table declares them; the matched rules come from the history the engine
  * writes for the evaluation (the REST answer holds outputs only).
  */
-export async function evaluateDecision(engine: EngineClient, namespace: string, decisionId: string, version: number | undefined, raw: Record<string, unknown>): Promise<EvaluationResult> {
+export async function evaluateDecision(
+  engine: EngineClient,
+  namespace: string,
+  decisionId: string,
+  version: number | undefined,
+  raw: Record<string, unknown>,
+): Promise<EvaluationResult> {
   const definition = await definitionOf(engine, namespace, decisionId, version);
-  if (!definition) throw errors.notFound(version === undefined ? `决策表 ${decisionId} 不存在` : `决策表 ${decisionId} 没有版本 ${version}`);
+  if (!definition)
+    throw errors.notFound(version === undefined ? `决策表 ${decisionId} 不存在` : `决策表 ${decisionId} 没有版本 ${version}`);
   const loaded = await decisionVersion(engine, namespace, decisionId, definition.version);
   const table = loaded?.table;
   if (!table) throw errors.badRequest('DECISION_NOT_TABLE', `决策 ${decisionId} 不是决策表`);
@@ -190,25 +226,43 @@ export async function evaluateDecision(engine: EngineClient, namespace: string, 
   try {
     answer = await engine.evaluateDecision(definition.id, variables);
   } catch (err) {
-    if (err instanceof EngineError && !err.unreachable && !err.notFound) throw errors.badRequest('DECISION_EVALUATION_FAILED', '决策表求值失败（请检查 FEEL 表达式与输入）', [{ field: 'decision', message: err.message.slice(0, 500) }]);
+    if (err instanceof EngineError && !err.unreachable && !err.notFound)
+      throw errors.badRequest('DECISION_EVALUATION_FAILED', '决策表求值失败（请检查 FEEL 表达式与输入）', [
+        { field: 'decision', message: err.message.slice(0, 500) },
+      ]);
     throw err;
   }
   const outputs = answer.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.value])));
 
   // The history of this evaluation: the newest standalone one of this definition with these inputs.
-  const history = await engine.historicDecisionInstances({ decisionDefinitionId: definition.id, evaluatedAfter: since, includeInputs: true, includeOutputs: true, sortBy: 'evaluationTime', sortOrder: 'desc', maxResults: 10 });
-  const mine = history.find((h) => !h.processInstanceId && table.inputs.every((i) => {
-    const got = h.inputs?.find((x) => x.clauseId === i.id);
-    return got !== undefined && sameValue(got.value, variables[i.expression]?.value ?? null);
-  }));
+  const history = await engine.historicDecisionInstances({
+    decisionDefinitionId: definition.id,
+    evaluatedAfter: since,
+    includeInputs: true,
+    includeOutputs: true,
+    sortBy: 'evaluationTime',
+    sortOrder: 'desc',
+    maxResults: 10,
+  });
+  const mine = history.find(
+    (h) =>
+      !h.processInstanceId &&
+      table.inputs.every((i) => {
+        const got = h.inputs?.find((x) => x.clauseId === i.id);
+        return got !== undefined && sameValue(got.value, variables[i.expression]?.value ?? null);
+      }),
+  );
   const ruleIds = [...new Set((mine?.outputs ?? []).map((o) => o.ruleId))];
-  const matchedRules = table.rules.filter((r) => ruleIds.includes(r.id)).map((r) => ({ id: r.id, index: r.index, description: r.description }));
+  const matchedRules = table.rules
+    .filter((r) => ruleIds.includes(r.id))
+    .map((r) => ({ id: r.id, index: r.index, description: r.description }));
   return { decisionId, version: definition.version, outputs, matchedRules, rulesKnown: mine !== undefined };
 }
 
 function typed(typeRef: string, value: string | number | boolean | null): TypedValue {
   if (value === null) return { value: null, type: 'Null' };
   if (typeof value === 'boolean') return { value, type: 'Boolean' };
-  if (typeof value === 'number') return typeRef === 'double' || !Number.isSafeInteger(value) ? { value, type: 'Double' } : { value, type: 'Long' };
+  if (typeof value === 'number')
+    return typeRef === 'double' || !Number.isSafeInteger(value) ? { value, type: 'Double' } : { value, type: 'Long' };
   return { value, type: 'String' };
 }

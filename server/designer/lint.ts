@@ -44,7 +44,9 @@ export async function lintXml(xml: string, catalogue: LintCatalogue): Promise<Li
   try {
     parsed = (await moddle.fromXML(xml, 'bpmn:Definitions')) as unknown as typeof parsed;
   } catch (err) {
-    return [{ elementId: null, rule: 'parse', message: `BPMN 无法解析：${err instanceof Error ? err.message : String(err)}`, severity: 'error' }];
+    return [
+      { elementId: null, rule: 'parse', message: `BPMN 无法解析：${err instanceof Error ? err.message : String(err)}`, severity: 'error' },
+    ];
   }
   return lintDefinitions(parsed.rootElement, catalogue);
 }

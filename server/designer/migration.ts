@@ -55,7 +55,13 @@ async function definitionsOf(engine: EngineClient, namespace: string, processId:
 
 export async function runningPerVersion(engine: EngineClient, namespace: string, processId: string): Promise<VersionInstances[]> {
   const definitions = await definitionsOf(engine, namespace, processId);
-  return Promise.all(definitions.map(async (d) => ({ version: d.version, definitionId: d.id, running: await engine.processInstanceCount({ processDefinitionId: d.id }) })));
+  return Promise.all(
+    definitions.map(async (d) => ({
+      version: d.version,
+      definitionId: d.id,
+      running: await engine.processInstanceCount({ processDefinitionId: d.id }),
+    })),
+  );
 }
 
 async function names(engine: EngineClient, definitionId: string): Promise<Map<string, string>> {
@@ -73,7 +79,10 @@ interface Planned {
 }
 
 async function plan(engine: EngineClient, namespace: string, processId: string, fromVersion: number, toVersion: number): Promise<Planned> {
-  if (toVersion <= fromVersion) throw errors.badRequest('MIGRATION_TARGET_NOT_NEWER', `只能迁移到更新的版本（版本 ${fromVersion} → 版本 ${toVersion} 不可）`, [{ field: 'toVersion', message: '须大于 fromVersion' }]);
+  if (toVersion <= fromVersion)
+    throw errors.badRequest('MIGRATION_TARGET_NOT_NEWER', `只能迁移到更新的版本（版本 ${fromVersion} → 版本 ${toVersion} 不可）`, [
+      { field: 'toVersion', message: '须大于 fromVersion' },
+    ]);
   const definitions = await definitionsOf(engine, namespace, processId);
   const source = definitions.find((d) => d.version === fromVersion);
   const target = definitions.find((d) => d.version === toVersion);
@@ -87,20 +96,33 @@ async function plan(engine: EngineClient, namespace: string, processId: string, 
     engine.processInstanceCount({ processDefinitionId: source.id }),
   ]);
   const report = await engine.validateMigrationPlan(generated);
-  const failuresOf = (sourceActivityId: string) => report.instructionReports.filter((r) => r.instruction.sourceActivityIds.includes(sourceActivityId)).flatMap((r) => r.failures);
+  const failuresOf = (sourceActivityId: string) =>
+    report.instructionReports.filter((r) => r.instruction.sourceActivityIds.includes(sourceActivityId)).flatMap((r) => r.failures);
   const targetOf = new Map(generated.instructions.map((i) => [i.sourceActivityIds[0]!, i.targetActivityIds[0]!]));
   const activities: MigrationActivity[] = statistics
     .filter((s) => s.instances > 0)
     .map((s) => {
       const targetActivityId = targetOf.get(s.id) ?? null;
       const blockedBy = targetActivityId === null ? [`版本 ${toVersion} 中没有对应的环节`] : failuresOf(s.id);
-      return { activityId: s.id, name: sourceNames.get(s.id) ?? s.id, instances: s.instances, targetActivityId, targetName: targetActivityId ? (targetNames.get(targetActivityId) ?? targetActivityId) : null, blockedBy };
+      return {
+        activityId: s.id,
+        name: sourceNames.get(s.id) ?? s.id,
+        instances: s.instances,
+        targetActivityId,
+        targetName: targetActivityId ? (targetNames.get(targetActivityId) ?? targetActivityId) : null,
+        blockedBy,
+      };
     })
     .sort((a, b) => a.activityId.localeCompare(b.activityId));
   const blockedActivities = activities.filter((a) => a.blockedBy.length).map((a) => a.activityId);
-  const blocked = blockedActivities.length ? await engine.processInstanceCount({ processDefinitionId: source.id, activityIdIn: blockedActivities.join(',') }) : 0;
+  const blocked = blockedActivities.length
+    ? await engine.processInstanceCount({ processDefinitionId: source.id, activityIdIn: blockedActivities.join(',') })
+    : 0;
   // Instructions the engine itself refused are left out of the plan it executes.
-  const plan: MigrationPlan = { ...generated, instructions: generated.instructions.filter((i) => failuresOf(i.sourceActivityIds[0]!).length === 0) };
+  const plan: MigrationPlan = {
+    ...generated,
+    instructions: generated.instructions.filter((i) => failuresOf(i.sourceActivityIds[0]!).length === 0),
+  };
   return {
     plan,
     blockedActivities,
@@ -124,7 +146,13 @@ async function plan(engine: EngineClient, namespace: string, processId: string, 
   };
 }
 
-export async function previewMigration(engine: EngineClient, namespace: string, processId: string, fromVersion: number, toVersion: number): Promise<MigrationPreview> {
+export async function previewMigration(
+  engine: EngineClient,
+  namespace: string,
+  processId: string,
+  fromVersion: number,
+  toVersion: number,
+): Promise<MigrationPreview> {
   return (await plan(engine, namespace, processId, fromVersion, toVersion)).preview;
 }
 
@@ -134,17 +162,35 @@ export interface MigrationResult extends MigrationPreview {
 }
 
 /** Moves the movable running instances of fromVersion to toVersion; the blocked ones stay. */
-export async function executeMigration(deps: { db: Knex; engine: EngineClient; namespace: string }, processId: string, fromVersion: number, toVersion: number, reason: string, actor: AuditActor): Promise<MigrationResult> {
+export async function executeMigration(
+  deps: { db: Knex; engine: EngineClient; namespace: string },
+  processId: string,
+  fromVersion: number,
+  toVersion: number,
+  reason: string,
+  actor: AuditActor,
+): Promise<MigrationResult> {
   const planned = await plan(deps.engine, deps.namespace, processId, fromVersion, toVersion);
   const all = await deps.engine.processInstances({ processDefinitionId: planned.sourceId, maxResults: MIGRATION_LIMIT + 1 });
   if (all.length > MIGRATION_LIMIT) throw errors.badRequest('MIGRATION_TOO_MANY', `一次最多迁移 ${MIGRATION_LIMIT} 个实例`);
-  const blocked = planned.blockedActivities.length ? new Set((await deps.engine.processInstances({ processDefinitionId: planned.sourceId, activityIdIn: planned.blockedActivities.join(','), maxResults: MIGRATION_LIMIT + 1 })).map((i) => i.id)) : new Set<string>();
+  const blocked = planned.blockedActivities.length
+    ? new Set(
+        (
+          await deps.engine.processInstances({
+            processDefinitionId: planned.sourceId,
+            activityIdIn: planned.blockedActivities.join(','),
+            maxResults: MIGRATION_LIMIT + 1,
+          })
+        ).map((i) => i.id),
+      )
+    : new Set<string>();
   const ids = all.map((i) => i.id).filter((id) => !blocked.has(id));
   if (ids.length === 0) throw errors.conflict('NOTHING_TO_MIGRATE', `版本 ${fromVersion} 没有可迁移的运行中实例`);
   try {
     await deps.engine.executeMigration(planned.plan, ids);
   } catch (err) {
-    if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.conflict('MIGRATION_REFUSED', `流程引擎拒绝迁移：${err.message.slice(0, 300)}`);
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.conflict('MIGRATION_REFUSED', `流程引擎拒绝迁移：${err.message.slice(0, 300)}`);
     throw err;
   }
   const record = await deps.db.transaction((trx) =>

@@ -71,7 +71,10 @@ export function sandboxBpmn(xml: string, namespace: string, trialId: string): st
   let out = namespaceBpmn(xml, prefix);
   // namespaceBpmn gave the topics the trial's prefix; the trial worker fetches the installation's.
   out = out.replace(new RegExp(`(\\bcamunda:topic=")${escaped}\\.`, 'g'), `$1${trialScope(namespace)}.`);
-  out = out.replace(/(<(?:bpmn:)?(?:message|signal)\b[^>]*\bname=")([^"$][^"]*)(")/g, (_m, a: string, name: string, c: string) => `${a}${prefix}.${name}${c}`);
+  out = out.replace(
+    /(<(?:bpmn:)?(?:message|signal)\b[^>]*\bname=")([^"$][^"]*)(")/g,
+    (_m, a: string, name: string, c: string) => `${a}${prefix}.${name}${c}`,
+  );
   return withHistoryTimeToLive(out, TRIAL_HISTORY_DAYS);
 }
 
@@ -97,9 +100,24 @@ export function trialStartVariables(processId: string): Vars {
     case 'project-intake':
       return { ...base, projectId: 0, projectNo: 'SY-0000-000001', projectName: '试运行项目（虚构）', unitOrgId: 0, applicantUserId: 0 };
     case 'payment-approval':
-      return { ...base, paymentRequestId: 0, amountFen: 3_000_000, category: '1', majorDecision: false, countersigners: FAKE_COUNTERSIGNERS, countersignRule: 'majority' };
+      return {
+        ...base,
+        paymentRequestId: 0,
+        amountFen: 3_000_000,
+        category: '1',
+        majorDecision: false,
+        countersigners: FAKE_COUNTERSIGNERS,
+        countersignRule: 'majority',
+      };
     case 'budget-allocation':
-      return { ...base, allocationId: 0, totalFen: 120_000_000, majorDecision: false, countersigners: FAKE_COUNTERSIGNERS, countersignRule: 'majority' };
+      return {
+        ...base,
+        allocationId: 0,
+        totalFen: 120_000_000,
+        majorDecision: false,
+        countersigners: FAKE_COUNTERSIGNERS,
+        countersignRule: 'majority',
+      };
     case 'budget-adjustment':
       return { ...base, adjustmentId: 0, kind: 'increase', amountFen: 5_000_000, formal: true };
     case 'final-accounts':
@@ -146,7 +164,8 @@ export function trialOutputs(topic: string, vars: Record<string, unknown>): Reco
       const approvals = num('csApprovals');
       const rejections = num('csRejections');
       const rule = String(vars.countersignRule ?? 'all');
-      const passed = rule === 'any' ? approvals >= 1 : rule === 'majority' ? approvals * 2 > count : approvals === count && rejections === 0;
+      const passed =
+        rule === 'any' ? approvals >= 1 : rule === 'majority' ? approvals * 2 > count : approvals === count && rejections === 0;
       return { countersignPassed: passed, countersignTally: JSON.stringify({ approvals, rejections }) };
     }
     case 'payment.risk-check':
@@ -199,7 +218,12 @@ export function trialChoicesOf(form: FormDefinition | undefined): TrialChoice[] 
   const choices: TrialChoice[] = [];
   for (const f of form.fields) {
     if ((f.type === 'radio' || f.type === 'select') && f.options?.length) {
-      choices.push({ field: f.key, label: f.label, options: f.options.map((o) => ({ value: o.value, label: o.label })), visibleWhen: f.visibleWhen && 'equals' in f.visibleWhen ? { field: f.visibleWhen.field, equals: f.visibleWhen.equals } : null });
+      choices.push({
+        field: f.key,
+        label: f.label,
+        options: f.options.map((o) => ({ value: o.value, label: o.label })),
+        visibleWhen: f.visibleWhen && 'equals' in f.visibleWhen ? { field: f.visibleWhen.field, equals: f.visibleWhen.equals } : null,
+      });
     }
   }
   const decision = form.decisionField;
@@ -212,7 +236,10 @@ export function trialChoicesOf(form: FormDefinition | undefined): TrialChoice[] 
  * two made-up people for a picker), so the model's conditions find every variable they read.
  * `auto` takes the first option of the decision field (通过/同意 in the platform's forms).
  */
-export function trialTaskValues(form: FormDefinition | undefined, chosen: Record<string, string | number | boolean>): Record<string, unknown> {
+export function trialTaskValues(
+  form: FormDefinition | undefined,
+  chosen: Record<string, string | number | boolean>,
+): Record<string, unknown> {
   if (!form) return { ...chosen };
   const values: FormValues = { ...initialValues(form), ...chosen };
   // Choices made visible by the decision are filled in order (conditions name earlier fields).

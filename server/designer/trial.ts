@@ -47,8 +47,6 @@ export interface TrialDeps {
   namespace: string;
 }
 
-
-
 const WORKER_ID = 'budget-trial-worker';
 const SOURCE_PREFIX = 'budget-trial';
 
@@ -73,12 +71,25 @@ function summaryOf(d: TrialDeployment, namespace: string): TrialSummary | null {
   if (!trialId) return null;
   const { username, processId } = parseSource(d.source);
   const started = parseEngineDate(d.deploymentTime);
-  return { trialId, processId, startedBy: username, startedAt: started ? toShanghaiIso(started) : null, expiresAt: started ? toShanghaiIso(new Date(started.getTime() + TRIAL_TTL_MS)) : null, deploymentId: d.id };
+  return {
+    trialId,
+    processId,
+    startedBy: username,
+    startedAt: started ? toShanghaiIso(started) : null,
+    expiresAt: started ? toShanghaiIso(new Date(started.getTime() + TRIAL_TTL_MS)) : null,
+    deploymentId: d.id,
+  };
 }
 
 /** This installation's trials, newest first. */
 export async function listTrials(deps: Pick<TrialDeps, 'engine' | 'namespace'>): Promise<TrialSummary[]> {
-  const rows = await deps.engine.deployments({ tenantIdIn: TRIAL_TENANT, nameLike: `trial:${trialScope(deps.namespace)}:%`, sortBy: 'deploymentTime', sortOrder: 'desc', maxResults: 200 });
+  const rows = await deps.engine.deployments({
+    tenantIdIn: TRIAL_TENANT,
+    nameLike: `trial:${trialScope(deps.namespace)}:%`,
+    sortBy: 'deploymentTime',
+    sortOrder: 'desc',
+    maxResults: 200,
+  });
   return rows.flatMap((d) => summaryOf(d, deps.namespace) ?? []);
 }
 
@@ -108,7 +119,9 @@ async function calledProcessSource(deps: Pick<TrialDeps, 'engine' | 'namespace'>
   return file ? fs.readFileSync(file, 'utf8') : null;
 }
 
-const calledElementsOf = (xml: string) => [...new Set([...xml.matchAll(/<(?:bpmn:)?callActivity\b[^>]*\bcalledElement="([^"$][^"]*)"/g)].map((m) => m[1]!))];
+const calledElementsOf = (xml: string) => [
+  ...new Set([...xml.matchAll(/<(?:bpmn:)?callActivity\b[^>]*\bcalledElement="([^"$][^"]*)"/g)].map((m) => m[1]!)),
+];
 
 type StartVariables = Record<string, string | number | boolean | null>;
 
@@ -122,24 +135,39 @@ export function trialVariables(processId: string): StartVariables {
  * sandbox deployment (the draft, the processes it calls and the decision tables they name) and
  * one instance with the generated start variables (the designer's changes over them).
  */
-export async function startTrial(deps: TrialDeps, xml: string, overrides: StartVariables, actor: { username: string }): Promise<TrialState> {
+export async function startTrial(
+  deps: TrialDeps,
+  xml: string,
+  overrides: StartVariables,
+  actor: { username: string },
+): Promise<TrialState> {
   const problems = await lintXml(xml, await designerCatalogue(deps.forms, deps.engine, deps.namespace));
   const failing = problems.filter((p) => p.severity === 'error');
   if (failing.length) {
-    throw errors.badRequest('PROCESS_LINT_FAILED', `模型检查未通过（${failing.length} 个问题），未试运行`, failing.map((p) => ({ field: p.elementId ?? 'model', message: `${p.message} [${p.rule}]` })));
+    throw errors.badRequest(
+      'PROCESS_LINT_FAILED',
+      `模型检查未通过（${failing.length} 个问题），未试运行`,
+      failing.map((p) => ({ field: p.elementId ?? 'model', message: `${p.message} [${p.rule}]` })),
+    );
   }
   const ids = processIdsOf(xml);
-  if (ids.length !== 1) throw errors.badRequest('ONE_PROCESS_PER_MODEL', '一个模型须恰好包含一个流程', [{ field: 'xml', message: `找到 ${ids.length} 个流程` }]);
+  if (ids.length !== 1)
+    throw errors.badRequest('ONE_PROCESS_PER_MODEL', '一个模型须恰好包含一个流程', [
+      { field: 'xml', message: `找到 ${ids.length} 个流程` },
+    ]);
   const processId = ids[0]!;
   await cleanupExpiredTrials(deps).catch(() => undefined);
 
   const trialId = crypto.randomBytes(6).toString('hex');
   const models = new Map<string, string>([[processId, xml]]);
-  for (const queue = [processId]; queue.length; ) {
+  for (const queue = [processId]; queue.length;) {
     for (const called of calledElementsOf(models.get(queue.shift()!)!)) {
       if (models.has(called)) continue;
       const source = await calledProcessSource(deps, called);
-      if (!source) throw errors.badRequest('TRIAL_CALLED_PROCESS_MISSING', `模型调用的子流程 ${called} 未部署，无法试运行`, [{ field: called, message: '子流程不存在' }]);
+      if (!source)
+        throw errors.badRequest('TRIAL_CALLED_PROCESS_MISSING', `模型调用的子流程 ${called} 未部署，无法试运行`, [
+          { field: called, message: '子流程不存在' },
+        ]);
       models.set(called, source);
       queue.push(called);
     }
@@ -147,18 +175,35 @@ export async function startTrial(deps: TrialDeps, xml: string, overrides: StartV
   const dmn = new Map<string, string>();
   for (const ref of new Set([...models.values()].flatMap(decisionRefsOf))) {
     const source = await decisionSource(deps, ref);
-    if (!source) throw errors.badRequest('TRIAL_DECISION_MISSING', `模型引用的决策表 ${ref} 未部署，无法试运行`, [{ field: ref, message: '决策表不存在' }]);
+    if (!source)
+      throw errors.badRequest('TRIAL_DECISION_MISSING', `模型引用的决策表 ${ref} 未部署，无法试运行`, [
+        { field: ref, message: '决策表不存在' },
+      ]);
     dmn.set(ref, source);
   }
   const resources = [
-    ...[...models].map(([id, source]) => ({ name: `${trialPrefix(deps.namespace, trialId)}/${id}.bpmn`, bytes: Buffer.from(sandboxBpmn(source, deps.namespace, trialId)) })),
-    ...[...new Set(dmn.values())].map((source, i) => ({ name: `${trialPrefix(deps.namespace, trialId)}/decision-${i + 1}.dmn`, bytes: Buffer.from(sandboxDmn(source, deps.namespace, trialId)) })),
+    ...[...models].map(([id, source]) => ({
+      name: `${trialPrefix(deps.namespace, trialId)}/${id}.bpmn`,
+      bytes: Buffer.from(sandboxBpmn(source, deps.namespace, trialId)),
+    })),
+    ...[...new Set(dmn.values())].map((source, i) => ({
+      name: `${trialPrefix(deps.namespace, trialId)}/decision-${i + 1}.dmn`,
+      bytes: Buffer.from(sandboxDmn(source, deps.namespace, trialId)),
+    })),
   ];
   let deploymentId: string;
   try {
-    deploymentId = (await deps.engine.deploy(trialDeploymentName(deps.namespace, trialId), resources, { source: sourceOf(actor.username, processId), tenantId: TRIAL_TENANT })).id;
+    deploymentId = (
+      await deps.engine.deploy(trialDeploymentName(deps.namespace, trialId), resources, {
+        source: sourceOf(actor.username, processId),
+        tenantId: TRIAL_TENANT,
+      })
+    ).id;
   } catch (err) {
-    if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('TRIAL_DEPLOY_REFUSED', '流程引擎拒绝了该模型，无法试运行', [{ field: 'xml', message: err.message.slice(0, 500) }]);
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.badRequest('TRIAL_DEPLOY_REFUSED', '流程引擎拒绝了该模型，无法试运行', [
+        { field: 'xml', message: err.message.slice(0, 500) },
+      ]);
     throw err;
   }
   let instanceId: string;
@@ -170,7 +215,10 @@ export async function startTrial(deps: TrialDeps, xml: string, overrides: StartV
     instanceId = (await deps.engine.startProcessById(definition.id, { businessKey: `trial:${trialId}`, variables })).id;
   } catch (err) {
     await deps.engine.deleteDeployment(deploymentId, { cascade: true }).catch(() => undefined);
-    if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('TRIAL_START_FAILED', '试运行的流程无法启动（请检查开始事件后的表达式与变量）', [{ field: 'xml', message: err.message.slice(0, 500) }]);
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.badRequest('TRIAL_START_FAILED', '试运行的流程无法启动（请检查开始事件后的表达式与变量）', [
+        { field: 'xml', message: err.message.slice(0, 500) },
+      ]);
     throw err;
   }
   await settle(deps, instanceId);
@@ -186,7 +234,22 @@ export async function trialState(deps: TrialDeps, trialId: string): Promise<Tria
   const [instance] = await deps.engine.historicProcessInstances({ processDefinitionId: definition.id, maxResults: 1 });
   const xml = (await deps.engine.processDefinitionXml(definition.id)).bpmn20Xml;
   const base = { ...summary, definitionId: definition.id, xml };
-  if (!instance) return { ...base, processInstanceId: null, state: 'NONE', ended: true, completed: [], active: [], failed: [], steps: [], tasks: [], waiting: [], decisions: [], incidents: [], variables: {} };
+  if (!instance)
+    return {
+      ...base,
+      processInstanceId: null,
+      state: 'NONE',
+      ended: true,
+      completed: [],
+      active: [],
+      failed: [],
+      steps: [],
+      tasks: [],
+      waiting: [],
+      decisions: [],
+      incidents: [],
+      variables: {},
+    };
   const ended = instance.endTime !== null;
   const [activities, incidents, decisions, tasks, external, variables] = await Promise.all([
     deps.engine.activityInstances(instance.id),
@@ -206,15 +269,35 @@ export async function trialState(deps: TrialDeps, trialId: string): Promise<Tria
     completed: [...new Set(visible.filter((a) => a.endTime !== null && !a.canceled).map((a) => a.activityId))],
     active: [...new Set(visible.filter((a) => a.endTime === null).map((a) => a.activityId))],
     failed,
-    steps: visible.map((a) => ({ elementId: a.activityId, name: a.activityName, type: a.activityType, startedAt: iso(a.startTime), endedAt: iso(a.endTime) })),
+    steps: visible.map((a) => ({
+      elementId: a.activityId,
+      name: a.activityName,
+      type: a.activityType,
+      startedAt: iso(a.startTime),
+      endedAt: iso(a.endTime),
+    })),
     tasks: tasks.map((t) => {
       const form = t.formKey ? deps.forms.get(t.formKey) : undefined;
-      return { taskId: t.id, elementId: t.taskDefinitionKey, name: t.name, formKey: t.formKey, formTitle: form?.title ?? null, decisionField: form?.decisionField ?? null, choices: trialChoicesOf(form) };
+      return {
+        taskId: t.id,
+        elementId: t.taskDefinitionKey,
+        name: t.name,
+        formKey: t.formKey,
+        formTitle: form?.title ?? null,
+        decisionField: form?.decisionField ?? null,
+        choices: trialChoicesOf(form),
+      };
     }),
-    waiting: external.map((e) => ({ elementId: e.activityId, topic: ownTrialTopic(deps.namespace, e.topicName) ?? e.topicName, incident: e.errorMessage })),
+    waiting: external.map((e) => ({
+      elementId: e.activityId,
+      topic: ownTrialTopic(deps.namespace, e.topicName) ?? e.topicName,
+      incident: e.errorMessage,
+    })),
     decisions: decisions.map((d) => ({
       elementId: d.activityId ?? null,
-      decisionId: d.decisionDefinitionKey.startsWith(`${trialPrefix(deps.namespace, trialId)}.`) ? d.decisionDefinitionKey.slice(trialPrefix(deps.namespace, trialId).length + 1) : d.decisionDefinitionKey,
+      decisionId: d.decisionDefinitionKey.startsWith(`${trialPrefix(deps.namespace, trialId)}.`)
+        ? d.decisionDefinitionKey.slice(trialPrefix(deps.namespace, trialId).length + 1)
+        : d.decisionDefinitionKey,
       evaluatedAt: iso(d.evaluationTime),
       inputs: (d.inputs ?? []).map((i) => ({ name: i.clauseName, value: i.value })),
       outputs: (d.outputs ?? []).map((o) => ({ name: o.clauseName, variable: o.variableName, value: o.value, ruleId: o.ruleId })),
@@ -230,7 +313,12 @@ type Chosen = Record<string, string | number | boolean>;
  * Completes one of the trial's user tasks with the designer's choices (or, `auto`, the form's
  * first outcome) and lets the trial worker answer what follows. A task of another instance is a 404.
  */
-export async function completeTrialTask(deps: TrialDeps, trialId: string, taskId: string, input: { values?: Chosen; auto?: boolean }): Promise<TrialState> {
+export async function completeTrialTask(
+  deps: TrialDeps,
+  trialId: string,
+  taskId: string,
+  input: { values?: Chosen; auto?: boolean },
+): Promise<TrialState> {
   const state = await trialState(deps, trialId);
   const task = state.tasks.find((t) => t.taskId === taskId);
   if (!task) throw errors.notFound(`试运行 ${trialId} 没有待办 ${taskId}`);
@@ -243,16 +331,27 @@ async function completeWith(deps: TrialDeps, task: TrialState['tasks'][number], 
   const form = task.formKey ? deps.forms.get(task.formKey) : undefined;
   const known = new Set(form?.fields.map((f) => f.key) ?? Object.keys(chosen));
   const unknown = Object.keys(chosen).filter((k) => !known.has(k));
-  if (unknown.length) throw errors.badRequest('TRIAL_VALUES_INVALID', '所选内容不是该待办表单的字段', unknown.map((k) => ({ field: k, message: '表单中没有该字段' })));
+  if (unknown.length)
+    throw errors.badRequest(
+      'TRIAL_VALUES_INVALID',
+      '所选内容不是该待办表单的字段',
+      unknown.map((k) => ({ field: k, message: '表单中没有该字段' })),
+    );
   for (const c of task.choices) {
     const v = chosen[c.field];
-    if (v !== undefined && !c.options.some((o) => o.value === v)) throw errors.badRequest('TRIAL_VALUES_INVALID', `${c.label}没有该选项`, [{ field: c.field, message: `可选：${c.options.map((o) => o.value).join('、')}` }]);
+    if (v !== undefined && !c.options.some((o) => o.value === v))
+      throw errors.badRequest('TRIAL_VALUES_INVALID', `${c.label}没有该选项`, [
+        { field: c.field, message: `可选：${c.options.map((o) => o.value).join('、')}` },
+      ]);
   }
   try {
     await deps.engine.completeTask(task.taskId, trialTaskValues(form, chosen));
   } catch (err) {
     if (err instanceof EngineError && err.notFound) throw errors.conflict('TRIAL_TASK_GONE', '该待办已办理或已结束');
-    if (err instanceof EngineError && !err.unreachable && err.status < 500) throw errors.badRequest('TRIAL_TASK_FAILED', '引擎未能完成该待办（请检查其后的网关条件）', [{ field: task.elementId, message: err.message.slice(0, 500) }]);
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.badRequest('TRIAL_TASK_FAILED', '引擎未能完成该待办（请检查其后的网关条件）', [
+        { field: task.elementId, message: err.message.slice(0, 500) },
+      ]);
     throw err;
   }
 }
@@ -261,9 +360,10 @@ async function completeWith(deps: TrialDeps, task: TrialState['tasks'][number], 
 export async function autoRunTrial(deps: TrialDeps, trialId: string, rounds = 30): Promise<TrialState> {
   let state = await trialState(deps, trialId);
   for (let i = 0; i < rounds && !state.ended && state.tasks.length; i++) {
-    for (const task of state.tasks) await completeWith(deps, task, {}).catch((err: unknown) => {
-      if (!(err instanceof Error && 'code' in err && (err as { code: string }).code === 'TRIAL_TASK_GONE')) throw err;
-    });
+    for (const task of state.tasks)
+      await completeWith(deps, task, {}).catch((err: unknown) => {
+        if (!(err instanceof Error && 'code' in err && (err as { code: string }).code === 'TRIAL_TASK_GONE')) throw err;
+      });
     if (state.processInstanceId) await settle(deps, state.processInstanceId);
     state = await trialState(deps, trialId);
   }
@@ -277,7 +377,11 @@ export async function endTrial(deps: Pick<TrialDeps, 'engine' | 'namespace'>, tr
 }
 
 /** Deletes this installation's trials started more than TRIAL_TTL_MS ago. */
-export async function cleanupExpiredTrials(deps: Pick<TrialDeps, 'engine' | 'namespace'>, now = new Date(), ttlMs = TRIAL_TTL_MS): Promise<number> {
+export async function cleanupExpiredTrials(
+  deps: Pick<TrialDeps, 'engine' | 'namespace'>,
+  now = new Date(),
+  ttlMs = TRIAL_TTL_MS,
+): Promise<number> {
   let removed = 0;
   for (const t of await listTrials(deps)) {
     const started = t.startedAt ? new Date(t.startedAt).getTime() : 0;
@@ -293,7 +397,11 @@ export async function cleanupExpiredTrials(deps: Pick<TrialDeps, 'engine' | 'nam
  * left (bounded), so a call that moved a trial returns with it settled at the next user task.
  */
 export async function advanceTrials(deps: Pick<TrialDeps, 'engine' | 'namespace'>, log?: Logger, rounds = 20): Promise<number> {
-  const topics = [...new Set(allWorkers.map((w) => w.topic))].map((t) => ({ topicName: trialTopic(deps.namespace, t), lockDuration: 30_000, tenantIdIn: [TRIAL_TENANT] }));
+  const topics = [...new Set(allWorkers.map((w) => w.topic))].map((t) => ({
+    topicName: trialTopic(deps.namespace, t),
+    lockDuration: 30_000,
+    tenantIdIn: [TRIAL_TENANT],
+  }));
   let answered = 0;
   for (let i = 0; i < rounds; i++) {
     const tasks = await deps.engine.fetchAndLock({ workerId: WORKER_ID, maxTasks: 50, asyncResponseTimeout: 0, topics });
@@ -301,11 +409,16 @@ export async function advanceTrials(deps: Pick<TrialDeps, 'engine' | 'namespace'
     for (const task of tasks) {
       const topic = ownTrialTopic(deps.namespace, task.topicName) ?? task.topicName;
       try {
-        await deps.engine.completeExternalTask(task.id, WORKER_ID, trialOutputs(topic, fromEngineVariables(task.variables as Record<string, TypedValue>)));
+        await deps.engine.completeExternalTask(
+          task.id,
+          WORKER_ID,
+          trialOutputs(topic, fromEngineVariables(task.variables as Record<string, TypedValue>)),
+        );
         answered++;
       } catch (err) {
         // A trial ended meanwhile (deployment deleted): nothing to answer.
-        if (!(err instanceof EngineError && err.notFound)) log?.warn({ topic, error: err instanceof Error ? err.message : String(err) }, '试运行工作者未能完成外部任务');
+        if (!(err instanceof EngineError && err.notFound))
+          log?.warn({ topic, error: err instanceof Error ? err.message : String(err) }, '试运行工作者未能完成外部任务');
       }
     }
   }

@@ -39,9 +39,19 @@ export async function listDesignerProcesses(db: Knex, engine: EngineClient, name
   const records = (await db('audit_records')
     .leftJoin('users', 'users.id', 'audit_records.actor_user_id')
     .where('audit_records.kind', 'process.deployed')
-    .whereIn('audit_records.subject_id', models.map((m) => m.id))
+    .whereIn(
+      'audit_records.subject_id',
+      models.map((m) => m.id),
+    )
     .orderBy('audit_records.seq')
-    .select('audit_records.id', 'audit_records.subject_id', 'audit_records.actor', 'audit_records.at', 'audit_records.body', 'users.display_name')) as Array<{ id: number; subject_id: string; actor: string; at: unknown; body: string; display_name: string | null }>;
+    .select(
+      'audit_records.id',
+      'audit_records.subject_id',
+      'audit_records.actor',
+      'audit_records.at',
+      'audit_records.body',
+      'users.display_name',
+    )) as Array<{ id: number; subject_id: string; actor: string; at: unknown; body: string; display_name: string | null }>;
   const byDefinition = new Map<string, (typeof records)[number] & { data: DeployedData }>();
   for (const r of records) {
     const data = ((JSON.parse(r.body) as { data?: DeployedData }).data ?? {}) as DeployedData;
@@ -77,7 +87,12 @@ export async function listDesignerProcesses(db: Knex, engine: EngineClient, name
 }
 
 /** One version's BPMN as its author wrote it (without the installation's namespace); null when there is no such version. */
-export async function processVersionXml(engine: EngineClient, namespace: string, processId: string, version: number): Promise<string | null> {
+export async function processVersionXml(
+  engine: EngineClient,
+  namespace: string,
+  processId: string,
+  version: number,
+): Promise<string | null> {
   if (!processModels().has(processId)) return null;
   const [definition] = await engine.processDefinitions({ key: namespaced(namespace, processId), version });
   if (!definition) return null;

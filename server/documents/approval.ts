@@ -46,8 +46,38 @@ export async function approvalDocument(db: Knex, taskId: number): Promise<Approv
     .leftJoin('users as u', 'u.id', 't.completed_by')
     .leftJoin('organisations as uo', 'uo.id', 'u.org_id')
     .where('t.id', taskId)
-    .first('t.id', 't.status', 't.name', 't.process_id', 't.decision', 't.comment', 't.completed_at', 'p.project_no', 'p.name as project_name', 'p.fiscal_year', 'p.total_amount_fen', 'o.name as unit_name', 'u.display_name', 'uo.name as user_org')) as
-    | { id: number; status: string; name: string; process_id: string; decision: string | null; comment: string | null; completed_at: unknown; project_no: string; project_name: string; fiscal_year: number; total_amount_fen: number | string; unit_name: string; display_name: string | null; user_org: string | null }
+    .first(
+      't.id',
+      't.status',
+      't.name',
+      't.process_id',
+      't.decision',
+      't.comment',
+      't.completed_at',
+      'p.project_no',
+      'p.name as project_name',
+      'p.fiscal_year',
+      'p.total_amount_fen',
+      'o.name as unit_name',
+      'u.display_name',
+      'uo.name as user_org',
+    )) as
+    | {
+        id: number;
+        status: string;
+        name: string;
+        process_id: string;
+        decision: string | null;
+        comment: string | null;
+        completed_at: unknown;
+        project_no: string;
+        project_name: string;
+        fiscal_year: number;
+        total_amount_fen: number | string;
+        unit_name: string;
+        display_name: string | null;
+        user_org: string | null;
+      }
     | undefined;
   if (!task) throw errors.notFound(`待办 #${taskId} 不存在`);
   if (task.status !== 'completed') throw errors.conflict('TASK_NOT_COMPLETED', '该待办尚未办结，没有审批单');
@@ -78,10 +108,18 @@ export async function approvalDocument(db: Knex, taskId: number): Promise<Approv
 }
 
 /** The audit record written with a task's completion (its id is in the task's 'completed' event) and its seal. */
-async function completionRecord(db: Knex, taskId: number): Promise<{ record: { id: number; seq: number | string } | undefined; seal: AuditRecordBody['seal'] }> {
-  const event = (await db('task_events').where({ task_id: taskId, kind: 'completed' }).orderBy('id', 'desc').first('data')) as { data: string | null } | undefined;
+async function completionRecord(
+  db: Knex,
+  taskId: number,
+): Promise<{ record: { id: number; seq: number | string } | undefined; seal: AuditRecordBody['seal'] }> {
+  const event = (await db('task_events').where({ task_id: taskId, kind: 'completed' }).orderBy('id', 'desc').first('data')) as
+    { data: string | null } | undefined;
   const recordId = event?.data ? (JSON.parse(event.data) as { auditRecordId?: unknown }).auditRecordId : undefined;
-  const record = typeof recordId === 'number' ? ((await db('audit_records').where('id', recordId).first('id', 'seq', 'body')) as { id: number; seq: number | string; body: string } | undefined) : undefined;
+  const record =
+    typeof recordId === 'number'
+      ? ((await db('audit_records').where('id', recordId).first('id', 'seq', 'body')) as
+          { id: number; seq: number | string; body: string } | undefined)
+      : undefined;
   return { record, seal: record ? (JSON.parse(record.body) as AuditRecordBody).seal : null };
 }
 
@@ -113,7 +151,12 @@ export interface ProjectApprovalDocument {
   printedAt: string;
 }
 
-export async function projectApprovalDocument(db: Knex, projectId: number, statusLabel: (status: string) => string, now = new Date()): Promise<ProjectApprovalDocument> {
+export async function projectApprovalDocument(
+  db: Knex,
+  projectId: number,
+  statusLabel: (status: string) => string,
+  now = new Date(),
+): Promise<ProjectApprovalDocument> {
   const project = (await db('projects as p')
     .join('organisations as o', 'o.id', 'p.unit_org_id')
     .where('p.id', projectId)
@@ -126,7 +169,16 @@ export async function projectApprovalDocument(db: Knex, projectId: number, statu
     .leftJoin('organisations as uo', 'uo.id', 'u.org_id')
     .where({ 't.business_id': String(projectId), 't.status': 'completed' })
     .orderBy([{ column: 't.completed_at' }, { column: 't.id' }])
-    .select('t.id', 't.name', 't.process_id', 't.decision', 't.comment', 't.completed_at', 'u.display_name', 'uo.name as user_org')) as Array<{
+    .select(
+      't.id',
+      't.name',
+      't.process_id',
+      't.decision',
+      't.comment',
+      't.completed_at',
+      'u.display_name',
+      'uo.name as user_org',
+    )) as Array<{
     id: number;
     name: string;
     process_id: string;
@@ -174,7 +226,14 @@ const compiled = new Map<string, HandlebarsTemplateDelegate>();
 /** A template of templates/documents/ as lines (see approvalText for the markup). */
 export function templateLines(name: string, data: unknown): string[] {
   let t = compiled.get(name);
-  if (!t) compiled.set(name, (t = Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, `${name}.hbs`), 'utf8'), { strict: false, noEscape: true })));
+  if (!t)
+    compiled.set(
+      name,
+      (t = Handlebars.compile(fs.readFileSync(path.join(DOCUMENT_TEMPLATES_DIR, `${name}.hbs`), 'utf8'), {
+        strict: false,
+        noEscape: true,
+      })),
+    );
   return t(data)
     .replace(/\r\n/g, '\n')
     .split('\n')

@@ -64,18 +64,33 @@ export function drawHeader(pdf: PDFKit.PDFDocument, lines: string[]): { y: numbe
     const h = Math.max(28, pdf.heightOfString(value, { width: WIDTH - labelWidth - 2 * pad }) + 2 * pad);
     pdf.rect(LEFT, y, labelWidth, h).fillAndStroke('#f3f4f6', '#333');
     pdf.rect(LEFT + labelWidth, y, WIDTH - labelWidth, h).stroke();
-    pdf.fillColor('#222').font('bold').fontSize(11.5).text(label, LEFT + pad, y + (h - 14) / 2, { width: labelWidth - 2 * pad, align: 'center' });
-    pdf.fillColor('#000').font('regular').fontSize(11.5).text(value, LEFT + labelWidth + pad, y + pad, { width: WIDTH - labelWidth - 2 * pad });
+    pdf
+      .fillColor('#222')
+      .font('bold')
+      .fontSize(11.5)
+      .text(label, LEFT + pad, y + (h - 14) / 2, { width: labelWidth - 2 * pad, align: 'center' });
+    pdf
+      .fillColor('#000')
+      .font('regular')
+      .fontSize(11.5)
+      .text(value, LEFT + labelWidth + pad, y + pad, { width: WIDTH - labelWidth - 2 * pad });
     y += h;
   }
-  pdf.rect(LEFT, tableTop, WIDTH, y - tableTop).lineWidth(1.4).stroke();
+  pdf
+    .rect(LEFT, tableTop, WIDTH, y - tableTop)
+    .lineWidth(1.4)
+    .stroke();
   return { y, notes };
 }
 
 export const spacedCode = (code: string) => code.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
 
 export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
-  const { pdf, done } = newDocument({ Title: `预算项目审批单 ${doc.projectNo}`, Author: doc.approverOrg, Subject: `${doc.step}：${doc.decision}` });
+  const { pdf, done } = newDocument({
+    Title: `预算项目审批单 ${doc.projectNo}`,
+    Author: doc.approverOrg,
+    Subject: `${doc.step}：${doc.decision}`,
+  });
   let { y, notes } = drawHeader(pdf, approvalText(doc));
   // Notes on the left, the seal on the right below the table (clear of the text, so the text
   // extracts cleanly and the seal is not read as part of a value).
@@ -88,7 +103,11 @@ export function renderApprovalPdf(doc: ApprovalDocument): Promise<Buffer> {
     y = pdf.y + 5;
   }
   if (doc.verificationCode) {
-    pdf.font('bold').fontSize(13).fillColor(RED).text(`核验码 ${spacedCode(doc.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
+    pdf
+      .font('bold')
+      .fontSize(13)
+      .fillColor(RED)
+      .text(`核验码 ${spacedCode(doc.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
     y = pdf.y;
   }
   if (doc.sealed) drawSeal(pdf, LEFT + WIDTH - r - 6, sealTop + r + 4, r, doc.approverOrg, doc.approverName);
@@ -123,7 +142,11 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
     pdf.lineWidth(0.8).strokeColor('#333');
     for (const c of cols) {
       pdf.rect(x, y, c.width, 24).fillAndStroke('#f3f4f6', '#333');
-      pdf.fillColor('#222').font('bold').fontSize(10).text(c.title, x, y + 7, { width: c.width, align: 'center' });
+      pdf
+        .fillColor('#222')
+        .font('bold')
+        .fontSize(10)
+        .text(c.title, x, y + 7, { width: c.width, align: 'center' });
       x += c.width;
     }
     y += 24;
@@ -131,7 +154,11 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
   heads();
   if (doc.steps.length === 0) {
     pdf.rect(LEFT, y, WIDTH, 30).stroke();
-    pdf.fillColor('#555').font('regular').fontSize(10).text('尚无已办结的审批环节', LEFT, y + 9, { width: WIDTH, align: 'center' });
+    pdf
+      .fillColor('#555')
+      .font('regular')
+      .fontSize(10)
+      .text('尚无已办结的审批环节', LEFT, y + 9, { width: WIDTH, align: 'center' });
     y += 30;
   }
   for (const st of doc.steps) {
@@ -152,30 +179,62 @@ export function renderProjectApprovalPdf(doc: ProjectApprovalDocument): Promise<
     let x = LEFT;
     cells.forEach((c, i) => {
       pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, cols[i]!.width, h).stroke();
-      pdf.fillColor('#000').font('regular').fontSize(9.5).text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
+      pdf
+        .fillColor('#000')
+        .font('regular')
+        .fontSize(9.5)
+        .text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
       x += cols[i]!.width;
     });
     const last = cols[4]!;
     pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, last.width, h).stroke();
     if (st.sealed && st.verificationCode) {
       drawSeal(pdf, x + last.width / 2, y + 37, 24, st.approverOrg, st.approverName, { small: true });
-      pdf.font('bold').fontSize(7.5).fillColor(RED).text(`核验码 ${spacedCode(st.verificationCode)}`, x + 4, y + 64, { width: last.width - 8, align: 'center' });
+      pdf
+        .font('bold')
+        .fontSize(7.5)
+        .fillColor(RED)
+        .text(`核验码 ${spacedCode(st.verificationCode)}`, x + 4, y + 64, { width: last.width - 8, align: 'center' });
     } else {
-      pdf.font('regular').fontSize(9.5).fillColor('#888').text('未签章', x, y + h / 2 - 6, { width: last.width, align: 'center' });
+      pdf
+        .font('regular')
+        .fontSize(9.5)
+        .fillColor('#888')
+        .text('未签章', x, y + h / 2 - 6, { width: last.width, align: 'center' });
     }
-    if (st.auditRecordId !== null) pdf.font('regular').fontSize(7).fillColor('#666').text(`审计记录 #${st.auditRecordId}`, x + 2, y + 2, { width: last.width - 4, align: 'right', lineBreak: false });
+    if (st.auditRecordId !== null)
+      pdf
+        .font('regular')
+        .fontSize(7)
+        .fillColor('#666')
+        .text(`审计记录 #${st.auditRecordId}`, x + 2, y + 2, { width: last.width - 4, align: 'right', lineBreak: false });
     y += h;
   }
   pdf.end();
   return done;
 }
 
-export function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: number, orgName: string, signerName: string, options: { small?: boolean } = {}): void {
+export function drawSeal(
+  pdf: PDFKit.PDFDocument,
+  cx: number,
+  cy: number,
+  r: number,
+  orgName: string,
+  signerName: string,
+  options: { small?: boolean } = {},
+): void {
   const k = options.small ? r / 62 : 1; // a small seal keeps the proportions of the large one
   pdf.save();
   pdf.fillOpacity(0.88).strokeOpacity(0.88);
-  pdf.lineWidth(3.2 * k).strokeColor(RED).circle(cx, cy, r).stroke();
-  pdf.lineWidth(0.8 * k).circle(cx, cy, r - 5 * k).stroke();
+  pdf
+    .lineWidth(3.2 * k)
+    .strokeColor(RED)
+    .circle(cx, cy, r)
+    .stroke();
+  pdf
+    .lineWidth(0.8 * k)
+    .circle(cx, cy, r - 5 * k)
+    .stroke();
 
   // Five-pointed star, point up, a little above the centre.
   const sx = cx;
@@ -219,9 +278,21 @@ export function drawSeal(pdf: PDFKit.PDFDocument, cx: number, cy: number, r: num
  * completion record in the audit chain, as on the approval document).
  */
 export function renderEvaluationReportPdf(report: EvaluationReport, review: ApprovalDocument | null): Promise<Buffer> {
-  const { pdf, done } = newDocument({ Title: `项目绩效评价报告 ${report.projectNo}`, Author: review?.approverOrg ?? report.unitName, Subject: `${report.fiscalYear} 年度绩效评价：${report.grade}` });
+  const { pdf, done } = newDocument({
+    Title: `项目绩效评价报告 ${report.projectNo}`,
+    Author: review?.approverOrg ?? report.unitName,
+    Subject: `${report.fiscalYear} 年度绩效评价：${report.grade}`,
+  });
   const sealed = Boolean(review?.sealed);
-  let { y, notes } = drawHeader(pdf, templateLines('performance-report', { ...report, sealed, auditRecordId: review?.auditRecordId, verificationCode: review?.verificationCode }));
+  let { y, notes } = drawHeader(
+    pdf,
+    templateLines('performance-report', {
+      ...report,
+      sealed,
+      auditRecordId: review?.auditRecordId,
+      verificationCode: review?.verificationCode,
+    }),
+  );
   y += 14;
   const cols = [
     { title: '指标', width: 128 },
@@ -243,12 +314,19 @@ export function renderEvaluationReportPdf(report: EvaluationReport, review: Appr
     cells.forEach((c, i) => {
       if (head) pdf.rect(x, y, cols[i]!.width, h).fillAndStroke('#f3f4f6', '#333');
       else pdf.lineWidth(0.8).strokeColor('#333').rect(x, y, cols[i]!.width, h).stroke();
-      pdf.fillColor('#000').font(head ? 'bold' : 'regular').fontSize(9).text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
+      pdf
+        .fillColor('#000')
+        .font(head ? 'bold' : 'regular')
+        .fontSize(9)
+        .text(c, x + pad, y + pad, { width: cols[i]!.width - 2 * pad });
       x += cols[i]!.width;
     });
     y += h;
   };
-  row(cols.map((c) => c.title), true);
+  row(
+    cols.map((c) => c.title),
+    true,
+  );
   row(['预算执行率', '—', report.executionRate, report.executionWeight, report.executionScore, '']);
   for (const i of report.indicators) row([`${i.name}\n${i.level}`, i.target, i.actual, i.weight, i.score, i.reason ?? '']);
   const r = 56;
@@ -264,7 +342,12 @@ export function renderEvaluationReportPdf(report: EvaluationReport, review: Appr
     y = pdf.y + 5;
   }
   if (sealed && review) {
-    if (review.verificationCode) pdf.font('bold').fontSize(12).fillColor(RED).text(`核验码 ${spacedCode(review.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
+    if (review.verificationCode)
+      pdf
+        .font('bold')
+        .fontSize(12)
+        .fillColor(RED)
+        .text(`核验码 ${spacedCode(review.verificationCode)}`, LEFT, y + 6, { width: noteWidth });
     drawSeal(pdf, LEFT + WIDTH - r - 6, sealTop + r + 4, r, review.approverOrg, review.approverName);
   }
   pdf.end();

@@ -20,7 +20,10 @@ export const EXPERT_PHONE = registerSensitiveColumn({
 /** Brackets do not count either: (0471) 123-4567 and 04711234567 are one number. */
 const normalisePhone = (phone: string) => phone.trim().replace(/[()]/g, '');
 
-export function sealPhone(ring: FieldKeyring, phone: string | null | undefined): { phone_cipher: string | null; phone_index: string | null; phone_mask: string | null } {
+export function sealPhone(
+  ring: FieldKeyring,
+  phone: string | null | undefined,
+): { phone_cipher: string | null; phone_index: string | null; phone_mask: string | null } {
   const plain = phone?.trim();
   if (!plain) return { phone_cipher: null, phone_index: null, phone_mask: null };
   const sealed = sealValue(ring, EXPERT_PHONE, plain);
@@ -45,11 +48,16 @@ export function phoneSearchIndex(ring: FieldKeyring, text: string): string | und
 export async function sealPlaintextPhones(db: Knex, ring: FieldKeyring, batchSize = 500): Promise<number> {
   let sealed = 0;
   for (;;) {
-    const rows = (await db('experts').whereNotNull('phone').orderBy('id').limit(batchSize).select('id', 'phone')) as Array<{ id: number; phone: string }>;
+    const rows = (await db('experts').whereNotNull('phone').orderBy('id').limit(batchSize).select('id', 'phone')) as Array<{
+      id: number;
+      phone: string;
+    }>;
     if (!rows.length) return sealed;
     await db.transaction(async (trx) => {
       for (const r of rows) {
-        const n = await trx('experts').where({ id: r.id, phone: r.phone }).update({ ...sealPhone(ring, r.phone), phone: null });
+        const n = await trx('experts')
+          .where({ id: r.id, phone: r.phone })
+          .update({ ...sealPhone(ring, r.phone), phone: null });
         sealed += n;
       }
     });

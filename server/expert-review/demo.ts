@@ -16,11 +16,42 @@ import type { FieldKeyring } from '../../domain/field-cipher';
  */
 const demoFile = z.object({
   description: z.string(),
-  experts: z.array(z.object({ code: z.string(), name: z.string(), username: z.string(), organisationName: z.string(), orgCode: z.string().optional(), title: z.string(), phone: z.string(), email: z.string(), specialties: z.array(z.string()), note: z.string().optional() }).strict()),
-  ties: z.array(z.object({ expert: z.string(), kind: z.enum(TIE_KINDS), orgCode: z.string(), relative: z.boolean(), startedOn: z.string().nullable(), endedOn: z.string().nullable(), note: z.string() }).strict()),
+  experts: z.array(
+    z
+      .object({
+        code: z.string(),
+        name: z.string(),
+        username: z.string(),
+        organisationName: z.string(),
+        orgCode: z.string().optional(),
+        title: z.string(),
+        phone: z.string(),
+        email: z.string(),
+        specialties: z.array(z.string()),
+        note: z.string().optional(),
+      })
+      .strict(),
+  ),
+  ties: z.array(
+    z
+      .object({
+        expert: z.string(),
+        kind: z.enum(TIE_KINDS),
+        orgCode: z.string(),
+        relative: z.boolean(),
+        startedOn: z.string().nullable(),
+        endedOn: z.string().nullable(),
+        note: z.string(),
+      })
+      .strict(),
+  ),
 });
 
-export async function seedDemoExperts(db: Db, ring: FieldKeyring, file = path.join(PROJECT_ROOT, 'seeds', 'demo-experts.json')): Promise<number> {
+export async function seedDemoExperts(
+  db: Db,
+  ring: FieldKeyring,
+  file = path.join(PROJECT_ROOT, 'seeds', 'demo-experts.json'),
+): Promise<number> {
   const demo = demoFile.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
   return inTransaction(db, async (trx) => {
     if (await trx('experts').first('id')) return 0;
@@ -33,10 +64,22 @@ export async function seedDemoExperts(db: Db, ring: FieldKeyring, file = path.jo
     for (const { orgCode, ...e } of demo.experts) {
       // Kept by the organisation of the expert's account (the province's 专家库), as the migration fills older entries.
       const account = (await trx('users').where('username', e.username).first('org_id')) as { org_id: number } | undefined;
-      ids.set(e.code, await saveExpert(trx, ring, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }, undefined, { scope: undefined, keeperOrgId: account ? Number(account.org_id) : null }));
+      ids.set(
+        e.code,
+        await saveExpert(trx, ring, SYSTEM_ACTOR, { ...e, orgId: orgCode ? await orgId(orgCode) : null, available: true }, undefined, {
+          scope: undefined,
+          keeperOrgId: account ? Number(account.org_id) : null,
+        }),
+      );
     }
     for (const t of demo.ties) {
-      await addTie(trx, SYSTEM_ACTOR, ids.get(t.expert)!, { kind: t.kind, orgId: await orgId(t.orgCode), relative: t.relative, startedOn: t.startedOn, endedOn: t.endedOn, note: t.note }, undefined);
+      await addTie(
+        trx,
+        SYSTEM_ACTOR,
+        ids.get(t.expert)!,
+        { kind: t.kind, orgId: await orgId(t.orgCode), relative: t.relative, startedOn: t.startedOn, endedOn: t.endedOn, note: t.note },
+        undefined,
+      );
     }
     return demo.experts.length;
   });

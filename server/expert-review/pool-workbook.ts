@@ -49,15 +49,26 @@ const issue = (row: number, column: string, message: string): PoolImportIssue =>
 
 function text(v: ExcelJS.CellValue): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object' && 'richText' in v) return v.richText.map((r) => r.text).join('').trim();
+  if (typeof v === 'object' && 'richText' in v)
+    return v.richText
+      .map((r) => r.text)
+      .join('')
+      .trim();
   if (typeof v === 'object' && 'text' in v) return String(v.text).trim();
   if (typeof v === 'object' && 'result' in v) return String(v.result ?? '').trim();
   return String(v).trim();
 }
 
 /** `where`: the importing person's scope (only entries they keep are updated) and their organisation (keeps new entries). */
-export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: number; username: string }, bytes: Uint8Array, where: { scope: Knex.QueryBuilder; keeperOrgId: number }): Promise<{ created: number; updated: number }> {
-  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw new AppError(400, 'INVALID_FILE', '文件不是有效的 Excel（.xlsx）文件');
+export async function importPool(
+  db: Knex,
+  ring: FieldKeyring,
+  actor: { userId: number; username: string },
+  bytes: Uint8Array,
+  where: { scope: Knex.QueryBuilder; keeperOrgId: number },
+): Promise<{ created: number; updated: number }> {
+  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b)
+    throw new AppError(400, 'INVALID_FILE', '文件不是有效的 Excel（.xlsx）文件');
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(new Uint8Array(bytes).buffer, { ignoreNodes: ['dataValidations', 'conditionalFormatting', 'extLst'] } as never);
@@ -72,8 +83,16 @@ export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: 
     const c = POOL_COLUMNS.find((x) => x.header === text(cell.value));
     if (c) colOf.set(c.key, col);
   });
-  const missing = POOL_COLUMNS.filter((c) => ['code', 'name', 'organisationName', 'title', 'specialties'].includes(c.key) && !colOf.has(c.key));
-  if (missing.length) throw new AppError(400, 'MISSING_COLUMN', `缺少列：${missing.map((c) => c.header).join('、')}`, missing.map((c) => issue(1, c.header, '缺少该列')));
+  const missing = POOL_COLUMNS.filter(
+    (c) => ['code', 'name', 'organisationName', 'title', 'specialties'].includes(c.key) && !colOf.has(c.key),
+  );
+  if (missing.length)
+    throw new AppError(
+      400,
+      'MISSING_COLUMN',
+      `缺少列：${missing.map((c) => c.header).join('、')}`,
+      missing.map((c) => issue(1, c.header, '缺少该列')),
+    );
   if (sheet.rowCount > 5001) throw new AppError(400, 'TOO_MANY_ROWS', '一次最多导入 5,000 位专家，请分批导入');
 
   const headerOf = (k: ColumnKey) => POOL_COLUMNS.find((c) => c.key === k)!.header;
@@ -93,9 +112,12 @@ export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: 
     const code = need('code', 30);
     if (code && seen.has(code)) problems.push(issue(r, headerOf('code'), `与第 ${seen.get(code)} 行重复`));
     if (code) seen.set(code, r);
-    const specialties = get('specialties').split(/[,，、\s]+/).filter(Boolean);
+    const specialties = get('specialties')
+      .split(/[,，、\s]+/)
+      .filter(Boolean);
     if (!specialties.length) problems.push(issue(r, headerOf('specialties'), '必填项'));
-    for (const s of specialties) if (!/^\d{3}$/.test(s)) problems.push(issue(r, headerOf('specialties'), `「${s}」不是 3 位功能分类类编码`));
+    for (const s of specialties)
+      if (!/^\d{3}$/.test(s)) problems.push(issue(r, headerOf('specialties'), `「${s}」不是 3 位功能分类类编码`));
     const availableText = get('available') || '是';
     if (!['是', '否'].includes(availableText)) problems.push(issue(r, headerOf('available'), '应为 是 或 否'));
     const phone = get('phone');
@@ -122,15 +144,26 @@ export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: 
   if (!rows.length && !problems.length) throw new AppError(400, 'EMPTY_IMPORT', '文件中没有专家数据');
 
   const orgCodes = [...new Set(rows.map((r) => r.orgCode).filter(Boolean))];
-  const orgs = new Map(((orgCodes.length ? await db('organisations').whereIn('code', orgCodes).select('id', 'code') : []) as Array<{ id: number; code: string }>).map((o) => [o.code, Number(o.id)]));
-  for (const r of rows) if (r.orgCode && !orgs.has(r.orgCode)) problems.push(issue(r.row, headerOf('orgCode'), `机构编码 ${r.orgCode} 不存在`));
+  const orgs = new Map(
+    (
+      (orgCodes.length ? await db('organisations').whereIn('code', orgCodes).select('id', 'code') : []) as Array<{
+        id: number;
+        code: string;
+      }>
+    ).map((o) => [o.code, Number(o.id)]),
+  );
+  for (const r of rows)
+    if (r.orgCode && !orgs.has(r.orgCode)) problems.push(issue(r.row, headerOf('orgCode'), `机构编码 ${r.orgCode} 不存在`));
   if (problems.length) throw new AppError(400, 'IMPORT_FAILED', `导入文件有 ${problems.length} 处问题，未导入任何数据`, problems);
 
   let created = 0;
   let updated = 0;
   await db.transaction(async (trx) => {
     for (const r of rows) {
-      const existing = (await trx('experts').where('code', r.input.code).whereIn('keeper_org_id', where.scope.clone()).first('id', 'phone_cipher', 'email')) as { id: number; phone_cipher: string | null; email: string | null } | undefined;
+      const existing = (await trx('experts')
+        .where('code', r.input.code)
+        .whereIn('keeper_org_id', where.scope.clone())
+        .first('id', 'phone_cipher', 'email')) as { id: number; phone_cipher: string | null; email: string | null } | undefined;
       const input: ExpertInput = {
         ...r.input,
         orgId: r.orgCode ? orgs.get(r.orgCode)! : null,
@@ -140,7 +173,10 @@ export async function importPool(db: Knex, ring: FieldKeyring, actor: { userId: 
       try {
         await saveExpert(trx, ring, actor, input, existing ? Number(existing.id) : undefined, where);
       } catch (err) {
-        if (err instanceof AppError) throw new AppError(400, 'IMPORT_FAILED', `第 ${r.row} 行：${err.message}，未导入任何数据`, [issue(r.row, err.code.startsWith('EXPERT_ACCOUNT') ? headerOf('username') : headerOf('code'), err.message)]);
+        if (err instanceof AppError)
+          throw new AppError(400, 'IMPORT_FAILED', `第 ${r.row} 行：${err.message}，未导入任何数据`, [
+            issue(r.row, err.code.startsWith('EXPERT_ACCOUNT') ? headerOf('username') : headerOf('code'), err.message),
+          ]);
         throw err;
       }
       if (existing) updated++;

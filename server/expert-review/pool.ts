@@ -94,7 +94,12 @@ export interface ExpertListQuery {
   pageSize: number;
 }
 
-export async function listExperts(db: Knex, ring: FieldKeyring, q: ExpertListQuery, scope: Knex.QueryBuilder): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
+export async function listExperts(
+  db: Knex,
+  ring: FieldKeyring,
+  q: ExpertListQuery,
+  scope: Knex.QueryBuilder,
+): Promise<{ items: ExpertSummary[]; total: number; page: number; pageSize: number }> {
   const base = db('experts as e').whereIn('e.keeper_org_id', scope);
   if (q.keyword) {
     const like = `%${q.keyword.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -118,7 +123,11 @@ export async function listExperts(db: Knex, ring: FieldKeyring, q: ExpertListQue
   const ids = rows.map((r) => r.id);
   const specialties = await specialtiesOf(db, ids);
   const tieCounts = new Map(
-    ((ids.length ? await db('expert_ties').whereIn('expert_id', ids).groupBy('expert_id').select('expert_id').count({ n: '*' }) : []) as Array<{ expert_id: number; n: number | string }>).map((r) => [Number(r.expert_id), Number(r.n)]),
+    (
+      (ids.length
+        ? await db('expert_ties').whereIn('expert_id', ids).groupBy('expert_id').select('expert_id').count({ n: '*' })
+        : []) as Array<{ expert_id: number; n: number | string }>
+    ).map((r) => [Number(r.expert_id), Number(r.n)]),
   );
   return {
     items: rows.map((r) => ({
@@ -144,7 +153,10 @@ export async function listExperts(db: Knex, ring: FieldKeyring, q: ExpertListQue
 async function specialtiesOf(db: Knex, ids: number[]): Promise<Map<number, string[]>> {
   const map = new Map<number, string[]>();
   if (!ids.length) return map;
-  for (const r of (await db('expert_specialties').whereIn('expert_id', ids).orderBy(['expert_id', 'functional_class'])) as Array<{ expert_id: number; functional_class: string }>) {
+  for (const r of (await db('expert_specialties').whereIn('expert_id', ids).orderBy(['expert_id', 'functional_class'])) as Array<{
+    expert_id: number;
+    functional_class: string;
+  }>) {
     const list = map.get(Number(r.expert_id)) ?? [];
     list.push(r.functional_class);
     map.set(Number(r.expert_id), list);
@@ -157,7 +169,11 @@ export async function getExpert(db: Knex, ring: FieldKeyring, id: number, scope:
   if (scope) q.whereIn('e.keeper_org_id', scope.clone());
   const r = (await q.first('e.*', 'u.username')) as ExpertRow | undefined;
   if (!r) return undefined;
-  const ties = (await db('expert_ties as t').join('organisations as o', 'o.id', 't.org_id').where('t.expert_id', id).orderBy('t.id').select('t.*', 'o.name as org_name')) as Array<{
+  const ties = (await db('expert_ties as t')
+    .join('organisations as o', 'o.id', 't.org_id')
+    .where('t.expert_id', id)
+    .orderBy('t.id')
+    .select('t.*', 'o.name as org_name')) as Array<{
     id: number;
     kind: TieKind;
     org_id: number;
@@ -203,13 +219,18 @@ const notFound = (id: number) => errors.notFound(`专家 #${id} 不存在`);
 
 async function accountOf(trx: Knex, username: string | null | undefined, expertId: number | null, scope: OrgScope): Promise<number | null> {
   if (!username) return null;
-  const q = trx('users as u').leftJoin('user_roles as r', function () {
-    this.on('r.user_id', 'u.id').andOnVal('r.role', 'expert');
-  }).where('u.username', username);
+  const q = trx('users as u')
+    .leftJoin('user_roles as r', function () {
+      this.on('r.user_id', 'u.id').andOnVal('r.role', 'expert');
+    })
+    .where('u.username', username);
   if (scope) q.whereIn('u.org_id', scope.clone());
   const u = (await q.first('u.id', 'r.role')) as { id: number; role: string | null } | undefined;
   if (!u) throw errors.badRequest('EXPERT_ACCOUNT_UNKNOWN', `登录账号 ${username} 不存在`, [{ field: 'username', message: '账号不存在' }]);
-  if (u.role !== 'expert') throw errors.badRequest('EXPERT_ACCOUNT_NOT_EXPERT', `账号 ${username} 没有“专家”角色，请先由安全管理员分配`, [{ field: 'username', message: '该账号不是专家' }]);
+  if (u.role !== 'expert')
+    throw errors.badRequest('EXPERT_ACCOUNT_NOT_EXPERT', `账号 ${username} 没有“专家”角色，请先由安全管理员分配`, [
+      { field: 'username', message: '该账号不是专家' },
+    ]);
   const other = (await trx('experts').where('user_id', u.id).first('id', 'code')) as { id: number; code: string } | undefined;
   if (other && Number(other.id) !== expertId) throw errors.conflict('EXPERT_ACCOUNT_TAKEN', `账号 ${username} 已关联专家 ${other.code}`);
   return Number(u.id);
@@ -219,7 +240,10 @@ async function checkOrg(trx: Knex, orgId: number | null | undefined, field: stri
   if (orgId === null || orgId === undefined) return;
   const q = trx('organisations').where('id', orgId);
   if (scope) q.whereIn('id', scope.clone());
-  if (!(await q.first('id'))) throw errors.badRequest('UNKNOWN_ORGANISATION', `组织机构 #${orgId} 不存在或不在您的数据范围内`, [{ field, message: '机构不存在或不在您的数据范围内' }]);
+  if (!(await q.first('id')))
+    throw errors.badRequest('UNKNOWN_ORGANISATION', `组织机构 #${orgId} 不存在或不在您的数据范围内`, [
+      { field, message: '机构不存在或不在您的数据范围内' },
+    ]);
 }
 
 /** The entry, when it exists inside the scope; else 404. */
@@ -236,7 +260,14 @@ type Actor = { userId: number | null; username: string };
  * a new one. `keeperOrgId`: who keeps a new entry (the creator's organisation); `scope`: the
  * entries, organisations and accounts the person may name (absent for the system's seeds).
  */
-export async function saveExpert(db: Knex, ring: FieldKeyring, actor: Actor, input: ExpertInput, id: number | undefined, where: { scope: OrgScope; keeperOrgId: number | null }): Promise<number> {
+export async function saveExpert(
+  db: Knex,
+  ring: FieldKeyring,
+  actor: Actor,
+  input: ExpertInput,
+  id: number | undefined,
+  where: { scope: OrgScope; keeperOrgId: number | null },
+): Promise<number> {
   return inTransaction(db, async (trx) => {
     if (id !== undefined) await expertWithin(trx, id, where.scope);
     await checkOrg(trx, input.orgId, 'orgId', where.scope);
@@ -270,7 +301,13 @@ export async function saveExpert(db: Knex, ring: FieldKeyring, actor: Actor, inp
     }
     const specialties = [...new Set(input.specialties)];
     if (specialties.length) await trx('expert_specialties').insert(specialties.map((s) => ({ expert_id: expertId, functional_class: s })));
-    await appendAudit(trx, { kind: id === undefined ? 'expert.created' : 'expert.updated', subjectType: 'expert', subjectId: expertId, actor, data: { code: input.code, name: input.name, available: input.available, specialties, userId } });
+    await appendAudit(trx, {
+      kind: id === undefined ? 'expert.created' : 'expert.updated',
+      subjectType: 'expert',
+      subjectId: expertId,
+      actor,
+      data: { code: input.code, name: input.name, available: input.available, specialties, userId },
+    });
     return expertId;
   });
 }
@@ -292,9 +329,13 @@ export async function addTie(db: Knex, actor: Actor, expertId: number, tie: TieI
     if (tie.projectId) {
       const q = trx('projects').where('id', tie.projectId);
       if (scope) q.whereIn('unit_org_id', scope.clone());
-      if (!(await q.first('id'))) throw errors.badRequest('UNKNOWN_PROJECT', `项目 #${tie.projectId} 不存在或不在您的数据范围内`, [{ field: 'projectId', message: '项目不存在或不在您的数据范围内' }]);
+      if (!(await q.first('id')))
+        throw errors.badRequest('UNKNOWN_PROJECT', `项目 #${tie.projectId} 不存在或不在您的数据范围内`, [
+          { field: 'projectId', message: '项目不存在或不在您的数据范围内' },
+        ]);
     }
-    if (tie.startedOn && tie.endedOn && tie.endedOn < tie.startedOn) throw errors.badRequest('TIE_DATES', '结束日期不能早于开始日期', [{ field: 'endedOn', message: '不能早于开始日期' }]);
+    if (tie.startedOn && tie.endedOn && tie.endedOn < tie.startedOn)
+      throw errors.badRequest('TIE_DATES', '结束日期不能早于开始日期', [{ field: 'endedOn', message: '不能早于开始日期' }]);
     const [raw] = await trx('expert_ties').insert({
       expert_id: expertId,
       kind: tie.kind,
@@ -306,7 +347,21 @@ export async function addTie(db: Knex, actor: Actor, expertId: number, tie: TieI
       note: tie.note ?? null,
       created_at: new Date(),
     });
-    await appendAudit(trx, { kind: 'expert.tie_declared', subjectType: 'expert', subjectId: expertId, actor, data: { tieId: Number(raw), kind: tie.kind, orgId: tie.orgId, relative: tie.relative, startedOn: tie.startedOn ?? null, endedOn: tie.endedOn ?? null, projectId: tie.projectId ?? null } });
+    await appendAudit(trx, {
+      kind: 'expert.tie_declared',
+      subjectType: 'expert',
+      subjectId: expertId,
+      actor,
+      data: {
+        tieId: Number(raw),
+        kind: tie.kind,
+        orgId: tie.orgId,
+        relative: tie.relative,
+        startedOn: tie.startedOn ?? null,
+        endedOn: tie.endedOn ?? null,
+        projectId: tie.projectId ?? null,
+      },
+    });
     return Number(raw);
   });
 }
@@ -324,21 +379,48 @@ export async function removeTie(db: Knex, actor: Actor, expertId: number, tieId:
 export async function loadPool(db: Knex, specialties: readonly string[]): Promise<PoolExpert[]> {
   if (!specialties.length) return [];
   const rows = (await db('experts as e')
-    .whereExists(db('expert_specialties as s').whereRaw('s.expert_id = e.id').whereIn('s.functional_class', [...specialties]))
-    .select('e.id', 'e.user_id', 'e.available', 'e.org_id')) as Array<{ id: number; user_id: number | null; available: unknown; org_id: number | null }>;
+    .whereExists(
+      db('expert_specialties as s')
+        .whereRaw('s.expert_id = e.id')
+        .whereIn('s.functional_class', [...specialties]),
+    )
+    .select('e.id', 'e.user_id', 'e.available', 'e.org_id')) as Array<{
+    id: number;
+    user_id: number | null;
+    available: unknown;
+    org_id: number | null;
+  }>;
   const ids = rows.map((r) => Number(r.id));
   const specs = new Map<number, string[]>();
   const ties = new Map<number, Tie[]>();
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    for (const s of (await db('expert_specialties').whereIn('expert_id', chunk)) as Array<{ expert_id: number; functional_class: string }>) {
+    for (const s of (await db('expert_specialties').whereIn('expert_id', chunk)) as Array<{
+      expert_id: number;
+      functional_class: string;
+    }>) {
       const list = specs.get(Number(s.expert_id)) ?? [];
       list.push(s.functional_class);
       specs.set(Number(s.expert_id), list);
     }
-    for (const t of (await db('expert_ties').whereIn('expert_id', chunk)) as Array<{ expert_id: number; kind: TieKind; org_id: number; relative: unknown; started_on: string | null; ended_on: string | null; project_id: number | null }>) {
+    for (const t of (await db('expert_ties').whereIn('expert_id', chunk)) as Array<{
+      expert_id: number;
+      kind: TieKind;
+      org_id: number;
+      relative: unknown;
+      started_on: string | null;
+      ended_on: string | null;
+      project_id: number | null;
+    }>) {
       const list = ties.get(Number(t.expert_id)) ?? [];
-      list.push({ kind: t.kind, orgId: Number(t.org_id), relative: Boolean(t.relative), startedOn: t.started_on, endedOn: t.ended_on, projectId: t.project_id === null ? null : Number(t.project_id) });
+      list.push({
+        kind: t.kind,
+        orgId: Number(t.org_id),
+        relative: Boolean(t.relative),
+        startedOn: t.started_on,
+        endedOn: t.ended_on,
+        projectId: t.project_id === null ? null : Number(t.project_id),
+      });
       ties.set(Number(t.expert_id), list);
     }
   }

@@ -52,7 +52,13 @@ export interface ReviewDeps {
   keyStore: KeyStore;
 }
 
-const whoOf = (p: Principal) => ({ userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName });
+const whoOf = (p: Principal) => ({
+  userId: p.userId,
+  username: p.username,
+  displayName: p.displayName,
+  orgId: p.orgId,
+  orgName: p.orgName,
+});
 const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.username, displayName: p.displayName });
 const WORKER_ACTOR: Actor = { userId: null, username: 'worker:expert-review', displayName: '流程引擎' };
 
@@ -60,7 +66,9 @@ const WORKER_ACTOR: Actor = { userId: null, username: 'worker:expert-review', di
 export function scoreCriteria(): Criterion[] {
   const form = formRegistry().get(SCORE_FORM);
   if (!form) throw new Error(`form ${SCORE_FORM} is missing`);
-  return form.fields.filter((f) => f.type === 'number').map((f) => ({ key: f.key, label: f.label, max: (f as { max?: number }).max ?? 100 }));
+  return form.fields
+    .filter((f) => f.type === 'number')
+    .map((f) => ({ key: f.key, label: f.label, max: (f as { max?: number }).max ?? 100 }));
 }
 
 function engineDown(err: unknown): never {
@@ -88,11 +96,19 @@ export interface OpenBatchInput {
 export async function applicantsOf(db: Knex, unitOrgIds: number[]): Promise<Map<number, number[]>> {
   const units = (await db('organisations').whereIn('id', unitOrgIds).select('id', 'path')) as Array<{ id: number; path: string }>;
   const ancestorIds = [...new Set(units.flatMap((u) => u.path.split('/').filter(Boolean).map(Number)))];
-  const kinds = new Map(((await db('organisations').whereIn('id', ancestorIds).select('id', 'kind')) as Array<{ id: number; kind: string }>).map((o) => [Number(o.id), o.kind]));
+  const kinds = new Map(
+    ((await db('organisations').whereIn('id', ancestorIds).select('id', 'kind')) as Array<{ id: number; kind: string }>).map((o) => [
+      Number(o.id),
+      o.kind,
+    ]),
+  );
   const map = new Map<number, number[]>();
   for (const u of units) {
     const chain = u.path.split('/').filter(Boolean).map(Number).reverse(); // unit first
-    map.set(Number(u.id), chain.filter((id) => id === Number(u.id) || kinds.get(id) === 'department'));
+    map.set(
+      Number(u.id),
+      chain.filter((id) => id === Number(u.id) || kinds.get(id) === 'department'),
+    );
   }
   return map;
 }
@@ -107,35 +123,84 @@ export interface ProjectForReview {
   status: ProjectStatus;
 }
 
-export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.QueryBuilder, input: OpenBatchInput, now = new Date()): Promise<{ id: number; seed: string; processInstanceId: string }> {
+export async function openBatch(
+  deps: ReviewDeps,
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  input: OpenBatchInput,
+  now = new Date(),
+): Promise<{ id: number; seed: string; processInstanceId: string }> {
   const { db } = deps;
-  for (const [field, value] of [['respondWithin', input.respondWithin], ['scoreWithin', input.scoreWithin]] as const) {
-    if (durationSeconds(value) === null) throw errors.badRequest('INVALID_DURATION', '期限应为 ISO 8601 时长（如 P3D 三天、PT12H 十二小时），不超过 90 天', [{ field: `body.${field}`, message: '格式不正确' }]);
+  for (const [field, value] of [
+    ['respondWithin', input.respondWithin],
+    ['scoreWithin', input.scoreWithin],
+  ] as const) {
+    if (durationSeconds(value) === null)
+      throw errors.badRequest('INVALID_DURATION', '期限应为 ISO 8601 时长（如 P3D 三天、PT12H 十二小时），不超过 90 天', [
+        { field: `body.${field}`, message: '格式不正确' },
+      ]);
   }
   // The PIN first: a wrong one changes nothing (server/seals/seal.ts signerFor).
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '开启评审批次');
   const ids = [...new Set(input.projectIds)];
-  const projects = (await db('projects').whereIn('id', ids).whereIn('unit_org_id', scope).select('id', 'name', 'project_no', 'unit_org_id', 'functional_code', 'fiscal_year', 'status')) as ProjectForReview[];
+  const projects = (await db('projects')
+    .whereIn('id', ids)
+    .whereIn('unit_org_id', scope)
+    .select('id', 'name', 'project_no', 'unit_org_id', 'functional_code', 'fiscal_year', 'status')) as ProjectForReview[];
   const problems: Array<{ field: string; message: string }> = [];
   ids.forEach((id, i) => {
     const pr = projects.find((x) => Number(x.id) === id);
     if (!pr) problems.push({ field: `body.projectIds.${i}`, message: `项目 #${id} 不存在或不在您的数据范围内` });
-    else if (pr.status !== 'reserved') problems.push({ field: `body.projectIds.${i}`, message: `${pr.name}：状态为「${STATUS_LABELS[pr.status]}」，只有已入库（储备）的项目可以评审` });
-    else if (Number(pr.fiscal_year) !== input.fiscalYear) problems.push({ field: `body.projectIds.${i}`, message: `${pr.name}：预算年度为 ${pr.fiscal_year}，与批次年度 ${input.fiscalYear} 不同` });
-    else if (input.sector && specialtyOf(pr.functional_code) !== input.sector) problems.push({ field: `body.projectIds.${i}`, message: `${pr.name}：功能分类 ${pr.functional_code} 不属于批次的领域 ${input.sector}` });
+    else if (pr.status !== 'reserved')
+      problems.push({
+        field: `body.projectIds.${i}`,
+        message: `${pr.name}：状态为「${STATUS_LABELS[pr.status]}」，只有已入库（储备）的项目可以评审`,
+      });
+    else if (Number(pr.fiscal_year) !== input.fiscalYear)
+      problems.push({
+        field: `body.projectIds.${i}`,
+        message: `${pr.name}：预算年度为 ${pr.fiscal_year}，与批次年度 ${input.fiscalYear} 不同`,
+      });
+    else if (input.sector && specialtyOf(pr.functional_code) !== input.sector)
+      problems.push({
+        field: `body.projectIds.${i}`,
+        message: `${pr.name}：功能分类 ${pr.functional_code} 不属于批次的领域 ${input.sector}`,
+      });
   });
-  const busy = (await db('expert_review_projects as r').join('expert_review_batches as b', 'b.id', 'r.batch_id').whereIn('r.project_id', ids).whereNot('b.status', 'confirmed').select('r.project_id', 'b.name')) as Array<{ project_id: number; name: string }>;
-  for (const b of busy) problems.push({ field: `body.projectIds.${ids.indexOf(Number(b.project_id))}`, message: `项目 #${b.project_id} 已在评审批次「${b.name}」中` });
+  const busy = (await db('expert_review_projects as r')
+    .join('expert_review_batches as b', 'b.id', 'r.batch_id')
+    .whereIn('r.project_id', ids)
+    .whereNot('b.status', 'confirmed')
+    .select('r.project_id', 'b.name')) as Array<{ project_id: number; name: string }>;
+  for (const b of busy)
+    problems.push({
+      field: `body.projectIds.${ids.indexOf(Number(b.project_id))}`,
+      message: `项目 #${b.project_id} 已在评审批次「${b.name}」中`,
+    });
   if (problems.length) throw errors.badRequest('BATCH_PROJECTS_INVALID', '所选项目中有不能纳入本批次的，请按提示调整', problems);
 
   const seed = input.seed ?? newSeed((n) => crypto.randomBytes(n));
   return db.transaction(async (trx) => {
-    const { batchId, reviewIds, projectIds } = await drawBatch(trx, { p, signer, input, projects: ids.map((id) => projects.find((x) => Number(x.id) === id)!), seed, now });
+    const { batchId, reviewIds, projectIds } = await drawBatch(trx, {
+      p,
+      signer,
+      input,
+      projects: ids.map((id) => projects.find((x) => Number(x.id) === id)!),
+      seed,
+      now,
+    });
     let started;
     try {
       started = await deps.engine.startProcess(namespaced(deps.namespace, BATCH_PROCESS), {
         businessKey: `expert-batch:${batchId}`,
-        variables: { batchId, reviewIds: reviewIds.join(','), projectIds: projectIds.join(','), projectCount: reviewIds.length, respondWithin: input.respondWithin, scoreWithin: input.scoreWithin },
+        variables: {
+          batchId,
+          reviewIds: reviewIds.join(','),
+          projectIds: projectIds.join(','),
+          projectCount: reviewIds.length,
+          respondWithin: input.respondWithin,
+          scoreWithin: input.scoreWithin,
+        },
       });
     } catch (err) {
       engineDown(err);
@@ -153,7 +218,14 @@ export async function openBatch(deps: ReviewDeps, p: Principal, scope: Knex.Quer
  */
 export async function drawBatch(
   trx: Knex,
-  args: { p: Principal; signer: Signer | null; input: Pick<OpenBatchInput, 'name' | 'fiscalYear' | 'sector' | 'panelSize' | 'respondWithin' | 'scoreWithin'>; projects: ProjectForReview[]; seed: string; now: Date },
+  args: {
+    p: Principal;
+    signer: Signer | null;
+    input: Pick<OpenBatchInput, 'name' | 'fiscalYear' | 'sector' | 'panelSize' | 'respondWithin' | 'scoreWithin'>;
+    projects: ProjectForReview[];
+    seed: string;
+    now: Date;
+  },
 ): Promise<{ batchId: number; reviewIds: number[]; projectIds: number[] }> {
   const { p, signer, input, seed, now } = args;
   const ordered = args.projects;
@@ -177,14 +249,28 @@ export async function drawBatch(
   const batchId = Number(rawBatch);
   const reviewIds: number[] = [];
   for (const pr of ordered) {
-    const project: ReviewedProject = { id: Number(pr.id), functionalCode: pr.functional_code, applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)] };
+    const project: ReviewedProject = {
+      id: Number(pr.id),
+      functionalCode: pr.functional_code,
+      applicantOrgIds: applicants.get(Number(pr.unit_org_id)) ?? [Number(pr.unit_org_id)],
+    };
     const draw = drawExperts({ seed, project, pool, n: input.panelSize, reviewDate });
     const [rawReview] = await trx('expert_review_projects').insert({ batch_id: batchId, project_id: project.id, status: 'reviewing' });
     const reviewId = Number(rawReview);
     reviewIds.push(reviewId);
     if (draw.drawn.length) {
       await trx('expert_assignments').insert(
-        draw.drawn.map((expertId, slot) => ({ review_id: reviewId, batch_id: batchId, project_id: project.id, slot, round: 0, expert_id: expertId, expert_user_id: userOf.get(expertId)!, status: 'invited', invited_at: now })),
+        draw.drawn.map((expertId, slot) => ({
+          review_id: reviewId,
+          batch_id: batchId,
+          project_id: project.id,
+          slot,
+          round: 0,
+          expert_id: expertId,
+          expert_user_id: userOf.get(expertId)!,
+          status: 'invited',
+          invited_at: now,
+        })),
       );
     }
     const record: Json = {
@@ -199,23 +285,62 @@ export async function drawBatch(
       applicantOrgIds: [...project.applicantOrgIds],
       eligible: draw.eligible,
       drawn: draw.drawn,
-      recused: draw.recused.map((r) => ({ expertId: r.expertId, reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })) })),
+      recused: draw.recused.map((r) => ({
+        expertId: r.expertId,
+        reasons: r.reasons.map((x) => ({ rule: x.rule, orgId: x.orgId, relative: x.relative })),
+      })),
     };
     // The draw sealed by the person who opened the batch (their SM2 key, when enrolled), in the chain.
     const appended = signer
-      ? await seal(trx, signer, { what: 'expert-review.draw', who: whoOf(p), decision: record, subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id })
-      : await appendAudit(trx, { kind: 'expert-review.draw', subjectType: 'expert_review_project', subjectId: reviewId, projectId: project.id, actor: { userId: p.userId, username: p.username }, data: record });
+      ? await seal(trx, signer, {
+          what: 'expert-review.draw',
+          who: whoOf(p),
+          decision: record,
+          subjectType: 'expert_review_project',
+          subjectId: reviewId,
+          projectId: project.id,
+        })
+      : await appendAudit(trx, {
+          kind: 'expert-review.draw',
+          subjectType: 'expert_review_project',
+          subjectId: reviewId,
+          projectId: project.id,
+          actor: { userId: p.userId, username: p.username },
+          data: record,
+        });
     await trx('expert_review_projects').where('id', reviewId).update({ draw_audit_record_id: appended.id });
     // The applicant's timeline says a review began, never who was drawn.
-    await writeProjectEvent(trx, project.id, actorOf(p), { kind: 'expert_review_started', note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`, data: { batchId, drawn: draw.drawn.length } });
-    await notifyInvited(trx, draw.drawn.map((id) => userOf.get(id)!), pr, input.name, `${batchId}:${reviewId}:0`);
+    await writeProjectEvent(trx, project.id, actorOf(p), {
+      kind: 'expert_review_started',
+      note: `纳入评审批次「${input.name}」，已随机抽取 ${draw.drawn.length} 位评审专家`,
+      data: { batchId, drawn: draw.drawn.length },
+    });
+    await notifyInvited(
+      trx,
+      draw.drawn.map((id) => userOf.get(id)!),
+      pr,
+      input.name,
+      `${batchId}:${reviewId}:0`,
+    );
   }
   return { batchId, reviewIds, projectIds: ordered.map((x) => Number(x.id)) };
 }
 
-async function notifyInvited(trx: Knex, userIds: number[], pr: { name: string; project_no: string }, batchName: string, dedupe: string): Promise<void> {
+async function notifyInvited(
+  trx: Knex,
+  userIds: number[],
+  pr: { name: string; project_no: string },
+  batchName: string,
+  dedupe: string,
+): Promise<void> {
   if (!userIds.length) return;
-  await notify(trx, { userIds, template: 'expert-review-invited', context: { projectName: pr.name, projectNo: pr.project_no, batchName }, link: '/my-reviews', dedupeKey: `expert-invite:${dedupe}` });
+  await notify(trx, {
+    userIds,
+    template: 'expert-review-invited',
+    context: { projectName: pr.name, projectNo: pr.project_no, batchName },
+    link: '/my-reviews',
+    dedupeKey: `expert-invite:${dedupe}`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -237,7 +362,14 @@ export interface BatchSummary {
 }
 
 export const BATCH_STATUS_LABELS: Record<string, string> = { reviewing: '评审中', awaiting_confirmation: '待确认', confirmed: '已确认' };
-export const ASSIGNMENT_STATUS_LABELS: Record<string, string> = { invited: '待答复', accepted: '评分中', declined: '已谢绝', timed_out: '逾期未答复', submitting: '评分提交中', submitted: '已提交评分' };
+export const ASSIGNMENT_STATUS_LABELS: Record<string, string> = {
+  invited: '待答复',
+  accepted: '评分中',
+  declined: '已谢绝',
+  timed_out: '逾期未答复',
+  submitting: '评分提交中',
+  submitted: '已提交评分',
+};
 
 interface BatchRow {
   id: number;
@@ -263,16 +395,39 @@ interface BatchRow {
  * the opener's scope): another province's batches, their projects and panels answer 404.
  */
 function outsideScope(db: Knex, scope: Knex.QueryBuilder) {
-  return db('expert_review_projects as sr').join('projects as sp', 'sp.id', 'sr.project_id').whereRaw('sr.batch_id = b.id').whereNotIn('sp.unit_org_id', scope.clone()).select(db.raw('1'));
+  return db('expert_review_projects as sr')
+    .join('projects as sp', 'sp.id', 'sr.project_id')
+    .whereRaw('sr.batch_id = b.id')
+    .whereNotIn('sp.unit_org_id', scope.clone())
+    .select(db.raw('1'));
 }
 
-export async function listBatches(db: Knex, q: { page: number; pageSize: number; status?: string }, scope: Knex.QueryBuilder): Promise<{ items: BatchSummary[]; total: number; page: number; pageSize: number }> {
+export async function listBatches(
+  db: Knex,
+  q: { page: number; pageSize: number; status?: string },
+  scope: Knex.QueryBuilder,
+): Promise<{ items: BatchSummary[]; total: number; page: number; pageSize: number }> {
   const base = db('expert_review_batches as b').whereNotExists(outsideScope(db, scope));
   if (q.status) base.where('b.status', q.status);
   const total = Number(((await base.clone().count({ n: '*' }).first()) as { n: number | string }).n);
-  const rows = (await base.clone().join('users as u', 'u.id', 'b.opened_by').orderBy('b.id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).select('b.*', 'u.display_name as opened_by_name')) as BatchRow[];
+  const rows = (await base
+    .clone()
+    .join('users as u', 'u.id', 'b.opened_by')
+    .orderBy('b.id', 'desc')
+    .limit(q.pageSize)
+    .offset((q.page - 1) * q.pageSize)
+    .select('b.*', 'u.display_name as opened_by_name')) as BatchRow[];
   const ids = rows.map((r) => r.id);
-  const counts = (ids.length ? await db('expert_review_projects').whereIn('batch_id', ids).groupBy('batch_id').select('batch_id').count({ n: '*' }).sum({ scored: db.raw("CASE WHEN status <> 'reviewing' THEN 1 ELSE 0 END") }) : []) as Array<{ batch_id: number; n: number | string; scored: number | string | null }>;
+  const counts = (
+    ids.length
+      ? await db('expert_review_projects')
+          .whereIn('batch_id', ids)
+          .groupBy('batch_id')
+          .select('batch_id')
+          .count({ n: '*' })
+          .sum({ scored: db.raw("CASE WHEN status <> 'reviewing' THEN 1 ELSE 0 END") })
+      : []
+  ) as Array<{ batch_id: number; n: number | string; scored: number | string | null }>;
   return {
     items: rows.map((r) => {
       const c = counts.find((x) => Number(x.batch_id) === Number(r.id));
@@ -328,7 +483,15 @@ export async function getBatch(db: Knex, id: number, scope: Knex.QueryBuilder | 
     .leftJoin('expert_score_sheets as s', 's.assignment_id', 'a.id')
     .where('a.batch_id', id)
     .orderBy(['a.review_id', 'a.slot', 'a.round'])
-    .select('a.*', 'e.name as expert_name', 'e.code as expert_code', 'e.organisation_name', 's.total_centi', 's.sealed', 's.audit_record_id')) as Array<{
+    .select(
+      'a.*',
+      'e.name as expert_name',
+      'e.code as expert_code',
+      'e.organisation_name',
+      's.total_centi',
+      's.sealed',
+      's.audit_record_id',
+    )) as Array<{
     id: number;
     review_id: number;
     slot: number;
@@ -408,35 +571,61 @@ export async function getBatch(db: Knex, id: number, scope: Knex.QueryBuilder | 
 /** 催办: reminds every expert whose invitation or scoring is open (at most hourly each). */
 export async function remindBatch(db: Knex, p: Principal, batchId: number, now = new Date()): Promise<{ reminded: number }> {
   return db.transaction(async (trx) => {
-    const b = (await trx('expert_review_batches').where('id', batchId).first('name', 'status')) as { name: string; status: string } | undefined;
+    const b = (await trx('expert_review_batches').where('id', batchId).first('name', 'status')) as
+      { name: string; status: string } | undefined;
     if (!b) throw errors.notFound(`评审批次 #${batchId} 不存在`);
     const open = (await trx('expert_assignments as a')
       .join('projects as pr', 'pr.id', 'a.project_id')
       .where('a.batch_id', batchId)
       .whereIn('a.status', ['invited', 'accepted'])
       .where((w) => w.whereNull('a.reminded_at').orWhere('a.reminded_at', '<', new Date(now.getTime() - 3600_000)))
-      .select('a.id', 'a.expert_user_id', 'a.status', 'pr.name', 'pr.project_no')) as Array<{ id: number; expert_user_id: number; status: string; name: string; project_no: string }>;
+      .select('a.id', 'a.expert_user_id', 'a.status', 'pr.name', 'pr.project_no')) as Array<{
+      id: number;
+      expert_user_id: number;
+      status: string;
+      name: string;
+      project_no: string;
+    }>;
     for (const a of open) {
       await notify(trx, {
         userIds: [Number(a.expert_user_id)],
         template: 'expert-review-reminder',
-        context: { projectName: a.name, projectNo: a.project_no, batchName: b.name, step: a.status === 'invited' ? '答复评审邀请' : '提交评分', fromName: p.displayName },
+        context: {
+          projectName: a.name,
+          projectNo: a.project_no,
+          batchName: b.name,
+          step: a.status === 'invited' ? '答复评审邀请' : '提交评分',
+          fromName: p.displayName,
+        },
         link: `/my-reviews/${a.id}`,
       });
     }
-    if (open.length) await trx('expert_assignments').whereIn('id', open.map((a) => a.id)).update({ reminded_at: now });
+    if (open.length)
+      await trx('expert_assignments')
+        .whereIn(
+          'id',
+          open.map((a) => a.id),
+        )
+        .update({ reminded_at: now });
     return { reminded: open.length };
   });
 }
 
 /** 绩效处 confirms the batch: the engine's ConfirmBatch task, completed with the confirmer's seal. */
-export async function confirmBatch(deps: ReviewDeps, p: Principal, batchId: number, input: { comment?: string; signingPin?: string }, now = new Date()): Promise<void> {
+export async function confirmBatch(
+  deps: ReviewDeps,
+  p: Principal,
+  batchId: number,
+  input: { comment?: string; signingPin?: string },
+  now = new Date(),
+): Promise<void> {
   const { db, engine } = deps;
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '确认评审结果');
   const b = (await db('expert_review_batches').where('id', batchId).first()) as BatchRow | undefined;
   if (!b) throw errors.notFound(`评审批次 #${batchId} 不存在`);
   if (b.status === 'confirmed') throw errors.conflict('BATCH_ALREADY_CONFIRMED', '该评审批次已确认');
-  if (b.status !== 'awaiting_confirmation') throw errors.conflict('BATCH_NOT_READY', '该批次还有项目未评审完毕，全部项目评审完毕后才能确认');
+  if (b.status !== 'awaiting_confirmation')
+    throw errors.conflict('BATCH_NOT_READY', '该批次还有项目未评审完毕，全部项目评审完毕后才能确认');
   let task;
   try {
     [task] = await engine.tasks({ processInstanceId: b.process_instance_key!, taskDefinitionKey: 'ConfirmBatch' });
@@ -444,14 +633,31 @@ export async function confirmBatch(deps: ReviewDeps, p: Principal, batchId: numb
     engineDown(err);
   }
   if (!task) throw errors.conflict('BATCH_NOT_READY', '流程引擎中尚无确认环节，请稍后刷新再试');
-  const results = (await db('expert_review_projects').where('batch_id', batchId).orderBy('id').select('project_id', 'score_centi', 'band', 'score_count', 'aggregation_method')) as Array<{ project_id: number; score_centi: number | null; band: string | null; score_count: number | null; aggregation_method: string | null }>;
+  const results = (await db('expert_review_projects')
+    .where('batch_id', batchId)
+    .orderBy('id')
+    .select('project_id', 'score_centi', 'band', 'score_count', 'aggregation_method')) as Array<{
+    project_id: number;
+    score_centi: number | null;
+    band: string | null;
+    score_count: number | null;
+    aggregation_method: string | null;
+  }>;
   await db.transaction(async (trx) => {
-    const n = await trx('expert_review_batches').where({ id: batchId, status: 'awaiting_confirmation' }).update({ status: 'confirmed', confirmed_by: p.userId, confirmed_at: now, confirm_comment: input.comment ?? null });
+    const n = await trx('expert_review_batches')
+      .where({ id: batchId, status: 'awaiting_confirmation' })
+      .update({ status: 'confirmed', confirmed_by: p.userId, confirmed_at: now, confirm_comment: input.comment ?? null });
     if (n !== 1) throw errors.conflict('BATCH_ALREADY_CONFIRMED', '该评审批次已确认');
     const decision: Json = {
       batchId,
       comment: input.comment ?? null,
-      results: results.map((r) => ({ projectId: Number(r.project_id), scoreCenti: r.score_centi === null ? null : Number(r.score_centi), band: r.band, scoreCount: r.score_count === null ? null : Number(r.score_count), method: r.aggregation_method })),
+      results: results.map((r) => ({
+        projectId: Number(r.project_id),
+        scoreCenti: r.score_centi === null ? null : Number(r.score_centi),
+        band: r.band,
+        scoreCount: r.score_count === null ? null : Number(r.score_count),
+        method: r.aggregation_method,
+      })),
     };
     try {
       await engine.retrying(() => engine.setAssignee(task.id, String(p.userId)));
@@ -460,8 +666,25 @@ export async function confirmBatch(deps: ReviewDeps, p: Principal, batchId: numb
       if (isEngineError(err) && err.status === 404) throw errors.conflict('TASK_GONE', '该确认环节已由他人办理');
       engineDown(err);
     }
-    if (signer) await seal(trx, signer, { what: 'expert-review.confirm', who: whoOf(p), processInstance: b.process_instance_key, element: 'ConfirmBatch', decision, form: { comment: input.comment ?? null }, subjectType: 'expert_review_batch', subjectId: batchId });
-    else await appendAudit(trx, { kind: 'expert-review.confirm', subjectType: 'expert_review_batch', subjectId: batchId, actor: { userId: p.userId, username: p.username }, data: decision });
+    if (signer)
+      await seal(trx, signer, {
+        what: 'expert-review.confirm',
+        who: whoOf(p),
+        processInstance: b.process_instance_key,
+        element: 'ConfirmBatch',
+        decision,
+        form: { comment: input.comment ?? null },
+        subjectType: 'expert_review_batch',
+        subjectId: batchId,
+      });
+    else
+      await appendAudit(trx, {
+        kind: 'expert-review.confirm',
+        subjectType: 'expert_review_batch',
+        subjectId: batchId,
+        actor: { userId: p.userId, username: p.username },
+        data: decision,
+      });
   });
 }
 
@@ -497,8 +720,29 @@ export async function myAssignments(db: Knex, userId: number) {
     .where('a.expert_user_id', userId)
     .orderBy('a.id', 'desc')
     .limit(200)
-    .select('a.*', 'b.name as batch_name', 'b.respond_within', 'b.score_within', 'p.name as project_name', 'p.project_no', 'p.functional_code', 'p.total_amount_fen', 'p.fiscal_year', 'o.name as unit_name')) as Array<
-    AssignmentRow & { batch_name: string; respond_within: string; score_within: string; project_name: string; project_no: string; functional_code: string; total_amount_fen: number | string; fiscal_year: number; unit_name: string }
+    .select(
+      'a.*',
+      'b.name as batch_name',
+      'b.respond_within',
+      'b.score_within',
+      'p.name as project_name',
+      'p.project_no',
+      'p.functional_code',
+      'p.total_amount_fen',
+      'p.fiscal_year',
+      'o.name as unit_name',
+    )) as Array<
+    AssignmentRow & {
+      batch_name: string;
+      respond_within: string;
+      score_within: string;
+      project_name: string;
+      project_no: string;
+      functional_code: string;
+      total_amount_fen: number | string;
+      fiscal_year: number;
+      unit_name: string;
+    }
   >;
   return rows.map((r) => ({
     id: Number(r.id),
@@ -512,7 +756,12 @@ export async function myAssignments(db: Knex, userId: number) {
     status: r.status,
     statusLabel: ASSIGNMENT_STATUS_LABELS[r.status] ?? r.status,
     invitedAt: readInstant(r.invited_at),
-    dueAt: r.status === 'invited' ? dueOf(r.invited_at, r.respond_within) : r.status === 'accepted' ? dueOf(r.responded_at, r.score_within) : null,
+    dueAt:
+      r.status === 'invited'
+        ? dueOf(r.invited_at, r.respond_within)
+        : r.status === 'accepted'
+          ? dueOf(r.responded_at, r.score_within)
+          : null,
   }));
 }
 
@@ -530,11 +779,31 @@ export async function myAssignment(db: Knex, userId: number, id: number) {
   // Project content only while the expert takes part; never another expert's sheet.
   const active = ['invited', 'accepted', 'submitting', 'submitted'].includes(a.status);
   const project = active
-    ? ((await db('projects').where('id', a.project_id).first('description', 'basis', 'start_date', 'end_date', 'category')) as { description: string; basis: string | null; start_date: string | null; end_date: string | null; category: string })
+    ? ((await db('projects').where('id', a.project_id).first('description', 'basis', 'start_date', 'end_date', 'category')) as {
+        description: string;
+        basis: string | null;
+        start_date: string | null;
+        end_date: string | null;
+        category: string;
+      })
     : null;
-  const amounts = active ? ((await db('project_amounts').where('project_id', a.project_id).orderBy('economic_code').select('economic_code', 'amount_fen')) as Array<{ economic_code: string; amount_fen: number | string }>) : [];
-  const targets = active ? ((await db('project_targets').where('project_id', a.project_id).orderBy('id').select('level1', 'level2', 'name', 'direction', 'target_value', 'unit')) as Array<Record<string, string>>) : [];
-  const sheet = (await db('expert_score_sheets').where('assignment_id', a.id).first('scores', 'total_centi', 'comment', 'sealed', 'audit_record_id', 'submitted_at')) as { scores: string; total_centi: number; comment: string; sealed: unknown; audit_record_id: number | null; submitted_at: unknown } | undefined;
+  const amounts = active
+    ? ((await db('project_amounts')
+        .where('project_id', a.project_id)
+        .orderBy('economic_code')
+        .select('economic_code', 'amount_fen')) as Array<{ economic_code: string; amount_fen: number | string }>)
+    : [];
+  const targets = active
+    ? ((await db('project_targets')
+        .where('project_id', a.project_id)
+        .orderBy('id')
+        .select('level1', 'level2', 'name', 'direction', 'target_value', 'unit')) as Array<Record<string, string>>)
+    : [];
+  const sheet = (await db('expert_score_sheets')
+    .where('assignment_id', a.id)
+    .first('scores', 'total_centi', 'comment', 'sealed', 'audit_record_id', 'submitted_at')) as
+    | { scores: string; total_centi: number; comment: string; sealed: unknown; audit_record_id: number | null; submitted_at: unknown }
+    | undefined;
   return {
     ...out!,
     project: project && {
@@ -543,7 +812,14 @@ export async function myAssignment(db: Knex, userId: number, id: number) {
       startDate: project.start_date,
       endDate: project.end_date,
       amounts: amounts.map((x) => ({ economicCode: x.economic_code, amountFen: Number(x.amount_fen) })),
-      targets: targets.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction, targetValue: t.target_value, unit: t.unit })),
+      targets: targets.map((t) => ({
+        level1: t.level1,
+        level2: t.level2,
+        name: t.name,
+        direction: t.direction,
+        targetValue: t.target_value,
+        unit: t.unit,
+      })),
     },
     criteria: scoreCriteria(),
     canRespond: a.status === 'invited',
@@ -562,11 +838,17 @@ export async function myAssignment(db: Knex, userId: number, id: number) {
 }
 
 async function openTaskOf(deps: ReviewDeps, a: AssignmentRow, element: 'Respond' | 'Score') {
-  const review = (await deps.db('expert_review_projects').where('id', a.review_id).first('process_instance_key')) as { process_instance_key: string | null };
+  const review = (await deps.db('expert_review_projects').where('id', a.review_id).first('process_instance_key')) as {
+    process_instance_key: string | null;
+  };
   if (!review.process_instance_key) throw errors.conflict('ASSIGNMENT_NOT_READY', '流程引擎尚未建立该评审任务，请稍后刷新再试');
   let tasks;
   try {
-    tasks = await deps.engine.tasks({ processInstanceId: review.process_instance_key, taskDefinitionKey: element, assignee: String(a.expert_user_id) });
+    tasks = await deps.engine.tasks({
+      processInstanceId: review.process_instance_key,
+      taskDefinitionKey: element,
+      assignee: String(a.expert_user_id),
+    });
   } catch (err) {
     engineDown(err);
   }
@@ -577,13 +859,22 @@ async function openTaskOf(deps: ReviewDeps, a: AssignmentRow, element: 'Respond'
   return { task, processInstanceId: review.process_instance_key };
 }
 
-export async function respond(deps: ReviewDeps, p: Principal, id: number, input: { decision: 'accept' | 'decline'; reason?: string }, now = new Date()): Promise<void> {
+export async function respond(
+  deps: ReviewDeps,
+  p: Principal,
+  id: number,
+  input: { decision: 'accept' | 'decline'; reason?: string },
+  now = new Date(),
+): Promise<void> {
   const a = await mine(deps.db, p.userId, id);
-  if (a.status !== 'invited') throw errors.conflict('ASSIGNMENT_ANSWERED', `该邀请已${ASSIGNMENT_STATUS_LABELS[a.status] ?? '处理'}，不能再次答复`);
+  if (a.status !== 'invited')
+    throw errors.conflict('ASSIGNMENT_ANSWERED', `该邀请已${ASSIGNMENT_STATUS_LABELS[a.status] ?? '处理'}，不能再次答复`);
   const { task, processInstanceId } = await openTaskOf(deps, a, 'Respond');
   await deps.db.transaction(async (trx) => {
     const to = input.decision === 'accept' ? 'accepted' : 'declined';
-    const n = await trx('expert_assignments').where({ id, status: 'invited' }).update({ status: to, responded_at: now, decline_reason: input.decision === 'decline' ? (input.reason ?? null) : null });
+    const n = await trx('expert_assignments')
+      .where({ id, status: 'invited' })
+      .update({ status: to, responded_at: now, decline_reason: input.decision === 'decline' ? (input.reason ?? null) : null });
     if (n !== 1) throw errors.conflict('ASSIGNMENT_ANSWERED', '该邀请已答复');
     try {
       await deps.engine.retrying(() => deps.engine.completeTask(task.id, { decision: input.decision }));
@@ -591,11 +882,24 @@ export async function respond(deps: ReviewDeps, p: Principal, id: number, input:
       if (isEngineError(err) && err.status === 404) throw errors.conflict('ASSIGNMENT_GONE', '答复期限已过，该邀请已转给其他专家');
       engineDown(err);
     }
-    await appendAudit(trx, { kind: `expert-review.${to}`, subjectType: 'expert_assignment', subjectId: id, projectId: Number(a.project_id), actor: { userId: p.userId, username: p.username }, data: { reviewId: Number(a.review_id), seat: Number(a.slot), processInstance: processInstanceId, reason: input.reason ?? null } });
+    await appendAudit(trx, {
+      kind: `expert-review.${to}`,
+      subjectType: 'expert_assignment',
+      subjectId: id,
+      projectId: Number(a.project_id),
+      actor: { userId: p.userId, username: p.username },
+      data: { reviewId: Number(a.review_id), seat: Number(a.slot), processInstance: processInstanceId, reason: input.reason ?? null },
+    });
   });
 }
 
-export async function submitScore(deps: ReviewDeps, p: Principal, id: number, input: { scores: Record<string, number>; comment: string; signingPin?: string }, now = new Date()): Promise<{ auditRecordId: number; sealed: boolean; total: number }> {
+export async function submitScore(
+  deps: ReviewDeps,
+  p: Principal,
+  id: number,
+  input: { scores: Record<string, number>; comment: string; signingPin?: string },
+  now = new Date(),
+): Promise<{ auditRecordId: number; sealed: boolean; total: number }> {
   const a = await mine(deps.db, p.userId, id);
   if (a.status === 'submitted' || a.status === 'submitting') throw errors.conflict('SCORE_ALREADY_SUBMITTED', '评分已提交，不能修改');
   if (a.status !== 'accepted') throw errors.conflict('ASSIGNMENT_NOT_ACCEPTED', '请先接受评审邀请再评分');
@@ -609,7 +913,17 @@ export async function submitScore(deps: ReviewDeps, p: Principal, id: number, in
   const sheetId = await deps.db.transaction(async (trx) => {
     const n = await trx('expert_assignments').where({ id, status: 'accepted' }).update({ status: 'submitting', submitted_at: now });
     if (n !== 1) throw errors.conflict('SCORE_ALREADY_SUBMITTED', '评分已提交，不能修改');
-    const [raw] = await trx('expert_score_sheets').insert({ assignment_id: id, review_id: a.review_id, expert_id: a.expert_id, scores: JSON.stringify(centi), total_centi: total, comment: input.comment, sealed: false, audit_record_id: null, submitted_at: now });
+    const [raw] = await trx('expert_score_sheets').insert({
+      assignment_id: id,
+      review_id: a.review_id,
+      expert_id: a.expert_id,
+      scores: JSON.stringify(centi),
+      total_centi: total,
+      comment: input.comment,
+      sealed: false,
+      audit_record_id: null,
+      submitted_at: now,
+    });
     return Number(raw);
   });
   try {
@@ -625,12 +939,39 @@ export async function submitScore(deps: ReviewDeps, p: Principal, id: number, in
   }
   // Phase 2: the sheet sealed (the expert's SM2 key) into the audit chain, after the engine accepted it.
   return deps.db.transaction(async (trx) => {
-    const decision: Json = { assignmentId: id, reviewId: Number(a.review_id), projectId: Number(a.project_id), expertId: Number(a.expert_id), scoresCenti: centi, totalCenti: total, comment: input.comment };
+    const decision: Json = {
+      assignmentId: id,
+      reviewId: Number(a.review_id),
+      projectId: Number(a.project_id),
+      expertId: Number(a.expert_id),
+      scoresCenti: centi,
+      totalCenti: total,
+      comment: input.comment,
+    };
     const form: Json = { ...input.scores, comment: input.comment };
     const record = signer
-      ? await seal(trx, signer, { what: 'expert-review.score', who: whoOf(p), processInstance: processInstanceId, element: 'Score', decision, form, subjectType: 'expert_assignment', subjectId: id, projectId: Number(a.project_id) })
-      : await appendAudit(trx, { kind: 'expert-review.score', subjectType: 'expert_assignment', subjectId: id, projectId: Number(a.project_id), actor: { userId: p.userId, username: p.username }, data: decision });
-    await trx('expert_score_sheets').where('id', sheetId).update({ sealed: signer !== null, audit_record_id: record.id });
+      ? await seal(trx, signer, {
+          what: 'expert-review.score',
+          who: whoOf(p),
+          processInstance: processInstanceId,
+          element: 'Score',
+          decision,
+          form,
+          subjectType: 'expert_assignment',
+          subjectId: id,
+          projectId: Number(a.project_id),
+        })
+      : await appendAudit(trx, {
+          kind: 'expert-review.score',
+          subjectType: 'expert_assignment',
+          subjectId: id,
+          projectId: Number(a.project_id),
+          actor: { userId: p.userId, username: p.username },
+          data: decision,
+        });
+    await trx('expert_score_sheets')
+      .where('id', sheetId)
+      .update({ sealed: signer !== null, audit_record_id: record.id });
     await trx('expert_assignments').where({ id, status: 'submitting' }).update({ status: 'submitted' });
     return { auditRecordId: record.id, sealed: signer !== null, total: fromCenti(total) };
   });
@@ -639,12 +980,19 @@ export async function submitScore(deps: ReviewDeps, p: Principal, id: number, in
 // ---------------------------------------------------------------------------------------------
 // The workers' steps (workers/expert-review-*.ts call these in their transaction)
 
-export async function loadPanel(trx: Knex, reviewId: number, processInstanceId: string): Promise<{ panelSize: number; panelExpertIds: string }> {
+export async function loadPanel(
+  trx: Knex,
+  reviewId: number,
+  processInstanceId: string,
+): Promise<{ panelSize: number; panelExpertIds: string }> {
   const review = (await trx('expert_review_projects').where('id', reviewId).first('id')) as { id: number } | undefined;
   // Not there yet: the batch's transaction has not committed (the API starts the engine inside it). Retry.
   if (!review) throw new Error(`expert review ${reviewId} not found (yet)`);
   await trx('expert_review_projects').where('id', reviewId).update({ process_instance_key: processInstanceId });
-  const seats = (await trx('expert_assignments').where({ review_id: reviewId, round: 0 }).orderBy('slot').select('expert_user_id')) as Array<{ expert_user_id: number }>;
+  const seats = (await trx('expert_assignments')
+    .where({ review_id: reviewId, round: 0 })
+    .orderBy('slot')
+    .select('expert_user_id')) as Array<{ expert_user_id: number }>;
   return { panelSize: seats.length, panelExpertIds: seats.map((s) => String(s.expert_user_id)).join(',') };
 }
 
@@ -654,25 +1002,86 @@ export async function loadPanel(trx: Knex, reviewId: number, processInstanceId: 
  * they are today) and was not drawn for this project before takes the seat. Recorded in the
  * audit chain; no replacement left: the seat stays empty.
  */
-export async function replaceExpert(trx: Knex, input: { reviewId: number; seat: number; reason: 'declined' | 'timed_out' }, now = new Date()): Promise<{ seatFilled: boolean; seatExpertId: string | null }> {
-  const review = (await trx('expert_review_projects as r').join('expert_review_batches as b', 'b.id', 'r.batch_id').join('projects as p', 'p.id', 'r.project_id').where('r.id', input.reviewId).first('r.id', 'r.batch_id', 'r.project_id', 'b.seed', 'b.name as batch_name', 'p.functional_code', 'p.unit_org_id', 'p.name', 'p.project_no')) as
-    | { id: number; batch_id: number; project_id: number; seed: string; batch_name: string; functional_code: string; unit_org_id: number; name: string; project_no: string }
+export async function replaceExpert(
+  trx: Knex,
+  input: { reviewId: number; seat: number; reason: 'declined' | 'timed_out' },
+  now = new Date(),
+): Promise<{ seatFilled: boolean; seatExpertId: string | null }> {
+  const review = (await trx('expert_review_projects as r')
+    .join('expert_review_batches as b', 'b.id', 'r.batch_id')
+    .join('projects as p', 'p.id', 'r.project_id')
+    .where('r.id', input.reviewId)
+    .first(
+      'r.id',
+      'r.batch_id',
+      'r.project_id',
+      'b.seed',
+      'b.name as batch_name',
+      'p.functional_code',
+      'p.unit_org_id',
+      'p.name',
+      'p.project_no',
+    )) as
+    | {
+        id: number;
+        batch_id: number;
+        project_id: number;
+        seed: string;
+        batch_name: string;
+        functional_code: string;
+        unit_org_id: number;
+        name: string;
+        project_no: string;
+      }
     | undefined;
   if (!review) throw new Error(`expert review ${input.reviewId} not found`);
-  const current = (await trx('expert_assignments').where({ review_id: input.reviewId, slot: input.seat }).orderBy('round', 'desc').first()) as AssignmentRow | undefined;
+  const current = (await trx('expert_assignments')
+    .where({ review_id: input.reviewId, slot: input.seat })
+    .orderBy('round', 'desc')
+    .first()) as AssignmentRow | undefined;
   if (!current) throw new Error(`expert review ${input.reviewId}: no expert in seat ${input.seat}`);
-  if (input.reason === 'timed_out' && current.status === 'invited') await trx('expert_assignments').where({ id: current.id, status: 'invited' }).update({ status: 'timed_out', responded_at: now });
-  const drawnBefore = new Set(((await trx('expert_assignments').where('review_id', input.reviewId).select('expert_id')) as Array<{ expert_id: number }>).map((r) => Number(r.expert_id)));
-  const applicants = (await applicantsOf(trx, [Number(review.unit_org_id)])).get(Number(review.unit_org_id)) ?? [Number(review.unit_org_id)];
+  if (input.reason === 'timed_out' && current.status === 'invited')
+    await trx('expert_assignments').where({ id: current.id, status: 'invited' }).update({ status: 'timed_out', responded_at: now });
+  const drawnBefore = new Set(
+    ((await trx('expert_assignments').where('review_id', input.reviewId).select('expert_id')) as Array<{ expert_id: number }>).map((r) =>
+      Number(r.expert_id),
+    ),
+  );
+  const applicants = (await applicantsOf(trx, [Number(review.unit_org_id)])).get(Number(review.unit_org_id)) ?? [
+    Number(review.unit_org_id),
+  ];
   const pool: PoolExpert[] = await loadPool(trx, [specialtyOf(review.functional_code)]);
   const reviewDate = shanghaiDate(now);
-  const draw = drawExperts({ seed: review.seed, project: { id: Number(review.project_id), functionalCode: review.functional_code, applicantOrgIds: applicants }, pool, n: 1, reviewDate, exclude: drawnBefore });
+  const draw = drawExperts({
+    seed: review.seed,
+    project: { id: Number(review.project_id), functionalCode: review.functional_code, applicantOrgIds: applicants },
+    pool,
+    n: 1,
+    reviewDate,
+    exclude: drawnBefore,
+  });
   const next = draw.drawn[0];
   const round = Number(current.round) + 1;
   const userId = next === undefined ? null : pool.find((e) => e.id === next)!.userId!;
   if (next !== undefined) {
-    await trx('expert_assignments').insert({ review_id: input.reviewId, batch_id: review.batch_id, project_id: review.project_id, slot: input.seat, round, expert_id: next, expert_user_id: userId, status: 'invited', invited_at: now });
-    await notifyInvited(trx, [userId!], { name: review.name, project_no: review.project_no }, review.batch_name, `${review.batch_id}:${input.reviewId}:${input.seat}:${round}`);
+    await trx('expert_assignments').insert({
+      review_id: input.reviewId,
+      batch_id: review.batch_id,
+      project_id: review.project_id,
+      slot: input.seat,
+      round,
+      expert_id: next,
+      expert_user_id: userId,
+      status: 'invited',
+      invited_at: now,
+    });
+    await notifyInvited(
+      trx,
+      [userId!],
+      { name: review.name, project_no: review.project_no },
+      review.batch_name,
+      `${review.batch_id}:${input.reviewId}:${input.seat}:${round}`,
+    );
   }
   await appendAudit(trx, {
     kind: 'expert-review.replacement',
@@ -680,7 +1089,20 @@ export async function replaceExpert(trx: Knex, input: { reviewId: number; seat: 
     subjectId: input.reviewId,
     projectId: Number(review.project_id),
     actor: SYSTEM_ACTOR,
-    data: { reviewId: input.reviewId, seat: input.seat, round, reason: input.reason, replacedExpertId: Number(current.expert_id), seed: review.seed, algorithm: 'expert-draw:v1', reviewDate, excluded: [...drawnBefore].sort((a, b) => a - b), drawn: next ?? null, eligible: draw.eligible, recused: draw.recused.map((r) => r.expertId) },
+    data: {
+      reviewId: input.reviewId,
+      seat: input.seat,
+      round,
+      reason: input.reason,
+      replacedExpertId: Number(current.expert_id),
+      seed: review.seed,
+      algorithm: 'expert-draw:v1',
+      reviewDate,
+      excluded: [...drawnBefore].sort((a, b) => a - b),
+      drawn: next ?? null,
+      eligible: draw.eligible,
+      recused: draw.recused.map((r) => r.expertId),
+    },
   });
   return { seatFilled: next !== undefined, seatExpertId: userId === null ? null : String(userId) };
 }
@@ -694,9 +1116,13 @@ export async function collectScores(trx: Knex, reviewId: number): Promise<{ scor
 
 /** The project's score by the method the aggregation decision table chose; null when there is none. */
 export async function aggregateScores(trx: Knex, reviewId: number, method: AggregationMethod): Promise<{ aggregateScore: number | null }> {
-  const totals = ((await trx('expert_score_sheets').where('review_id', reviewId).select('total_centi')) as Array<{ total_centi: number }>).map((r) => Number(r.total_centi));
+  const totals = (
+    (await trx('expert_score_sheets').where('review_id', reviewId).select('total_centi')) as Array<{ total_centi: number }>
+  ).map((r) => Number(r.total_centi));
   const centi = aggregateCenti(totals, method);
-  await trx('expert_review_projects').where('id', reviewId).update({ aggregation_method: method, score_centi: centi, score_count: totals.length });
+  await trx('expert_review_projects')
+    .where('id', reviewId)
+    .update({ aggregation_method: method, score_centi: centi, score_count: totals.length });
   return { aggregateScore: centi === null ? null : fromCenti(centi) };
 }
 
@@ -708,24 +1134,48 @@ export async function recordResult(trx: Knex, reviewId: number, band: string | n
   // reads come from the transaction's snapshot). So the batch row is locked before anything is
   // read without a lock: the count below then reads after every earlier holder committed. Locking
   // reads only (no snapshot yet) until then; the review row first, the batch second, always.
-  const r = (await forUpdate(trx, trx('expert_review_projects').where('id', reviewId)).first('batch_id')) as { batch_id: number } | undefined;
+  const r = (await forUpdate(trx, trx('expert_review_projects').where('id', reviewId)).first('batch_id')) as
+    { batch_id: number } | undefined;
   if (!r) throw new Error(`expert review ${reviewId} not found`);
   await forUpdate(trx, trx('expert_review_batches').where('id', r.batch_id)).first('id');
   await trx('expert_review_projects').where('id', reviewId).update({ band, status: 'scored', scored_at: now });
-  const [left] = (await trx('expert_review_projects').where({ batch_id: r.batch_id, status: 'reviewing' }).count({ n: '*' })) as Array<{ n: number | string }>;
-  if (Number(left?.n ?? 0) === 0) await trx('expert_review_batches').where({ id: r.batch_id, status: 'reviewing' }).update({ status: 'awaiting_confirmation' });
+  const [left] = (await trx('expert_review_projects').where({ batch_id: r.batch_id, status: 'reviewing' }).count({ n: '*' })) as Array<{
+    n: number | string;
+  }>;
+  if (Number(left?.n ?? 0) === 0)
+    await trx('expert_review_batches').where({ id: r.batch_id, status: 'reviewing' }).update({ status: 'awaiting_confirmation' });
 }
 
 /** After confirmation: each project's score and band on the project (where an allocation reads them) and its timeline. */
 export async function publishResults(trx: Knex, batchId: number, now = new Date()): Promise<{ published: number }> {
-  const reviews = (await trx('expert_review_projects').where({ batch_id: batchId }).whereNot('status', 'confirmed').select('id', 'project_id', 'score_centi', 'band', 'score_count', 'aggregation_method')) as Array<{ id: number; project_id: number; score_centi: number | null; band: string | null; score_count: number | null; aggregation_method: AggregationMethod | null }>;
+  const reviews = (await trx('expert_review_projects')
+    .where({ batch_id: batchId })
+    .whereNot('status', 'confirmed')
+    .select('id', 'project_id', 'score_centi', 'band', 'score_count', 'aggregation_method')) as Array<{
+    id: number;
+    project_id: number;
+    score_centi: number | null;
+    band: string | null;
+    score_count: number | null;
+    aggregation_method: AggregationMethod | null;
+  }>;
   for (const r of reviews) {
     const score = r.score_centi === null ? null : fromCenti(Number(r.score_centi));
     const note = score === null ? '专家评审结束：无有效评分' : `专家评审得分 ${score.toFixed(2)} 分，结论：${bandLabel(r.band)}`;
-    const data = { batchId, score, band: r.band, bandLabel: bandLabel(r.band), scoreCount: Number(r.score_count ?? 0), method: r.aggregation_method };
-    await trx('projects').where('id', r.project_id).update({ expert_score_centi: r.score_centi, expert_band: r.band, expert_batch_id: batchId, expert_scored_at: now });
+    const data = {
+      batchId,
+      score,
+      band: r.band,
+      bandLabel: bandLabel(r.band),
+      scoreCount: Number(r.score_count ?? 0),
+      method: r.aggregation_method,
+    };
+    await trx('projects')
+      .where('id', r.project_id)
+      .update({ expert_score_centi: r.score_centi, expert_band: r.band, expert_batch_id: batchId, expert_scored_at: now });
     const project = (await trx('projects').where('id', r.project_id).first('status')) as { status: ProjectStatus };
-    if (project.status === 'reserved') await changeStatus(trx, WORKER_ACTOR, Number(r.project_id), 'scored', { kind: 'expert_review_result', note, data });
+    if (project.status === 'reserved')
+      await changeStatus(trx, WORKER_ACTOR, Number(r.project_id), 'scored', { kind: 'expert_review_result', note, data });
     else await writeProjectEvent(trx, Number(r.project_id), WORKER_ACTOR, { kind: 'expert_review_result', note, data });
     await trx('expert_review_projects').where('id', r.id).update({ status: 'confirmed' });
   }

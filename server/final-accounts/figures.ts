@@ -26,7 +26,15 @@ const FIGURE_SQL: Array<[string, string]> = [
   ['entries', 'count(j.id)'],
 ];
 
-const LINE_COLUMNS = ['final_account_id', 'quota_id', 'quota_no', 'project_id', 'functional_code', 'economic_code', ...FIGURE_SQL.map(([c]) => c)];
+const LINE_COLUMNS = [
+  'final_account_id',
+  'quota_id',
+  'quota_no',
+  'project_id',
+  'functional_code',
+  'economic_code',
+  ...FIGURE_SQL.map(([c]) => c),
+];
 
 /** The figures of every quota of the given final accounts' units and years, as the journal sums them now. */
 export function figuresQuery(db: Knex, accountIds: readonly number[]): Knex.QueryBuilder {
@@ -37,7 +45,15 @@ export function figuresQuery(db: Knex, accountIds: readonly number[]): Knex.Quer
     .leftJoin('quota_journal as j', 'j.quota_id', 'q.id')
     .whereIn('fa.id', accountIds)
     .groupBy('fa.id', 'q.id', 'q.quota_no', 'q.project_id', 'q.functional_code', 'q.economic_code')
-    .select('fa.id as final_account_id', 'q.id as quota_id', 'q.quota_no', 'q.project_id', 'q.functional_code', 'q.economic_code', ...FIGURE_SQL.map(([c, sql]) => db.raw(`${sql} as ${c}`)));
+    .select(
+      'fa.id as final_account_id',
+      'q.id as quota_id',
+      'q.quota_no',
+      'q.project_id',
+      'q.functional_code',
+      'q.economic_code',
+      ...FIGURE_SQL.map(([c, sql]) => db.raw(`${sql} as ${c}`)),
+    );
 }
 
 /**
@@ -62,7 +78,9 @@ export async function generateFigures(trx: Knex, accountIds: readonly number[], 
     .whereIn('l.final_account_id', ids())
     .whereNotNull('l.project_id')
     .whereNotExists(function () {
-      this.select(trx.raw('1')).from('final_account_items as i').whereRaw('i.final_account_id = l.final_account_id and i.project_id = l.project_id');
+      this.select(trx.raw('1'))
+        .from('final_account_items as i')
+        .whereRaw('i.final_account_id = l.final_account_id and i.project_id = l.project_id');
     })
     .groupBy('l.final_account_id', 'l.project_id')
     .select('l.final_account_id', 'l.project_id', trx.raw('null as quota_id'), trx.raw('sum(l.balance_fen) as balance_fen'))
@@ -71,20 +89,48 @@ export async function generateFigures(trx: Knex, accountIds: readonly number[], 
     .whereIn('l.final_account_id', ids())
     .whereNull('l.project_id')
     .whereNotExists(function () {
-      this.select(trx.raw('1')).from('final_account_items as i').whereRaw('i.final_account_id = l.final_account_id and i.project_id is null and i.quota_id = l.quota_id');
+      this.select(trx.raw('1'))
+        .from('final_account_items as i')
+        .whereRaw('i.final_account_id = l.final_account_id and i.project_id is null and i.quota_id = l.quota_id');
     })
     .select('l.final_account_id', trx.raw('null as project_id'), 'l.quota_id', 'l.balance_fen')
     .toSQL();
-  for (const q of [byProject, byQuota]) await trx.raw(`insert into final_account_items (final_account_id, project_id, quota_id, balance_fen) ${q.sql}`, q.bindings as Knex.RawBinding[]);
-  await trx('final_account_items').whereIn('final_account_id', ids()).whereNotNull('project_id').update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${projectLines})`) });
-  await trx('final_account_items').whereIn('final_account_id', ids()).whereNull('project_id').update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${quotaLines})`) });
-  await trx('final_account_items').whereIn('final_account_id', ids()).whereNotNull('project_id').whereRaw(`not exists (select 1 ${projectLines})`).delete();
-  await trx('final_account_items').whereIn('final_account_id', ids()).whereNull('project_id').whereRaw(`not exists (select 1 ${quotaLines})`).delete();
+  for (const q of [byProject, byQuota])
+    await trx.raw(
+      `insert into final_account_items (final_account_id, project_id, quota_id, balance_fen) ${q.sql}`,
+      q.bindings as Knex.RawBinding[],
+    );
+  await trx('final_account_items')
+    .whereIn('final_account_id', ids())
+    .whereNotNull('project_id')
+    .update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${projectLines})`) });
+  await trx('final_account_items')
+    .whereIn('final_account_id', ids())
+    .whereNull('project_id')
+    .update({ balance_fen: trx.raw(`(select coalesce(sum(l.balance_fen), 0) ${quotaLines})`) });
+  await trx('final_account_items')
+    .whereIn('final_account_id', ids())
+    .whereNotNull('project_id')
+    .whereRaw(`not exists (select 1 ${projectLines})`)
+    .delete();
+  await trx('final_account_items')
+    .whereIn('final_account_id', ids())
+    .whereNull('project_id')
+    .whereRaw(`not exists (select 1 ${quotaLines})`)
+    .delete();
 
-  const total = (c: string) => trx.raw(`(select coalesce(sum(l.${c}), 0) from final_account_lines l where l.final_account_id = final_accounts.id)`);
+  const total = (c: string) =>
+    trx.raw(`(select coalesce(sum(l.${c}), 0) from final_account_lines l where l.final_account_id = final_accounts.id)`);
   await trx('final_accounts')
     .whereIn('id', ids())
-    .update({ budget_fen: total('budget_fen'), paid_fen: total('paid_fen'), frozen_fen: total('frozen_fen'), balance_fen: total('balance_fen'), generated_at: now, updated_at: now });
+    .update({
+      budget_fen: total('budget_fen'),
+      paid_fen: total('paid_fen'),
+      frozen_fen: total('frozen_fen'),
+      balance_fen: total('balance_fen'),
+      generated_at: now,
+      updated_at: now,
+    });
 }
 
 export interface LineRow extends Figures {
@@ -134,13 +180,25 @@ export function lineFromRow(r: Record<string, unknown>): LineRow {
  */
 export async function staleQuotas(db: Knex, accountId: number): Promise<string[]> {
   const now = (await figuresQuery(db, [accountId])) as Array<Record<string, unknown>>;
-  const stored = new Map(((await db('final_account_lines').where('final_account_id', accountId).select('*')) as Array<Record<string, unknown>>).map((r) => [Number(r.quota_id), lineFromRow(r)]));
+  const stored = new Map(
+    ((await db('final_account_lines').where('final_account_id', accountId).select('*')) as Array<Record<string, unknown>>).map((r) => [
+      Number(r.quota_id),
+      lineFromRow(r),
+    ]),
+  );
   const differ: string[] = [];
   for (const r of now) {
     const cur = lineFromRow(r);
     const old = stored.get(cur.quotaId);
     stored.delete(cur.quotaId);
-    if (!old || old.balanceFen !== cur.balanceFen || old.budgetFen !== cur.budgetFen || old.paidFen !== cur.paidFen || old.frozenFen !== cur.frozenFen) differ.push(cur.quotaNo);
+    if (
+      !old ||
+      old.balanceFen !== cur.balanceFen ||
+      old.budgetFen !== cur.budgetFen ||
+      old.paidFen !== cur.paidFen ||
+      old.frozenFen !== cur.frozenFen
+    )
+      differ.push(cur.quotaNo);
   }
   for (const gone of stored.values()) differ.push(gone.quotaNo);
   return differ.sort();
@@ -156,8 +214,25 @@ export async function openFreezes(db: Knex, unitOrgId: number, fiscalYear: numbe
     .groupBy('q.id', 'q.quota_no', 'p.name', 'j.reference_type', 'j.reference_id')
     .havingRaw('sum(j.delta_frozen_fen) > 0')
     .orderBy('q.quota_no')
-    .select('q.quota_no', 'p.name as project_name', 'j.reference_type', 'j.reference_id', db.raw('sum(j.delta_frozen_fen) as frozen'))) as Array<{ quota_no: string; project_name: string | null; reference_type: string | null; reference_id: string | null; frozen: number | string }>;
-  return rows.map((r) => ({ quotaNo: r.quota_no, projectName: r.project_name, frozenFen: Number(r.frozen), reference: referenceLabel(r.reference_type, r.reference_id) }));
+    .select(
+      'q.quota_no',
+      'p.name as project_name',
+      'j.reference_type',
+      'j.reference_id',
+      db.raw('sum(j.delta_frozen_fen) as frozen'),
+    )) as Array<{
+    quota_no: string;
+    project_name: string | null;
+    reference_type: string | null;
+    reference_id: string | null;
+    frozen: number | string;
+  }>;
+  return rows.map((r) => ({
+    quotaNo: r.quota_no,
+    projectName: r.project_name,
+    frozenFen: Number(r.frozen),
+    reference: referenceLabel(r.reference_type, r.reference_id),
+  }));
 }
 
 const REFERENCE_LABELS: Record<string, string> = { 'payment-request': '支付申请', 'payment-order': '支付凭证' };

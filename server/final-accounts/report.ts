@@ -56,22 +56,57 @@ export async function finalAccountsWorkbook(db: Knex, accountIds: Knex.QueryBuil
   const moneyCols = MONEY_COLUMNS.map(([header]) => ({ header, width: 14, money: true }));
 
   // 汇总: one row per unit.
-  const summary = sheet('决算汇总', [{ header: '年度', width: 8 }, { header: '主管部门', width: 24 }, { header: '预算单位', width: 28 }, { header: '状态', width: 12 }, ...moneyCols.slice(4)]);
+  const summary = sheet('决算汇总', [
+    { header: '年度', width: 8 },
+    { header: '主管部门', width: 24 },
+    { header: '预算单位', width: 28 },
+    { header: '状态', width: 12 },
+    ...moneyCols.slice(4),
+  ]);
   const units = (await db('final_accounts as fa')
     .join('organisations as u', 'u.id', 'fa.unit_org_id')
     .leftJoin('organisations as d', 'd.id', 'fa.department_org_id')
     .whereIn('fa.id', ids() as readonly number[])
     .orderBy([{ column: 'd.name' }, { column: 'u.name' }])
-    .select('fa.fiscal_year', 'fa.status', 'fa.budget_fen', 'fa.paid_fen', 'fa.frozen_fen', 'fa.balance_fen', 'u.name as unit_name', 'd.name as department_name')) as Array<Record<string, unknown>>;
+    .select(
+      'fa.fiscal_year',
+      'fa.status',
+      'fa.budget_fen',
+      'fa.paid_fen',
+      'fa.frozen_fen',
+      'fa.balance_fen',
+      'u.name as unit_name',
+      'd.name as department_name',
+    )) as Array<Record<string, unknown>>;
   const totals = { budget: 0, paid: 0, frozen: 0, balance: 0 };
   for (const u of units) {
-    summary.addRow([String(u.fiscal_year), String(u.department_name ?? ''), String(u.unit_name), STATUS_LABELS[u.status as FinalAccountStatus] ?? String(u.status), yuan(u.budget_fen), yuan(u.paid_fen), yuan(u.frozen_fen), yuan(u.balance_fen)]).commit();
+    summary
+      .addRow([
+        String(u.fiscal_year),
+        String(u.department_name ?? ''),
+        String(u.unit_name),
+        STATUS_LABELS[u.status as FinalAccountStatus] ?? String(u.status),
+        yuan(u.budget_fen),
+        yuan(u.paid_fen),
+        yuan(u.frozen_fen),
+        yuan(u.balance_fen),
+      ])
+      .commit();
     totals.budget += Number(u.budget_fen);
     totals.paid += Number(u.paid_fen);
     totals.frozen += Number(u.frozen_fen);
     totals.balance += Number(u.balance_fen);
   }
-  const sumRow = summary.addRow(['合计', '', `${units.length} 个单位`, '', yuan(totals.budget), yuan(totals.paid), yuan(totals.frozen), yuan(totals.balance)]);
+  const sumRow = summary.addRow([
+    '合计',
+    '',
+    `${units.length} 个单位`,
+    '',
+    yuan(totals.budget),
+    yuan(totals.paid),
+    yuan(totals.frozen),
+    yuan(totals.balance),
+  ]);
   sumRow.font = { bold: true };
   sumRow.commit();
   summary.commit();
@@ -105,9 +140,28 @@ export async function finalAccountsWorkbook(db: Knex, accountIds: Knex.QueryBuil
       .where('l.id', '>', after)
       .orderBy('l.id')
       .limit(5000)
-      .select('l.*', 'u.name as unit_name', 'p.project_no', 'p.name as project_name', db.raw('coalesce(i.choice, iq.choice) as choice'), db.raw('coalesce(i.explanation, iq.explanation) as explanation'))) as Array<Record<string, unknown>>;
+      .select(
+        'l.*',
+        'u.name as unit_name',
+        'p.project_no',
+        'p.name as project_name',
+        db.raw('coalesce(i.choice, iq.choice) as choice'),
+        db.raw('coalesce(i.explanation, iq.explanation) as explanation'),
+      )) as Array<Record<string, unknown>>;
     for (const r of rows) {
-      detail.addRow([String(r.unit_name), String(r.project_no ?? ''), String(r.project_name ?? ''), String(r.quota_no), String(r.functional_code), String(r.economic_code), ...MONEY_COLUMNS.map(([, c]) => yuan(r[c])), r.choice ? CHOICE_LABELS[r.choice as Choice] : '', String(r.explanation ?? '')]).commit();
+      detail
+        .addRow([
+          String(r.unit_name),
+          String(r.project_no ?? ''),
+          String(r.project_name ?? ''),
+          String(r.quota_no),
+          String(r.functional_code),
+          String(r.economic_code),
+          ...MONEY_COLUMNS.map(([, c]) => yuan(r[c])),
+          r.choice ? CHOICE_LABELS[r.choice as Choice] : '',
+          String(r.explanation ?? ''),
+        ])
+        .commit();
     }
     if (rows.length < 5000) break;
     after = Number(rows[rows.length - 1]!.id);
@@ -115,13 +169,18 @@ export async function finalAccountsWorkbook(db: Knex, accountIds: Knex.QueryBuil
   detail.commit();
 
   // Roll-ups by code, summed in SQL.
-  for (const [name, column, header] of [['按功能科目', 'functional_code', '功能分类科目'], ['按经济科目', 'economic_code', '经济分类科目']] as const) {
+  for (const [name, column, header] of [
+    ['按功能科目', 'functional_code', '功能分类科目'],
+    ['按经济科目', 'economic_code', '经济分类科目'],
+  ] as const) {
     const s = sheet(name, [{ header, width: 14 }, { header: '指标数', width: 8 }, ...moneyCols]);
     const rows = (await db('final_account_lines as l')
       .whereIn('l.final_account_id', ids() as readonly number[])
       .groupBy(`l.${column}`)
       .orderBy(`l.${column}`)
-      .select(`l.${column} as code`, db.raw('count(*) as n'), ...MONEY_COLUMNS.map(([, c]) => db.raw(`sum(l.${c}) as ${c}`)))) as Array<Record<string, unknown>>;
+      .select(`l.${column} as code`, db.raw('count(*) as n'), ...MONEY_COLUMNS.map(([, c]) => db.raw(`sum(l.${c}) as ${c}`)))) as Array<
+      Record<string, unknown>
+    >;
     for (const r of rows) s.addRow([String(r.code), Number(r.n), ...MONEY_COLUMNS.map(([, c]) => yuan(r[c]))]).commit();
     s.commit();
   }
@@ -194,7 +253,11 @@ export async function finalAccountPdf(db: Knex, id: number, now = new Date()): P
     carryOverTotal: formatYuan(sum((i) => (i.choice === 'carry-over' ? Math.max(0, i.balanceFen) : 0))),
     recoverTotal: formatYuan(sum((i) => (i.choice === 'recover' ? Math.max(0, i.balanceFen) : 0))),
   });
-  const { pdf, done } = newDocument({ Title: `${String(row.fiscal_year)} 年度决算 ${String(row.unit_name)}`, Author: String(row.unit_name), Subject: '决算' });
+  const { pdf, done } = newDocument({
+    Title: `${String(row.fiscal_year)} 年度决算 ${String(row.unit_name)}`,
+    Author: String(row.unit_name),
+    Subject: '决算',
+  });
   let { y, notes } = drawHeader(pdf, lines);
   y += 10;
   for (const note of notes) {
@@ -202,13 +265,22 @@ export async function finalAccountPdf(db: Knex, id: number, now = new Date()): P
     y = pdf.y + 3;
   }
   y += 8;
-  const table = (cols: Array<{ title: string; width: number; align?: 'left' | 'right' | 'center' }>, rows: string[][], rowHeight: (cells: string[]) => number, after?: (x: number, y: number, h: number, i: number) => void) => {
+  const table = (
+    cols: Array<{ title: string; width: number; align?: 'left' | 'right' | 'center' }>,
+    rows: string[][],
+    rowHeight: (cells: string[]) => number,
+    after?: (x: number, y: number, h: number, i: number) => void,
+  ) => {
     const pad = 4;
     const heads = () => {
       let x = LEFT;
       for (const c of cols) {
         pdf.lineWidth(0.8).rect(x, y, c.width, 22).fillAndStroke('#f3f4f6', '#333');
-        pdf.fillColor('#222').font('bold').fontSize(9).text(c.title, x, y + 6, { width: c.width, align: 'center' });
+        pdf
+          .fillColor('#222')
+          .font('bold')
+          .fontSize(9)
+          .text(c.title, x, y + 6, { width: c.width, align: 'center' });
         x += c.width;
       }
       y += 22;
@@ -225,7 +297,11 @@ export async function finalAccountPdf(db: Knex, id: number, now = new Date()): P
       let x = LEFT;
       cells.forEach((c, j) => {
         pdf.lineWidth(0.6).strokeColor('#333').rect(x, y, cols[j]!.width, h).stroke();
-        pdf.fillColor('#000').font('regular').fontSize(8.5).text(c, x + pad, y + pad, { width: cols[j]!.width - 2 * pad, align: cols[j]!.align ?? 'left' });
+        pdf
+          .fillColor('#000')
+          .font('regular')
+          .fontSize(8.5)
+          .text(c, x + pad, y + pad, { width: cols[j]!.width - 2 * pad, align: cols[j]!.align ?? 'left' });
         x += cols[j]!.width;
       });
       after?.(x, y, h, i);
@@ -243,7 +319,15 @@ export async function finalAccountPdf(db: Knex, id: number, now = new Date()): P
       { title: '处理', width: 45, align: 'center' },
       { title: '结余说明', width: WIDTH - 125 - 68 - 68 - 52 - 68 - 45 },
     ],
-    items.map((i) => [`${i.projectNo ? `${i.projectNo}\n` : ''}${i.label}`, plain(i.budgetFen), plain(i.paidFen), plain(i.frozenFen), plain(i.balanceFen), i.balanceFen > 0 ? (i.choiceLabel ?? '未选择') : '—', i.explanation ?? '']),
+    items.map((i) => [
+      `${i.projectNo ? `${i.projectNo}\n` : ''}${i.label}`,
+      plain(i.budgetFen),
+      plain(i.paidFen),
+      plain(i.frozenFen),
+      plain(i.balanceFen),
+      i.balanceFen > 0 ? (i.choiceLabel ?? '未选择') : '—',
+      i.explanation ?? '',
+    ]),
     () => 24,
   );
   y += 14;
@@ -260,21 +344,45 @@ export async function finalAccountPdf(db: Knex, id: number, now = new Date()): P
       { title: '时间', width: 70 },
       { title: '电子签章', width: last },
     ],
-    steps.map((s) => [s.step, `${s.decision}${s.comment ? `\n${s.comment}` : ''}`, `${s.approverName}\n${s.approverOrg}`, s.decidedAt.replace(' ', '\n'), '']),
+    steps.map((s) => [
+      s.step,
+      `${s.decision}${s.comment ? `\n${s.comment}` : ''}`,
+      `${s.approverName}\n${s.approverOrg}`,
+      s.decidedAt.replace(' ', '\n'),
+      '',
+    ]),
     (cells) => (cells[4] === '' ? 86 : 30),
     (x, top, h, i) => {
       const s = steps[i]!;
       const cellX = x - last;
       if (s.sealed && s.verificationCode) {
         drawSeal(pdf, cellX + last / 2, top + 35, 24, s.approverOrg, s.approverName, { small: true });
-        pdf.font('bold').fontSize(7).fillColor(RED).text(`核验码 ${spacedCode(s.verificationCode)}`, cellX + 3, top + 63, { width: last - 6, align: 'center' });
+        pdf
+          .font('bold')
+          .fontSize(7)
+          .fillColor(RED)
+          .text(`核验码 ${spacedCode(s.verificationCode)}`, cellX + 3, top + 63, { width: last - 6, align: 'center' });
       } else {
-        pdf.font('regular').fontSize(9).fillColor('#888').text('未签章', cellX, top + h / 2 - 6, { width: last, align: 'center' });
+        pdf
+          .font('regular')
+          .fontSize(9)
+          .fillColor('#888')
+          .text('未签章', cellX, top + h / 2 - 6, { width: last, align: 'center' });
       }
-      if (s.auditRecordId !== null) pdf.font('regular').fontSize(6.5).fillColor('#666').text(`审计记录 #${s.auditRecordId}`, cellX + 2, top + 2, { width: last - 4, align: 'right', lineBreak: false });
+      if (s.auditRecordId !== null)
+        pdf
+          .font('regular')
+          .fontSize(6.5)
+          .fillColor('#666')
+          .text(`审计记录 #${s.auditRecordId}`, cellX + 2, top + 2, { width: last - 4, align: 'right', lineBreak: false });
     },
   );
-  if (steps.length === 0) pdf.font('regular').fontSize(10).fillColor('#555').text('尚无办理记录', LEFT, y + 6, { width: WIDTH, align: 'center' });
+  if (steps.length === 0)
+    pdf
+      .font('regular')
+      .fontSize(10)
+      .fillColor('#555')
+      .text('尚无办理记录', LEFT, y + 6, { width: WIDTH, align: 'center' });
   pdf.end();
   return { pdf: await done, filename: `final-accounts-${String(row.fiscal_year)}-${String(row.unit_code ?? id)}.pdf` };
 }

@@ -1,6 +1,18 @@
 import type { Knex } from 'knex';
 import type { Json } from '../../domain/canonical-json';
-import { CHOICE_LABELS, openFreezesMessage, postingOf, rollUp, STATUS_LABELS, STEP_LABELS, submissionProblems, sumFigures, type Choice, type FinalAccountStatus, type Figures } from '../../domain/final-accounts';
+import {
+  CHOICE_LABELS,
+  openFreezesMessage,
+  postingOf,
+  rollUp,
+  STATUS_LABELS,
+  STEP_LABELS,
+  submissionProblems,
+  sumFigures,
+  type Choice,
+  type FinalAccountStatus,
+  type Figures,
+} from '../../domain/final-accounts';
 import { formatYuan } from '../../domain/money';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
@@ -32,7 +44,13 @@ export interface FinalAccountsDeps {
   keyStore: KeyStore;
 }
 
-const whoOf = (p: Principal) => ({ userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName });
+const whoOf = (p: Principal) => ({
+  userId: p.userId,
+  username: p.username,
+  displayName: p.displayName,
+  orgId: p.orgId,
+  orgName: p.orgName,
+});
 
 function engineDown(err: unknown): never {
   if (isEngineError(err)) throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂时无法访问，请稍后重试');
@@ -65,10 +83,26 @@ interface AccountRow {
 
 /** Each unit's supervising department: the nearest organisation of kind department above it. */
 async function departmentsOf(db: Knex, unitIds: readonly number[]): Promise<Map<number, number | null>> {
-  const units = (await db('organisations').whereIn('id', [...new Set(unitIds)]).select('id', 'path')) as Array<{ id: number; path: string }>;
+  const units = (await db('organisations')
+    .whereIn('id', [...new Set(unitIds)])
+    .select('id', 'path')) as Array<{ id: number; path: string }>;
   const ancestors = [...new Set(units.flatMap((u) => u.path.split('/').filter(Boolean).map(Number)))];
-  const departments = new Set(((await db('organisations').whereIn('id', ancestors).where('kind', 'department').select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
-  return new Map(units.map((u) => [Number(u.id), u.path.split('/').filter(Boolean).map(Number).reverse().find((id) => id !== Number(u.id) && departments.has(id)) ?? null]));
+  const departments = new Set(
+    ((await db('organisations').whereIn('id', ancestors).where('kind', 'department').select('id')) as Array<{ id: number }>).map((r) =>
+      Number(r.id),
+    ),
+  );
+  return new Map(
+    units.map((u) => [
+      Number(u.id),
+      u.path
+        .split('/')
+        .filter(Boolean)
+        .map(Number)
+        .reverse()
+        .find((id) => id !== Number(u.id) && departments.has(id)) ?? null,
+    ]),
+  );
 }
 
 /**
@@ -76,21 +110,41 @@ async function departmentsOf(db: Knex, unitIds: readonly number[]): Promise<Map<
  * figures generated; returns the ids of those created. One INSERT … SELECT for the accounts, then
  * generateFigures for all of them at once.
  */
-export async function createDrafts(trx: Knex, fiscalYear: number, unitOrgIds: readonly number[], createdBy: number | null, now = new Date()): Promise<number[]> {
+export async function createDrafts(
+  trx: Knex,
+  fiscalYear: number,
+  unitOrgIds: readonly number[],
+  createdBy: number | null,
+  now = new Date(),
+): Promise<number[]> {
   if (unitOrgIds.length === 0) return [];
   const candidates = (await trx('quotas as q')
     .whereIn('q.unit_org_id', unitOrgIds)
     .where('q.fiscal_year', fiscalYear)
     .whereNotExists(function () {
-      this.select(trx.raw('1')).from('final_accounts as fa').whereRaw('fa.unit_org_id = q.unit_org_id').andWhere('fa.fiscal_year', fiscalYear);
+      this.select(trx.raw('1'))
+        .from('final_accounts as fa')
+        .whereRaw('fa.unit_org_id = q.unit_org_id')
+        .andWhere('fa.fiscal_year', fiscalYear);
     })
     .distinct('q.unit_org_id')) as Array<{ unit_org_id: number }>;
   const units = candidates.map((c) => Number(c.unit_org_id));
   if (units.length === 0) return [];
   const departments = await departmentsOf(trx, units);
-  const rows = units.map((u) => ({ fiscal_year: fiscalYear, unit_org_id: u, department_org_id: departments.get(u) ?? null, status: 'draft', created_by: createdBy, generated_at: now, created_at: now, updated_at: now }));
+  const rows = units.map((u) => ({
+    fiscal_year: fiscalYear,
+    unit_org_id: u,
+    department_org_id: departments.get(u) ?? null,
+    status: 'draft',
+    created_by: createdBy,
+    generated_at: now,
+    created_at: now,
+    updated_at: now,
+  }));
   for (let i = 0; i < rows.length; i += 500) await trx('final_accounts').insert(rows.slice(i, i + 500));
-  const ids = ((await trx('final_accounts').where('fiscal_year', fiscalYear).whereIn('unit_org_id', units).select('id')) as Array<{ id: number }>).map((r) => Number(r.id));
+  const ids = (
+    (await trx('final_accounts').where('fiscal_year', fiscalYear).whereIn('unit_org_id', units).select('id')) as Array<{ id: number }>
+  ).map((r) => Number(r.id));
   for (let i = 0; i < ids.length; i += 2000) await generateFigures(trx, ids.slice(i, i + 2000), now);
   return ids;
 }
@@ -98,19 +152,31 @@ export async function createDrafts(trx: Knex, fiscalYear: number, unitOrgIds: re
 /** A unit opens its final accounts of a year: figures generated, the process started at 单位确认. */
 export async function openFinalAccount(deps: FinalAccountsDeps, p: Principal, fiscalYear: number, now = new Date()): Promise<number> {
   const { db } = deps;
-  const existing = (await db('final_accounts').where({ unit_org_id: p.orgId, fiscal_year: fiscalYear }).first('id')) as { id: number } | undefined;
+  const existing = (await db('final_accounts').where({ unit_org_id: p.orgId, fiscal_year: fiscalYear }).first('id')) as
+    { id: number } | undefined;
   if (existing) throw errors.conflict('FINAL_ACCOUNT_EXISTS', `本单位 ${fiscalYear} 年度的决算已生成，请在其中继续办理`);
   return db.transaction(async (trx) => {
     const [id] = await createDrafts(trx, fiscalYear, [p.orgId], p.userId, now);
     if (id === undefined) throw errors.badRequest('NO_QUOTAS', `本单位 ${fiscalYear} 年度没有指标，无需编制决算`);
-    await appendAudit(trx, { kind: 'final-account.open', subjectType: 'final_account', subjectId: id, actor: { userId: p.userId, username: p.username }, data: { fiscalYear, unitOrgId: p.orgId } });
+    await appendAudit(trx, {
+      kind: 'final-account.open',
+      subjectType: 'final_account',
+      subjectId: id,
+      actor: { userId: p.userId, username: p.username },
+      data: { fiscalYear, unitOrgId: p.orgId },
+    });
     let started;
     try {
-      started = await deps.engine.startProcess(namespaced(deps.namespace, FINAL_ACCOUNTS_PROCESS), { businessKey: `final-account:${id}`, variables: { finalAccountId: id, unitOrgId: p.orgId, fiscalYear } });
+      started = await deps.engine.startProcess(namespaced(deps.namespace, FINAL_ACCOUNTS_PROCESS), {
+        businessKey: `final-account:${id}`,
+        variables: { finalAccountId: id, unitOrgId: p.orgId, fiscalYear },
+      });
     } catch (err) {
       engineDown(err);
     }
-    await trx('final_accounts').where('id', id).update({ process_instance_key: started.id, current_step: await stepOf(deps, started.id) });
+    await trx('final_accounts')
+      .where('id', id)
+      .update({ process_instance_key: started.id, current_step: await stepOf(deps, started.id) });
     return id;
   });
 }
@@ -146,13 +212,20 @@ export interface LineView extends LineRow {
 }
 
 export async function loadLines(db: Knex, accountId: number): Promise<LineView[]> {
-  const rows = (await db('final_account_lines as l').leftJoin('quotas as nq', 'nq.id', 'l.posted_quota_id').where('l.final_account_id', accountId).orderBy('l.quota_no').select('l.*', 'nq.quota_no as posted_quota_no')) as Array<Record<string, unknown>>;
+  const rows = (await db('final_account_lines as l')
+    .leftJoin('quotas as nq', 'nq.id', 'l.posted_quota_id')
+    .where('l.final_account_id', accountId)
+    .orderBy('l.quota_no')
+    .select('l.*', 'nq.quota_no as posted_quota_no')) as Array<Record<string, unknown>>;
   return rows.map((r) => ({ ...lineFromRow(r), postedQuotaNo: (r.posted_quota_no as string | null) ?? null }));
 }
 
 export async function loadItems(db: Knex, accountId: number, lines?: LineView[]): Promise<ItemView[]> {
   const all = lines ?? (await loadLines(db, accountId));
-  const rows = (await db('final_account_items as i').leftJoin('projects as p', 'p.id', 'i.project_id').where('i.final_account_id', accountId).select('i.*', 'p.name as project_name', 'p.project_no')) as Array<Record<string, unknown>>;
+  const rows = (await db('final_account_items as i')
+    .leftJoin('projects as p', 'p.id', 'i.project_id')
+    .where('i.final_account_id', accountId)
+    .select('i.*', 'p.name as project_name', 'p.project_no')) as Array<Record<string, unknown>>;
   const items = rows.map((r) => {
     const projectId = r.project_id === null ? null : Number(r.project_id);
     const quotaId = r.quota_id === null ? null : Number(r.quota_id);
@@ -178,8 +251,18 @@ export async function getFinalAccount(deps: FinalAccountsDeps, p: Principal, sco
   const row = await visibleAccount(db, scope, id);
   const lines = await loadLines(db, id);
   const items = await loadItems(db, id, lines);
-  const orgs = new Map(((await db('organisations').whereIn('id', [row.unit_org_id, row.department_org_id ?? row.unit_org_id]).select('id', 'name')) as Array<{ id: number; name: string }>).map((o) => [Number(o.id), o.name]));
-  const decisions = (await db('final_account_decisions as d').join('users as u', 'u.id', 'd.user_id').where('d.final_account_id', id).orderBy('d.id').select('d.*', 'u.display_name')) as Array<Record<string, unknown>>;
+  const orgs = new Map(
+    (
+      (await db('organisations')
+        .whereIn('id', [row.unit_org_id, row.department_org_id ?? row.unit_org_id])
+        .select('id', 'name')) as Array<{ id: number; name: string }>
+    ).map((o) => [Number(o.id), o.name]),
+  );
+  const decisions = (await db('final_account_decisions as d')
+    .join('users as u', 'u.id', 'd.user_id')
+    .where('d.final_account_id', id)
+    .orderBy('d.id')
+    .select('d.*', 'u.display_name')) as Array<Record<string, unknown>>;
   const freezes = row.status === 'closed' ? [] : await openFreezes(db, Number(row.unit_org_id), Number(row.fiscal_year));
   const task = await openTaskFor(deps, row, p).catch(() => null);
   return {
@@ -203,7 +286,16 @@ export async function getFinalAccount(deps: FinalAccountsDeps, p: Principal, sco
     byFunctional: rollUp(lines, (l) => l.functionalCode),
     byEconomic: rollUp(lines, (l) => l.economicCode),
     freezes,
-    decisions: decisions.map((d) => ({ elementId: String(d.element_id), stepName: String(d.step_name), decision: String(d.decision), comment: (d.comment as string | null) ?? null, userName: String(d.display_name), sealed: Boolean(Number(d.sealed)), auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id), decidedAt: readInstant(d.decided_at) })),
+    decisions: decisions.map((d) => ({
+      elementId: String(d.element_id),
+      stepName: String(d.step_name),
+      decision: String(d.decision),
+      comment: (d.comment as string | null) ?? null,
+      userName: String(d.display_name),
+      sealed: Boolean(Number(d.sealed)),
+      auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id),
+      decidedAt: readInstant(d.decided_at),
+    })),
     mayDecide: task !== null,
     canEdit: row.status === 'draft' && task?.taskDefinitionKey === 'UnitConfirm',
   };
@@ -221,7 +313,15 @@ export async function listFinalAccounts(db: Knex, scope: Knex.QueryBuilder, q: L
   const base = db('final_accounts as fa').whereIn('fa.unit_org_id', scope);
   if (q.fiscalYear !== undefined) base.where('fa.fiscal_year', q.fiscalYear);
   if (q.status) base.where('fa.status', q.status);
-  const [sums] = (await base.clone().select(db.raw('count(*) as n'), db.raw('coalesce(sum(fa.budget_fen), 0) as budget'), db.raw('coalesce(sum(fa.paid_fen), 0) as paid'), db.raw('coalesce(sum(fa.frozen_fen), 0) as frozen'), db.raw('coalesce(sum(fa.balance_fen), 0) as balance'))) as Array<Record<string, number | string>>;
+  const [sums] = (await base
+    .clone()
+    .select(
+      db.raw('count(*) as n'),
+      db.raw('coalesce(sum(fa.budget_fen), 0) as budget'),
+      db.raw('coalesce(sum(fa.paid_fen), 0) as paid'),
+      db.raw('coalesce(sum(fa.frozen_fen), 0) as frozen'),
+      db.raw('coalesce(sum(fa.balance_fen), 0) as balance'),
+    )) as Array<Record<string, number | string>>;
   const rows = (await base
     .clone()
     .join('organisations as u', 'u.id', 'fa.unit_org_id')
@@ -229,7 +329,9 @@ export async function listFinalAccounts(db: Knex, scope: Knex.QueryBuilder, q: L
     .orderBy([{ column: 'fa.fiscal_year', order: 'desc' }, { column: 'd.name' }, { column: 'u.name' }, { column: 'fa.id' }])
     .limit(q.pageSize)
     .offset((q.page - 1) * q.pageSize)
-    .select('fa.*', 'u.name as unit_name', 'd.name as department_name')) as Array<AccountRow & { unit_name: string; department_name: string | null }>;
+    .select('fa.*', 'u.name as unit_name', 'd.name as department_name')) as Array<
+    AccountRow & { unit_name: string; department_name: string | null }
+  >;
   return {
     items: rows.map((r) => ({
       id: Number(r.id),
@@ -247,7 +349,12 @@ export async function listFinalAccounts(db: Knex, scope: Knex.QueryBuilder, q: L
       submittedAt: r.submitted_at ? readInstant(r.submitted_at) : null,
     })),
     total: Number(sums?.n ?? 0),
-    totals: { budgetFen: Number(sums?.budget ?? 0), paidFen: Number(sums?.paid ?? 0), frozenFen: Number(sums?.frozen ?? 0), balanceFen: Number(sums?.balance ?? 0) },
+    totals: {
+      budgetFen: Number(sums?.budget ?? 0),
+      paidFen: Number(sums?.paid ?? 0),
+      frozenFen: Number(sums?.frozen ?? 0),
+      balanceFen: Number(sums?.balance ?? 0),
+    },
     page: q.page,
     pageSize: q.pageSize,
   };
@@ -270,8 +377,11 @@ async function openTaskFor(deps: FinalAccountsDeps, row: AccountRow, p: Principa
 }
 
 async function lockDraft(trx: Knex, row: AccountRow, version: number): Promise<void> {
-  if (row.status !== 'draft') throw errors.conflict('FINAL_ACCOUNT_NOT_DRAFT', `决算${STATUS_LABELS[row.status] ?? row.status}，单位不能再修改`);
-  const n = await trx('final_accounts').where({ id: row.id, version }).update({ version: trx.raw('version + 1'), updated_at: new Date() });
+  if (row.status !== 'draft')
+    throw errors.conflict('FINAL_ACCOUNT_NOT_DRAFT', `决算${STATUS_LABELS[row.status] ?? row.status}，单位不能再修改`);
+  const n = await trx('final_accounts')
+    .where({ id: row.id, version })
+    .update({ version: trx.raw('version + 1'), updated_at: new Date() });
   if (n !== 1) throw errors.conflict('FINAL_ACCOUNT_CHANGED', '决算已被他人修改，请刷新后再试');
 }
 
@@ -293,23 +403,36 @@ export interface ItemInput {
 
 /** Items must be this final account's own (another's id, in scope or not, is refused alike). */
 async function assertItemsKnown(db: Knex, id: number, items: readonly ItemInput[]): Promise<void> {
-  const known = new Set(((await db('final_account_items').where('final_account_id', id).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
+  const known = new Set(
+    ((await db('final_account_items').where('final_account_id', id).select('id')) as Array<{ id: number }>).map((r) => Number(r.id)),
+  );
   const unknown = items.filter((i) => !known.has(i.itemId));
-  if (unknown.length) throw errors.badRequest('FINAL_ACCOUNT_ITEM_UNKNOWN', '有项目不在本决算中', unknown.map((i) => ({ field: `body.items.${i.itemId}`, message: `决算项目 #${i.itemId} 不在本决算中` })));
+  if (unknown.length)
+    throw errors.badRequest(
+      'FINAL_ACCOUNT_ITEM_UNKNOWN',
+      '有项目不在本决算中',
+      unknown.map((i) => ({ field: `body.items.${i.itemId}`, message: `决算项目 #${i.itemId} 不在本决算中` })),
+    );
 }
 
 async function saveItemsIn(trx: Knex, id: number, items: readonly ItemInput[]): Promise<void> {
   await assertItemsKnown(trx, id, items);
   for (const it of items) {
     const set: Record<string, unknown> = {};
-    if (it.explanation !== undefined) set.explanation = it.explanation === null || it.explanation.trim() === '' ? null : it.explanation.trim();
+    if (it.explanation !== undefined)
+      set.explanation = it.explanation === null || it.explanation.trim() === '' ? null : it.explanation.trim();
     if (it.choice !== undefined) set.choice = it.choice;
     if (Object.keys(set).length) await trx('final_account_items').where({ id: it.itemId, final_account_id: id }).update(set);
   }
 }
 
 /** Saves explanations and choices (a draft; nothing is checked for completeness yet). */
-export async function saveItems(db: Knex, scope: Knex.QueryBuilder, id: number, input: { version: number; items: ItemInput[] }): Promise<{ version: number }> {
+export async function saveItems(
+  db: Knex,
+  scope: Knex.QueryBuilder,
+  id: number,
+  input: { version: number; items: ItemInput[] },
+): Promise<{ version: number }> {
   const row = await visibleAccount(db, scope, id);
   return db.transaction(async (trx) => {
     await lockDraft(trx, row, input.version);
@@ -322,14 +445,33 @@ export async function saveItems(db: Knex, scope: Knex.QueryBuilder, id: number, 
 async function assertClosable(db: Knex, row: AccountRow, action: string): Promise<void> {
   const freezes = await openFreezes(db, Number(row.unit_org_id), Number(row.fiscal_year));
   if (freezes.length) {
-    throw new AppError(409, 'FINAL_ACCOUNT_OPEN_FREEZES', openFreezesMessage(freezes, action), freezes.map((f) => ({ field: `freezes.${f.quotaNo}`, message: `指标 ${f.quotaNo}${f.projectName ? `（${f.projectName}）` : ''}冻结 ${formatYuan(f.frozenFen)}${f.reference ? `，${f.reference}` : ''}` })));
+    throw new AppError(
+      409,
+      'FINAL_ACCOUNT_OPEN_FREEZES',
+      openFreezesMessage(freezes, action),
+      freezes.map((f) => ({
+        field: `freezes.${f.quotaNo}`,
+        message: `指标 ${f.quotaNo}${f.projectName ? `（${f.projectName}）` : ''}冻结 ${formatYuan(f.frozenFen)}${f.reference ? `，${f.reference}` : ''}`,
+      })),
+    );
   }
   const stale = await staleQuotas(db, Number(row.id));
-  if (stale.length) throw errors.conflict('FINAL_ACCOUNT_STALE', `指标账在生成决算数据后又有变动（${stale.slice(0, 5).join('、')}${stale.length > 5 ? ` 等 ${stale.length} 个指标` : ''}），请重新生成决算数据后再${action}`);
+  if (stale.length)
+    throw errors.conflict(
+      'FINAL_ACCOUNT_STALE',
+      `指标账在生成决算数据后又有变动（${stale.slice(0, 5).join('、')}${stale.length > 5 ? ` 等 ${stale.length} 个指标` : ''}），请重新生成决算数据后再${action}`,
+    );
 }
 
 /** 单位确认并提交: explanations and choices saved, every balance explained and decided, no freeze open. */
-export async function submit(deps: FinalAccountsDeps, p: Principal, scope: Knex.QueryBuilder, id: number, input: { version: number; items?: ItemInput[]; signingPin?: string }, now = new Date()): Promise<{ step: string | null }> {
+export async function submit(
+  deps: FinalAccountsDeps,
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  id: number,
+  input: { version: number; items?: ItemInput[]; signingPin?: string },
+  now = new Date(),
+): Promise<{ step: string | null }> {
   const { db } = deps;
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提交决算');
   const row = await visibleAccount(db, scope, id);
@@ -346,21 +488,71 @@ export async function submit(deps: FinalAccountsDeps, p: Principal, scope: Knex.
     await lockDraft(trx, row, input.version);
     if (input.items) await saveItemsIn(trx, id, input.items);
     const items = await loadItems(trx, id);
-    const problems = submissionProblems(items.map((i) => ({ itemId: i.id, label: i.label, balanceFen: i.balanceFen, explanation: i.explanation, choice: i.choice })));
-    if (problems.length) throw errors.badRequest('FINAL_ACCOUNT_INCOMPLETE', `决算尚未完成：${problems.map((x) => x.message).join('；')}`, problems.map((x) => ({ field: `items.${x.itemId}.${x.field}`, message: x.message })));
-    const decision: Json = { finalAccountId: id, fiscalYear: Number(row.fiscal_year), items: items.map((i) => ({ itemId: i.id, balanceFen: i.balanceFen, choice: i.choice })) as unknown as Json, totals: sumFigures(items) as unknown as Json };
+    const problems = submissionProblems(
+      items.map((i) => ({ itemId: i.id, label: i.label, balanceFen: i.balanceFen, explanation: i.explanation, choice: i.choice })),
+    );
+    if (problems.length)
+      throw errors.badRequest(
+        'FINAL_ACCOUNT_INCOMPLETE',
+        `决算尚未完成：${problems.map((x) => x.message).join('；')}`,
+        problems.map((x) => ({ field: `items.${x.itemId}.${x.field}`, message: x.message })),
+      );
+    const decision: Json = {
+      finalAccountId: id,
+      fiscalYear: Number(row.fiscal_year),
+      items: items.map((i) => ({ itemId: i.id, balanceFen: i.balanceFen, choice: i.choice })) as unknown as Json,
+      totals: sumFigures(items) as unknown as Json,
+    };
     const step = await complete(deps, trx, task, { decision: 'submit', comment: null });
     const record = signer
-      ? await seal(trx, signer, { what: 'final-account.submit', who: whoOf(p), processInstance: row.process_instance_key, element: 'UnitConfirm', decision, subjectType: 'final_account', subjectId: id })
-      : await appendAudit(trx, { kind: 'final-account.submit', subjectType: 'final_account', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
-    await trx('final_account_decisions').insert({ final_account_id: id, element_id: 'UnitConfirm', step_name: STEP_LABELS.UnitConfirm, decision: 'submit', comment: null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
-    await trx('final_accounts').where('id', id).update({ status: 'reviewing', current_step: step, submitted_by: p.userId, submitted_at: now, return_comment: null, updated_at: now });
+      ? await seal(trx, signer, {
+          what: 'final-account.submit',
+          who: whoOf(p),
+          processInstance: row.process_instance_key,
+          element: 'UnitConfirm',
+          decision,
+          subjectType: 'final_account',
+          subjectId: id,
+        })
+      : await appendAudit(trx, {
+          kind: 'final-account.submit',
+          subjectType: 'final_account',
+          subjectId: id,
+          actor: { userId: p.userId, username: p.username },
+          data: decision,
+        });
+    await trx('final_account_decisions').insert({
+      final_account_id: id,
+      element_id: 'UnitConfirm',
+      step_name: STEP_LABELS.UnitConfirm,
+      decision: 'submit',
+      comment: null,
+      user_id: p.userId,
+      audit_record_id: record.id,
+      sealed: Boolean(signer),
+      decided_at: now,
+    });
+    await trx('final_accounts')
+      .where('id', id)
+      .update({
+        status: 'reviewing',
+        current_step: step,
+        submitted_by: p.userId,
+        submitted_at: now,
+        return_comment: null,
+        updated_at: now,
+      });
     return { step };
   });
 }
 
 /** Completes the engine task as the person and answers the instance's next user task (null: none). */
-async function complete(deps: FinalAccountsDeps, _trx: Knex, task: { id: string; processInstanceId: string }, variables: Record<string, string | null>): Promise<string | null> {
+async function complete(
+  deps: FinalAccountsDeps,
+  _trx: Knex,
+  task: { id: string; processInstanceId: string },
+  variables: Record<string, string | null>,
+): Promise<string | null> {
   try {
     await deps.engine.retrying(() => deps.engine.completeTask(task.id, variables));
     return await stepOf(deps, task.processInstanceId);
@@ -373,11 +565,19 @@ async function complete(deps: FinalAccountsDeps, _trx: Knex, task: { id: string;
 // ---------------------------------------------------------------------------------------------
 // Review: department, 国库处, 预算处 (sealed)
 
-export async function decide(deps: FinalAccountsDeps, p: Principal, scope: Knex.QueryBuilder, id: number, input: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string }, now = new Date()): Promise<{ step: string | null; status: FinalAccountStatus }> {
+export async function decide(
+  deps: FinalAccountsDeps,
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  id: number,
+  input: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string },
+  now = new Date(),
+): Promise<{ step: string | null; status: FinalAccountStatus }> {
   const { db, engine } = deps;
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '审核决算');
   const row = await visibleAccount(db, scope, id);
-  if (row.status !== 'reviewing') throw errors.conflict('FINAL_ACCOUNT_NOT_REVIEWING', `决算${STATUS_LABELS[row.status] ?? row.status}，没有待审核的环节`);
+  if (row.status !== 'reviewing')
+    throw errors.conflict('FINAL_ACCOUNT_NOT_REVIEWING', `决算${STATUS_LABELS[row.status] ?? row.status}，没有待审核的环节`);
   let task;
   try {
     task = await openTaskFor(deps, row, p);
@@ -388,9 +588,17 @@ export async function decide(deps: FinalAccountsDeps, p: Principal, scope: Knex.
   const closing = task.taskDefinitionKey === 'BudgetReview' && input.decision === 'approve';
   if (closing) await assertClosable(db, row, '办结决算');
   const lines = await loadLines(db, id);
-  const decision: Json = { finalAccountId: id, step: task.taskDefinitionKey, decision: input.decision, comment: input.comment ?? null, totals: sumFigures(lines) as unknown as Json };
+  const decision: Json = {
+    finalAccountId: id,
+    step: task.taskDefinitionKey,
+    decision: input.decision,
+    comment: input.comment ?? null,
+    totals: sumFigures(lines) as unknown as Json,
+  };
   return db.transaction(async (trx) => {
-    const n = await trx('final_accounts').where({ id, status: 'reviewing', current_step: task.taskDefinitionKey }).update({ updated_at: now });
+    const n = await trx('final_accounts')
+      .where({ id, status: 'reviewing', current_step: task.taskDefinitionKey })
+      .update({ updated_at: now });
     if (n !== 1) throw errors.conflict('TASK_GONE', '该环节已由他人办理');
     try {
       await engine.retrying(() => engine.setAssignee(task.id, String(p.userId)));
@@ -399,11 +607,44 @@ export async function decide(deps: FinalAccountsDeps, p: Principal, scope: Knex.
     }
     const step = await complete(deps, trx, task, { decision: input.decision, comment: input.comment ?? null });
     const record = signer
-      ? await seal(trx, signer, { what: 'final-account.review', who: whoOf(p), processInstance: row.process_instance_key, element: task.taskDefinitionKey, decision, form: { decision: input.decision, comment: input.comment ?? null }, subjectType: 'final_account', subjectId: id })
-      : await appendAudit(trx, { kind: 'final-account.review', subjectType: 'final_account', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
-    await trx('final_account_decisions').insert({ final_account_id: id, element_id: task.taskDefinitionKey, step_name: STEP_LABELS[task.taskDefinitionKey] ?? task.name ?? task.taskDefinitionKey, decision: input.decision, comment: input.comment ?? null, user_id: p.userId, audit_record_id: record.id, sealed: Boolean(signer), decided_at: now });
+      ? await seal(trx, signer, {
+          what: 'final-account.review',
+          who: whoOf(p),
+          processInstance: row.process_instance_key,
+          element: task.taskDefinitionKey,
+          decision,
+          form: { decision: input.decision, comment: input.comment ?? null },
+          subjectType: 'final_account',
+          subjectId: id,
+        })
+      : await appendAudit(trx, {
+          kind: 'final-account.review',
+          subjectType: 'final_account',
+          subjectId: id,
+          actor: { userId: p.userId, username: p.username },
+          data: decision,
+        });
+    await trx('final_account_decisions').insert({
+      final_account_id: id,
+      element_id: task.taskDefinitionKey,
+      step_name: STEP_LABELS[task.taskDefinitionKey] ?? task.name ?? task.taskDefinitionKey,
+      decision: input.decision,
+      comment: input.comment ?? null,
+      user_id: p.userId,
+      audit_record_id: record.id,
+      sealed: Boolean(signer),
+      decided_at: now,
+    });
     const status: FinalAccountStatus = input.decision === 'reject' ? 'draft' : closing ? 'closing' : 'reviewing';
-    await trx('final_accounts').where('id', id).update({ status, current_step: step, return_comment: input.decision === 'reject' ? (input.comment ?? '审核未通过') : null, version: trx.raw('version + 1'), updated_at: now });
+    await trx('final_accounts')
+      .where('id', id)
+      .update({
+        status,
+        current_step: step,
+        return_comment: input.decision === 'reject' ? (input.comment ?? '审核未通过') : null,
+        version: trx.raw('version + 1'),
+        updated_at: now,
+      });
     return { step, status };
   });
 }
@@ -418,9 +659,15 @@ export async function decide(deps: FinalAccountsDeps, p: Principal, scope: Knex.
  * redelivered job (or a second node) finds it posted and posts nothing again; the runtime also
  * answers a redelivered task from its stored outcome. Returns what it posted and what it found.
  */
-export async function closeFinalAccount(trx: Knex, id: number, processInstanceId: string, now = new Date()): Promise<{ posted: number; replayed: number; carriedFen: number; recoveredFen: number }> {
+export async function closeFinalAccount(
+  trx: Knex,
+  id: number,
+  processInstanceId: string,
+  now = new Date(),
+): Promise<{ posted: number; replayed: number; carriedFen: number; recoveredFen: number }> {
   const row = (await trx('final_accounts').where('id', id).first()) as AccountRow | undefined;
-  if (!row || row.process_instance_key !== processInstanceId) throw new Error(`final account ${id} is not the one of instance ${processInstanceId}`);
+  if (!row || row.process_instance_key !== processInstanceId)
+    throw new Error(`final account ${id} is not the one of instance ${processInstanceId}`);
   const items = await loadItems(trx, id);
   let posted = 0;
   let replayed = 0;
@@ -430,16 +677,35 @@ export async function closeFinalAccount(trx: Knex, id: number, processInstanceId
     for (const line of item.lines) {
       const kind = postingOf(line.balanceFen, item.choice);
       if (!kind) continue;
-      const meta = { actor: '流程引擎（决算）', reason: `${Number(row.fiscal_year)} 年度决算${CHOICE_LABELS[kind]}：${item.label}`, reference: { type: 'final-account', id: String(id) } };
+      const meta = {
+        actor: '流程引擎（决算）',
+        reason: `${Number(row.fiscal_year)} 年度决算${CHOICE_LABELS[kind]}：${item.label}`,
+        reference: { type: 'final-account', id: String(id) },
+      };
       if (kind === 'carry-over') {
-        const r = await carryOver(trx, { ...meta, quotaId: line.quotaId, amountFen: line.balanceFen, into: { fiscalYear: Number(row.fiscal_year) + 1 }, idempotencyKey: `fa-${id}-q${line.quotaId}-co` });
-        await trx('final_account_lines').where('id', line.id).update({ posted_kind: kind, posted_journal_id: r.out.id, posted_quota_id: r.to.id });
+        const r = await carryOver(trx, {
+          ...meta,
+          quotaId: line.quotaId,
+          amountFen: line.balanceFen,
+          into: { fiscalYear: Number(row.fiscal_year) + 1 },
+          idempotencyKey: `fa-${id}-q${line.quotaId}-co`,
+        });
+        await trx('final_account_lines')
+          .where('id', line.id)
+          .update({ posted_kind: kind, posted_journal_id: r.out.id, posted_quota_id: r.to.id });
         if (r.replayed) replayed++;
         else posted++;
         carriedFen += line.balanceFen;
       } else {
-        const r = await adjustOut(trx, { ...meta, quotaId: line.quotaId, amountFen: line.balanceFen, idempotencyKey: `fa-${id}-q${line.quotaId}-rc` });
-        await trx('final_account_lines').where('id', line.id).update({ posted_kind: kind, posted_journal_id: r.entry.id, posted_quota_id: null });
+        const r = await adjustOut(trx, {
+          ...meta,
+          quotaId: line.quotaId,
+          amountFen: line.balanceFen,
+          idempotencyKey: `fa-${id}-q${line.quotaId}-rc`,
+        });
+        await trx('final_account_lines')
+          .where('id', line.id)
+          .update({ posted_kind: kind, posted_journal_id: r.entry.id, posted_quota_id: null });
         if (r.replayed) replayed++;
         else posted++;
         recoveredFen += line.balanceFen;
@@ -447,8 +713,16 @@ export async function closeFinalAccount(trx: Knex, id: number, processInstanceId
     }
   }
   if (row.status !== 'closed') {
-    await trx('final_accounts').where('id', id).update({ status: 'closed', current_step: null, closed_at: now, version: trx.raw('version + 1'), updated_at: now });
-    await appendAudit(trx, { kind: 'final-account.close', subjectType: 'final_account', subjectId: id, actor: { userId: null, username: 'system' }, data: { fiscalYear: Number(row.fiscal_year), carriedFen, recoveredFen, posted } });
+    await trx('final_accounts')
+      .where('id', id)
+      .update({ status: 'closed', current_step: null, closed_at: now, version: trx.raw('version + 1'), updated_at: now });
+    await appendAudit(trx, {
+      kind: 'final-account.close',
+      subjectType: 'final_account',
+      subjectId: id,
+      actor: { userId: null, username: 'system' },
+      data: { fiscalYear: Number(row.fiscal_year), carriedFen, recoveredFen, posted },
+    });
   }
   return { posted, replayed, carriedFen, recoveredFen };
 }

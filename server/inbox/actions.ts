@@ -50,7 +50,8 @@ async function engineCall(deps: InboxDeps, task: TaskRow, what: string, call: ()
     await deps.engine.retrying(call);
   } catch (err) {
     if (err instanceof EngineError && err.notFound) throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
-    if (err instanceof EngineError && !err.unreachable && !(await deps.engine.task(task.engine_task_id).catch(() => 'unknown'))) throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
+    if (err instanceof EngineError && !err.unreachable && !(await deps.engine.task(task.engine_task_id).catch(() => 'unknown')))
+      throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
     throw engineUnavailable(what);
   }
 }
@@ -66,7 +67,11 @@ async function taskOr404(db: Knex, taskId: number): Promise<TaskRow> {
 /** 403 unless the person may act on the task now; claims it for them when it was offered to them. */
 async function holderOrClaim(deps: InboxDeps, task: TaskRow, p: Principal): Promise<void> {
   const inv = await involvementOf(deps.db, task, p.userId);
-  const holding = mayHold({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate });
+  const holding = mayHold({
+    userId: p.userId,
+    assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id),
+    candidate: inv.candidate,
+  });
   if (holding.kind === 'refuse') throw new AppError(holding.status, holding.code, holding.message);
   if (holding.claim) await claimLoaded(deps, task, inv, p);
 }
@@ -91,16 +96,24 @@ async function claimLoaded(deps: InboxDeps, task: TaskRow, inv: Involvement, p: 
   const taskId = task.id;
   if (inv.assignee) return;
   if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的候选办理人');
-  const n = await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+  const n = await db('inbox_tasks')
+    .where({ id: taskId, status: 'open' })
+    .whereNull('assignee_user_id')
+    .update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
   if (n !== 1) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
   try {
     // The inbox decided who wins (the conditional UPDATE above); the engine is told who it is.
-    await engineCall(deps, task, '签收', () => deps.engine.claimTask(task.engine_task_id, String(p.userId)).catch((err: unknown) => {
-      if (err instanceof EngineError && !err.unreachable && !err.notFound) return deps.engine.setAssignee(task.engine_task_id, String(p.userId));
-      throw err;
-    }));
+    await engineCall(deps, task, '签收', () =>
+      deps.engine.claimTask(task.engine_task_id, String(p.userId)).catch((err: unknown) => {
+        if (err instanceof EngineError && !err.unreachable && !err.notFound)
+          return deps.engine.setAssignee(task.engine_task_id, String(p.userId));
+        throw err;
+      }),
+    );
   } catch (err) {
-    await db('inbox_tasks').where({ id: taskId, status: 'open', assignee_user_id: p.userId }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+    await db('inbox_tasks')
+      .where({ id: taskId, status: 'open', assignee_user_id: p.userId })
+      .update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
     throw err;
   }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'claimed' });
@@ -112,13 +125,19 @@ export async function unclaim(deps: InboxDeps, taskId: number, p: Principal): Pr
   assertOpen(task);
   const inv = await involvementOf(db, task, p.userId);
   if (!inv.assignee) throw errors.conflict('NOT_ASSIGNEE', '只有已签收的办理人可以退回签收');
-  if (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).first('id')) throw errors.conflict('SIGNERS_PENDING', '有加签人尚未办理，不能退回签收');
-  const n = await db('inbox_tasks').where({ id: taskId, assignee_user_id: p.userId, status: 'open' }).update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+  if (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).first('id'))
+    throw errors.conflict('SIGNERS_PENDING', '有加签人尚未办理，不能退回签收');
+  const n = await db('inbox_tasks')
+    .where({ id: taskId, assignee_user_id: p.userId, status: 'open' })
+    .update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
   if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
   try {
     await engineCall(deps, task, '退回签收', () => deps.engine.unclaimTask(task.engine_task_id));
   } catch (err) {
-    await db('inbox_tasks').where({ id: taskId, status: 'open' }).whereNull('assignee_user_id').update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+    await db('inbox_tasks')
+      .where({ id: taskId, status: 'open' })
+      .whereNull('assignee_user_id')
+      .update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
     throw err;
   }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'unclaimed' });
@@ -138,23 +157,43 @@ export interface CompleteResult {
  * untouched, not even claimed), domain/approval.ts `planCompletion` decides what the submission
  * means, and each phase is one transaction (the engine's part between them, see finish).
  */
-export async function complete(deps: InboxDeps, taskId: number, p: Principal, data: unknown, signer: Signer | null = null): Promise<CompleteResult> {
+export async function complete(
+  deps: InboxDeps,
+  taskId: number,
+  p: Principal,
+  data: unknown,
+  signer: Signer | null = null,
+): Promise<CompleteResult> {
   const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
   const [inv, pendingRows] = await Promise.all([
     involvementOf(db, task, p.userId),
-    db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id') as Promise<Array<{ id: number; user_id: number; position: 'before' | 'after'; added_by: number }>>,
+    db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).orderBy('id') as Promise<
+      Array<{ id: number; user_id: number; position: 'before' | 'after'; added_by: number }>
+    >,
   ]);
-  const pending: PendingSigner[] = pendingRows.map((s) => ({ id: Number(s.id), userId: Number(s.user_id), position: s.position, addedBy: Number(s.added_by) }));
+  const pending: PendingSigner[] = pendingRows.map((s) => ({
+    id: Number(s.id),
+    userId: Number(s.user_id),
+    position: s.position,
+    addedBy: Number(s.added_by),
+  }));
   // Who may submit is settled before the form is read: a stranger learns nothing from validation.
-  const who = mayHold({ userId: p.userId, assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id), candidate: inv.candidate });
+  const who = mayHold({
+    userId: p.userId,
+    assigneeId: task.assignee_user_id === null ? null : Number(task.assignee_user_id),
+    candidate: inv.candidate,
+  });
   if (who.kind === 'refuse') throw new AppError(who.status, who.code, who.message);
 
   // Run-time option lists the form's pickers draw from (会签人: the people eligible for this task).
   // Resolving them loads every reviewer's scope, so only forms that name the list pay for it —
   // not every completion, nor every task of a 批量审批.
-  const needsCountersigners = formRegistry().get(task.form_key)?.fields.some((f) => 'optionsFrom' in f && f.optionsFrom === 'countersigners') ?? false;
+  const needsCountersigners =
+    formRegistry()
+      .get(task.form_key)
+      ?.fields.some((f) => 'optionsFrom' in f && f.optionsFrom === 'countersigners') ?? false;
   const lists: OptionLists = needsCountersigners ? { countersigners: (await eligibleUsers(db, task)).map((u) => u.id) } : {};
   const parsed = validateFormData(task.form_key, data, lists);
   if (!parsed.ok) throw errors.validation(parsed.issues);
@@ -177,7 +216,9 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
       await engineCall(deps, task, '加签意见', () => deps.engine.resolveTask(task.engine_task_id));
       await db.transaction(async (trx) => {
         await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
-        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.signer.addedBy, version: trx.raw('version + 1') });
+        await trx('inbox_tasks')
+          .where({ id: taskId })
+          .update({ assignee_user_id: plan.signer.addedBy, version: trx.raw('version + 1') });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'before', form: values } });
       });
       return { taskId, outcome: 'signed' };
@@ -187,7 +228,9 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
         await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
         if (plan.next) {
-          await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
+          await trx('inbox_tasks')
+            .where({ id: taskId })
+            .update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
           await engineCall(deps, task, '加签意见', () => deps.engine.setAssignee(task.engine_task_id, String(plan.next!.userId)));
         }
       });
@@ -197,8 +240,21 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
     case 'forward': {
       if (plan.claim) await claimLoaded(deps, task, inv, p);
       await db.transaction(async (trx) => {
-        await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: plan.to.userId, decision, comment, form_data: JSON.stringify(values), version: trx.raw('version + 1') });
-        await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'completed', decision, comment, data: { form: values, pendingSigners: pending.length } });
+        await trx('inbox_tasks')
+          .where({ id: taskId })
+          .update({
+            assignee_user_id: plan.to.userId,
+            decision,
+            comment,
+            form_data: JSON.stringify(values),
+            version: trx.raw('version + 1'),
+          });
+        await writeTaskEvent(trx, taskId, actorOf(p), {
+          kind: 'completed',
+          decision,
+          comment,
+          data: { form: values, pendingSigners: pending.length },
+        });
         // The engine's assignee follows who holds the task now (its history names each of them).
         await engineCall(deps, task, '办理', () => deps.engine.setAssignee(task.engine_task_id, String(plan.to.userId)));
       });
@@ -213,7 +269,13 @@ export async function complete(deps: InboxDeps, taskId: number, p: Principal, da
 
 function sealedResult(taskId: number, record: AppendedRecord): CompleteResult {
   const sealed = record.body.seal;
-  return { taskId, outcome: 'completed', seal: sealed ? { auditRecordId: record.id, seq: record.seq, keyId: sealed.keyId, verificationCode: verificationCode(sealed.signature) } : null };
+  return {
+    taskId,
+    outcome: 'completed',
+    seal: sealed
+      ? { auditRecordId: record.id, seq: record.seq, keyId: sealed.keyId, verificationCode: verificationCode(sealed.signature) }
+      : null,
+  };
 }
 
 /**
@@ -221,13 +283,26 @@ function sealedResult(taskId: number, record: AppendedRecord): CompleteResult {
  * key, unlocked by the caller before the task was taken) is written in the transaction that marks
  * the task completed, after the engine accepted: a completion the engine refused has no seal.
  */
-async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Record<string, unknown>, signer: Signer | null): Promise<AppendedRecord> {
+async function finish(
+  deps: InboxDeps,
+  task: TaskRow,
+  p: Principal,
+  values: Record<string, unknown>,
+  signer: Signer | null,
+): Promise<AppendedRecord> {
   const { db, engine } = deps;
   // The engine's assignee mirrors the inbox's (claim, 转办, 加签 all tell it); read who holds it now.
-  const holder = (await db('inbox_tasks').where({ id: task.id }).first('assignee_user_id')) as { assignee_user_id: number | null } | undefined;
+  const holder = (await db('inbox_tasks').where({ id: task.id }).first('assignee_user_id')) as
+    { assignee_user_id: number | null } | undefined;
   const taken = await db('inbox_tasks')
     .where({ id: task.id, status: 'open' })
-    .update({ status: 'completing', completing_by: p.userId, completing_at: new Date(), completing_form: JSON.stringify(values), version: db.raw('version + 1') });
+    .update({
+      status: 'completing',
+      completing_by: p.userId,
+      completing_at: new Date(),
+      completing_form: JSON.stringify(values),
+      version: db.raw('version + 1'),
+    });
   if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
   // Every field of the form is sent, hidden ones as null, so a gateway never reads a value left
   // over from an earlier step or round.
@@ -236,10 +311,13 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
   variables.lastDecisionBy = p.userId;
   try {
     // The real person is the assignee when the engine completes the task, so its history names them.
-    if (Number(holder?.assignee_user_id) !== p.userId) await engine.retrying(() => engine.setAssignee(task.engine_task_id, String(p.userId)));
+    if (Number(holder?.assignee_user_id) !== p.userId)
+      await engine.retrying(() => engine.setAssignee(task.engine_task_id, String(p.userId)));
     await engine.retrying(() => engine.completeTask(task.engine_task_id, variables));
   } catch (err) {
-    const gone = err instanceof EngineError && (err.notFound || (!err.unreachable && !(await engine.task(task.engine_task_id).catch(() => 'unknown'))));
+    const gone =
+      err instanceof EngineError &&
+      (err.notFound || (!err.unreachable && !(await engine.task(task.engine_task_id).catch(() => 'unknown'))));
     if (gone) {
       // Gone because it was completed: an earlier submission of this task reached the engine but
       // its answer did not come back (the engine or this node died, a timeout), so the row was
@@ -250,9 +328,14 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
         const byId = ended.assignee && /^\d+$/.test(ended.assignee) ? Number(ended.assignee) : p.userId;
         const person = byId === p.userId ? p : await loadPrincipal(db, byId);
         await db.transaction(async (trx) => {
-          const n = await trx('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ version: trx.raw('version + 1') });
+          const n = await trx('inbox_tasks')
+            .where({ id: task.id, status: 'completing' })
+            .update({ version: trx.raw('version + 1') });
           if (n !== 1) return;
-          await recordCompletion(trx, task, person ? actorOf(person) : actorOf(p), values, { at: parseEngineDate(ended.endTime) ?? new Date(), recovered: '办理已在流程引擎中完成（上次提交的应答未送达），平台记录在重新提交时补记（未加盖电子签章）' });
+          await recordCompletion(trx, task, person ? actorOf(person) : actorOf(p), values, {
+            at: parseEngineDate(ended.endTime) ?? new Date(),
+            recovered: '办理已在流程引擎中完成（上次提交的应答未送达），平台记录在重新提交时补记（未加盖电子签章）',
+          });
         });
         if (deps.syncInstance) await deps.syncInstance(task.process_instance_key).catch(() => undefined);
         throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已在流程引擎中办理完成（上次提交已生效），记录已补齐，无需重复提交');
@@ -263,7 +346,9 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
       });
       throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
     }
-    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
+    await db('inbox_tasks')
+      .where({ id: task.id, status: 'completing' })
+      .update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
     throw engineUnavailable('办理');
   }
   const sealing = signer
@@ -284,10 +369,14 @@ async function finish(deps: InboxDeps, task: TaskRow, p: Principal, values: Reco
 /** Eligible to take over or join a task: holds one of its candidate roles and sees the project's unit. */
 /** One of the people eligibleUsers offers for taking the task over (转办, 加签), else a 400. */
 async function assertEligible(db: Knex, task: TaskRow, userId: number, what: string): Promise<{ id: number; display_name: string }> {
-  const user = (await db('users').where({ id: userId, status: 'active' }).first('id', 'display_name')) as { id: number; display_name: string } | undefined;
+  const user = (await db('users').where({ id: userId, status: 'active' }).first('id', 'display_name')) as
+    { id: number; display_name: string } | undefined;
   if (!user) throw errors.badRequest('USER_NOT_FOUND', `${what}不存在或已停用`, [{ field: 'body.userId', message: '用户不存在' }]);
   const person = (await eligibleUsers(db, task)).find((u) => u.id === userId);
-  if (!person?.canTakeOver) throw errors.badRequest('USER_NOT_ELIGIBLE', `${what}不具备办理该事项的角色或数据范围`, [{ field: 'body.userId', message: '不能办理此事项' }]);
+  if (!person?.canTakeOver)
+    throw errors.badRequest('USER_NOT_ELIGIBLE', `${what}不具备办理该事项的角色或数据范围`, [
+      { field: 'body.userId', message: '不能办理此事项' },
+    ]);
   return user;
 }
 
@@ -297,7 +386,10 @@ async function assertEligible(db: Knex, task: TaskRow, userId: number, what: str
  * one of those candidate roles, so may be handed the task (转办, 加签) — assertEligible applies the
  * same rule, so the pickers offer exactly whom the server accepts.
  */
-export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id: number; name: string; orgName: string; roles: string[]; canTakeOver: boolean }>> {
+export async function eligibleUsers(
+  db: Knex,
+  task: TaskRow,
+): Promise<Array<{ id: number; name: string; orgName: string; roles: string[]; canTakeOver: boolean }>> {
   const groups = JSON.parse(task.candidate_groups) as string[];
   const reviewing = ROLES.filter((r) => (r.permissions as readonly string[]).includes('projects:review')).map((r) => r.code);
   const ids = (await db('users as u')
@@ -308,8 +400,15 @@ export async function eligibleUsers(db: Knex, task: TaskRow): Promise<Array<{ id
   // The people and the task's unit in two statements, whatever their number; the scope rule is
   // canSee's, applied in memory (orgInScope), not one query per person.
   const [people, unit] = await Promise.all([
-    loadPrincipals(db, ids.map((u) => Number(u.id))),
-    task.unit_org_id === null ? undefined : (db('organisations').where({ id: task.unit_org_id }).first('id', 'path', 'region_code') as Promise<{ id: number; path: string; region_code: string } | undefined>),
+    loadPrincipals(
+      db,
+      ids.map((u) => Number(u.id)),
+    ),
+    task.unit_org_id === null
+      ? undefined
+      : (db('organisations').where({ id: task.unit_org_id }).first('id', 'path', 'region_code') as Promise<
+          { id: number; path: string; region_code: string } | undefined
+        >),
   ]);
   const eligible = [];
   for (const target of people) {
@@ -330,34 +429,67 @@ export async function reassign(deps: InboxDeps, taskId: number, p: Principal, in
   if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能转办给自己');
   const target = await assertEligible(db, task, input.userId, '转办对象');
   await db.transaction(async (trx) => {
-    const n = await trx('inbox_tasks').where({ id: taskId, status: 'open', assignee_user_id: p.userId }).update({ assignee_user_id: target.id, claimed_at: new Date(), version: trx.raw('version + 1') });
+    const n = await trx('inbox_tasks')
+      .where({ id: taskId, status: 'open', assignee_user_id: p.userId })
+      .update({ assignee_user_id: target.id, claimed_at: new Date(), version: trx.raw('version + 1') });
     if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
     // Inside the transaction: an engine that refuses leaves the inbox as it was.
     await engineCall(deps, task, '转办', () => deps.engine.setAssignee(task.engine_task_id, String(target.id)));
     await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: target.id }).onConflict(['task_id', 'user_id']).ignore();
-    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'reassigned', comment: input.comment ?? null, data: { to: target.id, toName: target.display_name } });
-    await notifyAbout(trx, task, [target.id], 'task-assigned', { fromName: p.displayName }, `task-reassigned:${taskId}:${target.id}:${Date.now()}`);
+    await writeTaskEvent(trx, taskId, actorOf(p), {
+      kind: 'reassigned',
+      comment: input.comment ?? null,
+      data: { to: target.id, toName: target.display_name },
+    });
+    await notifyAbout(
+      trx,
+      task,
+      [target.id],
+      'task-assigned',
+      { fromName: p.displayName },
+      `task-reassigned:${taskId}:${target.id}:${Date.now()}`,
+    );
   });
 }
 
 /** 加签: adds an approver before (acts first, then the task returns) or after (acts after the holder). */
-export async function addSigner(deps: InboxDeps, taskId: number, p: Principal, input: { userId: number; position: 'before' | 'after'; comment?: string }): Promise<void> {
+export async function addSigner(
+  deps: InboxDeps,
+  taskId: number,
+  p: Principal,
+  input: { userId: number; position: 'before' | 'after'; comment?: string },
+): Promise<void> {
   const { db } = deps;
   const task = await taskOr404(db, taskId);
   assertOpen(task);
   await holderOrClaim(deps, task, p);
   if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能给自己加签');
   const signer = await assertEligible(db, task, input.userId, '加签人');
-  if (await db('inbox_task_signers').where({ task_id: taskId, user_id: signer.id, status: 'pending' }).first('id')) throw errors.conflict('ALREADY_SIGNER', '该人员已是本事项的加签人');
+  if (await db('inbox_task_signers').where({ task_id: taskId, user_id: signer.id, status: 'pending' }).first('id'))
+    throw errors.conflict('ALREADY_SIGNER', '该人员已是本事项的加签人');
   await db.transaction(async (trx) => {
-    await trx('inbox_task_signers').insert({ task_id: taskId, user_id: signer.id, position: input.position, status: 'pending', added_by: p.userId, comment: null, created_at: new Date() });
+    await trx('inbox_task_signers').insert({
+      task_id: taskId,
+      user_id: signer.id,
+      position: input.position,
+      status: 'pending',
+      added_by: p.userId,
+      comment: null,
+      created_at: new Date(),
+    });
     await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: signer.id }).onConflict(['task_id', 'user_id']).ignore();
     if (input.position === 'before') {
-      await trx('inbox_tasks').where({ id: taskId }).update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
+      await trx('inbox_tasks')
+        .where({ id: taskId })
+        .update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
       // 前加签 is the engine's delegation: the signer acts first, then resolves it back to the holder.
       await engineCall(deps, task, '加签', () => deps.engine.delegateTask(task.engine_task_id, String(signer.id)));
     }
-    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signer_added', comment: input.comment ?? null, data: { userId: signer.id, name: signer.display_name, position: input.position } });
+    await writeTaskEvent(trx, taskId, actorOf(p), {
+      kind: 'signer_added',
+      comment: input.comment ?? null,
+      data: { userId: signer.id, name: signer.display_name, position: input.position },
+    });
     if (input.position === 'before') await notifyAbout(trx, task, [signer.id], 'task-assigned', {}, `task-signer:${taskId}:${signer.id}`);
   });
 }
@@ -368,24 +500,42 @@ export async function copyTo(db: Knex, taskId: number, p: Principal, input: { us
   const inv = await involvementOf(db, task, p.userId);
   if (!inv.participant) throw new AppError(403, 'NOT_A_PARTICIPANT', '只有办理人可以抄送');
   const users = (await db('users').whereIn('id', input.userIds).where('status', 'active').select('id')) as Array<{ id: number }>;
-  if (users.length !== new Set(input.userIds).size) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在或已停用的用户', [{ field: 'body.userIds', message: '用户不存在' }]);
+  if (users.length !== new Set(input.userIds).size)
+    throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在或已停用的用户', [{ field: 'body.userIds', message: '用户不存在' }]);
   // A copy lets its reader open the task and its project (assertCanRead: a participant), so it
   // goes only to people who may read the project anyway: its unit in their data scope. Whoever is
   // not is refused like a user who does not exist, so other regions' accounts cannot be probed.
   for (const u of users) {
     const target = await loadPrincipal(db, Number(u.id));
     const mayRead = target?.permissions.has('projects:read') && (await canSee(db, target, task.unit_org_id));
-    if (!mayRead) throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在、已停用或无权查看该项目的用户', [{ field: 'body.userIds', message: '用户不存在或无权查看该项目' }]);
+    if (!mayRead)
+      throw errors.badRequest('USER_NOT_FOUND', '抄送对象中有不存在、已停用或无权查看该项目的用户', [
+        { field: 'body.userIds', message: '用户不存在或无权查看该项目' },
+      ]);
   }
   return db.transaction(async (trx) => {
     const now = new Date();
     let added = 0;
     for (const u of users) {
-      const r = await trx('inbox_copies').insert({ task_id: taskId, user_id: u.id, copied_by: p.userId, created_at: now }).onConflict(['task_id', 'user_id']).ignore();
+      const r = await trx('inbox_copies')
+        .insert({ task_id: taskId, user_id: u.id, copied_by: p.userId, created_at: now })
+        .onConflict(['task_id', 'user_id'])
+        .ignore();
       added += Array.isArray(r) && Number(r[0]) > 0 ? 1 : 0;
     }
-    await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'copied', comment: input.comment ?? null, data: { userIds: users.map((u) => Number(u.id)) } });
-    await notifyAbout(trx, task, users.map((u) => Number(u.id)), 'task-copied', { fromName: p.displayName, comment: input.comment ?? null }, `task-copied:${taskId}:${now.getTime()}`);
+    await writeTaskEvent(trx, taskId, actorOf(p), {
+      kind: 'copied',
+      comment: input.comment ?? null,
+      data: { userIds: users.map((u) => Number(u.id)) },
+    });
+    await notifyAbout(
+      trx,
+      task,
+      users.map((u) => Number(u.id)),
+      'task-copied',
+      { fromName: p.displayName, comment: input.comment ?? null },
+      `task-copied:${taskId}:${now.getTime()}`,
+    );
     return added;
   });
 }
@@ -403,7 +553,12 @@ export async function remind(db: Knex, taskId: number, p: Principal, now = new D
     .where((w) => w.whereNull('reminded_at').orWhere('reminded_at', '<', since))
     .update({ reminded_at: now });
   if (n !== 1) throw new AppError(429, 'REMIND_TOO_SOON', `${REMIND_INTERVAL_MINUTES} 分钟内已催办过，请稍后再催`);
-  const holders = task.assignee_user_id !== null ? [Number(task.assignee_user_id)] : ((await db('inbox_task_candidates').where('task_id', taskId).select('user_id')) as Array<{ user_id: number }>).map((r) => Number(r.user_id));
+  const holders =
+    task.assignee_user_id !== null
+      ? [Number(task.assignee_user_id)]
+      : ((await db('inbox_task_candidates').where('task_id', taskId).select('user_id')) as Array<{ user_id: number }>).map((r) =>
+          Number(r.user_id),
+        );
   await db.transaction(async (trx) => {
     await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'reminded', data: { to: holders } });
     await notifyAbout(trx, task, holders, 'task-reminder', { fromName: p.displayName }, `task-reminder:${taskId}:${now.getTime()}`);
@@ -417,13 +572,29 @@ export async function comment(db: Knex, taskId: number, p: Principal, text: stri
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'commented', comment: text });
 }
 
-async function notifyAbout(trx: Knex, task: TaskRow, userIds: number[], template: string, extra: Record<string, unknown>, dedupeKey: string): Promise<void> {
+async function notifyAbout(
+  trx: Knex,
+  task: TaskRow,
+  userIds: number[],
+  template: string,
+  extra: Record<string, unknown>,
+  dedupeKey: string,
+): Promise<void> {
   const project = (await trx('projects').where('id', task.business_id).first('name', 'project_no')) as { name: string; project_no: string };
   const due = task.due_at ? toShanghaiIso(readInstant(task.due_at)).slice(0, 16).replace('T', ' ') : null;
   await notify(trx, {
     userIds,
     template,
-    context: { step: task.name, projectName: project.name, projectNo: project.project_no, unitName: '', dueAt: due, fromName: '', comment: null, ...extra },
+    context: {
+      step: task.name,
+      projectName: project.name,
+      projectNo: project.project_no,
+      unitName: '',
+      dueAt: due,
+      fromName: '',
+      comment: null,
+      ...extra,
+    },
     link: `/tasks/${task.id}`,
     dedupeKey,
   });

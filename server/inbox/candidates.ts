@@ -12,8 +12,14 @@ import { regionPrefix, roleByCode } from '../../domain/roles';
  *   division handling the project's sector (教科文, 农业农村 …) is preferred when one exists.
  * Disabled accounts are never candidates.
  */
-export async function resolveCandidates(db: Knex, groups: readonly string[], unitOrgId: number, context: { functionalCode?: string } = {}): Promise<number[]> {
-  const unit = (await db('organisations').where('id', unitOrgId).first('id', 'path', 'region_code')) as { id: number; path: string; region_code: string } | undefined;
+export async function resolveCandidates(
+  db: Knex,
+  groups: readonly string[],
+  unitOrgId: number,
+  context: { functionalCode?: string } = {},
+): Promise<number[]> {
+  const unit = (await db('organisations').where('id', unitOrgId).first('id', 'path', 'region_code')) as
+    { id: number; path: string; region_code: string } | undefined;
   if (!unit) return [];
   const found = new Set<number>();
   for (const group of groups) {
@@ -23,7 +29,13 @@ export async function resolveCandidates(db: Knex, groups: readonly string[], uni
       .join('user_roles as r', 'r.user_id', 'u.id')
       .join('organisations as o', 'o.id', 'u.org_id')
       .where({ 'r.role': group, 'u.status': 'active' })
-      .select('u.id', 'o.id as org_id', 'o.path', 'o.region_code', 'o.division_type')) as Array<{ id: number; org_id: number; path: string; region_code: string; division_type: string | null }>;
+      .select('u.id', 'o.id as org_id', 'o.path', 'o.region_code', 'o.division_type')) as Array<{
+      id: number;
+      org_id: number;
+      path: string;
+      region_code: string;
+      division_type: string | null;
+    }>;
     let chosen: typeof holders;
     if (role.scope === 'own-org') chosen = holders.filter((h) => Number(h.org_id) === Number(unit.id));
     else if (role.scope === 'org-subtree') chosen = holders.filter((h) => unit.path.startsWith(h.path));

@@ -28,7 +28,13 @@ export async function recordCompletion(
   options: { sealing?: (prevHash: string, at: Date) => Seal; at?: Date; recovered?: string } = {},
 ): Promise<AppendedRecord> {
   const { decision, comment } = decisionOf(values);
-  await closeTask(trx, task.id, 'completed', { decision, comment, form_data: JSON.stringify(values), completed_by: actor.userId, completed_at: options.at ?? new Date() });
+  await closeTask(trx, task.id, 'completed', {
+    decision,
+    comment,
+    form_data: JSON.stringify(values),
+    completed_by: actor.userId,
+    completed_at: options.at ?? new Date(),
+  });
   const record = await writeProjectEvent(
     trx,
     task.business_id,
@@ -36,7 +42,15 @@ export async function recordCompletion(
     {
       kind: 'task_completed',
       note: `${task.name}：${decisionLabel(decision) || '已办理'}${comment ? `。意见：${comment}` : ''}${options.recovered ? `（${options.recovered}）` : ''}`,
-      data: { taskId: task.id, elementId: task.element_id, processInstanceKey: task.process_instance_key, decision, comment, form: values, ...(options.recovered ? { recovered: true } : {}) },
+      data: {
+        taskId: task.id,
+        elementId: task.element_id,
+        processInstanceKey: task.process_instance_key,
+        decision,
+        comment,
+        form: values,
+        ...(options.recovered ? { recovered: true } : {}),
+      },
     },
     options.sealing,
   );
@@ -45,7 +59,18 @@ export async function recordCompletion(
     trx,
     task.id,
     actor,
-    { kind: 'completed', decision, comment, data: { form: values, auditRecordId: record.id, sealed: seal !== null, verificationCode: seal ? verificationCode(seal.signature) : null, ...(options.recovered ? { recovered: options.recovered } : {}) } },
+    {
+      kind: 'completed',
+      decision,
+      comment,
+      data: {
+        form: values,
+        auditRecordId: record.id,
+        sealed: seal !== null,
+        verificationCode: seal ? verificationCode(seal.signature) : null,
+        ...(options.recovered ? { recovered: options.recovered } : {}),
+      },
+    },
     { timeline: false },
   );
   return record;

@@ -69,11 +69,39 @@ async function platformRows(db: Knex, keys: readonly string[], engineAssignees: 
   const tasks = (await db('inbox_tasks')
     .whereIn('process_instance_key', keys)
     .orderBy('id')
-    .select('id', 'engine_task_id', 'process_instance_key', 'element_id', 'name', 'status', 'decision', 'comment', 'assignee_user_id', 'completed_by', 'created_at', 'completed_at')) as InboxRow[];
-  const instances = (await db('process_instances').whereIn('process_instance_key', keys).select('process_instance_key', 'process_id', 'started_by')) as Array<{ process_instance_key: string; process_id: string; started_by: number | null }>;
+    .select(
+      'id',
+      'engine_task_id',
+      'process_instance_key',
+      'element_id',
+      'name',
+      'status',
+      'decision',
+      'comment',
+      'assignee_user_id',
+      'completed_by',
+      'created_at',
+      'completed_at',
+    )) as InboxRow[];
+  const instances = (await db('process_instances')
+    .whereIn('process_instance_key', keys)
+    .select('process_instance_key', 'process_id', 'started_by')) as Array<{
+    process_instance_key: string;
+    process_id: string;
+    started_by: number | null;
+  }>;
 
   // The completion that went to the engine carries its audit record (task_events 'completed', data.auditRecordId).
-  const events = tasks.length ? ((await db('task_events').whereIn('task_id', tasks.map((t) => t.id)).where('kind', 'completed').orderBy('id').select('task_id', 'data')) as Array<{ task_id: number; data: string | null }>) : [];
+  const events = tasks.length
+    ? ((await db('task_events')
+        .whereIn(
+          'task_id',
+          tasks.map((t) => t.id),
+        )
+        .where('kind', 'completed')
+        .orderBy('id')
+        .select('task_id', 'data')) as Array<{ task_id: number; data: string | null }>)
+    : [];
   const recordOf = new Map<number, number>();
   for (const e of events) {
     const data = e.data ? (JSON.parse(e.data) as { auditRecordId?: unknown }) : null;
@@ -81,20 +109,34 @@ async function platformRows(db: Knex, keys: readonly string[], engineAssignees: 
   }
   // Sealed or not, and the verification code, from the chain itself rather than the event's copy.
   const recordIds = [...new Set(recordOf.values())];
-  const records = recordIds.length ? ((await db('audit_records').whereIn('id', recordIds).select('id', 'sealed', 'body')) as Array<{ id: number; sealed: unknown; body: string }>) : [];
+  const records = recordIds.length
+    ? ((await db('audit_records').whereIn('id', recordIds).select('id', 'sealed', 'body')) as Array<{
+        id: number;
+        sealed: unknown;
+        body: string;
+      }>)
+    : [];
   const recordById = new Map(records.map((r) => [Number(r.id), r]));
   const completions = new Map<number, Completion>();
   for (const [taskId, recordId] of recordOf) {
     const r = recordById.get(recordId);
     const seal = r && Boolean(Number(r.sealed)) ? (JSON.parse(r.body) as AuditRecordBody).seal : null;
-    completions.set(taskId, { auditRecordId: r ? recordId : null, sealed: Boolean(seal), verificationCode: seal ? verificationCode(seal.signature) : null });
+    completions.set(taskId, {
+      auditRecordId: r ? recordId : null,
+      sealed: Boolean(seal),
+      verificationCode: seal ? verificationCode(seal.signature) : null,
+    });
   }
 
   const userIds = new Set<number>();
   for (const a of engineAssignees) if (/^\d{1,10}$/.test(a)) userIds.add(Number(a));
   for (const t of tasks) for (const u of [t.assignee_user_id, t.completed_by]) if (u !== null && u !== undefined) userIds.add(Number(u));
   for (const i of instances) if (i.started_by !== null && i.started_by !== undefined) userIds.add(Number(i.started_by));
-  const users = userIds.size ? ((await db('users').whereIn('id', [...userIds]).select('id', 'display_name')) as Array<{ id: number; display_name: string }>) : [];
+  const users = userIds.size
+    ? ((await db('users')
+        .whereIn('id', [...userIds])
+        .select('id', 'display_name')) as Array<{ id: number; display_name: string }>)
+    : [];
 
   return {
     tasks,
@@ -117,11 +159,18 @@ async function askEngine(engine: EngineClient, processInstanceId: string): Promi
     const activities = await engine.activityInstances(processInstanceId, { timeoutMs: HISTORY_TIMEOUT_MS });
     if (activities.length === 0) return { ok: false, notice: '流程引擎中没有该流程实例的历史记录，以下按本平台的办理记录显示' };
     // Only an instance that has not ended can have open incidents.
-    const incidents = activities.some((a) => !a.endTime) ? await engine.incidents(processInstanceId, { timeoutMs: HISTORY_TIMEOUT_MS }) : [];
+    const incidents = activities.some((a) => !a.endTime)
+      ? await engine.incidents(processInstanceId, { timeoutMs: HISTORY_TIMEOUT_MS })
+      : [];
     return { ok: true, activities, incidents };
   } catch (err) {
     if (!isEngineError(err)) throw err;
-    return { ok: false, notice: err.unreachable ? '流程引擎暂不可用，以下按本平台的办理记录显示' : `流程引擎未能提供历史记录（${err.status} ${err.type}），以下按本平台的办理记录显示` };
+    return {
+      ok: false,
+      notice: err.unreachable
+        ? '流程引擎暂不可用，以下按本平台的办理记录显示'
+        : `流程引擎未能提供历史记录（${err.status} ${err.type}），以下按本平台的办理记录显示`,
+    };
   }
 }
 
@@ -129,7 +178,11 @@ async function askEngine(engine: EngineClient, processInstanceId: string): Promi
  * The progress of several instances: one history call per instance (and one for the open
  * incidents of each instance still running), our rows read in bulk. Keyed by instance id.
  */
-export async function engineProgressOf(engine: EngineClient, db: Knex, processInstanceIds: readonly string[]): Promise<Map<string, InstanceProgress>> {
+export async function engineProgressOf(
+  engine: EngineClient,
+  db: Knex,
+  processInstanceIds: readonly string[],
+): Promise<Map<string, InstanceProgress>> {
   const keys = [...new Set(processInstanceIds)];
   const answers = new Map<string, EngineAnswer>();
   // A few at a time: a project has a handful of instances, and the engine serves many users.
@@ -141,7 +194,12 @@ export async function engineProgressOf(engine: EngineClient, db: Knex, processIn
   const assignees = [...answers.values()].flatMap((a) => (a.ok ? a.activities.map((x) => x.assignee ?? '') : []));
   const rows = await platformRows(db, keys, assignees);
   const fallbackKeys = keys.filter((k) => !answers.get(k)!.ok);
-  const jobs = fallbackKeys.length ? ((await db('job_outcomes').whereIn('process_instance_key', fallbackKeys).orderBy('handled_at').select('external_task_id', 'process_instance_key', 'element_id', 'handled_at')) as JobRow[]) : [];
+  const jobs = fallbackKeys.length
+    ? ((await db('job_outcomes')
+        .whereIn('process_instance_key', fallbackKeys)
+        .orderBy('handled_at')
+        .select('external_task_id', 'process_instance_key', 'element_id', 'handled_at')) as JobRow[])
+    : [];
 
   const out = new Map<string, InstanceProgress>();
   for (const key of keys) {
@@ -153,7 +211,12 @@ export async function engineProgressOf(engine: EngineClient, db: Knex, processIn
 
 const iso = (d: Date | null): string | null => (d ? toShanghaiIso(d) : null);
 
-function fromEngine(key: string, activities: readonly ActivityInstance[], incidents: readonly Incident[], rows: PlatformRows): InstanceProgress {
+function fromEngine(
+  key: string,
+  activities: readonly ActivityInstance[],
+  incidents: readonly Incident[],
+  rows: PlatformRows,
+): InstanceProgress {
   const incidentOf = new Map<string, string>();
   for (const i of incidents) if (!incidentOf.has(i.activityId)) incidentOf.set(i.activityId, i.incidentMessage ?? i.incidentType);
   const steps: Step[] = [];
@@ -187,7 +250,12 @@ function fromEngine(key: string, activities: readonly ActivityInstance[], incide
   return { source: 'engine', notice: null, ...markers(steps, [...incidentOf.keys()]) };
 }
 
-function actorOf(a: ActivityInstance, task: InboxRow | undefined, rows: PlatformRows, key: string): { actor: string | null; actorUserId: number | null } {
+function actorOf(
+  a: ActivityInstance,
+  task: InboxRow | undefined,
+  rows: PlatformRows,
+  key: string,
+): { actor: string | null; actorUserId: number | null } {
   if (a.activityType === 'userTask') {
     // The engine's assignee (our user id as a string); our row when the engine has none recorded.
     const fromEngine = a.assignee && /^\d{1,10}$/.test(a.assignee) ? Number(a.assignee) : null;
@@ -204,10 +272,15 @@ function actorOf(a: ActivityInstance, task: InboxRow | undefined, rows: Platform
 }
 
 /** The diagram's markers from the steps: an element open now is not also "passed". */
-function markers(steps: readonly Step[], failedIds: readonly string[]): Pick<InstanceProgress, 'completed' | 'active' | 'failed' | 'steps'> {
+function markers(
+  steps: readonly Step[],
+  failedIds: readonly string[],
+): Pick<InstanceProgress, 'completed' | 'active' | 'failed' | 'steps'> {
   const active = [...new Set(steps.filter((s) => s.status === 'active' || s.status === 'failed').map((s) => s.elementId))];
   const failed = [...new Set(failedIds)].filter((id) => steps.some((s) => s.elementId === id));
-  const completed = [...new Set(steps.filter((s) => s.status === 'completed').map((s) => s.elementId))].filter((id) => !active.includes(id));
+  const completed = [...new Set(steps.filter((s) => s.status === 'completed').map((s) => s.elementId))].filter(
+    (id) => !active.includes(id),
+  );
   return { completed, active, failed, steps: [...steps] };
 }
 
@@ -274,6 +347,9 @@ function fromPlatform(key: string, notice: string, rows: PlatformRows, jobs: rea
     });
   }
   // Stable: equal times keep tasks before the jobs they led to.
-  const ordered = steps.map((s, i) => ({ s, i })).sort((a, b) => a.s.at - b.s.at || a.i - b.i).map(({ s: { at: _at, ...step } }) => step);
+  const ordered = steps
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => a.s.at - b.s.at || a.i - b.i)
+    .map(({ s: { at: _at, ...step } }) => step);
   return { source: 'platform', notice, ...markers(ordered, []) };
 }

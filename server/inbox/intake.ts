@@ -20,13 +20,15 @@ const actorOf = (p: Principal): Actor => ({ userId: p.userId, username: p.userna
 
 /** A lifecycle process reached its end: the outcome the model names (reserved, …). */
 export async function endProcessInstance(db: Knex, processInstanceKey: string, outcome: string): Promise<void> {
-  await db('process_instances').where({ process_instance_key: processInstanceKey }).update({ status: 'completed', outcome, ended_at: new Date() });
+  await db('process_instances')
+    .where({ process_instance_key: processInstanceKey })
+    .update({ status: 'completed', outcome, ended_at: new Date() });
 }
 
 export async function activeIntake(db: Knex, projectId: number): Promise<{ process_instance_key: string } | undefined> {
-  return (await db('process_instances').where({ business_type: 'project', business_id: projectId, process_id: INTAKE_PROCESS_ID, status: 'active' }).first('process_instance_key')) as
-    | { process_instance_key: string }
-    | undefined;
+  return (await db('process_instances')
+    .where({ business_type: 'project', business_id: projectId, process_id: INTAKE_PROCESS_ID, status: 'active' })
+    .first('process_instance_key')) as { process_instance_key: string } | undefined;
 }
 
 /**
@@ -51,32 +53,44 @@ export async function submitProject(
     // project a draft again: the retry takes that instance over instead of starting a second
     // review of the same project (found by the fault drill, bench/drill.ts).
     const running = await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${projectId}` });
-    const known = running.length ? ((await db('process_instances').whereIn('process_instance_key', running.map((r) => r.id)).select('process_instance_key')) as Array<{ process_instance_key: string }>) : [];
+    const known = running.length
+      ? ((await db('process_instances')
+          .whereIn(
+            'process_instance_key',
+            running.map((r) => r.id),
+          )
+          .select('process_instance_key')) as Array<{ process_instance_key: string }>)
+      : [];
     const orphan = running.find((r) => !known.some((k) => k.process_instance_key === r.id));
-    started = orphan ?? (await engine.startProcess(key, {
-      businessKey: `project:${projectId}`,
-      variables: {
-        projectId,
-        projectNo: submitted.projectNo,
-        projectName: submitted.name,
-        unitOrgId: submitted.unitOrgId,
-        applicantUserId: p.userId,
-      },
-    }));
+    started =
+      orphan ??
+      (await engine.startProcess(key, {
+        businessKey: `project:${projectId}`,
+        variables: {
+          projectId,
+          projectNo: submitted.projectNo,
+          projectName: submitted.name,
+          unitOrgId: submitted.unitOrgId,
+          applicantUserId: p.userId,
+        },
+      }));
   } catch {
     await changeStatus(db, actorOf(p), projectId, 'draft', { kind: 'submit_failed', note: '流程引擎不可用，送审未成功，已恢复为草稿' });
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，送审未成功，项目仍为草稿，请稍后重试');
   }
-  await db('process_instances').insert({
-    process_instance_key: started.id,
-    process_id: INTAKE_PROCESS_ID,
-    process_version: Number(started.definitionId.split(':')[1] ?? 0),
-    business_type: 'project',
-    business_id: projectId,
-    status: 'active',
-    started_by: p.userId,
-    started_at: new Date(),
-  }).onConflict('process_instance_key').ignore();
+  await db('process_instances')
+    .insert({
+      process_instance_key: started.id,
+      process_id: INTAKE_PROCESS_ID,
+      process_version: Number(started.definitionId.split(':')[1] ?? 0),
+      business_type: 'project',
+      business_id: projectId,
+      status: 'active',
+      started_by: p.userId,
+      started_at: new Date(),
+    })
+    .onConflict('process_instance_key')
+    .ignore();
   if (deps.syncInstance) await deps.syncInstance(started.id).catch(() => undefined); // the sweep catches up
   return (await getProject(db, projectId))!;
 }
@@ -92,19 +106,34 @@ export const STALE_SUBMIT_MS = 60_000;
  * back to draft with the attempt on its timeline, so the clerk can submit again. Run by the
  * reconciliation sweep (sync.ts).
  */
-export async function healSubmissions(deps: { db: Knex; engine: EngineClient; namespace: string }, now = new Date()): Promise<{ adopted: number; reverted: number }> {
+export async function healSubmissions(
+  deps: { db: Knex; engine: EngineClient; namespace: string },
+  now = new Date(),
+): Promise<{ adopted: number; reverted: number }> {
   const { db, engine } = deps;
   const result = { adopted: 0, reverted: 0 };
   const rows = (await db('projects as p')
     .where('p.status', 'submitted')
     .where('p.updated_at', '<', new Date(now.getTime() - STALE_SUBMIT_MS))
-    .whereNotExists(db('process_instances as i').whereRaw('i.business_id = p.id').where({ 'i.business_type': 'project', 'i.process_id': INTAKE_PROCESS_ID, 'i.status': 'active' }).select('i.id'))
+    .whereNotExists(
+      db('process_instances as i')
+        .whereRaw('i.business_id = p.id')
+        .where({ 'i.business_type': 'project', 'i.process_id': INTAKE_PROCESS_ID, 'i.status': 'active' })
+        .select('i.id'),
+    )
     .limit(50)
     .select('p.id')) as Array<{ id: number }>;
   const key = namespaced(deps.namespace, INTAKE_PROCESS_ID);
   for (const { id } of rows) {
     const running = await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${id}` });
-    const known = running.length ? ((await db('process_instances').whereIn('process_instance_key', running.map((r) => r.id)).select('process_instance_key')) as Array<{ process_instance_key: string }>) : [];
+    const known = running.length
+      ? ((await db('process_instances')
+          .whereIn(
+            'process_instance_key',
+            running.map((r) => r.id),
+          )
+          .select('process_instance_key')) as Array<{ process_instance_key: string }>)
+      : [];
     const orphan = running.find((r) => !known.some((k) => k.process_instance_key === r.id));
     if (orphan) {
       const vars = await engine.processVariables(orphan.id);
@@ -125,7 +154,10 @@ export async function healSubmissions(deps: { db: Knex; engine: EngineClient; na
       result.adopted += 1;
       continue;
     }
-    await changeStatus(db, SYSTEM_ACTOR, Number(id), 'draft', { kind: 'submit_failed', note: '送审在提交流程引擎时中断，未启动审核，已恢复为草稿，请重新送审' }).catch(() => undefined);
+    await changeStatus(db, SYSTEM_ACTOR, Number(id), 'draft', {
+      kind: 'submit_failed',
+      note: '送审在提交流程引擎时中断，未启动审核，已恢复为草稿，请重新送审',
+    }).catch(() => undefined);
     result.reverted += 1;
   }
   return result;
@@ -136,31 +168,50 @@ export async function healSubmissions(deps: { db: Knex; engine: EngineClient; na
  * is still unclaimed and untouched. The instance is cancelled in the engine, its tasks close,
  * and the project is a draft again.
  */
-export async function withdrawProject(deps: { db: Knex; engine: EngineClient }, p: Principal, projectId: number, reason: string): Promise<ProjectDetail> {
+export async function withdrawProject(
+  deps: { db: Knex; engine: EngineClient },
+  p: Principal,
+  projectId: number,
+  reason: string,
+): Promise<ProjectDetail> {
   const { db, engine } = deps;
   const instance = await activeIntake(db, projectId);
   if (!instance) throw errors.conflict('NOT_IN_REVIEW', '该项目不在审核中，无需撤回');
-  const open = (await db('inbox_tasks').where({ process_instance_key: instance.process_instance_key }).whereIn('status', ['open', 'completing'])) as TaskRow[];
+  const open = (await db('inbox_tasks')
+    .where({ process_instance_key: instance.process_instance_key })
+    .whereIn('status', ['open', 'completing'])) as TaskRow[];
   const acted = (await db('task_events')
     .whereIn('task_id', db('inbox_tasks').select('id').where('process_instance_key', instance.process_instance_key))
     .whereNot('kind', 'created')
     .first('id')) as { id: number } | undefined;
-  const untouched = open.length === 1 && open[0]!.element_id === FIRST_REVIEW_ELEMENT && open[0]!.assignee_user_id === null && open[0]!.status === 'open' && !acted;
+  const untouched =
+    open.length === 1 &&
+    open[0]!.element_id === FIRST_REVIEW_ELEMENT &&
+    open[0]!.assignee_user_id === null &&
+    open[0]!.status === 'open' &&
+    !acted;
   if (!untouched) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回；如需修改请联系审核人员退回');
   const task = open[0]!;
   // Take the task first, so no approver can complete it while the engine cancels.
-  const taken = await db('inbox_tasks').where({ id: task.id, status: 'open' }).whereNull('assignee_user_id').update({ status: 'completing', version: db.raw('version + 1') });
+  const taken = await db('inbox_tasks')
+    .where({ id: task.id, status: 'open' })
+    .whereNull('assignee_user_id')
+    .update({ status: 'completing', version: db.raw('version + 1') });
   if (taken !== 1) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回');
   try {
     await engine.retrying(() => engine.cancelProcessInstance(instance.process_instance_key, `申报单位撤回：${reason}`)); // false: ended already
   } catch {
-    await db('inbox_tasks').where({ id: task.id, status: 'completing' }).update({ status: 'open', version: db.raw('version + 1') });
+    await db('inbox_tasks')
+      .where({ id: task.id, status: 'completing' })
+      .update({ status: 'open', version: db.raw('version + 1') });
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，撤回未成功，请稍后重试');
   }
   await db.transaction(async (trx) => {
     await closeTask(trx, task.id, 'canceled');
     await writeTaskEvent(trx, task.id, actorOf(p), { kind: 'canceled', comment: `申报单位撤回：${reason}` });
-    await trx('process_instances').where({ process_instance_key: instance.process_instance_key }).update({ status: 'canceled', outcome: 'withdrawn', ended_at: new Date() });
+    await trx('process_instances')
+      .where({ process_instance_key: instance.process_instance_key })
+      .update({ status: 'canceled', outcome: 'withdrawn', ended_at: new Date() });
     await changeStatus(trx, actorOf(p), projectId, 'draft', { kind: 'withdrawn', note: reason });
   });
   return (await getProject(db, projectId))!;

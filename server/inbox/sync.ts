@@ -38,7 +38,9 @@ export const STALE_COMPLETING_MS = 60_000;
  * projects (not those marked inbox="none": the expert review serves its own, blind, tasks).
  */
 function ourProcessKeys(namespace: string): string[] {
-  return [...processModels().values()].filter((m) => inInbox(m) && [...m.elements.values()].some((e) => e.kind === 'userTask')).map((m) => namespaced(namespace, m.id));
+  return [...processModels().values()]
+    .filter((m) => inInbox(m) && [...m.elements.values()].some((e) => e.kind === 'userTask'))
+    .map((m) => namespaced(namespace, m.id));
 }
 
 /**
@@ -69,15 +71,20 @@ async function projected(deps: InboxSyncDeps, task: EngineTask): Promise<boolean
   return inInbox(processModels().get(await processIdOf(deps, task)));
 }
 
-const isUniqueViolation = (err: unknown) => /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(String((err as { code?: string; message?: string })?.code ?? '') + String((err as Error)?.message ?? ''));
+const isUniqueViolation = (err: unknown) =>
+  /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(
+    String((err as { code?: string; message?: string })?.code ?? '') + String((err as Error)?.message ?? ''),
+  );
 
 async function projectIdOf(deps: InboxSyncDeps, processInstanceId: string): Promise<number> {
-  const row = (await deps.db('process_instances').where('process_instance_key', processInstanceId).first('business_id')) as { business_id: number } | undefined;
+  const row = (await deps.db('process_instances').where('process_instance_key', processInstanceId).first('business_id')) as
+    { business_id: number } | undefined;
   if (row) return Number(row.business_id);
   // Started a moment ago and not yet recorded by the node that started it: ask the engine.
   const vars = await deps.engine.processVariables(processInstanceId);
   const id = Number(vars.projectId);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new MissingBusinessObject(`process instance ${processInstanceId}: variable projectId is missing`);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new MissingBusinessObject(`process instance ${processInstanceId}: variable projectId is missing`);
   return id;
 }
 
@@ -85,7 +92,10 @@ async function projectIdOf(deps: InboxSyncDeps, processInstanceId: string): Prom
 async function recordEngineTask(deps: InboxSyncDeps, task: EngineTask): Promise<boolean> {
   const processId = await processIdOf(deps, task);
   const element = processModels().get(processId)?.elements.get(task.taskDefinitionKey);
-  const groups = (element?.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const groups = (element?.candidateGroups ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     const { created, taskId } = await recordUserTask(deps.db, {
       engineTaskId: task.id,
@@ -114,7 +124,11 @@ async function recordEngineTask(deps: InboxSyncDeps, task: EngineTask): Promise<
  * write was interrupted, or outside the app) or deleted (boundary event, multi-instance ended
  * early, instance cancelled). `ended` is its history entry, when the engine has one.
  */
-async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask | undefined): Promise<'healed' | 'canceled' | 'completed'> {
+async function closeEnded(
+  deps: InboxSyncDeps,
+  row: TaskRow,
+  ended: HistoricTask | undefined,
+): Promise<'healed' | 'canceled' | 'completed'> {
   const { db } = deps;
   const endedAt = parseEngineDate(ended?.endTime) ?? new Date();
   if (ended?.deleteReason === 'completed') {
@@ -122,22 +136,41 @@ async function closeEnded(deps: InboxSyncDeps, row: TaskRow, ended: HistoricTask
     const person = byId !== null ? await loadPrincipal(db, Number(byId)) : null;
     const values = row.completing_form ? (JSON.parse(row.completing_form) as Record<string, unknown>) : {};
     await db.transaction(async (trx) => {
-      const n = await trx('inbox_tasks').where({ id: row.id }).whereIn('status', ['open', 'completing']).update({ version: trx.raw('version + 1') });
+      const n = await trx('inbox_tasks')
+        .where({ id: row.id })
+        .whereIn('status', ['open', 'completing'])
+        .update({ version: trx.raw('version + 1') });
       if (n !== 1) return; // finished meanwhile by the node that completed it
-      await recordCompletion(trx, row, person ? { userId: person.userId, username: person.username, displayName: person.displayName } : SYSTEM_ACTOR, values, {
-        at: endedAt,
-        recovered: row.status === 'completing' ? '办理已在流程引擎中完成，平台记录在中断后补记（未加盖电子签章）' : '流程引擎中该任务已在平台之外完成',
-      });
+      await recordCompletion(
+        trx,
+        row,
+        person ? { userId: person.userId, username: person.username, displayName: person.displayName } : SYSTEM_ACTOR,
+        values,
+        {
+          at: endedAt,
+          recovered:
+            row.status === 'completing'
+              ? '办理已在流程引擎中完成，平台记录在中断后补记（未加盖电子签章）'
+              : '流程引擎中该任务已在平台之外完成',
+        },
+      );
     });
     deps.log.warn({ taskId: row.id, engineTaskId: row.engine_task_id }, '待办在引擎中已完成，平台记录已补齐');
     return row.status === 'completing' ? 'healed' : 'completed';
   }
   await db.transaction(async (trx) => {
-    const n = await trx('inbox_tasks').where({ id: row.id }).whereIn('status', ['open', 'completing']).update({ version: trx.raw('version + 1') });
+    const n = await trx('inbox_tasks')
+      .where({ id: row.id })
+      .whereIn('status', ['open', 'completing'])
+      .update({ version: trx.raw('version + 1') });
     if (n !== 1) return;
     await closeTask(trx, row.id, 'canceled', { completed_at: endedAt });
     const why = row.element_id === 'Countersign' ? '会签已有结果，本意见无需再提交' : '流程引擎已结束该环节（流程已撤回、已转向或已终止）';
-    await writeTaskEvent(trx, row.id, SYSTEM_ACTOR, { kind: 'canceled', comment: why, data: { deleteReason: ended?.deleteReason ?? null } });
+    await writeTaskEvent(trx, row.id, SYSTEM_ACTOR, {
+      kind: 'canceled',
+      comment: why,
+      data: { deleteReason: ended?.deleteReason ?? null },
+    });
   });
   return 'canceled';
 }
@@ -187,14 +220,18 @@ class SyncBatcher {
         for (const [id] of batch) this.waiting.delete(id);
         let results: Map<string, SyncResult | { error: unknown }>;
         try {
-          results = await syncInstances(this.deps, batch.map(([id]) => id));
+          results = await syncInstances(
+            this.deps,
+            batch.map(([id]) => id),
+          );
         } catch (error) {
           results = new Map(batch.map(([id]) => [id, { error }]));
         }
         for (const [id, callers] of batch) {
           const r = results.get(id) ?? { created: 0, closed: 0 };
-          for (const c of callers) if ('error' in r) c.reject(r.error);
-          else c.resolve(r);
+          for (const c of callers)
+            if ('error' in r) c.reject(r.error);
+            else c.resolve(r);
         }
       }
     } finally {
@@ -205,7 +242,10 @@ class SyncBatcher {
 
 /** Each instance's outcome, or the error that stopped its synchronisation (the others go on). */
 async function syncInstances(deps: InboxSyncDeps, ids: string[]): Promise<Map<string, SyncResult | { error: unknown }>> {
-  const open = ids.length === 1 ? await deps.engine.tasks({ processInstanceId: ids[0], maxResults: 1000 }) : await deps.engine.tasks({ processInstanceIdIn: ids.join(','), maxResults: 1000 * ids.length });
+  const open =
+    ids.length === 1
+      ? await deps.engine.tasks({ processInstanceId: ids[0], maxResults: 1000 })
+      : await deps.engine.tasks({ processInstanceIdIn: ids.join(','), maxResults: 1000 * ids.length });
   const rows = (await deps.db('inbox_tasks').whereIn('process_instance_key', ids).whereIn('status', ['open', 'completing'])) as TaskRow[];
   const openIds = new Set(open.map((t) => t.id));
   const results = new Map<string, SyncResult | { error: unknown }>();
@@ -273,12 +313,29 @@ export class Reconciler {
     const createdAfter = new Date(this.createdSince.getTime() - 60_000);
     let newest = this.createdSince;
     for (let first = 0; ; first += 500) {
-      const page = await engine.tasks({ processDefinitionKeyIn: keys.join(','), createdAfter: formatEngineDate(createdAfter), sortBy: 'created', sortOrder: 'asc', firstResult: first, maxResults: 500 });
+      const page = await engine.tasks({
+        processDefinitionKeyIn: keys.join(','),
+        createdAfter: formatEngineDate(createdAfter),
+        sortBy: 'created',
+        sortOrder: 'asc',
+        firstResult: first,
+        maxResults: 500,
+      });
       const known = new Set(
-        page.length ? ((await db('inbox_tasks').whereIn('engine_task_id', page.map((t) => t.id)).select('engine_task_id')) as Array<{ engine_task_id: string }>).map((r) => r.engine_task_id) : [],
+        page.length
+          ? (
+              (await db('inbox_tasks')
+                .whereIn(
+                  'engine_task_id',
+                  page.map((t) => t.id),
+                )
+                .select('engine_task_id')) as Array<{ engine_task_id: string }>
+            ).map((r) => r.engine_task_id)
+          : [],
       );
       for (const t of page) {
-        if (!known.has(t.id) && (await recordEngineTask(this.deps, t).catch((err: unknown) => this.warn('待办入箱失败', t.id, err)))) result.created += 1;
+        if (!known.has(t.id) && (await recordEngineTask(this.deps, t).catch((err: unknown) => this.warn('待办入箱失败', t.id, err))))
+          result.created += 1;
         const created = parseEngineDate(t.created);
         if (created && created > newest) newest = created;
       }
@@ -290,11 +347,29 @@ export class Reconciler {
     const endedAfter = new Date((this.endedSince ?? new Date(now.getTime() - 10 * 60_000)).getTime() - 60_000);
     let endedNewest = this.endedSince ?? endedAfter;
     for (let first = 0; ; first += 500) {
-      const page = await engine.historicTasks({ finished: true, finishedAfter: formatEngineDate(endedAfter), sortBy: 'endTime', sortOrder: 'asc', firstResult: first, maxResults: 500 });
-      const rows = page.length ? ((await db('inbox_tasks').whereIn('engine_task_id', page.map((t) => t.id)).whereIn('status', ['open', 'completing'])) as TaskRow[]) : [];
+      const page = await engine.historicTasks({
+        finished: true,
+        finishedAfter: formatEngineDate(endedAfter),
+        sortBy: 'endTime',
+        sortOrder: 'asc',
+        firstResult: first,
+        maxResults: 500,
+      });
+      const rows = page.length
+        ? ((await db('inbox_tasks')
+            .whereIn(
+              'engine_task_id',
+              page.map((t) => t.id),
+            )
+            .whereIn('status', ['open', 'completing'])) as TaskRow[])
+        : [];
       for (const row of rows) {
         if (row.status === 'completing' && !isStale(row, now.getTime())) continue;
-        const outcome = await closeEnded(this.deps, row, page.find((t) => t.id === row.engine_task_id)).catch((err: unknown) => this.warn('关闭已结束的待办失败', row.engine_task_id, err));
+        const outcome = await closeEnded(
+          this.deps,
+          row,
+          page.find((t) => t.id === row.engine_task_id),
+        ).catch((err: unknown) => this.warn('关闭已结束的待办失败', row.engine_task_id, err));
         if (outcome === 'healed') result.healed += 1;
         else if (outcome) result.closed += 1;
       }
@@ -308,14 +383,25 @@ export class Reconciler {
 
     // 3. Completions left half-way (the node died between the engine and our database, or the
     //    engine never answered): finished or reopened by what the engine says now.
-    const stale = (await db('inbox_tasks').where('status', 'completing').where((w) => w.whereNull('completing_at').orWhere('completing_at', '<', new Date(now.getTime() - STALE_COMPLETING_MS))).limit(200)) as TaskRow[];
+    const stale = (await db('inbox_tasks')
+      .where('status', 'completing')
+      .where((w) => w.whereNull('completing_at').orWhere('completing_at', '<', new Date(now.getTime() - STALE_COMPLETING_MS)))
+      .limit(200)) as TaskRow[];
     for (const row of stale) {
       try {
         const live = await engine.task(row.engine_task_id);
         if (live) {
-          const n = await db('inbox_tasks').where({ id: row.id, status: 'completing' }).update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
+          const n = await db('inbox_tasks')
+            .where({ id: row.id, status: 'completing' })
+            .update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
           if (n === 1) {
-            await writeTaskEvent(db, row.id, SYSTEM_ACTOR, { kind: 'reopened', comment: '上次办理未能提交到流程引擎，待办已恢复，请重新办理' }, { timeline: false });
+            await writeTaskEvent(
+              db,
+              row.id,
+              SYSTEM_ACTOR,
+              { kind: 'reopened', comment: '上次办理未能提交到流程引擎，待办已恢复，请重新办理' },
+              { timeline: false },
+            );
             result.reopened += 1;
           }
           continue;
@@ -347,7 +433,11 @@ export class Reconciler {
 }
 
 /** Runs the sweep every `intervalMs` until stopped; a failed pass is logged and the next one tries again. */
-export function startReconciliation(deps: InboxSyncDeps, intervalMs = 3000, extraKeys: readonly string[] = []): { reconciler: Reconciler; stop(): Promise<void> } {
+export function startReconciliation(
+  deps: InboxSyncDeps,
+  intervalMs = 3000,
+  extraKeys: readonly string[] = [],
+): { reconciler: Reconciler; stop(): Promise<void> } {
   const reconciler = new Reconciler(deps, extraKeys);
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();

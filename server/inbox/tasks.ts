@@ -86,13 +86,15 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
       .join('organisations as o', 'o.id', 'p.unit_org_id')
       .where('p.id', job.projectId)
       .first('p.id', 'p.name', 'p.project_no', 'p.unit_org_id', 'p.functional_code', 'o.name as unit_name')) as
-      | { id: number; name: string; project_no: string; unit_org_id: number; functional_code: string; unit_name: string }
-      | undefined;
+      { id: number; name: string; project_no: string; unit_org_id: number; functional_code: string; unit_name: string } | undefined;
     if (!project) throw new MissingBusinessObject(`user task ${job.engineTaskId}: project ${job.projectId} not found`);
     const element = processModels().get(job.processId)?.elements.get(job.elementId);
     const name = element?.name ?? job.name ?? job.elementId;
     const assignee = job.assignee && /^\d+$/.test(job.assignee) ? Number(job.assignee) : null;
-    const candidates = assignee !== null ? [assignee] : await resolveCandidates(trx, job.candidateGroups, Number(project.unit_org_id), { functionalCode: project.functional_code });
+    const candidates =
+      assignee !== null
+        ? [assignee]
+        : await resolveCandidates(trx, job.candidateGroups, Number(project.unit_org_id), { functionalCode: project.functional_code });
     const dueAt = job.dueAt;
     const now = job.createdAt;
     const [rawId] = await trx('inbox_tasks').insert({
@@ -117,12 +119,28 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
     });
     const taskId = Number(rawId);
     if (candidates.length) await trx('inbox_task_candidates').insert(candidates.map((userId) => ({ task_id: taskId, user_id: userId })));
-    await writeTaskEvent(trx, taskId, SYSTEM_ACTOR, { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } }, { timeline: false });
-    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, { kind: 'task_created', note: `进入「${name}」环节`, data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceId } });
+    await writeTaskEvent(
+      trx,
+      taskId,
+      SYSTEM_ACTOR,
+      { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } },
+      { timeline: false },
+    );
+    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, {
+      kind: 'task_created',
+      note: `进入「${name}」环节`,
+      data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceId },
+    });
     await notify(trx, {
       userIds: candidates,
       template: 'task-assigned',
-      context: { step: name, projectName: project.name, projectNo: project.project_no, unitName: project.unit_name, dueAt: dueAt ? toShanghaiIso(dueAt).slice(0, 16).replace('T', ' ') : null },
+      context: {
+        step: name,
+        projectName: project.name,
+        projectNo: project.project_no,
+        unitName: project.unit_name,
+        dueAt: dueAt ? toShanghaiIso(dueAt).slice(0, 16).replace('T', ' ') : null,
+      },
       link: `/tasks/${taskId}`,
       dedupeKey: `task-assigned:${job.engineTaskId}`,
     });
@@ -130,15 +148,21 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
   });
 }
 
-
 /**
  * Ends a task in the projection: completed or canceled, with the given fields. Its candidate rows
  * go (who they were stays in the 'created' event), so 待办 lookups only ever touch open tasks —
  * measured by bench:inbox, a clerk's 待办 among 1,000,000 tasks otherwise read thousands of
  * closed task rows.
  */
-export async function closeTask(trx: Knex, taskId: number, status: 'completed' | 'canceled', fields: Record<string, unknown> = {}): Promise<void> {
-  await trx('inbox_tasks').where({ id: taskId }).update({ ...fields, status, version: trx.raw('version + 1') });
+export async function closeTask(
+  trx: Knex,
+  taskId: number,
+  status: 'completed' | 'canceled',
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  await trx('inbox_tasks')
+    .where({ id: taskId })
+    .update({ ...fields, status, version: trx.raw('version + 1') });
   await trx('inbox_task_candidates').where({ task_id: taskId }).delete();
 }
 
@@ -147,7 +171,9 @@ export async function closeTask(trx: Knex, taskId: number, status: 'completed' |
  * decided before every vote), each with a history entry saying why.
  */
 export async function cancelOpenTasks(trx: Knex, processInstanceKey: string, elementId: string, comment: string): Promise<number> {
-  const open = (await trx('inbox_tasks').where({ process_instance_key: processInstanceKey, element_id: elementId, status: 'open' }).select('id')) as Array<{ id: number }>;
+  const open = (await trx('inbox_tasks')
+    .where({ process_instance_key: processInstanceKey, element_id: elementId, status: 'open' })
+    .select('id')) as Array<{ id: number }>;
   for (const t of open) {
     await closeTask(trx, Number(t.id), 'canceled');
     await writeTaskEvent(trx, Number(t.id), SYSTEM_ACTOR, { kind: 'canceled', comment });
@@ -202,14 +228,21 @@ export async function writeTaskEvent(
     });
     if (options.timeline === false) return;
     const task = (await trx('inbox_tasks').where('id', taskId).first('business_id', 'name', 'element_id', 'process_instance_key')) as
-      | { business_id: number; name: string; element_id: string; process_instance_key: string }
-      | undefined;
+      { business_id: number; name: string; element_id: string; process_instance_key: string } | undefined;
     const note = task ? timelineNote(task.name, e) : null;
     if (!task || !note) return;
     await writeProjectEvent(trx, Number(task.business_id), actor, {
       kind: 'task_action',
       note,
-      data: { taskId, action: e.kind, elementId: task.element_id, processInstanceKey: task.process_instance_key, decision: e.decision ?? null, comment: e.comment ?? null, detail: e.data ?? null },
+      data: {
+        taskId,
+        action: e.kind,
+        elementId: task.element_id,
+        processInstanceKey: task.process_instance_key,
+        decision: e.decision ?? null,
+        comment: e.comment ?? null,
+        detail: e.data ?? null,
+      },
     });
   });
 }
@@ -255,7 +288,12 @@ export interface TaskSummary {
  * among the candidates (two indexed lookups joined by UNION, not an OR across tables); 已办: tasks
  * they completed or signed; 抄送: tasks copied to them.
  */
-export async function listTasks(db: Knex, userId: number, q: TaskQuery, now = new Date()): Promise<{ items: TaskSummary[]; total: number; page: number; pageSize: number }> {
+export async function listTasks(
+  db: Knex,
+  userId: number,
+  q: TaskQuery,
+  now = new Date(),
+): Promise<{ items: TaskSummary[]; total: number; page: number; pageSize: number }> {
   const filtered = Boolean(q.keyword || q.processId || q.formKey || q.overdue);
   /** The filters, on a query whose task row is `t`; they read only the task row. */
   const filter = (query: Knex.QueryBuilder): Knex.QueryBuilder => {
@@ -284,27 +322,59 @@ export async function listTasks(db: Knex, userId: number, q: TaskQuery, now = ne
     // (they otherwise read each candidate task's full row by primary key: 2 s with a buffer pool
     // smaller than the table); SQLite finds it itself. The keyword, process and form filters take
     // the wider index that holds what they read too (migration 20261202A); 逾期 reads due_at, in both.
-    const index = q.keyword || q.processId || q.formKey ? 'inbox_tasks_todo_filter_index' : 'inbox_tasks_assignee_user_id_status_id_due_at_index';
+    const index =
+      q.keyword || q.processId || q.formKey ? 'inbox_tasks_todo_filter_index' : 'inbox_tasks_assignee_user_id_status_id_due_at_index';
     const tasksTable = isMysql(db) ? db.raw('?? force index (??)', ['inbox_tasks as t', index]) : 'inbox_tasks as t';
     const mine = () => filter(db(tasksTable).where({ 't.assignee_user_id': userId, 't.status': 'open' }));
-    const offered = () => filter(db('inbox_task_candidates as c').join(tasksTable, 't.id', 'c.task_id').where('c.user_id', userId).whereNull('t.assignee_user_id').where('t.status', 'open'));
-    total = Promise.all([mine().count({ n: '*' }).first(), offered().count({ n: '*' }).first()]).then((counts) => (counts as Array<{ n: number | string }>).reduce((sum, c) => sum + Number(c.n), 0));
+    const offered = () =>
+      filter(
+        db('inbox_task_candidates as c')
+          .join(tasksTable, 't.id', 'c.task_id')
+          .where('c.user_id', userId)
+          .whereNull('t.assignee_user_id')
+          .where('t.status', 'open'),
+      );
+    total = Promise.all([mine().count({ n: '*' }).first(), offered().count({ n: '*' }).first()]).then((counts) =>
+      (counts as Array<{ n: number | string }>).reduce((sum, c) => sum + Number(c.n), 0),
+    );
     const upTo = q.page * q.pageSize;
     // Each part in id order (the offered one along the candidate index, by c.task_id), cut at upTo.
-    const head = (part: Knex.QueryBuilder, key: string, alias: string) => db.from(part.select(`${key} as id`).orderBy(key, order).limit(upTo).as(alias)).select('id');
-    pageIds = db.from(head(mine(), 't.id', 'm').unionAll(head(offered(), 'c.task_id', 'f')).as('u')).select('id').orderBy('id', order);
+    const head = (part: Knex.QueryBuilder, key: string, alias: string) =>
+      db.from(part.select(`${key} as id`).orderBy(key, order).limit(upTo).as(alias)).select('id');
+    pageIds = db
+      .from(
+        head(mine(), 't.id', 'm')
+          .unionAll(head(offered(), 'c.task_id', 'f'))
+          .as('u'),
+      )
+      .select('id')
+      .orderBy('id', order);
   } else {
-    const ids = q.box === 'done' ? db('task_events').distinct('task_id as id').where('actor_user_id', userId).whereIn('kind', ['completed', 'signed']) : db('inbox_copies').select('task_id as id').where('user_id', userId);
+    const ids =
+      q.box === 'done'
+        ? db('task_events').distinct('task_id as id').where('actor_user_id', userId).whereIn('kind', ['completed', 'signed'])
+        : db('inbox_copies').select('task_id as id').where('user_id', userId);
     // Every id above is a task's (foreign keys), so unfiltered the count needs no task rows. The page
     // is picked by id first (for 已办 by walking the completed_at index) and only its rows are read
     // and joined: a large box otherwise reads every one of its rows to count and sort them.
     const matching = filter(db('inbox_tasks as t').whereIn('t.id', ids));
     const counting: Knex.QueryBuilder = filtered ? matching.clone() : db.from(ids.clone().as('x'));
-    total = counting.count({ n: '*' }).first().then((c) => Number((c as { n: number | string }).n));
-    pageIds = filtered || q.box === 'done' ? matching.clone().select('t.id as id').orderBy(sortKey, order).orderBy('t.id', order) : db.from(ids.clone().as('x')).select('id').orderBy('id', order);
+    total = counting
+      .count({ n: '*' })
+      .first()
+      .then((c) => Number((c as { n: number | string }).n));
+    pageIds =
+      filtered || q.box === 'done'
+        ? matching.clone().select('t.id as id').orderBy(sortKey, order).orderBy('t.id', order)
+        : db.from(ids.clone().as('x')).select('id').orderBy('id', order);
   }
   const page = db
-    .from(pageIds.limit(q.pageSize).offset((q.page - 1) * q.pageSize).as('p'))
+    .from(
+      pageIds
+        .limit(q.pageSize)
+        .offset((q.page - 1) * q.pageSize)
+        .as('p'),
+    )
     .join('inbox_tasks as t', 't.id', 'p.id')
     .join('organisations as o', 'o.id', 't.unit_org_id')
     .leftJoin('users as a', 'a.id', 't.assignee_user_id')
@@ -352,9 +422,19 @@ export interface Involvement {
 
 export async function involvementOf(db: Knex, task: TaskRow, userId: number): Promise<Involvement> {
   // One statement: four EXISTS probes on the (task_id, user_id) indexes.
-  const probe = (table: string, column: string) => db.raw('exists ?', [db(table).where({ task_id: task.id, [column]: userId }).select(db.raw('1'))]);
+  const probe = (table: string, column: string) =>
+    db.raw('exists ?', [
+      db(table)
+        .where({ task_id: task.id, [column]: userId })
+        .select(db.raw('1')),
+    ]);
   const row = (await db
-    .select({ candidate: probe('inbox_task_candidates', 'user_id'), acted: probe('task_events', 'actor_user_id'), copied: probe('inbox_copies', 'user_id'), signer: probe('inbox_task_signers', 'user_id') })
+    .select({
+      candidate: probe('inbox_task_candidates', 'user_id'),
+      acted: probe('task_events', 'actor_user_id'),
+      copied: probe('inbox_copies', 'user_id'),
+      signer: probe('inbox_task_signers', 'user_id'),
+    })
     .first()) as { candidate: unknown; acted: unknown; copied: unknown; signer: unknown };
   const yes = (v: unknown) => Number(v) === 1;
   const assignee = task.assignee_user_id !== null && Number(task.assignee_user_id) === userId;
@@ -386,7 +466,13 @@ export async function taskEvents(db: Knex, taskIds: readonly number[]): Promise<
   };
   // Seal status from the chain itself, not from the event's copy.
   const recordIds = rows.map(recordIdOf).filter((id): id is number => id !== null);
-  const sealedIds = new Set(recordIds.length ? ((await db('audit_records').whereIn('id', recordIds).where('sealed', true).select('id')) as Array<{ id: number }>).map((a) => Number(a.id)) : []);
+  const sealedIds = new Set(
+    recordIds.length
+      ? ((await db('audit_records').whereIn('id', recordIds).where('sealed', true).select('id')) as Array<{ id: number }>).map((a) =>
+          Number(a.id),
+        )
+      : [],
+  );
   return rows.map((r) => ({
     id: Number(r.id),
     auditRecordId: recordIdOf(r),
@@ -404,6 +490,7 @@ export async function taskEvents(db: Knex, taskIds: readonly number[]): Promise<
 }
 
 export function assertOpen(task: TaskRow): void {
-  if (task.status === 'completed' || task.status === 'completing') throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
+  if (task.status === 'completed' || task.status === 'completing')
+    throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
   if (task.status === 'canceled') throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
 }

@@ -1,6 +1,15 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyEntry, available, checkEntryAmount, deltaOf, LedgerError, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
+import {
+  applyEntry,
+  available,
+  checkEntryAmount,
+  deltaOf,
+  LedgerError,
+  type Balance,
+  type Entry,
+  type EntryKind,
+} from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
 import { readInstant, isMysql } from '../db';
 import { appendAudit } from '../audit/chain';
@@ -146,7 +155,11 @@ export async function issueQuota(db: Knex, input: NewQuota & EntryMeta & { amoun
       const quota = await mustGetQuota(reader, prior.quotaId);
       assertSameRequest(
         prior,
-        prior.kind === 'issue' && prior.amountFen === entry.amount && (input.quotaNo === undefined || quota.quotaNo === input.quotaNo) && quota.fiscalYear === input.fiscalYear && quota.documentNo === input.documentNo,
+        prior.kind === 'issue' &&
+          prior.amountFen === entry.amount &&
+          (input.quotaNo === undefined || quota.quotaNo === input.quotaNo) &&
+          quota.fiscalYear === input.fiscalYear &&
+          quota.documentNo === input.documentNo,
       );
       return { entry: prior, quota };
     },
@@ -189,17 +202,27 @@ async function single(db: Knex, kind: EntryKind, input: EntryInput): Promise<Ent
 // Entries on two quotas, in one transaction: both happen or neither.
 
 /** 调剂: adjust-out on one quota and adjust-in on another of the same fiscal year. */
-export async function transfer(db: Knex, input: EntryMeta & { fromQuotaId: number; toQuotaId: number; amountFen: number }): Promise<PairResult> {
+export async function transfer(
+  db: Knex,
+  input: EntryMeta & { fromQuotaId: number; toQuotaId: number; amountFen: number },
+): Promise<PairResult> {
   const out = checkedEntry('adjust-out', input.amountFen, input);
   return pair(
     db,
     input,
-    (prior) => prior.quotaId === input.fromQuotaId && prior.kind === 'adjust-out' && prior.amountFen === out.amount && prior.counterpartQuotaId === input.toQuotaId,
+    (prior) =>
+      prior.quotaId === input.fromQuotaId &&
+      prior.kind === 'adjust-out' &&
+      prior.amountFen === out.amount &&
+      prior.counterpartQuotaId === input.toQuotaId,
     async (trx) => {
       if (input.fromQuotaId === input.toQuotaId) throw new LedgerError('INVALID_TRANSFER', '调出和调入不能是同一个指标');
       const [from, to] = [await mustGetQuota(trx, input.fromQuotaId), await mustGetQuota(trx, input.toQuotaId)];
       if (from.fiscalYear !== to.fiscalYear) {
-        throw new LedgerError('INVALID_TRANSFER', `调剂只能在同一预算年度的指标之间进行（${from.fiscalYear} 年 → ${to.fiscalYear} 年），跨年度请用结转`);
+        throw new LedgerError(
+          'INVALID_TRANSFER',
+          `调剂只能在同一预算年度的指标之间进行（${from.fiscalYear} 年 → ${to.fiscalYear} 年），跨年度请用结转`,
+        );
       }
       return applyPair(trx, from.id, to.id, out, { kind: 'adjust-in', amount: out.amount }, input);
     },
@@ -227,12 +250,16 @@ export async function carryOver(
       if ('quotaId' in into) {
         const target = await mustGetQuota(trx, into.quotaId);
         if (target.fiscalYear <= source.fiscalYear) {
-          throw new LedgerError('INVALID_CARRY_OVER', `只能结转到以后年度的指标：来源 ${source.fiscalYear} 年，目标 ${target.fiscalYear} 年`);
+          throw new LedgerError(
+            'INVALID_CARRY_OVER',
+            `只能结转到以后年度的指标：来源 ${source.fiscalYear} 年，目标 ${target.fiscalYear} 年`,
+          );
         }
         targetId = target.id;
       } else {
         const fiscalYear = into.fiscalYear ?? source.fiscalYear + 1;
-        if (fiscalYear <= source.fiscalYear) throw new LedgerError('INVALID_CARRY_OVER', `只能结转到以后年度：来源 ${source.fiscalYear} 年，目标 ${fiscalYear} 年`);
+        if (fiscalYear <= source.fiscalYear)
+          throw new LedgerError('INVALID_CARRY_OVER', `只能结转到以后年度：来源 ${source.fiscalYear} 年，目标 ${fiscalYear} 年`);
         // Take the money out before inserting the new quota: that insert's foreign-key check takes a
         // shared lock on the source, and two carry-overs holding shared locks would deadlock upgrading.
         const from = await changeBalance(trx, source.id, out);
@@ -279,7 +306,14 @@ async function pair(
  * their foreign keys take shared locks on the quotas, which must already be ours, or two transfers
  * into the same quota could deadlock upgrading shared locks.
  */
-async function applyPair(trx: Knex.Transaction, fromId: number, toId: number, out: Entry, into: Entry, meta: EntryMeta): Promise<Omit<PairResult, 'replayed'>> {
+async function applyPair(
+  trx: Knex.Transaction,
+  fromId: number,
+  toId: number,
+  out: Entry,
+  into: Entry,
+  meta: EntryMeta,
+): Promise<Omit<PairResult, 'replayed'>> {
   let from: Quota, to: Quota;
   if (fromId < toId) {
     from = await changeBalance(trx, fromId, out);
@@ -428,7 +462,10 @@ async function insertQuota(trx: Knex.Transaction, q: NewQuota): Promise<number> 
       updated_at: now,
     });
     const id = Number(rawId);
-    if (q.quotaNo === undefined) await trx('quotas').where('id', id).update({ quota_no: quotaNumber(q.fiscalYear, id) });
+    if (q.quotaNo === undefined)
+      await trx('quotas')
+        .where('id', id)
+        .update({ quota_no: quotaNumber(q.fiscalYear, id) });
     return id;
   } catch (err) {
     if (isUniqueViolation(err) && /quota_no/.test(String((err as Error).message))) {
@@ -560,7 +597,9 @@ export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: 
   const base = db('quotas');
   if (scope) {
     base.where((w) => {
-      w.whereIn('unit_org_id', scope.orgIds.clone()).orWhere((u) => u.whereNull('unit_org_id').whereIn('issuer_org_id', scope.orgIds.clone()));
+      w.whereIn('unit_org_id', scope.orgIds.clone()).orWhere((u) =>
+        u.whereNull('unit_org_id').whereIn('issuer_org_id', scope.orgIds.clone()),
+      );
     });
   }
   if (query.fiscalYear !== undefined) base.where('fiscal_year', query.fiscalYear);
@@ -580,7 +619,11 @@ export async function listQuotas(db: Knex, query: QuotaQuery, scope?: { orgIds: 
   return { items: (rows as QuotaRow[]).map(quotaFromRow), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
 }
 
-export async function listJournal(db: Knex, quotaId: number, query: { page: number; pageSize: number; order: 'asc' | 'desc' }): Promise<Page<JournalEntry>> {
+export async function listJournal(
+  db: Knex,
+  quotaId: number,
+  query: { page: number; pageSize: number; order: 'asc' | 'desc' },
+): Promise<Page<JournalEntry>> {
   await mustGetQuota(db, quotaId);
   const [count] = await db('quota_journal').where('quota_id', quotaId).count({ n: '*' });
   // The journal keeps the user name that acted (what the audit chain sealed); people read names.
@@ -591,7 +634,12 @@ export async function listJournal(db: Knex, quotaId: number, query: { page: numb
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)
     .select('j.*', 'u.display_name as actor_name')) as Array<JournalRow & { actor_name: string | null }>;
-  return { items: rows.map((r) => ({ ...entryFromRow(r), actorName: r.actor_name ?? null })), total: Number(count?.n ?? 0), page: query.page, pageSize: query.pageSize };
+  return {
+    items: rows.map((r) => ({ ...entryFromRow(r), actorName: r.actor_name ?? null })),
+    total: Number(count?.n ?? 0),
+    page: query.page,
+    pageSize: query.pageSize,
+  };
 }
 
 /** Quota numbers by id, for naming the counterpart of transfer and carry-over entries. */
@@ -680,7 +728,11 @@ function quotaFromRow(r: QuotaRow | undefined): Quota {
 }
 
 function entryFromRow(r: JournalRow): JournalEntry {
-  const after = { amount: toFen(r.balance_after_amount_fen), used: toFen(r.balance_after_used_fen), frozen: toFen(r.balance_after_frozen_fen) };
+  const after = {
+    amount: toFen(r.balance_after_amount_fen),
+    used: toFen(r.balance_after_used_fen),
+    frozen: toFen(r.balance_after_frozen_fen),
+  };
   return {
     id: Number(r.id),
     quotaId: Number(r.quota_id),
@@ -701,9 +753,18 @@ function entryFromRow(r: JournalRow): JournalEntry {
 }
 
 function pick(q: Quota): NewQuota {
-  return { quotaNo: q.quotaNo, fiscalYear: q.fiscalYear, projectId: q.projectId, unitOrgId: q.unitOrgId, issuerOrgId: q.issuerOrgId, functionalCode: q.functionalCode, economicCode: q.economicCode, fundSource: q.fundSource, documentNo: q.documentNo };
+  return {
+    quotaNo: q.quotaNo,
+    fiscalYear: q.fiscalYear,
+    projectId: q.projectId,
+    unitOrgId: q.unitOrgId,
+    issuerOrgId: q.issuerOrgId,
+    functionalCode: q.functionalCode,
+    economicCode: q.economicCode,
+    fundSource: q.fundSource,
+    documentNo: q.documentNo,
+  };
 }
-
 
 function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;

@@ -77,20 +77,24 @@ export async function listNotifications(db: Knex, userId: number, query: { unrea
   const base = db('notifications').where('user_id', userId);
   if (query.unreadOnly) base.whereNull('read_at');
   const counted = (await base.clone().count({ n: '*' }).first()) as { n: number | string };
-  const unread = (await db('notifications').where('user_id', userId).whereNull('read_at').count({ n: '*' }).first()) as { n: number | string };
-  const rows = (await base.clone().orderBy('id', 'desc').limit(query.pageSize).offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
+  const unread = (await db('notifications').where('user_id', userId).whereNull('read_at').count({ n: '*' }).first()) as {
+    n: number | string;
+  };
+  const rows = (await base
+    .clone()
+    .orderBy('id', 'desc')
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
   return {
-    items: rows.map(
-      (r): NotificationView => ({
-        id: Number(r.id),
-        kind: String(r.kind),
-        title: String(r.title),
-        body: String(r.body),
-        link: (r.link as string | null) ?? null,
-        createdAt: readInstant(r.created_at),
-        readAt: r.read_at ? readInstant(r.read_at) : null,
-      }),
-    ),
+    items: rows.map((r): NotificationView => ({
+      id: Number(r.id),
+      kind: String(r.kind),
+      title: String(r.title),
+      body: String(r.body),
+      link: (r.link as string | null) ?? null,
+      createdAt: readInstant(r.created_at),
+      readAt: r.read_at ? readInstant(r.read_at) : null,
+    })),
     total: Number(counted.n),
     unread: Number(unread.n),
     page: query.page,

@@ -18,7 +18,10 @@ export const PAYEE_ACCOUNT = registerSensitiveColumn({
   indexDomain: 'bank-account',
 });
 
-export function sealAccount(ring: FieldKeyring, account: string): { payee_account_cipher: string; payee_account_index: string; payee_account_mask: string } {
+export function sealAccount(
+  ring: FieldKeyring,
+  account: string,
+): { payee_account_cipher: string; payee_account_index: string; payee_account_mask: string } {
   const plain = normaliseAccount(account);
   const sealed = sealValue(ring, PAYEE_ACCOUNT, plain);
   return { payee_account_cipher: sealed.cipher, payee_account_index: sealed.index!, payee_account_mask: maskBankAccount(plain) };

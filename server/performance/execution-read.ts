@@ -36,12 +36,21 @@ function issuedSum(j: string): string {
   return `COALESCE(SUM(CASE WHEN ${isYearEndDisposal(j)} THEN 0 ELSE ${j}.delta_amount_fen END), 0)`;
 }
 
-export async function projectExecution(db: Knex, projectId: number, fiscalYear: number, options: { until?: Date } = {}): Promise<ProjectExecution> {
-  const q = db('quota_journal as j').join('quotas as q', 'q.id', 'j.quota_id').where({ 'q.project_id': projectId, 'q.fiscal_year': fiscalYear });
+export async function projectExecution(
+  db: Knex,
+  projectId: number,
+  fiscalYear: number,
+  options: { until?: Date } = {},
+): Promise<ProjectExecution> {
+  const q = db('quota_journal as j')
+    .join('quotas as q', 'q.id', 'j.quota_id')
+    .where({ 'q.project_id': projectId, 'q.fiscal_year': fiscalYear });
   if (options.until) q.where('j.created_at', '<=', options.until);
-  const row = (await q.first(db.raw(`${issuedSum('j')} as issued`), db.raw('COALESCE(SUM(j.delta_used_fen), 0) as paid'), db.raw('COALESCE(SUM(j.delta_frozen_fen), 0) as frozen'))) as
-    | { issued: number | string | null; paid: number | string | null; frozen: number | string | null }
-    | undefined;
+  const row = (await q.first(
+    db.raw(`${issuedSum('j')} as issued`),
+    db.raw('COALESCE(SUM(j.delta_used_fen), 0) as paid'),
+    db.raw('COALESCE(SUM(j.delta_frozen_fen), 0) as frozen'),
+  )) as { issued: number | string | null; paid: number | string | null; frozen: number | string | null } | undefined;
   const issuedFen = Number(row?.issued ?? 0);
   const paidFen = Number(row?.paid ?? 0);
   return { issuedFen, paidFen, frozenFen: Number(row?.frozen ?? 0), rateBasisPoints: rateBasisPoints(paidFen, issuedFen) };

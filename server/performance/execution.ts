@@ -64,7 +64,14 @@ export interface Page<T> {
 const num = (v: unknown) => fen(Number(v ?? 0));
 
 /** `available` defaults to budget − frozen − paid (a quota without a year-end disposal). */
-export function figures(budget: number, frozen: number, paid: number, time: Ratio, rule: DeviationRule, available = budget - frozen - paid): ExecutionFigures {
+export function figures(
+  budget: number,
+  frozen: number,
+  paid: number,
+  time: Ratio,
+  rule: DeviationRule,
+  available = budget - frozen - paid,
+): ExecutionFigures {
   const execution = executionRate(paid, budget);
   const level = executionLevel(time, execution, rule);
   return {
@@ -85,11 +92,21 @@ export function figures(budget: number, frozen: number, paid: number, time: Rati
  * with each one's year-end disposals joined, so `ISSUED` is the budget of execution-read.ts.
  */
 function scopedQuotas(db: Knex, p: Principal, fiscalYear: number) {
-  return withIssued(db, db('quotas as q').where('q.fiscal_year', fiscalYear).whereNotNull('q.project_id').whereIn('q.unit_org_id', scopeOrgIds(db, p)), fiscalYear);
+  return withIssued(
+    db,
+    db('quotas as q').where('q.fiscal_year', fiscalYear).whereNotNull('q.project_id').whereIn('q.unit_org_id', scopeOrgIds(db, p)),
+    fiscalYear,
+  );
 }
 /** The grouped figures every view selects: budget (issued), held now, frozen, paid. */
-const sums = (db: Knex) => [db.raw(`${ISSUED} as budget`), db.raw('sum(q.amount_fen) as amount'), db.raw('sum(q.frozen_fen) as frozen'), db.raw('sum(q.used_fen) as paid')];
-const figuresOfRow = (r: Record<string, unknown>, time: Ratio, rule: DeviationRule) => figures(num(r.budget), num(r.frozen), num(r.paid), time, rule, num(r.amount) - num(r.frozen) - num(r.paid));
+const sums = (db: Knex) => [
+  db.raw(`${ISSUED} as budget`),
+  db.raw('sum(q.amount_fen) as amount'),
+  db.raw('sum(q.frozen_fen) as frozen'),
+  db.raw('sum(q.used_fen) as paid'),
+];
+const figuresOfRow = (r: Record<string, unknown>, time: Ratio, rule: DeviationRule) =>
+  figures(num(r.budget), num(r.frozen), num(r.paid), time, rule, num(r.amount) - num(r.frozen) - num(r.paid));
 
 /**
  * HAVING for "at this level or worse": behind by more than X points ⇔
@@ -114,7 +131,11 @@ async function paged<T>(
   map: (row: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const total = Number(((await db.count({ n: '*' }).from(base.clone().as('g')).first()) as { n: number | string }).n);
-  const rows = (await base.clone().orderByRaw(ORDER_BY_RATE).limit(query.pageSize).offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
+  const rows = (await base
+    .clone()
+    .orderByRaw(ORDER_BY_RATE)
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
   return { items: rows.map(map), total, page: query.page, pageSize: query.pageSize, asOf, timePercent: percent(time) ?? 0 };
 }
 
@@ -127,7 +148,13 @@ export interface ProjectExecutionRow extends ExecutionFigures {
 }
 
 /** Per project: one grouped query (and one count) over the scope. */
-export async function executionByProject(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<ProjectExecutionRow>> {
+export async function executionByProject(
+  db: Knex,
+  p: Principal,
+  query: ExecutionQuery,
+  rule: DeviationRule = DEFAULT_DEVIATION_RULE,
+  now = new Date(),
+): Promise<Page<ProjectExecutionRow>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)
@@ -136,7 +163,8 @@ export async function executionByProject(db: Knex, p: Principal, query: Executio
     .groupBy('pr.id', 'pr.project_no', 'pr.name', 'pr.unit_org_id', 'o.name')
     .select('pr.id as project_id', 'pr.project_no', 'pr.name', 'pr.unit_org_id', 'o.name as unit_name')
     .select(sums(db));
-  if (query.keyword) base.where((w) => w.where('pr.name', 'like', `%${query.keyword}%`).orWhere('pr.project_no', 'like', `%${query.keyword}%`));
+  if (query.keyword)
+    base.where((w) => w.where('pr.name', 'like', `%${query.keyword}%`).orWhere('pr.project_no', 'like', `%${query.keyword}%`));
   levelHaving(base, time, query.minLevel, rule);
   return paged(db, base, query, time, asOf, (r) => ({
     projectId: Number(r.project_id),
@@ -156,7 +184,13 @@ export interface UnitExecution extends ExecutionFigures {
 }
 
 /** Per unit: one grouped query over the scope. */
-export async function executionByUnit(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<UnitExecution>> {
+export async function executionByUnit(
+  db: Knex,
+  p: Principal,
+  query: ExecutionQuery,
+  rule: DeviationRule = DEFAULT_DEVIATION_RULE,
+  now = new Date(),
+): Promise<Page<UnitExecution>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)
@@ -184,7 +218,13 @@ export interface RegionExecution extends ExecutionFigures {
 }
 
 /** Per region (the unit's region code, e.g. a county): one grouped query over the scope. */
-export async function executionByRegion(db: Knex, p: Principal, query: ExecutionQuery, rule: DeviationRule = DEFAULT_DEVIATION_RULE, now = new Date()): Promise<Page<RegionExecution>> {
+export async function executionByRegion(
+  db: Knex,
+  p: Principal,
+  query: ExecutionQuery,
+  rule: DeviationRule = DEFAULT_DEVIATION_RULE,
+  now = new Date(),
+): Promise<Page<RegionExecution>> {
   const asOf = shanghaiDate(now);
   const time = timeProgress(query.fiscalYear, asOf);
   const base = scopedQuotas(db, p, query.fiscalYear)

@@ -70,7 +70,8 @@ function engineDown(err: unknown): never {
 
 const locked = forUpdate;
 
-const isUniqueViolation = (err: unknown) => /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(String((err as { code?: string })?.code ?? '') + String((err as Error)?.message ?? ''));
+const isUniqueViolation = (err: unknown) =>
+  /UNIQUE|Duplicate entry|ER_DUP_ENTRY/i.test(String((err as { code?: string })?.code ?? '') + String((err as Error)?.message ?? ''));
 
 // ---------------------------------------------------------------------------------------------
 // Rounds: starting a quarter
@@ -104,29 +105,56 @@ function roundView(r: Record<string, unknown>, created: boolean): RoundView {
  * 绩效处 starts a quarter for their bureau's region from the page. Starting it again answers the
  * round that exists and starts nothing. A quarter that has not begun is refused.
  */
-export async function startQuarter(deps: MonitoringDeps, p: Principal, input: { fiscalYear: number; quarter: Quarter }, now = new Date()): Promise<RoundView> {
+export async function startQuarter(
+  deps: MonitoringDeps,
+  p: Principal,
+  input: { fiscalYear: number; quarter: Quarter },
+  now = new Date(),
+): Promise<RoundView> {
   if (!p.roles.includes('performance_division')) throw errors.forbidden('NOT_PERFORMANCE_DIVISION', '季度绩效监控由绩效处开展');
   const current = quarterOf(now);
   if (input.fiscalYear > current.fiscalYear || (input.fiscalYear === current.fiscalYear && input.quarter > current.quarter)) {
     throw errors.badRequest('QUARTER_NOT_STARTED', `${input.fiscalYear} 年第 ${input.quarter} 季度尚未开始，不能开展监控`);
   }
   const scopeKey = regionPrefix(p.orgRegionCode);
-  const existing = (await deps.db('monitoring_rounds').where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey }).first()) as Record<string, unknown> | undefined;
+  const existing = (await deps
+    .db('monitoring_rounds')
+    .where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey })
+    .first()) as Record<string, unknown> | undefined;
   if (existing) return roundView(existing, false);
   let roundId: number;
   try {
-    const [rid] = await deps.db('monitoring_rounds').insert({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey, organiser_org_id: p.orgId, started_by: p.userId, report_count: 0, started_at: now });
+    const [rid] = await deps
+      .db('monitoring_rounds')
+      .insert({
+        fiscal_year: input.fiscalYear,
+        quarter: input.quarter,
+        scope_key: scopeKey,
+        organiser_org_id: p.orgId,
+        started_by: p.userId,
+        report_count: 0,
+        started_at: now,
+      });
     roundId = Number(rid);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     // Two clicks at once: the other one started it.
-    return roundView((await deps.db('monitoring_rounds').where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey }).first()) as Record<string, unknown>, false);
+    return roundView(
+      (await deps
+        .db('monitoring_rounds')
+        .where({ fiscal_year: input.fiscalYear, quarter: input.quarter, scope_key: scopeKey })
+        .first()) as Record<string, unknown>,
+      false,
+    );
   }
   // The round is committed before the engine starts, so the first step's worker finds it; an engine
   // that is away takes the round back (nothing half-written) and the person may try again.
   let started;
   try {
-    started = await deps.engine.startProcess(namespaced(deps.namespace, QUARTER_PROCESS), { businessKey: `monitoring-round:${roundId}`, variables: { roundId } });
+    started = await deps.engine.startProcess(namespaced(deps.namespace, QUARTER_PROCESS), {
+      businessKey: `monitoring-round:${roundId}`,
+      variables: { roundId },
+    });
   } catch (err) {
     await deps.db('monitoring_rounds').where('id', roundId).delete();
     engineDown(err);
@@ -142,14 +170,29 @@ export async function startQuarter(deps: MonitoringDeps, p: Principal, input: { 
  * to the project, more than zero in total. Inserts in chunks; a project with a report is skipped
  * by the unique key, so a second start (or a redelivery) adds nothing.
  */
-export async function openQuarter(trx: Knex, input: { roundId?: number }, processInstanceId: string, now = new Date()): Promise<{ roundId: number; fiscalYear: number; quarter: number; reportCount: number }> {
+export async function openQuarter(
+  trx: Knex,
+  input: { roundId?: number },
+  processInstanceId: string,
+  now = new Date(),
+): Promise<{ roundId: number; fiscalYear: number; quarter: number; reportCount: number }> {
   let round: Record<string, unknown> | undefined;
   if (input.roundId) round = (await trx('monitoring_rounds').where('id', input.roundId).first()) as Record<string, unknown> | undefined;
   else {
     const q = previousQuarter(now);
-    round = (await trx('monitoring_rounds').where({ fiscal_year: q.fiscalYear, quarter: q.quarter, scope_key: 'all' }).first()) as Record<string, unknown> | undefined;
+    round = (await trx('monitoring_rounds').where({ fiscal_year: q.fiscalYear, quarter: q.quarter, scope_key: 'all' }).first()) as
+      Record<string, unknown> | undefined;
     if (!round) {
-      const [rid] = await trx('monitoring_rounds').insert({ fiscal_year: q.fiscalYear, quarter: q.quarter, scope_key: 'all', organiser_org_id: null, started_by: null, process_instance_key: processInstanceId, report_count: 0, started_at: now });
+      const [rid] = await trx('monitoring_rounds').insert({
+        fiscal_year: q.fiscalYear,
+        quarter: q.quarter,
+        scope_key: 'all',
+        organiser_org_id: null,
+        started_by: null,
+        process_instance_key: processInstanceId,
+        report_count: 0,
+        started_at: now,
+      });
       round = (await trx('monitoring_rounds').where('id', Number(rid)).first()) as Record<string, unknown>;
     }
   }
@@ -167,13 +210,34 @@ export async function openQuarter(trx: Knex, input: { roundId?: number }, proces
     .select('pr.id', 'pr.unit_org_id');
   if (scopeKey !== 'all') funded.where('o.region_code', 'like', `${scopeKey}%`);
   const projects = (await funded) as Array<{ id: number; unit_org_id: number }>;
-  const has = new Set(((await trx('monitoring_reports').where({ fiscal_year: fiscalYear, quarter }).select('project_id')) as Array<{ project_id: number }>).map((r) => Number(r.project_id)));
+  const has = new Set(
+    (
+      (await trx('monitoring_reports').where({ fiscal_year: fiscalYear, quarter }).select('project_id')) as Array<{ project_id: number }>
+    ).map((r) => Number(r.project_id)),
+  );
   const rows = projects
     .filter((pr) => !has.has(Number(pr.id)))
-    .map((pr) => ({ round_id: roundId, project_id: Number(pr.id), unit_org_id: Number(pr.unit_org_id), fiscal_year: fiscalYear, quarter, status: 'pending', created_at: now, updated_at: now }));
-  for (let i = 0; i < rows.length; i += 500) await trx('monitoring_reports').insert(rows.slice(i, i + 500)).onConflict(['project_id', 'fiscal_year', 'quarter']).ignore();
-  const count = Number(((await trx('monitoring_reports').where('round_id', roundId).count({ n: '*' }).first()) as { n: number | string }).n);
-  await trx('monitoring_rounds').where('id', roundId).update({ report_count: count, ...(round.process_instance_key ? {} : { process_instance_key: processInstanceId }) });
+    .map((pr) => ({
+      round_id: roundId,
+      project_id: Number(pr.id),
+      unit_org_id: Number(pr.unit_org_id),
+      fiscal_year: fiscalYear,
+      quarter,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+    }));
+  for (let i = 0; i < rows.length; i += 500)
+    await trx('monitoring_reports')
+      .insert(rows.slice(i, i + 500))
+      .onConflict(['project_id', 'fiscal_year', 'quarter'])
+      .ignore();
+  const count = Number(
+    ((await trx('monitoring_reports').where('round_id', roundId).count({ n: '*' }).first()) as { n: number | string }).n,
+  );
+  await trx('monitoring_rounds')
+    .where('id', roundId)
+    .update({ report_count: count, ...(round.process_instance_key ? {} : { process_instance_key: processInstanceId }) });
   return { roundId, fiscalYear, quarter, reportCount: count };
 }
 
@@ -184,17 +248,35 @@ export async function openQuarter(trx: Knex, input: { roundId?: number }, proces
  * engine started some instances leaves them without a record: the next batch starts others, and
  * the first ones find their report claimed and end (claimReport).
  */
-export async function startReportBatch(trx: Knex, engine: EngineClient, namespace: string, roundId: number): Promise<{ started: number; moreReports: boolean }> {
-  const batch = (await trx('monitoring_reports').where({ round_id: roundId, status: 'pending' }).whereNull('process_instance_key').orderBy('id').limit(START_BATCH + 1).select('id', 'project_id', 'fiscal_year', 'quarter')) as Array<Record<string, unknown>>;
+export async function startReportBatch(
+  trx: Knex,
+  engine: EngineClient,
+  namespace: string,
+  roundId: number,
+): Promise<{ started: number; moreReports: boolean }> {
+  const batch = (await trx('monitoring_reports')
+    .where({ round_id: roundId, status: 'pending' })
+    .whereNull('process_instance_key')
+    .orderBy('id')
+    .limit(START_BATCH + 1)
+    .select('id', 'project_id', 'fiscal_year', 'quarter')) as Array<Record<string, unknown>>;
   const now = batch.slice(0, START_BATCH);
   for (const r of now) {
     const started = await engine.retrying(() =>
       engine.startProcess(namespaced(namespace, REPORT_PROCESS), {
         businessKey: `monitoring-report:${Number(r.id)}`,
-        variables: { reportId: Number(r.id), projectId: Number(r.project_id), fiscalYear: Number(r.fiscal_year), quarter: Number(r.quarter) },
+        variables: {
+          reportId: Number(r.id),
+          projectId: Number(r.project_id),
+          fiscalYear: Number(r.fiscal_year),
+          quarter: Number(r.quarter),
+        },
       }),
     );
-    await trx('monitoring_reports').where('id', Number(r.id)).whereNull('process_instance_key').update({ process_instance_key: started.id });
+    await trx('monitoring_reports')
+      .where('id', Number(r.id))
+      .whereNull('process_instance_key')
+      .update({ process_instance_key: started.id });
   }
   return { started: now.length, moreReports: batch.length > START_BATCH };
 }
@@ -204,7 +286,8 @@ async function reportContext(trx: Knex, reportId: number) {
     .join('projects as pr', 'pr.id', 'm.project_id')
     .join('organisations as o', 'o.id', 'm.unit_org_id')
     .where('m.id', reportId)
-    .first('m.*', 'pr.name as project_name', 'pr.project_no', 'pr.functional_code', 'o.name as unit_name')) as Record<string, unknown> | undefined;
+    .first('m.*', 'pr.name as project_name', 'pr.project_no', 'pr.functional_code', 'o.name as unit_name')) as
+    Record<string, unknown> | undefined;
 }
 
 /**
@@ -217,13 +300,19 @@ export async function claimReport(trx: Knex, reportId: number, processInstanceId
   if (!row) return { duplicate: true };
   const key = row.process_instance_key as string | null;
   if (key && key !== processInstanceId) return { duplicate: true };
-  if (!key) await trx('monitoring_reports').where('id', reportId).update({ process_instance_key: processInstanceId, updated_at: new Date() });
+  if (!key)
+    await trx('monitoring_reports').where('id', reportId).update({ process_instance_key: processInstanceId, updated_at: new Date() });
   const ctx = (await reportContext(trx, reportId))!;
   const clerks = await resolveCandidates(trx, ['unit_clerk'], Number(row.unit_org_id));
   await notify(trx, {
     userIds: clerks,
     template: 'monitoring-report-due',
-    context: { projectName: ctx.project_name, projectNo: ctx.project_no, fiscalYear: Number(row.fiscal_year), quarter: Number(row.quarter) },
+    context: {
+      projectName: ctx.project_name,
+      projectNo: ctx.project_no,
+      fiscalYear: Number(row.fiscal_year),
+      quarter: Number(row.quarter),
+    },
     link: `/monitoring?report=${reportId}`,
     dedupeKey: `monitoring-due:${reportId}`,
   });
@@ -265,7 +354,13 @@ export interface ReportSummary {
 
 function figuresOf(r: Record<string, unknown>, rule: DeviationRule): ExecutionFigures | null {
   if (r.budget_fen === null || r.budget_fen === undefined) return null;
-  return figures(Number(r.budget_fen), Number(r.frozen_fen), Number(r.paid_fen), { numerator: Number(r.time_elapsed_days), denominator: Number(r.time_year_days) }, rule);
+  return figures(
+    Number(r.budget_fen),
+    Number(r.frozen_fen),
+    Number(r.paid_fen),
+    { numerator: Number(r.time_elapsed_days), denominator: Number(r.time_year_days) },
+    rule,
+  );
 }
 
 function summaryOf(r: Record<string, unknown>, rule: DeviationRule): ReportSummary {
@@ -310,7 +405,11 @@ export async function listReports(db: Knex, p: Principal, query: ReportListQuery
   const rows = (await base
     .clone()
     .select('m.*', 'pr.name as project_name', 'pr.project_no', 'o.name as unit_name')
-    .orderBy([{ column: 'm.fiscal_year', order: 'desc' }, { column: 'm.quarter', order: 'desc' }, { column: 'm.id', order: 'asc' }])
+    .orderBy([
+      { column: 'm.fiscal_year', order: 'desc' },
+      { column: 'm.quarter', order: 'desc' },
+      { column: 'm.id', order: 'asc' },
+    ])
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
   return { items: rows.map((r) => summaryOf(r, rule)), total, page: query.page, pageSize: query.pageSize };
@@ -340,7 +439,9 @@ export interface ReportDetail extends ReportSummary {
 }
 
 async function visibleReport(db: Knex, p: Principal, id: number): Promise<Record<string, unknown>> {
-  const row = (await scopedReports(db, p).where('m.id', id).first('m.*', 'pr.name as project_name', 'pr.project_no', 'o.name as unit_name')) as Record<string, unknown> | undefined;
+  const row = (await scopedReports(db, p)
+    .where('m.id', id)
+    .first('m.*', 'pr.name as project_name', 'pr.project_no', 'o.name as unit_name')) as Record<string, unknown> | undefined;
   if (!row) throw errors.notFound('绩效监控报告不存在');
   return row;
 }
@@ -351,7 +452,18 @@ export async function getReport(db: Knex, p: Principal, id: number, rule: Deviat
     .leftJoin('monitoring_report_targets as mt', (j) => j.on('mt.target_id', 't.id').andOn('mt.report_id', db.raw('?', [id])))
     .where('t.project_id', Number(row.project_id))
     .orderBy('t.seq')
-    .select('t.id', 't.level1', 't.level2', 't.name', 't.direction', 't.target_value', 't.unit', 'mt.actual_value', 'mt.note', 'mt.at_risk')) as Array<Record<string, unknown>>;
+    .select(
+      't.id',
+      't.level1',
+      't.level2',
+      't.name',
+      't.direction',
+      't.target_value',
+      't.unit',
+      'mt.actual_value',
+      'mt.note',
+      'mt.at_risk',
+    )) as Array<Record<string, unknown>>;
   const own = Number(row.unit_org_id) === p.orgId && p.permissions.has('monitoring:report');
   const manage = p.permissions.has('monitoring:manage');
   return {
@@ -425,9 +537,12 @@ export interface ReportInput {
 export async function fileReport(deps: MonitoringDeps, p: Principal, id: number, input: ReportInput, now = new Date()): Promise<void> {
   const row = await visibleReport(deps.db, p, id);
   if (Number(row.unit_org_id) !== p.orgId) throw errors.forbidden('NOT_REPORTING_UNIT', '只有项目单位可以填报绩效监控');
-  if (row.status !== 'pending') throw errors.conflict('REPORT_NOT_PENDING', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，不能再填报`);
+  if (row.status !== 'pending')
+    throw errors.conflict('REPORT_NOT_PENDING', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，不能再填报`);
   const form = formOrThrow('monitoring-report', { progressNote: input.progressNote });
-  const targetIds = ((await deps.db('project_targets').where('project_id', Number(row.project_id)).orderBy('seq').select('id')) as Array<{ id: number }>).map((t) => Number(t.id));
+  const targetIds = (
+    (await deps.db('project_targets').where('project_id', Number(row.project_id)).orderBy('seq').select('id')) as Array<{ id: number }>
+  ).map((t) => Number(t.id));
   const issues: FieldIssue[] = [];
   const given = new Set<number>();
   input.targets.forEach((t, i) => {
@@ -441,9 +556,25 @@ export async function fileReport(deps: MonitoringDeps, p: Principal, id: number,
   if (issues.length) throw errors.badRequest('MONITORING_TARGETS_MISMATCH', '填报的绩效目标与项目的绩效目标不一致', issues.slice(0, 20));
   const task = await openTask(deps, row, 'UnitReport');
   await deps.db.transaction(async (trx) => {
-    const n = await trx('monitoring_reports').where({ id, status: 'pending' }).update({ status: 'assessing', progress_note: String(form.progressNote), submitted_by: p.userId, submitted_at: now, updated_at: now });
+    const n = await trx('monitoring_reports')
+      .where({ id, status: 'pending' })
+      .update({
+        status: 'assessing',
+        progress_note: String(form.progressNote),
+        submitted_by: p.userId,
+        submitted_at: now,
+        updated_at: now,
+      });
     if (n !== 1) throw errors.conflict('REPORT_NOT_PENDING', '该报告已填报');
-    await trx('monitoring_report_targets').insert(input.targets.map((t) => ({ report_id: id, target_id: t.targetId, actual_value: t.actualValue, note: t.note ?? null, at_risk: t.atRisk })));
+    await trx('monitoring_report_targets').insert(
+      input.targets.map((t) => ({
+        report_id: id,
+        target_id: t.targetId,
+        actual_value: t.actualValue,
+        note: t.note ?? null,
+        at_risk: t.atRisk,
+      })),
+    );
     await completeTask(deps, task.id, p, { progressNote: String(form.progressNote) });
   });
 }
@@ -454,12 +585,19 @@ export async function fileReport(deps: MonitoringDeps, p: Principal, id: number,
  * deviation rule; a warning notifies 绩效处 and the department. Idempotent: an assessed report
  * answers what it was assessed as.
  */
-export async function assessReport(trx: Knex, reportId: number, rule: DeviationRule): Promise<{ warning: boolean; deviationLevel: DeviationLevel }> {
+export async function assessReport(
+  trx: Knex,
+  reportId: number,
+  rule: DeviationRule,
+): Promise<{ warning: boolean; deviationLevel: DeviationLevel }> {
   const row = (await locked(trx, trx('monitoring_reports').where('id', reportId))).at(0) as Record<string, unknown> | undefined;
   if (!row) throw new Error(`monitoring report ${reportId} not found`);
   if (row.status !== 'assessing') {
     if (row.status === 'pending') throw new Error(`monitoring report ${reportId} has not been filed yet`);
-    return { warning: ['warned', 'rectifying', 'rectified', 'accepted'].includes(String(row.status)), deviationLevel: (row.deviation_level as DeviationLevel) ?? 'none' };
+    return {
+      warning: ['warned', 'rectifying', 'rectified', 'accepted'].includes(String(row.status)),
+      deviationLevel: (row.deviation_level as DeviationLevel) ?? 'none',
+    };
   }
   const fiscalYear = Number(row.fiscal_year);
   const quarter = Number(row.quarter) as Quarter;
@@ -470,7 +608,11 @@ export async function assessReport(trx: Knex, reportId: number, rule: DeviationR
   const e = await projectExecution(trx, Number(row.project_id), fiscalYear, { until });
   const f = { budgetFen: e.issuedFen, frozenFen: e.frozenFen, paidFen: e.paidFen };
   const time = timeProgress(fiscalYear, asOf);
-  const atRisk = (await trx('monitoring_report_targets as mt').join('project_targets as t', 't.id', 'mt.target_id').where({ 'mt.report_id': reportId, 'mt.at_risk': true }).orderBy('t.seq').select('t.name')) as Array<{ name: string }>;
+  const atRisk = (await trx('monitoring_report_targets as mt')
+    .join('project_targets as t', 't.id', 'mt.target_id')
+    .where({ 'mt.report_id': reportId, 'mt.at_risk': true })
+    .orderBy('t.seq')
+    .select('t.name')) as Array<{ name: string }>;
   const a = assessDeviation({ time, execution: executionRate(f.paidFen, f.budgetFen), targetsAtRisk: atRisk.map((t) => t.name), rule });
   await trx('monitoring_reports')
     .where('id', reportId)
@@ -488,11 +630,21 @@ export async function assessReport(trx: Knex, reportId: number, rule: DeviationR
     });
   if (a.raised) {
     const ctx = (await reportContext(trx, reportId))!;
-    const people = await resolveCandidates(trx, ['performance_division', 'department_reviewer'], Number(row.unit_org_id), { functionalCode: String(ctx.functional_code) });
+    const people = await resolveCandidates(trx, ['performance_division', 'department_reviewer'], Number(row.unit_org_id), {
+      functionalCode: String(ctx.functional_code),
+    });
     await notify(trx, {
       userIds: people,
       template: 'monitoring-deviation',
-      context: { levelLabel: DEVIATION_LEVEL_LABELS[a.level], unitName: ctx.unit_name, projectName: ctx.project_name, projectNo: ctx.project_no, fiscalYear, quarter, reasons: a.reasons.join('；') },
+      context: {
+        levelLabel: DEVIATION_LEVEL_LABELS[a.level],
+        unitName: ctx.unit_name,
+        projectName: ctx.project_name,
+        projectNo: ctx.project_no,
+        fiscalYear,
+        quarter,
+        reasons: a.reasons.join('；'),
+      },
       link: `/monitoring?report=${reportId}`,
       dedupeKey: `monitoring-deviation:${reportId}`,
     });
@@ -512,17 +664,26 @@ export interface ReviewInput {
 /** 绩效处 or the department decides on a deviation: 整改 by a due date, or accepted as explained. */
 export async function reviewReport(deps: MonitoringDeps, p: Principal, id: number, input: ReviewInput, now = new Date()): Promise<void> {
   const row = await visibleReport(deps.db, p, id);
-  if (row.status !== 'warned') throw errors.conflict('REPORT_NOT_WARNED', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，没有待处理的偏差`);
+  if (row.status !== 'warned')
+    throw errors.conflict('REPORT_NOT_WARNED', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，没有待处理的偏差`);
   const form = formOrThrow('monitoring-review', input);
   const dueDate = form.decision === 'rectify' ? String(form.dueDate) : null;
-  if (dueDate && dueDate < shanghaiDate(now)) throw errors.badRequest('DUE_DATE_PAST', '整改期限不能早于今天', [{ field: 'dueDate', message: '整改期限不能早于今天' }]);
+  if (dueDate && dueDate < shanghaiDate(now))
+    throw errors.badRequest('DUE_DATE_PAST', '整改期限不能早于今天', [{ field: 'dueDate', message: '整改期限不能早于今天' }]);
   const task = await openTask(deps, row, 'ReviewDeviation');
   await deps.db.transaction(async (trx) => {
     const n = await trx('monitoring_reports')
       .where({ id, status: 'warned' })
       .update(
         dueDate
-          ? { status: 'rectifying', rectification_request: String(form.comment), rectification_due: dueDate, rectification_requested_by: p.userId, rectification_requested_at: now, updated_at: now }
+          ? {
+              status: 'rectifying',
+              rectification_request: String(form.comment),
+              rectification_due: dueDate,
+              rectification_requested_by: p.userId,
+              rectification_requested_at: now,
+              updated_at: now,
+            }
           : { status: 'accepted', review_comment: String(form.comment), updated_at: now },
       );
     if (n !== 1) throw errors.conflict('REPORT_NOT_WARNED', '该偏差已由他人处理');
@@ -531,31 +692,65 @@ export async function reviewReport(deps: MonitoringDeps, p: Principal, id: numbe
       await notify(trx, {
         userIds: await resolveCandidates(trx, ['unit_clerk'], Number(row.unit_org_id)),
         template: 'monitoring-rectification',
-        context: { projectName: ctx.project_name, projectNo: ctx.project_no, fiscalYear: Number(row.fiscal_year), quarter: Number(row.quarter), requester: `${p.orgName}${p.displayName}`, dueDate, request: String(form.comment) },
+        context: {
+          projectName: ctx.project_name,
+          projectNo: ctx.project_no,
+          fiscalYear: Number(row.fiscal_year),
+          quarter: Number(row.quarter),
+          requester: `${p.orgName}${p.displayName}`,
+          dueDate,
+          request: String(form.comment),
+        },
         link: `/monitoring?report=${id}`,
         dedupeKey: `monitoring-rectify:${id}`,
       });
     }
-    await completeTask(deps, task.id, p, { decision: form.decision, comment: String(form.comment), rectificationDue: dueDate ? `${dueDate}T23:59:59` : null });
+    await completeTask(deps, task.id, p, {
+      decision: form.decision,
+      comment: String(form.comment),
+      rectificationDue: dueDate ? `${dueDate}T23:59:59` : null,
+    });
   });
 }
 
 /** The unit answers the 整改 request. */
-export async function answerRectification(deps: MonitoringDeps, p: Principal, id: number, input: { answer: string }, now = new Date()): Promise<void> {
+export async function answerRectification(
+  deps: MonitoringDeps,
+  p: Principal,
+  id: number,
+  input: { answer: string },
+  now = new Date(),
+): Promise<void> {
   const row = await visibleReport(deps.db, p, id);
   if (Number(row.unit_org_id) !== p.orgId) throw errors.forbidden('NOT_REPORTING_UNIT', '只有项目单位可以答复整改');
-  if (row.status !== 'rectifying') throw errors.conflict('REPORT_NOT_RECTIFYING', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，没有待答复的整改要求`);
+  if (row.status !== 'rectifying')
+    throw errors.conflict('REPORT_NOT_RECTIFYING', `该报告${REPORT_STATUS_LABELS[row.status as ReportStatus] ?? ''}，没有待答复的整改要求`);
   const form = formOrThrow('monitoring-rectify', input);
   const task = await openTask(deps, row, 'UnitRectify');
   await deps.db.transaction(async (trx) => {
-    const n = await trx('monitoring_reports').where({ id, status: 'rectifying' }).update({ status: 'rectified', rectification_answer: String(form.answer), rectification_answered_by: p.userId, rectification_answered_at: now, updated_at: now });
+    const n = await trx('monitoring_reports')
+      .where({ id, status: 'rectifying' })
+      .update({
+        status: 'rectified',
+        rectification_answer: String(form.answer),
+        rectification_answered_by: p.userId,
+        rectification_answered_at: now,
+        updated_at: now,
+      });
     if (n !== 1) throw errors.conflict('REPORT_NOT_RECTIFYING', '该整改已答复');
     const requester = row.rectification_requested_by ? [Number(row.rectification_requested_by)] : [];
     const ctx = (await reportContext(trx, id))!;
     await notify(trx, {
       userIds: requester,
       template: 'monitoring-rectified',
-      context: { unitName: ctx.unit_name, projectName: ctx.project_name, projectNo: ctx.project_no, fiscalYear: Number(row.fiscal_year), quarter: Number(row.quarter), answer: String(form.answer) },
+      context: {
+        unitName: ctx.unit_name,
+        projectName: ctx.project_name,
+        projectNo: ctx.project_no,
+        fiscalYear: Number(row.fiscal_year),
+        quarter: Number(row.quarter),
+        answer: String(form.answer),
+      },
       link: `/monitoring?report=${id}`,
       dedupeKey: `monitoring-rectified:${id}`,
     });

@@ -27,12 +27,17 @@ const demoFile = z.object({
   ),
 });
 
-export async function seedDemoProjects(db: Db, year: number, file = path.join(PROJECT_ROOT, 'seeds', 'demo-projects.json')): Promise<number> {
+export async function seedDemoProjects(
+  db: Db,
+  year: number,
+  file = path.join(PROJECT_ROOT, 'seeds', 'demo-projects.json'),
+): Promise<number> {
   const demo = demoFile.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
   return inTransaction(db, async (trx) => {
     if (await trx('projects').first('id')) return 0;
     for (const { clerk, amounts, startDate, endDate, ...rest } of demo.projects) {
-      const user = (await trx('users').where({ username: clerk }).first('id', 'username', 'display_name', 'org_id')) as { id: number; username: string; display_name: string; org_id: number } | undefined;
+      const user = (await trx('users').where({ username: clerk }).first('id', 'username', 'display_name', 'org_id')) as
+        { id: number; username: string; display_name: string; org_id: number } | undefined;
       if (!user) throw new Error(`seeds/demo-projects.json: demo user ${clerk} not found`);
       const input = newProjectSchema.parse({
         ...rest,
@@ -41,7 +46,11 @@ export async function seedDemoProjects(db: Db, year: number, file = path.join(PR
         endDate: endDate ? `${year}-${endDate}` : null,
         amounts: amounts.map((a) => ({ economicCode: a.economicCode, amountFen: parseYuan(a.yuan), ...(a.note ? { note: a.note } : {}) })),
       });
-      await createProject(trx, { userId: user.id, username: user.username, displayName: user.display_name }, { ...input, unitOrgId: user.org_id });
+      await createProject(
+        trx,
+        { userId: user.id, username: user.username, displayName: user.display_name },
+        { ...input, unitOrgId: user.org_id },
+      );
     }
     return demo.projects.length;
   });

@@ -1,6 +1,14 @@
 import type ExcelJS from 'exceljs';
 import { MoneyError, parseYuan, type Fen } from '../../domain/money';
-import { CATEGORY_LABELS, PROJECT_CATEGORIES, PROJECT_SUB_TYPES, SUB_TYPE_LABELS, type Direction, type ProjectCategory, type ProjectSubType } from '../../domain/projects';
+import {
+  CATEGORY_LABELS,
+  PROJECT_CATEGORIES,
+  PROJECT_SUB_TYPES,
+  SUB_TYPE_LABELS,
+  type Direction,
+  type ProjectCategory,
+  type ProjectSubType,
+} from '../../domain/projects';
 import { describeTextProblem, textProblem } from '../../domain/input-text';
 
 /**
@@ -33,7 +41,8 @@ export function cellContent(value: ExcelJS.CellValue): CellContent {
   if (typeof value === 'boolean') return { kind: 'boolean', value };
   if (value instanceof Date) return { kind: 'date', value };
   if ('richText' in value) return cellContent(value.richText.map((r) => r.text).join(''));
-  if ('formula' in value || 'sharedFormula' in value) return value.result === undefined ? { kind: 'uncalculated' } : cellContent(value.result);
+  if ('formula' in value || 'sharedFormula' in value)
+    return value.result === undefined ? { kind: 'uncalculated' } : cellContent(value.result);
   if ('error' in value) return { kind: 'error', text: value.error };
   if ('text' in value) return cellContent(value.text);
   return { kind: 'blank' };
@@ -101,7 +110,8 @@ export function cellFen(c: CellContent): Converted<Fen | undefined> {
   if (c.kind === 'number') {
     const text = numberText(c.value);
     if (text === null) return bad('金额超出范围');
-    if (/\.\d{3,}$/.test(text)) return bad(`单元格中的数值是 ${text}，超过两位小数（显示的可能是四舍五入后的值）；请直接填写到分的金额，或用 ROUND(…, 2) 取整`);
+    if (/\.\d{3,}$/.test(text))
+      return bad(`单元格中的数值是 ${text}，超过两位小数（显示的可能是四舍五入后的值）；请直接填写到分的金额，或用 ROUND(…, 2) 取整`);
     return yuan(text);
   }
   if (c.kind !== 'text') {

@@ -1,5 +1,14 @@
 import ExcelJS from 'exceljs';
-import { CATEGORY_LABELS, DIRECTION_LABELS, DIRECTIONS, INDICATOR_FRAMEWORK, LEVEL1_INDICATORS, PROJECT_CATEGORIES, PROJECT_SUB_TYPES, SUB_TYPE_LABELS } from '../../domain/projects';
+import {
+  CATEGORY_LABELS,
+  DIRECTION_LABELS,
+  DIRECTIONS,
+  INDICATOR_FRAMEWORK,
+  LEVEL1_INDICATORS,
+  PROJECT_CATEGORIES,
+  PROJECT_SUB_TYPES,
+  SUB_TYPE_LABELS,
+} from '../../domain/projects';
 import { MAX_AMOUNT_LINES, MAX_DESCRIPTION, MAX_TARGETS } from './schemas';
 
 /**
@@ -33,7 +42,13 @@ export interface SheetSpec {
 export const MAX_IMPORT_PROJECTS = 2000;
 export const MAX_IMPORT_LINES = 20_000;
 
-const seq: ColumnSpec = { key: 'seq', header: '序号', help: '本文件内的项目序号（如 1、2、3），只用于把金额明细和绩效目标对应到项目；导入后系统另编项目编号', width: 8, numFmt: '@' };
+const seq: ColumnSpec = {
+  key: 'seq',
+  header: '序号',
+  help: '本文件内的项目序号（如 1、2、3），只用于把金额明细和绩效目标对应到项目；导入后系统另编项目编号',
+  width: 8,
+  numFmt: '@',
+};
 
 export const PROJECT_SHEET = {
   name: '项目',
@@ -42,14 +57,40 @@ export const PROJECT_SHEET = {
     { ...seq, help: '项目序号（临时编号），本表内不能重复；金额明细、绩效目标表用它对应到本行项目' },
     { key: 'name', header: '项目名称', help: '2–200 个字；同一单位同一年度的项目在本文件内不能重名', width: 36 },
     { key: 'fiscalYear', header: '预算年度', help: '四位年份，如 2026', width: 10, numFmt: '@' },
-    { key: 'category', header: '项目类别', help: `编码或名称：${PROJECT_CATEGORIES.map((c) => `${c} ${CATEGORY_LABELS[c]}`).join('，')}`, width: 20, list: PROJECT_CATEGORIES.map((c) => CATEGORY_LABELS[c]) },
-    { key: 'subType', header: '子类型', optional: true, help: `可不填；特定目标类项目的地方场景：${PROJECT_SUB_TYPES.map((k) => SUB_TYPE_LABELS[k]).join('、')}`, width: 12, list: PROJECT_SUB_TYPES.map((k) => SUB_TYPE_LABELS[k]) },
-    { key: 'functionalCode', header: '功能分类科目', help: '支出功能分类「项」级编码，7 位数字，如 2050204（可写成「2050204 高中教育」）', width: 16, numFmt: '@' },
+    {
+      key: 'category',
+      header: '项目类别',
+      help: `编码或名称：${PROJECT_CATEGORIES.map((c) => `${c} ${CATEGORY_LABELS[c]}`).join('，')}`,
+      width: 20,
+      list: PROJECT_CATEGORIES.map((c) => CATEGORY_LABELS[c]),
+    },
+    {
+      key: 'subType',
+      header: '子类型',
+      optional: true,
+      help: `可不填；特定目标类项目的地方场景：${PROJECT_SUB_TYPES.map((k) => SUB_TYPE_LABELS[k]).join('、')}`,
+      width: 12,
+      list: PROJECT_SUB_TYPES.map((k) => SUB_TYPE_LABELS[k]),
+    },
+    {
+      key: 'functionalCode',
+      header: '功能分类科目',
+      help: '支出功能分类「项」级编码，7 位数字，如 2050204（可写成「2050204 高中教育」）',
+      width: 16,
+      numFmt: '@',
+    },
     { key: 'startDate', header: '实施开始日期', optional: true, help: '可不填；日期，如 2026-03-01', width: 14, numFmt: 'yyyy-mm-dd' },
     { key: 'endDate', header: '实施结束日期', optional: true, help: '可不填；不能早于开始日期', width: 14, numFmt: 'yyyy-mm-dd' },
     { key: 'description', header: '项目概述', help: `必填，最多 ${MAX_DESCRIPTION} 个字`, width: 40 },
     { key: 'basis', header: '立项依据', optional: true, help: `可不填，最多 ${MAX_DESCRIPTION} 个字`, width: 30 },
-    { key: 'unitCode', header: '申报单位编码', optional: true, help: '组织机构编码，如 150100-JY-001；不填即为您本人所在单位；须在您的数据范围内', width: 18, numFmt: '@' },
+    {
+      key: 'unitCode',
+      header: '申报单位编码',
+      optional: true,
+      help: '组织机构编码，如 150100-JY-001；不填即为您本人所在单位；须在您的数据范围内',
+      width: 18,
+      numFmt: '@',
+    },
   ],
 } as const satisfies SheetSpec;
 
@@ -58,8 +99,19 @@ export const AMOUNT_SHEET = {
   maxRows: MAX_IMPORT_LINES,
   columns: [
     { ...seq, help: '对应「项目」表的序号；每个项目至少一行' },
-    { key: 'economicCode', header: '经济分类科目', help: `部门预算支出经济分类「款」级编码，5 位数字，如 30213；同一项目内不能重复；每个项目最多 ${MAX_AMOUNT_LINES} 行`, width: 16, numFmt: '@' },
-    { key: 'amount', header: '金额（元）', help: '大于 0，最多两位小数，如 1,234.56；数字或文本均可，超过两位小数的不会被四舍五入，而是报错', width: 18 },
+    {
+      key: 'economicCode',
+      header: '经济分类科目',
+      help: `部门预算支出经济分类「款」级编码，5 位数字，如 30213；同一项目内不能重复；每个项目最多 ${MAX_AMOUNT_LINES} 行`,
+      width: 16,
+      numFmt: '@',
+    },
+    {
+      key: 'amount',
+      header: '金额（元）',
+      help: '大于 0，最多两位小数，如 1,234.56；数字或文本均可，超过两位小数的不会被四舍五入，而是报错',
+      width: 18,
+    },
     { key: 'note', header: '备注', optional: true, help: '可不填，最多 200 个字', width: 30 },
   ],
 } as const satisfies SheetSpec;
@@ -74,7 +126,13 @@ export const TARGET_SHEET = {
     { key: 'level1', header: '一级指标', help: LEVEL1_INDICATORS.join('、'), width: 14, list: LEVEL1_INDICATORS },
     { key: 'level2', header: '二级指标', help: '须属于所填的一级指标，见「说明」表', width: 20, list: LEVEL2_ALL },
     { key: 'name', header: '三级指标', help: '衡量什么，如 维修校舍面积；同一项目内不能重复', width: 30 },
-    { key: 'direction', header: '指标方向', help: '≥（越多越好）、≤（越少越好）、=、定性', width: 10, list: DIRECTIONS.map((d) => DIRECTION_LABELS[d]) },
+    {
+      key: 'direction',
+      header: '指标方向',
+      help: '≥（越多越好）、≤（越少越好）、=、定性',
+      width: 10,
+      list: DIRECTIONS.map((d) => DIRECTION_LABELS[d]),
+    },
     { key: 'targetValue', header: '目标值', help: '定量指标填数字（最多 4 位小数），定性指标写明目标', width: 14 },
     { key: 'unit', header: '计量单位', help: '定量指标必填，如 平方米、人、%；定性指标可不填', width: 10 },
   ],
@@ -145,9 +203,18 @@ function writeGuide(ws: ExcelJS.Worksheet): void {
   title('项目批量导入说明');
   line('1', '在「项目」表每行填写一个项目，在「金额明细」表按经济分类逐行填写金额，在「绩效目标」表逐行填写指标；三张表用「序号」对应。');
   line('2', '请勿修改工作表名称和表头（第 1 行）；列的顺序可以调整，选填列可以删除。数据从第 2 行开始，空行会被跳过。');
-  line('3', `整个文件一次导入：只要有一处错误，就不导入任何项目，并按「工作表、行、列」列出全部错误，改正后重新导入即可。每个文件最多 ${MAX_IMPORT_PROJECTS} 个项目。`);
-  line('4', '导入的项目为「草稿」，可在项目库中继续修改、上传附件后送审。与本单位同年度已有项目相似的，会标记为疑似重复申报，供审核人员核实。');
-  line('5', '金额以元为单位，最多两位小数，可写成 1,234.56 或数字；超过两位小数的金额不会被四舍五入，而是报错（单元格显示两位小数时，实际值可能更多）。');
+  line(
+    '3',
+    `整个文件一次导入：只要有一处错误，就不导入任何项目，并按「工作表、行、列」列出全部错误，改正后重新导入即可。每个文件最多 ${MAX_IMPORT_PROJECTS} 个项目。`,
+  );
+  line(
+    '4',
+    '导入的项目为「草稿」，可在项目库中继续修改、上传附件后送审。与本单位同年度已有项目相似的，会标记为疑似重复申报，供审核人员核实。',
+  );
+  line(
+    '5',
+    '金额以元为单位，最多两位小数，可写成 1,234.56 或数字；超过两位小数的金额不会被四舍五入，而是报错（单元格显示两位小数时，实际值可能更多）。',
+  );
   line('6', '编码（功能分类、经济分类、申报单位）请按文本填写；科目须存在于该预算年度的科目表中。');
   ws.addRow([]);
 
@@ -166,7 +233,12 @@ function writeGuide(ws: ExcelJS.Worksheet): void {
   ws.addRow([]);
 
   title('示例（请勿在数据表中保留示例行）');
-  line('项目', '', '', '序号 1 ｜ 呼和浩特市第一中学教学楼维修改造项目 ｜ 2026 ｜ 其他特定目标类项目 ｜（子类型不填）｜ 2050204 ｜ 2026-03-01 ｜ 2026-08-31 ｜ 对教学楼屋面防水和外墙进行维修 ｜ 《中小学校舍安全保障长效机制实施方案》｜（申报单位不填）');
+  line(
+    '项目',
+    '',
+    '',
+    '序号 1 ｜ 呼和浩特市第一中学教学楼维修改造项目 ｜ 2026 ｜ 其他特定目标类项目 ｜（子类型不填）｜ 2050204 ｜ 2026-03-01 ｜ 2026-08-31 ｜ 对教学楼屋面防水和外墙进行维修 ｜ 《中小学校舍安全保障长效机制实施方案》｜（申报单位不填）',
+  );
   line('金额明细', '', '', '序号 1 ｜ 30213 ｜ 1,250,000.00 ｜（备注不填）');
   line('金额明细', '', '', '序号 1 ｜ 30201 ｜ 3000 ｜ 资料印制');
   line('绩效目标', '', '', '序号 1 ｜ 产出指标 ｜ 数量指标 ｜ 维修校舍面积 ｜ ≥ ｜ 3200 ｜ 平方米');

@@ -58,7 +58,8 @@ export async function readImportWorkbook(bytes: Uint8Array): Promise<ImportWorkb
   try {
     await wb.xlsx.load(new Uint8Array(bytes).buffer, options);
   } catch (e) {
-    if (e instanceof Error && /^Max (row|column) count/.test(e.message)) throw tooManyRows('', `工作表超过 ${PARSE_MAX_ROWS} 行或 ${PARSE_MAX_COLUMNS} 列`);
+    if (e instanceof Error && /^Max (row|column) count/.test(e.message))
+      throw tooManyRows('', `工作表超过 ${PARSE_MAX_ROWS} 行或 ${PARSE_MAX_COLUMNS} 列`);
     throw invalidFile();
   }
   if (wb.worksheets.length === 0) throw invalidFile();
@@ -76,14 +77,21 @@ export async function readImportWorkbook(bytes: Uint8Array): Promise<ImportWorkb
   const tables = DATA_SHEETS.map((spec) => readSheet(sheets.get(normalise(spec.name))!, spec));
   const missingColumns = tables.flatMap((t) => t.missing);
   if (missingColumns.length) {
-    throw new ProjectImportError('MISSING_COLUMN', `缺少必填列：${missingColumns.map((i) => `「${i.sheet}」表的「${i.column}」`).join('、')}`, missingColumns);
+    throw new ProjectImportError(
+      'MISSING_COLUMN',
+      `缺少必填列：${missingColumns.map((i) => `「${i.sheet}」表的「${i.column}」`).join('、')}`,
+      missingColumns,
+    );
   }
   for (const [i, spec] of DATA_SHEETS.entries()) {
-    if (tables[i]!.rows.length > spec.maxRows) throw tooManyRows(spec.name, `「${spec.name}」表有 ${tables[i]!.rows.length} 行数据，每次最多导入 ${spec.maxRows} 行，请分批导入`);
+    if (tables[i]!.rows.length > spec.maxRows)
+      throw tooManyRows(spec.name, `「${spec.name}」表有 ${tables[i]!.rows.length} 行数据，每次最多导入 ${spec.maxRows} 行，请分批导入`);
   }
   const [projects, amounts, targets] = tables.map((t) => t.rows) as [SheetRow[], SheetRow[], SheetRow[]];
   if (projects.length === 0) {
-    throw new ProjectImportError('EMPTY_IMPORT', '「项目」表没有数据行，未导入任何项目', [importIssue(PROJECT_SHEET.name, 0, '', '没有数据行：请从第 2 行起每行填写一个项目')]);
+    throw new ProjectImportError('EMPTY_IMPORT', '「项目」表没有数据行，未导入任何项目', [
+      importIssue(PROJECT_SHEET.name, 0, '', '没有数据行：请从第 2 行起每行填写一个项目'),
+    ]);
   }
   return { projects, amounts, targets };
 }
@@ -116,7 +124,9 @@ function readSheet(ws: ExcelJS.Worksheet, spec: SheetSpec): { rows: SheetRow[]; 
     }
     if (any) rows.push({ row: rowNumber, cells });
   });
-  const missing = spec.columns.filter((c) => !c.optional && !columnOf.has(c.key)).map((c) => importIssue(spec.name, headerRow || 1, c.header, `缺少「${c.header}」列（表头应在第一行，请勿修改模板表头）`));
+  const missing = spec.columns
+    .filter((c) => !c.optional && !columnOf.has(c.key))
+    .map((c) => importIssue(spec.name, headerRow || 1, c.header, `缺少「${c.header}」列（表头应在第一行，请勿修改模板表头）`));
   return { rows, missing };
 }
 
@@ -126,7 +136,9 @@ function normalise(text: string): string {
 }
 
 function invalidFile(): ProjectImportError {
-  return new ProjectImportError('INVALID_FILE', '不是有效的 Excel（.xlsx）文件，请下载导入模板，填写后另存为 .xlsx 再导入', [importIssue('', 0, '', '文件无法按 .xlsx 读取')]);
+  return new ProjectImportError('INVALID_FILE', '不是有效的 Excel（.xlsx）文件，请下载导入模板，填写后另存为 .xlsx 再导入', [
+    importIssue('', 0, '', '文件无法按 .xlsx 读取'),
+  ]);
 }
 
 function tooManyRows(sheet: string, message: string): ProjectImportError {

@@ -1,7 +1,18 @@
 import type { Knex } from 'knex';
 import { normaliseForComparison } from '../../domain/projects';
 import { AppError, issuesFromZod } from '../errors';
-import { cellCategory, cellCode, cellDate, cellDirection, cellFen, cellSubType, cellText, cellYear, type CellContent, type Converted } from './import-cells';
+import {
+  cellCategory,
+  cellCode,
+  cellDate,
+  cellDirection,
+  cellFen,
+  cellSubType,
+  cellText,
+  cellYear,
+  type CellContent,
+  type Converted,
+} from './import-cells';
 import { AMOUNT_SHEET, DATA_SHEETS, PROJECT_SHEET, TARGET_SHEET, type ColumnSpec, type SheetSpec } from './import-template';
 import { importIssue, ProjectImportError, readImportWorkbook, type ProjectImportIssue, type SheetRow } from './import-workbook';
 import { newProjectSchema, type NewProject } from './schemas';
@@ -67,7 +78,14 @@ const PROJECT_FIELD_COLUMN: Record<string, string> = {
   unitOrgId: 'unitCode',
 };
 const AMOUNT_FIELD_COLUMN: Record<string, string> = { economicCode: 'economicCode', amountFen: 'amount', note: 'note' };
-const TARGET_FIELD_COLUMN: Record<string, string> = { level1: 'level1', level2: 'level2', name: 'name', direction: 'direction', targetValue: 'targetValue', unit: 'unit' };
+const TARGET_FIELD_COLUMN: Record<string, string> = {
+  level1: 'level1',
+  level2: 'level2',
+  name: 'name',
+  direction: 'direction',
+  targetValue: 'targetValue',
+  unit: 'unit',
+};
 
 export async function importProjects(db: Knex, ctx: ImportContext, bytes: Uint8Array): Promise<ImportedProject[]> {
   const workbook = await readImportWorkbook(bytes);
@@ -107,7 +125,9 @@ export async function importProjects(db: Knex, ctx: ImportContext, bytes: Uint8A
       // every row are reported at once. Nothing is kept unless every project passes.
       if (d.problems > 0 || !d.input) continue;
       try {
-        const p = await createProject(trx, ctx.actor, d.input, { event: { kind: 'imported', note: `从 Excel 文件「${ctx.fileName}」导入（「${PROJECT_SHEET.name}」表第 ${d.row} 行）` } });
+        const p = await createProject(trx, ctx.actor, d.input, {
+          event: { kind: 'imported', note: `从 Excel 文件「${ctx.fileName}」导入（「${PROJECT_SHEET.name}」表第 ${d.row} 行）` },
+        });
         created.push({ row: d.row, id: p.id, projectNo: p.projectNo, name: p.name, totalAmountFen: p.totalAmountFen, duplicates: 0 });
       } catch (e) {
         if (!(e instanceof AppError) || e.status >= 500) throw e;
@@ -115,7 +135,10 @@ export async function importProjects(db: Knex, ctx: ImportContext, bytes: Uint8A
       }
     }
     if (report.count > 0) throw report.failure();
-    const counts = await duplicateCounts(trx, created.map((c) => c.id));
+    const counts = await duplicateCounts(
+      trx,
+      created.map((c) => c.id),
+    );
     return created.map((c) => ({ ...c, duplicates: counts.get(c.id) ?? 0 }));
   });
 }
@@ -136,7 +159,13 @@ class IssueReport {
     if (this.seen.has(`${id}|${message}`)) return;
     this.seen.add(`${id}|${message}`);
     this.flagged.add(id);
-    const order = DATA_SHEETS.indexOf(sheet as (typeof DATA_SHEETS)[number]) * 1e9 + row * 100 + Math.max(0, sheet.columns.findIndex((c) => c.key === key));
+    const order =
+      DATA_SHEETS.indexOf(sheet as (typeof DATA_SHEETS)[number]) * 1e9 +
+      row * 100 +
+      Math.max(
+        0,
+        sheet.columns.findIndex((c) => c.key === key),
+      );
     this.issues.push({ ...importIssue(sheet.name, row, column, message), order });
     if (draft) draft.problems++;
   }
@@ -166,8 +195,10 @@ class IssueReport {
   atPath(d: Draft, path: string[], message: string): void {
     const [head, index, field] = path;
     const place = ((): [SheetSpec, number, string] => {
-      if (head === 'amounts' && index !== undefined && d.amountRows[Number(index)] !== undefined) return [AMOUNT_SHEET, d.amountRows[Number(index)]!, AMOUNT_FIELD_COLUMN[field ?? ''] ?? 'seq'];
-      if (head === 'targets' && index !== undefined && d.targetRows[Number(index)] !== undefined) return [TARGET_SHEET, d.targetRows[Number(index)]!, TARGET_FIELD_COLUMN[field ?? ''] ?? 'seq'];
+      if (head === 'amounts' && index !== undefined && d.amountRows[Number(index)] !== undefined)
+        return [AMOUNT_SHEET, d.amountRows[Number(index)]!, AMOUNT_FIELD_COLUMN[field ?? ''] ?? 'seq'];
+      if (head === 'targets' && index !== undefined && d.targetRows[Number(index)] !== undefined)
+        return [TARGET_SHEET, d.targetRows[Number(index)]!, TARGET_FIELD_COLUMN[field ?? ''] ?? 'seq'];
       if (head === 'amounts') message = `${message}（「${AMOUNT_SHEET.name}」表中序号为 ${d.seq} 的行）`;
       if (head === 'targets') message = `${message}（「${TARGET_SHEET.name}」表中序号为 ${d.seq} 的行）`;
       return [PROJECT_SHEET, d.row, PROJECT_FIELD_COLUMN[head ?? ''] ?? 'seq'];
@@ -194,7 +225,10 @@ function seqOf(sheet: SheetSpec, r: SheetRow, report: IssueReport, draft: Draft 
     if (r.cells.seq!.kind === 'blank') report.add(sheet, r.row, 'seq', '必填项', draft);
     return undefined;
   }
-  const key = text.normalize('NFKC').trim().replace(/^0+(?=\d)/, '');
+  const key = text
+    .normalize('NFKC')
+    .trim()
+    .replace(/^0+(?=\d)/, '');
   if (key.length > MAX_SEQ_LENGTH) {
     report.add(sheet, r.row, 'seq', `不能超过 ${MAX_SEQ_LENGTH} 个字符`, draft);
     return undefined;
@@ -206,7 +240,17 @@ function assembleProjects(rows: SheetRow[], report: IssueReport): Draft[] {
   const drafts: Draft[] = [];
   const firstRowOfSeq = new Map<string, number>();
   for (const r of rows) {
-    const d: Draft = { row: r.row, seq: '', fields: {}, unitCode: undefined, amounts: [], amountRows: [], targets: [], targetRows: [], problems: 0 };
+    const d: Draft = {
+      row: r.row,
+      seq: '',
+      fields: {},
+      unitCode: undefined,
+      amounts: [],
+      amountRows: [],
+      targets: [],
+      targetRows: [],
+      problems: 0,
+    };
     const seq = seqOf(PROJECT_SHEET, r, report, d);
     if (seq !== undefined) {
       const first = firstRowOfSeq.get(seq);
@@ -234,7 +278,13 @@ function assembleProjects(rows: SheetRow[], report: IssueReport): Draft[] {
 }
 
 /** Amount and target rows, each attached to the project its 序号 names. */
-function attachLines(rows: SheetRow[], sheet: SheetSpec, bySeq: Map<string, Draft>, report: IssueReport, add: (d: Draft, row: number, cells: Record<string, CellContent>) => void): void {
+function attachLines(
+  rows: SheetRow[],
+  sheet: SheetSpec,
+  bySeq: Map<string, Draft>,
+  report: IssueReport,
+  add: (d: Draft, row: number, cells: Record<string, CellContent>) => void,
+): void {
   for (const r of rows) {
     const seq = seqOf(sheet, r, report, null);
     if (seq === undefined) continue;
@@ -256,7 +306,10 @@ async function resolveUnits(db: Knex, ctx: ImportContext, drafts: Draft[], repor
   const codes = [...new Set(drafts.map((d) => d.unitCode).filter((c): c is string => !!c))];
   const idOf = new Map<string, number>();
   for (let i = 0; i < codes.length; i += 500) {
-    const rows = (await db('organisations').whereIn('code', codes.slice(i, i + 500)).whereIn('id', ctx.scopeOrgIds.clone()).select('id', 'code')) as Array<{ id: number; code: string }>;
+    const rows = (await db('organisations')
+      .whereIn('code', codes.slice(i, i + 500))
+      .whereIn('id', ctx.scopeOrgIds.clone())
+      .select('id', 'code')) as Array<{ id: number; code: string }>;
     for (const r of rows) idOf.set(r.code, Number(r.id));
   }
   for (const d of drafts) {
@@ -271,7 +324,11 @@ async function resolveUnits(db: Knex, ctx: ImportContext, drafts: Draft[], repor
 }
 
 function validateDraft(d: Draft, report: IssueReport): void {
-  const parsed = newProjectSchema.safeParse({ ...withoutUndefined(d.fields), amounts: d.amounts.map(withoutUndefined), targets: d.targets.map(withoutUndefined) });
+  const parsed = newProjectSchema.safeParse({
+    ...withoutUndefined(d.fields),
+    amounts: d.amounts.map(withoutUndefined),
+    targets: d.targets.map(withoutUndefined),
+  });
   if (!parsed.success) {
     for (const i of issuesFromZod(parsed.error)) report.atPath(d, i.field.split('.'), i.message);
     return;
@@ -289,7 +346,8 @@ function refuseSameNames(drafts: Draft[], report: IssueReport): void {
   const first = new Map<string, number>();
   for (const d of drafts) {
     const { name, fiscalYear, unitOrgId } = d.fields;
-    if (typeof name !== 'string' || !normaliseForComparison(name) || typeof fiscalYear !== 'number' || typeof unitOrgId !== 'number') continue;
+    if (typeof name !== 'string' || !normaliseForComparison(name) || typeof fiscalYear !== 'number' || typeof unitOrgId !== 'number')
+      continue;
     const key = `${unitOrgId}|${fiscalYear}|${normaliseForComparison(name)}`;
     const row = first.get(key);
     if (row === undefined) first.set(key, d.row);
@@ -301,9 +359,13 @@ async function duplicateCounts(trx: Knex.Transaction, ids: number[]): Promise<Ma
   const counts = new Map<number, number>();
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const pairs = (await trx('project_duplicates').whereIn('project_id', chunk).orWhereIn('similar_project_id', chunk).select('project_id', 'similar_project_id')) as Array<{ project_id: number; similar_project_id: number }>;
+    const pairs = (await trx('project_duplicates')
+      .whereIn('project_id', chunk)
+      .orWhereIn('similar_project_id', chunk)
+      .select('project_id', 'similar_project_id')) as Array<{ project_id: number; similar_project_id: number }>;
     for (const p of pairs) {
-      for (const id of [Number(p.project_id), Number(p.similar_project_id)]) if (chunk.includes(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+      for (const id of [Number(p.project_id), Number(p.similar_project_id)])
+        if (chunk.includes(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
   }
   return counts;

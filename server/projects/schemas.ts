@@ -48,18 +48,29 @@ const projectFields = {
   targets: z.array(targetSchema).max(MAX_TARGETS).default([]),
 };
 
-type Fields = { startDate: string | null; endDate: string | null; amounts: Array<{ economicCode: string }>; targets: Array<z.infer<typeof targetSchema>> };
+type Fields = {
+  startDate: string | null;
+  endDate: string | null;
+  amounts: Array<{ economicCode: string }>;
+  targets: Array<z.infer<typeof targetSchema>>;
+};
 
 /** Rules across fields: dates in order, one line per economic code, targets in the framework. */
 function crossFieldRules(p: Fields, ctx: z.RefinementCtx): void {
-  if (p.startDate && p.endDate && p.endDate < p.startDate) ctx.addIssue({ code: 'custom', path: ['endDate'], message: '结束日期不能早于开始日期' });
+  if (p.startDate && p.endDate && p.endDate < p.startDate)
+    ctx.addIssue({ code: 'custom', path: ['endDate'], message: '结束日期不能早于开始日期' });
   const seen = new Set<string>();
   p.amounts.forEach((a, i) => {
-    if (seen.has(a.economicCode)) ctx.addIssue({ code: 'custom', path: ['amounts', i, 'economicCode'], message: `经济分类 ${a.economicCode} 重复，请合并为一行` });
+    if (seen.has(a.economicCode))
+      ctx.addIssue({ code: 'custom', path: ['amounts', i, 'economicCode'], message: `经济分类 ${a.economicCode} 重复，请合并为一行` });
     seen.add(a.economicCode);
   });
   for (const problem of targetProblems(p.targets)) {
-    ctx.addIssue({ code: 'custom', path: problem.index === null ? ['targets'] : ['targets', problem.index, problem.field ?? 'name'], message: problem.message });
+    ctx.addIssue({
+      code: 'custom',
+      path: problem.index === null ? ['targets'] : ['targets', problem.index, problem.field ?? 'name'],
+      message: problem.message,
+    });
   }
 }
 
@@ -101,7 +112,10 @@ export const projectListQuery = z
     unitOrgId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
     category: z.enum(PROJECT_CATEGORIES).optional(),
     status: z.enum(PROJECT_STATUSES).optional(),
-    functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字').optional(),
+    functionalCode: z
+      .string()
+      .regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字')
+      .optional(),
     keyword: z.string().trim().min(1).max(50).optional(),
     duplicates: z.enum(['true', 'false']).optional(),
   })

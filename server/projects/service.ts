@@ -143,13 +143,22 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-export async function createProject(db: Knex, actor: Actor, input: NewProject & { unitOrgId: number }, options: { event?: { kind: string; note?: string } } = {}): Promise<ProjectDetail> {
+export async function createProject(
+  db: Knex,
+  actor: Actor,
+  input: NewProject & { unitOrgId: number },
+  options: { event?: { kind: string; note?: string } } = {},
+): Promise<ProjectDetail> {
   return inTransaction(db, async (trx) => {
     // The unit's row is locked first: a unit's applications are compared with each other (duplicate
     // flags), so two filed at once are serialised here rather than deadlocking later on the flags.
-    const unit = (await lockUnit(trx, trx('organisations').where('id', input.unitOrgId).first('id', 'kind', 'name'))) as { id: number; kind: string; name: string } | undefined;
+    const unit = (await lockUnit(trx, trx('organisations').where('id', input.unitOrgId).first('id', 'kind', 'name'))) as
+      { id: number; kind: string; name: string } | undefined;
     if (!unit) throw errors.notFound(`组织机构 #${input.unitOrgId} 不存在`);
-    if (!APPLICANT_KINDS.includes(unit.kind)) throw errors.badRequest('NOT_AN_APPLICANT', `${unit.name} 不是预算单位或主管部门，不能申报项目`, [{ field: 'unitOrgId', message: '应为预算单位或主管部门' }]);
+    if (!APPLICANT_KINDS.includes(unit.kind))
+      throw errors.badRequest('NOT_AN_APPLICANT', `${unit.name} 不是预算单位或主管部门，不能申报项目`, [
+        { field: 'unitOrgId', message: '应为预算单位或主管部门' },
+      ]);
     await assertCodesExist(trx, input.fiscalYear, input.functionalCode, input.amounts);
 
     const now = new Date();
@@ -173,9 +182,16 @@ export async function createProject(db: Knex, actor: Actor, input: NewProject & 
       updated_at: now,
     });
     const id = Number(rawId);
-    await trx('projects').where('id', id).update({ project_no: projectNo(input.fiscalYear, id) });
+    await trx('projects')
+      .where('id', id)
+      .update({ project_no: projectNo(input.fiscalYear, id) });
     await writeLines(trx, id, input);
-    await writeProjectEvent(trx, id, actor, { kind: options.event?.kind ?? 'created', toStatus: 'draft', note: options.event?.note ?? null, data: { name: input.name, totalAmountFen: totalOf(input.amounts) } });
+    await writeProjectEvent(trx, id, actor, {
+      kind: options.event?.kind ?? 'created',
+      toStatus: 'draft',
+      note: options.event?.note ?? null,
+      data: { name: input.name, totalAmountFen: totalOf(input.amounts) },
+    });
     await detectDuplicates(trx, id, actor);
     return (await getProject(trx, id))!;
   });
@@ -191,7 +207,8 @@ export async function updateProject(db: Knex, actor: Actor, id: number, edit: Pr
     if (unitId !== undefined) await lockUnit(trx, trx('organisations').where('id', unitId).first('id'));
     const before = await getProject(trx, id);
     if (!before) throw projectNotFound(id);
-    if (!isEditable(before.status)) throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${before.statusLabel}」，只有草稿或已退回的项目可以修改`);
+    if (!isEditable(before.status))
+      throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${before.statusLabel}」，只有草稿或已退回的项目可以修改`);
     await assertCodesExist(trx, before.fiscalYear, edit.functionalCode, edit.amounts);
     const changed = await trx('projects')
       .where({ id, version: edit.version })
@@ -237,7 +254,8 @@ export async function changeStatus(
   options: { note?: string; version?: number; kind?: string; data?: unknown } = {},
 ): Promise<ProjectDetail> {
   return inTransaction(db, async (trx) => {
-    const row = (await trx('projects').where('id', id).first('status', 'version')) as { status: ProjectStatus; version: number } | undefined;
+    const row = (await trx('projects').where('id', id).first('status', 'version')) as
+      { status: ProjectStatus; version: number } | undefined;
     if (!row) throw projectNotFound(id);
     if (options.version !== undefined && row.version !== options.version) throw versionConflict();
     if (!canTransition(row.status, to)) {
@@ -245,22 +263,40 @@ export async function changeStatus(
     }
     const changed = await trx('projects')
       .where({ id, status: row.status, version: row.version })
-      .update({ status: to, returned_from: to === 'returned' ? row.status : null, version: trx.raw('version + 1'), updated_at: new Date() });
+      .update({
+        status: to,
+        returned_from: to === 'returned' ? row.status : null,
+        version: trx.raw('version + 1'),
+        updated_at: new Date(),
+      });
     if (changed !== 1) throw versionConflict();
-    await writeProjectEvent(trx, id, actor, { kind: options.kind ?? 'status_changed', fromStatus: row.status, toStatus: to, note: options.note ?? null, data: options.data });
+    await writeProjectEvent(trx, id, actor, {
+      kind: options.kind ?? 'status_changed',
+      fromStatus: row.status,
+      toStatus: to,
+      note: options.note ?? null,
+      data: options.data,
+    });
     return (await getProject(trx, id))!;
   });
 }
 
 /** Stores the file under its SM3 digest (once, however often attached) and lists it on the project. */
-export async function addAttachment(db: Knex, actor: Actor, projectId: number, file: { fileName: string; contentType: string; bytes: Buffer }): Promise<Attachment> {
+export async function addAttachment(
+  db: Knex,
+  actor: Actor,
+  projectId: number,
+  file: { fileName: string; contentType: string; bytes: Buffer },
+): Promise<Attachment> {
   if (file.bytes.length === 0) throw errors.badRequest('EMPTY_FILE', '附件内容为空');
-  if (file.bytes.length > MAX_ATTACHMENT_BYTES) throw new AppError(413, 'ATTACHMENT_TOO_LARGE', `附件不能超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`);
+  if (file.bytes.length > MAX_ATTACHMENT_BYTES)
+    throw new AppError(413, 'ATTACHMENT_TOO_LARGE', `附件不能超过 ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB`);
   const digest = sm3Hex(file.bytes);
   return inTransaction(db, async (trx) => {
     const project = (await trx('projects').where('id', projectId).first('status')) as { status: ProjectStatus } | undefined;
     if (!project) throw projectNotFound(projectId);
-    if (!isEditable(project.status)) throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${STATUS_LABELS[project.status]}」，不能再添加附件`);
+    if (!isEditable(project.status))
+      throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${STATUS_LABELS[project.status]}」，不能再添加附件`);
     const now = new Date();
     if (!(await trx('attachment_blobs').where('sm3', digest).first('sm3'))) {
       // Another upload of the same bytes may race us: the primary key lets one win, and both
@@ -279,8 +315,19 @@ export async function addAttachment(db: Knex, actor: Actor, projectId: number, f
       uploaded_by: actor.username,
       uploaded_at: now,
     });
-    await writeProjectEvent(trx, projectId, actor, { kind: 'attachment_added', data: { attachmentId: Number(rawId), fileName: file.fileName, sizeBytes: file.bytes.length, sm3: digest } });
-    return { id: Number(rawId), fileName: file.fileName, contentType: file.contentType, sizeBytes: file.bytes.length, sm3: digest, uploadedBy: actor.username, uploadedAt: now };
+    await writeProjectEvent(trx, projectId, actor, {
+      kind: 'attachment_added',
+      data: { attachmentId: Number(rawId), fileName: file.fileName, sizeBytes: file.bytes.length, sm3: digest },
+    });
+    return {
+      id: Number(rawId),
+      fileName: file.fileName,
+      contentType: file.contentType,
+      sizeBytes: file.bytes.length,
+      sm3: digest,
+      uploadedBy: actor.username,
+      uploadedAt: now,
+    };
   });
 }
 
@@ -288,11 +335,18 @@ export async function removeAttachment(db: Knex, actor: Actor, projectId: number
   await inTransaction(db, async (trx) => {
     const project = (await trx('projects').where('id', projectId).first('status')) as { status: ProjectStatus } | undefined;
     if (!project) throw projectNotFound(projectId);
-    if (!isEditable(project.status)) throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${STATUS_LABELS[project.status]}」，不能删除附件`);
-    const att = (await trx('project_attachments').where({ id: attachmentId, project_id: projectId }).whereNull('removed_at').first('file_name', 'sm3')) as { file_name: string; sm3: string } | undefined;
+    if (!isEditable(project.status))
+      throw errors.conflict('PROJECT_NOT_EDITABLE', `项目当前状态为「${STATUS_LABELS[project.status]}」，不能删除附件`);
+    const att = (await trx('project_attachments')
+      .where({ id: attachmentId, project_id: projectId })
+      .whereNull('removed_at')
+      .first('file_name', 'sm3')) as { file_name: string; sm3: string } | undefined;
     if (!att) throw errors.notFound(`附件 #${attachmentId} 不存在`);
     await trx('project_attachments').where({ id: attachmentId }).update({ removed_at: new Date(), removed_by: actor.username });
-    await writeProjectEvent(trx, projectId, actor, { kind: 'attachment_removed', data: { attachmentId, fileName: att.file_name, sm3: att.sm3 } });
+    await writeProjectEvent(trx, projectId, actor, {
+      kind: 'attachment_removed',
+      data: { attachmentId, fileName: att.file_name, sm3: att.sm3 },
+    });
   });
 }
 
@@ -300,7 +354,11 @@ export async function removeAttachment(db: Knex, actor: Actor, projectId: number
  * The attachment's bytes, checked against the digest recorded at upload: content altered behind
  * the application is refused, never served as if it were the original.
  */
-export async function readAttachment(db: Knex, projectId: number, attachmentId: number): Promise<{ attachment: Attachment; bytes: Buffer }> {
+export async function readAttachment(
+  db: Knex,
+  projectId: number,
+  attachmentId: number,
+): Promise<{ attachment: Attachment; bytes: Buffer }> {
   const row = (await db('project_attachments as a')
     .join('attachment_blobs as b', 'b.sm3', 'a.sm3')
     .where({ 'a.id': attachmentId, 'a.project_id': projectId })
@@ -308,7 +366,8 @@ export async function readAttachment(db: Knex, projectId: number, attachmentId: 
     .first('a.*', 'b.content')) as (AttachmentRow & { content: Buffer | Uint8Array }) | undefined;
   if (!row) throw errors.notFound(`附件 #${attachmentId} 不存在`);
   const bytes = Buffer.from(row.content);
-  if (sm3Hex(bytes) !== row.sm3) throw new AppError(500, 'ATTACHMENT_CORRUPTED', `附件「${row.file_name}」内容与登记的 SM3 摘要不符，已拒绝提供，请联系管理员核查`);
+  if (sm3Hex(bytes) !== row.sm3)
+    throw new AppError(500, 'ATTACHMENT_CORRUPTED', `附件「${row.file_name}」内容与登记的 SM3 摘要不符，已拒绝提供，请联系管理员核查`);
   return { attachment: attachmentFromRow(row), bytes };
 }
 
@@ -325,16 +384,32 @@ export async function getProject(db: Knex, id: number, viewerOrgId?: number): Pr
   if (!row) return undefined;
   const [amounts, targets, attachments, duplicates, functional] = await Promise.all([
     db('project_amounts as a')
-      .leftJoin('economic_codes as e', (j) => j.on('e.code', 'a.economic_code').andOn('e.fiscal_year', db.raw('?', [row.fiscal_year])).andOn('e.kind', db.raw('?', ['department'])))
+      .leftJoin('economic_codes as e', (j) =>
+        j
+          .on('e.code', 'a.economic_code')
+          .andOn('e.fiscal_year', db.raw('?', [row.fiscal_year]))
+          .andOn('e.kind', db.raw('?', ['department'])),
+      )
       .where('a.project_id', id)
       .orderBy('a.id')
-      .select('a.economic_code', 'a.amount_fen', 'a.note', 'e.name as economic_name') as Promise<Array<{ economic_code: string; amount_fen: number | string; note: string | null; economic_name: string | null }>>,
+      .select('a.economic_code', 'a.amount_fen', 'a.note', 'e.name as economic_name') as Promise<
+      Array<{ economic_code: string; amount_fen: number | string; note: string | null; economic_name: string | null }>
+    >,
     db('project_targets').where('project_id', id).orderBy('seq') as Promise<TargetRow[]>,
     db('project_attachments').where('project_id', id).whereNull('removed_at').orderBy('id') as Promise<AttachmentRow[]>,
     duplicatesOf(db, id, viewerOrgId),
-    db('functional_codes').where({ fiscal_year: row.fiscal_year, code: row.functional_code }).first('name') as Promise<{ name: string } | undefined>,
+    db('functional_codes').where({ fiscal_year: row.fiscal_year, code: row.functional_code }).first('name') as Promise<
+      { name: string } | undefined
+    >,
   ]);
-  const targetList: PerformanceTarget[] = targets.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction as Direction, targetValue: t.target_value, unit: t.unit }));
+  const targetList: PerformanceTarget[] = targets.map((t) => ({
+    level1: t.level1,
+    level2: t.level2,
+    name: t.name,
+    direction: t.direction as Direction,
+    targetValue: t.target_value,
+    unit: t.unit,
+  }));
   return {
     ...summaryFromRow(row),
     description: row.description,
@@ -342,7 +417,12 @@ export async function getProject(db: Knex, id: number, viewerOrgId?: number): Pr
     startDate: row.start_date,
     endDate: row.end_date,
     functionalName: functional?.name ?? null,
-    amounts: amounts.map((a) => ({ economicCode: a.economic_code, amountFen: fen(Number(a.amount_fen)), note: a.note, economicName: a.economic_name ?? undefined })),
+    amounts: amounts.map((a) => ({
+      economicCode: a.economic_code,
+      amountFen: fen(Number(a.amount_fen)),
+      note: a.note,
+      economicName: a.economic_name ?? undefined,
+    })),
     targets: targetList,
     attachments: attachments.map(attachmentFromRow),
     duplicates,
@@ -364,7 +444,11 @@ export async function getProject(db: Knex, id: number, viewerOrgId?: number): Pr
  * Filtered, sorted and paginated in SQL; `visible` (./visibility.ts whereVisibleTo: data scope, and
  * drafts only to their own unit) limits what a person sees, on the alias `p`.
  */
-export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number }, viewer?: ProjectViewer): Promise<Page<ProjectSummary>> {
+export async function listProjects(
+  db: Knex,
+  query: Omit<ProjectListQuery, 'page' | 'pageSize'> & { page: number; pageSize: number },
+  viewer?: ProjectViewer,
+): Promise<Page<ProjectSummary>> {
   const base = db('projects as p');
   if (viewer) base.where(viewer.where);
   if (query.fiscalYear !== undefined) base.where('p.fiscal_year', query.fiscalYear);
@@ -393,7 +477,12 @@ export async function listProjects(db: Knex, query: Omit<ProjectListQuery, 'page
     .orderByRaw(`${PROJECT_SORTS[query.sort]} ${dir}, p.id ${dir}`)
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)) as Array<{ id: number }>;
-  const rows = ids.length ? ((await baseQuery(db, viewer?.orgId).whereIn('p.id', ids.map((r) => r.id))) as ProjectRow[]) : [];
+  const rows = ids.length
+    ? ((await baseQuery(db, viewer?.orgId).whereIn(
+        'p.id',
+        ids.map((r) => r.id),
+      )) as ProjectRow[])
+    : [];
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   return {
     items: ids.map((r) => summaryFromRow(byId.get(Number(r.id))!)),
@@ -428,14 +517,22 @@ export async function listEvents(db: Knex, projectId: number): Promise<ProjectEv
 /** The unit a project belongs to (for scope checks), or undefined when there is no such project. */
 /** A project's status, name and number, for steps that only need to say which project (workers, notices). */
 export async function projectHeader(db: Knex, id: number): Promise<{ status: ProjectStatus; name: string; projectNo: string } | undefined> {
-  const row = (await db('projects').where('id', id).first('status', 'name', 'project_no')) as { status: ProjectStatus; name: string; project_no: string } | undefined;
+  const row = (await db('projects').where('id', id).first('status', 'name', 'project_no')) as
+    { status: ProjectStatus; name: string; project_no: string } | undefined;
   return row && { status: row.status, name: row.name, projectNo: row.project_no };
 }
 
 /** A project's performance targets in order, as the SMART check reads them. */
 export async function projectTargets(db: Knex, id: number): Promise<PerformanceTarget[]> {
   const rows = (await db('project_targets').where('project_id', id).orderBy('seq')) as TargetRow[];
-  return rows.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction as Direction, targetValue: t.target_value, unit: t.unit }));
+  return rows.map((t) => ({
+    level1: t.level1,
+    level2: t.level2,
+    name: t.name,
+    direction: t.direction as Direction,
+    targetValue: t.target_value,
+    unit: t.unit,
+  }));
 }
 
 export async function unitOfProject(db: Knex, id: number): Promise<number | undefined> {
@@ -459,11 +556,26 @@ function totalOf(amounts: ReadonlyArray<{ amountFen: number }>): Fen {
   return fen(total);
 }
 
-async function writeLines(trx: Knex.Transaction, projectId: number, input: { amounts: NewProject['amounts']; targets: NewProject['targets'] }): Promise<void> {
-  await trx('project_amounts').insert(input.amounts.map((a) => ({ project_id: projectId, economic_code: a.economicCode, amount_fen: a.amountFen, note: a.note || null })));
+async function writeLines(
+  trx: Knex.Transaction,
+  projectId: number,
+  input: { amounts: NewProject['amounts']; targets: NewProject['targets'] },
+): Promise<void> {
+  await trx('project_amounts').insert(
+    input.amounts.map((a) => ({ project_id: projectId, economic_code: a.economicCode, amount_fen: a.amountFen, note: a.note || null })),
+  );
   if (input.targets.length) {
     await trx('project_targets').insert(
-      input.targets.map((t, seq) => ({ project_id: projectId, seq, level1: t.level1, level2: t.level2, name: t.name, direction: t.direction, target_value: t.targetValue, unit: t.unit })),
+      input.targets.map((t, seq) => ({
+        project_id: projectId,
+        seq,
+        level1: t.level1,
+        level2: t.level2,
+        name: t.name,
+        direction: t.direction,
+        target_value: t.targetValue,
+        unit: t.unit,
+      })),
     );
   }
 }
@@ -472,17 +584,28 @@ async function writeLines(trx: Knex.Transaction, projectId: number, input: { amo
  * Unknown codes are refused with the field that names them: the functional code must be a 项 of
  * the project's fiscal year, each amount's economic code a 部门预算 款 of that year.
  */
-async function assertCodesExist(trx: Knex, fiscalYear: number, functionalCode: string, amounts: ReadonlyArray<{ economicCode: string }>): Promise<void> {
+async function assertCodesExist(
+  trx: Knex,
+  fiscalYear: number,
+  functionalCode: string,
+  amounts: ReadonlyArray<{ economicCode: string }>,
+): Promise<void> {
   const issues: FieldIssue[] = [];
   const functional = await trx('functional_codes').where({ fiscal_year: fiscalYear, code: functionalCode }).first('level');
   if (!functional) issues.push({ field: 'functionalCode', message: `${fiscalYear} 年度没有功能分类科目 ${functionalCode}` });
   else if (functional.level !== '项') issues.push({ field: 'functionalCode', message: `功能分类科目 ${functionalCode} 不是「项」级` });
   const codes = [...new Set(amounts.map((a) => a.economicCode))];
   const known = new Set(
-    ((await trx('economic_codes').where({ fiscal_year: fiscalYear, kind: 'department', level: '款' }).whereIn('code', codes).select('code')) as Array<{ code: string }>).map((r) => r.code),
+    (
+      (await trx('economic_codes')
+        .where({ fiscal_year: fiscalYear, kind: 'department', level: '款' })
+        .whereIn('code', codes)
+        .select('code')) as Array<{ code: string }>
+    ).map((r) => r.code),
   );
   amounts.forEach((a, i) => {
-    if (!known.has(a.economicCode)) issues.push({ field: `amounts.${i}.economicCode`, message: `${fiscalYear} 年度没有部门预算经济分类「款」${a.economicCode}` });
+    if (!known.has(a.economicCode))
+      issues.push({ field: `amounts.${i}.economicCode`, message: `${fiscalYear} 年度没有部门预算经济分类「款」${a.economicCode}` });
   });
   if (issues.length) throw new AppError(400, 'UNKNOWN_CODE', '科目代码不存在或级次不对，请从科目选择器中选择', issues);
 }
@@ -493,14 +616,22 @@ async function assertCodesExist(trx: Knex, fiscalYear: number, functionalCode: s
  * recomputed on every change, so an edit that removes the likeness removes the flag.
  */
 async function detectDuplicates(trx: Knex.Transaction, id: number, actor: Actor): Promise<DuplicateMatch[]> {
-  const self = (await trx('projects').where('id', id).first('unit_org_id', 'fiscal_year', 'name', 'description')) as { unit_org_id: number; fiscal_year: number; name: string; description: string };
+  const self = (await trx('projects').where('id', id).first('unit_org_id', 'fiscal_year', 'name', 'description')) as {
+    unit_org_id: number;
+    fiscal_year: number;
+    name: string;
+    description: string;
+  };
   await trx('project_duplicates').where('project_id', id).orWhere('similar_project_id', id).delete();
   const others = (await trx('projects')
     .where({ unit_org_id: self.unit_org_id, fiscal_year: self.fiscal_year })
     .whereNot('id', id)
     .whereNot('status', 'void')
     .select('id', 'name', 'description')) as Array<{ id: number; name: string; description: string }>;
-  const matches = likelyDuplicates(self, others.map((o) => ({ id: Number(o.id), name: o.name, description: o.description })));
+  const matches = likelyDuplicates(
+    self,
+    others.map((o) => ({ id: Number(o.id), name: o.name, description: o.description })),
+  );
   if (matches.length) {
     const now = new Date();
     await trx('project_duplicates').insert(
@@ -513,7 +644,11 @@ async function detectDuplicates(trx: Knex.Transaction, id: number, actor: Actor)
         detected_at: now,
       })),
     );
-    await writeProjectEvent(trx, id, actor, { kind: 'duplicate_flagged', note: `发现 ${matches.length} 个疑似重复申报的项目，请审核人员核实`, data: { matches } });
+    await writeProjectEvent(trx, id, actor, {
+      kind: 'duplicate_flagged',
+      note: `发现 ${matches.length} 个疑似重复申报的项目，请审核人员核实`,
+      data: { matches },
+    });
   }
   return matches;
 }
@@ -524,8 +659,26 @@ async function duplicatesOf(db: Knex, id: number, viewerOrgId?: number): Promise
     .where((w) => w.where('d.project_id', id).orWhere('d.similar_project_id', id));
   if (viewerOrgId !== undefined) q.where((w) => w.whereNotIn('o.status', PRIVATE_STATUSES).orWhere('o.unit_org_id', viewerOrgId));
   const rows = (await q
-    .select('o.id', 'o.project_no', 'o.name', 'o.status', 'd.basis', 'd.name_similarity_permille', 'd.content_similarity_permille', 'd.detected_at')
-    .orderBy('o.id')) as Array<{ id: number; project_no: string; name: string; status: ProjectStatus; basis: string; name_similarity_permille: number; content_similarity_permille: number; detected_at: unknown }>;
+    .select(
+      'o.id',
+      'o.project_no',
+      'o.name',
+      'o.status',
+      'd.basis',
+      'd.name_similarity_permille',
+      'd.content_similarity_permille',
+      'd.detected_at',
+    )
+    .orderBy('o.id')) as Array<{
+    id: number;
+    project_no: string;
+    name: string;
+    status: ProjectStatus;
+    basis: string;
+    name_similarity_permille: number;
+    content_similarity_permille: number;
+    detected_at: unknown;
+  }>;
   return rows.map((r) => ({
     projectId: Number(r.id),
     projectNo: r.project_no,
@@ -554,15 +707,24 @@ export async function writeProjectEvent(
   // ~0.8 per intake instance, each costing a retry). SQLite serialises writers anyway.
   await lockUnit(trx, trx('projects').where('id', projectId)).first('id');
   // The timeline event and its audit record are one write: the record holds the event's content.
-  const record = await appendAudit(trx, {
-    kind: `project.${e.kind}`,
-    subjectType: 'project',
-    subjectId: projectId,
-    projectId,
-    actor: { userId: actor.userId, username: actor.username },
-    data: { fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data === undefined ? null : (JSON.parse(JSON.stringify(e.data)) as Json) },
-    at: now,
-  }, sealWith);
+  const record = await appendAudit(
+    trx,
+    {
+      kind: `project.${e.kind}`,
+      subjectType: 'project',
+      subjectId: projectId,
+      projectId,
+      actor: { userId: actor.userId, username: actor.username },
+      data: {
+        fromStatus: e.fromStatus ?? null,
+        toStatus: e.toStatus ?? null,
+        note: e.note ?? null,
+        data: e.data === undefined ? null : (JSON.parse(JSON.stringify(e.data)) as Json),
+      },
+      at: now,
+    },
+    sealWith,
+  );
   await trx('project_events').insert({
     project_id: projectId,
     kind: e.kind,
@@ -583,9 +745,22 @@ function changedFields(before: ProjectDetail, edit: ProjectEdit): string[] {
   const changed: string[] = [];
   const simple = ['name', 'category', 'subType', 'functionalCode', 'description', 'basis', 'startDate', 'endDate'] as const;
   for (const f of simple) if ((before[f] ?? null) !== (edit[f] ?? null)) changed.push(f);
-  const lines = (a: ReadonlyArray<{ economicCode: string; amountFen: number; note?: string | null }>) => JSON.stringify(a.map((x) => [x.economicCode, x.amountFen, x.note || null]));
+  const lines = (a: ReadonlyArray<{ economicCode: string; amountFen: number; note?: string | null }>) =>
+    JSON.stringify(a.map((x) => [x.economicCode, x.amountFen, x.note || null]));
   if (lines(before.amounts) !== lines(edit.amounts)) changed.push('amounts');
-  if (JSON.stringify(before.targets) !== JSON.stringify(edit.targets.map((t) => ({ level1: t.level1, level2: t.level2, name: t.name, direction: t.direction, targetValue: t.targetValue, unit: t.unit })))) {
+  if (
+    JSON.stringify(before.targets) !==
+    JSON.stringify(
+      edit.targets.map((t) => ({
+        level1: t.level1,
+        level2: t.level2,
+        name: t.name,
+        direction: t.direction,
+        targetValue: t.targetValue,
+        unit: t.unit,
+      })),
+    )
+  ) {
     changed.push('targets');
   }
   return changed;
@@ -696,5 +871,13 @@ function summaryFromRow(r: ProjectRow): ProjectSummary {
 }
 
 function attachmentFromRow(r: AttachmentRow): Attachment {
-  return { id: Number(r.id), fileName: r.file_name, contentType: r.content_type, sizeBytes: Number(r.size_bytes), sm3: r.sm3, uploadedBy: r.uploaded_by, uploadedAt: readInstant(r.uploaded_at) };
+  return {
+    id: Number(r.id),
+    fileName: r.file_name,
+    contentType: r.content_type,
+    sizeBytes: Number(r.size_bytes),
+    sm3: r.sm3,
+    uploadedBy: r.uploaded_by,
+    uploadedAt: readInstant(r.uploaded_at),
+  };
 }

@@ -63,7 +63,10 @@ export function parseCodeCsv(content: string, type: CodeType): ParsedCodeFile {
   if (content.includes('\uFFFD')) return fail('不是 UTF-8 编码，请在 Excel 中另存为「CSV UTF-8（逗号分隔）」后重新导入');
   const { records, unclosedQuote } = parseCsv(content);
   if (unclosedQuote) return fail('有未闭合的引号，请检查文件内容');
-  return rowsFromTable(records.map((cells, i) => ({ row: i + 1, cells })), type);
+  return rowsFromTable(
+    records.map((cells, i) => ({ row: i + 1, cells })),
+    type,
+  );
 }
 
 export async function parseCodeXlsx(bytes: Uint8Array, type: CodeType): Promise<ParsedCodeFile> {
@@ -105,7 +108,10 @@ function rowsFromTable(table: Array<{ row: number; cells: string[] }>, type: Cod
   });
   const missing = REQUIRED_COLUMNS[type].filter((c) => !index.has(c));
   if (missing.length > 0) {
-    return { rows: [], issues: missing.map((c) => issue(header.row, COLUMNS[c].label, `缺少这一列（表头可写 ${COLUMNS[c].headers.join(' 或 ')}）`)) };
+    return {
+      rows: [],
+      issues: missing.map((c) => issue(header.row, COLUMNS[c].label, `缺少这一列（表头可写 ${COLUMNS[c].headers.join(' 或 ')}）`)),
+    };
   }
   const data = nonBlank.slice(1);
   if (data.length === 0) return fail('只有表头，没有数据行');

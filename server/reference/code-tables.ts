@@ -40,7 +40,15 @@ export async function listFunctionalCodes(db: Knex, query: { year: number; paren
 
 export async function listEconomicCodes(db: Knex, query: { year: number; kind?: EconomicKind; parent?: string }): Promise<EconomicCode[]> {
   const rows = await db('economic_codes as c')
-    .select('c.code', 'c.name', 'c.level', 'c.parent_code', 'c.kind', 'c.government_code', childExists(db, 'economic_codes', ['fiscal_year', 'kind']))
+    .select(
+      'c.code',
+      'c.name',
+      'c.level',
+      'c.parent_code',
+      'c.kind',
+      'c.government_code',
+      childExists(db, 'economic_codes', ['fiscal_year', 'kind']),
+    )
     .where('c.fiscal_year', query.year)
     .modify((q) => {
       if (query.kind) q.where('c.kind', query.kind);
@@ -55,7 +63,11 @@ export async function listEconomicCodes(db: Knex, query: { year: number; kind?: 
  * Every code of a year in tree order (a parent's code is a prefix of its children's, so code
  * order is 类, its 款, their 项, next 类), paginated in SQL: for tree tables and exports.
  */
-export async function listFunctionalCodeTable(db: Knex, query: { year: number }, page: { page: number; pageSize: number }): Promise<{ items: FunctionalCode[]; total: number }> {
+export async function listFunctionalCodeTable(
+  db: Knex,
+  query: { year: number },
+  page: { page: number; pageSize: number },
+): Promise<{ items: FunctionalCode[]; total: number }> {
   const base = db('functional_codes as c').where('c.fiscal_year', query.year);
   const [count] = await base.clone().count({ n: '*' });
   const rows = await base
@@ -67,12 +79,24 @@ export async function listFunctionalCodeTable(db: Knex, query: { year: number },
 }
 
 /** The same for economic codes: 部门 then 政府 (or one kind), each in tree order. */
-export async function listEconomicCodeTable(db: Knex, query: { year: number; kind?: EconomicKind }, page: { page: number; pageSize: number }): Promise<{ items: EconomicCode[]; total: number }> {
+export async function listEconomicCodeTable(
+  db: Knex,
+  query: { year: number; kind?: EconomicKind },
+  page: { page: number; pageSize: number },
+): Promise<{ items: EconomicCode[]; total: number }> {
   const base = db('economic_codes as c').where('c.fiscal_year', query.year);
   if (query.kind) base.where('c.kind', query.kind);
   const [count] = await base.clone().count({ n: '*' });
   const rows = await base
-    .select('c.code', 'c.name', 'c.level', 'c.parent_code', 'c.kind', 'c.government_code', childExists(db, 'economic_codes', ['fiscal_year', 'kind']))
+    .select(
+      'c.code',
+      'c.name',
+      'c.level',
+      'c.parent_code',
+      'c.kind',
+      'c.government_code',
+      childExists(db, 'economic_codes', ['fiscal_year', 'kind']),
+    )
     .orderBy(['c.kind', 'c.code'])
     .limit(page.pageSize)
     .offset((page.page - 1) * page.pageSize);
@@ -91,7 +115,13 @@ export async function importCodes(db: Knex, input: { type: CodeType; year: numbe
   return inTransaction(db, async (trx) => {
     const stored = (await trx(table)
       .where('fiscal_year', year)
-      .select(type === 'economic' ? ['id', 'code', 'name', 'kind', 'government_code'] : ['id', 'code', 'name'])) as Array<{ id: number; code: string; name: string; kind?: EconomicKind; government_code?: string | null }>;
+      .select(type === 'economic' ? ['id', 'code', 'name', 'kind', 'government_code'] : ['id', 'code', 'name'])) as Array<{
+      id: number;
+      code: string;
+      name: string;
+      kind?: EconomicKind;
+      government_code?: string | null;
+    }>;
     const byKey = new Map(stored.map((s) => [codeKey(s.kind ?? null, s.code), s]));
     const governmentCodes = new Set(stored.filter((s) => s.kind === 'government').map((s) => s.code));
 
@@ -104,7 +134,14 @@ export async function importCodes(db: Knex, input: { type: CodeType; year: numbe
       const existing = byKey.get(codeKey(r.kind, r.code));
       const values = type === 'economic' ? { name: r.name, government_code: r.governmentCode } : { name: r.name };
       if (!existing) {
-        toInsert.push({ fiscal_year: year, code: r.code, level: r.level, parent_code: r.parentCode, ...(type === 'economic' ? { kind: r.kind } : {}), ...values });
+        toInsert.push({
+          fiscal_year: year,
+          code: r.code,
+          level: r.level,
+          parent_code: r.parentCode,
+          ...(type === 'economic' ? { kind: r.kind } : {}),
+          ...values,
+        });
       } else if (existing.name !== r.name || (type === 'economic' && (existing.government_code ?? null) !== r.governmentCode)) {
         await trx(table).where('id', existing.id).update(values);
         updated++;

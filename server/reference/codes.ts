@@ -100,7 +100,11 @@ export class CodeImportError extends AppError {
  * duplicates, the parent present in this import or already in the year's table, and for a
  * 部门经济分类 a 政府经济分类 that exists. Returns all issues, not just the first.
  */
-export function validateCodeRows(type: CodeType, rows: readonly RawCodeRow[], existing: ExistingCodes): { rows: ValidCodeRow[]; issues: ImportIssue[] } {
+export function validateCodeRows(
+  type: CodeType,
+  rows: readonly RawCodeRow[],
+  existing: ExistingCodes,
+): { rows: ValidCodeRow[]; issues: ImportIssue[] } {
   const issues: ImportIssue[] = [];
   const firstRowOf = new Map<string, number>();
   const candidates: Array<ValidCodeRow & { row: number }> = [];
@@ -155,7 +159,9 @@ export function validateCodeRows(type: CodeType, rows: readonly RawCodeRow[], ex
 
   // Second pass: references, now that every code of the import is known. A parent counts as
   // present when its row is in the file even if that row has a problem of its own.
-  const governmentInImport = new Set(rows.filter((r) => KIND_WORDS[r.kind.trim().toLowerCase()] === 'government').map((r) => r.code.trim()));
+  const governmentInImport = new Set(
+    rows.filter((r) => KIND_WORDS[r.kind.trim().toLowerCase()] === 'government').map((r) => r.code.trim()),
+  );
   for (const c of candidates) {
     if (c.parentCode) {
       const key = codeKey(c.kind, c.parentCode);

@@ -11,7 +11,14 @@ import { inTransaction } from './transaction';
  * found by the materialised path (see the migration 20261123B).
  */
 
-export const ORGANISATION_KINDS = ['finance_bureau', 'finance_division', 'department', 'budget_unit', 'review_centre', 'expert_pool'] as const;
+export const ORGANISATION_KINDS = [
+  'finance_bureau',
+  'finance_division',
+  'department',
+  'budget_unit',
+  'review_centre',
+  'expert_pool',
+] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 /**
@@ -46,7 +53,10 @@ export const newOrganisation = z
     divisionType: z.enum(DIVISION_TYPES).nullable().default(null),
   })
   .strict()
-  .refine((o) => o.divisionType === null || o.kind === 'finance_division', { path: ['divisionType'], message: '只有财政业务处室可以填写处室类型' });
+  .refine((o) => o.divisionType === null || o.kind === 'finance_division', {
+    path: ['divisionType'],
+    message: '只有财政业务处室可以填写处室类型',
+  });
 export type NewOrganisation = z.input<typeof newOrganisation>;
 
 export interface OrganisationFilters {
@@ -86,8 +96,10 @@ export async function createOrganisation(db: Knex, input: NewOrganisation): Prom
   return inTransaction(db, async (trx) => {
     const parent = org.parentId === null ? null : await trx('organisations').where('id', org.parentId).first('path');
     if (org.parentId !== null && !parent) throw errors.badRequest('ORG_PARENT_NOT_FOUND', `上级组织（编号 ${org.parentId}）不存在`);
-    if (!(await trx('regions').where('code', org.regionCode).first('code'))) throw errors.badRequest('REGION_NOT_FOUND', `行政区划 ${org.regionCode} 不存在`);
-    if (await trx('organisations').where('code', org.code).first('id')) throw errors.conflict('ORG_CODE_TAKEN', `组织编码 ${org.code} 已被使用`);
+    if (!(await trx('regions').where('code', org.regionCode).first('code')))
+      throw errors.badRequest('REGION_NOT_FOUND', `行政区划 ${org.regionCode} 不存在`);
+    if (await trx('organisations').where('code', org.code).first('id'))
+      throw errors.conflict('ORG_CODE_TAKEN', `组织编码 ${org.code} 已被使用`);
 
     const [id] = (await trx('organisations').insert({
       code: org.code,

@@ -45,8 +45,16 @@ export async function seedReferenceData(db: Knex, options: { year: number; dir?:
   const read = (name: string) => fs.readFileSync(path.join(dir, name), 'utf8');
   return inTransaction(db, async (trx) => {
     const regionsInserted = await seedRegions(trx, read('regions.csv'));
-    const functional = await importCodeFile(trx, { type: 'functional', year: options.year, file: { format: 'csv', content: read('functional-codes.csv') } });
-    const economic = await importCodeFile(trx, { type: 'economic', year: options.year, file: { format: 'csv', content: read('economic-codes.csv') } });
+    const functional = await importCodeFile(trx, {
+      type: 'functional',
+      year: options.year,
+      file: { format: 'csv', content: read('functional-codes.csv') },
+    });
+    const economic = await importCodeFile(trx, {
+      type: 'economic',
+      year: options.year,
+      file: { format: 'csv', content: read('economic-codes.csv') },
+    });
     const organisationsInserted = await seedOrganisations(trx, demoFile.parse(JSON.parse(read('demo-organisations.json'))).organisations);
     return { regionsInserted, functional, economic, organisationsInserted };
   });
@@ -68,13 +76,22 @@ async function seedRegions(trx: Knex.Transaction, csv: string): Promise<number> 
 }
 
 async function seedOrganisations(trx: Knex.Transaction, orgs: z.infer<typeof demoFile>['organisations']): Promise<number> {
-  const idByCode = new Map(((await trx('organisations').select('id', 'code')) as Array<{ id: number; code: string }>).map((r) => [r.code, Number(r.id)]));
+  const idByCode = new Map(
+    ((await trx('organisations').select('id', 'code')) as Array<{ id: number; code: string }>).map((r) => [r.code, Number(r.id)]),
+  );
   let inserted = 0;
   for (const o of orgs) {
     if (idByCode.has(o.code)) continue;
     const parentId = o.parent === null ? null : idByCode.get(o.parent);
     if (parentId === undefined) throw new Error(`seeds/demo-organisations.json: ${o.code} 的上级 ${o.parent} 应排在它前面`);
-    const created = await createOrganisation(trx, { code: o.code, name: o.name, kind: o.kind, regionCode: o.region, parentId, divisionType: o.divisionType ?? null });
+    const created = await createOrganisation(trx, {
+      code: o.code,
+      name: o.name,
+      kind: o.kind,
+      regionCode: o.region,
+      parentId,
+      divisionType: o.divisionType ?? null,
+    });
     idByCode.set(o.code, created.id);
     inserted++;
   }

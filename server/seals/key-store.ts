@@ -58,8 +58,10 @@ export interface Signer {
 export const sealErrors = {
   notEnrolled: () => errors.conflict('SEAL_NOT_ENROLLED', '您尚未开通电子签章，请先在“电子签章”中设置签章密码'),
   alreadyEnrolled: () => errors.conflict('SEAL_ALREADY_ENROLLED', '您已开通电子签章；如遗忘签章密码，请联系安全管理员授权重新开通'),
-  wrongPin: (left: number) => errors.badRequest('SEAL_PIN_WRONG', `签章密码错误（再错 ${left} 次将锁定签章）`, [{ field: 'pin', message: '签章密码错误' }]),
-  locked: (until: Date) => new AppError(423, 'SEAL_LOCKED', `签章密码连续错误次数过多，签章已锁定，请于 ${toShanghaiIso(until).slice(11, 16)} 后重试`),
+  wrongPin: (left: number) =>
+    errors.badRequest('SEAL_PIN_WRONG', `签章密码错误（再错 ${left} 次将锁定签章）`, [{ field: 'pin', message: '签章密码错误' }]),
+  locked: (until: Date) =>
+    new AppError(423, 'SEAL_LOCKED', `签章密码连续错误次数过多，签章已锁定，请于 ${toShanghaiIso(until).slice(11, 16)} 后重试`),
 };
 
 interface SealKeyRow {
@@ -94,9 +96,11 @@ export class DatabaseKeyStore implements KeyStore {
     const problem = pinProblem(pin);
     if (problem) throw errors.validation([{ field: 'pin', message: problem }]);
     const platform = await platformKey(this.db, this.secret);
-    const user = (await this.db('users as u').join('organisations as o', 'o.id', 'u.org_id').where('u.id', userId).first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'o.name as org_name')) as
-      | { id: number; username: string; display_name: string; org_id: number; org_name: string }
-      | undefined;
+    const user = (await this.db('users as u')
+      .join('organisations as o', 'o.id', 'u.org_id')
+      .where('u.id', userId)
+      .first('u.id', 'u.username', 'u.display_name', 'u.org_id', 'o.name as org_name')) as
+      { id: number; username: string; display_name: string; org_id: number; org_name: string } | undefined;
     if (!user) throw errors.notFound(`用户 #${userId} 不存在`);
     const previous = await this.activeRow(this.db, userId);
     const reenrolment = previous ? await openReenrolment(this.db, userId) : undefined;
@@ -124,7 +128,10 @@ export class DatabaseKeyStore implements KeyStore {
       if (previous && reenrolment) {
         // The authorisation is consumed once (a second, concurrent enrolment finds it used) and the
         // old key stops being active before the new one takes the user's unique active slot.
-        const used = await trx('seal_reenrolments').where({ id: reenrolment.id }).whereNull('used_at').update({ used_at: now, new_key_id: keyId, pending_user_id: null });
+        const used = await trx('seal_reenrolments')
+          .where({ id: reenrolment.id })
+          .whereNull('used_at')
+          .update({ used_at: now, new_key_id: keyId, pending_user_id: null });
         if (used !== 1) throw sealErrors.alreadyEnrolled();
         await trx('seal_keys').where({ id: previous.id }).update({ active_user_id: null, revoked_at: now });
         await appendAudit(trx, {
@@ -132,7 +139,12 @@ export class DatabaseKeyStore implements KeyStore {
           subjectType: 'user',
           subjectId: userId,
           actor: { userId, username: user.username },
-          data: { keyId: previous.key_id, reenrolmentId: reenrolment.id, authorisedBy: Number(reenrolment.authorised_by), replacedBy: keyId },
+          data: {
+            keyId: previous.key_id,
+            reenrolmentId: reenrolment.id,
+            authorisedBy: Number(reenrolment.authorised_by),
+            replacedBy: keyId,
+          },
           at: now,
         });
       }
@@ -152,7 +164,14 @@ export class DatabaseKeyStore implements KeyStore {
         if (/unique|duplicate/i.test(String((err as Error).message))) throw sealErrors.alreadyEnrolled(); // a concurrent enrolment won
         throw err;
       }
-      await appendAudit(trx, { kind: 'seal.enrol', subjectType: 'user', subjectId: userId, actor: { userId, username: user.username }, data: { keyId, publicKey: kp.publicKey }, at: now });
+      await appendAudit(trx, {
+        kind: 'seal.enrol',
+        subjectType: 'user',
+        subjectId: userId,
+        actor: { userId, username: user.username },
+        data: { keyId, publicKey: kp.publicKey },
+        at: now,
+      });
     });
     return signed;
   }
@@ -166,13 +185,23 @@ export class DatabaseKeyStore implements KeyStore {
       { limit: RATE_LIMITS.pinPerAddress, key: from.ip },
       { limit: RATE_LIMITS.pinPerAccount, key: String(userId) },
     ];
-    const signerOf = (privateKey: string): Signer => ({ keyId: row.key_id, userId, publicKey: row.public_key, sign: (data) => sm2Sign(data, privateKey, row.public_key) });
+    const signerOf = (privateKey: string): Signer => ({
+      keyId: row.key_id,
+      userId,
+      publicKey: row.public_key,
+      sign: (data) => sm2Sign(data, privateKey, row.public_key),
+    });
     // A held seal only while no wrong PIN was counted since (on any node): after one, every try
     // takes the slow, rate-limited path until the right PIN is checked there again.
     const held = Number(row.failed_pins) > 0 ? null : this.unlocked.take(row.id, row.key_id, pin, now.getTime());
     if (held) return signerOf(held);
     await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, now);
-    const secret = await unwrapSecretAsync(JSON.parse(row.wrapped_private_key) as WrappedKey, pin, contextOf(userId, row.key_id), this.pepper);
+    const secret = await unwrapSecretAsync(
+      JSON.parse(row.wrapped_private_key) as WrappedKey,
+      pin,
+      contextOf(userId, row.key_id),
+      this.pepper,
+    );
     if (!secret) {
       this.unlocked.forget(row.id);
       await recordFailures(this.db, limits, now);
@@ -180,14 +209,21 @@ export class DatabaseKeyStore implements KeyStore {
       await this.db('seal_keys')
         .where('id', row.id)
         .update({
-          locked_until: this.db.raw('CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END', [MAX_FAILED_LOGINS, new Date(now.getTime() + LOCK_MINUTES * 60_000)]),
+          locked_until: this.db.raw('CASE WHEN failed_pins + 1 >= ? THEN ? ELSE locked_until END', [
+            MAX_FAILED_LOGINS,
+            new Date(now.getTime() + LOCK_MINUTES * 60_000),
+          ]),
           failed_pins: this.db.raw('failed_pins + 1'),
         });
-      const after = (await this.db('seal_keys').where('id', row.id).first('failed_pins', 'locked_until')) as { failed_pins: number; locked_until: unknown };
+      const after = (await this.db('seal_keys').where('id', row.id).first('failed_pins', 'locked_until')) as {
+        failed_pins: number;
+        locked_until: unknown;
+      };
       if (after.failed_pins >= MAX_FAILED_LOGINS) throw sealErrors.locked(readInstant(after.locked_until));
       throw sealErrors.wrongPin(MAX_FAILED_LOGINS - after.failed_pins);
     }
-    if (row.failed_pins > 0 || row.locked_until) await this.db('seal_keys').where('id', row.id).update({ failed_pins: 0, locked_until: null });
+    if (row.failed_pins > 0 || row.locked_until)
+      await this.db('seal_keys').where('id', row.id).update({ failed_pins: 0, locked_until: null });
     const privateKey = secret.toString('hex');
     this.unlocked.remember(row.id, row.key_id, pin, privateKey, now.getTime());
     return signerOf(privateKey);
@@ -207,15 +243,32 @@ export class DatabaseKeyStore implements KeyStore {
     const row = await this.activeRow(this.db, userId);
     const lockedUntil = row?.locked_until ? readInstant(row.locked_until) : undefined;
     const open = row ? await openReenrolment(this.db, userId) : undefined;
-    const by = open ? ((await this.db('users').where('id', open.authorised_by).first('display_name')) as { display_name: string } | undefined) : undefined;
-    const revoked = (await this.db('seal_keys').where('user_id', userId).whereNull('active_user_id').orderBy('id', 'desc').select('key_id', 'created_at', 'revoked_at')) as Array<{ key_id: string; created_at: unknown; revoked_at: unknown }>;
+    const by = open
+      ? ((await this.db('users').where('id', open.authorised_by).first('display_name')) as { display_name: string } | undefined)
+      : undefined;
+    const revoked = (await this.db('seal_keys')
+      .where('user_id', userId)
+      .whereNull('active_user_id')
+      .orderBy('id', 'desc')
+      .select('key_id', 'created_at', 'revoked_at')) as Array<{ key_id: string; created_at: unknown; revoked_at: unknown }>;
     return {
       enrolled: row !== undefined,
       key: row ? signedRecordOf(row) : null,
       lockedUntil: lockedUntil && lockedUntil > now ? toShanghaiIso(lockedUntil) : null,
       failedPins: row ? Number(row.failed_pins) : 0,
-      reenrolment: open ? { id: open.id, authorisedBy: by?.display_name ?? `#${open.authorised_by}`, reason: open.reason, authorisedAt: toShanghaiIso(readInstant(open.authorised_at)) } : null,
-      revokedKeys: revoked.map((k) => ({ keyId: k.key_id, createdAt: toShanghaiIso(readInstant(k.created_at)), revokedAt: k.revoked_at ? toShanghaiIso(readInstant(k.revoked_at)) : '' })),
+      reenrolment: open
+        ? {
+            id: open.id,
+            authorisedBy: by?.display_name ?? `#${open.authorised_by}`,
+            reason: open.reason,
+            authorisedAt: toShanghaiIso(readInstant(open.authorised_at)),
+          }
+        : null,
+      revokedKeys: revoked.map((k) => ({
+        keyId: k.key_id,
+        createdAt: toShanghaiIso(readInstant(k.created_at)),
+        revokedAt: k.revoked_at ? toShanghaiIso(readInstant(k.revoked_at)) : '',
+      })),
     };
   }
 
@@ -249,6 +302,8 @@ export function signedRecordOf(row: { record: string; record_signature: string }
 /** Key records by id, for verifying many seals (one query). */
 export async function keyRecordsByIds(db: Knex, keyIds: readonly string[]): Promise<SignedKeyRecord[]> {
   if (keyIds.length === 0) return [];
-  const rows = (await db('seal_keys').whereIn('key_id', [...new Set(keyIds)]).select('record', 'record_signature')) as Array<{ record: string; record_signature: string }>;
+  const rows = (await db('seal_keys')
+    .whereIn('key_id', [...new Set(keyIds)])
+    .select('record', 'record_signature')) as Array<{ record: string; record_signature: string }>;
   return rows.map(signedRecordOf);
 }

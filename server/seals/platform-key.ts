@@ -51,7 +51,13 @@ async function loadOrCreate(db: Knex, secret: string): Promise<PlatformSigner> {
     const kp = generateSm2KeyPair();
     const wrapped = wrapSecret(Buffer.from(kp.privateKey, 'hex'), secret, ROOT_CONTEXT, Buffer.alloc(0));
     try {
-      await db('platform_keys').insert({ key_id: keyIdOf(kp.publicKey), public_key: kp.publicKey, wrapped_private_key: JSON.stringify(wrapped), purpose: 'root', created_at: new Date() });
+      await db('platform_keys').insert({
+        key_id: keyIdOf(kp.publicKey),
+        public_key: kp.publicKey,
+        wrapped_private_key: JSON.stringify(wrapped),
+        purpose: 'root',
+        created_at: new Date(),
+      });
     } catch {
       // Another process created it first; theirs is the key.
     }

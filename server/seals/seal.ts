@@ -27,7 +27,18 @@ export interface Decision {
 }
 
 export async function seal(trx: Knex, signer: Signer, d: Decision): Promise<AppendedRecord> {
-  return appendAudit(trx, { kind: `seal.${d.what}`, subjectType: d.subjectType, subjectId: d.subjectId, projectId: d.projectId ?? null, actor: { userId: d.who.userId, username: d.who.username }, data: null }, sealWith(signer, d));
+  return appendAudit(
+    trx,
+    {
+      kind: `seal.${d.what}`,
+      subjectType: d.subjectType,
+      subjectId: d.subjectId,
+      projectId: d.projectId ?? null,
+      actor: { userId: d.who.userId, username: d.who.username },
+      data: null,
+    },
+    sealWith(signer, d),
+  );
 }
 
 /**
@@ -35,7 +46,10 @@ export async function seal(trx: Knex, signer: Signer, d: Decision): Promise<Appe
  * the hash of the record before). Used on its own record (seal above) or on the record of the
  * business event itself (a task decision seals its timeline event).
  */
-export function sealWith(signer: Signer, d: Omit<Decision, 'subjectType' | 'subjectId' | 'projectId'>): (prevHash: string, at: Date) => Seal {
+export function sealWith(
+  signer: Signer,
+  d: Omit<Decision, 'subjectType' | 'subjectId' | 'projectId'>,
+): (prevHash: string, at: Date) => Seal {
   if (signer.userId !== d.who.userId) throw new Error('a seal is signed by the person who decides');
   return (prevHash, at) => {
     const payload: SealPayload = {
@@ -61,9 +75,17 @@ export function sealWith(signer: Signer, d: Omit<Decision, 'subjectType' | 'subj
  * so a wrong one (400 SEAL_PIN_WRONG / 423 SEAL_LOCKED) is counted and changes nothing else.
  * Before enrolment the decision is recorded unsealed (null).
  */
-export async function signerFor(keyStore: KeyStore, userId: number, pin: string | undefined, action: string, from: { ip?: string } = {}): Promise<Signer | null> {
+export async function signerFor(
+  keyStore: KeyStore,
+  userId: number,
+  pin: string | undefined,
+  action: string,
+  from: { ip?: string } = {},
+): Promise<Signer | null> {
   const enrolled = (await keyStore.publicKey(userId)) !== null;
-  if (enrolled && pin === undefined) throw errors.badRequest('SIGNING_PIN_REQUIRED', `您已开通电子签章，${action}须输入签章密码`, [{ field: 'body.signingPin', message: '必填项' }]);
+  if (enrolled && pin === undefined)
+    throw errors.badRequest('SIGNING_PIN_REQUIRED', `您已开通电子签章，${action}须输入签章密码`, [
+      { field: 'body.signingPin', message: '必填项' },
+    ]);
   return pin === undefined ? null : keyStore.unlock(userId, pin, from);
 }
-

@@ -53,7 +53,11 @@ export function httpBankAdapter(config: Pick<BankConfig, 'url' | 'secret' | 'tim
     try {
       res = await fetch(`${config.url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signBankMessage(config.secret, ts, `${method} ${path}\n${text}`) },
+        headers: {
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: ts,
+          [SIGNATURE_HEADER]: signBankMessage(config.secret, ts, `${method} ${path}\n${text}`),
+        },
         body: body === undefined ? undefined : text,
         signal: AbortSignal.timeout(config.timeoutMs),
       });
@@ -82,7 +86,11 @@ export function httpBankAdapter(config: Pick<BankConfig, 'url' | 'secret' | 'tim
       if (status === 404) return { status: 'unknown', bankRef: null, reason: null };
       if (status !== 200) throw new BankUnavailableError(`银行接口答复异常（查询 ${orderNo} → ${status}）`);
       const s = String(json.status);
-      return { status: (BANK_STATUSES as readonly string[]).includes(s) ? (s as BankStatus) : 'pending', bankRef: (json.bankRef as string | null) ?? null, reason: (json.reason as string | null) ?? null };
+      return {
+        status: (BANK_STATUSES as readonly string[]).includes(s) ? (s as BankStatus) : 'pending',
+        bankRef: (json.bankRef as string | null) ?? null,
+        reason: (json.reason as string | null) ?? null,
+      };
     },
   };
 }

@@ -3,7 +3,17 @@ import { z } from 'zod';
 import { maskBankAccount } from '../../domain/field-cipher';
 import { formatYuan } from '../../domain/money';
 import { fiscalYearOf } from '../../domain/time';
-import { BANK_STATUS_LABELS, isFinal, ORDER_STATUS_LABELS, orderFlags, orderNumber, SETTLEABLE, type BankStatus, type OrderStatus, type Settlement } from '../../domain/treasury';
+import {
+  BANK_STATUS_LABELS,
+  isFinal,
+  ORDER_STATUS_LABELS,
+  orderFlags,
+  orderNumber,
+  SETTLEABLE,
+  type BankStatus,
+  type OrderStatus,
+  type Settlement,
+} from '../../domain/treasury';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { bankNotifyUrl, type AppConfig } from '../config';
@@ -35,7 +45,13 @@ export const TREASURY_PROCESS = 'treasury-payment';
 export const BANK_RESULT_MESSAGE = 'treasury-bank-result';
 export const SYSTEM_ACTOR = '流程引擎（国库支付）';
 
-export const PAYEE_ACCOUNT = registerSensitiveColumn({ table: 'payment_orders', idColumn: 'id', cipherColumn: 'payee_account_cipher', indexColumn: 'payee_account_index', indexDomain: 'bank-account' });
+export const PAYEE_ACCOUNT = registerSensitiveColumn({
+  table: 'payment_orders',
+  idColumn: 'id',
+  cipherColumn: 'payee_account_cipher',
+  indexColumn: 'payee_account_index',
+  indexDomain: 'bank-account',
+});
 
 export interface TreasuryDeps {
   db: Knex;
@@ -85,16 +101,29 @@ const inputSchema = z.object({
  * first order) and starts its process. The money must be frozen already, under `freezeKey`, on
  * that quota and for that amount; otherwise 409 FREEZE_NOT_FOUND and nothing is written.
  */
-export async function issuePaymentOrder(deps: TreasuryDeps, raw: PaymentOrderInput, now = new Date()): Promise<{ orderId: number; orderNo: string; processInstanceId: string }> {
+export async function issuePaymentOrder(
+  deps: TreasuryDeps,
+  raw: PaymentOrderInput,
+  now = new Date(),
+): Promise<{ orderId: number; orderNo: string; processInstanceId: string }> {
   const parsed = inputSchema.safeParse(raw);
-  if (!parsed.success) throw errors.badRequest('PAYMENT_ORDER_INVALID', '支付凭证内容不完整或有误', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+  if (!parsed.success)
+    throw errors.badRequest(
+      'PAYMENT_ORDER_INVALID',
+      '支付凭证内容不完整或有误',
+      parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    );
   const input = parsed.data;
   const { db } = deps;
   let order = await orderBySource(db, input.source);
   if (!order) {
-    const freeze = (await db('quota_journal').where({ idempotency_key: input.freezeKey }).first('quota_id', 'kind', 'amount_fen')) as { quota_id: number; kind: string; amount_fen: number | string } | undefined;
+    const freeze = (await db('quota_journal').where({ idempotency_key: input.freezeKey }).first('quota_id', 'kind', 'amount_fen')) as
+      { quota_id: number; kind: string; amount_fen: number | string } | undefined;
     if (!freeze || freeze.kind !== 'freeze' || Number(freeze.quota_id) !== input.quotaId || Number(freeze.amount_fen) !== input.amountFen) {
-      throw errors.conflict('FREEZE_NOT_FOUND', `指标 #${input.quotaId} 上没有与本笔支付对应的冻结（${formatYuan(input.amountFen)}），不能开具支付凭证`);
+      throw errors.conflict(
+        'FREEZE_NOT_FOUND',
+        `指标 #${input.quotaId} 上没有与本笔支付对应的冻结（${formatYuan(input.amountFen)}），不能开具支付凭证`,
+      );
     }
     const ring = fieldKeyring(deps.config);
     const account = input.payeeAccount.replace(/[\s-]/g, '');
@@ -126,7 +155,20 @@ export async function issuePaymentOrder(deps: TreasuryDeps, raw: PaymentOrderInp
         const orderNo = orderNumber(fiscalYearOf(now), id);
         await trx('payment_orders').where('id', id).update({ order_no: orderNo });
         await addEvent(trx, id, 'created', SYSTEM_ACTOR, { source: input.source, amountFen: input.amountFen });
-        await appendAudit(trx, { kind: 'treasury.order', subjectType: 'payment_order', subjectId: id, actor: { userId: null, username: 'system' }, data: { orderNo, source: input.source, quotaId: input.quotaId, amountFen: input.amountFen, payeeAccountMask: maskBankAccount(account) }, at: now });
+        await appendAudit(trx, {
+          kind: 'treasury.order',
+          subjectType: 'payment_order',
+          subjectId: id,
+          actor: { userId: null, username: 'system' },
+          data: {
+            orderNo,
+            source: input.source,
+            quotaId: input.quotaId,
+            amountFen: input.amountFen,
+            payeeAccountMask: maskBankAccount(account),
+          },
+          at: now,
+        });
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // a concurrent call for the same source won: answer its order
@@ -143,13 +185,26 @@ async function startProcess(deps: TreasuryDeps, order: OrderRow): Promise<string
   const businessKey = `payment-order:${order.id}`;
   let id: string;
   try {
-    const running = await deps.engine.request<Array<{ id: string }>>('GET', '/process-instance', { query: { businessKey, processDefinitionKey: key } });
-    id = running[0]?.id ?? (await deps.engine.startProcess(key, { businessKey, variables: { orderId: Number(order.id), orderNo: order.order_no, noticeWithin: deps.config.bank.noticeTimeout } })).id;
+    const running = await deps.engine.request<Array<{ id: string }>>('GET', '/process-instance', {
+      query: { businessKey, processDefinitionKey: key },
+    });
+    id =
+      running[0]?.id ??
+      (
+        await deps.engine.startProcess(key, {
+          businessKey,
+          variables: { orderId: Number(order.id), orderNo: order.order_no, noticeWithin: deps.config.bank.noticeTimeout },
+        })
+      ).id;
   } catch (err) {
     if (isEngineError(err)) throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂时无法访问，支付凭证已开具，稍后重试即可发送');
     throw err;
   }
-  await deps.db('payment_orders').where('id', order.id).whereNull('process_instance_id').update({ process_instance_id: id, updated_at: new Date() });
+  await deps
+    .db('payment_orders')
+    .where('id', order.id)
+    .whereNull('process_instance_id')
+    .update({ process_instance_id: id, updated_at: new Date() });
   return id;
 }
 
@@ -157,15 +212,25 @@ async function startProcess(deps: TreasuryDeps, order: OrderRow): Promise<string
 // The workers' steps
 
 /** 发送 (before the worker's transaction): mark the order sending and hand it to the bank. */
-export async function sendToBank(deps: Pick<TreasuryDeps, 'db' | 'config' | 'bank'>, orderId: number, processInstanceId: string, retriesLeft: number | null): Promise<{ skip: true } | { skip: false; answer: SubmitAnswer }> {
+export async function sendToBank(
+  deps: Pick<TreasuryDeps, 'db' | 'config' | 'bank'>,
+  orderId: number,
+  processInstanceId: string,
+  retriesLeft: number | null,
+): Promise<{ skip: true } | { skip: false; answer: SubmitAnswer }> {
   const { db } = deps;
   const order = await mustOrder(db, orderId);
   // The worker may take the task before issuePaymentOrder has written the instance id down.
-  if (order.process_instance_id === null) await db('payment_orders').where('id', orderId).whereNull('process_instance_id').update({ process_instance_id: processInstanceId });
-  else if (order.process_instance_id !== processInstanceId) throw new Error(`order ${orderId} belongs to instance ${order.process_instance_id}, not ${processInstanceId}`);
+  if (order.process_instance_id === null)
+    await db('payment_orders').where('id', orderId).whereNull('process_instance_id').update({ process_instance_id: processInstanceId });
+  else if (order.process_instance_id !== processInstanceId)
+    throw new Error(`order ${orderId} belongs to instance ${order.process_instance_id}, not ${processInstanceId}`);
   const status = order.status as OrderStatus;
   if (status !== 'created' && status !== 'sending' && status !== 'send_failed') return { skip: true };
-  await db('payment_orders').where('id', orderId).whereIn('status', ['created', 'sending', 'send_failed']).update({ status: 'sending', send_attempts: db.raw('send_attempts + 1'), updated_at: new Date() });
+  await db('payment_orders')
+    .where('id', orderId)
+    .whereIn('status', ['created', 'sending', 'send_failed'])
+    .update({ status: 'sending', send_attempts: db.raw('send_attempts + 1'), updated_at: new Date() });
   const account = openValue(fieldKeyring(deps.config), PAYEE_ACCOUNT, order.payee_account_cipher)!;
   try {
     const answer = await bankOf(deps).submit({
@@ -183,7 +248,9 @@ export async function sendToBank(deps: Pick<TreasuryDeps, 'db' | 'config' | 'ban
     if (err instanceof BankUnavailableError && (retriesLeft ?? 3) <= 1) {
       // The engine will raise an incident: the page offers 重新发送 (the money stays frozen).
       await db.transaction(async (trx) => {
-        await trx('payment_orders').where({ id: orderId, status: 'sending' }).update({ status: 'send_failed', failure_reason: err.message.slice(0, 500), updated_at: new Date() });
+        await trx('payment_orders')
+          .where({ id: orderId, status: 'sending' })
+          .update({ status: 'send_failed', failure_reason: err.message.slice(0, 500), updated_at: new Date() });
         await addEvent(trx, orderId, 'send-error', SYSTEM_ACTOR, { error: err.message });
       });
     }
@@ -194,29 +261,52 @@ export async function sendToBank(deps: Pick<TreasuryDeps, 'db' | 'config' | 'ban
 /** 发送 (in the worker's transaction): what the bank answered. */
 export async function recordSend(trx: Knex, orderId: number, answer: SubmitAnswer, now = new Date()): Promise<'accepted' | 'rejected'> {
   if (answer.accepted) {
-    await trx('payment_orders').where('id', orderId).whereIn('status', ['created', 'sending', 'send_failed']).update({ status: 'sent', bank_ref: answer.bankRef, bank_status: 'pending', failure_reason: null, sent_at: now, updated_at: now });
+    await trx('payment_orders')
+      .where('id', orderId)
+      .whereIn('status', ['created', 'sending', 'send_failed'])
+      .update({ status: 'sent', bank_ref: answer.bankRef, bank_status: 'pending', failure_reason: null, sent_at: now, updated_at: now });
     await addEvent(trx, orderId, 'accepted', SYSTEM_ACTOR, { bankRef: answer.bankRef, duplicate: answer.duplicate }, 'pending');
     return 'accepted';
   }
-  await trx('payment_orders').where('id', orderId).update({ bank_status: 'failed', failure_reason: `${answer.reason}（${answer.code}）`.slice(0, 500), updated_at: now });
+  await trx('payment_orders')
+    .where('id', orderId)
+    .update({ bank_status: 'failed', failure_reason: `${answer.reason}（${answer.code}）`.slice(0, 500), updated_at: now });
   await addEvent(trx, orderId, 'rejected', SYSTEM_ACTOR, { code: answer.code, reason: answer.reason }, 'failed');
   return 'rejected';
 }
 
 /** 查询 by the timer path: the bank's answer, and escalation when it has nothing final. */
-export async function recordQuery(trx: Knex, orderId: number, answer: QueryAnswer, actor: string, now = new Date()): Promise<Settlement | 'pending'> {
+export async function recordQuery(
+  trx: Knex,
+  orderId: number,
+  answer: QueryAnswer,
+  actor: string,
+  now = new Date(),
+): Promise<Settlement | 'pending'> {
   await addEvent(trx, orderId, 'query', actor, { bankRef: answer.bankRef, reason: answer.reason }, answer.status);
-  await trx('payment_orders').where('id', orderId).whereNotIn('status', ['paid', 'failed', 'refunded']).update({ bank_status: answer.status, updated_at: now });
+  await trx('payment_orders')
+    .where('id', orderId)
+    .whereNotIn('status', ['paid', 'failed', 'refunded'])
+    .update({ bank_status: answer.status, updated_at: now });
   return settlementOf(answer.status);
 }
 
 export async function escalate(trx: Knex, orderId: number, now = new Date()): Promise<void> {
-  const n = await trx('payment_orders').where({ id: orderId, status: 'sent' }).update({ status: 'escalated', escalated_at: now, updated_at: now });
+  const n = await trx('payment_orders')
+    .where({ id: orderId, status: 'sent' })
+    .update({ status: 'escalated', escalated_at: now, updated_at: now });
   if (n === 1) {
     await addEvent(trx, orderId, 'escalated', SYSTEM_ACTOR, { note: '规定时间内未收到到账通知，查询银行仍无结果，转国库处核实' });
     const order = await mustOrder(trx, orderId);
     const staff = await resolveCandidates(trx, ['treasury_division'], Number(order.unit_org_id));
-    if (staff.length) await notify(trx, { userIds: staff, template: 'treasury-escalated', context: { orderNo: order.order_no, amount: formatYuan(Number(order.amount_fen)), payeeName: order.payee_name }, link: '/treasury', dedupeKey: `tp-esc:${orderId}:${now.getTime()}` });
+    if (staff.length)
+      await notify(trx, {
+        userIds: staff,
+        template: 'treasury-escalated',
+        context: { orderNo: order.order_no, amount: formatYuan(Number(order.amount_fen)), payeeName: order.payee_name },
+        link: '/treasury',
+        dedupeKey: `tp-esc:${orderId}:${now.getTime()}`,
+      });
   }
 }
 
@@ -226,35 +316,73 @@ const settlementOf = (s: BankStatus): Settlement | 'pending' => (s === 'paid' ||
  * 结算: paid → the frozen amount is consumed; failed or refunded → unfrozen, and the unit told.
  * One transaction; a second run (redelivered job, a late or repeated notice) changes nothing.
  */
-export async function settleOrder(trx: Knex, orderId: number, result: Settlement, now = new Date()): Promise<{ settled: boolean; status: OrderStatus }> {
+export async function settleOrder(
+  trx: Knex,
+  orderId: number,
+  result: Settlement,
+  now = new Date(),
+): Promise<{ settled: boolean; status: OrderStatus }> {
   const order = await mustOrder(trx, orderId);
   const n = await trx('payment_orders')
     .where('id', orderId)
     .whereIn('status', SETTLEABLE as OrderStatus[])
-    .update({ status: result, bank_status: result, settled_at: now, updated_at: now, ...(result === 'paid' ? { failure_reason: null } : {}) });
+    .update({
+      status: result,
+      bank_status: result,
+      settled_at: now,
+      updated_at: now,
+      ...(result === 'paid' ? { failure_reason: null } : {}),
+    });
   if (n === 0) {
     const current = (await mustOrder(trx, orderId)).status as OrderStatus;
-    if (current !== result) await addEvent(trx, orderId, 'late-result', SYSTEM_ACTOR, { result, note: `支付凭证已按「${ORDER_STATUS_LABELS[current]}」办结，银行后来的结果「${BANK_STATUS_LABELS[result]}」仅记录，请国库处核对` }, result);
+    if (current !== result)
+      await addEvent(
+        trx,
+        orderId,
+        'late-result',
+        SYSTEM_ACTOR,
+        {
+          result,
+          note: `支付凭证已按「${ORDER_STATUS_LABELS[current]}」办结，银行后来的结果「${BANK_STATUS_LABELS[result]}」仅记录，请国库处核对`,
+        },
+        result,
+      );
     return { settled: false, status: current };
   }
   const entry = {
     quotaId: Number(order.quota_id),
     amountFen: Number(order.amount_fen),
     actor: SYSTEM_ACTOR,
-    reason: result === 'paid' ? `国库支付已到账：${order.order_no}` : `国库支付${result === 'refunded' ? '退票' : '失败'}，解冻：${order.order_no}`,
+    reason:
+      result === 'paid'
+        ? `国库支付已到账：${order.order_no}`
+        : `国库支付${result === 'refunded' ? '退票' : '失败'}，解冻：${order.order_no}`,
     idempotencyKey: `tp-${orderId}-settle`,
     reference: { type: 'payment-order', id: String(orderId) },
   };
   if (result === 'paid') await consume(trx, entry);
   else await unfreeze(trx, entry);
   await addEvent(trx, orderId, 'settled', SYSTEM_ACTOR, { result }, result);
-  await appendAudit(trx, { kind: `treasury.${result}`, subjectType: 'payment_order', subjectId: orderId, actor: { userId: null, username: 'system' }, data: { orderNo: order.order_no, amountFen: Number(order.amount_fen), quotaId: Number(order.quota_id) }, at: now });
+  await appendAudit(trx, {
+    kind: `treasury.${result}`,
+    subjectType: 'payment_order',
+    subjectId: orderId,
+    actor: { userId: null, username: 'system' },
+    data: { orderNo: order.order_no, amountFen: Number(order.amount_fen), quotaId: Number(order.quota_id) },
+    at: now,
+  });
   const clerks = await resolveCandidates(trx, ['unit_clerk'], Number(order.unit_org_id));
   if (clerks.length) {
     await notify(trx, {
       userIds: clerks,
       template: result === 'paid' ? 'treasury-paid' : 'treasury-failed',
-      context: { orderNo: order.order_no, amount: formatYuan(Number(order.amount_fen)), payeeName: order.payee_name, purpose: order.purpose, reason: result === 'refunded' ? `银行退票：${order.failure_reason ?? '款项退回'}` : (order.failure_reason ?? '银行未能付款') },
+      context: {
+        orderNo: order.order_no,
+        amount: formatYuan(Number(order.amount_fen)),
+        payeeName: order.payee_name,
+        purpose: order.purpose,
+        reason: result === 'refunded' ? `银行退票：${order.failure_reason ?? '款项退回'}` : (order.failure_reason ?? '银行未能付款'),
+      },
       link: '/quotas',
       dedupeKey: `tp-settle:${orderId}`,
     });
@@ -271,7 +399,9 @@ export async function settleOrder(trx: Knex, orderId: number, result: Settlement
  */
 export async function refundPaidOrder(trx: Knex, orderId: number, reason: string | null, now = new Date()): Promise<boolean> {
   const why = (reason ?? '').trim() || '收款行退票，款项退回';
-  const n = await trx('payment_orders').where({ id: orderId, status: 'paid' }).update({ status: 'refunded', bank_status: 'refunded', failure_reason: why.slice(0, 500), updated_at: now });
+  const n = await trx('payment_orders')
+    .where({ id: orderId, status: 'paid' })
+    .update({ status: 'refunded', bank_status: 'refunded', failure_reason: why.slice(0, 500), updated_at: now });
   if (n === 0) return false;
   const order = await mustOrder(trx, orderId);
   await refund(trx, {
@@ -282,14 +412,40 @@ export async function refundPaidOrder(trx: Knex, orderId: number, reason: string
     idempotencyKey: `tp-${orderId}-refund`,
     reference: { type: 'payment-order', id: String(orderId) },
   });
-  await addEvent(trx, orderId, 'refunded-after-paid', SYSTEM_ACTOR, { reason: why, note: '到账后银行退票，已在指标账中冲回支付' }, 'refunded');
-  await appendAudit(trx, { kind: 'treasury.refunded-after-paid', subjectType: 'payment_order', subjectId: orderId, actor: { userId: null, username: 'system' }, data: { orderNo: order.order_no, amountFen: Number(order.amount_fen), quotaId: Number(order.quota_id), reason: why, ledgerKey: `tp-${orderId}-refund` }, at: now });
+  await addEvent(
+    trx,
+    orderId,
+    'refunded-after-paid',
+    SYSTEM_ACTOR,
+    { reason: why, note: '到账后银行退票，已在指标账中冲回支付' },
+    'refunded',
+  );
+  await appendAudit(trx, {
+    kind: 'treasury.refunded-after-paid',
+    subjectType: 'payment_order',
+    subjectId: orderId,
+    actor: { userId: null, username: 'system' },
+    data: {
+      orderNo: order.order_no,
+      amountFen: Number(order.amount_fen),
+      quotaId: Number(order.quota_id),
+      reason: why,
+      ledgerKey: `tp-${orderId}-refund`,
+    },
+    at: now,
+  });
   const clerks = await resolveCandidates(trx, ['unit_clerk'], Number(order.unit_org_id));
   if (clerks.length) {
     await notify(trx, {
       userIds: clerks,
       template: 'treasury-refunded',
-      context: { orderNo: order.order_no, amount: formatYuan(Number(order.amount_fen)), payeeName: order.payee_name, purpose: order.purpose, reason: why },
+      context: {
+        orderNo: order.order_no,
+        amount: formatYuan(Number(order.amount_fen)),
+        payeeName: order.payee_name,
+        purpose: order.purpose,
+        reason: why,
+      },
       link: '/quotas',
       dedupeKey: `tp-refund:${orderId}`,
     });
@@ -318,12 +474,18 @@ export type BankNotice = z.infer<typeof noticeSchema>;
  * `handled` when the process has it or the order is already settled (the bank may stop sending);
  * 503 when the process cannot take it yet (the bank sends it again later).
  */
-export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now = new Date()): Promise<{ handled: true; duplicate: boolean }> {
+export async function receiveNotice(
+  deps: TreasuryDeps,
+  notice: BankNotice,
+  now = new Date(),
+): Promise<{ handled: true; duplicate: boolean }> {
   const { db } = deps;
   const order = (await db('payment_orders').where('order_no', notice.orderNo).first()) as OrderRow | undefined;
   if (!order) throw errors.notFound(`支付凭证 ${notice.orderNo} 不存在`);
-  if (Number(order.amount_fen) !== notice.amountFen) throw errors.conflict('NOTICE_AMOUNT_MISMATCH', `到账通知的金额与支付凭证 ${notice.orderNo} 不符`);
-  let event = (await db('payment_order_events').where('notice_id', notice.noticeId).first('id', 'handled_at')) as { id: number; handled_at: unknown } | undefined;
+  if (Number(order.amount_fen) !== notice.amountFen)
+    throw errors.conflict('NOTICE_AMOUNT_MISMATCH', `到账通知的金额与支付凭证 ${notice.orderNo} 不符`);
+  let event = (await db('payment_order_events').where('notice_id', notice.noticeId).first('id', 'handled_at')) as
+    { id: number; handled_at: unknown } | undefined;
   if (event?.handled_at) return { handled: true, duplicate: true };
   if (!event) {
     try {
@@ -331,13 +493,28 @@ export async function receiveNotice(deps: TreasuryDeps, notice: BankNotice, now 
         // The order row first, exclusively: the event's foreign key would take a shared lock on it, and
         // two notices of one order holding shared locks deadlock upgrading them for the update below.
         await forUpdate(trx, trx('payment_orders').where('id', order.id)).first('id');
-        await addEvent(trx, Number(order.id), 'notice', '银行', { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null }, notice.status, notice.noticeId);
-        if (notice.status === 'refunded' && notice.reason) await trx('payment_orders').where('id', order.id).whereNotIn('status', ['paid', 'failed', 'refunded']).update({ failure_reason: notice.reason.slice(0, 500) });
+        await addEvent(
+          trx,
+          Number(order.id),
+          'notice',
+          '银行',
+          { noticeId: notice.noticeId, bankRef: notice.bankRef ?? null, reason: notice.reason ?? null, at: notice.at ?? null },
+          notice.status,
+          notice.noticeId,
+        );
+        if (notice.status === 'refunded' && notice.reason)
+          await trx('payment_orders')
+            .where('id', order.id)
+            .whereNotIn('status', ['paid', 'failed', 'refunded'])
+            .update({ failure_reason: notice.reason.slice(0, 500) });
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // the same notice at the same moment: one row
     }
-    event = (await db('payment_order_events').where('notice_id', notice.noticeId).first('id', 'handled_at')) as { id: number; handled_at: unknown };
+    event = (await db('payment_order_events').where('notice_id', notice.noticeId).first('id', 'handled_at')) as {
+      id: number;
+      handled_at: unknown;
+    };
     if (event.handled_at) return { handled: true, duplicate: true };
   }
   // 退票 after 已到账: the process has ended; the reversal is posted here, once (refundPaidOrder).
@@ -361,7 +538,15 @@ async function deliverResult(deps: TreasuryDeps, order: OrderRow, result: Settle
   if (isFinal(order.status as OrderStatus)) return;
   if (!order.process_instance_id) throw errors.unavailable('ORDER_NOT_STARTED', '支付凭证的流程尚未启动，请稍后再发');
   try {
-    await deps.engine.retrying(() => deps.engine.request('POST', '/message', { body: { messageName: BANK_RESULT_MESSAGE, processInstanceId: order.process_instance_id, processVariables: { bankResult: { value: result, type: 'String' } } } }));
+    await deps.engine.retrying(() =>
+      deps.engine.request('POST', '/message', {
+        body: {
+          messageName: BANK_RESULT_MESSAGE,
+          processInstanceId: order.process_instance_id,
+          processVariables: { bankResult: { value: result, type: 'String' } },
+        },
+      }),
+    );
   } catch (err) {
     if (isEngineError(err) && !err.unreachable && err.status === 400) {
       const now = await mustOrder(deps.db, Number(order.id));
@@ -409,7 +594,10 @@ export const orderListQuery = z
   .object({
     status: z.enum(['created', 'sending', 'send_failed', 'sent', 'escalated', 'paid', 'failed', 'refunded']).optional(),
     orderNo: z.string().trim().max(40).optional(),
-    payeeAccount: z.string().regex(/^[0-9 -]{6,40}$/, '收款账号应为 6–40 位数字').optional(),
+    payeeAccount: z
+      .string()
+      .regex(/^[0-9 -]{6,40}$/, '收款账号应为 6–40 位数字')
+      .optional(),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
   })
@@ -420,7 +608,8 @@ export async function listOrders(deps: Pick<TreasuryDeps, 'db' | 'config'>, scop
   const base = db('payment_orders as o').whereIn('o.unit_org_id', scope);
   if (q.status) base.where('o.status', q.status);
   if (q.orderNo) base.where('o.order_no', 'like', `%${q.orderNo.replace(/[\\%_]/g, '')}%`);
-  if (q.payeeAccount) base.where('o.payee_account_index', indexOf(fieldKeyring(deps.config), PAYEE_ACCOUNT, q.payeeAccount.replace(/[\s-]/g, '')));
+  if (q.payeeAccount)
+    base.where('o.payee_account_index', indexOf(fieldKeyring(deps.config), PAYEE_ACCOUNT, q.payeeAccount.replace(/[\s-]/g, '')));
   const [count] = await base.clone().count({ n: '*' });
   const [esc] = await db('payment_orders').whereIn('unit_org_id', scope.clone()).where('status', 'escalated').count({ n: '*' });
   const rows = (await base
@@ -436,17 +625,38 @@ export async function listOrders(deps: Pick<TreasuryDeps, 'db' | 'config'>, scop
 
 /** An order inside the person's scope (its unit's), else 404. */
 async function visibleOrder(db: Knex, scope: Knex.QueryBuilder, id: number): Promise<OrderRow & { quota_no: string; unit_name: string }> {
-  const row = (await db('payment_orders as o').join('quotas as q', 'q.id', 'o.quota_id').join('organisations as u', 'u.id', 'o.unit_org_id').where('o.id', id).whereIn('o.unit_org_id', scope).first('o.*', 'q.quota_no', 'u.name as unit_name')) as (OrderRow & { quota_no: string; unit_name: string }) | undefined;
+  const row = (await db('payment_orders as o')
+    .join('quotas as q', 'q.id', 'o.quota_id')
+    .join('organisations as u', 'u.id', 'o.unit_org_id')
+    .where('o.id', id)
+    .whereIn('o.unit_org_id', scope)
+    .first('o.*', 'q.quota_no', 'u.name as unit_name')) as (OrderRow & { quota_no: string; unit_name: string }) | undefined;
   if (!row) throw errors.notFound(`支付凭证 #${id} 不存在`);
   return row;
 }
 
 export async function getOrder(deps: Pick<TreasuryDeps, 'db'>, scope: Knex.QueryBuilder, id: number) {
   const row = await visibleOrder(deps.db, scope, id);
-  const events = (await deps.db('payment_order_events').where('order_id', id).orderBy('id').select('*')) as Array<{ id: number; kind: string; bank_status: string | null; actor: string; detail: string | null; created_at: unknown }>;
+  const events = (await deps.db('payment_order_events').where('order_id', id).orderBy('id').select('*')) as Array<{
+    id: number;
+    kind: string;
+    bank_status: string | null;
+    actor: string;
+    detail: string | null;
+    created_at: unknown;
+  }>;
   return {
     ...viewOf(row),
-    events: events.map((e) => ({ id: Number(e.id), kind: e.kind, label: EVENT_LABELS[e.kind] ?? e.kind, bankStatus: e.bank_status, bankStatusLabel: e.bank_status ? (BANK_STATUS_LABELS[e.bank_status as BankStatus] ?? e.bank_status) : null, actor: e.actor, detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null, at: readInstant(e.created_at) })),
+    events: events.map((e) => ({
+      id: Number(e.id),
+      kind: e.kind,
+      label: EVENT_LABELS[e.kind] ?? e.kind,
+      bankStatus: e.bank_status,
+      bankStatusLabel: e.bank_status ? (BANK_STATUS_LABELS[e.bank_status as BankStatus] ?? e.bank_status) : null,
+      actor: e.actor,
+      detail: e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : null,
+      at: readInstant(e.created_at),
+    })),
   };
 }
 
@@ -466,9 +676,15 @@ const EVENT_LABELS: Record<string, string> = {
 };
 
 /** 查询 by a person: the bank's answer is recorded; a final one is handed to the process at once. */
-export async function queryOrder(deps: TreasuryDeps, p: Principal, scope: Knex.QueryBuilder, id: number): Promise<{ bankStatus: BankStatus; bankStatusLabel: string; delivered: boolean }> {
+export async function queryOrder(
+  deps: TreasuryDeps,
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  id: number,
+): Promise<{ bankStatus: BankStatus; bankStatusLabel: string; delivered: boolean }> {
   const row = await visibleOrder(deps.db, scope, id);
-  if (!orderFlags(row.status as OrderStatus).canQuery) throw errors.conflict('ORDER_NOT_QUERYABLE', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，无需查询`);
+  if (!orderFlags(row.status as OrderStatus).canQuery)
+    throw errors.conflict('ORDER_NOT_QUERYABLE', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，无需查询`);
   let answer: QueryAnswer;
   try {
     answer = await bankOf(deps).query(row.order_no);
@@ -488,9 +704,12 @@ export async function queryOrder(deps: TreasuryDeps, p: Principal, scope: Knex.Q
 /** 重新发送: a send whose retries ran out while the bank was unreachable; the money is still frozen. */
 export async function retrySend(deps: TreasuryDeps, p: Principal, scope: Knex.QueryBuilder, id: number): Promise<{ status: OrderStatus }> {
   const row = await visibleOrder(deps.db, scope, id);
-  if (!orderFlags(row.status as OrderStatus).canRetry) throw errors.conflict('ORDER_NOT_RETRYABLE', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，不能重新发送`);
+  if (!orderFlags(row.status as OrderStatus).canRetry)
+    throw errors.conflict('ORDER_NOT_RETRYABLE', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，不能重新发送`);
   try {
-    const tasks = await deps.engine.request<Array<{ id: string; activityId: string; retries: number | null }>>('GET', '/external-task', { query: { processInstanceId: row.process_instance_id ?? '-' } });
+    const tasks = await deps.engine.request<Array<{ id: string; activityId: string; retries: number | null }>>('GET', '/external-task', {
+      query: { processInstanceId: row.process_instance_id ?? '-' },
+    });
     const send = tasks.find((t) => t.activityId === 'SendOrder');
     if (!send) throw errors.conflict('ORDER_NOT_RETRYABLE', '该支付凭证当前没有待重发的发送步骤');
     // The last automatic attempt is still being reported: only a send with no retries left is ours to restart.
@@ -509,18 +728,32 @@ export async function retrySend(deps: TreasuryDeps, p: Principal, scope: Knex.Qu
 }
 
 export const resolveBody = z
-  .object({ decision: z.enum(['paid', 'failed', 'wait']), comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .object({
+    decision: z.enum(['paid', 'failed', 'wait']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
   .strict()
-  .refine((b) => b.decision === 'wait' || (b.comment ?? '').length > 0, { message: '确认到账或确认失败时须说明核实情况', path: ['comment'] });
+  .refine((b) => b.decision === 'wait' || (b.comment ?? '').length > 0, {
+    message: '确认到账或确认失败时须说明核实情况',
+    path: ['comment'],
+  });
 
 /**
  * 核实处理 of an escalated order by 国库处 (sealed when the person has a seal): 已到账 (consume),
  * 未付款 (unfreeze), or 继续等待 the bank's notice.
  */
-export async function resolveEscalation(deps: TreasuryDeps & { keyStore: KeyStore }, p: Principal, scope: Knex.QueryBuilder, id: number, input: z.infer<typeof resolveBody>): Promise<{ status: OrderStatus }> {
+export async function resolveEscalation(
+  deps: TreasuryDeps & { keyStore: KeyStore },
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  id: number,
+  input: z.infer<typeof resolveBody>,
+): Promise<{ status: OrderStatus }> {
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '核实处理支付凭证');
   const row = await visibleOrder(deps.db, scope, id);
-  if (!orderFlags(row.status as OrderStatus).canResolve) throw errors.conflict('ORDER_NOT_ESCALATED', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，没有待核实的事项`);
+  if (!orderFlags(row.status as OrderStatus).canResolve)
+    throw errors.conflict('ORDER_NOT_ESCALATED', `支付凭证${ORDER_STATUS_LABELS[row.status as OrderStatus]}，没有待核实的事项`);
   let task;
   try {
     task = (await deps.engine.tasks({ processInstanceId: row.process_instance_id ?? '-', taskDefinitionKey: 'ResolveEscalation' }))[0];
@@ -532,16 +765,44 @@ export async function resolveEscalation(deps: TreasuryDeps & { keyStore: KeyStor
   if (!task) throw errors.unavailable('ESCALATION_NOT_READY', '核实事项正在生成，请稍后重试');
   const t = task;
   await deps.db.transaction(async (trx) => {
-    if (input.decision === 'wait') await trx('payment_orders').where({ id, status: 'escalated' }).update({ status: 'sent', updated_at: new Date() });
-    const decision = { orderId: id, orderNo: row.order_no, decision: input.decision, comment: input.comment ?? null, amountFen: Number(row.amount_fen) };
+    if (input.decision === 'wait')
+      await trx('payment_orders').where({ id, status: 'escalated' }).update({ status: 'sent', updated_at: new Date() });
+    const decision = {
+      orderId: id,
+      orderNo: row.order_no,
+      decision: input.decision,
+      comment: input.comment ?? null,
+      amountFen: Number(row.amount_fen),
+    };
     const who = { userId: p.userId, username: p.username, displayName: p.displayName, orgId: p.orgId, orgName: p.orgName };
     const record = signer
-      ? await seal(trx, signer, { what: 'treasury.resolve', who, processInstance: row.process_instance_id, element: 'ResolveEscalation', decision, subjectType: 'payment_order', subjectId: id })
-      : await appendAudit(trx, { kind: 'treasury.resolve', subjectType: 'payment_order', subjectId: id, actor: { userId: p.userId, username: p.username }, data: decision });
-    await addEvent(trx, id, 'resolved', p.username, { decision: input.decision, comment: input.comment ?? null, auditRecordId: record.id, sealed: Boolean(signer) });
+      ? await seal(trx, signer, {
+          what: 'treasury.resolve',
+          who,
+          processInstance: row.process_instance_id,
+          element: 'ResolveEscalation',
+          decision,
+          subjectType: 'payment_order',
+          subjectId: id,
+        })
+      : await appendAudit(trx, {
+          kind: 'treasury.resolve',
+          subjectType: 'payment_order',
+          subjectId: id,
+          actor: { userId: p.userId, username: p.username },
+          data: decision,
+        });
+    await addEvent(trx, id, 'resolved', p.username, {
+      decision: input.decision,
+      comment: input.comment ?? null,
+      auditRecordId: record.id,
+      sealed: Boolean(signer),
+    });
     try {
       await deps.engine.retrying(() => deps.engine.setAssignee(t.id, String(p.userId)));
-      await deps.engine.retrying(() => deps.engine.completeTask(t.id, { resolution: input.decision, bankResult: input.decision === 'wait' ? 'pending' : input.decision }));
+      await deps.engine.retrying(() =>
+        deps.engine.completeTask(t.id, { resolution: input.decision, bankResult: input.decision === 'wait' ? 'pending' : input.decision }),
+      );
     } catch (err) {
       if (err instanceof EngineError && err.notFound) throw errors.conflict('TASK_GONE', '该核实事项已处理');
       if (isEngineError(err)) throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂时无法访问，请稍后重试');
@@ -596,8 +857,24 @@ async function orderBySource(db: Knex, source: { kind: string; id: number }): Pr
   return (await db('payment_orders').where({ source_kind: source.kind, source_id: source.id }).first()) as OrderRow | undefined;
 }
 
-async function addEvent(trx: Knex, orderId: number, kind: string, actor: string, detail: Record<string, unknown>, bankStatus: string | null = null, noticeId: string | null = null): Promise<void> {
-  await trx('payment_order_events').insert({ order_id: orderId, kind, bank_status: bankStatus, notice_id: noticeId, actor: actor.slice(0, 100), detail: JSON.stringify(detail), created_at: new Date() });
+async function addEvent(
+  trx: Knex,
+  orderId: number,
+  kind: string,
+  actor: string,
+  detail: Record<string, unknown>,
+  bankStatus: string | null = null,
+  noticeId: string | null = null,
+): Promise<void> {
+  await trx('payment_order_events').insert({
+    order_id: orderId,
+    kind,
+    bank_status: bankStatus,
+    notice_id: noticeId,
+    actor: actor.slice(0, 100),
+    detail: JSON.stringify(detail),
+    created_at: new Date(),
+  });
 }
 
 const at = (v: unknown): Date | null => (v ? readInstant(v) : null);

@@ -50,16 +50,30 @@ export async function workbenchSummary(db: Db, p: Principal, extra: { systemDegr
 
   const warnings: WorkbenchWarning[] = [];
   if (extra.systemDegraded) warnings.push({ level: 'danger', code: 'SYSTEM_DEGRADED', text: extra.systemDegraded, link: '/health' });
-  if (overdue.total > 0) warnings.push({ level: 'danger', code: 'TASKS_OVERDUE', text: `${overdue.total} 件待办已逾期，请尽快办理`, link: '/tasks' });
+  if (overdue.total > 0)
+    warnings.push({ level: 'danger', code: 'TASKS_OVERDUE', text: `${overdue.total} 件待办已逾期，请尽快办理`, link: '/tasks' });
   const returned = projects?.byStatus.find((s) => s.status === 'returned')?.count ?? 0;
   if (returned > 0 && p.permissions.has('projects:write')) {
-    warnings.push({ level: 'warning', code: 'APPLICATIONS_RETURNED', text: `${returned} 个申报已被退回，请按审核意见修改后重新送审`, link: '/my-applications' });
+    warnings.push({
+      level: 'warning',
+      code: 'APPLICATIONS_RETURNED',
+      text: `${returned} 个申报已被退回，请按审核意见修改后重新送审`,
+      link: '/my-applications',
+    });
   }
   if (projects && projects.duplicates > 0) {
-    const text = p.permissions.has('projects:write') ? `${projects.duplicates} 个申报与本单位的其他申报疑似重复，请核对是否重复申报` : `${projects.duplicates} 个项目疑似重复申报，审核时请核对`;
-    warnings.push({ level: 'info', code: 'DUPLICATES_FLAGGED', text, link: p.permissions.has('projects:write') ? '/my-applications' : '/projects' });
+    const text = p.permissions.has('projects:write')
+      ? `${projects.duplicates} 个申报与本单位的其他申报疑似重复，请核对是否重复申报`
+      : `${projects.duplicates} 个项目疑似重复申报，审核时请核对`;
+    warnings.push({
+      level: 'info',
+      code: 'DUPLICATES_FLAGGED',
+      text,
+      link: p.permissions.has('projects:write') ? '/my-applications' : '/projects',
+    });
   }
-  if (quotas && quotas.low > 0) warnings.push({ level: 'warning', code: 'QUOTAS_LOW', text: `${quotas.low} 个指标可用余额不足额度的 10%`, link: '/quotas' });
+  if (quotas && quotas.low > 0)
+    warnings.push({ level: 'warning', code: 'QUOTAS_LOW', text: `${quotas.low} 个指标可用余额不足额度的 10%`, link: '/quotas' });
 
   return { tasks: { todo: todo.total, overdue: overdue.total, copies: copies.total, oldest: todo.items }, projects, quotas, warnings };
 }
@@ -68,7 +82,9 @@ async function projectPart(db: Db, p: Principal): Promise<NonNullable<WorkbenchS
   const viewer = projectViewer(db, p);
   const visible = () => db('projects as p').where(viewer.where);
   const [rows, flagged, recent] = await Promise.all([
-    visible().groupBy('p.status').select('p.status', db.raw('count(*) as n')) as Promise<Array<{ status: ProjectStatus; n: number | string }>>,
+    visible().groupBy('p.status').select('p.status', db.raw('count(*) as n')) as Promise<
+      Array<{ status: ProjectStatus; n: number | string }>
+    >,
     visible()
       .where((w: Knex.QueryBuilder) =>
         w
@@ -80,7 +96,11 @@ async function projectPart(db: Db, p: Principal): Promise<NonNullable<WorkbenchS
     listProjects(db, { sort: 'updatedAt', order: 'desc', page: 1, pageSize: 5 }, viewer),
   ]);
   const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
-  const byStatus = PROJECT_STATUSES.filter((s) => counts.has(s)).map((s) => ({ status: s, label: STATUS_LABELS[s], count: counts.get(s)! }));
+  const byStatus = PROJECT_STATUSES.filter((s) => counts.has(s)).map((s) => ({
+    status: s,
+    label: STATUS_LABELS[s],
+    count: counts.get(s)!,
+  }));
   return { total: byStatus.reduce((a, s) => a + s.count, 0), byStatus, duplicates: Number(flagged?.n ?? 0), recent: recent.items };
 }
 
@@ -94,7 +114,10 @@ async function quotaPart(db: Db, p: Principal): Promise<NonNullable<WorkbenchSum
       db.raw('count(*) as n'),
       db.raw('coalesce(sum(amount_fen), 0) as amount'),
       db.raw('coalesce(sum(amount_fen - used_fen - frozen_fen), 0) as available'),
-      db.raw('coalesce(sum(case when amount_fen > 0 and (amount_fen - used_fen - frozen_fen) < amount_fen * ? then 1 else 0 end), 0) as low', [LOW_AVAILABLE_SHARE]),
+      db.raw(
+        'coalesce(sum(case when amount_fen > 0 and (amount_fen - used_fen - frozen_fen) < amount_fen * ? then 1 else 0 end), 0) as low',
+        [LOW_AVAILABLE_SHARE],
+      ),
     )
     .first()) as { n: number | string; amount: number | string; available: number | string; low: number | string };
   return { count: Number(row.n), amountFen: Number(row.amount), availableFen: Number(row.available), low: Number(row.low) };
