@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
-import { attachmentParams, evidenceParams, idParams, instanceKeyParams, type RouteDoc } from './route-doc';
+import { attachmentParams, evidenceParams, idParams, type RouteDoc } from './route-doc';
 import * as auth from './auth';
 import * as engine from './engine';
 import * as forms from './forms';
@@ -11,7 +11,7 @@ import * as reference from './reference';
 import * as referenceExports from './reference-exports';
 import * as users from './users';
 import * as tasks from './tasks';
-import * as audit from './audit';
+import { auditRoutes } from './audit';
 import { sealRoutes } from './seals';
 import * as sealContracts from '../../contracts/seals';
 import { docOf } from './route';
@@ -61,7 +61,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes].map(docOf);
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -321,13 +321,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
   { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
-  { method: 'get', path: '/api/audit/verify', summary: '核验整条审计链与检查点，报告第一条异常记录', tag: 'seals', access: 'audit:read' },
-  { method: 'get', path: '/api/audit/records', summary: '审计记录，分页（可按对象、项目、类型筛选）', tag: 'seals', access: 'audit:read', query: audit.recordsQuery },
-  { method: 'get', path: '/api/projects/{id}/evidence', summary: '项目证据包（JSON：审计记录、签章、公钥记录、哈希链与平台签署的检查点；npm run verify 可离线核验）', tag: 'seals', access: 'audit:read', params: idParams, description: '数据范围外的项目与不存在的项目一样答 404。' },
-  { method: 'get', path: '/api/processes/instances/{key}/evidence', summary: '流程实例证据包（该实例的待办事件、签章与工作者状态变更记录，以及流程引擎的历史记录）', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。' },
-  { method: 'get', path: '/api/processes/instances/{key}/replay', summary: '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果', tag: 'seals', access: 'audit:read', params: instanceKeyParams, description: 'steps 按引擎历史的先后排列；每步 seal.status 为 verified（签章核验通过）、absent（无签章）或 broken（记录被修改、删除或签名不符，reason 说明）；xml 为实例所运行版本的 BPMN。数据范围外的实例与不存在的实例一样答 404。' },
-  { method: 'post', path: '/api/audit/verify-package', summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果', tag: 'seals', access: 'audit:read', description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。' },
-  { method: 'post', path: '/api/audit/checkpoints', summary: '签署审计链检查点（平台密钥）', tag: 'seals', access: 'audit:read', ok: { status: 201, description: '检查点；链为空时 204' } },
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },
   { method: 'get', path: '/api/designer/processes', summary: '可设计的流程（processes/ 中的模型）及引擎中的各版本：版本号、部署时间、部署人与原因（来自审计链的 process.deployed 记录）', tag: 'designer', access: 'processes:design', refusals: [503], description: '启动时由 processes/ 部署的版本没有部署人与原因（actorName、reason 为 null）。' },
