@@ -35,6 +35,17 @@ export function useFormDialog<T extends object>(options: FormDialogOptions<T>) {
     if (!submitting.value) done();
   }
 
+  /** FormDialog 的 el-form 挂载或卸载时登记它（提交前用它校验） */
+  function bindForm(instance: Pick<FormInstance, 'validate' | 'clearValidate'> | undefined): void {
+    formRef.value = instance;
+  }
+
+  /** el-dialog 的 v-model：提交中不能关闭 */
+  function setVisible(value: boolean): void {
+    if (value) visible.value = true;
+    else close();
+  }
+
   /** 关闭动画结束后：清除校验提示 */
   function onClosed(): void {
     formRef.value?.clearValidate();
@@ -64,7 +75,7 @@ export function useFormDialog<T extends object>(options: FormDialogOptions<T>) {
     }
   }
 
-  return { visible, submitting, form, formRef, serverErrors, open, close, beforeClose, onClosed, submit };
+  return { visible, submitting, form, formRef, serverErrors, open, close, beforeClose, onClosed, submit, bindForm, setVisible };
 }
 
-export type FormDialogState = Pick<ReturnType<typeof useFormDialog<object>>, 'visible' | 'submitting' | 'formRef' | 'serverErrors' | 'close' | 'beforeClose' | 'onClosed'>;
+export type FormDialogState = Pick<ReturnType<typeof useFormDialog<object>>, 'visible' | 'submitting' | 'formRef' | 'serverErrors' | 'close' | 'beforeClose' | 'onClosed' | 'bindForm' | 'setVisible'>;
