@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { Db } from '../db';
 import type { Principal } from '../auth/service';
 import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
-import { errors, issuesFromZod } from '../errors';
+import { errors } from '../errors';
+import { validate } from './validate';
 import { permissionsOf, type RouteDoc } from './route-doc';
 
 /**
@@ -79,24 +80,11 @@ export function accessGuards(db: Db, access: RouteDoc['access']): RequestHandler
 
 export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], router: Router = Router()): Router {
   for (const decl of decls) {
-    const parse: RequestHandler = (req, res, next) => {
-      if (decl.params) {
-        const r = decl.params.safeParse(req.params);
-        if (!r.success) return next(errors.notFound(`${decl.notFound ?? '请求的对象'}不存在`));
-        res.locals.params = r.data;
-      }
-      const issues = [];
-      if (decl.query) {
-        const r = decl.query.safeParse(req.query);
-        if (r.success) res.locals.query = r.data;
-        else issues.push(...issuesFromZod(r.error, 'query'));
-      }
-      if (decl.body) {
-        const r = decl.body.safeParse(req.body ?? {});
-        if (r.success) res.locals.body = r.data;
-        else issues.push(...issuesFromZod(r.error, 'body'));
-      }
-      if (issues.length > 0) return next(errors.validation(issues));
+    const parseParams: RequestHandler = (req, res, next) => {
+      if (!decl.params) return next();
+      const r = decl.params.safeParse(req.params);
+      if (!r.success) return next(errors.notFound(`${decl.notFound ?? '请求的对象'}不存在`));
+      res.locals.params = r.data;
       next();
     };
     const run: RequestHandler = async (req, res) => {
@@ -117,7 +105,7 @@ export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], 
       if (status === 204) res.status(204).end();
       else res.status(status).json(answer);
     };
-    router[decl.method](expressPath(decl.path), ...accessGuards(db, decl.access), ...(decl.before ?? []), parse, run);
+    router[decl.method](expressPath(decl.path), ...accessGuards(db, decl.access), ...(decl.before ?? []), parseParams, validate({ query: decl.query, body: decl.body }), run);
   }
   return router;
 }
