@@ -304,6 +304,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     logDir,
   };
   const stopBots = { stopped: false };
+  // The last review step waits until every planned kill has been made: a short flow would otherwise
+  // end before its kills (it did in CI: 3 applications through in 6 s, 4 of 5 kills left out), and
+  // the drill would prove nothing about them. The kills still land while tasks are in flight.
+  const gate = { holdLast: true };
   let bots: Promise<void>[] = [];
   try {
     db = await openDatabase(database);
@@ -367,6 +371,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       bots.push(
         (async () => {
           while (!stopBots.stopped) {
+            if (step === STEPS[STEPS.length - 1] && gate.holdLast) {
+              await sleep(300);
+              continue;
+            }
             const todo = await call(appUrl, bot, 'GET', '/tasks?box=todo&pageSize=100').catch(() => null);
             if (!todo || todo.status !== 200) {
               errors.add(`${step.elementId} poll: ${todo?.status ?? 'network'}`);
@@ -439,6 +447,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       );
     }
 
+    gate.holdLast = false;
     // The end: every instance through (a completion cut off at the end is healed once stale).
     const deadline = flowStart + options.timeoutMs;
     while (Date.now() < deadline && !(await done())) await sleep(1000);

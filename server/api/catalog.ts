@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
-import { attachmentParams, evidenceParams, idParams, type RouteDoc } from './route-doc';
+import { attachmentParams, evidenceParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
 import * as auth from './auth';
 import * as engine from './engine';
 import * as forms from './forms';
@@ -37,8 +37,6 @@ export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type Route
  */
 
 
-const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
-const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 const userAdmins = ['users:manage', 'security:manage'] as const;
 const PROGRESS_NOTE =
   'progress 来自流程引擎的历史并合并本平台的办理记录：completed 已经过、active 当前、failed 出错（有未处理的引擎事件）的 BPMN 元素；steps 按引擎开始的先后列出每个环节（elementId、name、type、status completed|active|failed|canceled、startedAt、endedAt、actor 办理人或“系统自动”、taskId、decision、decisionLabel、comment、sealed、auditRecordId、verificationCode、incident）。source 为 engine；引擎不可用或没有该实例的历史时为 platform（按本平台记录），notice 说明原因。';

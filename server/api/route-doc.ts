@@ -72,9 +72,25 @@ export type Tag = keyof typeof TAGS;
  * unknown one); routers not yet declared that way read them by hand and the schema documents
  * what they accept.
  */
-export const idParams = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647).describe('编号') });
-export const attachmentParams = idParams.extend({ attachmentId: z.coerce.number().int().positive().max(2_147_483_647).describe('附件编号') });
-export const evidenceParams = idParams.extend({ evidenceId: z.coerce.number().int().positive().max(2_147_483_647).describe('佐证材料编号') });
+/**
+ * A numeric id in a path: decimal digits only (no `0x5`, `5.0`, `1e3` or spaces, which a bare
+ * coercion would take for 5), 1 … 2^31−1. Anything else is a 404 from mountRoutes.
+ */
+export function pathId(description: string) {
+  return z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().positive().max(2_147_483_647))
+    .describe(description);
+}
+export const idParams = z.object({ id: pathId('编号') });
+export const attachmentParams = idParams.extend({ attachmentId: pathId('附件编号') });
+export const evidenceParams = idParams.extend({ evidenceId: pathId('佐证材料编号') });
+
+/** The success answer of an Excel export route, and the note every export's description starts with. */
+export const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
+export const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
 export const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎的流程实例 id，UUID）') });
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */

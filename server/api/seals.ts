@@ -8,6 +8,7 @@ import { verifyKeyRecord } from '../../domain/audit-chain';
 import { errors } from '../errors';
 import * as contracts from '../../contracts/seals';
 import { mountRoutes, routesWith } from './route';
+import { pathId } from './route-doc';
 
 /**
  * 电子签章 keys over HTTP. A person with seals:sign enrols themselves (sets a signing PIN; the key
@@ -16,7 +17,7 @@ import { mountRoutes, routesWith } from './route';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 export const enrolBody = z.object({ pin: z.string().min(1).max(64) }).strict();
-const userParams = z.object({ userId: z.coerce.number().int().positive().max(2_147_483_647).describe('用户编号') });
+const userParams = z.object({ userId: pathId('用户编号') });
 
 type SealDeps = { db: Db; keyStore: KeyStore; sealSecret: string };
 const route = routesWith<SealDeps>();
