@@ -114,6 +114,42 @@ export function isEditable(status: ProjectStatus): boolean {
   return EDITABLE_STATUSES.includes(status);
 }
 
+/** Under intake review (送审 until 预算处审定): the unit may withdraw (撤回) while no reviewer has acted. */
+export const IN_REVIEW_STATUSES: readonly ProjectStatus[] = ['submitted', 'department_review', 'finance_review'];
+
+/**
+ * What a person may do with a project, from its status and whether they file applications
+ * (projects:write; a project outside their scope is not visible to them at all). The server sends
+ * these as `can` with every project and enforces the same rules; the pages show an action only when
+ * its flag is set, and test no statuses themselves. 撤回 is offered while in review; whether a
+ * reviewer has already acted the server decides when asked.
+ */
+export interface ProjectActions {
+  /** 编辑（草稿或已退回） */
+  edit: boolean;
+  /** 送审（草稿） */
+  submit: boolean;
+  /** 修改并重新送审（已退回） */
+  rework: boolean;
+  /** 撤回（审核中） */
+  withdraw: boolean;
+  /** 作废 */
+  void: boolean;
+  /** 审批表（送审过的项目） */
+  approvalSheet: boolean;
+}
+
+export function projectActions(status: ProjectStatus, mayWrite: boolean): ProjectActions {
+  return {
+    edit: mayWrite && isEditable(status),
+    submit: mayWrite && status === 'draft',
+    rework: mayWrite && status === 'returned',
+    withdraw: mayWrite && IN_REVIEW_STATUSES.includes(status),
+    void: mayWrite && canTransition(status, 'void'),
+    approvalSheet: status !== 'draft',
+  };
+}
+
 /**
  * 草稿 is the unit's own working copy: until it is submitted, nobody outside the unit sees it —
  * neither the department above nor the bureau's divisions and leaders (issue 14). A withdrawn

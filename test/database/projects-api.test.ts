@@ -146,6 +146,19 @@ describe('projects API', () => {
     expect(last).toMatchObject({ kind: 'voided', fromStatus: 'draft', toStatus: 'void', note: '与市级统一实施项目重复，撤销申报' });
   });
 
+  test('can: each project says what the reader may do with it — the clerk edits, submits and voids a draft; once submitted 撤回, 作废 and the approval sheet; a reviewer without projects:write none of it', async () => {
+    const none = { edit: false, submit: false, rework: false, withdraw: false, void: false };
+    const draft = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: '图书馆阅览室设备更新' }))).body;
+    expect(draft.can).toEqual({ ...none, edit: true, submit: true, void: true, approvalSheet: false });
+    const row = (await call('nm_clerk_yz', 'GET', `/projects?keyword=${encodeURIComponent('图书馆阅览室设备更新')}`)).body.items[0];
+    expect(row.can).toEqual(draft.can);
+    await submit(draft.id);
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, withdraw: true, void: true, approvalSheet: true });
+    expect((await call('nm_dept_jy', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, approvalSheet: true });
+    await changeStatus(db, { userId: null, username: 'system', displayName: '系统自动' }, draft.id, 'returned');
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, edit: true, rework: true, void: true, approvalSheet: true });
+  });
+
   test('bad input: unknown codes, negative or fractional fen, overlong text, bad targets, wrong dates → 400 and nothing written', async () => {
     const before = await counts();
     const cases: Array<[object, string, string]> = [

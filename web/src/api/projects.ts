@@ -1,7 +1,7 @@
 import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal, SortOrder } from './reference';
-import type { Direction, PerformanceTarget, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
+import type { Direction, PerformanceTarget, ProjectActions, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
 
 /**
  * 项目库接口（/api/projects）。金额一律为整数“分”（…Fen）；时间为带 +08:00 的 ISO-8601。
@@ -33,6 +33,8 @@ export interface ProjectSummary {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** 本人可对该项目做的操作（服务端按 domain/projects.ts 的规则给出；页面只看它，不自行判断状态） */
+  can: ProjectActions;
 }
 
 export interface AmountLine {

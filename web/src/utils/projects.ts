@@ -20,6 +20,7 @@ export {
   type Direction,
   type Level1,
   type PerformanceTarget,
+  type ProjectActions,
   type ProjectCategory,
   type ProjectStatus,
   type ProjectSubType,

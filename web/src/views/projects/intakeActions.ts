@@ -2,10 +2,7 @@ import { ElMessage, ElMessageBox } from 'element-plus';
 import { ApiError } from '../../api/request';
 import { submitProject, withdrawProject } from '../../api/tasks';
 import type { ProjectDetail } from '../../api/projects';
-import type { ProjectStatus } from '../../utils/projects';
 
-/** 审核中的状态（可撤回与否由服务端判断：审核人员尚未办理时才可撤回） */
-export const IN_REVIEW: readonly ProjectStatus[] = ['submitted', 'department_review', 'finance_review'];
 
 /**
  * 送审：确认后带上读到的 version 提交。成功返回送审后的项目；取消或失败为 null（失败已提示）。
