@@ -16,7 +16,7 @@ import { sealRoutes } from './seals';
 import * as sealContracts from '../../contracts/seals';
 import { docOf } from './route';
 import * as designer from './designer';
-import * as experts from './expert-review';
+import { expertReviewRoutes } from './expert-review';
 import * as allocations from './allocation';
 import * as payments from './payments';
 import * as adjustments from './adjustments';
@@ -59,7 +59,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...expertReviewRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -291,33 +291,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/treasury/orders/{id}/query', summary: '查询银行：记录银行答复，已有结果的立即办结', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。' },
   { method: 'post', path: '/api/treasury/orders/{id}/retry', summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）；自动重试尚未结束时为 409 ORDER_STILL_RETRYING。' },
   { method: 'post', path: '/api/treasury/orders/{id}/resolve', summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）', tag: 'treasury', access: 'treasury:pay', params: idParams, body: treasury.resolveBody, refusals: [409, 503], description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。' },
-  { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
-  { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
-  { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },
-  { method: 'get', path: '/api/experts/{id}', summary: '专家详情（含完整联系方式与回避关系）', tag: 'experts', access: 'experts:manage', params: idParams },
-  { method: 'post', path: '/api/experts', summary: '新增专家', tag: 'experts', access: 'experts:manage', body: experts.expertBody, ok: { status: 201, description: '已新增' }, refusals: [409] },
-  { method: 'put', path: '/api/experts/{id}', summary: '修改专家信息、专业领域与可参评状态', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.expertBody, refusals: [409] },
-  { method: 'post', path: '/api/experts/{id}/ties', summary: '登记回避关系（任职、咨询、纠纷、投资、参与编制；本人或近亲属）', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.tieBody, ok: { status: 201, description: '已登记' } },
-  { method: 'delete', path: '/api/experts/{id}/ties/{tieId}', summary: '删除回避关系', tag: 'experts', access: 'experts:manage', params: idParams.extend({ tieId: z.coerce.number().int().positive().describe('回避关系编号') }), ok: { status: 204, description: '已删除' } },
-  { method: 'get', path: '/api/expert-batches', summary: '评审批次列表，分页', tag: 'experts', access: 'experts:manage', query: experts.batchListQuery },
-  {
-    method: 'post',
-    path: '/api/expert-batches',
-    summary: '开启评审批次：为每个项目随机抽取专家（回避规则自动适用），抽取结果签章入审计链，启动评审流程',
-    tag: 'experts',
-    access: 'experts:manage',
-    body: experts.batchBody,
-    ok: { status: 201, description: '已开启：批次编号、随机种子、流程实例与批次详情' },
-    refusals: [409, 503],
-    description: '只有本人数据范围内、已入库（储备）且不在其他未确认批次中的项目可以纳入，否则为 400 BATCH_PROJECTS_INVALID（details 逐项说明）。给定 seed 可复现一次抽取。已开通电子签章者须带 signingPin。流程引擎不可用时为 503，不写入任何数据。',
-  },
-  { method: 'get', path: '/api/expert-batches/{id}', summary: '评审批次详情：每个项目、每位专家的进度，评审完毕后的得分与结论', tag: 'experts', access: 'experts:manage', params: idParams, description: '项目评审完毕前不显示各专家的评分。' },
-  { method: 'post', path: '/api/expert-batches/{id}/remind', summary: '催办：提醒尚未答复或尚未评分的专家（每位每小时至多一次）', tag: 'experts', access: 'experts:manage', params: idParams },
-  { method: 'post', path: '/api/expert-batches/{id}/confirm', summary: '绩效处确认评审结果（签章），得分与结论写入项目', tag: 'experts', access: 'experts:manage', params: idParams, body: experts.confirmBody, refusals: [409, 503], description: '还有项目未评审完毕时为 409 BATCH_NOT_READY；已确认为 409 BATCH_ALREADY_CONFIRMED。' },
-  { method: 'get', path: '/api/my-reviews', summary: '我的评审任务（专家本人）', tag: 'experts', access: 'experts:score' },
-  { method: 'get', path: '/api/my-reviews/{id}', summary: '评审任务详情：项目内容、评审指标、本人已提交的评分', tag: 'experts', access: 'experts:score', params: idParams, description: '只能查看本人的评审任务，其他编号一律 404；任何接口都不向专家提供其他专家的评分。' },
-  { method: 'post', path: '/api/my-reviews/{id}/respond', summary: '接受或谢绝评审邀请（谢绝须说明原因，系统补抽其他专家）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.respondBody, refusals: [409, 503], description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。' },
-  { method: 'post', path: '/api/my-reviews/{id}/score', summary: '提交评分（五项指标与评审意见，本人 SM2 签章）', tag: 'experts', access: 'experts:score', params: idParams, body: experts.scoreBody, refusals: [409, 503], description: '每项得分在 0 到该项满分之间、最多两位小数；提交后不可修改（409 SCORE_ALREADY_SUBMITTED）。已开通电子签章者须带 signingPin。' },
   // 电子签章与审计
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },

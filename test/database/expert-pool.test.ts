@@ -150,6 +150,25 @@ describe('expert pool: list, ties, Excel export and import', () => {
     expect((await db('audit_records').where({ subject_type: 'expert', subject_id: String(expert.id) }).whereIn('kind', ['expert.tie_declared', 'expert.tie_removed']).select('kind')).map((r: { kind: string }) => r.kind).sort()).toEqual(['expert.tie_declared', 'expert.tie_removed']);
   });
 
+  test('a malformed id (abc, 0x5, 5.0) is a 404 naming the object, like an unknown one, and changes nothing', async () => {
+    // Spellings of a real expert's id that a bare number coercion would take for it.
+    const expert = (await call('nm_jxc', 'GET', '/experts?keyword=ZJ0001')).body.items[0];
+    const snapshot = async () => ({ experts: await db('experts').orderBy('id').select('id', 'name', 'updated_at'), ties: await db('expert_ties').orderBy('id').select('id') });
+    const before = await snapshot();
+    const body = { code: expert.code, name: '不应改名', organisationName: expert.organisationName, title: expert.title, available: true, specialties: ['205'] };
+    const notFound = (what: string) => ({ status: 404, body: { error: expect.objectContaining({ code: 'NOT_FOUND', message: `${what}不存在` }) } });
+    for (const bad of ['abc', `0x${expert.id.toString(16)}`, `${expert.id}.0`, `${expert.id}e0`, ` ${expert.id}`].map(encodeURIComponent)) {
+      expect(await call('nm_jxc', 'GET', `/experts/${bad}`)).toEqual(notFound('专家'));
+      expect(await call('nm_jxc', 'PUT', `/experts/${bad}`, body)).toEqual(notFound('专家'));
+      expect(await call('nm_jxc', 'POST', `/experts/${bad}/ties`, { kind: 'advice', orgId: expert.orgId ?? 1, relative: false })).toEqual(notFound('专家'));
+      expect(await call('nm_jxc', 'DELETE', `/experts/${expert.id}/ties/${bad}`)).toEqual(notFound('回避关系'));
+      expect(await call('nm_jxc', 'GET', `/expert-batches/${bad}`)).toEqual(notFound('评审批次'));
+      expect(await call('nm_expert', 'GET', `/my-reviews/${bad}`)).toEqual(notFound('评审任务'));
+    }
+    expect((await call('nm_jxc', 'GET', `/experts/${expert.id}`)).status).toBe(200);
+    expect(await snapshot()).toEqual(before);
+  });
+
   test('an account without the expert role cannot be linked; a code is unique', async () => {
     const base = { code: 'ZJ0300', name: '测试', organisationName: '某单位', title: '教授', available: true, specialties: ['205'] };
     expect((await call('nm_jxc', 'POST', '/experts', { ...base, username: 'nm_ysk' })).body.error.code).toBe('EXPERT_ACCOUNT_NOT_EXPERT');
