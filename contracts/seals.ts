@@ -47,9 +47,6 @@ export const sealStatus = z.strictObject({
 
 export const platformPublicKey = z.strictObject({ keyId: z.string(), publicKey: z.string(), createdAt: z.string() });
 
-/** The account as the users API answers it (not yet under contract: loose), and whether an authorisation was made now. */
-export const reenrolmentCreated = z.looseObject({ id: z.number().int(), created: z.boolean() });
-
 export type KeyRecord = z.infer<typeof keyRecord>;
 export type SignedKeyRecord = z.infer<typeof signedKeyRecord>;
 export type SealStatus = z.infer<typeof sealStatus>;

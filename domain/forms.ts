@@ -427,7 +427,7 @@ export function initialValues(definition: FormDefinition): FormValues {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Consistency of a definition (beyond its JSON shape, which server/forms/definition.ts checks)
+// Consistency of a definition (beyond its JSON shape, which contracts/forms.ts checks)
 
 /** Problems that make a definition unusable, each naming the field (or '(表单)'). Empty = sound. */
 export function definitionProblems(definition: FormDefinition): FormIssue[] {

@@ -2,18 +2,18 @@ import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
 import { attachmentParams, evidenceParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
 import * as auth from './auth';
-import * as engine from './engine';
-import * as forms from './forms';
 import * as projects from './projects';
 import * as projectImport from './project-import';
 import * as quotas from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
-import * as users from './users';
 import * as tasks from './tasks';
 import { auditRoutes } from './audit';
 import { sealRoutes } from './seals';
-import * as sealContracts from '../../contracts/seals';
+import { userRoutes } from './users';
+import { workbenchRoutes } from './workbench';
+import { formRoutes } from './forms';
+import { engineRoutes } from './engine';
 import { docOf } from './route';
 import * as designer from './designer';
 import { expertReviewRoutes } from './expert-review';
@@ -37,7 +37,6 @@ export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type Route
  */
 
 
-const userAdmins = ['users:manage', 'security:manage'] as const;
 const PROGRESS_NOTE =
   'progress 来自流程引擎的历史并合并本平台的办理记录：completed 已经过、active 当前、failed 出错（有未处理的引擎事件）的 BPMN 元素；steps 按引擎开始的先后列出每个环节（elementId、name、type、status completed|active|failed|canceled、startedAt、endedAt、actor 办理人或“系统自动”、taskId、decision、decisionLabel、comment、sealed、auditRecordId、verificationCode、incident）。source 为 engine；引擎不可用或没有该实例的历史时为 platform（按本平台记录），notice 说明原因。';
 
@@ -59,7 +58,15 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...expertReviewRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [
+  ...sealRoutes.map(docOf),
+  ...auditRoutes.map(docOf),
+  ...expertReviewRoutes.map(docOf),
+  ...userRoutes.map(docOf),
+  ...workbenchRoutes.map(docOf),
+  ...formRoutes.map(docOf),
+  ...engineRoutes.map(docOf),
+];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -75,25 +82,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     refusals: [503],
     description: '仅系统、安全、审计管理员（system:health）可查看：含内部地址与版本。',
   },
-  {
-    method: 'get',
-    path: '/api/workbench',
-    summary: '工作台：我的待办（件数、逾期、最早的几件）、抄送、可见项目按状态的件数与最近更新、指标余额、提醒',
-    tag: 'system',
-    access: 'login',
-    description: '一次取齐登录后首页所需的数据；各部分按本人权限给出（无 projects:read 时 projects 为 null，无 quotas:read 时 quotas 为 null），件数与列表的数据范围相同（他单位的草稿不计）。',
-  },
   { method: 'get', path: '/api/openapi.json', summary: '接口文档（OpenAPI 3.1）', tag: 'system', access: 'public' },
-  {
-    method: 'post',
-    path: '/api/engine/smoke-checks',
-    summary: '平台自检：运行自检流程并等待其结束',
-    tag: 'system',
-    access: 'system:smoke-check',
-    body: engine.smokeCheckBody,
-    ok: { status: 201, description: '自检流程已运行结束' },
-    refusals: [503],
-  },
 
   // 登录与会话
   { method: 'post', path: '/api/auth/login', summary: '登录', tag: 'auth', access: 'public', body: auth.loginBody, description: '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。' },
@@ -203,21 +192,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/projects/{id}/attachments', summary: '上传附件（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB）', tag: 'projects', access: 'projects:write', params: idParams, ok: { status: 201, description: '已上传，含 SM3 摘要' }, refusals: [409] },
   { method: 'get', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '下载附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'projects', access: 'projects:read', params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'delete', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '删除附件（保留记录）', tag: 'projects', access: 'projects:write', params: attachmentParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
-
-  // 任务表单
-  { method: 'get', path: '/api/forms/{key}', summary: '任务表单定义（字段、校验规则、布局）', tag: 'forms', access: 'login', params: forms.formParams, description: '提交任务时按同一定义校验数据。' },
-
-  // 用户管理（三员分立：系统管理员管账号，安全管理员管角色、解锁、重置密码）
-  { method: 'get', path: '/api/users', summary: '用户列表（本人数据范围内），分页', tag: 'users', access: userAdmins, query: users.listQuery },
-  { method: 'get', path: '/api/users/export', summary: '导出用户（Excel）', tag: 'users', access: userAdmins, query: users.exportQuery, ok: xlsxOk, description: exportNote },
-  { method: 'get', path: '/api/users/{id}', summary: '用户详情', tag: 'users', access: userAdmins, params: idParams },
-  { method: 'post', path: '/api/users', summary: '新建账号（首次登录须修改密码；角色由安全管理员分配）', tag: 'users', access: 'users:manage', body: users.createBody, ok: { status: 201, description: '已创建' }, refusals: [409] },
-  { method: 'patch', path: '/api/users/{id}', summary: '修改姓名、所属机构或停用/启用（停用即注销其会话）', tag: 'users', access: 'users:manage', params: idParams, body: users.updateBody },
-  { method: 'put', path: '/api/users/{id}/roles', summary: '分配角色（三员分立）', tag: 'users', access: 'security:manage', params: idParams, body: users.rolesBody },
-  { method: 'post', path: '/api/users/{id}/second-factor/reset', summary: '重置动态验证码（手机丢失；不能重置自己的）', tag: 'users', access: 'security:manage', params: idParams, refusals: [409], description: '删除其验证器与恢复码并注销其会话；下次登录时重新绑定。未绑定时 409 SECOND_FACTOR_NOT_ENROLLED；为自己重置 403 CANNOT_RESET_OWN_SECOND_FACTOR。' },
-  { method: 'post', path: '/api/users/{id}/unlock', summary: '解锁账号', tag: 'users', access: 'security:manage', params: idParams },
-  { method: 'post', path: '/api/users/{id}/reset-password', summary: '重置密码（下次登录须修改）', tag: 'users', access: 'security:manage', params: idParams, body: users.resetBody },
-  { method: 'post', path: '/api/users/{id}/seal-reenrolment', summary: '授权重新开通电子签章（遗忘签章密码时，三员分立由安全管理员授权）', tag: 'users', access: 'security:manage', params: idParams, body: users.reenrolBody, ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' }, response: sealContracts.reenrolmentCreated, refusals: [409], description: '已有未使用的授权时答 200，created 为 false，不重复授权；对方尚未开通为 409 SEAL_NOT_ENROLLED；不能为自己授权（400 CANNOT_REENROL_OWN_SEAL）。' },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
   { method: 'get', path: '/api/tasks', summary: '我的待办 / 已办 / 抄送我的，分页', tag: 'inbox', access: 'login', query: tasks.taskListQuery },

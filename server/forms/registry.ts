@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { definitionProblems, type FormDefinition, type OptionLists } from '../../domain/forms';
 import { PROJECT_ROOT } from '../config';
-import { formDefinitionSchema } from './definition';
+import { formDefinition } from '../../contracts/forms';
 import { validateWith, type FormValidation } from './schema';
 
 /**
@@ -38,7 +38,7 @@ export function loadForms(dir = FORMS_DIR): FormRegistry {
     } catch (e) {
       throw new FormDefinitionError(`表单定义 ${where} 不是有效的 JSON：${e instanceof Error ? e.message : String(e)}`);
     }
-    const parsed = formDefinitionSchema.safeParse(json);
+    const parsed = formDefinition.safeParse(json);
     if (!parsed.success) {
       const lines = parsed.error.issues.map((i) => `  ${describePath(json, i.path)}：${i.message}`);
       throw new FormDefinitionError(`表单定义 ${where} 有误：\n${lines.join('\n')}`);

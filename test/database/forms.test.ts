@@ -153,6 +153,11 @@ describe('GET /api/forms/:key', () => {
     const missing = await fetch(`${api.base}/api/forms/no-such-form`, { headers: { cookie } });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    // A key that cannot name a form (forms are lower-case letters, digits and -) is the same 404, said without echoing it.
+    for (const raw of ['Intake-Sector-Review', 'intake_sector_review', 'x']) {
+      const malformed = await fetch(`${api.base}/api/forms/${raw}`, { headers: { cookie } });
+      expect([raw, malformed.status, ((await malformed.json()) as { error: unknown }).error]).toEqual([raw, 404, { code: 'NOT_FOUND', message: '表单不存在' }]);
+    }
 
     expect((await fetch(`${api.base}/api/forms/intake-sector-review`)).status).toBe(401);
   });

@@ -100,6 +100,27 @@ describe('users API', () => {
     expect((await call('GET', `/api/users/${id['nm_new.clerk']}`, 'nm_sec')).json.username).toBe('nm_new.clerk');
   });
 
+  test('an id that cannot name a user (abc, 0x5, 5.0, 1e3) is a 404 naming the user, on every /api/users/{id} route, and changes nothing', async () => {
+    const target = id.nm_clerk!;
+    const before = await db('users').where('id', target).first();
+    for (const raw of ['abc', `0x${target.toString(16)}`, `${target}.0`, '1e3', '0', '2147483648']) {
+      const calls: Array<[string, string, string, unknown?]> = [
+        ['GET', `/api/users/${raw}`, 'nm_sys'],
+        ['PATCH', `/api/users/${raw}`, 'nm_sys', { status: 'disabled' }],
+        ['PUT', `/api/users/${raw}/roles`, 'nm_sec', { roles: ['unit_clerk'] }],
+        ['POST', `/api/users/${raw}/unlock`, 'nm_sec'],
+        ['POST', `/api/users/${raw}/reset-password`, 'nm_sec', { password: 'Guessed#2026' }],
+        ['POST', `/api/users/${raw}/second-factor/reset`, 'nm_sec'],
+        ['POST', `/api/users/${raw}/seal-reenrolment`, 'nm_sec', { reason: '遗忘签章密码' }],
+      ];
+      for (const [method, url, who, body] of calls) {
+        const r = await call(method, url, who, body);
+        expect([method, url, r.status, r.json.error]).toEqual([method, url, 404, { code: 'NOT_FOUND', message: '用户不存在' }]);
+      }
+    }
+    expect(await db('users').where('id', target).first()).toEqual(before);
+  });
+
   test('another region\'s users do not exist for an admin, even by guessing ids; nor do its organisations', async () => {
     const before = await db('users').where('id', id.js_clerk!).first();
     const target = `/api/users/${id.js_clerk}`;

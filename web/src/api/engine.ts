@@ -1,17 +1,8 @@
 import { request } from './request';
+import type { SmokeCheckResult } from '../../../contracts/engine';
 
-/** POST /api/engine/smoke-checks 成功（HTTP 201）时的响应体 */
-export interface SmokeCheckResult {
-  /** 流程实例编号（十进制字符串，超出 JS 安全整数范围，故不用 number） */
-  processInstanceKey: string;
-  /** 运行的流程模型版本 */
-  processVersion: number;
-  /** 作业处理器写入数据库的时间，ISO-8601 带 +08:00 偏移；流程未返回时为 null */
-  recordedAt: string | null;
-  databaseClient: 'mysql' | 'sqlite' | null;
-  /** 从发起到流程结束的耗时（毫秒，服务端计时） */
-  durationMs: number;
-}
+/** POST /api/engine/smoke-checks 成功（HTTP 201）时的响应体：类型来自 contracts/engine.ts（服务端按同一份 schema 应答，测试中逐个核对） */
+export type { SmokeCheckResult };
 
 /** 请求体；requestedBy 不填时由服务端取默认值 */
 export interface SmokeCheckRequest {

@@ -1,31 +1,10 @@
 import { downloadFile } from './download';
-import type { Page, RequestSignal, SortOrder } from './reference';
+import type { RequestSignal, SortOrder } from './reference';
 import { request } from './request';
+import type { ManagedUser, SealReenrolment, UserPage, UserStatus } from '../../../contracts/users';
 
-export type UserStatus = 'active' | 'disabled';
-
-/** 用户管理列表中的一个账号（GET /api/users） */
-export interface ManagedUser {
-  id: number;
-  username: string;
-  displayName: string;
-  org: { id: number; name: string };
-  roles: Array<{ code: string; name: string }>;
-  status: UserStatus;
-  /** 连续登录失败被锁定，且尚未到期 */
-  locked: boolean;
-  /** ISO-8601，带 +08:00；未锁定过为 null */
-  lockedUntil: string | null;
-  failedLogins: number;
-  /** 由管理员设置的密码（或已过期），下次登录须修改 */
-  mustChangePassword: boolean;
-  passwordChangedAt: string;
-  createdAt: string;
-  /** 电子签章：未开通、已开通、已授权重新开通（本人尚未设置新签章密码） */
-  seal: 'none' | 'active' | 'reenrolment';
-  /** 已绑定动态验证码（两步验证） */
-  secondFactor: boolean;
-}
+/** 应答的类型来自 contracts/users.ts（服务端按同一份 schema 应答，测试中逐个核对）。 */
+export type { ManagedUser, SealReenrolment, UserStatus };
 
 export type UserSort = 'username' | 'displayName' | 'createdAt' | 'passwordChangedAt';
 
@@ -44,8 +23,8 @@ export interface UserQuery {
 }
 
 /** GET /api/users：本人数据范围内的用户（users:manage 或 security:manage） */
-export function listUsers(query: UserQuery = {}, options: RequestSignal = {}): Promise<Page<ManagedUser>> {
-  return request<Page<ManagedUser>>('/api/users', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+export function listUsers(query: UserQuery = {}, options: RequestSignal = {}): Promise<UserPage> {
+  return request<UserPage>('/api/users', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
 /** GET /api/users/export：按当前查询条件导出 Excel，返回文件名 */
