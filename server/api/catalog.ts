@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Permission } from '../../domain/roles';
-import { attachmentParams, evidenceParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
+import { attachmentParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
 import * as auth from './auth';
 import * as projects from './projects';
 import * as projectImport from './project-import';
@@ -21,8 +21,8 @@ import * as allocations from './allocation';
 import * as payments from './payments';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
-import * as performance from './performance';
-import * as monitoring from './monitoring';
+import { performanceRoutes } from './performance';
+import { monitoringRoutes } from './monitoring';
 import * as treasury from './treasury';
 
 export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type RouteDoc, type Tag } from './route-doc';
@@ -66,6 +66,8 @@ const DECLARED: readonly RouteDoc[] = [
   ...workbenchRoutes.map(docOf),
   ...formRoutes.map(docOf),
   ...engineRoutes.map(docOf),
+  ...monitoringRoutes.map(docOf),
+  ...performanceRoutes.map(docOf),
 ];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
@@ -246,18 +248,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
   { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
   { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
-  { method: 'get', path: '/api/performance/evaluations', summary: '绩效评价列表（数据范围内的项目）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], query: performance.listQuery },
-  { method: 'get', path: '/api/performance/evaluations/export', summary: '导出评价结果（Excel：项目、单位、预算执行率与各部分得分、自评/审核/专家/最终得分、等级）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], query: performance.exportQuery, ok: xlsxOk, description: exportNote },
-  { method: 'get', path: '/api/performance/candidates', summary: '可开展绩效评价的项目（已下达资金、尚未评价）', tag: 'performance', access: 'performance:evaluate', query: performance.candidatesQuery, description: '默认为上一预算年度。' },
-  { method: 'post', path: '/api/performance/evaluations', summary: '开展年度绩效评价（启动评价流程，单位自评）', tag: 'performance', access: 'performance:evaluate', body: performance.startBody, ok: { status: 201, description: '已启动' }, refusals: [503], description: '年度终了前为 400 YEAR_NOT_ENDED；项目不在数据范围、未下达资金、没有绩效目标或已评价为 400 EVALUATION_PROJECTS_INVALID（逐项说明），均不启动任何评价。' },
-  { method: 'get', path: '/api/performance/evaluations/{id}', summary: '绩效评价详情：逐项目标与实际值、佐证材料、预算执行率（取自指标账）、得分明细、等级、历年结果', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: idParams },
-  { method: 'put', path: '/api/performance/evaluations/{id}/self-evaluation', summary: '保存绩效自评（逐项实际完成值、差距说明）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, body: performance.selfBody, refusals: [409], description: '不在自评环节为 409 EVALUATION_NOT_IN_SELF_EVALUATION；版本过期为 409 EVALUATION_CHANGED。' },
-  { method: 'post', path: '/api/performance/evaluations/{id}/self-evaluation/submit', summary: '提交绩效自评（办理自评待办）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, body: performance.submitBody, refusals: [409, 503], description: '有指标未填报为 400 EVALUATION_INCOMPLETE；没有本人可办理的自评待办为 409 NO_TASK_FOR_YOU。' },
-  { method: 'post', path: '/api/performance/evaluations/{id}/review', summary: '绩效处审核（可调整实际值并说明理由；随审核意见签章）', tag: 'performance', access: 'performance:evaluate', params: idParams, body: performance.reviewBody, refusals: [409, 503], description: '调整记录写入审核表单，由待办办理统一签章；签章密码规则同待办办理。' },
-  { method: 'post', path: '/api/performance/evaluations/{id}/evidence', summary: '上传佐证材料（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB；actualId 关联到指标）', tag: 'performance', access: 'performance:self-evaluate', params: idParams, query: performance.evidenceQuery, ok: { status: 201, description: '已上传，含 SM3 摘要' }, refusals: [409] },
-  { method: 'get', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '下载佐证材料（内容与 SM3 摘要不符时拒绝提供）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: evidenceParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
-  { method: 'delete', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '删除佐证材料', tag: 'performance', access: 'performance:self-evaluate', params: evidenceParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
-  { method: 'get', path: '/api/performance/evaluations/{id}/report.pdf', summary: '绩效评价报告 PDF（得分明细、等级、绩效处审核签章与核验码）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: idParams, ok: { status: 200, description: 'PDF 文件' }, refusals: [409], description: '尚未评定等级为 409 EVALUATION_NOT_GRADED。' },
   // 国库支付
   { method: 'post', path: '/api/treasury/bank-notices', summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）', tag: 'treasury', access: 'public', body: treasury.noticeBody, refusals: [409, 503], description: '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 400 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。' },
   { method: 'get', path: '/api/treasury/orders', summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）', tag: 'treasury', access: 'treasury:pay', query: treasury.listQuery, description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。' },
@@ -282,45 +272,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     refusals: [503],
     description: '模型检查有错误时为 400 PROCESS_LINT_FAILED，details 逐条列出（field 为元素编号），不部署；已运行的实例留在原版本。',
   },
-  {
-    method: 'post',
-    path: '/api/monitoring/rounds',
-    summary: '开展季度绩效监控（绩效处）：为本地区每个已下达指标的项目建一份本季度报告并启动监控流程',
-    tag: 'monitoring',
-    access: 'monitoring:manage',
-    body: monitoring.startBody,
-    ok: { status: 201, description: '已开始；本季度本地区已开展过时为 200（created: false，不重复建报告）' },
-    refusals: [503],
-    description: '每个项目每个季度只有一份报告，无论定时还是手动发起、发起几次。季度尚未开始为 400 QUARTER_NOT_STARTED；非绩效处为 403 NOT_PERFORMANCE_DIVISION。',
-  },
-  { method: 'get', path: '/api/monitoring/reports', summary: '绩效监控报告列表（本人数据范围内），可只看有偏差的，分页', tag: 'monitoring', access: ['monitoring:report', 'monitoring:manage'], query: monitoring.reportListQuery },
-  { method: 'get', path: '/api/monitoring/reports/{id}', summary: '绩效监控报告：每项绩效目标的填报、指标账的预算执行情况、偏差与整改', tag: 'monitoring', access: ['monitoring:report', 'monitoring:manage'], params: idParams, description: 'can 给出本人此刻可做的事（填报、偏差处理、整改答复）。数据范围外的报告答 404。' },
-  {
-    method: 'post',
-    path: '/api/monitoring/reports/{id}/report',
-    summary: '单位填报季度绩效监控（每项绩效目标的完成值、是否有风险、总体说明；执行率由指标账取得）',
-    tag: 'monitoring',
-    access: 'monitoring:report',
-    params: idParams,
-    body: monitoring.reportBody,
-    refusals: [409, 503],
-    description: '须逐项填报项目的全部绩效目标，否则 400 MONITORING_TARGETS_MISMATCH；已填报为 409 REPORT_NOT_PENDING；非本单位为 403。',
-  },
-  {
-    method: 'post',
-    path: '/api/monitoring/reports/{id}/review',
-    summary: '偏差处理（绩效处或主管部门）：要求限期整改或予以认可',
-    tag: 'monitoring',
-    access: 'monitoring:manage',
-    params: idParams,
-    body: monitoring.reviewBody,
-    refusals: [409, 503],
-    description: '要求整改须给出不早于今天的期限（400 DUE_DATE_PAST）；没有待处理的偏差为 409 REPORT_NOT_WARNED。',
-  },
-  { method: 'post', path: '/api/monitoring/reports/{id}/rectification', summary: '单位答复整改', tag: 'monitoring', access: 'monitoring:report', params: idParams, body: monitoring.answerBody, refusals: [409, 503], description: '没有待答复的整改为 409 REPORT_NOT_RECTIFYING。' },
-  { method: 'get', path: '/api/execution/projects', summary: '执行监控（按项目）：预算、冻结、已支付、执行率与时间进度及偏差，按执行率从低到高，分页', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery, description: '数字取自指标账（本年度、关联项目的指标）；minLevel 只列偏差达到该级别的（提示/预警/严重，阈值见 BUDGET_EXECUTION_DEVIATION_POINTS）。' },
-  { method: 'get', path: '/api/execution/units', summary: '执行监控（按单位）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
-  { method: 'get', path: '/api/execution/regions', summary: '执行监控（按地区）', tag: 'monitoring', access: ['quotas:read', 'monitoring:manage'], query: monitoring.executionQuery },
   { method: 'get', path: '/api/designer/decisions', summary: '可设计的决策表（processes/ 中的 DMN）及引擎中的各版本：版本号、部署时间、部署人与原因（来自审计链的 decision.deployed 记录）', tag: 'designer', access: 'processes:design', refusals: [503] },
   { method: 'get', path: '/api/designer/decisions/{decisionId}/versions/{version}', summary: '某版本的决策表：DMN XML（去掉本安装的命名空间前缀）与读出的输入、输出、规则（测试面板用）', tag: 'designer', access: 'processes:design', params: designer.decisionVersionParams, refusals: [503], description: '决策表或版本不存在时为 404。' },
   {

@@ -1,31 +1,40 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { DeviationRule } from '../../domain/execution';
 import type { EngineClient } from '../engine/client';
-import { errors } from '../errors';
-import { executionByProject, executionByRegion, executionByUnit, type ExecutionQuery } from '../performance/execution';
+import { executionByProject, executionByRegion, executionByUnit } from '../performance/execution';
 import * as monitoring from '../performance/monitoring';
-import { validate } from './validate';
+import * as contracts from '../../contracts/monitoring';
+import { mountRoutes, routesWith } from './route';
+import { idParams } from './route-doc';
 
 /**
  * 绩效监控 and 执行监控 over HTTP. Units (monitoring:report) file their quarterly reports and
  * answer 整改; 绩效处 and departments (monitoring:manage) read the deviation list and decide; 绩效处
  * starts a quarter. 执行监控 is for whoever reads the ledger (quotas:read) and for 绩效处. A report
  * outside the person's scope answers 404.
+ * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const id = z.coerce.number().int().positive().max(2_147_483_647);
 const year = z.coerce.number().int().min(2000).max(2100);
 const quarter = z.coerce.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4');
 const page = z.coerce.number().int().min(1).max(100_000).default(1);
 const pageSize = z.coerce.number().int().min(1).max(200).default(20);
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-export const startBody = z.object({ fiscalYear: z.number().int().min(2000).max(2100), quarter: z.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4') }).strict();
+export const startBody = z
+  .object({ fiscalYear: z.number().int().min(2000).max(2100), quarter: z.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4') })
+  .strict();
 export const reportListQuery = z
-  .object({ fiscalYear: year.optional(), quarter: quarter.optional(), status: z.enum(monitoring.REPORT_STATUSES).optional(), deviation: flag.optional(), page, pageSize })
+  .object({
+    fiscalYear: year.optional(),
+    quarter: quarter.optional(),
+    status: z.enum(monitoring.REPORT_STATUSES).optional(),
+    deviation: flag.optional(),
+    page,
+    pageSize,
+  })
   .strict();
 export const reportBody = z
   .object({
@@ -34,7 +43,7 @@ export const reportBody = z
       .array(
         z
           .object({
-            targetId: id,
+            targetId: z.coerce.number().int().positive().max(2_147_483_647),
             actualValue: z.string().trim().min(1, '请填写目前的完成值').max(200),
             note: z.string().trim().max(500).optional(),
             atRisk: z.boolean(),
@@ -48,66 +57,155 @@ export const reportBody = z
 export const reviewBody = z
   .object({
     decision: z.enum(['rectify', 'accept']),
-    dueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD').optional(),
+    dueDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+      .optional(),
     comment: z.string().max(1000),
   })
   .strict();
 export const answerBody = z.object({ answer: z.string().max(2000) }).strict();
 export const executionQuery = z
-  .object({ fiscalYear: year, minLevel: z.enum(['notice', 'warning', 'severe']).optional(), keyword: z.string().trim().max(100).optional(), page, pageSize })
+  .object({
+    fiscalYear: year,
+    minLevel: z.enum(['notice', 'warning', 'severe']).optional(),
+    keyword: z.string().trim().max(100).optional(),
+    page,
+    pageSize,
+  })
   .strict();
 
-function parseId(raw: string | string[] | undefined): number {
-  const r = id.safeParse(raw);
-  if (!r.success) throw errors.notFound('绩效监控报告不存在');
-  return r.data;
-}
+type MonitoringRouteDeps = { db: Db; engine: EngineClient; namespace: string; rule: DeviationRule };
+const route = routesWith<MonitoringRouteDeps>();
+
+export const monitoringRoutes = [
+  /** 201 with a new round, 200 with the one that exists: the handler answers itself. */
+  route({
+    method: 'post',
+    path: '/api/monitoring/rounds',
+    summary: '开展季度绩效监控（绩效处）：为本地区每个已下达指标的项目建一份本季度报告并启动监控流程',
+    tag: 'monitoring',
+    access: 'monitoring:manage',
+    body: startBody,
+    ok: { status: 201, description: '已开始；本季度本地区已开展过时为 200（created: false，不重复建报告）' },
+    response: contracts.round,
+    refusals: [503],
+    description:
+      '每个项目每个季度只有一份报告，无论定时还是手动发起、发起几次。季度尚未开始为 400 QUARTER_NOT_STARTED；非绩效处为 403 NOT_PERFORMANCE_DIVISION。',
+    handle: async ({ deps, principal, body, res }) => {
+      const round = await monitoring.startQuarter(deps, principal, { fiscalYear: body.fiscalYear, quarter: body.quarter as 1 | 2 | 3 | 4 });
+      res.status(round.created ? 201 : 200).json(round);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/monitoring/reports',
+    summary: '绩效监控报告列表（本人数据范围内），可只看有偏差的，分页',
+    tag: 'monitoring',
+    access: ['monitoring:report', 'monitoring:manage'],
+    query: reportListQuery,
+    response: contracts.reportPage,
+    handle: ({ deps, principal, query }) => monitoring.listReports(deps.db, principal, query, deps.rule),
+  }),
+  route({
+    method: 'get',
+    path: '/api/monitoring/reports/{id}',
+    summary: '绩效监控报告：每项绩效目标的填报、指标账的预算执行情况、偏差与整改',
+    tag: 'monitoring',
+    access: ['monitoring:report', 'monitoring:manage'],
+    params: idParams,
+    notFound: '绩效监控报告',
+    response: contracts.reportDetail,
+    description: 'can 给出本人此刻可做的事（填报、偏差处理、整改答复）。数据范围外的报告答 404。',
+    handle: ({ deps, principal, params }) => monitoring.getReport(deps.db, principal, params.id, deps.rule),
+  }),
+  route({
+    method: 'post',
+    path: '/api/monitoring/reports/{id}/report',
+    summary: '单位填报季度绩效监控（每项绩效目标的完成值、是否有风险、总体说明；执行率由指标账取得）',
+    tag: 'monitoring',
+    access: 'monitoring:report',
+    params: idParams,
+    notFound: '绩效监控报告',
+    body: reportBody,
+    response: contracts.reportDetail,
+    refusals: [409, 503],
+    description: '须逐项填报项目的全部绩效目标，否则 400 MONITORING_TARGETS_MISMATCH；已填报为 409 REPORT_NOT_PENDING；非本单位为 403。',
+    handle: async ({ deps, principal, params, body }) => {
+      await monitoring.fileReport(deps, principal, params.id, body);
+      return monitoring.getReport(deps.db, principal, params.id, deps.rule);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/monitoring/reports/{id}/review',
+    summary: '偏差处理（绩效处或主管部门）：要求限期整改或予以认可',
+    tag: 'monitoring',
+    access: 'monitoring:manage',
+    params: idParams,
+    notFound: '绩效监控报告',
+    body: reviewBody,
+    response: contracts.reportDetail,
+    refusals: [409, 503],
+    description: '要求整改须给出不早于今天的期限（400 DUE_DATE_PAST）；没有待处理的偏差为 409 REPORT_NOT_WARNED。',
+    handle: async ({ deps, principal, params, body }) => {
+      await monitoring.reviewReport(deps, principal, params.id, body);
+      return monitoring.getReport(deps.db, principal, params.id, deps.rule);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/monitoring/reports/{id}/rectification',
+    summary: '单位答复整改',
+    tag: 'monitoring',
+    access: 'monitoring:report',
+    params: idParams,
+    notFound: '绩效监控报告',
+    body: answerBody,
+    response: contracts.reportDetail,
+    refusals: [409, 503],
+    description: '没有待答复的整改为 409 REPORT_NOT_RECTIFYING。',
+    handle: async ({ deps, principal, params, body }) => {
+      await monitoring.answerRectification(deps, principal, params.id, body);
+      return monitoring.getReport(deps.db, principal, params.id, deps.rule);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/execution/projects',
+    summary: '执行监控（按项目）：预算、冻结、已支付、执行率与时间进度及偏差，按执行率从低到高，分页',
+    tag: 'monitoring',
+    access: ['quotas:read', 'monitoring:manage'],
+    query: executionQuery,
+    response: contracts.projectExecutionPage,
+    description:
+      '数字取自指标账（本年度、关联项目的指标）；minLevel 只列偏差达到该级别的（提示/预警/严重，阈值见 BUDGET_EXECUTION_DEVIATION_POINTS）。',
+    handle: ({ deps, principal, query }) => executionByProject(deps.db, principal, query, deps.rule),
+  }),
+  route({
+    method: 'get',
+    path: '/api/execution/units',
+    summary: '执行监控（按单位）',
+    tag: 'monitoring',
+    access: ['quotas:read', 'monitoring:manage'],
+    query: executionQuery,
+    response: contracts.unitExecutionPage,
+    handle: ({ deps, principal, query }) => executionByUnit(deps.db, principal, query, deps.rule),
+  }),
+  route({
+    method: 'get',
+    path: '/api/execution/regions',
+    summary: '执行监控（按地区）',
+    tag: 'monitoring',
+    access: ['quotas:read', 'monitoring:manage'],
+    query: executionQuery,
+    response: contracts.regionExecutionPage,
+    handle: ({ deps, principal, query }) => executionByRegion(deps.db, principal, query, deps.rule),
+  }),
+];
 
 export function monitoringRouter(deps: { db: Db; engine: EngineClient; namespace: string; rule: DeviationRule }): Router {
-  const { db, rule } = deps;
-  const router = Router();
-  const login = requireLogin(db);
-  const read = [login, requireAnyPermission('monitoring:report', 'monitoring:manage')];
-  const unit = [login, requirePermission('monitoring:report')];
-  const manage = [login, requirePermission('monitoring:manage')];
-  const execution = [login, requireAnyPermission('quotas:read', 'monitoring:manage')];
-  const mdeps: monitoring.MonitoringDeps = { db, engine: deps.engine, namespace: deps.namespace, rule };
-
-  router.post('/monitoring/rounds', ...manage, validate({ body: startBody }), async (_req, res) => {
-    const body = res.locals.body as z.infer<typeof startBody>;
-    const round = await monitoring.startQuarter(mdeps, principalOf(res), { fiscalYear: body.fiscalYear, quarter: body.quarter as 1 | 2 | 3 | 4 });
-    res.status(round.created ? 201 : 200).json(round);
-  });
-  router.get('/monitoring/reports', ...read, validate({ query: reportListQuery }), async (_req, res) => {
-    res.json(await monitoring.listReports(db, principalOf(res), res.locals.query as z.infer<typeof reportListQuery>, rule));
-  });
-  router.get('/monitoring/reports/:id', ...read, async (req, res) => {
-    res.json(await monitoring.getReport(db, principalOf(res), parseId(req.params.id), rule));
-  });
-  router.post('/monitoring/reports/:id/report', ...unit, validate({ body: reportBody }), async (req, res) => {
-    const reportId = parseId(req.params.id);
-    await monitoring.fileReport(mdeps, principalOf(res), reportId, res.locals.body as z.infer<typeof reportBody>);
-    res.json(await monitoring.getReport(db, principalOf(res), reportId, rule));
-  });
-  router.post('/monitoring/reports/:id/review', ...manage, validate({ body: reviewBody }), async (req, res) => {
-    const reportId = parseId(req.params.id);
-    await monitoring.reviewReport(mdeps, principalOf(res), reportId, res.locals.body as z.infer<typeof reviewBody>);
-    res.json(await monitoring.getReport(db, principalOf(res), reportId, rule));
-  });
-  router.post('/monitoring/reports/:id/rectification', ...unit, validate({ body: answerBody }), async (req, res) => {
-    const reportId = parseId(req.params.id);
-    await monitoring.answerRectification(mdeps, principalOf(res), reportId, res.locals.body as z.infer<typeof answerBody>);
-    res.json(await monitoring.getReport(db, principalOf(res), reportId, rule));
-  });
-
-  router.get('/execution/projects', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await executionByProject(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
-  });
-  router.get('/execution/units', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await executionByUnit(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
-  });
-  router.get('/execution/regions', ...execution, validate({ query: executionQuery }), async (_req, res) => {
-    res.json(await executionByRegion(db, principalOf(res), res.locals.query as ExecutionQuery, rule));
-  });
-  return router;
+  const { db, engine, namespace, rule } = deps;
+  return mountRoutes(db, { db, engine, namespace, rule }, monitoringRoutes);
 }

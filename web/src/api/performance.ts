@@ -1,101 +1,40 @@
 import { downloadFile } from './download';
 import { request } from './request';
+import type {
+  Candidate,
+  Candidates,
+  Completed,
+  Evaluation,
+  EvaluationPage,
+  EvaluationStatus,
+  EvaluationSummary,
+  Evidence,
+  Grade,
+  Indicator,
+  QualitativeBand,
+  Saved,
+  Started,
+} from '../../../contracts/performance';
 
-/** 绩效评价（server/api/performance.ts） */
+/** 绩效评价（server/api/performance.ts）。应答的类型来自 contracts/performance.ts（服务端按同一份 schema 应答，测试中逐个核对）。 */
 
 const WRITE_TIMEOUT_MS = 30_000;
 
-export type Grade = 'excellent' | 'good' | 'fair' | 'poor';
-export type QualitativeBand = 'achieved' | 'partial' | 'not_achieved';
-
-export interface EvaluationSummary {
-  id: number;
-  projectId: number;
-  projectNo: string;
-  projectName: string;
-  unitName: string;
-  fiscalYear: number;
-  status: string;
-  statusLabel: string;
-  scoreCenti: number | null;
-  grade: Grade | null;
-  gradeLabel: string | null;
-  gradedAt: string | null;
-}
-
-export interface Indicator {
-  actualId: number;
-  level1: string;
-  level2: string;
-  name: string;
-  direction: string;
-  directionLabel: string;
-  targetValue: string;
-  unit: string;
-  qualitative: boolean;
-  selfValue: string | null;
-  selfBand: QualitativeBand | null;
-  selfPercent: number | null;
-  gapExplanation: string | null;
-  reviewedValue: string | null;
-  reviewedBand: QualitativeBand | null;
-  reviewedPercent: number | null;
-  reviewReason: string | null;
-  effective: string | null;
-  weightCenti: number | null;
-  scoreCenti: number | null;
-}
-
-export interface Evidence {
-  id: number;
-  actualId: number | null;
-  fileName: string;
-  sizeBytes: number;
-  sm3: string;
-  uploadedBy: string;
-  uploadedAt: string;
-}
-
-export interface Evaluation {
-  id: number;
-  fiscalYear: number;
-  status: string;
-  statusLabel: string;
-  version: number;
-  project: { id: number; projectNo: string; name: string; unitName: string; totalAmountFen: number };
-  execution: { issuedFen: number; paidFen: number; rateBasisPoints: number | null; snapshot: boolean };
-  explanation: string | null;
-  indicators: Indicator[];
-  evidence: Evidence[];
-  scores: {
-    selfCenti: number | null;
-    reviewedCenti: number | null;
-    externalCenti: number | null;
-    finalCenti: number | null;
-    groups: Array<{ group: string; label: string; weightCenti: number; scoreCenti: number; count: number }>;
-    execution: { weightCenti: number; scoreCenti: number; rateBasisPoints: number | null } | null;
-  };
-  external: boolean;
-  panelSize: number;
-  grade: Grade | null;
-  gradeLabel: string | null;
-  gradedAt: string | null;
-  history: {
-    unit: Array<{ fiscalYear: number; grade: Grade; gradeLabel: string; scoreCenti: number | null; source: string }>;
-    project: Array<{ evaluationId: number; fiscalYear: number; grade: Grade | null; gradeLabel: string | null; scoreCenti: number | null; status: string }>;
-  };
-  can: { selfEvaluate: boolean; review: boolean; report: boolean };
-  taskId: number | null;
-}
-
-export interface Candidate {
-  projectId: number;
-  projectNo: string;
-  projectName: string;
-  unitName: string;
-  totalAmountFen: number;
-  statusLabel: string;
-}
+export type {
+  Candidate,
+  Candidates,
+  Completed,
+  Evaluation,
+  EvaluationPage,
+  EvaluationStatus,
+  EvaluationSummary,
+  Evidence,
+  Grade,
+  Indicator,
+  QualitativeBand,
+  Saved,
+  Started,
+};
 
 export interface ActualInput {
   actualId: number;
@@ -105,7 +44,9 @@ export interface ActualInput {
   gapExplanation?: string | null;
 }
 
-export function listEvaluations(query: { fiscalYear?: number; status?: string; page?: number; pageSize?: number } = {}): Promise<{ items: EvaluationSummary[]; total: number }> {
+export function listEvaluations(
+  query: { fiscalYear?: number; status?: string; page?: number; pageSize?: number } = {},
+): Promise<EvaluationPage> {
   return request('/api/performance/evaluations', { query });
 }
 /** 评价结果 as Excel: the list's filters and data scope, every row. */
@@ -115,19 +56,30 @@ export function downloadEvaluationResults(query: { fiscalYear?: number; status?:
 export function getEvaluation(id: number): Promise<Evaluation> {
   return request(`/api/performance/evaluations/${id}`);
 }
-export function listCandidates(fiscalYear: number): Promise<{ items: Candidate[] }> {
+export function listCandidates(fiscalYear: number): Promise<Candidates> {
   return request('/api/performance/candidates', { query: { fiscalYear } });
 }
-export function startEvaluations(body: { fiscalYear: number; projectIds: number[] }): Promise<{ started: Array<{ id: number; projectId: number }> }> {
+export function startEvaluations(body: { fiscalYear: number; projectIds: number[] }): Promise<Started> {
   return request('/api/performance/evaluations', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function saveSelfEvaluation(id: number, body: { version: number; explanation?: string | null; actuals: ActualInput[] }): Promise<{ version: number }> {
+export function saveSelfEvaluation(
+  id: number,
+  body: { version: number; explanation?: string | null; actuals: ActualInput[] },
+): Promise<Saved> {
   return request(`/api/performance/evaluations/${id}/self-evaluation`, { method: 'PUT', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function submitSelfEvaluation(id: number, body: { comment?: string; signingPin?: string }): Promise<unknown> {
+export function submitSelfEvaluation(id: number, body: { comment?: string; signingPin?: string }): Promise<Completed> {
   return request(`/api/performance/evaluations/${id}/self-evaluation/submit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function reviewEvaluation(id: number, body: { decision: 'approve' | 'return'; comment?: string; adjustments: Array<{ actualId: number; value?: string; band?: QualitativeBand; percent?: number; reason: string }>; signingPin?: string }): Promise<{ seal?: { verificationCode: string } | null }> {
+export function reviewEvaluation(
+  id: number,
+  body: {
+    decision: 'approve' | 'return';
+    comment?: string;
+    adjustments: Array<{ actualId: number; value?: string; band?: QualitativeBand; percent?: number; reason: string }>;
+    signingPin?: string;
+  },
+): Promise<Completed> {
   return request(`/api/performance/evaluations/${id}/review`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 export function uploadEvidence(id: number, file: File, actualId: number | null): Promise<Evidence> {

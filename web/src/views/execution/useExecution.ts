@@ -1,5 +1,5 @@
 import { reactive, ref, watch } from 'vue';
-import { projectExecution, regionExecution, unitExecution, type ExecutionPage, type ProjectExecution, type RegionExecution, type UnitExecution } from '../../api/monitoring';
+import { projectExecution, regionExecution, unitExecution, type ProjectExecutionPage, type RegionExecutionPage, type UnitExecutionPage } from '../../api/monitoring';
 import { ApiError } from '../../api/request';
 import { currentShanghaiYear } from '../../utils/shanghai';
 
@@ -11,9 +11,9 @@ export function useExecution() {
   const filter = reactive({ fiscalYear: currentShanghaiYear(), minLevel: 'all' as 'all' | 'notice' | 'warning' | 'severe', keyword: '', page: 1, pageSize: 20 });
   const loading = ref(false);
   const error = ref('');
-  const projects = ref<ExecutionPage<ProjectExecution> | null>(null);
-  const units = ref<ExecutionPage<UnitExecution> | null>(null);
-  const regions = ref<ExecutionPage<RegionExecution> | null>(null);
+  const projects = ref<ProjectExecutionPage | null>(null);
+  const units = ref<UnitExecutionPage | null>(null);
+  const regions = ref<RegionExecutionPage | null>(null);
 
   async function load() {
     loading.value = true;

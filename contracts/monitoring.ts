@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { DEVIATION_LEVELS } from '../domain/execution';
+
+/**
+ * 绩效监控与执行监控接口的应答（/api/monitoring/*、/api/execution/*）：路由按这些 schema 应答（测试中
+ * 逐个核对，见 server/api/contracts.ts），OpenAPI 文档由它们生成，页面的类型由 z.infer 得出
+ * （web/src/api/monitoring.ts）。金额为整数“分”，百分比保留两位小数。
+ * Objects are strict: a field the server adds without declaring it here fails the contract.
+ */
+
+/**
+ * An instant the service hands over as a Date: the answer's JSON writes it as UTC ISO 8601
+ * (`2026-12-03T01:02:03.000Z`). The contract is checked on the object before it is serialised, so
+ * a Date is read as the string it becomes.
+ */
+export const utcInstant = z.preprocess((v) => (v instanceof Date ? v.toJSON() : v), z.string()).describe('UTC 时间，ISO 8601（…Z）');
+const date = z.string().describe('日期 YYYY-MM-DD');
+const fen = z.number().int();
+const page = { total: z.number().int().describe('符合条件的总数'), page: z.number().int(), pageSize: z.number().int() };
+
+export const deviationLevel = z.enum(DEVIATION_LEVELS).describe('偏差级别：none 正常、notice 提示、warning 预警、severe 严重');
+export const reportStatus = z
+  .enum(['pending', 'assessing', 'submitted', 'warned', 'rectifying', 'rectified', 'accepted'])
+  .describe('待填报、评估中、已填报、偏差待处理、整改中、已整改、已认可');
+
+/** 执行情况：取自指标账（本年度、关联项目的指标）。 */
+export const executionFigures = z.strictObject({
+  budgetFen: fen.describe('预算（下达并调整后的金额，分）'),
+  frozenFen: fen.describe('冻结（分）'),
+  paidFen: fen.describe('已支付（分）'),
+  availableFen: fen.describe('可用（分）'),
+  executionPercent: z.number().nullable().describe('预算执行率（%，两位小数，向下取整）；没有预算时为 null'),
+  timePercent: z.number().describe('时间进度（%）'),
+  gapPoints: z.number().nullable().describe('时间进度减执行率（百分点，正数为滞后）；没有预算时为 null'),
+  level: deviationLevel,
+  levelLabel: z.string(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// 绩效监控
+
+export const round = z.strictObject({
+  id: z.number().int(),
+  fiscalYear: z.number().int(),
+  quarter: z.number().int(),
+  scopeKey: z.string().describe('监控范围：地区编码前缀，定时发起的为 all'),
+  reportCount: z.number().int().describe('本季度本范围的报告数'),
+  processInstanceKey: z.string().nullable().describe('季度监控流程实例编号'),
+  startedAt: utcInstant,
+  created: z.boolean().describe('false：本季度本范围已开展过，未重复建报告'),
+});
+
+export const reportSummary = z.strictObject({
+  id: z.number().int(),
+  projectId: z.number().int(),
+  projectNo: z.string(),
+  projectName: z.string(),
+  unitOrgId: z.number().int(),
+  unitName: z.string(),
+  fiscalYear: z.number().int(),
+  quarter: z.number().int(),
+  status: reportStatus,
+  statusLabel: z.string(),
+  asOf: date.nullable().describe('执行情况的截止日期（季度末或填报日）；未填报为 null'),
+  figures: executionFigures.nullable().describe('填报时取自指标账的执行情况；未填报为 null'),
+  deviationLevel: deviationLevel.nullable().describe('报告的偏差级别（有风险的目标会提高级别）；未评估为 null'),
+  deviationLabel: z.string().nullable(),
+  deviationReasons: z.array(z.string()).describe('偏差原因'),
+  rectificationDue: date.nullable().describe('整改期限'),
+  submittedAt: utcInstant.nullable().describe('填报时间'),
+});
+
+export const reportTarget = z.strictObject({
+  targetId: z.number().int(),
+  level1: z.string().describe('一级指标'),
+  level2: z.string().describe('二级指标'),
+  name: z.string().describe('三级指标'),
+  direction: z.string().describe('指标方向（>=、<=、=、qualitative）'),
+  targetValue: z.string(),
+  unit: z.string(),
+  actualValue: z.string().nullable().describe('目前的完成值；未填报为 null'),
+  note: z.string().nullable(),
+  atRisk: z.boolean().describe('单位认为该目标有完不成的风险'),
+});
+
+export const reportDetail = reportSummary.extend({
+  progressNote: z.string().nullable().describe('总体进展说明'),
+  targets: z.array(reportTarget),
+  rectificationRequest: z.string().nullable().describe('整改要求'),
+  rectificationAnswer: z.string().nullable().describe('单位的整改答复'),
+  reviewComment: z.string().nullable().describe('偏差处理意见'),
+  can: z
+    .strictObject({ report: z.boolean(), review: z.boolean(), answer: z.boolean() })
+    .describe('本人此刻可做的事：填报、偏差处理、整改答复'),
+});
+
+export const reportPage = z.strictObject({ items: z.array(reportSummary), ...page });
+
+// ---------------------------------------------------------------------------------------------
+// 执行监控
+
+const executionPage = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    items: z.array(item),
+    ...page,
+    asOf: date.describe('统计日期（北京时间的今天）'),
+    timePercent: z.number().describe('时间进度（%）'),
+  });
+
+export const projectExecution = executionFigures.extend({
+  projectId: z.number().int(),
+  projectNo: z.string(),
+  name: z.string(),
+  unitOrgId: z.number().int(),
+  unitName: z.string(),
+});
+export const unitExecution = executionFigures.extend({
+  unitOrgId: z.number().int(),
+  unitName: z.string(),
+  regionCode: z.string(),
+  projectCount: z.number().int(),
+});
+export const regionExecution = executionFigures.extend({
+  regionCode: z.string(),
+  regionName: z.string(),
+  unitCount: z.number().int(),
+  projectCount: z.number().int(),
+});
+
+export const projectExecutionPage = executionPage(projectExecution);
+export const unitExecutionPage = executionPage(unitExecution);
+export const regionExecutionPage = executionPage(regionExecution);
+
+export type DeviationLevel = z.infer<typeof deviationLevel>;
+export type ReportStatus = z.infer<typeof reportStatus>;
+export type ExecutionFigures = z.infer<typeof executionFigures>;
+export type Round = z.infer<typeof round>;
+export type ReportSummary = z.infer<typeof reportSummary>;
+export type ReportTarget = z.infer<typeof reportTarget>;
+export type ReportDetail = z.infer<typeof reportDetail>;
+export type ReportPage = z.infer<typeof reportPage>;
+export type ProjectExecution = z.infer<typeof projectExecution>;
+export type UnitExecution = z.infer<typeof unitExecution>;
+export type RegionExecution = z.infer<typeof regionExecution>;
+export type ProjectExecutionPage = z.infer<typeof projectExecutionPage>;
+export type UnitExecutionPage = z.infer<typeof unitExecutionPage>;
+export type RegionExecutionPage = z.infer<typeof regionExecutionPage>;
