@@ -18,7 +18,7 @@ import { docOf } from './route';
 import * as designer from './designer';
 import * as experts from './expert-review';
 import * as allocations from './allocation';
-import * as payments from './payments';
+import { paymentRoutes } from './payments';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
 import * as performance from './performance';
@@ -59,7 +59,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...paymentRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -248,14 +248,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
   { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
   { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
-  { method: 'get', path: '/api/payments', summary: '用款申请列表（本人数据范围；按状态、指标或收款账号精确查找，账号经盲索引比对）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], query: payments.listQuery, description: '收款账号一律脱敏显示；审批中的申请列出当前所在环节（引擎不可用时省略）。' },
-  { method: 'get', path: '/api/payments/quotas', summary: '本单位可用于用款的指标及其可用余额（用款申请的指标选择）', tag: 'payments', access: 'quotas:freeze' },
-  { method: 'post', path: '/api/payments/attachments', summary: '上传用款申请附件（合同、发票；请求体为文件内容，≤ 10 MB），答复 SM3 摘要供提交申请时引用', tag: 'payments', access: 'quotas:freeze', ok: { status: 201, description: '已保存，含 SM3 摘要和大小' } },
-  { method: 'post', path: '/api/payments', summary: '提交用款申请：同一事务内在指标账中冻结用款金额并启动审批（签章）', tag: 'payments', access: 'quotas:freeze', body: payments.createBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '指标可用余额不足为 409 QUOTA_INSUFFICIENT，消息中写明可用金额，不写入任何数据；只能使用本单位的指标。' },
-  { method: 'get', path: '/api/payments/{id}', summary: '用款申请全文：指标余额、风险预警及证据、附件、审批记录、当前环节', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, description: '收款账号只对付款单位本单位的经办人和国库处显示全文，其他人脱敏（6222 **** **** 1234）。' },
-  { method: 'get', path: '/api/payments/{id}/attachments/{attachmentId}', summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
-  { method: 'post', path: '/api/payments/{id}/resubmit', summary: '退回的用款申请修改后重新提交：新一轮在同一指标上重新冻结并重新审批（签章）', tag: 'payments', access: 'quotas:freeze', params: idParams, body: payments.resubmitBody, refusals: [409, 503], description: '只有已退回的申请、由提交申请的单位重新提交（409 PAYMENT_NOT_RETURNED）；指标可用余额不足为 409 QUOTA_INSUFFICIENT，不写入任何数据。答复申请全文。' },
-  { method: 'post', path: '/api/payments/{id}/decision', summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, body: payments.decideBody, refusals: [409, 503], description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
   { method: 'get', path: '/api/adjustments', summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）', tag: 'adjustments', access: 'quotas:read', query: adjustments.listQuery },
   { method: 'post', path: '/api/adjustments', summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程', tag: 'adjustments', access: ['projects:write', 'projects:review'], body: adjustments.fileBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。' },
   { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
