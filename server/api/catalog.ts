@@ -23,7 +23,7 @@ import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
 import * as performance from './performance';
 import * as monitoring from './monitoring';
-import * as treasury from './treasury';
+import { treasuryRoutes } from './treasury';
 
 export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type RouteDoc, type Tag } from './route-doc';
 
@@ -59,7 +59,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...paymentRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...paymentRoutes.map(docOf), ...treasuryRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -276,13 +276,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '下载佐证材料（内容与 SM3 摘要不符时拒绝提供）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: evidenceParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'delete', path: '/api/performance/evaluations/{id}/evidence/{evidenceId}', summary: '删除佐证材料', tag: 'performance', access: 'performance:self-evaluate', params: evidenceParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
   { method: 'get', path: '/api/performance/evaluations/{id}/report.pdf', summary: '绩效评价报告 PDF（得分明细、等级、绩效处审核签章与核验码）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], params: idParams, ok: { status: 200, description: 'PDF 文件' }, refusals: [409], description: '尚未评定等级为 409 EVALUATION_NOT_GRADED。' },
-  // 国库支付
-  { method: 'post', path: '/api/treasury/bank-notices', summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）', tag: 'treasury', access: 'public', body: treasury.noticeBody, refusals: [409, 503], description: '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 400 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。' },
-  { method: 'get', path: '/api/treasury/orders', summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）', tag: 'treasury', access: 'treasury:pay', query: treasury.listQuery, description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。' },
-  { method: 'get', path: '/api/treasury/orders/{id}', summary: '支付凭证详情与经过（发送、银行答复、通知、查询、核实、办结）', tag: 'treasury', access: 'treasury:pay', params: idParams },
-  { method: 'post', path: '/api/treasury/orders/{id}/query', summary: '查询银行：记录银行答复，已有结果的立即办结', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。' },
-  { method: 'post', path: '/api/treasury/orders/{id}/retry', summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）；自动重试尚未结束时为 409 ORDER_STILL_RETRYING。' },
-  { method: 'post', path: '/api/treasury/orders/{id}/resolve', summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）', tag: 'treasury', access: 'treasury:pay', params: idParams, body: treasury.resolveBody, refusals: [409, 503], description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。' },
   { method: 'get', path: '/api/experts', summary: '专家库列表，分页（联系方式脱敏）', tag: 'experts', access: 'experts:manage', query: experts.expertListQuery },
   { method: 'get', path: '/api/experts/export', summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）', tag: 'experts', access: 'experts:manage', query: experts.expertExportQuery, ok: xlsxOk, description: exportNote },
   { method: 'post', path: '/api/experts/import', summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）', tag: 'experts', access: 'experts:manage', body: experts.expertImportBody, ok: { status: 201, description: '已导入：新增与更新的人数' }, description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。' },
