@@ -1,5 +1,5 @@
 import { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain } from './allocation';
-import type { OrderStatus } from './treasury';
+import type { OrderStatus } from './treasury-status';
 
 /**
  * 用款申请 (payment request): statuses, the approval chains (chosen by the decision table

@@ -1,4 +1,5 @@
 import { hmacSm3 } from './sm-crypto';
+import type { OrderStatus } from './treasury-status';
 
 /**
  * 国库集中支付: the payment order (支付凭证) and what the bank says about it, with no database,
@@ -13,31 +14,15 @@ import { hmacSm3 } from './sm-crypto';
  *   paid ─(退票 after 到账: the consume reversed in the ledger)─► refunded
  */
 
-export const ORDER_STATUSES = ['created', 'sending', 'send_failed', 'sent', 'escalated', 'paid', 'failed', 'refunded'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-export const ORDER_STATUS_LABELS: Record<OrderStatus, string> = {
-  created: '待发送',
-  sending: '发送中',
-  send_failed: '发送失败',
-  sent: '已发送，待到账',
-  escalated: '待国库处核实',
-  paid: '已到账',
-  failed: '支付失败',
-  refunded: '已退票',
-};
-
-/** What the bank can say about an order (its answer to 查询, or the kind of a notice). */
-export const BANK_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'unknown'] as const;
-export type BankStatus = (typeof BANK_STATUSES)[number];
-
-export const BANK_STATUS_LABELS: Record<BankStatus, string> = {
-  pending: '银行处理中',
-  paid: '已到账',
-  failed: '银行拒绝',
-  refunded: '退票',
-  unknown: '银行无此凭证',
-};
+/** The status lists live apart from the signatures below (treasury-status.ts), for contracts/ and the SPA. */
+export {
+  BANK_STATUS_LABELS,
+  BANK_STATUSES,
+  ORDER_STATUS_LABELS,
+  ORDER_STATUSES,
+  type BankStatus,
+  type OrderStatus,
+} from './treasury-status';
 
 export const FINAL_STATUSES: readonly OrderStatus[] = ['paid', 'failed', 'refunded'];
 export const isFinal = (s: OrderStatus): boolean => FINAL_STATUSES.includes(s);

@@ -18,12 +18,12 @@ import { docOf } from './route';
 import * as designer from './designer';
 import { expertReviewRoutes } from './expert-review';
 import * as allocations from './allocation';
-import * as payments from './payments';
+import { paymentRoutes } from './payments';
 import * as adjustments from './adjustments';
 import * as finals from './final-accounts';
 import { performanceRoutes } from './performance';
 import { monitoringRoutes } from './monitoring';
-import * as treasury from './treasury';
+import { treasuryRoutes } from './treasury';
 
 export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type RouteDoc, type Tag } from './route-doc';
 
@@ -68,6 +68,8 @@ const DECLARED: readonly RouteDoc[] = [
   ...engineRoutes.map(docOf),
   ...monitoringRoutes.map(docOf),
   ...performanceRoutes.map(docOf),
+  ...paymentRoutes.map(docOf),
+  ...treasuryRoutes.map(docOf),
 ];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
@@ -224,14 +226,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
   { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
   { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
-  { method: 'get', path: '/api/payments', summary: '用款申请列表（本人数据范围；按状态、指标或收款账号精确查找，账号经盲索引比对）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], query: payments.listQuery, description: '收款账号一律脱敏显示；审批中的申请列出当前所在环节（引擎不可用时省略）。' },
-  { method: 'get', path: '/api/payments/quotas', summary: '本单位可用于用款的指标及其可用余额（用款申请的指标选择）', tag: 'payments', access: 'quotas:freeze' },
-  { method: 'post', path: '/api/payments/attachments', summary: '上传用款申请附件（合同、发票；请求体为文件内容，≤ 10 MB），答复 SM3 摘要供提交申请时引用', tag: 'payments', access: 'quotas:freeze', ok: { status: 201, description: '已保存，含 SM3 摘要和大小' } },
-  { method: 'post', path: '/api/payments', summary: '提交用款申请：同一事务内在指标账中冻结用款金额并启动审批（签章）', tag: 'payments', access: 'quotas:freeze', body: payments.createBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '指标可用余额不足为 409 QUOTA_INSUFFICIENT，消息中写明可用金额，不写入任何数据；只能使用本单位的指标。' },
-  { method: 'get', path: '/api/payments/{id}', summary: '用款申请全文：指标余额、风险预警及证据、附件、审批记录、当前环节', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, description: '收款账号只对付款单位本单位的经办人和国库处显示全文，其他人脱敏（6222 **** **** 1234）。' },
-  { method: 'get', path: '/api/payments/{id}/attachments/{attachmentId}', summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
-  { method: 'post', path: '/api/payments/{id}/resubmit', summary: '退回的用款申请修改后重新提交：新一轮在同一指标上重新冻结并重新审批（签章）', tag: 'payments', access: 'quotas:freeze', params: idParams, body: payments.resubmitBody, refusals: [409, 503], description: '只有已退回的申请、由提交申请的单位重新提交（409 PAYMENT_NOT_RETURNED）；指标可用余额不足为 409 QUOTA_INSUFFICIENT，不写入任何数据。答复申请全文。' },
-  { method: 'post', path: '/api/payments/{id}/decision', summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, body: payments.decideBody, refusals: [409, 503], description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
   { method: 'get', path: '/api/adjustments', summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）', tag: 'adjustments', access: 'quotas:read', query: adjustments.listQuery },
   { method: 'post', path: '/api/adjustments', summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程', tag: 'adjustments', access: ['projects:write', 'projects:review'], body: adjustments.fileBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。' },
   { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
@@ -248,13 +242,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
   { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
   { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
-  // 国库支付
-  { method: 'post', path: '/api/treasury/bank-notices', summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）', tag: 'treasury', access: 'public', body: treasury.noticeBody, refusals: [409, 503], description: '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 400 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。' },
-  { method: 'get', path: '/api/treasury/orders', summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）', tag: 'treasury', access: 'treasury:pay', query: treasury.listQuery, description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。' },
-  { method: 'get', path: '/api/treasury/orders/{id}', summary: '支付凭证详情与经过（发送、银行答复、通知、查询、核实、办结）', tag: 'treasury', access: 'treasury:pay', params: idParams },
-  { method: 'post', path: '/api/treasury/orders/{id}/query', summary: '查询银行：记录银行答复，已有结果的立即办结', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。' },
-  { method: 'post', path: '/api/treasury/orders/{id}/retry', summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）', tag: 'treasury', access: 'treasury:pay', params: idParams, refusals: [409, 503], description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）；自动重试尚未结束时为 409 ORDER_STILL_RETRYING。' },
-  { method: 'post', path: '/api/treasury/orders/{id}/resolve', summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）', tag: 'treasury', access: 'treasury:pay', params: idParams, body: treasury.resolveBody, refusals: [409, 503], description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。' },
   // 电子签章与审计
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },

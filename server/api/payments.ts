@@ -1,30 +1,40 @@
-import express, { Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
+import * as contracts from '../../contracts/payments';
 import type { FieldKeyring } from '../../domain/field-cipher';
 import { PAYEE_KINDS } from '../../domain/payment-risk';
 import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_LIST_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
-import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
-import { errors } from '../errors';
 import * as payments from '../payments/service';
 import type { KeyStore } from '../seals/key-store';
-import { validate } from './validate';
+import { mountRoutes, routesWith } from './route';
+import { attachmentParams, idParams } from './route-doc';
 
 /**
  * 用款申请 over HTTP: a unit's clerk (quotas:freeze, own organisation) files a request against one
  * of its quotas (the amount is frozen at once, or the request is refused with the available
  * amount); 国库处 (quotas:freeze) and 局领导 (projects:review) read the requests of their region
  * and decide their step. A request of a unit outside the person's scope is 404.
+ * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
+ * Mounted by server/api/app.ts.
  */
 
+/** An id in a body or a query (a quota); path ids are idParams / attachmentParams. */
 const id = z.coerce.number().int().positive().max(2_147_483_647);
 const fen = z.number().int('金额应为整数（分）').positive('金额须大于零').max(Number.MAX_SAFE_INTEGER);
 const text = (max: number, label: string) => z.string().trim().min(1, `请填写${label}`).max(max, `${label}不能超过 ${max} 个字`);
 const sm3 = z.string().regex(/^[0-9a-f]{64}$/, '附件摘要应为 64 位 SM3 十六进制');
 const account = z.string().trim().regex(BANK_ACCOUNT_PATTERN, '收款账号应为 8–32 位数字（可用空格或短横线分组）');
 
-export const attachmentRef = z.object({ kind: z.enum(ATTACHMENT_KINDS), fileName: text(200, '文件名'), contentType: z.string().trim().min(1).max(100).default('application/octet-stream'), sm3 }).strict();
+export const attachmentRef = z
+  .object({
+    kind: z.enum(ATTACHMENT_KINDS),
+    fileName: text(200, '文件名'),
+    contentType: z.string().trim().min(1).max(100).default('application/octet-stream'),
+    sm3,
+  })
+  .strict();
 export const createBody = z
   .object({
     quotaId: id,
@@ -50,62 +60,146 @@ export const listQuery = z
     pageSize: z.coerce.number().int().min(1).max(200).default(20),
   })
   .strict();
-export const resubmitBody = createBody.omit({ quotaId: true }).extend({ comment: z.string().trim().max(500, '说明不能超过 500 个字').optional() }).strict();
+export const resubmitBody = createBody
+  .omit({ quotaId: true })
+  .extend({ comment: z.string().trim().max(500, '说明不能超过 500 个字').optional() })
+  .strict();
 export const decideBody = z
-  .object({ decision: z.enum(PAYMENT_DECISIONS), comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .object({
+    decision: z.enum(PAYMENT_DECISIONS),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
   .strict()
   .refine((b) => b.decision === 'approve' || (b.comment ?? '').length > 0, { message: '退回或不予支付时须说明理由', path: ['comment'] });
-
-function parseId(raw: string | string[] | undefined, what = '用款申请'): number {
-  const r = id.safeParse(raw);
-  if (!r.success) throw errors.notFound(`${what}不存在`);
-  return r.data;
-}
 
 function asciiFallback(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
 
-export function paymentsRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; fieldKeys: FieldKeyring }): Router {
-  const { db } = deps;
-  const router = Router();
-  const login = requireLogin(db);
-  const file = [login, requirePermission('quotas:freeze')];
-  const read = [login, requireAnyPermission('quotas:freeze', 'projects:review')];
-  const pdeps: payments.PaymentDeps = { db, engine: deps.engine, namespace: deps.namespace, keyStore: deps.keyStore, fieldKeys: deps.fieldKeys };
+type PaymentRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; fieldKeys: FieldKeyring };
+const route = routesWith<PaymentRouteDeps>();
 
-  router.get('/payments', ...read, validate({ query: listQuery }), async (_req, res) => {
-    res.json(await payments.listPaymentRequests(pdeps, principalOf(res), res.locals.query as z.infer<typeof listQuery>));
-  });
-  router.get('/payments/quotas', ...file, async (_req, res) => {
-    res.json(await payments.payableQuotas(db, principalOf(res)));
-  });
-  router.post('/payments/attachments', ...file, express.raw({ type: () => true, limit: payments.ATTACHMENT_MAX_BYTES }), async (req, res) => {
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    res.status(201).json(await payments.storeAttachmentBlob(db, bytes));
-  });
-  router.post('/payments', ...file, validate({ body: createBody }), async (_req, res) => {
-    const p = principalOf(res);
-    const newId = await payments.createPaymentRequest(pdeps, p, res.locals.body as z.infer<typeof createBody>);
-    res.status(201).json(await payments.getPaymentRequest(pdeps, p, newId));
-  });
-  router.get('/payments/:id', ...read, async (req, res) => {
-    res.json(await payments.getPaymentRequest(pdeps, principalOf(res), parseId(req.params.id)));
-  });
-  router.get('/payments/:id/attachments/:attachmentId', ...read, async (req, res) => {
-    const a = await payments.readAttachment(pdeps, principalOf(res), parseId(req.params.id), parseId(req.params.attachmentId, '附件'));
-    res.setHeader('content-type', a.contentType);
-    res.setHeader('content-disposition', `attachment; filename="${asciiFallback(a.fileName)}"; filename*=UTF-8''${encodeURIComponent(a.fileName)}`);
-    res.setHeader('x-content-sm3', a.sm3);
-    res.send(a.bytes);
-  });
-  router.post('/payments/:id/decision', ...read, validate({ body: decideBody }), async (req, res) => {
-    res.json(await payments.decide(pdeps, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof decideBody>));
-  });
-  router.post('/payments/:id/resubmit', ...file, validate({ body: resubmitBody }), async (req, res) => {
-    const requestId = parseId(req.params.id);
-    await payments.resubmitPaymentRequest(pdeps, principalOf(res), requestId, res.locals.body as z.infer<typeof resubmitBody>);
-    res.json(await payments.getPaymentRequest(pdeps, principalOf(res), requestId));
-  });
-  return router;
+export const paymentRoutes = [
+  route({
+    method: 'get',
+    path: '/api/payments',
+    summary: '用款申请列表（本人数据范围；按状态、指标或收款账号精确查找，账号经盲索引比对）',
+    tag: 'payments',
+    access: ['quotas:freeze', 'projects:review'],
+    query: listQuery,
+    response: contracts.paymentPage,
+    description: '收款账号一律脱敏显示；审批中的申请列出当前所在环节（引擎不可用时省略）。',
+    handle: ({ deps, principal, query }) => payments.listPaymentRequests(deps, principal, query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/payments/quotas',
+    summary: '本单位可用于用款的指标及其可用余额（用款申请的指标选择）',
+    tag: 'payments',
+    access: 'quotas:freeze',
+    response: contracts.payableQuotas,
+    handle: ({ deps, principal }) => payments.payableQuotas(deps.db, principal),
+  }),
+  /** The file is the request body as it is (any Content-Type), so it does not go through the JSON parser. */
+  route({
+    method: 'post',
+    path: '/api/payments/attachments',
+    summary: '上传用款申请附件（合同、发票；请求体为文件内容，≤ 10 MB），答复 SM3 摘要供提交申请时引用',
+    tag: 'payments',
+    access: 'quotas:freeze',
+    ok: { status: 201, description: '已保存，含 SM3 摘要和大小' },
+    response: contracts.attachmentStored,
+    before: [express.raw({ type: () => true, limit: payments.ATTACHMENT_MAX_BYTES })],
+    handle: ({ deps, req }) => {
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      return payments.storeAttachmentBlob(deps.db, bytes);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/payments',
+    summary: '提交用款申请：同一事务内在指标账中冻结用款金额并启动审批（签章）',
+    tag: 'payments',
+    access: 'quotas:freeze',
+    body: createBody,
+    ok: { status: 201, description: '已提交，答复申请全文' },
+    response: contracts.paymentDetail,
+    refusals: [409, 503],
+    description: '指标可用余额不足为 409 QUOTA_INSUFFICIENT，消息中写明可用金额，不写入任何数据；只能使用本单位的指标。',
+    handle: async ({ deps, principal, body }) => {
+      const newId = await payments.createPaymentRequest(deps, principal, body);
+      return payments.getPaymentRequest(deps, principal, newId);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/payments/{id}',
+    summary: '用款申请全文：指标余额、风险预警及证据、附件、审批记录、当前环节',
+    tag: 'payments',
+    access: ['quotas:freeze', 'projects:review'],
+    params: idParams,
+    notFound: '用款申请',
+    response: contracts.paymentDetail,
+    description: '收款账号只对付款单位本单位的经办人和国库处显示全文，其他人脱敏（6222 **** **** 1234）。',
+    handle: ({ deps, principal, params }) => payments.getPaymentRequest(deps, principal, params.id),
+  }),
+  /** The file itself, with its SM3 digest in a header: the handler answers itself. */
+  route({
+    method: 'get',
+    path: '/api/payments/{id}/attachments/{attachmentId}',
+    summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）',
+    tag: 'payments',
+    access: ['quotas:freeze', 'projects:review'],
+    params: attachmentParams,
+    notFound: '附件',
+    ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
+    handle: async ({ deps, principal, params, res }) => {
+      const a = await payments.readAttachment(deps, principal, params.id, params.attachmentId);
+      res.setHeader('content-type', a.contentType);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="${asciiFallback(a.fileName)}"; filename*=UTF-8''${encodeURIComponent(a.fileName)}`,
+      );
+      res.setHeader('x-content-sm3', a.sm3);
+      res.send(a.bytes);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/payments/{id}/resubmit',
+    summary: '退回的用款申请修改后重新提交：新一轮在同一指标上重新冻结并重新审批（签章）',
+    tag: 'payments',
+    access: 'quotas:freeze',
+    params: idParams,
+    notFound: '用款申请',
+    body: resubmitBody,
+    response: contracts.paymentDetail,
+    refusals: [409, 503],
+    description:
+      '只有已退回的申请、由提交申请的单位重新提交（409 PAYMENT_NOT_RETURNED）；指标可用余额不足为 409 QUOTA_INSUFFICIENT，不写入任何数据。答复申请全文。',
+    handle: async ({ deps, principal, params, body }) => {
+      await payments.resubmitPaymentRequest(deps, principal, params.id, body);
+      return payments.getPaymentRequest(deps, principal, params.id);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/payments/{id}/decision',
+    summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）',
+    tag: 'payments',
+    access: ['quotas:freeze', 'projects:review'],
+    params: idParams,
+    notFound: '用款申请',
+    body: decideBody,
+    response: contracts.decided,
+    refusals: [409, 503],
+    description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。',
+    handle: ({ deps, principal, params, body }) => payments.decide(deps, principal, params.id, body),
+  }),
+];
+
+export function paymentsRouter(deps: PaymentRouteDeps): Router {
+  return mountRoutes(deps.db, deps, paymentRoutes);
 }
