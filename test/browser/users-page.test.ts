@@ -68,7 +68,8 @@ describe('用户管理 page in a browser, against the real system', () => {
     await page.locator(sel('user-create')).click();
     const dialog = page.locator(sel('user-form-dialog'));
     await dialog.waitFor();
-    await page.locator(sel('user-form-username')).fill(NEW_USER);
+    // A name already taken: the server refuses it, shown inside the dialog (message and the field).
+    await page.locator(sel('user-form-username')).fill(sysadmin.username);
     await page.locator(sel('user-form-display-name')).fill('张新');
     await page.locator(sel('user-form-org')).click();
     await page.keyboard.type('用户管理');
@@ -78,6 +79,11 @@ describe('用户管理 page in a browser, against the real system', () => {
     await page.locator(sel('user-form-submit')).click();
     await page.locator('.el-form-item__error', { hasText: '至少三类' }).waitFor();
     await page.locator(sel('user-form-password')).fill(INITIAL);
+    await page.locator(sel('user-form-submit')).click();
+    await dialog.locator(sel('user-form-error')).waitFor();
+    await dialog.locator('.el-form-item__error', { hasText: '该用户名已被使用' }).waitFor();
+    expect(await dialog.isVisible()).toBe(true);
+    await page.locator(sel('user-form-username')).fill(NEW_USER);
     await page.locator(sel('user-form-submit')).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -98,6 +104,19 @@ describe('用户管理 page in a browser, against the real system', () => {
       must_change_password: true,
     });
     await page.screenshot({ path: path.join(RESULTS, 'users.png'), fullPage: true });
+
+    // 编辑: the same dialog, filled from the row; the username cannot be changed.
+    await row.locator(sel('user-edit')).click();
+    await dialog.waitFor();
+    expect(await page.locator(sel('user-form-username')).inputValue()).toBe(NEW_USER);
+    expect(await page.locator(sel('user-form-username')).isDisabled()).toBe(true);
+    expect(await page.locator(sel('user-form-password')).count()).toBe(0);
+    await page.locator(sel('user-form-display-name')).fill('张新新');
+    await page.locator(sel('user-form-submit')).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await waitUntil(async () => (await row.innerText()).includes('张新新'), 'the row to show the new name');
+    const edited = (await t!.system.db('users').where({ username: NEW_USER }).first('display_name')) as { display_name: string };
+    expect(edited.display_name).toBe('张新新');
   });
 
   test('the security admin assigns a role; two of the three admin roles are refused before sending', async () => {
