@@ -1,4 +1,4 @@
-import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { FormRules } from 'element-plus';
 import {
   adjustInQuota,
@@ -11,7 +11,7 @@ import {
   type EntryResult,
   type Quota,
 } from '../../api/quotas';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { newIdempotencyKey } from '../../utils/idempotency';
 import { parsePositiveYuan } from '../../utils/money';
 import { amountRule, reasonRules } from './useIssueQuota';
@@ -39,13 +39,14 @@ export interface EntryForm {
  * onChanged：指标余额变化（记账成功，或被拒绝后取回了最新余额）时回调，用于刷新表格中的该行。
  */
 export function useQuotaEntry(onChanged: (quota: Quota, result: EntryResult | null) => void) {
-  const visible = ref(false);
+  // 余额不足等整体提示已在对话框顶部显示，字段下只显示服务端给出的字段级错误
+  const dialog = useFormDialog<EntryForm>({
+    empty: () => ({ amount: '', reason: '' }),
+    serverErrors: { fieldMap: { amountFen: 'amount' } },
+  });
+  const { form, serverErrors } = dialog;
   const action = ref<EntryAction>('freeze');
   const quota = shallowRef<Quota | null>(null);
-  const form = reactive<EntryForm>({ amount: '', reason: '' });
-  const submitting = ref(false);
-  // 余额不足等整体提示已在对话框顶部显示，字段下只显示服务端给出的字段级错误
-  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' } });
   let idempotencyKey = '';
 
   const info = computed(() => ENTRY_ACTIONS[action.value]);
@@ -63,11 +64,8 @@ export function useQuotaEntry(onChanged: (quota: Quota, result: EntryResult | nu
   function open(target: Quota, kind: EntryAction): void {
     quota.value = target;
     action.value = kind;
-    form.amount = '';
-    form.reason = '';
-    serverErrors.clear();
     idempotencyKey = newIdempotencyKey(kind);
-    visible.value = true;
+    dialog.open();
   }
 
   async function refreshQuota(id: number): Promise<void> {
@@ -80,26 +78,24 @@ export function useQuotaEntry(onChanged: (quota: Quota, result: EntryResult | nu
     }
   }
 
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    if (submitting.value || !quota.value) return;
-    submitting.value = true;
+  async function submit(): Promise<void> {
     const target = quota.value;
-    try {
-      if (!(await validate())) return;
-      const amount = parsePositiveYuan(form.amount);
-      if (!amount.ok) return;
-      serverErrors.clear();
-      const result = await SUBMIT[action.value](target.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey });
-      visible.value = false;
-      onChanged(result.quota, result);
-    } catch (e) {
-      serverErrors.apply(e, `${info.value.label}失败，请稍后再试`);
-      const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && BALANCE_REFUSALS.has(code)) await refreshQuota(target.id);
-    } finally {
-      submitting.value = false;
-    }
+    if (!target) return;
+    let result: EntryResult | undefined;
+    const done = await dialog.submit(async (f) => {
+      const amount = parsePositiveYuan(f.amount);
+      if (!amount.ok) throw new Error(amount.message); // 已由 amountRule 校验，不会发生
+      try {
+        result = await SUBMIT[action.value](target.id, { amountFen: amount.fen, reason: f.reason.trim(), idempotencyKey });
+      } catch (e) {
+        // 仍在提交中：取回最新余额后才再次允许“确定”
+        const code = (e as { code?: unknown } | null)?.code;
+        if (typeof code === 'string' && BALANCE_REFUSALS.has(code)) await refreshQuota(target.id);
+        throw e;
+      }
+    }, `${info.value.label}失败，请稍后再试`);
+    if (done && result) onChanged(result.quota, result);
   }
 
-  return { visible, action, info, quota, form, rules, submitting, serverErrors, open, submit };
+  return { dialog, action, info, quota, form, rules, serverErrors, open, submit };
 }

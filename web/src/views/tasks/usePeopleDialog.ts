@@ -1,5 +1,6 @@
-import { reactive, ref } from 'vue';
+import { ref } from 'vue';
 import { addSigner, copyTask, reassignTask } from '../../api/tasks';
+import { useFormDialog } from '../../composables/useFormDialog';
 
 export type PeopleAction = 'reassign' | 'signer' | 'copy';
 
@@ -12,33 +13,30 @@ export interface PeopleForm {
   comment: string;
 }
 
-/** 转办、加签、抄送共用的对话框状态：选人（抄送可多选）、加签位置、附言 */
+const emptyForm = (): PeopleForm => ({ userId: null, userIds: [], position: 'before', comment: '' });
+
+/** 转办、加签、抄送共用的对话框状态：选人（抄送可多选）、加签位置、附言；服务端的拒绝显示在对话框里 */
 export function usePeopleDialog(taskId: () => number, onDone: (action: PeopleAction) => void) {
-  const visible = ref(false);
+  const dialog = useFormDialog<PeopleForm>({ empty: emptyForm });
+  const { form } = dialog;
   const action = ref<PeopleAction>('reassign');
-  const submitting = ref(false);
-  const form = reactive<PeopleForm>({ userId: null, userIds: [], position: 'before', comment: '' });
 
   function open(next: PeopleAction): void {
     action.value = next;
-    Object.assign(form, { userId: null, userIds: [], position: 'before', comment: '' });
-    visible.value = true;
+    dialog.open();
   }
 
   async function submit(): Promise<void> {
-    if (submitting.value) return;
-    submitting.value = true;
-    const comment = form.comment.trim() || undefined;
-    try {
-      if (action.value === 'reassign') await reassignTask(taskId(), { userId: form.userId!, comment });
-      else if (action.value === 'signer') await addSigner(taskId(), { userId: form.userId!, position: form.position, comment });
-      else await copyTask(taskId(), { userIds: form.userIds, comment });
-      visible.value = false;
-      onDone(action.value);
-    } finally {
-      submitting.value = false;
-    }
+    const kind = action.value;
+    const fallback = `${PEOPLE_ACTION_TITLES[kind]}失败，请稍后再试`;
+    const done = await dialog.submit(async (f) => {
+      const comment = f.comment.trim() || undefined;
+      if (kind === 'reassign') await reassignTask(taskId(), { userId: f.userId!, comment });
+      else if (kind === 'signer') await addSigner(taskId(), { userId: f.userId!, position: f.position, comment });
+      else await copyTask(taskId(), { userIds: [...f.userIds], comment });
+    }, fallback);
+    if (done) onDone(kind);
   }
 
-  return { visible, action, submitting, form, open, submit };
+  return { dialog, action, form, open, submit };
 }

@@ -1,7 +1,7 @@
-import { computed, reactive, ref, watch } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { FormRules } from 'element-plus';
 import { createUser, updateUser, type ManagedUser } from '../../api/users';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { newPasswordRule } from '../account/useChangePassword';
 
 export interface UserForm {
@@ -22,11 +22,12 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
  * 角色由安全管理员另行分配。编辑只改姓名和所属机构。
  */
 export function useUserForm(onSaved: (user: ManagedUser, created: boolean) => void) {
-  const visible = ref(false);
+  const dialog = useFormDialog<UserForm>({
+    empty: emptyForm,
+    serverErrors: { codeFields: { USERNAME_TAKEN: { field: 'username', message: '该用户名已被使用，请换一个' } } },
+  });
+  const { form, serverErrors } = dialog;
   const editing = ref<ManagedUser | null>(null);
-  const form = reactive<UserForm>(emptyForm());
-  const submitting = ref(false);
-  const serverErrors = useServerErrors({ codeFields: { USERNAME_TAKEN: { field: 'username', message: '该用户名已被使用，请换一个' } } });
 
   const rules = computed<FormRules<UserForm>>(() => ({
     username: editing.value
@@ -40,7 +41,9 @@ export function useUserForm(onSaved: (user: ManagedUser, created: boolean) => vo
       { max: 50, message: '姓名不能超过 50 个字', trigger: 'blur' },
     ],
     orgId: [{ required: true, message: '请选择所属机构', trigger: 'change' }],
-    password: editing.value ? [] : [{ required: true, message: '请输入初始密码', trigger: 'blur' }, newPasswordRule(() => form.username.trim())],
+    password: editing.value
+      ? []
+      : [{ required: true, message: '请输入初始密码', trigger: 'blur' }, newPasswordRule(() => form.username.trim())],
   }));
 
   for (const key of Object.keys(form) as Array<keyof UserForm>) {
@@ -52,29 +55,19 @@ export function useUserForm(onSaved: (user: ManagedUser, created: boolean) => vo
 
   function open(user: ManagedUser | null = null): void {
     editing.value = user;
-    Object.assign(form, user ? { username: user.username, displayName: user.displayName, orgId: user.org.id, password: '' } : emptyForm());
-    serverErrors.clear();
-    visible.value = true;
+    dialog.open(user ? { username: user.username, displayName: user.displayName, orgId: user.org.id, password: '' } : {});
   }
 
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    if (submitting.value) return;
-    submitting.value = true;
-    try {
-      if (!(await validate())) return;
-      serverErrors.clear();
-      const current = editing.value;
-      const saved = current
-        ? await updateUser(current.id, { displayName: form.displayName.trim(), orgId: form.orgId ?? undefined })
-        : await createUser({ username: form.username.trim(), displayName: form.displayName.trim(), orgId: form.orgId ?? 0, password: form.password });
-      visible.value = false;
-      onSaved(saved, !current);
-    } catch (e) {
-      serverErrors.apply(e, '保存用户失败，请稍后再试');
-    } finally {
-      submitting.value = false;
-    }
+  async function submit(): Promise<void> {
+    const current = editing.value;
+    let saved: ManagedUser | undefined;
+    const done = await dialog.submit(async (f) => {
+      saved = current
+        ? await updateUser(current.id, { displayName: f.displayName.trim(), orgId: f.orgId ?? undefined })
+        : await createUser({ username: f.username.trim(), displayName: f.displayName.trim(), orgId: f.orgId ?? 0, password: f.password });
+    }, '保存用户失败，请稍后再试');
+    if (done && saved) onSaved(saved, !current);
   }
 
-  return { visible, editing, form, rules, submitting, serverErrors, open, submit };
+  return { dialog, editing, form, rules, serverErrors, open, submit };
 }
