@@ -7,7 +7,7 @@ import * as projectImport from './project-import';
 import * as quotas from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
-import * as tasks from './tasks';
+import { taskRoutes } from './tasks';
 import { auditRoutes } from './audit';
 import { sealRoutes } from './seals';
 import { userRoutes } from './users';
@@ -37,8 +37,6 @@ export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type Route
  */
 
 
-const PROGRESS_NOTE =
-  'progress 来自流程引擎的历史并合并本平台的办理记录：completed 已经过、active 当前、failed 出错（有未处理的引擎事件）的 BPMN 元素；steps 按引擎开始的先后列出每个环节（elementId、name、type、status completed|active|failed|canceled、startedAt、endedAt、actor 办理人或“系统自动”、taskId、decision、decisionLabel、comment、sealed、auditRecordId、verificationCode、incident）。source 为 engine；引擎不可用或没有该实例的历史时为 platform（按本平台记录），notice 说明原因。';
 
 const ledgerRefusal = '记账被拒绝时为 409，error.code 为账本的稳定代码（如 INSUFFICIENT_AVAILABLE 可用指标不足、IDEMPOTENCY_KEY_REUSED）。';
 const entryOk = { status: 201, description: '已记账：记账流水与记账后的指标；幂等键命中之前的记账时为 200（replayed: true，未做任何改动）' } as const;
@@ -70,6 +68,7 @@ const DECLARED: readonly RouteDoc[] = [
   ...performanceRoutes.map(docOf),
   ...paymentRoutes.map(docOf),
   ...treasuryRoutes.map(docOf),
+  ...taskRoutes.map(docOf),
 ];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
@@ -198,25 +197,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'delete', path: '/api/projects/{id}/attachments/{attachmentId}', summary: '删除附件（保留记录）', tag: 'projects', access: 'projects:write', params: attachmentParams, ok: { status: 204, description: '已删除' }, refusals: [409] },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
-  { method: 'get', path: '/api/tasks', summary: '我的待办 / 已办 / 抄送我的，分页', tag: 'inbox', access: 'login', query: tasks.taskListQuery },
-  { method: 'get', path: '/api/tasks/{id}', summary: '待办详情：表单数据、项目、流程历史、当前进度、可执行的操作', tag: 'inbox', access: 'login', params: idParams, description: PROGRESS_NOTE },
-  { method: 'post', path: '/api/tasks/{id}/claim', summary: '签收', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/unclaim', summary: '退回签收（回到候选人）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/complete', summary: '办理（提交表单与审批意见）', tag: 'inbox', access: 'login', params: idParams, body: tasks.completeBody, refusals: [409, 503], description: '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED，同一地址或同一签章人 15 分钟内错误 10 次后为 429 SEAL_PIN_RATE_LIMITED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。' },
-  { method: 'post', path: '/api/tasks/{id}/reassign', summary: '转办', tag: 'inbox', access: 'login', params: idParams, body: tasks.reassignBody, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/signers', summary: '加签（前加签 / 后加签）', tag: 'inbox', access: 'login', params: idParams, body: tasks.signerBody, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/copies', summary: '抄送', tag: 'inbox', access: 'login', params: idParams, body: tasks.copyBody },
-  { method: 'post', path: '/api/tasks/{id}/remind', summary: '催办（每小时至多一次）', tag: 'inbox', access: 'login', params: idParams, refusals: [409] },
-  { method: 'post', path: '/api/tasks/{id}/comments', summary: '添加意见', tag: 'inbox', access: 'login', params: idParams, body: tasks.commentBody },
-  { method: 'get', path: '/api/tasks/{id}/eligible-users', summary: '可转办、加签、会签的人员', tag: 'inbox', access: 'login', params: idParams },
-  { method: 'get', path: '/api/tasks/{id}/document.pdf', summary: '审批单 PDF（审批详情、红色电子签章、核验码与审计记录编号）', tag: 'inbox', access: 'login', params: idParams, refusals: [409], ok: { status: 200, description: 'PDF 文件' }, description: '能查看该待办的人可下载；未办结为 409 TASK_NOT_COMPLETED。' },
-  { method: 'post', path: '/api/tasks/batch-complete', summary: '批量审批', tag: 'inbox', access: 'login', body: tasks.batchBody, description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。签章密码（signingPin）对整批只核验一次，错误时整批不办理。' },
-  { method: 'post', path: '/api/projects/{id}/submit', summary: '送审：启动项目申报审核流程', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.submitBody, refusals: [409, 503] },
-  { method: 'post', path: '/api/projects/{id}/withdraw', summary: '撤回：审核人员办理前收回申报', tag: 'projects', access: 'projects:write', params: idParams, body: tasks.withdrawBody, refusals: [409, 503] },
-  { method: 'get', path: '/api/projects/{id}/processes', summary: '项目经历的流程：进度与办理历史', tag: 'projects', access: 'projects:read', params: idParams, description: `每个流程的 progress 同待办详情。${PROGRESS_NOTE}` },
-  { method: 'get', path: '/api/processes/{processId}/diagram', summary: '流程图（BPMN XML）', tag: 'inbox', access: 'login', params: z.object({ processId: z.string().describe('流程标识') }), ok: { status: 200, description: 'BPMN 2.0 XML' } },
-  { method: 'get', path: '/api/notifications', summary: '站内通知', tag: 'inbox', access: 'login', query: tasks.notificationsQuery },
-  { method: 'post', path: '/api/notifications/read', summary: '标记通知已读', tag: 'inbox', access: 'login', body: tasks.readBody, ok: { status: 204, description: '已标记' } },
 
   // 专家评审（专家库、评审批次由绩效处/评审中心维护；专家只能看到本人的评审任务）
   { method: 'get', path: '/api/allocations', summary: '预算分配方案列表（本人所在地区）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], query: allocations.listQuery },

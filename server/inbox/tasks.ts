@@ -442,6 +442,28 @@ export async function involvementOf(db: Knex, task: TaskRow, userId: number): Pr
   return { assignee, candidate, participant: assignee || candidate || yes(row.acted) || yes(row.copied) || yes(row.signer) };
 }
 
+/** What a person may do with a task on its page (the task page's buttons; the actions check again). */
+export interface TaskPermissions {
+  claim: boolean;
+  unclaim: boolean;
+  complete: boolean;
+  delegate: boolean;
+  copy: boolean;
+  remind: boolean;
+}
+
+export function taskPermissions(task: TaskRow, inv: Involvement): TaskPermissions {
+  const open = task.status === 'open';
+  return {
+    claim: open && inv.candidate && task.assignee_user_id === null,
+    unclaim: open && inv.assignee,
+    complete: open && (inv.assignee || (inv.candidate && task.assignee_user_id === null)),
+    delegate: open && (inv.assignee || (inv.candidate && task.assignee_user_id === null)),
+    copy: inv.participant,
+    remind: open && !inv.assignee,
+  };
+}
+
 export interface TaskEventView {
   id: number;
   kind: string;

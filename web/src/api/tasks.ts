@@ -1,7 +1,22 @@
 import { downloadFile } from './download';
 import { request } from './request';
-import type { Page, RequestSignal } from './reference';
-import type { ProjectDetail } from './projects';
+import type { RequestSignal } from './reference';
+import type {
+  BatchResult,
+  CompleteResult,
+  EligibleUser,
+  ProcessInstanceView,
+  ProjectProcesses,
+  TaskDetail,
+  TaskEvent,
+  TaskPage,
+  TaskPermissions,
+  TaskSigner,
+  TaskStatus,
+  TaskSummary,
+} from '../../../contracts/tasks';
+import type { ProjectDetailAnswer } from '../../../contracts/projects';
+import type { InstanceProgress as ProcessProgress, Step as ProcessStep } from '../../../domain/process-progress';
 
 /**
  * 待办事项与项目审核流程接口（/api/tasks、/api/projects/:id/submit|withdraw|processes、/api/processes）。
@@ -12,30 +27,21 @@ const READ_TIMEOUT_MS = 15_000;
 const WRITE_TIMEOUT_MS = 30_000;
 
 export type TaskBox = 'todo' | 'done' | 'cc';
-export type TaskStatus = 'open' | 'completing' | 'completed' | 'canceled';
 
-export interface TaskSummary {
-  id: number;
-  /** 环节名称，如“主管部门审核” */
-  name: string;
-  formKey: string;
-  processId: string;
-  processInstanceKey: string;
-  /** BPMN 元素 id，如 DepartmentReview */
-  elementId: string;
-  status: TaskStatus;
-  projectId: number;
-  projectName: string;
-  unitName: string;
-  /** 办理人；为空表示尚未签收，由候选人中任一人办理 */
-  assignee: { id: number; name: string } | null;
-  dueAt: string | null;
-  overdue: boolean;
-  decision: string | null;
-  decisionLabel: string;
-  createdAt: string;
-  completedAt: string | null;
-}
+/** 应答的类型来自 contracts/tasks.ts（服务端按同一份 schema 应答，测试中逐个核对）。 */
+export type {
+  TaskStatus,
+  TaskSummary,
+  TaskEvent,
+  TaskSigner,
+  TaskPermissions,
+  TaskDetail,
+  EligibleUser,
+  CompleteResult,
+  BatchResult,
+  ProcessInstanceView,
+  ProjectProcesses,
+};
 
 export interface TaskQuery {
   box?: TaskBox;
@@ -47,93 +53,12 @@ export interface TaskQuery {
   pageSize?: number;
 }
 
-/** 任务事件的种类：created 到达、claimed 签收、completed 办理… */
-export interface TaskEvent {
-  id: number;
-  taskId: number;
-  /** 环节名称 */
-  step: string;
-  kind: string;
-  actor: string;
-  actorName: string;
-  decision: string | null;
-  decisionLabel: string;
-  comment: string | null;
-  data: unknown;
-  createdAt: string;
-}
-
-export interface TaskSigner {
-  userId: number;
-  name: string;
-  position: 'before' | 'after';
-  status: string;
-  decision: string | null;
-  comment: string | null;
-}
-
 /** 流程的一个环节与流程进度：与服务端共用一处定义（domain/process-progress.ts） */
-import type { InstanceProgress as ProcessProgress, Step as ProcessStep } from '../../../domain/process-progress';
 export type { ProcessProgress, ProcessStep };
 
-export interface TaskPermissions {
-  claim: boolean;
-  unclaim: boolean;
-  complete: boolean;
-  delegate: boolean;
-  copy: boolean;
-  remind: boolean;
-}
-
-export interface TaskDetail {
-  task: TaskSummary & { formData: Record<string, unknown> | null; comment: string | null };
-  project: ProjectDetail | null;
-  history: TaskEvent[];
-  signers: TaskSigner[];
-  progress: ProcessProgress;
-  can: TaskPermissions;
-}
-
-export interface EligibleUser {
-  id: number;
-  name: string;
-  orgName: string;
-  roles: string[];
-  /** 持有本环节的候选角色：可转办、加签给此人 */
-  canTakeOver: boolean;
-}
-
-export interface CompleteResult {
-  taskId: number;
-  /** completed 流程已前进；signed 已记录加签意见；forwarded 转给下一位加签人 */
-  outcome: 'completed' | 'signed' | 'forwarded';
-  /** 办结记录上的电子签章；未开通签章时为 null */
-  seal?: { auditRecordId: number; seq: number; keyId: string; verificationCode: string } | null;
-}
-
-export interface BatchResult {
-  results: Array<{ taskId: number; ok: boolean; outcome?: CompleteResult['outcome']; code?: string; message?: string }>;
-  completed: number;
-  failed: number;
-}
-
-export interface ProcessInstanceView {
-  processInstanceKey: string;
-  processId: string;
-  processName: string;
-  /** active | completed | canceled */
-  status: string;
-  outcome: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  progress: ProcessProgress;
-  history: TaskEvent[];
-  openTasks: Array<{ id: number; name: string; assignee: string | null }>;
-}
-
 /** GET /api/tasks：本人的待办 / 已办 / 抄送我的（服务端分页） */
-export function listTasks(query: TaskQuery = {}, options: RequestSignal = {}): Promise<Page<TaskSummary>> {
-  return request<Page<TaskSummary>>('/api/tasks', { query: { ...query }, signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+export function listTasks(query: TaskQuery = {}, options: RequestSignal = {}): Promise<TaskPage> {
+  return request<TaskPage>('/api/tasks', { query: { ...query }, signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
 }
 
 /** GET /api/tasks/:id：事项、项目、办理记录、流程进度与本人可做的操作 */
@@ -156,33 +81,41 @@ export const unclaimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/
  * 提交表单（办理）；字段错误为 400 VALIDATION_FAILED，details 的 field 指向表单字段。
  * 已开通电子签章者带签章密码（经 seals/useSealing 询问）：错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED
  */
-export const completeTask = (id: number, data: Record<string, unknown>, signingPin?: string) => post<CompleteResult>(`/api/tasks/${id}/complete`, { data, signingPin });
+export const completeTask = (id: number, data: Record<string, unknown>, signingPin?: string) =>
+  post<CompleteResult>(`/api/tasks/${id}/complete`, { data, signingPin });
 /** 转办 */
-export const reassignTask = (id: number, body: { userId: number; comment?: string }) => post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
+export const reassignTask = (id: number, body: { userId: number; comment?: string }) =>
+  post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
 /** 加签（前加签：先由加签人发表意见再回到本人；后加签：本人办理后再由加签人办理） */
-export const addSigner = (id: number, body: { userId: number; position: 'before' | 'after'; comment?: string }) => post<{ ok: true }>(`/api/tasks/${id}/signers`, body);
+export const addSigner = (id: number, body: { userId: number; position: 'before' | 'after'; comment?: string }) =>
+  post<{ ok: true }>(`/api/tasks/${id}/signers`, body);
 /** 抄送 */
-export const copyTask = (id: number, body: { userIds: number[]; comment?: string }) => post<{ added: number }>(`/api/tasks/${id}/copies`, body);
+export const copyTask = (id: number, body: { userIds: number[]; comment?: string }) =>
+  post<{ added: number }>(`/api/tasks/${id}/copies`, body);
 /** 催办：通知办理人或候选人；同一事项一小时内只催一次 */
 export const remindTask = (id: number) => post<{ reminded: number }>(`/api/tasks/${id}/remind`);
 /** 添加意见（不办理） */
 export const commentTask = (id: number, text: string) => post<{ ok: true }>(`/api/tasks/${id}/comments`, { text });
 /** 批量办理：同一份数据逐个提交，各自成功或失败 */
-export const batchComplete = (taskIds: number[], data: Record<string, unknown>, signingPin?: string) => post<BatchResult>('/api/tasks/batch-complete', { taskIds, data, signingPin });
+export const batchComplete = (taskIds: number[], data: Record<string, unknown>, signingPin?: string) =>
+  post<BatchResult>('/api/tasks/batch-complete', { taskIds, data, signingPin });
 
 /** POST /api/projects/:id/submit：送审（草稿 → 已送审，启动项目申报审核流程）；流程引擎不可用为 503 */
-export const submitProject = (id: number, version: number) => post<ProjectDetail>(`/api/projects/${id}/submit`, { version });
+export const submitProject = (id: number, version: number) => post<ProjectDetailAnswer>(`/api/projects/${id}/submit`, { version });
 /** POST /api/projects/:id/withdraw：撤回（审核人员尚未办理时）；已办理为 409 ALREADY_ACTED */
-export const withdrawProject = (id: number, reason: string) => post<ProjectDetail>(`/api/projects/${id}/withdraw`, { reason });
+export const withdrawProject = (id: number, reason: string) => post<ProjectDetailAnswer>(`/api/projects/${id}/withdraw`, { reason });
 
 /** GET /api/projects/:id/processes：项目经历的流程，新的在前 */
-export function listProjectProcesses(id: number, options: RequestSignal = {}): Promise<{ items: ProcessInstanceView[]; inReview: boolean }> {
-  return request<{ items: ProcessInstanceView[]; inReview: boolean }>(`/api/projects/${id}/processes`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
+export function listProjectProcesses(id: number, options: RequestSignal = {}): Promise<ProjectProcesses> {
+  return request<ProjectProcesses>(`/api/projects/${id}/processes`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
 }
 
 /** GET /api/processes/:processId/diagram：流程图（BPMN XML） */
 export async function getProcessDiagram(processId: string, options: RequestSignal = {}): Promise<string> {
-  const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, { credentials: 'same-origin', signal: options.signal });
+  const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, {
+    credentials: 'same-origin',
+    signal: options.signal,
+  });
   if (!res.ok) throw new Error(res.status === 404 ? '流程图不存在' : `获取流程图失败（HTTP ${res.status}）`);
   return res.text();
 }
