@@ -19,7 +19,7 @@ import * as designer from './designer';
 import * as experts from './expert-review';
 import * as allocations from './allocation';
 import * as payments from './payments';
-import * as adjustments from './adjustments';
+import { adjustmentRoutes } from './adjustments';
 import * as finals from './final-accounts';
 import * as performance from './performance';
 import * as monitoring from './monitoring';
@@ -59,7 +59,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...adjustmentRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -256,11 +256,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/payments/{id}/attachments/{attachmentId}', summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'post', path: '/api/payments/{id}/resubmit', summary: '退回的用款申请修改后重新提交：新一轮在同一指标上重新冻结并重新审批（签章）', tag: 'payments', access: 'quotas:freeze', params: idParams, body: payments.resubmitBody, refusals: [409, 503], description: '只有已退回的申请、由提交申请的单位重新提交（409 PAYMENT_NOT_RETURNED）；指标可用余额不足为 409 QUOTA_INSUFFICIENT，不写入任何数据。答复申请全文。' },
   { method: 'post', path: '/api/payments/{id}/decision', summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, body: payments.decideBody, refusals: [409, 503], description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
-  { method: 'get', path: '/api/adjustments', summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）', tag: 'adjustments', access: 'quotas:read', query: adjustments.listQuery },
-  { method: 'post', path: '/api/adjustments', summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程', tag: 'adjustments', access: ['projects:write', 'projects:review'], body: adjustments.fileBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。' },
-  { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
-  { method: 'post', path: '/api/adjustments/{id}/document', summary: '登记预算调整的批复文件（文号、标题、扫描件）', tag: 'adjustments', access: ['projects:write', 'projects:review'], params: idParams, body: adjustments.documentBody, refusals: [409], description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。' },
-  { method: 'post', path: '/api/adjustments/{id}/decision', summary: '审批预算调整申请（科室负责人、分管局长或局长；签章）；最后一个环节同意后在指标账中记账', tag: 'adjustments', access: 'projects:review', params: idParams, body: adjustments.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。' },
   // 决算与结转（单位编制并说明结余，主管部门汇总，国库处、预算处审核；办结时结转或收回经指标账记账）
   { method: 'get', path: '/api/final-accounts', summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.listQuery },
   { method: 'get', path: '/api/final-accounts/export', summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.exportQuery, ok: xlsxOk, description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。' },
