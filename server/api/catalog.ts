@@ -20,7 +20,7 @@ import * as experts from './expert-review';
 import * as allocations from './allocation';
 import * as payments from './payments';
 import { adjustmentRoutes } from './adjustments';
-import * as finals from './final-accounts';
+import { finalAccountRoutes } from './final-accounts';
 import * as performance from './performance';
 import * as monitoring from './monitoring';
 import * as treasury from './treasury';
@@ -59,7 +59,7 @@ const entry = (path: string, summary: string, access: Permission): RouteDoc => (
 });
 
 /** The routes declared with their handlers (route.ts), module by module. */
-const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...adjustmentRoutes.map(docOf)];
+const DECLARED: readonly RouteDoc[] = [...sealRoutes.map(docOf), ...auditRoutes.map(docOf), ...adjustmentRoutes.map(docOf), ...finalAccountRoutes.map(docOf)];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   ...DECLARED,
@@ -256,17 +256,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/payments/{id}/attachments/{attachmentId}', summary: '下载用款申请附件（内容与 SM3 摘要不符时拒绝提供）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: attachmentParams, ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' } },
   { method: 'post', path: '/api/payments/{id}/resubmit', summary: '退回的用款申请修改后重新提交：新一轮在同一指标上重新冻结并重新审批（签章）', tag: 'payments', access: 'quotas:freeze', params: idParams, body: payments.resubmitBody, refusals: [409, 503], description: '只有已退回的申请、由提交申请的单位重新提交（409 PAYMENT_NOT_RETURNED）；指标可用余额不足为 409 QUOTA_INSUFFICIENT，不写入任何数据。答复申请全文。' },
   { method: 'post', path: '/api/payments/{id}/decision', summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）', tag: 'payments', access: ['quotas:freeze', 'projects:review'], params: idParams, body: payments.decideBody, refusals: [409, 503], description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
-  // 决算与结转（单位编制并说明结余，主管部门汇总，国库处、预算处审核；办结时结转或收回经指标账记账）
-  { method: 'get', path: '/api/final-accounts', summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.listQuery },
-  { method: 'get', path: '/api/final-accounts/export', summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.exportQuery, ok: xlsxOk, description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。' },
-  { method: 'post', path: '/api/final-accounts', summary: '生成本单位某年度的决算（数据取自指标账），启动决算流程', tag: 'finals', access: 'finals:prepare', body: finals.openBody, ok: { status: 201, description: '已生成，答复决算全文' }, refusals: [409, 503], description: '已生成为 409 FINAL_ACCOUNT_EXISTS；该年度没有指标为 400 NO_QUOTAS；流程引擎不可用为 503，不写入任何数据。' },
-  { method: 'get', path: '/api/final-accounts/{id}', summary: '决算全文：每个项目按指标的下达、调整、结转、支付、冻结、结余，结余说明与处理，按功能科目与经济科目汇总，未解除的冻结，审核记录', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, refusals: [503], description: '数据范围外的决算与不存在的一样答 404。' },
-  { method: 'post', path: '/api/final-accounts/{id}/regenerate', summary: '重新生成决算数据（保留结余说明与处理选择）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.versionBody, refusals: [409], description: '仅单位编制中可用（409 FINAL_ACCOUNT_NOT_DRAFT）；version 不符为 409 FINAL_ACCOUNT_CHANGED。' },
-  { method: 'put', path: '/api/final-accounts/{id}/items', summary: '保存结余说明与处理选择（结转下年 / 结余收回）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.itemsBody, refusals: [409] },
-  { method: 'post', path: '/api/final-accounts/{id}/submit', summary: '单位确认并提交决算', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.submitBody, refusals: [409, 503], description: '尚有冻结未解除为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出指标、项目、金额与冻结来源）；生成后指标账又有变动为 409 FINAL_ACCOUNT_STALE；有结余未说明或未选择处理为 400 FINAL_ACCOUNT_INCOMPLETE；均不写入任何数据。' },
-  { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
-  { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
-  { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
   { method: 'get', path: '/api/performance/evaluations', summary: '绩效评价列表（数据范围内的项目）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], query: performance.listQuery },
   { method: 'get', path: '/api/performance/evaluations/export', summary: '导出评价结果（Excel：项目、单位、预算执行率与各部分得分、自评/审核/专家/最终得分、等级）', tag: 'performance', access: ['performance:self-evaluate', 'performance:evaluate'], query: performance.exportQuery, ok: xlsxOk, description: exportNote },
   { method: 'get', path: '/api/performance/candidates', summary: '可开展绩效评价的项目（已下达资金、尚未评价）', tag: 'performance', access: 'performance:evaluate', query: performance.candidatesQuery, description: '默认为上一预算年度。' },
