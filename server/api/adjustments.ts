@@ -1,13 +1,13 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { ADJUSTMENT_KINDS, ADJUSTMENT_STATUSES } from '../../domain/adjustments';
+import * as contracts from '../../contracts/adjustments';
 import * as adjustments from '../adjustments/service';
-import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import type { KeyStore } from '../seals/key-store';
-import { errors } from '../errors';
-import { validate } from './validate';
+import { mountRoutes, routesWith } from './route';
+import { idParams } from './route-doc';
 
 /**
  * 预算调整申请 over HTTP: units, departments and the budget division file 调剂 / 追加 / 调减
@@ -15,6 +15,7 @@ import { validate } from './validate';
  * everyone who reads quotas reads the adjustments of their scope; approvers (projects:review:
  * 预算处 科室负责人, 局领导) decide their step, sealed. An adjustment of an organisation outside the
  * person's scope is 404. Amounts are integer fen.
+ * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
 const id = z.number().int().positive().max(2_147_483_647);
@@ -25,7 +26,12 @@ export const documentBody = z
     documentNo: z.string().trim().min(1, '请填写调整批复文号').max(100),
     title: z.string().trim().max(200).optional(),
     fileName: z.string().trim().min(1).max(200).optional(),
-    contentBase64: z.string().min(1).max(Math.ceil((adjustments.MAX_DOCUMENT_BYTES * 4) / 3) + 4).regex(/^[A-Za-z0-9+/]+={0,2}$/, '文件内容应为 base64').optional(),
+    contentBase64: z
+      .string()
+      .min(1)
+      .max(Math.ceil((adjustments.MAX_DOCUMENT_BYTES * 4) / 3) + 4)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '文件内容应为 base64')
+      .optional(),
   })
   .strict();
 
@@ -52,44 +58,89 @@ export const listQuery = z
   .strict();
 
 export const decideBody = z
-  .object({ decision: z.enum(['approve', 'reject']), comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
   .strict()
   .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
 
-function parseId(raw: string | string[] | undefined): number {
-  const r = z.coerce.number().int().positive().max(2_147_483_647).safeParse(raw);
-  if (!r.success) throw errors.notFound('调整申请不存在');
-  return r.data;
-}
+type AdjustmentRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
+const route = routesWith<adjustments.AdjustmentDeps>();
 
-export function adjustmentRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore }): Router {
-  const { db } = deps;
-  const router = Router();
-  const login = requireLogin(db);
-  const file = [login, requireAnyPermission('projects:write', 'projects:review')];
-  const read = [login, requirePermission('quotas:read')];
-  const adeps: adjustments.AdjustmentDeps = { db, engine: deps.engine, namespace: deps.namespace, keyStore: deps.keyStore };
+export const adjustmentRoutes = [
+  route({
+    method: 'get',
+    path: '/api/adjustments',
+    summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）',
+    tag: 'adjustments',
+    access: 'quotas:read',
+    query: listQuery,
+    response: contracts.adjustmentList,
+    handle: ({ deps, principal, query }) => adjustments.listAdjustments(deps.db, principal, { ...query, todo: query.todo === 'true' }),
+  }),
+  route({
+    method: 'post',
+    path: '/api/adjustments',
+    summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程',
+    tag: 'adjustments',
+    access: ['projects:write', 'projects:review'],
+    body: fileBody,
+    ok: { status: 201, description: '已提交，答复申请全文' },
+    response: contracts.adjustment,
+    refusals: [409, 503],
+    description:
+      '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。',
+    handle: async ({ deps, principal, body }) =>
+      adjustments.getAdjustment(deps, principal, await adjustments.fileAdjustment(deps, principal, body)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/adjustments/{id}',
+    summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水',
+    tag: 'adjustments',
+    access: 'quotas:read',
+    params: idParams,
+    notFound: '调整申请',
+    response: contracts.adjustment,
+    handle: ({ deps, principal, params }) => adjustments.getAdjustment(deps, principal, params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/adjustments/{id}/document',
+    summary: '登记预算调整的批复文件（文号、标题、扫描件）',
+    tag: 'adjustments',
+    access: ['projects:write', 'projects:review'],
+    params: idParams,
+    notFound: '调整申请',
+    body: documentBody,
+    response: contracts.adjustment,
+    refusals: [409],
+    description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。',
+    handle: async ({ deps, principal, params, body }) => {
+      await adjustments.recordDocument(deps, principal, params.id, body);
+      return adjustments.getAdjustment(deps, principal, params.id);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/adjustments/{id}/decision',
+    summary: '审批预算调整申请（科室负责人、分管局长或局长；签章）；最后一个环节同意后在指标账中记账',
+    tag: 'adjustments',
+    access: 'projects:review',
+    params: idParams,
+    notFound: '调整申请',
+    body: decideBody,
+    response: contracts.adjustmentDecided,
+    refusals: [409, 503],
+    description:
+      '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。',
+    handle: ({ deps, principal, params, body }) => adjustments.decide(deps, principal, params.id, body),
+  }),
+];
 
-  router.get('/adjustments', ...read, validate({ query: listQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof listQuery>;
-    res.json(await adjustments.listAdjustments(db, principalOf(res), { ...q, todo: q.todo === 'true' }));
-  });
-  router.post('/adjustments', ...file, validate({ body: fileBody }), async (_req, res) => {
-    const p = principalOf(res);
-    const newId = await adjustments.fileAdjustment(adeps, p, res.locals.body as z.infer<typeof fileBody>);
-    res.status(201).json(await adjustments.getAdjustment(adeps, p, newId));
-  });
-  router.get('/adjustments/:id', ...read, async (req, res) => {
-    res.json(await adjustments.getAdjustment(adeps, principalOf(res), parseId(req.params.id)));
-  });
-  router.post('/adjustments/:id/document', ...file, validate({ body: documentBody }), async (req, res) => {
-    const p = principalOf(res);
-    const adjustmentId = parseId(req.params.id);
-    await adjustments.recordDocument(adeps, p, adjustmentId, res.locals.body as z.infer<typeof documentBody>);
-    res.json(await adjustments.getAdjustment(adeps, p, adjustmentId));
-  });
-  router.post('/adjustments/:id/decision', login, requirePermission('projects:review'), validate({ body: decideBody }), async (req, res) => {
-    res.json(await adjustments.decide(adeps, principalOf(res), parseId(req.params.id), res.locals.body as z.infer<typeof decideBody>));
-  });
-  return router;
+export function adjustmentRouter(deps: AdjustmentRouteDeps): Router {
+  const adeps: adjustments.AdjustmentDeps = { db: deps.db, engine: deps.engine, namespace: deps.namespace, keyStore: deps.keyStore };
+  return mountRoutes(deps.db, adeps, adjustmentRoutes);
 }

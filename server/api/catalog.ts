@@ -19,8 +19,8 @@ import * as designer from './designer';
 import { expertReviewRoutes } from './expert-review';
 import * as allocations from './allocation';
 import { paymentRoutes } from './payments';
-import * as adjustments from './adjustments';
-import * as finals from './final-accounts';
+import { adjustmentRoutes } from './adjustments';
+import { finalAccountRoutes } from './final-accounts';
 import { performanceRoutes } from './performance';
 import { monitoringRoutes } from './monitoring';
 import { treasuryRoutes } from './treasury';
@@ -69,6 +69,8 @@ const DECLARED: readonly RouteDoc[] = [
   ...paymentRoutes.map(docOf),
   ...treasuryRoutes.map(docOf),
   ...taskRoutes.map(docOf),
+  ...adjustmentRoutes.map(docOf),
+  ...finalAccountRoutes.map(docOf),
 ];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
@@ -206,22 +208,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
   { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
   { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
-  { method: 'get', path: '/api/adjustments', summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）', tag: 'adjustments', access: 'quotas:read', query: adjustments.listQuery },
-  { method: 'post', path: '/api/adjustments', summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程', tag: 'adjustments', access: ['projects:write', 'projects:review'], body: adjustments.fileBody, ok: { status: 201, description: '已提交，答复申请全文' }, refusals: [409, 503], description: '调剂、调减的金额超过调出指标的可用余额为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE（说明可用金额），不写入任何数据；追加、调减属于预算调整，审批同意前须登记调整批复文件；审批链由决策表 budget-adjustment-chain 按类型和金额选定。' },
-  { method: 'get', path: '/api/adjustments/{id}', summary: '预算调整申请全文：调出、调入指标的当前余额，审批链、当前环节、审批记录（签章）、记账流水', tag: 'adjustments', access: 'quotas:read', params: idParams },
-  { method: 'post', path: '/api/adjustments/{id}/document', summary: '登记预算调整的批复文件（文号、标题、扫描件）', tag: 'adjustments', access: ['projects:write', 'projects:review'], params: idParams, body: adjustments.documentBody, refusals: [409], description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。' },
-  { method: 'post', path: '/api/adjustments/{id}/decision', summary: '审批预算调整申请（科室负责人、分管局长或局长；签章）；最后一个环节同意后在指标账中记账', tag: 'adjustments', access: 'projects:review', params: idParams, body: adjustments.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。' },
-  // 决算与结转（单位编制并说明结余，主管部门汇总，国库处、预算处审核；办结时结转或收回经指标账记账）
-  { method: 'get', path: '/api/final-accounts', summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.listQuery },
-  { method: 'get', path: '/api/final-accounts/export', summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）', tag: 'finals', access: ['finals:prepare', 'finals:review'], query: finals.exportQuery, ok: xlsxOk, description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。' },
-  { method: 'post', path: '/api/final-accounts', summary: '生成本单位某年度的决算（数据取自指标账），启动决算流程', tag: 'finals', access: 'finals:prepare', body: finals.openBody, ok: { status: 201, description: '已生成，答复决算全文' }, refusals: [409, 503], description: '已生成为 409 FINAL_ACCOUNT_EXISTS；该年度没有指标为 400 NO_QUOTAS；流程引擎不可用为 503，不写入任何数据。' },
-  { method: 'get', path: '/api/final-accounts/{id}', summary: '决算全文：每个项目按指标的下达、调整、结转、支付、冻结、结余，结余说明与处理，按功能科目与经济科目汇总，未解除的冻结，审核记录', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, refusals: [503], description: '数据范围外的决算与不存在的一样答 404。' },
-  { method: 'post', path: '/api/final-accounts/{id}/regenerate', summary: '重新生成决算数据（保留结余说明与处理选择）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.versionBody, refusals: [409], description: '仅单位编制中可用（409 FINAL_ACCOUNT_NOT_DRAFT）；version 不符为 409 FINAL_ACCOUNT_CHANGED。' },
-  { method: 'put', path: '/api/final-accounts/{id}/items', summary: '保存结余说明与处理选择（结转下年 / 结余收回）', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.itemsBody, refusals: [409] },
-  { method: 'post', path: '/api/final-accounts/{id}/submit', summary: '单位确认并提交决算', tag: 'finals', access: 'finals:prepare', params: idParams, body: finals.submitBody, refusals: [409, 503], description: '尚有冻结未解除为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出指标、项目、金额与冻结来源）；生成后指标账又有变动为 409 FINAL_ACCOUNT_STALE；有结余未说明或未选择处理为 400 FINAL_ACCOUNT_INCOMPLETE；均不写入任何数据。' },
-  { method: 'post', path: '/api/final-accounts/{id}/decision', summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账', tag: 'finals', access: 'finals:review', params: idParams, body: finals.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。' },
-  { method: 'get', path: '/api/final-accounts/{id}/export', summary: '导出本决算（Excel）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: xlsxOk },
-  { method: 'get', path: '/api/final-accounts/{id}/report.pdf', summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）', tag: 'finals', access: ['finals:prepare', 'finals:review'], params: idParams, ok: { status: 200, description: 'PDF 文件' } },
   // 电子签章与审计
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },

@@ -1,8 +1,7 @@
-import { Router, type Response } from 'express';
+import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { CHOICES, FINAL_ACCOUNT_STATUSES } from '../../domain/final-accounts';
 import { shanghaiDate } from '../../domain/time';
-import { principalOf, requireAnyPermission, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -10,17 +9,21 @@ import { errors } from '../errors';
 import * as finals from '../final-accounts/service';
 import { finalAccountPdf, finalAccountsWorkbook } from '../final-accounts/report';
 import type { KeyStore } from '../seals/key-store';
+import * as contracts from '../../contracts/final-accounts';
 import { contentDisposition, XLSX_MIME } from './excel-export';
-import { validate } from './validate';
+import { mountRoutes, routesWith } from './route';
+import { idParams, xlsxOk } from './route-doc';
 
 /**
  * 决算 over HTTP: a unit (finals:prepare) opens its final accounts of a year, explains each
  * balance, chooses 结转 or 结余收回 and submits; the department, 国库处 and 预算处 (finals:review)
  * read the roll-up of their scope and decide their step (sealed). A final account outside the
  * person's data scope is 404.
+ * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const id = z.coerce.number().int().positive().max(2_147_483_647);
+/** An item id in a body (items[].itemId; a numeric string is taken, as before). */
+const itemId = z.coerce.number().int().positive().max(2_147_483_647);
 const year = z.number().int().min(2000).max(2100);
 
 export const listQuery = z
@@ -34,22 +37,24 @@ export const listQuery = z
 export const exportQuery = listQuery.omit({ page: true, pageSize: true });
 export const openBody = z.object({ fiscalYear: year }).strict();
 export const versionBody = z.object({ version: z.number().int().min(1) }).strict();
-const item = z.object({ itemId: id, explanation: z.string().max(500).nullable().optional(), choice: z.enum(CHOICES).nullable().optional() }).strict();
+const item = z
+  .object({ itemId, explanation: z.string().max(500).nullable().optional(), choice: z.enum(CHOICES).nullable().optional() })
+  .strict();
 export const itemsBody = z.object({ version: z.number().int().min(1), items: z.array(item).max(5000) }).strict();
-export const submitBody = z.object({ version: z.number().int().min(1), items: z.array(item).max(5000).optional(), signingPin: z.string().min(1).max(64).optional() }).strict();
+export const submitBody = z
+  .object({ version: z.number().int().min(1), items: z.array(item).max(5000).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .strict();
 export const decideBody = z
-  .object({ decision: z.enum(['approve', 'reject']), comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
   .strict()
   .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
 
 /** Above this many final accounts one export is refused: narrow by year or status. */
 const EXPORT_MAX_ACCOUNTS = 20_000;
-
-function parseId(raw: string | string[] | undefined): number {
-  const r = id.safeParse(raw);
-  if (!r.success) throw errors.notFound('决算不存在');
-  return r.data;
-}
 
 function sendXlsx(res: Response, bytes: Buffer, name: string, ascii: string): void {
   const date = shanghaiDate(new Date()).replace(/-/g, '');
@@ -59,61 +64,178 @@ function sendXlsx(res: Response, bytes: Buffer, name: string, ascii: string): vo
   res.send(bytes);
 }
 
-export function finalAccountsRouter(deps: { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore }): Router {
-  const { db } = deps;
-  const router = Router();
-  const login = requireLogin(db);
-  const prepare = [login, requirePermission('finals:prepare')];
-  const read = [login, requireAnyPermission('finals:prepare', 'finals:review')];
-  const review = [login, requirePermission('finals:review')];
-  const fdeps: finals.FinalAccountsDeps = { db, engine: deps.engine, namespace: deps.namespace, keyStore: deps.keyStore };
-  const scope = (res: Response) => scopeOrgIds(db, principalOf(res));
+type FinalAccountsRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
+const route = routesWith<finals.FinalAccountsDeps>();
+const read = ['finals:prepare', 'finals:review'] as const;
 
-  router.get('/final-accounts', ...read, validate({ query: listQuery }), async (_req, res) => {
-    res.json(await finals.listFinalAccounts(db, scope(res), res.locals.query as z.infer<typeof listQuery>));
-  });
-  router.get('/final-accounts/export', ...read, validate({ query: exportQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof exportQuery>;
-    const ids = db('final_accounts').whereIn('unit_org_id', scope(res)).select('id');
-    if (q.fiscalYear !== undefined) ids.where('fiscal_year', q.fiscalYear);
-    if (q.status) ids.where('status', q.status);
-    const [count] = await ids.clone().clearSelect().count({ n: '*' });
-    if (Number(count?.n ?? 0) > EXPORT_MAX_ACCOUNTS) throw errors.badRequest('EXPORT_TOO_LARGE', `符合条件的决算有 ${String(count?.n)} 份，超过单次导出上限 ${EXPORT_MAX_ACCOUNTS} 份，请按年度或状态筛选后分批导出`);
-    sendXlsx(res, await finalAccountsWorkbook(db, ids), '决算汇总', 'final-accounts');
-  });
-  router.post('/final-accounts', ...prepare, validate({ body: openBody }), async (_req, res) => {
-    const p = principalOf(res);
-    const newId = await finals.openFinalAccount(fdeps, p, (res.locals.body as z.infer<typeof openBody>).fiscalYear);
-    res.status(201).json(await finals.getFinalAccount(fdeps, p, scope(res), newId));
-  });
-  router.get('/final-accounts/:id', ...read, async (req, res) => {
-    res.json(await finals.getFinalAccount(fdeps, principalOf(res), scope(res), parseId(req.params.id)));
-  });
-  router.post('/final-accounts/:id/regenerate', ...prepare, validate({ body: versionBody }), async (req, res) => {
-    res.json(await finals.regenerate(db, scope(res), parseId(req.params.id), res.locals.body as z.infer<typeof versionBody>));
-  });
-  router.put('/final-accounts/:id/items', ...prepare, validate({ body: itemsBody }), async (req, res) => {
-    res.json(await finals.saveItems(db, scope(res), parseId(req.params.id), res.locals.body as z.infer<typeof itemsBody>));
-  });
-  router.post('/final-accounts/:id/submit', ...prepare, validate({ body: submitBody }), async (req, res) => {
-    res.json(await finals.submit(fdeps, principalOf(res), scope(res), parseId(req.params.id), res.locals.body as z.infer<typeof submitBody>));
-  });
-  router.post('/final-accounts/:id/decision', ...review, validate({ body: decideBody }), async (req, res) => {
-    res.json(await finals.decide(fdeps, principalOf(res), scope(res), parseId(req.params.id), res.locals.body as z.infer<typeof decideBody>));
-  });
-  router.get('/final-accounts/:id/export', ...read, async (req, res) => {
-    const fid = parseId(req.params.id);
-    const row = (await db('final_accounts as fa').join('organisations as u', 'u.id', 'fa.unit_org_id').where('fa.id', fid).whereIn('fa.unit_org_id', scope(res)).first('fa.fiscal_year', 'u.name', 'u.code')) as { fiscal_year: number; name: string; code: string } | undefined;
-    if (!row) throw errors.notFound(`决算 #${fid} 不存在`);
-    sendXlsx(res, await finalAccountsWorkbook(db, [fid]), `决算-${row.fiscal_year}-${row.name}`, `final-accounts-${row.fiscal_year}-${row.code}`);
-  });
-  router.get('/final-accounts/:id/report.pdf', ...read, async (req, res) => {
-    const fid = parseId(req.params.id);
-    const visible = await db('final_accounts').where('id', fid).whereIn('unit_org_id', scope(res)).first('id');
-    if (!visible) throw errors.notFound(`决算 #${fid} 不存在`);
-    const { pdf, filename } = await finalAccountPdf(db, fid);
-    res.setHeader('content-disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`);
-    res.type('application/pdf').send(pdf);
-  });
-  return router;
+export const finalAccountRoutes = [
+  route({
+    method: 'get',
+    path: '/api/final-accounts',
+    summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页',
+    tag: 'finals',
+    access: read,
+    query: listQuery,
+    response: contracts.finalAccountList,
+    handle: ({ deps: { db }, principal, query }) => finals.listFinalAccounts(db, scopeOrgIds(db, principal), query),
+  }),
+  /** Declared before /api/final-accounts/{id}: "export" is not an id. */
+  route({
+    method: 'get',
+    path: '/api/final-accounts/export',
+    summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）',
+    tag: 'finals',
+    access: read,
+    query: exportQuery,
+    ok: xlsxOk,
+    description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。',
+    handle: async ({ deps: { db }, principal, query: q, res }) => {
+      const ids = db('final_accounts').whereIn('unit_org_id', scopeOrgIds(db, principal)).select('id');
+      if (q.fiscalYear !== undefined) ids.where('fiscal_year', q.fiscalYear);
+      if (q.status) ids.where('status', q.status);
+      const [count] = await ids.clone().clearSelect().count({ n: '*' });
+      if (Number(count?.n ?? 0) > EXPORT_MAX_ACCOUNTS)
+        throw errors.badRequest(
+          'EXPORT_TOO_LARGE',
+          `符合条件的决算有 ${String(count?.n)} 份，超过单次导出上限 ${EXPORT_MAX_ACCOUNTS} 份，请按年度或状态筛选后分批导出`,
+        );
+      sendXlsx(res, await finalAccountsWorkbook(db, ids), '决算汇总', 'final-accounts');
+      return undefined;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/final-accounts',
+    summary: '生成本单位某年度的决算（数据取自指标账），启动决算流程',
+    tag: 'finals',
+    access: 'finals:prepare',
+    body: openBody,
+    ok: { status: 201, description: '已生成，答复决算全文' },
+    response: contracts.finalAccount,
+    refusals: [409, 503],
+    description: '已生成为 409 FINAL_ACCOUNT_EXISTS；该年度没有指标为 400 NO_QUOTAS；流程引擎不可用为 503，不写入任何数据。',
+    handle: async ({ deps, principal, body }) => {
+      const newId = await finals.openFinalAccount(deps, principal, body.fiscalYear);
+      return finals.getFinalAccount(deps, principal, scopeOrgIds(deps.db, principal), newId);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/final-accounts/{id}',
+    summary:
+      '决算全文：每个项目按指标的下达、调整、结转、支付、冻结、结余，结余说明与处理，按功能科目与经济科目汇总，未解除的冻结，审核记录',
+    tag: 'finals',
+    access: read,
+    params: idParams,
+    notFound: '决算',
+    response: contracts.finalAccount,
+    refusals: [503],
+    description: '数据范围外的决算与不存在的一样答 404。',
+    handle: ({ deps, principal, params }) => finals.getFinalAccount(deps, principal, scopeOrgIds(deps.db, principal), params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/final-accounts/{id}/regenerate',
+    summary: '重新生成决算数据（保留结余说明与处理选择）',
+    tag: 'finals',
+    access: 'finals:prepare',
+    params: idParams,
+    notFound: '决算',
+    body: versionBody,
+    response: contracts.finalAccountVersion,
+    refusals: [409],
+    description: '仅单位编制中可用（409 FINAL_ACCOUNT_NOT_DRAFT）；version 不符为 409 FINAL_ACCOUNT_CHANGED。',
+    handle: ({ deps: { db }, principal, params, body }) => finals.regenerate(db, scopeOrgIds(db, principal), params.id, body),
+  }),
+  route({
+    method: 'put',
+    path: '/api/final-accounts/{id}/items',
+    summary: '保存结余说明与处理选择（结转下年 / 结余收回）',
+    tag: 'finals',
+    access: 'finals:prepare',
+    params: idParams,
+    notFound: '决算',
+    body: itemsBody,
+    response: contracts.finalAccountVersion,
+    refusals: [409],
+    handle: ({ deps: { db }, principal, params, body }) => finals.saveItems(db, scopeOrgIds(db, principal), params.id, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/final-accounts/{id}/submit',
+    summary: '单位确认并提交决算',
+    tag: 'finals',
+    access: 'finals:prepare',
+    params: idParams,
+    notFound: '决算',
+    body: submitBody,
+    response: contracts.finalAccountSubmitted,
+    refusals: [409, 503],
+    description:
+      '尚有冻结未解除为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出指标、项目、金额与冻结来源）；生成后指标账又有变动为 409 FINAL_ACCOUNT_STALE；有结余未说明或未选择处理为 400 FINAL_ACCOUNT_INCOMPLETE；均不写入任何数据。',
+    handle: ({ deps, principal, params, body }) => finals.submit(deps, principal, scopeOrgIds(deps.db, principal), params.id, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/final-accounts/{id}/decision',
+    summary: '审核决算（主管部门、国库处、预算处；签章）；预算处同意即办结并记账',
+    tag: 'finals',
+    access: 'finals:review',
+    params: idParams,
+    notFound: '决算',
+    body: decideBody,
+    response: contracts.finalAccountDecided,
+    refusals: [409, 503],
+    description:
+      '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算处办结时尚有冻结为 409 FINAL_ACCOUNT_OPEN_FREEZES（逐笔列出），指标账有变动为 409 FINAL_ACCOUNT_STALE。',
+    handle: ({ deps, principal, params, body }) => finals.decide(deps, principal, scopeOrgIds(deps.db, principal), params.id, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/final-accounts/{id}/export',
+    summary: '导出本决算（Excel）',
+    tag: 'finals',
+    access: read,
+    params: idParams,
+    notFound: '决算',
+    ok: xlsxOk,
+    handle: async ({ deps: { db }, principal, params: { id: fid }, res }) => {
+      const row = (await db('final_accounts as fa')
+        .join('organisations as u', 'u.id', 'fa.unit_org_id')
+        .where('fa.id', fid)
+        .whereIn('fa.unit_org_id', scopeOrgIds(db, principal))
+        .first('fa.fiscal_year', 'u.name', 'u.code')) as { fiscal_year: number; name: string; code: string } | undefined;
+      if (!row) throw errors.notFound(`决算 #${fid} 不存在`);
+      sendXlsx(
+        res,
+        await finalAccountsWorkbook(db, [fid]),
+        `决算-${row.fiscal_year}-${row.name}`,
+        `final-accounts-${row.fiscal_year}-${row.code}`,
+      );
+      return undefined;
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/final-accounts/{id}/report.pdf',
+    summary: '决算表 PDF（各项目数据、结余处理与各审核环节的电子签章和核验码）',
+    tag: 'finals',
+    access: read,
+    params: idParams,
+    notFound: '决算',
+    ok: { status: 200, description: 'PDF 文件' },
+    handle: async ({ deps: { db }, principal, params: { id: fid }, res }) => {
+      const visible = await db('final_accounts').where('id', fid).whereIn('unit_org_id', scopeOrgIds(db, principal)).first('id');
+      if (!visible) throw errors.notFound(`决算 #${fid} 不存在`);
+      const { pdf, filename } = await finalAccountPdf(db, fid);
+      res.setHeader('content-disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"`);
+      res.type('application/pdf').send(pdf);
+      return undefined;
+    },
+  }),
+];
+
+export function finalAccountsRouter(deps: FinalAccountsRouteDeps): Router {
+  const fdeps: finals.FinalAccountsDeps = { db: deps.db, engine: deps.engine, namespace: deps.namespace, keyStore: deps.keyStore };
+  return mountRoutes(deps.db, fdeps, finalAccountRoutes);
 }
