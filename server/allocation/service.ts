@@ -381,6 +381,10 @@ async function visibleAllocation(db: Knex, p: Principal, id: number): Promise<Al
   return row;
 }
 
+/**
+ * The allocation as the page shows it (contracts/allocations.ts). Times are ISO 8601 UTC strings,
+ * as JSON writes a Date, so the answer is what goes over the wire.
+ */
 export async function getAllocation(deps: AllocationDeps, p: Principal, id: number) {
   const { db } = deps;
   const row = await visibleAllocation(db, p, id);
@@ -474,9 +478,9 @@ export async function getAllocation(deps: AllocationDeps, p: Principal, id: numb
     documentNo: row.document_no,
     returnComment: row.return_comment,
     version: Number(row.version),
-    createdAt: readInstant(row.created_at),
-    submittedAt: row.submitted_at ? readInstant(row.submitted_at) : null,
-    issuedAt: row.issued_at ? readInstant(row.issued_at) : null,
+    createdAt: readInstant(row.created_at).toISOString(),
+    submittedAt: row.submitted_at ? readInstant(row.submitted_at).toISOString() : null,
+    issuedAt: row.issued_at ? readInstant(row.issued_at).toISOString() : null,
     controlTotals: totals.map((t) => ({
       departmentOrgId: Number(t.department_org_id),
       departmentName: t.name,
@@ -494,7 +498,7 @@ export async function getAllocation(deps: AllocationDeps, p: Principal, id: numb
       userName: String(d.display_name),
       sealed: Boolean(Number(d.sealed)),
       auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id),
-      decidedAt: readInstant(d.decided_at),
+      decidedAt: readInstant(d.decided_at).toISOString(),
     })),
     pending,
     mayDecide,
@@ -531,8 +535,8 @@ export async function listAllocations(db: Knex, p: Principal, q: { fiscalYear?: 
       totalFen: Number(r.total_fen),
       approvalChain: r.approval_chain,
       documentNo: r.document_no,
-      submittedAt: r.submitted_at ? readInstant(r.submitted_at) : null,
-      issuedAt: r.issued_at ? readInstant(r.issued_at) : null,
+      submittedAt: r.submitted_at ? readInstant(r.submitted_at).toISOString() : null,
+      issuedAt: r.issued_at ? readInstant(r.issued_at).toISOString() : null,
     })),
   };
 }

@@ -1,10 +1,8 @@
-import { z } from 'zod';
-import type { Permission } from '../../domain/roles';
 import { attachmentParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
 import * as auth from './auth';
 import * as projects from './projects';
 import * as projectImport from './project-import';
-import * as quotas from './quotas';
+import { quotaRoutes } from './quotas';
 import * as reference from './reference';
 import * as referenceExports from './reference-exports';
 import { taskRoutes } from './tasks';
@@ -17,7 +15,7 @@ import { engineRoutes } from './engine';
 import { docOf } from './route';
 import * as designer from './designer';
 import { expertReviewRoutes } from './expert-review';
-import * as allocations from './allocation';
+import { allocationRoutes } from './allocation';
 import { paymentRoutes } from './payments';
 import { adjustmentRoutes } from './adjustments';
 import { finalAccountRoutes } from './final-accounts';
@@ -38,23 +36,6 @@ export { TAGS, permissionsOf, routeKey, type Access, type HttpMethod, type Route
 
 
 
-const ledgerRefusal = '记账被拒绝时为 409，error.code 为账本的稳定代码（如 INSUFFICIENT_AVAILABLE 可用指标不足、IDEMPOTENCY_KEY_REUSED）。';
-const entryOk = { status: 201, description: '已记账：记账流水与记账后的指标；幂等键命中之前的记账时为 200（replayed: true，未做任何改动）' } as const;
-const pairOk = { status: 201, description: '已记账：调出与调入两笔流水及两个指标记账后的余额；幂等键命中时为 200（replayed: true）' } as const;
-
-const entry = (path: string, summary: string, access: Permission): RouteDoc => ({
-  method: 'post',
-  path: `/api/quotas/{id}/${path}`,
-  summary,
-  tag: 'quotas',
-  access,
-  params: idParams,
-  body: quotas.entryBody,
-  ok: entryOk,
-  refusals: [409],
-  description: ledgerRefusal,
-});
-
 /** The routes declared with their handlers (route.ts), module by module. */
 const DECLARED: readonly RouteDoc[] = [
   ...sealRoutes.map(docOf),
@@ -71,6 +52,8 @@ const DECLARED: readonly RouteDoc[] = [
   ...taskRoutes.map(docOf),
   ...adjustmentRoutes.map(docOf),
   ...finalAccountRoutes.map(docOf),
+  ...quotaRoutes.map(docOf),
+  ...allocationRoutes.map(docOf),
 ];
 
 export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
@@ -139,41 +122,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   { method: 'get', path: '/api/codes/economic/export', summary: '导出经济分类科目（Excel，可直接再导入）', tag: 'reference', access: 'reference:read', query: referenceExports.economicTableQuery, ok: xlsxOk },
   { method: 'get', path: '/api/codes/template', summary: '科目导入模板（Excel）', tag: 'reference', access: 'reference:read', query: referenceExports.templateQuery, ok: { status: 200, description: 'Excel 模板' } },
 
-  // 指标账
-  { method: 'get', path: '/api/quotas', summary: '指标列表（本人数据范围内），分页', tag: 'quotas', access: 'quotas:read', query: quotas.listQuery },
-  { method: 'post', path: '/api/quotas', summary: '下达指标', tag: 'quotas', access: 'quotas:issue', body: quotas.issueBody, ok: entryOk, refusals: [409], description: `指标编号由系统生成（ZB + 年度 + 序号，如 ZB2026-000042），不由经办人填写。${ledgerRefusal}` },
-  { method: 'get', path: '/api/quotas/{id}', summary: '指标详情与余额', tag: 'quotas', access: 'quotas:read', params: idParams, description: '数据范围外的指标与不存在的指标一样答 404。' },
-  { method: 'get', path: '/api/quotas/export', summary: '导出指标台账（Excel）', tag: 'quotas', access: 'quotas:read', query: quotas.exportQuery, ok: xlsxOk, description: exportNote },
-  { method: 'get', path: '/api/quotas/{id}/journal/export', summary: '导出某指标的流水（Excel）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalExportQuery, ok: xlsxOk },
-  { method: 'get', path: '/api/quotas/{id}/journal', summary: '指标流水，分页（含对方指标编号与经办人姓名 actorName）', tag: 'quotas', access: 'quotas:read', params: idParams, query: quotas.journalQuery },
-  entry('freeze', '冻结（支付申请提交时）', 'quotas:freeze'),
-  entry('unfreeze', '解冻（支付申请退回或撤销）', 'quotas:freeze'),
-  entry('consume', '支付（冻结转为已用）', 'quotas:freeze'),
-  entry('adjust-in', '追加', 'quotas:issue'),
-  entry('adjust-out', '调减（仅可用部分）', 'quotas:issue'),
-  {
-    method: 'post',
-    path: '/api/quota-transfers',
-    summary: '调剂：同一预算年度的两个指标之间',
-    tag: 'quotas',
-    access: 'quotas:issue',
-    body: quotas.transferBody,
-    ok: pairOk,
-    refusals: [409],
-    description: `两笔流水在同一事务中，要么都记，要么都不记。${ledgerRefusal}`,
-  },
-  {
-    method: 'post',
-    path: '/api/quotas/{id}/carry-over',
-    summary: '结转：可用部分结转到以后年度（新建指标或调入已有指标）',
-    tag: 'quotas',
-    access: 'quotas:issue',
-    params: idParams,
-    body: quotas.carryOverBody,
-    ok: pairOk,
-    refusals: [409],
-    description: `新指标的编号由系统生成，沿用原指标的项目、单位、科目和资金来源（未填写时），年度默认下一年。目标指标在数据范围外时为 404。${ledgerRefusal}`,
-  },
   // 项目库
   { method: 'get', path: '/api/projects', summary: '项目列表（本人数据范围内），分页', tag: 'projects', access: 'projects:read', query: projects.projectListQuery },
   { method: 'get', path: '/api/projects/import-template', summary: '项目导入模板（Excel，含填写说明与下拉选项）', tag: 'projects', access: 'projects:write', ok: { status: 200, description: 'Excel 模板' } },
@@ -201,13 +149,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）
 
   // 专家评审（专家库、评审批次由绩效处/评审中心维护；专家只能看到本人的评审任务）
-  { method: 'get', path: '/api/allocations', summary: '预算分配方案列表（本人所在地区）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], query: allocations.listQuery },
-  { method: 'post', path: '/api/allocations', summary: '新建年度预算分配方案：设定控制数，候选项目按绩效等级和专家评审结论排序，在控制数内零基建议安排金额', tag: 'allocations', access: 'quotas:issue', body: allocations.createBody, ok: { status: 201, description: '已创建，答复方案全文' }, refusals: [409, 503], description: '同一财政局同一年度只能有一个未完成的方案（409 ALLOCATION_EXISTS）；绩效等级的影响由决策表 allocation-performance-grade 给出。' },
-  { method: 'get', path: '/api/allocations/{id}', summary: '预算分配方案全文：排序、控制数及各部门和领域的合计、审批记录、待办环节、下达的指标', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams },
-  { method: 'put', path: '/api/allocations/{id}/lines', summary: '修改安排金额（试算后保存，全部成功才写入）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.linesBody, refusals: [409], description: '超出控制数为 409 ALLOCATION_OVER_CONTROL_TOTAL，逐项列明超出的部门、领域和金额；超过申报金额、绩效“差”的项目安排资金或没有控制数为 400 ALLOCATION_INVALID；被拒绝时不写入任何数据。' },
-  { method: 'put', path: '/api/allocations/{id}/control-totals', summary: '重新设定控制数（已安排的金额不得超出新的控制数）', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.totalsBody, refusals: [409] },
-  { method: 'post', path: '/api/allocations/{id}/submit', summary: '提交分配方案审批（签章）；审批链由决策表按总额和三重一大选定', tag: 'allocations', access: 'quotas:issue', params: idParams, body: allocations.submitBody, refusals: [409, 503], description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。' },
-  { method: 'post', path: '/api/allocations/{id}/decision', summary: '审批分配方案（科室负责人、分管局长、局长或局长办公会会签；签章）', tag: 'allocations', access: ['quotas:issue', 'projects:review'], params: idParams, body: allocations.decideBody, refusals: [409, 503], description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。' },
   // 电子签章与审计
   // 流程设计
   { method: 'get', path: '/api/designer/catalogue', summary: '模型可引用的内容：表单（forms/）、外部任务主题（已注册的工作者）、角色、已部署的决策表', tag: 'designer', access: 'processes:design', refusals: [503], description: '已部署的决策表取自流程引擎；引擎不可用为 503 ENGINE_UNAVAILABLE。' },

@@ -12,7 +12,10 @@ import {
 } from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
 import { readInstant, isMysql } from '../db';
-import { appendAudit } from '../audit/chain';
+import { appendAudit, type AppendedRecord } from '../audit/chain';
+import type { Json } from '../../domain/canonical-json';
+import type { KeyStore } from '../seals/key-store';
+import { seal, signerFor, type Decision } from '../seals/seal';
 
 /**
  * The quota ledger on the database (rules: domain/ledger.ts).
@@ -166,6 +169,43 @@ export async function issueQuota(db: Knex, input: NewQuota & EntryMeta & { amoun
     async (trx) => applyOnQuota(trx, await insertQuota(trx, input), entry, input),
   );
   return { ...value, replayed };
+}
+
+/**
+ * 下达 is a decision: once the issuer has enrolled an SM2 key, the request must carry their
+ * signing PIN and the issuance is sealed in its own transaction (no seal, no quota). Before
+ * enrolment it is recorded in the audit chain unsealed, so issuing does not stop on the day
+ * seals arrive; the SPA asks every signer to enrol. The PIN is checked before the transaction
+ * opens (signerFor), so a wrong one is counted. A replayed issuance is not sealed again.
+ */
+export async function issueSealedQuota(
+  db: Knex,
+  keyStore: KeyStore,
+  input: NewQuota & EntryMeta & { amountFen: number },
+  sealing: { who: Decision['who']; signingPin: string | undefined; ip?: string; form: Json },
+): Promise<EntryResult & { sealed: AppendedRecord | null }> {
+  const signer = await signerFor(keyStore, sealing.who.userId, sealing.signingPin, '下达指标', { ip: sealing.ip });
+  return db.transaction(async (trx) => {
+    const r = await issueQuota(trx, input);
+    if (!signer || r.replayed) return { ...r, sealed: null };
+    const record = await seal(trx, signer, {
+      what: 'quota.issue',
+      who: sealing.who,
+      decision: {
+        quotaId: r.quota.id,
+        quotaNo: r.quota.quotaNo,
+        journalId: r.entry.id,
+        amountFen: r.entry.amountFen,
+        fiscalYear: r.quota.fiscalYear,
+        documentNo: r.quota.documentNo,
+      },
+      form: sealing.form,
+      subjectType: 'quota',
+      subjectId: r.quota.id,
+      projectId: r.quota.projectId,
+    });
+    return { ...r, sealed: record };
+  });
 }
 
 /** 冻结: a payment request reserves its amount on submission. */

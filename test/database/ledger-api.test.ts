@@ -71,6 +71,20 @@ describe('quotas API', () => {
     expect((await call('GET', '/quotas/abc')).status).toBe(404);
   });
 
+  test('a malformed quota id (abc, 0x5, 5.0, 007) is a 404 named for the quota, before the body is read', async () => {
+    const { body } = await issue(1_000);
+    const id = body.quota.id as number;
+    expect((await call('GET', `/quotas/${id}`)).status).toBe(200);
+    for (const bad of ['abc', '0x5', `${id}.0`, `00${id}`, '99999999999']) {
+      for (const [method, path] of [['GET', `/quotas/${bad}`], ['GET', `/quotas/${bad}/journal`], ['POST', `/quotas/${bad}/freeze`], ['POST', `/quotas/${bad}/carry-over`]] as const) {
+        const r = await call(method, path, method === 'POST' ? { amountFen: 1, reason: 'x' } : undefined);
+        expect([path, r.status, r.body.error]).toEqual([path, 404, expect.objectContaining({ code: 'NOT_FOUND', message: '指标不存在' })]);
+      }
+    }
+    // A well-formed id of no quota keeps naming the id.
+    expect((await call('GET', '/quotas/999999')).body.error.message).toBe('指标 #999999 不存在');
+  });
+
   test('freeze, consume, unfreeze, adjust-in, adjust-out; a refusal is a 409 with the stable code and a Chinese message', async () => {
     const { body } = await issue(100_000);
     const id = body.quota.id as number;

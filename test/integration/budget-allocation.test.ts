@@ -82,6 +82,15 @@ describe('budget allocation on the engine', () => {
     await t?.close();
   });
 
+  test('a malformed allocation id (abc, 0x5, 5.0) is a 404 named for the allocation', async () => {
+    for (const bad of ['abc', '0x5', '5.0']) {
+      for (const [method, path, body] of [['GET', `/allocations/${bad}`, undefined], ['PUT', `/allocations/${bad}/lines`, { version: 1, lines: [{ projectId: 1, proposedFen: 0 }] }], ['POST', `/allocations/${bad}/submit`, { version: 1 }]] as const) {
+        const r = await call('nm_ysk', method, path, body);
+        expect([path, r.status, r.body.error]).toEqual([path, 404, expect.objectContaining({ code: 'NOT_FOUND', message: '预算分配方案不存在' })]);
+      }
+    }
+  });
+
   test('the approval-chain decision table follows the thresholds (fen) and 三重一大', async () => {
     const chain = async (totalFen: number, majorDecision: boolean) =>
       (await t.system.engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, 'allocation-approval-chain'))}/evaluate`, { body: { variables: { totalFen: { value: totalFen, type: 'Long' }, majorDecision: { value: majorDecision, type: 'Boolean' } } } }))[0]?.approvalChain?.value;

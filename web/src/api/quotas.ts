@@ -1,90 +1,29 @@
 import { downloadFile } from './download';
 import { request } from './request';
-import type { Page, RequestSignal, SortOrder } from './reference';
+import type { RequestSignal, SortOrder } from './reference';
+import type {
+  EntryResult,
+  IssueResult,
+  JournalEntry,
+  JournalItem,
+  JournalPage,
+  PairResult,
+  Quota,
+  QuotaPage,
+} from '../../../contracts/quotas';
+
+export type { EntryResult, IssueResult, JournalEntry, JournalItem, PairResult, Quota };
 
 /**
  * 指标账接口。金额一律为整数“分”（…Fen），显示与换算见 utils/money.ts。
  * 记账类接口成功时返回记账流水与记账后的指标；记账被拒绝时以 ApiError 抛出
  * （409，如 INSUFFICIENT_AVAILABLE「可用指标不足：…」）。
+ * 应答的类型来自 contracts/quotas.ts（服务端按同一份 schema 应答，测试中逐个核对）。
  */
 
-export interface Quota {
-  id: number;
-  /** 指标编号 */
-  quotaNo: string;
-  fiscalYear: number;
-  projectId: number | null;
-  unitOrgId: number | null;
-  /** 下达机构：尚未落到单位的指标属于它及其所在区划（数据范围） */
-  issuerOrgId: number | null;
-  /** 支出功能分类科目（3/5/7 位） */
-  functionalCode: string;
-  /** 支出经济分类科目（3/5 位） */
-  economicCode: string;
-  /** 资金来源 */
-  fundSource: string;
-  /** 指标文号 */
-  documentNo: string;
-  sourceQuotaId: number | null;
-  /** 额度 */
-  amountFen: number;
-  /** 已用（已支付） */
-  usedFen: number;
-  /** 冻结 */
-  frozenFen: number;
-  /** 可用 = 额度 − 已用 − 冻结 */
-  availableFen: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type EntryKind = 'issue' | 'freeze' | 'unfreeze' | 'consume' | 'adjust-in' | 'adjust-out' | 'carry-over' | 'refund';
-
-export interface JournalEntry {
-  id: number;
-  quotaId: number;
-  kind: EntryKind;
-  /** 服务端给出的中文类型名：下达、冻结、解冻、支付、调入、调出、结转、退票冲回 */
-  kindLabel: string;
-  amountFen: number;
-  deltaAmountFen: number;
-  deltaUsedFen: number;
-  deltaFrozenFen: number;
-  balanceAfter: { amountFen: number; usedFen: number; frozenFen: number; availableFen: number };
-  /** 调剂、结转的对方指标 */
-  counterpartQuotaId: number | null;
-  /** 对方指标的编号（仅流水列表接口返回） */
-  counterpartQuotaNo?: string | null;
-  referenceType: string | null;
-  referenceId: string | null;
-  idempotencyKey: string | null;
-  /** 经办人（用户名） */
-  actor: string;
-  /** 经办人姓名（仅流水列表接口返回；系统记账时为 null） */
-  actorName?: string | null;
-  /** 事由 */
-  reason: string;
-  /** ISO-8601，带 +08:00 */
-  createdAt: string;
-}
-
-export interface EntryResult {
-  entry: JournalEntry;
-  /** 记账后的指标 */
-  quota: Quota;
-  /** true：幂等键命中之前的记账，本次未做任何改动 */
-  replayed: boolean;
-}
-
-/** 调剂、结转：调出（结转）一笔与调入（下达）一笔，及两个指标变动后的余额 */
-export interface TransferResult {
-  out: JournalEntry;
-  in: JournalEntry;
-  from: Quota;
-  to: Quota;
-  replayed: boolean;
-}
+export type EntryKind = JournalEntry['kind'];
+/** 记账类接口的应答；调剂、结转：调出（结转）一笔与调入（下达）一笔，及两个指标变动后的余额 */
+export type TransferResult = PairResult;
 
 export type QuotaSort = 'id' | 'quotaNo' | 'fiscalYear' | 'amountFen' | 'availableFen' | 'createdAt';
 
@@ -125,8 +64,8 @@ export interface IssueQuotaRequest extends EntryRequest {
 }
 
 /** GET /api/quotas：本人数据范围内的指标，分页（quotas:read） */
-export function listQuotas(query: QuotaQuery = {}, options: RequestSignal = {}): Promise<Page<Quota>> {
-  return request<Page<Quota>>('/api/quotas', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+export function listQuotas(query: QuotaQuery = {}, options: RequestSignal = {}): Promise<QuotaPage> {
+  return request<QuotaPage>('/api/quotas', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
 /** GET /api/quotas/:id */
@@ -139,8 +78,8 @@ export function listQuotaJournal(
   id: number,
   query: { page?: number; pageSize?: number; order?: SortOrder } = {},
   options: RequestSignal = {},
-): Promise<Page<JournalEntry>> {
-  return request<Page<JournalEntry>>(`/api/quotas/${id}/journal`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+): Promise<JournalPage> {
+  return request<JournalPage>(`/api/quotas/${id}/journal`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
 /** GET /api/quotas/export：按当前条件导出指标台账（Excel，数据范围同列表） */
@@ -156,8 +95,8 @@ export function exportQuotaJournal(id: number, query: { order?: SortOrder } = {}
 const WRITE_TIMEOUT_MS = 20_000;
 
 /** POST /api/quotas：下达指标（quotas:issue） */
-export function issueQuota(body: IssueQuotaRequest): Promise<EntryResult> {
-  return request<EntryResult>('/api/quotas', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+export function issueQuota(body: IssueQuotaRequest): Promise<IssueResult> {
+  return request<IssueResult>('/api/quotas', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
 function entry(path: string) {
