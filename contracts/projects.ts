@@ -34,6 +34,15 @@ export const projectSummary = z.strictObject({
   version: z.number().int(),
   createdAt: time,
   updatedAt: time,
+  /** 本人可对该项目做的操作（domain/projects.ts projectActions）：页面只看它，不自行判断状态 */
+  can: z.strictObject({
+    edit: z.boolean(),
+    submit: z.boolean(),
+    rework: z.boolean(),
+    withdraw: z.boolean(),
+    void: z.boolean(),
+    approvalSheet: z.boolean(),
+  }),
 });
 
 export const amountLine = z.strictObject({

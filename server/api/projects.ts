@@ -1,6 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { projectActions, STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
+import { STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
 import { toShanghaiIso } from '../../domain/time';
 import { projectApprovalDocument } from '../documents/approval';
 import { renderProjectApprovalPdf } from '../documents/pdf';
@@ -13,6 +13,7 @@ import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from 
 import { errors } from '../errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { projectExport } from './project-exports';
+import { projectDetailJson, projectSummaryJson } from './project-json';
 import { validate } from './validate';
 
 /**
@@ -51,7 +52,7 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
   router.get('/projects', ...read, validate({ query: projectListQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof projectListQuery>;
     const page = await projects.listProjects(db, q, projectViewer(db, principalOf(res)));
-    res.json({ ...page, items: page.items.map((p) => summaryJson(p, principalOf(res))) });
+    res.json({ ...page, items: page.items.map((p) => projectSummaryJson(p, principalOf(res))) });
   });
 
   // Before /projects/:id, which would take "export" for an id.
@@ -63,7 +64,7 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
 
   router.get('/projects/:id', ...read, async (req, res) => {
     const project = await projects.getProject(db, await projectInScope(res, req.params.id), principalOf(res).orgId);
-    res.json(detailJson(project!, principalOf(res)));
+    res.json(projectDetailJson(project!, principalOf(res)));
   });
 
   /** 项目审批表: every completed step with its seal and verification code, as a PDF. */
@@ -85,19 +86,19 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
     const unitOrgId = body.unitOrgId ?? p.orgId;
     if (!(await inScope(p, unitOrgId))) throw errors.notFound(`组织机构 #${unitOrgId} 不存在`);
     const project = await projects.createProject(db, actorOf(res), { ...body, unitOrgId });
-    res.status(201).json(detailJson(project, p));
+    res.status(201).json(projectDetailJson(project, p));
   });
 
   router.put('/projects/:id', ...write, validate({ body: projectEditSchema }), async (req, res) => {
     const id = await projectInScope(res, req.params.id);
     const project = await projects.updateProject(db, actorOf(res), id, res.locals.body as z.infer<typeof projectEditSchema>);
-    res.json(detailJson(project, principalOf(res)));
+    res.json(projectDetailJson(project, principalOf(res)));
   });
 
   router.post('/projects/:id/void', ...write, validate({ body: voidBody }), async (req, res) => {
     const id = await projectInScope(res, req.params.id);
     const project = await projects.voidProject(db, actorOf(res), id, res.locals.body as z.infer<typeof voidBody>);
-    res.json(detailJson(project, principalOf(res)));
+    res.json(projectDetailJson(project, principalOf(res)));
   });
 
   router.post(
@@ -157,15 +158,3 @@ export function asciiFallback(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
 
-/** A project as the reader sees it, with what they may do with it (`can`, domain/projects.ts). */
-function summaryJson(p: projects.ProjectSummary, reader: Principal) {
-  return { ...p, createdAt: toShanghaiIso(p.createdAt), updatedAt: toShanghaiIso(p.updatedAt), can: projectActions(p.status, reader.permissions.has('projects:write')) };
-}
-
-function detailJson(p: projects.ProjectDetail, reader: Principal) {
-  return {
-    ...summaryJson(p, reader),
-    attachments: p.attachments.map((a) => ({ ...a, uploadedAt: toShanghaiIso(a.uploadedAt) })),
-    duplicates: p.duplicates.map((d) => ({ ...d, detectedAt: toShanghaiIso(d.detectedAt) })),
-  };
-}

@@ -12,7 +12,7 @@ import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
 import { engineProgress, engineProgressOf } from '../inbox/history';
 import { getTaskRow, involvementOf, listTasks, taskEvents, taskPermissions, taskSummary, type TaskRow } from '../inbox/tasks';
 import { listNotifications, markRead } from '../notifications/service';
-import { getProject, type ProjectDetail } from '../projects/service';
+import { getProject } from '../projects/service';
 import { projectVisibleTo } from '../projects/visibility';
 import { readInstant } from '../db';
 import { errors } from '../errors';
@@ -22,6 +22,7 @@ import type { KeyStore } from '../seals/key-store';
 import { signerFor } from '../seals/seal';
 import * as contracts from '../../contracts/tasks';
 import { projectDetail } from '../../contracts/projects';
+import { projectDetailJson } from './project-json';
 import { mountRoutes, routesWith } from './route';
 import { idParams, type RouteDoc } from './route-doc';
 
@@ -93,17 +94,6 @@ async function projectInScope(db: Db, p: Principal, id: number): Promise<number>
   return id;
 }
 
-/** The project as the task page and 送审 / 撤回 answer it: its own times in Beijing time, the nested ones as JSON writes a Date. */
-function projectJson(p: ProjectDetail) {
-  return {
-    ...p,
-    createdAt: toShanghaiIso(p.createdAt),
-    updatedAt: toShanghaiIso(p.updatedAt),
-    attachments: p.attachments.map((a) => ({ ...a, uploadedAt: a.uploadedAt.toISOString() })),
-    duplicates: p.duplicates.map((d) => ({ ...d, detectedAt: d.detectedAt.toISOString() })),
-    expertReview: p.expertReview && { ...p.expertReview, scoredAt: p.expertReview.scoredAt.toISOString() },
-  };
-}
 
 const inboxDeps = (deps: TaskDeps) => ({ db: deps.db, engine: deps.engine, syncInstance: deps.syncInstance });
 
@@ -191,7 +181,7 @@ export const taskRoutes = [
           formData: task.form_data ? (JSON.parse(task.form_data) as Record<string, unknown>) : null,
           comment: task.comment,
         },
-        project: await getProject(db, task.business_id, p.orgId).then((p2) => p2 && projectJson(p2)),
+        project: await getProject(db, task.business_id, p.orgId).then((p2) => p2 && projectDetailJson(p2, p)),
         history: events.map((e) => ({ ...e, step: names.get(e.taskId) ?? '' })),
         signers: signers.map((s) => ({
           userId: Number(s.user_id),
@@ -355,7 +345,7 @@ export const taskRoutes = [
     handle: async ({ deps, principal, params, body }) => {
       const id = await projectInScope(deps.db, principal, params.id);
       const { db, engine, namespace, syncInstance } = deps;
-      return projectJson(await submitProject({ db, engine, namespace, syncInstance }, principal, id, body.version));
+      return projectDetailJson(await submitProject({ db, engine, namespace, syncInstance }, principal, id, body.version), principal);
     },
   }),
   route({
@@ -371,7 +361,7 @@ export const taskRoutes = [
     response: projectDetail,
     handle: async ({ deps: { db, engine }, principal, params, body }) => {
       const id = await projectInScope(db, principal, params.id);
-      return projectJson(await withdrawProject({ db, engine }, principal, id, body.reason));
+      return projectDetailJson(await withdrawProject({ db, engine }, principal, id, body.reason), principal);
     },
   }),
   /**
