@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from './time';
 import { AGGREGATION_METHODS, TIE_KINDS } from '../domain/expert-review';
 
 /**
@@ -8,14 +9,6 @@ import { AGGREGATION_METHODS, TIE_KINDS } from '../domain/expert-review';
  * here fails the contract. Money is integer fen; scores are points with at most two decimals.
  */
 
-/**
- * An instant: the services give a Date, which goes out in JSON as its ISO 8601 string (UTC, `Z`).
- * The check runs on the answer before it is serialised, so the schema takes the Date and its output
- * side (the SPA's type, the OpenAPI document) is the string.
- */
-const instant = z
-  .codec(z.date(), z.iso.datetime(), { decode: (d) => d.toISOString(), encode: (s) => new Date(s) })
-  .describe('时间（ISO 8601，UTC）');
 const id = z.number().int();
 const isoDay = z.string().describe('日期 YYYY-MM-DD');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from './time';
 import { DEVIATION_LEVELS } from '../domain/execution';
 
 /**
@@ -8,12 +9,6 @@ import { DEVIATION_LEVELS } from '../domain/execution';
  * Objects are strict: a field the server adds without declaring it here fails the contract.
  */
 
-/**
- * An instant the service hands over as a Date: the answer's JSON writes it as UTC ISO 8601
- * (`2026-12-03T01:02:03.000Z`). The contract is checked on the object before it is serialised, so
- * a Date is read as the string it becomes.
- */
-export const utcInstant = z.preprocess((v) => (v instanceof Date ? v.toJSON() : v), z.string()).describe('UTC 时间，ISO 8601（…Z）');
 const date = z.string().describe('日期 YYYY-MM-DD');
 const fen = z.number().int();
 const page = { total: z.number().int().describe('符合条件的总数'), page: z.number().int(), pageSize: z.number().int() };
@@ -46,7 +41,7 @@ export const round = z.strictObject({
   scopeKey: z.string().describe('监控范围：地区编码前缀，定时发起的为 all'),
   reportCount: z.number().int().describe('本季度本范围的报告数'),
   processInstanceKey: z.string().nullable().describe('季度监控流程实例编号'),
-  startedAt: utcInstant,
+  startedAt: instant,
   created: z.boolean().describe('false：本季度本范围已开展过，未重复建报告'),
 });
 
@@ -67,7 +62,7 @@ export const reportSummary = z.strictObject({
   deviationLabel: z.string().nullable(),
   deviationReasons: z.array(z.string()).describe('偏差原因'),
   rectificationDue: date.nullable().describe('整改期限'),
-  submittedAt: utcInstant.nullable().describe('填报时间'),
+  submittedAt: instant.nullable().describe('填报时间'),
 });
 
 export const reportTarget = z.strictObject({

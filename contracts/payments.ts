@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from './time';
 import { APPROVAL_CHAINS } from '../domain/allocation';
 import { RISK_LEVELS, RISK_RULE_CODES, PAYEE_KINDS } from '../domain/payment-risk';
 import { ATTACHMENT_KINDS, PAYMENT_DECISIONS, PAYMENT_LIST_STATUSES, PAYMENT_STATUSES, PAYMENT_TYPES } from '../domain/payments';
@@ -10,13 +11,6 @@ import { ORDER_STATUSES } from '../domain/treasury-status';
  * 金额一律为整数“分”。Objects are strict: a field the server adds without declaring it here fails the contract.
  */
 
-/**
- * A moment the service reads from the database (a Date), sent as JSON sends a Date: UTC ISO 8601
- * with milliseconds (2026-03-01T02:00:00.000Z). The page's type is the string.
- */
-export const instant = z
-  .codec(z.date(), z.iso.datetime(), { decode: (d) => d.toISOString(), encode: (s) => new Date(s) })
-  .describe('时刻（UTC，ISO 8601，如 2026-03-01T02:00:00.000Z）');
 
 const fen = z.number().int();
 const id = z.number().int();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BANK_STATUSES, ORDER_STATUSES } from '../domain/treasury-status';
-import { instant } from './payments';
+import { instant } from './time';
 
 /**
  * 国库支付接口的应答（/api/treasury/*）：路由按这些 schema 应答（测试中逐个核对，见
