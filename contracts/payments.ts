@@ -11,7 +11,6 @@ import { ORDER_STATUSES } from '../domain/treasury-status';
  * 金额一律为整数“分”。Objects are strict: a field the server adds without declaring it here fails the contract.
  */
 
-
 const fen = z.number().int();
 const id = z.number().int();
 

@@ -32,9 +32,23 @@ export interface TrialState extends TrialSummary {
   active: string[];
   failed: string[];
   steps: Array<{ elementId: string; name: string | null; type: string; startedAt: string | null; endedAt: string | null }>;
-  tasks: Array<{ taskId: string; elementId: string; name: string | null; formKey: string | null; formTitle: string | null; decisionField: string | null; choices: TrialChoice[] }>;
+  tasks: Array<{
+    taskId: string;
+    elementId: string;
+    name: string | null;
+    formKey: string | null;
+    formTitle: string | null;
+    decisionField: string | null;
+    choices: TrialChoice[];
+  }>;
   waiting: Array<{ elementId: string; topic: string; incident: string | null }>;
-  decisions: Array<{ elementId: string | null; decisionId: string; evaluatedAt: string | null; inputs: Array<{ name: string | null; value: unknown }>; outputs: Array<{ name: string | null; variable: string; value: unknown; ruleId: string }> }>;
+  decisions: Array<{
+    elementId: string | null;
+    decisionId: string;
+    evaluatedAt: string | null;
+    inputs: Array<{ name: string | null; value: unknown }>;
+    outputs: Array<{ name: string | null; variable: string; value: unknown; ruleId: string }>;
+  }>;
   incidents: Array<{ elementId: string; message: string | null }>;
   variables: Record<string, unknown>;
 }

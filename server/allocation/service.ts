@@ -779,17 +779,15 @@ export async function submitAllocation(
     } catch (err) {
       engineDown(err);
     }
-    await trx('budget_allocations')
-      .where('id', id)
-      .update({
-        status: 'approving',
-        total_fen: digest.totalFen,
-        process_instance_key: started.id,
-        submitted_by: p.userId,
-        submitted_at: now,
-        return_comment: null,
-        approval_chain: null,
-      });
+    await trx('budget_allocations').where('id', id).update({
+      status: 'approving',
+      total_fen: digest.totalFen,
+      process_instance_key: started.id,
+      submitted_by: p.userId,
+      submitted_at: now,
+      return_comment: null,
+      approval_chain: null,
+    });
     return { processInstanceId: started.id };
   });
 }

@@ -56,7 +56,16 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       if (!req.path.startsWith('/api/')) return;
-      deps.log.info({ requestId, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+      deps.log.info(
+        {
+          requestId,
+          method: req.method,
+          url: req.originalUrl,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
     });
     next();
   });
@@ -99,16 +108,52 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(usersRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
-  api.use(expertReviewRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, exportLimits: deps.exportLimits, fieldKeys: fieldKeyring(deps.config) }));
+  api.use(
+    expertReviewRouter({
+      db: deps.db,
+      engine: deps.engine,
+      namespace: deps.config.engine.namespace,
+      keyStore,
+      exportLimits: deps.exportLimits,
+      fieldKeys: fieldKeyring(deps.config),
+    }),
+  );
   api.use(allocationRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
-  api.use(paymentsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, fieldKeys: fieldKeyring(deps.config) }));
+  api.use(
+    paymentsRouter({
+      db: deps.db,
+      engine: deps.engine,
+      namespace: deps.config.engine.namespace,
+      keyStore,
+      fieldKeys: fieldKeyring(deps.config),
+    }),
+  );
   api.use(adjustmentRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
   api.use(finalAccountsRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore }));
-  api.use(performanceRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log, exportLimits: deps.exportLimits }));
-  api.use(monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }));
+  api.use(
+    performanceRouter({
+      db: deps.db,
+      engine: deps.engine,
+      namespace: deps.config.engine.namespace,
+      keyStore,
+      log: deps.log,
+      exportLimits: deps.exportLimits,
+    }),
+  );
+  api.use(
+    monitoringRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, rule: deps.config.executionDeviation }),
+  );
   api.use(treasuryRouter({ db: deps.db, engine: deps.engine, config: deps.config, keyStore }));
   api.use(sealsRouter({ db: deps.db, keyStore, sealSecret: deps.config.sealSecret }));
-  api.use(designerRouter({ db: deps.db, engine: deps.engine, forms, namespace: deps.config.engine.namespace, historyTtlDays: deps.config.engine.historyTtlDays }));
+  api.use(
+    designerRouter({
+      db: deps.db,
+      engine: deps.engine,
+      forms,
+      namespace: deps.config.engine.namespace,
+      historyTtlDays: deps.config.engine.historyTtlDays,
+    }),
+  );
   api.use(auditRouter({ db: deps.db, engine: deps.engine, sealSecret: deps.config.sealSecret }));
   api.use(notFoundHandler);
   app.use('/api', api);

@@ -31,7 +31,10 @@ export const recordsQuery = z
     projectNo: z.string().trim().min(1).max(40).optional(),
     kind: z.string().trim().min(1).max(60).optional(),
     kindPrefix: z.string().trim().min(1).max(60).optional(),
-    sealed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    sealed: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .strict();
 
@@ -85,7 +88,8 @@ export const auditRoutes = [
     notFound: '项目',
     description: '数据范围外的项目与不存在的项目一样答 404。',
     handle: async ({ deps: { db, sealSecret }, principal, params, res }) => {
-      const project = (await db('projects').where('id', params.id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined;
+      const project = (await db('projects').where('id', params.id).first('id', 'project_no', 'name', 'unit_org_id')) as
+        { id: number; project_no: string; name: string; unit_org_id: number } | undefined;
       const visible = project && (await canSee(db, principal, project.unit_org_id));
       if (!project || !visible) throw errors.notFound(`项目 #${params.id} 不存在`);
       const pkg = await projectEvidence(db, await platformKey(db, sealSecret), { id: project.id });
@@ -106,11 +110,18 @@ export const auditRoutes = [
     access: 'audit:read',
     params: instanceKeyParams,
     notFound: '流程实例',
-    description: '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。',
+    description:
+      '格式 budget-evidence/2（docs/canonical-form.md）：engine 部分为引擎记录的环节实例、用户任务（办理人、时间）、决策实例与事件，附平台密钥签署的声明（含其 SM3 摘要与本证据包的检查点）；导出时引擎不可用则声明中写明原因、不含历史。数据范围外的实例与不存在的实例一样答 404。',
     handle: async ({ deps: { db, engine, sealSecret }, principal, params, res }) => {
       const instance = await visibleInstance(db, principal, params.key);
-      const pkg = await processEvidence(db, engine, await platformKey(db, sealSecret), { processInstanceKey: instance.processInstanceKey, projectId: instance.project.id });
-      res.setHeader('content-disposition', `attachment; filename="evidence-${instance.project.projectNo}-${instance.processInstanceKey}.json"`);
+      const pkg = await processEvidence(db, engine, await platformKey(db, sealSecret), {
+        processInstanceKey: instance.processInstanceKey,
+        projectId: instance.project.id,
+      });
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="evidence-${instance.project.projectNo}-${instance.processInstanceKey}.json"`,
+      );
       res.type('application/json; charset=utf-8').send(packageText(pkg));
       return undefined;
     },
@@ -119,12 +130,14 @@ export const auditRoutes = [
   route({
     method: 'get',
     path: '/api/processes/instances/{key}/replay',
-    summary: '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果',
+    summary:
+      '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果',
     tag: 'seals',
     access: 'audit:read',
     params: instanceKeyParams,
     notFound: '流程实例',
-    description: 'steps 按引擎历史的先后排列；每步 seal.status 为 verified（签章核验通过）、absent（无签章）或 broken（记录被修改、删除或签名不符，reason 说明）；xml 为实例所运行版本的 BPMN。数据范围外的实例与不存在的实例一样答 404。',
+    description:
+      'steps 按引擎历史的先后排列；每步 seal.status 为 verified（签章核验通过）、absent（无签章）或 broken（记录被修改、删除或签名不符，reason 说明）；xml 为实例所运行版本的 BPMN。数据范围外的实例与不存在的实例一样答 404。',
     handle: async ({ deps: { db, engine, sealSecret }, principal, params }) => {
       const instance = await visibleInstance(db, principal, params.key);
       return instanceReplay(db, engine, await platformKey(db, sealSecret), instance);
@@ -146,7 +159,9 @@ export const auditRoutes = [
     handle: ({ req }) => {
       const body: unknown = req.body;
       if (!Buffer.isBuffer(body) || body.length === 0) {
-        throw errors.badRequest('PACKAGE_NOT_RAW', '请上传证据包文件本身（Content-Type: application/octet-stream）', [{ field: 'body', message: '须为证据包文件' }]);
+        throw errors.badRequest('PACKAGE_NOT_RAW', '请上传证据包文件本身（Content-Type: application/octet-stream）', [
+          { field: 'body', message: '须为证据包文件' },
+        ]);
       }
       return verifyEvidencePackage(body.toString('utf8'));
     },
@@ -158,10 +173,22 @@ export function auditRouter(deps: AuditDeps): Router {
 }
 
 /** A project's process instance the caller may see; any other (unknown, outside the scope) is a 404. */
-async function visibleInstance(db: Db, reader: Principal, key: string): Promise<{ processInstanceKey: string; project: { id: number; projectNo: string; name: string } }> {
-  const instance = (await db('process_instances').where({ process_instance_key: key, business_type: 'project' }).first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined;
-  const project = instance ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'name', 'unit_org_id')) as { id: number; project_no: string; name: string; unit_org_id: number } | undefined) : undefined;
+async function visibleInstance(
+  db: Db,
+  reader: Principal,
+  key: string,
+): Promise<{ processInstanceKey: string; project: { id: number; projectNo: string; name: string } }> {
+  const instance = (await db('process_instances')
+    .where({ process_instance_key: key, business_type: 'project' })
+    .first('process_instance_key', 'business_id')) as { process_instance_key: string; business_id: number } | undefined;
+  const project = instance
+    ? ((await db('projects').where('id', instance.business_id).first('id', 'project_no', 'name', 'unit_org_id')) as
+        { id: number; project_no: string; name: string; unit_org_id: number } | undefined)
+    : undefined;
   const visible = project && (await canSee(db, reader, project.unit_org_id));
   if (!instance || !project || !visible) throw errors.notFound(`流程实例 ${key} 不存在`);
-  return { processInstanceKey: instance.process_instance_key, project: { id: Number(project.id), projectNo: project.project_no, name: project.name } };
+  return {
+    processInstanceKey: instance.process_instance_key,
+    project: { id: Number(project.id), projectNo: project.project_no, name: project.name },
+  };
 }

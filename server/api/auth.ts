@@ -33,7 +33,15 @@ export function principalView(p: Principal) {
 /** The principal with its second-factor status (login answers, /auth/me). */
 async function userView(db: Db, policy: SecondFactorPolicy, p: Principal) {
   const s = await secondFactorStatus(db, policy, p.userId, p.roles);
-  return { ...principalView(p), secondFactor: { required: s.required, enrolled: s.enrolled, enrolledAt: s.enrolledAt ? toShanghaiIso(s.enrolledAt) : null, recoveryCodesLeft: s.recoveryCodesLeft } };
+  return {
+    ...principalView(p),
+    secondFactor: {
+      required: s.required,
+      enrolled: s.enrolled,
+      enrolledAt: s.enrolledAt ? toShanghaiIso(s.enrolledAt) : null,
+      recoveryCodesLeft: s.recoveryCodesLeft,
+    },
+  };
 }
 
 /** /api/auth: login, logout, who am I, change password. */
@@ -55,7 +63,9 @@ export function authRouter(deps: { db: Db; config: AppConfig }): Router {
     const { username, password } = res.locals.body as z.infer<typeof loginBody>;
     const result = await beginLogin(deps.db, policy, username, password, meta(req));
     if (result.kind === 'second-factor') {
-      res.json({ secondFactor: { challenge: result.challenge, expiresAt: toShanghaiIso(result.expiresAt), methods: ['totp', 'recovery'] } });
+      res.json({
+        secondFactor: { challenge: result.challenge, expiresAt: toShanghaiIso(result.expiresAt), methods: ['totp', 'recovery'] },
+      });
       return;
     }
     setCookie(res, result.token);

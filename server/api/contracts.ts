@@ -10,7 +10,11 @@ import { ROUTE_CATALOGUE, routeKey, type RouteDoc } from './catalog';
  * and browser test doubles as a contract test; in development it is logged; in production the
  * check is off (it costs a parse per answer).
  */
-export function responseContracts(config: Pick<AppConfig, 'env'>, log: Logger, catalogue: readonly RouteDoc[] = ROUTE_CATALOGUE): RequestHandler {
+export function responseContracts(
+  config: Pick<AppConfig, 'env'>,
+  log: Logger,
+  catalogue: readonly RouteDoc[] = ROUTE_CATALOGUE,
+): RequestHandler {
   const declared = new Map<string, NonNullable<RouteDoc['response']>>();
   for (const r of catalogue) if (r.response) declared.set(routeKey(r), r.response);
   if (config.env === 'production' || declared.size === 0) return (_req, _res, next) => next();

@@ -26,42 +26,68 @@ export const lintBody = z.object({ xml: z.string().min(1).max(2_000_000) }).stri
 export const deployBody = z.object({ xml: z.string().min(1).max(2_000_000), reason: z.string().trim().min(2).max(500) }).strict();
 
 export const versionParams = z.object({
-  processId: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).describe('流程标识（processes/ 中的流程编号）'),
+  processId: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)
+    .describe('流程标识（processes/ 中的流程编号）'),
   version: z.coerce.number().int().positive().describe('版本号'),
 });
 
 export const decisionParams = z.object({
-  decisionId: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).describe('决策表标识（processes/ 中的决策编号）'),
+  decisionId: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)
+    .describe('决策表标识（processes/ 中的决策编号）'),
 });
 export const decisionVersionParams = decisionParams.extend({ version: z.coerce.number().int().positive().describe('版本号') });
 export const decisionDeployBody = deployBody;
 export const evaluateBody = z
   .object({
     version: z.number().int().positive().optional().describe('求值的版本；缺省为最新版本'),
-    variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).refine((v) => Object.keys(v).length <= 50, '输入最多 50 项'),
+    variables: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+      .refine((v) => Object.keys(v).length <= 50, '输入最多 50 项'),
   })
   .strict();
 
 export const processParams = versionParams.pick({ processId: true });
 export const migrationPreviewBody = z
-  .object({ fromVersion: z.number().int().positive().describe('迁出的版本'), toVersion: z.number().int().positive().describe('迁入的版本（须更新）') })
+  .object({
+    fromVersion: z.number().int().positive().describe('迁出的版本'),
+    toVersion: z.number().int().positive().describe('迁入的版本（须更新）'),
+  })
   .strict();
-export const migrationBody = migrationPreviewBody.extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') }).strict();
+export const migrationBody = migrationPreviewBody
+  .extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') })
+  .strict();
 
 const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
 const scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
 export const trialBody = z
   .object({
     xml: z.string().min(1).max(2_000_000),
-    variables: z.record(variableName, scalar).refine((v) => Object.keys(v).length <= 50, '变量最多 50 项').optional().describe('覆盖生成的启动变量（试运行数据）'),
+    variables: z
+      .record(variableName, scalar)
+      .refine((v) => Object.keys(v).length <= 50, '变量最多 50 项')
+      .optional()
+      .describe('覆盖生成的启动变量（试运行数据）'),
   })
   .strict();
 export const trialParams = z.object({ trialId: z.string().regex(TRIAL_ID_PATTERN).describe('试运行编号（12 位十六进制）') });
-export const trialTaskParams = trialParams.extend({ taskId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('试运行实例中的待办编号（引擎任务 id）') });
+export const trialTaskParams = trialParams.extend({
+  taskId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .describe('试运行实例中的待办编号（引擎任务 id）'),
+});
 export const trialCompleteBody = z
   .object({
     auto: z.boolean().optional().describe('true：按表单的第一个结论（通过/同意）自动办理'),
-    values: z.record(variableName, z.union([z.string().max(200), z.number(), z.boolean()])).refine((v) => Object.keys(v).length <= 30, '最多 30 项').optional().describe('所选结论等，如 { decision: "return", returnTo: "department" }'),
+    values: z
+      .record(variableName, z.union([z.string().max(200), z.number(), z.boolean()]))
+      .refine((v) => Object.keys(v).length <= 30, '最多 30 项')
+      .optional()
+      .describe('所选结论等，如 { decision: "return", returnTo: "department" }'),
   })
   .strict();
 export const trialVariablesParams = versionParams.pick({ processId: true });
@@ -76,7 +102,19 @@ async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-export function designerRouter({ db, engine, forms, namespace, historyTtlDays }: { db: Db; engine: EngineClient; forms: FormRegistry; namespace: string; historyTtlDays: number }): Router {
+export function designerRouter({
+  db,
+  engine,
+  forms,
+  namespace,
+  historyTtlDays,
+}: {
+  db: Db;
+  engine: EngineClient;
+  forms: FormRegistry;
+  namespace: string;
+  historyTtlDays: number;
+}): Router {
   const router = Router();
   const guard = [requireLogin(db), requirePermission('processes:design')];
 
@@ -105,14 +143,25 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
     const problems = await lintXml(xml, await designerCatalogue(forms, engine, namespace));
     const failing = problems.filter((p) => p.severity === 'error');
     if (failing.length) {
-      throw errors.badRequest('PROCESS_LINT_FAILED', `模型检查未通过（${failing.length} 个问题），未部署`, failing.map((p) => ({ field: p.elementId ?? 'model', message: `${p.message} [${p.rule}]` })));
+      throw errors.badRequest(
+        'PROCESS_LINT_FAILED',
+        `模型检查未通过（${failing.length} 个问题），未部署`,
+        failing.map((p) => ({ field: p.elementId ?? 'model', message: `${p.message} [${p.rule}]` })),
+      );
     }
     const ids = [...xml.matchAll(/<(?:bpmn:)?process\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1]!);
-    if (ids.length !== 1) throw errors.badRequest('ONE_PROCESS_PER_MODEL', '一个模型须恰好包含一个流程', [{ field: 'xml', message: `找到 ${ids.length} 个流程` }]);
+    if (ids.length !== 1)
+      throw errors.badRequest('ONE_PROCESS_PER_MODEL', '一个模型须恰好包含一个流程', [
+        { field: 'xml', message: `找到 ${ids.length} 个流程` },
+      ]);
     const processId = ids[0]!;
     const bytes = Buffer.from(withHistoryTimeToLive(namespaceBpmn(xml, namespace), historyTtlDays));
     const resource = namespace ? `${namespace}/${processId}.bpmn` : `${processId}.bpmn`;
-    const deployment = await engine.deploy(namespace ? `designer:${namespace}:${processId}` : `designer:${processId}`, [{ name: resource, bytes }], { source: 'budget-designer' });
+    const deployment = await engine.deploy(
+      namespace ? `designer:${namespace}:${processId}` : `designer:${processId}`,
+      [{ name: resource, bytes }],
+      { source: 'budget-designer' },
+    );
     const key = namespaced(namespace, processId);
     const [definition] = await engine.processDefinitions({ key, latestVersion: true });
     if (!definition) throw errors.badRequest('DEPLOY_NOT_FOUND', '部署后引擎中未找到该流程定义');
@@ -123,10 +172,24 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
         subjectType: 'process',
         subjectId: processId,
         actor: { userId: p.userId, username: p.username },
-        data: { processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, reason, sm3: sm3Hex(bytes) },
+        data: {
+          processId,
+          definitionId: definition.id,
+          version: definition.version,
+          deploymentId: deployment.id,
+          reason,
+          sm3: sm3Hex(bytes),
+        },
       }),
     );
-    res.status(201).json({ processId, definitionId: definition.id, version: definition.version, deploymentId: deployment.id, auditRecordId: record.id, warnings: problems });
+    res.status(201).json({
+      processId,
+      definitionId: definition.id,
+      version: definition.version,
+      deploymentId: deployment.id,
+      auditRecordId: record.id,
+      warnings: problems,
+    });
   });
 
   const trials = { engine, forms, namespace };
@@ -187,7 +250,13 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
   router.post('/designer/decisions/deploy', ...guard, validate({ body: decisionDeployBody }), async (_req, res) => {
     const { xml, reason } = res.locals.body as z.infer<typeof decisionDeployBody>;
     const p = principalOf(res);
-    res.status(201).json(await fromEngine(() => deployDecision({ db, engine, namespace, historyTtlDays }, xml, reason, { userId: p.userId, username: p.username })));
+    res
+      .status(201)
+      .json(
+        await fromEngine(() =>
+          deployDecision({ db, engine, namespace, historyTtlDays }, xml, reason, { userId: p.userId, username: p.username }),
+        ),
+      );
   });
 
   router.post('/designer/decisions/:decisionId/evaluate', ...guard, validate({ body: evaluateBody }), async (req, res) => {
@@ -211,7 +280,11 @@ export function designerRouter({ db, engine, forms, namespace, historyTtlDays }:
     const { processId } = processParams.parse(req.params);
     const { fromVersion, toVersion, reason } = res.locals.body as z.infer<typeof migrationBody>;
     const p = principalOf(res);
-    res.json(await fromEngine(() => executeMigration({ db, engine, namespace }, processId, fromVersion, toVersion, reason, { userId: p.userId, username: p.username })));
+    res.json(
+      await fromEngine(() =>
+        executeMigration({ db, engine, namespace }, processId, fromVersion, toVersion, reason, { userId: p.userId, username: p.username }),
+      ),
+    );
   });
 
   return router;

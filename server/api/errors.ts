@@ -35,18 +35,31 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     if (appError.status < 500) log.info({ code: appError.code, status: appError.status, url: req.originalUrl }, appError.message);
     if (appError.headers) res.set(appError.headers);
-    res.status(appError.status).json({ error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) } });
+    res
+      .status(appError.status)
+      .json({ error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) } });
   };
 }
 
 /** body-parser's errors: a status and a type such as entity.parse.failed, entity.too.large, encoding.unsupported. */
 function isBodyParserError(err: unknown): err is { type: string; status: number } {
   const type = (err as { type?: unknown } | null)?.type;
-  return typeof err === 'object' && err !== null && typeof type === 'string' && /^(entity|encoding|charset|request)\./.test(type) && typeof (err as { status?: unknown }).status === 'number';
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof type === 'string' &&
+    /^(entity|encoding|charset|request)\./.test(type) &&
+    typeof (err as { status?: unknown }).status === 'number'
+  );
 }
 
 function isClientHttpError(err: unknown): err is { status: number } {
   const status = (err as { status?: unknown } | null)?.status;
   // http-errors marks what it may show (expose); Express's router sets status 400 on the URIError of a path parameter it cannot decode.
-  return typeof status === 'number' && status >= 400 && status < 500 && ((err as { expose?: unknown }).expose === true || err instanceof URIError);
+  return (
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500 &&
+    ((err as { expose?: unknown }).expose === true || err instanceof URIError)
+  );
 }

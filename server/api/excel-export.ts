@@ -62,7 +62,11 @@ export const DEFAULT_EXPORT_LIMITS: ExportLimits = { maxRows: 50_000, pageSize: 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Builds the workbook from the source and sends it as an attachment. */
-export async function sendXlsxExport<T>(res: Response, request: ExportRequest<T>, limits: ExportLimits = DEFAULT_EXPORT_LIMITS): Promise<void> {
+export async function sendXlsxExport<T>(
+  res: Response,
+  request: ExportRequest<T>,
+  limits: ExportLimits = DEFAULT_EXPORT_LIMITS,
+): Promise<void> {
   const first = await request.source(1, limits.pageSize);
   if (first.total > limits.maxRows) {
     throw errors.badRequest(
@@ -99,7 +103,7 @@ async function buildWorkbook<T>(request: ExportRequest<T>, firstItems: T[], limi
   // Stops at the cap even if rows were added since the count: the count decided the answer.
   let written = 0;
   let items = firstItems;
-  for (let page = 1; items.length > 0 && written < limits.maxRows; ) {
+  for (let page = 1; items.length > 0 && written < limits.maxRows;) {
     await request.preparePage?.(items);
     for (const item of items.slice(0, limits.maxRows - written)) {
       sheet.addRow(columns.map((c) => cellValue(c.type, c.value(item)))).commit();

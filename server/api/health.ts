@@ -40,20 +40,37 @@ export interface HealthDeps {
 }
 
 export async function checkEngine(deps: HealthDeps, databaseUp: boolean): Promise<EngineStatus> {
-  const base = { mode: deps.config.engine.mode, address: deps.config.engine.restUrl, product: 'Operaton', lastCheckedAt: toShanghaiIso(new Date()) } as const;
+  const base = {
+    mode: deps.config.engine.mode,
+    address: deps.config.engine.restUrl,
+    product: 'Operaton',
+    lastCheckedAt: toShanghaiIso(new Date()),
+  } as const;
   try {
     const info = await fetchEngineInfo(deps.engine, 2500);
     const deployedResources = databaseUp ? await latestDeployedResources(deps.db).catch(() => undefined) : undefined;
     // Healthy only once the models are deployed and the workers run (the supervisor's onReady).
     if (deps.supervisor.state.status !== 'up') {
-      return { status: 'starting', ...base, version: info.version, engines: info.engines, deployedResources, message: '流程引擎已连接，正在部署流程模型并启动外部任务处理器' };
+      return {
+        status: 'starting',
+        ...base,
+        version: info.version,
+        engines: info.engines,
+        deployedResources,
+        message: '流程引擎已连接，正在部署流程模型并启动外部任务处理器',
+      };
     }
     return { status: 'up', ...base, version: info.version, engines: info.engines, deployedResources };
   } catch (err) {
     const attempts = deps.supervisor.state.attempts;
     const retrying = deps.supervisor.state.status !== 'up' ? `，正在重试（已尝试 ${attempts} 次）` : '';
     // It answers but refuses the platform's account: say so, not "cannot connect".
-    if (err instanceof EngineError && err.status === 401) return { status: 'down', ...base, message: `流程引擎拒绝了平台的账号（${deps.config.engine.restUrl}）：请检查 ENGINE_REST_USER / ENGINE_REST_PASSWORD${retrying}` };
+    if (err instanceof EngineError && err.status === 401)
+      return {
+        status: 'down',
+        ...base,
+        message: `流程引擎拒绝了平台的账号（${deps.config.engine.restUrl}）：请检查 ENGINE_REST_USER / ENGINE_REST_PASSWORD${retrying}`,
+      };
     return { status: 'down', ...base, message: `流程引擎无法连接（${deps.config.engine.restUrl}）${retrying}` };
   }
 }
@@ -82,7 +99,12 @@ export interface PublicHealth {
 }
 
 export function publicHealth(report: HealthReport): PublicHealth {
-  return { status: report.status, time: report.time, database: { status: report.database.status }, engine: { status: report.engine.status } };
+  return {
+    status: report.status,
+    time: report.time,
+    database: { status: report.database.status },
+    engine: { status: report.engine.status },
+  };
 }
 
 /**

@@ -26,7 +26,8 @@ export const MAX_INPUT_DEPTH = 32;
 const MAX_DETAILS = 20;
 
 export const inputErrors = {
-  text: (details: FieldIssue[]) => new AppError(400, 'INVALID_TEXT', '提交的内容含有无法识别的字符（不成对的代理字符、控制字符等），请删除后重试', details),
+  text: (details: FieldIssue[]) =>
+    new AppError(400, 'INVALID_TEXT', '提交的内容含有无法识别的字符（不成对的代理字符、控制字符等），请删除后重试', details),
   encoding: () => new AppError(400, 'INVALID_ENCODING', '提交的内容不是有效的 UTF-8 编码，请检查文件或输入法后重试'),
   url: (where: string) => new AppError(400, 'INVALID_URL_ENCODING', `请求地址中的${where}编码不正确（% 转义无效）`),
   deep: () => new AppError(400, 'INPUT_TOO_DEEP', `提交的内容嵌套层级过深（最多 ${MAX_INPUT_DEPTH} 层）`),

@@ -40,7 +40,10 @@ export function projectImportRouter({ db }: { db: Db }): Router {
     const bytes = await buildImportTemplate();
     res.setHeader('content-type', XLSX_TYPE);
     // RFC 5987: the Chinese name for browsers, an ASCII one for the rest.
-    res.setHeader('content-disposition', `attachment; filename="project-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(TEMPLATE_FILE_NAME)}`);
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="project-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(TEMPLATE_FILE_NAME)}`,
+    );
     res.setHeader('cache-control', 'no-store');
     res.send(bytes);
   });

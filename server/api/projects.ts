@@ -59,7 +59,11 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
   router.get('/projects/export', ...read, validate({ query: projectExportQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof projectExportQuery>;
     const viewer = projectViewer(db, principalOf(res));
-    await sendXlsxExport(res, projectExport((page, pageSize) => projects.listProjects(db, { ...q, page, pageSize }, viewer)), exportLimits);
+    await sendXlsxExport(
+      res,
+      projectExport((page, pageSize) => projects.listProjects(db, { ...q, page, pageSize }, viewer)),
+      exportLimits,
+    );
   });
 
   router.get('/projects/:id', ...read, async (req, res) => {
@@ -108,7 +112,8 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
     async (req, res) => {
       const id = await projectInScope(res, req.params.id);
       const fileName = fileNameHeader(req.get('x-file-name'));
-      const contentType = (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().slice(0, 100) || 'application/octet-stream';
+      const contentType =
+        (req.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().slice(0, 100) || 'application/octet-stream';
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const attachment = await projects.addAttachment(db, actorOf(res), id, { fileName, contentType, bytes });
       res.status(201).json({ ...attachment, uploadedAt: toShanghaiIso(attachment.uploadedAt) });
@@ -119,7 +124,10 @@ export function projectsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { d
     const id = await projectInScope(res, req.params.id);
     const { attachment, bytes } = await projects.readAttachment(db, id, idParam(req.params.attachmentId, '附件'));
     res.setHeader('content-type', attachment.contentType);
-    res.setHeader('content-disposition', `attachment; filename="${asciiFallback(attachment.fileName)}"; filename*=UTF-8''${encodeURIComponent(attachment.fileName)}`);
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="${asciiFallback(attachment.fileName)}"; filename*=UTF-8''${encodeURIComponent(attachment.fileName)}`,
+    );
     res.setHeader('x-content-sm3', attachment.sm3);
     res.send(bytes);
   });
@@ -157,4 +165,3 @@ export function fileNameHeader(raw: string | undefined): string {
 export function asciiFallback(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
-

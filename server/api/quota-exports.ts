@@ -11,7 +11,12 @@ export function quotaExport(db: Knex, source: PageSource<ledger.Quota>): ExportR
   const columns: Array<ExportColumn<ledger.Quota>> = [
     { header: '指标编号', width: 18, type: 'text', value: (q) => q.quotaNo },
     { header: '预算年度', width: 10, type: 'integer', value: (q) => q.fiscalYear },
-    { header: '预算单位', width: 30, type: 'text', value: (q) => (q.unitOrgId === null ? '' : (unitNames.get(q.unitOrgId) ?? `#${q.unitOrgId}`)) },
+    {
+      header: '预算单位',
+      width: 30,
+      type: 'text',
+      value: (q) => (q.unitOrgId === null ? '' : (unitNames.get(q.unitOrgId) ?? `#${q.unitOrgId}`)),
+    },
     { header: '项目编号', width: 10, type: 'integer', value: (q) => q.projectId },
     { header: '功能分类科目', width: 14, type: 'text', value: (q) => q.functionalCode },
     { header: '经济分类科目', width: 14, type: 'text', value: (q) => q.economicCode },

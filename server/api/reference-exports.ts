@@ -53,7 +53,12 @@ function codeColumns(type: CodeType): Array<ExportColumn<FunctionalCode & Partia
     governmentCode: (c) => c.governmentCode ?? null,
   };
   const widths: Record<string, number> = { code: 12, name: 40, level: 8, kind: 8, governmentCode: 14 };
-  return REQUIRED_COLUMNS[type].map((column) => ({ header: COLUMNS[column].label, width: widths[column]!, type: 'text', value: values[column]! }));
+  return REQUIRED_COLUMNS[type].map((column) => ({
+    header: COLUMNS[column].label,
+    width: widths[column]!,
+    type: 'text',
+    value: values[column]!,
+  }));
 }
 
 const TEMPLATE_NOTES: Record<CodeType, string[]> = {
@@ -80,7 +85,14 @@ export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMIT
 
   router.get('/organisations/export', validate({ query: organisationExportQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof organisationExportQuery>;
-    const filters = { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within, scopeIds: scopeOrgIds(db, principalOf(res)) };
+    const filters = {
+      kind: q.kind,
+      regionCode: q.region,
+      nameContains: q.name,
+      parentId: q.parent,
+      withinId: q.within,
+      scopeIds: scopeOrgIds(db, principalOf(res)),
+    };
     const names = { regions: new Map<string, string>(), organisations: new Map<number, string>() };
     const columns: Array<ExportColumn<Organisation>> = [
       { header: '机构编码', width: 24, type: 'text', value: (o) => o.code },
@@ -88,7 +100,12 @@ export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMIT
       { header: '机构类型', width: 14, type: 'text', value: (o) => ORGANISATION_KIND_LABELS[o.kind] },
       { header: '行政区划代码', width: 14, type: 'text', value: (o) => o.regionCode },
       { header: '行政区划', width: 20, type: 'text', value: (o) => names.regions.get(o.regionCode) ?? '' },
-      { header: '上级机构', width: 36, type: 'text', value: (o) => (o.parentId === null ? '' : (names.organisations.get(o.parentId) ?? '')) },
+      {
+        header: '上级机构',
+        width: 36,
+        type: 'text',
+        value: (o) => (o.parentId === null ? '' : (names.organisations.get(o.parentId) ?? '')),
+      },
       { header: '处室类型', width: 10, type: 'text', value: (o) => (o.divisionType ? DIVISION_TYPE_LABELS[o.divisionType] : '') },
       { header: '创建时间', width: 20, type: 'datetime', value: (o) => o.createdAt },
     ];
@@ -104,8 +121,13 @@ export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMIT
         preparePage: async (items) => {
           const regionCodes = [...new Set(items.map((o) => o.regionCode))];
           const parentIds = [...new Set(items.map((o) => o.parentId).filter((id): id is number => id !== null))];
-          for (const r of (await db('regions').whereIn('code', regionCodes).select('code', 'name')) as Array<{ code: string; name: string }>) names.regions.set(r.code, r.name);
-          for (const o of (await db('organisations').whereIn('id', parentIds).select('id', 'name')) as Array<{ id: number; name: string }>) names.organisations.set(Number(o.id), o.name);
+          for (const r of (await db('regions').whereIn('code', regionCodes).select('code', 'name')) as Array<{
+            code: string;
+            name: string;
+          }>)
+            names.regions.set(r.code, r.name);
+          for (const o of (await db('organisations').whereIn('id', parentIds).select('id', 'name')) as Array<{ id: number; name: string }>)
+            names.organisations.set(Number(o.id), o.name);
         },
       },
       exportLimits,

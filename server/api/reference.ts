@@ -53,20 +53,52 @@ const organisationFilters = {
 };
 const sorts = Object.keys(ORGANISATION_SORTS) as [keyof typeof ORGANISATION_SORTS, ...Array<keyof typeof ORGANISATION_SORTS>];
 export const organisationsQuery = z
-  .object({ ...organisationFilters, ...pageFields, parent: positiveId.optional(), within: positiveId.optional(), sort: z.enum(sorts).default('code') })
+  .object({
+    ...organisationFilters,
+    ...pageFields,
+    parent: positiveId.optional(),
+    within: positiveId.optional(),
+    sort: z.enum(sorts).default('code'),
+  })
   .strict();
 // A subtree reads best in tree order: the path sorts every parent before its children.
 export const subtreeQuery = z.object({ ...organisationFilters, ...pageFields, sort: z.enum(sorts).default('path') }).strict();
 
-export const functionalQuery = z.object({ year, parent: z.string().regex(/^(\d{3}|\d{5})$/, '应为 3 或 5 位编码').optional() }).strict();
-export const economicQuery = z.object({ year, kind: z.enum(ECONOMIC_KINDS).optional(), parent: z.string().regex(/^\d{3}$/, '应为 3 位编码').optional() }).strict();
+export const functionalQuery = z
+  .object({
+    year,
+    parent: z
+      .string()
+      .regex(/^(\d{3}|\d{5})$/, '应为 3 或 5 位编码')
+      .optional(),
+  })
+  .strict();
+export const economicQuery = z
+  .object({
+    year,
+    kind: z.enum(ECONOMIC_KINDS).optional(),
+    parent: z
+      .string()
+      .regex(/^\d{3}$/, '应为 3 位编码')
+      .optional(),
+  })
+  .strict();
 
 export const importQuery = z.object({ year, type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
 export const importBody = z.discriminatedUnion(
   'format',
   [
     z.object({ format: z.literal('csv'), content: z.string().min(1).max(MAX_CSV_CHARS) }).strict(),
-    z.object({ format: z.literal('xlsx'), base64: z.string().min(1).max(MAX_XLSX_BASE64_CHARS).regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64') }).strict(),
+    z
+      .object({
+        format: z.literal('xlsx'),
+        base64: z
+          .string()
+          .min(1)
+          .max(MAX_XLSX_BASE64_CHARS)
+          .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
+      })
+      .strict(),
   ],
   { error: 'format 应为 csv 或 xlsx' },
 );
@@ -91,7 +123,14 @@ export function referenceRouter(deps: { db: Db }): Router {
 
   router.get('/organisations', validate({ query: organisationsQuery }), async (_req, res) => {
     const q = res.locals.query as z.infer<typeof organisationsQuery>;
-    const filters = { kind: q.kind, regionCode: q.region, nameContains: q.name, parentId: q.parent, withinId: q.within, scopeIds: scopeOf(res) };
+    const filters = {
+      kind: q.kind,
+      regionCode: q.region,
+      nameContains: q.name,
+      parentId: q.parent,
+      withinId: q.within,
+      scopeIds: scopeOf(res),
+    };
     const page = await listOrganisations(db, filters, q);
     res.json({ ...page, items: page.items.map(organisationJson) });
   });
@@ -103,7 +142,11 @@ export function referenceRouter(deps: { db: Db }): Router {
   router.get('/organisations/:id/subtree', validate({ query: subtreeQuery }), async (req, res) => {
     const q = res.locals.query as z.infer<typeof subtreeQuery>;
     const root = await organisationInScope(res, req.params.id);
-    const page = await listOrganisations(db, { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: root.id, scopeIds: scopeOf(res) }, q);
+    const page = await listOrganisations(
+      db,
+      { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: root.id, scopeIds: scopeOf(res) },
+      q,
+    );
     res.json({ ...page, items: page.items.map(organisationJson) });
   });
 

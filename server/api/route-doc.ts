@@ -91,7 +91,12 @@ export const evidenceParams = idParams.extend({ evidenceId: pathId('佐证材料
 /** The success answer of an Excel export route, and the note every export's description starts with. */
 export const xlsxOk = { status: 200, description: 'Excel 文件（.xlsx）；超过导出上限时为 400 EXPORT_TOO_LARGE' } as const;
 export const exportNote = '与列表相同的筛选、排序和数据范围，不分页。';
-export const instanceKeyParams = z.object({ key: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).describe('流程实例编号（引擎的流程实例 id，UUID）') });
+export const instanceKeyParams = z.object({
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .describe('流程实例编号（引擎的流程实例 id，UUID）'),
+});
 
 /** "POST /api/quotas/{id}" — how a route is named in messages and tests. */
 export function routeKey(r: { method: string; path: string }): string {

@@ -43,7 +43,11 @@ export interface RouteDecl<D, P = unknown, Q = unknown, B = unknown> extends Rou
  * handler's params, query and body typed from the declared schemas.
  */
 export function routesWith<D>() {
-  return function route<PS extends z.ZodObject | undefined = undefined, QS extends z.ZodType | undefined = undefined, BS extends z.ZodType | undefined = undefined>(
+  return function route<
+    PS extends z.ZodObject | undefined = undefined,
+    QS extends z.ZodType | undefined = undefined,
+    BS extends z.ZodType | undefined = undefined,
+  >(
     decl: Omit<RouteDecl<D>, 'params' | 'query' | 'body' | 'handle'> & {
       params?: PS;
       query?: QS;
@@ -105,7 +109,14 @@ export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], 
       if (status === 204) res.status(204).end();
       else res.status(status).json(answer);
     };
-    router[decl.method](expressPath(decl.path), ...accessGuards(db, decl.access), ...(decl.before ?? []), parseParams, validate({ query: decl.query, body: decl.body }), run);
+    router[decl.method](
+      expressPath(decl.path),
+      ...accessGuards(db, decl.access),
+      ...(decl.before ?? []),
+      parseParams,
+      validate({ query: decl.query, body: decl.body }),
+      run,
+    );
   }
   return router;
 }

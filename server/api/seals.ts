@@ -33,7 +33,8 @@ export const sealRoutes = [
     ok: { status: 201, description: '已开通：平台签发的公钥记录' },
     response: contracts.signedKeyRecord,
     refusals: [409],
-    description: '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。',
+    description:
+      '每人一把有效密钥；已开通时为 409 SEAL_ALREADY_ENROLLED，除非安全管理员已授权重新开通（此时生成新密钥、旧密钥吊销，旧签章仍可核验）。签章密码为 6 位数字，不能是重复或连续的数字。',
     handle: ({ deps, principal, body }) => deps.keyStore.enrol(principal.userId, body.pin),
   }),
   route({
@@ -47,7 +48,9 @@ export const sealRoutes = [
       const status = await deps.keyStore.status(p.userId);
       const platform = await platformKey(deps.db, deps.sealSecret);
       // The page shows whether the platform's signature on the key record holds, as 合规核验 would.
-      const recordVerified = status.key ? verifyKeyRecord(status.key, { keyId: platform.keyId, publicKey: platform.publicKey, createdAt: platform.createdAt }).ok : null;
+      const recordVerified = status.key
+        ? verifyKeyRecord(status.key, { keyId: platform.keyId, publicKey: platform.publicKey, createdAt: platform.createdAt }).ok
+        : null;
       return { ...status, canSign: p.permissions.has('seals:sign'), recordVerified };
     },
   }),

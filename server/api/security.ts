@@ -71,7 +71,8 @@ function hostOf(url: string): string | undefined | null {
   }
 }
 
-export const csrfRejected = () => new AppError(403, 'CSRF_REJECTED', '请求不是从本系统的页面发出的，已拒绝（防止跨站请求伪造）；请在本系统页面中重新操作');
+export const csrfRejected = () =>
+  new AppError(403, 'CSRF_REJECTED', '请求不是从本系统的页面发出的，已拒绝（防止跨站请求伪造）；请在本系统页面中重新操作');
 
 export function sameOriginWrites(): RequestHandler {
   return (req, _res, next) => {

@@ -94,7 +94,6 @@ async function projectInScope(db: Db, p: Principal, id: number): Promise<number>
   return id;
 }
 
-
 const inboxDeps = (deps: TaskDeps) => ({ db: deps.db, engine: deps.engine, syncInstance: deps.syncInstance });
 
 /** A task action: POST /api/tasks/{id}/<action>, on a task the person may read; `{ ok: true }` when the action answers nothing. */

@@ -231,16 +231,14 @@ export async function resetPassword(db: Db, actor: Principal, id: number, passwo
   const hash = await hashPassword(password); // slow on purpose: outside the transaction
   await inTransaction(db, async (trx) => {
     await lockScopedUser(trx, actor, id);
-    await trx('users')
-      .where('id', id)
-      .update({
-        password_hash: hash,
-        password_changed_at: now,
-        must_change_password: true,
-        failed_logins: 0,
-        locked_until: null,
-        updated_at: now,
-      });
+    await trx('users').where('id', id).update({
+      password_hash: hash,
+      password_changed_at: now,
+      must_change_password: true,
+      failed_logins: 0,
+      locked_until: null,
+      updated_at: now,
+    });
     await revokeSessions(trx, id, now);
     await auditAdmin(trx, actor, 'reset_password', id, null, now);
   });

@@ -532,16 +532,14 @@ export async function submit(
       sealed: Boolean(signer),
       decided_at: now,
     });
-    await trx('final_accounts')
-      .where('id', id)
-      .update({
-        status: 'reviewing',
-        current_step: step,
-        submitted_by: p.userId,
-        submitted_at: now,
-        return_comment: null,
-        updated_at: now,
-      });
+    await trx('final_accounts').where('id', id).update({
+      status: 'reviewing',
+      current_step: step,
+      submitted_by: p.userId,
+      submitted_at: now,
+      return_comment: null,
+      updated_at: now,
+    });
     return { step };
   });
 }

@@ -124,17 +124,15 @@ export async function startQuarter(
   if (existing) return roundView(existing, false);
   let roundId: number;
   try {
-    const [rid] = await deps
-      .db('monitoring_rounds')
-      .insert({
-        fiscal_year: input.fiscalYear,
-        quarter: input.quarter,
-        scope_key: scopeKey,
-        organiser_org_id: p.orgId,
-        started_by: p.userId,
-        report_count: 0,
-        started_at: now,
-      });
+    const [rid] = await deps.db('monitoring_rounds').insert({
+      fiscal_year: input.fiscalYear,
+      quarter: input.quarter,
+      scope_key: scopeKey,
+      organiser_org_id: p.orgId,
+      started_by: p.userId,
+      report_count: 0,
+      started_at: now,
+    });
     roundId = Number(rid);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;

@@ -38,8 +38,20 @@ describe('调整申请 pages in a browser, against the real system', () => {
     await seedDemoUsers(db);
     const call = apiAs(`${t.system.url}/api`, { nm_ysk: await loginCookie(t.system.url, 'nm_ysk', PASSWORD) });
     const school = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
-    for (const [amountFen, economicCode] of [[50_000_00, '30213'], [8_000_00, '30211']] as const) {
-      const r = await call('nm_ysk', 'POST', '/quotas', { fiscalYear: YEAR, unitOrgId: school, functionalCode: '2050203', economicCode, fundSource: '一般公共预算', documentNo: `呼财预〔${YEAR}〕${economicCode}号`, amountFen, reason: '年初预算下达' });
+    for (const [amountFen, economicCode] of [
+      [50_000_00, '30213'],
+      [8_000_00, '30211'],
+    ] as const) {
+      const r = await call('nm_ysk', 'POST', '/quotas', {
+        fiscalYear: YEAR,
+        unitOrgId: school,
+        functionalCode: '2050203',
+        economicCode,
+        fundSource: '一般公共预算',
+        documentNo: `呼财预〔${YEAR}〕${economicCode}号`,
+        amountFen,
+        reason: '年初预算下达',
+      });
       expect(r.status).toBe(201);
       quotas.push({ id: Number(r.body.quota.id), quotaNo: String(r.body.quota.quotaNo) });
     }
@@ -68,7 +80,10 @@ describe('调整申请 pages in a browser, against the real system', () => {
     const page = await pages.open(browser!);
     await logInThroughPage(page, t!.system.url, `/adjustments/${id}`, who, PASSWORD);
     await waitUntil(async () => {
-      const text = await page.locator(sel('where-it-is')).innerText().catch(() => '');
+      const text = await page
+        .locator(sel('where-it-is'))
+        .innerText()
+        .catch(() => '');
       if (text === where) return true;
       await page.reload();
       return false;
@@ -123,19 +138,34 @@ describe('调整申请 pages in a browser, against the real system', () => {
     const deputy = await openAt('nm_director', id, '分管局长审批');
     await deputy.screenshot({ path: path.join(RESULTS, 'adjustment-approver.png'), fullPage: true });
     await approve(deputy);
-    await waitUntil(async () => {
-      const text = await deputy.locator(sel('adjustment-status')).innerText();
-      if (text === '已批准并记账') return true;
-      await deputy.reload();
-      return false;
-    }, 'the posting', 120_000); // the posting worker, under the whole suite's load on a shared engine
+    await waitUntil(
+      async () => {
+        const text = await deputy.locator(sel('adjustment-status')).innerText();
+        if (text === '已批准并记账') return true;
+        await deputy.reload();
+        return false;
+      },
+      'the posting',
+      120_000,
+    ); // the posting worker, under the whole suite's load on a shared engine
     await deputy.locator(sel('journal')).waitFor();
-    const decisions = (await t!.system.db('adjustment_decisions').where('adjustment_id', id).orderBy('id').select('element_id', 'sealed')) as Array<{ element_id: string; sealed: number | boolean }>;
-    expect(decisions.map((d) => [d.element_id, Boolean(Number(d.sealed))])).toEqual([['AdjustmentFiled', false], ['SectionReview', true], ['DeputyReview', true]]);
+    const decisions = (await t!.system
+      .db('adjustment_decisions')
+      .where('adjustment_id', id)
+      .orderBy('id')
+      .select('element_id', 'sealed')) as Array<{ element_id: string; sealed: number | boolean }>;
+    expect(decisions.map((d) => [d.element_id, Boolean(Number(d.sealed))])).toEqual([
+      ['AdjustmentFiled', false],
+      ['SectionReview', true],
+      ['DeputyReview', true],
+    ]);
 
     // The list says where it is; the quota page shows the moved money.
     await clerk.goto(`${t!.system.url}/adjustments`);
-    await clerk.locator(sel(`where-${id}`)).filter({ hasText: '已批准并记账' }).waitFor();
+    await clerk
+      .locator(sel(`where-${id}`))
+      .filter({ hasText: '已批准并记账' })
+      .waitFor();
     await clerk.goto(`${t!.system.url}/quotas`);
     const row = (quotaNo: string) => clerk.locator(`${sel('quota-table')} tbody tr`, { hasText: quotaNo });
     await row(quotas[0]!.quotaNo).locator(sel('quota-available')).filter({ hasText: '¥44,000.00' }).waitFor();

@@ -37,7 +37,10 @@ describe('预算编制 page in a browser, against the real system', () => {
     await seedDemoUsers(db);
     const call = apiAs(`${t.system.url}/api`, { nm_clerk_yz: await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD) });
     for (let i = 1; i <= 3; i++) {
-      const r = await call('nm_clerk_yz', 'POST', '/projects', { ...demoApplication(`编制页面测试项目${i}号`, `页面测试${i}`), fiscalYear: YEAR });
+      const r = await call('nm_clerk_yz', 'POST', '/projects', {
+        ...demoApplication(`编制页面测试项目${i}号`, `页面测试${i}`),
+        fiscalYear: YEAR,
+      });
       expect(r.status).toBe(201);
       await db('projects').where('id', r.body.id).update({ status: 'reserved' }); // setup: as the intake leaves them
       projectIds.push(Number(r.body.id));
@@ -84,7 +87,11 @@ describe('预算编制 page in a browser, against the real system', () => {
     await page.locator(sel('refusal')).filter({ hasText: '分配方案超出控制数' }).waitFor();
     await page.screenshot({ path: path.join(RESULTS, 'allocation-over-total.png'), fullPage: true });
     const db = t!.system.db;
-    const saved = async (pid: number) => Number(((await db('allocation_lines').where({ allocation_id: id, project_id: pid }).first('proposed_fen')) as { proposed_fen: number }).proposed_fen);
+    const saved = async (pid: number) =>
+      Number(
+        ((await db('allocation_lines').where({ allocation_id: id, project_id: pid }).first('proposed_fen')) as { proposed_fen: number })
+          .proposed_fen,
+      );
     expect(await saved(projectIds[1]!)).toBe(50_000_00);
 
     // Within: what-if to ¥40,000.00, saved, then submitted with the seal (enrolled in the dialog).
@@ -95,11 +102,21 @@ describe('预算编制 page in a browser, against the real system', () => {
     expect(await sealInDialog(page, PIN)).toBe('enrol');
     await page.locator(sel('allocation-status')).filter({ hasText: '审批中' }).waitFor();
     expect(await saved(projectIds[1]!)).toBe(40_000_00);
-    const row = (await db('budget_allocations').where('id', id).first('status', 'total_fen', 'process_instance_key')) as { status: string; total_fen: number; process_instance_key: string };
+    const row = (await db('budget_allocations').where('id', id).first('status', 'total_fen', 'process_instance_key')) as {
+      status: string;
+      total_fen: number;
+      process_instance_key: string;
+    };
     expect(row).toMatchObject({ status: 'approving', total_fen: 140_000_00 });
     const decision = (await db('allocation_decisions').where({ allocation_id: id }).first('sealed')) as { sealed: number | boolean };
     expect(Boolean(Number(decision.sealed))).toBe(true);
-    await waitUntil(async () => (await t!.system.engine.tasks({ processInstanceId: row.process_instance_key })).some((x) => x.taskDefinitionKey === 'SectionReview'), 'the section review in the engine');
+    await waitUntil(
+      async () =>
+        (await t!.system.engine.tasks({ processInstanceId: row.process_instance_key })).some(
+          (x) => x.taskDefinitionKey === 'SectionReview',
+        ),
+      'the section review in the engine',
+    );
     await page.screenshot({ path: path.join(RESULTS, 'allocation-submitted.png'), fullPage: true });
   }, 180_000);
 });

@@ -3,7 +3,17 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { type Browser, type Page } from 'playwright-core';
 import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
-import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sel, waitUntil } from '../support/browser';
+import {
+  apiRequest,
+  buildWebIfStale,
+  launchChromium,
+  logInThroughPage,
+  PageOpener,
+  RESULTS,
+  ROOT,
+  sel,
+  waitUntil,
+} from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -33,7 +43,10 @@ describe('科目代码 page and list export in a browser', () => {
     ({ username } = await createAccount(t.system.db, ['budget_division']));
     cookie = await loginCookie(t.system.url, username);
     for (const type of ['functional', 'economic'] as const) {
-      const res = await post(`/api/codes/import?year=${YEAR}&type=${type}`, { format: 'csv', content: fs.readFileSync(path.join(ROOT, 'seeds', `${type}-codes.csv`), 'utf8') });
+      const res = await post(`/api/codes/import?year=${YEAR}&type=${type}`, {
+        format: 'csv',
+        content: fs.readFileSync(path.join(ROOT, 'seeds', `${type}-codes.csv`), 'utf8'),
+      });
       expect(res.status).toBe(200);
     }
     const issued = await post('/api/quotas', {
@@ -63,11 +76,16 @@ describe('科目代码 page and list export in a browser', () => {
   const openPage = () => pages.open(browser!);
   const logInAt = (page: Page, pathname: string) => logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
 
-  const functionalCount = async () => Number(((await t!.system.db('functional_codes').where({ fiscal_year: YEAR }).count({ n: '*' })) as Array<{ n: number | string }>)[0]?.n);
+  const functionalCount = async () =>
+    Number(
+      ((await t!.system.db('functional_codes').where({ fiscal_year: YEAR }).count({ n: '*' })) as Array<{ n: number | string }>)[0]?.n,
+    );
 
   /** Picks a file in the import dialog (a second pick replaces the first). */
   async function chooseFile(page: Page, name: string, content: string): Promise<void> {
-    await page.locator(`${sel('code-import-file')} input[type=file]`).setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') });
+    await page
+      .locator(`${sel('code-import-file')} input[type=file]`)
+      .setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content, 'utf8') });
     await page.locator(`${sel('code-import-dialog')} .el-upload-list__item`, { hasText: name }).waitFor();
   }
 

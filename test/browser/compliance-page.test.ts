@@ -31,7 +31,15 @@ describe('合规核验 page in a browser, against the real system', () => {
     await seedDemoUsers(t.system.db);
     // A project filed by 王芳 (第一中学): its creation is an audit record of the project.
     const cookie = await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD);
-    const res = await apiRequest(t.system.url, cookie, 'POST', '/api/projects', { fiscalYear: 2026, name: '第一中学合规核验测试项目', category: '33', functionalCode: '2050204', description: '详见可行性研究报告', amounts: [{ economicCode: '30213', amountFen: 123_456_00 }], targets: [] });
+    const res = await apiRequest(t.system.url, cookie, 'POST', '/api/projects', {
+      fiscalYear: 2026,
+      name: '第一中学合规核验测试项目',
+      category: '33',
+      functionalCode: '2050204',
+      description: '详见可行性研究报告',
+      amounts: [{ economicCode: '30213', amountFen: 123_456_00 }],
+      targets: [],
+    });
     expect(res.status).toBe(201);
     projectId = (res.json as { id: number }).id;
   }, 240_000);
@@ -59,7 +67,9 @@ describe('合规核验 page in a browser, against the real system', () => {
 
     // Download the project's evidence package from the records list.
     // Found by the project number people know, listed in words: 新建项目 by 王芳, the object 项目 XM….
-    const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
+    const projectNo = String(
+      ((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no,
+    );
     await page.locator(sel('audit-search-project')).fill(projectNo);
     await page.locator(sel('audit-search-submit')).click();
     // Until the filtered list has replaced the first one (which holds this project's records too).
@@ -93,8 +103,11 @@ describe('合规核验 page in a browser, against the real system', () => {
     await waitUntil(async () => {
       const all = await kindCells.allInnerTexts();
       return all.length > 0 && all.every((k) => k.trim() === '新建项目');
-    }, 'the project\'s 新建项目 record');
-    await page.locator(sel(`evidence-row-${projectId}`)).first().waitFor();
+    }, "the project's 新建项目 record");
+    await page
+      .locator(sel(`evidence-row-${projectId}`))
+      .first()
+      .waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('evidence-download')).click()]);
     expect(download.suggestedFilename()).toMatch(/^evidence-.+\.json$/);
     const file = path.join(RESULTS, `compliance-${download.suggestedFilename()}`);

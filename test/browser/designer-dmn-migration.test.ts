@@ -52,9 +52,14 @@ describe('流程设计: decision tables, in a browser', () => {
   /** A real start of the allocation process: the chain its business rule task chose. */
   async function chainOfRealStart(totalFen: number): Promise<string> {
     const engine = t!.system.engine;
-    const started = await engine.startProcess(namespaced(t!.config.engine.namespace, 'budget-allocation'), { businessKey: `dmn-browser-${Date.now()}`, variables: { totalFen, majorDecision: false, allocationId: 0 } });
+    const started = await engine.startProcess(namespaced(t!.config.engine.namespace, 'budget-allocation'), {
+      businessKey: `dmn-browser-${Date.now()}`,
+      variables: { totalFen, majorDecision: false, allocationId: 0 },
+    });
     try {
-      return String((await engine.historicDecisions(started.id)).flatMap((d) => d.outputs ?? []).find((o) => o.variableName === 'approvalChain')?.value);
+      return String(
+        (await engine.historicDecisions(started.id)).flatMap((d) => d.outputs ?? []).find((o) => o.variableName === 'approvalChain')?.value,
+      );
     } finally {
       await engine.retrying(() => engine.cancelProcessInstance(started.id, 'decision test'));
     }
@@ -71,7 +76,10 @@ describe('流程设计: decision tables, in a browser', () => {
     const n = (await t!.system.engine.decisionDefinitions({ key, latestVersion: true }))[0]!.version;
 
     // The BPMN model opens first (and shows its tab); dmn-js loads when the 决策表 tab opens.
-    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    await page
+      .locator(`${sel('designer-canvas')} .djs-shape`)
+      .first()
+      .waitFor();
     await page.locator(sel('designer-opened')).waitFor();
     expect(await page.locator(sel('dmn-editor')).count()).toBe(0);
     await page.locator('.el-tabs__item', { hasText: '决策表' }).click();
@@ -103,8 +111,14 @@ describe('流程设计: decision tables, in a browser', () => {
     await dialog.waitFor();
     await dialog.locator(sel('dmn-deploy-reason')).fill('局长审批起点降至一万元');
     await dialog.locator(sel('dmn-deploy-confirm')).click();
-    await page.locator(sel('dmn-deployed-version')).filter({ hasText: String(n + 1) }).waitFor();
-    await page.locator(sel('dmn-opened')).filter({ hasText: new RegExp(`^版本 ${n + 1}$`) }).waitFor();
+    await page
+      .locator(sel('dmn-deployed-version'))
+      .filter({ hasText: String(n + 1) })
+      .waitFor();
+    await page
+      .locator(sel('dmn-opened'))
+      .filter({ hasText: new RegExp(`^版本 ${n + 1}$`) })
+      .waitFor();
     const firstRow = page.locator(`${sel('dmn-versions')} .el-table__body tr`).first();
     await firstRow.filter({ hasText: '局长审批起点降至一万元' }).waitFor();
     expect(await firstRow.innerText()).toContain('冯晓');
@@ -116,7 +130,9 @@ describe('流程设计: decision tables, in a browser', () => {
     expect(await page.locator(sel('dmn-output-approvalChain')).innerText()).toContain('director');
     await page.screenshot({ path: path.join(RESULTS, 'designer-dmn-test.png') });
     expect(await chainOfRealStart(1_500_000)).toBe('director');
-    const deployedXml = (await t!.system.engine.decisionDefinitionXml((await t!.system.engine.decisionDefinitions({ key, latestVersion: true }))[0]!.id)).dmnXml;
+    const deployedXml = (
+      await t!.system.engine.decisionDefinitionXml((await t!.system.engine.decisionDefinitions({ key, latestVersion: true }))[0]!.id)
+    ).dmnXml;
     expect(deployedXml).toContain('&gt; 1000000');
   });
 
@@ -124,24 +140,42 @@ describe('流程设计: decision tables, in a browser', () => {
     const engine = t!.system.engine;
     const key = namespaced(t!.config.engine.namespace, 'budget-allocation');
     const n = (await engine.processDefinitions({ key, latestVersion: true }))[0]!.version;
-    const started = await engine.startProcess(key, { businessKey: 'migrate-browser', variables: { totalFen: 100_000, majorDecision: false, allocationId: 0 } });
-    const xml = fs.readFileSync(path.join(PROCESSES_DIR, 'budget-allocation.bpmn'), 'utf8').replace('camunda:candidateGroups="director" camunda:dueDate="P3D"', 'camunda:candidateGroups="director" camunda:dueDate="P5D"');
+    const started = await engine.startProcess(key, {
+      businessKey: 'migrate-browser',
+      variables: { totalFen: 100_000, majorDecision: false, allocationId: 0 },
+    });
+    const xml = fs
+      .readFileSync(path.join(PROCESSES_DIR, 'budget-allocation.bpmn'), 'utf8')
+      .replace('camunda:candidateGroups="director" camunda:dueDate="P3D"', 'camunda:candidateGroups="director" camunda:dueDate="P5D"');
     const cookie = await loginCookie(t!.system.url, 'nm_designer', PASSWORD);
-    expect((await apiRequest(t!.system.url, cookie, 'POST', '/api/designer/deploy', { xml, reason: '分管局长审批期限延至 5 天' })).status).toBe(201);
+    expect(
+      (await apiRequest(t!.system.url, cookie, 'POST', '/api/designer/deploy', { xml, reason: '分管局长审批期限延至 5 天' })).status,
+    ).toBe(201);
 
     await page.reload();
-    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    await page
+      .locator(`${sel('designer-canvas')} .djs-shape`)
+      .first()
+      .waitFor();
     // The first model in the list opens on arrival (another process sorts before this one): pick it.
     await page.locator(sel('designer-process')).click();
     await page.locator('.el-select-dropdown__item:visible', { hasText: '预算分配审批与指标下达' }).click();
-    await page.locator(sel('designer-opened')).filter({ hasText: `版本 ${n + 1}` }).waitFor();
+    await page
+      .locator(sel('designer-opened'))
+      .filter({ hasText: `版本 ${n + 1}` })
+      .waitFor();
     await page.locator('.el-tabs__item', { hasText: '版本与差异' }).click();
-    await page.locator(sel(`migration-running-${n}`)).filter({ hasText: '1 个' }).waitFor();
+    await page
+      .locator(sel(`migration-running-${n}`))
+      .filter({ hasText: '1 个' })
+      .waitFor();
     expect(await page.locator(sel(`migration-running-${n + 1}`)).innerText()).toContain('0 个');
     await page.locator(sel('migration-preview')).click();
     await page.locator(sel('migration-ok-RecordChain')).waitFor();
     expect(await page.locator(sel('migration-activities')).innerText()).toContain('记录审批链');
-    expect(await page.locator(sel('migration-summary')).innerText()).toContain(`版本 ${n} → 版本 ${n + 1}：运行中 1 个，可迁移 1 个，不能迁移 0 个`);
+    expect(await page.locator(sel('migration-summary')).innerText()).toContain(
+      `版本 ${n} → 版本 ${n + 1}：运行中 1 个，可迁移 1 个，不能迁移 0 个`,
+    );
     await page.screenshot({ path: path.join(RESULTS, 'designer-migration-preview.png') });
 
     await page.locator(sel('migration-execute')).click();
@@ -150,7 +184,10 @@ describe('流程设计: decision tables, in a browser', () => {
     await dialog.locator(sel('migration-reason')).fill('在办方案按新期限办理');
     await dialog.locator(sel('migration-confirm')).click();
     await page.locator(sel('migration-done-count')).filter({ hasText: '1' }).waitFor();
-    await page.locator(sel(`migration-running-${n + 1}`)).filter({ hasText: '1 个' }).waitFor();
+    await page
+      .locator(sel(`migration-running-${n + 1}`))
+      .filter({ hasText: '1 个' })
+      .waitFor();
     const v2 = (await engine.processDefinitions({ key, version: n + 1 }))[0]!;
     expect((await engine.processInstance(started.id))?.definitionId).toBe(v2.id);
     await engine.cancelProcessInstance(started.id, 'migration test');

@@ -76,7 +76,10 @@ describe('流程设计 page in a browser', () => {
     expect(await page.locator('[data-test^="menu-upcoming-"]').count()).toBe(0);
 
     // The first model opens on arrival; then the latest intake version, with the Chinese palette.
-    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    await page
+      .locator(`${sel('designer-canvas')} .djs-shape`)
+      .first()
+      .waitFor();
     await page.locator(sel('designer-process')).click();
     await page.locator('.el-select-dropdown__item', { hasText: '项目申报审核' }).click();
     await page.locator(`${sel('designer-canvas')} [data-element-id="SectorReview"]`).waitFor();
@@ -108,7 +111,9 @@ describe('流程设计 page in a browser', () => {
     expect(await selectedElementName(page)).toBe('主管部门审核');
     const formKey = await panelSelect(page, 'CamundaPlatform__Form', 'formKey');
     const formOptions = await formKey.locator('option').allInnerTexts();
-    expect(formOptions).toEqual(expect.arrayContaining(['intake-department-review', 'intake-sector-review', 'intake-missing-form（不存在）']));
+    expect(formOptions).toEqual(
+      expect.arrayContaining(['intake-department-review', 'intake-sector-review', 'intake-missing-form（不存在）']),
+    );
     await formKey.selectOption('intake-department-review');
     await page.locator(sel('lint-stale')).waitFor();
 
@@ -140,8 +145,14 @@ describe('流程设计 page in a browser', () => {
     expect(await dialog.locator(sel('deploy-confirm')).isDisabled()).toBe(true);
     await dialog.locator(sel('deploy-reason')).fill('财政业务处室审核改由预算处办理');
     await dialog.locator(sel('deploy-confirm')).click();
-    await page.locator(sel('designer-deployed-version')).filter({ hasText: String(n + 1) }).waitFor();
-    await page.locator(sel('designer-opened')).filter({ hasText: new RegExp(`^版本 ${n + 1}$`) }).waitFor();
+    await page
+      .locator(sel('designer-deployed-version'))
+      .filter({ hasText: String(n + 1) })
+      .waitFor();
+    await page
+      .locator(sel('designer-opened'))
+      .filter({ hasText: new RegExp(`^版本 ${n + 1}$`) })
+      .waitFor();
     const latest = (await t!.system.engine.processDefinitions({ key, latestVersion: true }))[0]!;
     expect(latest.version).toBe(n + 1);
     expect((await t!.system.engine.processDefinitionXml(latest.id)).bpmn20Xml).toContain('camunda:candidateGroups="budget_division"');

@@ -57,14 +57,19 @@ describe('试运行 on the 流程设计 page', () => {
 
     const page = await pages.open(browser!);
     await logInThroughPage(page, t!.system.url, '/designer', 'nm_designer', PASSWORD);
-    await page.locator(`${sel('designer-canvas')} .djs-shape`).first().waitFor();
+    await page
+      .locator(`${sel('designer-canvas')} .djs-shape`)
+      .first()
+      .waitFor();
     await page.locator(sel('designer-process')).click();
     await page.locator('.el-select-dropdown__item', { hasText: '项目申报审核' }).click();
     await page.locator(`${sel('designer-canvas')} [data-element-id="SectorReview"]`).waitFor();
 
     // A draft: 财政业务处室审核 by 预算处, chosen from the role list.
     await page.locator(`${sel('designer-canvas')} [data-element-id="SectorReview"]`).click();
-    const header = page.locator(`${sel('designer-properties')} [data-group-id="group-CamundaPlatform__UserAssignment"] .bio-properties-panel-group-header`);
+    const header = page.locator(
+      `${sel('designer-properties')} [data-group-id="group-CamundaPlatform__UserAssignment"] .bio-properties-panel-group-header`,
+    );
     if (!((await header.getAttribute('class')) ?? '').includes('open')) await header.click();
     await page.locator(`${sel('designer-properties')} select#bio-properties-panel-candidateGroups`).selectOption('budget_division');
     await page.locator(sel('designer-opened')).filter({ hasText: '已修改' }).waitFor();
@@ -98,7 +103,8 @@ describe('试运行 on the 流程设计 page', () => {
     await panel.locator(sel('trial-auto')).click();
     await panel.locator(sel('trial-status')).filter({ hasText: '已走完' }).waitFor();
     await panel.locator(`${sel('process-diagram')} [data-element-id="Reserve"].done`).waitFor();
-    for (const id of ['SectorReview', 'BudgetDecision', 'Revise']) expect(await panel.locator(`${sel('process-diagram')} [data-element-id="${id}"].done`).count()).toBe(1);
+    for (const id of ['SectorReview', 'BudgetDecision', 'Revise'])
+      expect(await panel.locator(`${sel('process-diagram')} [data-element-id="${id}"].done`).count()).toBe(1);
     expect(await panel.locator(sel('trial-no-tasks')).innerText()).toBe('流程已结束');
     expect(await panel.locator(sel('trial-steps')).innerText()).toContain('预算处审定');
     await page.screenshot({ path: path.join(RESULTS, 'designer-trial-ended.png') });

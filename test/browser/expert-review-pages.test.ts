@@ -38,14 +38,24 @@ describe('expert review pages in a browser', () => {
     // Setup only: the demo project stands in the library as the intake review leaves it.
     await db('projects').where('id', project.id).update({ status: 'reserved' });
     cookies[CENTRE] = await loginCookie(t.system.url, CENTRE, DEMO_PASSWORD);
-    const opened = await apiRequest(t.system.url, cookies[CENTRE], 'POST', '/api/expert-batches', { name: '演示评审批次', fiscalYear: Number(project.fiscal_year), sector: '205', projectIds: [project.id] });
+    const opened = await apiRequest(t.system.url, cookies[CENTRE], 'POST', '/api/expert-batches', {
+      name: '演示评审批次',
+      fiscalYear: Number(project.fiscal_year),
+      sector: '205',
+      projectIds: [project.id],
+    });
     expect(opened.status).toBe(201);
     const expert = (await db('users').where({ username: EXPERT }).first('id')) as { id: number };
-    const row = (await db('expert_assignments').where({ batch_id: opened.json.id, expert_user_id: expert.id }).first('id')) as { id: number } | undefined;
+    const row = (await db('expert_assignments').where({ batch_id: opened.json.id, expert_user_id: expert.id }).first('id')) as
+      { id: number } | undefined;
     expect(row).toBeDefined();
     assignmentId = Number(row!.id);
     // The engine has made the expert's task once the panel is loaded.
-    await waitUntil(async () => !!(await db('expert_review_projects').where({ batch_id: opened.json.id }).whereNotNull('process_instance_key').first('id')), 'the review in the engine');
+    await waitUntil(
+      async () =>
+        !!(await db('expert_review_projects').where({ batch_id: opened.json.id }).whereNotNull('process_instance_key').first('id')),
+      'the review in the engine',
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -86,7 +96,9 @@ describe('expert review pages in a browser', () => {
       await input.fill(value);
       await input.blur();
     }
-    await page.locator(`textarea${sel('my-review-comment')}, ${sel('my-review-comment')} textarea`).fill('立项依据充分，绩效目标可衡量；建议细化分期实施计划。');
+    await page
+      .locator(`textarea${sel('my-review-comment')}, ${sel('my-review-comment')} textarea`)
+      .fill('立项依据充分，绩效目标可衡量；建议细化分期实施计划。');
     await waitUntil(async () => (await page.locator(sel('my-review-total')).innerText()).includes('85.75'), 'the total 85.75');
     expect(await noSideways()).toBe(true);
     await page.screenshot({ path: path.join(RESULTS, 'expert-scoring-390.png'), fullPage: true });
@@ -101,7 +113,10 @@ describe('expert review pages in a browser', () => {
     await page.screenshot({ path: path.join(RESULTS, 'expert-scored-390.png'), fullPage: true });
 
     // Stored as submitted, in hundredths; the sheet is in the audit chain.
-    const sheet = (await t!.system.db('expert_score_sheets').where({ assignment_id: assignmentId }).first('total_centi', 'audit_record_id')) as { total_centi: number; audit_record_id: number };
+    const sheet = (await t!.system
+      .db('expert_score_sheets')
+      .where({ assignment_id: assignmentId })
+      .first('total_centi', 'audit_record_id')) as { total_centi: number; audit_record_id: number };
     expect(Number(sheet.total_centi)).toBe(8575);
     // The menu on a phone is a drawer: 我的评审 is there, the pool and the batches are not.
     await page.locator(sel('menu-toggle')).click();
@@ -109,14 +124,17 @@ describe('expert review pages in a browser', () => {
     expect(await page.locator(sel('drawer-menu-experts')).count()).toBe(0);
   });
 
-  test('the review centre sees the batch and every seat\'s progress', async () => {
+  test("the review centre sees the batch and every seat's progress", async () => {
     const page = await desktop.open(browser!);
     await logInThroughPage(page, t!.system.url, '/expert-batches', CENTRE, DEMO_PASSWORD);
     const row = page.locator(`${sel('batch-table')} tbody tr`, { hasText: '演示评审批次' });
     await row.waitFor();
     await row.locator(sel('batch-open')).click();
     await page.locator(sel('batch-projects')).waitFor();
-    await page.locator(`${sel('batch-projects')} .el-table__expand-icon`).first().click();
+    await page
+      .locator(`${sel('batch-projects')} .el-table__expand-icon`)
+      .first()
+      .click();
     await page.getByText('已提交评分').first().waitFor();
     expect(await page.getByText('吴建国（ZJ0001）').count()).toBe(1);
     await page.screenshot({ path: path.join(RESULTS, 'expert-batch.png'), fullPage: true });

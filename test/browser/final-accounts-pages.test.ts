@@ -40,7 +40,17 @@ describe('决算 pages in a browser, against the real system', () => {
     await db('projects').where('id', r.body.id).update({ status: 'funded' }); // setup: as the allocation leaves it
     const unit = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const meta = { actor: 'test-setup', reason: '测试准备' };
-    const q = await ledger.issueQuota(db, { ...meta, fiscalYear: YEAR, projectId: Number(r.body.id), unitOrgId: unit, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '财教〔测试〕1号', amountFen: 80_000_00 });
+    const q = await ledger.issueQuota(db, {
+      ...meta,
+      fiscalYear: YEAR,
+      projectId: Number(r.body.id),
+      unitOrgId: unit,
+      functionalCode: '2050204',
+      economicCode: '30213',
+      fundSource: '一般公共预算',
+      documentNo: '财教〔测试〕1号',
+      amountFen: 80_000_00,
+    });
     await ledger.freeze(db, { ...meta, quotaId: q.quota.id, amountFen: 30_000_01 });
     await ledger.consume(db, { ...meta, quotaId: q.quota.id, amountFen: 30_000_01 });
   }, 240_000);
@@ -71,7 +81,10 @@ describe('决算 pages in a browser, against the real system', () => {
     await page.locator(sel('final-submit')).click();
     await page.locator(sel('final-status')).filter({ hasText: '审核中' }).waitFor();
     await page.locator(sel('final-step')).filter({ hasText: '主管部门汇总审核' }).waitFor();
-    const saved = (await db('final_account_items').where({ id: item.id }).first('explanation', 'choice')) as { explanation: string; choice: string };
+    const saved = (await db('final_account_items').where({ id: item.id }).first('explanation', 'choice')) as {
+      explanation: string;
+      choice: string;
+    };
     expect(saved).toEqual({ explanation: '设备采购合同跨年度执行，尾款次年支付', choice: 'carry-over' });
     // No horizontal scroll at 1366×768 beside the menu.
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
@@ -84,14 +97,18 @@ describe('决算 pages in a browser, against the real system', () => {
     await rows.filter({ hasText: '呼和浩特市第一中学' }).click();
     await reviewer.waitForURL(new RegExp(`/final-accounts/${id}$`));
     await reviewer.locator(sel('final-items')).filter({ hasText: '设备采购合同跨年度执行，尾款次年支付' }).waitFor();
-    await reviewer.locator(sel(`choice-label-${item.id}`)).filter({ hasText: '结转下年' }).waitFor();
+    await reviewer
+      .locator(sel(`choice-label-${item.id}`))
+      .filter({ hasText: '结转下年' })
+      .waitFor();
     await reviewer.locator(sel('final-decision')).waitFor();
     await reviewer.screenshot({ path: path.join(RESULTS, 'final-account-review.png'), fullPage: true });
     await reviewer.locator(sel('final-decide')).click();
     expect(await sealInDialog(reviewer, PIN)).toBe('enrol');
     await reviewer.locator(sel('final-step')).filter({ hasText: '国库处审核' }).waitFor();
     await waitUntil(async () => {
-      const d = (await db('final_account_decisions').where({ final_account_id: id, element_id: 'DepartmentReview' }).first('sealed')) as { sealed: number | boolean } | undefined;
+      const d = (await db('final_account_decisions').where({ final_account_id: id, element_id: 'DepartmentReview' }).first('sealed')) as
+        { sealed: number | boolean } | undefined;
       return Boolean(d && Number(d.sealed));
     }, 'the sealed department decision');
   }, 180_000);

@@ -142,7 +142,9 @@ describe('系统状态 page in a browser, against the real system', () => {
 
   test('given the engine is unreachable, when /health is opened, then the page is degraded, the engine reads 异常 and the smoke check cannot be started', async () => {
     const port = await closedPort();
-    degraded = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` } });
+    degraded = await startTestSystem({
+      engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` },
+    });
     const admin = await createAccount(degraded.system.db, ['system_admin']);
     const page = await openPage();
     await page.goto(`${degraded.system.url}/health`);
@@ -166,14 +168,17 @@ describe('系统状态 page in a browser, against the real system', () => {
 /** Waits for 自检通过 in the result (with a key other than `previousKey`) and returns the instance key shown. */
 async function passedKey(result: Locator, previousKey?: string): Promise<string> {
   let key = '';
-  await waitUntil(async () => {
-    if ((await result.count()) === 0) return false;
-    const text = await result.innerText();
-    const m = /自检通过：流程实例 ([0-9a-f-]+)，/.exec(text);
-    if (!m?.[1] || m[1] === previousKey) return false;
-    key = m[1];
-    return true;
-  }, `the smoke-check result to show 自检通过${previousKey ? ` with a key other than ${previousKey}` : ''}`);
+  await waitUntil(
+    async () => {
+      if ((await result.count()) === 0) return false;
+      const text = await result.innerText();
+      const m = /自检通过：流程实例 ([0-9a-f-]+)，/.exec(text);
+      if (!m?.[1] || m[1] === previousKey) return false;
+      key = m[1];
+      return true;
+    },
+    `the smoke-check result to show 自检通过${previousKey ? ` with a key other than ${previousKey}` : ''}`,
+  );
   return key;
 }
 

@@ -5,7 +5,17 @@ import { type Browser, type Page } from 'playwright-core';
 import { sm3Hex } from '../../domain/digest';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
-import { apiRequest, buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
+import {
+  apiRequest,
+  buildWebIfStale,
+  launchChromium,
+  logInThroughPage,
+  PageOpener,
+  RESULTS,
+  sealInDialog,
+  sel,
+  waitUntil,
+} from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 /**
@@ -59,11 +69,14 @@ describe('intake review pages in a browser, against the real system with the dem
     expect([...pages.errors.splice(0), ...laptop.errors.splice(0)]).toEqual([]);
   });
 
-  const api = (user: string, method: 'GET' | 'POST', url: string, body?: unknown) => apiRequest(t!.system.url, cookies[user]!, method, url, body);
+  const api = (user: string, method: 'GET' | 'POST', url: string, body?: unknown) =>
+    apiRequest(t!.system.url, cookies[user]!, method, url, body);
   const openPage = () => pages.open(browser!);
-  const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, DEMO_PASSWORD);
+  const logInAt = (page: Page, pathname: string, username: string) =>
+    logInThroughPage(page, t!.system.url, pathname, username, DEMO_PASSWORD);
 
-  const taskRow = (page: Page, project: string) => page.locator(`${sel('task-table')} .el-table__body-wrapper tbody tr`, { hasText: project });
+  const taskRow = (page: Page, project: string) =>
+    page.locator(`${sel('task-table')} .el-table__body-wrapper tbody tr`, { hasText: project });
 
   /** The inbox, refreshed until the project's task has arrived (the engine creates it asynchronously). */
   async function waitForTask(page: Page, project: string): Promise<void> {
@@ -86,13 +99,24 @@ describe('intake review pages in a browser, against the real system with the dem
   }
 
   /** The step list's rows (gateways are not listed), in order: each cell's text, and the row as one line. */
-  async function stepRows(scope: Page | ReturnType<Page['locator']>): Promise<Array<{ name: string; status: string; actor: string; decision: string; comment: string; line: string }>> {
+  async function stepRows(
+    scope: Page | ReturnType<Page['locator']>,
+  ): Promise<Array<{ name: string; status: string; actor: string; decision: string; comment: string; line: string }>> {
     const rows = scope.locator(`${sel('process-steps')} .el-table__body-wrapper tbody tr`);
     await rows.first().waitFor();
     const cells: string[][] = [];
     for (let i = 0, n = await rows.count(); i < n; i++) cells.push((await rows.nth(i).locator('td').allInnerTexts()).map((c) => c.trim()));
-    const names = (await scope.locator(`${sel('process-steps')} .el-table__body-wrapper tbody tr ${sel('step-name')}`).allInnerTexts()).map((n) => n.trim());
-    return cells.map((c, i) => ({ name: names[i]!, status: c[2]!, actor: c[3]!, decision: c[6]!, comment: c[7]!, line: c.join(' ').replace(/\s+/g, ' ').trim() }));
+    const names = (await scope.locator(`${sel('process-steps')} .el-table__body-wrapper tbody tr ${sel('step-name')}`).allInnerTexts()).map(
+      (n) => n.trim(),
+    );
+    return cells.map((c, i) => ({
+      name: names[i]!,
+      status: c[2]!,
+      actor: c[3]!,
+      decision: c[6]!,
+      comment: c[7]!,
+      line: c.join(' ').replace(/\s+/g, ' ').trim(),
+    }));
   }
 
   /** Nothing of the page is wider than the window, and the step table needs no sideways scrolling. */
@@ -125,7 +149,14 @@ describe('intake review pages in a browser, against the real system with the dem
 
   /** Sealed task completions by this person in the audit chain. */
   async function sealedCompletions(username: string): Promise<number> {
-    const r = (await t!.system.db('audit_records as a').join('users as u', 'u.id', 'a.actor_user_id').where('u.username', username).where('a.sealed', true).where('a.kind', 'like', '%task_completed').count({ n: '*' }).first()) as { n: number | string };
+    const r = (await t!.system
+      .db('audit_records as a')
+      .join('users as u', 'u.id', 'a.actor_user_id')
+      .where('u.username', username)
+      .where('a.sealed', true)
+      .where('a.kind', 'like', '%task_completed')
+      .count({ n: '*' })
+      .first()) as { n: number | string };
     return Number(r.n);
   }
 
@@ -162,7 +193,10 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await page.locator(sel('task-step')).innerText()).toBe('主管部门审核');
     expect(await page.locator(`${sel('process-diagram')} [data-element-id="SmartCheck"].done`).count()).toBe(1);
     expect(await page.locator(sel('task-project-context')).innerText()).toContain('呼和浩特市第一中学');
-    await page.locator(`${sel('task-history')} ${sel('history-kind')}`, { hasText: '到达' }).first().waitFor();
+    await page
+      .locator(`${sel('task-history')} ${sel('history-kind')}`, { hasText: '到达' })
+      .first()
+      .waitFor();
     // The step list: what the engine recorded so far, in order, the current step marked.
     const rows = await stepRows(page);
     expect(rows.map((r) => r.name)).toEqual(['项目已送审', '绩效目标 SMART 检查', '进入主管部门审核', '主管部门审核']);
@@ -193,7 +227,11 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await page.locator(`${sel('process-diagram')} [data-element-id="DepartmentReview"].done`).count()).toBe(1);
     expect(await page.locator(`${sel('process-diagram')} .failed`).count()).toBe(0);
     // The markers' colours: green passed, blue current.
-    const stroke = (id: string) => page.locator(`${sel('process-diagram')} [data-element-id="${id}"] .djs-visual > :nth-child(1)`).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke);
+    const stroke = (id: string) =>
+      page
+        .locator(`${sel('process-diagram')} [data-element-id="${id}"] .djs-visual > :nth-child(1)`)
+        .first()
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(el).stroke);
     expect(await stroke('DepartmentReview')).toBe('rgb(46, 157, 91)');
     expect(await stroke('SectorReview')).toBe('rgb(47, 122, 229)');
     await page.locator(`${sel('process-steps')} tr.process-step--active`, { hasText: '财政业务处室审核' }).waitFor();
@@ -224,7 +262,11 @@ describe('intake review pages in a browser, against the real system with the dem
     await page.locator(sel('seal-page-enrol')).click();
     await page.locator(sel('seal-enrolled')).waitFor();
     await page.locator(sel('seal-state'), { hasText: '已开通' }).waitFor();
-    const key = (await t!.system.db('seal_keys as k').join('users as u', 'u.id', 'k.user_id').where('u.username', SECTOR).first('k.key_id')) as { key_id: string };
+    const key = (await t!.system
+      .db('seal_keys as k')
+      .join('users as u', 'u.id', 'k.user_id')
+      .where('u.username', SECTOR)
+      .first('k.key_id')) as { key_id: string };
     expect((await page.locator(sel('seal-fingerprint')).innerText()).replace(/\s/g, '')).toBe(key.key_id.toUpperCase());
     await page.locator(sel('seal-record-verified'), { hasText: '核验通过' }).waitFor();
     expect(await page.locator(sel('seal-enrol-form')).count()).toBe(0);
@@ -238,7 +280,12 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(await sector.locator(`${sel('process-diagram')} [data-element-id="DepartmentReview"].done`).count()).toBe(1);
     await sector.locator(`${sel('history-comment')}`, { hasText: '材料齐全，同意报送财政' }).waitFor();
     const sectorRows = await stepRows(sector);
-    expect(sectorRows.find((r) => r.name === '主管部门审核')).toMatchObject({ status: '已完成', actor: '李娜', decision: '通过', comment: '材料齐全，同意报送财政' });
+    expect(sectorRows.find((r) => r.name === '主管部门审核')).toMatchObject({
+      status: '已完成',
+      actor: '李娜',
+      decision: '通过',
+      comment: '材料齐全，同意报送财政',
+    });
     expect(sectorRows.at(-1)).toMatchObject({ name: '财政业务处室审核', status: '进行中' });
     // A wrong PIN: said in the dialog, the task stays open and unsealed; the right one then seals it.
     await sector.locator(sel('option-decision-approve')).click();
@@ -246,7 +293,9 @@ describe('intake review pages in a browser, against the real system with the dem
     await sector.locator(sel('task-submit')).click();
     expect(await sealInDialog(sector, '147036')).toBe('pin');
     await sector.locator(sel('seal-error'), { hasText: '签章密码错误（再错 4 次将锁定签章）' }).waitFor();
-    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'SectorReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'SectorReview', status: 'open' }).count({ n: '*' }).first()) as {
+      n: number | string;
+    };
     expect(Number(open.n)).toBe(1);
     expect(await sealedCompletions(SECTOR)).toBe(0);
     await sector.locator(`${sel('seal-pin')}`).fill(PIN);
@@ -277,10 +326,21 @@ describe('intake review pages in a browser, against the real system with the dem
     await drawer.locator(sel('process-status'), { hasText: '已入库' }).waitFor();
     await drawer.locator(`${sel('process-diagram')} [data-element-id="BudgetDecision"].done`).waitFor();
     const history = await drawer.locator(sel('task-history')).innerText();
-    for (const text of ['主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '通过', '同意入库', '材料齐全，同意报送财政']) expect(history).toContain(text);
+    for (const text of ['主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '通过', '同意入库', '材料齐全，同意报送财政'])
+      expect(history).toContain(text);
     await drawer.locator(`${sel('process-diagram')} [data-element-id="Reserved"].done`).waitFor();
     const rows = await stepRows(drawer);
-    expect(rows.map((r) => r.name)).toEqual(['项目已送审', '绩效目标 SMART 检查', '进入主管部门审核', '主管部门审核', '进入财政审核', '财政业务处室审核', '预算处审定', '纳入项目库储备', '已入库']);
+    expect(rows.map((r) => r.name)).toEqual([
+      '项目已送审',
+      '绩效目标 SMART 检查',
+      '进入主管部门审核',
+      '主管部门审核',
+      '进入财政审核',
+      '财政业务处室审核',
+      '预算处审定',
+      '纳入项目库储备',
+      '已入库',
+    ]);
     expect(rows.find((r) => r.name === '预算处审定')).toMatchObject({ status: '已完成', actor: '刘洋', decision: '同意入库' });
     expect(rows.find((r) => r.name === '财政业务处室审核')).toMatchObject({ actor: '陈静', decision: '通过', comment: '符合支出方向' });
     expect(rows.find((r) => r.name === '纳入项目库储备')).toMatchObject({ actor: '系统自动' });
@@ -315,8 +375,16 @@ describe('intake review pages in a browser, against the real system with the dem
   }
 
   test('given the sealed approvals, when 王芳 prints the 审批表 from 我的申报 and 李娜 the 审批单 of her task, then each seal shows its verification code; 何敏 at 合规核验 counts the seals and the chain verifies', async () => {
-    const codes = (await t!.system.db('task_events as e').join('inbox_tasks as k', 'k.id', 'e.task_id').where({ 'k.business_id': String(projectId), 'e.kind': 'completed' }).orderBy('e.id').select('k.name', 'e.data')) as Array<{ name: string; data: string }>;
-    const sealed = codes.map((c) => ({ step: c.name, code: String((JSON.parse(c.data) as { verificationCode: string | null }).verificationCode ?? '') }));
+    const codes = (await t!.system
+      .db('task_events as e')
+      .join('inbox_tasks as k', 'k.id', 'e.task_id')
+      .where({ 'k.business_id': String(projectId), 'e.kind': 'completed' })
+      .orderBy('e.id')
+      .select('k.name', 'e.data')) as Array<{ name: string; data: string }>;
+    const sealed = codes.map((c) => ({
+      step: c.name,
+      code: String((JSON.parse(c.data) as { verificationCode: string | null }).verificationCode ?? ''),
+    }));
     expect(sealed.map((c) => c.step)).toEqual(['主管部门审核', '财政业务处室审核', '预算处审定']);
     for (const c of sealed) expect(c.code).toMatch(/^[0-9a-f]{16}$/);
 
@@ -324,7 +392,20 @@ describe('intake review pages in a browser, against the real system with the dem
     await logInAt(page, '/my-applications', CLERK);
     const row = page.locator(`${sel('application-table')} .el-table__body-wrapper tbody tr`, { hasText: DEMO_PROJECT });
     const sheet = await downloadedPdfText(page, () => row.locator(sel('application-approval-sheet')).click(), 'intake-approval-sheet.pdf');
-    for (const text of ['预算项目审批表', DEMO_PROJECT, '已入库', '共3个已办结环节，其中3个加盖电子签章', '主管部门审核', '财政业务处室审核', '预算处审定', '李娜', '陈静', '刘洋', '材料齐全，同意报送财政']) expect(sheet.text).toContain(text);
+    for (const text of [
+      '预算项目审批表',
+      DEMO_PROJECT,
+      '已入库',
+      '共3个已办结环节，其中3个加盖电子签章',
+      '主管部门审核',
+      '财政业务处室审核',
+      '预算处审定',
+      '李娜',
+      '陈静',
+      '刘洋',
+      '材料齐全，同意报送财政',
+    ])
+      expect(sheet.text).toContain(text);
     for (const c of sealed) expect(sheet.text).toContain(`核验码${c.code.toUpperCase()}`);
     execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', sheet.file, path.join(RESULTS, 'intake-approval-sheet')]);
 
@@ -333,22 +414,40 @@ describe('intake review pages in a browser, against the real system with the dem
     await dept.locator(`${sel('task-boxes')} .el-tabs__item`, { hasText: '已办' }).click();
     const done = taskRow(dept, DEMO_PROJECT).first();
     await done.waitFor();
-    const single = await downloadedPdfText(dept, () => done.locator(sel('task-row-approval-sheet')).click(), 'intake-task-approval-sheet.pdf');
-    for (const text of ['预算项目审批单', DEMO_PROJECT, '主管部门审核', '通过', '李娜', `核验码${sealed[0]!.code.toUpperCase()}`]) expect(single.text).toContain(text);
+    const single = await downloadedPdfText(
+      dept,
+      () => done.locator(sel('task-row-approval-sheet')).click(),
+      'intake-task-approval-sheet.pdf',
+    );
+    for (const text of ['预算项目审批单', DEMO_PROJECT, '主管部门审核', '通过', '李娜', `核验码${sealed[0]!.code.toUpperCase()}`])
+      expect(single.text).toContain(text);
 
     const compliance = await openPage();
     await logInAt(compliance, '/compliance', 'nm_compliance');
     await compliance.locator(sel('chain-ok')).waitFor();
     const facts = await compliance.locator(sel('chain-status')).innerText();
     expect(Number(/(\d+) 个签章/.exec(facts)?.[1])).toBeGreaterThanOrEqual(3);
-    const projectNo = String(((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no);
+    const projectNo = String(
+      ((await t!.system.db('projects').where({ id: projectId }).first('project_no')) as { project_no: string }).project_no,
+    );
     await compliance.locator(sel('audit-search-project')).fill(projectNo);
     await compliance.locator(sel('audit-search-sealed')).click();
     await compliance.locator('.el-select-dropdown__item:visible', { hasText: '已签章' }).click();
     await compliance.locator(sel('audit-search-submit')).click();
-    await waitUntil(async () => (await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).count()) === 3, 'three sealed records of the project');
-    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['审核办理', '审核办理', '审核办理']);
-    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).allInnerTexts()).map((k) => k.trim())).toEqual(['刘洋', '陈静', '李娜']);
+    await waitUntil(
+      async () => (await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).count()) === 3,
+      'three sealed records of the project',
+    );
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-kind')}`).allInnerTexts()).map((k) => k.trim())).toEqual([
+      '审核办理',
+      '审核办理',
+      '审核办理',
+    ]);
+    expect((await compliance.locator(`${sel('audit-table')} ${sel('audit-actor')}`).allInnerTexts()).map((k) => k.trim())).toEqual([
+      '刘洋',
+      '陈静',
+      '李娜',
+    ]);
     await compliance.screenshot({ path: path.join(RESULTS, 'compliance-sealed-1280.png') });
   });
 
@@ -387,7 +486,10 @@ describe('intake review pages in a browser, against the real system with the dem
     await openTask(page, name, 'DepartmentReview');
     expect(await decide(page, 'return', '请补充围墙现状照片和造价测算依据')).toBe('已退回申报单位修改（已加盖电子签章）');
     const id = Number(((await t!.system.db('projects').where({ name }).first('id')) as { id: number }).id);
-    await waitUntil(async () => String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status) === 'returned', 'the project returned');
+    await waitUntil(
+      async () => String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status) === 'returned',
+      'the project returned',
+    );
 
     const clerk = await openPage();
     await logInAt(clerk, '/my-applications', CLERK);
@@ -413,10 +515,17 @@ describe('intake review pages in a browser, against the real system with the dem
     // The whole application beside the form; the photos asked for are attached right here.
     await clerk.locator(`${sel('task-project-amounts')} tbody tr`, { hasText: '30213' }).waitFor();
     const photo = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-    await clerk.locator(`${sel('task-project-context')} ${sel('attachment-upload')} input[type=file]`).setInputFiles({ name: '围墙现状照片.png', mimeType: 'image/png', buffer: photo });
+    await clerk
+      .locator(`${sel('task-project-context')} ${sel('attachment-upload')} input[type=file]`)
+      .setInputFiles({ name: '围墙现状照片.png', mimeType: 'image/png', buffer: photo });
     await clerk.locator(`${sel('task-project-context')} ${sel('attachment-download')}`, { hasText: '围墙现状照片.png' }).waitFor();
     const digest = sm3Hex(photo);
-    expect(await clerk.locator(`${sel('task-project-context')} ${sel('attachment-sm3')}`).first().innerText()).toBe(`${digest.slice(0, 8)}…${digest.slice(-8)}`);
+    expect(
+      await clerk
+        .locator(`${sel('task-project-context')} ${sel('attachment-sm3')}`)
+        .first()
+        .innerText(),
+    ).toBe(`${digest.slice(0, 8)}…${digest.slice(-8)}`);
     await clerk.screenshot({ path: path.join(RESULTS, 'intake-rework-task.png') });
     await clerk.locator(sel('task-edit-application')).click();
     const dialog = clerk.locator(`.el-dialog${sel('project-dialog')}`);
@@ -424,17 +533,37 @@ describe('intake review pages in a browser, against the real system with the dem
     await dialog.locator(sel('project-description')).fill('修缮校园围墙约三百米，消除安全隐患。附现状照片 12 张，造价按 2026 年定额测算。');
     await dialog.locator(sel('project-submit')).click();
     await clerk.locator(sel('task-application-saved')).waitFor();
-    expect(String(((await t!.system.db('projects').where({ id }).first('description')) as { description: string }).description)).toContain('造价按 2026 年定额测算');
+    expect(String(((await t!.system.db('projects').where({ id }).first('description')) as { description: string }).description)).toContain(
+      '造价按 2026 年定额测算',
+    );
     await clerk.locator(`${sel('input-confirm')}`).click();
     await clerk.locator(sel('input-comment')).fill('已补充照片与测算依据');
     await clerk.locator(sel('task-submit')).click();
     await clerk.waitForURL((url) => url.pathname === '/tasks');
     await clerk.locator('.el-message--success', { hasText: '已修改并重新提交审核' }).waitFor();
-    await waitUntil(async () => ['submitted', 'department_review'].includes(String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status)), 'the project in review again');
-    await waitUntil(async () => Number(((await t!.system.db('inbox_tasks').where({ business_id: String(id), element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string }).n) === 1, 'the department review open again');
+    await waitUntil(
+      async () =>
+        ['submitted', 'department_review'].includes(
+          String(((await t!.system.db('projects').where({ id }).first('status')) as { status: string }).status),
+        ),
+      'the project in review again',
+    );
+    await waitUntil(
+      async () =>
+        Number(
+          (
+            (await t!.system
+              .db('inbox_tasks')
+              .where({ business_id: String(id), element_id: 'DepartmentReview', status: 'open' })
+              .count({ n: '*' })
+              .first()) as { n: number | string }
+          ).n,
+        ) === 1,
+      'the department review open again',
+    );
   });
 
-  test('given two department reviews in 李娜\'s 待办, when she selects both and 批量通过, then each is approved and listed as 成功', async () => {
+  test("given two department reviews in 李娜's 待办, when she selects both and 批量通过, then each is approved and listed as 成功", async () => {
     const created = await api(CLERK, 'POST', '/api/projects', {
       fiscalYear: YEAR,
       name: `${YEAR}年第一中学食堂设备更新项目`,
@@ -462,12 +591,16 @@ describe('intake review pages in a browser, against the real system with the dem
     await result.waitFor();
     await waitUntil(async () => (await result.locator(sel('batch-result-tag'), { hasText: '成功' }).count()) === 2, 'two successes');
     expect(await result.locator(sel('batch-result-tag'), { hasText: '未成功' }).count()).toBe(0);
-    const open = (await t!.system.db('inbox_tasks').where({ element_id: 'DepartmentReview', status: 'open' }).count({ n: '*' }).first()) as { n: number | string };
+    const open = (await t!.system
+      .db('inbox_tasks')
+      .where({ element_id: 'DepartmentReview', status: 'open' })
+      .count({ n: '*' })
+      .first()) as { n: number | string };
     expect(Number(open.n)).toBe(0);
     expect(await sealedCompletions(DEPT)).toBe(4); // her first approval, the 退回, the two of the batch
   });
 
-  test('given a department review in 李娜\'s 待办, when she opens 抄送, picks a colleague and adds a note, then the copy is recorded and a second submit without a person is not possible', async () => {
+  test("given a department review in 李娜's 待办, when she opens 抄送, picks a colleague and adds a note, then the copy is recorded and a second submit without a person is not possible", async () => {
     const created = await api(CLERK, 'POST', '/api/projects', {
       fiscalYear: YEAR,
       name: `${YEAR}年第一中学图书馆书架更新项目`,
@@ -499,7 +632,11 @@ describe('intake review pages in a browser, against the real system with the dem
     await dialog.locator(sel('people-submit')).click();
     await dialog.waitFor({ state: 'hidden' });
     const taskId = Number(new URL(page.url()).pathname.split('/').pop());
-    await waitUntil(async () => ((await t!.system.db('inbox_copies').where({ task_id: taskId }).count({ n: '*' }).first()) as { n: number | string }).n == 1, 'the copy recorded');
+    await waitUntil(
+      async () =>
+        ((await t!.system.db('inbox_copies').where({ task_id: taskId }).count({ n: '*' }).first()) as { n: number | string }).n == 1,
+      'the copy recorded',
+    );
     const event = (await t!.system.db('task_events').where({ task_id: taskId, kind: 'copied' }).first('comment')) as { comment: string };
     expect(event.comment).toBe('请一并关注该项目的采购计划');
     expect(picked.length).toBeGreaterThan(0);

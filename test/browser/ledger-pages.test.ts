@@ -3,7 +3,19 @@ import path from 'node:path';
 import { type Browser, type Locator, type Page } from 'playwright-core';
 import { createOrganisation } from '../../server/reference/organisations';
 import { createAccount, loginCookie, TEST_PASSWORD } from '../support/accounts';
-import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, ROOT, sealInDialog, sel, waitUntil } from '../support/browser';
+import {
+  apiRequest,
+  buildWebIfStale,
+  countRequests,
+  launchChromium,
+  logInThroughPage,
+  PageOpener,
+  RESULTS,
+  ROOT,
+  sealInDialog,
+  sel,
+  waitUntil,
+} from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
 
@@ -43,13 +55,28 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     cookie = await loginCookie(t.system.url, budget.username);
     // The code tables the issue dialog's pickers read, for the year it defaults to.
     for (const type of ['functional', 'economic'] as const) {
-      const res = await api('POST', `/api/codes/import?year=${YEAR}&type=${type}`, { format: 'csv', content: fs.readFileSync(path.join(ROOT, 'seeds', `${type}-codes.csv`), 'utf8') });
+      const res = await api('POST', `/api/codes/import?year=${YEAR}&type=${type}`, {
+        format: 'csv',
+        content: fs.readFileSync(path.join(ROOT, 'seeds', `${type}-codes.csv`), 'utf8'),
+      });
       expect(res.status).toBe(200);
     }
     // A department with 24 units under the test bureau (createAccount's organisation).
-    const dept = await createOrganisation(db, { code: 'TEST-JYJ', name: '测试市教育局', kind: 'department', regionCode: '150000', parentId: budget.orgId });
+    const dept = await createOrganisation(db, {
+      code: 'TEST-JYJ',
+      name: '测试市教育局',
+      kind: 'department',
+      regionCode: '150000',
+      parentId: budget.orgId,
+    });
     for (let i = 1; i <= 24; i++) {
-      await createOrganisation(db, { code: `TEST-JYJ-${String(i).padStart(3, '0')}`, name: `测试市第${i}中学`, kind: 'budget_unit', regionCode: '150000', parentId: dept.id });
+      await createOrganisation(db, {
+        code: `TEST-JYJ-${String(i).padStart(3, '0')}`,
+        name: `测试市第${i}中学`,
+        kind: 'budget_unit',
+        regionCode: '150000',
+        parentId: dept.id,
+      });
     }
     department = { id: dept.id, name: dept.name };
   }, 240_000);
@@ -68,7 +95,8 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
   /** Issuance is sealed once the budget clerk has enrolled (in the page, by an earlier test). */
   const sealFields = async () => ((await api('GET', '/api/seals/me')).json.enrolled ? { signingPin: PIN } : {});
   const openPage = () => pages.open(browser!);
-  const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
+  const logInAt = (page: Page, pathname: string, username: string) =>
+    logInThroughPage(page, t!.system.url, pathname, username, TEST_PASSWORD);
 
   async function journalRows(): Promise<number> {
     const [row] = await t!.system.db('quota_journal').count({ n: '*' });
@@ -121,13 +149,31 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     expect(await page.locator(sel('issue-quota-no')).innerText()).toBe(`下达后由系统生成（ZB${YEAR}-六位序号）`);
     expect(await issueDialog.locator('.el-form-item', { hasText: '指标编号' }).locator('input').count()).toBe(0);
     const labelsOf = async (items: Locator) => (await items.locator('.el-form-item__label').allInnerTexts()).map((l) => l.trim());
-    expect(await labelsOf(issueDialog.locator('.el-form-item.is-required'))).toEqual(['预算年度', '功能分类科目', '经济分类科目', '资金来源', '指标文号', '下达金额', '事由']);
+    expect(await labelsOf(issueDialog.locator('.el-form-item.is-required'))).toEqual([
+      '预算年度',
+      '功能分类科目',
+      '经济分类科目',
+      '资金来源',
+      '指标文号',
+      '下达金额',
+      '事由',
+    ]);
     expect(await labelsOf(issueDialog.locator('.el-form-item:not(.is-required)'))).toEqual(['指标编号', '预算单位']);
     // The economic picker's first level is the table (部门/政府), then 类 and 款: so says its placeholder.
-    expect(await issueDialog.locator(`${sel('economic-code-picker')} input`).getAttribute('placeholder')).toBe('部门/政府经济分类 → 类 → 款');
+    expect(await issueDialog.locator(`${sel('economic-code-picker')} input`).getAttribute('placeholder')).toBe(
+      '部门/政府经济分类 → 类 → 款',
+    );
     await page.screenshot({ path: path.join(RESULTS, 'quotas-issue-dialog.png') });
-    await pickCascader(page, 'functional-code-picker', 'code-cascader__popper--functional', ['205 教育支出', '20502 普通教育', '2050202 小学教育']);
-    await pickCascader(page, 'economic-code-picker', 'code-cascader__popper--economic', ['部门预算支出经济分类', '302 商品和服务支出', '30201 办公费']);
+    await pickCascader(page, 'functional-code-picker', 'code-cascader__popper--functional', [
+      '205 教育支出',
+      '20502 普通教育',
+      '2050202 小学教育',
+    ]);
+    await pickCascader(page, 'economic-code-picker', 'code-cascader__popper--economic', [
+      '部门预算支出经济分类',
+      '302 商品和服务支出',
+      '30201 办公费',
+    ]);
     await page.locator(sel('issue-document-no')).fill(`呼财预〔${YEAR}〕12号`);
     await page.locator(sel('issue-amount')).fill('10,000.00');
     await page.locator(sel('issue-reason')).fill('下达小学公用经费');
@@ -153,7 +199,13 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     const issued = await quotaRow(quotaNo);
     expect(issued).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 0 });
     const stored = await t!.system.db('quotas').where({ quota_no: quotaNo }).first();
-    expect(stored).toMatchObject({ fiscal_year: YEAR, functional_code: '2050202', economic_code: '30201', fund_source: '一般公共预算', document_no: `呼财预〔${YEAR}〕12号` });
+    expect(stored).toMatchObject({
+      fiscal_year: YEAR,
+      functional_code: '2050202',
+      economic_code: '30201',
+      fund_source: '一般公共预算',
+      document_no: `呼财预〔${YEAR}〕12号`,
+    });
 
     const row = page.locator(`${sel('quota-table')} tbody tr`, { hasText: quotaNo });
     await row.waitFor();
@@ -179,7 +231,11 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     expect(await cellText(row, 'quota-amount')).toBe('¥10,000.00');
     expect(await quotaRow(quotaNo)).toMatchObject({ amount_fen: 1_000_000, used_fen: 0, frozen_fen: 250_050 });
     // Let the success messages fade before the screenshot.
-    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await page
+      .locator('.el-message')
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
     await page.screenshot({ path: path.join(RESULTS, 'quotas.png'), fullPage: true });
 
     // 冻结 ¥8,000.00 > 可用: the server's Chinese message in the dialog, nothing written.
@@ -242,7 +298,16 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
 
   /** Issues a quota of YEAR (or `fiscalYear`) over the API as the budget account: its id and the number the ledger gave it. */
   async function issueOverApi(amountFen: number, fiscalYear = YEAR): Promise<{ id: number; quotaNo: string }> {
-    const r = await api('POST', '/api/quotas', { fiscalYear, functionalCode: '2050202', economicCode: '30201', fundSource: '一般公共预算', documentNo: `呼财预〔${fiscalYear}〕20号`, amountFen, reason: '下达', ...(await sealFields()) });
+    const r = await api('POST', '/api/quotas', {
+      fiscalYear,
+      functionalCode: '2050202',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: `呼财预〔${fiscalYear}〕20号`,
+      amountFen,
+      reason: '下达',
+      ...(await sealFields()),
+    });
     expect(r.status).toBe(201);
     return { id: r.json.quota.id as number, quotaNo: r.json.quota.quotaNo as string };
   }
@@ -275,7 +340,10 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.keyboard.type(toNo);
     const options = page.locator('.el-select-dropdown__item:visible');
     // The first list (opened before typing) is replaced by the search's answer.
-    await waitUntil(async () => (await options.count()) === 1 && (await options.first().innerText()).includes(toNo), `only ${toNo} offered`);
+    await waitUntil(
+      async () => (await options.count()) === 1 && (await options.first().innerText()).includes(toNo),
+      `only ${toNo} offered`,
+    );
     await options.filter({ hasText: toNo }).click();
     await page.locator(sel('transfer-amount')).fill('1,234.56');
     await page.locator(sel('transfer-reason')).fill('依据调剂批复调入');
@@ -300,9 +368,14 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await result.waitFor();
     await page.unroute('**/api/quota-transfers');
     expect(posts.count).toBe(1);
-    expect(answers).toEqual([{ status: 201, replayed: false }, { status: 200, replayed: true }]);
+    expect(answers).toEqual([
+      { status: 201, replayed: false },
+      { status: 200, replayed: true },
+    ]);
     expect(await journalRows()).toBe(journalBefore + 2);
-    expect(await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'adjust-out' }).select('amount_fen', 'counterpart_quota_id')).toEqual([{ amount_fen: 123_456, counterpart_quota_id: toId }]);
+    expect(
+      await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'adjust-out' }).select('amount_fen', 'counterpart_quota_id'),
+    ).toEqual([{ amount_fen: 123_456, counterpart_quota_id: toId }]);
     expect(await quotaRow(fromNo)).toMatchObject({ amount_fen: 500_000 - 123_456 });
     expect(await quotaRow(toNo)).toMatchObject({ amount_fen: 100_000 + 123_456 });
 
@@ -312,7 +385,11 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.screenshot({ path: path.join(RESULTS, 'quotas-transfer.png') });
     await page.locator(sel('transfer-done')).click();
     await dialog.waitFor({ state: 'hidden' });
-    await waitUntil(async () => (await cellText(fromRow, 'quota-available')) === '¥3,765.44' && (await cellText(toRow, 'quota-available')) === '¥2,234.56', 'both rows to show their new 可用');
+    await waitUntil(
+      async () =>
+        (await cellText(fromRow, 'quota-available')) === '¥3,765.44' && (await cellText(toRow, 'quota-available')) === '¥2,234.56',
+      'both rows to show their new 可用',
+    );
 
     // 流水 of the source: 调出 naming the quota it went to.
     await fromRow.locator(sel('quota-action-journal')).click();
@@ -339,15 +416,24 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     const newNo = generatedNo(YEAR + 1, Number(newest.id));
     expect(await carry.locator(sel('pair-result-from')).innerText()).toContain('¥3,000.00');
     expect(await carry.locator(sel('pair-result-to')).innerText()).toContain(newNo);
-    const created = await t!.system.db('quotas').where({ quota_no: newNo }).first('fiscal_year', 'amount_fen', 'source_quota_id', 'document_no', 'functional_code');
-    expect(created).toMatchObject({ fiscal_year: YEAR + 1, amount_fen: 76_544, source_quota_id: fromId, document_no: `呼财预〔${YEAR + 1}〕1号`, functional_code: '2050202' });
+    const created = await t!.system
+      .db('quotas')
+      .where({ quota_no: newNo })
+      .first('fiscal_year', 'amount_fen', 'source_quota_id', 'document_no', 'functional_code');
+    expect(created).toMatchObject({
+      fiscal_year: YEAR + 1,
+      amount_fen: 76_544,
+      source_quota_id: fromId,
+      document_no: `呼财预〔${YEAR + 1}〕1号`,
+      functional_code: '2050202',
+    });
     const [carried] = await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'carry-over' }).count({ n: '*' });
     expect(Number(carried?.n)).toBe(1);
     await page.locator(sel('carry-over-done')).click();
     await waitUntil(async () => (await cellText(fromRow, 'quota-available')) === '¥3,000.00', 'the source row to show 可用 ¥3,000.00');
   });
 
-  test('given a unit clerk, when the quota page is opened, then 下达指标, 追加 and 调减 are not offered; its own unit\'s quota can be frozen', async () => {
+  test("given a unit clerk, when the quota page is opened, then 下达指标, 追加 and 调减 are not offered; its own unit's quota can be frozen", async () => {
     const clerk = await createAccount(t!.system.db, ['unit_clerk']);
     const issued = await api('POST', '/api/quotas', {
       fiscalYear: YEAR,
@@ -401,7 +487,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.waitForURL(/\/workbench$/);
   });
 
-  test('given 24 units under a department, when 组织机构 is searched by kind and name and paged, then the server pages the results; 下级机构 shows the department\'s subtree', async () => {
+  test("given 24 units under a department, when 组织机构 is searched by kind and name and paged, then the server pages the results; 下级机构 shows the department's subtree", async () => {
     const page = await openPage();
     await logInAt(page, '/organisations', budget.username);
     const table = page.locator(sel('org-table'));
@@ -413,7 +499,10 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     await page.locator('.el-select-dropdown__item:visible', { hasText: '预算单位' }).click();
     await page.locator(sel('org-search-submit')).click();
     const pagination = page.locator(sel('org-pagination'));
-    await waitUntil(async () => (await pagination.innerText()).includes('共 24 条') && (await rows.count()) === 20, '24 budget units, 20 on page 1');
+    await waitUntil(
+      async () => (await pagination.innerText()).includes('共 24 条') && (await rows.count()) === 20,
+      '24 budget units, 20 on page 1',
+    );
     expect(await rows.first().innerText()).toContain('预算单位');
     expect(await rows.first().innerText()).toContain('内蒙古自治区');
     const page2 = page.waitForResponse((r) => r.url().includes('/api/organisations?') && r.url().includes('page=2'));
@@ -455,4 +544,3 @@ async function settled(locator: Locator): Promise<void> {
   }, 'the element to settle');
   await new Promise((r) => setTimeout(r, 300));
 }
-

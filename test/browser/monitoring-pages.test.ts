@@ -22,7 +22,12 @@ jest.setTimeout(180_000);
 const PASSWORD = 'Budget@2026';
 const field = (name: string) => `input${sel(name)}, ${sel(name)} input, textarea${sel(name)}, ${sel(name)} textarea`;
 const YUAN = 100;
-const COLOURS: Record<string, string> = { none: 'rgb(46, 125, 50)', notice: 'rgb(184, 134, 11)', warning: 'rgb(230, 81, 0)', severe: 'rgb(198, 40, 40)' };
+const COLOURS: Record<string, string> = {
+  none: 'rgb(46, 125, 50)',
+  notice: 'rgb(184, 134, 11)',
+  warning: 'rgb(230, 81, 0)',
+  severe: 'rgb(198, 40, 40)',
+};
 
 describe('绩效监控 and 执行监控 pages in a browser, against the real system', () => {
   let browser: Browser | undefined;
@@ -49,7 +54,19 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     await db('projects').where('id', projectId).update({ status: 'funded' });
     const unitOrgId = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const meta = { actor: 'test', reason: '测试' };
-    const q = (await issueQuota(db, { fiscalYear, projectId, unitOrgId, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '测试〔2026〕2号', amountFen: 100_000 * YUAN, ...meta })).quota.id;
+    const q = (
+      await issueQuota(db, {
+        fiscalYear,
+        projectId,
+        unitOrgId,
+        functionalCode: '2050204',
+        economicCode: '30213',
+        fundSource: '一般公共预算',
+        documentNo: '测试〔2026〕2号',
+        amountFen: 100_000 * YUAN,
+        ...meta,
+      })
+    ).quota.id;
     await freeze(db, { quotaId: q, amountFen: 25_000 * YUAN, ...meta });
     await consume(db, { quotaId: q, amountFen: 20_000 * YUAN, ...meta });
   }, 240_000);
@@ -71,7 +88,16 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     await jxc.locator('.el-menu-item', { hasText: '绩效监控' }).waitFor();
     await jxc.locator(sel('start-quarter')).click();
     await jxc.locator('.el-message--success').waitFor();
-    await waitUntil(async () => Boolean(((await db('monitoring_reports').where({ project_id: projectId }).first('process_instance_key')) as { process_instance_key: string | null } | undefined)?.process_instance_key), 'the report and its instance');
+    await waitUntil(
+      async () =>
+        Boolean(
+          (
+            (await db('monitoring_reports').where({ project_id: projectId }).first('process_instance_key')) as
+              { process_instance_key: string | null } | undefined
+          )?.process_instance_key,
+        ),
+      'the report and its instance',
+    );
 
     const clerk = await pages.open(browser!);
     await logInThroughPage(clerk, t!.system.url, '/monitoring', 'nm_clerk_yz', PASSWORD);
@@ -89,11 +115,17 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     // Without the note the server names the field; nothing is filed.
     await clerk.locator(sel('submit-report')).click();
     await drawer.locator(sel('report-error')).waitFor();
-    expect(((await db('monitoring_reports').where({ project_id: projectId }).first('status')) as { status: string }).status).toBe('pending');
+    expect(((await db('monitoring_reports').where({ project_id: projectId }).first('status')) as { status: string }).status).toBe(
+      'pending',
+    );
     await drawer.locator(field('progress-note')).fill('维修工程完成两成，受天气影响滞后');
     await clerk.locator(sel('submit-report')).click();
     await clerk.locator('.el-message--success', { hasText: '已填报' }).waitFor();
-    await waitUntil(async () => ((await db('monitoring_reports').where({ project_id: projectId }).first('status')) as { status: string }).status === 'warned', 'the assessment');
+    await waitUntil(
+      async () =>
+        ((await db('monitoring_reports').where({ project_id: projectId }).first('status')) as { status: string }).status === 'warned',
+      'the assessment',
+    );
     await clerk.screenshot({ path: path.join(RESULTS, 'monitoring-unit-report.png') });
 
     await jxc.reload();
@@ -109,7 +141,10 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     await jxc.locator(sel('submit-review')).click();
     await jxc.locator('.el-message--success', { hasText: '已要求单位限期整改' }).waitFor();
     await review.locator(sel('rectification-request')).waitFor();
-    const stored = (await db('monitoring_reports').where({ project_id: projectId }).first('status', 'rectification_due')) as { status: string; rectification_due: string };
+    const stored = (await db('monitoring_reports').where({ project_id: projectId }).first('status', 'rectification_due')) as {
+      status: string;
+      rectification_due: string;
+    };
     expect(stored).toEqual({ status: 'rectifying', rectification_due: due });
     await jxc.screenshot({ path: path.join(RESULTS, 'monitoring-deviation.png') });
   });

@@ -47,7 +47,20 @@ describe('用款申请 pages in a browser, against the real system', () => {
     expect(r.status).toBe(201);
     await db('projects').where('id', r.body.id).update({ status: 'funded' }); // setup: as the allocation leaves it
     const unitOrgId = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
-    quotaId = (await issueQuota(db, { fiscalYear: YEAR, projectId: Number(r.body.id), unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `教财〔${YEAR}〕9号`, amountFen: 50_000_00, actor: 'test', reason: '测试指标' })).quota.id;
+    quotaId = (
+      await issueQuota(db, {
+        fiscalYear: YEAR,
+        projectId: Number(r.body.id),
+        unitOrgId,
+        functionalCode: '2050204',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: `教财〔${YEAR}〕9号`,
+        amountFen: 50_000_00,
+        actor: 'test',
+        reason: '测试指标',
+      })
+    ).quota.id;
   }, 240_000);
 
   afterAll(async () => {
@@ -76,7 +89,9 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await clerk.locator(field('payment-account')).fill('6222 0212 3456 7890 123');
     await clerk.locator(field('payment-bank')).fill('中国工商银行呼和浩特新华支行');
     await clerk.locator(field('payment-purpose')).fill('购置教学用书');
-    await clerk.locator(sel('payment-file')).setInputFiles({ name: '采购合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 合同') });
+    await clerk
+      .locator(sel('payment-file'))
+      .setInputFiles({ name: '采购合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 合同') });
     await clerk.getByText('合同：采购合同.pdf').waitFor();
     await clerk.locator(sel('payment-submit')).click();
     await clerk.waitForURL(/\/payments\/\d+$/);
@@ -87,7 +102,13 @@ describe('用款申请 pages in a browser, against the real system', () => {
     await clerk.screenshot({ path: path.join(RESULTS, 'payment-submitted.png'), fullPage: true });
 
     const row = (await db('payment_requests').where('id', id).first('process_instance_key')) as { process_instance_key: string };
-    await waitUntil(async () => (await t!.system.engine.tasks({ processInstanceId: row.process_instance_key })).some((x) => x.taskDefinitionKey === 'TreasuryReview'), 'the treasury review in the engine');
+    await waitUntil(
+      async () =>
+        (await t!.system.engine.tasks({ processInstanceId: row.process_instance_key })).some(
+          (x) => x.taskDefinitionKey === 'TreasuryReview',
+        ),
+      'the treasury review in the engine',
+    );
 
     const gkk = await pages.open(browser!);
     await logInThroughPage(gkk, t!.system.url, '/payments', 'nm_gkk', PASSWORD);
@@ -101,25 +122,48 @@ describe('用款申请 pages in a browser, against the real system', () => {
     expect(await sealInDialog(gkk, PIN)).toBe('enrol');
     await gkk.locator(sel('payment-decisions')).filter({ hasText: '已签章' }).waitFor();
     await gkk.screenshot({ path: path.join(RESULTS, 'payment-approved-by-treasury.png'), fullPage: true });
-    await waitUntil(async () => ((await db('payment_requests').where('id', id).first('status')) as { status: string }).status === 'approved', 'the request approved');
+    await waitUntil(
+      async () => ((await db('payment_requests').where('id', id).first('status')) as { status: string }).status === 'approved',
+      'the request approved',
+    );
 
     await clerk.goto(`${t!.system.url}/payments`);
     // Approved: 已审批/待支付 until its payment order exists, then the order's phase (the bank here pays at once).
-    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: /已审批\/待支付|支付中|已支付|已到账/ }).waitFor();
-    const decision = (await db('payment_decisions').where({ request_id: id, element_id: 'TreasuryReview' }).first('sealed')) as { sealed: number | boolean };
+    await clerk
+      .locator(sel(`payment-status-${id}`))
+      .filter({ hasText: /已审批\/待支付|支付中|已支付|已到账/ })
+      .waitFor();
+    const decision = (await db('payment_decisions').where({ request_id: id, element_id: 'TreasuryReview' }).first('sealed')) as {
+      sealed: number | boolean;
+    };
     expect(Boolean(Number(decision.sealed))).toBe(true);
 
     // Approved → a payment order to the bank; its arrival notice consumes the frozen amount, once.
-    await waitUntil(async () => ((await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('status')) as { status: string } | undefined)?.status === 'paid', 'the payment order paid', 90_000);
+    await waitUntil(
+      async () =>
+        (
+          (await db('payment_orders').where({ source_kind: 'payment-request', source_id: id }).first('status')) as
+            { status: string } | undefined
+        )?.status === 'paid',
+      'the payment order paid',
+      90_000,
+    );
     await clerk.goto(`${t!.system.url}/payments/${id}`);
     await clerk.locator(sel('payment-order')).filter({ hasText: '已到账' }).waitFor();
     await clerk.locator(sel('payment-status')).filter({ hasText: '已到账' }).waitFor();
     await clerk.goto(`${t!.system.url}/payments`);
-    await clerk.locator(sel(`payment-status-${id}`)).filter({ hasText: '已到账' }).waitFor();
+    await clerk
+      .locator(sel(`payment-status-${id}`))
+      .filter({ hasText: '已到账' })
+      .waitFor();
     await clerk.goto(`${t!.system.url}/payments/${id}`);
     const quota = (await db('quotas').where('id', quotaId).first('frozen_fen', 'used_fen')) as { frozen_fen: number; used_fen: number };
     expect([Number(quota.frozen_fen), Number(quota.used_fen)]).toEqual([0, 3_000_00]);
-    expect(Number(((await db('quota_journal').where({ quota_id: quotaId, kind: 'consume' }).count({ n: '*' }).first()) as { n: number | string }).n)).toBe(1);
+    expect(
+      Number(
+        ((await db('quota_journal').where({ quota_id: quotaId, kind: 'consume' }).count({ n: '*' }).first()) as { n: number | string }).n,
+      ),
+    ).toBe(1);
     await clerk.screenshot({ path: path.join(RESULTS, 'payment-paid.png'), fullPage: true });
   }, 240_000);
 });

@@ -37,20 +37,41 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     const db = t.system.db;
     await seedReferenceData(db, { year: YEAR });
     await seedDemoUsers(db);
-    call = apiAs(`${t.system.url}/api`, { nm_clerk_yz: await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD), nm_jxc: await loginCookie(t.system.url, 'nm_jxc', PASSWORD) });
+    call = apiAs(`${t.system.url}/api`, {
+      nm_clerk_yz: await loginCookie(t.system.url, 'nm_clerk_yz', PASSWORD),
+      nm_jxc: await loginCookie(t.system.url, 'nm_jxc', PASSWORD),
+    });
     const r = await call('nm_clerk_yz', 'POST', '/projects', { ...demoApplication('绩效页面测试项目'), fiscalYear: YEAR });
     expect(r.status).toBe(201);
     projectId = Number(r.body.id);
     // Setup: last year's project, funded and partly paid, as allocation and payments leave it.
     const school = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
-    await db('projects').where('id', projectId).update({ fiscal_year: YEAR - 1, status: 'funded' });
-    const q = await issueQuota(db, { fiscalYear: YEAR - 1, projectId, unitOrgId: school, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: '测指〔页面〕1号', amountFen: 100_000_00, actor: 'test', reason: '测试下达' });
+    await db('projects')
+      .where('id', projectId)
+      .update({ fiscal_year: YEAR - 1, status: 'funded' });
+    const q = await issueQuota(db, {
+      fiscalYear: YEAR - 1,
+      projectId,
+      unitOrgId: school,
+      functionalCode: '2050204',
+      economicCode: '30213',
+      fundSource: '一般公共预算',
+      documentNo: '测指〔页面〕1号',
+      amountFen: 100_000_00,
+      actor: 'test',
+      reason: '测试下达',
+    });
     await freeze(db, { quotaId: q.quota.id, amountFen: 60_000_00, actor: 'test', reason: '测试支付申请' });
     await consume(db, { quotaId: q.quota.id, amountFen: 60_000_00, actor: 'test', reason: '测试支付' });
     const started = await call('nm_jxc', 'POST', '/performance/evaluations', { fiscalYear: YEAR - 1, projectIds: [projectId] });
     expect(started.status).toBe(201);
     evaluationId = started.body.started[0].id;
-    await waitUntil(async () => Boolean(await db('inbox_tasks').where({ business_id: projectId, element_id: 'SelfEvaluation', status: 'open' }).first('id')), 'the self-evaluation task', 60_000);
+    await waitUntil(
+      async () =>
+        Boolean(await db('inbox_tasks').where({ business_id: projectId, element_id: 'SelfEvaluation', status: 'open' }).first('id')),
+      'the self-evaluation task',
+      60_000,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -75,8 +96,12 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     await page.locator(field('actual-0')).fill('900');
     await page.locator(field('gap-0')).fill('雨季停工两周');
     await page.locator(field('actual-1')).fill('400');
-    const actualIds = ((await t!.system.db('performance_actuals').where('evaluation_id', evaluationId).orderBy('seq').select('id')) as Array<{ id: number }>).map((a) => Number(a.id));
-    await page.locator(sel(`evidence-${actualIds[0]}`)).setInputFiles({ name: '验收单.txt', mimeType: 'text/plain', buffer: Buffer.from('维修验收单：900 平方米') });
+    const actualIds = (
+      (await t!.system.db('performance_actuals').where('evaluation_id', evaluationId).orderBy('seq').select('id')) as Array<{ id: number }>
+    ).map((a) => Number(a.id));
+    await page
+      .locator(sel(`evidence-${actualIds[0]}`))
+      .setInputFiles({ name: '验收单.txt', mimeType: 'text/plain', buffer: Buffer.from('维修验收单：900 平方米') });
     await form.getByText('验收单.txt').waitFor();
     // The upload reloaded the evaluation: the typed values stay in the form until saved.
     expect(await page.locator(field('actual-0')).inputValue()).toBe('900');
@@ -84,11 +109,18 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     await page.locator(sel('submit-self')).click();
     await page.locator(sel('self-readonly')).waitFor();
     const db = t!.system.db;
-    expect(((await db('performance_actuals').where('evaluation_id', evaluationId).orderBy('seq').select('self_value', 'gap_explanation')) as Array<Record<string, unknown>>)).toEqual([
+    expect(
+      (await db('performance_actuals')
+        .where('evaluation_id', evaluationId)
+        .orderBy('seq')
+        .select('self_value', 'gap_explanation')) as Array<Record<string, unknown>>,
+    ).toEqual([
       { self_value: '900', gap_explanation: '雨季停工两周' },
       { self_value: '400', gap_explanation: null },
     ]);
-    expect(await db('inbox_tasks').where({ business_id: projectId, element_id: 'SelfEvaluation' }).first('status')).toEqual({ status: 'completed' });
+    expect(await db('inbox_tasks').where({ business_id: projectId, element_id: 'SelfEvaluation' }).first('status')).toEqual({
+      status: 'completed',
+    });
   }, 180_000);
 
   test('绩效处 approves the review with a seal and sees the grade 中', async () => {
@@ -98,21 +130,29 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     await page.locator(`${sel('evaluation-list')} tbody tr`, { hasText: '绩效页面测试项目' }).click();
     await page.waitForURL(/\/performance\/results\/\d+$/);
     // The score step runs on the engine: reload until the review is this person's to do.
-    await waitUntil(async () => {
-      if (await page.locator(sel('submit-review')).count()) return true;
-      await page.reload();
-      await page.locator(sel('result-summary')).waitFor();
-      return (await page.locator(sel('submit-review')).count()) > 0;
-    }, 'the review step', 60_000);
+    await waitUntil(
+      async () => {
+        if (await page.locator(sel('submit-review')).count()) return true;
+        await page.reload();
+        await page.locator(sel('result-summary')).waitFor();
+        return (await page.locator(sel('submit-review')).count()) > 0;
+      },
+      'the review step',
+      60_000,
+    );
     await page.locator(sel('submit-review')).click();
     expect(await sealInDialog(page, PIN)).toBe('enrol');
     // Wait for the sealing to finish (the dialog closes) before reloading, or the reload aborts it.
     await page.locator(`.el-dialog${sel('seal-dialog')}`).waitFor({ state: 'hidden', timeout: 60_000 });
-    await waitUntil(async () => {
-      await page.reload();
-      await page.locator(sel('result-summary')).waitFor();
-      return (await page.locator(sel('grade')).count()) > 0;
-    }, 'the grade', 120_000); // scoring and grading workers, under the whole suite's load
+    await waitUntil(
+      async () => {
+        await page.reload();
+        await page.locator(sel('result-summary')).waitFor();
+        return (await page.locator(sel('grade')).count()) > 0;
+      },
+      'the grade',
+      120_000,
+    ); // scoring and grading workers, under the whole suite's load
     await page.locator(sel('grade')).filter({ hasText: '中' }).waitFor();
     await page.locator(sel('final-score')).filter({ hasText: '73.51' }).waitFor();
     await page.locator(sel('download-report')).waitFor();
@@ -120,7 +160,9 @@ describe('绩效自评 and 评价结果 pages in a browser, against the real sys
     const noScroll = (await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')) as boolean;
     expect(noScroll).toBe(true);
     await page.screenshot({ path: path.join(RESULTS, 'performance-result.png'), fullPage: true });
-    const sealed = (await t!.system.db('audit_records').where({ project_id: projectId, sealed: true }).count({ n: '*' }))[0] as { n: number | string };
+    const sealed = (await t!.system.db('audit_records').where({ project_id: projectId, sealed: true }).count({ n: '*' }))[0] as {
+      n: number | string;
+    };
     expect(Number(sealed.n)).toBeGreaterThanOrEqual(1);
   }, 300_000);
 });

@@ -44,7 +44,7 @@ describe('a failed step in the browser', () => {
     expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  test('given a SMART check that failed for good, when 王芳 opens 审核进度, then the element is red and the step says 出错 with the engine\'s message', async () => {
+  test("given a SMART check that failed for good, when 王芳 opens 审核进度, then the element is red and the step says 出错 with the engine's message", async () => {
     const cookie = await loginCookie(t!.system.url, CLERK, DEMO_PASSWORD);
     const created = await apiRequest(t!.system.url, cookie, 'POST', '/api/projects', {
       fiscalYear: 2026,
@@ -59,16 +59,27 @@ describe('a failed step in the browser', () => {
       ],
     });
     expect(created.status).toBe(201);
-    expect((await apiRequest(t!.system.url, cookie, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version })).status).toBe(200);
+    expect(
+      (await apiRequest(t!.system.url, cookie, 'POST', `/api/projects/${created.json.id}/submit`, { version: created.json.version }))
+        .status,
+    ).toBe(200);
     const engine = t!.system.engine;
     const topic = namespaced(t!.config.engine.namespace, 'project.smart-check');
     let locked: Array<{ id: string }> = [];
     for (let i = 0; i < 50 && locked.length === 0; i++) {
-      locked = await engine.fetchAndLock({ workerId: 'incident-page-test', maxTasks: 1, topics: [{ topicName: topic, lockDuration: 60_000 }] });
+      locked = await engine.fetchAndLock({
+        workerId: 'incident-page-test',
+        maxTasks: 1,
+        topics: [{ topicName: topic, lockDuration: 60_000 }],
+      });
       if (!locked.length) await new Promise((r) => setTimeout(r, 200));
     }
     expect(locked).toHaveLength(1);
-    await engine.externalTaskFailure(locked[0]!.id, 'incident-page-test', { errorMessage: 'SMART 检查服务不可用', retries: 0, retryTimeout: 0 });
+    await engine.externalTaskFailure(locked[0]!.id, 'incident-page-test', {
+      errorMessage: 'SMART 检查服务不可用',
+      retries: 0,
+      retryTimeout: 0,
+    });
 
     const page = await pages.open(browser!);
     await logInThroughPage(page, t!.system.url, '/my-applications', CLERK, DEMO_PASSWORD);

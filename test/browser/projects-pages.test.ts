@@ -4,7 +4,17 @@ import { type Browser, type Locator, type Page } from 'playwright-core';
 import { sm3Hex } from '../../domain/digest';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
 import { loginCookie } from '../support/accounts';
-import { apiRequest, buildWebIfStale, countRequests, launchChromium, logInThroughPage, PageOpener, RESULTS, sel, waitUntil } from '../support/browser';
+import {
+  apiRequest,
+  buildWebIfStale,
+  countRequests,
+  launchChromium,
+  logInThroughPage,
+  PageOpener,
+  RESULTS,
+  sel,
+  waitUntil,
+} from '../support/browser';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { changeStatus } from '../../server/projects/service';
 import { formatShanghaiDateTime } from '../../web/src/utils/datetime';
@@ -61,9 +71,11 @@ describe('项目库 pages in a browser, against the real system with the demo da
     expect(pages.errors.splice(0)).toEqual([]);
   });
 
-  const api = (user: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) => apiRequest(t!.system.url, cookies[user]!, method, url, body);
+  const api = (user: string, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) =>
+    apiRequest(t!.system.url, cookies[user]!, method, url, body);
   const openPage = () => pages.open(browser!);
-  const logInAt = (page: Page, pathname: string, username: string) => logInThroughPage(page, t!.system.url, pathname, username, DEMO_PASSWORD);
+  const logInAt = (page: Page, pathname: string, username: string) =>
+    logInThroughPage(page, t!.system.url, pathname, username, DEMO_PASSWORD);
 
   async function pickCascader(page: Page, scope: Locator, popperClass: string, labels: string[]): Promise<void> {
     await scope.locator(sel('functional-code-picker')).click();
@@ -116,7 +128,10 @@ describe('项目库 pages in a browser, against the real system with the demo da
     expect(await page.locator(sel('smart-hint')).innerText()).toContain('SMART 检查未通过');
     const targets = dialog.locator(`${sel('targets-table')} .el-table__body-wrapper tbody tr`);
     expect(await targets.count()).toBe(2);
-    for (const [i, [name, value, unit]] of [['维修校舍面积', '3200', '平方米'], ['受益学生人数', '1800', '人']].entries()) {
+    for (const [i, [name, value, unit]] of [
+      ['维修校舍面积', '3200', '平方米'],
+      ['受益学生人数', '1800', '人'],
+    ].entries()) {
       await targets.nth(i).locator(sel('target-name')).fill(name!);
       await targets.nth(i).locator(sel('target-value')).fill(value!);
       await targets.nth(i).locator(sel('target-unit')).fill(unit!);
@@ -126,7 +141,10 @@ describe('项目库 pages in a browser, against the real system with the demo da
     // 1.234 yuan is not a whole number of fen: refused at the field, before any request.
     const posts = countRequests(page, 'POST', /^\/api\/projects$/);
     await amount.nth(1).fill('1.234');
-    await waitUntil(async () => (await page.locator(sel('amounts-total')).innerText()) === '¥1,250,000.00', 'the total without the bad line');
+    await waitUntil(
+      async () => (await page.locator(sel('amounts-total')).innerText()) === '¥1,250,000.00',
+      'the total without the bad line',
+    );
     await page.locator(sel('project-submit')).click();
     await dialog.locator('.el-form-item__error', { hasText: '最多两位小数' }).waitFor();
     expect(posts.count).toBe(0);
@@ -145,7 +163,10 @@ describe('项目库 pages in a browser, against the real system with the demo da
     await page.locator(sel('project-submit')).click();
     await page.locator(sel('project-form-error')).waitFor();
     expect(await page.locator(sel('project-form-error')).innerText()).toContain('科目代码不存在或级次不对');
-    const rowError = dialog.locator(`${sel('amounts-table')} .el-table__body-wrapper tbody tr`).nth(0).locator('.el-form-item__error');
+    const rowError = dialog
+      .locator(`${sel('amounts-table')} .el-table__body-wrapper tbody tr`)
+      .nth(0)
+      .locator('.el-form-item__error');
     expect(await rowError.innerText()).toContain(`${YEAR} 年度没有部门预算经济分类「款」39999`);
     await page.unroute('**/api/projects');
     expect(posts.count).toBe(1);
@@ -163,12 +184,35 @@ describe('项目库 pages in a browser, against the real system with the demo da
     await page.unroute('**/api/projects');
     expect(posts.count).toBe(2);
 
-    const stored = (await t!.system.db('projects').where({ name: NAME })) as Array<{ id: number; project_no: string; total_amount_fen: number | string; category: string; functional_code: string; status: string }>;
+    const stored = (await t!.system.db('projects').where({ name: NAME })) as Array<{
+      id: number;
+      project_no: string;
+      total_amount_fen: number | string;
+      category: string;
+      functional_code: string;
+      status: string;
+    }>;
     expect(stored).toHaveLength(1);
-    expect({ ...stored[0]!, total_amount_fen: Number(stored[0]!.total_amount_fen) }).toMatchObject({ total_amount_fen: 125_300_050, category: '33', functional_code: '2050204', status: 'draft' });
-    const lines = await t!.system.db('project_amounts').where({ project_id: stored[0]!.id }).orderBy('id').select('economic_code', 'amount_fen', 'note');
-    expect(lines.map((l) => [l.economic_code, Number(l.amount_fen), l.note])).toEqual([['30213', 125_000_000, null], ['30201', 300_050, '资料印制']]);
-    const storedTargets = await t!.system.db('project_targets').where({ project_id: stored[0]!.id }).orderBy('seq').select('level1', 'level2', 'name', 'direction', 'target_value', 'unit');
+    expect({ ...stored[0]!, total_amount_fen: Number(stored[0]!.total_amount_fen) }).toMatchObject({
+      total_amount_fen: 125_300_050,
+      category: '33',
+      functional_code: '2050204',
+      status: 'draft',
+    });
+    const lines = await t!.system
+      .db('project_amounts')
+      .where({ project_id: stored[0]!.id })
+      .orderBy('id')
+      .select('economic_code', 'amount_fen', 'note');
+    expect(lines.map((l) => [l.economic_code, Number(l.amount_fen), l.note])).toEqual([
+      ['30213', 125_000_000, null],
+      ['30201', 300_050, '资料印制'],
+    ]);
+    const storedTargets = await t!.system
+      .db('project_targets')
+      .where({ project_id: stored[0]!.id })
+      .orderBy('seq')
+      .select('level1', 'level2', 'name', 'direction', 'target_value', 'unit');
     expect(storedTargets).toEqual([
       { level1: '产出指标', level2: '数量指标', name: '维修校舍面积', direction: '>=', target_value: '3200', unit: '平方米' },
       { level1: '效益指标', level2: '社会效益指标', name: '受益学生人数', direction: '>=', target_value: '1800', unit: '人' },
@@ -209,8 +253,15 @@ describe('项目库 pages in a browser, against the real system with the demo da
     const listed = page.waitForResponse((r) => r.url().includes('/api/projects?') && r.url().includes('duplicates=true'));
     await page.locator(sel('project-search-submit')).click();
     expect((await listed).status()).toBe(200);
-    await waitUntil(async () => (await page.locator(`${sel('project-pagination')}`).innerText()).includes(`共 ${demoFlagged + 2} 条`), 'the two new flagged projects besides the demo pair');
-    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+    await waitUntil(
+      async () => (await page.locator(`${sel('project-pagination')}`).innerText()).includes(`共 ${demoFlagged + 2} 条`),
+      'the two new flagged projects besides the demo pair',
+    );
+    await page
+      .locator('.el-message')
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => undefined);
     await page.screenshot({ path: path.join(RESULTS, 'projects-list.png') });
 
     // 查看 → 附件: the raw file goes up with its name in X-File-Name; the SM3 is shown short, in full on hover.
@@ -219,14 +270,19 @@ describe('项目库 pages in a browser, against the real system with the demo da
     await drawer.locator(sel('detail-basic')).waitFor();
     const bytes = Buffer.from('%PDF-1.4\n可行性研究报告（示例）\n', 'utf8');
     const digest = sm3Hex(bytes);
-    await drawer.locator(`${sel('attachment-upload')} input[type=file]`).setInputFiles({ name: '可行性研究报告.pdf', mimeType: 'application/pdf', buffer: bytes });
+    await drawer
+      .locator(`${sel('attachment-upload')} input[type=file]`)
+      .setInputFiles({ name: '可行性研究报告.pdf', mimeType: 'application/pdf', buffer: bytes });
     const sm3 = drawer.locator(sel('attachment-sm3'));
     await sm3.waitFor();
     expect(await sm3.innerText()).toBe(shortDigest(digest));
     await sm3.hover();
     await page.locator('.sm3-tooltip', { hasText: digest }).waitFor();
     expect(await drawer.locator(sel('attachment-download')).innerText()).toBe('可行性研究报告.pdf');
-    const att = await t!.system.db('project_attachments').where({ project_id: first!.id }).first('file_name', 'content_type', 'sm3', 'uploaded_by');
+    const att = await t!.system
+      .db('project_attachments')
+      .where({ project_id: first!.id })
+      .first('file_name', 'content_type', 'sm3', 'uploaded_by');
     expect(att).toEqual({ file_name: '可行性研究报告.pdf', content_type: 'application/pdf', sm3: digest, uploaded_by: CLERK });
     // The link downloads the same bytes (the server re-checks the digest).
     const href = await drawer.locator(sel('attachment-download')).getAttribute('href');
@@ -247,8 +303,38 @@ describe('项目库 pages in a browser, against the real system with the demo da
 
     // Someone else saves first (the same clerk in another window).
     const current = (await api(CLERK, 'GET', `/api/projects/${first!.id}`)).json;
-    const { id: _i, projectNo: _n, fiscalYear: _y, unitOrgId: _u, unitName: _un, categoryLabel: _c, subTypeLabel: _s, totalAmountFen: _t, status: _st, statusLabel: _sl, returnedFrom: _rf, duplicateCount: _d, createdAt: _ca, updatedAt: _ua, functionalName: _f, attachments: _a, duplicates: _du, smartProblems: _sp, expertReview: _er, amounts, ...fields } = current;
-    const other = await api(CLERK, 'PUT', `/api/projects/${first!.id}`, { ...fields, amounts: amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => ({ economicCode: a.economicCode, amountFen: a.amountFen, ...(a.note ? { note: a.note } : {}) })), basis: '另一窗口改的依据' });
+    const {
+      id: _i,
+      projectNo: _n,
+      fiscalYear: _y,
+      unitOrgId: _u,
+      unitName: _un,
+      categoryLabel: _c,
+      subTypeLabel: _s,
+      totalAmountFen: _t,
+      status: _st,
+      statusLabel: _sl,
+      returnedFrom: _rf,
+      duplicateCount: _d,
+      createdAt: _ca,
+      updatedAt: _ua,
+      functionalName: _f,
+      attachments: _a,
+      duplicates: _du,
+      smartProblems: _sp,
+      expertReview: _er,
+      amounts,
+      ...fields
+    } = current;
+    const other = await api(CLERK, 'PUT', `/api/projects/${first!.id}`, {
+      ...fields,
+      amounts: amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => ({
+        economicCode: a.economicCode,
+        amountFen: a.amountFen,
+        ...(a.note ? { note: a.note } : {}),
+      })),
+      basis: '另一窗口改的依据',
+    });
     expect(other.status).toBe(200);
 
     await page.locator(sel('project-basis')).fill('本窗口改的依据');
@@ -322,7 +408,10 @@ describe('项目库 pages in a browser, against the real system with the demo da
 
     // The similar project opens in the same drawer: its timeline has the upload and the edits.
     await dup.locator(sel('duplicate-open')).click();
-    await waitUntil(async () => (await drawer.locator(sel('detail-basic')).innerText()).includes(first!.projectNo), 'the first project in the drawer');
+    await waitUntil(
+      async () => (await drawer.locator(sel('detail-basic')).innerText()).includes(first!.projectNo),
+      'the first project in the drawer',
+    );
     await waitUntil(async () => (await items.allInnerTexts()).join('\n').includes('修改了 立项依据'), 'the edits on the timeline');
     const firstTexts = (await items.allInnerTexts()).join('\n');
     expect(firstTexts).toContain('上传附件');

@@ -42,7 +42,10 @@ describe('流程回放 page in a browser', () => {
     expect((await call('nm_clerk_yz', 'POST', `/projects/${projectId}/submit`, { version: created.body.version })).status).toBe(200);
     const taskAt = async (step: string) => {
       for (let i = 0; i < 150; i++) {
-        const row = (await t!.system.db('inbox_tasks').where({ business_id: projectId, element_id: step, status: 'open' }).first('id', 'process_instance_key')) as { id: number; process_instance_key: string } | undefined;
+        const row = (await t!.system
+          .db('inbox_tasks')
+          .where({ business_id: projectId, element_id: step, status: 'open' })
+          .first('id', 'process_instance_key')) as { id: number; process_instance_key: string } | undefined;
         if (row) return row;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -50,9 +53,18 @@ describe('流程回放 page in a browser', () => {
     };
     const dept = await taskAt('DepartmentReview');
     key = dept.process_instance_key;
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意报送' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意报送' } })).status,
+    ).toBe(200);
     const sector = await taskAt('SectorReview');
-    expect((await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: false, comment: '符合支出方向' }, signingPin: '602918' })).status).toBe(200);
+    expect(
+      (
+        await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+          data: { decision: 'approve', countersign: false, comment: '符合支出方向' },
+          signingPin: '602918',
+        })
+      ).status,
+    ).toBe(200);
     const budget = await taskAt('BudgetDecision');
     expect((await call('nm_ysk', 'POST', `/tasks/${budget.id}/complete`, { data: { decision: 'admit' } })).status).toBe(200);
     for (let i = 0; i < 150; i++) {
@@ -81,7 +93,21 @@ describe('流程回放 page in a browser', () => {
     await page.locator('.process-diagram .djs-element').first().waitFor();
 
     const names = await page.locator(`${sel('replay-steps')} li .step-name`).allInnerTexts();
-    expect(names).toEqual(['项目已送审', '绩效目标 SMART 检查', '目标可量化？', '进入主管部门审核', '主管部门审核', '审核意见', '进入财政审核', '财政业务处室审核', '审核意见', '预算处审定', expect.any(String), expect.any(String), '已入库']);
+    expect(names).toEqual([
+      '项目已送审',
+      '绩效目标 SMART 检查',
+      '目标可量化？',
+      '进入主管部门审核',
+      '主管部门审核',
+      '审核意见',
+      '进入财政审核',
+      '财政业务处室审核',
+      '审核意见',
+      '预算处审定',
+      expect.any(String),
+      expect.any(String),
+      '已入库',
+    ]);
     expect(await page.locator(sel('replay-state')).innerText()).toBe('已结束');
     expect(await page.locator(sel('replay-seal-SectorReview')).innerText()).toBe('签章核验通过');
     expect(await page.locator(sel('replay-seal-DepartmentReview')).innerText()).toBe('无签章');

@@ -57,7 +57,10 @@ describe('second factor pages in a browser, against the real system', () => {
     await page.locator(sel('second-factor-start')).click();
     const qr = page.locator(sel('second-factor-qr'));
     await qr.waitFor();
-    await waitUntil(async () => (await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, 'the QR code image');
+    await waitUntil(
+      async () => (await qr.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0,
+      'the QR code image',
+    );
     const secret = (await page.locator(sel('second-factor-secret')).innerText()).replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     rememberSecret(base(), person.username, secret);
@@ -97,7 +100,14 @@ describe('second factor pages in a browser, against the real system', () => {
     await page.locator(sel('login-otp-submit')).click();
     await page.waitForURL((u) => u.pathname === '/workbench');
     await page.locator(sel('my-security')).click();
-    await waitUntil(async () => (await page.locator(sel('second-factor-codes-left')).innerText().catch(() => '')) === '9', '9 recovery codes left');
+    await waitUntil(
+      async () =>
+        (await page
+          .locator(sel('second-factor-codes-left'))
+          .innerText()
+          .catch(() => '')) === '9',
+      '9 recovery codes left',
+    );
     await logout(page);
 
     // With the authenticator's code (the helper is the phone).
@@ -117,7 +127,10 @@ describe('second factor pages in a browser, against the real system', () => {
     await page.locator('.el-message-box').waitFor();
     await page.screenshot({ path: path.join(RESULTS, 'second-factor-reset.png') });
     await page.locator('.el-message-box .el-button--primary').click();
-    await waitUntil(async () => (await row(person.username).locator(sel('user-second-factor')).allInnerTexts()).join() === '未绑定', 'the row to show 未绑定');
+    await waitUntil(
+      async () => (await row(person.username).locator(sel('user-second-factor')).allInnerTexts()).join() === '未绑定',
+      'the row to show 未绑定',
+    );
     await logout(page);
 
     await page.goto(`${base()}/login`);

@@ -35,11 +35,23 @@ describe('the SPA under its Content-Security-Policy', () => {
     await seedDemoProjects(db, 2026);
     api = await startApi(db, fresh.database);
     // A task in 李娜's inbox, as the inbox projection writes it (the engine is not running here).
-    const project = (await db('projects').where({ name: '呼和浩特市第一中学教学楼维修改造项目' }).first('id', 'unit_org_id')) as { id: number; unit_org_id: number };
+    const project = (await db('projects').where({ name: '呼和浩特市第一中学教学楼维修改造项目' }).first('id', 'unit_org_id')) as {
+      id: number;
+      unit_org_id: number;
+    };
     const dept = (await db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
     const clerk = (await db('users').where({ username: 'nm_clerk_yz' }).first('id')) as { id: number };
     const now = new Date();
-    await db('process_instances').insert({ process_instance_key: 'csp-inst-1', process_id: 'project-intake', process_version: 1, business_type: 'project', business_id: project.id, status: 'active', started_by: clerk.id, started_at: now });
+    await db('process_instances').insert({
+      process_instance_key: 'csp-inst-1',
+      process_id: 'project-intake',
+      process_version: 1,
+      business_type: 'project',
+      business_id: project.id,
+      status: 'active',
+      started_by: clerk.id,
+      started_at: now,
+    });
     const [id] = await db('inbox_tasks').insert({
       engine_task_id: 'csp-task-1',
       process_instance_key: 'csp-inst-1',
@@ -155,7 +167,10 @@ describe('the SPA under its Content-Security-Policy', () => {
   test('the task page with its BPMN diagram renders with no CSP violation; 签收 passes the CSRF check', async () => {
     const { page, violations } = await watchedPage();
     await logInThroughPage(page, api.base, `/tasks/${taskId}`, 'nm_dept_jy', DEMO_PASSWORD);
-    await page.locator(`${sel('process-diagram')} svg`).first().waitFor();
+    await page
+      .locator(`${sel('process-diagram')} svg`)
+      .first()
+      .waitFor();
     await page.locator(sel('task-step')).waitFor();
     await page.waitForLoadState('networkidle');
     const claim = page.waitForResponse((r) => r.url().endsWith(`/api/tasks/${taskId}/claim`));

@@ -43,10 +43,14 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     call = apiAs(`${t.system.url}/api`, cookies);
     const task = await submittedTo(call, t.system.db, 'DepartmentReview', '第一中学校园监控系统升级改造');
     inReview = await header(task.projectId);
-    const own = (await call(CLERK, 'GET', '/projects?status=draft&sort=id&order=asc&pageSize=100')).body.items as Array<{ id: number; projectNo: string }>;
+    const own = (await call(CLERK, 'GET', '/projects?status=draft&sort=id&order=asc&pageSize=100')).body.items as Array<{
+      id: number;
+      projectNo: string;
+    }>;
     // The longest status label (已批复/指标下达) is in the list: its tag must fit its column.
     funded = own[0]!;
-    for (const s of ['submitted', 'department_review', 'finance_review', 'reserved', 'budgeted', 'funded'] as ProjectStatus[]) await changeStatus(t.system.db, system, funded.id, s);
+    for (const s of ['submitted', 'department_review', 'finance_review', 'reserved', 'budgeted', 'funded'] as ProjectStatus[])
+      await changeStatus(t.system.db, system, funded.id, s);
     draft = own[1]!;
   }, 240_000);
 
@@ -99,7 +103,11 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     })()`);
   }
 
-  const headers = (page: Page, table: string) => page.locator(`${table} .el-table__header-wrapper th`).allInnerTexts().then((l) => l.map((s) => s.trim()));
+  const headers = (page: Page, table: string) =>
+    page
+      .locator(`${table} .el-table__header-wrapper th`)
+      .allInnerTexts()
+      .then((l) => l.map((s) => s.trim()));
 
   test('given a unit clerk, when she logs in at /, then she lands on her workbench: her tasks, her applications by status (drafts included), shortcuts to what she does, no 系统状态', async () => {
     const page = await pages.open(browser!);
@@ -107,7 +115,10 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     await page.waitForURL(/\/workbench$/);
     const mine = (await call(CLERK, 'GET', '/projects?pageSize=1')).body.total as number;
     const todo = (await call(CLERK, 'GET', '/tasks?pageSize=1')).body.total as number;
-    await waitUntil(async () => (await page.locator(sel('workbench-projects-count')).innerText()) === String(mine), `我的申报 to read ${mine}`);
+    await waitUntil(
+      async () => (await page.locator(sel('workbench-projects-count')).innerText()) === String(mine),
+      `我的申报 to read ${mine}`,
+    );
     expect(await page.locator(sel('workbench-todo-count')).innerText()).toBe(String(todo));
     expect(await page.locator(sel('workbench-projects')).innerText()).toContain('我的申报');
     expect(await page.locator(sel('workbench-status-draft')).innerText()).toMatch(/^草稿 \d+$/);
@@ -128,8 +139,20 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     await page.waitForURL(/\/projects$/);
     const projects = sel('project-table');
     await page.locator(`${projects} tbody tr`, { hasText: funded.projectNo }).waitFor();
-    expect(await headers(page, projects)).toEqual(['项目编号', '项目名称', '申报单位', '类别', '功能科目', '金额', '状态', '更新时间', '操作']);
-    expect(await page.locator(`${projects} tbody tr`, { hasText: funded.projectNo }).locator(sel('project-status')).innerText()).toBe('已批复/指标下达');
+    expect(await headers(page, projects)).toEqual([
+      '项目编号',
+      '项目名称',
+      '申报单位',
+      '类别',
+      '功能科目',
+      '金额',
+      '状态',
+      '更新时间',
+      '操作',
+    ]);
+    expect(await page.locator(`${projects} tbody tr`, { hasText: funded.projectNo }).locator(sel('project-status')).innerText()).toBe(
+      '已批复/指标下达',
+    );
     expect(await tableProblems(page, projects)).toEqual([]);
     await page.screenshot({ path: path.join(RESULTS, 'projects-1366.png') });
 
@@ -163,7 +186,10 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     await page.screenshot({ path: path.join(RESULTS, 'projects-director.png') });
     // His workbench counts the same.
     await page.locator(sel('main-menu')).locator(sel('menu-workbench')).click();
-    await waitUntil(async () => (await page.locator(sel('workbench-projects-count')).innerText()) === String(listed), `项目库 to read ${listed}`);
+    await waitUntil(
+      async () => (await page.locator(sel('workbench-projects-count')).innerText()) === String(listed),
+      `项目库 to read ${listed}`,
+    );
     expect(await page.locator(sel('workbench-status-draft')).count()).toBe(0);
   });
 
@@ -171,10 +197,16 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     const page = await pages.open(browser!);
     await logIn(page, CLERK, '/my-applications');
     await page.waitForURL(/\/my-applications$/);
-    await page.locator(`${sel('application-table')} tbody tr`, { hasText: inReview.projectNo }).locator(sel('application-view')).click();
+    await page
+      .locator(`${sel('application-table')} tbody tr`, { hasText: inReview.projectNo })
+      .locator(sel('application-view'))
+      .click();
     const diagram = page.locator(`${sel('project-drawer')} ${sel('process-diagram')}`);
     await diagram.locator('.djs-container svg').waitFor();
-    await waitUntil(async () => (await diagram.locator(sel('diagram-current')).innerText()) === '当前环节：主管部门审核', 'the current step named above the diagram');
+    await waitUntil(
+      async () => (await diagram.locator(sel('diagram-current')).innerText()) === '当前环节：主管部门审核',
+      'the current step named above the diagram',
+    );
     const canvas = diagram.locator('.process-diagram__canvas');
     // The current step carries the 当前 badge and the blue marker; passed tasks a ✓.
     await canvas.locator('.diagram-badge--active', { hasText: '当前' }).waitFor();
@@ -210,12 +242,14 @@ describe('workbench, tables at 1366×768, private drafts and the process diagram
     expect(refitted.left).toBeGreaterThanOrEqual(0);
     expect(refitted.width).toBeGreaterThan(refitted.canvas * 0.9);
     // Top to bottom the drawing is inside the canvas too: no step cut off.
-    expect(await page.evaluate(`(() => {
+    expect(
+      await page.evaluate(`(() => {
       const el = document.querySelector(${JSON.stringify(canvasSel)});
       const d = el.querySelector('.djs-container svg .viewport').getBoundingClientRect();
       const b = el.getBoundingClientRect();
       return d.top >= b.top - 1 && d.bottom <= b.bottom + 1;
-    })()`)).toBe(true);
+    })()`),
+    ).toBe(true);
 
     // No two labels drawn on the diagram overlap.
     const overlaps = (await page.evaluate(`(() => {

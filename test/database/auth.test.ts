@@ -21,9 +21,19 @@ describe('authentication and data scope', () => {
     const add = async (code: string, name: string, kind: string, parent?: string) => {
       const parentId = parent ? orgs[parent] : null;
       const parentPath = parentId ? ((await db('organisations').where({ id: parentId }).first('path')) as { path: string }).path : '/';
-      const [id] = await db('organisations').insert({ code, name, kind, region_code: '150100', parent_id: parentId, path: 'pending', created_at: t0 });
+      const [id] = await db('organisations').insert({
+        code,
+        name,
+        kind,
+        region_code: '150100',
+        parent_id: parentId,
+        path: 'pending',
+        created_at: t0,
+      });
       orgs[code] = Number(id);
-      await db('organisations').where({ id: Number(id) }).update({ path: `${parentPath}${Number(id)}/` });
+      await db('organisations')
+        .where({ id: Number(id) })
+        .update({ path: `${parentPath}${Number(id)}/` });
     };
     await add('HHHT-CZJ', '呼和浩特市财政局', 'finance_bureau');
     await add('HHHT-JYJ', '呼和浩特市教育局', 'department', 'HHHT-CZJ');
@@ -32,9 +42,21 @@ describe('authentication and data scope', () => {
     await db('regions').insert({ code: '320100', name: '南京市', level: 'city', parent_code: null });
     await add('NJ-UNIT', '南京某单位', 'budget_unit');
     await db('organisations').where({ id: orgs['NJ-UNIT'] }).update({ region_code: '320100' });
-    await createUser(db, { username: 'clerk', displayName: '经办人', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] }, t0);
-    await createUser(db, { username: 'reviewer', displayName: '审核人', orgId: orgs['HHHT-JYJ']!, password: 'Budget@2026', roles: ['department_reviewer'] }, t0);
-    await createUser(db, { username: 'ysk', displayName: '预算科', orgId: orgs['HHHT-CZJ']!, password: 'Budget@2026', roles: ['budget_division'] }, t0);
+    await createUser(
+      db,
+      { username: 'clerk', displayName: '经办人', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] },
+      t0,
+    );
+    await createUser(
+      db,
+      { username: 'reviewer', displayName: '审核人', orgId: orgs['HHHT-JYJ']!, password: 'Budget@2026', roles: ['department_reviewer'] },
+      t0,
+    );
+    await createUser(
+      db,
+      { username: 'ysk', displayName: '预算科', orgId: orgs['HHHT-CZJ']!, password: 'Budget@2026', roles: ['budget_division'] },
+      t0,
+    );
   });
   afterAll(async () => {
     await db?.destroy();
@@ -64,7 +86,11 @@ describe('authentication and data scope', () => {
   });
 
   test('five wrong passwords lock the account for 30 minutes, even against the right password', async () => {
-    await createUser(db, { username: 'locky', displayName: '锁定测试', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] }, t0);
+    await createUser(
+      db,
+      { username: 'locky', displayName: '锁定测试', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] },
+      t0,
+    );
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await code(login(db, 'locky', `wrong-${i}`, {}, t0)));
     expect(results).toEqual(['401 LOGIN_FAILED', '401 LOGIN_FAILED', '401 LOGIN_FAILED', '401 LOGIN_FAILED', '423 ACCOUNT_LOCKED']);
@@ -73,9 +99,16 @@ describe('authentication and data scope', () => {
   });
 
   test('four wrong passwords do not lock: the right one still opens a session and resets the count', async () => {
-    await createUser(db, { username: 'four', displayName: '四次', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] }, t0);
+    await createUser(
+      db,
+      { username: 'four', displayName: '四次', orgId: orgs['HHHT-YZ']!, password: 'Budget@2026', roles: ['unit_clerk'] },
+      t0,
+    );
     for (let i = 0; i < 4; i++) expect(await code(login(db, 'four', `wrong-${i}`, {}, t0))).toBe('401 LOGIN_FAILED');
-    expect(await db('users').where({ username: 'four' }).first('failed_logins', 'locked_until')).toEqual({ failed_logins: 4, locked_until: null });
+    expect(await db('users').where({ username: 'four' }).first('failed_logins', 'locked_until')).toEqual({
+      failed_logins: 4,
+      locked_until: null,
+    });
     expect(await code(login(db, 'four', 'Budget@2026', {}, t0))).toBe('ok');
     expect(await db('users').where({ username: 'four' }).first('failed_logins')).toEqual({ failed_logins: 0 });
   });
@@ -92,8 +125,20 @@ describe('authentication and data scope', () => {
   });
 
   test('password policy on creation and change; the old password is required', async () => {
-    expect(await code(createUser(db, { username: 'weak', displayName: '弱', orgId: orgs['HHHT-YZ']!, password: 'password', roles: [] }))).toBe('400 VALIDATION_FAILED');
-    expect(await code(createUser(db, { username: 'two-admins', displayName: '兼任', orgId: orgs['HHHT-CZJ']!, password: 'Budget@2026', roles: ['system_admin', 'audit_admin'] }))).toBe('400 VALIDATION_FAILED');
+    expect(
+      await code(createUser(db, { username: 'weak', displayName: '弱', orgId: orgs['HHHT-YZ']!, password: 'password', roles: [] })),
+    ).toBe('400 VALIDATION_FAILED');
+    expect(
+      await code(
+        createUser(db, {
+          username: 'two-admins',
+          displayName: '兼任',
+          orgId: orgs['HHHT-CZJ']!,
+          password: 'Budget@2026',
+          roles: ['system_admin', 'audit_admin'],
+        }),
+      ),
+    ).toBe('400 VALIDATION_FAILED');
     const { principal } = await login(db, 'reviewer', 'Budget@2026', {}, t0);
     expect(await code(changePassword(db, principal, 'not-it', 'Another#2027'))).toBe('400 OLD_PASSWORD_WRONG');
     expect(await code(changePassword(db, principal, 'Budget@2026', 'short'))).toBe('400 VALIDATION_FAILED');

@@ -79,18 +79,22 @@ describe('authorization: every route × every role', () => {
     return res.status;
   };
 
-  test.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: 401 anonymous, 403 without the permission, allowed with it', async (_name, route) => {
-    expect(await call(route)).toBe(401);
-    const outcome: Record<string, string> = {};
-    const expected: Record<string, string> = {};
-    for (const role of ROLES) {
-      const status = await call(route, cookies.get(role.code));
-      outcome[role.code] = status === 401 ? '401' : status === 403 ? '403' : 'allowed';
-      const allowed = route.access === 'login' || permissionsOf(route.access).some((p) => (role.permissions as readonly string[]).includes(p));
-      expected[role.code] = allowed ? 'allowed' : '403';
-    }
-    expect(outcome).toEqual(expected);
-  });
+  test.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: 401 anonymous, 403 without the permission, allowed with it',
+    async (_name, route) => {
+      expect(await call(route)).toBe(401);
+      const outcome: Record<string, string> = {};
+      const expected: Record<string, string> = {};
+      for (const role of ROLES) {
+        const status = await call(route, cookies.get(role.code));
+        outcome[role.code] = status === 401 ? '401' : status === 403 ? '403' : 'allowed';
+        const allowed =
+          route.access === 'login' || permissionsOf(route.access).some((p) => (role.permissions as readonly string[]).includes(p));
+        expected[role.code] = allowed ? 'allowed' : '403';
+      }
+      expect(outcome).toEqual(expected);
+    },
+  );
 
   test.each(PUBLIC_ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: answers without a session', async (_name, route) => {
     expect([401, 403]).not.toContain(await call(route));

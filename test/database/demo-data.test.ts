@@ -63,21 +63,36 @@ describe('demo accounts', () => {
     expect(await seedDemoExperts(db, fieldKeyring(loadConfig()))).toBe(0);
     const pool = await loadPool(db, ['205']);
     expect(pool.filter((e) => e.userId !== null)).toHaveLength(7);
-    const school = (await db('organisations').where({ code: '150100-JY-001' }).first('id', 'parent_id')) as { id: number; parent_id: number };
+    const school = (await db('organisations').where({ code: '150100-JY-001' }).first('id', 'parent_id')) as {
+      id: number;
+      parent_id: number;
+    };
     const atSchool = (await db('experts').where({ code: 'ZJ0004' }).first('id')) as { id: number };
     const spouseAtBureau = (await db('experts').where({ code: 'ZJ0007' }).first('id')) as { id: number };
     for (let s = 0; s < 50; s++) {
-      const drawn = drawExperts({ seed: s.toString(16).padStart(32, '0'), project: { id: 1, functionalCode: '2050204', applicantOrgIds: [school.id, school.parent_id] }, pool, n: 5, reviewDate: '2026-12-02' }).drawn;
+      const drawn = drawExperts({
+        seed: s.toString(16).padStart(32, '0'),
+        project: { id: 1, functionalCode: '2050204', applicantOrgIds: [school.id, school.parent_id] },
+        pool,
+        n: 5,
+        reviewDate: '2026-12-02',
+      }).drawn;
       expect(drawn).toHaveLength(5);
       expect(drawn).not.toContain(Number(atSchool.id));
       expect(drawn).not.toContain(Number(spouseAtBureau.id));
     }
   });
 
-  test('demo performance grades: last year\'s grade for five demo units, 第一中学 优 and 动物疫病预防控制中心 差; seeding again adds none', async () => {
+  test("demo performance grades: last year's grade for five demo units, 第一中学 优 and 动物疫病预防控制中心 差; seeding again adds none", async () => {
     expect(await seedDemoPerformanceGrades(db, 2026)).toBe(5);
     expect(await seedDemoPerformanceGrades(db, 2026)).toBe(0);
-    const grade = async (code: string) => ((await db('performance_grades as g').join('organisations as o', 'o.id', 'g.unit_org_id').where({ 'o.code': code, 'g.fiscal_year': 2025 }).first('g.grade')) as { grade: string }).grade;
+    const grade = async (code: string) =>
+      (
+        (await db('performance_grades as g')
+          .join('organisations as o', 'o.id', 'g.unit_org_id')
+          .where({ 'o.code': code, 'g.fiscal_year': 2025 })
+          .first('g.grade')) as { grade: string }
+      ).grade;
     expect(await grade('150100-JY-001')).toBe('excellent');
     expect(await grade('150100-NY-002')).toBe('poor');
   });

@@ -26,9 +26,24 @@ describe('evidence package', () => {
     const issuer = await createAccount(db, ['budget_division']);
     const cookie = await loginCookie(api.base, issuer.username);
     projectId = await insertProjectRow(db, { unitOrgId: issuer.orgId });
-    const call = (method: string, p: string, body?: unknown) => fetch(`${api.base}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const call = (method: string, p: string, body?: unknown) =>
+      fetch(`${api.base}/api${p}`, {
+        method,
+        headers: { 'content-type': 'application/json', cookie },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     expect((await call('POST', '/seals/enrol', { pin: '135790' })).status).toBe(201);
-    const q = { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕9号', amountFen: 800_000, reason: '下达', projectId, signingPin: '135790' };
+    const q = {
+      fiscalYear: 2026,
+      functionalCode: '2050201',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: '财教〔2026〕9号',
+      amountFen: 800_000,
+      reason: '下达',
+      projectId,
+      signingPin: '135790',
+    };
     expect((await call('POST', '/quotas', q)).status).toBe(201);
     expect((await call('POST', '/quotas', { ...q, projectId: undefined })).status).toBe(201); // not the project's: on the skeleton only
     expect((await call('POST', '/quotas', q)).status).toBe(201);
@@ -47,7 +62,12 @@ describe('evidence package', () => {
 
   test('the package holds the project records, seals and key records, and verifies offline', () => {
     const pkg = JSON.parse(text);
-    expect(pkg.records.map((r: { body: { kind: string } }) => r.body.kind)).toEqual(['quota.issue', 'seal.quota.issue', 'quota.issue', 'seal.quota.issue']);
+    expect(pkg.records.map((r: { body: { kind: string } }) => r.body.kind)).toEqual([
+      'quota.issue',
+      'seal.quota.issue',
+      'quota.issue',
+      'seal.quota.issue',
+    ]);
     expect(pkg.keys).toHaveLength(1);
     expect(verifyEvidencePackage(text)).toMatchObject({ ok: true, firstFailure: null });
   });
@@ -57,7 +77,12 @@ describe('evidence package', () => {
     fs.writeFileSync(good, text);
     const run = (file: string) => {
       try {
-        return { code: 0, out: execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'scripts/verify.ts'), file], { stdio: 'pipe' }).toString() };
+        return {
+          code: 0,
+          out: execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [path.join(PROJECT_ROOT, 'scripts/verify.ts'), file], {
+            stdio: 'pipe',
+          }).toString(),
+        };
       } catch (err) {
         const e = err as { status: number; stdout: Buffer };
         return { code: e.status, out: e.stdout.toString() };

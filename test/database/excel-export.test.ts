@@ -102,15 +102,33 @@ describe('Excel export of lists', () => {
     const list = await json('/api/quotas?fiscalYear=2026&sort=amountFen&order=desc&pageSize=100', finance);
     const x = await download('/api/quotas/export?fiscalYear=2026&sort=amountFen&order=desc', finance);
 
-    expect(x.header).toEqual(['指标编号', '预算年度', '预算单位', '项目编号', '功能分类科目', '经济分类科目', '资金来源', '指标文号', '额度（元）', '已用（元）', '冻结（元）', '可用（元）', '来源指标', '创建时间', '更新时间']);
+    expect(x.header).toEqual([
+      '指标编号',
+      '预算年度',
+      '预算单位',
+      '项目编号',
+      '功能分类科目',
+      '经济分类科目',
+      '资金来源',
+      '指标文号',
+      '额度（元）',
+      '已用（元）',
+      '冻结（元）',
+      '可用（元）',
+      '来源指标',
+      '创建时间',
+      '更新时间',
+    ]);
     expect(list.total).toBe(5);
     expect(x.data).toHaveLength(list.total);
     // Same sort as the list, and every money cell is the list's fen / 100.
     expect(x.data.map((r) => r[0])).toEqual(list.items.map((q: { quotaNo: string }) => q.quotaNo));
-    list.items.forEach((q: { amountFen: number; usedFen: number; frozenFen: number; availableFen: number; createdAt: string }, i: number) => {
-      expect(x.data[i]!.slice(8, 12)).toEqual([q.amountFen / 100, q.usedFen / 100, q.frozenFen / 100, q.availableFen / 100]);
-      expect(x.data[i]![13]).toBe(q.createdAt.slice(0, 19).replace('T', ' '));
-    });
+    list.items.forEach(
+      (q: { amountFen: number; usedFen: number; frozenFen: number; availableFen: number; createdAt: string }, i: number) => {
+        expect(x.data[i]!.slice(8, 12)).toEqual([q.amountFen / 100, q.usedFen / 100, q.frozenFen / 100, q.availableFen / 100]);
+        expect(x.data[i]![13]).toBe(q.createdAt.slice(0, 19).replace('T', ' '));
+      },
+    );
     const yz1 = x.data.find((r) => r[0] === 'YZ-1')!;
     expect(yz1.slice(1, 3)).toEqual([2026, '呼和浩特市第一中学']);
     expect(yz1.slice(8, 12)).toEqual([1_234_568.89, 400, 56.78, 1_234_112.11]);
@@ -182,7 +200,11 @@ describe('Excel export of lists', () => {
 
     const everything = await download('/api/codes/economic/export?year=2026', finance);
     const base64 = Buffer.from(await everything.workbook.xlsx.writeBuffer()).toString('base64');
-    const res = await fetch(`${api.base}/api/codes/import?year=2026&type=economic`, { method: 'POST', headers: { cookie: finance, 'content-type': 'application/json' }, body: JSON.stringify({ format: 'xlsx', base64 }) });
+    const res = await fetch(`${api.base}/api/codes/import?year=2026&type=economic`, {
+      method: 'POST',
+      headers: { cookie: finance, 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'xlsx', base64 }),
+    });
     expect(await res.json()).toMatchObject({ inserted: 0, updated: 0, unchanged: everything.data.length });
   });
 

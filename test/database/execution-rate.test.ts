@@ -42,7 +42,18 @@ describe('one execution rate for 执行监控, 绩效监控 and 绩效评价', (
     b = await insertProjectRow(db, { unitOrgId: school, fiscalYear: 2025, name: '执行率测试项目乙' });
     await db('projects').whereIn('id', [a, b]).update({ status: 'funded' });
     const issue = async (projectId: number, amountFen: number, key: string, on: string) => {
-      const q = await issueQuota(db, { fiscalYear: 2025, projectId, unitOrgId: school, functionalCode: '2050204', economicCode: '30213', fundSource: '一般公共预算', documentNo: `测指〔2025〕${key}号`, amountFen, ...meta, idempotencyKey: key });
+      const q = await issueQuota(db, {
+        fiscalYear: 2025,
+        projectId,
+        unitOrgId: school,
+        functionalCode: '2050204',
+        economicCode: '30213',
+        fundSource: '一般公共预算',
+        documentNo: `测指〔2025〕${key}号`,
+        amountFen,
+        ...meta,
+        idempotencyKey: key,
+      });
       await dateJournal(db, [key], on);
       return q.quota.id;
     };
@@ -80,7 +91,9 @@ describe('one execution rate for 执行监控, 绩效监控 and 绩效评价', (
     expect(await projectExecution(db, a, 2025)).toEqual(A);
     expect(await projectExecution(db, b, 2025)).toEqual(B);
     // The quotas hold less now — 56,055.66 — which the old 执行监控 divided by.
-    const held = (await db('quotas').where({ project_id: a, fiscal_year: 2025 }).sum({ n: 'amount_fen' }).first()) as { n: number | string };
+    const held = (await db('quotas').where({ project_id: a, fiscal_year: 2025 }).sum({ n: 'amount_fen' }).first()) as {
+      n: number | string;
+    };
     expect(Number(held.n)).toBe(56_055_66);
     // The carried balance is 2026's budget.
     expect(await projectExecution(db, a, 2026)).toEqual({ issuedFen: 39_444_67, paidFen: 0, frozenFen: 0, rateBasisPoints: 0 });
@@ -91,26 +104,80 @@ describe('one execution rate for 执行监控, 绩效监控 and 绩效评价', (
     const query = { fiscalYear: 2025, page: 1, pageSize: 20 };
     const projects = await executionByProject(db, p, query);
     const byId = new Map(projects.items.map((r) => [r.projectId, r]));
-    expect(byId.get(a)).toMatchObject({ budgetFen: A.issuedFen, paidFen: A.paidFen, frozenFen: A.frozenFen, availableFen: 0, executionPercent: 55.55, timePercent: 100, gapPoints: 44.44, level: 'severe' });
-    expect(byId.get(b)).toMatchObject({ budgetFen: B.issuedFen, paidFen: B.paidFen, frozenFen: 0, availableFen: 0, executionPercent: 100, level: 'none' });
+    expect(byId.get(a)).toMatchObject({
+      budgetFen: A.issuedFen,
+      paidFen: A.paidFen,
+      frozenFen: A.frozenFen,
+      availableFen: 0,
+      executionPercent: 55.55,
+      timePercent: 100,
+      gapPoints: 44.44,
+      level: 'severe',
+    });
+    expect(byId.get(b)).toMatchObject({
+      budgetFen: B.issuedFen,
+      paidFen: B.paidFen,
+      frozenFen: 0,
+      availableFen: 0,
+      executionPercent: 100,
+      level: 'none',
+    });
     // worst first; the level filter in SQL uses the same budget (a is more than 40 points behind).
     expect(projects.items.map((r) => r.projectId)).toEqual([a, b]);
     expect((await executionByProject(db, p, { ...query, minLevel: 'severe' })).items.map((r) => r.projectId)).toEqual([a]);
     const units = await executionByUnit(db, p, query);
-    expect(units.items).toEqual([expect.objectContaining({ unitOrgId: school, projectCount: 2, budgetFen: A.issuedFen + B.issuedFen, paidFen: A.paidFen + B.paidFen, frozenFen: A.frozenFen, availableFen: 0 })]);
+    expect(units.items).toEqual([
+      expect.objectContaining({
+        unitOrgId: school,
+        projectCount: 2,
+        budgetFen: A.issuedFen + B.issuedFen,
+        paidFen: A.paidFen + B.paidFen,
+        frozenFen: A.frozenFen,
+        availableFen: 0,
+      }),
+    ]);
     const regions = await executionByRegion(db, p, query);
-    expect(regions.items).toEqual([expect.objectContaining({ regionCode: '150100', budgetFen: A.issuedFen + B.issuedFen, paidFen: A.paidFen + B.paidFen })]);
+    expect(regions.items).toEqual([
+      expect.objectContaining({ regionCode: '150100', budgetFen: A.issuedFen + B.issuedFen, paidFen: A.paidFen + B.paidFen }),
+    ]);
   });
 
   test('the quarterly assessment reads it as of the quarter’s end: Q4 sees the year’s budget before the closing, the same rate', async () => {
     const now = new Date();
-    const [roundId] = await db('monitoring_rounds').insert({ fiscal_year: 2025, quarter: 4, scope_key: '15', report_count: 1, started_at: now });
-    const [reportId] = await db('monitoring_reports').insert({ round_id: Number(roundId), project_id: a, unit_org_id: school, fiscal_year: 2025, quarter: 4, status: 'assessing', submitted_at: now, created_at: now, updated_at: now });
+    const [roundId] = await db('monitoring_rounds').insert({
+      fiscal_year: 2025,
+      quarter: 4,
+      scope_key: '15',
+      report_count: 1,
+      started_at: now,
+    });
+    const [reportId] = await db('monitoring_reports').insert({
+      round_id: Number(roundId),
+      project_id: a,
+      unit_org_id: school,
+      fiscal_year: 2025,
+      quarter: 4,
+      status: 'assessing',
+      submitted_at: now,
+      created_at: now,
+      updated_at: now,
+    });
     await db.transaction((trx) => assessReport(trx, Number(reportId), DEFAULT_DEVIATION_RULE));
     const r = (await db('monitoring_reports').where('id', Number(reportId)).first()) as Record<string, unknown>;
-    expect({ asOf: r.as_of, budget: Number(r.budget_fen), paid: Number(r.paid_fen), frozen: Number(r.frozen_fen), level: r.deviation_level }).toEqual({ asOf: '2025-12-31', budget: A.issuedFen, paid: A.paidFen, frozen: A.frozenFen, level: 'severe' });
+    expect({
+      asOf: r.as_of,
+      budget: Number(r.budget_fen),
+      paid: Number(r.paid_fen),
+      frozen: Number(r.frozen_fen),
+      level: r.deviation_level,
+    }).toEqual({ asOf: '2025-12-31', budget: A.issuedFen, paid: A.paidFen, frozen: A.frozenFen, level: 'severe' });
     expect(JSON.parse(String(r.deviation_reasons))).toEqual(['预算执行率 55.55% 落后时间进度 100% 共 44.44 个百分点（超过 40 个百分点）']);
     // As of the end of Q3 the last payments and the freeze had not happened.
-    expect(await projectExecution(db, a, 2025, { until: new Date('2025-09-30T23:59:59.999+08:00') })).toEqual({ issuedFen: A.issuedFen, paidFen: 45_555_66, frozenFen: 0, rateBasisPoints: 4555 });
+    expect(await projectExecution(db, a, 2025, { until: new Date('2025-09-30T23:59:59.999+08:00') })).toEqual({
+      issuedFen: A.issuedFen,
+      paidFen: 45_555_66,
+      frozenFen: 0,
+      rateBasisPoints: 4555,
+    });
   });
 });

@@ -32,7 +32,13 @@ describe('field key rotation', () => {
       const u = await createAccount(db, ['director']);
       const secret = `${i}`.repeat(40);
       plain.set(u.userId, secret);
-      await db('user_second_factors').insert({ user_id: u.userId, method: 'totp', secret_cipher: sealValue(old, TOTP_SECRET_COLUMN, secret).cipher, created_at: new Date(), confirmed_at: new Date() });
+      await db('user_second_factors').insert({
+        user_id: u.userId,
+        method: 'totp',
+        secret_cipher: sealValue(old, TOTP_SECRET_COLUMN, secret).cipher,
+        created_at: new Date(),
+        confirmed_at: new Date(),
+      });
     }
   });
   afterAll(async () => {
@@ -40,11 +46,19 @@ describe('field key rotation', () => {
     await drop?.();
   });
 
-  const stored = async () => (await db('user_second_factors').orderBy('user_id').select('user_id', 'secret_cipher')) as Array<{ user_id: number; secret_cipher: string }>;
+  const stored = async () =>
+    (await db('user_second_factors').orderBy('user_id').select('user_id', 'secret_cipher')) as Array<{
+      user_id: number;
+      secret_cipher: string;
+    }>;
 
   test('re-seals under the current key in batches; same plaintext; the second run changes nothing', async () => {
     const batches: number[] = [];
-    const counts = await rotateFieldKeys(db, ring(K2, K1), { columns: [TOTP_SECRET_COLUMN], batchSize: 3, onBatch: (c) => batches.push(c.scanned) });
+    const counts = await rotateFieldKeys(db, ring(K2, K1), {
+      columns: [TOTP_SECRET_COLUMN],
+      batchSize: 3,
+      onBatch: (c) => batches.push(c.scanned),
+    });
     expect(counts).toEqual([{ column: 'user_second_factors.secret_cipher', scanned: 7, resealed: 7, current: 0, failed: 0, skipped: 0 }]);
     expect(batches).toEqual([3, 6, 7]);
     for (const row of await stored()) {
@@ -53,13 +67,23 @@ describe('field key rotation', () => {
       expect(openValue(ring(K2), TOTP_SECRET_COLUMN, row.secret_cipher)).toBe(plain.get(Number(row.user_id)));
     }
     const before = await stored();
-    expect((await rotateFieldKeys(db, ring(K2, K1), { columns: [TOTP_SECRET_COLUMN], batchSize: 3 }))[0]).toMatchObject({ scanned: 7, resealed: 0, current: 7, failed: 0 });
+    expect((await rotateFieldKeys(db, ring(K2, K1), { columns: [TOTP_SECRET_COLUMN], batchSize: 3 }))[0]).toMatchObject({
+      scanned: 7,
+      resealed: 0,
+      current: 7,
+      failed: 0,
+    });
     expect(await stored()).toEqual(before);
   });
 
   test('the command: counts printed; a value under a key no longer configured fails it (exit 1), the others still rotate', async () => {
     const u = await createAccount(db, ['director']);
-    await db('user_second_factors').insert({ user_id: u.userId, method: 'totp', secret_cipher: sealValue(ring(K0), TOTP_SECRET_COLUMN, 'lost').cipher, created_at: new Date() });
+    await db('user_second_factors').insert({
+      user_id: u.userId,
+      method: 'totp',
+      secret_cipher: sealValue(ring(K0), TOTP_SECRET_COLUMN, 'lost').cipher,
+      created_at: new Date(),
+    });
     const env = {
       ...process.env,
       NODE_ENV: 'test',
@@ -72,7 +96,12 @@ describe('field key rotation', () => {
     let out = '';
     let status = 0;
     try {
-      out = execFileSync(tsx, ['scripts/rotate-field-keys.ts', '--batch', '4'], { cwd: path.join(__dirname, '../..'), env, encoding: 'utf8', timeout: 60_000 });
+      out = execFileSync(tsx, ['scripts/rotate-field-keys.ts', '--batch', '4'], {
+        cwd: path.join(__dirname, '../..'),
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
     } catch (e) {
       const err = e as { status: number; stdout: string };
       status = err.status;

@@ -29,7 +29,10 @@ describe('forms/: the definitions', () => {
 
   test('主管部门审核: approve alone, return with a reason; nothing else', () => {
     expect(validateFormData('intake-department-review', { decision: 'approve' })).toEqual({ ok: true, data: { decision: 'approve' } });
-    expect(validateFormData('intake-department-review', { decision: 'return', comment: '预算测算依据不足' })).toEqual({ ok: true, data: { decision: 'return', comment: '预算测算依据不足' } });
+    expect(validateFormData('intake-department-review', { decision: 'return', comment: '预算测算依据不足' })).toEqual({
+      ok: true,
+      data: { decision: 'return', comment: '预算测算依据不足' },
+    });
     expect(fieldsOf('intake-department-review', { decision: 'return' })).toEqual(['comment']);
     expect(fieldsOf('intake-department-review', { decision: 'return', comment: '  ' })).toEqual(['comment']);
     expect(fieldsOf('intake-department-review', { decision: 'approve', comment: '长'.repeat(501) })).toEqual(['comment']);
@@ -40,8 +43,13 @@ describe('forms/: the definitions', () => {
 
   test('财政业务处室审核: return needs where to; countersign needs 2–9 people and a rule; money is fen', () => {
     const key = 'intake-sector-review';
-    expect(validateFormData(key, { decision: 'approve', suggestedAmountFen: 12_345_600 })).toEqual({ ok: true, data: { decision: 'approve', suggestedAmountFen: 12_345_600, countersign: false } });
-    expect(validateFormData(key, { decision: 'return', returnTo: 'department', comment: '请主管部门复核', countersigners: [1, 2] })).toEqual({
+    expect(validateFormData(key, { decision: 'approve', suggestedAmountFen: 12_345_600 })).toEqual({
+      ok: true,
+      data: { decision: 'approve', suggestedAmountFen: 12_345_600, countersign: false },
+    });
+    expect(
+      validateFormData(key, { decision: 'return', returnTo: 'department', comment: '请主管部门复核', countersigners: [1, 2] }),
+    ).toEqual({
       ok: true,
       data: { decision: 'return', returnTo: 'department', countersign: false, comment: '请主管部门复核' },
     });
@@ -55,7 +63,10 @@ describe('forms/: the definitions', () => {
     expect(validateFormData(key, countersign)).toEqual({ ok: true, data: countersign });
     expect(fieldsOf(key, { ...countersign, countersigners: [11] })).toEqual(['countersigners']);
     expect(fieldsOf(key, { ...countersign, countersigners: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })).toEqual(['countersigners']);
-    expect(fieldsOf(key, { ...countersign, countersigners: undefined, countersignRule: undefined })).toEqual(['countersigners', 'countersignRule']);
+    expect(fieldsOf(key, { ...countersign, countersigners: undefined, countersignRule: undefined })).toEqual([
+      'countersigners',
+      'countersignRule',
+    ]);
     expect(fieldsOf(key, { ...countersign, countersignRule: 'two-thirds' })).toEqual(['countersignRule']);
     // The task's caller knows who may countersign: someone else is refused.
     expect(fieldsOf(key, countersign, { countersigners: [11, 12, 14] })).toEqual(['countersigners']);
@@ -71,7 +82,9 @@ describe('forms/: the definitions', () => {
 
   test('预算处审定: admit, or return to applicant, department or sector with a reason', () => {
     expect(validateFormData('intake-budget-decision', { decision: 'admit' })).toEqual({ ok: true, data: { decision: 'admit' } });
-    expect(validateFormData('intake-budget-decision', { decision: 'return', returnTo: 'sector', comment: '请处室补充审核意见' }).ok).toBe(true);
+    expect(validateFormData('intake-budget-decision', { decision: 'return', returnTo: 'sector', comment: '请处室补充审核意见' }).ok).toBe(
+      true,
+    );
     expect(fieldsOf('intake-budget-decision', { decision: 'return' })).toEqual(['returnTo', 'comment']);
     expect(fieldsOf('intake-budget-decision', { decision: 'approve' })).toEqual(['decision']);
   });
@@ -95,7 +108,8 @@ describe('forms/: a broken definition stops loading, naming file and field', () 
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const write = (file: string, content: unknown) => fs.writeFileSync(path.join(dir, file), typeof content === 'string' ? content : JSON.stringify(content));
+  const write = (file: string, content: unknown) =>
+    fs.writeFileSync(path.join(dir, file), typeof content === 'string' ? content : JSON.stringify(content));
   const loadError = (): string => {
     try {
       loadForms(dir);
@@ -107,12 +121,23 @@ describe('forms/: a broken definition stops loading, naming file and field', () 
   };
 
   test('a field of an unknown type', () => {
-    write('a-form.json', { key: 'a-form', title: '表单', fields: [{ key: 'ok', label: '好', type: 'text' }, { key: 'amount', label: '金额', type: 'currency' }] });
+    write('a-form.json', {
+      key: 'a-form',
+      title: '表单',
+      fields: [
+        { key: 'ok', label: '好', type: 'text' },
+        { key: 'amount', label: '金额', type: 'currency' },
+      ],
+    });
     expect(loadError()).toMatch(/a-form\.json[\s\S]*fields\[1\]（字段 amount）/);
   });
 
   test('a condition naming a field that does not exist', () => {
-    write('b-form.json', { key: 'b-form', title: '表单', fields: [{ key: 'comment', label: '意见', type: 'textarea', requiredWhen: { field: 'decision', equals: 'return' } }] });
+    write('b-form.json', {
+      key: 'b-form',
+      title: '表单',
+      fields: [{ key: 'comment', label: '意见', type: 'textarea', requiredWhen: { field: 'decision', equals: 'return' } }],
+    });
     expect(loadError()).toMatch(/b-form\.json[\s\S]*字段 comment：requiredWhen 引用的字段 decision 不存在/);
   });
 
@@ -148,7 +173,15 @@ describe('GET /api/forms/:key', () => {
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { key: string; decisionField: string; fields: Array<{ key: string }> };
     expect(body).toMatchObject({ key: 'intake-sector-review', title: '财政业务处室审核', decisionField: 'decision' });
-    expect(body.fields.map((f) => f.key)).toEqual(['decision', 'returnTo', 'suggestedAmountFen', 'countersign', 'countersigners', 'countersignRule', 'comment']);
+    expect(body.fields.map((f) => f.key)).toEqual([
+      'decision',
+      'returnTo',
+      'suggestedAmountFen',
+      'countersign',
+      'countersigners',
+      'countersignRule',
+      'comment',
+    ]);
 
     const missing = await fetch(`${api.base}/api/forms/no-such-form`, { headers: { cookie } });
     expect(missing.status).toBe(404);
@@ -156,7 +189,11 @@ describe('GET /api/forms/:key', () => {
     // A key that cannot name a form (forms are lower-case letters, digits and -) is the same 404, said without echoing it.
     for (const raw of ['Intake-Sector-Review', 'intake_sector_review', 'x']) {
       const malformed = await fetch(`${api.base}/api/forms/${raw}`, { headers: { cookie } });
-      expect([raw, malformed.status, ((await malformed.json()) as { error: unknown }).error]).toEqual([raw, 404, { code: 'NOT_FOUND', message: '表单不存在' }]);
+      expect([raw, malformed.status, ((await malformed.json()) as { error: unknown }).error]).toEqual([
+        raw,
+        404,
+        { code: 'NOT_FOUND', message: '表单不存在' },
+      ]);
     }
 
     expect((await fetch(`${api.base}/api/forms/intake-sector-review`)).status).toBe(401);

@@ -44,7 +44,18 @@ describe('hardening: headers, CSRF, rate limits', () => {
 
   test('security headers: the strictest CSP and no caching on API answers, the SPA policy on pages', async () => {
     const me = await fetch(`${api.base}/api/auth/me`, { headers: { cookie } });
-    expect(Object.fromEntries(['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cache-control', 'cross-origin-opener-policy'].map((h) => [h, me.headers.get(h)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        [
+          'content-security-policy',
+          'x-content-type-options',
+          'x-frame-options',
+          'referrer-policy',
+          'cache-control',
+          'cross-origin-opener-policy',
+        ].map((h) => [h, me.headers.get(h)]),
+      ),
+    ).toEqual({
       'content-security-policy': API_CSP,
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
@@ -65,11 +76,22 @@ describe('hardening: headers, CSRF, rate limits', () => {
     expect(writes.length).toBeGreaterThan(30);
     const before = { audit: await count('audit_records'), sessions: await count('sessions') };
     const wrong: string[] = [];
-    const foreign: Array<Record<string, string>> = [{ origin: 'http://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { referer: 'http://evil.example/page' }, { origin: `${api.base.replace('127.0.0.1', 'localhost')}` }];
+    const foreign: Array<Record<string, string>> = [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { referer: 'http://evil.example/page' },
+      { origin: `${api.base.replace('127.0.0.1', 'localhost')}` },
+    ];
     for (const r of writes) {
       const path = r.path.replace(/\{\w+\}/g, '1');
       for (const headers of foreign) {
-        const res = await fetch(api.base + path, { method: r.method.toUpperCase(), headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify(r.path === '/api/auth/login' ? { username: 'hard_clerk', password: TEST_PASSWORD } : {}) });
+        const res = await fetch(api.base + path, {
+          method: r.method.toUpperCase(),
+          headers: { cookie, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(r.path === '/api/auth/login' ? { username: 'hard_clerk', password: TEST_PASSWORD } : {}),
+        });
         const code = await codeOf(res);
         if (res.status !== 403 || code !== 'CSRF_REJECTED') wrong.push(`${routeKey(r)} ${JSON.stringify(headers)} → ${res.status} ${code}`);
       }
@@ -82,7 +104,9 @@ describe('hardening: headers, CSRF, rate limits', () => {
     const own = { origin: api.base, 'sec-fetch-site': 'same-origin' };
     const login1 = await post('/api/auth/login', own, { username: 'hard_clerk', password: TEST_PASSWORD });
     expect(login1.status).toBe(200);
-    expect((await post('/api/auth/login', { referer: `${api.base}/login` }, { username: 'hard_clerk', password: TEST_PASSWORD })).status).toBe(200);
+    expect(
+      (await post('/api/auth/login', { referer: `${api.base}/login` }, { username: 'hard_clerk', password: TEST_PASSWORD })).status,
+    ).toBe(200);
     expect((await post('/api/auth/login', {}, { username: 'hard_clerk', password: TEST_PASSWORD })).status).toBe(200);
     expect((await post('/api/notifications/read', { ...own, cookie }, { all: true })).status).toBe(204);
   });
@@ -90,19 +114,29 @@ describe('hardening: headers, CSRF, rate limits', () => {
   test('login per address: after 20 failures from one address it refuses even the right password with 429 and Retry-After; another address is not affected', async () => {
     const from = (ip: string) => ({ 'x-forwarded-for': ip }); // the test client is the trusted loopback proxy
     for (let i = 0; i < RATE_LIMITS.loginPerAddress.max; i++) {
-      expect(await codeOf(await post('/api/auth/login', from('10.0.0.1'), { username: `nobody${i}`, password: 'Wrong@2026x' }))).toBe('LOGIN_FAILED');
+      expect(await codeOf(await post('/api/auth/login', from('10.0.0.1'), { username: `nobody${i}`, password: 'Wrong@2026x' }))).toBe(
+        'LOGIN_FAILED',
+      );
     }
     const refused = await post('/api/auth/login', from('10.0.0.1'), { username: 'hard_clerk', password: TEST_PASSWORD });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'LOGIN_RATE_LIMITED', message: expect.stringMatching(/^登录尝试次数过多，请于 \d\d:\d\d 后再试$/) });
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'LOGIN_RATE_LIMITED',
+      message: expect.stringMatching(/^登录尝试次数过多，请于 \d\d:\d\d 后再试$/),
+    });
     expect((await post('/api/auth/login', from('10.0.0.2'), { username: 'hard_clerk', password: TEST_PASSWORD })).status).toBe(200);
   });
 
   test('login per account: failures on one name from many addresses are limited too (names that are no account included), and the limit lifts with time', async () => {
     const t0 = new Date('2026-06-01T02:00:00Z');
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { status: number; code: string }) => `${e.status} ${e.code}`);
-    for (let i = 0; i < RATE_LIMITS.loginPerAccount.max; i++) expect(await code(login(db, 'ghost', 'x', { ip: `10.1.0.${i}` }, t0))).toBe('401 LOGIN_FAILED');
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { status: number; code: string }) => `${e.status} ${e.code}`,
+      );
+    for (let i = 0; i < RATE_LIMITS.loginPerAccount.max; i++)
+      expect(await code(login(db, 'ghost', 'x', { ip: `10.1.0.${i}` }, t0))).toBe('401 LOGIN_FAILED');
     expect(await code(login(db, 'ghost', 'x', { ip: '10.1.1.1' }, t0))).toBe('429 LOGIN_RATE_LIMITED');
     expect(await code(login(db, 'GHOST ', 'x', { ip: '10.1.1.1' }, t0))).toBe('429 LOGIN_RATE_LIMITED');
     expect(await code(login(db, 'ghost', 'x', { ip: '10.1.1.1' }, new Date(t0.getTime() + 31 * 60_000)))).toBe('401 LOGIN_FAILED');
@@ -117,11 +151,21 @@ describe('hardening: headers, CSRF, rate limits', () => {
   test('PIN per address and per signer: the five-in-a-row seal lock is not all', async () => {
     const store = new DatabaseKeyStore(db, DEVELOPMENT_SEAL_SECRET);
     const signer = async (name: string) => {
-      const id = await createUser(db, { username: name, displayName: name, orgId: unit, password: TEST_PASSWORD, roles: ['department_reviewer'] });
+      const id = await createUser(db, {
+        username: name,
+        displayName: name,
+        orgId: unit,
+        password: TEST_PASSWORD,
+        roles: ['department_reviewer'],
+      });
       await store.enrol(id, '739152');
       return id;
     };
-    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { status: number; code: string }) => `${e.status} ${e.code}`);
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: { status: number; code: string }) => `${e.status} ${e.code}`,
+      );
     // Per address: four wrong PINs on each of three seals (none locks) from one address.
     const t0 = new Date('2026-06-01T03:00:00Z');
     const seals = [await signer('pin_a'), await signer('pin_b'), await signer('pin_c')];
@@ -135,7 +179,8 @@ describe('hardening: headers, CSRF, rate limits', () => {
     const d = await signer('pin_d');
     let guesses = 0;
     for (let round = 0; round < 3 && guesses < RATE_LIMITS.pinPerAccount.max; round++) {
-      for (let i = 0; i < 4 && guesses < RATE_LIMITS.pinPerAccount.max; i++, guesses++) expect(await code(store.unlock(d, '000000x', { ip: `10.3.${round}.${i}` }, t0))).toBe('400 SEAL_PIN_WRONG');
+      for (let i = 0; i < 4 && guesses < RATE_LIMITS.pinPerAccount.max; i++, guesses++)
+        expect(await code(store.unlock(d, '000000x', { ip: `10.3.${round}.${i}` }, t0))).toBe('400 SEAL_PIN_WRONG');
       if (guesses < RATE_LIMITS.pinPerAccount.max) expect(await code(store.unlock(d, '739152', { ip: '10.3.9.9' }, t0))).toBe('ok');
     }
     expect(await code(store.unlock(d, '739152', { ip: '10.3.9.9' }, t0))).toBe('429 SEAL_PIN_RATE_LIMITED');
@@ -145,7 +190,8 @@ describe('hardening: headers, CSRF, rate limits', () => {
   test('windows no limit reads any more are pruned', async () => {
     const rows = async () => Number(((await db('rate_limit_counters').count({ n: '*' }).first()) as { n: number | string }).n);
     expect(await rows()).toBeGreaterThan(0);
-    const buckets = async (like: string) => Number(((await db('rate_limit_counters').where('bucket', 'like', like).count({ n: '*' }).first()) as { n: number | string }).n);
+    const buckets = async (like: string) =>
+      Number(((await db('rate_limit_counters').where('bucket', 'like', like).count({ n: '*' }).first()) as { n: number | string }).n);
     // At 03:20 the PIN windows of 03:00 are still read, the login windows of 02:00 no longer.
     expect(await pruneRateLimitCounters(db, new Date('2026-06-01T03:20:00Z'))).toBeGreaterThan(0);
     expect(await buckets('login:account:ghost')).toBe(0);

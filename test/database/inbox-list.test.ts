@@ -43,7 +43,9 @@ describe('待办 (listTasks) against its definition', () => {
   });
 
   async function definition(userId: number, q: TaskQuery): Promise<{ ids: number[]; total: number }> {
-    const open = (await db('inbox_tasks').where('status', 'open').select('id', 'assignee_user_id', 'business_title', 'name', 'process_id', 'form_key', 'due_at')) as Array<{
+    const open = (await db('inbox_tasks')
+      .where('status', 'open')
+      .select('id', 'assignee_user_id', 'business_title', 'name', 'process_id', 'form_key', 'due_at')) as Array<{
       id: number;
       assignee_user_id: number | null;
       business_title: string;
@@ -52,7 +54,11 @@ describe('待办 (listTasks) against its definition', () => {
       form_key: string;
       due_at: unknown;
     }>;
-    const offeredTo = new Set(((await db('inbox_task_candidates').where('user_id', userId).select('task_id')) as Array<{ task_id: number }>).map((r) => Number(r.task_id)));
+    const offeredTo = new Set(
+      ((await db('inbox_task_candidates').where('user_id', userId).select('task_id')) as Array<{ task_id: number }>).map((r) =>
+        Number(r.task_id),
+      ),
+    );
     const matching = open
       .filter((t) => (t.assignee_user_id === null ? offeredTo.has(Number(t.id)) : Number(t.assignee_user_id) === userId))
       .filter((t) => !q.keyword || t.business_title.includes(q.keyword) || t.name.includes(q.keyword))
@@ -89,7 +95,11 @@ describe('待办 (listTasks) against its definition', () => {
         const q: TaskQuery = { box: 'todo', page: 1, pageSize: 20, ...extra };
         const got = await listTasks(db, Number(u.id), q, now);
         const want = await definition(Number(u.id), q);
-        expect({ who: u.username, q: extra, ids: got.items.map((t) => t.id), total: got.total }).toEqual({ who: u.username, q: extra, ...want });
+        expect({ who: u.username, q: extra, ids: got.items.map((t) => t.id), total: got.total }).toEqual({
+          who: u.username,
+          q: extra,
+          ...want,
+        });
         if (want.ids.length) nonEmpty += 1;
       }
     }

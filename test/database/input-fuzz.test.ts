@@ -42,12 +42,58 @@ const pick = <T>(xs: readonly T[], n: number): T[] => {
 
 const BIG = 'x'.repeat(100_000);
 /** JSON values that are wrong or odd for almost any field. */
-const ODD: unknown[] = [null, true, 0, -0, -1, 1.5, 1e308, -1e308, 2 ** 53, 5e-324, 'NaN', 'Infinity', '-0', '1e308', '', ' ', BIG, [], {}, [null], { a: { b: 1 } }, '中文', '😀', '\u202Etxt', '1,000', "'; DROP TABLE users; --", '../../etc/passwd', '<script>alert(1)</script>', '2026-02-30', '9'.repeat(400)];
+const ODD: unknown[] = [
+  null,
+  true,
+  0,
+  -0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  2 ** 53,
+  5e-324,
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e308',
+  '',
+  ' ',
+  BIG,
+  [],
+  {},
+  [null],
+  { a: { b: 1 } },
+  '中文',
+  '😀',
+  '\u202Etxt',
+  '1,000',
+  "'; DROP TABLE users; --",
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '2026-02-30',
+  '9'.repeat(400),
+];
 /** Numbers JSON can spell but JavaScript cannot hold as written. */
 const RAW_NUMBERS = ['1e400', '-1e400', '1e-400', '123456789012345678901234567890', '-0.0'];
 /** Text no one can have typed. */
 const BAD_TEXT = ['\uD800', 'a\uDFFFb', '\uDBFF', 'x\u0000y', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\uFFFE', '\u{10FFFF}'];
-const PATH_ODD = ['0', '-1', '1e308', 'NaN', '9'.repeat(30), 'x'.repeat(2000), '%E4%B8%AD%E6%96%87', '%25', '..%2F..%2Fetc', '%F0%9F%98%80', '%ED%A0%80', '%', '%zz', '%00'];
+const PATH_ODD = [
+  '0',
+  '-1',
+  '1e308',
+  'NaN',
+  '9'.repeat(30),
+  'x'.repeat(2000),
+  '%E4%B8%AD%E6%96%87',
+  '%25',
+  '..%2F..%2Fetc',
+  '%F0%9F%98%80',
+  '%ED%A0%80',
+  '%',
+  '%zz',
+  '%00',
+];
 /** Malformed or unusual JSON bodies, with the Content-Type they are sent under. */
 const MALFORMED: Array<{ name: string; type: string; bytes: Buffer }> = [
   { name: 'truncated', type: 'application/json', bytes: Buffer.from('{"a":') },
@@ -59,13 +105,21 @@ const MALFORMED: Array<{ name: string; type: string; bytes: Buffer }> = [
   { name: 'an array', type: 'application/json', bytes: Buffer.from('[1,2,3]') },
   { name: 'NUL byte', type: 'application/json', bytes: Buffer.from('{"a":"\u0000"}') },
   { name: 'not UTF-8', type: 'application/json', bytes: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) },
-  { name: 'UTF-8 encoded surrogate', type: 'application/json', bytes: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]) },
+  {
+    name: 'UTF-8 encoded surrogate',
+    type: 'application/json',
+    bytes: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+  },
   { name: 'BOM', type: 'application/json', bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{}')]) },
   { name: 'latin1 charset', type: 'application/json; charset=latin1', bytes: Buffer.from('{}') },
   { name: 'UTF-16', type: 'application/json; charset=utf-16', bytes: Buffer.from('{}', 'utf16le') },
   { name: 'duplicate keys', type: 'application/json', bytes: Buffer.from('{"a":1,"a":2}') },
   { name: '__proto__', type: 'application/json', bytes: Buffer.from('{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}') },
-  { name: 'deep', type: 'application/json', bytes: Buffer.from(`${'{"a":'.repeat(MAX_INPUT_DEPTH + 8)}1${'}'.repeat(MAX_INPUT_DEPTH + 8)}`) },
+  {
+    name: 'deep',
+    type: 'application/json',
+    bytes: Buffer.from(`${'{"a":'.repeat(MAX_INPUT_DEPTH + 8)}1${'}'.repeat(MAX_INPUT_DEPTH + 8)}`),
+  },
   { name: 'very deep', type: 'application/json', bytes: Buffer.from(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) },
   { name: 'over the size limit', type: 'application/json', bytes: Buffer.from(JSON.stringify({ a: 'x'.repeat(1_100_000) })) },
   { name: 'form-encoded', type: 'application/x-www-form-urlencoded', bytes: Buffer.from('a=1&b=%ED%A0%80') },
@@ -79,12 +133,31 @@ const MALFORMED: Array<{ name: string; type: string; bytes: Buffer }> = [
 function encodeText(s: string): string {
   return s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]|[\s\S]/g, (ch) => {
     const u = ch.charCodeAt(0);
-    if (ch.length === 1 && u >= 0xd800 && u <= 0xdfff) return [0xe0 | (u >> 12), 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    if (ch.length === 1 && u >= 0xd800 && u <= 0xdfff)
+      return [0xe0 | (u >> 12), 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
     return encodeURIComponent(ch);
   });
 }
 
-type JsonSchema = { type?: string | string[]; enum?: unknown[]; const?: unknown; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; minItems?: number; minimum?: number; maximum?: number; exclusiveMinimum?: number; minLength?: number; maxLength?: number; pattern?: string; additionalProperties?: JsonSchema | boolean; default?: unknown };
+type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  minItems?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  additionalProperties?: JsonSchema | boolean;
+  default?: unknown;
+};
 
 /** A plausible value for a schema: what a client that read the document would send. */
 function exampleOf(s: JsonSchema | undefined, depth = 0): unknown {
@@ -157,7 +230,9 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
 
   const doc = buildOpenApiDocument('fuzz');
   const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.entries(ops as Record<string, Omit<Operation, 'method' | 'path' | 'documented503'> & { responses: Record<string, unknown> }>).map(([method, op]) => ({
+    Object.entries(
+      ops as Record<string, Omit<Operation, 'method' | 'path' | 'documented503'> & { responses: Record<string, unknown> }>,
+    ).map(([method, op]) => ({
       ...op,
       method: method.toUpperCase(),
       path,
@@ -173,18 +248,32 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
     const bureau = (await getOrganisationByCode(db, '150100-CZ'))!.id;
     const unit = (await getOrganisationByCode(db, '150100-JY-001'))!.id;
     // Low ids are what the fuzz's "1" and friends hit: bystanders, not the fuzzing accounts.
-    for (let i = 0; i < 5; i++) await createUser(db, { username: `bystander${i}`, displayName: `旁人${i}`, orgId: unit, password: TEST_PASSWORD, roles: ['unit_clerk'] });
+    for (let i = 0; i < 5; i++)
+      await createUser(db, {
+        username: `bystander${i}`,
+        displayName: `旁人${i}`,
+        orgId: unit,
+        password: TEST_PASSWORD,
+        roles: ['unit_clerk'],
+      });
     const admins = ['system_admin', 'security_admin', 'audit_admin'];
     const everyone = ROLES.map((r) => r.code).filter((c) => !admins.includes(c));
     const accounts: Array<[string, string[]]> = [['fuzz_all', everyone], ...admins.map((r): [string, string[]] => [`fuzz_${r}`, [r]])];
     for (const [username, roles] of accounts) {
       await createUser(db, { username, displayName: username, orgId: bureau, password: TEST_PASSWORD, roles });
       const cookie = await loginCookie(api.base, username);
-      for (const role of roles) for (const p of ROLES.find((r) => r.code === role)!.permissions) if (!cookies.has(p)) cookies.set(p, cookie);
+      for (const role of roles)
+        for (const p of ROLES.find((r) => r.code === role)!.permissions) if (!cookies.has(p)) cookies.set(p, cookie);
       if (username === 'fuzz_all') cookies.set('login', cookie);
     }
     // Something for the ids to find.
-    const clerk = await createUser(db, { username: 'fuzz_clerk', displayName: '经办', orgId: unit, password: TEST_PASSWORD, roles: ['unit_clerk'] });
+    const clerk = await createUser(db, {
+      username: 'fuzz_clerk',
+      displayName: '经办',
+      orgId: unit,
+      password: TEST_PASSWORD,
+      roles: ['unit_clerk'],
+    });
     void clerk;
   }, 120_000);
 
@@ -204,7 +293,9 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
   const baseUrl = (op: Operation, pathValue?: (name: string) => string) => {
     let url = op.path;
     for (const p of op.parameters ?? []) if (p.in === 'path') url = url.replace(`{${p.name}}`, pathValue ? pathValue(p.name) : '1');
-    const query = (op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=${encodeURIComponent(String(exampleOf(p.schema)))}`);
+    const query = (op.parameters ?? [])
+      .filter((p) => p.in === 'query' && p.required)
+      .map((p) => `${p.name}=${encodeURIComponent(String(exampleOf(p.schema)))}`);
     return { url, query };
   };
   const withQuery = (url: string, parts: string[]) => (parts.length ? `${url}?${parts.join('&')}` : url);
@@ -220,22 +311,52 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
 
     // Path parameters.
     for (const p of (op.parameters ?? []).filter((x) => x.in === 'path')) {
-      for (const v of pick(PATH_ODD, 7)) cases.push({ op, name: `path ${p.name}=${v.slice(0, 20)}`, url: withQuery(baseUrl(op, (n) => (n === p.name ? v : '1')).url, query), ...bodyOf() });
-      for (const t of pick(BAD_TEXT, 3)) cases.push({ op, name: `path ${p.name} bad text`, url: withQuery(baseUrl(op, (n) => (n === p.name ? encodeText(t) : '1')).url, query), ...bodyOf(), badText: true });
+      for (const v of pick(PATH_ODD, 7))
+        cases.push({
+          op,
+          name: `path ${p.name}=${v.slice(0, 20)}`,
+          url: withQuery(baseUrl(op, (n) => (n === p.name ? v : '1')).url, query),
+          ...bodyOf(),
+        });
+      for (const t of pick(BAD_TEXT, 3))
+        cases.push({
+          op,
+          name: `path ${p.name} bad text`,
+          url: withQuery(baseUrl(op, (n) => (n === p.name ? encodeText(t) : '1')).url, query),
+          ...bodyOf(),
+          badText: true,
+        });
     }
     // Query parameters: each declared one with odd values, an unknown one, a repeated one.
     const queryParams = (op.parameters ?? []).filter((x) => x.in === 'query');
     for (const p of queryParams) {
       for (const v of pick(ODD, 5)) {
         const s = typeof v === 'string' ? v : JSON.stringify(v);
-        cases.push({ op, name: `query ${p.name}=${s.slice(0, 20)}`, url: withQuery(url, [...query.filter((q) => !q.startsWith(`${p.name}=`)), `${p.name}=${encodeURIComponent(s)}`]), ...bodyOf() });
+        cases.push({
+          op,
+          name: `query ${p.name}=${s.slice(0, 20)}`,
+          url: withQuery(url, [...query.filter((q) => !q.startsWith(`${p.name}=`)), `${p.name}=${encodeURIComponent(s)}`]),
+          ...bodyOf(),
+        });
       }
       cases.push({ op, name: `query ${p.name} twice`, url: withQuery(url, [...query, `${p.name}=1`, `${p.name}=2`]), ...bodyOf() });
-      cases.push({ op, name: `query ${p.name} bad text`, url: withQuery(url, [...query, `${p.name}=${encodeText(pick(BAD_TEXT, 1)[0]!)}`]), ...bodyOf(), badText: true });
+      cases.push({
+        op,
+        name: `query ${p.name} bad text`,
+        url: withQuery(url, [...query, `${p.name}=${encodeText(pick(BAD_TEXT, 1)[0]!)}`]),
+        ...bodyOf(),
+        badText: true,
+      });
     }
     cases.push({ op, name: 'bad text in the path', url: withQuery(`${url}${encodeText('\u0000')}`, query), ...bodyOf(), badText: true });
     cases.push({ op, name: 'unknown query parameter', url: withQuery(url, [...query, 'zzUnknown=1']), ...bodyOf() });
-    cases.push({ op, name: 'bad text in a query key', url: withQuery(url, [...query, `${encodeText('k\u0001')}=1`]), ...bodyOf(), badText: true });
+    cases.push({
+      op,
+      name: 'bad text in a query key',
+      url: withQuery(url, [...query, `${encodeText('k\u0001')}=1`]),
+      ...bodyOf(),
+      badText: true,
+    });
     cases.push({ op, name: 'malformed query escape', url: withQuery(url, [...query, 'a=%E4%B8']), ...bodyOf() });
     cases.push({ op, name: '100 KB query value', url: withQuery(url, [...query, `keyword=${'x'.repeat(100_000)}`]), ...bodyOf() });
 
@@ -244,15 +365,47 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
     cases.push({ op, name: 'example body', url: withQuery(url, query), ...json(body) });
     const paths = leaves(body);
     for (const path of paths) {
-      for (const v of pick(ODD, paths.length > 8 ? 3 : 6)) cases.push({ op, name: `body ${path.join('.')}=${JSON.stringify(v).slice(0, 20)}`, url: withQuery(url, query), ...json(withLeaf(body, path, v)) });
+      for (const v of pick(ODD, paths.length > 8 ? 3 : 6))
+        cases.push({
+          op,
+          name: `body ${path.join('.')}=${JSON.stringify(v).slice(0, 20)}`,
+          url: withQuery(url, query),
+          ...json(withLeaf(body, path, v)),
+        });
       const raw = pick(RAW_NUMBERS, 1)[0]!;
-      cases.push({ op, name: `body ${path.join('.')}=${raw} (raw)`, url: withQuery(url, query), type: 'application/json', bytes: Buffer.from(JSON.stringify(withLeaf(body, path, '__RAW__')).replace('"__RAW__"', raw)) });
-      for (const t of pick(BAD_TEXT, 2)) cases.push({ op, name: `body ${path.join('.')} bad text`, url: withQuery(url, query), ...json(withLeaf(body, path, t)), badText: true });
+      cases.push({
+        op,
+        name: `body ${path.join('.')}=${raw} (raw)`,
+        url: withQuery(url, query),
+        type: 'application/json',
+        bytes: Buffer.from(JSON.stringify(withLeaf(body, path, '__RAW__')).replace('"__RAW__"', raw)),
+      });
+      for (const t of pick(BAD_TEXT, 2))
+        cases.push({
+          op,
+          name: `body ${path.join('.')} bad text`,
+          url: withQuery(url, query),
+          ...json(withLeaf(body, path, t)),
+          badText: true,
+        });
     }
     cases.push({ op, name: 'unknown body field', url: withQuery(url, query), ...json({ ...(body as object), zzUnknown: 1 }) });
-    cases.push({ op, name: 'bad text in a body key', url: withQuery(url, query), ...json({ ...(body as object), ['k\uD800']: 1 }), badText: true });
-    cases.push({ op, name: 'bad text nested in an unknown field', url: withQuery(url, query), ...json({ ...(body as object), extra: [{ deep: ['\u0000'] }] }), badText: true });
-    for (const m of pick(MALFORMED, 8)) cases.push({ op, name: `malformed: ${m.name}`, url: withQuery(url, query), type: m.type, bytes: m.bytes });
+    cases.push({
+      op,
+      name: 'bad text in a body key',
+      url: withQuery(url, query),
+      ...json({ ...(body as object), ['k\uD800']: 1 }),
+      badText: true,
+    });
+    cases.push({
+      op,
+      name: 'bad text nested in an unknown field',
+      url: withQuery(url, query),
+      ...json({ ...(body as object), extra: [{ deep: ['\u0000'] }] }),
+      badText: true,
+    });
+    for (const m of pick(MALFORMED, 8))
+      cases.push({ op, name: `malformed: ${m.name}`, url: withQuery(url, query), type: m.type, bytes: m.bytes });
     return cases;
   }
 
@@ -277,10 +430,17 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
   const snapshot = async (): Promise<string> => {
     const mysql = String(db.client.config.client).startsWith('mysql');
     const tables = mysql
-      ? ((await db.raw('select table_name as name from information_schema.tables where table_schema = database()')) as [Array<{ name: string }>])[0].map((t) => t.name)
-      : ((await db('sqlite_master').where('type', 'table').whereNot('name', 'like', 'sqlite_%').select('name')) as Array<{ name: string }>).map((t) => t.name);
+      ? (
+          (await db.raw('select table_name as name from information_schema.tables where table_schema = database()')) as [
+            Array<{ name: string }>,
+          ]
+        )[0].map((t) => t.name)
+      : (
+          (await db('sqlite_master').where('type', 'table').whereNot('name', 'like', 'sqlite_%').select('name')) as Array<{ name: string }>
+        ).map((t) => t.name);
     const out: string[] = [];
-    for (const t of tables.filter((n) => n !== 'sessions').sort()) out.push(t, ...((await db(t).select('*')) as unknown[]).map((r) => JSON.stringify(r)).sort());
+    for (const t of tables.filter((n) => n !== 'sessions').sort())
+      out.push(t, ...((await db(t).select('*')) as unknown[]).map((r) => JSON.stringify(r)).sort());
     return out.join('\n');
   };
 
@@ -302,7 +462,8 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
         sent += 1;
         // In a URL a lone surrogate can only come as the bytes UTF-8 would give it, which are not UTF-8.
         const codes = c.url.includes('%ED%') ? ['INVALID_TEXT', 'INVALID_URL_ENCODING'] : ['INVALID_TEXT'];
-        if (r.status !== 400 || !codes.includes(r.code ?? '')) wrong.push(`${op.method} ${op.path} ${c.name} → ${r.status} ${r.text.slice(0, 200)}`);
+        if (r.status !== 400 || !codes.includes(r.code ?? ''))
+          wrong.push(`${op.method} ${op.path} ${c.name} → ${r.status} ${r.text.slice(0, 200)}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -321,7 +482,8 @@ describe('input hygiene: fuzz over every route of the OpenAPI document', () => {
         const documented = r.status === 503 && (op.documented503 || op.path === '/api/health') && r.code !== 'INTERNAL';
         if (r.status >= 500 && !documented) wrong.push(`${op.method} ${op.path} ${c.name} → ${r.status} ${r.text.slice(0, 200)}`);
         // 431: Node's HTTP parser refuses a URL over its 16 KB header limit before the app sees it.
-        if (r.status >= 400 && r.status < 500 && r.status !== 431 && !r.code) wrong.push(`${op.method} ${op.path} ${c.name} → ${r.status} without an error code: ${r.text.slice(0, 120)}`);
+        if (r.status >= 400 && r.status < 500 && r.status !== 431 && !r.code)
+          wrong.push(`${op.method} ${op.path} ${c.name} → ${r.status} without an error code: ${r.text.slice(0, 120)}`);
       }
     }
     expect(wrong).toEqual([]);

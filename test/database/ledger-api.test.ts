@@ -40,21 +40,41 @@ describe('quotas API', () => {
   });
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', cookie },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   }
 
   const actor = { reason: '2026 年第一批指标下达' };
   /** 下达: the ledger numbers the quota itself (ZB<year>-<id>), the request names no number. */
   const issue = (amountFen: number, extra: object = {}) =>
-    call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen, ...actor, ...extra });
+    call('POST', '/quotas', {
+      fiscalYear: 2026,
+      functionalCode: '2050201',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: '财教〔2026〕1号',
+      amountFen,
+      ...actor,
+      ...extra,
+    });
 
   test('POST /quotas issues a quota; GET answers it with amountFen/usedFen/frozenFen/availableFen', async () => {
     const r = await issue(1_000_000, { projectId: projectA, idempotencyKey: 'issue-API-1' });
     expect(r.status).toBe(201);
     expect(r.body.quota.quotaNo).toBe(`ZB2026-${String(r.body.quota.id).padStart(6, '0')}`);
     expect(r.body.quota.quotaNo).toBe(ledger.quotaNumber(2026, r.body.quota.id));
-    expect(r.body.quota).toMatchObject({ projectId: projectA, unitOrgId: otherUnit, amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000 });
+    expect(r.body.quota).toMatchObject({
+      projectId: projectA,
+      unitOrgId: otherUnit,
+      amountFen: 1_000_000,
+      usedFen: 0,
+      frozenFen: 0,
+      availableFen: 1_000_000,
+    });
     expect(r.body.quota.createdAt).toMatch(/\+08:00$/);
     expect(r.body.entry).toMatchObject({ kind: 'issue', kindLabel: '下达', actor: username });
     const again = await issue(1_000_000, { projectId: projectA, idempotencyKey: 'issue-API-1' });
@@ -76,7 +96,12 @@ describe('quotas API', () => {
     const id = body.quota.id as number;
     expect((await call('GET', `/quotas/${id}`)).status).toBe(200);
     for (const bad of ['abc', '0x5', `${id}.0`, `00${id}`, '99999999999']) {
-      for (const [method, path] of [['GET', `/quotas/${bad}`], ['GET', `/quotas/${bad}/journal`], ['POST', `/quotas/${bad}/freeze`], ['POST', `/quotas/${bad}/carry-over`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/quotas/${bad}`],
+        ['GET', `/quotas/${bad}/journal`],
+        ['POST', `/quotas/${bad}/freeze`],
+        ['POST', `/quotas/${bad}/carry-over`],
+      ] as const) {
         const r = await call(method, path, method === 'POST' ? { amountFen: 1, reason: 'x' } : undefined);
         expect([path, r.status, r.body.error]).toEqual([path, 404, expect.objectContaining({ code: 'NOT_FOUND', message: '指标不存在' })]);
       }
@@ -88,9 +113,13 @@ describe('quotas API', () => {
   test('freeze, consume, unfreeze, adjust-in, adjust-out; a refusal is a 409 with the stable code and a Chinese message', async () => {
     const { body } = await issue(100_000);
     const id = body.quota.id as number;
-    const post = (op: string, amountFen: number, extra: object = {}) => call('POST', `/quotas/${id}/${op}`, { amountFen, ...actor, ...extra });
+    const post = (op: string, amountFen: number, extra: object = {}) =>
+      call('POST', `/quotas/${id}/${op}`, { amountFen, ...actor, ...extra });
 
-    expect((await post('freeze', 60_000, { referenceType: 'payment-request', referenceId: '7' })).body.quota).toMatchObject({ frozenFen: 60_000, availableFen: 40_000 });
+    expect((await post('freeze', 60_000, { referenceType: 'payment-request', referenceId: '7' })).body.quota).toMatchObject({
+      frozenFen: 60_000,
+      availableFen: 40_000,
+    });
     expect((await post('consume', 50_000)).body.quota).toMatchObject({ usedFen: 50_000, frozenFen: 10_000 });
     expect((await post('unfreeze', 10_000)).body.quota).toMatchObject({ frozenFen: 0, availableFen: 50_000 });
     expect((await post('adjust-in', 5_000)).body.quota).toMatchObject({ amountFen: 105_000 });
@@ -108,7 +137,10 @@ describe('quotas API', () => {
     expect(journal.body.items.map((e: { kind: string }) => e.kind)).toEqual(['adjust-out', 'adjust-in']);
     // 流水 names people: the user name that acted and the person's name beside it.
     const person = (await db('users').where({ username }).first('display_name')) as { display_name: string };
-    expect(journal.body.items.map((e: { actor: string; actorName: string }) => [e.actor, e.actorName])).toEqual([[username, person.display_name], [username, person.display_name]]);
+    expect(journal.body.items.map((e: { actor: string; actorName: string }) => [e.actor, e.actorName])).toEqual([
+      [username, person.display_name],
+      [username, person.display_name],
+    ]);
     expect((await call('GET', '/quotas/999999/journal')).status).toBe(404);
   });
 
@@ -138,7 +170,10 @@ describe('quotas API', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ total: 3, page: 1, pageSize: 2 });
     expect(r.body.items.map((q: { id: number }) => q.id)).toEqual([ids[0], ids[2]]);
-    expect(r.body.items.map((q: { quotaNo: string }) => q.quotaNo)).toEqual([ledger.quotaNumber(2029, ids[0]!), ledger.quotaNumber(2029, ids[2]!)]);
+    expect(r.body.items.map((q: { quotaNo: string }) => q.quotaNo)).toEqual([
+      ledger.quotaNumber(2029, ids[0]!),
+      ledger.quotaNumber(2029, ids[2]!),
+    ]);
   });
 
   test('POST /quota-transfers moves money between two quotas atomically; a refused transfer changes neither', async () => {
@@ -146,16 +181,23 @@ describe('quotas API', () => {
     const b = (await issue(0 + 1)).body.quota.id as number;
     const ok = await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: b, amountFen: 20_000, ...actor });
     expect(ok.status).toBe(201);
-    expect(ok.body).toMatchObject({ out: { kind: 'adjust-out', quotaId: a }, in: { kind: 'adjust-in', quotaId: b }, from: { amountFen: 30_000 }, to: { amountFen: 20_001 } });
+    expect(ok.body).toMatchObject({
+      out: { kind: 'adjust-out', quotaId: a },
+      in: { kind: 'adjust-in', quotaId: b },
+      from: { amountFen: 30_000 },
+      to: { amountFen: 20_001 },
+    });
     const refused = await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: b, amountFen: 30_001, ...actor });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('INSUFFICIENT_AVAILABLE');
     expect((await call('GET', `/quotas/${b}`)).body.amountFen).toBe(20_001);
-    expect((await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: a, amountFen: 1, ...actor })).body.error.code).toBe('INVALID_TRANSFER');
+    expect((await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: a, amountFen: 1, ...actor })).body.error.code).toBe(
+      'INVALID_TRANSFER',
+    );
     expect((await call('POST', '/quota-transfers', { fromQuotaId: a, toQuotaId: 999_999, amountFen: 1, ...actor })).status).toBe(404);
   });
 
-  test('POST /quotas: an unknown project or unit, or a unit other than the project\'s, is a 400 and writes nothing', async () => {
+  test("POST /quotas: an unknown project or unit, or a unit other than the project's, is a 400 and writes nothing", async () => {
     const before = await db('quotas').count({ n: '*' }).first();
     for (const [extra, code] of [
       [{ projectId: 999999 }, 'PROJECT_NOT_FOUND'],
@@ -187,7 +229,15 @@ describe('quotas API', () => {
         out: { kind: 'carry-over', kindLabel: '结转', quotaId: src.id, amountFen: 150_000, actor: username },
         in: { kind: 'issue', amountFen: 150_000, counterpartQuotaId: src.id },
         from: { id: src.id, amountFen: 50_000, availableFen: 50_000 },
-        to: { fiscalYear: 2027, projectId: projectA, sourceQuotaId: src.id, documentNo: '财教〔2027〕1号', functionalCode: '2050201', fundSource: '一般公共预算', amountFen: 150_000 },
+        to: {
+          fiscalYear: 2027,
+          projectId: projectA,
+          sourceQuotaId: src.id,
+          documentNo: '财教〔2027〕1号',
+          functionalCode: '2050201',
+          fundSource: '一般公共预算',
+          amountFen: 150_000,
+        },
       });
       expect(r.body.out.counterpartQuotaId).toBe(r.body.to.id);
       expect(r.body.to.quotaNo).toBe(ledger.quotaNumber(2027, r.body.to.id));
@@ -200,21 +250,34 @@ describe('quotas API', () => {
 
       // The journal names the counterpart quota on both sides.
       const journal = await call('GET', `/quotas/${src.id}/journal`);
-      expect(journal.body.items.at(-1)).toMatchObject({ kind: 'carry-over', counterpartQuotaId: r.body.to.id, counterpartQuotaNo: r.body.to.quotaNo });
+      expect(journal.body.items.at(-1)).toMatchObject({
+        kind: 'carry-over',
+        counterpartQuotaId: r.body.to.id,
+        counterpartQuotaNo: r.body.to.quotaNo,
+      });
       expect((await call('GET', `/quotas/${src.id}/journal`)).body.items[0]).toMatchObject({ kind: 'issue', counterpartQuotaNo: null });
     });
 
     test('into an existing quota of a later year: adjust-in on it', async () => {
       const src = (await issue(80_000)).body.quota;
       const later = (await issue(1_000, { fiscalYear: 2028 })).body.quota;
-      const r = await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 30_000, reason: '结转到 2028 年', into: { quotaId: later.id } });
+      const r = await call('POST', `/quotas/${src.id}/carry-over`, {
+        amountFen: 30_000,
+        reason: '结转到 2028 年',
+        into: { quotaId: later.id },
+      });
       expect(r.status).toBe(201);
-      expect(r.body).toMatchObject({ out: { kind: 'carry-over', quotaId: src.id }, in: { kind: 'adjust-in', quotaId: later.id }, from: { availableFen: 50_000 }, to: { id: later.id, amountFen: 31_000 } });
+      expect(r.body).toMatchObject({
+        out: { kind: 'carry-over', quotaId: src.id },
+        in: { kind: 'adjust-in', quotaId: later.id },
+        from: { availableFen: 50_000 },
+        to: { id: later.id, amountFen: 31_000 },
+      });
       const journal = await call('GET', `/quotas/${later.id}/journal`);
       expect(journal.body.items.at(-1)).toMatchObject({ kind: 'adjust-in', counterpartQuotaId: src.id, counterpartQuotaNo: src.quotaNo });
     });
 
-    test('a refusal (409 with the ledger\'s code) leaves both quotas and the journal unchanged', async () => {
+    test("a refusal (409 with the ledger's code) leaves both quotas and the journal unchanged", async () => {
       const src = (await issue(10_000)).body.quota;
       const later = (await issue(5_000, { fiscalYear: 2027 })).body.quota;
       const sameYear = (await issue(5_000)).body.quota;
@@ -233,19 +296,45 @@ describe('quotas API', () => {
       expect(await snapshot(src.id, later.id, sameYear.id)).toEqual(before);
     });
 
-    test('a source or target outside the person\'s scope, or unknown, is a 404 and nothing is written', async () => {
+    test("a source or target outside the person's scope, or unknown, is a 404 and nothing is written", async () => {
       // A quota of a unit in another province: a finance officer of 内蒙古 does not see it.
-      if (!(await db('regions').where({ code: '320000' }).first('code'))) await db('regions').insert({ code: '320000', name: '江苏省', level: 'province', parent_code: null });
-      const unit = await createOrganisation(db, { code: 'TEST-JS-UNIT', name: '江苏测试单位', kind: 'budget_unit', regionCode: '320000', parentId: null });
-      const foreign = (await ledger.issueQuota(db, { quotaNo: 'CO-JS', fiscalYear: 2027, unitOrgId: unit.id, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '苏财〔2027〕1号', amountFen: 9_000, actor: 'seed', reason: '江苏' })).quota;
+      if (!(await db('regions').where({ code: '320000' }).first('code')))
+        await db('regions').insert({ code: '320000', name: '江苏省', level: 'province', parent_code: null });
+      const unit = await createOrganisation(db, {
+        code: 'TEST-JS-UNIT',
+        name: '江苏测试单位',
+        kind: 'budget_unit',
+        regionCode: '320000',
+        parentId: null,
+      });
+      const foreign = (
+        await ledger.issueQuota(db, {
+          quotaNo: 'CO-JS',
+          fiscalYear: 2027,
+          unitOrgId: unit.id,
+          functionalCode: '2050201',
+          economicCode: '30201',
+          fundSource: '一般公共预算',
+          documentNo: '苏财〔2027〕1号',
+          amountFen: 9_000,
+          actor: 'seed',
+          reason: '江苏',
+        })
+      ).quota;
       const src = (await issue(10_000)).body.quota;
       const before = await snapshot(src.id, foreign.id);
 
-      const intoForeign = await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaId: foreign.id } });
+      const intoForeign = await call('POST', `/quotas/${src.id}/carry-over`, {
+        amountFen: 1,
+        reason: '结转',
+        into: { quotaId: foreign.id },
+      });
       expect([intoForeign.status, intoForeign.body.error.code]).toEqual([404, 'NOT_FOUND']);
       const fromForeign = await call('POST', `/quotas/${foreign.id}/carry-over`, { amountFen: 1, reason: '结转', into: {} });
       expect(fromForeign.status).toBe(404);
-      expect((await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaId: 999_999 } })).status).toBe(404);
+      expect(
+        (await call('POST', `/quotas/${src.id}/carry-over`, { amountFen: 1, reason: '结转', into: { quotaId: 999_999 } })).status,
+      ).toBe(404);
       expect((await call('POST', '/quotas/999999/carry-over', { amountFen: 1, reason: '结转', into: {} })).status).toBe(404);
       expect(await snapshot(src.id, foreign.id)).toEqual(before);
     });
@@ -278,9 +367,23 @@ describe('quotas API', () => {
   test('GET /quotas?quotaNo= finds quotas whose number contains the text, wildcards taken literally', async () => {
     // Numbers from an older ledger (the service takes them; the API never does) may hold LIKE characters.
     for (const quotaNo of ['FIND-A_1', 'FIND-AB1', 'FIND-B%2']) {
-      await ledger.issueQuota(db, { quotaNo, fiscalYear: 2030, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2030〕1号', amountFen: 1, actor: username, reason: '迁移', issuerOrgId: orgId });
+      await ledger.issueQuota(db, {
+        quotaNo,
+        fiscalYear: 2030,
+        functionalCode: '2050201',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: '财教〔2030〕1号',
+        amountFen: 1,
+        actor: username,
+        reason: '迁移',
+        issuerOrgId: orgId,
+      });
     }
-    const numbers = async (q: string) => (await call('GET', `/quotas?fiscalYear=2030&quotaNo=${encodeURIComponent(q)}`)).body.items.map((x: { quotaNo: string }) => x.quotaNo).sort();
+    const numbers = async (q: string) =>
+      (await call('GET', `/quotas?fiscalYear=2030&quotaNo=${encodeURIComponent(q)}`)).body.items
+        .map((x: { quotaNo: string }) => x.quotaNo)
+        .sort();
     expect(await numbers('FIND-A')).toEqual(['FIND-AB1', 'FIND-A_1']);
     expect(await numbers('A_1')).toEqual(['FIND-A_1']);
     expect(await numbers('%')).toEqual(['FIND-B%2']);

@@ -21,9 +21,23 @@ describe('quota ledger service', () => {
   /** Written when first needed: the migration test below drops and recreates the project library. */
   async function refs(): Promise<typeof ref> {
     if (ref.p7 && (await db('projects').where('id', ref.p7).first('id'))) return ref;
-    if (!(await db('regions').where('code', '150000').first('code'))) await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' });
+    if (!(await db('regions').where('code', '150000').first('code')))
+      await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' });
     const org = (await db('organisations').where('code', 'LEDGER-UNIT').first('id')) as { id: number } | undefined;
-    ref.unit = org ? Number(org.id) : Number((await db('organisations').insert({ code: 'LEDGER-UNIT', name: '测试单位', kind: 'budget_unit', region_code: '150000', path: '/', created_at: new Date() }))[0]);
+    ref.unit = org
+      ? Number(org.id)
+      : Number(
+          (
+            await db('organisations').insert({
+              code: 'LEDGER-UNIT',
+              name: '测试单位',
+              kind: 'budget_unit',
+              region_code: '150000',
+              path: '/',
+              created_at: new Date(),
+            })
+          )[0],
+        );
     ref.p7 = await insertProjectRow(db, { unitOrgId: ref.unit });
     ref.p9 = await insertProjectRow(db, { unitOrgId: ref.unit });
     ref.pList = await insertProjectRow(db, { unitOrgId: ref.unit, fiscalYear: 2030 });
@@ -80,7 +94,11 @@ describe('quota ledger service', () => {
       .leftJoin('quota_journal as j', 'j.quota_id', 'q.id')
       .groupBy('q.id', 'q.amount_fen', 'q.used_fen', 'q.frozen_fen')
       .select('q.id', 'q.amount_fen', 'q.used_fen', 'q.frozen_fen')
-      .select(db.raw('coalesce(sum(j.delta_amount_fen), 0) as sa, coalesce(sum(j.delta_used_fen), 0) as su, coalesce(sum(j.delta_frozen_fen), 0) as sf'));
+      .select(
+        db.raw(
+          'coalesce(sum(j.delta_amount_fen), 0) as sa, coalesce(sum(j.delta_used_fen), 0) as su, coalesce(sum(j.delta_frozen_fen), 0) as sf',
+        ),
+      );
     for (const r of sums) {
       expect([Number(r.amount_fen), Number(r.used_fen), Number(r.frozen_fen)]).toEqual([Number(r.sa), Number(r.su), Number(r.sf)]);
       expect(Number(r.amount_fen) - Number(r.used_fen) - Number(r.frozen_fen)).toBeGreaterThanOrEqual(0);
@@ -90,14 +108,22 @@ describe('quota ledger service', () => {
     const entries = new Map<number, Entry[]>();
     for (const j of rows) {
       const [a, u, f] = last.get(j.quota_id) ?? [0, 0, 0];
-      const after: [number, number, number] = [Number(j.balance_after_amount_fen), Number(j.balance_after_used_fen), Number(j.balance_after_frozen_fen)];
+      const after: [number, number, number] = [
+        Number(j.balance_after_amount_fen),
+        Number(j.balance_after_used_fen),
+        Number(j.balance_after_frozen_fen),
+      ];
       expect(after).toEqual([a + Number(j.delta_amount_fen), u + Number(j.delta_used_fen), f + Number(j.delta_frozen_fen)]);
       last.set(j.quota_id, after);
       entries.set(j.quota_id, [...(entries.get(j.quota_id) ?? []), { kind: j.kind, amount: fen(Number(j.amount_fen)) }]);
     }
     // The domain's replay of each journal, in order, accepts every entry and lands on the stored balance.
     for (const r of sums) {
-      expect(replay(entries.get(r.id) ?? [])).toEqual({ amount: Number(r.amount_fen), used: Number(r.used_fen), frozen: Number(r.frozen_fen) });
+      expect(replay(entries.get(r.id) ?? [])).toEqual({
+        amount: Number(r.amount_fen),
+        used: Number(r.used_fen),
+        frozen: Number(r.frozen_fen),
+      });
     }
   }
 
@@ -106,7 +132,11 @@ describe('quota ledger service', () => {
     // Later migrations add columns to quotas and tables referring to it (payments, orders,
     // adjustments, final accounts …): they go down first, newest first, and come back after it.
     const [completed] = (await db.migrate.list()) as [Array<{ name: string }>, unknown];
-    const downs = completed.map((c) => c.name).filter((n) => n >= name).sort().reverse();
+    const downs = completed
+      .map((c) => c.name)
+      .filter((n) => n >= name)
+      .sort()
+      .reverse();
     for (const n of downs) await db.migrate.down({ name: n });
     expect(await db.schema.hasTable('quotas')).toBe(false);
     expect(await db.schema.hasTable('quota_journal')).toBe(false);
@@ -117,11 +147,27 @@ describe('quota ledger service', () => {
     const q = await newQuota(100);
     // Await each statement ourselves: jest's .rejects on a knex builder (a thenable, not a
     // Promise) proved flaky here under parallel load.
-    const refused = (statement: PromiseLike<unknown>) => Promise.resolve(statement).then(() => false, () => true);
+    const refused = (statement: PromiseLike<unknown>) =>
+      Promise.resolve(statement).then(
+        () => false,
+        () => true,
+      );
     expect(await refused(db('quotas').where({ id: q.id }).update({ frozen_fen: 101 }))).toBe(true);
     expect(await refused(db('quotas').where({ id: q.id }).update({ used_fen: -1, frozen_fen: 0 }))).toBe(true);
     expect(await refused(db('quotas').where({ id: q.id }).update({ frozen_fen: -1 }))).toBe(true);
-    const row = { quota_id: q.id, kind: 'freeze', delta_amount_fen: 0, delta_used_fen: 0, delta_frozen_fen: 0, balance_after_amount_fen: 0, balance_after_used_fen: 0, balance_after_frozen_fen: 0, actor: 'x', reason: 'x', created_at: new Date() };
+    const row = {
+      quota_id: q.id,
+      kind: 'freeze',
+      delta_amount_fen: 0,
+      delta_used_fen: 0,
+      delta_frozen_fen: 0,
+      balance_after_amount_fen: 0,
+      balance_after_used_fen: 0,
+      balance_after_frozen_fen: 0,
+      actor: 'x',
+      reason: 'x',
+      created_at: new Date(),
+    };
     expect(await refused(db('quota_journal').insert({ ...row, amount_fen: 0 }))).toBe(true);
     expect(await refused(db('quota_journal').insert({ ...row, amount_fen: 1, kind: 'gift' }))).toBe(true);
     expect(await quota(q.id)).toMatchObject({ amountFen: 100, usedFen: 0, frozenFen: 0 });
@@ -130,23 +176,59 @@ describe('quota ledger service', () => {
   test('issue creates the quota with its descriptive fields and one journal row', async () => {
     await refs();
     const q = await newQuota(1_000_000, { projectId: ref.p7, unitOrgId: ref.unit });
-    expect(q).toMatchObject({ fiscalYear: 2026, projectId: ref.p7, unitOrgId: ref.unit, functionalCode: '2010101', economicCode: '30201', amountFen: 1_000_000, usedFen: 0, frozenFen: 0, availableFen: 1_000_000, version: 1, sourceQuotaId: null });
+    expect(q).toMatchObject({
+      fiscalYear: 2026,
+      projectId: ref.p7,
+      unitOrgId: ref.unit,
+      functionalCode: '2010101',
+      economicCode: '30201',
+      amountFen: 1_000_000,
+      usedFen: 0,
+      frozenFen: 0,
+      availableFen: 1_000_000,
+      version: 1,
+      sourceQuotaId: null,
+    });
     const { items } = await ledger.listJournal(db, q.id, { page: 1, pageSize: 10, order: 'asc' });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ kind: 'issue', amountFen: 1_000_000, deltaAmountFen: 1_000_000, actor: '张会计', reason: '测试', balanceAfter: { amountFen: 1_000_000, availableFen: 1_000_000 } });
+    expect(items[0]).toMatchObject({
+      kind: 'issue',
+      amountFen: 1_000_000,
+      deltaAmountFen: 1_000_000,
+      actor: '张会计',
+      reason: '测试',
+      balanceAfter: { amountFen: 1_000_000, availableFen: 1_000_000 },
+    });
     expect(items[0]!.createdAt).toBeInstanceOf(Date);
     await refusedWith('DUPLICATE_QUOTA_NO', newQuotaNamed(q.quotaNo));
     expect(await journalCount(q.id)).toBe(1);
   });
 
   const newQuotaNamed = (quotaNo: string) =>
-    ledger.issueQuota(db, { quotaNo, fiscalYear: 2026, functionalCode: '201', economicCode: '302', fundSource: 'x', documentNo: 'x', amountFen: 1, ...meta });
+    ledger.issueQuota(db, {
+      quotaNo,
+      fiscalYear: 2026,
+      functionalCode: '201',
+      economicCode: '302',
+      fundSource: 'x',
+      documentNo: 'x',
+      amountFen: 1,
+      ...meta,
+    });
 
   test('each operation writes one journal row and the right balance', async () => {
     const q = await newQuota(1_000_000);
     const steps: Array<[string, () => Promise<ledger.EntryResult>, [number, number, number]]> = [
-      ['freeze', () => ledger.freeze(db, { quotaId: q.id, amountFen: 300_000, ...meta, reference: { type: 'payment-request', id: '42' } }), [1_000_000, 0, 300_000]],
-      ['consume', () => ledger.consume(db, { quotaId: q.id, amountFen: 200_000, ...meta, reference: { type: 'payment-request', id: '42' } }), [1_000_000, 200_000, 100_000]],
+      [
+        'freeze',
+        () => ledger.freeze(db, { quotaId: q.id, amountFen: 300_000, ...meta, reference: { type: 'payment-request', id: '42' } }),
+        [1_000_000, 0, 300_000],
+      ],
+      [
+        'consume',
+        () => ledger.consume(db, { quotaId: q.id, amountFen: 200_000, ...meta, reference: { type: 'payment-request', id: '42' } }),
+        [1_000_000, 200_000, 100_000],
+      ],
       ['unfreeze', () => ledger.unfreeze(db, { quotaId: q.id, amountFen: 100_000, ...meta }), [1_000_000, 200_000, 0]],
       ['adjust-in', () => ledger.adjustIn(db, { quotaId: q.id, amountFen: 50_000, ...meta }), [1_050_000, 200_000, 0]],
       ['adjust-out', () => ledger.adjustOut(db, { quotaId: q.id, amountFen: 850_000, ...meta }), [200_000, 200_000, 0]],
@@ -157,7 +239,13 @@ describe('quota ledger service', () => {
       rows += 1;
       expect(r.replayed).toBe(false);
       expect(r.entry).toMatchObject({ kind, quotaId: q.id, balanceAfter: { amountFen: amount, usedFen: used, frozenFen: frozen } });
-      expect(r.quota).toMatchObject({ amountFen: amount, usedFen: used, frozenFen: frozen, availableFen: amount - used - frozen, version: rows });
+      expect(r.quota).toMatchObject({
+        amountFen: amount,
+        usedFen: used,
+        frozenFen: frozen,
+        availableFen: amount - used - frozen,
+        version: rows,
+      });
       expect(await journalCount(q.id)).toBe(rows);
     }
     const [ref] = await db('quota_journal').where({ reference_type: 'payment-request', reference_id: '42' }).count({ n: '*' });
@@ -206,7 +294,17 @@ describe('quota ledger service', () => {
     expect((await ledger.adjustOut(db, { quotaId: q.id, amountFen: 5, ...meta, idempotencyKey: key })).replayed).toBe(false);
 
     // Issue is idempotent too: the same quota is not created twice.
-    const issue = { quotaNo: `IDEM-${q.id}`, fiscalYear: 2026, functionalCode: '201', economicCode: '302', fundSource: 'x', documentNo: 'x', amountFen: 7, ...meta, idempotencyKey: `issue-${q.id}` };
+    const issue = {
+      quotaNo: `IDEM-${q.id}`,
+      fiscalYear: 2026,
+      functionalCode: '201',
+      economicCode: '302',
+      fundSource: 'x',
+      documentNo: 'x',
+      amountFen: 7,
+      ...meta,
+      idempotencyKey: `issue-${q.id}`,
+    };
     const i1 = await ledger.issueQuota(db, issue);
     const i2 = await ledger.issueQuota(db, issue);
     expect(i2).toMatchObject({ replayed: true, entry: i1.entry, quota: { id: i1.quota.id } });
@@ -225,7 +323,8 @@ describe('quota ledger service', () => {
 
   test("idempotency key inside callers' transactions: concurrent callers with one key make one entry, with distinct keys all succeed", async () => {
     const q = await newQuota(1_000_000);
-    const inCaller = (key: string) => db.transaction((trx) => ledger.freeze(trx, { quotaId: q.id, amountFen: 100, ...meta, idempotencyKey: key }));
+    const inCaller = (key: string) =>
+      db.transaction((trx) => ledger.freeze(trx, { quotaId: q.id, amountFen: 100, ...meta, idempotencyKey: key }));
     const same = await Promise.all(Array.from({ length: 10 }, () => inCaller(`caller-${q.id}`)));
     expect(new Set(same.map((r) => r.entry.id)).size).toBe(1);
     const distinct = await Promise.all(Array.from({ length: 20 }, (_, i) => inCaller(`caller-${q.id}-${i}`)));
@@ -242,7 +341,13 @@ describe('quota ledger service', () => {
     expect(r.in).toMatchObject({ quotaId: b.id, kind: 'adjust-in', counterpartQuotaId: a.id, idempotencyKey: `tr-${a.id}/in` });
     expect(r.from.amountFen).toBe(300_000);
     expect(r.to.amountFen).toBe(300_000);
-    const again = await ledger.transfer(db, { fromQuotaId: a.id, toQuotaId: b.id, amountFen: 200_000, ...meta, idempotencyKey: `tr-${a.id}` });
+    const again = await ledger.transfer(db, {
+      fromQuotaId: a.id,
+      toQuotaId: b.id,
+      amountFen: 200_000,
+      ...meta,
+      idempotencyKey: `tr-${a.id}`,
+    });
     expect(again).toMatchObject({ replayed: true, out: r.out, in: r.in });
     // Lower id receiving: the locks are taken the other way round, the result is the same.
     await ledger.transfer(db, { fromQuotaId: b.id, toQuotaId: a.id, amountFen: 50_000, ...meta });
@@ -266,32 +371,67 @@ describe('quota ledger service', () => {
     await refusedWith('INVALID_TRANSFER', ledger.transfer(db, { fromQuotaId: a.id, toQuotaId: a.id, amountFen: 1, ...meta }));
     const other = await newQuota(100, { fiscalYear: 2027 });
     await refusedWith('INVALID_TRANSFER', ledger.transfer(db, { fromQuotaId: a.id, toQuotaId: other.id, amountFen: 1, ...meta }));
-    await expect(ledger.transfer(db, { fromQuotaId: a.id, toQuotaId: 999_999, amountFen: 1, ...meta })).rejects.toBeInstanceOf(ledger.QuotaNotFoundError);
+    await expect(ledger.transfer(db, { fromQuotaId: a.id, toQuotaId: 999_999, amountFen: 1, ...meta })).rejects.toBeInstanceOf(
+      ledger.QuotaNotFoundError,
+    );
     expect(await quota(a.id)).toEqual(qa);
   });
 
   test('carry-over (结转): into a new next-year quota that names its source, or into an existing later-year quota', async () => {
     await refs();
     const src = await newQuota(300_000, { projectId: ref.p9 });
-    await ledger.consume(db, { quotaId: (await ledger.freeze(db, { quotaId: src.id, amountFen: 100_000, ...meta })).quota.id, amountFen: 100_000, ...meta });
-    const r = await ledger.carryOver(db, { quotaId: src.id, amountFen: 150_000, into: { quotaNo: `CO-${src.id}` }, ...meta, idempotencyKey: `co-${src.id}` });
+    await ledger.consume(db, {
+      quotaId: (await ledger.freeze(db, { quotaId: src.id, amountFen: 100_000, ...meta })).quota.id,
+      amountFen: 100_000,
+      ...meta,
+    });
+    const r = await ledger.carryOver(db, {
+      quotaId: src.id,
+      amountFen: 150_000,
+      into: { quotaNo: `CO-${src.id}` },
+      ...meta,
+      idempotencyKey: `co-${src.id}`,
+    });
     expect(r.out).toMatchObject({ kind: 'carry-over', quotaId: src.id, counterpartQuotaId: r.to.id });
     expect(r.in).toMatchObject({ kind: 'issue', quotaId: r.to.id, counterpartQuotaId: src.id, amountFen: 150_000 });
     expect(r.from).toMatchObject({ amountFen: 150_000, usedFen: 100_000, availableFen: 50_000 });
-    expect(r.to).toMatchObject({ fiscalYear: 2027, sourceQuotaId: src.id, projectId: ref.p9, functionalCode: src.functionalCode, documentNo: src.documentNo, amountFen: 150_000 });
-    expect(await ledger.carryOver(db, { quotaId: src.id, amountFen: 150_000, into: { quotaNo: `CO-${src.id}` }, ...meta, idempotencyKey: `co-${src.id}` })).toMatchObject({ replayed: true, in: r.in });
+    expect(r.to).toMatchObject({
+      fiscalYear: 2027,
+      sourceQuotaId: src.id,
+      projectId: ref.p9,
+      functionalCode: src.functionalCode,
+      documentNo: src.documentNo,
+      amountFen: 150_000,
+    });
+    expect(
+      await ledger.carryOver(db, {
+        quotaId: src.id,
+        amountFen: 150_000,
+        into: { quotaNo: `CO-${src.id}` },
+        ...meta,
+        idempotencyKey: `co-${src.id}`,
+      }),
+    ).toMatchObject({ replayed: true, in: r.in });
 
     const r2 = await ledger.carryOver(db, { quotaId: src.id, amountFen: 50_000, into: { quotaId: r.to.id }, ...meta });
     expect(r2.in).toMatchObject({ kind: 'adjust-in', quotaId: r.to.id });
     expect(r2.from.availableFen).toBe(0);
     expect(r2.to.amountFen).toBe(200_000);
 
-    await refusedWith('INSUFFICIENT_AVAILABLE', ledger.carryOver(db, { quotaId: src.id, amountFen: 1, into: { quotaNo: `CO2-${src.id}` }, ...meta }));
+    await refusedWith(
+      'INSUFFICIENT_AVAILABLE',
+      ledger.carryOver(db, { quotaId: src.id, amountFen: 1, into: { quotaNo: `CO2-${src.id}` }, ...meta }),
+    );
     expect(await ledger.getQuota(db, 0)).toBeNull();
-    const [n] = await db('quotas').where({ quota_no: `CO2-${src.id}` }).count({ n: '*' });
+    const [n] = await db('quotas')
+      .where({ quota_no: `CO2-${src.id}` })
+      .count({ n: '*' });
     expect(Number(n?.n)).toBe(0); // the refused carry-over's new quota was rolled back with it
     const sameYear = await newQuota(1);
-    await refusedWith('INVALID_CARRY_OVER', ledger.carryOver(db, { quotaId: r.to.id, amountFen: 1, into: { quotaId: sameYear.id }, ...meta }));
+    await refusedWith(
+      'INVALID_CARRY_OVER',
+      ledger.carryOver(db, { quotaId: r.to.id, amountFen: 1, into: { quotaId: sameYear.id }, ...meta }),
+    );
     await expectJournalReproducesBalances();
   });
 
@@ -322,13 +462,34 @@ describe('quota ledger service', () => {
     const p2 = await newQuota(9, { projectId: ref.pList, fiscalYear: 2030 });
     const p3 = await newQuota(7, { projectId: ref.pList, fiscalYear: 2030 });
     await newQuota(1, { projectId: ref.pList, fiscalYear: 2031 });
-    const page = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 1, pageSize: 2, sort: 'amountFen', order: 'desc' });
+    const page = await ledger.listQuotas(db, {
+      projectId: ref.pList,
+      fiscalYear: 2030,
+      page: 1,
+      pageSize: 2,
+      sort: 'amountFen',
+      order: 'desc',
+    });
     expect(page.total).toBe(3);
     expect(page.items.map((q) => q.id)).toEqual([p2.id, p3.id]);
-    const page2 = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 2, pageSize: 2, sort: 'amountFen', order: 'desc' });
+    const page2 = await ledger.listQuotas(db, {
+      projectId: ref.pList,
+      fiscalYear: 2030,
+      page: 2,
+      pageSize: 2,
+      sort: 'amountFen',
+      order: 'desc',
+    });
     expect(page2.items.map((q) => q.id)).toEqual([p1.id]);
     await ledger.freeze(db, { quotaId: p2.id, amountFen: 8, ...meta });
-    const byAvailable = await ledger.listQuotas(db, { projectId: ref.pList, fiscalYear: 2030, page: 1, pageSize: 10, sort: 'availableFen', order: 'asc' });
+    const byAvailable = await ledger.listQuotas(db, {
+      projectId: ref.pList,
+      fiscalYear: 2030,
+      page: 1,
+      pageSize: 10,
+      sort: 'availableFen',
+      order: 'asc',
+    });
     expect(byAvailable.items.map((q) => q.id)).toEqual([p2.id, p1.id, p3.id]);
 
     for (let i = 0; i < 4; i++) await ledger.adjustIn(db, { quotaId: p1.id, amountFen: i + 1, ...meta });
@@ -341,11 +502,15 @@ describe('quota ledger service', () => {
     const q = await newQuota(1_000_000);
     // Deterministic amounts between ¥0.01 and ¥200.00: their sum (~¥30,000) is about three times the quota.
     let seed = 20261123;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const amounts = Array.from({ length: 300 }, () => 1 + Math.floor(rand() * 20_000));
     expect(amounts.reduce((s, x) => s + x, 0)).toBeGreaterThan(2_000_000);
 
-    const settled = await Promise.allSettled(amounts.map((amountFen, i) => ledger.freeze(db, { quotaId: q.id, amountFen, ...meta, reference: { type: 'payment-request', id: String(i) } })));
+    const settled = await Promise.allSettled(
+      amounts.map((amountFen, i) =>
+        ledger.freeze(db, { quotaId: q.id, amountFen, ...meta, reference: { type: 'payment-request', id: String(i) } }),
+      ),
+    );
     const accepted: number[] = [];
     const refused: number[] = [];
     settled.forEach((s, i) => {
@@ -368,7 +533,9 @@ describe('quota ledger service', () => {
 
     // Exactly the accepted requests are journaled, each once.
     const journaled = await db('quota_journal').where({ quota_id: q.id, kind: 'freeze' }).select('reference_id', 'amount_fen');
-    expect(journaled.map((r) => Number(r.reference_id)).sort((x, y) => x - y)).toEqual(settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : [])));
+    expect(journaled.map((r) => Number(r.reference_id)).sort((x, y) => x - y)).toEqual(
+      settled.flatMap((s, i) => (s.status === 'fulfilled' ? [i] : [])),
+    );
     expect(journaled.reduce((s, r) => s + Number(r.amount_fen), 0)).toBe(sumAccepted);
 
     // What is guaranteed: each refusal was decided against the committed balance at that moment
@@ -402,7 +569,8 @@ describe('quota ledger service', () => {
     });
     const settled = await Promise.allSettled(ops.map((op) => op()));
     for (const s of settled) {
-      if (s.status === 'rejected') expect(['INSUFFICIENT_AVAILABLE', 'INSUFFICIENT_FROZEN', 'INVALID_TRANSFER']).toContain((s.reason as LedgerError).code);
+      if (s.status === 'rejected')
+        expect(['INSUFFICIENT_AVAILABLE', 'INSUFFICIENT_FROZEN', 'INVALID_TRANSFER']).toContain((s.reason as LedgerError).code);
     }
     expect(settled.filter((s) => s.status === 'fulfilled').length).toBeGreaterThan(60);
     await expectJournalReproducesBalances();

@@ -17,7 +17,18 @@ describe('migrations', () => {
     await drop?.();
   });
 
-  const tables = ['engine_resources', 'job_outcomes', 'smoke_checks', 'projects', 'project_amounts', 'project_targets', 'project_attachments', 'attachment_blobs', 'project_duplicates', 'project_events'];
+  const tables = [
+    'engine_resources',
+    'job_outcomes',
+    'smoke_checks',
+    'projects',
+    'project_amounts',
+    'project_targets',
+    'project_attachments',
+    'attachment_blobs',
+    'project_duplicates',
+    'project_events',
+  ];
 
   test('latest creates every table, rollback removes them all, latest again restores them', async () => {
     const applied = await migrateLatest(db);
@@ -35,7 +46,12 @@ describe('migrations', () => {
   test('an instant written to a DATETIME(3) column reads back as the same instant, to the millisecond', async () => {
     await migrateLatest(db);
     const at = new Date('2026-11-23T23:59:59.987Z');
-    await db('smoke_checks').insert({ process_instance_key: '2251799813685249', requested_by: '测试', database_client: 'x', recorded_at: at });
+    await db('smoke_checks').insert({
+      process_instance_key: '2251799813685249',
+      requested_by: '测试',
+      database_client: 'x',
+      recorded_at: at,
+    });
     const row = await db('smoke_checks').where({ process_instance_key: '2251799813685249' }).first();
     expect(readInstant(row.recorded_at).toISOString()).toBe(at.toISOString());
     expect(row.requested_by).toBe('测试');
@@ -59,9 +75,16 @@ describe('migrations', () => {
       if (!next || next > '20261123K-create-task-inbox.ts') break;
       await db.migrate.up();
     }
-    await db.schema.alterTable('inbox_tasks', (t) => t.index(['assignee_user_id', 'status', 'id'], 'inbox_tasks_assignee_user_id_status_id_index'));
+    await db.schema.alterTable('inbox_tasks', (t) =>
+      t.index(['assignee_user_id', 'status', 'id'], 'inbox_tasks_assignee_user_id_status_id_index'),
+    );
     await db.schema.alterTable('inbox_tasks', (t) => {
-      for (const name of ['inbox_tasks_assignee_user_id_status_id_due_at_index', 'inbox_tasks_completed_at_index', 'inbox_tasks_open_check_index']) t.dropIndex([], name);
+      for (const name of [
+        'inbox_tasks_assignee_user_id_status_id_due_at_index',
+        'inbox_tasks_completed_at_index',
+        'inbox_tasks_open_check_index',
+      ])
+        t.dropIndex([], name);
     });
     const before = await indexNames(db, 'inbox_tasks');
     expect(before.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(true);
@@ -69,15 +92,46 @@ describe('migrations', () => {
 
     const now = new Date();
     await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' });
-    const [orgId] = await db('organisations').insert({ code: 'T-UNIT', name: '测试单位', kind: 'budget_unit', region_code: '150000', path: '/', created_at: now });
-    const task = { job_key: 'job-1', process_instance_key: 'pi-1', process_id: 'project-intake', element_id: 'review', element_instance_key: 'ei-1', name: '主管部门审核', form_key: 'intake-review', candidate_groups: '["dept_reviewer"]', business_type: 'project', business_id: 1, business_title: '旧库里的待办', unit_org_id: Number(orgId), status: 'open', created_at: now };
+    const [orgId] = await db('organisations').insert({
+      code: 'T-UNIT',
+      name: '测试单位',
+      kind: 'budget_unit',
+      region_code: '150000',
+      path: '/',
+      created_at: now,
+    });
+    const task = {
+      job_key: 'job-1',
+      process_instance_key: 'pi-1',
+      process_id: 'project-intake',
+      element_id: 'review',
+      element_instance_key: 'ei-1',
+      name: '主管部门审核',
+      form_key: 'intake-review',
+      candidate_groups: '["dept_reviewer"]',
+      business_type: 'project',
+      business_id: 1,
+      business_title: '旧库里的待办',
+      unit_org_id: Number(orgId),
+      status: 'open',
+      created_at: now,
+    };
     await db('inbox_tasks').insert(task);
 
     await migrateLatest(db);
     const after = await indexNames(db, 'inbox_tasks');
-    for (const name of ['inbox_tasks_assignee_user_id_status_id_due_at_index', 'inbox_tasks_completed_at_index', 'inbox_tasks_open_check_index', 'inbox_tasks_todo_filter_index']) expect([name, after.has(name)]).toEqual([name, true]);
+    for (const name of [
+      'inbox_tasks_assignee_user_id_status_id_due_at_index',
+      'inbox_tasks_completed_at_index',
+      'inbox_tasks_open_check_index',
+      'inbox_tasks_todo_filter_index',
+    ])
+      expect([name, after.has(name)]).toEqual([name, true]);
     expect(after.has('inbox_tasks_assignee_user_id_status_id_index')).toBe(false);
-    expect(await db('inbox_tasks').where({ business_id: 1 }).first('business_title', 'status')).toEqual({ business_title: '旧库里的待办', status: 'open' });
+    expect(await db('inbox_tasks').where({ business_id: 1 }).first('business_title', 'status')).toEqual({
+      business_title: '旧库里的待办',
+      status: 'open',
+    });
 
     // Down again to the old schema (the later migrations' batch), the row still there.
     await db.migrate.rollback();

@@ -23,7 +23,8 @@ function mountedRoutes(stack: Layer[], prefix = ''): string[] {
       for (const path of [layer.route.path].flat()) {
         if (typeof path !== 'string') {
           // A RegExp route: fine for the SPA's fallback, undocumentable inside the API.
-          if (prefix.startsWith('/api')) throw new Error(`a route under ${prefix} has a RegExp path (${String(path)}): it cannot be catalogued`);
+          if (prefix.startsWith('/api'))
+            throw new Error(`a route under ${prefix} has a RegExp path (${String(path)}): it cannot be catalogued`);
           continue;
         }
         const full = (prefix + path).replace(/:(\w+)/g, '{$1}');
@@ -66,8 +67,12 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
     if (undocumented.length > 0 || notMounted.length > 0) {
       throw new Error(
         [
-          undocumented.length ? `Mounted but missing from server/api/catalog.ts ROUTE_CATALOGUE (add one entry each):\n  ${undocumented.join('\n  ')}` : '',
-          notMounted.length ? `In server/api/catalog.ts ROUTE_CATALOGUE but not mounted by createApp (remove or fix the entry):\n  ${notMounted.join('\n  ')}` : '',
+          undocumented.length
+            ? `Mounted but missing from server/api/catalog.ts ROUTE_CATALOGUE (add one entry each):\n  ${undocumented.join('\n  ')}`
+            : '',
+          notMounted.length
+            ? `In server/api/catalog.ts ROUTE_CATALOGUE but not mounted by createApp (remove or fix the entry):\n  ${notMounted.join('\n  ')}`
+            : '',
         ]
           .filter(Boolean)
           .join('\n'),
@@ -105,7 +110,9 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
         if (op['x-permission']) expect([name, statuses]).toEqual([name, expect.arrayContaining(['401', '403'])]);
         if (op.requestBody) {
           const schema = op.requestBody.content['application/json'].schema;
-          const objectShaped = schema.type === 'object' || [...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].every((s: { type?: string }) => s.type === 'object');
+          const objectShaped =
+            schema.type === 'object' ||
+            [...(schema.oneOf ?? []), ...(schema.anyOf ?? [])].every((s: { type?: string }) => s.type === 'object');
           expect([name, objectShaped, statuses.includes('400')]).toEqual([name, true, true]);
         }
         const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -123,9 +130,17 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
 
     // The same zod schemas the routes parse with: a query parameter's bounds and a body's fields.
     const listParams = doc.paths['/api/quotas'].get.parameters;
-    expect(listParams.find((p: { name: string }) => p.name === 'pageSize')).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', maximum: 100 } });
+    expect(listParams.find((p: { name: string }) => p.name === 'pageSize')).toMatchObject({
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', maximum: 100 },
+    });
     const carryOver = doc.paths['/api/quotas/{id}/carry-over'].post;
     expect(carryOver['x-permission']).toBe('quotas:issue');
-    expect(carryOver.requestBody.content['application/json'].schema).toMatchObject({ type: 'object', required: ['amountFen', 'reason', 'into'], additionalProperties: false });
+    expect(carryOver.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['amountFen', 'reason', 'into'],
+      additionalProperties: false,
+    });
   });
 });

@@ -80,7 +80,11 @@ describe('organisations within the data scope', () => {
 
   test('the in-memory scope rule (orgInScope) and the batch load agree with canSee and loadPrincipal for every person and organisation', async () => {
     const users = (await db('users').select('id')) as Array<{ id: number }>;
-    const orgs = (await db('organisations').select('id', 'path', 'region_code')) as Array<{ id: number; path: string; region_code: string }>;
+    const orgs = (await db('organisations').select('id', 'path', 'region_code')) as Array<{
+      id: number;
+      path: string;
+      region_code: string;
+    }>;
     const people = await loadPrincipals(db, [...users.map((u) => Number(u.id)), 999_999]);
     expect(people.map((p) => p.userId)).toEqual(users.map((u) => Number(u.id)).sort((a, b) => a - b));
     let inside = 0;

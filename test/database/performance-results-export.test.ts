@@ -31,9 +31,21 @@ describe('评价结果 Excel export', () => {
     const school = await org('150100-JY-001');
     const otherSchool = await org('150100-JY-002');
     const jiangsu = await org('320100-JY-002');
-    await createUser(db, { username: 'ex_jxc', displayName: '周强', orgId: await org('150000-CZ-JX'), password: TEST_PASSWORD, roles: ['performance_division'] });
+    await createUser(db, {
+      username: 'ex_jxc',
+      displayName: '周强',
+      orgId: await org('150000-CZ-JX'),
+      password: TEST_PASSWORD,
+      roles: ['performance_division'],
+    });
     await createUser(db, { username: 'ex_clerk', displayName: '王芳', orgId: school, password: TEST_PASSWORD, roles: ['unit_clerk'] });
-    await createUser(db, { username: 'js_jxc', displayName: '江苏绩效处', orgId: await org('320000-CZ-JX'), password: TEST_PASSWORD, roles: ['performance_division'] });
+    await createUser(db, {
+      username: 'js_jxc',
+      displayName: '江苏绩效处',
+      orgId: await org('320000-CZ-JX'),
+      password: TEST_PASSWORD,
+      roles: ['performance_division'],
+    });
     division = await loginCookie(api.base, 'ex_jxc');
     clerk = await loginCookie(api.base, 'ex_clerk');
     otherDivision = await loginCookie(api.base, 'js_jxc');
@@ -50,12 +62,38 @@ describe('评价结果 Excel export', () => {
     expect(breakdown.totalCenti).toBe(7426);
     const evaluation = async (unitOrgId: number, name: string, fields: Record<string, unknown>) => {
       const projectId = await insertProjectRow(db, { unitOrgId, fiscalYear: 2025, name });
-      await db('performance_evaluations').insert({ project_id: projectId, fiscal_year: 2025, unit_org_id: unitOrgId, started_by: starter, started_at: new Date('2026-01-20T09:00:00+08:00'), ...fields });
+      await db('performance_evaluations').insert({
+        project_id: projectId,
+        fiscal_year: 2025,
+        unit_org_id: unitOrgId,
+        started_by: starter,
+        started_at: new Date('2026-01-20T09:00:00+08:00'),
+        ...fields,
+      });
     };
-    await evaluation(school, '校舍维修（已评定）', { status: 'graded', issued_fen: 200_000_50, paid_fen: 135_060_47, self_score_centi: 9113, reviewed_score_centi: 7426, final_score_centi: 7426, grade: 'fair', breakdown: JSON.stringify(breakdown), graded_at: new Date('2026-03-02T10:30:00+08:00') });
+    await evaluation(school, '校舍维修（已评定）', {
+      status: 'graded',
+      issued_fen: 200_000_50,
+      paid_fen: 135_060_47,
+      self_score_centi: 9113,
+      reviewed_score_centi: 7426,
+      final_score_centi: 7426,
+      grade: 'fair',
+      breakdown: JSON.stringify(breakdown),
+      graded_at: new Date('2026-03-02T10:30:00+08:00'),
+    });
     await evaluation(school, '操场改造（自评中）', { status: 'self_evaluation' });
-    await evaluation(otherSchool, '第二中学食堂（审核中）', { status: 'review', self_score_centi: 8800, breakdown: JSON.stringify(breakdown) });
-    await evaluation(jiangsu, '江苏项目（已评定）', { status: 'graded', final_score_centi: 9500, grade: 'excellent', graded_at: new Date() });
+    await evaluation(otherSchool, '第二中学食堂（审核中）', {
+      status: 'review',
+      self_score_centi: 8800,
+      breakdown: JSON.stringify(breakdown),
+    });
+    await evaluation(jiangsu, '江苏项目（已评定）', {
+      status: 'graded',
+      final_score_centi: 9500,
+      grade: 'excellent',
+      graded_at: new Date(),
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -79,14 +117,44 @@ describe('评价结果 Excel export', () => {
 
   test('绩效处 exports its province: each part’s score and the grade, the list’s order; 江苏’s row is absent', async () => {
     const rows = await workbook(division);
-    expect(rows[0]).toEqual(['评价年度', '项目编号', '项目名称', '预算单位', '评价状态', '预算执行率（%）', '预算执行率得分', '产出指标得分', '效益指标得分', '满意度指标得分', '自评得分', '审核得分', '专家评价得分', '最终得分', '评价等级', '评定时间']);
+    expect(rows[0]).toEqual([
+      '评价年度',
+      '项目编号',
+      '项目名称',
+      '预算单位',
+      '评价状态',
+      '预算执行率（%）',
+      '预算执行率得分',
+      '产出指标得分',
+      '效益指标得分',
+      '满意度指标得分',
+      '自评得分',
+      '审核得分',
+      '专家评价得分',
+      '最终得分',
+      '评价等级',
+      '评定时间',
+    ]);
     const body = rows.slice(1);
     expect(body.map((r) => r[2])).toEqual(['第二中学食堂（审核中）', '操场改造（自评中）', '校舍维修（已评定）']);
     const graded = body[2]!;
     expect(graded[0]).toBe(2025);
     expect(graded[1]).toMatch(/^XM2025-/);
     expect(graded[3]).toBe('呼和浩特市第一中学');
-    expect(graded.slice(4, 16)).toEqual(['已评定', 67.53, 6.75, 50.63, 16.88, undefined, 91.13, 74.26, undefined, 74.26, '中', '2026-03-02 10:30:00']);
+    expect(graded.slice(4, 16)).toEqual([
+      '已评定',
+      67.53,
+      6.75,
+      50.63,
+      16.88,
+      undefined,
+      91.13,
+      74.26,
+      undefined,
+      74.26,
+      '中',
+      '2026-03-02 10:30:00',
+    ]);
     // An evaluation not scored yet has its status and no scores.
     expect(body[1]!.slice(4)).toEqual(['单位自评']);
     expect(rows.flat().join('|')).not.toContain('江苏');

@@ -26,7 +26,8 @@ describe('projects API', () => {
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
     api = await startApi(db, fresh.database);
-    for (const u of ['nm_clerk_yz', 'nm_clerk_ny', 'nm_dept_jy', 'nm_ysk', 'js_clerk_jl', 'nm_expert']) cookies[u] = await loginCookie(api.base, u, 'Budget@2026');
+    for (const u of ['nm_clerk_yz', 'nm_clerk_ny', 'nm_dept_jy', 'nm_ysk', 'js_clerk_jl', 'nm_expert'])
+      cookies[u] = await loginCookie(api.base, u, 'Budget@2026');
   }, 120_000);
   afterAll(async () => {
     await api?.close();
@@ -35,7 +36,11 @@ describe('projects API', () => {
   });
 
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${api.base}/api${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: cookies[user]! },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
@@ -92,8 +97,26 @@ describe('projects API', () => {
   });
 
   test('likely duplicates: a near-identical second application of the same unit and year is flagged on both', async () => {
-    const first = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: '第一中学实验楼改造项目', description: '实验楼水电线路改造，更换老化线路和给排水管道，消除安全隐患，保障实验教学正常开展。' }))).body;
-    const second = await call('nm_clerk_yz', 'POST', '/projects', application({ name: '第一中学实验楼改造工程', description: '实验楼水电线路改造，更换老化线路和给排水管道，消除安全隐患，保障实验教学的正常开展。' }));
+    const first = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application({
+          name: '第一中学实验楼改造项目',
+          description: '实验楼水电线路改造，更换老化线路和给排水管道，消除安全隐患，保障实验教学正常开展。',
+        }),
+      )
+    ).body;
+    const second = await call(
+      'nm_clerk_yz',
+      'POST',
+      '/projects',
+      application({
+        name: '第一中学实验楼改造工程',
+        description: '实验楼水电线路改造，更换老化线路和给排水管道，消除安全隐患，保障实验教学的正常开展。',
+      }),
+    );
     expect(second.status).toBe(201);
     expect(second.body.duplicates).toHaveLength(1);
     expect(second.body.duplicates[0]).toMatchObject({ projectId: first.id, basis: ['name', 'content'] });
@@ -105,11 +128,20 @@ describe('projects API', () => {
     expect(events.map((e: { kind: string }) => e.kind)).toEqual(['created', 'duplicate_flagged']);
 
     // Another unit's application with the same name is not a duplicate of this unit's.
-    const other = await call('nm_clerk_ny', 'POST', '/projects', application({ name: '第一中学实验楼改造工程', functionalCode: '2130505' }));
+    const other = await call(
+      'nm_clerk_ny',
+      'POST',
+      '/projects',
+      application({ name: '第一中学实验楼改造工程', functionalCode: '2130505' }),
+    );
     expect(other.body.duplicates).toEqual([]);
 
     // An edit that makes it different removes the flag from both.
-    const edited = await call('nm_clerk_yz', 'PUT', `/projects/${second.body.id}`, { ...application({ name: '校园绿化提升', description: '对校园绿地进行补植和养护，建设生态文化长廊，提升校园环境品质和育人氛围。' }), fiscalYear: undefined, version: second.body.version });
+    const edited = await call('nm_clerk_yz', 'PUT', `/projects/${second.body.id}`, {
+      ...application({ name: '校园绿化提升', description: '对校园绿地进行补植和养护，建设生态文化长廊，提升校园环境品质和育人氛围。' }),
+      fiscalYear: undefined,
+      version: second.body.version,
+    });
     expect(edited.status).toBe(200);
     expect(edited.body.duplicates).toEqual([]);
     expect((await call('nm_clerk_yz', 'GET', `/projects/${first.id}`)).body.duplicates).toEqual([]);
@@ -132,7 +164,10 @@ describe('projects API', () => {
 
   test('作废: a draft can be voided with a reason; afterwards it cannot be edited or voided again', async () => {
     const p = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: '操场塑胶跑道翻新' }))).body;
-    const voided = await call('nm_clerk_yz', 'POST', `/projects/${p.id}/void`, { reason: '与市级统一实施项目重复，撤销申报', version: p.version });
+    const voided = await call('nm_clerk_yz', 'POST', `/projects/${p.id}/void`, {
+      reason: '与市级统一实施项目重复，撤销申报',
+      version: p.version,
+    });
     expect(voided.status).toBe(200);
     expect(voided.body.status).toBe('void');
     const again = await call('nm_clerk_yz', 'POST', `/projects/${p.id}/void`, { reason: '再次作废', version: voided.body.version });
@@ -153,10 +188,21 @@ describe('projects API', () => {
     const row = (await call('nm_clerk_yz', 'GET', `/projects?keyword=${encodeURIComponent('图书馆阅览室设备更新')}`)).body.items[0];
     expect(row.can).toEqual(draft.can);
     await submit(draft.id);
-    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, withdraw: true, void: true, approvalSheet: true });
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({
+      ...none,
+      withdraw: true,
+      void: true,
+      approvalSheet: true,
+    });
     expect((await call('nm_dept_jy', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, approvalSheet: true });
     await changeStatus(db, { userId: null, username: 'system', displayName: '系统自动' }, draft.id, 'returned');
-    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({ ...none, edit: true, rework: true, void: true, approvalSheet: true });
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${draft.id}`)).body.can).toEqual({
+      ...none,
+      edit: true,
+      rework: true,
+      void: true,
+      approvalSheet: true,
+    });
   });
 
   test('bad input: unknown codes, negative or fractional fen, overlong text, bad targets, wrong dates → 400 and nothing written', async () => {
@@ -168,14 +214,31 @@ describe('projects API', () => {
       [{ amounts: [{ economicCode: '30213', amountFen: -100 }] }, 'VALIDATION_FAILED', 'body.amounts.0.amountFen'],
       [{ amounts: [{ economicCode: '30213', amountFen: 100.5 }] }, 'VALIDATION_FAILED', 'body.amounts.0.amountFen'],
       [{ amounts: [] }, 'VALIDATION_FAILED', 'body.amounts'],
-      [{ amounts: [{ economicCode: '30213', amountFen: 1 }, { economicCode: '30213', amountFen: 2 }] }, 'VALIDATION_FAILED', 'body.amounts.1.economicCode'],
+      [
+        {
+          amounts: [
+            { economicCode: '30213', amountFen: 1 },
+            { economicCode: '30213', amountFen: 2 },
+          ],
+        },
+        'VALIDATION_FAILED',
+        'body.amounts.1.economicCode',
+      ],
       [{ name: '长'.repeat(201) }, 'VALIDATION_FAILED', 'body.name'],
       [{ description: '长'.repeat(4001) }, 'VALIDATION_FAILED', 'body.description'],
       [{ category: '4' }, 'VALIDATION_FAILED', 'body.category'],
       [{ endDate: '2026-02-01' }, 'VALIDATION_FAILED', 'body.endDate'],
       [{ startDate: '2026-02-30' }, 'VALIDATION_FAILED', 'body.startDate'],
-      [{ targets: [{ level1: '产出指标', level2: '满意度', name: 'x', direction: '>=', targetValue: '1', unit: '个' }] }, 'VALIDATION_FAILED', 'body.targets.0.level2'],
-      [{ targets: [{ level1: '产出指标', level2: '数量指标', name: 'x', direction: '>=', targetValue: '很多', unit: '个' }] }, 'VALIDATION_FAILED', 'body.targets.0.targetValue'],
+      [
+        { targets: [{ level1: '产出指标', level2: '满意度', name: 'x', direction: '>=', targetValue: '1', unit: '个' }] },
+        'VALIDATION_FAILED',
+        'body.targets.0.level2',
+      ],
+      [
+        { targets: [{ level1: '产出指标', level2: '数量指标', name: 'x', direction: '>=', targetValue: '很多', unit: '个' }] },
+        'VALIDATION_FAILED',
+        'body.targets.0.targetValue',
+      ],
       [{ unitOrgId: 999999 }, 'NOT_FOUND', ''],
       [{ surprise: 1 }, 'VALIDATION_FAILED', 'body'],
     ];
@@ -189,12 +252,15 @@ describe('projects API', () => {
 
   test('data scope: a clerk sees only their unit, the department its units, the city budget section the city; guessed ids are 404', async () => {
     const mine = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: '食堂设备更新' }))).body;
-    const theirs = (await call('nm_clerk_ny', 'POST', '/projects', application({ name: '农技推广示范基地建设', functionalCode: '2130505' }))).body;
+    const theirs = (
+      await call('nm_clerk_ny', 'POST', '/projects', application({ name: '农技推广示范基地建设', functionalCode: '2130505' }))
+    ).body;
     const nanjing = (await call('js_clerk_jl', 'POST', '/projects', application({ name: '金陵中学体育馆维修' }))).body;
     expect(nanjing.unitName).toBe('南京市金陵中学');
     for (const p of [mine, theirs, nanjing]) await submit(p.id); // drafts are the unit's alone (see the drafts test)
 
-    const list = async (user: string) => ((await call(user, 'GET', '/projects?pageSize=100')).body.items as Array<{ id: number; unitName: string }>);
+    const list = async (user: string) =>
+      (await call(user, 'GET', '/projects?pageSize=100')).body.items as Array<{ id: number; unitName: string }>;
     expect(new Set((await list('nm_clerk_yz')).map((p) => p.unitName))).toEqual(new Set(['呼和浩特市第一中学']));
     const dept = await list('nm_dept_jy');
     expect(dept.some((p) => p.id === mine.id)).toBe(true);
@@ -203,14 +269,21 @@ describe('projects API', () => {
     expect(city.some((p) => p.id === theirs.id) && city.some((p) => p.id === mine.id)).toBe(true);
     expect(city.some((p) => p.id === nanjing.id)).toBe(false);
 
-    for (const [user, id] of [['nm_clerk_yz', theirs.id], ['nm_clerk_yz', nanjing.id], ['js_clerk_jl', mine.id], ['nm_dept_jy', theirs.id]] as const) {
+    for (const [user, id] of [
+      ['nm_clerk_yz', theirs.id],
+      ['nm_clerk_yz', nanjing.id],
+      ['js_clerk_jl', mine.id],
+      ['nm_dept_jy', theirs.id],
+    ] as const) {
       expect((await call(user, 'GET', `/projects/${id}`)).status).toBe(404);
       expect((await call(user, 'GET', `/projects/${id}/events`)).status).toBe(404);
     }
     const { fiscalYear: _y, ...fields } = application();
     const hijack = await call('nm_clerk_yz', 'PUT', `/projects/${theirs.id}`, { ...fields, version: theirs.version + 1 });
     expect(hijack.status).toBe(404);
-    expect((await call('nm_clerk_yz', 'POST', `/projects/${theirs.id}/void`, { reason: 'x', version: theirs.version + 1 })).status).toBe(404);
+    expect((await call('nm_clerk_yz', 'POST', `/projects/${theirs.id}/void`, { reason: 'x', version: theirs.version + 1 })).status).toBe(
+      404,
+    );
     // Filing for another unit by naming it is refused the same way.
     expect((await call('nm_clerk_yz', 'POST', '/projects', application({ unitOrgId: theirs.unitOrgId }))).status).toBe(404);
     // Reviewers read but do not file; an expert does not read the library.
@@ -220,11 +293,22 @@ describe('projects API', () => {
   });
 
   test('list: filters, keyword (LIKE characters are literal), sort and pages in SQL', async () => {
-    await submit((await call('nm_clerk_ny', 'POST', '/projects', application({ name: '100%_覆盖 牧区动物防疫', functionalCode: '2130505', category: '32', subType: 'pastoral' }))).body.id);
+    await submit(
+      (
+        await call(
+          'nm_clerk_ny',
+          'POST',
+          '/projects',
+          application({ name: '100%_覆盖 牧区动物防疫', functionalCode: '2130505', category: '32', subType: 'pastoral' }),
+        )
+      ).body.id,
+    );
     const r = (await call('nm_ysk', 'GET', `/projects?keyword=${encodeURIComponent('100%_')}`)).body;
     expect(r.items.map((i: { name: string }) => i.name)).toEqual(['100%_覆盖 牧区动物防疫']);
     expect(r.items[0]).toMatchObject({ subTypeLabel: '牧区', categoryLabel: '专项资金项目' });
-    expect((await call('nm_ysk', 'GET', '/projects?keyword=%25')).body.items.every((i: { name: string }) => i.name.includes('%'))).toBe(true);
+    expect((await call('nm_ysk', 'GET', '/projects?keyword=%25')).body.items.every((i: { name: string }) => i.name.includes('%'))).toBe(
+      true,
+    );
     const agri = (await call('nm_ysk', 'GET', '/projects?functionalCode=213&pageSize=100')).body.items;
     expect(agri.length).toBeGreaterThan(0);
     expect(agri.every((i: { functionalCode: string }) => i.functionalCode.startsWith('213'))).toBe(true);
@@ -236,7 +320,9 @@ describe('projects API', () => {
     const page2 = (await call('nm_ysk', 'GET', '/projects?pageSize=2&page=2&sort=totalAmountFen&order=desc')).body;
     expect(page1.items).toHaveLength(2);
     expect(new Set([...page1.items, ...page2.items].map((i: { id: number }) => i.id)).size).toBe(page1.items.length + page2.items.length);
-    expect((await call('nm_ysk', 'GET', '/projects?status=void')).body.items.every((i: { status: string }) => i.status === 'void')).toBe(true);
+    expect((await call('nm_ysk', 'GET', '/projects?status=void')).body.items.every((i: { status: string }) => i.status === 'void')).toBe(
+      true,
+    );
     for (const bad of ['sort=unit_org_id', 'status=paid', 'pageSize=1000', 'category=9', 'functionalCode=20', 'x=1']) {
       const res = await call('nm_ysk', 'GET', `/projects?${bad}`);
       expect([bad, res.status, res.body.error.code]).toEqual([bad, 400, 'VALIDATION_FAILED']);
@@ -260,22 +346,39 @@ describe('projects API', () => {
     expect(Buffer.from(await down.arrayBuffer()).equals(bytes)).toBe(true);
     expect(down.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('可行性研究报告.pdf')}`);
     expect(down.headers.get('x-content-sm3')).toBe(att.sm3);
-    expect((await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.js_clerk_jl! } })).status).toBe(404);
+    expect(
+      (await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.js_clerk_jl! } })).status,
+    ).toBe(404);
     // Still a draft: not even the department above reads it yet.
-    expect((await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_dept_jy! } })).status).toBe(404);
+    expect(
+      (await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_dept_jy! } })).status,
+    ).toBe(404);
 
-    const noName = await fetch(`${api.base}/api/projects/${p.id}/attachments`, { method: 'POST', headers: { cookie: cookies.nm_clerk_yz!, 'content-type': 'application/pdf' }, body: bytes });
+    const noName = await fetch(`${api.base}/api/projects/${p.id}/attachments`, {
+      method: 'POST',
+      headers: { cookie: cookies.nm_clerk_yz!, 'content-type': 'application/pdf' },
+      body: bytes,
+    });
     expect(noName.status).toBe(400);
-    const empty = await fetch(`${api.base}/api/projects/${p.id}/attachments`, { method: 'POST', headers: { cookie: cookies.nm_clerk_yz!, 'content-type': 'text/plain', 'x-file-name': 'a.txt' }, body: '' });
+    const empty = await fetch(`${api.base}/api/projects/${p.id}/attachments`, {
+      method: 'POST',
+      headers: { cookie: cookies.nm_clerk_yz!, 'content-type': 'text/plain', 'x-file-name': 'a.txt' },
+      body: '',
+    });
     expect(((await empty.json()) as { error: { code: string } }).error.code).toBe('EMPTY_FILE');
 
     // Content altered behind the system no longer matches its digest: refused, not served.
-    await db('attachment_blobs').where({ sm3: att.sm3 }).update({ content: Buffer.from('altered') });
+    await db('attachment_blobs')
+      .where({ sm3: att.sm3 })
+      .update({ content: Buffer.from('altered') });
     const tampered = await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { headers: { cookie: cookies.nm_clerk_yz! } });
     expect(tampered.status).toBe(500);
     expect(((await tampered.json()) as { error: { code: string } }).error.code).toBe('ATTACHMENT_CORRUPTED');
 
-    const removed = await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, { method: 'DELETE', headers: { cookie: cookies.nm_clerk_yz! } });
+    const removed = await fetch(`${api.base}/api/projects/${p.id}/attachments/${att.id}`, {
+      method: 'DELETE',
+      headers: { cookie: cookies.nm_clerk_yz! },
+    });
     expect(removed.status).toBe(204);
     expect((await call('nm_clerk_yz', 'GET', `/projects/${p.id}`)).body.attachments).toEqual([]);
     const kinds = (await call('nm_clerk_yz', 'GET', `/projects/${p.id}/events`)).body.items.map((e: { kind: string }) => e.kind);
@@ -287,14 +390,33 @@ describe('projects API', () => {
     const reviewers = ['nm_dept_jy', 'nm_ysk', 'nm_director'];
     for (const u of reviewers) if (!cookies[u]) cookies[u] = await loginCookie(api.base, u, 'Budget@2026');
     const name = `草稿保密测试${Date.now()}`;
-    const draft = (await call('nm_clerk_yz', 'POST', '/projects', application({ name, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生学习环境。' }))).body;
+    const draft = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application({ name, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生学习环境。' }),
+      )
+    ).body;
     const twinName = `${name}（二期）`;
-    const twin = (await call('nm_clerk_yz', 'POST', '/projects', application({ name: twinName, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生的学习环境。' }))).body;
+    const twin = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application({ name: twinName, description: '教学楼外墙保温改造，更换老旧门窗，降低冬季采暖能耗，改善师生的学习环境。' }),
+      )
+    ).body;
     expect(twin.duplicates.map((d: { projectId: number }) => d.projectId)).toEqual([draft.id]);
 
-    const listed = async (user: string, id: number) => ((await call(user, 'GET', `/projects?keyword=${encodeURIComponent(name)}&pageSize=100`)).body.items as Array<{ id: number }>).some((p) => p.id === id);
+    const listed = async (user: string, id: number) =>
+      ((await call(user, 'GET', `/projects?keyword=${encodeURIComponent(name)}&pageSize=100`)).body.items as Array<{ id: number }>).some(
+        (p) => p.id === id,
+      );
     const exported = async (user: string) => {
-      const res = await fetch(`${api.base}/api/projects/export?keyword=${encodeURIComponent(name)}`, { headers: { cookie: cookies[user]! } });
+      const res = await fetch(`${api.base}/api/projects/export?keyword=${encodeURIComponent(name)}`, {
+        headers: { cookie: cookies[user]! },
+      });
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load(await res.arrayBuffer());
       const sheet = workbook.getWorksheet('项目库')!;
@@ -314,17 +436,30 @@ describe('projects API', () => {
     await submit(twin.id);
     const seen = (await call('nm_director', 'GET', `/projects/${twin.id}`)).body;
     expect(seen).toMatchObject({ id: twin.id, status: 'submitted', duplicateCount: 0, duplicates: [] });
-    expect(((await call('nm_director', 'GET', `/projects?keyword=${encodeURIComponent(name)}`)).body.items as Array<{ id: number; duplicateCount: number }>).map((p) => [p.id, p.duplicateCount])).toEqual([[twin.id, 0]]);
+    expect(
+      (
+        (await call('nm_director', 'GET', `/projects?keyword=${encodeURIComponent(name)}`)).body.items as Array<{
+          id: number;
+          duplicateCount: number;
+        }>
+      ).map((p) => [p.id, p.duplicateCount]),
+    ).toEqual([[twin.id, 0]]);
     expect((await call('nm_director', 'GET', '/projects?status=draft&pageSize=100')).body.total).toBe(0);
     // The unit still sees both sides of the flag.
-    expect((await call('nm_clerk_yz', 'GET', `/projects/${twin.id}`)).body).toMatchObject({ duplicateCount: 1, duplicates: [{ projectId: draft.id }] });
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${twin.id}`)).body).toMatchObject({
+      duplicateCount: 1,
+      duplicates: [{ projectId: draft.id }],
+    });
 
     await submit(draft.id);
     for (const u of reviewers) expect([u, await listed(u, draft.id)]).toEqual([u, true]);
-    expect((await call('nm_director', 'GET', `/projects/${twin.id}`)).body.duplicates.map((d: { projectId: number }) => d.projectId)).toEqual([draft.id]);
+    expect(
+      (await call('nm_director', 'GET', `/projects/${twin.id}`)).body.duplicates.map((d: { projectId: number }) => d.projectId),
+    ).toEqual([draft.id]);
     // 撤回 before anyone acted: the unit's draft again, and private again.
     await changeStatus(db, { userId: null, username: 'system', displayName: '系统自动' }, draft.id, 'draft');
-    for (const u of reviewers) expect([u, await listed(u, draft.id), (await call(u, 'GET', `/projects/${draft.id}`)).status]).toEqual([u, false, 404]);
+    for (const u of reviewers)
+      expect([u, await listed(u, draft.id), (await call(u, 'GET', `/projects/${draft.id}`)).status]).toEqual([u, false, 404]);
   });
 
   test('export: the list with the same filters and scope as an .xlsx, amounts as yuan numbers', async () => {
@@ -339,7 +474,11 @@ describe('projects API', () => {
     expect(sheet.rowCount - 1).toBe(listed.total);
     listed.items.forEach((p: { projectNo: string; totalAmountFen: number; unitName: string }, i: number) => {
       const row = sheet.getRow(i + 2);
-      expect([row.getCell(1).value, row.getCell(4).value, row.getCell(8).value]).toEqual([p.projectNo, '呼和浩特市农牧业技术推广中心', p.totalAmountFen / 100]);
+      expect([row.getCell(1).value, row.getCell(4).value, row.getCell(8).value]).toEqual([
+        p.projectNo,
+        '呼和浩特市农牧业技术推广中心',
+        p.totalAmountFen / 100,
+      ]);
     });
     const bad = await fetch(`${api.base}/api/projects/export?page=2`, { headers: { cookie: cookies.nm_clerk_ny! } });
     expect(bad.status).toBe(400);
@@ -347,7 +486,14 @@ describe('projects API', () => {
 
   test('concurrency: twenty near-identical applications filed at once by one unit all succeed and flag each other', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => call('nm_clerk_ny', 'POST', '/projects', application({ name: `畜牧兽医技术推广站设备购置项目第${i + 1}批`, functionalCode: '2130505' }))),
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          'nm_clerk_ny',
+          'POST',
+          '/projects',
+          application({ name: `畜牧兽医技术推广站设备购置项目第${i + 1}批`, functionalCode: '2130505' }),
+        ),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     const ids = results.map((r) => r.body.id as number);

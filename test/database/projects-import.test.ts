@@ -37,7 +37,11 @@ describe('project import from the Excel template', () => {
   });
 
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${api.base}/api${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: cookies[user]! },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
@@ -48,7 +52,10 @@ describe('project import from the Excel template', () => {
   type Row = Record<string, ExcelJS.CellValue>;
 
   /** The downloaded template with rows written under the named headers, from row 2. */
-  async function workbook(sheets: { 项目?: Row[]; 金额明细?: Row[]; 绩效目标?: Row[] }, edit?: (wb: ExcelJS.Workbook) => void): Promise<Buffer> {
+  async function workbook(
+    sheets: { 项目?: Row[]; 金额明细?: Row[]; 绩效目标?: Row[] },
+    edit?: (wb: ExcelJS.Workbook) => void,
+  ): Promise<Buffer> {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(new Uint8Array(template).buffer);
     for (const [name, rows] of Object.entries(sheets)) {
@@ -75,8 +82,21 @@ describe('project import from the Excel template', () => {
     项目概述: `${name}：详见可行性研究报告`,
     ...extra,
   });
-  const amount = (seq: number | string, economicCode: string, value: ExcelJS.CellValue, note?: string): Row => ({ 序号: seq, 经济分类科目: economicCode, '金额（元）': value, ...(note ? { 备注: note } : {}) });
-  const target = (seq: number | string, level1: string, level2: string, name: string, direction: string, value: ExcelJS.CellValue, unit: string): Row => ({
+  const amount = (seq: number | string, economicCode: string, value: ExcelJS.CellValue, note?: string): Row => ({
+    序号: seq,
+    经济分类科目: economicCode,
+    '金额（元）': value,
+    ...(note ? { 备注: note } : {}),
+  });
+  const target = (
+    seq: number | string,
+    level1: string,
+    level2: string,
+    name: string,
+    direction: string,
+    value: ExcelJS.CellValue,
+    unit: string,
+  ): Row => ({
     序号: seq,
     一级指标: level1,
     二级指标: level2,
@@ -100,11 +120,26 @@ describe('project import from the Excel template', () => {
     await wb.xlsx.load(await res.arrayBuffer());
     expect(wb.worksheets.map((w) => w.name)).toEqual(['说明', '项目', '金额明细', '绩效目标']);
     const headers = (name: string) => (wb.getWorksheet(name)!.getRow(1).values as unknown[]).slice(1);
-    expect(headers('项目')).toEqual(['序号', '项目名称', '预算年度', '项目类别', '子类型', '功能分类科目', '实施开始日期', '实施结束日期', '项目概述', '立项依据', '申报单位编码']);
+    expect(headers('项目')).toEqual([
+      '序号',
+      '项目名称',
+      '预算年度',
+      '项目类别',
+      '子类型',
+      '功能分类科目',
+      '实施开始日期',
+      '实施结束日期',
+      '项目概述',
+      '立项依据',
+      '申报单位编码',
+    ]);
     expect(headers('金额明细')).toEqual(['序号', '经济分类科目', '金额（元）', '备注']);
     expect(headers('绩效目标')).toEqual(['序号', '一级指标', '二级指标', '三级指标', '指标方向', '目标值', '计量单位']);
     for (const name of ['项目', '金额明细', '绩效目标']) expect(wb.getWorksheet(name)!.actualRowCount).toBe(1);
-    expect(wb.getWorksheet('项目')!.getCell('D2').dataValidation).toMatchObject({ type: 'list', formulae: ['"人员类,公用经费,其他运转类,专项资金项目,其他特定目标类项目"'] });
+    expect(wb.getWorksheet('项目')!.getCell('D2').dataValidation).toMatchObject({
+      type: 'list',
+      formulae: ['"人员类,公用经费,其他运转类,专项资金项目,其他特定目标类项目"'],
+    });
     expect(wb.getWorksheet('绩效目标')!.getCell('E100').dataValidation).toMatchObject({ type: 'list', formulae: ['"≥,≤,=,定性"'] });
   });
 
@@ -112,7 +147,11 @@ describe('project import from the Excel template', () => {
     const before = await counts();
     const file = await workbook({
       项目: [
-        project(1, '第一中学教学楼维修改造项目', { 实施开始日期: new Date(Date.UTC(2026, 2, 1)), 实施结束日期: '2026/8/31', 立项依据: '《中小学校舍安全保障长效机制实施方案》' }),
+        project(1, '第一中学教学楼维修改造项目', {
+          实施开始日期: new Date(Date.UTC(2026, 2, 1)),
+          实施结束日期: '2026/8/31',
+          立项依据: '《中小学校舍安全保障长效机制实施方案》',
+        }),
         project(2, '第一中学牧区学生资助项目', { 项目类别: 33, 子类型: '牧区', 功能分类科目: '2050203 初中教育' }),
         project('3', '第一中学办公设备购置', { 项目类别: '21 公用经费', 功能分类科目: 2050204, 申报单位编码: '150100-JY-001' }),
       ],
@@ -140,8 +179,17 @@ describe('project import from the Excel template', () => {
 
     const first = (await call('nm_clerk_yz', 'GET', `/projects/${r.body.created[0].id}`)).body;
     expect(first.projectNo).toBe(r.body.created[0].projectNo);
-    expect(first).toMatchObject({ unitName: '呼和浩特市第一中学', status: 'draft', category: '33', startDate: '2026-03-01', endDate: '2026-08-31', basis: '《中小学校舍安全保障长效机制实施方案》' });
-    expect(first.amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => [a.economicCode, a.amountFen, a.note])).toEqual([
+    expect(first).toMatchObject({
+      unitName: '呼和浩特市第一中学',
+      status: 'draft',
+      category: '33',
+      startDate: '2026-03-01',
+      endDate: '2026-08-31',
+      basis: '《中小学校舍安全保障长效机制实施方案》',
+    });
+    expect(
+      first.amounts.map((a: { economicCode: string; amountFen: number; note: string | null }) => [a.economicCode, a.amountFen, a.note]),
+    ).toEqual([
       ['30213', 123456, null],
       ['30201', 123456, '资料印制'],
     ]);
@@ -154,7 +202,10 @@ describe('project import from the Excel template', () => {
     const second = (await call('nm_clerk_yz', 'GET', `/projects/${r.body.created[1].id}`)).body;
     expect(second).toMatchObject({ category: '33', subType: 'pastoral', functionalCode: '2050203' });
     expect(second.targets[0]).toMatchObject({ direction: 'qualitative', targetValue: '全部知晓', unit: '' });
-    expect((await call('nm_clerk_yz', 'GET', `/projects/${r.body.created[2].id}`)).body).toMatchObject({ category: '21', functionalCode: '2050204' });
+    expect((await call('nm_clerk_yz', 'GET', `/projects/${r.body.created[2].id}`)).body).toMatchObject({
+      category: '21',
+      functionalCode: '2050204',
+    });
 
     const events = (await call('nm_clerk_yz', 'GET', `/projects/${r.body.created[0].id}/events`)).body.items;
     expect(events[0]).toMatchObject({ kind: 'imported', toStatus: 'draft', actor: 'nm_clerk_yz' });
@@ -214,11 +265,19 @@ describe('project import from the Excel template', () => {
     const file = await workbook({
       项目: [project(1, '食堂设备更新'), project(2, '食堂设备更新'), project(2, '宿舍热水改造')],
       金额明细: [amount(1, '30201', 100), amount(2, '30201', 100)],
-      绩效目标: [target(1, '产出指标', '社会效益指标', '更新设备数量', '≥', 10, '台'), target(2, '产出指标', '数量指标', '更新设备数量', '大于', 10, '台')],
+      绩效目标: [
+        target(1, '产出指标', '社会效益指标', '更新设备数量', '≥', 10, '台'),
+        target(2, '产出指标', '数量指标', '更新设备数量', '大于', 10, '台'),
+      ],
     });
     const r = await importFile(file);
     expect(r.status).toBe(400);
-    const issues = r.body.error.details.map((d: { sheet: string; row: number; column: string; message: string }) => [d.sheet, d.row, d.column, d.message]);
+    const issues = r.body.error.details.map((d: { sheet: string; row: number; column: string; message: string }) => [
+      d.sheet,
+      d.row,
+      d.column,
+      d.message,
+    ]);
     expect(issues).toEqual(
       expect.arrayContaining([
         ['项目', 3, '项目名称', '与第 2 行的项目重名（同一申报单位、同一年度）'],
@@ -231,7 +290,13 @@ describe('project import from the Excel template', () => {
   });
 
   test('a file with hundreds of problems reports the first 200 and says how many more', async () => {
-    const rows = Array.from({ length: 250 }, (_, i) => ({ 序号: i + 1, 预算年度: 2026, 项目类别: '33', 功能分类科目: '2050204', 项目概述: '概述' }));
+    const rows = Array.from({ length: 250 }, (_, i) => ({
+      序号: i + 1,
+      预算年度: 2026,
+      项目类别: '33',
+      功能分类科目: '2050204',
+      项目概述: '概述',
+    }));
     const r = await importFile(await workbook({ 项目: rows }));
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('IMPORT_FAILED');
@@ -239,7 +304,9 @@ describe('project import from the Excel template', () => {
     expect(r.body.error.message).toContain('500 处错误');
     expect(r.body.error.message).toContain('另有 300 处未列出');
     // Sorted as the clerk reads the file: sheet, row, then column order.
-    expect(r.body.error.details.slice(0, 3).map((d: { row: number; column: string; message: string }) => [d.row, d.column, d.message])).toEqual([
+    expect(
+      r.body.error.details.slice(0, 3).map((d: { row: number; column: string; message: string }) => [d.row, d.column, d.message]),
+    ).toEqual([
       [2, '序号', '至少填写一条预算金额（「金额明细」表中序号为 1 的行）'],
       [2, '项目名称', '必填项'],
       [3, '序号', '至少填写一条预算金额（「金额明细」表中序号为 2 的行）'],
@@ -252,12 +319,16 @@ describe('project import from the Excel template', () => {
     expect(notXlsx.status).toBe(400);
     expect(notXlsx.body.error.code).toBe('INVALID_FILE');
 
-    const noTargets = await importFile(await workbook({ 项目: [project(1, '某项目')] }, (wb) => wb.removeWorksheet(wb.getWorksheet('绩效目标')!.id)));
+    const noTargets = await importFile(
+      await workbook({ 项目: [project(1, '某项目')] }, (wb) => wb.removeWorksheet(wb.getWorksheet('绩效目标')!.id)),
+    );
     expect(noTargets.status).toBe(400);
     expect(noTargets.body.error.code).toBe('MISSING_SHEET');
     expect(noTargets.body.error.details).toEqual([expect.objectContaining({ sheet: '绩效目标', row: 0 })]);
 
-    const noAmountColumn = await importFile(await workbook({ 项目: [project(1, '某项目')] }, (wb) => (wb.getWorksheet('金额明细')!.getCell('C1').value = '金额')));
+    const noAmountColumn = await importFile(
+      await workbook({ 项目: [project(1, '某项目')] }, (wb) => (wb.getWorksheet('金额明细')!.getCell('C1').value = '金额')),
+    );
     expect(noAmountColumn.status).toBe(400);
     expect(noAmountColumn.body.error.code).toBe('MISSING_COLUMN');
     expect(noAmountColumn.body.error.details).toEqual([expect.objectContaining({ sheet: '金额明细', row: 1, column: '金额（元）' })]);

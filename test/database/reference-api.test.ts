@@ -26,7 +26,11 @@ describe('reference API', () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+    const res = await fetch(base + url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
@@ -36,9 +40,18 @@ describe('reference API', () => {
     await seedReferenceData(db, { year: 2026 });
     api = await startApi(db, fresh.database);
     base = `${api.base}/api`;
-    for (const [key, orgCode] of [['nm', '150000-CZ-YS'], ['js', '320000-CZ']] as const) {
+    for (const [key, orgCode] of [
+      ['nm', '150000-CZ-YS'],
+      ['js', '320000-CZ'],
+    ] as const) {
       const org = (await getOrganisationByCode(db, orgCode))!;
-      await createUser(db, { username: `ref_${key}`, displayName: '预算处', orgId: org.id, password: TEST_PASSWORD, roles: ['budget_division'] });
+      await createUser(db, {
+        username: `ref_${key}`,
+        displayName: '预算处',
+        orgId: org.id,
+        password: TEST_PASSWORD,
+        roles: ['budget_division'],
+      });
       cookies[key] = await loginCookie(api.base, `ref_${key}`);
     }
   });
@@ -55,7 +68,10 @@ describe('reference API', () => {
     expect((await get('/regions')).body.items.map((r: { name: string }) => r.name)).toEqual(['内蒙古自治区', '江苏省']);
     expect((await get('/regions?parent=320500')).body.items.map((r: { code: string }) => r.code)).toEqual(['320505', '320506', '320583']);
     const tree = (await get('/regions?tree=true&parent=150000')).body.items;
-    expect(tree.find((c: { code: string }) => c.code === '152500').children.map((c: { name: string }) => c.name)).toEqual(['锡林浩特市', '阿巴嘎旗']);
+    expect(tree.find((c: { code: string }) => c.code === '152500').children.map((c: { name: string }) => c.name)).toEqual([
+      '锡林浩特市',
+      '阿巴嘎旗',
+    ]);
     expect((await get('/regions?parent=15')).status).toBe(400);
   });
 
@@ -65,7 +81,9 @@ describe('reference API', () => {
     expect(r.body).toMatchObject({ total: 7, page: 2, pageSize: 2 });
     expect(r.body.items.map((o: { code: string }) => o.code)).toEqual(['150100-JY-003', '150100-NY-001']);
     expect(r.body.items[0].createdAt).toMatch(/\+08:00$/);
-    expect((await get('/organisations?name=' + encodeURIComponent('畜牧'))).body.items.map((o: { name: string }) => o.name)).toEqual(['锡林浩特市牧区畜牧工作站']);
+    expect((await get('/organisations?name=' + encodeURIComponent('畜牧'))).body.items.map((o: { name: string }) => o.name)).toEqual([
+      '锡林浩特市牧区畜牧工作站',
+    ]);
 
     const tooBig = await get('/organisations?pageSize=101');
     expect(tooBig.status).toBe(400);
@@ -96,13 +114,24 @@ describe('reference API', () => {
     const kuan = await get('/codes/functional?year=2026&parent=205');
     expect(kuan.body.items.map((c: { code: string }) => c.code)).toEqual(['20501', '20502']);
     const gov = await get('/codes/economic?year=2026&kind=government&parent=502');
-    expect(gov.body.items[0]).toEqual({ code: '50201', name: '办公经费', level: '款', parentCode: '502', hasChildren: false, kind: 'government', governmentCode: null });
+    expect(gov.body.items[0]).toEqual({
+      code: '50201',
+      name: '办公经费',
+      level: '款',
+      parentCode: '502',
+      hasChildren: false,
+      kind: 'government',
+      governmentCode: null,
+    });
     expect((await get('/codes/functional')).status).toBe(400); // year is required
     expect((await get('/codes/economic?year=2026&kind=both')).status).toBe(400);
   });
 
   test('POST /codes/import: CSV and .xlsx (base64) bodies; a bad file is 400 CODE_IMPORT_INVALID with row and column', async () => {
-    const ok = await post('/codes/import?year=2027&type=functional', { format: 'csv', content: '\uFEFFcode,name,level\n205,教育支出,类\n20502,普通教育,款\n' });
+    const ok = await post('/codes/import?year=2027&type=functional', {
+      format: 'csv',
+      content: '\uFEFFcode,name,level\n205,教育支出,类\n20502,普通教育,款\n',
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ type: 'functional', year: 2027, inserted: 2, updated: 0, unchanged: 0 });
 
@@ -118,13 +147,22 @@ describe('reference API', () => {
     const bad = await post('/codes/import?year=2027&type=functional', { format: 'csv', content: 'code,name,level\n2050,普通教育,款\n' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('CODE_IMPORT_INVALID');
-    expect(bad.body.error.details).toEqual([{ row: 2, column: '编码', field: '编码', message: '第 2 行，编码：级次为“款”的编码应为 5 位数字' }]);
+    expect(bad.body.error.details).toEqual([
+      { row: 2, column: '编码', field: '编码', message: '第 2 行，编码：级次为“款”的编码应为 5 位数字' },
+    ]);
 
-    const notXlsx = await post('/codes/import?year=2027&type=functional', { format: 'xlsx', base64: Buffer.from('not a zip').toString('base64') });
+    const notXlsx = await post('/codes/import?year=2027&type=functional', {
+      format: 'xlsx',
+      base64: Buffer.from('not a zip').toString('base64'),
+    });
     expect(notXlsx.body.error).toMatchObject({ code: 'CODE_IMPORT_INVALID', details: [{ row: 0, column: '文件' }] });
 
-    expect((await post('/codes/import?year=2027&type=functional', { format: 'pdf', content: 'x' })).body.error.code).toBe('VALIDATION_FAILED');
-    expect((await post('/codes/import?year=2027&type=functional', { format: 'xlsx', base64: '%%%' })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await post('/codes/import?year=2027&type=functional', { format: 'pdf', content: 'x' })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect((await post('/codes/import?year=2027&type=functional', { format: 'xlsx', base64: '%%%' })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
     expect((await post('/codes/import?year=2027&type=project', { format: 'csv', content: 'x' })).status).toBe(400);
     expect(await db('functional_codes').where('fiscal_year', 2027).count({ n: '*' }).first()).toEqual({ n: 2 });
   });

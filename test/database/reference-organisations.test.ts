@@ -57,7 +57,13 @@ describe('organisations', () => {
   });
 
   test('list: filters by kind, region, parent and name (a literal % is not a wildcard), paginated and sorted in SQL', async () => {
-    const bureau = await createOrganisation(db, { code: 'L-CZ', name: '呼和浩特市财政局', kind: 'finance_bureau', regionCode: '150100', parentId: null });
+    const bureau = await createOrganisation(db, {
+      code: 'L-CZ',
+      name: '呼和浩特市财政局',
+      kind: 'finance_bureau',
+      regionCode: '150100',
+      parentId: null,
+    });
     for (const [code, name] of [
       ['L-U3', '呼和浩特市第三中学'],
       ['L-U1', '呼和浩特市第一中学'],

@@ -39,12 +39,25 @@ describe('seals and the audit chain', () => {
   });
 
   async function call(method: string, path: string, body?: unknown, as = cookie): Promise<{ status: number; body: any }> {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: as }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: as },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
   const issue = (extra: object = {}) =>
-    call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕1号', amountFen: 500_000, reason: '下达', ...extra });
+    call('POST', '/quotas', {
+      fiscalYear: 2026,
+      functionalCode: '2050201',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: '财教〔2026〕1号',
+      amountFen: 500_000,
+      reason: '下达',
+      ...extra,
+    });
   const verify = () => call('GET', '/audit/verify', undefined, auditCookie);
 
   test('issuing before enrolment is recorded in the chain unsealed; a PIN without a key is refused', async () => {
@@ -54,14 +67,23 @@ describe('seals and the audit chain', () => {
     expect((await issue({ signingPin: '135790' })).body.error.code).toBe('SEAL_NOT_ENROLLED');
     const records = await call('GET', `/audit/records?subjectType=quota&subjectId=${r.body.quota.id}`, undefined, auditCookie);
     expect(records.body.items).toHaveLength(1);
-    expect(records.body.items[0].body).toMatchObject({ kind: 'quota.issue', actor: { userId: issuer.userId, username: issuer.username }, seal: null });
+    expect(records.body.items[0].body).toMatchObject({
+      kind: 'quota.issue',
+      actor: { userId: issuer.userId, username: issuer.username },
+      seal: null,
+    });
   });
 
   test('enrolment publishes a platform-signed key record; the private key is not stored in clear', async () => {
     expect((await call('POST', '/seals/enrol', { pin: '111111' })).body.error.code).toBe('VALIDATION_FAILED');
     const r = await call('POST', '/seals/enrol', { pin: '135790' });
     expect(r.status).toBe(201);
-    expect(r.body.record).toMatchObject({ userId: issuer.userId, username: issuer.username, algorithm: 'SM2-SM3', distinguishingId: '1234567812345678' });
+    expect(r.body.record).toMatchObject({
+      userId: issuer.userId,
+      username: issuer.username,
+      algorithm: 'SM2-SM3',
+      distinguishingId: '1234567812345678',
+    });
     const platform = await platformKey(db, DEVELOPMENT_SEAL_SECRET);
     expect(verifyKeyRecord(r.body, platform)).toEqual({ ok: true });
     expect((await call('POST', '/seals/enrol', { pin: '135790' })).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
@@ -92,7 +114,11 @@ describe('seals and the audit chain', () => {
     expect(r.body.seal.verificationCode).toMatch(/^[0-9a-f]{16}$/);
     const rec = (await db('audit_records').where('id', r.body.seal.auditRecordId).first()) as { body: string; sealed: unknown };
     const body = JSON.parse(rec.body);
-    expect(body.seal.payload).toMatchObject({ what: 'quota.issue', who: { userId: issuer.userId }, decision: { quotaNo: r.body.quota.quotaNo, amountFen: 500_000 } });
+    expect(body.seal.payload).toMatchObject({
+      what: 'quota.issue',
+      who: { userId: issuer.userId },
+      decision: { quotaNo: r.body.quota.quotaNo, amountFen: 500_000 },
+    });
     const key = (await store.publicKey(issuer.userId))!;
     expect(sm2Verify(canonicalBytes(body.seal.payload), body.seal.signature, key.record.publicKey)).toBe(true);
     expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
@@ -113,9 +139,14 @@ describe('seals and the audit chain', () => {
     const t0 = new Date();
     const first = await held.unlock(person.userId, '864209', {}, t0);
     // The stored key no longer opens with any PIN: what follows can only come from the held one.
-    const row = (await db('seal_keys').where('active_user_id', person.userId).first('id', 'wrapped_private_key')) as { id: number; wrapped_private_key: string };
+    const row = (await db('seal_keys').where('active_user_id', person.userId).first('id', 'wrapped_private_key')) as {
+      id: number;
+      wrapped_private_key: string;
+    };
     const wrapped = JSON.parse(row.wrapped_private_key) as { mac: string };
-    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
+    await db('seal_keys')
+      .where('id', row.id)
+      .update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
     const again = await held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 9 * 60_000));
     const data = Buffer.from('同一印章');
     expect(sm2Verify(data, again.sign(data), first.publicKey)).toBe(true);
@@ -128,27 +159,43 @@ describe('seals and the audit chain', () => {
     // A wrong PIN counted elsewhere (another node) also sends the right one down the slow path.
     await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0 });
     await held.unlock(person.userId, '864209', {}, t0);
-    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }), failed_pins: 1 });
+    await db('seal_keys')
+      .where('id', row.id)
+      .update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }), failed_pins: 1 });
     await expect(held.unlock(person.userId, '864209', {}, t0)).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
 
     // Held again after the stored key is back; ten minutes after the PIN was checked it is gone.
     await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0 });
     await held.unlock(person.userId, '864209', {}, t0);
-    await db('seal_keys').where('id', row.id).update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
+    await db('seal_keys')
+      .where('id', row.id)
+      .update({ wrapped_private_key: JSON.stringify({ ...wrapped, mac: '00'.repeat(32) }) });
     await held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 9 * 60_000));
-    await expect(held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 10 * 60_000 + 1))).rejects.toMatchObject({ code: 'SEAL_PIN_WRONG' });
+    await expect(held.unlock(person.userId, '864209', {}, new Date(t0.getTime() + 10 * 60_000 + 1))).rejects.toMatchObject({
+      code: 'SEAL_PIN_WRONG',
+    });
 
     // A locked seal is locked for the held PIN too.
     await db('seal_keys').where('id', row.id).update({ wrapped_private_key: row.wrapped_private_key, failed_pins: 0, locked_until: null });
     await held.unlock(person.userId, '864209', {}, t0);
-    await db('seal_keys').where('id', row.id).update({ locked_until: new Date(Date.now() + 60 * 60_000) });
+    await db('seal_keys')
+      .where('id', row.id)
+      .update({ locked_until: new Date(Date.now() + 60 * 60_000) });
     await expect(held.unlock(person.userId, '864209')).rejects.toMatchObject({ code: 'SEAL_LOCKED' });
   });
 
   test('seal status for the own page: the key record verified, a lock and its time', async () => {
     const director = await createAccount(db, ['director']);
     const as = await loginCookie(api.base, director.username);
-    expect((await call('GET', '/seals/me', undefined, as)).body).toMatchObject({ enrolled: false, key: null, canSign: true, recordVerified: null, lockedUntil: null, reenrolment: null, revokedKeys: [] });
+    expect((await call('GET', '/seals/me', undefined, as)).body).toMatchObject({
+      enrolled: false,
+      key: null,
+      canSign: true,
+      recordVerified: null,
+      lockedUntil: null,
+      reenrolment: null,
+      revokedKeys: [],
+    });
     expect((await call('POST', '/seals/enrol', { pin: '13579' }, as)).body.error.details[0].message).toBe('签章密码应为 6 位数字');
     expect((await call('POST', '/seals/enrol', { pin: '246801' }, as)).status).toBe(201);
     for (let i = 0; i < 5; i++) await store.unlock(director.userId, '000000').catch(() => undefined);
@@ -156,7 +203,10 @@ describe('seals and the audit chain', () => {
     expect(me).toMatchObject({ enrolled: true, recordVerified: true, failedPins: 5 });
     expect(me.lockedUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/);
     const clerk = await createAccount(db, ['unit_clerk']);
-    expect((await call('GET', '/seals/me', undefined, await loginCookie(api.base, clerk.username))).body).toMatchObject({ enrolled: false, canSign: false });
+    expect((await call('GET', '/seals/me', undefined, await loginCookie(api.base, clerk.username))).body).toMatchObject({
+      enrolled: false,
+      canSign: false,
+    });
   });
 
   test('forgotten PIN: the security admin authorises, the person enrols a fresh key, the old key is revoked and its seals still verify', async () => {
@@ -165,15 +215,33 @@ describe('seals and the audit chain', () => {
     const security = await createAccount(db, ['security_admin']);
     const sec = await loginCookie(api.base, security.username);
     // not enrolled: nothing to authorise
-    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec)).body.error.code).toBe('SEAL_NOT_ENROLLED');
+    expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec)).body.error.code).toBe(
+      'SEAL_NOT_ENROLLED',
+    );
     const first = await call('POST', '/seals/enrol', { pin: '135790' }, as);
-    const sealed = await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕2号', amountFen: 100, reason: '下达', signingPin: '135790' }, as);
+    const sealed = await call(
+      'POST',
+      '/quotas',
+      {
+        fiscalYear: 2026,
+        functionalCode: '2050201',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: '财教〔2026〕2号',
+        amountFen: 100,
+        reason: '下达',
+        signingPin: '135790',
+      },
+      as,
+    );
     expect(sealed.status).toBe(201);
     // without an authorisation the person cannot replace their key
     expect((await call('POST', '/seals/enrol', { pin: '802468' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
     // only the security admin, never for oneself, and a reason is required
     expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, as)).status).toBe(403);
-    expect((await call('POST', `/users/${security.userId}/seal-reenrolment`, { reason: '遗忘' }, sec)).body.error.code).toBe('CANNOT_REENROL_OWN_SEAL');
+    expect((await call('POST', `/users/${security.userId}/seal-reenrolment`, { reason: '遗忘' }, sec)).body.error.code).toBe(
+      'CANNOT_REENROL_OWN_SEAL',
+    );
     expect((await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: ' ' }, sec)).status).toBe(400);
     const granted = await call('POST', `/users/${person.userId}/seal-reenrolment`, { reason: '遗忘签章密码' }, sec);
     expect(granted.status).toBe(201);
@@ -182,7 +250,10 @@ describe('seals and the audit chain', () => {
     expect(again.status).toBe(200);
     expect(again.body.created).toBe(false);
     expect(await db('seal_reenrolments').where('user_id', person.userId).count('* as n').first()).toEqual({ n: 1 });
-    expect((await call('GET', '/seals/me', undefined, as)).body.reenrolment).toMatchObject({ authorisedBy: expect.any(String), reason: '遗忘签章密码' });
+    expect((await call('GET', '/seals/me', undefined, as)).body.reenrolment).toMatchObject({
+      authorisedBy: expect.any(String),
+      reason: '遗忘签章密码',
+    });
     // the old key still signs until the new one is set
     const second = await call('POST', '/seals/enrol', { pin: '802468' }, as);
     expect(second.status).toBe(201);
@@ -194,10 +265,50 @@ describe('seals and the audit chain', () => {
     // the authorisation is used once
     expect((await call('POST', '/seals/enrol', { pin: '802469' }, as)).body.error.code).toBe('SEAL_ALREADY_ENROLLED');
     // the old PIN no longer signs; the new one does
-    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '135790' }, as)).body.error.code).toBe('SEAL_PIN_WRONG');
-    expect((await call('POST', '/quotas', { fiscalYear: 2026, functionalCode: '2050201', economicCode: '30201', fundSource: '一般公共预算', documentNo: '财教〔2026〕3号', amountFen: 100, reason: '下达', signingPin: '802468' }, as)).status).toBe(201);
+    expect(
+      (
+        await call(
+          'POST',
+          '/quotas',
+          {
+            fiscalYear: 2026,
+            functionalCode: '2050201',
+            economicCode: '30201',
+            fundSource: '一般公共预算',
+            documentNo: '财教〔2026〕3号',
+            amountFen: 100,
+            reason: '下达',
+            signingPin: '135790',
+          },
+          as,
+        )
+      ).body.error.code,
+    ).toBe('SEAL_PIN_WRONG');
+    expect(
+      (
+        await call(
+          'POST',
+          '/quotas',
+          {
+            fiscalYear: 2026,
+            functionalCode: '2050201',
+            economicCode: '30201',
+            fundSource: '一般公共预算',
+            documentNo: '财教〔2026〕3号',
+            amountFen: 100,
+            reason: '下达',
+            signingPin: '802468',
+          },
+          as,
+        )
+      ).status,
+    ).toBe(201);
     // the revocation is in the chain, and the seal made with the old key still verifies
-    const kinds = ((await db('audit_records').where({ subject_type: 'user', subject_id: String(person.userId) }).whereNot('kind', 'like', 'auth.%').orderBy('seq').pluck('kind')) as string[]);
+    const kinds = (await db('audit_records')
+      .where({ subject_type: 'user', subject_id: String(person.userId) })
+      .whereNot('kind', 'like', 'auth.%')
+      .orderBy('seq')
+      .pluck('kind')) as string[];
     expect(kinds).toEqual(['seal.enrol', 'user.authorise_seal_reenrolment', 'seal.revoke', 'seal.enrol']);
     expect((await call('GET', `/seals/keys/${person.userId}`)).body.record.keyId).toBe(second.body.record.keyId);
     expect((await verify()).body).toMatchObject({ ok: true, firstBroken: null });
@@ -219,8 +330,16 @@ describe('seals and the audit chain', () => {
 
   test('100 parallel appends make one unbroken chain', async () => {
     const before = Number(((await db('audit_chain_head').first('seq')) as { seq: number }).seq);
-    await Promise.all(Array.from({ length: 100 }, (_, i) => db.transaction((trx) => appendAudit(trx, { kind: 'test.parallel', subjectType: 'test', subjectId: i, actor: SYSTEM_ACTOR, data: { i } }))));
-    const seqs = ((await db('audit_records').where('kind', 'test.parallel').orderBy('seq').select('seq')) as Array<{ seq: number }>).map((r) => Number(r.seq));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        db.transaction((trx) =>
+          appendAudit(trx, { kind: 'test.parallel', subjectType: 'test', subjectId: i, actor: SYSTEM_ACTOR, data: { i } }),
+        ),
+      ),
+    );
+    const seqs = ((await db('audit_records').where('kind', 'test.parallel').orderBy('seq').select('seq')) as Array<{ seq: number }>).map(
+      (r) => Number(r.seq),
+    );
     expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => before + 1 + i));
     expect((await verify()).body).toMatchObject({ ok: true, lastSeq: before + 100 });
   });
@@ -230,13 +349,23 @@ describe('seals and the audit chain', () => {
     expect(cp.status).toBe(201);
     const kinds = ((await db('audit_records').distinct('kind')) as Array<{ kind: string }>).map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['auth.login', 'seal.enrol', 'quota.issue', 'seal.quota.issue']));
-    await fetch(`${api.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: issuer.username, password: 'wrong-Pass1' }) });
+    await fetch(`${api.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: issuer.username, password: 'wrong-Pass1' }),
+    });
     expect(await db('audit_records').where('kind', 'auth.login_failed').first()).toBeDefined();
     expect((await verify()).body).toMatchObject({ ok: true, checkpoints: 1 });
   });
 
   test('a changed byte anywhere in a record is detected and located', async () => {
-    const rows = (await db('audit_records').orderBy('seq').select('id', 'seq', 'body', 'hash', 'actor')) as Array<{ id: number; seq: number; body: string; hash: string; actor: string }>;
+    const rows = (await db('audit_records').orderBy('seq').select('id', 'seq', 'body', 'hash', 'actor')) as Array<{
+      id: number;
+      seq: number;
+      body: string;
+      hash: string;
+      actor: string;
+    }>;
     const target = rows[Math.floor(rows.length / 2)]!;
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'a' ? 'b' : 'a') + s.slice(at + 1);
     const cases: Array<[string, string]> = [
@@ -246,18 +375,28 @@ describe('seals and the audit chain', () => {
       ['actor', target.actor + 'x'],
     ];
     for (const [column, value] of cases) {
-      await db('audit_records').where('id', target.id).update({ [column]: value });
+      await db('audit_records')
+        .where('id', target.id)
+        .update({ [column]: value });
       const r = (await verify()).body;
       expect(r.ok).toBe(false);
       // A changed hash shows at the next record (its prevHash no longer matches) or at the record itself.
       expect([Number(target.seq), Number(target.seq) + 1]).toContain(r.firstBroken.seq);
-      await db('audit_records').where('id', target.id).update({ [column]: (target as Record<string, unknown>)[column] });
+      await db('audit_records')
+        .where('id', target.id)
+        .update({ [column]: (target as Record<string, unknown>)[column] });
     }
     // a sealed record's signature
-    const sealed = (await db('audit_records').where('sealed', true).first('id', 'seq', 'body')) as { id: number; seq: number; body: string };
+    const sealed = (await db('audit_records').where('sealed', true).first('id', 'seq', 'body')) as {
+      id: number;
+      seq: number;
+      body: string;
+    };
     const body = JSON.parse(sealed.body);
     body.seal.signature = body.seal.signature.slice(0, -4) + (body.seal.signature.endsWith('0000') ? '1111' : '0000');
-    await db('audit_records').where('id', sealed.id).update({ body: JSON.stringify(body) });
+    await db('audit_records')
+      .where('id', sealed.id)
+      .update({ body: JSON.stringify(body) });
     expect((await verify()).body.firstBroken.seq).toBe(Number(sealed.seq));
     await db('audit_records').where('id', sealed.id).update({ body: sealed.body });
     // a deleted last record

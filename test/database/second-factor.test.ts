@@ -29,9 +29,12 @@ describe('second factor (TOTP) at login', () => {
     await drop?.();
   });
 
-
   async function post(url: string, body: unknown, cookie?: string): Promise<{ status: number; json: any; cookie?: string }> {
-    const res = await fetch(api.base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+    const res = await fetch(api.base + url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, json: res.status === 204 ? null : await res.json(), cookie: res.headers.get('set-cookie')?.split(';')[0] };
   }
 
@@ -40,7 +43,13 @@ describe('second factor (TOTP) at login', () => {
     return { status: res.status, json: await res.json() };
   }
   const codeAt = (secret: string, step: number) => hotp(base32Decode(secret), step);
-  const kinds = async (userId: number) => ((await db('audit_records').where({ subject_type: 'user', subject_id: String(userId) }).orderBy('seq').select('kind')) as Array<{ kind: string }>).map((r) => r.kind);
+  const kinds = async (userId: number) =>
+    (
+      (await db('audit_records')
+        .where({ subject_type: 'user', subject_id: String(userId) })
+        .orderBy('seq')
+        .select('kind')) as Array<{ kind: string }>
+    ).map((r) => r.kind);
 
   /** First login and enrolment; answers the secret, the recovery codes and the step the confirmation used. */
   async function enrol(username: string) {
@@ -118,9 +127,14 @@ describe('second factor (TOTP) at login', () => {
     expect(ok.json.user.secondFactorEnrolmentRequired).toBe(false);
     expect((await get('/api/quotas', ok.cookie!)).status).toBe(200);
     // The challenge is spent; the same code on a new challenge is a replay.
-    expect((await post('/api/auth/login/second-factor', { challenge, code: codeAt(secret, step + 1) })).json.error.code).toBe('SECOND_FACTOR_CHALLENGE_EXPIRED');
+    expect((await post('/api/auth/login/second-factor', { challenge, code: codeAt(secret, step + 1) })).json.error.code).toBe(
+      'SECOND_FACTOR_CHALLENGE_EXPIRED',
+    );
     const again = await post('/api/auth/login', { username: u.username, password: TEST_PASSWORD });
-    expect((await post('/api/auth/login/second-factor', { challenge: again.json.secondFactor.challenge, code: codeAt(secret, step + 1) })).json.error.code).toBe('SECOND_FACTOR_FAILED');
+    expect(
+      (await post('/api/auth/login/second-factor', { challenge: again.json.secondFactor.challenge, code: codeAt(secret, step + 1) })).json
+        .error.code,
+    ).toBe('SECOND_FACTOR_FAILED');
     // A wrong password is still just a wrong password (no challenge).
     expect((await post('/api/auth/login', { username: u.username, password: 'Wrong@2026x' })).status).toBe(401);
   });
@@ -130,15 +144,22 @@ describe('second factor (TOTP) at login', () => {
     const { recoveryCodes } = await enrol(u.username);
     const login = await post('/api/auth/login', { username: u.username, password: TEST_PASSWORD });
     const challenge = login.json.secondFactor.challenge as string;
-    for (let i = 0; i < 5; i++) expect((await post('/api/auth/login/second-factor', { challenge, code: 'AAAA-BBBB-CC' })).json.error.code).toBe('SECOND_FACTOR_FAILED');
-    expect((await post('/api/auth/login/second-factor', { challenge, code: recoveryCodes[0] })).json.error.code).toBe('SECOND_FACTOR_CHALLENGE_EXPIRED');
+    for (let i = 0; i < 5; i++)
+      expect((await post('/api/auth/login/second-factor', { challenge, code: 'AAAA-BBBB-CC' })).json.error.code).toBe(
+        'SECOND_FACTOR_FAILED',
+      );
+    expect((await post('/api/auth/login/second-factor', { challenge, code: recoveryCodes[0] })).json.error.code).toBe(
+      'SECOND_FACTOR_CHALLENGE_EXPIRED',
+    );
 
     const c2 = (await post('/api/auth/login', { username: u.username, password: TEST_PASSWORD })).json.secondFactor.challenge;
     const withRecovery = await post('/api/auth/login/second-factor', { challenge: c2, code: recoveryCodes[0]!.toLowerCase() });
     expect(withRecovery.status).toBe(200);
     expect(withRecovery.json.user.secondFactor.recoveryCodesLeft).toBe(9);
     const c3 = (await post('/api/auth/login', { username: u.username, password: TEST_PASSWORD })).json.secondFactor.challenge;
-    expect((await post('/api/auth/login/second-factor', { challenge: c3, code: recoveryCodes[0] })).json.error.code).toBe('SECOND_FACTOR_FAILED');
+    expect((await post('/api/auth/login/second-factor', { challenge: c3, code: recoveryCodes[0] })).json.error.code).toBe(
+      'SECOND_FACTOR_FAILED',
+    );
     expect((await post('/api/auth/login/second-factor', { challenge: c3, code: recoveryCodes[1] })).status).toBe(200);
   });
 
@@ -173,7 +194,12 @@ describe('second factor (TOTP) at login', () => {
     expect((await reset(s2, sec.userId)).status).toBe(200);
 
     expect(await kinds(target.userId)).toEqual(
-      expect.arrayContaining(['auth.login', 'auth.second_factor_enrolment_started', 'auth.second_factor_enrolled', 'user.reset_second_factor']),
+      expect.arrayContaining([
+        'auth.login',
+        'auth.second_factor_enrolment_started',
+        'auth.second_factor_enrolled',
+        'user.reset_second_factor',
+      ]),
     );
     const failedKinds = await kinds((await createAccount(db, ['unit_clerk'])).userId);
     expect(failedKinds).toEqual([]);

@@ -29,16 +29,22 @@ describe('users API', () => {
     return { status: res.status, json: res.status === 204 ? null : await res.json() };
   }
   const rawLogin = (username: string, password: string) =>
-    fetch(`${api.base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    fetch(`${api.base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
   const userCount = async () => Number(((await db('users').count({ n: '*' }).first()) as { n: number | string }).n);
-  const rolesOf = async (userId: number) => ((await db('user_roles').where('user_id', userId).orderBy('role').select('role')) as Array<{ role: string }>).map((r) => r.role);
+  const rolesOf = async (userId: number) =>
+    ((await db('user_roles').where('user_id', userId).orderBy('role').select('role')) as Array<{ role: string }>).map((r) => r.role);
 
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
     await seedReferenceData(db, { year: 2026 });
     api = await startApi(db, fresh.database);
-    for (const code of ['150100-CZ', '150100-JY-001', '150100-NY-001', '150100-JY', '320500-CZ', '320500-JY-001']) org[code] = (await getOrganisationByCode(db, code))!.id;
+    for (const code of ['150100-CZ', '150100-JY-001', '150100-NY-001', '150100-JY', '320500-CZ', '320500-JY-001'])
+      org[code] = (await getOrganisationByCode(db, code))!.id;
     const accounts: Array<[string, string, string[]]> = [
       ['nm_sys', '150100-CZ', ['system_admin']],
       ['nm_sec', '150100-CZ', ['security_admin']],
@@ -48,7 +54,13 @@ describe('users API', () => {
       ['js_clerk', '320500-JY-001', ['unit_clerk']],
     ];
     for (const [username, orgCode, roles] of accounts) {
-      id[username] = await createUser(db, { username, displayName: `测试${username}`, orgId: org[orgCode]!, password: TEST_PASSWORD, roles });
+      id[username] = await createUser(db, {
+        username,
+        displayName: `测试${username}`,
+        orgId: org[orgCode]!,
+        password: TEST_PASSWORD,
+        roles,
+      });
       if (roles[0] !== 'unit_clerk') cookie[username] = await loginCookie(api.base, username);
     }
   }, 60_000);
@@ -59,7 +71,12 @@ describe('users API', () => {
   });
 
   test('the system admin creates an account in its scope: no roles, must change the password; list, filters and paging', async () => {
-    const created = await call('POST', '/api/users', 'nm_sys', { username: 'nm_new.clerk', displayName: '新经办人', orgId: org['150100-JY-001'], password: 'Initial#2026' });
+    const created = await call('POST', '/api/users', 'nm_sys', {
+      username: 'nm_new.clerk',
+      displayName: '新经办人',
+      orgId: org['150100-JY-001'],
+      password: 'Initial#2026',
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
       username: 'nm_new.clerk',
@@ -86,7 +103,8 @@ describe('users API', () => {
     const js = await call('GET', '/api/users?pageSize=100', 'js_sys');
     expect(js.json.items.map((u: { username: string }) => u.username).sort()).toEqual(['js_clerk', 'js_sec', 'js_sys']);
 
-    const names = async (query: string) => (await call('GET', `/api/users?${query}`, 'nm_sys')).json.items.map((u: { username: string }) => u.username);
+    const names = async (query: string) =>
+      (await call('GET', `/api/users?${query}`, 'nm_sys')).json.items.map((u: { username: string }) => u.username);
     expect(await names(`keyword=${encodeURIComponent('新经办')}`)).toEqual(['nm_new.clerk']);
     expect(await names('keyword=_')).toEqual(['nm_clerk', 'nm_new.clerk', 'nm_sec', 'nm_sys']); // '_' is a character, not a wildcard…
     expect(await names('keyword=%25')).toEqual([]); // …and so is '%'
@@ -121,7 +139,7 @@ describe('users API', () => {
     expect(await db('users').where('id', target).first()).toEqual(before);
   });
 
-  test('another region\'s users do not exist for an admin, even by guessing ids; nor do its organisations', async () => {
+  test("another region's users do not exist for an admin, even by guessing ids; nor do its organisations", async () => {
     const before = await db('users').where('id', id.js_clerk!).first();
     const target = `/api/users/${id.js_clerk}`;
     expect((await call('GET', target, 'nm_sys')).status).toBe(404);
@@ -136,7 +154,12 @@ describe('users API', () => {
 
     // Creating into, or moving a user to, an organisation outside the scope.
     const count = await userCount();
-    const into = await call('POST', '/api/users', 'js_sys', { username: 'js_sneaky', displayName: '越权', orgId: org['150100-JY-001'], password: 'Initial#2026' });
+    const into = await call('POST', '/api/users', 'js_sys', {
+      username: 'js_sneaky',
+      displayName: '越权',
+      orgId: org['150100-JY-001'],
+      password: 'Initial#2026',
+    });
     expect(into.status).toBe(400);
     expect(into.json.error).toMatchObject({ code: 'ORG_NOT_FOUND', details: [{ field: 'orgId' }] });
     const move = await call('PATCH', `/api/users/${id.nm_clerk}`, 'nm_sys', { orgId: org['320500-JY-001'] });
@@ -181,7 +204,10 @@ describe('users API', () => {
     const target = `/api/users/${id['nm_new.clerk']}`;
     const refused = await call('PUT', `${target}/roles`, 'nm_sec', { roles: ['system_admin', 'audit_admin'] });
     expect(refused.status).toBe(400);
-    expect(refused.json.error).toMatchObject({ code: 'SEPARATION_OF_DUTIES', message: '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任' });
+    expect(refused.json.error).toMatchObject({
+      code: 'SEPARATION_OF_DUTIES',
+      message: '三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任',
+    });
     expect(await rolesOf(id['nm_new.clerk']!)).toEqual([]);
 
     const self = await call('PUT', `/api/users/${id.nm_sec}/roles`, 'nm_sec', { roles: ['security_admin', 'budget_division'] });
@@ -195,7 +221,7 @@ describe('users API', () => {
     expect((await call('PUT', `${target}/roles`, 'nm_sys', { roles: ['budget_division'] })).status).toBe(403);
   });
 
-  test('disabling ends the person\'s sessions at once; nobody disables themselves; enabling lets them in again', async () => {
+  test("disabling ends the person's sessions at once; nobody disables themselves; enabling lets them in again", async () => {
     cookie.nm_clerk = await loginCookie(api.base, 'nm_clerk');
     expect((await call('GET', '/api/auth/me', 'nm_clerk')).status).toBe(200);
 
@@ -208,7 +234,9 @@ describe('users API', () => {
     expect((await call('GET', '/api/auth/me', 'nm_clerk')).status).toBe(401);
     expect(await db('sessions').where('user_id', id.nm_clerk!).whereNull('revoked_at').count({ n: '*' }).first()).toEqual({ n: 0 });
     expect((await rawLogin('nm_clerk', TEST_PASSWORD)).status).toBe(403);
-    expect((await call('GET', '/api/users?status=disabled', 'nm_sec')).json.items.map((u: { username: string }) => u.username)).toEqual(['nm_clerk']);
+    expect((await call('GET', '/api/users?status=disabled', 'nm_sec')).json.items.map((u: { username: string }) => u.username)).toEqual([
+      'nm_clerk',
+    ]);
 
     expect((await call('PATCH', `/api/users/${id.nm_clerk}`, 'nm_sys', { status: 'active' })).json.status).toBe('active');
     expect((await rawLogin('nm_clerk', TEST_PASSWORD)).status).toBe(200);
@@ -218,8 +246,12 @@ describe('users API', () => {
     for (let i = 0; i < 5; i++) await rawLogin('nm_clerk', `Wrong#${i}abc`);
     expect((await rawLogin('nm_clerk', TEST_PASSWORD)).status).toBe(423);
     const locked = await call('GET', '/api/users?locked=true', 'nm_sec');
-    expect(locked.json.items).toEqual([expect.objectContaining({ username: 'nm_clerk', locked: true, failedLogins: 5, lockedUntil: expect.stringMatching(/\+08:00$/) })]);
-    expect((await call('GET', '/api/users?locked=false', 'nm_sec')).json.items.map((u: { username: string }) => u.username)).not.toContain('nm_clerk');
+    expect(locked.json.items).toEqual([
+      expect.objectContaining({ username: 'nm_clerk', locked: true, failedLogins: 5, lockedUntil: expect.stringMatching(/\+08:00$/) }),
+    ]);
+    expect((await call('GET', '/api/users?locked=false', 'nm_sec')).json.items.map((u: { username: string }) => u.username)).not.toContain(
+      'nm_clerk',
+    );
 
     const unlocked = await call('POST', `/api/users/${id.nm_clerk}/unlock`, 'nm_sec');
     expect(unlocked.json).toMatchObject({ locked: false, lockedUntil: null, failedLogins: 0 });
@@ -231,7 +263,9 @@ describe('users API', () => {
     const weak = await call('POST', `/api/users/${id.nm_clerk}/reset-password`, 'nm_sec', { password: 'weakweak' });
     expect(weak.json.error.code).toBe('VALIDATION_FAILED');
     expect((await call('GET', '/api/auth/me', 'nm_clerk')).status).toBe(200); // a refused reset changed nothing
-    expect((await call('POST', `/api/users/${id.nm_sec}/reset-password`, 'nm_sec', { password: 'Reset#2026x' })).json.error.code).toBe('CANNOT_RESET_OWN_PASSWORD');
+    expect((await call('POST', `/api/users/${id.nm_sec}/reset-password`, 'nm_sec', { password: 'Reset#2026x' })).json.error.code).toBe(
+      'CANNOT_RESET_OWN_PASSWORD',
+    );
 
     const reset = await call('POST', `/api/users/${id.nm_clerk}/reset-password`, 'nm_sec', { password: 'Reset#2026x' });
     expect(reset.json).toMatchObject({ mustChangePassword: true });
@@ -243,13 +277,15 @@ describe('users API', () => {
     const blocked = await call('GET', '/api/organisations', 'nm_clerk');
     expect([blocked.status, blocked.json.error.code]).toEqual([403, 'PASSWORD_CHANGE_REQUIRED']);
 
-    expect((await call('POST', '/api/auth/password', 'nm_clerk', { oldPassword: 'Reset#2026x', newPassword: 'Mine#2026abc' })).status).toBe(204);
+    expect((await call('POST', '/api/auth/password', 'nm_clerk', { oldPassword: 'Reset#2026x', newPassword: 'Mine#2026abc' })).status).toBe(
+      204,
+    );
     expect((await call('GET', '/api/auth/me', 'nm_clerk')).json.user.mustChangePassword).toBe(false);
     expect((await call('GET', '/api/organisations', 'nm_clerk')).status).toBe(200);
     expect((await call('GET', `/api/users/${id.nm_clerk}`, 'nm_sys')).json.mustChangePassword).toBe(false);
   });
 
-  test('export: the list in the admin\'s scope as an .xlsx, with the same filters', async () => {
+  test("export: the list in the admin's scope as an .xlsx, with the same filters", async () => {
     const res = await fetch(`${api.base}/api/users/export?status=active`, { headers: { cookie: cookie.nm_sec! } });
     expect(res.status).toBe(200);
     const workbook = new ExcelJS.Workbook();
@@ -259,6 +295,8 @@ describe('users API', () => {
     const listed = await call('GET', '/api/users?status=active&pageSize=100', 'nm_sec');
     expect(names.sort()).toEqual(listed.json.items.map((u: { username: string }) => u.username).sort());
     expect(names).not.toContain('js_sys'); // another province: outside the scope
-    expect((await fetch(`${api.base}/api/users/export`, { headers: { cookie: cookie.nm_clerk ?? '' } })).status).toBeGreaterThanOrEqual(401);
+    expect((await fetch(`${api.base}/api/users/export`, { headers: { cookie: cookie.nm_clerk ?? '' } })).status).toBeGreaterThanOrEqual(
+      401,
+    );
   });
 });

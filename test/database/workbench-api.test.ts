@@ -34,7 +34,11 @@ describe('workbench API and system status', () => {
   });
 
   async function call(user: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${api.base}/api${path}`, { method, headers: { 'content-type': 'application/json', ...(user ? { cookie: cookies[user]! } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${api.base}/api${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(user ? { cookie: cookies[user]! } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   }
@@ -54,9 +58,30 @@ describe('workbench API and system status', () => {
   const system = { userId: null, username: 'system', displayName: '系统自动' };
 
   test('a unit clerk: its own applications by status, drafts included, a returned one raises a warning; reviewers count only what was submitted', async () => {
-    const a = (await call('nm_clerk_yz', 'POST', '/projects', application('操场塑胶跑道翻新', '更换老化的塑胶跑道面层，修复排水沟，保障学生体育课和课外活动安全。'))).body;
-    const b = (await call('nm_clerk_yz', 'POST', '/projects', application('图书馆借阅系统升级', '升级图书馆借阅管理系统，新增自助借还设备，提高借阅效率与服务水平。'))).body;
-    const c = (await call('nm_clerk_yz', 'POST', '/projects', application('学生宿舍热水改造', '改造宿舍楼热水供应系统，实现全天候供应，改善学生住宿条件。'))).body;
+    const a = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application('操场塑胶跑道翻新', '更换老化的塑胶跑道面层，修复排水沟，保障学生体育课和课外活动安全。'),
+      )
+    ).body;
+    const b = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application('图书馆借阅系统升级', '升级图书馆借阅管理系统，新增自助借还设备，提高借阅效率与服务水平。'),
+      )
+    ).body;
+    const c = (
+      await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        application('学生宿舍热水改造', '改造宿舍楼热水供应系统，实现全天候供应，改善学生住宿条件。'),
+      )
+    ).body;
     await changeStatus(db, system, b.id, 'submitted');
     await changeStatus(db, system, c.id, 'submitted');
     await changeStatus(db, system, c.id, 'returned');
@@ -72,12 +97,20 @@ describe('workbench API and system status', () => {
     expect(clerk.projects.recent[0].updatedAt).toMatch(/\+08:00$/);
     expect(clerk.tasks).toEqual({ todo: 0, overdue: 0, copies: 0, oldest: [] });
     expect(clerk.quotas).toEqual({ count: 0, amountFen: 0, availableFen: 0, low: 0 });
-    expect(clerk.warnings).toEqual([{ level: 'warning', code: 'APPLICATIONS_RETURNED', text: '1 个申报已被退回，请按审核意见修改后重新送审', link: '/my-applications' }]);
+    expect(clerk.warnings).toEqual([
+      { level: 'warning', code: 'APPLICATIONS_RETURNED', text: '1 个申报已被退回，请按审核意见修改后重新送审', link: '/my-applications' },
+    ]);
 
     // The department and the director see the submitted and the returned one, never the draft.
     for (const u of ['nm_dept_jy', 'nm_director']) {
       const w = (await call(u, 'GET', '/workbench')).body;
-      expect([u, w.projects.byStatus]).toEqual([u, [{ status: 'submitted', label: '已送审', count: 1 }, { status: 'returned', label: '已退回', count: 1 }]]);
+      expect([u, w.projects.byStatus]).toEqual([
+        u,
+        [
+          { status: 'submitted', label: '已送审', count: 1 },
+          { status: 'returned', label: '已退回', count: 1 },
+        ],
+      ]);
       expect([u, w.projects.recent.map((p: { id: number }) => p.id).includes(a.id)]).toEqual([u, false]);
       // 退回 asks the unit to act, not the reviewer.
       expect([u, w.warnings.map((x: { code: string }) => x.code)]).toEqual([u, []]);
@@ -90,7 +123,20 @@ describe('workbench API and system status', () => {
     expect(expert.tasks).toMatchObject({ todo: 0 });
 
     const unit = (await db('users').where({ username: 'nm_clerk_yz' }).first('org_id')) as { org_id: number };
-    const [id] = await db('quotas').insert({ quota_no: 'ZB2026-LOW', fiscal_year: 2026, unit_org_id: unit.org_id, functional_code: '2050204', economic_code: '30213', fund_source: '一般公共预算', document_no: '呼财教〔2026〕1号', amount_fen: 100_000, used_fen: 95_000, frozen_fen: 0, created_at: new Date(), updated_at: new Date() });
+    const [id] = await db('quotas').insert({
+      quota_no: 'ZB2026-LOW',
+      fiscal_year: 2026,
+      unit_org_id: unit.org_id,
+      functional_code: '2050204',
+      economic_code: '30213',
+      fund_source: '一般公共预算',
+      document_no: '呼财教〔2026〕1号',
+      amount_fen: 100_000,
+      used_fen: 95_000,
+      frozen_fen: 0,
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
     expect(Number(id)).toBeGreaterThan(0);
     const director = (await call('nm_director', 'GET', '/workbench')).body;
     expect(director.quotas).toEqual({ count: 1, amountFen: 100_000, availableFen: 5_000, low: 1 });
@@ -117,7 +163,9 @@ describe('workbench API and system status', () => {
     }
     // The administrators' workbench says so.
     const admin = (await call('nm_sysadmin', 'GET', '/workbench')).body;
-    expect(admin.warnings).toEqual([{ level: 'danger', code: 'SYSTEM_DEGRADED', text: '系统状态异常：流程引擎不可用或正在启动', link: '/health' }]);
+    expect(admin.warnings).toEqual([
+      { level: 'danger', code: 'SYSTEM_DEGRADED', text: '系统状态异常：流程引擎不可用或正在启动', link: '/health' },
+    ]);
     expect(admin).toMatchObject({ projects: null, quotas: null });
     expect((await call(null, 'GET', '/system/status')).status).toBe(401);
   });

@@ -28,7 +28,11 @@ describe('API against the real engine and database', () => {
   });
 
   const post = (path: string, body: string, cookie?: string) =>
-    fetch(`${t.system.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body });
+    fetch(`${t.system.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body,
+    });
 
   test('the smoke check needs a session (401) and the system-admin permission (403)', async () => {
     const anonymous = await post('/api/engine/smoke-checks', '{}');
@@ -66,7 +70,12 @@ describe('API against the real engine and database', () => {
   test('GET /api/system/status (administrators): 200 with database and engine status, naming Operaton and its version, with every model deployed; GET /api/health says only that all is up', async () => {
     const open = await fetch(`${t.system.url}/api/health`);
     expect(open.status).toBe(200);
-    expect(await open.json()).toEqual({ status: 'ok', time: expect.stringMatching(/\+08:00$/), database: { status: 'up' }, engine: { status: 'up' } });
+    expect(await open.json()).toEqual({
+      status: 'ok',
+      time: expect.stringMatching(/\+08:00$/),
+      database: { status: 'up' },
+      engine: { status: 'up' },
+    });
     expect((await fetch(`${t.system.url}/api/system/status`, { headers: { cookie: clerkCookie } })).status).toBe(403);
     const res = await fetch(`${t.system.url}/api/system/status`, { headers: { cookie: adminCookie } });
     expect(res.status).toBe(200);
@@ -74,12 +83,25 @@ describe('API against the real engine and database', () => {
     expect(body.status).toBe('ok');
     expect(body.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00$/);
     expect(body.database).toMatchObject({ status: 'up', client: t.config.database.client });
-    expect(body.engine).toMatchObject({ status: 'up', mode: t.config.engine.mode, product: 'Operaton', version: '1.0.3', engines: ['default'], address: t.config.engine.restUrl });
+    expect(body.engine).toMatchObject({
+      status: 'up',
+      mode: t.config.engine.mode,
+      product: 'Operaton',
+      version: '1.0.3',
+      engines: ['default'],
+      address: t.config.engine.restUrl,
+    });
     const ids = (body.engine.deployedResources ?? []).map((r) => r.id).sort();
     // Every process and decision of processes/, under this system's namespace.
     const models = fs
       .readdirSync(path.join(__dirname, '../../processes'))
-      .flatMap((f) => [...fs.readFileSync(path.join(__dirname, '../../processes', f), 'utf8').matchAll(/<(?:bpmn:process|decision)\b[^>]*\bid="([^"]+)"/g)].map((m) => `${t.config.engine.namespace}.${m[1]}`))
+      .flatMap((f) =>
+        [
+          ...fs
+            .readFileSync(path.join(__dirname, '../../processes', f), 'utf8')
+            .matchAll(/<(?:bpmn:process|decision)\b[^>]*\bid="([^"]+)"/g),
+        ].map((m) => `${t.config.engine.namespace}.${m[1]}`),
+      )
       .sort();
     expect(models.length).toBeGreaterThanOrEqual(8);
     expect(ids).toEqual(models);
@@ -139,7 +161,17 @@ describe('health while the engine starts', () => {
       expect(report.status).toBe('degraded');
       expect(report.engine).toMatchObject({ status: 'starting', version: '1.0.3', message: expect.stringContaining('正在部署流程模型') });
       // The running system's own supervisor finished: ok.
-      expect((await buildHealthReport({ config: t.config, db: t.system.db, engine: t.system.engine, supervisor: t.system.supervisor, version: 'test' })).status).toBe('ok');
+      expect(
+        (
+          await buildHealthReport({
+            config: t.config,
+            db: t.system.db,
+            engine: t.system.engine,
+            supervisor: t.system.supervisor,
+            version: 'test',
+          })
+        ).status,
+      ).toBe('ok');
     } finally {
       await t.close();
     }
@@ -149,7 +181,9 @@ describe('health while the engine starts', () => {
 describe('health when a dependency is down', () => {
   test('engine unreachable: 503, engine down with a Chinese message, the database still up', async () => {
     const port = await closedPort();
-    const t = await startTestSystem({ engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` } });
+    const t = await startTestSystem({
+      engine: { ...testConfig().engine, mode: 'external', restUrl: `http://127.0.0.1:${port}/engine-rest` },
+    });
     try {
       const open = await fetch(`${t.system.url}/api/health`);
       expect(open.status).toBe(503);
@@ -165,7 +199,11 @@ describe('health when a dependency is down', () => {
       expect(body.engine.message).toContain('流程引擎无法连接');
       expect(JSON.stringify(body)).not.toMatch(/Error:|at .*\.ts/);
       // The engine-dependent action answers 503 too, rather than hanging or crashing.
-      const smoke = await fetch(`${t.system.url}/api/engine/smoke-checks`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: '{}' });
+      const smoke = await fetch(`${t.system.url}/api/engine/smoke-checks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: '{}',
+      });
       expect(smoke.status).toBe(503);
       expect(((await smoke.json()) as ErrorBody).error.code).toBe('ENGINE_UNAVAILABLE');
     } finally {
@@ -181,8 +219,18 @@ describe('health when a dependency is down', () => {
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'degraded', database: { status: 'down' } });
       // Nobody can log in to read the details now; the report the 系统状态 page would show words it plainly.
-      const body = await buildHealthReport({ config: t.config, db: t.system.db, engine: t.system.engine, supervisor: t.system.supervisor, version: 'test' });
-      expect(body.database).toMatchObject({ status: 'down', client: 'mysql', message: '数据库无法连接（连接被拒绝），请确认数据库服务已启动' });
+      const body = await buildHealthReport({
+        config: t.config,
+        db: t.system.db,
+        engine: t.system.engine,
+        supervisor: t.system.supervisor,
+        version: 'test',
+      });
+      expect(body.database).toMatchObject({
+        status: 'down',
+        client: 'mysql',
+        message: '数据库无法连接（连接被拒绝），请确认数据库服务已启动',
+      });
       expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
     } finally {
       await t.system.stop();

@@ -8,7 +8,13 @@ import { verifyChain } from '../../server/audit/verify';
 import { backup, BackupError, restore } from '../../server/backup';
 import { MANIFEST_FILE, writeManifest } from '../../server/backup/manifest';
 import { h2EngineDatabase, type AppConfig } from '../../server/config';
-import { ensureEngineRunning, serverDatabaseParts, stopEngine, withDatabaseName, type LocalEngineConfig } from '../../server/engine/launcher';
+import {
+  ensureEngineRunning,
+  serverDatabaseParts,
+  stopEngine,
+  withDatabaseName,
+  type LocalEngineConfig,
+} from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
 import { seedReferenceData } from '../../server/reference';
 import { platformKey } from '../../server/seals/platform-key';
@@ -56,9 +62,20 @@ describe('backup → restore into empty databases → the system goes on', () =>
     const home = path.join(tmp, name);
     const server = serverDatabaseParts(base.engine.local.database);
     const dataDir = path.join(home, 'data');
-    const database = base.database.client === 'mysql' && server ? withDatabaseName(base.engine.local.database, `budget_bk${name}_${suffix}_engine`) : h2EngineDatabase(dataDir);
+    const database =
+      base.database.client === 'mysql' && server
+        ? withDatabaseName(base.engine.local.database, `budget_bk${name}_${suffix}_engine`)
+        : h2EngineDatabase(dataDir);
     if (database.kind === 'mysql') engineDatabases.push(serverDatabaseParts(database)!.database);
-    const local = { ...base.engine.local, home, dataDir, logFile: path.join(home, 'logs', 'engine.log'), port: await freePort(), database, javaOpts: '-Xms128m -Xmx512m' };
+    const local = {
+      ...base.engine.local,
+      home,
+      dataDir,
+      logFile: path.join(home, 'logs', 'engine.log'),
+      port: await freePort(),
+      database,
+      javaOpts: '-Xms128m -Xmx512m',
+    };
     engines.push(local);
     return local;
   }
@@ -87,7 +104,12 @@ describe('backup → restore into empty databases → the system goes on', () =>
     const first = engines.find((e) => e.database.kind === 'mysql');
     if (first) {
       const server = serverDatabaseParts(first.database)!;
-      const admin = await createConnection({ host: server.host, port: Number(server.port), user: first.database.user, password: first.database.password });
+      const admin = await createConnection({
+        host: server.host,
+        port: Number(server.port),
+        user: first.database.user,
+        password: first.database.password,
+      });
       for (const name of engineDatabases) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await admin.end();
     }
@@ -113,7 +135,15 @@ describe('backup → restore into empty databases → the system goes on', () =>
     expect(created.status).toBe(201);
     const projectId = created.body.id as number;
     const attachmentBytes = Buffer.concat([Buffer.from('%PDF-1.4 备份恢复测试附件\n'), crypto.randomBytes(200_000)]);
-    const upload = await fetch(`${a.url}/api/projects/${projectId}/attachments`, { method: 'POST', headers: { cookie: cookiesA.nm_clerk_yz!, 'content-type': 'application/pdf', 'x-file-name': encodeURIComponent('可行性研究报告.pdf') }, body: attachmentBytes });
+    const upload = await fetch(`${a.url}/api/projects/${projectId}/attachments`, {
+      method: 'POST',
+      headers: {
+        cookie: cookiesA.nm_clerk_yz!,
+        'content-type': 'application/pdf',
+        'x-file-name': encodeURIComponent('可行性研究报告.pdf'),
+      },
+      body: attachmentBytes,
+    });
     expect(upload.status).toBe(201);
     const attachment = (await upload.json()) as { id: number; sm3: string };
     const project = (await callA('nm_clerk_yz', 'GET', `/projects/${projectId}`)).body as { version: number };
@@ -121,17 +151,29 @@ describe('backup → restore into empty databases → the system goes on', () =>
 
     const taskAt = async (call: ApiCall, user: string, element: string): Promise<{ id: number; processInstanceKey: string }> =>
       until(`${element} task for ${user}`, async () => {
-        const items = (await call(user, 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number; projectId: number; elementId: string; processInstanceKey: string }>;
+        const items = (await call(user, 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{
+          id: number;
+          projectId: number;
+          elementId: string;
+          processInstanceKey: string;
+        }>;
         return items.find((t) => t.projectId === projectId && t.elementId === element);
       });
     const dept = await taskAt(callA, 'nm_dept_jy', 'DepartmentReview');
-    expect((await callA('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意' } })).status).toBe(200);
+    expect(
+      (await callA('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意' } })).status,
+    ).toBe(200);
     const sector = await taskAt(callA, 'nm_jkw', 'SectorReview');
-    const sealed = await callA('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: false, comment: '符合方向' }, signingPin: PIN });
+    const sealed = await callA('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+      data: { decision: 'approve', countersign: false, comment: '符合方向' },
+      signingPin: PIN,
+    });
     expect(sealed.status).toBe(200);
     expect(sealed.body.seal.auditRecordId).toEqual(expect.any(Number));
     const waiting = await taskAt(callA, 'nm_ysk', 'BudgetDecision');
-    const engineTasks = await a.engine.request<Array<{ id: string; taskDefinitionKey: string }>>('GET', '/task', { query: { processInstanceId: waiting.processInstanceKey } });
+    const engineTasks = await a.engine.request<Array<{ id: string; taskDefinitionKey: string }>>('GET', '/task', {
+      query: { processInstanceId: waiting.processInstanceKey },
+    });
     expect(engineTasks.map((t) => t.taskDefinitionKey)).toEqual(['BudgetDecision']);
     const chainA = await verifyChain(a.db, await platformKey(a.db, configA.sealSecret));
     expect(chainA.ok).toBe(true);
@@ -155,7 +197,9 @@ describe('backup → restore into empty databases → the system goes on', () =>
     expect(m.attachments).toEqual({ count: 1, bytes: attachmentBytes.length });
     expect(m.app.tables.audit_records).toBe(chainA.records);
     expect(m.files.map((f) => f.name).sort()).toEqual([m.app.file, m.engine.file].sort());
-    console.log(`backup: ${(made.ms / 1000).toFixed(1)} s, ${m.files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')} (app ${m.app.kind}, engine ${m.engine.kind})`);
+    console.log(
+      `backup: ${(made.ms / 1000).toFixed(1)} s, ${m.files.map((f) => `${f.name} ${(f.bytes / 1024).toFixed(0)} KiB`).join(', ')} (app ${m.app.kind}, engine ${m.engine.kind})`,
+    );
 
     // The targets: new, empty databases.
     const appB = freshDatabaseConfig();
@@ -165,11 +209,14 @@ describe('backup → restore into empty databases → the system goes on', () =>
       if (configB.database.client === 'sqlite') expect(fs.existsSync(configB.database.filename)).toBe(false);
       else {
         const admin = await createConnection({ uri: configB.database.url.replace(/\/[^/]*$/, '/') });
-        const [rows] = (await admin.query('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [configB.database.database])) as unknown as [[{ n: number }]];
+        const [rows] = (await admin.query('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [
+          configB.database.database,
+        ])) as unknown as [[{ n: number }]];
         await admin.end();
         expect(Number(rows[0].n)).toBe(0);
       }
-      if (configB.engine.local.database.kind === 'h2') expect(fs.readdirSync(path.join(configB.engine.local.dataDir)).filter((f) => f.startsWith('engine'))).toEqual([]);
+      if (configB.engine.local.database.kind === 'h2')
+        expect(fs.readdirSync(path.join(configB.engine.local.dataDir)).filter((f) => f.startsWith('engine'))).toEqual([]);
     };
     fs.mkdirSync(configB.engine.local.dataDir, { recursive: true });
 
@@ -187,7 +234,10 @@ describe('backup → restore into empty databases → the system goes on', () =>
     fs.rmSync(path.join(damaged, m.app.file));
     expect((await refusal(restore(configB, damaged))).code).toBe('BACKUP_FILE_MISSING');
     const edited = path.join(damaged, MANIFEST_FILE);
-    fs.writeFileSync(edited, fs.readFileSync(edited, 'utf8').replace(`"operatonVersion": "${m.operatonVersion}"`, '"operatonVersion": "0.9.9"'));
+    fs.writeFileSync(
+      edited,
+      fs.readFileSync(edited, 'utf8').replace(`"operatonVersion": "${m.operatonVersion}"`, '"operatonVersion": "0.9.9"'),
+    );
     expect((await refusal(restore(configB, damaged))).code).toBe('BACKUP_DAMAGED');
 
     // A forged backup (the app data cut short, the digests recomputed so every check of the
@@ -200,14 +250,21 @@ describe('backup → restore into empty databases → the system goes on', () =>
     const { files: _files, format: _format, ...rest } = m;
     void _files;
     void _format;
-    await writeManifest(forged, rest, m.files.map((f) => f.name));
+    await writeManifest(
+      forged,
+      rest,
+      m.files.map((f) => f.name),
+    );
     const cut = await refusal(restore(configB, forged));
     expect(['BACKUP_DAMAGED', 'RESTORE_FAILED']).toContain(cut.code);
     await targetsEmpty();
-    if (configB.database.client === 'sqlite') expect(fs.readdirSync(path.dirname(configB.database.filename)).filter((f) => f.includes('.restoring-'))).toEqual([]);
+    if (configB.database.client === 'sqlite')
+      expect(fs.readdirSync(path.dirname(configB.database.filename)).filter((f) => f.includes('.restoring-'))).toEqual([]);
     else {
       const admin = await createConnection({ uri: configB.database.url.replace(/\/[^/]*$/, '/') });
-      const [rows] = (await admin.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${configB.database.database}\\_rs\\_%`])) as unknown as [Array<{ name: string }>];
+      const [rows] = (await admin.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?', [
+        `${configB.database.database}\\_rs\\_%`,
+      ])) as unknown as [Array<{ name: string }>];
       await admin.end();
       expect(rows).toEqual([]);
     }
@@ -226,11 +283,19 @@ describe('backup → restore into empty databases → the system goes on', () =>
     // The system on the restored data.
     const b = await boot(configB);
     const chainB = await verifyChain(b.db, await platformKey(b.db, configB.sealSecret));
-    expect(chainB).toMatchObject({ ok: true, records: chainA.records, sealed: chainA.sealed, lastHash: chainA.lastHash, firstBroken: null });
+    expect(chainB).toMatchObject({
+      ok: true,
+      records: chainA.records,
+      sealed: chainA.sealed,
+      lastHash: chainA.lastHash,
+      firstBroken: null,
+    });
     const cookiesB: Record<string, string> = {};
     for (const u of users) cookiesB[u] = await loginCookie(b.url, u, 'Budget@2026');
     const callB = apiAs(`${b.url}/api`, cookiesB);
-    const down = await fetch(`${b.url}/api/projects/${projectId}/attachments/${attachment.id}`, { headers: { cookie: cookiesB.nm_clerk_yz! } });
+    const down = await fetch(`${b.url}/api/projects/${projectId}/attachments/${attachment.id}`, {
+      headers: { cookie: cookiesB.nm_clerk_yz! },
+    });
     expect(down.status).toBe(200);
     expect(down.headers.get('x-content-sm3')).toBe(attachment.sm3);
     expect(Buffer.from(await down.arrayBuffer()).equals(attachmentBytes)).toBe(true);
@@ -238,13 +303,19 @@ describe('backup → restore into empty databases → the system goes on', () =>
     // The instance waits where it was, and goes on.
     const again = await taskAt(callB, 'nm_ysk', 'BudgetDecision');
     expect(again).toMatchObject({ id: waiting.id, processInstanceKey: waiting.processInstanceKey });
-    const restoredTasks = await b.engine.request<Array<{ id: string }>>('GET', '/task', { query: { processInstanceId: waiting.processInstanceKey } });
+    const restoredTasks = await b.engine.request<Array<{ id: string }>>('GET', '/task', {
+      query: { processInstanceId: waiting.processInstanceKey },
+    });
     expect(restoredTasks.map((t) => t.id)).toEqual(engineTasks.map((t) => t.id));
     const decided = await callB('nm_ysk', 'POST', `/tasks/${again.id}/complete`, { data: { decision: 'admit' }, signingPin: PIN });
     expect(decided.status).toBe(200);
     expect(decided.body.seal.auditRecordId).toEqual(expect.any(Number));
-    await until('project 已入库 after the restore', async () => ((await callB('nm_clerk_yz', 'GET', `/projects/${projectId}`)).body.status === 'reserved' ? true : undefined));
-    const history = await b.engine.request<Array<{ activityId: string }>>('GET', '/history/activity-instance', { query: { processInstanceId: waiting.processInstanceKey, sortBy: 'startTime', sortOrder: 'asc' } });
+    await until('project 已入库 after the restore', async () =>
+      (await callB('nm_clerk_yz', 'GET', `/projects/${projectId}`)).body.status === 'reserved' ? true : undefined,
+    );
+    const history = await b.engine.request<Array<{ activityId: string }>>('GET', '/history/activity-instance', {
+      query: { processInstanceId: waiting.processInstanceKey, sortBy: 'startTime', sortOrder: 'asc' },
+    });
     expect(history.map((h) => h.activityId)).toEqual(expect.arrayContaining(['DepartmentReview', 'SectorReview', 'BudgetDecision']));
     const after = await verifyChain(b.db, await platformKey(b.db, configB.sealSecret));
     expect(after.ok).toBe(true);

@@ -38,18 +38,39 @@ describe('budget adjustments on the engine', () => {
     throw new Error(`timed out waiting for ${what}`);
   };
   const adjustmentOf = async (id: number) => (await call('nm_ysk', 'GET', `/adjustments/${id}`)).body;
-  const waitFor = (id: number, pred: (a: any) => boolean, what: string) => until(what, async () => { const a = await adjustmentOf(id); return pred(a) ? a : undefined; });
+  const waitFor = (id: number, pred: (a: any) => boolean, what: string) =>
+    until(what, async () => {
+      const a = await adjustmentOf(id);
+      return pred(a) ? a : undefined;
+    });
   const balance = async (quotaId: number) => {
-    const q = (await t.system.db('quotas').where('id', quotaId).first('amount_fen', 'used_fen', 'frozen_fen')) as { amount_fen: number; used_fen: number; frozen_fen: number };
+    const q = (await t.system.db('quotas').where('id', quotaId).first('amount_fen', 'used_fen', 'frozen_fen')) as {
+      amount_fen: number;
+      used_fen: number;
+      frozen_fen: number;
+    };
     return { amountFen: Number(q.amount_fen), availableFen: Number(q.amount_fen) - Number(q.used_fen) - Number(q.frozen_fen) };
   };
   const counts = async () => {
     const db = t.system.db;
     const n = async (table: string) => Number(((await db(table).count({ n: '*' }))[0] as { n: number }).n);
-    return { journal: await n('quota_journal'), adjustments: await n('budget_adjustments'), decisions: await n('adjustment_decisions'), audit: await n('audit_records'), a: await balance(quotaA), b: await balance(quotaB) };
+    return {
+      journal: await n('quota_journal'),
+      adjustments: await n('budget_adjustments'),
+      decisions: await n('adjustment_decisions'),
+      audit: await n('audit_records'),
+      a: await balance(quotaA),
+      b: await balance(quotaB),
+    };
   };
   const chainOf = async (kind: string, amountFen: number) =>
-    (await t.system.engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, 'budget-adjustment-chain'))}/evaluate`, { body: { variables: { kind: { value: kind, type: 'String' }, amountFen: { value: amountFen, type: 'Long' } } } }))[0]?.approvalChain?.value;
+    (
+      await t.system.engine.request<Array<Record<string, { value: unknown }>>>(
+        'POST',
+        `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, 'budget-adjustment-chain'))}/evaluate`,
+        { body: { variables: { kind: { value: kind, type: 'String' }, amountFen: { value: amountFen, type: 'Long' } } } },
+      )
+    )[0]?.approvalChain?.value;
 
   beforeAll(async () => {
     t = await startTestSystem();
@@ -57,11 +78,21 @@ describe('budget adjustments on the engine', () => {
     const db = t.system.db;
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    for (const u of ['nm_ysk', 'nm_director', 'nm_clerk_yz', 'nm_dept_jy', 'nm_compliance']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_ysk', 'nm_director', 'nm_clerk_yz', 'nm_dept_jy', 'nm_compliance'])
+      cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
     const school = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const issue = async (amountFen: number, documentNo: string) => {
-      const r = await call('nm_ysk', 'POST', '/quotas', { fiscalYear: 2026, unitOrgId: school, functionalCode: '2050203', economicCode: '30211', fundSource: '一般公共预算', documentNo, amountFen, reason: '年初预算下达' });
+      const r = await call('nm_ysk', 'POST', '/quotas', {
+        fiscalYear: 2026,
+        unitOrgId: school,
+        functionalCode: '2050203',
+        economicCode: '30211',
+        fundSource: '一般公共预算',
+        documentNo,
+        amountFen,
+        reason: '年初预算下达',
+      });
       expect(r.status).toBe(201);
       return Number(r.body.quota.id);
     };
@@ -88,21 +119,52 @@ describe('budget adjustments on the engine', () => {
 
   test('a 调剂 or 调减 above the source quota’s available amount is refused with that amount, and nothing is written', async () => {
     const c0 = await counts();
-    const r = await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: quotaB, toQuotaId: quotaA, amountFen: 20_000 * YUAN + 1, reason: '调剂到教学设备' });
+    const r = await call('nm_clerk_yz', 'POST', '/adjustments', {
+      kind: 'transfer',
+      fromQuotaId: quotaB,
+      toQuotaId: quotaA,
+      amountFen: 20_000 * YUAN + 1,
+      reason: '调剂到教学设备',
+    });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('ADJUSTMENT_INSUFFICIENT_AVAILABLE');
     expect(r.body.error.message).toContain('可用 ¥20,000.00');
     expect(r.body.error.message).toContain('¥20,000.01');
-    const d = await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'decrease', fromQuotaId: quotaB, amountFen: 30_000 * YUAN, reason: '压减', document: { documentNo: '呼财预调〔2026〕9号' } });
+    const d = await call('nm_clerk_yz', 'POST', '/adjustments', {
+      kind: 'decrease',
+      fromQuotaId: quotaB,
+      amountFen: 30_000 * YUAN,
+      reason: '压减',
+      document: { documentNo: '呼财预调〔2026〕9号' },
+    });
     expect(d.status).toBe(409);
     // Shape: a 调剂 needs both quotas, a 追加 no source.
-    expect((await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: quotaB, amountFen: 1_00, reason: '缺调入' })).body.error.code).toBe('ADJUSTMENT_INVALID');
-    expect((await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'increase', fromQuotaId: quotaB, toQuotaId: quotaA, amountFen: 1_00, reason: '多余调出' })).body.error.code).toBe('ADJUSTMENT_INVALID');
+    expect(
+      (await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: quotaB, amountFen: 1_00, reason: '缺调入' })).body
+        .error.code,
+    ).toBe('ADJUSTMENT_INVALID');
+    expect(
+      (
+        await call('nm_clerk_yz', 'POST', '/adjustments', {
+          kind: 'increase',
+          fromQuotaId: quotaB,
+          toQuotaId: quotaA,
+          amountFen: 1_00,
+          reason: '多余调出',
+        })
+      ).body.error.code,
+    ).toBe('ADJUSTMENT_INVALID');
     expect(await counts()).toEqual(c0);
   });
 
   test('a small 调剂 takes the 科室负责人 alone, sealed, and moves the money exactly once — even when its posting job is redelivered', async () => {
-    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: quotaA, toQuotaId: quotaB, amountFen: 1_234_56, reason: '教学设备采购调剂至差旅费' });
+    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', {
+      kind: 'transfer',
+      fromQuotaId: quotaA,
+      toQuotaId: quotaB,
+      amountFen: 1_234_56,
+      reason: '教学设备采购调剂至差旅费',
+    });
     expect(filed.status).toBe(201);
     const id = Number(filed.body.id);
     expect(filed.body).toMatchObject({ kindLabel: '调剂', formal: false, status: 'approving' });
@@ -112,9 +174,13 @@ describe('budget adjustments on the engine', () => {
     // The approver's view: both quotas with their balances now.
     expect(a.fromQuota).toMatchObject({ id: quotaA, availableFen: 100_000 * YUAN });
     expect(a.toQuota).toMatchObject({ id: quotaB, availableFen: 20_000 * YUAN });
-    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code).toBe('NO_TASK_FOR_YOU');
+    expect(
+      (await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code,
+    ).toBe('NO_TASK_FOR_YOU');
     expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/decision`, { decision: 'approve' })).status).toBe(403);
-    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve' })).body.error.code).toBe('SIGNING_PIN_REQUIRED');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve' })).body.error.code).toBe(
+      'SIGNING_PIN_REQUIRED',
+    );
     const ok = await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', comment: '同意调剂', signingPin: PIN });
     expect(ok.status).toBe(200);
     expect(ok.body.next).toBeNull();
@@ -122,32 +188,57 @@ describe('budget adjustments on the engine', () => {
     expect(done.statusLabel).toBe('已批准并记账');
     expect(await balance(quotaA)).toEqual({ amountFen: 100_000 * YUAN - 1_234_56, availableFen: 100_000 * YUAN - 1_234_56 });
     expect(await balance(quotaB)).toEqual({ amountFen: 20_000 * YUAN + 1_234_56, availableFen: 20_000 * YUAN + 1_234_56 });
-    expect(done.journal.map((j: { kind: string; quotaId: number; idempotencyKey: string }) => [j.kind, j.quotaId, j.idempotencyKey])).toEqual([
+    expect(
+      done.journal.map((j: { kind: string; quotaId: number; idempotencyKey: string }) => [j.kind, j.quotaId, j.idempotencyKey]),
+    ).toEqual([
       ['adjust-out', quotaA, `adj-${id}`],
       ['adjust-in', quotaB, `adj-${id}/in`],
     ]);
-    expect(done.decisions.map((d: { decision: string; sealed: boolean }) => [d.decision, d.sealed])).toEqual([['submit', false], ['approve', true]]);
+    expect(done.decisions.map((d: { decision: string; sealed: boolean }) => [d.decision, d.sealed])).toEqual([
+      ['submit', false],
+      ['approve', true],
+    ]);
     // The journal names the approver who made it final.
-    const out = (await t.system.db('quota_journal').where('idempotency_key', `adj-${id}`).first('actor', 'reference_type', 'reference_id')) as { actor: string; reference_type: string; reference_id: string };
+    const out = (await t.system
+      .db('quota_journal')
+      .where('idempotency_key', `adj-${id}`)
+      .first('actor', 'reference_type', 'reference_id')) as { actor: string; reference_type: string; reference_id: string };
     expect(out).toEqual({ actor: 'nm_ysk', reference_type: 'budget-adjustment', reference_id: String(id) });
 
     const db = t.system.db;
     const c0 = await counts();
     const instance = (await db('budget_adjustments').where('id', id).first('process_instance_key')) as { process_instance_key: string };
-    const outcome = (await db('job_outcomes').where('topic', 'like', '%adjustment.post').where('process_instance_key', instance.process_instance_key).first()) as { external_task_id: string };
+    const outcome = (await db('job_outcomes')
+      .where('topic', 'like', '%adjustment.post')
+      .where('process_instance_key', instance.process_instance_key)
+      .first()) as { external_task_id: string };
     expect(outcome).toBeDefined();
-    const job = (externalTaskId: string) => ({ id: externalTaskId, topicName: namespaced(t.config.engine.namespace, 'adjustment.post'), processInstanceId: instance.process_instance_key, activityId: 'Post', businessKey: null, retries: null, variables: { adjustmentId: { value: id, type: 'Long' } } }) as never;
+    const job = (externalTaskId: string) =>
+      ({
+        id: externalTaskId,
+        topicName: namespaced(t.config.engine.namespace, 'adjustment.post'),
+        processInstanceId: instance.process_instance_key,
+        activityId: 'Post',
+        businessKey: null,
+        retries: null,
+        variables: { adjustmentId: { value: id, type: 'Long' } },
+      }) as never;
     const workerDeps = { client: t.system.engine, db, log: t.system.log, config: t.config };
     // 1. The engine delivers the same external task again: answered from its stored outcome.
     expect(['completed', 'lost']).toContain(await handleTask(adjustmentPost, job(outcome.external_task_id), 'test#1', workerDeps));
     // 2. The handler runs again with no stored outcome to answer from (another node, a lost row): the ledger's key answers.
     expect(['completed', 'lost']).toContain(await handleTask(adjustmentPost, job('redelivered-without-outcome'), 'test#2', workerDeps));
-    expect(await db.transaction((trx) => postAdjustment(trx, id, instance.process_instance_key))).toMatchObject({ outcome: 'posted', replayed: true });
+    expect(await db.transaction((trx) => postAdjustment(trx, id, instance.process_instance_key))).toMatchObject({
+      outcome: 'posted',
+      replayed: true,
+    });
     // 3. A posting that fails after writing (the worker dies before its transaction commits) leaves nothing behind.
-    await expect(db.transaction(async (trx) => {
-      await postAdjustment(trx, id, instance.process_instance_key);
-      throw new Error('the node died after posting');
-    })).rejects.toThrow('the node died');
+    await expect(
+      db.transaction(async (trx) => {
+        await postAdjustment(trx, id, instance.process_instance_key);
+        throw new Error('the node died after posting');
+      }),
+    ).rejects.toThrow('the node died');
     expect({ ...(await counts()) }).toEqual(c0);
     expect(await balance(quotaB)).toEqual({ amountFen: 20_000 * YUAN + 1_234_56, availableFen: 20_000 * YUAN + 1_234_56 });
     const verify = await call('nm_compliance', 'GET', '/audit/verify');
@@ -156,26 +247,53 @@ describe('budget adjustments on the engine', () => {
 
   test('a fresh posting that dies before committing posts nothing; run again it posts once', async () => {
     // The same shape without the engine's help: a 调剂 whose process is at 记账, its worker transaction rolled back.
-    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: quotaA, toQuotaId: quotaB, amountFen: 10_00, reason: '小额调剂' });
+    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', {
+      kind: 'transfer',
+      fromQuotaId: quotaA,
+      toQuotaId: quotaB,
+      amountFen: 10_00,
+      reason: '小额调剂',
+    });
     const id = Number(filed.body.id);
     await waitFor(id, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
-    const instance = ((await t.system.db('budget_adjustments').where('id', id).first('process_instance_key')) as { process_instance_key: string }).process_instance_key;
+    const instance = (
+      (await t.system.db('budget_adjustments').where('id', id).first('process_instance_key')) as { process_instance_key: string }
+    ).process_instance_key;
     const before = { a: await balance(quotaA), b: await balance(quotaB) };
-    await expect(t.system.db.transaction(async (trx) => {
-      await postAdjustment(trx, id, instance);
-      throw new Error('crash');
-    })).rejects.toThrow('crash');
+    await expect(
+      t.system.db.transaction(async (trx) => {
+        await postAdjustment(trx, id, instance);
+        throw new Error('crash');
+      }),
+    ).rejects.toThrow('crash');
     expect({ a: await balance(quotaA), b: await balance(quotaB) }).toEqual(before);
     // Approved for real: the engine's posting is the only one that counts.
     expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     await waitFor(id, (x) => x.status === 'posted', 'the posting');
     expect(await balance(quotaA)).toEqual({ amountFen: before.a.amountFen - 10_00, availableFen: before.a.availableFen - 10_00 });
     expect(await balance(quotaB)).toEqual({ amountFen: before.b.amountFen + 10_00, availableFen: before.b.availableFen + 10_00 });
-    expect(Number(((await t.system.db('quota_journal').where('reference_id', String(id)).where('reference_type', 'budget-adjustment').count({ n: '*' }))[0] as { n: number }).n)).toBe(2);
+    expect(
+      Number(
+        (
+          (
+            await t.system
+              .db('quota_journal')
+              .where('reference_id', String(id))
+              .where('reference_type', 'budget-adjustment')
+              .count({ n: '*' })
+          )[0] as { n: number }
+        ).n,
+      ),
+    ).toBe(2);
   });
 
   test('a large 追加 is a 预算调整: refused without its approval document, then 科室负责人 → 分管局长 → 局长, sealed, and the quota grows', async () => {
-    const filed = await call('nm_dept_jy', 'POST', '/adjustments', { kind: 'increase', toQuotaId: quotaB, amountFen: 30_000 * YUAN, reason: '新增学生资助，申请追加' });
+    const filed = await call('nm_dept_jy', 'POST', '/adjustments', {
+      kind: 'increase',
+      toQuotaId: quotaB,
+      amountFen: 30_000 * YUAN,
+      reason: '新增学生资助，申请追加',
+    });
     expect(filed.status).toBe(201);
     const id = Number(filed.body.id);
     expect(filed.body).toMatchObject({ formal: true, documentMissing: true, orgName: '呼和浩特市教育局' });
@@ -189,30 +307,59 @@ describe('budget adjustments on the engine', () => {
     expect((await adjustmentOf(id)).pending[0].elementId).toBe('SectionReview');
     // The unit whose quota it is reads it, but records nothing: only the requester or the budget division.
     expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.mayRecordDocument).toBe(false);
-    expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/document`, { documentNo: '单位自拟' })).body.error.code).toBe('ADJUSTMENT_DOCUMENT_NOT_ALLOWED');
-    const doc = await call('nm_dept_jy', 'POST', `/adjustments/${id}/document`, { documentNo: '呼政办〔2026〕15号', title: '关于追加学生资助资金的批复', fileName: 'pifu.pdf', contentBase64: Buffer.from('%PDF-1.4 批复').toString('base64') });
+    expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/document`, { documentNo: '单位自拟' })).body.error.code).toBe(
+      'ADJUSTMENT_DOCUMENT_NOT_ALLOWED',
+    );
+    const doc = await call('nm_dept_jy', 'POST', `/adjustments/${id}/document`, {
+      documentNo: '呼政办〔2026〕15号',
+      title: '关于追加学生资助资金的批复',
+      fileName: 'pifu.pdf',
+      contentBase64: Buffer.from('%PDF-1.4 批复').toString('base64'),
+    });
     expect(doc.status).toBe(200);
     expect(doc.body).toMatchObject({ documentNo: '呼政办〔2026〕15号', documentMissing: false, documentFileName: 'pifu.pdf' });
     expect(doc.body.documentSm3).toMatch(/^[0-9a-f]{64}$/);
-    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.next).toBe('分管局长审批');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.next).toBe(
+      '分管局长审批',
+    );
     await waitFor(id, (x) => x.pending[0]?.elementId === 'DeputyReview', 'the deputy review');
-    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.next).toBe('局长审批');
+    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.next).toBe(
+      '局长审批',
+    );
     await waitFor(id, (x) => x.pending[0]?.elementId === 'DirectorReview', 'the director review');
-    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', comment: '同意追加', signingPin: PIN })).status).toBe(200);
+    expect(
+      (await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', comment: '同意追加', signingPin: PIN }))
+        .status,
+    ).toBe(200);
     const done = await waitFor(id, (x) => x.status === 'posted', 'the posting');
-    expect(done.decisions.map((d: { elementId: string; sealed: boolean }) => [d.elementId, d.sealed])).toEqual([['AdjustmentFiled', false], ['SectionReview', true], ['DeputyReview', true], ['DirectorReview', true]]);
-    expect(done.journal).toEqual([expect.objectContaining({ kind: 'adjust-in', quotaId: quotaB, amountFen: 30_000 * YUAN, idempotencyKey: `adj-${id}` })]);
+    expect(done.decisions.map((d: { elementId: string; sealed: boolean }) => [d.elementId, d.sealed])).toEqual([
+      ['AdjustmentFiled', false],
+      ['SectionReview', true],
+      ['DeputyReview', true],
+      ['DirectorReview', true],
+    ]);
+    expect(done.journal).toEqual([
+      expect.objectContaining({ kind: 'adjust-in', quotaId: quotaB, amountFen: 30_000 * YUAN, idempotencyKey: `adj-${id}` }),
+    ]);
     expect((await balance(quotaB)).amountFen).toBe(c0.b.amountFen + 30_000 * YUAN);
     expect(await balance(quotaA)).toEqual(c0.a);
     const notices = (await call('nm_dept_jy', 'GET', '/notifications?pageSize=50')).body.items.map((n: { title: string }) => n.title);
     expect(notices).toContain('预算追加已批准并记账');
     // Each approver was told when the request reached their step.
-    const told = (await call('nm_director', 'GET', '/notifications?pageSize=50')).body.items.filter((n: { link: string }) => n.link === `/adjustments/${id}`).map((n: { title: string }) => n.title);
+    const told = (await call('nm_director', 'GET', '/notifications?pageSize=50')).body.items
+      .filter((n: { link: string }) => n.link === `/adjustments/${id}`)
+      .map((n: { title: string }) => n.title);
     expect(told.sort()).toEqual(['待审批：预算追加申请（分管局长审批）', '待审批：预算追加申请（局长审批）']);
   });
 
   test('a small 调减 goes to the 分管局长; a 不同意 there ends it and the ledger is untouched', async () => {
-    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'decrease', fromQuotaId: quotaA, amountFen: 3_000 * YUAN, reason: '项目结余，申请调减', document: { documentNo: '呼财预调〔2026〕3号' } });
+    const filed = await call('nm_clerk_yz', 'POST', '/adjustments', {
+      kind: 'decrease',
+      fromQuotaId: quotaA,
+      amountFen: 3_000 * YUAN,
+      reason: '项目结余，申请调减',
+      document: { documentNo: '呼财预调〔2026〕3号' },
+    });
     expect(filed.status).toBe(201);
     const id = Number(filed.body.id);
     await waitFor(id, (x) => x.approvalChain === 'deputy' && x.pending[0]?.elementId === 'SectionReview', 'the section review');
@@ -220,13 +367,23 @@ describe('budget adjustments on the engine', () => {
     expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     await waitFor(id, (x) => x.pending[0]?.elementId === 'DeputyReview', 'the deputy review');
     expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'reject' })).status).toBe(400); // a reason is required
-    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'reject', comment: '结余资金统筹使用，暂不调减', signingPin: PIN })).status).toBe(200);
+    expect(
+      (
+        await call('nm_director', 'POST', `/adjustments/${id}/decision`, {
+          decision: 'reject',
+          comment: '结余资金统筹使用，暂不调减',
+          signingPin: PIN,
+        })
+      ).status,
+    ).toBe(200);
     const done = await waitFor(id, (x) => x.status === 'rejected', 'the rejection');
     expect(done.outcomeComment).toBe('结余资金统筹使用，暂不调减');
     expect(done.journal).toEqual([]);
     const after = await counts();
     expect({ journal: after.journal, a: after.a, b: after.b }).toEqual({ journal: c0.journal, a: c0.a, b: c0.b });
-    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code).toBe('ADJUSTMENT_NOT_APPROVING');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code).toBe(
+      'ADJUSTMENT_NOT_APPROVING',
+    );
     const list = await call('nm_clerk_yz', 'GET', '/adjustments?status=rejected');
     expect(list.body.items.map((x: { id: number }) => x.id)).toEqual([id]);
     expect((await call('nm_director', 'GET', '/adjustments?todo=true')).body.items).toEqual([]);

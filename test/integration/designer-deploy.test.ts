@@ -24,7 +24,10 @@ describe('流程设计: lint and deploy', () => {
     await t.system.ready;
     const designer = await createAccount(t.system.db, ['process_designer']);
     const clerk = await createAccount(t.system.db, ['unit_clerk']);
-    call = apiAs(`${t.system.url}/api`, { designer: await loginCookie(t.system.url, designer.username), clerk: await loginCookie(t.system.url, clerk.username) });
+    call = apiAs(`${t.system.url}/api`, {
+      designer: await loginCookie(t.system.url, designer.username),
+      clerk: await loginCookie(t.system.url, clerk.username),
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -47,17 +50,22 @@ describe('流程设计: lint and deploy', () => {
       .replace('camunda:topic="project.smart-check"', 'camunda:topic="project.unknown-check"');
     const lint = await call('designer', 'POST', '/designer/lint', { xml: broken });
     expect(lint.status).toBe(200);
-    expect(lint.body.problems).toEqual(expect.arrayContaining([
-      expect.objectContaining({ elementId: 'DepartmentReview', rule: 'budget/form-key-resolves', severity: 'error' }),
-      expect.objectContaining({ elementId: 'SmartCheck', rule: 'budget/topic-has-worker', severity: 'error' }),
-    ]));
+    expect(lint.body.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ elementId: 'DepartmentReview', rule: 'budget/form-key-resolves', severity: 'error' }),
+        expect.objectContaining({ elementId: 'SmartCheck', rule: 'budget/topic-has-worker', severity: 'error' }),
+      ]),
+    );
     const refused = await call('designer', 'POST', '/designer/deploy', { xml: broken, reason: '测试' });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('PROCESS_LINT_FAILED');
     expect(refused.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['DepartmentReview', 'SmartCheck']);
     expect((await t.system.engine.processDefinitions({ key, latestVersion: true }))[0]!.version).toBe(before.version);
 
-    const changed = intake.replace('camunda:candidateGroups="sector_division"', 'camunda:candidateGroups="sector_division,budget_division"');
+    const changed = intake.replace(
+      'camunda:candidateGroups="sector_division"',
+      'camunda:candidateGroups="sector_division,budget_division"',
+    );
     const deployed = await call('designer', 'POST', '/designer/deploy', { xml: changed, reason: '预算处也可审核业务处室环节' });
     expect(deployed.status).toBe(201);
     expect(deployed.body).toMatchObject({ processId: 'project-intake', version: before.version + 1 });
@@ -65,18 +73,35 @@ describe('流程设计: lint and deploy', () => {
     expect(latest).toMatchObject({ id: deployed.body.definitionId, version: before.version + 1 });
     const xml = (await t.system.engine.processDefinitionXml(latest.id)).bpmn20Xml;
     expect(xml).toContain('sector_division,budget_division');
-    const record = (await t.system.db('audit_records').where('id', deployed.body.auditRecordId).first('kind', 'subject_id', 'body')) as { kind: string; subject_id: string; body: string };
+    const record = (await t.system.db('audit_records').where('id', deployed.body.auditRecordId).first('kind', 'subject_id', 'body')) as {
+      kind: string;
+      subject_id: string;
+      body: string;
+    };
     expect(record).toMatchObject({ kind: 'process.deployed', subject_id: 'project-intake' });
-    expect(JSON.parse(record.body).data).toMatchObject({ version: before.version + 1, reason: '预算处也可审核业务处室环节', definitionId: latest.id });
+    expect(JSON.parse(record.body).data).toMatchObject({
+      version: before.version + 1,
+      reason: '预算处也可审核业务处室环节',
+      definitionId: latest.id,
+    });
     expect((await call('clerk', 'POST', '/designer/deploy', { xml: changed, reason: '无权' })).status).toBe(403);
 
     // The version list names who deployed the new version and why; the start's deployment has no person.
     const listed = await call('designer', 'GET', '/designer/processes');
     expect(listed.status).toBe(200);
     const process = listed.body.items.find((p: { processId: string }) => p.processId === 'project-intake');
-    expect(process.versions[0]).toMatchObject({ version: before.version + 1, definitionId: latest.id, reason: '预算处也可审核业务处室环节', auditRecordId: deployed.body.auditRecordId, username: expect.any(String) });
+    expect(process.versions[0]).toMatchObject({
+      version: before.version + 1,
+      definitionId: latest.id,
+      reason: '预算处也可审核业务处室环节',
+      auditRecordId: deployed.body.auditRecordId,
+      username: expect.any(String),
+    });
     expect(process.versions[0].deployedAt).toMatch(/\+08:00$/);
-    expect(process.versions.find((v: { version: number }) => v.version === before.version)).toMatchObject({ actorName: null, reason: null });
+    expect(process.versions.find((v: { version: number }) => v.version === before.version)).toMatchObject({
+      actorName: null,
+      reason: null,
+    });
     expect((await call('clerk', 'GET', '/designer/processes')).status).toBe(403);
     // A version's XML is the model as written: no namespace prefix on the process id or the topics.
     const versionXml = await call('designer', 'GET', `/designer/processes/project-intake/versions/${before.version + 1}/xml`);

@@ -17,7 +17,20 @@ import { TRIAL_TENANT } from '../../server/designer/trial-model';
  */
 jest.setTimeout(240_000);
 
-const WATCHED = ['projects', 'project_events', 'quotas', 'quota_journal', 'audit_records', 'process_instances', 'inbox_tasks', 'task_events', 'notifications', 'job_outcomes', 'payment_requests', 'payment_decisions'];
+const WATCHED = [
+  'projects',
+  'project_events',
+  'quotas',
+  'quota_journal',
+  'audit_records',
+  'process_instances',
+  'inbox_tasks',
+  'task_events',
+  'notifications',
+  'job_outcomes',
+  'payment_requests',
+  'payment_decisions',
+];
 
 describe('流程设计: 试运行', () => {
   let t: TestSystem;
@@ -25,14 +38,24 @@ describe('流程设计: 试运行', () => {
   const intake = fs.readFileSync(path.join(PROCESSES_DIR, 'project-intake.bpmn'), 'utf8');
   const payment = fs.readFileSync(path.join(PROCESSES_DIR, 'payment-approval.bpmn'), 'utf8');
 
-  const counts = async () => Object.fromEntries(await Promise.all(WATCHED.map(async (table) => [table, Number(((await t.system.db(table).count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n)] as const)));
+  const counts = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        WATCHED.map(
+          async (table) => [table, Number(((await t.system.db(table).count({ n: '*' })) as Array<{ n: number | string }>)[0]!.n)] as const,
+        ),
+      ),
+    );
 
   beforeAll(async () => {
     t = await startTestSystem();
     await t.system.ready;
     const designer = await createAccount(t.system.db, ['process_designer']);
     const clerk = await createAccount(t.system.db, ['unit_clerk']);
-    call = apiAs(`${t.system.url}/api`, { designer: await loginCookie(t.system.url, designer.username), clerk: await loginCookie(t.system.url, clerk.username) });
+    call = apiAs(`${t.system.url}/api`, {
+      designer: await loginCookie(t.system.url, designer.username),
+      clerk: await loginCookie(t.system.url, clerk.username),
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -59,7 +82,10 @@ describe('流程设计: 试运行', () => {
     expect(generated.body.variables).toMatchObject({ projectId: 0, projectName: '试运行项目（虚构）', budgetTrial: true });
 
     const draft = intake.replace('camunda:candidateGroups="sector_division"', 'camunda:candidateGroups="sector_division,budget_division"');
-    const started = await call('designer', 'POST', '/designer/trials', { xml: draft, variables: { projectName: '试运行：某某设备购置（虚构）' } });
+    const started = await call('designer', 'POST', '/designer/trials', {
+      xml: draft,
+      variables: { projectName: '试运行：某某设备购置（虚构）' },
+    });
     expect(started.status).toBe(201);
     const trialId: string = started.body.trialId;
     expect(trialId).toMatch(/^[a-f0-9]{12}$/);
@@ -69,7 +95,13 @@ describe('流程设计: 试运行', () => {
     expect(started.body.variables).toMatchObject({ projectName: '试运行：某某设备购置（虚构）', smartOk: true, budgetTrial: true });
     const task = started.body.tasks[0];
     expect(task).toMatchObject({ elementId: 'DepartmentReview', formKey: 'intake-department-review', decisionField: 'decision' });
-    expect(task.choices[0]).toMatchObject({ field: 'decision', options: [{ value: 'approve', label: '通过' }, { value: 'return', label: '退回' }] });
+    expect(task.choices[0]).toMatchObject({
+      field: 'decision',
+      options: [
+        { value: 'approve', label: '通过' },
+        { value: 'return', label: '退回' },
+      ],
+    });
 
     // In the engine: a definition of the sandbox tenant, under a key of its own.
     const [definition] = await t.system.engine.processDefinitions({ tenantIdIn: TRIAL_TENANT, deploymentId: started.body.deploymentId });
@@ -80,14 +112,21 @@ describe('流程设计: 试运行', () => {
     expect(xml).toContain('sector_division,budget_division');
 
     // Bad input: an unknown option, a task of no trial, a malformed trial id.
-    expect((await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, { values: { decision: 'maybe' } })).body.error.code).toBe('TRIAL_VALUES_INVALID');
-    expect((await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, { values: { nosuch: 'x' } })).status).toBe(400);
+    expect(
+      (await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, { values: { decision: 'maybe' } })).body
+        .error.code,
+    ).toBe('TRIAL_VALUES_INVALID');
+    expect(
+      (await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, { values: { nosuch: 'x' } })).status,
+    ).toBe(400);
     expect((await call('designer', 'POST', `/designer/trials/${trialId}/tasks/no-such-task/complete`, { auto: true })).status).toBe(404);
     expect((await call('designer', 'GET', '/designer/trials/not-a-trial')).status).toBe(404);
     expect((await call('designer', 'GET', '/designer/trials/0123456789ab')).status).toBe(404);
 
     // 退回: through 退回申报单位 (trial worker) to 申报单位修改.
-    const returned = await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, { values: { decision: 'return' } });
+    const returned = await call('designer', 'POST', `/designer/trials/${trialId}/tasks/${task.taskId}/complete`, {
+      values: { decision: 'return' },
+    });
     expect(returned.status).toBe(200);
     expect(returned.body.active).toEqual(['Revise']);
     expect(returned.body.completed).toEqual(expect.arrayContaining(['DepartmentReview', 'GwDept', 'ReturnToApplicant']));
@@ -100,7 +139,9 @@ describe('流程设计: 试运行', () => {
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ ended: true, state: 'COMPLETED', active: [], tasks: [] });
     expect(done.body.completed).toEqual(expect.arrayContaining(['SectorReview', 'BudgetDecision', 'Reserve', 'Reserved']));
-    expect(done.body.steps.map((s: { elementId: string }) => s.elementId).filter((id: string) => id === 'DepartmentReview')).toHaveLength(2);
+    expect(done.body.steps.map((s: { elementId: string }) => s.elementId).filter((id: string) => id === 'DepartmentReview')).toHaveLength(
+      2,
+    );
     const again = await call('designer', 'GET', `/designer/trials/${trialId}`);
     expect(again.body).toMatchObject({ ended: true, trialId });
 

@@ -26,7 +26,9 @@ describe('external tasks on the real engine', () => {
   });
 
   test('given the deployed smoke-check model, when an instance starts, then the worker records it once and the engine reports it completed', async () => {
-    const started = await t.system.engine.startProcess(namespaced(t.config.engine.namespace, 'platform-smoke-check'), { variables: { requestedBy: '测试' } });
+    const started = await t.system.engine.startProcess(namespaced(t.config.engine.namespace, 'platform-smoke-check'), {
+      variables: { requestedBy: '测试' },
+    });
     const ended = await waitForEnd(t.system.engine, started.id);
     expect(ended.state).toBe('COMPLETED');
     const rows = await t.system.db('smoke_checks').where({ process_instance_key: started.id });
@@ -34,10 +36,16 @@ describe('external tasks on the real engine', () => {
     expect(rows[0].requested_by).toBe('测试');
     const outcomes = await t.system.db('job_outcomes').where({ process_instance_key: started.id });
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ topic: namespaced(t.config.engine.namespace, 'platform.record-smoke-check'), element_id: 'RecordSmokeCheck', outcome: 'completed' });
+    expect(outcomes[0]).toMatchObject({
+      topic: namespaced(t.config.engine.namespace, 'platform.record-smoke-check'),
+      element_id: 'RecordSmokeCheck',
+      outcome: 'completed',
+    });
     // The engine's own history has the step, done by this node's worker.
     const activities = await t.system.engine.activityInstances(started.id);
-    expect(activities.map((a) => a.activityId)).toEqual(expect.arrayContaining(['SmokeCheckRequested', 'RecordSmokeCheck', 'SmokeCheckDone']));
+    expect(activities.map((a) => a.activityId)).toEqual(
+      expect.arrayContaining(['SmokeCheckRequested', 'RecordSmokeCheck', 'SmokeCheckDone']),
+    );
   });
 
   test('deploying unchanged models again creates no new version, and every model carries the configured history time to live', async () => {
@@ -47,7 +55,9 @@ describe('external tasks on the real engine', () => {
     const smoke = (list: typeof first) => list.find((d) => d.id === namespaced(t.config.engine.namespace, 'platform-smoke-check'));
     expect(smoke(first)).toBeDefined();
     expect(smoke(second)).toEqual(smoke(first));
-    const [def] = await t.system.engine.request<Array<{ historyTimeToLive: number }>>('GET', '/process-definition', { query: { key: smoke(first)!.id, latestVersion: true } });
+    const [def] = await t.system.engine.request<Array<{ historyTimeToLive: number }>>('GET', '/process-definition', {
+      query: { key: smoke(first)!.id, latestVersion: true },
+    });
     expect(def!.historyTimeToLive).toBe(t.config.engine.historyTtlDays);
   });
 
@@ -74,13 +84,23 @@ describe('external tasks on the real engine', () => {
       input: z.object({}),
       async handle(_input, { trx, task }) {
         handlerRuns += 1;
-        await trx('smoke_checks').insert({ process_instance_key: task.processInstanceId, requested_by: 'redelivery', database_client: 'x', recorded_at: new Date() });
+        await trx('smoke_checks').insert({
+          process_instance_key: task.processInstanceId,
+          requested_by: 'redelivery',
+          database_client: 'x',
+          recorded_at: new Date(),
+        });
         return complete({ runs: handlerRuns });
       },
     });
     const key = await deployOneTaskProcess(t, topic);
     const started = await t.system.engine.startProcess(key, {});
-    const [task] = await t.system.engine.fetchAndLock({ workerId: 'test-node', maxTasks: 1, asyncResponseTimeout: 5000, topics: [{ topicName: topic, lockDuration: 30_000 }] });
+    const [task] = await t.system.engine.fetchAndLock({
+      workerId: 'test-node',
+      maxTasks: 1,
+      asyncResponseTimeout: 5000,
+      topics: [{ topicName: topic, lockDuration: 30_000 }],
+    });
     expect(task).toBeDefined();
     const deps = { client: t.system.engine, db: t.system.db, log: t.system.log, config: t.config };
     expect(await handleTask(def, task!, 'test-node', deps)).toBe('completed');
@@ -89,7 +109,9 @@ describe('external tasks on the real engine', () => {
     expect(handlerRuns).toBe(1);
     expect(await t.system.db('smoke_checks').where({ process_instance_key: started.id })).toHaveLength(1);
     expect((await waitForEnd(t.system.engine, started.id)).state).toBe('COMPLETED');
-    const vars = await t.system.engine.request<Array<{ name: string; value: unknown }>>('GET', '/history/variable-instance', { query: { processInstanceId: started.id, variableName: 'runs' } });
+    const vars = await t.system.engine.request<Array<{ name: string; value: unknown }>>('GET', '/history/variable-instance', {
+      query: { processInstanceId: started.id, variableName: 'runs' },
+    });
     expect(vars.map((v) => v.value)).toEqual([1]);
   });
 
@@ -116,7 +138,11 @@ describe('external tasks on the real engine', () => {
       const started = await t.system.engine.startProcess(key, {});
       expect((await waitForEnd(t.system.engine, started.id)).state).toBe('COMPLETED');
       expect(attempts).toEqual([null, 2]); // first delivery: no retries set yet; then 3 − 1 as the worker reported
-      const log = await t.system.engine.request<Array<{ failureLog: boolean; errorMessage: string | null; successLog: boolean }>>('GET', '/history/external-task-log', { query: { processInstanceId: started.id } });
+      const log = await t.system.engine.request<Array<{ failureLog: boolean; errorMessage: string | null; successLog: boolean }>>(
+        'GET',
+        '/history/external-task-log',
+        { query: { processInstanceId: started.id } },
+      );
       expect(log.filter((l) => l.failureLog).map((l) => l.errorMessage)).toEqual(['暂时性故障（测试）']);
       expect(log.filter((l) => l.successLog)).toHaveLength(1);
     } finally {
@@ -127,7 +153,15 @@ describe('external tasks on the real engine', () => {
   test('fetchAndLock answering 500 (it does under concurrent fetching) is retried: the worker keeps running and does the work', async () => {
     const topic = `test.fetch-500-${Date.now()}`;
     let handled = 0;
-    const def = defineWorker({ topic, description: 'counts', input: z.object({}), async handle() { handled += 1; return complete({}); } });
+    const def = defineWorker({
+      topic,
+      description: 'counts',
+      input: z.object({}),
+      async handle() {
+        handled += 1;
+        return complete({});
+      },
+    });
     // A real engine behind a proxy that answers the first three fetches with the engine's 500.
     let failuresLeft = 3;
     const proxy = http.createServer((req, res) => {
@@ -136,14 +170,25 @@ describe('external tasks on the real engine', () => {
       req.on('end', () => {
         if (req.url?.endsWith('/external-task/fetchAndLock') && failuresLeft > 0) {
           failuresLeft -= 1;
-          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'NullPointerException', message: 'injected: ExecutionEntity.ensureExecutionTreeInitialized' }));
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ type: 'NullPointerException', message: 'injected: ExecutionEntity.ensureExecutionTreeInitialized' }));
           return;
         }
         const target = new URL(t.config.engine.restUrl);
-        const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname.replace(/\/$/, '') + (req.url ?? '').replace(/^\/engine-rest/, ''), method: req.method, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
+        const upstream = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname.replace(/\/$/, '') + (req.url ?? '').replace(/^\/engine-rest/, ''),
+            method: req.method,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
         upstream.end(Buffer.concat(chunks));
       });
     });

@@ -26,7 +26,11 @@ const SHANGHAI_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/;
 /** Counts the engine calls it makes (a real client, not a stand-in). */
 class CountingClient extends EngineClient {
   readonly calls: string[] = [];
-  override request<T>(method: string, path: string, options: { query?: Query; body?: unknown; form?: FormData; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  override request<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; form?: FormData; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     this.calls.push(`${method} ${path}`);
     return super.request<T>(method, path, options);
   }
@@ -45,16 +49,25 @@ describe('process history from the engine', () => {
     await seedReferenceData(t.system.db, { year: 2026 });
     await seedDemoUsers(t.system.db);
     base = `${t.system.url}/api`;
-    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance'])
+      cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   async function call(user: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any; raw: string }> {
-    const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + p, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: cookies[user]! },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const raw = await res.text();
-    return { status: res.status, body: raw && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(raw) as unknown) : null, raw };
+    return {
+      status: res.status,
+      body: raw && (res.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(raw) as unknown) : null,
+      raw,
+    };
   }
 
   let seq = 0;
@@ -81,7 +94,9 @@ describe('process history from the engine', () => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const r = await call(user, 'GET', '/tasks?box=todo&pageSize=100');
-      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; processInstanceKey: string }>).find((x) => x.projectId === projectId && x.elementId === step);
+      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; processInstanceKey: string }>).find(
+        (x) => x.projectId === projectId && x.elementId === step,
+      );
       if (task) return task;
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -91,15 +106,21 @@ describe('process history from the engine', () => {
   const elementsOf = (steps: Step[]) => steps.map((s) => s.elementId);
   const userId = async (username: string) => Number(((await t.system.db('users').where({ username }).first('id')) as { id: number }).id);
 
-  test('the task page and 审核进度 list the engine\'s steps in order, with actors, times, decisions and seals; the evidence package carries the engine history and verifies', async () => {
+  test("the task page and 审核进度 list the engine's steps in order, with actors, times, decisions and seals; the evidence package carries the engine history and verifies", async () => {
     expect((await call('nm_jkw', 'POST', '/seals/enrol', { pin: PIN })).status).toBe(201);
     const id = await fileAndSubmit();
     const dept = await taskFor('nm_dept_jy', id, 'DepartmentReview');
     const key = dept.processInstanceKey;
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '材料齐全，同意报送' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '材料齐全，同意报送' } }))
+        .status,
+    ).toBe(200);
     const sector = await taskFor('nm_jkw', id, 'SectorReview');
-    const sealed = await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: false, comment: '符合支出方向' }, signingPin: PIN });
+    const sealed = await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+      data: { decision: 'approve', countersign: false, comment: '符合支出方向' },
+      signingPin: PIN,
+    });
     expect(sealed.status).toBe(200);
     const budget = await taskFor('nm_ysk', id, 'BudgetDecision');
 
@@ -109,16 +130,75 @@ describe('process history from the engine', () => {
     const progress = detail.body.progress as InstanceProgress;
     expect(progress).toMatchObject({ source: 'engine', notice: null, failed: [] });
     expect(progress.active).toEqual(['BudgetDecision']);
-    expect(progress.completed).toEqual(expect.arrayContaining(['Submitted', 'SmartCheck', 'GwSmart', 'ToDepartment', 'DepartmentReview', 'GwDept', 'ToFinance', 'SectorReview', 'GwSector']));
+    expect(progress.completed).toEqual(
+      expect.arrayContaining([
+        'Submitted',
+        'SmartCheck',
+        'GwSmart',
+        'ToDepartment',
+        'DepartmentReview',
+        'GwDept',
+        'ToFinance',
+        'SectorReview',
+        'GwSector',
+      ]),
+    );
     expect(progress.completed).not.toContain('BudgetDecision');
-    expect(elementsOf(progress.steps)).toEqual(['Submitted', 'SmartCheck', 'GwSmart', 'ToDepartment', 'DepartmentReview', 'GwDept', 'ToFinance', 'SectorReview', 'GwSector', 'BudgetDecision']);
+    expect(elementsOf(progress.steps)).toEqual([
+      'Submitted',
+      'SmartCheck',
+      'GwSmart',
+      'ToDepartment',
+      'DepartmentReview',
+      'GwDept',
+      'ToFinance',
+      'SectorReview',
+      'GwSector',
+      'BudgetDecision',
+    ]);
     const step = (el: string) => progress.steps.find((s) => s.elementId === el)!;
-    expect(step('Submitted')).toMatchObject({ type: 'startEvent', name: '项目已送审', status: 'completed', actor: '王芳', actorUserId: await userId('nm_clerk_yz') });
+    expect(step('Submitted')).toMatchObject({
+      type: 'startEvent',
+      name: '项目已送审',
+      status: 'completed',
+      actor: '王芳',
+      actorUserId: await userId('nm_clerk_yz'),
+    });
     expect(step('SmartCheck')).toMatchObject({ type: 'serviceTask', name: '绩效目标 SMART 检查', actor: '系统自动', status: 'completed' });
-    expect(step('DepartmentReview')).toMatchObject({ type: 'userTask', name: '主管部门审核', status: 'completed', actor: '李娜', actorUserId: await userId('nm_dept_jy'), taskId: dept.id, decision: 'approve', decisionLabel: '通过', comment: '材料齐全，同意报送', sealed: false, verificationCode: null });
+    expect(step('DepartmentReview')).toMatchObject({
+      type: 'userTask',
+      name: '主管部门审核',
+      status: 'completed',
+      actor: '李娜',
+      actorUserId: await userId('nm_dept_jy'),
+      taskId: dept.id,
+      decision: 'approve',
+      decisionLabel: '通过',
+      comment: '材料齐全，同意报送',
+      sealed: false,
+      verificationCode: null,
+    });
     expect(step('DepartmentReview').auditRecordId).toEqual(expect.any(Number));
-    expect(step('SectorReview')).toMatchObject({ actor: '陈静', taskId: sector.id, decisionLabel: '通过', comment: '符合支出方向', sealed: true, auditRecordId: sealed.body.seal.auditRecordId, verificationCode: sealed.body.seal.verificationCode });
-    expect(step('BudgetDecision')).toMatchObject({ type: 'userTask', name: '预算处审定', status: 'active', endedAt: null, actor: null, taskId: budget.id, decision: null, decisionLabel: '', incident: null });
+    expect(step('SectorReview')).toMatchObject({
+      actor: '陈静',
+      taskId: sector.id,
+      decisionLabel: '通过',
+      comment: '符合支出方向',
+      sealed: true,
+      auditRecordId: sealed.body.seal.auditRecordId,
+      verificationCode: sealed.body.seal.verificationCode,
+    });
+    expect(step('BudgetDecision')).toMatchObject({
+      type: 'userTask',
+      name: '预算处审定',
+      status: 'active',
+      endedAt: null,
+      actor: null,
+      taskId: budget.id,
+      decision: null,
+      decisionLabel: '',
+      incident: null,
+    });
     expect(step('GwDept')).toMatchObject({ type: 'exclusiveGateway', actor: null });
 
     // Times: Shanghai ISO, in the engine's order, and the engine's own instants.
@@ -134,28 +214,56 @@ describe('process history from the engine', () => {
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     // The engine's completion of 主管部门审核 and ours agree within moments.
     const deptRow = (await t.system.db('inbox_tasks').where({ id: dept.id }).first('completed_at')) as { completed_at: unknown };
-    expect(Math.abs(new Date(step('DepartmentReview').endedAt!).getTime() - readInstant(deptRow.completed_at).getTime())).toBeLessThan(5_000);
+    expect(Math.abs(new Date(step('DepartmentReview').endedAt!).getTime() - readInstant(deptRow.completed_at).getTime())).toBeLessThan(
+      5_000,
+    );
 
     // GET /projects/:id/processes — the same steps for the applicant's 审核进度.
     const processes = await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`);
     expect(processes.status).toBe(200);
     const item = processes.body.items[0];
-    expect(item).toMatchObject({ processInstanceKey: key, status: 'active', openTasks: [{ id: budget.id, name: '预算处审定', assignee: null }] });
+    expect(item).toMatchObject({
+      processInstanceKey: key,
+      status: 'active',
+      openTasks: [{ id: budget.id, name: '预算处审定', assignee: null }],
+    });
     expect(item.progress).toEqual(progress);
 
     // The evidence package: the engine section as the engine answered, signed, and verifying.
     const evidence = await call('nm_compliance', 'GET', `/processes/instances/${key}/evidence`);
     expect(evidence.status).toBe(200);
     const report = verifyEvidencePackage(evidence.raw);
-    expect(report).toMatchObject({ ok: true, firstFailure: null, engine: { ok: true, engine: 'Operaton 1.0.3', unavailable: null, activities: engineActivities.length } });
+    expect(report).toMatchObject({
+      ok: true,
+      firstFailure: null,
+      engine: { ok: true, engine: 'Operaton 1.0.3', unavailable: null, activities: engineActivities.length },
+    });
     expect(report.records.filter((r) => r.sealed)).toHaveLength(1);
     const pkg = JSON.parse(evidence.raw);
     expect(pkg.format).toBe('budget-evidence/2');
-    expect(pkg.engine.statement).toMatchObject({ v: 1, subject: { type: 'process', id: key }, checkpointSeq: pkg.checkpoint.checkpoint.seq, checkpointHash: pkg.checkpoint.checkpoint.hash, platformKeyId: pkg.platformKey.keyId });
+    expect(pkg.engine.statement).toMatchObject({
+      v: 1,
+      subject: { type: 'process', id: key },
+      checkpointSeq: pkg.checkpoint.checkpoint.seq,
+      checkpointHash: pkg.checkpoint.checkpoint.hash,
+      platformKeyId: pkg.platformKey.keyId,
+    });
     const history = pkg.engine.history;
-    expect(history.processInstance).toMatchObject({ id: key, state: 'ACTIVE', businessKey: `project:${id}`, processDefinitionKey: namespaced(t.config.engine.namespace, 'project-intake') });
+    expect(history.processInstance).toMatchObject({
+      id: key,
+      state: 'ACTIVE',
+      businessKey: `project:${id}`,
+      processDefinitionKey: namespaced(t.config.engine.namespace, 'project-intake'),
+    });
     expect(history.activityInstances.map((a: ActivityInstance) => a.id)).toEqual(engineActivities.map((a) => a.id));
-    const tasks = history.tasks as Array<{ id: string; taskDefinitionKey: string; assignee: string | null; startTime: string; endTime: string | null; deleteReason: string | null }>;
+    const tasks = history.tasks as Array<{
+      id: string;
+      taskDefinitionKey: string;
+      assignee: string | null;
+      startTime: string;
+      endTime: string | null;
+      deleteReason: string | null;
+    }>;
     expect(tasks.map((x) => [x.taskDefinitionKey, x.assignee, x.deleteReason])).toEqual([
       ['DepartmentReview', String(await userId('nm_dept_jy')), 'completed'],
       ['SectorReview', String(await userId('nm_jkw')), 'completed'],
@@ -171,7 +279,8 @@ describe('process history from the engine', () => {
       { engineTaskId: expect.any(String), taskId: sector.id, recordSeq: expect.any(Number) },
       { engineTaskId: expect.any(String), taskId: budget.id, recordSeq: null },
     ]);
-    for (const l of history.links.filter((x: { recordSeq: number | null }) => x.recordSeq !== null)) expect(recordSeqs.has(l.recordSeq)).toBe(true);
+    for (const l of history.links.filter((x: { recordSeq: number | null }) => x.recordSeq !== null))
+      expect(recordSeqs.has(l.recordSeq)).toBe(true);
 
     // Tampering with what the engine recorded is detected and named; so is a statement moved elsewhere.
     const changed = verifyEvidencePackage(evidence.raw.replace(`"assignee":"${await userId('nm_dept_jy')}"`, '"assignee":"999"'));
@@ -181,8 +290,12 @@ describe('process history from the engine', () => {
     const stripped = verifyEvidencePackage(evidence.raw.replace(/"engine":\{"history".*\},"format"/, '"engine":null,"format"'));
     expect(stripped.ok).toBe(false);
     // The upload endpoint reports the same.
-    const uploaded = await fetch(`${base}/audit/verify-package`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', cookie: cookies.nm_compliance! }, body: evidence.raw });
-    expect(((await uploaded.json()) as { ok: boolean; engine: { ok: boolean } })).toMatchObject({ ok: true, engine: { ok: true } });
+    const uploaded = await fetch(`${base}/audit/verify-package`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', cookie: cookies.nm_compliance! },
+      body: evidence.raw,
+    });
+    expect((await uploaded.json()) as { ok: boolean; engine: { ok: boolean } }).toMatchObject({ ok: true, engine: { ok: true } });
 
     // 刘洋 decides; the instance ends at 已入库 and nothing is active any more.
     expect((await call('nm_ysk', 'POST', `/tasks/${budget.id}/complete`, { data: { decision: 'admit' } })).status).toBe(200);
@@ -195,7 +308,11 @@ describe('process history from the engine', () => {
     }
     expect(ended).toMatchObject({ source: 'engine', active: [], failed: [] });
     expect(elementsOf(ended!.steps).slice(-4)).toEqual(['BudgetDecision', 'GwBudget', 'Reserve', 'Reserved']);
-    expect(ended!.steps.find((s) => s.elementId === 'BudgetDecision')).toMatchObject({ status: 'completed', actor: '刘洋', decisionLabel: '同意入库' });
+    expect(ended!.steps.find((s) => s.elementId === 'BudgetDecision')).toMatchObject({
+      status: 'completed',
+      actor: '刘洋',
+      decisionLabel: '同意入库',
+    });
     expect(ended!.steps.find((s) => s.elementId === 'Reserved')).toMatchObject({ type: 'noneEndEvent', name: '已入库' });
   });
 
@@ -208,7 +325,11 @@ describe('process history from the engine', () => {
     const second = await taskFor('nm_dept_jy', id, 'DepartmentReview');
     expect((await call('nm_dept_jy', 'POST', `/tasks/${second.id}/claim`)).status).toBe(200);
 
-    const items = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body.items as Array<{ processInstanceKey: string; status: string; progress: InstanceProgress }>;
+    const items = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body.items as Array<{
+      processInstanceKey: string;
+      status: string;
+      progress: InstanceProgress;
+    }>;
     expect(items.map((i) => [i.processInstanceKey, i.status])).toEqual([
       [second.processInstanceKey, 'active'],
       [first.processInstanceKey, 'canceled'],
@@ -226,24 +347,43 @@ describe('process history from the engine', () => {
     expect(both.get(first.processInstanceKey)).toEqual(withdrawn);
 
     // The engine unreachable: the inbox and the workers' outcomes, and the page is told so.
-    const down = await engineProgress(new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 2000 }), t.system.db, second.processInstanceKey);
+    const down = await engineProgress(
+      new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 2000 }),
+      t.system.db,
+      second.processInstanceKey,
+    );
     expect(down.source).toBe('platform');
     expect(down.notice).toContain('流程引擎暂不可用');
     expect(down.active).toEqual(['DepartmentReview']);
     expect(down.completed).toEqual(expect.arrayContaining(['SmartCheck', 'ToDepartment']));
-    expect(down.steps.find((s) => s.elementId === 'DepartmentReview')).toMatchObject({ status: 'active', actor: '李娜', taskId: second.id });
+    expect(down.steps.find((s) => s.elementId === 'DepartmentReview')).toMatchObject({
+      status: 'active',
+      actor: '李娜',
+      taskId: second.id,
+    });
     expect(down.steps.find((s) => s.elementId === 'SmartCheck')).toMatchObject({ actor: '系统自动', status: 'completed' });
     // An evidence package made while the engine is down says so, signed, and still verifies.
-    const offline = await processEvidence(t.system.db, new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 2000 }), await platformKey(t.system.db, t.config.sealSecret), { processInstanceKey: second.processInstanceKey, projectId: id });
-    expect(offline.engine).toMatchObject({ history: null, statement: { historySm3: null, engine: null, unavailable: expect.stringContaining('流程引擎不可用') } });
+    const offline = await processEvidence(
+      t.system.db,
+      new EngineClient('http://127.0.0.1:1/engine-rest', { timeoutMs: 2000 }),
+      await platformKey(t.system.db, t.config.sealSecret),
+      { processInstanceKey: second.processInstanceKey, projectId: id },
+    );
+    expect(offline.engine).toMatchObject({
+      history: null,
+      statement: { historySm3: null, engine: null, unavailable: expect.stringContaining('流程引擎不可用') },
+    });
     const offlineReport = verifyEvidencePackage(packageText(offline));
-    expect(offlineReport).toMatchObject({ ok: true, engine: { ok: true, unavailable: expect.stringContaining('流程引擎不可用'), activities: 0 } });
+    expect(offlineReport).toMatchObject({
+      ok: true,
+      engine: { ok: true, unavailable: expect.stringContaining('流程引擎不可用'), activities: 0 },
+    });
     // An instance the engine has no history of.
     const unknown = await engineProgress(t.system.engine, t.system.db, '00000000-0000-0000-0000-000000000000');
     expect(unknown).toMatchObject({ source: 'platform', notice: expect.stringContaining('没有该流程实例的历史'), steps: [] });
   });
 
-  test('an external task that failed for good is an incident: the element is marked failed with the engine\'s message', async () => {
+  test("an external task that failed for good is an incident: the element is marked failed with the engine's message", async () => {
     // A system of its own whose SMART check has no worker: the test plays a failing one.
     const s = await startTestSystem({}, { workers: platformWorkers(allWorkers.filter((w) => w !== projectSmartCheck)) });
     try {
@@ -252,7 +392,11 @@ describe('process history from the engine', () => {
       await seedDemoUsers(s.system.db);
       const cookie = await loginCookie(s.system.url, 'nm_clerk_yz', PASSWORD);
       const api = async (method: string, p: string, body?: unknown) => {
-        const res = await fetch(`${s.system.url}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(`${s.system.url}/api${p}`, {
+          method,
+          headers: { 'content-type': 'application/json', cookie },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         return { status: res.status, body: (await res.json()) as any };
       };
       const created = await api('POST', '/projects', {
@@ -276,21 +420,37 @@ describe('process history from the engine', () => {
         if (!locked.length) await new Promise((r) => setTimeout(r, 200));
       }
       expect(locked).toHaveLength(1);
-      await engine.externalTaskFailure(locked[0]!.id, 'history-test', { errorMessage: 'SMART 检查服务不可用', retries: 0, retryTimeout: 0 });
+      await engine.externalTaskFailure(locked[0]!.id, 'history-test', {
+        errorMessage: 'SMART 检查服务不可用',
+        retries: 0,
+        retryTimeout: 0,
+      });
 
       const items = (await api('GET', `/projects/${created.body.id}/processes`)).body.items as Array<{ progress: InstanceProgress }>;
       const progress = items[0]!.progress;
       expect(progress).toMatchObject({ source: 'engine', failed: ['SmartCheck'], active: ['SmartCheck'] });
-      expect(progress.steps.find((x) => x.elementId === 'SmartCheck')).toMatchObject({ status: 'failed', actor: '系统自动', incident: 'SMART 检查服务不可用', endedAt: null });
+      expect(progress.steps.find((x) => x.elementId === 'SmartCheck')).toMatchObject({
+        status: 'failed',
+        actor: '系统自动',
+        incident: 'SMART 检查服务不可用',
+        endedAt: null,
+      });
       expect(progress.completed).toEqual(['Submitted']);
 
       // The evidence package records the incident too.
       const compliance = await loginCookie(s.system.url, 'nm_compliance', PASSWORD);
-      const res = await fetch(`${s.system.url}/api/processes/instances/${locked[0]!.processInstanceId}/evidence`, { headers: { cookie: compliance } });
+      const res = await fetch(`${s.system.url}/api/processes/instances/${locked[0]!.processInstanceId}/evidence`, {
+        headers: { cookie: compliance },
+      });
       const text = await res.text();
       const report = verifyEvidencePackage(text);
       expect(report).toMatchObject({ ok: true, engine: { ok: true, incidents: 1 } });
-      expect(JSON.parse(text).engine.history.incidents[0]).toMatchObject({ activityId: 'SmartCheck', incidentType: 'failedExternalTask', incidentMessage: 'SMART 检查服务不可用', open: true });
+      expect(JSON.parse(text).engine.history.incidents[0]).toMatchObject({
+        activityId: 'SmartCheck',
+        incidentType: 'failedExternalTask',
+        incidentMessage: 'SMART 检查服务不可用',
+        open: true,
+      });
     } finally {
       await s.close();
     }

@@ -55,13 +55,25 @@ describe('expert review on the engine', () => {
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
     const pool = (await db('organisations').where({ code: '150000-ZJK' }).first('id')) as { id: number };
-    for (const u of EXPERTS) userIds[u] = await createUser(db, { username: u, displayName: `专家${u.slice(-2)}`, orgId: pool.id, password: PASSWORD, roles: ['expert'] });
+    for (const u of EXPERTS)
+      userIds[u] = await createUser(db, {
+        username: u,
+        displayName: `专家${u.slice(-2)}`,
+        orgId: pool.id,
+        password: PASSWORD,
+        roles: ['expert'],
+      });
     for (const u of ['nm_jxc', 'nm_clerk_yz', ...EXPERTS]) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
     schoolId = ((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id;
 
     for (let i = 0; i < 7; i++) {
-      const r = await call('nm_clerk_yz', 'POST', '/projects', demoApplication(`专家评审测试项目${i + 1}号`, `第${i + 1}个评审测试项目的实施内容`));
+      const r = await call(
+        'nm_clerk_yz',
+        'POST',
+        '/projects',
+        demoApplication(`专家评审测试项目${i + 1}号`, `第${i + 1}个评审测试项目的实施内容`),
+      );
       expect(r.status).toBe(201);
       // Setup only: the projects stand in the library (入库) as the intake review leaves them.
       await db('projects').where('id', r.body.id).update({ status: 'reserved' });
@@ -84,7 +96,13 @@ describe('expert review on the engine', () => {
       expect(r.status).toBe(201);
     }
     const tied = (await db('experts').where('user_id', userIds[TIED]).first('id')) as { id: number };
-    const tie = await call('nm_jxc', 'POST', `/experts/${tied.id}/ties`, { kind: 'employment', orgId: schoolId, relative: false, startedOn: '2018-09-01', endedOn: '2025-07-01' });
+    const tie = await call('nm_jxc', 'POST', `/experts/${tied.id}/ties`, {
+      kind: 'employment',
+      orgId: schoolId,
+      relative: false,
+      startedOn: '2018-09-01',
+      endedOn: '2025-07-01',
+    });
     expect(tie.status).toBe(201);
   });
 
@@ -105,37 +123,71 @@ describe('expert review on the engine', () => {
 
   test('the band and aggregation decision tables, evaluated by the engine, at the boundaries', async () => {
     const evaluate = async (key: string, variables: Record<string, { value: unknown; type: string }>) =>
-      (await t.system.engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, key))}/evaluate`, { body: { variables } }))[0];
-    const band = async (score: number) => (await evaluate('expert-review-band', { aggregateScore: { value: score, type: 'Double' } }))?.band?.value;
+      (
+        await t.system.engine.request<Array<Record<string, { value: unknown }>>>(
+          'POST',
+          `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, key))}/evaluate`,
+          { body: { variables } },
+        )
+      )[0];
+    const band = async (score: number) =>
+      (await evaluate('expert-review-band', { aggregateScore: { value: score, type: 'Double' } }))?.band?.value;
     expect(await band(59.99)).toBe('reject');
     expect(await band(60)).toBe('adjust');
     expect(await band(79.99)).toBe('adjust');
     expect(await band(80)).toBe('support');
-    const method = async (n: number) => (await evaluate('expert-review-aggregation', { scoreCount: { value: n, type: 'Integer' } }))?.aggregationMethod?.value;
+    const method = async (n: number) =>
+      (await evaluate('expert-review-aggregation', { scoreCount: { value: n, type: 'Integer' } }))?.aggregationMethod?.value;
     expect([await method(0), await method(4), await method(5), await method(7)]).toEqual(['none', 'mean', 'trimmed_mean', 'trimmed_mean']);
   });
 
   test('a batch of six projects: draw with recusal, a decline brings a replacement, blind scoring, DMN band, confirmation lands on the projects', async () => {
     const db = t.system.db;
-    const opened = await call('nm_jxc', 'POST', '/expert-batches', { name: '2026年教育项目第一批评审', fiscalYear: 2026, sector: '205', projectIds });
+    const opened = await call('nm_jxc', 'POST', '/expert-batches', {
+      name: '2026年教育项目第一批评审',
+      fiscalYear: 2026,
+      sector: '205',
+      projectIds,
+    });
     expect(opened.status).toBe(201);
     const batchId = opened.body.id as number;
     expect(opened.body.seed).toMatch(/^[0-9a-f]{32}$/);
     expect(opened.body.batch.projects).toHaveLength(6);
 
     // Five experts per project, never the one with a tie to 第一中学.
-    const firstDraw = (await db('expert_assignments').where({ batch_id: batchId, round: 0 })) as Array<{ id: number; project_id: number; expert_id: number; expert_user_id: number; slot: number; review_id: number }>;
+    const firstDraw = (await db('expert_assignments').where({ batch_id: batchId, round: 0 })) as Array<{
+      id: number;
+      project_id: number;
+      expert_id: number;
+      expert_user_id: number;
+      slot: number;
+      review_id: number;
+    }>;
     expect(firstDraw).toHaveLength(30);
     expect(firstDraw.map((a) => Number(a.expert_user_id))).not.toContain(userIds[TIED]);
     // The draw is the seed's: recomputed from the recorded seed and the pool, it is the same.
     const pool = await loadPool(db, ['205']);
     for (const pid of projectIds) {
-      const recorded = firstDraw.filter((a) => Number(a.project_id) === pid).sort((a, b) => a.slot - b.slot).map((a) => Number(a.expert_id));
-      const again = drawExperts({ seed: opened.body.seed, project: { id: pid, functionalCode: '2050204', applicantOrgIds: [schoolId, ((await db('organisations').where({ code: '150100-JY' }).first('id')) as { id: number }).id] }, pool, n: 5, reviewDate: (await db('audit_records').where('kind', 'expert-review.draw').first('body')).body.match(/"reviewDate":"([^"]+)"/)[1] });
+      const recorded = firstDraw
+        .filter((a) => Number(a.project_id) === pid)
+        .sort((a, b) => a.slot - b.slot)
+        .map((a) => Number(a.expert_id));
+      const again = drawExperts({
+        seed: opened.body.seed,
+        project: {
+          id: pid,
+          functionalCode: '2050204',
+          applicantOrgIds: [schoolId, ((await db('organisations').where({ code: '150100-JY' }).first('id')) as { id: number }).id],
+        },
+        pool,
+        n: 5,
+        reviewDate: (await db('audit_records').where('kind', 'expert-review.draw').first('body')).body.match(/"reviewDate":"([^"]+)"/)[1],
+      });
       expect(again.drawn).toEqual(recorded);
     }
     // Each draw is a record in the audit chain; the applicant's timeline says a review began, without names.
-    const count = async (kind: string) => Number(((await db('audit_records').where({ kind }).count({ n: '*' }).first()) as { n: number | string }).n);
+    const count = async (kind: string) =>
+      Number(((await db('audit_records').where({ kind }).count({ n: '*' }).first()) as { n: number | string }).n);
     expect(await count('expert-review.draw')).toBe(6);
     const events = await call('nm_clerk_yz', 'GET', `/projects/${projectIds[0]}/events`);
     const started = events.body.items ?? events.body;
@@ -144,7 +196,17 @@ describe('expert review on the engine', () => {
 
     const userOf = new Map(Object.entries(userIds).map(([u, id]) => [id, u]));
     // The engine has made the Respond tasks once the panel was loaded.
-    await until('every project loaded into the engine', async () => Number(((await db('expert_review_projects').where('batch_id', batchId).whereNull('process_instance_key').count({ n: '*' }).first()) as { n: number }).n) === 0);
+    await until(
+      'every project loaded into the engine',
+      async () =>
+        Number(
+          (
+            (await db('expert_review_projects').where('batch_id', batchId).whereNull('process_instance_key').count({ n: '*' }).first()) as {
+              n: number;
+            }
+          ).n,
+        ) === 0,
+    );
 
     // A decline: the seat is drawn again, from those not drawn for the project before, recusal applied.
     const declined = firstDraw.find((a) => Number(a.project_id) === projectIds[1])!;
@@ -152,20 +214,40 @@ describe('expert review on the engine', () => {
     const noReason = await call(declinedUser, 'POST', `/my-reviews/${declined.id}/respond`, { decision: 'decline' });
     expect(noReason.status).toBe(400);
     const d = await until('the decline to reach the engine', async () => {
-      const r = await call(declinedUser, 'POST', `/my-reviews/${declined.id}/respond`, { decision: 'decline', reason: '近期有出差安排，无法按期评审' });
+      const r = await call(declinedUser, 'POST', `/my-reviews/${declined.id}/respond`, {
+        decision: 'decline',
+        reason: '近期有出差安排，无法按期评审',
+      });
       return r.status === 409 && r.body.error.code === 'ASSIGNMENT_NOT_READY' ? undefined : r;
     });
     expect(d.status).toBe(200);
     expect(d.body.status).toBe('declined');
-    const replacement = await until('a replacement for the declined seat', async () => (await db('expert_assignments').where({ review_id: declined.review_id, slot: declined.slot, round: 1 }).first()) as { id: number; expert_id: number; expert_user_id: number } | undefined);
+    const replacement = await until(
+      'a replacement for the declined seat',
+      async () =>
+        (await db('expert_assignments').where({ review_id: declined.review_id, slot: declined.slot, round: 1 }).first()) as
+          { id: number; expert_id: number; expert_user_id: number } | undefined,
+    );
     const drawnForProject = firstDraw.filter((a) => Number(a.project_id) === projectIds[1]).map((a) => Number(a.expert_id));
     expect(drawnForProject).not.toContain(Number(replacement.expert_id));
     expect(Number(replacement.expert_user_id)).not.toBe(userIds[TIED]);
     expect(await count('expert-review.replacement')).toBe(1);
 
     // Targets per project: 80, 79.99, 60, 59.99 (each expert the same), then two spread ones.
-    const targets = [[80, 80, 80, 80, 80], [79.99, 79.99, 79.99, 79.99, 79.99], [60, 60, 60, 60, 60], [59.99, 59.99, 59.99, 59.99, 59.99], [95, 40, 70, 72, 74], [90, 85]];
-    const open = (await db('expert_assignments').where('batch_id', batchId).whereIn('status', ['invited']).orderBy('id')) as Array<{ id: number; project_id: number; expert_user_id: number; slot: number }>;
+    const targets = [
+      [80, 80, 80, 80, 80],
+      [79.99, 79.99, 79.99, 79.99, 79.99],
+      [60, 60, 60, 60, 60],
+      [59.99, 59.99, 59.99, 59.99, 59.99],
+      [95, 40, 70, 72, 74],
+      [90, 85],
+    ];
+    const open = (await db('expert_assignments').where('batch_id', batchId).whereIn('status', ['invited']).orderBy('id')) as Array<{
+      id: number;
+      project_id: number;
+      expert_user_id: number;
+      slot: number;
+    }>;
 
     // One expert enrols a seal: their sheets must carry the PIN and are sealed with their SM2 key.
     const sealedExpert = userOf.get(Number(open[0]!.expert_user_id))!;
@@ -182,7 +264,11 @@ describe('expert review on the engine', () => {
       });
       expect([a.id, r.status]).toEqual([a.id, 200]);
     }
-    const accepted = (await db('expert_assignments').where({ batch_id: batchId, status: 'accepted' }).orderBy('id')) as Array<{ id: number; project_id: number; expert_user_id: number }>;
+    const accepted = (await db('expert_assignments').where({ batch_id: batchId, status: 'accepted' }).orderBy('id')) as Array<{
+      id: number;
+      project_id: number;
+      expert_user_id: number;
+    }>;
     expect(accepted).toHaveLength(30);
     for (const a of accepted) {
       const user = userOf.get(Number(a.expert_user_id))!;
@@ -192,7 +278,9 @@ describe('expert review on the engine', () => {
       const total = targets[pIndex]![k % targets[pIndex]!.length]!;
 
       // Blind: before submitting, another expert's submitted sheet on the same project is out of reach.
-      const submittedHere = (await db('expert_assignments').where({ project_id: a.project_id, status: 'submitted' }).first('id', 'expert_user_id')) as { id: number; expert_user_id: number } | undefined;
+      const submittedHere = (await db('expert_assignments')
+        .where({ project_id: a.project_id, status: 'submitted' })
+        .first('id', 'expert_user_id')) as { id: number; expert_user_id: number } | undefined;
       if (submittedHere && !blindChecked) {
         expect((await call(user, 'GET', `/my-reviews/${submittedHere.id}`)).status).toBe(404);
         expect((await call(user, 'GET', `/expert-batches/${batchId}`)).status).toBe(403);
@@ -225,14 +313,19 @@ describe('expert review on the engine', () => {
     }
     expect(blindChecked).toBe(true);
     // Out of range and a second submission are refused, nothing changes.
-    const again = await call(userOf.get(Number(accepted[0]!.expert_user_id))!, 'POST', `/my-reviews/${accepted[0]!.id}/score`, { scores: sheet(50), comment: '再次提交的评审意见' });
+    const again = await call(userOf.get(Number(accepted[0]!.expert_user_id))!, 'POST', `/my-reviews/${accepted[0]!.id}/score`, {
+      scores: sheet(50),
+      comment: '再次提交的评审意见',
+    });
     expect([again.status, again.body.error.code]).toEqual([409, 'SCORE_ALREADY_SUBMITTED']);
 
     const batch = await until('the batch to await confirmation', async () => {
       const b = await call('nm_jxc', 'GET', `/expert-batches/${batchId}`);
       return b.body.status === 'awaiting_confirmation' ? b.body : undefined;
     });
-    const byProject = new Map<number, { score: number; band: string; aggregationMethod: string; scoreCount: number }>(batch.projects.map((p: { projectId: number }) => [p.projectId, p]));
+    const byProject = new Map<number, { score: number; band: string; aggregationMethod: string; scoreCount: number }>(
+      batch.projects.map((p: { projectId: number }) => [p.projectId, p]),
+    );
     expect([0, 1, 2, 3].map((i) => [byProject.get(projectIds[i]!)!.score, byProject.get(projectIds[i]!)!.band])).toEqual([
       [80, 'support'],
       [79.99, 'adjust'],
@@ -252,7 +345,15 @@ describe('expert review on the engine', () => {
 
     // The confirmed band lands on the project, where an allocation reads it, and on its timeline.
     const landed = await until('the results on the projects', async () => {
-      const rows = (await db('projects').whereIn('id', projectIds).orderBy('id').select('id', 'status', 'expert_score_centi', 'expert_band', 'expert_batch_id')) as Array<{ status: string; expert_score_centi: number; expert_band: string; expert_batch_id: number }>;
+      const rows = (await db('projects')
+        .whereIn('id', projectIds)
+        .orderBy('id')
+        .select('id', 'status', 'expert_score_centi', 'expert_band', 'expert_batch_id')) as Array<{
+        status: string;
+        expert_score_centi: number;
+        expert_band: string;
+        expert_batch_id: number;
+      }>;
       return rows.every((r) => r.status === 'scored') ? rows : undefined;
     });
     expect(landed.slice(0, 4).map((r) => [Number(r.expert_score_centi), r.expert_band, Number(r.expert_batch_id)])).toEqual([
@@ -267,7 +368,9 @@ describe('expert review on the engine', () => {
     expect(detail.body.status).toBe('scored');
     expect(detail.body.expertReview).toMatchObject({ score: 59.99, band: 'reject', bandLabel: '不予支持', batchId });
     // The engine's history holds the decisions it evaluated.
-    const review = (await db('expert_review_projects').where({ batch_id: batchId, project_id: projectIds[0] }).first('process_instance_key')) as { process_instance_key: string };
+    const review = (await db('expert_review_projects')
+      .where({ batch_id: batchId, project_id: projectIds[0] })
+      .first('process_instance_key')) as { process_instance_key: string };
     const decisions = await t.system.engine.historicDecisions(review.process_instance_key);
     expect(decisions.map((d) => d.activityId).sort()).toEqual(['AggregationRule', 'BandRule']);
     // The experts' tasks never reach the inbox (whose task page shows an instance's history): blind.
@@ -278,15 +381,37 @@ describe('expert review on the engine', () => {
 
   test('a timeout brings a replacement; the late expert can no longer answer', async () => {
     const db = t.system.db;
-    const opened = await call('nm_jxc', 'POST', '/expert-batches', { name: '超时补抽测试批次', fiscalYear: 2026, projectIds: [extraProjectId], panelSize: 1, respondWithin: 'PT2S' });
+    const opened = await call('nm_jxc', 'POST', '/expert-batches', {
+      name: '超时补抽测试批次',
+      fiscalYear: 2026,
+      projectIds: [extraProjectId],
+      panelSize: 1,
+      respondWithin: 'PT2S',
+    });
     expect(opened.status).toBe(201);
-    const first = (await db('expert_assignments').where({ batch_id: opened.body.id, round: 0 }).first()) as { id: number; review_id: number; expert_id: number; expert_user_id: number };
+    const first = (await db('expert_assignments').where({ batch_id: opened.body.id, round: 0 }).first()) as {
+      id: number;
+      review_id: number;
+      expert_id: number;
+      expert_user_id: number;
+    };
     try {
-      const replacement = await until('a replacement after the timeout', async () => (await db('expert_assignments').where({ review_id: first.review_id, round: 1 }).first()) as { expert_id: number; expert_user_id: number } | undefined, 90_000);
+      const replacement = await until(
+        'a replacement after the timeout',
+        async () =>
+          (await db('expert_assignments').where({ review_id: first.review_id, round: 1 }).first()) as
+            { expert_id: number; expert_user_id: number } | undefined,
+        90_000,
+      );
       expect(Number(replacement.expert_id)).not.toBe(Number(first.expert_id));
       expect(Number(replacement.expert_user_id)).not.toBe(userIds[TIED]);
       expect(((await db('expert_assignments').where('id', first.id).first('status')) as { status: string }).status).toBe('timed_out');
-      const late = await call(Object.entries(userIds).find(([, id]) => id === Number(first.expert_user_id))![0], 'POST', `/my-reviews/${first.id}/respond`, { decision: 'accept' });
+      const late = await call(
+        Object.entries(userIds).find(([, id]) => id === Number(first.expert_user_id))![0],
+        'POST',
+        `/my-reviews/${first.id}/respond`,
+        { decision: 'accept' },
+      );
       expect([late.status, late.body.error.code]).toEqual([409, 'ASSIGNMENT_ANSWERED']);
     } finally {
       await t.system.engine.cancelProcessInstance(opened.body.processInstanceId, 'test done');
@@ -300,6 +425,9 @@ describe('expert review on the engine', () => {
     expect(r.body.error.code).toBe('BATCH_PROJECTS_INVALID');
     expect(r.body.error.details.map((x: { message: string }) => x.message).join('；')).toMatch(/不存在或不在您的数据范围内/);
     expect(await t.system.db('expert_review_batches').count({ n: '*' }).first()).toEqual(before);
-    expect((await call('nm_jxc', 'POST', '/expert-batches', { name: 'x', fiscalYear: 2026, projectIds: [extraProjectId], respondWithin: 'P1Y' })).body.error.code).toMatch(/VALIDATION_FAILED|INVALID_DURATION/);
+    expect(
+      (await call('nm_jxc', 'POST', '/expert-batches', { name: 'x', fiscalYear: 2026, projectIds: [extraProjectId], respondWithin: 'P1Y' }))
+        .body.error.code,
+    ).toMatch(/VALIDATION_FAILED|INVALID_DURATION/);
   });
 });

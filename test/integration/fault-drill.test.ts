@@ -25,8 +25,33 @@ test('kills of the app, the workers and the engine during a flow of applications
     print: (l) => lines.push(l),
   });
   console.log(lines.join('\n'));
-  for (const k of report.kills) expect({ kill: k.kind, ...k.counts }).toEqual({ kill: k.kind, lost: 0, ghost: 0, duplicated: 0, statusMismatch: 0, doubleRecords: 0, completing: 0, unrecorded: 0, chainOk: true, chainRecords: expect.any(Number) });
+  for (const k of report.kills)
+    expect({ kill: k.kind, ...k.counts }).toEqual({
+      kill: k.kind,
+      lost: 0,
+      ghost: 0,
+      duplicated: 0,
+      statusMismatch: 0,
+      doubleRecords: 0,
+      completing: 0,
+      unrecorded: 0,
+      chainOk: true,
+      chainRecords: expect.any(Number),
+    });
   expect(report.kills.length).toBeGreaterThanOrEqual(3);
-  expect(report.final).toMatchObject({ lost: 0, ghost: 0, duplicated: 0, statusMismatch: 0, doubleRecords: 0, completing: 0, unrecorded: 0, chainOk: true, instancesNotEnded: 0, projectsNotReserved: 0, incidents: 0, engineTasksOpen: 0 });
+  expect(report.final).toMatchObject({
+    lost: 0,
+    ghost: 0,
+    duplicated: 0,
+    statusMismatch: 0,
+    doubleRecords: 0,
+    completing: 0,
+    unrecorded: 0,
+    chainOk: true,
+    instancesNotEnded: 0,
+    projectsNotReserved: 0,
+    incidents: 0,
+    engineTasksOpen: 0,
+  });
   expect(countsBad(report.final)).toBe(false);
 });

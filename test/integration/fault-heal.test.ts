@@ -46,7 +46,10 @@ describe('healing what a crash cuts off', () => {
   /** What submitProject asks of the engine, done behind the app's back (its answer "lost"). */
   const startBehindTheBack = async (p: { id: number; projectNo: string; name: string; unitOrgId: number }) => {
     const clerk = (await t.system.db('users').where({ username: 'nm_clerk_yz' }).first('id')) as { id: number };
-    return t.system.engine.startProcess(key(), { businessKey: `project:${p.id}`, variables: { projectId: p.id, projectNo: p.projectNo, projectName: p.name, unitOrgId: p.unitOrgId, applicantUserId: clerk.id } });
+    return t.system.engine.startProcess(key(), {
+      businessKey: `project:${p.id}`,
+      variables: { projectId: p.id, projectNo: p.projectNo, projectName: p.name, unitOrgId: p.unitOrgId, applicantUserId: clerk.id },
+    });
   };
   const waitForTask = async (projectId: number, elementId: string) => {
     const deadline = Date.now() + 60_000;
@@ -67,7 +70,9 @@ describe('healing what a crash cuts off', () => {
     const running = await t.system.engine.processInstances({ processDefinitionKey: key(), businessKey: `project:${p.id}` });
     expect(running.map((r) => r.id)).toEqual([orphan.id]);
     const recorded = await t.system.db('process_instances').where({ business_id: p.id });
-    expect(recorded.map((r: { process_instance_key: string; status: string }) => [r.process_instance_key, r.status])).toEqual([[orphan.id, 'active']]);
+    expect(recorded.map((r: { process_instance_key: string; status: string }) => [r.process_instance_key, r.status])).toEqual([
+      [orphan.id, 'active'],
+    ]);
     const task = await waitForTask(p.id, 'DepartmentReview');
     expect(task.process_instance_key).toBe(orphan.id);
   });
@@ -75,17 +80,25 @@ describe('healing what a crash cuts off', () => {
   test('a project left "submitted" with the engine running its instance unrecorded: the sweep records the instance', async () => {
     const p = await draft('第一中学中断送审测试项目乙');
     const orphan = await startBehindTheBack(p);
-    await t.system.db('projects').where({ id: p.id }).update({ status: 'submitted', updated_at: new Date(Date.now() - STALE_SUBMIT_MS - 1000) });
+    await t.system
+      .db('projects')
+      .where({ id: p.id })
+      .update({ status: 'submitted', updated_at: new Date(Date.now() - STALE_SUBMIT_MS - 1000) });
     const result = await t.system.reconciler()!.runOnce();
     expect(result.adopted).toBe(1);
     const recorded = await t.system.db('process_instances').where({ business_id: p.id });
-    expect(recorded.map((r: { process_instance_key: string; status: string }) => [r.process_instance_key, r.status])).toEqual([[orphan.id, 'active']]);
+    expect(recorded.map((r: { process_instance_key: string; status: string }) => [r.process_instance_key, r.status])).toEqual([
+      [orphan.id, 'active'],
+    ]);
     expect((await t.system.reconciler()!.runOnce()).adopted).toBe(0);
   });
 
   test('a project left "submitted" with no instance in the engine (the node died before it asked): the sweep puts it back to draft, and it can be submitted again', async () => {
     const p = await draft('第一中学中断送审测试项目丙');
-    await t.system.db('projects').where({ id: p.id }).update({ status: 'submitted', version: p.version + 1, updated_at: new Date(Date.now() - STALE_SUBMIT_MS - 1000) });
+    await t.system
+      .db('projects')
+      .where({ id: p.id })
+      .update({ status: 'submitted', version: p.version + 1, updated_at: new Date(Date.now() - STALE_SUBMIT_MS - 1000) });
     // A fresh one (a 送审 in flight) is left alone.
     const fresh = await draft('第一中学中断送审测试项目丁');
     await t.system.db('projects').where({ id: fresh.id }).update({ status: 'submitted', updated_at: new Date() });
@@ -113,7 +126,9 @@ describe('healing what a crash cuts off', () => {
     expect(row).toMatchObject({ status: 'completed', decision: 'approve', completed_by: dept.id });
     expect(await t.system.db('task_events').where({ task_id: s.taskId, kind: 'completed' })).toHaveLength(1);
     expect(await t.system.db('task_events').where({ task_id: s.taskId, kind: 'canceled' })).toHaveLength(0);
-    const events = (await t.system.db('project_events').where({ project_id: s.projectId, kind: 'task_completed' })) as Array<{ note: string }>;
+    const events = (await t.system.db('project_events').where({ project_id: s.projectId, kind: 'task_completed' })) as Array<{
+      note: string;
+    }>;
     expect(events).toHaveLength(1);
     expect(events[0]!.note).toContain('补记');
     // A third click changes nothing.

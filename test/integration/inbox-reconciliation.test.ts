@@ -27,7 +27,10 @@ describe('inbox reconciliation with the engine', () => {
     const namespace = `t${Math.random().toString(16).slice(2, 10)}`;
     timerKey = namespaced(namespace, TIMER_KEY_SUFFIX);
     // The automatic sweep is slowed down: the tests run its passes themselves.
-    t = await startTestSystem({ engine: { ...testConfig().engine, namespace } }, { reconcileEveryMs: 3_600_000, reconcileKeys: [timerKey] });
+    t = await startTestSystem(
+      { engine: { ...testConfig().engine, namespace } },
+      { reconcileEveryMs: 3_600_000, reconcileKeys: [timerKey] },
+    );
     await t.system.ready;
     await seedReferenceData(t.system.db, { year: 2026 });
     await seedDemoUsers(t.system.db);
@@ -42,7 +45,8 @@ describe('inbox reconciliation with the engine', () => {
 
   const sweep = () => t.system.reconciler()!.runOnce();
 
-  const submittedToDepartment = (): Promise<OpenTask> => submittedTo(call, t.system.db, 'DepartmentReview', `第一中学对账测试项目${Math.random().toString(36).slice(2, 6)}`);
+  const submittedToDepartment = (): Promise<OpenTask> =>
+    submittedTo(call, t.system.db, 'DepartmentReview', `第一中学对账测试项目${Math.random().toString(36).slice(2, 6)}`);
 
   test('a task the engine creates by itself (a timer fires) appears in the inbox on the next sweep, for its assignee', async () => {
     const clerk = (await t.system.db('users').where({ username: 'nm_clerk_yz' }).first('org_id')) as { org_id: number };
@@ -66,7 +70,8 @@ describe('inbox reconciliation with the engine', () => {
     expect(await t.system.engine.tasks({ processInstanceId: started.id })).toHaveLength(0);
     let engineTask;
     const deadline = Date.now() + 30_000;
-    while (!(engineTask = (await t.system.engine.tasks({ processInstanceId: started.id }))[0]) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!(engineTask = (await t.system.engine.tasks({ processInstanceId: started.id }))[0]) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(engineTask).toBeDefined();
     expect(await t.system.db('inbox_tasks').where({ engine_task_id: engineTask!.id })).toHaveLength(0);
 
@@ -101,9 +106,16 @@ describe('inbox reconciliation with the engine', () => {
     const dept = (await t.system.db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
     const values = { decision: 'approve', comment: '同意（中断后补记）' };
     // Phase one of a completion, as actions.finish writes it, long enough ago to be stale …
-    await t.system.db('inbox_tasks')
+    await t.system
+      .db('inbox_tasks')
       .where({ id: s.taskId })
-      .update({ status: 'completing', completing_by: dept.id, completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000), completing_form: JSON.stringify(values), assignee_user_id: dept.id });
+      .update({
+        status: 'completing',
+        completing_by: dept.id,
+        completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
+        completing_form: JSON.stringify(values),
+        assignee_user_id: dept.id,
+      });
     // … the engine took the completion, and then the process died before the database write.
     await t.system.engine.setAssignee(s.engineTaskId, String(dept.id));
     await t.system.engine.completeTask(s.engineTaskId, { decision: 'approve', comment: values.comment, lastDecisionBy: dept.id });
@@ -115,12 +127,18 @@ describe('inbox reconciliation with the engine', () => {
     const completed = await t.system.db('task_events').where({ task_id: s.taskId, kind: 'completed' });
     expect(completed).toHaveLength(1);
     expect(JSON.parse(completed[0].data).recovered).toContain('补记');
-    const timeline = (await call('nm_clerk_yz', 'GET', `/projects/${s.projectId}/events`)).body.items as Array<{ kind: string; note: string }>;
+    const timeline = (await call('nm_clerk_yz', 'GET', `/projects/${s.projectId}/events`)).body.items as Array<{
+      kind: string;
+      note: string;
+    }>;
     expect(timeline.find((e) => e.kind === 'task_completed')?.note).toContain('主管部门审核：通过');
     // The process went on: the next step's task reaches the inbox.
     const deadline = Date.now() + 30_000;
     let next;
-    while (!(next = await t.system.db('inbox_tasks').where({ business_id: s.projectId, element_id: 'SectorReview' }).first()) && Date.now() < deadline) {
+    while (
+      !(next = await t.system.db('inbox_tasks').where({ business_id: s.projectId, element_id: 'SectorReview' }).first()) &&
+      Date.now() < deadline
+    ) {
       await sweep();
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -132,9 +150,15 @@ describe('inbox reconciliation with the engine', () => {
     const dept = (await t.system.db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
     // Phase one of a completion written, then nothing: the engine never heard of it.
-    await t.system.db('inbox_tasks')
+    await t.system
+      .db('inbox_tasks')
       .where({ id: s.taskId })
-      .update({ status: 'completing', completing_by: dept.id, completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000), completing_form: '{"decision":"approve"}' });
+      .update({
+        status: 'completing',
+        completing_by: dept.id,
+        completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
+        completing_form: '{"decision":"approve"}',
+      });
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve' } })).status).toBe(409); // still "completing"
     const result = await sweep();
     expect(result.reopened).toBe(1);
@@ -148,7 +172,10 @@ describe('inbox reconciliation with the engine', () => {
 
   test('a completion in flight (fresh "completing") is left alone by the sweep', async () => {
     const s = await submittedToDepartment();
-    await t.system.db('inbox_tasks').where({ id: s.taskId }).update({ status: 'completing', completing_at: new Date(), completing_form: '{}' });
+    await t.system
+      .db('inbox_tasks')
+      .where({ id: s.taskId })
+      .update({ status: 'completing', completing_at: new Date(), completing_form: '{}' });
     const result = await sweep();
     expect(result.reopened).toBe(0);
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).status).toBe('completing');

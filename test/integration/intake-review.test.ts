@@ -26,16 +26,27 @@ describe('intake review on the engine', () => {
     await seedDemoUsers(db);
     // A second reviewer at 教育局, for 转办.
     const dept = (await db('organisations').where({ code: '150100-JY' }).first('id')) as { id: number };
-    await createUser(db, { username: 'nm_dept_jy2', displayName: '张伟', orgId: dept.id, password: PASSWORD, roles: ['department_reviewer'] });
+    await createUser(db, {
+      username: 'nm_dept_jy2',
+      displayName: '张伟',
+      orgId: dept.id,
+      password: PASSWORD,
+      roles: ['department_reviewer'],
+    });
     base = `${t.system.url}/api`;
-    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_dept_jy2', 'nm_jkw', 'nm_ysk', 'nm_director', 'nm_jxc', 'nm_clerk_ny']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_dept_jy2', 'nm_jkw', 'nm_ysk', 'nm_director', 'nm_jxc', 'nm_clerk_ny'])
+      cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
   });
   afterAll(async () => {
     await t?.close();
   });
 
   async function call(user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: cookies[user]! },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
   }
@@ -68,7 +79,9 @@ describe('intake review on the engine', () => {
     while (Date.now() < deadline) {
       const r = await call(user, 'GET', '/tasks?box=todo&pageSize=100');
       if (r.status !== 200) throw new Error(`GET /tasks as ${user}: ${r.status} ${JSON.stringify(r.body)}`);
-      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; name: string }>).find((x) => x.projectId === projectId && x.elementId === step);
+      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; name: string }>).find(
+        (x) => x.projectId === projectId && x.elementId === step,
+      );
       if (task) return task;
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -91,30 +104,56 @@ describe('intake review on the engine', () => {
     expect(await projectStatus(id, 'department_review')).toBe('department_review');
     const dept = await taskFor('nm_dept_jy', id, 'DepartmentReview');
     expect(dept.name).toBe('主管部门审核');
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '同意' } })).status,
+    ).toBe(200);
     expect(await projectStatus(id, 'finance_review')).toBe('finance_review');
     const sector = await taskFor('nm_jkw', id, 'SectorReview');
-    expect((await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: false, comment: '符合方向' } })).status).toBe(200);
+    expect(
+      (
+        await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+          data: { decision: 'approve', countersign: false, comment: '符合方向' },
+        })
+      ).status,
+    ).toBe(200);
     const budget = await taskFor('nm_ysk', id, 'BudgetDecision');
     expect((await call('nm_ysk', 'POST', `/tasks/${budget.id}/complete`, { data: { decision: 'admit' } })).status).toBe(200);
     expect(await projectStatus(id, 'reserved')).toBe('reserved');
 
-    const events = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{ kind: string; toStatus: string | null; note: string | null }>;
-    expect(events.filter((e) => e.kind === 'task_completed').map((e) => e.note)).toEqual(['主管部门审核：通过。意见：同意', '财政业务处室审核：通过。意见：符合方向', '预算处审定：同意入库']);
-    expect(events.filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual(['draft', 'submitted', 'department_review', 'finance_review', 'reserved']);
+    const events = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{
+      kind: string;
+      toStatus: string | null;
+      note: string | null;
+    }>;
+    expect(events.filter((e) => e.kind === 'task_completed').map((e) => e.note)).toEqual([
+      '主管部门审核：通过。意见：同意',
+      '财政业务处室审核：通过。意见：符合方向',
+      '预算处审定：同意入库',
+    ]);
+    expect(events.filter((e) => e.toStatus).map((e) => e.toStatus)).toEqual([
+      'draft',
+      'submitted',
+      'department_review',
+      'finance_review',
+      'reserved',
+    ]);
     // The worker writes 已入库 before it reports the Reserve step done to the engine: the engine's
     // history catches up a moment later.
     let processes = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body;
-    for (const until = Date.now() + 30_000; !processes.items[0].progress.completed.includes('Reserve') && Date.now() < until; ) {
+    for (const until = Date.now() + 30_000; !processes.items[0].progress.completed.includes('Reserve') && Date.now() < until;) {
       await new Promise((res) => setTimeout(res, 300));
       processes = (await call('nm_clerk_yz', 'GET', `/projects/${id}/processes`)).body;
     }
     expect(processes.items[0]).toMatchObject({ processId: 'project-intake', status: 'completed', outcome: 'reserved' });
-    expect(processes.items[0].progress.completed).toEqual(expect.arrayContaining(['SmartCheck', 'DepartmentReview', 'SectorReview', 'BudgetDecision', 'Reserve']));
+    expect(processes.items[0].progress.completed).toEqual(
+      expect.arrayContaining(['SmartCheck', 'DepartmentReview', 'SectorReview', 'BudgetDecision', 'Reserve']),
+    );
     const notes = (await call('nm_clerk_yz', 'GET', '/notifications')).body.items as Array<{ kind: string; title: string }>;
     expect(notes.some((n) => n.kind === 'project-reserved' && n.title.includes(`第一中学申报审核测试项目`))).toBe(true);
     // 已办 of each reviewer holds their task.
-    expect(((await call('nm_dept_jy', 'GET', '/tasks?box=done&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id)).toBe(true);
+    expect(
+      ((await call('nm_dept_jy', 'GET', '/tasks?box=done&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id),
+    ).toBe(true);
   });
 
   test('退回 to the applicant, who edits and resubmits: the review starts again at the department', async () => {
@@ -122,7 +161,9 @@ describe('intake review on the engine', () => {
     const dept = await taskFor('nm_dept_jy', id, 'DepartmentReview');
     const bad = await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'return' } });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']); // a return needs its reason
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'return', comment: '请补充施工方案' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'return', comment: '请补充施工方案' } })).status,
+    ).toBe(200);
     expect(await projectStatus(id, 'returned')).toBe('returned');
     const notes = (await call('nm_clerk_yz', 'GET', '/notifications?unread=true')).body.items as Array<{ kind: string; body: string }>;
     expect(notes.find((n) => n.kind === 'project-returned')?.body).toContain('请补充施工方案');
@@ -139,12 +180,17 @@ describe('intake review on the engine', () => {
       basis: rest.basis,
       startDate: rest.startDate,
       endDate: rest.endDate,
-      amounts: rest.amounts.map((a: { economicCode: string; amountFen: number }) => ({ economicCode: a.economicCode, amountFen: a.amountFen })),
+      amounts: rest.amounts.map((a: { economicCode: string; amountFen: number }) => ({
+        economicCode: a.economicCode,
+        amountFen: a.amountFen,
+      })),
       targets: rest.targets,
       version,
     });
     expect(edited.status).toBe(200);
-    expect((await call('nm_clerk_yz', 'POST', `/tasks/${revise.id}/complete`, { data: { confirm: true, comment: '已补充' } })).status).toBe(200);
+    expect((await call('nm_clerk_yz', 'POST', `/tasks/${revise.id}/complete`, { data: { confirm: true, comment: '已补充' } })).status).toBe(
+      200,
+    );
     const again = await taskFor('nm_dept_jy', id, 'DepartmentReview');
     expect(again.id).not.toBe(dept.id);
     expect(await projectStatus(id, 'department_review')).toBe('department_review');
@@ -159,7 +205,11 @@ describe('intake review on the engine', () => {
     // Someone who cannot see the project at all: as if it did not exist.
     expect((await call('nm_clerk_ny', 'GET', `/tasks/${dept.id}`)).status).toBe(404);
 
-    const users = (await call('nm_dept_jy', 'GET', `/tasks/${dept.id}/eligible-users`)).body.items as Array<{ id: number; name: string; canTakeOver: boolean }>;
+    const users = (await call('nm_dept_jy', 'GET', `/tasks/${dept.id}/eligible-users`)).body.items as Array<{
+      id: number;
+      name: string;
+      canTakeOver: boolean;
+    }>;
     const zhang = users.find((u) => u.name === '张伟')!;
     // The picker marks whom the server accepts: 刘洋 (预算科) may be copied, not handed the department's review.
     const liu = users.find((u) => u.name === '刘洋')!;
@@ -167,7 +217,9 @@ describe('intake review on the engine', () => {
     const refused = await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/reassign`, { userId: liu.id });
     expect([refused.status, refused.body.error.code]).toEqual([400, 'USER_NOT_ELIGIBLE']);
     expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/reassign`, { userId: zhang.id, comment: '请张伟办理' })).status).toBe(200);
-    expect(((await call('nm_dept_jy', 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id)).toBe(false);
+    expect(
+      ((await call('nm_dept_jy', 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number }>).some((x) => x.id === dept.id),
+    ).toBe(false);
     const mine = await taskFor('nm_dept_jy2', id, 'DepartmentReview');
     expect(mine.id).toBe(dept.id);
     // Filters apply within the 待办 box (assigned and offered alike).
@@ -191,8 +243,14 @@ describe('intake review on the engine', () => {
     expect(detail.history.map((e: { kind: string }) => e.kind)).toEqual(expect.arrayContaining(['created', 'reassigned', 'completed']));
     await taskFor('nm_jkw', id, 'SectorReview'); // the process moved on exactly once
     // Every action on the task is on the project's timeline too (and so in the audit chain).
-    const timeline = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{ kind: string; note: string | null }>;
-    expect(timeline.filter((e) => e.kind === 'task_action').map((e) => e.note)).toEqual(['主管部门审核：签收', '主管部门审核：转办给 张伟。意见：请张伟办理']);
+    const timeline = (await call('nm_clerk_yz', 'GET', `/projects/${id}/events`)).body.items as Array<{
+      kind: string;
+      note: string | null;
+    }>;
+    expect(timeline.filter((e) => e.kind === 'task_action').map((e) => e.note)).toEqual([
+      '主管部门审核：签收',
+      '主管部门审核：转办给 张伟。意见：请张伟办理',
+    ]);
     const after = await call('nm_dept_jy2', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve' } });
     expect([after.status, after.body.error.code]).toEqual([409, 'TASK_ALREADY_COMPLETED']);
   });
@@ -222,14 +280,24 @@ describe('intake review on the engine', () => {
       const dept = await taskFor('nm_dept_jy', id, 'DepartmentReview');
       await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve' } });
       const sector = await taskFor('nm_jkw', id, 'SectorReview');
-      const eligible = (await call('nm_jkw', 'GET', `/tasks/${sector.id}/eligible-users`)).body.items as Array<{ id: number; name: string }>;
+      const eligible = (await call('nm_jkw', 'GET', `/tasks/${sector.id}/eligible-users`)).body.items as Array<{
+        id: number;
+        name: string;
+      }>;
       const ids = ['刘洋', '郑国华', '周强'].map((n) => eligible.find((u) => u.name === n)!.id);
-      const r = await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: true, countersigners: ids, countersignRule: rule } });
+      const r = await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+        data: { decision: 'approve', countersign: true, countersigners: ids, countersignRule: rule },
+      });
       expect(r.status).toBe(200);
-      const tasks = { nm_ysk: await taskFor('nm_ysk', id, 'Countersign'), nm_director: await taskFor('nm_director', id, 'Countersign'), nm_jxc: await taskFor('nm_jxc', id, 'Countersign') };
+      const tasks = {
+        nm_ysk: await taskFor('nm_ysk', id, 'Countersign'),
+        nm_director: await taskFor('nm_director', id, 'Countersign'),
+        nm_jxc: await taskFor('nm_jxc', id, 'Countersign'),
+      };
       return { id, sector, tasks };
     }
-    const vote = (user: string, taskId: number, v: 'approve' | 'reject') => call(user, 'POST', `/tasks/${taskId}/complete`, { data: v === 'reject' ? { vote: v, comment: '不同意' } : { vote: v } });
+    const vote = (user: string, taskId: number, v: 'approve' | 'reject') =>
+      call(user, 'POST', `/tasks/${taskId}/complete`, { data: v === 'reject' ? { vote: v, comment: '不同意' } : { vote: v } });
 
     test('all: one rejection fails it at once and the others are closed; back to the sector division', async () => {
       const { id, sector, tasks } = await countersign('all');

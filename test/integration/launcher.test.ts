@@ -65,7 +65,11 @@ describe('local engine launcher', () => {
   const engineCopy = (): LocalEngineConfig => {
     const dir = tempDir('engine-copy-');
     const projectDir = path.join(dir, 'engine');
-    fs.cpSync(config.engine.local.projectDir, projectDir, { recursive: true, preserveTimestamps: true, filter: (src) => !src.endsWith('.build.lock') });
+    fs.cpSync(config.engine.local.projectDir, projectDir, {
+      recursive: true,
+      preserveTimestamps: true,
+      filter: (src) => !src.endsWith('.build.lock'),
+    });
     return { ...local(), projectDir, jarFile: path.join(projectDir, 'target', 'budget-engine.jar'), home: path.join(dir, 'home') };
   };
 
@@ -177,7 +181,7 @@ describe('local engine launcher', () => {
     expect(fs.statSync(copy.jarFile).size).toBeGreaterThan(10_000_000);
   }, 300_000);
 
-  test('a second engine on a port and an H2 folder of its own, with the platform\'s REST account: starts, refuses calls without the account, answers 1.0.3 with it, is reused, stops', async () => {
+  test("a second engine on a port and an H2 folder of its own, with the platform's REST account: starts, refuses calls without the account, answers 1.0.3 with it, is reused, stops", async () => {
     const home = tempDir('engine-home-');
     const dataDir = path.join(home, 'data');
     const port = await freePort();
@@ -200,12 +204,21 @@ describe('local engine launcher', () => {
       expect(await engineReady(restUrl)).toBe(false);
       expect((await fetch(`${restUrl}/process-definition`)).status).toBe(401);
       expect(await engineReady(restUrl, { user: 'budgetplatform', password: 'a wrong password!!' })).toBe(false);
-      const wrong = await new EngineClient(restUrl, { credentials: { user: 'budgetplatform', password: 'a wrong password!!' } }).version().catch((e: unknown) => e);
+      const wrong = await new EngineClient(restUrl, { credentials: { user: 'budgetplatform', password: 'a wrong password!!' } })
+        .version()
+        .catch((e: unknown) => e);
       expect(wrong).toBeInstanceOf(EngineError);
       expect(wrong).toMatchObject({ status: 401, type: 'CredentialsRefused' });
       expect((wrong as Error).message).toContain('ENGINE_REST_USER');
       // The health page says the account was refused, not that the engine cannot be reached.
-      const health = await checkEngine({ config: { ...config, engine: { ...config.engine, restUrl } }, engine: new EngineClient(restUrl), supervisor: { state: { status: 'starting', attempts: 1 } } } as unknown as HealthDeps, false);
+      const health = await checkEngine(
+        {
+          config: { ...config, engine: { ...config.engine, restUrl } },
+          engine: new EngineClient(restUrl),
+          supervisor: { state: { status: 'starting', attempts: 1 } },
+        } as unknown as HealthDeps,
+        false,
+      );
       expect(health).toMatchObject({ status: 'down', message: expect.stringContaining('拒绝了平台的账号') });
       // Wrong passwords neither lock the account nor slow it down.
       const t0 = Date.now();

@@ -37,10 +37,21 @@ describe('payment approval on the engine', () => {
     throw new Error(`timed out waiting for ${what}`);
   };
   const get = async (id: number) => (await call('nm_clerk_yz', 'GET', `/payments/${id}`)).body;
-  const waitFor = (id: number, pred: (a: any) => boolean, what: string) => until(what, async () => { const a = await get(id); return pred(a) ? a : undefined; });
-  const atStep = (id: number, elementId: string) => waitFor(id, (a) => a.pending.some((s: any) => s.elementId === elementId), `request ${id} at ${elementId}`);
-  const quota = async (id: number) => (await t.system.db('quotas').where('id', id).first('amount_fen', 'used_fen', 'frozen_fen')) as { amount_fen: number; used_fen: number; frozen_fen: number };
-  const n = async (table: string, where: Record<string, unknown> = {}) => Number(((await t.system.db(table).where(where).count({ n: '*' }))[0] as { n: number }).n);
+  const waitFor = (id: number, pred: (a: any) => boolean, what: string) =>
+    until(what, async () => {
+      const a = await get(id);
+      return pred(a) ? a : undefined;
+    });
+  const atStep = (id: number, elementId: string) =>
+    waitFor(id, (a) => a.pending.some((s: any) => s.elementId === elementId), `request ${id} at ${elementId}`);
+  const quota = async (id: number) =>
+    (await t.system.db('quotas').where('id', id).first('amount_fen', 'used_fen', 'frozen_fen')) as {
+      amount_fen: number;
+      used_fen: number;
+      frozen_fen: number;
+    };
+  const n = async (table: string, where: Record<string, unknown> = {}) =>
+    Number(((await t.system.db(table).where(where).count({ n: '*' }))[0] as { n: number }).n);
   const file = (over: Record<string, unknown> = {}) => ({
     quotaId: quotas.main,
     amountFen: 3_000 * YUAN,
@@ -53,7 +64,8 @@ describe('payment approval on the engine', () => {
     paymentType: 'direct',
     ...over,
   });
-  const decide = (user: string, id: number, decision: string, comment?: string) => call(user, 'POST', `/payments/${id}/decision`, { decision, ...(comment ? { comment } : {}), signingPin: PIN });
+  const decide = (user: string, id: number, decision: string, comment?: string) =>
+    call(user, 'POST', `/payments/${id}/decision`, { decision, ...(comment ? { comment } : {}), signingPin: PIN });
 
   beforeAll(async () => {
     t = await startTestSystem();
@@ -61,7 +73,8 @@ describe('payment approval on the engine', () => {
     const db = t.system.db;
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    for (const u of ['nm_clerk_yz', 'nm_gkk', 'nm_director', 'nm_compliance', 'nm_clerk_ny']) cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
+    for (const u of ['nm_clerk_yz', 'nm_gkk', 'nm_director', 'nm_compliance', 'nm_clerk_ny'])
+      cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
     unitOrgId = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const r = await call('nm_clerk_yz', 'POST', '/projects', demoApplication('用款测试项目', '用款测试'));
@@ -70,7 +83,19 @@ describe('payment approval on the engine', () => {
     await db('projects').where('id', projectId).update({ status: 'funded' });
     // Setup only: quotas as the allocation issues them.
     const issue = async (key: string, amountFen: number) => {
-      const q = await issueQuota(db, { fiscalYear: 2026, projectId, unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `测试〔2026〕${key}号`, amountFen, actor: 'test', reason: '测试指标', idempotencyKey: `test-quota-${key}` });
+      const q = await issueQuota(db, {
+        fiscalYear: 2026,
+        projectId,
+        unitOrgId,
+        functionalCode: '2050204',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: `测试〔2026〕${key}号`,
+        amountFen,
+        actor: 'test',
+        reason: '测试指标',
+        idempotencyKey: `test-quota-${key}`,
+      });
       quotas[key] = q.quota.id;
     };
     await issue('main', 1_000_000 * YUAN);
@@ -86,7 +111,21 @@ describe('payment approval on the engine', () => {
 
   test('the approval-chain decision table follows the thresholds, 人员类 and 三重一大', async () => {
     const chain = async (amountFen: number, category: string, majorDecision: boolean) =>
-      (await t.system.engine.request<Array<Record<string, { value: unknown }>>>('POST', `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, 'payment-approval-chain'))}/evaluate`, { body: { variables: { amountFen: { value: amountFen, type: 'Long' }, category: { value: category, type: 'String' }, majorDecision: { value: majorDecision, type: 'Boolean' } } } }))[0]?.approvalChain?.value;
+      (
+        await t.system.engine.request<Array<Record<string, { value: unknown }>>>(
+          'POST',
+          `/decision-definition/key/${encodeURIComponent(namespaced(t.config.engine.namespace, 'payment-approval-chain'))}/evaluate`,
+          {
+            body: {
+              variables: {
+                amountFen: { value: amountFen, type: 'Long' },
+                category: { value: category, type: 'String' },
+                majorDecision: { value: majorDecision, type: 'Boolean' },
+              },
+            },
+          },
+        )
+      )[0]?.approvalChain?.value;
     expect(await chain(4_999_99, '33', false)).toBe('section');
     expect(await chain(5_000_00, '33', false)).toBe('deputy');
     expect(await chain(20_000_00, '33', false)).toBe('deputy');
@@ -106,7 +145,10 @@ describe('payment approval on the engine', () => {
     expect(r.body.freezeKey).toBe(`pay-${id}-r1-freeze`);
     expect(r.body.payeeAccount).toBe('6222021234567890123'); // the unit's own clerk reads it in full
     expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(before.frozen_fen) + 3_000 * YUAN);
-    const journal = await t.system.db('quota_journal').where({ idempotency_key: `pay-${id}-r1-freeze` }).first('kind', 'amount_fen', 'reference_type', 'reference_id');
+    const journal = await t.system
+      .db('quota_journal')
+      .where({ idempotency_key: `pay-${id}-r1-freeze` })
+      .first('kind', 'amount_fen', 'reference_type', 'reference_id');
     expect(journal).toMatchObject({ kind: 'freeze', reference_type: 'payment-request', reference_id: String(id) });
     // The account is at rest only as SM4 ciphertext and its blind index.
     const raw = await t.system.db('payment_requests').where('id', id).first('payee_account_cipher', 'payee_account_mask');
@@ -125,7 +167,10 @@ describe('payment approval on the engine', () => {
     const done = await waitFor(id, (a) => a.approvalStatus === 'approved', 'approved');
     // Approved, then handed to the treasury at once: 已审批/待支付 until its payment order exists, 支付中 after (no bank answers here).
     expect(['已审批/待支付', '支付中']).toContain(done.statusLabel);
-    expect(done.decisions.map((d: any) => [d.elementId, d.decision, d.sealed])).toEqual([['PaymentSubmitted', 'submit', false], ['TreasuryReview', 'approve', true]]);
+    expect(done.decisions.map((d: any) => [d.elementId, d.decision, d.sealed])).toEqual([
+      ['PaymentSubmitted', 'submit', false],
+      ['TreasuryReview', 'approve', true],
+    ]);
     expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(before.frozen_fen) + 3_000 * YUAN);
     expect(await n('quota_journal', { reference_type: 'payment-request', reference_id: String(id) })).toBe(1);
     // Others see the account masked.
@@ -135,7 +180,17 @@ describe('payment approval on the engine', () => {
   });
 
   test('a large request takes the long chain: 国库处 → 分管局长 → 局长', async () => {
-    const r = await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 30_000 * YUAN, payeeName: '内蒙古教学设备有限公司', payeeAccount: '6217 0000 1111 2222', purpose: '采购实验室设备' }));
+    const r = await call(
+      'nm_clerk_yz',
+      'POST',
+      '/payments',
+      file({
+        amountFen: 30_000 * YUAN,
+        payeeName: '内蒙古教学设备有限公司',
+        payeeAccount: '6217 0000 1111 2222',
+        purpose: '采购实验室设备',
+      }),
+    );
     expect(r.status).toBe(201);
     const id = r.body.id;
     await atStep(id, 'TreasuryReview');
@@ -154,7 +209,13 @@ describe('payment approval on the engine', () => {
   test('a request above the available amount is refused with it in the message, and nothing is written', async () => {
     // Audit records of payment requests only: the approved requests of the tests before are handed
     // to the treasury meanwhile, whose orders write records of their own (and no bank answers here).
-    const tables: Array<[string, Record<string, unknown>]> = [['payment_requests', {}], ['payment_attachments', {}], ['payment_decisions', {}], ['quota_journal', {}], ['audit_records', { subject_type: 'payment_request' }]];
+    const tables: Array<[string, Record<string, unknown>]> = [
+      ['payment_requests', {}],
+      ['payment_attachments', {}],
+      ['payment_decisions', {}],
+      ['quota_journal', {}],
+      ['audit_records', { subject_type: 'payment_request' }],
+    ];
     const c0 = await Promise.all(tables.map(([x, w]) => n(x, w)));
     const q0 = await quota(quotas.small!);
     const r = await call('nm_clerk_yz', 'POST', '/payments', file({ quotaId: quotas.small, amountFen: 1_000 * YUAN + 1 }));
@@ -169,8 +230,12 @@ describe('payment approval on the engine', () => {
 
   test('退回 and 不予支付 unfreeze exactly once, however often the release runs', async () => {
     const q0 = await quota(quotas.main!);
-    const a = (await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 1_234_56, payeeName: '退回测试收款人', purpose: '退回测试' }))).body.id;
-    const b = (await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 8_000 * YUAN, payeeName: '驳回测试收款人', purpose: '驳回测试' }))).body.id;
+    const a = (
+      await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 1_234_56, payeeName: '退回测试收款人', purpose: '退回测试' }))
+    ).body.id;
+    const b = (
+      await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 8_000 * YUAN, payeeName: '驳回测试收款人', purpose: '驳回测试' }))
+    ).body.id;
     expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(q0.frozen_fen) + 1_234_56 + 8_000 * YUAN);
     await atStep(a, 'TreasuryReview');
     expect((await decide('nm_gkk', a, 'return')).body.error.code).toBe('VALIDATION_FAILED'); // a reason is required
@@ -198,7 +263,12 @@ describe('payment approval on the engine', () => {
   test('a split payment is caught with its evidence (预警), and the chain goes on', async () => {
     const ids: number[] = [];
     for (const amount of [9_000, 9_500, 8_000]) {
-      const r = await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: amount * YUAN, payeeName: '拆分测试装修公司', payeeAccount: '6228 4800 1234 5678', purpose: '教学楼维修' }));
+      const r = await call(
+        'nm_clerk_yz',
+        'POST',
+        '/payments',
+        file({ amountFen: amount * YUAN, payeeName: '拆分测试装修公司', payeeAccount: '6228 4800 1234 5678', purpose: '教学楼维修' }),
+      );
       expect(r.status).toBe(201);
       ids.push(r.body.id);
       await atStep(r.body.id, 'TreasuryReview');
@@ -218,7 +288,12 @@ describe('payment approval on the engine', () => {
     const accounts = ['6222 1000 0000 0001', '6222 1000 0000 0002', '6222 1000 0000 0003', '6222 1000 0000 0004'];
     const ids: number[] = [];
     for (const acc of accounts) {
-      const r = await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 100 * YUAN, payeeName: '账户变更测试公司', payeeAccount: acc, purpose: `第${ids.length + 1}次采购` }));
+      const r = await call(
+        'nm_clerk_yz',
+        'POST',
+        '/payments',
+        file({ amountFen: 100 * YUAN, payeeName: '账户变更测试公司', payeeAccount: acc, purpose: `第${ids.length + 1}次采购` }),
+      );
       expect(r.status).toBe(201);
       ids.push(r.body.id);
       await until('risk check', async () => (await get(r.body.id)).pending.length > 0);
@@ -226,7 +301,11 @@ describe('payment approval on the engine', () => {
     expect((await get(ids[2]!)).risks).toEqual([]); // two changes
     const fourth = await atStep(ids[3]!, 'Verify');
     expect(fourth.risks.map((h: any) => [h.rule, h.level])).toEqual([['account-changes', '严重']]);
-    expect(fourth.risks[0].evidence.changes.map((c: any) => c.to)).toEqual(['6222 **** **** 0002', '6222 **** **** 0003', '6222 **** **** 0004']);
+    expect(fourth.risks[0].evidence.changes.map((c: any) => c.to)).toEqual([
+      '6222 **** **** 0002',
+      '6222 **** **** 0003',
+      '6222 **** **** 0004',
+    ]);
     expect(fourth.currentSteps).toEqual(['风险核查']);
     expect((await decide('nm_gkk', ids[3]!, 'approve', '已电话核实收款单位账户变更')).status).toBe(200);
     await atStep(ids[3]!, 'TreasuryReview');
@@ -240,7 +319,16 @@ describe('payment approval on the engine', () => {
 
   test('100 concurrent requests on one quota never overspend it', async () => {
     const q0 = await quota(quotas.race!);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => call('nm_clerk_yz', 'POST', '/payments', file({ quotaId: quotas.race, amountFen: 15 * YUAN, payeeName: `并发测试收款人${i}`, purpose: `并发测试${i}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call(
+          'nm_clerk_yz',
+          'POST',
+          '/payments',
+          file({ quotaId: quotas.race, amountFen: 15 * YUAN, payeeName: `并发测试收款人${i}`, purpose: `并发测试${i}` }),
+        ),
+      ),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s !== 201 && s !== 409)).toEqual([]);
     const accepted = statuses.filter((s) => s === 201).length;

@@ -50,15 +50,49 @@ describe('a payment request through the bank', () => {
   });
 
   const get = async (id: number) => (await call('nm_clerk_yz', 'GET', `/payments/${id}`)).body;
-  const listed = async (id: number, status?: string) => ((await call('nm_clerk_yz', 'GET', `/payments?pageSize=200${status ? `&status=${status}` : ''}`)).body.items as Array<{ id: number; status: string; statusLabel: string; approvalStatus: string }>).find((r) => r.id === id);
-  const orderOf = async (requestId: number) => (await t.system.db('payment_orders').where({ source_kind: 'payment-request', source_id: requestId }).first('id', 'order_no', 'status', 'quota_id')) as { id: number; order_no: string; status: string; quota_id: number } | undefined;
-  const statusIs = (id: number, status: string) => until(`request ${id} ${status}`, async () => ((await listed(id))?.status === status ? true : undefined), 90_000);
+  const listed = async (id: number, status?: string) =>
+    (
+      (await call('nm_clerk_yz', 'GET', `/payments?pageSize=200${status ? `&status=${status}` : ''}`)).body.items as Array<{
+        id: number;
+        status: string;
+        statusLabel: string;
+        approvalStatus: string;
+      }>
+    ).find((r) => r.id === id);
+  const orderOf = async (requestId: number) =>
+    (await t.system
+      .db('payment_orders')
+      .where({ source_kind: 'payment-request', source_id: requestId })
+      .first('id', 'order_no', 'status', 'quota_id')) as { id: number; order_no: string; status: string; quota_id: number } | undefined;
+  const statusIs = (id: number, status: string) =>
+    until(`request ${id} ${status}`, async () => ((await listed(id))?.status === status ? true : undefined), 90_000);
 
   /** A quota of its own (so its balance is this payment's alone), a request on it approved by 国库处. */
   async function approvedRequest(accountTail: string, amountFen = 3_000 * YUAN) {
     seq += 1;
-    const q = await issueQuota(t.system.db, { fiscalYear: 2026, unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `银行测试〔2026〕${seq}号`, amountFen: amountFen * 2, actor: 'test', reason: '测试指标', idempotencyKey: `bank-test-quota-${seq}-${Date.now()}` });
-    const r = await call('nm_clerk_yz', 'POST', '/payments', { quotaId: q.quota.id, amountFen, payeeName: `银行测试收款单位${seq}`, payeeKind: 'organisation', payeeAccount: `6222 0212 3456 ${String(seq).padStart(3, '0')}${accountTail}`, payeeBank: '中国工商银行呼和浩特新华支行', purpose: `银行测试用款${seq}`, economicCode: '30201', paymentType: 'direct' });
+    const q = await issueQuota(t.system.db, {
+      fiscalYear: 2026,
+      unitOrgId,
+      functionalCode: '2050204',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: `银行测试〔2026〕${seq}号`,
+      amountFen: amountFen * 2,
+      actor: 'test',
+      reason: '测试指标',
+      idempotencyKey: `bank-test-quota-${seq}-${Date.now()}`,
+    });
+    const r = await call('nm_clerk_yz', 'POST', '/payments', {
+      quotaId: q.quota.id,
+      amountFen,
+      payeeName: `银行测试收款单位${seq}`,
+      payeeKind: 'organisation',
+      payeeAccount: `6222 0212 3456 ${String(seq).padStart(3, '0')}${accountTail}`,
+      payeeBank: '中国工商银行呼和浩特新华支行',
+      purpose: `银行测试用款${seq}`,
+      economicCode: '30201',
+      paymentType: 'direct',
+    });
     expect(r.status).toBe(201);
     const id = Number(r.body.id);
     await until(`request ${id} at 国库处`, async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
@@ -75,7 +109,12 @@ describe('a payment request through the bank', () => {
 
     await statusIs(paid.id, 'paid');
     const page = await get(paid.id);
-    expect(page).toMatchObject({ status: 'paid', statusLabel: '已到账', approvalStatus: 'approved', paymentOrder: { status: 'paid', statusLabel: '已到账' } });
+    expect(page).toMatchObject({
+      status: 'paid',
+      statusLabel: '已到账',
+      approvalStatus: 'approved',
+      paymentOrder: { status: 'paid', statusLabel: '已到账' },
+    });
     expect(await quotaOf(t.system.db, paid.quotaId)).toMatchObject({ usedFen: paid.amountFen, frozenFen: 0 });
 
     await statusIs(held.id, 'disbursed');
@@ -92,7 +131,10 @@ describe('a payment request through the bank', () => {
     expect(await listed(down.id)).toMatchObject({ status: 'paying', statusLabel: '支付中' });
 
     // The filter takes the list statuses; 已审批/待支付 is an approved request with no order yet.
-    const ids = async (status: string) => ((await call('nm_clerk_yz', 'GET', `/payments?pageSize=200&status=${status}`)).body.items as Array<{ id: number; status: string }>).map((r) => r.id);
+    const ids = async (status: string) =>
+      (
+        (await call('nm_clerk_yz', 'GET', `/payments?pageSize=200&status=${status}`)).body.items as Array<{ id: number; status: string }>
+      ).map((r) => r.id);
     expect(await ids('paid')).toContain(paid.id);
     expect(await ids('paid')).not.toContain(held.id);
     expect(await ids('disbursed')).toEqual(expect.arrayContaining([held.id]));
@@ -101,7 +143,11 @@ describe('a payment request through the bank', () => {
     expect(await ids('paying')).toEqual(expect.arrayContaining([down.id]));
     expect(await ids('approved')).not.toEqual(expect.arrayContaining([paid.id]));
     for (const s of ['paid', 'disbursed', 'pay_failed', 'refunded', 'paying']) {
-      expect(((await call('nm_clerk_yz', 'GET', `/payments?pageSize=200&status=${s}`)).body.items as Array<{ status: string }>).every((r) => r.status === s)).toBe(true);
+      expect(
+        ((await call('nm_clerk_yz', 'GET', `/payments?pageSize=200&status=${s}`)).body.items as Array<{ status: string }>).every(
+          (r) => r.status === s,
+        ),
+      ).toBe(true);
     }
     expect((await call('nm_clerk_yz', 'GET', '/payments?status=bogus')).status).toBe(400);
 
@@ -115,31 +161,71 @@ describe('a payment request through the bank', () => {
     const p = await approvedRequest('8000', 4_321_00);
     await statusIs(p.id, 'paid');
     const order = (await orderOf(p.id))!;
-    expect(await quotaOf(t.system.db, p.quotaId)).toEqual({ amountFen: p.amountFen * 2, usedFen: p.amountFen, frozenFen: 0, availableFen: p.amountFen });
+    expect(await quotaOf(t.system.db, p.quotaId)).toEqual({
+      amountFen: p.amountFen * 2,
+      usedFen: p.amountFen,
+      frozenFen: 0,
+      availableFen: p.amountFen,
+    });
 
     // The bank sends a 退票 for the paid order.
-    const sent = await fetch(`${sim.url}/_control/orders/${order.order_no}/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'refunded', reason: '收款账户已冻结，款项退回' }) });
+    const sent = await fetch(`${sim.url}/_control/orders/${order.order_no}/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'refunded', reason: '收款账户已冻结，款项退回' }),
+    });
     expect(sent.status).toBe(202);
     const { noticeId } = (await sent.json()) as { noticeId: string };
     await statusIs(p.id, 'refunded');
     expect(await settlementEntries(t.system.db, order.id)).toEqual(['consume', 'refund']);
-    expect(await quotaOf(t.system.db, p.quotaId)).toEqual({ amountFen: p.amountFen * 2, usedFen: 0, frozenFen: 0, availableFen: p.amountFen * 2 });
-    const entry = await t.system.db('quota_journal').where({ idempotency_key: `tp-${order.id}-refund` }).first('kind', 'amount_fen', 'delta_used_fen', 'delta_frozen_fen', 'delta_amount_fen');
+    expect(await quotaOf(t.system.db, p.quotaId)).toEqual({
+      amountFen: p.amountFen * 2,
+      usedFen: 0,
+      frozenFen: 0,
+      availableFen: p.amountFen * 2,
+    });
+    const entry = await t.system
+      .db('quota_journal')
+      .where({ idempotency_key: `tp-${order.id}-refund` })
+      .first('kind', 'amount_fen', 'delta_used_fen', 'delta_frozen_fen', 'delta_amount_fen');
     expect(entry).toMatchObject({ kind: 'refund' });
-    expect([Number(entry.amount_fen), Number(entry.delta_used_fen), Number(entry.delta_frozen_fen), Number(entry.delta_amount_fen)]).toEqual([p.amountFen, -p.amountFen, 0, 0]);
+    expect([
+      Number(entry.amount_fen),
+      Number(entry.delta_used_fen),
+      Number(entry.delta_frozen_fen),
+      Number(entry.delta_amount_fen),
+    ]).toEqual([p.amountFen, -p.amountFen, 0, 0]);
     const page = await get(p.id);
     expect(page).toMatchObject({ status: 'refunded', statusLabel: '已退票', paymentOrder: { status: 'refunded', statusLabel: '已退票' } });
     const detail = (await call('nm_gkk', 'GET', `/treasury/orders/${order.id}`)).body;
     expect(detail.failureReason).toBe('收款账户已冻结，款项退回');
     expect(detail.events.map((e: { kind: string }) => e.kind)).toContain('refunded-after-paid');
-    const notes = (await t.system.db('notifications as n').join('users as u', 'u.id', 'n.user_id').where({ 'u.username': 'nm_clerk_yz', 'n.kind': 'treasury-refunded' }).select('n.title')) as Array<{ title: string }>;
+    const notes = (await t.system
+      .db('notifications as n')
+      .join('users as u', 'u.id', 'n.user_id')
+      .where({ 'u.username': 'nm_clerk_yz', 'n.kind': 'treasury-refunded' })
+      .select('n.title')) as Array<{ title: string }>;
     expect(notes.filter((n) => n.title.includes(order.order_no))).toHaveLength(1);
 
     // The same notice again, a new notice id, two at once, and the step called again: nothing more.
     const post = async (id: string) => {
-      const body = JSON.stringify({ noticeId: id, orderNo: order.order_no, status: 'refunded', amountFen: p.amountFen, reason: '收款账户已冻结，款项退回' });
+      const body = JSON.stringify({
+        noticeId: id,
+        orderNo: order.order_no,
+        status: 'refunded',
+        amountFen: p.amountFen,
+        reason: '收款账户已冻结，款项退回',
+      });
       const ts = String(Date.now());
-      const r = await fetch(`${t.system.url}/api/treasury/bank-notices`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bank-timestamp': ts, 'x-bank-signature': signBankMessage(t.config.bank.secret, ts, body) }, body });
+      const r = await fetch(`${t.system.url}/api/treasury/bank-notices`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-bank-timestamp': ts,
+          'x-bank-signature': signBankMessage(t.config.bank.secret, ts, body),
+        },
+        body,
+      });
       return { status: r.status, body: (await r.json()) as { handled?: boolean; duplicate?: boolean } };
     };
     expect(await post(noticeId)).toEqual({ status: 200, body: { handled: true, duplicate: true } });
@@ -148,7 +234,18 @@ describe('a payment request through the bank', () => {
     expect(await t.system.db.transaction((trx) => refundPaidOrder(trx, order.id, 'again'))).toBe(false);
     expect(await settlementEntries(t.system.db, order.id)).toEqual(['consume', 'refund']);
     expect(await quotaOf(t.system.db, p.quotaId)).toMatchObject({ usedFen: 0, frozenFen: 0 });
-    expect(Number(((await t.system.db('audit_records').where({ kind: 'treasury.refunded-after-paid', subject_type: 'payment_order', subject_id: String(order.id) }).count({ n: '*' }))[0] as { n: number }).n)).toBe(1);
+    expect(
+      Number(
+        (
+          (
+            await t.system
+              .db('audit_records')
+              .where({ kind: 'treasury.refunded-after-paid', subject_type: 'payment_order', subject_id: String(order.id) })
+              .count({ n: '*' })
+          )[0] as { n: number }
+        ).n,
+      ),
+    ).toBe(1);
   });
 
   test('two 退票 notices of a paid order at the same moment post one reversal', async () => {
@@ -156,9 +253,25 @@ describe('a payment request through the bank', () => {
     await statusIs(p.id, 'paid');
     const order = (await orderOf(p.id))!;
     const post = async (id: string) => {
-      const body = JSON.stringify({ noticeId: id, orderNo: order.order_no, status: 'refunded', amountFen: p.amountFen, reason: '户名不符' });
+      const body = JSON.stringify({
+        noticeId: id,
+        orderNo: order.order_no,
+        status: 'refunded',
+        amountFen: p.amountFen,
+        reason: '户名不符',
+      });
       const ts = String(Date.now());
-      return (await fetch(`${t.system.url}/api/treasury/bank-notices`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bank-timestamp': ts, 'x-bank-signature': signBankMessage(t.config.bank.secret, ts, body) }, body })).status;
+      return (
+        await fetch(`${t.system.url}/api/treasury/bank-notices`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-bank-timestamp': ts,
+            'x-bank-signature': signBankMessage(t.config.bank.secret, ts, body),
+          },
+          body,
+        })
+      ).status;
     };
     const stamp = Date.now().toString(36);
     expect(await Promise.all(Array.from({ length: 6 }, (_, i) => post(`C${stamp}${i}`)))).toEqual([200, 200, 200, 200, 200, 200]);
@@ -168,15 +281,49 @@ describe('a payment request through the bank', () => {
   });
   test('a returned request is corrected and resubmitted: a new round, a new freeze, approved and paid', async () => {
     seq += 1;
-    const q = await issueQuota(t.system.db, { fiscalYear: 2026, unitOrgId, functionalCode: '2050204', economicCode: '30201', fundSource: '一般公共预算', documentNo: `重提测试〔2026〕${seq}号`, amountFen: 5_000 * YUAN, actor: 'test', reason: '测试指标', idempotencyKey: `resubmit-quota-${seq}-${Date.now()}` });
-    const filed = await call('nm_clerk_yz', 'POST', '/payments', { quotaId: q.quota.id, amountFen: 3_000 * YUAN, payeeName: '呼和浩特市新华书店', payeeKind: 'organisation', payeeAccount: '6222 0212 3456 7000 001', payeeBank: '中国工商银行', purpose: '购置教学用书', economicCode: '30201', paymentType: 'direct' });
+    const q = await issueQuota(t.system.db, {
+      fiscalYear: 2026,
+      unitOrgId,
+      functionalCode: '2050204',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: `重提测试〔2026〕${seq}号`,
+      amountFen: 5_000 * YUAN,
+      actor: 'test',
+      reason: '测试指标',
+      idempotencyKey: `resubmit-quota-${seq}-${Date.now()}`,
+    });
+    const filed = await call('nm_clerk_yz', 'POST', '/payments', {
+      quotaId: q.quota.id,
+      amountFen: 3_000 * YUAN,
+      payeeName: '呼和浩特市新华书店',
+      payeeKind: 'organisation',
+      payeeAccount: '6222 0212 3456 7000 001',
+      payeeBank: '中国工商银行',
+      purpose: '购置教学用书',
+      economicCode: '30201',
+      paymentType: 'direct',
+    });
     expect(filed.status).toBe(201);
     const id = Number(filed.body.id);
-    const corrected = { amountFen: 2_500 * YUAN, payeeName: '呼和浩特市新华书店有限公司', payeeKind: 'organisation', payeeAccount: '6222 0212 3456 7000 002', payeeBank: '中国工商银行呼和浩特新华支行', purpose: '购置教学用书（按合同金额）', economicCode: '30201', paymentType: 'direct', comment: '已按合同金额更正' };
+    const corrected = {
+      amountFen: 2_500 * YUAN,
+      payeeName: '呼和浩特市新华书店有限公司',
+      payeeKind: 'organisation',
+      payeeAccount: '6222 0212 3456 7000 002',
+      payeeBank: '中国工商银行呼和浩特新华支行',
+      purpose: '购置教学用书（按合同金额）',
+      economicCode: '30201',
+      paymentType: 'direct',
+      comment: '已按合同金额更正',
+    };
     // Not returned yet: nothing to resubmit.
     expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected)).body.error.code).toBe('PAYMENT_NOT_RETURNED');
     await until('at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
-    expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'return', comment: '金额与合同不符，请更正', signingPin: PIN })).status).toBe(200);
+    expect(
+      (await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'return', comment: '金额与合同不符，请更正', signingPin: PIN }))
+        .status,
+    ).toBe(200);
     await statusIs(id, 'returned');
     expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 0, usedFen: 0 });
 
@@ -193,10 +340,21 @@ describe('a payment request through the bank', () => {
 
     const r = await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'approving', round: 2, freezeKey: `pay-${id}-r2-freeze`, amountFen: 2_500 * YUAN, payeeName: '呼和浩特市新华书店有限公司', payeeAccount: '6222021234567000002', returnComment: null });
+    expect(r.body).toMatchObject({
+      status: 'approving',
+      round: 2,
+      freezeKey: `pay-${id}-r2-freeze`,
+      amountFen: 2_500 * YUAN,
+      payeeName: '呼和浩特市新华书店有限公司',
+      payeeAccount: '6222021234567000002',
+      returnComment: null,
+    });
     expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 2_500 * YUAN, usedFen: 0 });
     // Twice at once or again: one round.
-    const twice = await Promise.all([call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected), call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected)]);
+    const twice = await Promise.all([
+      call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected),
+      call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected),
+    ]);
     expect(twice.map((x) => x.body.error?.code)).toEqual(['PAYMENT_NOT_RETURNED', 'PAYMENT_NOT_RETURNED']);
     expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 2_500 * YUAN });
 
@@ -204,13 +362,30 @@ describe('a payment request through the bank', () => {
     expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     await statusIs(id, 'paid');
     const page = await get(id);
-    expect(page.decisions.map((d: { elementId: string; decision: string }) => [d.elementId, d.decision])).toEqual([['PaymentSubmitted', 'submit'], ['TreasuryReview', 'return'], ['PaymentResubmitted', 'resubmit'], ['TreasuryReview', 'approve']]);
+    expect(page.decisions.map((d: { elementId: string; decision: string }) => [d.elementId, d.decision])).toEqual([
+      ['PaymentSubmitted', 'submit'],
+      ['TreasuryReview', 'return'],
+      ['PaymentResubmitted', 'resubmit'],
+      ['TreasuryReview', 'approve'],
+    ]);
     expect(page.decisions[2]).toMatchObject({ decisionLabel: '重新提交', comment: '已按合同金额更正' });
-    expect(await quotaOf(t.system.db, q.quota.id)).toEqual({ amountFen: 5_000 * YUAN, usedFen: 2_500 * YUAN, frozenFen: 0, availableFen: 2_500 * YUAN });
-    const journal = (await t.system.db('quota_journal').where('quota_id', q.quota.id).orderBy('id').select('kind', 'idempotency_key')) as Array<{ kind: string; idempotency_key: string }>;
+    expect(await quotaOf(t.system.db, q.quota.id)).toEqual({
+      amountFen: 5_000 * YUAN,
+      usedFen: 2_500 * YUAN,
+      frozenFen: 0,
+      availableFen: 2_500 * YUAN,
+    });
+    const journal = (await t.system
+      .db('quota_journal')
+      .where('quota_id', q.quota.id)
+      .orderBy('id')
+      .select('kind', 'idempotency_key')) as Array<{ kind: string; idempotency_key: string }>;
     expect(journal.map((j) => j.kind)).toEqual(['issue', 'freeze', 'unfreeze', 'freeze', 'consume']);
     expect(journal[3]!.idempotency_key).toBe(`pay-${id}-r2-freeze`);
     const order = (await orderOf(id))!;
-    expect(await t.system.db('payment_orders').where('id', order.id).first('amount_fen', 'freeze_key', 'payee_name')).toMatchObject({ freeze_key: `pay-${id}-r2-freeze`, payee_name: '呼和浩特市新华书店有限公司' });
+    expect(await t.system.db('payment_orders').where('id', order.id).first('amount_fen', 'freeze_key', 'payee_name')).toMatchObject({
+      freeze_key: `pay-${id}-r2-freeze`,
+      payee_name: '呼和浩特市新华书店有限公司',
+    });
   });
 });

@@ -26,7 +26,8 @@ describe('流程回放', () => {
     await t.system.ready;
     await seedReferenceData(t.system.db, { year: 2026 });
     await seedDemoUsers(t.system.db);
-    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance']) cookies[u] = await loginCookie(t.system.url, u, 'Budget@2026');
+    for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_jkw', 'nm_ysk', 'nm_compliance'])
+      cookies[u] = await loginCookie(t.system.url, u, 'Budget@2026');
     call = apiAs(`${t.system.url}/api`, cookies);
   });
   afterAll(async () => {
@@ -37,7 +38,9 @@ describe('流程回放', () => {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const r = await call(user, 'GET', '/tasks?box=todo&pageSize=100');
-      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; processInstanceKey: string }>).find((x) => x.projectId === projectId && x.elementId === step);
+      const task = (r.body.items as Array<{ id: number; projectId: number; elementId: string; processInstanceKey: string }>).find(
+        (x) => x.projectId === projectId && x.elementId === step,
+      );
       if (task) return task;
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -53,9 +56,19 @@ describe('流程回放', () => {
     const dept = await taskFor('nm_dept_jy', projectId, 'DepartmentReview');
     const key = dept.processInstanceKey;
     expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/comments`, { text: '请补充维修面积测算' })).status).toBeLessThan(300);
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '材料齐全，同意报送' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve', comment: '材料齐全，同意报送' } }))
+        .status,
+    ).toBe(200);
     const sector = await taskFor('nm_jkw', projectId, 'SectorReview');
-    expect((await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, { data: { decision: 'approve', countersign: false, comment: '符合支出方向' }, signingPin: PIN })).status).toBe(200);
+    expect(
+      (
+        await call('nm_jkw', 'POST', `/tasks/${sector.id}/complete`, {
+          data: { decision: 'approve', countersign: false, comment: '符合支出方向' },
+          signingPin: PIN,
+        })
+      ).status,
+    ).toBe(200);
     const budget = await taskFor('nm_ysk', projectId, 'BudgetDecision');
     expect((await call('nm_ysk', 'POST', `/tasks/${budget.id}/complete`, { data: { decision: 'admit' } })).status).toBe(200);
 
@@ -68,22 +81,55 @@ describe('流程回放', () => {
       if (replay.instance.state === 'COMPLETED') break;
       await new Promise((res) => setTimeout(res, 300));
     }
-    expect(replay!.instance).toMatchObject({ processInstanceKey: key, state: 'COMPLETED', version: expect.any(Number), project: { id: projectId, projectNo: created.body.projectNo } });
+    expect(replay!.instance).toMatchObject({
+      processInstanceKey: key,
+      state: 'COMPLETED',
+      version: expect.any(Number),
+      project: { id: projectId, projectNo: created.body.projectNo },
+    });
     expect(replay!.source).toBe('engine');
     expect(replay!.xml).toContain('DepartmentReview');
 
     // Every element, in the engine's order, the same as the engine's activity instances.
     const engineActivities = (await t.system.engine.activityInstances(key)).filter((a) => a.activityType !== 'multiInstanceBody');
     expect(replay!.steps.map((s) => s.id)).toEqual(engineActivities.map((a) => a.id));
-    expect(replay!.steps.map((s) => s.elementId)).toEqual(['Submitted', 'SmartCheck', 'GwSmart', 'ToDepartment', 'DepartmentReview', 'GwDept', 'ToFinance', 'SectorReview', 'GwSector', 'BudgetDecision', 'GwBudget', 'Reserve', 'Reserved']);
+    expect(replay!.steps.map((s) => s.elementId)).toEqual([
+      'Submitted',
+      'SmartCheck',
+      'GwSmart',
+      'ToDepartment',
+      'DepartmentReview',
+      'GwDept',
+      'ToFinance',
+      'SectorReview',
+      'GwSector',
+      'BudgetDecision',
+      'GwBudget',
+      'Reserve',
+      'Reserved',
+    ]);
     expect(replay!.steps.map((s) => s.index)).toEqual(replay!.steps.map((_s, i) => i));
     const step = (el: string) => replay!.steps.find((s) => s.elementId === el)!;
 
-    expect(step('DepartmentReview')).toMatchObject({ actor: '李娜', decisionLabel: '通过', comment: '材料齐全，同意报送', seal: { status: 'absent', auditRecordId: expect.any(Number), reason: null } });
+    expect(step('DepartmentReview')).toMatchObject({
+      actor: '李娜',
+      decisionLabel: '通过',
+      comment: '材料齐全，同意报送',
+      seal: { status: 'absent', auditRecordId: expect.any(Number), reason: null },
+    });
     expect(step('DepartmentReview').comments).toEqual([expect.objectContaining({ actor: '李娜', text: '请补充维修面积测算' })]);
-    expect(step('SectorReview')).toMatchObject({ actor: '陈静', seal: { status: 'verified', verificationCode: expect.any(String), reason: null } });
+    expect(step('SectorReview')).toMatchObject({
+      actor: '陈静',
+      seal: { status: 'verified', verificationCode: expect.any(String), reason: null },
+    });
     expect(step('BudgetDecision')).toMatchObject({ actor: '刘洋', decisionLabel: '同意入库' });
-    expect(step('SmartCheck').seal).toEqual({ status: 'absent', auditRecordId: null, recordSeq: null, verificationCode: null, reason: null });
+    expect(step('SmartCheck').seal).toEqual({
+      status: 'absent',
+      auditRecordId: null,
+      recordSeq: null,
+      verificationCode: null,
+      reason: null,
+    });
     // The variables a step set are listed at that step: the decision of each review.
     expect(step('DepartmentReview').variables.map((v) => v.name)).toContain('decision');
     expect(step('DepartmentReview').variables.find((v) => v.name === 'decision')).toMatchObject({ value: 'approve' });
@@ -92,13 +138,18 @@ describe('流程回放', () => {
     expect(replay!.summary).toMatchObject({ steps: 13, verified: 1, broken: 0 });
 
     // The evidence package of the instance (reused endpoint) verifies offline.
-    const evidence = await fetch(`${t.system.url}/api/processes/instances/${key}/evidence`, { headers: { cookie: cookies.nm_compliance! } });
+    const evidence = await fetch(`${t.system.url}/api/processes/instances/${key}/evidence`, {
+      headers: { cookie: cookies.nm_compliance! },
+    });
     expect(verifyEvidencePackage(await evidence.text())).toMatchObject({ ok: true, engine: { ok: true } });
 
     // Tamper with the sealed record of 财政业务处室审核: its step is broken, the others stand.
     const recordId = step('SectorReview').seal.auditRecordId!;
     const row = (await t.system.db('audit_records').where('id', recordId).first('body')) as { body: string };
-    await t.system.db('audit_records').where('id', recordId).update({ body: row.body.replace('符合支出方向', '不符合支出方向') });
+    await t.system
+      .db('audit_records')
+      .where('id', recordId)
+      .update({ body: row.body.replace('符合支出方向', '不符合支出方向') });
     const after = (await call('nm_compliance', 'GET', `/processes/instances/${key}/replay`)).body as Replay;
     const broken = after.steps.find((s) => s.elementId === 'SectorReview')!;
     expect(broken.seal).toMatchObject({ status: 'broken', verificationCode: null, reason: expect.stringContaining('被修改') });
@@ -106,9 +157,15 @@ describe('流程回放', () => {
     expect(after.summary).toMatchObject({ verified: 0, broken: 1 });
 
     // A deleted record is broken too.
-    await t.system.db('task_events').where('data', 'like', `%"auditRecordId":${step('BudgetDecision').seal.auditRecordId}%`).update({ data: JSON.stringify({ auditRecordId: 99_999_999 }) });
+    await t.system
+      .db('task_events')
+      .where('data', 'like', `%"auditRecordId":${step('BudgetDecision').seal.auditRecordId}%`)
+      .update({ data: JSON.stringify({ auditRecordId: 99_999_999 }) });
     const deleted = (await call('nm_compliance', 'GET', `/processes/instances/${key}/replay`)).body as Replay;
-    expect(deleted.steps.find((s) => s.elementId === 'BudgetDecision')!.seal).toMatchObject({ status: 'broken', reason: expect.stringContaining('不存在') });
+    expect(deleted.steps.find((s) => s.elementId === 'BudgetDecision')!.seal).toMatchObject({
+      status: 'broken',
+      reason: expect.stringContaining('不存在'),
+    });
   });
 
   test('only audit:read may replay, and an unknown or malformed instance is a 404 with a stable code', async () => {

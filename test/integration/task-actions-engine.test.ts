@@ -25,8 +25,20 @@ describe('task actions go through the engine with the real person', () => {
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
     const dept = (await db('organisations').where({ code: '150100-JY' }).first('id')) as { id: number };
-    await createUser(db, { username: 'nm_dept_jy2', displayName: '张伟', orgId: dept.id, password: 'Budget@2026', roles: ['department_reviewer'] });
-    await createUser(db, { username: 'nm_dept_jy3', displayName: '赵敏', orgId: dept.id, password: 'Budget@2026', roles: ['department_reviewer'] });
+    await createUser(db, {
+      username: 'nm_dept_jy2',
+      displayName: '张伟',
+      orgId: dept.id,
+      password: 'Budget@2026',
+      roles: ['department_reviewer'],
+    });
+    await createUser(db, {
+      username: 'nm_dept_jy3',
+      displayName: '赵敏',
+      orgId: dept.id,
+      password: 'Budget@2026',
+      roles: ['department_reviewer'],
+    });
     base = `${t.system.url}/api`;
     for (const u of ['nm_clerk_yz', 'nm_dept_jy', 'nm_dept_jy2', 'nm_dept_jy3']) {
       cookies[u] = await loginCookie(t.system.url, u, 'Budget@2026');
@@ -38,7 +50,8 @@ describe('task actions go through the engine with the real person', () => {
   });
 
   const call: ApiCall = (user, method, path, body) => apiAs(base, cookies)(user, method, path, body);
-  const departmentTask = (): Promise<OpenTask> => submittedTo(call, t.system.db, 'DepartmentReview', `第一中学办理动作测试${Math.random().toString(36).slice(2, 6)}`);
+  const departmentTask = (): Promise<OpenTask> =>
+    submittedTo(call, t.system.db, 'DepartmentReview', `第一中学办理动作测试${Math.random().toString(36).slice(2, 6)}`);
 
   const engineTask = (id: string) => t.system.engine.task(id);
 
@@ -47,13 +60,24 @@ describe('task actions go through the engine with the real person', () => {
     expect((await engineTask(s.engineTaskId))!.assignee).toBeNull();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
     expect((await engineTask(s.engineTaskId))!.assignee).toBe(String(ids.nm_dept_jy));
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/reassign`, { userId: ids.nm_dept_jy2, comment: '请张伟办理' })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/reassign`, { userId: ids.nm_dept_jy2, comment: '请张伟办理' })).status,
+    ).toBe(200);
     expect((await engineTask(s.engineTaskId))!.assignee).toBe(String(ids.nm_dept_jy2));
-    expect((await call('nm_dept_jy2', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } })).status).toBe(200);
+    expect(
+      (await call('nm_dept_jy2', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } })).status,
+    ).toBe(200);
     const [hist] = await t.system.engine.historicTasks({ taskId: s.engineTaskId });
     expect(hist).toMatchObject({ assignee: String(ids.nm_dept_jy2), deleteReason: 'completed' });
-    const links = await t.system.engine.request<Array<{ userId: string | null; type: string; operationType: string }>>('GET', '/history/identity-link-log', { query: { taskId: s.engineTaskId, sortBy: 'time', sortOrder: 'asc' } });
-    expect(links.filter((l) => l.type === 'assignee' && l.operationType === 'add').map((l) => l.userId)).toEqual([String(ids.nm_dept_jy), String(ids.nm_dept_jy2)]);
+    const links = await t.system.engine.request<Array<{ userId: string | null; type: string; operationType: string }>>(
+      'GET',
+      '/history/identity-link-log',
+      { query: { taskId: s.engineTaskId, sortBy: 'time', sortOrder: 'asc' } },
+    );
+    expect(links.filter((l) => l.type === 'assignee' && l.operationType === 'add').map((l) => l.userId)).toEqual([
+      String(ids.nm_dept_jy),
+      String(ids.nm_dept_jy2),
+    ]);
   });
 
   test('退回签收 clears the engine’s assignee too', async () => {
@@ -67,29 +91,55 @@ describe('task actions go through the engine with the real person', () => {
   test('前加签 is the engine’s delegation: the signer holds it (PENDING), signs, it resolves back to the holder (RESOLVED), who completes', async () => {
     const s = await departmentTask();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/signers`, { userId: ids.nm_dept_jy2, position: 'before', comment: '请先把关' })).status).toBe(200);
-    expect(await engineTask(s.engineTaskId)).toMatchObject({ owner: String(ids.nm_dept_jy), assignee: String(ids.nm_dept_jy2), delegationState: 'PENDING' });
+    expect(
+      (await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/signers`, { userId: ids.nm_dept_jy2, position: 'before', comment: '请先把关' }))
+        .status,
+    ).toBe(200);
+    expect(await engineTask(s.engineTaskId)).toMatchObject({
+      owner: String(ids.nm_dept_jy),
+      assignee: String(ids.nm_dept_jy2),
+      delegationState: 'PENDING',
+    });
     // The holder cannot complete while the signer holds it.
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve' } })).status).toBe(409);
-    const signed = await call('nm_dept_jy2', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '经复核无误' } });
+    const signed = await call('nm_dept_jy2', 'POST', `/tasks/${s.taskId}/complete`, {
+      data: { decision: 'approve', comment: '经复核无误' },
+    });
     expect([signed.status, signed.body.outcome]).toEqual([200, 'signed']);
-    expect(await engineTask(s.engineTaskId)).toMatchObject({ owner: String(ids.nm_dept_jy), assignee: String(ids.nm_dept_jy), delegationState: 'RESOLVED' });
+    expect(await engineTask(s.engineTaskId)).toMatchObject({
+      owner: String(ids.nm_dept_jy),
+      assignee: String(ids.nm_dept_jy),
+      delegationState: 'RESOLVED',
+    });
     const done = await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } });
     expect([done.status, done.body.outcome]).toEqual([200, 'completed']);
-    expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({ assignee: String(ids.nm_dept_jy), owner: String(ids.nm_dept_jy), deleteReason: 'completed' });
+    expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({
+      assignee: String(ids.nm_dept_jy),
+      owner: String(ids.nm_dept_jy),
+      deleteReason: 'completed',
+    });
   });
 
   test('后加签: the holder decides, the added approver disagrees — their 退回 is what the engine gets, under their name', async () => {
     const s = await departmentTask();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
-    expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/signers`, { userId: ids.nm_dept_jy3, position: 'after' })).status).toBe(200);
+    expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/signers`, { userId: ids.nm_dept_jy3, position: 'after' })).status).toBe(
+      200,
+    );
     const held = await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } });
     expect([held.status, held.body.outcome]).toEqual([200, 'forwarded']);
-    expect((await engineTask(s.engineTaskId))).not.toBeNull(); // the engine still waits
-    const last = await call('nm_dept_jy3', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'return', comment: '预算依据不足' } });
+    expect(await engineTask(s.engineTaskId)).not.toBeNull(); // the engine still waits
+    const last = await call('nm_dept_jy3', 'POST', `/tasks/${s.taskId}/complete`, {
+      data: { decision: 'return', comment: '预算依据不足' },
+    });
     expect([last.status, last.body.outcome]).toEqual([200, 'completed']);
-    expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({ assignee: String(ids.nm_dept_jy3), deleteReason: 'completed' });
-    const decision = await t.system.engine.request<Array<{ value: unknown }>>('GET', '/history/variable-instance', { query: { processInstanceId: s.processInstanceId, variableName: 'decision' } });
+    expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({
+      assignee: String(ids.nm_dept_jy3),
+      deleteReason: 'completed',
+    });
+    const decision = await t.system.engine.request<Array<{ value: unknown }>>('GET', '/history/variable-instance', {
+      query: { processInstanceId: s.processInstanceId, variableName: 'decision' },
+    });
     expect(decision.map((v) => v.value)).toContain('return');
     const deadline = Date.now() + 30_000;
     let status = '';

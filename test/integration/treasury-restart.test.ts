@@ -53,24 +53,38 @@ describe('treasury payment across restarts', () => {
   });
 
   test('the app dies between the bank’s answer and the ledger write: the next node settles once', async () => {
-    running = await start(allWorkers.filter((w) => w.topic !== 'treasury.settle'), 500);
+    running = await start(
+      allWorkers.filter((w) => w.topic !== 'treasury.settle'),
+      500,
+    );
     const db = running.db;
     await seedReferenceData(db, { year: 2026 });
     unit = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     const o = await frozenOrder(depsOf(running), unit, '6222021234567890');
     // The notice reached A and the process has it (its event handled); the settlement is still owed.
-    await until('the notice taken', async () => (await db('payment_order_events').where({ order_id: o.orderId, kind: 'notice' }).whereNotNull('handled_at').first('id')) as { id: number } | undefined);
+    await until(
+      'the notice taken',
+      async () =>
+        (await db('payment_order_events').where({ order_id: o.orderId, kind: 'notice' }).whereNotNull('handled_at').first('id')) as
+          { id: number } | undefined,
+    );
     expect(await orderStatus(db, o.orderId)).toBe('sent');
     expect(await quotaOf(db, o.quotaId)).toMatchObject({ usedFen: 0, frozenFen: o.amountFen });
     await running.stop();
     running = undefined;
 
     // The bank sends it again while no app is there: refused connections, retried.
-    await fetch(`${sim.url}/_control/orders/${o.orderNo}/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sameId: true }) });
+    await fetch(`${sim.url}/_control/orders/${o.orderNo}/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sameId: true }),
+    });
     await new Promise((r) => setTimeout(r, 1500));
 
     running = await start();
-    expect(await until('paid after the restart', async () => ((await orderStatus(running!.db, o.orderId)) === 'paid' ? 'paid' : undefined))).toBe('paid');
+    expect(
+      await until('paid after the restart', async () => ((await orderStatus(running!.db, o.orderId)) === 'paid' ? 'paid' : undefined)),
+    ).toBe('paid');
     await until('the repeated notice delivered', async () => sim.order(o.orderNo).notices.every((d) => d.delivered));
     expect(await settlementEntries(running.db, o.orderId)).toEqual(['consume']);
     expect(await quotaOf(running.db, o.quotaId)).toMatchObject({ usedFen: o.amountFen, frozenFen: 0 });

@@ -5,7 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { seedDemoUsers } from '../../server/auth/demo-users';
-import { ensureEngineRunning, resetEngineData, serverDatabaseParts, stopEngine, withDatabaseName, type LocalEngineConfig } from '../../server/engine/launcher';
+import {
+  ensureEngineRunning,
+  resetEngineData,
+  serverDatabaseParts,
+  stopEngine,
+  withDatabaseName,
+  type LocalEngineConfig,
+} from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
 import { seedReferenceData } from '../../server/reference';
 import { startSystem, type System } from '../../server/system';
@@ -57,14 +64,32 @@ describe('two engine nodes and two app nodes on one database', () => {
         : { kind: 'h2' as const, jdbcUrl: `jdbc:h2:file:${path.join(tmp, 'shared', 'engine')};AUTO_SERVER=TRUE`, user: 'sa', password: '' };
     for (const n of [1, 2]) {
       const home = path.join(tmp, `node${n}`);
-      engines.push({ ...base.engine.local, home, dataDir: path.join(home, 'data'), logFile: path.join(home, 'logs', 'engine.log'), port: await freePort(), database, javaOpts: '-Xms128m -Xmx512m' });
+      engines.push({
+        ...base.engine.local,
+        home,
+        dataDir: path.join(home, 'data'),
+        logFile: path.join(home, 'logs', 'engine.log'),
+        port: await freePort(),
+        database,
+        javaOpts: '-Xms128m -Xmx512m',
+      });
     }
     await resetEngineData(engines[0]!);
     // One after the other: the first creates the schema, the second finds it.
     for (const e of engines) await ensureEngineRunning(e, log);
     const namespace = `t${suffix}`;
     for (const [i, e] of engines.entries()) {
-      const config = { ...base, database: app.database, engine: { ...base.engine, mode: 'external' as const, namespace, nodeName: `app${i + 1}`, restUrl: `http://127.0.0.1:${e.port}/engine-rest` } };
+      const config = {
+        ...base,
+        database: app.database,
+        engine: {
+          ...base.engine,
+          mode: 'external' as const,
+          namespace,
+          nodeName: `app${i + 1}`,
+          restUrl: `http://127.0.0.1:${e.port}/engine-rest`,
+        },
+      };
       const system = await startSystem(config, { log, workers: platformWorkers(), reconcileEveryMs: 1000 });
       await system.databaseReady;
       systems.push(system);
@@ -80,7 +105,12 @@ describe('two engine nodes and two app nodes on one database', () => {
     const server = engines[0] && serverDatabaseParts(engines[0].database);
     if (server) {
       // The engines' database goes with the test (the app database is dropped below).
-      const admin = await createConnection({ host: server.host, port: Number(server.port || 3306), user: engines[0]!.database.user, password: engines[0]!.database.password });
+      const admin = await createConnection({
+        host: server.host,
+        port: Number(server.port || 3306),
+        user: engines[0]!.database.user,
+        password: engines[0]!.database.password,
+      });
       await admin.query(`DROP DATABASE IF EXISTS \`${server.database}\``).finally(() => admin.end());
     }
     await dropApp();
@@ -92,7 +122,11 @@ describe('two engine nodes and two app nodes on one database', () => {
     const cookies = new Map<string, string>();
     for (const [i, s] of systems.entries()) for (const u of users) cookies.set(`${i}:${u}`, await loginCookie(s.url, u, 'Budget@2026'));
     const call = async (node: number, user: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> => {
-      const res = await fetch(`${systems[node]!.url}/api${p}`, { method, headers: { 'content-type': 'application/json', cookie: cookies.get(`${node}:${user}`)! }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${systems[node]!.url}/api${p}`, {
+        method,
+        headers: { 'content-type': 'application/json', cookie: cookies.get(`${node}:${user}`)! },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
     };
@@ -100,9 +134,14 @@ describe('two engine nodes and two app nodes on one database', () => {
     const projects: number[] = [];
     for (let i = 0; i < N; i++) {
       const node = i % 2;
-      const created = await call(node, 'nm_clerk_yz', 'POST', '/projects', { ...demoApplication(`第一中学双节点测试项目${i + 1}号`, `双节点第 ${i + 1} 号`), amounts: [{ economicCode: '30213', amountFen: (i + 1) * 10_000_00 }] });
+      const created = await call(node, 'nm_clerk_yz', 'POST', '/projects', {
+        ...demoApplication(`第一中学双节点测试项目${i + 1}号`, `双节点第 ${i + 1} 号`),
+        amounts: [{ economicCode: '30213', amountFen: (i + 1) * 10_000_00 }],
+      });
       expect(created.status).toBe(201);
-      expect((await call(node, 'nm_clerk_yz', 'POST', `/projects/${created.body.id}/submit`, { version: created.body.version })).status).toBe(200);
+      expect(
+        (await call(node, 'nm_clerk_yz', 'POST', `/projects/${created.body.id}/submit`, { version: created.body.version })).status,
+      ).toBe(200);
       projects.push(created.body.id as number);
     }
 
@@ -119,7 +158,11 @@ describe('two engine nodes and two app nodes on one database', () => {
       while (done.size < N) {
         if (Date.now() > deadline) throw new Error(`${step.element}: ${done.size} of ${N} done in time`);
         const node = turn++ % 2;
-        const todo = (await call(node, step.user, 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number; projectId: number; elementId: string }>;
+        const todo = (await call(node, step.user, 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{
+          id: number;
+          projectId: number;
+          elementId: string;
+        }>;
         const mine = todo.filter((x) => x.elementId === step.element && projects.includes(x.projectId) && !done.has(x.projectId));
         for (const task of mine) {
           const r = await call(turn++ % 2, step.user, 'POST', `/tasks/${task.id}/complete`, { data: step.data });
@@ -134,26 +177,39 @@ describe('two engine nodes and two app nodes on one database', () => {
     const deadline = Date.now() + 60_000;
     let reserved = 0;
     while (Date.now() < deadline && reserved < N) {
-      reserved = ((await db('projects').whereIn('id', projects).where('status', 'reserved').count({ n: '*' })) as Array<{ n: number | string }>).map((r) => Number(r.n))[0]!;
+      reserved = (
+        (await db('projects').whereIn('id', projects).where('status', 'reserved').count({ n: '*' })) as Array<{ n: number | string }>
+      ).map((r) => Number(r.n))[0]!;
       if (reserved < N) await new Promise((r) => setTimeout(r, 250));
     }
     expect(reserved).toBe(N);
 
     const engine = systems[0]!.engine;
-    const instances = (await db('process_instances').whereIn('business_id', projects).select('process_instance_key')) as Array<{ process_instance_key: string }>;
+    const instances = (await db('process_instances').whereIn('business_id', projects).select('process_instance_key')) as Array<{
+      process_instance_key: string;
+    }>;
     expect(instances).toHaveLength(N);
     const workerIds = new Set<string>();
     for (const { process_instance_key: id } of instances) {
       expect((await engine.historicProcessInstance(id))?.state).toBe('COMPLETED');
       // External tasks: each succeeded once in the engine, each with exactly one stored outcome.
-      const log2 = await engine.request<Array<{ externalTaskId: string; successLog: boolean; workerId: string | null }>>('GET', '/history/external-task-log', { query: { processInstanceId: id, successLog: true } });
-      const outcomes = (await db('job_outcomes').where({ process_instance_key: id }).select('external_task_id')) as Array<{ external_task_id: string }>;
+      const log2 = await engine.request<Array<{ externalTaskId: string; successLog: boolean; workerId: string | null }>>(
+        'GET',
+        '/history/external-task-log',
+        { query: { processInstanceId: id, successLog: true } },
+      );
+      const outcomes = (await db('job_outcomes').where({ process_instance_key: id }).select('external_task_id')) as Array<{
+        external_task_id: string;
+      }>;
       expect(log2.map((l) => l.externalTaskId).sort()).toEqual(outcomes.map((o) => o.external_task_id).sort());
       expect(new Set(log2.map((l) => l.externalTaskId)).size).toBe(log2.length);
       for (const l of log2) if (l.workerId) workerIds.add(l.workerId.split('#')[0]!);
       // User tasks: the engine's three completed tasks are the inbox's three completed rows.
       const engineTasks = await engine.historicTasks({ processInstanceId: id });
-      const inbox = (await db('inbox_tasks').where({ process_instance_key: id }).select('engine_task_id', 'status')) as Array<{ engine_task_id: string; status: string }>;
+      const inbox = (await db('inbox_tasks').where({ process_instance_key: id }).select('engine_task_id', 'status')) as Array<{
+        engine_task_id: string;
+        status: string;
+      }>;
       expect(engineTasks.filter((x) => x.deleteReason === 'completed')).toHaveLength(3);
       expect(inbox.map((r) => r.engine_task_id).sort()).toEqual(engineTasks.map((x) => x.id).sort());
       expect(inbox.every((r) => r.status === 'completed')).toBe(true);
@@ -162,7 +218,10 @@ describe('two engine nodes and two app nodes on one database', () => {
     // Both app nodes' workers took part (each fetches from its own engine node).
     expect([...workerIds].sort()).toEqual(['app1', 'app2']);
     // Every review event on the timeline is there once.
-    const completedEvents = (await db('project_events').whereIn('project_id', projects).where('kind', 'task_completed').count({ n: '*' })) as Array<{ n: number | string }>;
+    const completedEvents = (await db('project_events')
+      .whereIn('project_id', projects)
+      .where('kind', 'task_completed')
+      .count({ n: '*' })) as Array<{ n: number | string }>;
     expect(Number(completedEvents[0]!.n)).toBe(3 * N);
   });
 });

@@ -14,7 +14,11 @@ import { testConfig } from './system';
  * The whole API (app.ts: every router, authentication, error middleware) on an ephemeral port
  * over a real database, without an engine: for tests of routes that do not touch the engine.
  */
-export async function startApi(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): Promise<{ base: string; close(): Promise<void> }> {
+export async function startApi(
+  db: Db,
+  database: DatabaseConfig,
+  options: { exportLimits?: ExportLimits } = {},
+): Promise<{ base: string; close(): Promise<void> }> {
   const { app } = buildApp(db, database, options);
   const server = http.createServer(app);
   // Longer than fetch's own idle timeout (4 s), so the client always closes an idle connection
@@ -30,7 +34,11 @@ export async function startApi(db: Db, database: DatabaseConfig, options: { expo
 }
 
 /** The Express app startApi serves, and the engine client it holds (close it when done). */
-export function buildApp(db: Db, database: DatabaseConfig, options: { exportLimits?: ExportLimits } = {}): { app: Express; engine: EngineClient } {
+export function buildApp(
+  db: Db,
+  database: DatabaseConfig,
+  options: { exportLimits?: ExportLimits } = {},
+): { app: Express; engine: EngineClient } {
   const config = testConfig({ database, engine: { ...testConfig().engine, mode: 'external', restUrl: 'http://127.0.0.1:1/engine-rest' } });
   const log = createLogger('silent');
   const engine = createEngineClient(config.engine);

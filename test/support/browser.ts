@@ -10,7 +10,15 @@ export const RESULTS = path.join(ROOT, '.ci', 'results');
 const WEB = path.join(ROOT, 'web');
 const BUILT_INDEX = path.join(WEB, 'dist', 'index.html');
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** How long the page may take to show something that depends on the server (a smoke check waits up to 15 s). */
 export const UI_TIMEOUT = 30_000;
@@ -78,7 +86,12 @@ export class PageOpener {
 
   async open(browser: Browser): Promise<Page> {
     const { height, width = 1440, acceptDownloads } = this.options;
-    const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'UTC', ...(acceptDownloads ? { acceptDownloads } : {}) });
+    const context = await browser.newContext({
+      viewport: { width, height },
+      locale: 'zh-CN',
+      timezoneId: 'UTC',
+      ...(acceptDownloads ? { acceptDownloads } : {}),
+    });
     this.contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
@@ -120,7 +133,8 @@ async function loginOutcome(page: Page): Promise<'code' | 'enrol' | 'error' | 'i
     if (await page.locator(sel('login-second-factor')).isVisible()) outcome = 'code';
     else if (await page.locator(sel('login-error')).isVisible()) outcome = 'error';
     else if (await page.locator(sel('second-factor-forced')).isVisible()) outcome = 'enrol';
-    else if (!new URL(page.url()).pathname.startsWith('/login') && (await page.locator(sel('current-user')).isVisible())) outcome = (await page.locator(sel('second-factor-forced')).count()) > 0 ? 'enrol' : 'in';
+    else if (!new URL(page.url()).pathname.startsWith('/login') && (await page.locator(sel('current-user')).isVisible()))
+      outcome = (await page.locator(sel('second-factor-forced')).count()) > 0 ? 'enrol' : 'in';
     return outcome !== null;
   }, 'the page after the password');
   return outcome!;
@@ -148,8 +162,18 @@ export async function logInThroughPage(page: Page, baseUrl: string, pathname: st
 }
 
 /** A JSON request to the API with a session cookie; `json` is null when the body is not JSON. */
-export async function apiRequest(baseUrl: string, cookie: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${baseUrl}${url}`, { method, headers: { 'content-type': 'application/json', cookie }, body: body === undefined ? undefined : JSON.stringify(body) });
+export async function apiRequest(
+  baseUrl: string,
+  cookie: string,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json', cookie },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json().catch(() => null) };
 }
 
@@ -170,7 +194,10 @@ export function countRequests(page: Page, method: string, pattern: RegExp): { co
 export async function sealInDialog(page: Page, pin: string): Promise<'enrol' | 'pin'> {
   const dialog = page.locator(`.el-dialog${sel('seal-dialog')}`);
   await dialog.waitFor();
-  await dialog.locator(`${sel('seal-new-pin')}, ${sel('seal-pin')}`).first().waitFor();
+  await dialog
+    .locator(`${sel('seal-new-pin')}, ${sel('seal-pin')}`)
+    .first()
+    .waitFor();
   const mode = (await dialog.locator(sel('seal-new-pin')).count()) > 0 ? 'enrol' : 'pin';
   if (mode === 'enrol') {
     await dialog.locator(`${sel('seal-new-pin')}`).fill(pin);

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { h2EngineDatabase, loadConfig } from '../../server/config';
-import { ensureEngineRunning, resetEngineData, runningEngine, serverDatabaseParts, withDatabaseName, type LocalEngineConfig } from '../../server/engine/launcher';
+import {
+  ensureEngineRunning,
+  resetEngineData,
+  runningEngine,
+  serverDatabaseParts,
+  withDatabaseName,
+  type LocalEngineConfig,
+} from '../../server/engine/launcher';
 import { createLogger } from '../../server/log';
 
 /**

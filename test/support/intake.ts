@@ -10,7 +10,11 @@ export type ApiCall = (user: string, method: string, path: string, body?: unknow
 /** Calls `${base}${path}` with the cookie of `user` (a map from user name to session cookie). */
 export function apiAs(base: string, cookies: Record<string, string>): ApiCall {
   return async (user, method, path, body) => {
-    const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', cookie: cookies[user]! }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', cookie: cookies[user]! },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
   };
@@ -48,7 +52,8 @@ export async function submittedTo(call: ApiCall, db: Db, elementId: string, name
   const projectId = Number(created.body.id);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const row = (await db('inbox_tasks').where({ business_id: projectId, element_id: elementId, status: 'open' }).first()) as { id: number; engine_task_id: string; process_instance_key: string } | undefined;
+    const row = (await db('inbox_tasks').where({ business_id: projectId, element_id: elementId, status: 'open' }).first()) as
+      { id: number; engine_task_id: string; process_instance_key: string } | undefined;
     if (row) return { taskId: Number(row.id), engineTaskId: row.engine_task_id, projectId, processInstanceId: row.process_instance_key };
     await new Promise((r) => setTimeout(r, 100));
   }

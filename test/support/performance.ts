@@ -14,7 +14,9 @@ import { demoApplication, type ApiCall } from './intake';
  */
 
 export async function dateJournal(db: Db, idempotencyKeys: string[], day: string): Promise<void> {
-  const n = await db('quota_journal').whereIn('idempotency_key', idempotencyKeys).update({ created_at: new Date(`${day}T12:00:00+08:00`) });
+  const n = await db('quota_journal')
+    .whereIn('idempotency_key', idempotencyKeys)
+    .update({ created_at: new Date(`${day}T12:00:00+08:00`) });
   if (n !== idempotencyKeys.length) throw new Error(`dateJournal: ${n} of ${idempotencyKeys.length} rows`);
 }
 
@@ -28,7 +30,10 @@ export async function fundedProject(
   db: Db,
   input: { name: string; unitOrgId: number; fiscalYear: number; issuedFen: number; issuedOn?: string; requestedFen?: number },
 ): Promise<FundedProject> {
-  const r = await call('nm_clerk_yz', 'POST', '/projects', { ...demoApplication(input.name), amounts: [{ economicCode: '30213', amountFen: input.requestedFen ?? input.issuedFen }] });
+  const r = await call('nm_clerk_yz', 'POST', '/projects', {
+    ...demoApplication(input.name),
+    amounts: [{ economicCode: '30213', amountFen: input.requestedFen ?? input.issuedFen }],
+  });
   if (r.status !== 201) throw new Error(`POST /projects: ${r.status} ${JSON.stringify(r.body)}`);
   const projectId = Number(r.body.id);
   await db('projects').where('id', projectId).update({ fiscal_year: input.fiscalYear, status: 'funded' });
@@ -53,7 +58,12 @@ export async function fundedProject(
 let payments = 0;
 
 /** A payment of `amountFen` from the quota: frozen (on `frozenOn`), then consumed (on `paidOn`; omitted: left frozen). */
-export async function payment(db: Db, quotaId: number, amountFen: number, dates: { frozenOn?: string; paidOn?: string | null } = {}): Promise<{ freezeKey: string; payKey: string }> {
+export async function payment(
+  db: Db,
+  quotaId: number,
+  amountFen: number,
+  dates: { frozenOn?: string; paidOn?: string | null } = {},
+): Promise<{ freezeKey: string; payKey: string }> {
   payments += 1;
   const tag = `${quotaId}-${payments}-${Date.now().toString(36)}`;
   const freezeKey = `perf-freeze-${tag}`;

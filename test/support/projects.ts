@@ -23,6 +23,8 @@ export async function insertProjectRow(db: Db, p: { unitOrgId: number; fiscalYea
     created_at: now,
     updated_at: now,
   });
-  await db('projects').where({ id: Number(id) }).update({ project_no: projectNo(fiscalYear, Number(id)) });
+  await db('projects')
+    .where({ id: Number(id) })
+    .update({ project_no: projectNo(fiscalYear, Number(id)) });
   return Number(id);
 }

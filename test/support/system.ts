@@ -18,7 +18,10 @@ export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promi
   const suffix = crypto.randomBytes(4).toString('hex');
   if (base.client === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'budget-test-'));
-    return { database: { client: 'sqlite', filename: path.join(dir, 'test.sqlite') }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    return {
+      database: { client: 'sqlite', filename: path.join(dir, 'test.sqlite') },
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `budget_test_${suffix}`;
   const url = new URL(base.url);
@@ -28,7 +31,11 @@ export function freshDatabaseConfig(): { database: DatabaseConfig; drop(): Promi
     drop: async () => {
       const serverUrl = new URL(base.url);
       serverUrl.pathname = '/';
-      const admin: Knex = knexFactory({ client: 'mysql2', connection: { uri: serverUrl.toString() } as Knex.MySql2ConnectionConfig & { uri: string }, pool: { min: 0, max: 1 } });
+      const admin: Knex = knexFactory({
+        client: 'mysql2',
+        connection: { uri: serverUrl.toString() } as Knex.MySql2ConnectionConfig & { uri: string },
+        pool: { min: 0, max: 1 },
+      });
       try {
         await admin.raw('DROP DATABASE IF EXISTS ??', [name]);
       } finally {
@@ -65,7 +72,12 @@ export interface TestSystem {
 export async function startTestSystem(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): Promise<TestSystem> {
   const db = freshDatabaseConfig();
   const config = testConfig({ database: db.database, ...overrides });
-  const system = await startSystem(config, { log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), workers: platformWorkers(), reconcileEveryMs: 1000, ...options });
+  const system = await startSystem(config, {
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    workers: platformWorkers(),
+    reconcileEveryMs: 1000,
+    ...options,
+  });
   if (config.database.client === 'sqlite' || !overrides.database) await system.databaseReady;
   return {
     system,

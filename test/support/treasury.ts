@@ -31,10 +31,27 @@ let seq = 0;
  * Set-up as the payment-request side leaves it: a quota of the unit with money frozen under a key
  * (issue + freeze in the ledger), then the order issued for it.
  */
-export async function frozenOrder(deps: TreasuryDeps, unitOrgId: number, account: string, amountFen = 12_345_67, opts: { quotaAmountFen?: number; tag?: string } = {}) {
+export async function frozenOrder(
+  deps: TreasuryDeps,
+  unitOrgId: number,
+  account: string,
+  amountFen = 12_345_67,
+  opts: { quotaAmountFen?: number; tag?: string } = {},
+) {
   seq += 1;
   const tag = `${opts.tag ?? 't'}${Date.now().toString(36)}${seq}`;
-  const q = await issueQuota(deps.db, { fiscalYear: 2026, unitOrgId, functionalCode: '2050203', economicCode: '30213', fundSource: '一般公共预算', documentNo: `测试指标文号${tag}`, amountFen: opts.quotaAmountFen ?? amountFen * 2, actor: 'test', reason: '测试下达', idempotencyKey: `issue-${tag}` });
+  const q = await issueQuota(deps.db, {
+    fiscalYear: 2026,
+    unitOrgId,
+    functionalCode: '2050203',
+    economicCode: '30213',
+    fundSource: '一般公共预算',
+    documentNo: `测试指标文号${tag}`,
+    amountFen: opts.quotaAmountFen ?? amountFen * 2,
+    actor: 'test',
+    reason: '测试下达',
+    idempotencyKey: `issue-${tag}`,
+  });
   const freezeKey = `freeze-${tag}`;
   await freeze(deps.db, { quotaId: q.quota.id, amountFen, actor: 'test', reason: '用款申请冻结', idempotencyKey: freezeKey });
   const order = await issuePaymentOrder(deps, {
@@ -65,5 +82,10 @@ export async function orderStatus(db: Db, id: number): Promise<string> {
 
 /** Journal rows a payment order caused (consume / unfreeze), by kind. */
 export async function settlementEntries(db: Db, orderId: number): Promise<string[]> {
-  return ((await db('quota_journal').where({ reference_type: 'payment-order', reference_id: String(orderId) }).orderBy('id').select('kind')) as Array<{ kind: string }>).map((r) => r.kind);
+  return (
+    (await db('quota_journal')
+      .where({ reference_type: 'payment-order', reference_id: String(orderId) })
+      .orderBy('id')
+      .select('kind')) as Array<{ kind: string }>
+  ).map((r) => r.kind);
 }

@@ -1,7 +1,24 @@
-import { checkShape, CHAIN_STEPS, documentMissing, isFormal, mayFile, nextStep, postingKey, postingOf, shortfall, sidesOf, type QuotaFacts } from '../../domain/adjustments';
+import {
+  checkShape,
+  CHAIN_STEPS,
+  documentMissing,
+  isFormal,
+  mayFile,
+  nextStep,
+  postingKey,
+  postingOf,
+  shortfall,
+  sidesOf,
+  type QuotaFacts,
+} from '../../domain/adjustments';
 
 /** 预算调整 rules (domain/adjustments.ts): which quotas a kind takes, refusals, the 预算调整 document, the posting. */
-const quota = (id: number, availableFen: number, fiscalYear = 2026): QuotaFacts => ({ id, quotaNo: `ZB${fiscalYear}-${String(id).padStart(6, '0')}`, fiscalYear, availableFen });
+const quota = (id: number, availableFen: number, fiscalYear = 2026): QuotaFacts => ({
+  id,
+  quotaNo: `ZB${fiscalYear}-${String(id).padStart(6, '0')}`,
+  fiscalYear,
+  availableFen,
+});
 
 describe('budget adjustment rules', () => {
   test('given each kind, when its sides are asked, then 调剂 takes both quotas, 追加 only the target, 调减 only the source', () => {
@@ -18,12 +35,24 @@ describe('budget adjustment rules', () => {
 
   test('the shape check names each field that is wrong', () => {
     expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: quota(2, 0), amountFen: 100 })).toEqual([]);
-    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: null, amountFen: 100 }).map((p) => [p.code, p.field])).toEqual([['QUOTA_REQUIRED', 'body.toQuotaId']]);
-    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: quota(1, 100), amountFen: 100 }).map((p) => p.code)).toEqual(['SAME_QUOTA']);
-    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: quota(2, 100, 2027), amountFen: 100 }).map((p) => p.code)).toEqual(['YEAR_MISMATCH']);
-    expect(checkShape({ kind: 'increase', from: quota(1, 100), to: quota(2, 0), amountFen: 100 }).map((p) => [p.code, p.field])).toEqual([['QUOTA_NOT_EXPECTED', 'body.fromQuotaId']]);
-    expect(checkShape({ kind: 'decrease', from: null, to: quota(2, 0), amountFen: 100 }).map((p) => p.field)).toEqual(['body.fromQuotaId', 'body.toQuotaId']);
-    for (const amountFen of [0, -1, 1.5, Number.MAX_SAFE_INTEGER + 1]) expect(checkShape({ kind: 'increase', from: null, to: quota(2, 0), amountFen }).map((p) => p.code)).toEqual(['INVALID_AMOUNT']);
+    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: null, amountFen: 100 }).map((p) => [p.code, p.field])).toEqual([
+      ['QUOTA_REQUIRED', 'body.toQuotaId'],
+    ]);
+    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: quota(1, 100), amountFen: 100 }).map((p) => p.code)).toEqual([
+      'SAME_QUOTA',
+    ]);
+    expect(checkShape({ kind: 'transfer', from: quota(1, 100), to: quota(2, 100, 2027), amountFen: 100 }).map((p) => p.code)).toEqual([
+      'YEAR_MISMATCH',
+    ]);
+    expect(checkShape({ kind: 'increase', from: quota(1, 100), to: quota(2, 0), amountFen: 100 }).map((p) => [p.code, p.field])).toEqual([
+      ['QUOTA_NOT_EXPECTED', 'body.fromQuotaId'],
+    ]);
+    expect(checkShape({ kind: 'decrease', from: null, to: quota(2, 0), amountFen: 100 }).map((p) => p.field)).toEqual([
+      'body.fromQuotaId',
+      'body.toQuotaId',
+    ]);
+    for (const amountFen of [0, -1, 1.5, Number.MAX_SAFE_INTEGER + 1])
+      expect(checkShape({ kind: 'increase', from: null, to: quota(2, 0), amountFen }).map((p) => p.code)).toEqual(['INVALID_AMOUNT']);
   });
 
   test('what leaves a quota never exceeds what it has available; the refusal says how much is', () => {
@@ -43,9 +72,25 @@ describe('budget adjustment rules', () => {
   });
 
   test('the posting is the ledger operation of the kind, under one key per adjustment', () => {
-    expect(postingOf({ id: 7, kind: 'transfer', fromQuotaId: 1, toQuotaId: 2, amountFen: 5 })).toEqual({ op: 'transfer', fromQuotaId: 1, toQuotaId: 2, amountFen: 5, idempotencyKey: 'adj-7' });
-    expect(postingOf({ id: 8, kind: 'increase', fromQuotaId: null, toQuotaId: 2, amountFen: 5 })).toEqual({ op: 'adjust-in', quotaId: 2, amountFen: 5, idempotencyKey: 'adj-8' });
-    expect(postingOf({ id: 9, kind: 'decrease', fromQuotaId: 1, toQuotaId: null, amountFen: 5 })).toEqual({ op: 'adjust-out', quotaId: 1, amountFen: 5, idempotencyKey: 'adj-9' });
+    expect(postingOf({ id: 7, kind: 'transfer', fromQuotaId: 1, toQuotaId: 2, amountFen: 5 })).toEqual({
+      op: 'transfer',
+      fromQuotaId: 1,
+      toQuotaId: 2,
+      amountFen: 5,
+      idempotencyKey: 'adj-7',
+    });
+    expect(postingOf({ id: 8, kind: 'increase', fromQuotaId: null, toQuotaId: 2, amountFen: 5 })).toEqual({
+      op: 'adjust-in',
+      quotaId: 2,
+      amountFen: 5,
+      idempotencyKey: 'adj-8',
+    });
+    expect(postingOf({ id: 9, kind: 'decrease', fromQuotaId: 1, toQuotaId: null, amountFen: 5 })).toEqual({
+      op: 'adjust-out',
+      quotaId: 1,
+      amountFen: 5,
+      idempotencyKey: 'adj-9',
+    });
     expect(postingKey(42)).toMatch(/^[A-Za-z0-9_.:-]+$/); // the ledger's key pattern
   });
 

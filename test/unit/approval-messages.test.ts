@@ -7,7 +7,10 @@ import budgetDecision from '../../forms/intake-budget-decision.json';
 import countersign from '../../forms/intake-countersign.json';
 import revise from '../../forms/intake-revise.json';
 
-const completed = (sealed: boolean) => ({ outcome: 'completed' as const, seal: sealed ? { auditRecordId: 1, seq: 1, keyId: 'k', verificationCode: '0123456789abcdef' } : null });
+const completed = (sealed: boolean) => ({
+  outcome: 'completed' as const,
+  seal: sealed ? { auditRecordId: 1, seq: 1, keyId: 'k', verificationCode: '0123456789abcdef' } : null,
+});
 
 describe('signing PINs: six digits, neither repeated nor sequential', () => {
   test.each([
@@ -26,11 +29,21 @@ describe('signing PINs: six digits, neither repeated nor sequential', () => {
 
 describe('the message after a completion says what happened', () => {
   test('退回 names where it went; the default is the applicant', () => {
-    expect(completionMessage(completed(true), { decision: 'return', comment: '缺材料' }, departmentReview as FormDefinition)).toBe('已退回申报单位修改（已加盖电子签章）');
-    expect(completionMessage(completed(false), { decision: 'return', returnTo: 'department', comment: '缺材料' }, sectorReview as FormDefinition)).toBe('已退回主管部门修改');
+    expect(completionMessage(completed(true), { decision: 'return', comment: '缺材料' }, departmentReview as FormDefinition)).toBe(
+      '已退回申报单位修改（已加盖电子签章）',
+    );
+    expect(
+      completionMessage(
+        completed(false),
+        { decision: 'return', returnTo: 'department', comment: '缺材料' },
+        sectorReview as FormDefinition,
+      ),
+    ).toBe('已退回主管部门修改');
   });
   test('the final approval says the project is in the library, not that it went to a next step', () => {
-    expect(completionMessage(completed(true), { decision: 'admit' }, budgetDecision as FormDefinition)).toBe('已同意入库，项目已入库（已加盖电子签章）');
+    expect(completionMessage(completed(true), { decision: 'admit' }, budgetDecision as FormDefinition)).toBe(
+      '已同意入库，项目已入库（已加盖电子签章）',
+    );
   });
   test('an approval names the decision; a countersign vote is a vote; a rework is a resubmission', () => {
     expect(completionMessage(completed(false), { decision: 'approve' }, departmentReview as FormDefinition)).toBe('已办理：通过');

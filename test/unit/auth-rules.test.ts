@@ -43,7 +43,6 @@ describe('roles', () => {
 
 describe('data scope', () => {
   test('GB/T 2260 region prefixes: a province holds its cities and counties, a city its counties', () => {
-    
     expect(regionPrefix('150000')).toBe('15');
     expect(regionPrefix('150100')).toBe('1501');
     expect(regionPrefix('150102')).toBe('150102');
@@ -51,7 +50,6 @@ describe('data scope', () => {
   });
 
   test('a user holding several roles gets the widest scope', () => {
-    
     expect(widestScope(['unit_clerk'])).toBe('own-org');
     expect(widestScope(['unit_clerk', 'department_reviewer'])).toBe('org-subtree');
     expect(widestScope(['department_reviewer', 'budget_division'])).toBe('region');

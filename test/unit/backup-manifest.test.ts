@@ -5,7 +5,14 @@ import path from 'node:path';
 import { sm3Hex } from '../../domain/digest';
 import { sm3File } from '../../server/backup/digest';
 import { BackupError } from '../../server/backup/errors';
-import { BACKUP_FORMAT, checkBackup, MANIFEST_DIGEST_FILE, MANIFEST_FILE, writeManifest, type BackupManifest } from '../../server/backup/manifest';
+import {
+  BACKUP_FORMAT,
+  checkBackup,
+  MANIFEST_DIGEST_FILE,
+  MANIFEST_FILE,
+  writeManifest,
+  type BackupManifest,
+} from '../../server/backup/manifest';
 
 /**
  * The checks a restore runs on a backup folder before touching any database: manifest digest,
@@ -139,7 +146,9 @@ describe('backup manifest checks', () => {
 
     fs.rmSync(dir, { recursive: true });
     fs.mkdirSync(dir);
-    await makeBackup({ migrations: { count: 3, latest: '20270101A-future.ts', names: ['20261120A-one.ts', '20261121A-two.ts', '20270101A-future.ts'] } });
+    await makeBackup({
+      migrations: { count: 3, latest: '20270101A-future.ts', names: ['20261120A-one.ts', '20261121A-two.ts', '20270101A-future.ts'] },
+    });
     const newer = await refusal();
     expect(newer.code).toBe('BACKUP_NEWER_THAN_CODE');
     expect(newer.message).toContain('20270101A-future.ts');

@@ -15,7 +15,8 @@ const expectRefused = (env: Record<string, string>, variable: string) => {
   throw new Error(`expected ${variable} to be refused`);
 };
 
-const pinned = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { operaton: { version: string } }).operaton.version;
+const pinned = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { operaton: { version: string } }).operaton
+  .version;
 
 describe('configuration', () => {
   test('with nothing set: local engine, SQLite file in .data/, port 3000, pinned engine version', () => {
@@ -40,7 +41,12 @@ describe('configuration', () => {
       javaHome: undefined,
       javaOpts: '-Xms256m -Xmx768m',
       startTimeoutMs: 180_000,
-      database: { kind: 'h2', jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')};DB_CLOSE_ON_EXIT=FALSE`, user: 'sa', password: '' },
+      database: {
+        kind: 'h2',
+        jdbcUrl: `jdbc:h2:file:${path.join(home, 'data', 'engine')};DB_CLOSE_ON_EXIT=FALSE`,
+        user: 'sa',
+        password: '',
+      },
       historyTtlDays: 3650,
     });
   });
@@ -82,25 +88,62 @@ describe('configuration', () => {
   test('DATABASE_URL selects MySQL/MariaDB, and the engine gets a database of its own on that server', () => {
     const config = loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/budget' });
     expect(config.database).toMatchObject({ client: 'mysql', database: 'budget' });
-    expect(config.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://127.0.0.1:3306/budget_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'root', password: '' });
+    expect(config.engine.local.database).toEqual({
+      kind: 'mysql',
+      jdbcUrl: 'jdbc:mariadb://127.0.0.1:3306/budget_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
+      user: 'root',
+      password: '',
+    });
     const ci = loadConfig({ DATABASE_URL: 'mysql://budget:s%40cret@db.internal/budget_ci?charset=utf8mb4' });
-    expect(ci.engine.local.database).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://db.internal:3306/budget_ci_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'budget', password: 's@cret' });
+    expect(ci.engine.local.database).toEqual({
+      kind: 'mysql',
+      jdbcUrl: 'jdbc:mariadb://db.internal:3306/budget_ci_engine?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
+      user: 'budget',
+      password: 's@cret',
+    });
   });
 
   test('ENGINE_DATABASE_URL: MySQL/MariaDB, PostgreSQL and raw JDBC addresses', () => {
-    const db = (ENGINE_DATABASE_URL: string) => loadConfig({ ENGINE_DATABASE_URL, DATABASE_URL: 'mysql://root@127.0.0.1:3306/budget' }).engine.local.database;
-    expect(db('postgres://engine:pw@pg.internal/budget_engine')).toEqual({ kind: 'postgres', jdbcUrl: 'jdbc:postgresql://pg.internal:5432/budget_engine', user: 'engine', password: 'pw' });
-    expect(db('postgresql://127.0.0.1:6432/flow?sslmode=require')).toEqual({ kind: 'postgres', jdbcUrl: 'jdbc:postgresql://127.0.0.1:6432/flow?sslmode=require', user: 'postgres', password: '' });
+    const db = (ENGINE_DATABASE_URL: string) =>
+      loadConfig({ ENGINE_DATABASE_URL, DATABASE_URL: 'mysql://root@127.0.0.1:3306/budget' }).engine.local.database;
+    expect(db('postgres://engine:pw@pg.internal/budget_engine')).toEqual({
+      kind: 'postgres',
+      jdbcUrl: 'jdbc:postgresql://pg.internal:5432/budget_engine',
+      user: 'engine',
+      password: 'pw',
+    });
+    expect(db('postgresql://127.0.0.1:6432/flow?sslmode=require')).toEqual({
+      kind: 'postgres',
+      jdbcUrl: 'jdbc:postgresql://127.0.0.1:6432/flow?sslmode=require',
+      user: 'postgres',
+      password: '',
+    });
     expect(db('mysql://u:p@mysql:3306/budget_engine?allowPublicKeyRetrieval=true')).toEqual({
       kind: 'mysql',
-      jdbcUrl: 'jdbc:mariadb://mysql:3306/budget_engine?allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
+      jdbcUrl:
+        'jdbc:mariadb://mysql:3306/budget_engine?allowPublicKeyRetrieval=true&createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
       user: 'u',
       password: 'p',
     });
     // jdbc:mysql: goes through the MariaDB connector; the account travels apart from the URL.
-    expect(db('jdbc:mysql://10.0.0.5:3306/wf?user=wf&password=x')).toEqual({ kind: 'mysql', jdbcUrl: 'jdbc:mariadb://10.0.0.5:3306/wf?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true', user: 'wf', password: 'x' });
-    expect(db('jdbc:postgresql://pg:5432/wf?user=wf')).toEqual({ kind: 'postgres', jdbcUrl: 'jdbc:postgresql://pg:5432/wf', user: 'wf', password: '' });
-    expect(db('jdbc:h2:file:/var/lib/engine/flow')).toEqual({ kind: 'h2', jdbcUrl: 'jdbc:h2:file:/var/lib/engine/flow', user: 'sa', password: '' });
+    expect(db('jdbc:mysql://10.0.0.5:3306/wf?user=wf&password=x')).toEqual({
+      kind: 'mysql',
+      jdbcUrl: 'jdbc:mariadb://10.0.0.5:3306/wf?createDatabaseIfNotExist=true&nullDatabaseMeansCurrent=true',
+      user: 'wf',
+      password: 'x',
+    });
+    expect(db('jdbc:postgresql://pg:5432/wf?user=wf')).toEqual({
+      kind: 'postgres',
+      jdbcUrl: 'jdbc:postgresql://pg:5432/wf',
+      user: 'wf',
+      password: '',
+    });
+    expect(db('jdbc:h2:file:/var/lib/engine/flow')).toEqual({
+      kind: 'h2',
+      jdbcUrl: 'jdbc:h2:file:/var/lib/engine/flow',
+      user: 'sa',
+      password: '',
+    });
   });
 
   test('ENGINE_URL selects an external engine or cluster and no local engine', () => {
@@ -114,12 +157,15 @@ describe('configuration', () => {
     expect(loadConfig({ ENGINE_URL: 'http://engine:8480', PORT: '8480' }).port).toBe(8480);
   });
 
-  test('ENGINE_REST_USER / ENGINE_REST_PASSWORD: the platform\'s engine account, both or neither, for the local engine too', () => {
+  test("ENGINE_REST_USER / ENGINE_REST_PASSWORD: the platform's engine account, both or neither, for the local engine too", () => {
     expect(loadConfig({}).engine.credentials).toBeUndefined();
     const config = loadConfig({ ENGINE_REST_USER: 'budgetplatform', ENGINE_REST_PASSWORD: 'long enough secret' });
     expect(config.engine.credentials).toEqual({ user: 'budgetplatform', password: 'long enough secret' });
     expect(config.engine.local.credentials).toEqual(config.engine.credentials);
-    expect(loadConfig({ ENGINE_URL: 'http://engine:8480', ENGINE_REST_USER: 'p', ENGINE_REST_PASSWORD: 'long enough secret' }).engine.credentials).toEqual({ user: 'p', password: 'long enough secret' });
+    expect(
+      loadConfig({ ENGINE_URL: 'http://engine:8480', ENGINE_REST_USER: 'p', ENGINE_REST_PASSWORD: 'long enough secret' }).engine
+        .credentials,
+    ).toEqual({ user: 'p', password: 'long enough secret' });
     expectRefused({ ENGINE_REST_USER: 'budgetplatform' }, 'ENGINE_REST_PASSWORD');
     expectRefused({ ENGINE_REST_PASSWORD: 'long enough secret' }, 'ENGINE_REST_USER');
     expectRefused({ ENGINE_REST_USER: 'budget-platform', ENGINE_REST_PASSWORD: 'long enough secret' }, 'ENGINE_REST_USER');
@@ -128,7 +174,15 @@ describe('configuration', () => {
   });
 
   test('the variables of the previous engine are gone', () => {
-    for (const old of ['ZEEBE_ADDRESS', 'ZEEBE_REST_ADDRESS', 'CAMUNDA_VERSION', 'CAMUNDA_HOME', 'ENGINE_GRPC_PORT', 'ENGINE_REST_PORT', 'ENGINE_MONITORING_PORT']) {
+    for (const old of [
+      'ZEEBE_ADDRESS',
+      'ZEEBE_REST_ADDRESS',
+      'CAMUNDA_VERSION',
+      'CAMUNDA_HOME',
+      'ENGINE_GRPC_PORT',
+      'ENGINE_REST_PORT',
+      'ENGINE_MONITORING_PORT',
+    ]) {
       expect(KNOWN_VARIABLES as readonly string[]).not.toContain(old);
     }
     // Left set from before, they are refused (not silently ignored), naming what replaces them.
@@ -181,8 +235,18 @@ describe('configuration', () => {
   });
 
   test('BUDGET_SECOND_FACTOR_ROLES: the privileged roles by default, a list of role codes, none, or a refusal naming the variable', () => {
-    expect(loadConfig({}).secondFactorRoles.sort()).toEqual(['audit_admin', 'budget_division', 'director', 'security_admin', 'system_admin', 'treasury_division']);
-    expect(loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'director, budget_division' }).secondFactorRoles).toEqual(['director', 'budget_division']);
+    expect(loadConfig({}).secondFactorRoles.sort()).toEqual([
+      'audit_admin',
+      'budget_division',
+      'director',
+      'security_admin',
+      'system_admin',
+      'treasury_division',
+    ]);
+    expect(loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'director, budget_division' }).secondFactorRoles).toEqual([
+      'director',
+      'budget_division',
+    ]);
     expect(loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'none' }).secondFactorRoles).toEqual([]);
     expect(() => loadConfig({ BUDGET_SECOND_FACTOR_ROLES: 'director,boss' })).toThrow(/BUDGET_SECOND_FACTOR_ROLES.*boss/);
   });

@@ -22,8 +22,12 @@ describe('decision tables', () => {
   test('refusals: unknown decision, an expression that is not a variable, an empty output, no rules, two decisions', async () => {
     const check = async (xml: string) => checkDecisionModel(await parseDmn(xml), known()).problems;
     expect(await check(chain.replace(/allocation-approval-chain/g, 'other'))).toEqual([expect.objectContaining({ field: 'decision' })]);
-    expect(await check(chain.replace('<text>totalFen</text>', '<text>totalFen * 2</text>'))).toEqual([expect.objectContaining({ field: 'InputTotal' })]);
-    expect(await check(chain.replace('<text>"section"</text>', '<text> </text>'))).toEqual([expect.objectContaining({ field: 'RuleSection', message: expect.stringContaining('第 5 条规则') })]);
+    expect(await check(chain.replace('<text>totalFen</text>', '<text>totalFen * 2</text>'))).toEqual([
+      expect.objectContaining({ field: 'InputTotal' }),
+    ]);
+    expect(await check(chain.replace('<text>"section"</text>', '<text> </text>'))).toEqual([
+      expect.objectContaining({ field: 'RuleSection', message: expect.stringContaining('第 5 条规则') }),
+    ]);
     expect(await check(chain.replace(/<rule id[\s\S]*<\/rule>/, ''))).toEqual([expect.objectContaining({ field: 'rules' })]);
     const two = chain.replace('</definitions>', '<decision id="allocation-performance-grade" name="x" /></definitions>');
     expect(await check(two)).toEqual([expect.objectContaining({ field: 'model' })]);

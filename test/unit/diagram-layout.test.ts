@@ -35,7 +35,10 @@ function layout(xml: string) {
   }
   for (const m of xml.matchAll(/<bpmndi:BPMNEdge[^>]*bpmnElement="([^"]+)"[^>]*>([\s\S]*?)<\/bpmndi:BPMNEdge>/g)) {
     const [, id, body] = m as unknown as [string, string, string];
-    edges.set(id, [...body.matchAll(/<di:waypoint[^>]*\/>/g)].map((w) => ({ x: num(w[0], 'x'), y: num(w[0], 'y') })));
+    edges.set(
+      id,
+      [...body.matchAll(/<di:waypoint[^>]*\/>/g)].map((w) => ({ x: num(w[0], 'x'), y: num(w[0], 'y') })),
+    );
     const label = /<bpmndi:BPMNLabel>\s*(<dc:Bounds[^>]*\/>)/.exec(body);
     if (label) labels.push({ owner: id, box: boxOf(label[1]!) });
   }
@@ -57,7 +60,11 @@ describe('diagram layout: labels readable in every model', () => {
     const xml = fs.readFileSync(path.join(PROCESSES, file), 'utf8');
     const { labels } = layout(xml);
     const labelled = new Set(labels.map((l) => l.owner));
-    const named = [...xml.matchAll(/<bpmn:(startEvent|endEvent|intermediateThrowEvent|intermediateCatchEvent|boundaryEvent|exclusiveGateway|parallelGateway|inclusiveGateway|sequenceFlow)\b[^>]*\bid="([^"]+)"[^>]*\bname="[^"]+"/g)].map((m) => m[2]!);
+    const named = [
+      ...xml.matchAll(
+        /<bpmn:(startEvent|endEvent|intermediateThrowEvent|intermediateCatchEvent|boundaryEvent|exclusiveGateway|parallelGateway|inclusiveGateway|sequenceFlow)\b[^>]*\bid="([^"]+)"[^>]*\bname="[^"]+"/g,
+      ),
+    ].map((m) => m[2]!);
     expect(named.filter((id) => !labelled.has(id))).toEqual([]);
   });
 
@@ -69,7 +76,8 @@ describe('diagram layout: labels readable in every model', () => {
       for (const [id, box] of shapes) if (id !== a.owner && overlap(a.box, box)) problems.push(`label ${a.owner} × shape ${id}`);
       for (const [id, points] of edges) {
         if (id === a.owner) continue;
-        for (let k = 1; k < points.length; k++) if (crosses(points[k - 1]!, points[k]!, a.box)) problems.push(`label ${a.owner} × line ${id}`);
+        for (let k = 1; k < points.length; k++)
+          if (crosses(points[k - 1]!, points[k]!, a.box)) problems.push(`label ${a.owner} × line ${id}`);
       }
     });
     expect(problems).toEqual([]);

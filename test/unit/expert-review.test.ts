@@ -19,9 +19,29 @@ import {
 } from '../../domain/expert-review';
 
 const REVIEW_DATE = '2026-12-02';
-const project = (id: number, unit = 100, above: number[] = [10]): ReviewedProject => ({ id, functionalCode: '2050204', applicantOrgIds: [unit, ...above] });
-const expert = (id: number, extra: Partial<PoolExpert> = {}): PoolExpert => ({ id, userId: 1000 + id, available: true, specialties: ['205'], orgId: null, ties: [], ...extra });
-const tie = (kind: Tie['kind'], orgId: number, extra: Partial<Tie> = {}): Tie => ({ kind, orgId, relative: false, startedOn: null, endedOn: null, projectId: null, ...extra });
+const project = (id: number, unit = 100, above: number[] = [10]): ReviewedProject => ({
+  id,
+  functionalCode: '2050204',
+  applicantOrgIds: [unit, ...above],
+});
+const expert = (id: number, extra: Partial<PoolExpert> = {}): PoolExpert => ({
+  id,
+  userId: 1000 + id,
+  available: true,
+  specialties: ['205'],
+  orgId: null,
+  ties: [],
+  ...extra,
+});
+const tie = (kind: Tie['kind'], orgId: number, extra: Partial<Tie> = {}): Tie => ({
+  kind,
+  orgId,
+  relative: false,
+  startedOn: null,
+  endedOn: null,
+  projectId: null,
+  ...extra,
+});
 const SEED = '0123456789abcdef0123456789abcdef';
 
 describe('recusal (回避)', () => {
@@ -36,8 +56,10 @@ describe('recusal (回避)', () => {
     expect(recusalReasons(expert(1, { ties: [tie('employment', 999)] }), project(1), REVIEW_DATE)).toEqual([]);
   });
 
-  test('a close relative\'s employment recuses, and says so', () => {
-    expect(recusalReasons(expert(1, { ties: [tie('employment', 100, { relative: true })] }), project(1), REVIEW_DATE)).toEqual([{ rule: 'employment', orgId: 100, relative: true }]);
+  test("a close relative's employment recuses, and says so", () => {
+    expect(recusalReasons(expert(1, { ties: [tie('employment', 100, { relative: true })] }), project(1), REVIEW_DATE)).toEqual([
+      { rule: 'employment', orgId: 100, relative: true },
+    ]);
   });
 
   test('three years: a tie ended exactly three years before still recuses, a day earlier it does not', () => {
@@ -47,7 +69,7 @@ describe('recusal (回避)', () => {
     expect(yearsBefore('2028-02-29', 3)).toBe('2025-02-28');
   });
 
-  test('drafting recuses for the project named only, or for all of the unit\'s projects when none is named', () => {
+  test("drafting recuses for the project named only, or for all of the unit's projects when none is named", () => {
     const e = expert(1, { ties: [tie('drafting', 100, { projectId: 7 })] });
     expect(recusalReasons(e, project(7), REVIEW_DATE)).toHaveLength(1);
     expect(recusalReasons(e, project(8), REVIEW_DATE)).toEqual([]);
@@ -72,7 +94,7 @@ describe('the draw', () => {
     expect(c.drawn).not.toEqual(a.drawn);
   });
 
-  test('only experts of the project\'s specialty, available and with an account are drawn; fewer when the pool is short', () => {
+  test("only experts of the project's specialty, available and with an account are drawn; fewer when the pool is short", () => {
     const mixed = [expert(1), expert(2, { specialties: ['213'] }), expert(3, { available: false }), expert(4, { userId: null }), expert(5)];
     const r = drawExperts({ seed: SEED, project: project(1), pool: mixed, n: 5, reviewDate: REVIEW_DATE });
     expect([...r.drawn].sort()).toEqual([1, 5]);
@@ -81,7 +103,14 @@ describe('the draw', () => {
 
   test('a replacement is the next in the draw order, never someone drawn before', () => {
     const first = drawExperts({ seed: SEED, project: project(5), pool, n: 6, reviewDate: REVIEW_DATE });
-    const replacement = drawExperts({ seed: SEED, project: project(5), pool, n: 1, reviewDate: REVIEW_DATE, exclude: new Set(first.drawn.slice(0, 5)) });
+    const replacement = drawExperts({
+      seed: SEED,
+      project: project(5),
+      pool,
+      n: 1,
+      reviewDate: REVIEW_DATE,
+      exclude: new Set(first.drawn.slice(0, 5)),
+    });
     expect(replacement.drawn).toEqual([first.drawn[5]]);
   });
 
@@ -89,14 +118,24 @@ describe('the draw', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
-        fc.array(fc.record({ kind: fc.constantFrom(...TIE_KINDS), unit: fc.integer({ min: 100, max: 104 }), relative: fc.boolean(), endedYearsAgo: fc.option(fc.integer({ min: 0, max: 2 })) }), { maxLength: 60 }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom(...TIE_KINDS),
+            unit: fc.integer({ min: 100, max: 104 }),
+            relative: fc.boolean(),
+            endedYearsAgo: fc.option(fc.integer({ min: 0, max: 2 })),
+          }),
+          { maxLength: 60 },
+        ),
         fc.integer({ min: 100, max: 104 }),
         fc.integer({ min: 1, max: 8 }),
         (seed, declared, unit, n) => {
           const tiedPool = Array.from({ length: 30 }, (_, i) => {
             const mine = declared.filter((_, j) => j % 30 === i);
             return expert(i + 1, {
-              ties: mine.map((d) => tie(d.kind, d.unit, { relative: d.relative, endedOn: d.endedYearsAgo === null ? null : `${2026 - d.endedYearsAgo}-06-01` })),
+              ties: mine.map((d) =>
+                tie(d.kind, d.unit, { relative: d.relative, endedOn: d.endedYearsAgo === null ? null : `${2026 - d.endedYearsAgo}-06-01` }),
+              ),
             });
           });
           const p = project(1 + unit, unit);
@@ -117,7 +156,8 @@ describe('the draw', () => {
     const counts = new Map<number, number>();
     for (let s = 0; s < 400; s++) {
       const seed = s.toString(16).padStart(32, '0');
-      for (const id of drawExperts({ seed, project: project(3), pool, n: 5, reviewDate: REVIEW_DATE }).drawn) counts.set(id, (counts.get(id) ?? 0) + 1);
+      for (const id of drawExperts({ seed, project: project(3), pool, n: 5, reviewDate: REVIEW_DATE }).drawn)
+        counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     // 400 draws × 5 of 40: 50 each on average
     expect(counts.size).toBe(40);
@@ -170,7 +210,7 @@ describe('contact data and durations', () => {
     expect(isMasked('13812345678')).toBe(false);
   });
 
-  test('ISO durations of the expert\'s steps', () => {
+  test("ISO durations of the expert's steps", () => {
     expect(durationSeconds('P3D')).toBe(259200);
     expect(durationSeconds('PT5S')).toBe(5);
     expect(durationSeconds('PT0S')).toBeNull();

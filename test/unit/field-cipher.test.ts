@@ -1,4 +1,14 @@
-import { blindIndex, decryptField, encryptField, fieldKeyId, FieldCipherError, maskBankAccount, maskIdNumber, maskPhone, type FieldKeyring } from '../../domain/field-cipher';
+import {
+  blindIndex,
+  decryptField,
+  encryptField,
+  fieldKeyId,
+  FieldCipherError,
+  maskBankAccount,
+  maskIdNumber,
+  maskPhone,
+  type FieldKeyring,
+} from '../../domain/field-cipher';
 import { loadConfig } from '../../server/config';
 import { fieldKeyring, indexOf, openValue, sealValue, type SensitiveColumn } from '../../server/crypto/keyring';
 
@@ -8,7 +18,13 @@ const ring = (keys: [string, string][], index = hex('a')): FieldKeyring =>
 
 describe('sensitive columns: SM4 at rest, blind index, masks', () => {
   const r1 = ring([['k1', hex('1')]]);
-  const column: SensitiveColumn = { table: 'payees', idColumn: 'id', cipherColumn: 'account_cipher', indexColumn: 'account_index', indexDomain: 'bank-account' };
+  const column: SensitiveColumn = {
+    table: 'payees',
+    idColumn: 'id',
+    cipherColumn: 'account_cipher',
+    indexColumn: 'account_index',
+    indexDomain: 'bank-account',
+  };
 
   test('round trip, random IV, bound to its column', () => {
     const a = encryptField('6222021234567891234', 'payees.account', r1);
@@ -33,7 +49,10 @@ describe('sensitive columns: SM4 at rest, blind index, masks', () => {
 
   test('rotation: the new current key seals, the old one still opens what it sealed', () => {
     const old = encryptField('110101199003071234', 'users.id_number', r1);
-    const rotated = ring([['k2', hex('2')], ['k1', hex('1')]]);
+    const rotated = ring([
+      ['k2', hex('2')],
+      ['k1', hex('1')],
+    ]);
     expect(decryptField(old, 'users.id_number', rotated)).toBe('110101199003071234');
     const fresh = encryptField('110101199003071234', 'users.id_number', rotated);
     expect(fieldKeyId(fresh)).toBe('k2');

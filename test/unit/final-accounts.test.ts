@@ -1,4 +1,13 @@
-import { consistent, openFreezesMessage, postingOf, rollUp, submissionProblems, sumFigures, ZERO_FIGURES, type Figures } from '../../domain/final-accounts';
+import {
+  consistent,
+  openFreezesMessage,
+  postingOf,
+  rollUp,
+  submissionProblems,
+  sumFigures,
+  ZERO_FIGURES,
+  type Figures,
+} from '../../domain/final-accounts';
 
 const row = (over: Partial<Figures>): Figures => {
   const f = { ...ZERO_FIGURES, ...over };
@@ -14,7 +23,10 @@ describe('final accounts rules', () => {
     const c = { ...row({ issuedFen: 50_00, frozenFen: 49_99 }), code: '30213' };
     expect([a, b, c].every(consistent)).toBe(true);
     expect(sumFigures([a, b, c])).toMatchObject({ issuedFen: 100_000_00 + 1 + 50_00, balanceFen: 71_234_55 + 0 + 1 });
-    expect(rollUp([a, b, c], (r) => r.code).map((g) => [g.key, g.balanceFen])).toEqual([['30211', 0], ['30213', 71_234_56]]);
+    expect(rollUp([a, b, c], (r) => r.code).map((g) => [g.key, g.balanceFen])).toEqual([
+      ['30211', 0],
+      ['30213', 71_234_56],
+    ]);
     expect(consistent({ ...a, balanceFen: a.balanceFen + 1 })).toBe(false);
   });
 
@@ -25,12 +37,22 @@ describe('final accounts rules', () => {
       { itemId: 3, label: '项目「丙」', balanceFen: 5_00, explanation: '节约', choice: 'recover' },
       { itemId: 4, label: '项目「丁」', balanceFen: -1, explanation: null, choice: null },
     ]);
-    expect(problems.map((p) => [p.itemId, p.field])).toEqual([[1, 'explanation'], [1, 'choice'], [4, 'balance']]);
+    expect(problems.map((p) => [p.itemId, p.field])).toEqual([
+      [1, 'explanation'],
+      [1, 'choice'],
+      [4, 'balance'],
+    ]);
     expect(problems[0]!.message).toContain('¥0.01');
   });
 
   test('open freezes are named one by one; postings only for positive balances', () => {
-    const msg = openFreezesMessage([{ quotaNo: 'ZB2026-000001', projectName: '校舍维修', frozenFen: 777_77, reference: '支付申请 #42' }, { quotaNo: 'ZB2026-000002', projectName: null, frozenFen: 1, reference: null }], '办结决算');
+    const msg = openFreezesMessage(
+      [
+        { quotaNo: 'ZB2026-000001', projectName: '校舍维修', frozenFen: 777_77, reference: '支付申请 #42' },
+        { quotaNo: 'ZB2026-000002', projectName: null, frozenFen: 1, reference: null },
+      ],
+      '办结决算',
+    );
     expect(msg).toContain('尚有 2 笔冻结未解除，不能办结决算');
     expect(msg).toContain('指标 ZB2026-000001（校舍维修）冻结 ¥777.77，支付申请 #42');
     expect(msg).toContain('指标 ZB2026-000002冻结 ¥0.01');

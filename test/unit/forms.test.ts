@@ -1,4 +1,12 @@
-import { checkFormValues, definitionProblems, initialValues, isRequired, layoutSections, visibleFields, type FormDefinition } from '../../domain/forms';
+import {
+  checkFormValues,
+  definitionProblems,
+  initialValues,
+  isRequired,
+  layoutSections,
+  visibleFields,
+  type FormDefinition,
+} from '../../domain/forms';
 import { parseYuan } from '../../domain/money';
 
 /** The form rules (domain/forms.ts) that both the API's zod schema and the SPA's renderer run. */
@@ -7,13 +15,54 @@ const form: FormDefinition = {
   title: '示例审核',
   decisionField: 'decision',
   fields: [
-    { key: 'decision', label: '结论', type: 'radio', required: true, options: [{ value: 'approve', label: '通过' }, { value: 'return', label: '退回' }] },
-    { key: 'returnTo', label: '退回至', type: 'select', visibleWhen: { field: 'decision', equals: 'return' }, requiredWhen: { field: 'decision', equals: 'return' }, options: [{ value: 'applicant', label: '申报单位' }, { value: 'department', label: '主管部门' }] },
+    {
+      key: 'decision',
+      label: '结论',
+      type: 'radio',
+      required: true,
+      options: [
+        { value: 'approve', label: '通过' },
+        { value: 'return', label: '退回' },
+      ],
+    },
+    {
+      key: 'returnTo',
+      label: '退回至',
+      type: 'select',
+      visibleWhen: { field: 'decision', equals: 'return' },
+      requiredWhen: { field: 'decision', equals: 'return' },
+      options: [
+        { value: 'applicant', label: '申报单位' },
+        { value: 'department', label: '主管部门' },
+      ],
+    },
     { key: 'amountFen', label: '建议金额', type: 'money', max: parseYuan('1000000') },
     { key: 'countersign', label: '发起会签', type: 'switch' },
-    { key: 'people', label: '会签人', type: 'user-picker', multiple: true, min: 2, max: 3, visibleWhen: { field: 'countersign', equals: true }, requiredWhen: { field: 'countersign', equals: true } },
-    { key: 'rule', label: '会签规则', type: 'radio', visibleWhen: { field: 'people', in: [7] }, options: [{ value: 'all', label: '全部同意' }] },
-    { key: 'comment', label: '意见', type: 'textarea', maxLength: 5, requiredWhen: { field: 'decision', in: ['return'] }, messages: { required: '退回须写原因' } },
+    {
+      key: 'people',
+      label: '会签人',
+      type: 'user-picker',
+      multiple: true,
+      min: 2,
+      max: 3,
+      visibleWhen: { field: 'countersign', equals: true },
+      requiredWhen: { field: 'countersign', equals: true },
+    },
+    {
+      key: 'rule',
+      label: '会签规则',
+      type: 'radio',
+      visibleWhen: { field: 'people', in: [7] },
+      options: [{ value: 'all', label: '全部同意' }],
+    },
+    {
+      key: 'comment',
+      label: '意见',
+      type: 'textarea',
+      maxLength: 5,
+      requiredWhen: { field: 'decision', in: ['return'] },
+      messages: { required: '退回须写原因' },
+    },
     { key: 'code', label: '编码', type: 'text', pattern: { regex: '^[A-Z]{2}$', message: '应为两个大写字母' } },
     { key: 'due', label: '期限', type: 'date', min: '2026-01-01' },
     { key: 'tags', label: '标签', type: 'checkbox-group', optionsFrom: 'tags', max: 2 },
@@ -22,7 +71,12 @@ const form: FormDefinition = {
 
 describe('form rules: visibility and conditional required', () => {
   test('a field is visible when its condition holds and the field it names is visible itself', () => {
-    expect(Object.fromEntries(visibleFields(form, { decision: 'approve' }))).toMatchObject({ decision: true, returnTo: false, people: false, rule: false });
+    expect(Object.fromEntries(visibleFields(form, { decision: 'approve' }))).toMatchObject({
+      decision: true,
+      returnTo: false,
+      people: false,
+      rule: false,
+    });
     expect(visibleFields(form, { decision: 'return' }).get('returnTo')).toBe(true);
     expect(visibleFields(form, { countersign: true, people: [7, 8] }).get('rule')).toBe(true);
     // people hidden (switch off): a value it still holds does not make 'rule' visible.
@@ -102,13 +156,22 @@ describe('form rules: values of each type', () => {
   });
 
   test('performance targets: problems land on key.index.column; smart demands quantified 产出 and 效益', () => {
-    const targets: FormDefinition = { key: 'targets-form', title: '绩效目标', fields: [{ key: 'targets', label: '绩效目标', type: 'performance-targets', required: true, smart: true }] };
+    const targets: FormDefinition = {
+      key: 'targets-form',
+      title: '绩效目标',
+      fields: [{ key: 'targets', label: '绩效目标', type: 'performance-targets', required: true, smart: true }],
+    };
     const good = [
       { level1: '产出指标', level2: '数量指标', name: '维修面积', direction: '>=', targetValue: '1200', unit: '平方米' },
       { level1: '效益指标', level2: '社会效益指标', name: '受益学生', direction: '>=', targetValue: '800', unit: '人' },
     ];
     expect(checkFormValues(targets, { targets: good }).ok).toBe(true);
-    const bad = checkFormValues(targets, { targets: [{ ...good[0]!, level2: '满意度' }, { ...good[1]!, targetValue: '很多' }] });
+    const bad = checkFormValues(targets, {
+      targets: [
+        { ...good[0]!, level2: '满意度' },
+        { ...good[1]!, targetValue: '很多' },
+      ],
+    });
     expect(!bad.ok && bad.issues.map((i) => i.field)).toEqual(['targets.0.level2', 'targets.1.targetValue']);
     const notSmart = checkFormValues(targets, { targets: [good[0]] });
     expect(!notSmart.ok && notSmart.issues).toEqual([{ field: 'targets', message: expect.stringContaining('效益指标') }]);
@@ -116,7 +179,11 @@ describe('form rules: values of each type', () => {
   });
 
   test('a required switch must be on', () => {
-    const confirm: FormDefinition = { key: 'confirm-form', title: '确认', fields: [{ key: 'confirm', label: '已修改', type: 'switch', required: true }] };
+    const confirm: FormDefinition = {
+      key: 'confirm-form',
+      title: '确认',
+      fields: [{ key: 'confirm', label: '已修改', type: 'switch', required: true }],
+    };
     expect(checkFormValues(confirm, { confirm: true })).toEqual({ ok: true, values: { confirm: true } });
     expect(checkFormValues(confirm, { confirm: false }).ok).toBe(false);
     expect(checkFormValues(confirm, {}).ok).toBe(false);
@@ -144,6 +211,10 @@ describe('form definitions: consistency', () => {
         { key: 'note', label: '备注', type: 'text', maxLength: 2, default: '太长了' },
       ],
     };
-    expect(definitionProblems(broken).map((p) => p.field).sort()).toEqual(['ghost', 'later', 'later', 'note', 'note', 'note', 'wrong', 'wrong'].sort());
+    expect(
+      definitionProblems(broken)
+        .map((p) => p.field)
+        .sort(),
+    ).toEqual(['ghost', 'later', 'later', 'note', 'note', 'note', 'wrong', 'wrong'].sort());
   });
 });

@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { applyEntry, available, deltaOf, ENTRY_KINDS, LedgerError, replay, ZERO_BALANCE, type Balance, type Entry, type EntryKind } from '../../domain/ledger';
+import {
+  applyEntry,
+  available,
+  deltaOf,
+  ENTRY_KINDS,
+  LedgerError,
+  replay,
+  ZERO_BALANCE,
+  type Balance,
+  type Entry,
+  type EntryKind,
+} from '../../domain/ledger';
 import { fen, type Fen } from '../../domain/money';
 
 const b = (amount: number, used = 0, frozen = 0): Balance => ({ amount: fen(amount), used: fen(used), frozen: fen(frozen) });
@@ -81,7 +92,15 @@ describe('quota ledger rules', () => {
   });
 
   test('replay of a journal reproduces the balance; an impossible journal throws', () => {
-    const journal = [e('issue', 1_000_000), e('freeze', 300_000), e('consume', 100_000), e('unfreeze', 200_000), e('adjust-out', 50_000), e('adjust-in', 5_000), e('carry-over', 855_000)];
+    const journal = [
+      e('issue', 1_000_000),
+      e('freeze', 300_000),
+      e('consume', 100_000),
+      e('unfreeze', 200_000),
+      e('adjust-out', 50_000),
+      e('adjust-in', 5_000),
+      e('carry-over', 855_000),
+    ];
     expect(replay([])).toEqual(ZERO_BALANCE);
     expect(replay(journal)).toEqual(b(100_000, 100_000, 0));
     expect(() => replay([e('issue', 1), e('freeze', 2)])).toThrow(LedgerError);

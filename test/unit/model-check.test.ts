@@ -34,16 +34,23 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
       if (e.kind === 'userTask') {
         if (!e.formKey) problems.push(`${e.id}: user task without a form`);
         else if (!forms.get(e.formKey)) problems.push(`${e.id}: form ${e.formKey} is not in forms/`);
-        for (const g of (e.candidateGroups ?? '').split(',').map((s) => s.trim()).filter(Boolean)) if (!roleByCode(g)) problems.push(`${e.id}: candidate group ${g} is not a role`);
+        for (const g of (e.candidateGroups ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean))
+          if (!roleByCode(g)) problems.push(`${e.id}: candidate group ${g} is not a role`);
         if (!e.candidateGroups && !e.assignee) problems.push(`${e.id}: user task with neither candidate groups nor an assignee`);
         if (!e.dueDate) problems.push(`${e.id}: user task without a due date`);
       }
-      if (e.kind === 'businessRuleTask' && !(e.decisionRef && decisions.has(e.decisionRef))) problems.push(`${e.id}: decision ${String(e.decisionRef)} is not a DMN decision in processes/`);
-      if (e.kind === 'callActivity' && !(e.calledElement && processModels().has(e.calledElement))) problems.push(`${e.id}: called process ${String(e.calledElement)} is not in processes/`);
+      if (e.kind === 'businessRuleTask' && !(e.decisionRef && decisions.has(e.decisionRef)))
+        problems.push(`${e.id}: decision ${String(e.decisionRef)} is not a DMN decision in processes/`);
+      if (e.kind === 'callActivity' && !(e.calledElement && processModels().has(e.calledElement)))
+        problems.push(`${e.id}: called process ${String(e.calledElement)} is not in processes/`);
       if (e.kind === 'serviceTask') {
         const worker = e.topic ? workers.get(e.topic) : undefined;
         if (!worker) problems.push(`${e.id}: external task topic ${String(e.topic)} has no registered worker`);
-        for (const prop of worker?.properties ?? []) if (!(prop in e.properties)) problems.push(`${e.id}: extension property ${prop} missing (the worker reads it)`);
+        for (const prop of worker?.properties ?? [])
+          if (!(prop in e.properties)) problems.push(`${e.id}: extension property ${prop} missing (the worker reads it)`);
       }
     }
     expect(problems).toEqual([]);
@@ -54,7 +61,17 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
     expect(seat.elements.get('Respond')).toMatchObject({ kind: 'userTask', formKey: 'expert-review-respond' });
     expect(seat.elements.get('ReplaceTimedOut')!.properties).toEqual({ reason: 'timed_out' });
     expect(seat.properties).toEqual({ inbox: 'none' });
-    expect(decisions).toEqual(new Set(['allocation-approval-chain', 'allocation-performance-grade', 'budget-adjustment-chain', 'expert-review-aggregation', 'expert-review-band', 'payment-approval-chain', 'performance-grade']));
+    expect(decisions).toEqual(
+      new Set([
+        'allocation-approval-chain',
+        'allocation-performance-grade',
+        'budget-adjustment-chain',
+        'expert-review-aggregation',
+        'expert-review-band',
+        'payment-approval-chain',
+        'performance-grade',
+      ]),
+    );
   });
 
   test('every process carries a history time to live, and no Zeebe extension remains', () => {
@@ -70,7 +87,9 @@ describe('model check: processes/ ↔ forms/ ↔ workers/', () => {
   });
 
   test('the checker sees a broken reference (it can fail)', () => {
-    const xml = fs.readFileSync(path.join(__dirname, '../../processes/project-intake.bpmn'), 'utf8').replace('formKey="intake-revise"', 'formKey="no-such-form"');
+    const xml = fs
+      .readFileSync(path.join(__dirname, '../../processes/project-intake.bpmn'), 'utf8')
+      .replace('formKey="intake-revise"', 'formKey="no-such-form"');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'models-'));
     fs.writeFileSync(path.join(tmp, 'x.bpmn'), xml);
     const broken = processModels(tmp).get('project-intake')!;

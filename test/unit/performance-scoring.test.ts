@@ -1,8 +1,23 @@
-import { DEFAULT_WEIGHTS, executionRate, groupWeights, qualitativeProblem, scoreEvaluation, scoreIndicator, splitEvenly, weightProblems, type IndicatorInput } from '../../domain/performance-scoring';
+import {
+  DEFAULT_WEIGHTS,
+  executionRate,
+  groupWeights,
+  qualitativeProblem,
+  scoreEvaluation,
+  scoreIndicator,
+  splitEvenly,
+  weightProblems,
+  type IndicatorInput,
+} from '../../domain/performance-scoring';
 
 /** Worked examples of domain.md's scoring (weights in centi-points: 10 points = 1000). */
 describe('performance scoring', () => {
-  const ind = (direction: IndicatorInput['direction'], targetValue: string, actualValue: string | null, extra: Partial<IndicatorInput> = {}): IndicatorInput => ({ level1: '产出指标', direction, targetValue, actualValue, ...extra });
+  const ind = (
+    direction: IndicatorInput['direction'],
+    targetValue: string,
+    actualValue: string | null,
+    extra: Partial<IndicatorInput> = {},
+  ): IndicatorInput => ({ level1: '产出指标', direction, targetValue, actualValue, ...extra });
 
   test('positive indicator: weight × actual ÷ target, capped at the weight', () => {
     // 20 points, target 1,200 人次, actual 900 → 20 × 0.75 = 15
@@ -35,11 +50,14 @@ describe('performance scoring', () => {
     expect(scoreIndicator(ind('<=', '0', '3'), 1000)).toEqual({ scoreCenti: 0, ratio: 0, notes: ['zero_target'] });
     expect(scoreIndicator(ind('=', '0', '2'), 1000)).toMatchObject({ scoreCenti: 0, notes: ['zero_target'] });
     expect(scoreIndicator(ind('>=', '10', null), 1000)).toEqual({ scoreCenti: 0, ratio: null, notes: ['missing'] });
-    for (const r of [scoreIndicator(ind('>=', '0', '5'), 1000), scoreIndicator(ind('<=', '0', '0'), 1000)]) expect(Number.isFinite(r.scoreCenti)).toBe(true);
+    for (const r of [scoreIndicator(ind('>=', '0', '5'), 1000), scoreIndicator(ind('<=', '0', '0'), 1000)])
+      expect(Number.isFinite(r.scoreCenti)).toBe(true);
   });
 
   test('qualitative bands: 达成 80–100 %, 部分达成 50–80 %, 未达成 0–50 % of the weight', () => {
-    const q = (band: IndicatorInput['band'], percent?: number) => scoreIndicator({ level1: '效益指标', direction: 'qualitative', targetValue: '群众满意', actualValue: null, band, percent }, 1000).scoreCenti;
+    const q = (band: IndicatorInput['band'], percent?: number) =>
+      scoreIndicator({ level1: '效益指标', direction: 'qualitative', targetValue: '群众满意', actualValue: null, band, percent }, 1000)
+        .scoreCenti;
     expect(q('achieved')).toBe(800);
     expect(q('achieved', 100)).toBe(1000);
     expect(q('partial')).toBe(500);
@@ -65,11 +83,21 @@ describe('performance scoring', () => {
   test('weights: default 10/50/30/10, split evenly per group, an empty group passes its weight on', () => {
     expect(DEFAULT_WEIGHTS).toEqual({ execution: 10, output: 50, benefit: 30, satisfaction: 10 });
     expect(splitEvenly(5000, 3)).toEqual([1667, 1667, 1666]);
-    expect(groupWeights(DEFAULT_WEIGHTS, { output: 2, benefit: 1, satisfaction: 1 })).toEqual({ output: 5000, benefit: 3000, satisfaction: 1000 });
+    expect(groupWeights(DEFAULT_WEIGHTS, { output: 2, benefit: 1, satisfaction: 1 })).toEqual({
+      output: 5000,
+      benefit: 3000,
+      satisfaction: 1000,
+    });
     // no 满意度 indicator: its 10 points go to 产出 and 效益 as 50 : 30
-    expect(groupWeights(DEFAULT_WEIGHTS, { output: 2, benefit: 1, satisfaction: 0 })).toEqual({ output: 5625, benefit: 3375, satisfaction: 0 });
+    expect(groupWeights(DEFAULT_WEIGHTS, { output: 2, benefit: 1, satisfaction: 0 })).toEqual({
+      output: 5625,
+      benefit: 3375,
+      satisfaction: 0,
+    });
     expect(weightProblems({ execution: 10, output: 50, benefit: 30, satisfaction: 5 })).toEqual(['各项权重之和应为 100 分']);
-    expect(() => scoreEvaluation([], { issuedFen: 1, paidFen: 1 }, { execution: 10, output: 60, benefit: 30, satisfaction: 10 })).toThrow(RangeError);
+    expect(() => scoreEvaluation([], { issuedFen: 1, paidFen: 1 }, { execution: 10, output: 60, benefit: 30, satisfaction: 10 })).toThrow(
+      RangeError,
+    );
   });
 
   test('a whole worked example adds up to 100 at most, exactly', () => {
@@ -87,7 +115,10 @@ describe('performance scoring', () => {
       ['satisfaction', 1000, 1000],
     ]);
     expect(r.totalCenti).toBe(800 + 1875 + 2000 + 1800 + 1000);
-    const full = scoreEvaluation(indicators.map((i) => ({ ...i, actualValue: i.direction === '<=' ? '0' : '99999', band: 'achieved', percent: 100 })), { issuedFen: 5, paidFen: 5 });
+    const full = scoreEvaluation(
+      indicators.map((i) => ({ ...i, actualValue: i.direction === '<=' ? '0' : '99999', band: 'achieved', percent: 100 })),
+      { issuedFen: 5, paidFen: 5 },
+    );
     expect(full.totalCenti).toBe(10000);
   });
 });

@@ -1,6 +1,18 @@
 import fc from 'fast-check';
 import { issuesFromZod } from '../../server/errors';
-import { cellCategory, cellCode, cellContent, cellDate, cellDirection, cellFen, cellSubType, cellText, cellYear, numberText, type CellContent } from '../../server/projects/import-cells';
+import {
+  cellCategory,
+  cellCode,
+  cellContent,
+  cellDate,
+  cellDirection,
+  cellFen,
+  cellSubType,
+  cellText,
+  cellYear,
+  numberText,
+  type CellContent,
+} from '../../server/projects/import-cells';
 import { newProjectSchema } from '../../server/projects/schemas';
 
 const text = (t: string): CellContent => ({ kind: 'text', text: t });
@@ -22,7 +34,7 @@ describe('import cells', () => {
     );
   });
 
-  test('text cells are held to the API edge rule: a control character or a lone surrogate is the cell\'s error', () => {
+  test("text cells are held to the API edge rule: a control character or a lone surrogate is the cell's error", () => {
     expect(cellText(text(' 教学楼维修\n二期 '))).toEqual({ ok: true, value: '教学楼维修\n二期' });
     expect(cellText(text('教学\u0007楼'))).toEqual({ ok: false, message: '第 3 个字符是控制字符（U+0007），请删除后重试' });
     expect(cellText(text('\uD800'))).toMatchObject({ ok: false, message: expect.stringContaining('不成对的代理字符') });
@@ -43,14 +55,16 @@ describe('import cells', () => {
 
   test('dates, years, codes, categories, sub-types and directions in the spellings the template documents', () => {
     expect(cellDate({ kind: 'date', value: new Date(Date.UTC(2026, 2, 1)) })).toEqual({ ok: true, value: '2026-03-01' });
-    for (const t of ['2026-3-1', '2026/03/01', '2026.3.1', '2026年3月1日']) expect(cellDate(text(t))).toEqual({ ok: true, value: '2026-03-01' });
+    for (const t of ['2026-3-1', '2026/03/01', '2026.3.1', '2026年3月1日'])
+      expect(cellDate(text(t))).toEqual({ ok: true, value: '2026-03-01' });
     expect(cellDate(text('三月一日'))).toMatchObject({ ok: false });
     expect(cellYear(num(2026))).toEqual({ ok: true, value: 2026 });
     expect(cellYear(text('2026年度'))).toEqual({ ok: true, value: 2026 });
     expect(cellYear(text('26'))).toMatchObject({ ok: false });
     expect(cellCode(text('2050204 高中教育'))).toEqual({ ok: true, value: '2050204' });
     expect(cellCode(num(30213))).toEqual({ ok: true, value: '30213' });
-    for (const t of ['33', '其他特定目标类项目', '33 其他特定目标类项目', '33-其他特定目标类项目']) expect(cellCategory(text(t))).toEqual({ ok: true, value: '33' });
+    for (const t of ['33', '其他特定目标类项目', '33 其他特定目标类项目', '33-其他特定目标类项目'])
+      expect(cellCategory(text(t))).toEqual({ ok: true, value: '33' });
     expect(cellCategory(num(21))).toEqual({ ok: true, value: '21' });
     expect(cellCategory(text('3'))).toMatchObject({ ok: false });
     expect(cellSubType(text('牧区'))).toEqual({ ok: true, value: 'pastoral' });
@@ -61,7 +75,14 @@ describe('import cells', () => {
   });
 
   test("the schema's own Chinese messages reach the clerk; zod's English defaults are translated", () => {
-    const r = newProjectSchema.safeParse({ fiscalYear: 2026, name: '某项目', category: '33', functionalCode: '205', description: 'x', amounts: [{ economicCode: '30201', amountFen: 0 }] });
+    const r = newProjectSchema.safeParse({
+      fiscalYear: 2026,
+      name: '某项目',
+      category: '33',
+      functionalCode: '205',
+      description: 'x',
+      amounts: [{ economicCode: '30201', amountFen: 0 }],
+    });
     expect(r.success).toBe(false);
     const issues = issuesFromZod(r.error!);
     expect(issues).toEqual(

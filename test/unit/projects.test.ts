@@ -11,8 +11,22 @@ import {
   type PerformanceTarget,
 } from '../../domain/projects';
 
-const output: PerformanceTarget = { level1: '产出指标', level2: '数量指标', name: '维修校舍面积', direction: '>=', targetValue: '3200', unit: '平方米' };
-const benefit: PerformanceTarget = { level1: '效益指标', level2: '社会效益指标', name: '受益学生人数', direction: '>=', targetValue: '1800', unit: '人' };
+const output: PerformanceTarget = {
+  level1: '产出指标',
+  level2: '数量指标',
+  name: '维修校舍面积',
+  direction: '>=',
+  targetValue: '3200',
+  unit: '平方米',
+};
+const benefit: PerformanceTarget = {
+  level1: '效益指标',
+  level2: '社会效益指标',
+  name: '受益学生人数',
+  direction: '>=',
+  targetValue: '1800',
+  unit: '人',
+};
 
 describe('project rules', () => {
   test('categories belong to their class; only 特定目标类 codes start with 3', () => {

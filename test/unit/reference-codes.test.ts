@@ -2,10 +2,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { PROJECT_ROOT } from '../../server/config';
-import { parseCodeCsv, parseCodeXlsx, parseCsv, parentOf, validateCodeRows, type ExistingCodes, type RawCodeRow } from '../../server/reference';
+import {
+  parseCodeCsv,
+  parseCodeXlsx,
+  parseCsv,
+  parentOf,
+  validateCodeRows,
+  type ExistingCodes,
+  type RawCodeRow,
+} from '../../server/reference';
 
 const none: ExistingCodes = { keys: new Set(), governmentCodes: new Set() };
-const row = (n: number, code: string, name: string, level: string, kind = '', governmentCode = ''): RawCodeRow => ({ row: n, code, name, level, kind, governmentCode });
+const row = (n: number, code: string, name: string, level: string, kind = '', governmentCode = ''): RawCodeRow => ({
+  row: n,
+  code,
+  name,
+  level,
+  kind,
+  governmentCode,
+});
 const messages = (r: { issues: Array<{ message: string }> }) => r.issues.map((i) => i.message);
 
 describe('CSV reading', () => {
@@ -61,7 +76,11 @@ describe('functional code rules (类/款/项 = 3/5/7 digits)', () => {
   });
 
   test('valid rows come back with their level and parent', () => {
-    const r = validateCodeRows('functional', [row(2, '205', '教育支出', '类'), row(3, '20502', '普通教育', '款'), row(4, '2050203', '初中教育', '项')], none);
+    const r = validateCodeRows(
+      'functional',
+      [row(2, '205', '教育支出', '类'), row(3, '20502', '普通教育', '款'), row(4, '2050203', '初中教育', '项')],
+      none,
+    );
     expect(r.issues).toEqual([]);
     expect(r.rows).toEqual([
       { code: '205', name: '教育支出', level: '类', parentCode: null, kind: null, governmentCode: null },
@@ -73,7 +92,13 @@ describe('functional code rules (类/款/项 = 3/5/7 digits)', () => {
   test('code length must match the level; every row and column is reported, in Chinese', () => {
     const r = validateCodeRows(
       'functional',
-      [row(2, '205', '教育支出', '类'), row(3, '2050', '普通教育', '款'), row(4, '20502', '', '节'), row(5, '', '小学', '项'), row(12, '2050x', '乱码', '款')],
+      [
+        row(2, '205', '教育支出', '类'),
+        row(3, '2050', '普通教育', '款'),
+        row(4, '20502', '', '节'),
+        row(5, '', '小学', '项'),
+        row(12, '2050x', '乱码', '款'),
+      ],
       none,
     );
     expect(r.rows).toEqual([]);
@@ -91,7 +116,9 @@ describe('functional code rules (类/款/项 = 3/5/7 digits)', () => {
 
   test('a parent must be in the same import or already stored for the year', () => {
     const rows = [row(2, '20502', '普通教育', '款'), row(3, '2050203', '初中教育', '项')];
-    expect(messages(validateCodeRows('functional', rows, none))).toEqual(['第 2 行，编码：上级编码 205 不存在（本次导入和已有科目中都没有）']);
+    expect(messages(validateCodeRows('functional', rows, none))).toEqual([
+      '第 2 行，编码：上级编码 205 不存在（本次导入和已有科目中都没有）',
+    ]);
     expect(validateCodeRows('functional', rows, { keys: new Set(['205']), governmentCodes: new Set() }).issues).toEqual([]);
   });
 
@@ -102,20 +129,39 @@ describe('functional code rules (类/款/项 = 3/5/7 digits)', () => {
 });
 
 describe('economic code rules (类/款 = 3/5 digits, 部门 → 政府 mapping)', () => {
-  const base = [row(2, '502', '机关商品和服务支出', '类', 'government'), row(3, '50201', '办公经费', '款', 'government'), row(4, '302', '商品和服务支出', '类', 'department', '502')];
+  const base = [
+    row(2, '502', '机关商品和服务支出', '类', 'government'),
+    row(3, '50201', '办公经费', '款', 'government'),
+    row(4, '302', '商品和服务支出', '类', 'department', '502'),
+  ];
 
   test('a department code maps to a government code of the import or the table; 部门/政府 are accepted as kinds', () => {
     const r = validateCodeRows('economic', [...base, row(5, '30211', '差旅费', '款', '部门', '50201')], none);
     expect(r.issues).toEqual([]);
-    expect(r.rows[3]).toEqual({ code: '30211', name: '差旅费', level: '款', parentCode: '302', kind: 'department', governmentCode: '50201' });
-    const later = validateCodeRows('economic', [row(2, '30211', '差旅费', '款', 'department', '50201')], { keys: new Set(['department:302']), governmentCodes: new Set(['50201']) });
+    expect(r.rows[3]).toEqual({
+      code: '30211',
+      name: '差旅费',
+      level: '款',
+      parentCode: '302',
+      kind: 'department',
+      governmentCode: '50201',
+    });
+    const later = validateCodeRows('economic', [row(2, '30211', '差旅费', '款', 'department', '50201')], {
+      keys: new Set(['department:302']),
+      governmentCodes: new Set(['50201']),
+    });
     expect(later.issues).toEqual([]);
   });
 
   test('the mapping is required for department codes, must exist, and is refused on government codes', () => {
     const r = validateCodeRows(
       'economic',
-      [...base, row(5, '30201', '办公费', '款', 'department', ''), row(6, '30211', '差旅费', '款', 'department', '50999'), row(7, '50202', '会议费', '款', 'government', '50201')],
+      [
+        ...base,
+        row(5, '30201', '办公费', '款', 'department', ''),
+        row(6, '30211', '差旅费', '款', 'department', '50999'),
+        row(7, '50202', '会议费', '款', 'government', '50201'),
+      ],
       none,
     );
     expect(messages(r)).toEqual([
@@ -126,8 +172,21 @@ describe('economic code rules (类/款 = 3/5 digits, 部门 → 政府 mapping)'
   });
 
   test('项 is not an economic level, the kind must be known, and the same code may exist once per kind', () => {
-    const r = validateCodeRows('economic', [...base, row(5, '3021101', '差旅费', '项', 'department', '50201'), row(6, '303', '补助', '类', 'other', '509'), row(7, '302', '重复', '类', 'department', '502')], none);
-    expect(messages(r)).toEqual(['第 5 行，级次：应为 类、款 之一', '第 6 行，类型：应为 部门（department）或 政府（government）', '第 7 行，编码：与第 4 行重复']);
+    const r = validateCodeRows(
+      'economic',
+      [
+        ...base,
+        row(5, '3021101', '差旅费', '项', 'department', '50201'),
+        row(6, '303', '补助', '类', 'other', '509'),
+        row(7, '302', '重复', '类', 'department', '502'),
+      ],
+      none,
+    );
+    expect(messages(r)).toEqual([
+      '第 5 行，级次：应为 类、款 之一',
+      '第 6 行，类型：应为 部门（department）或 政府（government）',
+      '第 7 行，编码：与第 4 行重复',
+    ]);
   });
 });
 
@@ -151,12 +210,17 @@ describe('.xlsx reading (first sheet)', () => {
     );
     const parsed = await parseCodeXlsx(bytes, 'economic');
     expect(parsed.issues).toEqual([]);
-    expect(parsed.rows).toEqual([row(2, '302', '商品和服务支出', '类', '部门', '502'), row(3, '30211', '差旅费', '款', 'department', '50201')]);
+    expect(parsed.rows).toEqual([
+      row(2, '302', '商品和服务支出', '类', '部门', '502'),
+      row(3, '30211', '差旅费', '款', 'department', '50201'),
+    ]);
   });
 
   test('bytes that are not an .xlsx file are one file-level issue', async () => {
     const parsed = await parseCodeXlsx(new TextEncoder().encode('code,name,level\n201,x,类\n'), 'functional');
     expect(parsed.rows).toEqual([]);
-    expect(parsed.issues).toEqual([{ row: 0, column: '文件', field: '文件', message: '文件：不是有效的 Excel（.xlsx）文件，请用 Excel 另存为 .xlsx 后重新导入' }]);
+    expect(parsed.issues).toEqual([
+      { row: 0, column: '文件', field: '文件', message: '文件：不是有效的 Excel（.xlsx）文件，请用 Excel 另存为 .xlsx 后重新导入' },
+    ]);
   });
 });

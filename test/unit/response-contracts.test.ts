@@ -8,7 +8,16 @@ import { createLogger } from '../../server/log';
 import { ROUTE_CATALOGUE } from '../../server/api/catalog';
 import { sealStatus } from '../../contracts/seals';
 
-const catalogue: RouteDoc[] = [{ method: 'get', path: '/api/things/{id}', summary: 't', tag: 'seals', access: 'public', response: z.strictObject({ id: z.number(), name: z.string() }) }];
+const catalogue: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/things/{id}',
+    summary: 't',
+    tag: 'seals',
+    access: 'public',
+    response: z.strictObject({ id: z.number(), name: z.string() }),
+  },
+];
 
 async function serve(env: 'test' | 'production', body: unknown): Promise<{ status: number; json: any }> {
   const app = express();
@@ -48,6 +57,18 @@ describe('response contracts', () => {
   test('the seal routes declare their answers, and the status contract is strict', () => {
     const declared = ROUTE_CATALOGUE.filter((r) => r.path.startsWith('/api/seals/')).map((r) => [r.path, r.response !== undefined]);
     expect(declared).toEqual(declared.map(([p]) => [p, true]));
-    expect(sealStatus.safeParse({ enrolled: false, key: null, canSign: false, recordVerified: null, lockedUntil: null, failedPins: 0, reenrolment: null, revokedKeys: [], extra: 1 }).success).toBe(false);
+    expect(
+      sealStatus.safeParse({
+        enrolled: false,
+        key: null,
+        canSign: false,
+        recordVerified: null,
+        lockedUntil: null,
+        failedPins: 0,
+        reenrolment: null,
+        revokedKeys: [],
+        extra: 1,
+      }).success,
+    ).toBe(false);
   });
 });

@@ -5,7 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { sm3Hex } from '../../domain/digest';
 import { unwrapSecret, wrapSecret } from '../../domain/key-wrap';
-import { generateSm2KeyPair, hmacSm3, parseDerSignature, pbkdf2Sm3, sm2PublicKeyPem, sm2Sign, sm2Verify, sm4CbcDecrypt, sm4CbcEncrypt, sm4EncryptBlock, SM2_USER_ID } from '../../domain/sm-crypto';
+import {
+  generateSm2KeyPair,
+  hmacSm3,
+  parseDerSignature,
+  pbkdf2Sm3,
+  sm2PublicKeyPem,
+  sm2Sign,
+  sm2Verify,
+  sm4CbcDecrypt,
+  sm4CbcEncrypt,
+  sm4EncryptBlock,
+  SM2_USER_ID,
+} from '../../domain/sm-crypto';
 
 /** Standard vectors, and signatures checked by an independent SM2 implementation (OpenSSL 3). */
 describe('SM3 / SM4 / SM2', () => {
@@ -29,7 +41,9 @@ describe('SM3 / SM4 / SM2', () => {
   });
 
   test('PBKDF2-HMAC-SM3 (OpenSSL) equals RFC 8018 PBKDF2 written over our HMAC-SM3', () => {
-    const pw = Buffer.from('123456'), salt = Buffer.from('salt-salt'), iterations = 50;
+    const pw = Buffer.from('123456'),
+      salt = Buffer.from('salt-salt'),
+      iterations = 50;
     const block = (i: number) => {
       let u = hmacSm3(pw, Buffer.concat([salt, Buffer.from([0, 0, 0, i])]));
       const t = Buffer.from(u);
@@ -39,7 +53,11 @@ describe('SM3 / SM4 / SM2', () => {
       }
       return t;
     };
-    expect(pbkdf2Sm3(pw, salt, iterations, 48).toString('hex')).toBe(Buffer.concat([block(1), block(2)]).subarray(0, 48).toString('hex'));
+    expect(pbkdf2Sm3(pw, salt, iterations, 48).toString('hex')).toBe(
+      Buffer.concat([block(1), block(2)])
+        .subarray(0, 48)
+        .toString('hex'),
+    );
   });
 
   test('SM2 sign/verify round trip with ID 1234567812345678 and strict DER; a tampered payload fails', () => {
@@ -71,7 +89,22 @@ describe('SM3 / SM4 / SM2', () => {
         return { ok: false, out: Buffer.from(String((err as { stderr?: Buffer }).stderr ?? err)) };
       }
     };
-    const verifyArgs = (pub: string, msg: string, sig: string) => ['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${SM2_USER_ID}`, '-in', msg, '-sigfile', sig];
+    const verifyArgs = (pub: string, msg: string, sig: string) => [
+      'pkeyutl',
+      '-verify',
+      '-pubin',
+      '-inkey',
+      pub,
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-pkeyopt',
+      `distid:${SM2_USER_ID}`,
+      '-in',
+      msg,
+      '-sigfile',
+      sig,
+    ];
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     test('OpenSSL verifies our DER signature over the public key as SubjectPublicKeyInfo PEM, and rejects a tampered payload', () => {
@@ -92,10 +125,29 @@ describe('SM3 / SM4 / SM2', () => {
       const key = file('key.pem', '');
       expect(openssl(['genpkey', '-algorithm', 'SM2', '-out', key]).ok).toBe(true);
       const text = openssl(['pkey', '-in', key, '-text', '-noout']).out.toString();
-      const pubHex = text.split('pub:')[1]!.split('ASN1')[0]!.replace(/[^0-9a-f]/g, '');
+      const pubHex = text
+        .split('pub:')[1]!
+        .split('ASN1')[0]!
+        .replace(/[^0-9a-f]/g, '');
       const msg = file('m2', '结转 2026 → 2027');
       const sigFile = path.join(dir, 'ossl.sig');
-      expect(openssl(['pkeyutl', '-sign', '-inkey', key, '-rawin', '-digest', 'sm3', '-pkeyopt', `distid:${SM2_USER_ID}`, '-in', msg, '-out', sigFile]).ok).toBe(true);
+      expect(
+        openssl([
+          'pkeyutl',
+          '-sign',
+          '-inkey',
+          key,
+          '-rawin',
+          '-digest',
+          'sm3',
+          '-pkeyopt',
+          `distid:${SM2_USER_ID}`,
+          '-in',
+          msg,
+          '-out',
+          sigFile,
+        ]).ok,
+      ).toBe(true);
       const sig = fs.readFileSync(sigFile).toString('hex');
       expect(sm2Verify(fs.readFileSync(msg), sig, pubHex)).toBe(true);
       expect(sm2Verify(Buffer.from('结转 2026 → 2028'), sig, pubHex)).toBe(false);
@@ -111,6 +163,13 @@ describe('SM3 / SM4 / SM2', () => {
     expect(unwrapSecret(w, '246811', 'seal-key:1', pepper)).toBeNull();
     expect(unwrapSecret(w, '246810', 'seal-key:2', pepper)).toBeNull();
     expect(unwrapSecret(w, '246810', 'seal-key:1', Buffer.from('other'))).toBeNull();
-    expect(unwrapSecret({ ...w, ciphertext: w.ciphertext.slice(0, -2) + (w.ciphertext.endsWith('0') ? '1' : '0') }, '246810', 'seal-key:1', pepper)).toBeNull();
+    expect(
+      unwrapSecret(
+        { ...w, ciphertext: w.ciphertext.slice(0, -2) + (w.ciphertext.endsWith('0') ? '1' : '0') },
+        '246810',
+        'seal-key:1',
+        pepper,
+      ),
+    ).toBeNull();
   });
 });

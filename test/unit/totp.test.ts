@@ -1,4 +1,16 @@
-import { base32Decode, base32Encode, hotp, looksLikeRecoveryCode, newRecoveryCodes, normaliseRecoveryCode, otpauthUri, totp, totpStep, verifyTotp, type TotpAlgorithm } from '../../domain/totp';
+import {
+  base32Decode,
+  base32Encode,
+  hotp,
+  looksLikeRecoveryCode,
+  newRecoveryCodes,
+  normaliseRecoveryCode,
+  otpauthUri,
+  totp,
+  totpStep,
+  verifyTotp,
+  type TotpAlgorithm,
+} from '../../domain/totp';
 
 // RFC 6238 Appendix B: the seed is the ASCII string, repeated to the hash's length.
 const SEEDS: Record<TotpAlgorithm, Buffer> = {

@@ -1,4 +1,13 @@
-import { checkBankSignature, isFinal, isIsoDuration, orderFlags, orderNumber, ORDER_NO_PATTERN, signBankMessage, SIGNATURE_TOLERANCE_MS } from '../../domain/treasury';
+import {
+  checkBankSignature,
+  isFinal,
+  isIsoDuration,
+  orderFlags,
+  orderNumber,
+  ORDER_NO_PATTERN,
+  signBankMessage,
+  SIGNATURE_TOLERANCE_MS,
+} from '../../domain/treasury';
 import { behaviourOfAccount } from '../../scripts/bank-simulator';
 import { bankNotifyUrl, DEVELOPMENT_BANK_SECRET, loadConfig } from '../../server/config';
 
@@ -33,7 +42,10 @@ describe('treasury rules (domain/treasury.ts)', () => {
     const sig = signBankMessage(secret, ts, body);
     expect(sig).toMatch(/^[0-9a-f]{64}$/);
     expect(checkBankSignature(secret, ts, sig, body, now)).toEqual({ ok: true });
-    expect(checkBankSignature(secret, ts, sig, Buffer.from('{"noticeId":"N1","status":"refunded"}'), now)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(checkBankSignature(secret, ts, sig, Buffer.from('{"noticeId":"N1","status":"refunded"}'), now)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
     expect(checkBankSignature('another-secret-of-at-least-32-characters', ts, sig, body, now)).toEqual({ ok: false, reason: 'mismatch' });
     expect(checkBankSignature(secret, ts, sig, body, now + SIGNATURE_TOLERANCE_MS + 1)).toEqual({ ok: false, reason: 'stale' });
     expect(checkBankSignature(secret, undefined, sig, body, now)).toEqual({ ok: false, reason: 'missing' });
@@ -50,11 +62,27 @@ describe('treasury rules (domain/treasury.ts)', () => {
 
   test('bank configuration: defaults, a notice timeout that is an ISO duration, a secret required in production', () => {
     const c = loadConfig({ NODE_ENV: 'development' });
-    expect(c.bank).toMatchObject({ url: 'http://127.0.0.1:8590', secret: DEVELOPMENT_BANK_SECRET, noticeTimeout: 'PT30M', timeoutMs: 10_000, simPort: 8590 });
+    expect(c.bank).toMatchObject({
+      url: 'http://127.0.0.1:8590',
+      secret: DEVELOPMENT_BANK_SECRET,
+      noticeTimeout: 'PT30M',
+      timeoutMs: 10_000,
+      simPort: 8590,
+    });
     expect(bankNotifyUrl({ ...c, port: 3123 })).toBe('http://127.0.0.1:3123/api/treasury/bank-notices');
-    expect(loadConfig({ BUDGET_BANK_URL: 'http://bank.example:9000/', BUDGET_BANK_NOTICE_TIMEOUT: 'PT2H' }).bank).toMatchObject({ url: 'http://bank.example:9000', noticeTimeout: 'PT2H' });
+    expect(loadConfig({ BUDGET_BANK_URL: 'http://bank.example:9000/', BUDGET_BANK_NOTICE_TIMEOUT: 'PT2H' }).bank).toMatchObject({
+      url: 'http://bank.example:9000',
+      noticeTimeout: 'PT2H',
+    });
     expect(() => loadConfig({ BUDGET_BANK_NOTICE_TIMEOUT: '30 分钟' })).toThrow(/BUDGET_BANK_NOTICE_TIMEOUT/);
     expect(() => loadConfig({ BUDGET_BANK_SECRET: 'short' })).toThrow(/BUDGET_BANK_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', BUDGET_SEAL_SECRET: 'x'.repeat(40), BUDGET_FIELD_KEYS: `k1:${'a'.repeat(64)}`, BUDGET_FIELD_INDEX_KEY: 'b'.repeat(64) })).toThrow(/BUDGET_BANK_SECRET/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        BUDGET_SEAL_SECRET: 'x'.repeat(40),
+        BUDGET_FIELD_KEYS: `k1:${'a'.repeat(64)}`,
+        BUDGET_FIELD_INDEX_KEY: 'b'.repeat(64),
+      }),
+    ).toThrow(/BUDGET_BANK_SECRET/);
   });
 });

@@ -3,7 +3,10 @@ import { useFormDialog } from '../../web/src/composables/useFormDialog';
 
 function setup(valid = true) {
   const dialog = useFormDialog({ empty: () => ({ name: '', amount: 0 }), serverErrors: { fieldMap: { amountFen: 'amount' } } });
-  dialog.formRef.value = { validate: () => (valid ? Promise.resolve(true) : Promise.reject(new Error('invalid'))), clearValidate: () => undefined } as never;
+  dialog.formRef.value = {
+    validate: () => (valid ? Promise.resolve(true) : Promise.reject(new Error('invalid'))),
+    clearValidate: () => undefined,
+  } as never;
   return dialog;
 }
 

@@ -40,7 +40,7 @@ describe('trial run model', () => {
     expect(sandboxBpmn(intake, '', 'abcdef012345')).toContain('camunda:topic="budgettrial.project.smart-check"');
   });
 
-  test('given a model waiting for a message, when sandboxed, then the message name is the trial\'s own', () => {
+  test("given a model waiting for a message, when sandboxed, then the message name is the trial's own", () => {
     const names = [...treasury.matchAll(/<bpmn:message\b[^>]*\bname="([^"]+)"/g)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(0);
     const out = sandboxBpmn(treasury, '', 'abcdef012345');
@@ -76,16 +76,30 @@ describe('trial run model', () => {
   test('the trial worker has an answer for every topic, and the countersign tally follows the rule', () => {
     for (const w of allWorkers) expect(() => trialOutputs(w.topic, {})).not.toThrow();
     expect(trialOutputs('project.smart-check', {})).toMatchObject({ smartOk: true });
-    expect(trialOutputs('approval.countersign-prepare', { countersigners: '[7,8,7]' })).toEqual({ countersignerCount: 2, countersignerIds: '7,8', csApprovals: 0, csRejections: 0 });
-    expect(trialOutputs('approval.countersign-tally', { countersignRule: 'majority', countersignerCount: 3, csApprovals: 2, csRejections: 1 })).toMatchObject({ countersignPassed: true });
-    expect(trialOutputs('approval.countersign-tally', { countersignRule: 'all', countersignerCount: 2, csApprovals: 1, csRejections: 1 })).toMatchObject({ countersignPassed: false });
+    expect(trialOutputs('approval.countersign-prepare', { countersigners: '[7,8,7]' })).toEqual({
+      countersignerCount: 2,
+      countersignerIds: '7,8',
+      csApprovals: 0,
+      csRejections: 0,
+    });
+    expect(
+      trialOutputs('approval.countersign-tally', { countersignRule: 'majority', countersignerCount: 3, csApprovals: 2, csRejections: 1 }),
+    ).toMatchObject({ countersignPassed: true });
+    expect(
+      trialOutputs('approval.countersign-tally', { countersignRule: 'all', countersignerCount: 2, csApprovals: 1, csRejections: 1 }),
+    ).toMatchObject({ countersignPassed: false });
     expect(trialOutputs('project.set-status', {})).toEqual({});
   });
 
   test('given a review form, when the designer returns to the department, then 退回至 is set and hidden fields are not sent', () => {
     const sector = forms.get('intake-sector-review')!;
     expect(trialChoicesOf(sector).map((c) => c.field)).toEqual(['decision', 'returnTo', 'countersignRule']);
-    expect(trialTaskValues(sector, { decision: 'return', returnTo: 'department' })).toMatchObject({ decision: 'return', returnTo: 'department', countersign: false, comment: '试运行' });
+    expect(trialTaskValues(sector, { decision: 'return', returnTo: 'department' })).toMatchObject({
+      decision: 'return',
+      returnTo: 'department',
+      countersign: false,
+      comment: '试运行',
+    });
     const auto = trialTaskValues(sector, {});
     expect(auto).toMatchObject({ decision: 'approve', countersign: false });
     expect(auto).not.toHaveProperty('returnTo');

@@ -19,12 +19,16 @@ const catalogue: LintCatalogue = {
 
 /** A small valid process with one user task, one service task and one rule task between start and end. */
 function model(o: { userTask?: string; serviceTask?: string; ruleTask?: string; process?: string; extraFlow?: string } = {}): string {
-  const userTask = o.userTask ?? 'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"';
+  const userTask =
+    o.userTask ?? 'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"';
   const serviceTask = o.serviceTask ?? 'camunda:type="external" camunda:topic="project.set-status"';
-  const ruleTask = o.ruleTask ?? 'camunda:decisionRef="payment-threshold" camunda:mapDecisionResult="singleEntry" camunda:resultVariable="chain"';
+  const ruleTask =
+    o.ruleTask ?? 'camunda:decisionRef="payment-threshold" camunda:mapDecisionResult="singleEntry" camunda:resultVariable="chain"';
   const process = o.process ?? 'camunda:historyTimeToLive="P3650D"';
-  const shape = (id: string, x: number, w = 100, h = 80) => `<bpmndi:BPMNShape id="${id}_di" bpmnElement="${id}"><dc:Bounds x="${x}" y="100" width="${w}" height="${h}" /></bpmndi:BPMNShape>`;
-  const edge = (id: string, x1: number, x2: number) => `<bpmndi:BPMNEdge id="${id}_di" bpmnElement="${id}"><di:waypoint x="${x1}" y="140" /><di:waypoint x="${x2}" y="140" /></bpmndi:BPMNEdge>`;
+  const shape = (id: string, x: number, w = 100, h = 80) =>
+    `<bpmndi:BPMNShape id="${id}_di" bpmnElement="${id}"><dc:Bounds x="${x}" y="100" width="${w}" height="${h}" /></bpmndi:BPMNShape>`;
+  const edge = (id: string, x1: number, x2: number) =>
+    `<bpmndi:BPMNEdge id="${id}_di" bpmnElement="${id}"><di:waypoint x="${x1}" y="140" /><di:waypoint x="${x2}" y="140" /></bpmndi:BPMNEdge>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="http://budget.gov.cn/bpmn">
   <bpmn:process id="p" name="测试" isExecutable="true" ${process}>
@@ -46,7 +50,8 @@ function model(o: { userTask?: string; serviceTask?: string; ruleTask?: string; 
 </bpmn:definitions>`;
 }
 
-const errorsOf = async (xml: string, c = catalogue) => (await lintXml(xml, c)).filter((p) => p.severity === 'error').map((p) => [p.rule, p.elementId, p.message]);
+const errorsOf = async (xml: string, c = catalogue) =>
+  (await lintXml(xml, c)).filter((p) => p.severity === 'error').map((p) => [p.rule, p.elementId, p.message]);
 
 describe('process lint', () => {
   test('given a model that refers only to what exists, when linted, then there is no error', async () => {
@@ -54,27 +59,54 @@ describe('process lint', () => {
   });
 
   test('form-key-resolves: a user task without a form, or with a form not in forms/', async () => {
-    expect(await errorsOf(model({ userTask: 'camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"' }))).toEqual([['budget/form-key-resolves', 'U', '用户任务没有表单（camunda:formKey）']]);
-    expect(await errorsOf(model({ userTask: 'camunda:formKey="no-such-form" camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"' }))).toEqual([['budget/form-key-resolves', 'U', '表单 no-such-form 在 forms/ 中不存在']]);
+    expect(await errorsOf(model({ userTask: 'camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"' }))).toEqual([
+      ['budget/form-key-resolves', 'U', '用户任务没有表单（camunda:formKey）'],
+    ]);
+    expect(
+      await errorsOf(
+        model({ userTask: 'camunda:formKey="no-such-form" camunda:candidateGroups="department_reviewer" camunda:dueDate="P3D"' }),
+      ),
+    ).toEqual([['budget/form-key-resolves', 'U', '表单 no-such-form 在 forms/ 中不存在']]);
   });
 
   test('topic-has-worker: an external task whose topic no worker takes, or without a topic', async () => {
-    expect(await errorsOf(model({ serviceTask: 'camunda:type="external" camunda:topic="nobody.listens"' }))).toEqual([['budget/topic-has-worker', 'T', '主题 nobody.listens 没有已注册的工作者']]);
-    expect(await errorsOf(model({ serviceTask: 'camunda:type="external"' }))).toEqual([['budget/topic-has-worker', 'T', '外部任务没有主题（camunda:topic）']]);
+    expect(await errorsOf(model({ serviceTask: 'camunda:type="external" camunda:topic="nobody.listens"' }))).toEqual([
+      ['budget/topic-has-worker', 'T', '主题 nobody.listens 没有已注册的工作者'],
+    ]);
+    expect(await errorsOf(model({ serviceTask: 'camunda:type="external"' }))).toEqual([
+      ['budget/topic-has-worker', 'T', '外部任务没有主题（camunda:topic）'],
+    ]);
   });
 
   test('candidate-group-is-role: each group of a comma list must be a role code; an expression is left to run time', async () => {
-    expect(await errorsOf(model({ userTask: 'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer, treasurer" camunda:dueDate="P3D"' }))).toEqual([['budget/candidate-group-is-role', 'U', '候选组 treasurer 不是平台的角色']]);
-    expect(await errorsOf(model({ userTask: 'camunda:formKey="intake-department-review" camunda:candidateGroups="${groups}" camunda:dueDate="P3D"' }))).toEqual([]);
+    expect(
+      await errorsOf(
+        model({
+          userTask:
+            'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer, treasurer" camunda:dueDate="P3D"',
+        }),
+      ),
+    ).toEqual([['budget/candidate-group-is-role', 'U', '候选组 treasurer 不是平台的角色']]);
+    expect(
+      await errorsOf(
+        model({ userTask: 'camunda:formKey="intake-department-review" camunda:candidateGroups="${groups}" camunda:dueDate="P3D"' }),
+      ),
+    ).toEqual([]);
   });
 
   test('decision-ref-exists: a rule task must name a deployed decision', async () => {
-    expect(await errorsOf(model({ ruleTask: 'camunda:decisionRef="no-such-table"' }))).toEqual([['budget/decision-ref-exists', 'R', '决策表 no-such-table 不存在（未部署）']]);
-    expect(await errorsOf(model({ ruleTask: '' }))).toEqual([['budget/decision-ref-exists', 'R', '规则任务没有决策表（camunda:decisionRef）']]);
+    expect(await errorsOf(model({ ruleTask: 'camunda:decisionRef="no-such-table"' }))).toEqual([
+      ['budget/decision-ref-exists', 'R', '决策表 no-such-table 不存在（未部署）'],
+    ]);
+    expect(await errorsOf(model({ ruleTask: '' }))).toEqual([
+      ['budget/decision-ref-exists', 'R', '规则任务没有决策表（camunda:decisionRef）'],
+    ]);
   });
 
   test('history-ttl: a process without historyTimeToLive', async () => {
-    expect(await errorsOf(model({ process: '' }))).toEqual([['budget/history-ttl', 'p', '流程没有设置历史保存期限（camunda:historyTimeToLive）']]);
+    expect(await errorsOf(model({ process: '' }))).toEqual([
+      ['budget/history-ttl', 'p', '流程没有设置历史保存期限（camunda:historyTimeToLive）'],
+    ]);
   });
 
   test('no-dangling-flow: a flow whose end is missing', async () => {
@@ -83,13 +115,22 @@ describe('process lint', () => {
   });
 
   test('user-task-due-date: a user task without a due date', async () => {
-    expect(await errorsOf(model({ userTask: 'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer"' }))).toEqual([['budget/user-task-due-date', 'U', '用户任务没有办理期限（camunda:dueDate）']]);
+    expect(
+      await errorsOf(model({ userTask: 'camunda:formKey="intake-department-review" camunda:candidateGroups="department_reviewer"' })),
+    ).toEqual([['budget/user-task-due-date', 'U', '用户任务没有办理期限（camunda:dueDate）']]);
   });
 
   test('bpmnlint recommended rules run too (a disconnected task), with a Chinese message', async () => {
     const xml = model().replace('<bpmn:endEvent', '<bpmn:task id="Lonely" name="孤立" /><bpmn:endEvent');
     const problems = await lintXml(xml, catalogue);
-    expect(problems).toContainEqual(expect.objectContaining({ rule: 'no-disconnected', elementId: 'Lonely', severity: 'error', message: expect.stringContaining('元素未连接到流程') }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        rule: 'no-disconnected',
+        elementId: 'Lonely',
+        severity: 'error',
+        message: expect.stringContaining('元素未连接到流程'),
+      }),
+    );
   });
 
   test('XML that does not parse is one error', async () => {

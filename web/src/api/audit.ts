@@ -57,7 +57,16 @@ export interface PackageReport {
   platformKeyId: string | null;
   records: Array<{ seq: number; kind: string; sealed: boolean; ok: boolean; reason: string | null }>;
   /** 流程实例证据包中流程引擎的历史记录（平台密钥签署的声明）；项目证据包为 null */
-  engine: { ok: boolean; reason: string | null; engine: string | null; unavailable: string | null; activities: number; tasks: number; decisions: number; incidents: number } | null;
+  engine: {
+    ok: boolean;
+    reason: string | null;
+    engine: string | null;
+    unavailable: string | null;
+    activities: number;
+    tasks: number;
+    decisions: number;
+    incidents: number;
+  } | null;
   firstFailure: string | null;
 }
 
@@ -83,7 +92,12 @@ export function downloadProjectEvidence(projectId: number): Promise<string> {
 
 /** POST /api/audit/verify-package：证据包文件原样上传核验（规范形式检查需要原始字节） */
 export function verifyPackage(file: Blob): Promise<PackageReport> {
-  return request<PackageReport>('/api/audit/verify-package', { method: 'POST', rawBody: file, headers: { 'Content-Type': 'application/octet-stream' }, timeoutMs: 300_000 });
+  return request<PackageReport>('/api/audit/verify-package', {
+    method: 'POST',
+    rawBody: file,
+    headers: { 'Content-Type': 'application/octet-stream' },
+    timeoutMs: 300_000,
+  });
 }
 
 type Scalar = string | number | boolean | null;
@@ -105,13 +119,35 @@ export interface ReplayStep {
   incident: string | null;
   comments: Array<{ at: string; actor: string; text: string }>;
   variables: Array<{ name: string; type: string; value: Scalar; revision: number; at: string }>;
-  decisions: Array<{ decisionKey: string; decisionName: string | null; evaluatedAt: string; inputs: Array<{ name: string; value: Scalar }>; outputs: Array<{ name: string; value: Scalar; ruleId: string | null }>; matchedRules: string[] }>;
+  decisions: Array<{
+    decisionKey: string;
+    decisionName: string | null;
+    evaluatedAt: string;
+    inputs: Array<{ name: string; value: Scalar }>;
+    outputs: Array<{ name: string; value: Scalar; ruleId: string | null }>;
+    matchedRules: string[];
+  }>;
   /** verified 签章核验通过；absent 无签章；broken 记录被修改、删除或签名不符 */
-  seal: { status: 'verified' | 'absent' | 'broken'; auditRecordId: number | null; recordSeq: number | null; verificationCode: string | null; reason: string | null };
+  seal: {
+    status: 'verified' | 'absent' | 'broken';
+    auditRecordId: number | null;
+    recordSeq: number | null;
+    verificationCode: string | null;
+    reason: string | null;
+  };
 }
 
 export interface Replay {
-  instance: { processInstanceKey: string; processDefinitionId: string | null; processDefinitionKey: string | null; version: number | null; state: string | null; startedAt: string | null; endedAt: string | null; project: { id: number; projectNo: string; name: string } };
+  instance: {
+    processInstanceKey: string;
+    processDefinitionId: string | null;
+    processDefinitionKey: string | null;
+    version: number | null;
+    state: string | null;
+    startedAt: string | null;
+    endedAt: string | null;
+    project: { id: number; projectNo: string; name: string };
+  };
   xml: string | null;
   source: 'engine' | 'platform';
   notice: string | null;

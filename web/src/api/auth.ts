@@ -15,7 +15,9 @@ export interface CurrentUser {
 }
 
 /** 密码正确后：直接登录，或（已绑定动态验证码的人）还须第二步 */
-export type LoginAnswer = { user: CurrentUser; secondFactor?: undefined } | { user?: undefined; secondFactor: { challenge: string; expiresAt: string; methods: string[] } };
+export type LoginAnswer =
+  | { user: CurrentUser; secondFactor?: undefined }
+  | { user?: undefined; secondFactor: { challenge: string; expiresAt: string; methods: string[] } };
 
 export function login(username: string, password: string): Promise<LoginAnswer> {
   return request('/api/auth/login', { method: 'POST', body: { username, password }, timeoutMs: 15_000 });

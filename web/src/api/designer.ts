@@ -127,8 +127,16 @@ export function deployDecision(xml: string, reason: string): Promise<DecisionDep
   return request<DecisionDeployResult>('/api/designer/decisions/deploy', { method: 'POST', body: { xml, reason }, timeoutMs: 60_000 });
 }
 
-export function evaluateDecision(decisionId: string, variables: Record<string, string | number | boolean | null>, version?: number): Promise<DecisionEvaluation> {
-  return request<DecisionEvaluation>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/evaluate`, { method: 'POST', body: version === undefined ? { variables } : { version, variables }, timeoutMs: 30_000 });
+export function evaluateDecision(
+  decisionId: string,
+  variables: Record<string, string | number | boolean | null>,
+  version?: number,
+): Promise<DecisionEvaluation> {
+  return request<DecisionEvaluation>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/evaluate`, {
+    method: 'POST',
+    body: version === undefined ? { variables } : { version, variables },
+    timeoutMs: 30_000,
+  });
 }
 
 /** 各版本运行中的实例数 */
@@ -144,7 +152,14 @@ export interface MigrationPreview {
   fromVersion: number;
   toVersion: number;
   mappings: Array<{ sourceActivityId: string; sourceName: string; targetActivityId: string; targetName: string; failures: string[] }>;
-  activities: Array<{ activityId: string; name: string; instances: number; targetActivityId: string | null; targetName: string | null; blockedBy: string[] }>;
+  activities: Array<{
+    activityId: string;
+    name: string;
+    instances: number;
+    targetActivityId: string | null;
+    targetName: string | null;
+    blockedBy: string[];
+  }>;
   running: number;
   movable: number;
   blocked: number;
@@ -160,11 +175,19 @@ export async function getRunningPerVersion(processId: string): Promise<VersionIn
 }
 
 export function previewMigration(processId: string, fromVersion: number, toVersion: number): Promise<MigrationPreview> {
-  return request<MigrationPreview>(`/api/designer/processes/${encodeURIComponent(processId)}/migration/preview`, { method: 'POST', body: { fromVersion, toVersion }, timeoutMs: 60_000 });
+  return request<MigrationPreview>(`/api/designer/processes/${encodeURIComponent(processId)}/migration/preview`, {
+    method: 'POST',
+    body: { fromVersion, toVersion },
+    timeoutMs: 60_000,
+  });
 }
 
 export function executeMigration(processId: string, fromVersion: number, toVersion: number, reason: string): Promise<MigrationResult> {
-  return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, { method: 'POST', body: { fromVersion, toVersion, reason }, timeoutMs: 120_000 });
+  return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, {
+    method: 'POST',
+    body: { fromVersion, toVersion, reason },
+    timeoutMs: 120_000,
+  });
 }
 
 /** 试运行（沙箱实例）的应答：与服务端同一声明（contracts/trials.ts） */
@@ -185,8 +208,16 @@ export function getTrial(trialId: string): Promise<TrialState> {
   return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}`);
 }
 
-export function completeTrialTask(trialId: string, taskId: string, input: { auto: true } | { values: Record<string, string> }): Promise<TrialState> {
-  return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/tasks/${encodeURIComponent(taskId)}/complete`, { method: 'POST', body: input, timeoutMs: 30_000 });
+export function completeTrialTask(
+  trialId: string,
+  taskId: string,
+  input: { auto: true } | { values: Record<string, string> },
+): Promise<TrialState> {
+  return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/tasks/${encodeURIComponent(taskId)}/complete`, {
+    method: 'POST',
+    body: input,
+    timeoutMs: 30_000,
+  });
 }
 
 export function autoRunTrial(trialId: string): Promise<TrialState> {

@@ -7,7 +7,11 @@ import { ApiError, NETWORK_ERROR_MESSAGE, buildUrl, errorFromBody, type QueryVal
  * 失败时与 request() 一样抛出 ApiError（如 400 EXPORT_TOO_LARGE「…请缩小查询条件…」）。
  * 返回保存的文件名。
  */
-export async function downloadFile(path: string, query: Record<string, QueryValue> = {}, options: { timeoutMs?: number } = {}): Promise<string> {
+export async function downloadFile(
+  path: string,
+  query: Record<string, QueryValue> = {},
+  options: { timeoutMs?: number } = {},
+): Promise<string> {
   const url = buildUrl(path, query);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs ?? 120_000);

@@ -89,7 +89,8 @@ export interface ProjectDetail extends ProjectSummary {
   expertReview: { score: number | null; band: string | null; bandLabel: string; batchId: number; scoredAt: string } | null;
 }
 
-export type ProjectEventKind = 'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';
+export type ProjectEventKind =
+  'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';
 
 export interface ProjectEvent {
   id: number;

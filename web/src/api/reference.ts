@@ -11,7 +11,14 @@ export interface Page<T> {
 
 export type SortOrder = 'asc' | 'desc';
 
-export const ORGANISATION_KINDS = ['finance_bureau', 'finance_division', 'department', 'budget_unit', 'review_centre', 'expert_pool'] as const;
+export const ORGANISATION_KINDS = [
+  'finance_bureau',
+  'finance_division',
+  'department',
+  'budget_unit',
+  'review_centre',
+  'expert_pool',
+] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 export type DivisionType = 'budget' | 'treasury' | 'education' | 'agriculture' | 'performance';
@@ -60,7 +67,11 @@ export type SubtreeQuery = Omit<OrganisationQuery, 'parent' | 'within'>;
 
 /** GET /api/organisations/:id/subtree：该机构及其全部下级（默认按树序） */
 export function listOrganisationSubtree(id: number, query: SubtreeQuery = {}, options: RequestSignal = {}): Promise<Page<Organisation>> {
-  return request<Page<Organisation>>(`/api/organisations/${id}/subtree`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
+  return request<Page<Organisation>>(`/api/organisations/${id}/subtree`, {
+    query: { ...query },
+    signal: options.signal,
+    timeoutMs: 15_000,
+  });
 }
 
 export type RegionLevel = 'province' | 'city' | 'county' | 'township';
@@ -90,7 +101,11 @@ export interface FunctionalCode {
 
 /** GET /api/codes/functional?year=&parent=：支出功能分类科目（类 3 位 → 款 5 位 → 项 7 位） */
 export function listFunctionalCodes(year: number, parent?: string, options: RequestSignal = {}): Promise<{ items: FunctionalCode[] }> {
-  return request<{ items: FunctionalCode[] }>('/api/codes/functional', { query: { year, parent }, signal: options.signal, timeoutMs: 15_000 });
+  return request<{ items: FunctionalCode[] }>('/api/codes/functional', {
+    query: { year, parent },
+    signal: options.signal,
+    timeoutMs: 15_000,
+  });
 }
 
 /** department：部门预算支出经济分类；government：政府预算支出经济分类 */

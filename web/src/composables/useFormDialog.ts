@@ -78,4 +78,7 @@ export function useFormDialog<T extends object>(options: FormDialogOptions<T>) {
   return { visible, submitting, form, formRef, serverErrors, open, close, beforeClose, onClosed, submit, bindForm, setVisible };
 }
 
-export type FormDialogState = Pick<ReturnType<typeof useFormDialog<object>>, 'visible' | 'submitting' | 'formRef' | 'serverErrors' | 'close' | 'beforeClose' | 'onClosed' | 'bindForm' | 'setVisible'>;
+export type FormDialogState = Pick<
+  ReturnType<typeof useFormDialog<object>>,
+  'visible' | 'submitting' | 'formRef' | 'serverErrors' | 'close' | 'beforeClose' | 'onClosed' | 'bindForm' | 'setVisible'
+>;

@@ -8,7 +8,9 @@ import { ApiError } from '../api/request';
  * fieldMap 把服务端字段名（去掉 body. 前缀后）映射到表单字段名，如 amountFen → amount。
  * codeFields 把没有 details 的业务错误码归到某个字段并给出简短提示，如 DUPLICATE_QUOTA_NO → quotaNo。
  */
-export function useServerErrors(options: { fieldMap?: Record<string, string>; codeFields?: Record<string, { field: string; message: string }> } = {}) {
+export function useServerErrors(
+  options: { fieldMap?: Record<string, string>; codeFields?: Record<string, { field: string; message: string }> } = {},
+) {
   const message = shallowRef('');
   const fields = reactive<Record<string, string>>({});
 

@@ -38,7 +38,8 @@ export function useChangePassword(username: () => string, onChanged: () => Promi
       { required: true, message: '请再次输入新密码', trigger: 'blur' },
       {
         trigger: 'blur',
-        validator: (_rule, value: string, callback) => (value === form.newPassword ? callback() : callback(new Error('两次输入的新密码不一致'))),
+        validator: (_rule, value: string, callback) =>
+          value === form.newPassword ? callback() : callback(new Error('两次输入的新密码不一致')),
       },
     ],
   };

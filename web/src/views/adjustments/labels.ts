@@ -11,4 +11,5 @@ export const KIND_OPTIONS = [
   { value: 'increase', label: '追加', hint: '增加指标额度，改变预算总额（预算调整，须有批复文件）' },
   { value: 'decrease', label: '调减', hint: '减少指标额度，改变预算总额（预算调整，须有批复文件）' },
 ] as const;
-export const statusTagType = (s: string): 'success' | 'warning' | 'danger' | 'info' => (s === 'posted' ? 'success' : s === 'approving' ? 'warning' : s === 'failed' ? 'danger' : 'info');
+export const statusTagType = (s: string): 'success' | 'warning' | 'danger' | 'info' =>
+  s === 'posted' ? 'success' : s === 'approving' ? 'warning' : s === 'failed' ? 'danger' : 'info';

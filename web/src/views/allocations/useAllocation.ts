@@ -39,10 +39,16 @@ export function useAllocation(id: number) {
     }
   }
 
-  const invalidInputs = computed(() => (allocation.value?.lines ?? []).filter((l) => proposedOf(l.projectId, l.proposedFen) === null).map((l) => l.projectId));
-  const proposedLines = computed(() => (allocation.value?.lines ?? []).map((l) => ({ ...l, proposedFen: proposedOf(l.projectId, l.proposedFen) ?? 0 })));
+  const invalidInputs = computed(() =>
+    (allocation.value?.lines ?? []).filter((l) => proposedOf(l.projectId, l.proposedFen) === null).map((l) => l.projectId),
+  );
+  const proposedLines = computed(() =>
+    (allocation.value?.lines ?? []).map((l) => ({ ...l, proposedFen: proposedOf(l.projectId, l.proposedFen) ?? 0 })),
+  );
   const sums = computed(() => sumLines(proposedLines.value));
-  const totals = computed(() => new Map((allocation.value?.controlTotals ?? []).map((t) => [controlKey(t.departmentOrgId, t.sector), t.amountFen])));
+  const totals = computed(
+    () => new Map((allocation.value?.controlTotals ?? []).map((t) => [controlKey(t.departmentOrgId, t.sector), t.amountFen])),
+  );
   const problems = computed<AllocationProblem[]>(() => checkAllocation(proposedLines.value, totals.value));
   const departmentName = (id: number) => allocation.value?.departments.find((d) => d.id === id)?.name ?? `#${id}`;
   const problemText = (p: AllocationProblem) => {
@@ -60,10 +66,12 @@ export function useAllocation(id: number) {
         return `「${line?.projectName}」金额无效`;
     }
   };
-  const dirty = computed(() => [...edits.entries()].some(([pid]) => {
-    const l = allocation.value?.lines.find((x) => x.projectId === pid);
-    return l !== undefined && proposedOf(pid, l.proposedFen) !== l.proposedFen;
-  }));
+  const dirty = computed(() =>
+    [...edits.entries()].some(([pid]) => {
+      const l = allocation.value?.lines.find((x) => x.projectId === pid);
+      return l !== undefined && proposedOf(pid, l.proposedFen) !== l.proposedFen;
+    }),
+  );
 
   function showRefusal(e: unknown, fallback: string): void {
     if (e instanceof ApiError) {
@@ -81,7 +89,9 @@ export function useAllocation(id: number) {
     busy.value = true;
     refusal.value = '';
     try {
-      const lines = proposedLines.value.filter((l) => edits.has(l.projectId)).map((l) => ({ projectId: l.projectId, proposedFen: l.proposedFen }));
+      const lines = proposedLines.value
+        .filter((l) => edits.has(l.projectId))
+        .map((l) => ({ projectId: l.projectId, proposedFen: l.proposedFen }));
       if (lines.length) await saveLines(a.id, { version: a.version, lines });
       await load();
       return true;
@@ -118,7 +128,9 @@ export function useAllocation(id: number) {
     busy.value = true;
     refusal.value = '';
     try {
-      const r = await sealing.run('审批预算分配方案', (signingPin) => decideAllocation(a.id, { decision, comment: comment.trim() || undefined, signingPin }));
+      const r = await sealing.run('审批预算分配方案', (signingPin) =>
+        decideAllocation(a.id, { decision, comment: comment.trim() || undefined, signingPin }),
+      );
       if (r === null) return false;
       await load();
       return true;
@@ -130,5 +142,23 @@ export function useAllocation(id: number) {
     }
   }
 
-  return { allocation, loading, busy, refusal, refusalDetails, edits, load, save, submit, decide, sums, problems, problemText, invalidInputs, proposedOf, departmentName, dirty };
+  return {
+    allocation,
+    loading,
+    busy,
+    refusal,
+    refusalDetails,
+    edits,
+    load,
+    save,
+    submit,
+    decide,
+    sums,
+    problems,
+    problemText,
+    invalidInputs,
+    proposedOf,
+    departmentName,
+    dirty,
+  };
 }

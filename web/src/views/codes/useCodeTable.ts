@@ -32,7 +32,10 @@ export function useCodeTable() {
     loading.value = true;
     try {
       // 经济分类两类一起取：部门经济分类要显示所对应政府经济分类的名称
-      const [f, e] = await Promise.all([listFunctionalCodeTable(year.value, { signal: current.signal }), listEconomicCodeTable(year.value, undefined, { signal: current.signal })]);
+      const [f, e] = await Promise.all([
+        listFunctionalCodeTable(year.value, { signal: current.signal }),
+        listEconomicCodeTable(year.value, undefined, { signal: current.signal }),
+      ]);
       if (controller !== current) return;
       functional.value = f.items;
       economic.value = e.items;
@@ -48,7 +51,9 @@ export function useCodeTable() {
     }
   }
 
-  const tabCodes = computed<CodeRow[]>(() => (tab.value === 'functional' ? functional.value : economic.value.filter((c) => c.kind === tab.value)));
+  const tabCodes = computed<CodeRow[]>(() =>
+    tab.value === 'functional' ? functional.value : economic.value.filter((c) => c.kind === tab.value),
+  );
   const visibleCodes = computed(() => filterCodes(tabCodes.value, appliedKeyword.value));
   const tree = computed(() => buildCodeTree(visibleCodes.value));
   const governmentNames = computed(() => new Map(economic.value.filter((c) => c.kind === 'government').map((c) => [c.code, c.name])));
@@ -74,5 +79,20 @@ export function useCodeTable() {
   watch(year, () => void load());
   onMounted(() => void load());
 
-  return { year, tab, keyword, appliedKeyword, loading, error, tabCodes, visibleCodes, tree, governmentNames, load, search, reset, showYear };
+  return {
+    year,
+    tab,
+    keyword,
+    appliedKeyword,
+    loading,
+    error,
+    tabCodes,
+    visibleCodes,
+    tree,
+    governmentNames,
+    load,
+    search,
+    reset,
+    showYear,
+  };
 }

@@ -40,7 +40,15 @@ export const AUDIT_KIND_LABELS: Record<string, string> = {
   'quota.carry-over': '指标结转',
 };
 
-const PREFIX_LABELS: Record<string, string> = { auth: '登录与会话', seal: '电子签章', user: '用户管理', project: '项目', quota: '指标账', job: '系统自动', process: '流程' };
+const PREFIX_LABELS: Record<string, string> = {
+  auth: '登录与会话',
+  seal: '电子签章',
+  user: '用户管理',
+  project: '项目',
+  quota: '指标账',
+  job: '系统自动',
+  process: '流程',
+};
 
 export function auditKindLabel(kind: string): string {
   const known = AUDIT_KIND_LABELS[kind];
@@ -51,14 +59,31 @@ export function auditKindLabel(kind: string): string {
 
 /** 记录类型筛选：按类（前缀）或具体类型 */
 export const AUDIT_KIND_FILTERS: Array<{ label: string; value: string; options: Array<{ label: string; value: string }> }> = [
-  { label: '按类', value: 'prefix', options: Object.entries(PREFIX_LABELS).filter(([k]) => k !== 'job' && k !== 'process').map(([k, label]) => ({ label: `${label}（全部）`, value: `${k}.` })) },
+  {
+    label: '按类',
+    value: 'prefix',
+    options: Object.entries(PREFIX_LABELS)
+      .filter(([k]) => k !== 'job' && k !== 'process')
+      .map(([k, label]) => ({ label: `${label}（全部）`, value: `${k}.` })),
+  },
   { label: '具体类型', value: 'kind', options: Object.entries(AUDIT_KIND_LABELS).map(([value, label]) => ({ label, value })) },
 ];
 
-const SUBJECT_LABELS: Record<string, string> = { project: '项目', user: '用户', quota: '指标', task: '待办', process: '流程实例', checkpoint: '检查点' };
+const SUBJECT_LABELS: Record<string, string> = {
+  project: '项目',
+  user: '用户',
+  quota: '指标',
+  task: '待办',
+  process: '流程实例',
+  checkpoint: '检查点',
+};
 
 /** 对象：项目以项目编号表示，其余为“类型 #编号” */
-export function auditSubjectLabel(subjectType: string | null | undefined, subjectId: string | number | null | undefined, projectNo: string | null): string {
+export function auditSubjectLabel(
+  subjectType: string | null | undefined,
+  subjectId: string | number | null | undefined,
+  projectNo: string | null,
+): string {
   if (subjectType === 'project' && projectNo) return `项目 ${projectNo}`;
   if (!subjectType) return projectNo ? `项目 ${projectNo}` : '—';
   return `${SUBJECT_LABELS[subjectType] ?? subjectType} #${subjectId ?? ''}`;

@@ -1,6 +1,15 @@
 import { onMounted, reactive, ref } from 'vue';
 import { ElMessage } from 'element-plus';
-import { createCheckpoint, downloadProjectEvidence, listAuditRecords, verifyChain, verifyPackage, type AuditRecord, type ChainReport, type PackageReport } from '../../api/audit';
+import {
+  createCheckpoint,
+  downloadProjectEvidence,
+  listAuditRecords,
+  verifyChain,
+  verifyPackage,
+  type AuditRecord,
+  type ChainReport,
+  type PackageReport,
+} from '../../api/audit';
 import { ApiError } from '../../api/request';
 import { usePagedList } from '../../composables/usePagedList';
 
@@ -55,7 +64,10 @@ export function useCompliance() {
     { errorMessage: '获取审计记录失败，请稍后再试' },
   );
   /** 按项目编号查询时，该项目的内部编号（取自所列记录），供下载证据包 */
-  const projectIdOf = (): number | undefined => (applied.projectNo.trim() ? (list.items.value.find((r) => r.projectNo === applied.projectNo.trim())?.body.projectId ?? undefined) : undefined);
+  const projectIdOf = (): number | undefined =>
+    applied.projectNo.trim()
+      ? (list.items.value.find((r) => r.projectNo === applied.projectNo.trim())?.body.projectId ?? undefined)
+      : undefined;
   function search(): Promise<void> {
     applied = { ...filters };
     return list.loadFirstPage();
@@ -105,5 +117,22 @@ export function useCompliance() {
     void search();
   });
 
-  return { chain, chainLoading, chainError, checkChain, filters, ...list, search, reset, projectIdOf, signing, signCheckpoint, evidenceOf, report, reportFile, verifying, verifyFile };
+  return {
+    chain,
+    chainLoading,
+    chainError,
+    checkChain,
+    filters,
+    ...list,
+    search,
+    reset,
+    projectIdOf,
+    signing,
+    signCheckpoint,
+    evidenceOf,
+    report,
+    reportFile,
+    verifying,
+    verifyFile,
+  };
 }

@@ -65,7 +65,12 @@ export function useDesigner() {
       return result;
     } catch (e) {
       if (e instanceof ApiError && e.code === 'PROCESS_LINT_FAILED') {
-        problems.value = e.details.map((d) => ({ elementId: d.field === 'model' ? null : d.field, rule: /\[([^\]]+)\]$/.exec(d.message)?.[1] ?? '', message: d.message.replace(/\s*\[[^\]]+\]$/, ''), severity: 'error' }));
+        problems.value = e.details.map((d) => ({
+          elementId: d.field === 'model' ? null : d.field,
+          rule: /\[([^\]]+)\]$/.exec(d.message)?.[1] ?? '',
+          message: d.message.replace(/\s*\[[^\]]+\]$/, ''),
+          severity: 'error',
+        }));
         return null;
       }
       throw e;
@@ -84,5 +89,23 @@ export function useDesigner() {
     return { newerXml: b, changes: changes.value };
   }
 
-  return { catalogue, processes, processId, current, error, problems, errorsOnly, linting, deploying, lastDeploy, changes, load, reloadProcesses, lint, deploy, versionXml, compare };
+  return {
+    catalogue,
+    processes,
+    processId,
+    current,
+    error,
+    problems,
+    errorsOnly,
+    linting,
+    deploying,
+    lastDeploy,
+    changes,
+    load,
+    reloadProcesses,
+    lint,
+    deploy,
+    versionXml,
+    compare,
+  };
 }

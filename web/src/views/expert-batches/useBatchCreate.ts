@@ -3,7 +3,16 @@ import { openBatch, sealEnrolled, type BatchDetail } from '../../api/experts';
 import { listProjects, type ProjectSummary } from '../../api/projects';
 import { useServerErrors } from '../../composables/useServerErrors';
 
-const emptyForm = () => ({ name: '', fiscalYear: new Date().getFullYear(), sector: '205', panelSize: 5, respondDays: 3, scoreDays: 7, projectIds: [] as number[], pin: '' });
+const emptyForm = () => ({
+  name: '',
+  fiscalYear: new Date().getFullYear(),
+  sector: '205',
+  panelSize: 5,
+  respondDays: 3,
+  scoreDays: 7,
+  projectIds: [] as number[],
+  pin: '',
+});
 
 /**
  * “开启评审批次”对话框：选年度、领域和已入库的项目，抽取人数（默认 5）和期限；
@@ -21,7 +30,14 @@ export function useBatchCreate(onOpened: (batch: BatchDetail) => void) {
   async function loadCandidates(): Promise<void> {
     loadingProjects.value = true;
     try {
-      const page = await listProjects({ status: 'reserved', fiscalYear: form.fiscalYear, functionalCode: form.sector || undefined, pageSize: 100, sort: 'id', order: 'asc' });
+      const page = await listProjects({
+        status: 'reserved',
+        fiscalYear: form.fiscalYear,
+        functionalCode: form.sector || undefined,
+        pageSize: 100,
+        sort: 'id',
+        order: 'asc',
+      });
       candidates.value = page.items;
       form.projectIds = form.projectIds.filter((id) => page.items.some((p) => p.id === id));
     } finally {

@@ -45,7 +45,10 @@ export function useBatchDetail(onChanged: () => void) {
     busy.value = true;
     server.clear();
     try {
-      batch.value = await confirmBatch(batch.value.id, { ...(confirm.comment.trim() ? { comment: confirm.comment.trim() } : {}), ...(enrolled.value ? { signingPin: confirm.pin } : {}) });
+      batch.value = await confirmBatch(batch.value.id, {
+        ...(confirm.comment.trim() ? { comment: confirm.comment.trim() } : {}),
+        ...(enrolled.value ? { signingPin: confirm.pin } : {}),
+      });
       ElMessage.success('评审结果已确认，得分与结论将写入项目');
       onChanged();
     } catch (e) {

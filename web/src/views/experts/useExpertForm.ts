@@ -2,8 +2,27 @@ import { reactive, ref, shallowRef } from 'vue';
 import { addTie, getExpert, removeTie, saveExpert, type ExpertDetail, type TieKind } from '../../api/experts';
 import { useServerErrors } from '../../composables/useServerErrors';
 
-const emptyForm = () => ({ code: '', name: '', organisationName: '', orgId: null as number | null, title: '', phone: '', email: '', available: true, specialties: [] as string[], username: '', note: '' });
-const emptyTie = () => ({ kind: 'employment' as TieKind, orgId: null as number | null, relative: false, startedOn: '', endedOn: '', note: '' });
+const emptyForm = () => ({
+  code: '',
+  name: '',
+  organisationName: '',
+  orgId: null as number | null,
+  title: '',
+  phone: '',
+  email: '',
+  available: true,
+  specialties: [] as string[],
+  username: '',
+  note: '',
+});
+const emptyTie = () => ({
+  kind: 'employment' as TieKind,
+  orgId: null as number | null,
+  relative: false,
+  startedOn: '',
+  endedOn: '',
+  note: '',
+});
 
 /**
  * 新增/编辑专家的对话框状态；编辑时可登记和删除回避关系（逐条保存）。
@@ -27,7 +46,19 @@ export function useExpertForm(onSaved: (expert: ExpertDetail, created: boolean) 
     if (id !== undefined) {
       const e = await getExpert(id);
       current.value = e;
-      Object.assign(form, { code: e.code, name: e.name, organisationName: e.organisationName, orgId: e.orgId, title: e.title, phone: e.phone ?? '', email: e.email ?? '', available: e.available, specialties: [...e.specialties], username: e.username ?? '', note: e.note ?? '' });
+      Object.assign(form, {
+        code: e.code,
+        name: e.name,
+        organisationName: e.organisationName,
+        orgId: e.orgId,
+        title: e.title,
+        phone: e.phone ?? '',
+        email: e.email ?? '',
+        available: e.available,
+        specialties: [...e.specialties],
+        username: e.username ?? '',
+        note: e.note ?? '',
+      });
     }
     visible.value = true;
   }
@@ -38,7 +69,14 @@ export function useExpertForm(onSaved: (expert: ExpertDetail, created: boolean) 
     server.clear();
     try {
       const saved = await saveExpert(
-        { ...form, phone: form.phone.trim() || null, email: form.email.trim() || null, username: form.username.trim() || null, note: form.note.trim() || null, orgId: form.orgId },
+        {
+          ...form,
+          phone: form.phone.trim() || null,
+          email: form.email.trim() || null,
+          username: form.username.trim() || null,
+          note: form.note.trim() || null,
+          orgId: form.orgId,
+        },
         current.value?.id,
       );
       const created = current.value === null;
@@ -56,7 +94,14 @@ export function useExpertForm(onSaved: (expert: ExpertDetail, created: boolean) 
     if (!current.value || tie.orgId === null) return;
     tieServer.clear();
     try {
-      current.value = await addTie(current.value.id, { kind: tie.kind, orgId: tie.orgId, relative: tie.relative, startedOn: tie.startedOn || null, endedOn: tie.endedOn || null, note: tie.note.trim() || null });
+      current.value = await addTie(current.value.id, {
+        kind: tie.kind,
+        orgId: tie.orgId,
+        relative: tie.relative,
+        startedOn: tie.startedOn || null,
+        endedOn: tie.endedOn || null,
+        note: tie.note.trim() || null,
+      });
       Object.assign(tie, emptyTie());
       onSaved(current.value, false);
     } catch (e) {

@@ -36,7 +36,14 @@ export function useExpertImport(onImported: () => void) {
       onImported();
     } catch (e) {
       errorMessage.value = e instanceof Error ? e.message : '导入失败，请稍后再试';
-      issues.value = e instanceof ApiError ? e.details.map((d) => ({ row: (d as { row?: number }).row ?? 0, column: (d as { column?: string }).column ?? '', message: d.message })) : [];
+      issues.value =
+        e instanceof ApiError
+          ? e.details.map((d) => ({
+              row: (d as { row?: number }).row ?? 0,
+              column: (d as { column?: string }).column ?? '',
+              message: d.message,
+            }))
+          : [];
     } finally {
       importing.value = false;
     }

@@ -14,8 +14,14 @@ const emptyFilters = (): ExpertFilters => ({ keyword: '', specialty: '', availab
 export function useExpertList() {
   const filters = reactive<ExpertFilters>(emptyFilters());
   let applied = emptyFilters();
-  const appliedQuery = () => ({ keyword: applied.keyword || undefined, specialty: applied.specialty || undefined, available: applied.available || undefined });
-  const list = usePagedList<ExpertSummary>(({ page, pageSize }, signal) => listExperts({ page, pageSize, ...appliedQuery() }, { signal }), { errorMessage: '获取专家库失败，请稍后再试' });
+  const appliedQuery = () => ({
+    keyword: applied.keyword || undefined,
+    specialty: applied.specialty || undefined,
+    available: applied.available || undefined,
+  });
+  const list = usePagedList<ExpertSummary>(({ page, pageSize }, signal) => listExperts({ page, pageSize, ...appliedQuery() }, { signal }), {
+    errorMessage: '获取专家库失败，请稍后再试',
+  });
 
   function search(): Promise<void> {
     applied = { ...filters, keyword: filters.keyword.trim() };

@@ -44,8 +44,7 @@ export function useHealth(options: UseHealthOptions = {}) {
     } catch (e) {
       if (controller !== current) return;
       if (e instanceof ApiError && e.code === 'ABORTED') return;
-      error.value =
-        e instanceof ApiError ? e : new ApiError('UNKNOWN', '获取系统状态失败，请稍后再试', 0, { cause: e });
+      error.value = e instanceof ApiError ? e : new ApiError('UNKNOWN', '获取系统状态失败，请稍后再试', 0, { cause: e });
     } finally {
       if (controller === current) {
         controller = null;

@@ -1,6 +1,15 @@
 import { reactive, ref } from 'vue';
 import { ElMessage } from 'element-plus';
-import { answerRectification, fileReport, getReport, listReports, reviewReport, startQuarter, type ReportDetail, type ReportSummary } from '../../api/monitoring';
+import {
+  answerRectification,
+  fileReport,
+  getReport,
+  listReports,
+  reviewReport,
+  startQuarter,
+  type ReportDetail,
+  type ReportSummary,
+} from '../../api/monitoring';
 import { ApiError, type ErrorDetail } from '../../api/request';
 import { currentShanghaiYear } from '../../utils/shanghai';
 
@@ -23,14 +32,23 @@ export function useMonitoring(manage: boolean) {
   const saving = ref(false);
   const error = ref('');
   const fieldErrors = ref<Record<string, string>>({});
-  const report = reactive({ progressNote: '', targets: [] as Array<{ targetId: number; actualValue: string; note: string; atRisk: boolean }> });
+  const report = reactive({
+    progressNote: '',
+    targets: [] as Array<{ targetId: number; actualValue: string; note: string; atRisk: boolean }>,
+  });
   const review = reactive({ decision: 'rectify' as 'rectify' | 'accept', dueDate: '', comment: '' });
   const answer = reactive({ text: '' });
 
   async function load() {
     loading.value = true;
     try {
-      const page = await listReports({ fiscalYear: filter.fiscalYear, quarter: filter.quarter || undefined, deviation: filter.deviation || undefined, page: filter.page, pageSize: filter.pageSize });
+      const page = await listReports({
+        fiscalYear: filter.fiscalYear,
+        quarter: filter.quarter || undefined,
+        deviation: filter.deviation || undefined,
+        page: filter.page,
+        pageSize: filter.pageSize,
+      });
       items.value = page.items;
       total.value = page.total;
     } finally {
@@ -41,7 +59,12 @@ export function useMonitoring(manage: boolean) {
   function fill(d: ReportDetail) {
     detail.value = d;
     report.progressNote = d.progressNote ?? '';
-    report.targets = d.targets.map((t) => ({ targetId: t.targetId, actualValue: t.actualValue ?? '', note: t.note ?? '', atRisk: t.atRisk }));
+    report.targets = d.targets.map((t) => ({
+      targetId: t.targetId,
+      actualValue: t.actualValue ?? '',
+      note: t.note ?? '',
+      atRisk: t.atRisk,
+    }));
     review.decision = 'rectify';
     review.dueDate = '';
     review.comment = '';
@@ -76,22 +99,62 @@ export function useMonitoring(manage: boolean) {
 
   const submitReport = () =>
     run(
-      () => fileReport(detail.value!.id, { progressNote: report.progressNote, targets: report.targets.map((t) => ({ targetId: t.targetId, actualValue: t.actualValue, note: t.note.trim() || undefined, atRisk: t.atRisk })) }),
+      () =>
+        fileReport(detail.value!.id, {
+          progressNote: report.progressNote,
+          targets: report.targets.map((t) => ({
+            targetId: t.targetId,
+            actualValue: t.actualValue,
+            note: t.note.trim() || undefined,
+            atRisk: t.atRisk,
+          })),
+        }),
       '已填报，平台正从指标账取执行数并分析偏差',
     );
   const submitReview = () =>
-    run(() => reviewReport(detail.value!.id, { decision: review.decision, dueDate: review.decision === 'rectify' ? review.dueDate || undefined : undefined, comment: review.comment }), review.decision === 'rectify' ? '已要求单位限期整改' : '已认可');
+    run(
+      () =>
+        reviewReport(detail.value!.id, {
+          decision: review.decision,
+          dueDate: review.decision === 'rectify' ? review.dueDate || undefined : undefined,
+          comment: review.comment,
+        }),
+      review.decision === 'rectify' ? '已要求单位限期整改' : '已认可',
+    );
   const submitAnswer = () => run(() => answerRectification(detail.value!.id, { answer: answer.text }), '已答复整改');
 
   async function start() {
     try {
       const r = await startQuarter({ fiscalYear: filter.fiscalYear, quarter: filter.quarter });
-      ElMessage.success(r.created ? `已开展 ${r.fiscalYear} 年第 ${r.quarter} 季度绩效监控` : `${r.fiscalYear} 年第 ${r.quarter} 季度已开展过，不重复建报告（${r.reportCount} 个项目）`);
+      ElMessage.success(
+        r.created
+          ? `已开展 ${r.fiscalYear} 年第 ${r.quarter} 季度绩效监控`
+          : `${r.fiscalYear} 年第 ${r.quarter} 季度已开展过，不重复建报告（${r.reportCount} 个项目）`,
+      );
       setTimeout(() => void load(), 1500);
     } catch (e) {
       ElMessage.error(e instanceof ApiError ? e.message : '发起失败，请稍后再试');
     }
   }
 
-  return { filter, items, total, loading, detail, drawer, saving, error, fieldErrors, report, review, answer, load, open, submitReport, submitReview, submitAnswer, start };
+  return {
+    filter,
+    items,
+    total,
+    loading,
+    detail,
+    drawer,
+    saving,
+    error,
+    fieldErrors,
+    report,
+    review,
+    answer,
+    load,
+    open,
+    submitReport,
+    submitReview,
+    submitAnswer,
+    start,
+  };
 }

@@ -36,7 +36,12 @@ export function useMyReview(id: () => number) {
   }
 
   const total = computed(() => Math.round((detail.value?.criteria ?? []).reduce((s, c) => s + (scores[c.key] ?? 0) * 100, 0)) / 100);
-  const complete = computed(() => (detail.value?.criteria ?? []).every((c) => typeof scores[c.key] === 'number') && comment.value.trim().length >= 5 && (!enrolled.value || pin.value.length > 0));
+  const complete = computed(
+    () =>
+      (detail.value?.criteria ?? []).every((c) => typeof scores[c.key] === 'number') &&
+      comment.value.trim().length >= 5 &&
+      (!enrolled.value || pin.value.length > 0),
+  );
 
   function fail(e: unknown, fallback: string): void {
     const err = e instanceof ApiError ? e : null;
@@ -50,7 +55,10 @@ export function useMyReview(id: () => number) {
     busy.value = true;
     server.clear();
     try {
-      detail.value = await respondToReview(detail.value.id, { decision: respond.decision, ...(respond.decision === 'decline' ? { reason: respond.reason.trim() } : {}) });
+      detail.value = await respondToReview(detail.value.id, {
+        decision: respond.decision,
+        ...(respond.decision === 'decline' ? { reason: respond.reason.trim() } : {}),
+      });
       ElMessage.success(respond.decision === 'accept' ? '已接受邀请，请完成评分' : '已谢绝，系统将补抽其他专家');
     } catch (e) {
       fail(e, '提交失败，请稍后再试');
@@ -62,7 +70,11 @@ export function useMyReview(id: () => number) {
   async function sendScore(): Promise<void> {
     if (busy.value || !detail.value || !complete.value) return;
     try {
-      await ElMessageBox.confirm(`总分 ${total.value.toFixed(2)} 分。评分提交后不可修改，确定提交吗？`, '提交评分', { confirmButtonText: '提交', cancelButtonText: '再看看', type: 'warning' });
+      await ElMessageBox.confirm(`总分 ${total.value.toFixed(2)} 分。评分提交后不可修改，确定提交吗？`, '提交评分', {
+        confirmButtonText: '提交',
+        cancelButtonText: '再看看',
+        type: 'warning',
+      });
     } catch {
       return;
     }
@@ -84,5 +96,21 @@ export function useMyReview(id: () => number) {
     }
   }
 
-  return { detail, loading, error, enrolled, busy, respond, scores, comment, pin, total, complete, fields: server.fields, load, sendResponse, sendScore };
+  return {
+    detail,
+    loading,
+    error,
+    enrolled,
+    busy,
+    respond,
+    scores,
+    comment,
+    pin,
+    total,
+    complete,
+    fields: server.fields,
+    load,
+    sendResponse,
+    sendScore,
+  };
 }

@@ -1,4 +1,7 @@
-import { DIVISION_TYPE_LABELS as SHARED_DIVISION_LABELS, ORGANISATION_KIND_LABELS as SHARED_KIND_LABELS } from '../../../../domain/organisation-labels';
+import {
+  DIVISION_TYPE_LABELS as SHARED_DIVISION_LABELS,
+  ORGANISATION_KIND_LABELS as SHARED_KIND_LABELS,
+} from '../../../../domain/organisation-labels';
 import { ORGANISATION_KINDS, type DivisionType, type OrganisationKind } from '../../api/reference';
 
 type TagType = 'success' | 'warning' | 'info' | 'primary' | 'danger';

@@ -1,5 +1,11 @@
 import { onMounted, reactive } from 'vue';
-import { exportOrganisations, listOrganisations, type Organisation, type OrganisationKind, type OrganisationQuery } from '../../api/reference';
+import {
+  exportOrganisations,
+  listOrganisations,
+  type Organisation,
+  type OrganisationKind,
+  type OrganisationQuery,
+} from '../../api/reference';
 import { usePagedList } from '../../composables/usePagedList';
 import { useRegionNames } from '../../composables/useRegionNames';
 
@@ -22,7 +28,11 @@ export function useOrganisations() {
   const regions = useRegionNames();
 
   /** 已生效的条件与排序：列表和导出共用 */
-  const appliedQuery = (): Omit<OrganisationQuery, 'page' | 'pageSize'> => ({ sort: 'code', name: applied.name.trim() || undefined, kind: applied.kind || undefined });
+  const appliedQuery = (): Omit<OrganisationQuery, 'page' | 'pageSize'> => ({
+    sort: 'code',
+    name: applied.name.trim() || undefined,
+    kind: applied.kind || undefined,
+  });
 
   const list = usePagedList<Organisation>(
     async ({ page, pageSize }, signal) => {

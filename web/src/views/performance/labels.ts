@@ -8,7 +8,12 @@ export const BAND_OPTIONS: Array<{ value: QualitativeBand; label: string; range:
 ];
 export const bandLabel = (b: string | null | undefined) => BAND_OPTIONS.find((o) => o.value === b)?.label ?? '';
 
-export const GRADE_TAG: Record<Grade, 'success' | 'primary' | 'warning' | 'danger'> = { excellent: 'success', good: 'primary', fair: 'warning', poor: 'danger' };
+export const GRADE_TAG: Record<Grade, 'success' | 'primary' | 'warning' | 'danger'> = {
+  excellent: 'success',
+  good: 'primary',
+  fair: 'warning',
+  poor: 'danger',
+};
 
 /** 百分制得分（整数百分之一分）→ “73.51” */
 export const points = (centi: number | null | undefined) => (centi === null || centi === undefined ? '—' : (centi / 100).toFixed(2));

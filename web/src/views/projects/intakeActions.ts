@@ -3,18 +3,26 @@ import { ApiError } from '../../api/request';
 import { submitProject, withdrawProject } from '../../api/tasks';
 import type { ProjectDetail } from '../../api/projects';
 
-
 /**
  * 送审：确认后带上读到的 version 提交。成功返回送审后的项目；取消或失败为 null（失败已提示）。
  * 流程引擎不可用（503）时项目仍是草稿，提示稍后重试。
  */
-export async function confirmSubmit(project: { id: number; projectNo: string; name: string; version: number }): Promise<ProjectDetail | null> {
+export async function confirmSubmit(project: {
+  id: number;
+  projectNo: string;
+  name: string;
+  version: number;
+}): Promise<ProjectDetail | null> {
   try {
-    await ElMessageBox.confirm(`送审后项目进入审核流程（主管部门审核 → 财政审核 → 预算处审定），审核期间不能修改。确定送审「${project.name}」吗？`, `送审项目 ${project.projectNo}`, {
-      confirmButtonText: '送审',
-      cancelButtonText: '取消',
-      type: 'info',
-    });
+    await ElMessageBox.confirm(
+      `送审后项目进入审核流程（主管部门审核 → 财政审核 → 预算处审定），审核期间不能修改。确定送审「${project.name}」吗？`,
+      `送审项目 ${project.projectNo}`,
+      {
+        confirmButtonText: '送审',
+        cancelButtonText: '取消',
+        type: 'info',
+      },
+    );
   } catch {
     return null;
   }
@@ -39,38 +47,43 @@ export async function submitNow(project: { id: number; projectNo: string; versio
 export async function promptWithdraw(project: { id: number; projectNo: string }): Promise<ProjectDetail | null> {
   let result: ProjectDetail | null = null;
   try {
-    await ElMessageBox.prompt('撤回后项目回到草稿，可修改后重新送审。审核人员已开始办理的不能撤回。请填写撤回原因：', `撤回项目 ${project.projectNo}`, {
-      confirmButtonText: '撤回',
-      cancelButtonText: '取消',
-      inputType: 'textarea',
-      inputPlaceholder: '如：金额有误，需修改后重新申报',
-      inputValidator: (value) => {
-        const v = (value ?? '').trim();
-        if (!v) return '请填写撤回原因';
-        if (v.length > 500) return '撤回原因不能超过 500 字';
-        return true;
+    await ElMessageBox.prompt(
+      '撤回后项目回到草稿，可修改后重新送审。审核人员已开始办理的不能撤回。请填写撤回原因：',
+      `撤回项目 ${project.projectNo}`,
+      {
+        confirmButtonText: '撤回',
+        cancelButtonText: '取消',
+        inputType: 'textarea',
+        inputPlaceholder: '如：金额有误，需修改后重新申报',
+        inputValidator: (value) => {
+          const v = (value ?? '').trim();
+          if (!v) return '请填写撤回原因';
+          if (v.length > 500) return '撤回原因不能超过 500 字';
+          return true;
+        },
+        closeOnClickModal: false,
+        customClass: 'withdraw-prompt',
+        beforeClose: (action, instance, done) => {
+          if (action !== 'confirm') return done();
+          if (instance.confirmButtonLoading) return;
+          instance.confirmButtonLoading = true;
+          withdrawProject(project.id, instance.inputValue.trim())
+            .then((p) => {
+              result = p;
+              ElMessage.success(`项目 ${project.projectNo} 已撤回，现为草稿`);
+            })
+            .catch((e: unknown) => {
+              if (e instanceof ApiError && e.code === 'ALREADY_ACTED')
+                ElMessage.error('审核人员已开始办理，不能撤回；如需修改，请联系审核人员退回');
+              else ElMessage.error(e instanceof ApiError ? e.message : '撤回失败，请稍后再试');
+            })
+            .finally(() => {
+              instance.confirmButtonLoading = false;
+              done();
+            });
+        },
       },
-      closeOnClickModal: false,
-      customClass: 'withdraw-prompt',
-      beforeClose: (action, instance, done) => {
-        if (action !== 'confirm') return done();
-        if (instance.confirmButtonLoading) return;
-        instance.confirmButtonLoading = true;
-        withdrawProject(project.id, instance.inputValue.trim())
-          .then((p) => {
-            result = p;
-            ElMessage.success(`项目 ${project.projectNo} 已撤回，现为草稿`);
-          })
-          .catch((e: unknown) => {
-            if (e instanceof ApiError && e.code === 'ALREADY_ACTED') ElMessage.error('审核人员已开始办理，不能撤回；如需修改，请联系审核人员退回');
-            else ElMessage.error(e instanceof ApiError ? e.message : '撤回失败，请稍后再试');
-          })
-          .finally(() => {
-            instance.confirmButtonLoading = false;
-            done();
-          });
-      },
-    });
+    );
   } catch {
     return null;
   }

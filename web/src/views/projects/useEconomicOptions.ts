@@ -18,7 +18,9 @@ async function fetchGroups(year: number): Promise<EconomicGroup[]> {
     classes.map(async (c) => ({
       code: c.code,
       name: c.name,
-      items: c.hasChildren ? (await listEconomicCodes(year, { kind: 'department', parent: c.code })).items.map((k) => ({ code: k.code, name: k.name })) : [],
+      items: c.hasChildren
+        ? (await listEconomicCodes(year, { kind: 'department', parent: c.code })).items.map((k) => ({ code: k.code, name: k.name }))
+        : [],
     })),
   );
 }

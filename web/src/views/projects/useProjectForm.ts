@@ -58,7 +58,15 @@ export interface ProjectForm {
 
 let nextKey = 1;
 export const newAmountRow = (): AmountRow => ({ key: nextKey++, economicCode: '', amount: '', note: '' });
-export const newTargetRow = (level1: Level1 | '' = '', level2 = ''): TargetRow => ({ key: nextKey++, level1, level2, name: '', direction: '>=', targetValue: '', unit: '' });
+export const newTargetRow = (level1: Level1 | '' = '', level2 = ''): TargetRow => ({
+  key: nextKey++,
+  level1,
+  level2,
+  name: '',
+  direction: '>=',
+  targetValue: '',
+  unit: '',
+});
 
 /** 新项目：一行金额；两行指标，分别预置产出、效益（SMART 检查要求的两类） */
 const emptyForm = (): ProjectForm => ({
@@ -84,8 +92,21 @@ function formOf(p: ProjectDetail): ProjectForm {
     period: p.startDate && p.endDate ? [p.startDate, p.endDate] : null,
     description: p.description,
     basis: p.basis ?? '',
-    amounts: p.amounts.map((a) => ({ key: nextKey++, economicCode: a.economicCode, amount: formatYuan(a.amountFen).replace(/^¥/, ''), note: a.note ?? '' })),
-    targets: p.targets.map((t) => ({ key: nextKey++, level1: t.level1 as Level1, level2: t.level2, name: t.name, direction: t.direction, targetValue: t.targetValue, unit: t.unit })),
+    amounts: p.amounts.map((a) => ({
+      key: nextKey++,
+      economicCode: a.economicCode,
+      amount: formatYuan(a.amountFen).replace(/^¥/, ''),
+      note: a.note ?? '',
+    })),
+    targets: p.targets.map((t) => ({
+      key: nextKey++,
+      level1: t.level1 as Level1,
+      level2: t.level2,
+      name: t.name,
+      direction: t.direction,
+      targetValue: t.targetValue,
+      unit: t.unit,
+    })),
   };
 }
 
@@ -99,7 +120,14 @@ export const amountRule: FormItemRule = {
   },
 };
 
-const asTarget = (t: TargetRow): PerformanceTarget => ({ level1: t.level1, level2: t.level2, name: t.name.trim(), direction: t.direction, targetValue: t.targetValue.trim(), unit: t.unit.trim() });
+const asTarget = (t: TargetRow): PerformanceTarget => ({
+  level1: t.level1,
+  level2: t.level2,
+  name: t.name.trim(),
+  direction: t.direction,
+  targetValue: t.targetValue.trim(),
+  unit: t.unit.trim(),
+});
 
 /**
  * 新建/修改项目对话框的状态：表单、校验、实时合计与 SMART 提示、提交（提交中再次点击不会重复发送）、
@@ -192,7 +220,8 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
     loading.value = true;
     try {
       const project = await getProject(id);
-      if (!isEditable(project.status)) throw new ApiError('PROJECT_NOT_EDITABLE', `项目当前状态为「${project.statusLabel}」，只有草稿或已退回的项目可以修改`, 409);
+      if (!isEditable(project.status))
+        throw new ApiError('PROJECT_NOT_EDITABLE', `项目当前状态为「${project.statusLabel}」，只有草稿或已退回的项目可以修改`, 409);
       fill(project);
       visible.value = true;
     } finally {
@@ -261,7 +290,9 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
       serverErrors.clear();
       conflict.value = false;
       const current = editing.value;
-      const saved = current ? await updateProject(current.id, { ...fields, version: current.version }) : await createProject({ ...fields, fiscalYear: Number(form.fiscalYear) });
+      const saved = current
+        ? await updateProject(current.id, { ...fields, version: current.version })
+        : await createProject({ ...fields, fiscalYear: Number(form.fiscalYear) });
       visible.value = false;
       onSaved(saved, current === null);
     } catch (e) {

@@ -1,6 +1,12 @@
 import { computed, ref, shallowRef } from 'vue';
 import { ApiError } from '../../api/request';
-import { importIssuesOf, importProjects, MAX_IMPORT_FILE_BYTES, type ImportedProject, type ProjectImportIssue } from '../../api/projectImport';
+import {
+  importIssuesOf,
+  importProjects,
+  MAX_IMPORT_FILE_BYTES,
+  type ImportedProject,
+  type ProjectImportIssue,
+} from '../../api/projectImport';
 
 /**
  * “导入项目”对话框的状态：选择的文件、导入中、结果（新建的项目）或失败原因与逐条错误。

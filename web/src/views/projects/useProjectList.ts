@@ -18,7 +18,14 @@ export interface ProjectFilters {
   duplicatesOnly: boolean;
 }
 
-const defaultFilters = (): ProjectFilters => ({ fiscalYear: String(currentShanghaiYear()), keyword: '', category: '', status: '', functionalCode: '', duplicatesOnly: false });
+const defaultFilters = (): ProjectFilters => ({
+  fiscalYear: String(currentShanghaiYear()),
+  keyword: '',
+  category: '',
+  status: '',
+  functionalCode: '',
+  duplicatesOnly: false,
+});
 
 /** 表格可排序的列 → 服务端排序字段 */
 const SORTABLE: Record<string, ProjectSort> = { totalAmountFen: 'totalAmountFen' };
@@ -43,9 +50,12 @@ export function useProjectList() {
     duplicates: applied.duplicatesOnly ? ('true' as const) : undefined,
   });
 
-  const list = usePagedList<ProjectSummary>(({ page, pageSize }, signal) => listProjects({ page, pageSize, ...appliedQuery() }, { signal }), {
-    errorMessage: '获取项目失败，请稍后再试',
-  });
+  const list = usePagedList<ProjectSummary>(
+    ({ page, pageSize }, signal) => listProjects({ page, pageSize, ...appliedQuery() }, { signal }),
+    {
+      errorMessage: '获取项目失败，请稍后再试',
+    },
+  );
 
   function search(): Promise<void> {
     applied = { ...filters };

@@ -6,7 +6,12 @@ import { ApiError } from '../../api/request';
  * 作废：弹框填写原因（必填），带上读到的 version 提交。确定按钮在请求期间转圈且不可再点，
  * 同一次作废只发一次请求。返回作废后的项目；失败为 'failed'（已提示，调用方宜刷新）；取消为 null。
  */
-export async function promptVoid(project: { id: number; projectNo: string; name: string; version: number }): Promise<ProjectDetail | 'failed' | null> {
+export async function promptVoid(project: {
+  id: number;
+  projectNo: string;
+  name: string;
+  version: number;
+}): Promise<ProjectDetail | 'failed' | null> {
   let result: ProjectDetail | 'failed' | null = null;
   try {
     await ElMessageBox.prompt(`作废后项目不能再修改或送审，记录和办理记录保留。请填写作废原因：`, `作废项目 ${project.projectNo}`, {
@@ -33,7 +38,8 @@ export async function promptVoid(project: { id: number; projectNo: string; name:
             done();
           })
           .catch((e: unknown) => {
-            if (e instanceof ApiError && e.code === 'PROJECT_CHANGED') ElMessage.error('项目已被他人修改或状态已变化，已为您刷新，请查看后重试');
+            if (e instanceof ApiError && e.code === 'PROJECT_CHANGED')
+              ElMessage.error('项目已被他人修改或状态已变化，已为您刷新，请查看后重试');
             else ElMessage.error(e instanceof ApiError ? e.message : '作废失败，请稍后再试');
             result = 'failed';
             done();

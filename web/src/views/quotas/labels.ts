@@ -75,10 +75,25 @@ export function rowActionInfo(action: RowAction): { label: string; permission: '
 }
 
 /** 行内操作按钮的顺序 */
-export const ROW_ACTION_ORDER: readonly RowAction[] = ['freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'transfer', 'carry-over'];
+export const ROW_ACTION_ORDER: readonly RowAction[] = [
+  'freeze',
+  'unfreeze',
+  'consume',
+  'adjust-in',
+  'adjust-out',
+  'transfer',
+  'carry-over',
+];
 
 /** 资金来源常用项（也可直接输入其他来源） */
-export const FUND_SOURCE_OPTIONS = ['一般公共预算', '政府性基金预算', '国有资本经营预算', '上级转移支付', '财政专户管理资金', '单位资金'] as const;
+export const FUND_SOURCE_OPTIONS = [
+  '一般公共预算',
+  '政府性基金预算',
+  '国有资本经营预算',
+  '上级转移支付',
+  '财政专户管理资金',
+  '单位资金',
+] as const;
 
 type TagType = 'success' | 'warning' | 'info' | 'primary' | 'danger';
 

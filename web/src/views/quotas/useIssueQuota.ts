@@ -122,18 +122,20 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
       const amount = parsePositiveYuan(form.amount);
       if (!amount.ok) return;
       serverErrors.clear();
-      const result = await sealing.run('下达指标', (signingPin) => issueQuota({
-        fiscalYear: Number(form.fiscalYear),
-        functionalCode: form.functionalCode,
-        economicCode: form.economicCode,
-        fundSource: form.fundSource.trim(),
-        documentNo: form.documentNo.trim(),
-        unitOrgId: form.unitOrgId ?? undefined,
-        amountFen: amount.fen,
-        reason: form.reason.trim(),
-        idempotencyKey,
-        signingPin,
-      }));
+      const result = await sealing.run('下达指标', (signingPin) =>
+        issueQuota({
+          fiscalYear: Number(form.fiscalYear),
+          functionalCode: form.functionalCode,
+          economicCode: form.economicCode,
+          fundSource: form.fundSource.trim(),
+          documentNo: form.documentNo.trim(),
+          unitOrgId: form.unitOrgId ?? undefined,
+          amountFen: amount.fen,
+          reason: form.reason.trim(),
+          idempotencyKey,
+          signingPin,
+        }),
+      );
       if (result === null) return; // 未签章（取消）：对话框保持打开
       visible.value = false;
       onIssued(result);

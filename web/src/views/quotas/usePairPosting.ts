@@ -50,7 +50,10 @@ export function usePairPosting(options: PairPostingOptions) {
   /**
    * validate：表单校验；request：由表单组出请求（表单不完整时返回 null），返回的函数带上幂等键发送。
    */
-  async function submit(validate: () => Promise<boolean>, request: (from: Quota) => ((idempotencyKey: string) => Promise<TransferResult>) | null): Promise<void> {
+  async function submit(
+    validate: () => Promise<boolean>,
+    request: (from: Quota) => ((idempotencyKey: string) => Promise<TransferResult>) | null,
+  ): Promise<void> {
     // 先置为提交中再校验：校验期间的第二次点击也会被挡住；成功后不再接受提交
     if (submitting.value || result.value || !source.value) return;
     submitting.value = true;

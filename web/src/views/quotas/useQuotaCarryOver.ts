@@ -61,7 +61,9 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
   const fiscalYearNumber = computed(() => Number(form.fiscalYear) || (source.value ? source.value.fiscalYear + 1 : 0));
 
   function open(from: Quota): void {
-    posting.open(from, () => Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), documentNo: '', target: null, amount: '', reason: '' }));
+    posting.open(from, () =>
+      Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), documentNo: '', target: null, amount: '', reason: '' }),
+    );
   }
 
   function into(): CarryOverRequest['into'] | null {
@@ -75,7 +77,8 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
       const amount = parsePositiveYuan(form.amount);
       const target = into();
       if (!amount.ok || !target) return null;
-      return (idempotencyKey) => carryOverQuota(from.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey, into: target });
+      return (idempotencyKey) =>
+        carryOverQuota(from.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey, into: target });
     });
   }
 

@@ -19,12 +19,15 @@ export function useQuotaList() {
   let applied: QuotaFilters = defaultFilters();
 
   /** 已生效的条件与排序：列表和导出共用 */
-  const appliedQuery = (): Omit<QuotaQuery, 'page' | 'pageSize'> => ({ sort: 'id', order: 'desc', fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined });
+  const appliedQuery = (): Omit<QuotaQuery, 'page' | 'pageSize'> => ({
+    sort: 'id',
+    order: 'desc',
+    fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined,
+  });
 
-  const list = usePagedList<Quota>(
-    ({ page, pageSize }, signal) => listQuotas({ page, pageSize, ...appliedQuery() }, { signal }),
-    { errorMessage: '获取指标失败，请稍后再试' },
-  );
+  const list = usePagedList<Quota>(({ page, pageSize }, signal) => listQuotas({ page, pageSize, ...appliedQuery() }, { signal }), {
+    errorMessage: '获取指标失败，请稍后再试',
+  });
 
   function search(): Promise<void> {
     applied = { ...filters };

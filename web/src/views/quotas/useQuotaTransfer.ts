@@ -30,7 +30,11 @@ export function useQuotaTransfer(onChanged: (quotas: Quota[], result: TransferRe
   const posting = usePairPosting({ keyPrefix: 'transfer', failureMessage: '调剂失败，请稍后再试', serverErrors, onChanged });
   const { visible, source, submitting, result } = posting;
 
-  const rules: FormRules<TransferForm> = { target: [{ ...requiredQuotaRule('请选择调入指标'), required: true }], amount: [amountRule], reason: reasonRules };
+  const rules: FormRules<TransferForm> = {
+    target: [{ ...requiredQuotaRule('请选择调入指标'), required: true }],
+    amount: [amountRule],
+    reason: reasonRules,
+  };
 
   for (const key of ['target', 'amount', 'reason'] as const) {
     watch(
@@ -48,7 +52,8 @@ export function useQuotaTransfer(onChanged: (quotas: Quota[], result: TransferRe
       const amount = parsePositiveYuan(form.amount);
       const target = form.target;
       if (!amount.ok || !target) return null;
-      return (idempotencyKey) => transferQuota({ fromQuotaId: from.id, toQuotaId: target.id, amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey });
+      return (idempotencyKey) =>
+        transferQuota({ fromQuotaId: from.id, toQuotaId: target.id, amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey });
     });
   }
 

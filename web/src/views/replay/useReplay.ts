@@ -28,7 +28,12 @@ export function useReplay() {
   /** 滑块之前经过的元素标绿，当前一步标蓝，签章异常的已经过环节标红 */
   const completed = computed(() => steps.value.slice(0, position.value).map((s) => s.elementId));
   const active = computed(() => (current.value ? [current.value.elementId] : []));
-  const failed = computed(() => steps.value.slice(0, position.value + 1).filter((s) => s.seal.status === 'broken' || s.status === 'failed').map((s) => s.elementId));
+  const failed = computed(() =>
+    steps.value
+      .slice(0, position.value + 1)
+      .filter((s) => s.seal.status === 'broken' || s.status === 'failed')
+      .map((s) => s.elementId),
+  );
 
   const go = (i: number) => {
     position.value = Math.min(Math.max(0, i), Math.max(0, steps.value.length - 1));
@@ -49,7 +54,11 @@ export function useReplay() {
 }
 
 export const SEAL_LABELS: Record<ReplayStep['seal']['status'], string> = { verified: '签章核验通过', absent: '无签章', broken: '记录异常' };
-export const SEAL_TAGS: Record<ReplayStep['seal']['status'], 'success' | 'info' | 'danger'> = { verified: 'success', absent: 'info', broken: 'danger' };
+export const SEAL_TAGS: Record<ReplayStep['seal']['status'], 'success' | 'info' | 'danger'> = {
+  verified: 'success',
+  absent: 'info',
+  broken: 'danger',
+};
 
 const TYPE_LABELS: Record<string, string> = {
   startEvent: '开始事件',
@@ -68,4 +77,10 @@ const TYPE_LABELS: Record<string, string> = {
 };
 export const typeLabel = (t: string) => TYPE_LABELS[t] ?? t;
 
-export const STATE_LABELS: Record<string, string> = { ACTIVE: '运行中', COMPLETED: '已结束', EXTERNALLY_TERMINATED: '已撤回/终止', INTERNALLY_TERMINATED: '已终止', SUSPENDED: '已挂起' };
+export const STATE_LABELS: Record<string, string> = {
+  ACTIVE: '运行中',
+  COMPLETED: '已结束',
+  EXTERNALLY_TERMINATED: '已撤回/终止',
+  INTERNALLY_TERMINATED: '已终止',
+  SUSPENDED: '已挂起',
+};

@@ -4,7 +4,12 @@ import type { TaskEvent, TaskStatus } from '../../api/tasks';
 
 type TagType = 'success' | 'warning' | 'info' | 'primary' | 'danger';
 
-export const TASK_STATUS_LABELS: Record<TaskStatus, string> = { open: '待办理', completing: '提交中', completed: '已办理', canceled: '已作废' };
+export const TASK_STATUS_LABELS: Record<TaskStatus, string> = {
+  open: '待办理',
+  completing: '提交中',
+  completed: '已办理',
+  canceled: '已作废',
+};
 
 export function taskStatusTagType(status: TaskStatus): TagType {
   return status === 'open' ? 'primary' : status === 'completing' ? 'warning' : status === 'completed' ? 'success' : 'info';

@@ -52,15 +52,26 @@ export function useBatchApprove(onDone: () => void) {
         const byId = new Map(g.rows.map((r) => [r.id, r]));
         try {
           const ids = g.rows.map((r) => r.id);
-          const res = cancelled ? null : pin === undefined ? await sealing.run('批量审批', async (p) => ((pin = p), batchComplete(ids, g.data, p))) : await batchComplete(ids, g.data, pin);
+          const res = cancelled
+            ? null
+            : pin === undefined
+              ? await sealing.run('批量审批', async (p) => ((pin = p), batchComplete(ids, g.data, p)))
+              : await batchComplete(ids, g.data, pin);
           if (res === null) {
             cancelled = true;
-            for (const r of g.rows) out.push({ taskId: r.id, name: r.name, projectName: r.projectName, ok: false, message: '未签章，未办理' });
+            for (const r of g.rows)
+              out.push({ taskId: r.id, name: r.name, projectName: r.projectName, ok: false, message: '未签章，未办理' });
             continue;
           }
           for (const r of res.results) {
             const row = byId.get(r.taskId);
-            out.push({ taskId: r.taskId, name: row?.name ?? '', projectName: row?.projectName ?? '', ok: r.ok, message: r.ok ? '已通过' : (r.message ?? '办理失败') });
+            out.push({
+              taskId: r.taskId,
+              name: row?.name ?? '',
+              projectName: row?.projectName ?? '',
+              ok: r.ok,
+              message: r.ok ? '已通过' : (r.message ?? '办理失败'),
+            });
           }
         } catch (e) {
           const message = e instanceof ApiError ? e.message : '提交失败，请稍后再试';

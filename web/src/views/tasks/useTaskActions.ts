@@ -22,7 +22,12 @@ export function actionErrorMessage(e: unknown, fallback: string): string {
  * 办理页的操作：签收、退回签收、提交、催办、添加意见。提交时先在页面上按表单定义校验，
  * 服务端的字段错误落到表单上；提交中按钮不可再点；成功后回到待办列表。
  */
-export function useTaskActions(taskId: () => number, form: Ref<InstanceType<typeof FormRenderer> | undefined>, reload: () => Promise<void>, definition: () => FormDefinition | null = () => null) {
+export function useTaskActions(
+  taskId: () => number,
+  form: Ref<InstanceType<typeof FormRenderer> | undefined>,
+  reload: () => Promise<void>,
+  definition: () => FormDefinition | null = () => null,
+) {
   const router = useRouter();
   const todo = useTodoCount();
   const sealing = useSealing();

@@ -45,7 +45,9 @@ export function useTaskDetail() {
   }
 
   /** 表单中用户选择器的选项：会签人取可办理此事项的人 */
-  const lists = computed<PickerLists>(() => ({ countersigners: people.value.map((u) => ({ value: u.id, label: `${u.name}（${u.orgName}）` })) }));
+  const lists = computed<PickerLists>(() => ({
+    countersigners: people.value.map((u) => ({ value: u.id, label: `${u.name}（${u.orgName}）` })),
+  }));
 
   return { detail, definition, people, lists, loading, error, load };
 }

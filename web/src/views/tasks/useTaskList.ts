@@ -87,5 +87,16 @@ export function useTaskList() {
 
   onMounted(() => void search());
 
-  return { box, filters, ...list, search, reset, switchBox, batchable, approvalFor, selection, hasSelection: computed(() => selection.value.length > 0) };
+  return {
+    box,
+    filters,
+    ...list,
+    search,
+    reset,
+    switchBox,
+    batchable,
+    approvalFor,
+    selection,
+    hasSelection: computed(() => selection.value.length > 0),
+  };
 }

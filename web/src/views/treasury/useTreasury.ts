@@ -1,6 +1,16 @@
 import { reactive, ref } from 'vue';
 import { ElMessage } from 'element-plus';
-import { getOrder, listOrders, queryBank, resolveOrder, retrySend, type OrderEvent, type OrderPage, type OrderStatus, type PaymentOrder } from '../../api/treasury';
+import {
+  getOrder,
+  listOrders,
+  queryBank,
+  resolveOrder,
+  retrySend,
+  type OrderEvent,
+  type OrderPage,
+  type OrderStatus,
+  type PaymentOrder,
+} from '../../api/treasury';
 import { ApiError } from '../../api/request';
 import { useSealing } from '../../seals/useSealing';
 
@@ -14,13 +24,24 @@ export function useTreasury() {
   const error = ref('');
   const detail = ref<(PaymentOrder & { events: OrderEvent[] }) | null>(null);
   const busy = ref<number | null>(null);
-  const resolving = reactive({ visible: false, order: null as PaymentOrder | null, decision: 'paid' as 'paid' | 'failed' | 'wait', comment: '', error: '' });
+  const resolving = reactive({
+    visible: false,
+    order: null as PaymentOrder | null,
+    decision: 'paid' as 'paid' | 'failed' | 'wait',
+    comment: '',
+    error: '',
+  });
 
   async function load() {
     loading.value = true;
     error.value = '';
     try {
-      data.value = await listOrders({ status: filters.status || undefined, orderNo: filters.orderNo.trim() || undefined, payeeAccount: filters.payeeAccount.trim() || undefined, ...page });
+      data.value = await listOrders({
+        status: filters.status || undefined,
+        orderNo: filters.orderNo.trim() || undefined,
+        payeeAccount: filters.payeeAccount.trim() || undefined,
+        ...page,
+      });
     } catch (e) {
       error.value = e instanceof ApiError ? e.message : '加载失败，请稍后再试';
     } finally {
@@ -46,10 +67,11 @@ export function useTreasury() {
     }
   }
 
-  const query = (row: PaymentOrder) => act(row, async () => {
-    const r = await queryBank(row.id);
-    return r.delivered ? `银行答复：${r.bankStatusLabel}，已据此办结` : `银行答复：${r.bankStatusLabel}`;
-  });
+  const query = (row: PaymentOrder) =>
+    act(row, async () => {
+      const r = await queryBank(row.id);
+      return r.delivered ? `银行答复：${r.bankStatusLabel}，已据此办结` : `银行答复：${r.bankStatusLabel}`;
+    });
   const retry = (row: PaymentOrder) => act(row, async () => (await retrySend(row.id), '已重新发送'));
 
   function openResolve(row: PaymentOrder) {
@@ -61,7 +83,9 @@ export function useTreasury() {
     if (!row) return;
     resolving.error = '';
     try {
-      const done = await sealing.run('核实处理支付凭证', (pin) => resolveOrder(row.id, { decision: resolving.decision, comment: resolving.comment.trim() || undefined, signingPin: pin }));
+      const done = await sealing.run('核实处理支付凭证', (pin) =>
+        resolveOrder(row.id, { decision: resolving.decision, comment: resolving.comment.trim() || undefined, signingPin: pin }),
+      );
       if (done === null) return;
       resolving.visible = false;
       ElMessage.success('已提交核实结果');

@@ -26,7 +26,9 @@ export function useUserActions(onChanged: (user: ManagedUser) => void) {
   function toggleStatus(user: ManagedUser): Promise<void> {
     const disabling = user.status === 'active';
     return confirmThen(
-      disabling ? `停用后 ${user.displayName}（${user.username}）将立即退出登录且不能再登录，确定停用？` : `确定启用 ${user.displayName}（${user.username}）？`,
+      disabling
+        ? `停用后 ${user.displayName}（${user.username}）将立即退出登录且不能再登录，确定停用？`
+        : `确定启用 ${user.displayName}（${user.username}）？`,
       disabling ? '停用用户' : '启用用户',
       () => updateUser(user.id, { status: disabling ? 'disabled' : 'active' }),
       disabling ? '已停用' : '已启用',
@@ -34,7 +36,12 @@ export function useUserActions(onChanged: (user: ManagedUser) => void) {
   }
 
   function unlock(user: ManagedUser): Promise<void> {
-    return confirmThen(`确定解锁 ${user.displayName}（${user.username}）？登录失败次数将清零。`, '解锁用户', () => unlockUser(user.id), '已解锁');
+    return confirmThen(
+      `确定解锁 ${user.displayName}（${user.username}）？登录失败次数将清零。`,
+      '解锁用户',
+      () => unlockUser(user.id),
+      '已解锁',
+    );
   }
 
   /** 授权重新开通电子签章（本人遗忘签章密码）：须写明原因，记入审计链 */

@@ -48,7 +48,10 @@ export function useWorkbench() {
   /** 申报单位（能填报项目）看到“我的申报”，其他人看到“项目库”的汇总 */
   const filesApplications = computed(() => permissions.value.includes('projects:write'));
   const shortcuts = computed<Array<NavItem & { hint: string }>>(() =>
-    NAV_ITEMS.filter((item) => item.index !== '/workbench' && allows(permissions.value, item.permission)).map((item) => ({ ...item, hint: SHORTCUT_HINTS[item.index] ?? '' })),
+    NAV_ITEMS.filter((item) => item.index !== '/workbench' && allows(permissions.value, item.permission)).map((item) => ({
+      ...item,
+      hint: SHORTCUT_HINTS[item.index] ?? '',
+    })),
   );
 
   onMounted(() => {

@@ -74,13 +74,18 @@ function extensionEntries(ext: ModdleElement): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const value of (ext.get('values') as ModdleElement[] | undefined) ?? []) {
     if (value.$type === 'camunda:Properties') {
-      for (const p of (value.get('values') as ModdleElement[] | undefined) ?? []) out.push([`camunda:property/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
+      for (const p of (value.get('values') as ModdleElement[] | undefined) ?? [])
+        out.push([`camunda:property/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
     } else if (value.$type === 'camunda:InputOutput') {
-      for (const p of (value.get('inputParameters') as ModdleElement[] | undefined) ?? []) out.push([`camunda:input/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
-      for (const p of (value.get('outputParameters') as ModdleElement[] | undefined) ?? []) out.push([`camunda:output/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
+      for (const p of (value.get('inputParameters') as ModdleElement[] | undefined) ?? [])
+        out.push([`camunda:input/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
+      for (const p of (value.get('outputParameters') as ModdleElement[] | undefined) ?? [])
+        out.push([`camunda:output/${String(p.get('name'))}`, String(p.get('value') ?? '')]);
     } else {
       // Sorted keys: the same listener parsed from two files must compare equal whatever the attribute order.
-      const own = Object.entries(value as unknown as Record<string, unknown>).filter(([k]) => !k.startsWith('$')).sort(([a], [b]) => a.localeCompare(b));
+      const own = Object.entries(value as unknown as Record<string, unknown>)
+        .filter(([k]) => !k.startsWith('$'))
+        .sort(([a], [b]) => a.localeCompare(b));
       out.push([value.$type, JSON.stringify(Object.fromEntries(own))]);
     }
   }

@@ -56,7 +56,9 @@ export function createDmnEditor(container: HTMLElement): DecisionEditor {
   return {
     async open(xml, decisionId) {
       await modeler.importXML(xml);
-      const view = modeler.getViews().find((v) => v.type === 'decisionTable' && v.element.id === decisionId) ?? modeler.getViews().find((v) => v.type === 'decisionTable');
+      const view =
+        modeler.getViews().find((v) => v.type === 'decisionTable' && v.element.id === decisionId) ??
+        modeler.getViews().find((v) => v.type === 'decisionTable');
       if (view) await modeler.open(view);
       attach();
     },

@@ -49,7 +49,13 @@ export function createModeler(canvas: HTMLElement, panel: HTMLElement, catalogue
   const modeler = new Modeler({
     container: canvas,
     propertiesPanel: { parent: panel },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule, TranslateModule, CatalogueSelectModule],
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      TranslateModule,
+      CatalogueSelectModule,
+    ],
     moddleExtensions: { camunda },
     designerCatalogue: catalogue,
   });
@@ -73,14 +79,18 @@ export function createModeler(canvas: HTMLElement, panel: HTMLElement, catalogue
       for (const id of marked) c.removeMarker(id, 'lint-error');
       overlays.remove({ type: 'lint' });
       const counts = new Map<string, number>();
-      for (const p of problems) if (p.elementId && p.severity === 'error' && registry.get(p.elementId)) counts.set(p.elementId, (counts.get(p.elementId) ?? 0) + 1);
+      for (const p of problems)
+        if (p.elementId && p.severity === 'error' && registry.get(p.elementId)) counts.set(p.elementId, (counts.get(p.elementId) ?? 0) + 1);
       marked = [...counts.keys()];
       for (const [id, n] of counts) {
         c.addMarker(id, 'lint-error');
         const badge = document.createElement('div');
         badge.className = 'lint-badge';
         badge.dataset.test = `lint-badge-${id}`;
-        badge.title = problems.filter((p) => p.elementId === id).map((p) => p.message).join('\n');
+        badge.title = problems
+          .filter((p) => p.elementId === id)
+          .map((p) => p.message)
+          .join('\n');
         badge.textContent = String(n);
         overlays.add(id, 'lint', { position: { top: -8, right: 8 }, html: badge });
       }

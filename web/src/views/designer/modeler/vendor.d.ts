@@ -22,7 +22,15 @@ declare module 'bpmn-moddle' {
     $type: string;
     id?: string;
     $attrs?: Record<string, string>;
-    $descriptor: { properties: Array<{ name: string; ns: { name: string; prefix: string; localName: string }; isMany?: boolean; isReference?: boolean; type: string }> };
+    $descriptor: {
+      properties: Array<{
+        name: string;
+        ns: { name: string; prefix: string; localName: string };
+        isMany?: boolean;
+        isReference?: boolean;
+        type: string;
+      }>;
+    };
     get(name: string): unknown;
     [key: string]: unknown;
   }

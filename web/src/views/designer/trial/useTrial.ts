@@ -1,5 +1,14 @@
 import { computed, onBeforeUnmount, ref } from 'vue';
-import { autoRunTrial, completeTrialTask, endTrial, getTrial, getTrialVariables, startTrial, type TrialState, type TrialVariables } from '../../../api/designer';
+import {
+  autoRunTrial,
+  completeTrialTask,
+  endTrial,
+  getTrial,
+  getTrialVariables,
+  startTrial,
+  type TrialState,
+  type TrialVariables,
+} from '../../../api/designer';
 import { ApiError } from '../../../api/request';
 
 /**
@@ -33,7 +42,11 @@ export function useTrial() {
     const generated: TrialVariables = processId.value ? await getTrialVariables(processId.value) : { budgetTrial: true };
     variables.value = Object.entries(generated)
       .filter(([name]) => name !== 'budgetTrial')
-      .map(([name, v]) => ({ name, value: v === null ? '' : String(v), kind: v === null ? 'null' : (typeof v as 'string' | 'number' | 'boolean') }));
+      .map(([name, v]) => ({
+        name,
+        value: v === null ? '' : String(v),
+        kind: v === null ? 'null' : (typeof v as 'string' | 'number' | 'boolean'),
+      }));
   }
 
   function typedVariables(): TrialVariables {

@@ -51,7 +51,9 @@ function catalogueSelect(property: string, label: string, options: (c: DesignerC
 }
 
 const REPLACEMENTS: Record<string, ReturnType<typeof catalogueSelect>> = {
-  candidateGroups: catalogueSelect('camunda:candidateGroups', 'Candidate groups', (c) => c.roles.map((r) => ({ value: r, label: `${c.roleNames[r] ?? r}（${r}）` }))),
+  candidateGroups: catalogueSelect('camunda:candidateGroups', 'Candidate groups', (c) =>
+    c.roles.map((r) => ({ value: r, label: `${c.roleNames[r] ?? r}（${r}）` })),
+  ),
   formKey: catalogueSelect('camunda:formKey', 'Form key', (c) => c.forms.map((f) => ({ value: f, label: f }))),
   externalTopic: catalogueSelect('camunda:topic', 'Topic', (c) => c.topics.map((t) => ({ value: t, label: t }))),
   decisionRef: catalogueSelect('camunda:decisionRef', 'Decision reference', (c) => c.decisions.map((d) => ({ value: d, label: d }))),

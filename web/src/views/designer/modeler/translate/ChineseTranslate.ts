@@ -5,6 +5,6 @@ export function chineseTranslate(template: string, replacements: Record<string, 
   const text = ZH_CN[template] ?? template;
   return text.replace(/{([^}]+)}/g, (_m, key: string) => {
     const v = replacements[key];
-    return v === undefined ? `{${key}}` : ZH_CN[v] ?? v;
+    return v === undefined ? `{${key}}` : (ZH_CN[v] ?? v);
   });
 }
