@@ -4,7 +4,6 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { PROJECT_ROOT } from '../config';
 import type { Logger } from '../log';
-import { requireLogin, requirePermission } from '../auth/middleware';
 import { authRouter } from './auth';
 import { projectImportRouter } from './project-import';
 import { projectsRouter } from './projects';
@@ -96,10 +95,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(openApiRouter({ version: deps.version }));
   api.use(authRouter({ db: deps.db, config: deps.config }));
   api.use(engineRouter({ engine: deps.engine, db: deps.db, namespace: deps.config.engine.namespace }));
-  // Reference data: any logged-in role may read; importing code tables is the budget division's.
-  const login = requireLogin(deps.db);
-  api.use(['/regions', '/organisations', '/codes'], login, requirePermission('reference:read'));
-  api.post('/codes/import', requirePermission('codes:import'));
+  // Reference data (declared with their access: reading needs reference:read, importing code tables codes:import).
   api.use(referenceExportsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
   api.use(referenceRouter({ db: deps.db }));
   api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits, keyStore }));

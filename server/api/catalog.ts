@@ -3,8 +3,8 @@ import * as auth from './auth';
 import * as projects from './projects';
 import * as projectImport from './project-import';
 import { quotaRoutes } from './quotas';
-import * as reference from './reference';
-import * as referenceExports from './reference-exports';
+import { referenceRoutes } from './reference';
+import { referenceExportRoutes } from './reference-exports';
 import { taskRoutes } from './tasks';
 import { auditRoutes } from './audit';
 import { sealRoutes } from './seals';
@@ -50,6 +50,8 @@ const DECLARED: readonly RouteDoc[] = [
   ...taskRoutes.map(docOf),
   ...adjustmentRoutes.map(docOf),
   ...finalAccountRoutes.map(docOf),
+  ...referenceRoutes.map(docOf),
+  ...referenceExportRoutes.map(docOf),
   ...quotaRoutes.map(docOf),
   ...allocationRoutes.map(docOf),
 ];
@@ -138,112 +140,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     body: auth.passwordBody,
     ok: { status: 204, description: '已修改' },
     description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。',
-  },
-
-  // 基础数据
-  {
-    method: 'get',
-    path: '/api/regions',
-    summary: '行政区划（GB/T 2260），可按上级或整树',
-    tag: 'reference',
-    access: 'reference:read',
-    query: reference.regionsQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/organisations',
-    summary: '组织机构列表，分页',
-    tag: 'reference',
-    access: 'reference:read',
-    query: reference.organisationsQuery,
-  },
-  { method: 'get', path: '/api/organisations/{id}', summary: '组织机构详情', tag: 'reference', access: 'reference:read', params: idParams },
-  {
-    method: 'get',
-    path: '/api/organisations/{id}/subtree',
-    summary: '某机构及其全部下级，按树序分页',
-    tag: 'reference',
-    access: 'reference:read',
-    params: idParams,
-    query: reference.subtreeQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/functional',
-    summary: '支出功能分类科目（某年度）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: reference.functionalQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/economic',
-    summary: '支出经济分类科目（某年度）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: reference.economicQuery,
-  },
-  {
-    method: 'post',
-    path: '/api/codes/import',
-    summary: '导入某年度的分类科目（CSV 文本或 base64 编码的 .xlsx）',
-    tag: 'reference',
-    access: 'codes:import',
-    query: reference.importQuery,
-    body: reference.importBody,
-  },
-  {
-    method: 'get',
-    path: '/api/organisations/export',
-    summary: '导出组织机构（Excel）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.organisationExportQuery,
-    ok: xlsxOk,
-    description: exportNote,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/functional/all',
-    summary: '某年度全部功能分类科目（树序）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.functionalTableQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/economic/all',
-    summary: '某年度全部经济分类科目（树序）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.economicTableQuery,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/functional/export',
-    summary: '导出功能分类科目（Excel，可直接再导入）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.functionalTableQuery,
-    ok: xlsxOk,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/economic/export',
-    summary: '导出经济分类科目（Excel，可直接再导入）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.economicTableQuery,
-    ok: xlsxOk,
-  },
-  {
-    method: 'get',
-    path: '/api/codes/template',
-    summary: '科目导入模板（Excel）',
-    tag: 'reference',
-    access: 'reference:read',
-    query: referenceExports.templateQuery,
-    ok: { status: 200, description: 'Excel 模板' },
   },
 
   // 项目库

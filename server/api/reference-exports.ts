@@ -1,8 +1,7 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { DIVISION_TYPE_LABELS, ORGANISATION_KIND_LABELS } from '../../domain/organisation-labels';
 import type { Db } from '../db';
-import { principalOf } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
 import {
   CODE_TYPES,
@@ -18,7 +17,9 @@ import {
 } from '../reference';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportColumn, type ExportLimits } from './excel-export';
 import { economicQuery, functionalQuery, organisationsQuery } from './reference';
-import { validate } from './validate';
+import * as contracts from '../../contracts/reference';
+import { mountRoutes, routesWith } from './route';
+import { exportNote, xlsxOk } from './route-doc';
 
 /**
  * Exports (导出) of the reference lists, the whole-year code tables behind the 科目代码 page, and
@@ -80,114 +81,169 @@ const TEMPLATE_NOTES: Record<CodeType, string[]> = {
   ],
 };
 
-export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
-  const router = Router();
+type ReferenceExportDeps = { db: Db; exportLimits: ExportLimits };
+const route = routesWith<ReferenceExportDeps>();
 
-  router.get('/organisations/export', validate({ query: organisationExportQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof organisationExportQuery>;
-    const filters = {
-      kind: q.kind,
-      regionCode: q.region,
-      nameContains: q.name,
-      parentId: q.parent,
-      withinId: q.within,
-      scopeIds: scopeOrgIds(db, principalOf(res)),
-    };
-    const names = { regions: new Map<string, string>(), organisations: new Map<number, string>() };
-    const columns: Array<ExportColumn<Organisation>> = [
-      { header: '机构编码', width: 24, type: 'text', value: (o) => o.code },
-      { header: '机构名称', width: 36, type: 'text', value: (o) => o.name },
-      { header: '机构类型', width: 14, type: 'text', value: (o) => ORGANISATION_KIND_LABELS[o.kind] },
-      { header: '行政区划代码', width: 14, type: 'text', value: (o) => o.regionCode },
-      { header: '行政区划', width: 20, type: 'text', value: (o) => names.regions.get(o.regionCode) ?? '' },
-      {
-        header: '上级机构',
-        width: 36,
-        type: 'text',
-        value: (o) => (o.parentId === null ? '' : (names.organisations.get(o.parentId) ?? '')),
-      },
-      { header: '处室类型', width: 10, type: 'text', value: (o) => (o.divisionType ? DIVISION_TYPE_LABELS[o.divisionType] : '') },
-      { header: '创建时间', width: 20, type: 'datetime', value: (o) => o.createdAt },
-    ];
-    await sendXlsxExport(
-      res,
-      {
-        filename: '组织机构',
-        asciiFilename: 'organisations',
-        sheetName: '组织机构',
-        columns,
-        source: (page, pageSize) => listOrganisations(db, filters, { page, pageSize, sort: q.sort, order: q.order }),
-        // Region and parent names for one page in two queries.
-        preparePage: async (items) => {
-          const regionCodes = [...new Set(items.map((o) => o.regionCode))];
-          const parentIds = [...new Set(items.map((o) => o.parentId).filter((id): id is number => id !== null))];
-          for (const r of (await db('regions').whereIn('code', regionCodes).select('code', 'name')) as Array<{
-            code: string;
-            name: string;
-          }>)
-            names.regions.set(r.code, r.name);
-          for (const o of (await db('organisations').whereIn('id', parentIds).select('id', 'name')) as Array<{ id: number; name: string }>)
-            names.organisations.set(Number(o.id), o.name);
+export const referenceExportRoutes = [
+  route({
+    method: 'get',
+    path: '/api/organisations/export',
+    summary: '导出组织机构（Excel）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: organisationExportQuery,
+    ok: xlsxOk,
+    description: exportNote,
+    handle: async ({ deps: { db, exportLimits }, principal, query: q, res }) => {
+      const filters = {
+        kind: q.kind,
+        regionCode: q.region,
+        nameContains: q.name,
+        parentId: q.parent,
+        withinId: q.within,
+        scopeIds: scopeOrgIds(db, principal),
+      };
+      const names = { regions: new Map<string, string>(), organisations: new Map<number, string>() };
+      const columns: Array<ExportColumn<Organisation>> = [
+        { header: '机构编码', width: 24, type: 'text', value: (o) => o.code },
+        { header: '机构名称', width: 36, type: 'text', value: (o) => o.name },
+        { header: '机构类型', width: 14, type: 'text', value: (o) => ORGANISATION_KIND_LABELS[o.kind] },
+        { header: '行政区划代码', width: 14, type: 'text', value: (o) => o.regionCode },
+        { header: '行政区划', width: 20, type: 'text', value: (o) => names.regions.get(o.regionCode) ?? '' },
+        {
+          header: '上级机构',
+          width: 36,
+          type: 'text',
+          value: (o) => (o.parentId === null ? '' : (names.organisations.get(o.parentId) ?? '')),
         },
-      },
-      exportLimits,
-    );
-  });
+        { header: '处室类型', width: 10, type: 'text', value: (o) => (o.divisionType ? DIVISION_TYPE_LABELS[o.divisionType] : '') },
+        { header: '创建时间', width: 20, type: 'datetime', value: (o) => o.createdAt },
+      ];
+      await sendXlsxExport(
+        res,
+        {
+          filename: '组织机构',
+          asciiFilename: 'organisations',
+          sheetName: '组织机构',
+          columns,
+          source: (page, pageSize) => listOrganisations(db, filters, { page, pageSize, sort: q.sort, order: q.order }),
+          // Region and parent names for one page in two queries.
+          preparePage: async (items) => {
+            const regionCodes = [...new Set(items.map((o) => o.regionCode))];
+            const parentIds = [...new Set(items.map((o) => o.parentId).filter((id): id is number => id !== null))];
+            for (const r of (await db('regions').whereIn('code', regionCodes).select('code', 'name')) as Array<{
+              code: string;
+              name: string;
+            }>)
+              names.regions.set(r.code, r.name);
+            for (const o of (await db('organisations').whereIn('id', parentIds).select('id', 'name')) as Array<{
+              id: number;
+              name: string;
+            }>)
+              names.organisations.set(Number(o.id), o.name);
+          },
+        },
+        exportLimits,
+      );
+    },
+  }),
 
-  router.get('/codes/functional/all', validate({ query: functionalTableQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof functionalTableQuery>;
-    res.json(await listFunctionalCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS }));
-  });
+  route({
+    method: 'get',
+    path: '/api/codes/functional/all',
+    summary: '某年度全部功能分类科目（树序）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: functionalTableQuery,
+    response: contracts.functionalCodeTable,
+    handle: ({ deps: { db }, query: q }) => {
+      return listFunctionalCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS });
+    },
+  }),
 
-  router.get('/codes/economic/all', validate({ query: economicTableQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof economicTableQuery>;
-    res.json(await listEconomicCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS }));
-  });
+  route({
+    method: 'get',
+    path: '/api/codes/economic/all',
+    summary: '某年度全部经济分类科目（树序）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: economicTableQuery,
+    response: contracts.economicCodeTable,
+    handle: ({ deps: { db }, query: q }) => {
+      return listEconomicCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS });
+    },
+  }),
 
-  router.get('/codes/functional/export', validate({ query: functionalTableQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof functionalTableQuery>;
-    await sendXlsxExport(
-      res,
-      {
-        filename: `支出功能分类-${q.year}`,
-        asciiFilename: `functional-codes-${q.year}`,
-        sheetName: '支出功能分类',
-        columns: codeColumns('functional'),
-        source: (page, pageSize) => listFunctionalCodeTable(db, q, { page, pageSize }),
-      },
-      exportLimits,
-    );
-  });
+  route({
+    method: 'get',
+    path: '/api/codes/functional/export',
+    summary: '导出功能分类科目（Excel，可直接再导入）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: functionalTableQuery,
+    ok: xlsxOk,
+    handle: async ({ deps: { db, exportLimits }, query: q, res }) => {
+      await sendXlsxExport(
+        res,
+        {
+          filename: `支出功能分类-${q.year}`,
+          asciiFilename: `functional-codes-${q.year}`,
+          sheetName: '支出功能分类',
+          columns: codeColumns('functional'),
+          source: (page, pageSize) => listFunctionalCodeTable(db, q, { page, pageSize }),
+        },
+        exportLimits,
+      );
+    },
+  }),
 
-  router.get('/codes/economic/export', validate({ query: economicTableQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof economicTableQuery>;
-    const title = q.kind === 'department' ? '部门预算经济分类' : q.kind === 'government' ? '政府预算经济分类' : '支出经济分类';
-    await sendXlsxExport(
-      res,
-      {
-        filename: `${title}-${q.year}`,
-        asciiFilename: `economic-codes-${q.kind ?? 'all'}-${q.year}`,
-        sheetName: title,
-        columns: codeColumns('economic'),
-        source: (page, pageSize) => listEconomicCodeTable(db, q, { page, pageSize }),
-      },
-      exportLimits,
-    );
-  });
+  route({
+    method: 'get',
+    path: '/api/codes/economic/export',
+    summary: '导出经济分类科目（Excel，可直接再导入）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: economicTableQuery,
+    ok: xlsxOk,
+    handle: async ({ deps: { db, exportLimits }, query: q, res }) => {
+      const title = q.kind === 'department' ? '部门预算经济分类' : q.kind === 'government' ? '政府预算经济分类' : '支出经济分类';
+      await sendXlsxExport(
+        res,
+        {
+          filename: `${title}-${q.year}`,
+          asciiFilename: `economic-codes-${q.kind ?? 'all'}-${q.year}`,
+          sheetName: title,
+          columns: codeColumns('economic'),
+          source: (page, pageSize) => listEconomicCodeTable(db, q, { page, pageSize }),
+        },
+        exportLimits,
+      );
+    },
+  }),
 
   // Served, not built in the SPA: the headers come from the dictionary the importer reads
   // (codes.ts COLUMNS), so the template cannot drift from the parser, and the SPA needs no exceljs.
-  router.get('/codes/template', validate({ query: templateQuery }), async (_req, res) => {
-    const { type } = res.locals.query as z.infer<typeof templateQuery>;
-    await sendXlsxExport(res, {
-      filename: `${TABLE_NAMES[type]}导入模板`,
-      asciiFilename: `${type}-codes-template`,
-      sheetName: TABLE_NAMES[type],
-      columns: codeColumns(type),
-      source: async () => ({ items: [], total: 0 }),
-      notes: TEMPLATE_NOTES[type],
-    });
-  });
+  route({
+    method: 'get',
+    path: '/api/codes/template',
+    summary: '科目导入模板（Excel）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: templateQuery,
+    ok: { status: 200, description: 'Excel 模板' },
+    handle: async ({ query: { type }, res }) => {
+      await sendXlsxExport(res, {
+        filename: `${TABLE_NAMES[type]}导入模板`,
+        asciiFilename: `${type}-codes-template`,
+        sheetName: TABLE_NAMES[type],
+        columns: codeColumns(type),
+        source: async () => ({ items: [], total: 0 }),
+        notes: TEMPLATE_NOTES[type],
+      });
+    },
+  }),
+];
 
-  return router;
+export function referenceExportsRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
+  return mountRoutes(db, { db, exportLimits }, referenceExportRoutes);
 }

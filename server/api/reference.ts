@@ -1,9 +1,8 @@
-import { Router, type Response } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
-import { principalOf } from '../auth/middleware';
-import { scopeOrgIds } from '../auth/service';
+import { scopeOrgIds, type Principal } from '../auth/service';
 import {
   CODE_TYPES,
   ECONOMIC_KINDS,
@@ -21,14 +20,16 @@ import {
   type Organisation,
 } from '../reference';
 import { errors } from '../errors';
-import { validate } from './validate';
+import * as contracts from '../../contracts/reference';
+import { mountRoutes, routesWith } from './route';
+import { idParams } from './route-doc';
 
 /**
- * Reference data over HTTP: regions, organisations, code tables and code imports. Reads are
- * paginated and sorted in SQL; every input is parsed here, once. app.ts puts login and
- * reference:read in front; organisations are limited to the reader's data scope (scopeOrgIds):
- * one outside it answers 404, like one that does not exist. Regions and code tables are public
- * classifications, the same for everyone.
+ * Reference data over HTTP: regions, organisations, code tables and code imports, declared once
+ * (route.ts). Reads are paginated and sorted in SQL; every input is parsed here, once. Reading
+ * needs reference:read, importing codes:import; organisations are limited to the reader's data
+ * scope (scopeOrgIds): one outside it answers 404, like one that does not exist. Regions and code
+ * tables are public classifications, the same for everyone.
  */
 
 // The app's JSON parser (1 MB) usually stops a body first; these bound what reaches the parsers.
@@ -103,80 +104,123 @@ export const importBody = z.discriminatedUnion(
   { error: 'format 应为 csv 或 xlsx' },
 );
 
-export function referenceRouter(deps: { db: Db }): Router {
-  const { db } = deps;
-  const router = Router();
+type ReferenceDeps = { db: Db };
+const route = routesWith<ReferenceDeps>();
 
-  router.get('/regions', validate({ query: regionsQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof regionsQuery>;
-    res.json({ items: q.tree === 'true' ? await regionTree(db, q.parent) : await listRegions(db, { parent: q.parent }) });
-  });
-
-  const scopeOf = (res: Response) => scopeOrgIds(db, principalOf(res));
-  /** The organisation, when it exists and lies in the reader's scope; else 404. */
-  const organisationInScope = async (res: Response, raw: string | string[] | undefined): Promise<Organisation> => {
-    const id = parseId(raw);
-    const org = (await scopeOf(res).where('id', id).first()) ? await getOrganisation(db, id) : undefined;
-    if (!org) throw errors.notFound('组织机构不存在');
-    return org;
-  };
-
-  router.get('/organisations', validate({ query: organisationsQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof organisationsQuery>;
-    const filters = {
-      kind: q.kind,
-      regionCode: q.region,
-      nameContains: q.name,
-      parentId: q.parent,
-      withinId: q.within,
-      scopeIds: scopeOf(res),
-    };
-    const page = await listOrganisations(db, filters, q);
-    res.json({ ...page, items: page.items.map(organisationJson) });
-  });
-
-  router.get('/organisations/:id', async (req, res) => {
-    res.json(organisationJson(await organisationInScope(res, req.params.id)));
-  });
-
-  router.get('/organisations/:id/subtree', validate({ query: subtreeQuery }), async (req, res) => {
-    const q = res.locals.query as z.infer<typeof subtreeQuery>;
-    const root = await organisationInScope(res, req.params.id);
-    const page = await listOrganisations(
-      db,
-      { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: root.id, scopeIds: scopeOf(res) },
-      q,
-    );
-    res.json({ ...page, items: page.items.map(organisationJson) });
-  });
-
-  router.get('/codes/functional', validate({ query: functionalQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof functionalQuery>;
-    res.json({ items: await listFunctionalCodes(db, q) });
-  });
-
-  router.get('/codes/economic', validate({ query: economicQuery }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof economicQuery>;
-    res.json({ items: await listEconomicCodes(db, q) });
-  });
-
-  // Multipart is not set up: the SPA sends the file's text (CSV) or its bytes in base64 (.xlsx).
-  router.post('/codes/import', validate({ query: importQuery, body: importBody }), async (_req, res) => {
-    const q = res.locals.query as z.infer<typeof importQuery>;
-    const body = res.locals.body as z.infer<typeof importBody>;
-    const file: CodeFile = body.format === 'csv' ? body : { format: 'xlsx', bytes: Buffer.from(body.base64, 'base64') };
-    res.json(await importCodeFile(db, { type: q.type, year: q.year, file }));
-  });
-
-  return router;
-}
-
-function parseId(raw: string | string[] | undefined): number {
-  const r = positiveId.safeParse(raw);
-  if (!r.success) throw errors.validation([{ field: 'id', message: '应为正整数' }]);
-  return r.data;
+const scopeOf = (db: Db, p: Principal) => scopeOrgIds(db, p);
+/** The organisation, when it exists and lies in the reader's scope; else 404. */
+async function organisationInScope(db: Db, p: Principal, id: number): Promise<Organisation> {
+  const org = (await scopeOf(db, p).where('id', id).first()) ? await getOrganisation(db, id) : undefined;
+  if (!org) throw errors.notFound('组织机构不存在');
+  return org;
 }
 
 function organisationJson(org: Organisation) {
   return { ...org, createdAt: toShanghaiIso(org.createdAt) };
+}
+
+export const referenceRoutes = [
+  route({
+    method: 'get',
+    path: '/api/regions',
+    summary: '行政区划（GB/T 2260），可按上级或整树',
+    tag: 'reference',
+    access: 'reference:read',
+    query: regionsQuery,
+    response: contracts.regionList,
+    handle: async ({ deps, query: q }) => ({
+      items: q.tree === 'true' ? await regionTree(deps.db, q.parent) : await listRegions(deps.db, { parent: q.parent }),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/organisations',
+    summary: '组织机构列表，分页',
+    tag: 'reference',
+    access: 'reference:read',
+    query: organisationsQuery,
+    response: contracts.organisationPage,
+    handle: async ({ deps: { db }, principal, query: q }) => {
+      const filters = {
+        kind: q.kind,
+        regionCode: q.region,
+        nameContains: q.name,
+        parentId: q.parent,
+        withinId: q.within,
+        scopeIds: scopeOf(db, principal),
+      };
+      const page = await listOrganisations(db, filters, q);
+      return { ...page, items: page.items.map(organisationJson) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/organisations/{id}',
+    summary: '组织机构详情',
+    tag: 'reference',
+    access: 'reference:read',
+    params: idParams,
+    notFound: '组织机构',
+    response: contracts.organisation,
+    handle: async ({ deps, principal, params }) => organisationJson(await organisationInScope(deps.db, principal, params.id)),
+  }),
+  route({
+    method: 'get',
+    path: '/api/organisations/{id}/subtree',
+    summary: '某机构及其全部下级，按树序分页',
+    tag: 'reference',
+    access: 'reference:read',
+    params: idParams,
+    notFound: '组织机构',
+    query: subtreeQuery,
+    response: contracts.organisationPage,
+    handle: async ({ deps: { db }, principal, params, query: q }) => {
+      const root = await organisationInScope(db, principal, params.id);
+      const page = await listOrganisations(
+        db,
+        { kind: q.kind, regionCode: q.region, nameContains: q.name, withinId: root.id, scopeIds: scopeOf(db, principal) },
+        q,
+      );
+      return { ...page, items: page.items.map(organisationJson) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/codes/functional',
+    summary: '支出功能分类科目（某年度）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: functionalQuery,
+    response: contracts.functionalCodeList,
+    handle: async ({ deps, query }) => ({ items: await listFunctionalCodes(deps.db, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/api/codes/economic',
+    summary: '支出经济分类科目（某年度）',
+    tag: 'reference',
+    access: 'reference:read',
+    query: economicQuery,
+    response: contracts.economicCodeList,
+    handle: async ({ deps, query }) => ({ items: await listEconomicCodes(deps.db, query) }),
+  }),
+  // Multipart is not set up: the SPA sends the file's text (CSV) or its bytes in base64 (.xlsx).
+  route({
+    method: 'post',
+    path: '/api/codes/import',
+    summary: '导入某年度的分类科目（CSV 文本或 base64 编码的 .xlsx）',
+    tag: 'reference',
+    access: 'codes:import',
+    query: importQuery,
+    body: importBody,
+    response: contracts.codeImportResult,
+    handle: async ({ deps, query: q, body }) => {
+      const file: CodeFile = body.format === 'csv' ? body : { format: 'xlsx', bytes: Buffer.from(body.base64, 'base64') };
+      return importCodeFile(deps.db, { type: q.type, year: q.year, file });
+    },
+  }),
+];
+
+export function referenceRouter(deps: ReferenceDeps): Router {
+  return mountRoutes(deps.db, deps, referenceRoutes);
 }

@@ -323,6 +323,7 @@ describe('项目库 pages in a browser, against the real system with the demo da
       duplicates: _du,
       smartProblems: _sp,
       expertReview: _er,
+      can: _can,
       amounts,
       ...fields
     } = current;

@@ -107,7 +107,11 @@ describe('reference API', () => {
 
     expect((await get('/organisations/999999')).status).toBe(404);
     expect((await get('/organisations/999999/subtree')).status).toBe(404);
-    expect((await get('/organisations/abc')).status).toBe(400);
+    // A malformed id names nothing: 404 like an unknown one (it was a 400 before the routes were declared once).
+    for (const bad of ['abc', '0x1', `${city.id}.0`, `0${city.id}`]) {
+      const r = await get(`/organisations/${bad}`);
+      expect([bad, r.status, r.body.error?.message]).toEqual([bad, 404, '组织机构不存在']);
+    }
   });
 
   test('GET /codes/functional and /codes/economic: cascading children for a year', async () => {

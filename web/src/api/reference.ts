@@ -1,5 +1,31 @@
 import { request } from './request';
 import { downloadFile } from './download';
+import type {
+  CodeImportResult,
+  CodeLevel,
+  DivisionType,
+  EconomicCode,
+  EconomicKind,
+  FunctionalCode,
+  Organisation,
+  OrganisationKind,
+  Region,
+  RegionLevel,
+} from '../../../contracts/reference';
+
+/** 应答的类型来自 contracts/reference.ts（服务端按同一份 schema 应答，测试中逐个核对） */
+export type {
+  CodeImportResult,
+  CodeLevel,
+  DivisionType,
+  EconomicCode,
+  EconomicKind,
+  FunctionalCode,
+  Organisation,
+  OrganisationKind,
+  Region,
+  RegionLevel,
+};
 
 /** 分页响应（服务端 SQL 分页） */
 export interface Page<T> {
@@ -19,24 +45,6 @@ export const ORGANISATION_KINDS = [
   'review_centre',
   'expert_pool',
 ] as const;
-export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
-
-export type DivisionType = 'budget' | 'treasury' | 'education' | 'agriculture' | 'performance';
-
-export interface Organisation {
-  id: number;
-  code: string;
-  name: string;
-  kind: OrganisationKind;
-  /** GB/T 2260 六位行政区划代码 */
-  regionCode: string;
-  parentId: number | null;
-  divisionType: DivisionType | null;
-  /** 物化路径，如 /1/5/12/ */
-  path: string;
-  /** ISO-8601，带 +08:00 */
-  createdAt: string;
-}
 
 export type OrganisationSort = 'code' | 'name' | 'createdAt' | 'path';
 
@@ -74,29 +82,9 @@ export function listOrganisationSubtree(id: number, query: SubtreeQuery = {}, op
   });
 }
 
-export type RegionLevel = 'province' | 'city' | 'county' | 'township';
-
-export interface Region {
-  code: string;
-  name: string;
-  level: RegionLevel;
-  parentCode: string | null;
-  hasChildren: boolean;
-}
-
 /** GET /api/regions?parent=：某区划的直接下级；不传 parent 时返回省级 */
 export function listRegions(parent?: string, options: RequestSignal = {}): Promise<{ items: Region[] }> {
   return request<{ items: Region[] }>('/api/regions', { query: { parent }, signal: options.signal, timeoutMs: 15_000 });
-}
-
-export type CodeLevel = '类' | '款' | '项';
-
-export interface FunctionalCode {
-  code: string;
-  name: string;
-  level: CodeLevel;
-  parentCode: string | null;
-  hasChildren: boolean;
 }
 
 /** GET /api/codes/functional?year=&parent=：支出功能分类科目（类 3 位 → 款 5 位 → 项 7 位） */
@@ -106,15 +94,6 @@ export function listFunctionalCodes(year: number, parent?: string, options: Requ
     signal: options.signal,
     timeoutMs: 15_000,
   });
-}
-
-/** department：部门预算支出经济分类；government：政府预算支出经济分类 */
-export type EconomicKind = 'department' | 'government';
-
-export interface EconomicCode extends FunctionalCode {
-  kind: EconomicKind;
-  /** 部门经济分类对应的政府经济分类编码 */
-  governmentCode: string | null;
 }
 
 /** GET /api/codes/economic?year=&kind=&parent=：支出经济分类科目（类 3 位 → 款 5 位） */
@@ -150,14 +129,6 @@ export type CodeType = 'functional' | 'economic';
 
 /** 导入文件：CSV 传文本，.xlsx 传 base64 */
 export type CodeImportFile = { format: 'csv'; content: string } | { format: 'xlsx'; base64: string };
-
-export interface CodeImportResult {
-  type: CodeType;
-  year: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
 
 /**
  * POST /api/codes/import?year=&type=（codes:import）。任一行有误时整个文件都不导入：
