@@ -105,5 +105,29 @@ export const projectDetail = projectSummary.extend({
     .describe('已确认的专家评审：得分（两位小数）与结论；尚未评审为 null'),
 });
 
+export const projectPage = z.strictObject({
+  items: z.array(projectSummary),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+
+export const projectEvent = z.strictObject({
+  id: z.number().int(),
+  kind: z.string().describe('事件类型（created、updated、submitted、voided、attachment_added……）'),
+  fromStatus: projectStatus.nullable(),
+  toStatus: projectStatus.nullable(),
+  actor: z.string().describe('办理人账号；系统为 system'),
+  actorName: z.string(),
+  note: z.string().nullable(),
+  data: z.unknown().describe('事件的明细（如修改了哪些字段）'),
+  createdAt: time,
+  auditRecordId: z.number().int().nullable().describe('同时写入的审计记录；审计链之前的事件为 null'),
+  sealed: z.boolean().describe('该事件的审计记录带电子签章'),
+});
+export const projectEventList = z.strictObject({ items: z.array(projectEvent) });
+
 export type ProjectSummaryAnswer = z.infer<typeof projectSummary>;
 export type ProjectDetailAnswer = z.infer<typeof projectDetail>;
+export type ProjectPageAnswer = z.infer<typeof projectPage>;
+export type ProjectEventAnswer = z.infer<typeof projectEvent>;

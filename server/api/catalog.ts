@@ -1,6 +1,6 @@
-import { attachmentParams, exportNote, idParams, xlsxOk, type RouteDoc } from './route-doc';
+import type { RouteDoc } from './route-doc';
 import * as auth from './auth';
-import * as projects from './projects';
+import { projectRoutes } from './projects';
 import * as projectImport from './project-import';
 import { quotaRoutes } from './quotas';
 import { referenceRoutes } from './reference';
@@ -51,6 +51,7 @@ const DECLARED: readonly RouteDoc[] = [
   ...adjustmentRoutes.map(docOf),
   ...finalAccountRoutes.map(docOf),
   ...referenceRoutes.map(docOf),
+  ...projectRoutes.map(docOf),
   ...referenceExportRoutes.map(docOf),
   ...quotaRoutes.map(docOf),
   ...allocationRoutes.map(docOf),
@@ -142,15 +143,7 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。',
   },
 
-  // 项目库
-  {
-    method: 'get',
-    path: '/api/projects',
-    summary: '项目列表（本人数据范围内），分页',
-    tag: 'projects',
-    access: 'projects:read',
-    query: projects.projectListQuery,
-  },
+  // 项目导入
   {
     method: 'get',
     path: '/api/projects/import-template',
@@ -168,96 +161,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     body: projectImport.projectImportBody,
     ok: { status: 201, description: '已导入：每个项目的行号、编号与疑似重复' },
     description: '任何一行有问题时为 400 IMPORT_FAILED，details 按工作表、行、列列出问题，不写入任何数据。',
-  },
-  {
-    method: 'get',
-    path: '/api/projects/export',
-    summary: '导出项目库（Excel）',
-    tag: 'projects',
-    access: 'projects:read',
-    query: projects.projectExportQuery,
-    ok: xlsxOk,
-    description: exportNote,
-  },
-  {
-    method: 'get',
-    path: '/api/projects/{id}',
-    summary: '项目详情：金额明细、绩效目标、附件、疑似重复、SMART 检查',
-    tag: 'projects',
-    access: 'projects:read',
-    params: idParams,
-    description: '数据范围外的项目与不存在的项目一样答 404。',
-  },
-  {
-    method: 'get',
-    path: '/api/projects/{id}/approval-sheet.pdf',
-    summary: '项目审批表 PDF：已办结的每个审批环节，各附电子签章与核验码',
-    tag: 'projects',
-    access: 'projects:read',
-    params: idParams,
-    ok: { status: 200, description: 'PDF 文件' },
-    description: '数据范围外的项目与不存在的项目一样答 404；尚无办结环节时表中注明。',
-  },
-  { method: 'get', path: '/api/projects/{id}/events', summary: '项目时间线', tag: 'projects', access: 'projects:read', params: idParams },
-  {
-    method: 'post',
-    path: '/api/projects',
-    summary: '新建项目申报（草稿）',
-    tag: 'projects',
-    access: 'projects:write',
-    body: projects.newProjectSchema,
-    ok: { status: 201, description: '已创建；疑似重复时 duplicates 非空' },
-    description: '科目不存在时为 400 UNKNOWN_CODE，details 指出字段。',
-  },
-  {
-    method: 'put',
-    path: '/api/projects/{id}',
-    summary: '修改项目（草稿或已退回）',
-    tag: 'projects',
-    access: 'projects:write',
-    params: idParams,
-    body: projects.projectEditSchema,
-    refusals: [409],
-    description: 'version 须为读取时的版本；他人已修改时为 409 PROJECT_CHANGED，状态不可修改时为 409 PROJECT_NOT_EDITABLE。',
-  },
-  {
-    method: 'post',
-    path: '/api/projects/{id}/void',
-    summary: '作废项目（批复前）',
-    tag: 'projects',
-    access: 'projects:write',
-    params: idParams,
-    body: projects.voidBody,
-    refusals: [409],
-  },
-  {
-    method: 'post',
-    path: '/api/projects/{id}/attachments',
-    summary: '上传附件（请求体为文件内容，X-File-Name 为 URI 编码的文件名，≤ 10 MB）',
-    tag: 'projects',
-    access: 'projects:write',
-    params: idParams,
-    ok: { status: 201, description: '已上传，含 SM3 摘要' },
-    refusals: [409],
-  },
-  {
-    method: 'get',
-    path: '/api/projects/{id}/attachments/{attachmentId}',
-    summary: '下载附件（内容与 SM3 摘要不符时拒绝提供）',
-    tag: 'projects',
-    access: 'projects:read',
-    params: attachmentParams,
-    ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
-  },
-  {
-    method: 'delete',
-    path: '/api/projects/{id}/attachments/{attachmentId}',
-    summary: '删除附件（保留记录）',
-    tag: 'projects',
-    access: 'projects:write',
-    params: attachmentParams,
-    ok: { status: 204, description: '已删除' },
-    refusals: [409],
   },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）

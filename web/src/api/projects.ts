@@ -1,116 +1,26 @@
 import { downloadFile } from './download';
 import { request } from './request';
 import type { Page, RequestSignal, SortOrder } from './reference';
-import type { Direction, PerformanceTarget, ProjectActions, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
+import type { Direction, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
+import type { ProjectDetailAnswer, ProjectEventAnswer, ProjectSummaryAnswer } from '../../../contracts/projects';
+
+/** 应答的类型来自 contracts/projects.ts（服务端按同一份 schema 应答，测试中逐个核对）；can 为本人可做的操作 */
+export type ProjectSummary = ProjectSummaryAnswer;
+export type ProjectDetail = ProjectDetailAnswer;
+export type AmountLine = ProjectDetail['amounts'][number];
+export type Attachment = ProjectDetail['attachments'][number];
+export type DuplicateFlag = ProjectDetail['duplicates'][number];
+export type ProjectEvent = ProjectEventAnswer;
 
 /**
  * 项目库接口（/api/projects）。金额一律为整数“分”（…Fen）；时间为带 +08:00 的 ISO-8601。
  * 数据范围外的项目对本人“不存在”（404）；修改、作废须带上读到的 version，他人先改了则 409 PROJECT_CHANGED。
  */
 
-export interface ProjectSummary {
-  id: number;
-  /** 项目编号，如 XM2026-000012 */
-  projectNo: string;
-  fiscalYear: number;
-  name: string;
-  unitOrgId: number;
-  /** 申报单位 */
-  unitName: string;
-  category: ProjectCategory;
-  categoryLabel: string;
-  subType: ProjectSubType | null;
-  subTypeLabel: string | null;
-  /** 支出功能分类科目（项，7 位） */
-  functionalCode: string;
-  totalAmountFen: number;
-  status: ProjectStatus;
-  statusLabel: string;
-  /** 已退回的项目是从哪一环节退回的（submitted 为 SMART 检查未通过）；其他状态为 null */
-  returnedFrom: ProjectStatus | null;
-  /** 与之疑似重复的项目数 */
-  duplicateCount: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  /** 本人可对该项目做的操作（服务端按 domain/projects.ts 的规则给出；页面只看它，不自行判断状态） */
-  can: ProjectActions;
-}
-
-export interface AmountLine {
-  /** 部门预算支出经济分类（款，5 位） */
-  economicCode: string;
-  amountFen: number;
-  note: string | null;
-  economicName?: string;
-}
-
-export interface Attachment {
-  id: number;
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-  /** 文件内容的 SM3 摘要（64 位十六进制） */
-  sm3: string;
-  uploadedBy: string;
-  uploadedAt: string;
-}
-
 export type DuplicateBasis = 'name' | 'content';
-
-export interface DuplicateFlag {
-  projectId: number;
-  projectNo: string;
-  name: string;
-  status: ProjectStatus;
-  basis: DuplicateBasis[];
-  /** 0..1 */
-  nameSimilarity: number;
-  /** 0..1 */
-  contentSimilarity: number;
-  detectedAt: string;
-}
-
-export interface ProjectDetail extends ProjectSummary {
-  /** 项目概述 */
-  description: string;
-  /** 立项依据 */
-  basis: string | null;
-  startDate: string | null;
-  endDate: string | null;
-  functionalName: string | null;
-  amounts: AmountLine[];
-  targets: PerformanceTarget[];
-  attachments: Attachment[];
-  duplicates: DuplicateFlag[];
-  /** 事前审核 SMART 检查会指出的问题；为空表示通过 */
-  smartProblems: string[];
-  /** 已确认的专家评审：得分（两位小数）与结论（予以支持 / 调整后支持 / 不予支持）；尚未评审为 null */
-  expertReview: { score: number | null; band: string | null; bandLabel: string; batchId: number; scoredAt: string } | null;
-}
 
 export type ProjectEventKind =
   'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';
-
-export interface ProjectEvent {
-  id: number;
-  /** 已知种类见 ProjectEventKind；后续流程可能增加新的种类 */
-  kind: string;
-  fromStatus: ProjectStatus | null;
-  toStatus: ProjectStatus | null;
-  /** 用户名 */
-  actor: string;
-  /** 姓名 */
-  actorName: string;
-  note: string | null;
-  /** 随种类而定：updated 为 { changed: 字段名[] }，附件为 { fileName, sm3 … } */
-  data: unknown;
-  /** 与本事件同时写入的审计记录编号（审计链之前的旧事件为 null） */
-  auditRecordId: number | null;
-  /** 该审计记录是否带 SM2 电子签章（审批决定） */
-  sealed: boolean;
-  createdAt: string;
-}
 
 export type ProjectSort = 'id' | 'projectNo' | 'name' | 'fiscalYear' | 'totalAmountFen' | 'createdAt' | 'updatedAt';
 
