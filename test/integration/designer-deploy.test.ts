@@ -112,4 +112,21 @@ describe('流程设计: lint and deploy', () => {
     expect((await call('designer', 'GET', '/designer/processes/project-intake/versions/999/xml')).status).toBe(404);
     expect((await call('designer', 'GET', '/designer/processes/no-such-process/versions/1/xml')).status).toBe(404);
   });
+
+  test('a malformed version or process id in the path is a 404 naming the object, not a 400', async () => {
+    for (const version of ['abc', '0x5', '5.0', '0', '-1']) {
+      const r = await call('designer', 'GET', `/designer/processes/project-intake/versions/${version}/xml`);
+      expect({ version, status: r.status, body: r.body }).toEqual({
+        version,
+        status: 404,
+        body: { error: { code: 'NOT_FOUND', message: '流程版本不存在' } },
+      });
+    }
+    const badProcess = await call('designer', 'GET', `/designer/processes/${encodeURIComponent('1-not-an-id')}/instances`);
+    expect(badProcess.status).toBe(404);
+    expect(badProcess.body.error.message).toBe('流程不存在');
+    const badDecision = await call('designer', 'GET', '/designer/decisions/allocation-approval-chain/versions/0x1');
+    expect(badDecision.status).toBe(404);
+    expect(badDecision.body.error.message).toBe('决策表版本不存在');
+  });
 });
