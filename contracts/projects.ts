@@ -127,7 +127,21 @@ export const projectEvent = z.strictObject({
 });
 export const projectEventList = z.strictObject({ items: z.array(projectEvent) });
 
+export const projectImportResult = z.strictObject({
+  created: z.array(
+    z.strictObject({
+      row: z.number().int().describe('来自“项目”工作表的第几行'),
+      id: z.number().int(),
+      projectNo: z.string(),
+      name: z.string(),
+      totalAmountFen: fen,
+      duplicates: z.number().int().describe('为它标出的疑似重复数'),
+    }),
+  ),
+});
+
 export type ProjectSummaryAnswer = z.infer<typeof projectSummary>;
 export type ProjectDetailAnswer = z.infer<typeof projectDetail>;
 export type ProjectPageAnswer = z.infer<typeof projectPage>;
 export type ProjectEventAnswer = z.infer<typeof projectEvent>;
+export type ImportedProjectAnswer = z.infer<typeof projectImportResult>['created'][number];

@@ -1,7 +1,7 @@
 import type { RouteDoc } from './route-doc';
 import * as auth from './auth';
 import { projectRoutes } from './projects';
-import * as projectImport from './project-import';
+import { projectImportRoutes } from './project-import';
 import { quotaRoutes } from './quotas';
 import { referenceRoutes } from './reference';
 import { referenceExportRoutes } from './reference-exports';
@@ -51,6 +51,7 @@ const DECLARED: readonly RouteDoc[] = [
   ...adjustmentRoutes.map(docOf),
   ...finalAccountRoutes.map(docOf),
   ...referenceRoutes.map(docOf),
+  ...projectImportRoutes.map(docOf),
   ...projectRoutes.map(docOf),
   ...referenceExportRoutes.map(docOf),
   ...quotaRoutes.map(docOf),
@@ -142,26 +143,6 @@ export const ROUTE_CATALOGUE: readonly RouteDoc[] = [
     body: auth.passwordBody,
     ok: { status: 204, description: '已修改' },
     description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。',
-  },
-
-  // 项目导入
-  {
-    method: 'get',
-    path: '/api/projects/import-template',
-    summary: '项目导入模板（Excel，含填写说明与下拉选项）',
-    tag: 'projects',
-    access: 'projects:write',
-    ok: { status: 200, description: 'Excel 模板' },
-  },
-  {
-    method: 'post',
-    path: '/api/projects/import',
-    summary: '从 Excel 导入项目（全部成功才写入）',
-    tag: 'projects',
-    access: 'projects:write',
-    body: projectImport.projectImportBody,
-    ok: { status: 201, description: '已导入：每个项目的行号、编号与疑似重复' },
-    description: '任何一行有问题时为 400 IMPORT_FAILED，details 按工作表、行、列列出问题，不写入任何数据。',
   },
 
   // 待办与审批（每个待办由候选人、办理人、参与人或数据范围决定能做什么）

@@ -1,11 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db';
-import { principalOf, requireLogin, requirePermission } from '../auth/middleware';
 import { scopeOrgIds } from '../auth/service';
 import { importProjects } from '../projects/import';
 import { buildImportTemplate, TEMPLATE_FILE_NAME } from '../projects/import-template';
-import { validate } from './validate';
+import * as contracts from '../../contracts/projects';
+import { mountRoutes, routesWith } from './route';
 
 /**
  * 项目批量导入 over HTTP (templates/project-import.md): the template to download, and the import
@@ -32,37 +32,55 @@ export const projectImportBody = z
   })
   .strict();
 
-export function projectImportRouter({ db }: { db: Db }): Router {
-  const router = Router();
-  const write = [requireLogin(db), requirePermission('projects:write')];
+type ProjectImportDeps = { db: Db };
+const route = routesWith<ProjectImportDeps>();
 
-  router.get('/projects/import-template', ...write, async (_req, res) => {
-    const bytes = await buildImportTemplate();
-    res.setHeader('content-type', XLSX_TYPE);
-    // RFC 5987: the Chinese name for browsers, an ASCII one for the rest.
-    res.setHeader(
-      'content-disposition',
-      `attachment; filename="project-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(TEMPLATE_FILE_NAME)}`,
-    );
-    res.setHeader('cache-control', 'no-store');
-    res.send(bytes);
-  });
+export const projectImportRoutes = [
+  route({
+    method: 'get',
+    path: '/api/projects/import-template',
+    summary: '项目导入模板（Excel，含填写说明与下拉选项）',
+    tag: 'projects',
+    access: 'projects:write',
+    ok: { status: 200, description: 'Excel 模板' },
+    handle: async ({ res }) => {
+      const bytes = await buildImportTemplate();
+      res.setHeader('content-type', XLSX_TYPE);
+      // RFC 5987: the Chinese name for browsers, an ASCII one for the rest.
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="project-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent(TEMPLATE_FILE_NAME)}`,
+      );
+      res.setHeader('cache-control', 'no-store');
+      res.send(bytes);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/projects/import',
+    summary: '从 Excel 导入项目（全部成功才写入）',
+    tag: 'projects',
+    access: 'projects:write',
+    body: projectImportBody,
+    response: contracts.projectImportResult,
+    ok: { status: 201, description: '已导入：每个项目的行号、编号与疑似重复' },
+    description: '任何一行有问题时为 400 IMPORT_FAILED，details 按工作表、行、列列出问题，不写入任何数据。',
+    handle: async ({ deps: { db }, principal: p, body }) => {
+      const created = await importProjects(
+        db,
+        {
+          actor: { userId: p.userId, username: p.username, displayName: p.displayName },
+          ownOrgId: p.orgId,
+          scopeOrgIds: scopeOrgIds(db, p),
+          fileName: (body.fileName ?? '未命名.xlsx').replace(/^.*[\\/]/, '').replace(/[\u0000-\u001f\u007f]/g, ''),
+        },
+        Buffer.from(body.base64, 'base64'),
+      );
+      return { created };
+    },
+  }),
+];
 
-  router.post('/projects/import', ...write, validate({ body: projectImportBody }), async (_req, res) => {
-    const body = res.locals.body as z.infer<typeof projectImportBody>;
-    const p = principalOf(res);
-    const created = await importProjects(
-      db,
-      {
-        actor: { userId: p.userId, username: p.username, displayName: p.displayName },
-        ownOrgId: p.orgId,
-        scopeOrgIds: scopeOrgIds(db, p),
-        fileName: (body.fileName ?? '未命名.xlsx').replace(/^.*[\\/]/, '').replace(/[\u0000-\u001f\u007f]/g, ''),
-      },
-      Buffer.from(body.base64, 'base64'),
-    );
-    res.status(201).json({ created });
-  });
-
-  return router;
+export function projectImportRouter(deps: ProjectImportDeps): Router {
+  return mountRoutes(deps.db, deps, projectImportRoutes);
 }

@@ -1,4 +1,5 @@
 import { ApiError, request } from './request';
+import type { ImportedProjectAnswer } from '../../../contracts/projects';
 
 /**
  * 项目批量导入接口（模板说明见 templates/project-import.md）。
@@ -12,16 +13,8 @@ export const PROJECT_IMPORT_TEMPLATE_NAME = '项目导入模板.xlsx';
 /** 与服务端一致：JSON 请求体上限 1 MB，base64 后约 750 KB 的 .xlsx */
 export const MAX_IMPORT_FILE_BYTES = 750 * 1024;
 
-export interface ImportedProject {
-  /** 来自「项目」表的第几行 */
-  row: number;
-  id: number;
-  projectNo: string;
-  name: string;
-  totalAmountFen: number;
-  /** 疑似重复申报的标记数 */
-  duplicates: number;
-}
+/** 导入成功的每个项目（类型来自 contracts/projects.ts）：行号、编号、金额与疑似重复数 */
+export type ImportedProject = ImportedProjectAnswer;
 
 export interface ProjectImportIssue {
   /** 工作表名；整个文件的问题为空 */
