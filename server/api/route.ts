@@ -30,8 +30,11 @@ export interface RouteContext<D, P, Q, B> {
 }
 
 export interface RouteDecl<D, P = unknown, Q = unknown, B = unknown> extends RouteDoc {
-  /** Middleware between access and parsing, e.g. express.raw for an upload. */
-  before?: RequestHandler[];
+  /**
+   * Middleware between access and parsing, e.g. express.raw for an upload; a function of the
+   * module's deps when the middleware needs them (the bank notice's signature check needs the secret).
+   */
+  before?: RequestHandler[] | ((deps: D) => RequestHandler[]);
   /** What a params failure is called in its 404: `${notFound}不存在` (default 请求的对象). */
   notFound?: string;
   handle: (ctx: RouteContext<D, P, Q, B>) => unknown;
@@ -112,7 +115,7 @@ export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], 
     router[decl.method](
       expressPath(decl.path),
       ...accessGuards(db, decl.access),
-      ...(decl.before ?? []),
+      ...(typeof decl.before === 'function' ? decl.before(deps) : (decl.before ?? [])),
       parseParams,
       validate({ query: decl.query, body: decl.body }),
       run,

@@ -47,98 +47,86 @@ function bankSignature(secret: () => string): RequestHandler {
   };
 }
 
-/** The declarations; `bankSecret` is where the notice route's signature check reads the shared secret. */
-function declareTreasuryRoutes(bankSecret: () => string) {
-  return [
-    route({
-      method: 'post',
-      path: `/api${BANK_NOTICE_PATH}`,
-      summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）',
-      tag: 'treasury',
-      access: 'public',
-      body: noticeBody,
-      response: contracts.noticeHandled,
-      refusals: [409, 503],
-      description:
-        '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 400 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。',
-      before: [bankSignature(bankSecret)],
-      handle: ({ deps, body }) => treasury.receiveNotice(deps, body),
-    }),
-    route({
-      method: 'get',
-      path: '/api/treasury/orders',
-      summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）',
-      tag: 'treasury',
-      access: 'treasury:pay',
-      query: listQuery,
-      response: contracts.orderPage,
-      description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。',
-      handle: ({ deps, principal, query }) => treasury.listOrders(deps, scopeOrgIds(deps.db, principal), query),
-    }),
-    route({
-      method: 'get',
-      path: '/api/treasury/orders/{id}',
-      summary: '支付凭证详情与经过（发送、银行答复、通知、查询、核实、办结）',
-      tag: 'treasury',
-      access: 'treasury:pay',
-      params: idParams,
-      notFound: '支付凭证',
-      response: contracts.orderDetail,
-      handle: ({ deps, principal, params }) => treasury.getOrder(deps, scopeOrgIds(deps.db, principal), params.id),
-    }),
-    route({
-      method: 'post',
-      path: '/api/treasury/orders/{id}/query',
-      summary: '查询银行：记录银行答复，已有结果的立即办结',
-      tag: 'treasury',
-      access: 'treasury:pay',
-      params: idParams,
-      notFound: '支付凭证',
-      response: contracts.bankQueried,
-      refusals: [409, 503],
-      description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。',
-      handle: ({ deps, principal, params }) => treasury.queryOrder(deps, principal, scopeOrgIds(deps.db, principal), params.id),
-    }),
-    route({
-      method: 'post',
-      path: '/api/treasury/orders/{id}/retry',
-      summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）',
-      tag: 'treasury',
-      access: 'treasury:pay',
-      params: idParams,
-      notFound: '支付凭证',
-      response: contracts.orderStatusAnswer,
-      refusals: [409, 503],
-      description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）；自动重试尚未结束时为 409 ORDER_STILL_RETRYING。',
-      handle: ({ deps, principal, params }) => treasury.retrySend(deps, principal, scopeOrgIds(deps.db, principal), params.id),
-    }),
-    route({
-      method: 'post',
-      path: '/api/treasury/orders/{id}/resolve',
-      summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）',
-      tag: 'treasury',
-      access: 'treasury:pay',
-      params: idParams,
-      notFound: '支付凭证',
-      body: resolveBody,
-      response: contracts.orderStatusAnswer,
-      refusals: [409, 503],
-      description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。',
-      handle: ({ deps, principal, params, body }) =>
-        treasury.resolveEscalation(deps, principal, scopeOrgIds(deps.db, principal), params.id, body),
-    }),
-  ];
-}
-
-/** What the catalogue reads (docOf leaves the signature check out); the router mounts its own, with the configured secret. */
-export const treasuryRoutes = declareTreasuryRoutes(() => {
-  throw new Error('treasuryRoutes describes the routes; treasuryRouter mounts them with the bank secret');
-});
+export const treasuryRoutes = [
+  route({
+    method: 'post',
+    path: `/api${BANK_NOTICE_PATH}`,
+    summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）',
+    tag: 'treasury',
+    access: 'public',
+    body: noticeBody,
+    response: contracts.noticeHandled,
+    refusals: [409, 503],
+    description:
+      '请求头 x-bank-timestamp（毫秒）与 x-bank-signature（HMAC-SM3(密钥, 时间戳 + 换行 + 原始报文) 的十六进制）；签名无效或时间戳超出 5 分钟为 400 BANK_SIGNATURE_INVALID。同一通知编号重复送达只处理一次（duplicate: true）；流程暂时不能接收时为 503，银行稍后重发。',
+    before: (deps) => [bankSignature(() => deps.config.bank.secret)],
+    handle: ({ deps, body }) => treasury.receiveNotice(deps, body),
+  }),
+  route({
+    method: 'get',
+    path: '/api/treasury/orders',
+    summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）',
+    tag: 'treasury',
+    access: 'treasury:pay',
+    query: listQuery,
+    response: contracts.orderPage,
+    description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。',
+    handle: ({ deps, principal, query }) => treasury.listOrders(deps, scopeOrgIds(deps.db, principal), query),
+  }),
+  route({
+    method: 'get',
+    path: '/api/treasury/orders/{id}',
+    summary: '支付凭证详情与经过（发送、银行答复、通知、查询、核实、办结）',
+    tag: 'treasury',
+    access: 'treasury:pay',
+    params: idParams,
+    notFound: '支付凭证',
+    response: contracts.orderDetail,
+    handle: ({ deps, principal, params }) => treasury.getOrder(deps, scopeOrgIds(deps.db, principal), params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/treasury/orders/{id}/query',
+    summary: '查询银行：记录银行答复，已有结果的立即办结',
+    tag: 'treasury',
+    access: 'treasury:pay',
+    params: idParams,
+    notFound: '支付凭证',
+    response: contracts.bankQueried,
+    refusals: [409, 503],
+    description: '已办结的凭证为 409 ORDER_NOT_QUERYABLE；银行无法访问为 503 BANK_UNAVAILABLE。',
+    handle: ({ deps, principal, params }) => treasury.queryOrder(deps, principal, scopeOrgIds(deps.db, principal), params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/treasury/orders/{id}/retry',
+    summary: '重新发送：银行无法访问、重试用尽的发送（资金仍冻结）',
+    tag: 'treasury',
+    access: 'treasury:pay',
+    params: idParams,
+    notFound: '支付凭证',
+    response: contracts.orderStatusAnswer,
+    refusals: [409, 503],
+    description: '仅“发送失败”的凭证可以重新发送（409 ORDER_NOT_RETRYABLE）；自动重试尚未结束时为 409 ORDER_STILL_RETRYING。',
+    handle: ({ deps, principal, params }) => treasury.retrySend(deps, principal, scopeOrgIds(deps.db, principal), params.id),
+  }),
+  route({
+    method: 'post',
+    path: '/api/treasury/orders/{id}/resolve',
+    summary: '核实处理：确认已到账、确认未付款（解冻）或继续等待银行通知（签章）',
+    tag: 'treasury',
+    access: 'treasury:pay',
+    params: idParams,
+    notFound: '支付凭证',
+    body: resolveBody,
+    response: contracts.orderStatusAnswer,
+    refusals: [409, 503],
+    description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。',
+    handle: ({ deps, principal, params, body }) =>
+      treasury.resolveEscalation(deps, principal, scopeOrgIds(deps.db, principal), params.id, body),
+  }),
+];
 
 export function treasuryRouter(deps: TreasuryRouteDeps): Router {
-  return mountRoutes(
-    deps.db,
-    deps,
-    declareTreasuryRoutes(() => deps.config.bank.secret),
-  );
+  return mountRoutes(deps.db, deps, treasuryRoutes);
 }
