@@ -67,4 +67,16 @@ describe('useFormDialog', () => {
     expect(await first).toBe(true);
     expect(fn).toHaveBeenCalledTimes(1);
   });
+
+  it('keepOpen leaves a successful dialog open for its result, and the next open starts clean', async () => {
+    const d = setup();
+    d.open({ name: 'a' });
+    expect(await d.submit(async () => undefined, undefined, { keepOpen: true })).toBe(true);
+    expect(d.visible.value).toBe(true);
+    expect(d.submitting.value).toBe(false);
+    d.close();
+    expect(d.visible.value).toBe(false);
+    d.open();
+    expect({ ...d.form }).toEqual({ name: '', amount: 0 });
+  });
 });

@@ -11,8 +11,8 @@ export interface FormDialogOptions<T extends object> {
 
 /**
  * 表单对话框的共同状态：是否可见、是否提交中、表单模型、服务端错误。
- * submit(fn) 先校验 el-form，再调用 fn；成功则关闭，失败把服务端错误显示在对话框里且不关闭；
- * 提交中再点一次不会重复提交；提交中不允许关闭（beforeClose）。
+ * submit(fn) 先校验 el-form，再调用 fn；成功则关闭（keepOpen 时留在对话框里显示结果），失败把服务端错误
+ * 显示在对话框里且不关闭；提交中再点一次不会重复提交；提交中不允许关闭（beforeClose）。
  */
 export function useFormDialog<T extends object>(options: FormDialogOptions<T>) {
   const visible = ref(false);
@@ -57,15 +57,21 @@ export function useFormDialog<T extends object>(options: FormDialogOptions<T>) {
     return instance.validate().catch(() => false);
   }
 
-  /** 返回 true 表示已提交成功（对话框已关闭） */
-  async function submit(fn: (form: UnwrapRef<T>) => Promise<void>, fallback = '提交失败，请稍后再试'): Promise<boolean> {
+  /**
+   * 返回 true 表示已提交成功：对话框已关闭，或 keepOpen 时仍打开（由调用方显示结果，FormDialog 的 resultShown）。
+   */
+  async function submit(
+    fn: (form: UnwrapRef<T>) => Promise<void>,
+    fallback = '提交失败，请稍后再试',
+    options: { keepOpen?: boolean } = {},
+  ): Promise<boolean> {
     if (submitting.value) return false;
     submitting.value = true;
     try {
       if (!(await validate())) return false;
       serverErrors.clear();
       await fn(form);
-      visible.value = false;
+      if (!options.keepOpen) visible.value = false;
       return true;
     } catch (e) {
       serverErrors.apply(e, fallback);
