@@ -65,9 +65,9 @@ const DMN_MARKERS = ['dmn-decision-table-container'];
 const DMN_EDITOR = 'src/views/designer/dmn/createDmnEditor.ts';
 
 const routes: Array<[string, string]> = [
-  ['/tasks (待办事项)', 'src/views/TasksView.vue'],
-  ['/tasks/:id (办理事项，带只读流程图)', 'src/views/TaskView.vue'],
-  ['/designer (流程设计)', 'src/views/DesignerView.vue'],
+  ['/tasks (待办事项)', 'src/views/tasks/TasksView.vue'],
+  ['/tasks/:id (办理事项，带只读流程图)', 'src/views/tasks/TaskView.vue'],
+  ['/designer (流程设计)', 'src/views/designer/DesignerView.vue'],
 ];
 const has = (files: string[], markers: string[]) =>
   files.filter((f) => markers.some((m) => fs.readFileSync(path.join(DIST, f), 'utf8').includes(m)));

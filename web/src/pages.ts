@@ -53,7 +53,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/workbench',
     name: 'workbench',
-    component: () => import('./views/WorkbenchView.vue'),
+    component: () => import('./views/workbench/WorkbenchView.vue'),
     title: '工作台',
     api: 'GET /api/workbench',
     menu: { icon: HomeFilled },
@@ -62,7 +62,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/tasks',
     name: 'tasks',
-    component: () => import('./views/TasksView.vue'),
+    component: () => import('./views/tasks/TasksView.vue'),
     title: '待办事项',
     api: 'GET /api/tasks',
     menu: { icon: List, badge: 'todo' },
@@ -70,7 +70,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/projects',
     name: 'projects',
-    component: () => import('./views/ProjectsView.vue'),
+    component: () => import('./views/projects/ProjectsView.vue'),
     title: '项目库',
     api: 'GET /api/projects',
     menu: { icon: FolderOpened },
@@ -78,7 +78,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/my-applications',
     name: 'my-applications',
-    component: () => import('./views/MyApplicationsView.vue'),
+    component: () => import('./views/projects/MyApplicationsView.vue'),
     title: '我的申报',
     api: 'POST /api/projects',
     menu: { icon: EditPen },
@@ -112,7 +112,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/allocations',
     name: 'allocations',
-    component: () => import('./views/AllocationsView.vue'),
+    component: () => import('./views/allocations/AllocationsView.vue'),
     title: '预算编制与批复',
     api: 'GET /api/allocations',
     menu: { icon: DataAnalysis },
@@ -129,7 +129,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/quotas',
     name: 'quotas',
-    component: () => import('./views/QuotasView.vue'),
+    component: () => import('./views/quotas/QuotasView.vue'),
     title: '指标账',
     api: 'GET /api/quotas',
     menu: { icon: Coin },
@@ -198,7 +198,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/organisations',
     name: 'organisations',
-    component: () => import('./views/OrganisationsView.vue'),
+    component: () => import('./views/organisations/OrganisationsView.vue'),
     title: '组织机构',
     api: 'GET /api/organisations',
     menu: { icon: OfficeBuilding },
@@ -206,7 +206,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/codes',
     name: 'codes',
-    component: () => import('./views/CodesView.vue'),
+    component: () => import('./views/codes/CodesView.vue'),
     title: '科目代码',
     api: 'GET /api/codes/functional',
     menu: { icon: Tickets },
@@ -215,7 +215,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/users',
     name: 'users',
-    component: () => import('./views/UsersView.vue'),
+    component: () => import('./views/users/UsersView.vue'),
     title: '用户管理',
     api: 'GET /api/users',
     menu: { icon: User },
@@ -224,7 +224,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/designer',
     name: 'designer',
-    component: () => import('./views/DesignerView.vue'),
+    component: () => import('./views/designer/DesignerView.vue'),
     title: '流程设计',
     api: 'GET /api/designer/processes',
     menu: { icon: Share },
@@ -232,7 +232,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/compliance',
     name: 'compliance',
-    component: () => import('./views/ComplianceView.vue'),
+    component: () => import('./views/compliance/ComplianceView.vue'),
     title: '合规核验',
     api: 'GET /api/audit/records',
     menu: { icon: DocumentChecked },
@@ -241,7 +241,7 @@ export const PAGES: readonly Page[] = [
   {
     path: '/health',
     name: 'health',
-    component: () => import('./views/HealthView.vue'),
+    component: () => import('./views/health/HealthView.vue'),
     title: '系统状态',
     api: 'GET /api/system/status',
     menu: { icon: Monitor },
@@ -251,14 +251,14 @@ export const PAGES: readonly Page[] = [
   {
     path: '/tasks/:id(\\d+)',
     name: 'task',
-    component: () => import('./views/TaskView.vue'),
+    component: () => import('./views/tasks/TaskView.vue'),
     title: '办理事项',
     api: 'GET /api/tasks/{id}',
   },
   {
     path: '/allocations/:id(\\d+)',
     name: 'allocation',
-    component: () => import('./views/AllocationView.vue'),
+    component: () => import('./views/allocations/AllocationView.vue'),
     title: '预算分配方案',
     api: 'GET /api/allocations/{id}',
   },
@@ -307,20 +307,26 @@ export const PAGES: readonly Page[] = [
   {
     path: '/compliance/replay/:key([A-Za-z0-9-]{1,64})',
     name: 'replay',
-    component: () => import('./views/ReplayView.vue'),
+    component: () => import('./views/replay/ReplayView.vue'),
     title: '流程回放',
     api: 'GET /api/processes/instances/{key}/replay',
   },
-  { path: '/account/seal', name: 'seal', component: () => import('./views/SealView.vue'), title: '我的电子签章', api: 'GET /api/seals/me' },
+  {
+    path: '/account/seal',
+    name: 'seal',
+    component: () => import('./views/account/SealView.vue'),
+    title: '我的电子签章',
+    api: 'GET /api/seals/me',
+  },
   {
     path: '/account/security',
     name: 'account-security',
-    component: () => import('./views/AccountSecurityView.vue'),
+    component: () => import('./views/account/AccountSecurityView.vue'),
     title: '账号安全',
     api: 'POST /api/auth/second-factor/enrolment',
   },
-  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), title: '登录', public: true, bare: true },
-  { path: '/forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue'), title: '无权访问' },
+  { path: '/login', name: 'login', component: () => import('./views/account/LoginView.vue'), title: '登录', public: true, bare: true },
+  { path: '/forbidden', name: 'forbidden', component: () => import('./views/account/ForbiddenView.vue'), title: '无权访问' },
 ];
 
 /** The permissions a page needs, any one of them (undefined: a session is enough). */
