@@ -95,6 +95,17 @@ export function notFoundLabel(notFound: RouteDecl<unknown>['notFound'], param: P
   return (typeof param === 'string' ? notFound?.[param] : undefined) ?? '请求的对象';
 }
 
+/** Each handler mountRoutes made, with the declaration it was made from. */
+const MOUNTED_FROM = new WeakMap<object, RouteDoc>();
+
+/**
+ * The declaration a mounted route's final handler was made from by mountRoutes; undefined for a
+ * handler mounted by hand (router.get(…)). test/database/openapi.test.ts walks the app with it.
+ */
+export function declarationOf(handler: unknown): RouteDoc | undefined {
+  return typeof handler === 'function' ? MOUNTED_FROM.get(handler) : undefined;
+}
+
 export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], router: Router = Router()): Router {
   for (const decl of decls) {
     const parseParams: RequestHandler = (req, res, next) => {
@@ -122,6 +133,7 @@ export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], 
       if (status === 204) res.status(204).end();
       else res.status(status).json(answer);
     };
+    MOUNTED_FROM.set(run, docOf(decl));
     router[decl.method](
       expressPath(decl.path),
       ...accessGuards(db, decl.access),
