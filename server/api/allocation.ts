@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { ALLOCATION_BUILD_PERMISSION, ALLOCATION_STATUSES } from '../../domain/allocation';
 import * as allocation from '../allocation/service';
 import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
@@ -32,7 +33,7 @@ export const createBody = z
 export const listQuery = z
   .object({
     fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    status: z.enum(['draft', 'approving', 'issued']).optional(),
+    status: z.enum(ALLOCATION_STATUSES).optional(),
   })
   .strict();
 export const linesBody = z
@@ -57,8 +58,8 @@ export const decideBody = z
 
 type AllocationRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
 const route = routesWith<AllocationRouteDeps>();
-const build = 'quotas:issue';
-const read = ['quotas:issue', 'projects:review'] as const;
+const build = ALLOCATION_BUILD_PERMISSION;
+const read = [ALLOCATION_BUILD_PERMISSION, 'projects:review'] as const;
 const notFound = '预算分配方案';
 
 export const allocationRoutes = [

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { EVALUATION_START_PERMISSION, evaluationListActions } from '../../domain/evaluation';
 import { QUALITATIVE_BANDS } from '../../domain/performance-scoring';
 import { fiscalYearOf } from '../../domain/time';
 import { scopeOrgIds, type Principal } from '../auth/service';
@@ -104,7 +105,10 @@ export const performanceRoutes = [
     access: ['performance:self-evaluate', 'performance:evaluate'],
     query: listQuery,
     response: contracts.evaluationPage,
-    handle: ({ deps: { db }, principal, query }) => perf.listEvaluations(db, scope(db, principal), query),
+    handle: async ({ deps: { db }, principal, query }) => ({
+      ...(await perf.listEvaluations(db, scope(db, principal), query)),
+      can: evaluationListActions(principal.permissions),
+    }),
   }),
   route({
     method: 'get',
@@ -130,7 +134,7 @@ export const performanceRoutes = [
     path: '/api/performance/candidates',
     summary: '可开展绩效评价的项目（已下达资金、尚未评价）',
     tag: 'performance',
-    access: 'performance:evaluate',
+    access: EVALUATION_START_PERMISSION,
     query: candidatesQuery,
     response: contracts.candidates,
     description: '默认为上一预算年度。',
@@ -142,7 +146,7 @@ export const performanceRoutes = [
     path: '/api/performance/evaluations',
     summary: '开展年度绩效评价（启动评价流程，单位自评）',
     tag: 'performance',
-    access: 'performance:evaluate',
+    access: EVALUATION_START_PERMISSION,
     body: startBody,
     ok: { status: 201, description: '已启动' },
     response: contracts.started,
