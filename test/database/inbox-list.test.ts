@@ -40,7 +40,7 @@ describe('待办 (listTasks) against its definition', () => {
       if (i % 3 === 0) await updateTask(db, Number(r.task_id), { assignee_user_id: r.user_id });
       else if (i % 3 === 1) await updateTask(db, Number(r.task_id), { status: 'completing' });
     }
-  });
+  }, 300_000); // migrations and the seed on MariaDB take over a minute on a loaded machine
   afterAll(async () => {
     await db?.destroy();
     await drop?.();
