@@ -239,7 +239,7 @@ export const performanceRoutes = [
     tag: 'performance',
     access: ['performance:self-evaluate', 'performance:evaluate'],
     params: evidenceParams,
-    notFound: '佐证材料',
+    notFound: { id: '绩效评价', evidenceId: '佐证材料' },
     ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
     handle: async ({ deps: { db }, principal, params, res }) => {
       const e = await perf.readEvidence(db, scope(db, principal), params.id, params.evidenceId);
@@ -260,7 +260,7 @@ export const performanceRoutes = [
     tag: 'performance',
     access: 'performance:self-evaluate',
     params: evidenceParams,
-    notFound: '佐证材料',
+    notFound: { id: '绩效评价', evidenceId: '佐证材料' },
     ok: { status: 204, description: '已删除' },
     refusals: [409],
     handle: async ({ deps: { db }, principal, params }) => {
