@@ -4,7 +4,7 @@ import type { SealStatus } from '../../web/src/api/seals';
 
 // The seal dialog's logic against a stand-in for the two seal routes and the session: which mode
 // the dialog opens in, what a wrong, locked or missing seal does to it, and what reaches the
-// operation. (The routes themselves are tried for real in test/database/seals.test.ts and the
+// operation. The dialog's visibility, PIN and message are its useFormDialog state (sealing.dialog). (The routes themselves are tried for real in test/database/seals.test.ts and the
 // pages in test/browser.)
 const api = vi.hoisted(() => ({ getMySeal: vi.fn(), enrolSeal: vi.fn(), canSign: true }));
 vi.mock('../../web/src/api/seals', () => ({ getMySeal: api.getMySeal, enrolSeal: api.enrolSeal }));
@@ -49,18 +49,18 @@ describe('useSealing', () => {
     const operation = vi.fn(async (pin: string | undefined) => `sealed with ${pin}`);
     const outcome = sealing.run('办理审批', operation);
     await flush();
-    expect(sealing.state.visible).toBe(true);
+    expect(sealing.dialog.visible.value).toBe(true);
     expect(sealing.state.mode).toBe('pin');
     expect(sealing.state.action).toBe('办理审批');
-    sealing.state.pin = '12a';
+    sealing.dialog.form.pin = '12a';
     await sealing.confirm();
-    expect(sealing.state.error).toBe('请输入 6 位数字签章密码');
+    expect(sealing.dialog.serverErrors.message.value).toBe('请输入 6 位数字签章密码');
     expect(operation).not.toHaveBeenCalled();
-    sealing.state.pin = '258013';
+    sealing.dialog.form.pin = '258013';
     await sealing.confirm();
     expect(await outcome).toBe('sealed with 258013');
-    expect(sealing.state.visible).toBe(false);
-    expect(sealing.state.pin).toBe('');
+    expect(sealing.dialog.visible.value).toBe(false);
+    expect(sealing.dialog.form.pin).toBe('');
   });
 
   it('a wrong PIN keeps the dialog open with the server’s words and the PIN cleared; a lock turns it into the locked view', async () => {
@@ -72,15 +72,15 @@ describe('useSealing', () => {
       .mockRejectedValueOnce(new ApiError('SEAL_LOCKED', '签章已锁定，请于 15:30 后重试', 423));
     const outcome = sealing.run('下达指标', operation);
     await flush();
-    sealing.state.pin = '111222';
+    sealing.dialog.form.pin = '111222';
     await sealing.confirm();
-    expect(sealing.state.visible).toBe(true);
-    expect(sealing.state.error).toBe('签章密码错误，还可尝试 4 次');
-    expect(sealing.state.pin).toBe('');
-    sealing.state.pin = '333444';
+    expect(sealing.dialog.visible.value).toBe(true);
+    expect(sealing.dialog.serverErrors.message.value).toBe('签章密码错误，还可尝试 4 次');
+    expect(sealing.dialog.form.pin).toBe('');
+    sealing.dialog.form.pin = '333444';
     await sealing.confirm();
     expect(sealing.state.mode).toBe('locked');
-    expect(sealing.state.error).toBe('签章已锁定，请于 15:30 后重试');
+    expect(sealing.dialog.serverErrors.message.value).toBe('签章已锁定，请于 15:30 后重试');
     await sealing.confirm(); // 锁定时“确定”只是关闭：操作未执行
     expect(await outcome).toBeNull();
     expect(operation).toHaveBeenCalledTimes(2);
@@ -94,17 +94,17 @@ describe('useSealing', () => {
     const outcome = sealing.run('办理审批', operation);
     await flush();
     expect(sealing.state.mode).toBe('enrol');
-    sealing.state.pin = '123456';
-    sealing.state.confirm = '123456';
+    sealing.dialog.form.pin = '123456';
+    sealing.dialog.form.confirm = '123456';
     await sealing.confirm();
-    expect(sealing.state.error).toBe(newPinProblem('123456', '123456'));
-    expect(sealing.state.error).not.toBe('');
-    sealing.state.pin = '258013';
-    sealing.state.confirm = '258014';
+    expect(sealing.dialog.serverErrors.message.value).toBe(newPinProblem('123456', '123456'));
+    expect(sealing.dialog.serverErrors.message.value).not.toBe('');
+    sealing.dialog.form.pin = '258013';
+    sealing.dialog.form.confirm = '258014';
     await sealing.confirm();
-    expect(sealing.state.error).toBe('两次输入的签章密码不一致');
+    expect(sealing.dialog.serverErrors.message.value).toBe('两次输入的签章密码不一致');
     expect(api.enrolSeal).not.toHaveBeenCalled();
-    sealing.state.confirm = '258013';
+    sealing.dialog.form.confirm = '258013';
     await sealing.confirm();
     expect(api.enrolSeal).toHaveBeenCalledWith('258013');
     expect(await outcome).toBe('258013');
@@ -118,14 +118,39 @@ describe('useSealing', () => {
     const outcome = sealing.run('办理审批', operation);
     await flush();
     expect(await sealing.run('办理审批', operation)).toBeNull();
-    sealing.state.pin = '258013';
-    sealing.state.confirm = '258013';
+    sealing.dialog.form.pin = '258013';
+    sealing.dialog.form.confirm = '258013';
     await sealing.confirm();
     expect(sealing.state.mode).toBe('pin');
-    expect(sealing.state.error).toBe('您已开通电子签章，请输入签章密码');
+    expect(sealing.dialog.serverErrors.message.value).toBe('您已开通电子签章，请输入签章密码');
     expect(operation).not.toHaveBeenCalled();
     sealing.cancel();
     expect(await outcome).toBeNull();
+  });
+
+  it('closing the dialog (取消, ×, Esc) answers null and runs nothing; while sealing it cannot be closed', async () => {
+    api.getMySeal.mockResolvedValue(status());
+    const sealing = useSealing();
+    const operation = vi.fn(async () => 'x');
+    const outcome = sealing.run('办理审批', operation);
+    await flush();
+    sealing.dialog.close();
+    expect(await outcome).toBeNull();
+    expect(operation).not.toHaveBeenCalled();
+
+    let release: (value: string) => void = () => undefined;
+    const slow = sealing.run('办理审批', () => new Promise<string>((resolve) => (release = resolve)));
+    await flush();
+    sealing.dialog.form.pin = '258013';
+    const confirming = sealing.confirm();
+    await flush();
+    expect(sealing.dialog.submitting.value).toBe(true);
+    sealing.dialog.close();
+    expect(sealing.dialog.visible.value).toBe(true);
+    release('sealed');
+    await confirming;
+    expect(await slow).toBe('sealed');
+    expect(sealing.dialog.visible.value).toBe(false);
   });
 
   it('any other failure of the operation closes the dialog and reaches the caller', async () => {
@@ -134,9 +159,9 @@ describe('useSealing', () => {
     const refusal = new ApiError('TASK_GONE', '该事项已由他人办理', 409);
     const outcome = sealing.run('办理审批', () => Promise.reject(refusal));
     await flush();
-    sealing.state.pin = '258013';
+    sealing.dialog.form.pin = '258013';
     await sealing.confirm();
     await expect(outcome).rejects.toBe(refusal);
-    expect(sealing.state.visible).toBe(false);
+    expect(sealing.dialog.visible.value).toBe(false);
   });
 });
