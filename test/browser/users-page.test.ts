@@ -156,6 +156,9 @@ describe('用户管理 page in a browser, against the real system', () => {
     // It cannot be dismissed.
     await page.keyboard.press('Escape');
     expect(await dialog.isVisible()).toBe(true);
+    expect(await dialog.locator('.el-dialog__headerbtn').count()).toBe(0);
+    expect(await dialog.getByRole('button', { name: '取消' }).count()).toBe(0);
+    expect(await dialog.locator(sel('change-password-logout')).isVisible()).toBe(true);
 
     await page.locator(sel('change-password-old')).fill(INITIAL);
     await page.locator(sel('change-password-new')).fill(OWN);

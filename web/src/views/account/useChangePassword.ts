@@ -1,8 +1,8 @@
-import { reactive, ref, watch } from 'vue';
+import { watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { passwordProblems } from '../../../../domain/password';
 import { changePassword } from '../../api/auth';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 
 export interface ChangePasswordForm {
   oldPassword: string;
@@ -23,13 +23,17 @@ export function newPasswordRule(username: () => string): FormItemRule {
 }
 
 /**
- * 修改密码的表单状态（管理员设置的初始密码、重置后的密码或已过期的密码，须先修改才能使用系统）。
- * 提交成功后调用 onChanged。
+ * 修改密码的表单状态（管理员设置的初始密码、重置后的密码或已过期的密码，须先修改才能使用系统），
+ * 在 useFormDialog 上：提交中再点不重复提交，服务端的拒绝显示在对话框里（原密码不正确归到该字段）。
+ * 成功后调用 onChanged；对话框不自己关闭（keepOpen）：会话不再要求改密码时由外层不再显示它。
  */
 export function useChangePassword(username: () => string, onChanged: () => Promise<void> | void) {
-  const form = reactive<ChangePasswordForm>({ oldPassword: '', newPassword: '', confirm: '' });
-  const submitting = ref(false);
-  const serverErrors = useServerErrors({ codeFields: { OLD_PASSWORD_WRONG: { field: 'oldPassword', message: '原密码不正确' } } });
+  const empty = (): ChangePasswordForm => ({ oldPassword: '', newPassword: '', confirm: '' });
+  const dialog = useFormDialog<ChangePasswordForm>({
+    empty,
+    serverErrors: { codeFields: { OLD_PASSWORD_WRONG: { field: 'oldPassword', message: '原密码不正确' } } },
+  });
+  const { form } = dialog;
 
   const rules: FormRules<ChangePasswordForm> = {
     oldPassword: [{ required: true, message: '请输入当前密码', trigger: 'blur' }],
@@ -47,25 +51,21 @@ export function useChangePassword(username: () => string, onChanged: () => Promi
   for (const key of Object.keys(form) as Array<keyof ChangePasswordForm>) {
     watch(
       () => form[key],
-      () => serverErrors.clearField(key),
+      () => dialog.serverErrors.clearField(key),
     );
   }
 
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    if (submitting.value) return;
-    submitting.value = true;
-    try {
-      if (!(await validate())) return;
-      serverErrors.clear();
-      await changePassword(form.oldPassword, form.newPassword);
-      Object.assign(form, { oldPassword: '', newPassword: '', confirm: '' });
-      await onChanged();
-    } catch (e) {
-      serverErrors.apply(e, '修改密码失败，请稍后再试');
-    } finally {
-      submitting.value = false;
-    }
+  function submit(): Promise<boolean> {
+    return dialog.submit(
+      async (f) => {
+        await changePassword(f.oldPassword, f.newPassword);
+        Object.assign(f, empty());
+        await onChanged();
+      },
+      '修改密码失败，请稍后再试',
+      { keepOpen: true },
+    );
   }
 
-  return { form, rules, submitting, serverErrors, submit };
+  return { dialog, form, rules, submit };
 }
