@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADJUSTMENT_CHAINS, ADJUSTMENT_KINDS, ADJUSTMENT_STATUSES, MAX_DOCUMENT_BYTES } from '../domain/adjustments';
+import { ADJUSTMENT_CHAINS, ADJUSTMENT_KINDS, ADJUSTMENT_STATUSES } from '../domain/adjustments';
 import { instant } from './time';
 
 /**
@@ -117,6 +117,9 @@ export type AdjustmentDecided = z.infer<typeof adjustmentDecided>;
 /**
  * 请求体与查询参数（路由按这些 schema 解析，server/api/adjustments.ts；页面的请求类型由 z.input 得出，web/src/api/adjustments.ts）。
  */
+
+// Imported here, not above, so that this block merges apart from changes to the responses.
+import { MAX_DOCUMENT_BYTES } from '../domain/adjustments';
 
 const idInput = z.number().int().positive().max(2_147_483_647);
 const amountInput = z.number().int('金额应为整数（分）').positive('调整金额必须大于零').max(Number.MAX_SAFE_INTEGER);
