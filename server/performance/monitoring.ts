@@ -24,6 +24,7 @@ import { resolveCandidates } from '../inbox/candidates';
 import { notify } from '../notifications/service';
 import { figures, type ExecutionFigures } from './execution';
 import { projectExecution } from './execution-read';
+import { REPORT_STATUSES } from '../../domain/execution';
 
 /**
  * 绩效监控 (quarterly performance monitoring): the use cases of the page and of the workers of
@@ -44,7 +45,7 @@ export const REPORT_PROCESS = 'performance-monitoring-report';
 /** Per-project instances started by one batch step (the quarter process loops until none is left). */
 export const START_BATCH = 20;
 
-export const REPORT_STATUSES = ['pending', 'assessing', 'submitted', 'warned', 'rectifying', 'rectified', 'accepted'] as const;
+export { REPORT_STATUSES };
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 export const REPORT_STATUS_LABELS: Record<ReportStatus, string> = {
   pending: '待填报',
