@@ -239,10 +239,12 @@ async function main(): Promise<void> {
 
     // 3. The province's roll-up: page 1 with totals, and by functional / economic code.
     const scope = db('organisations').select('id').where('region_code', 'like', '15%');
+    /** A reviewer of the province (finals:review): reads the roll-up, prepares nothing. */
+    const PROVINCE_READER = { orgId: 0, permissions: new Set(['finals:review']) };
     const rollup: number[] = [];
     for (let i = 0; i < 10; i++) {
       t = performance.now();
-      await listFinalAccounts(db, scope.clone(), { fiscalYear: YEAR, page: 1, pageSize: 50 });
+      await listFinalAccounts(db, PROVINCE_READER, scope.clone(), { fiscalYear: YEAR, page: 1, pageSize: 50 });
       rollup.push(ms(t));
     }
     t = performance.now();

@@ -134,8 +134,9 @@ export async function seedInbox(db: Db, count: number, now = Date.now()): Promis
         completed_at: completedAt,
         reminded_at: null,
       });
-      // As the inbox keeps them: candidate rows for open tasks only (closeTask removes the rest).
-      if (status === 'open') for (const userId of who) cands.push({ task_id: id, user_id: userId });
+      // As the inbox keeps them: candidate rows for open tasks only (closeTask removes the rest),
+      // offered while the task is unclaimed.
+      if (status === 'open') for (const userId of who) cands.push({ task_id: id, user_id: userId, offered: assignee === null });
       if (completedBy !== null) {
         const actor = byId.get(completedBy)!;
         events.push({

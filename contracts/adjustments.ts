@@ -81,8 +81,11 @@ export const adjustment = adjustmentSummary.extend({
   documentMissing: z.boolean().describe('预算调整（追加、调减）尚未登记批复文号：此时不能同意'),
   chainSteps: z.array(z.string()).describe('审批链各环节名称，依次'),
   pending: z.array(z.strictObject({ elementId: z.string(), name: z.string() })).describe('流程引擎中当前待办的环节；引擎不可用时为空'),
-  mayDecide: z.boolean().describe('本人可以审批当前环节'),
-  mayRecordDocument: z.boolean().describe('本人可以登记批复文件（申请人或预算处，且审批中）'),
+  /** 本人可对该申请做的操作（domain/adjustments.ts adjustmentActions）：页面只看它，不自行判断状态 */
+  can: z.strictObject({
+    decide: z.boolean().describe('本人可以审批当前环节'),
+    recordDocument: z.boolean().describe('本人可以登记批复文件（申请人或预算处，且审批中）'),
+  }),
   decisions: z.array(adjustmentDecision),
   journal: z
     .array(
@@ -96,7 +99,11 @@ export const adjustmentList = z.strictObject({
   total: int,
   page: int,
   pageSize: int,
-  mayFile: z.boolean().describe('本人的角色可以提出预算调整申请'),
+  /** 本人在列表上可做的操作（domain/adjustments.ts adjustmentListActions）：页面只看它，不自行判断角色 */
+  can: z.strictObject({
+    file: z.boolean().describe('本人的角色可以提出预算调整申请'),
+    review: z.boolean().describe('本人审批调整申请（可筛选“待我审批”）'),
+  }),
 });
 
 export const adjustmentDecided = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVAL_CHAINS } from '../domain/allocation';
+import { ALLOCATION_STATUSES, APPROVAL_CHAINS } from '../domain/allocation';
 import { PROJECT_STATUSES } from '../domain/projects';
 
 /**
@@ -12,7 +12,7 @@ const utcIso = z.string().describe('ISO 8601（UTC）');
 const fen = z.number().int().min(0);
 const id = z.number().int();
 
-const status = z.enum(['draft', 'approving', 'issued']).describe('draft 编制中、approving 审批中、issued 已批复下达');
+const status = z.enum(ALLOCATION_STATUSES).describe('draft 编制中、approving 审批中、issued 已批复下达');
 const approvalChain = z
   .enum(APPROVAL_CHAINS)
   .nullable()
@@ -32,7 +32,10 @@ export const allocationSummary = z.strictObject({
   issuedAt: utcIso.nullable(),
 });
 
-export const allocationList = z.strictObject({ items: z.array(allocationSummary).describe('最近的 200 个方案，新的在前') });
+export const allocationList = z.strictObject({
+  items: z.array(allocationSummary).describe('最近的 200 个方案，新的在前'),
+  can: z.strictObject({ create: z.boolean().describe('新建分配方案（预算处）') }).describe('本人可做的事（domain/allocation.ts）'),
+});
 
 export const allocationLine = z.strictObject({
   projectId: id,
@@ -96,8 +99,13 @@ export const allocation = z.strictObject({
   pending: z
     .array(z.strictObject({ elementId: z.string(), name: z.string(), assignee: z.string().nullable() }))
     .describe('流程引擎中待办的环节；引擎不可用时为空'),
-  mayDecide: z.boolean().describe('本人此刻可以审批'),
-  canEdit: z.boolean(),
+  can: z
+    .strictObject({
+      edit: z.boolean().describe('试算修改安排金额、保存（编制中，预算处）'),
+      submit: z.boolean().describe('提交审批（编制中，预算处）'),
+      decide: z.boolean().describe('审批本人办理的环节（审批中）'),
+    })
+    .describe('本人此刻可做的事（domain/allocation.ts allocationActions）；服务端同样拒绝不允许的操作'),
   quotas: z
     .array(
       z.strictObject({
@@ -153,7 +161,7 @@ export const createBody = z
 export const listQuery = z
   .object({
     fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    status: z.enum(['draft', 'approving', 'issued']).optional(),
+    status: z.enum(ALLOCATION_STATUSES).optional(),
   })
   .strict();
 export const linesBody = z

@@ -55,6 +55,8 @@ export const finalAccountList = z.strictObject({
     .describe('全部符合条件的决算（不只本页）的合计（分）'),
   page: int,
   pageSize: int,
+  /** 本人在列表上可做的操作（domain/final-accounts.ts finalAccountListActions）：页面只看它，不自行判断角色 */
+  can: z.strictObject({ open: z.boolean().describe('可以生成所选年度的本单位决算（尚未生成）') }),
 });
 
 /** 一个指标在决算中的一行 */
@@ -129,8 +131,11 @@ export const finalAccount = z.strictObject({
     )
     .describe('尚未解除的冻结（已决算为空）'),
   decisions: z.array(finalAccountDecision),
-  mayDecide: z.boolean().describe('本人可以办理当前环节'),
-  canEdit: z.boolean().describe('本人可以编辑结余说明与处理（单位编制中、单位确认环节）'),
+  /** 本人可对该决算做的操作（domain/final-accounts.ts finalAccountActions）：页面只看它，不自行判断状态 */
+  can: z.strictObject({
+    edit: z.boolean().describe('本人可以重新生成、编辑结余说明与处理并提交（单位编制中、单位确认环节）'),
+    decide: z.boolean().describe('本人可以审核当前环节（审核中）'),
+  }),
 });
 
 export const finalAccountVersion = z.strictObject({ version: int.describe('保存后的版本') });

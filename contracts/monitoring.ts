@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { instant } from './time';
 import { DEVIATION_LEVELS } from '../domain/execution';
+import { REPORT_STATUSES } from '../domain/monitoring';
 
 /**
  * 绩效监控与执行监控接口的应答（/api/monitoring/*、/api/execution/*）：路由按这些 schema 应答（测试中
@@ -14,9 +15,7 @@ const fen = z.number().int();
 const page = { total: z.number().int().describe('符合条件的总数'), page: z.number().int(), pageSize: z.number().int() };
 
 export const deviationLevel = z.enum(DEVIATION_LEVELS).describe('偏差级别：none 正常、notice 提示、warning 预警、severe 严重');
-export const reportStatus = z
-  .enum(['pending', 'assessing', 'submitted', 'warned', 'rectifying', 'rectified', 'accepted'])
-  .describe('待填报、评估中、已填报、偏差待处理、整改中、已整改、已认可');
+export const reportStatus = z.enum(REPORT_STATUSES).describe('待填报、评估中、已填报、偏差待处理、整改中、已整改、已认可');
 
 /** 执行情况：取自指标账（本年度、关联项目的指标）。 */
 export const executionFigures = z.strictObject({
@@ -86,10 +85,16 @@ export const reportDetail = reportSummary.extend({
   reviewComment: z.string().nullable().describe('偏差处理意见'),
   can: z
     .strictObject({ report: z.boolean(), review: z.boolean(), answer: z.boolean() })
-    .describe('本人此刻可做的事：填报、偏差处理、整改答复'),
+    .describe('本人此刻可做的事：填报、偏差处理、整改答复（domain/monitoring.ts reportActions）'),
 });
 
-export const reportPage = z.strictObject({ items: z.array(reportSummary), ...page });
+export const reportPage = z.strictObject({
+  items: z.array(reportSummary),
+  ...page,
+  can: z
+    .strictObject({ startQuarter: z.boolean().describe('开展本季度监控（绩效处）') })
+    .describe('本人可做的事（domain/monitoring.ts monitoringListActions）'),
+});
 
 // ---------------------------------------------------------------------------------------------
 // 执行监控
@@ -146,9 +151,6 @@ export type RegionExecutionPage = z.infer<typeof regionExecutionPage>;
 /**
  * 请求体与查询参数：路由按这些 schema 解析（server/api/monitoring.ts），页面的请求类型由 z.input 得出（web/src/api/）。
  */
-
-// Imported here, not above, so that this block merges apart from changes to the responses.
-import { REPORT_STATUSES } from '../domain/execution';
 
 const year = z.coerce.number().int().min(2000).max(2100);
 const quarter = z.coerce.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4');

@@ -52,6 +52,8 @@ export const paymentPage = z.strictObject({
   total: z.number().int(),
   page: z.number().int(),
   pageSize: z.number().int(),
+  /** 本人在列表上可做的操作（domain/payments.ts paymentListActions）：页面只看它，不自行判断角色 */
+  can: z.strictObject({ file: z.boolean().describe('可以新建用款申请') }),
 });
 
 export const riskHitView = z.strictObject({
@@ -114,7 +116,11 @@ export const paymentDetail = paymentSummary.extend({
     .array(z.strictObject({ elementId: z.string(), name: z.string(), assignee: z.string().nullable(), due: z.string().nullable() }))
     .describe('审批中时引擎里待办理的环节（引擎不可用时为空）'),
   engineAway: z.boolean().describe('流程引擎暂时无法访问，待办环节未能读取'),
-  mayDecide: z.boolean().describe('当前有由本人办理的审批环节'),
+  /** 本人可对该申请做的操作（domain/payments.ts paymentActions）：页面只看它，不自行判断状态 */
+  can: z.strictObject({
+    decide: z.boolean().describe('当前有由本人办理的审批环节'),
+    resubmit: z.boolean().describe('已退回的申请，本人是提交单位的经办人：可以修改后重新提交'),
+  }),
   paymentOrder: z
     .strictObject({ orderNo: z.string(), status: z.enum(ORDER_STATUSES), statusLabel: z.string(), settledAt: instant.nullable() })
     .nullable()

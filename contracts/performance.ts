@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GRADES } from '../domain/allocation';
+import { EVALUATION_STATUSES } from '../domain/evaluation';
 import { QUALITATIVE_BANDS } from '../domain/performance-scoring';
 import { PROJECT_STATUSES } from '../domain/projects';
 
@@ -14,9 +15,7 @@ const shanghaiIso = z.string().describe('北京时间 ISO 8601');
 const centi = z.number().int().describe('百分之一分');
 const fen = z.number().int();
 
-export const evaluationStatus = z
-  .enum(['self_evaluation', 'review', 'external', 'grading', 'graded'])
-  .describe('单位自评、绩效处审核、专家外部评价、评定等级、已评定');
+export const evaluationStatus = z.enum(EVALUATION_STATUSES).describe('单位自评、绩效处审核、专家外部评价、评定等级、已评定');
 export const grade = z.enum(GRADES).describe('评价等级：excellent 优、good 良、fair 中、poor 差');
 export const qualitativeBand = z.enum(QUALITATIVE_BANDS).describe('定性指标：achieved 达成、partial 部分达成、not_achieved 未达成');
 
@@ -40,6 +39,7 @@ export const evaluationPage = z.strictObject({
   page: z.number().int(),
   pageSize: z.number().int(),
   items: z.array(evaluationSummary),
+  can: z.strictObject({ start: z.boolean().describe('开展绩效评价（绩效处）') }).describe('本人可做的事（domain/evaluation.ts）'),
 });
 
 export const candidate = z.strictObject({
@@ -170,7 +170,7 @@ export const evaluation = z.strictObject({
   }),
   can: z
     .strictObject({ selfEvaluate: z.boolean(), review: z.boolean(), report: z.boolean() })
-    .describe('本人此刻可做的事：自评、审核、下载报告'),
+    .describe('本人此刻可做的事：自评、审核、下载报告（domain/evaluation.ts evaluationActions）'),
   taskId: z.number().int().nullable().describe('本人可办理的自评或审核待办'),
 });
 

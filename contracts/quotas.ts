@@ -61,7 +61,20 @@ export const journalItem = journalEntry.extend({
 const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() });
 
-export const quotaPage = page(quota);
+export const quotaPage = page(quota).extend({
+  can: z
+    .strictObject({
+      issue: z.boolean().describe('下达指标'),
+      freeze: z.boolean().describe('冻结'),
+      unfreeze: z.boolean().describe('解冻'),
+      consume: z.boolean().describe('支付'),
+      adjustIn: z.boolean().describe('追加'),
+      adjustOut: z.boolean().describe('调减'),
+      transfer: z.boolean().describe('调剂'),
+      carryOver: z.boolean().describe('结转'),
+    })
+    .describe('本人对列表中的指标可做的事（domain/ledger.ts quotaActions）；余额是否够由记账时判断'),
+});
 export const journalPage = page(journalItem);
 
 const replayed = z.boolean().describe('true：幂等键命中之前的记账，本次未做任何改动');

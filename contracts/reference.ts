@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIVISION_TYPE_LABELS, ORGANISATION_KIND_LABELS } from '../domain/organisation-labels';
+import { DIVISION_TYPES, ORGANISATION_KINDS } from '../domain/organisation-labels';
 
 /**
  * 基础数据接口的应答（/api/regions、/api/organisations*、/api/codes*）：路由按这些 schema 应答（测试中
@@ -9,9 +9,8 @@ import { DIVISION_TYPE_LABELS, ORGANISATION_KIND_LABELS } from '../domain/organi
  */
 const shanghaiIso = z.string().describe('北京时间 ISO 8601（带 +08:00）');
 
-const keys = <T extends Record<string, string>>(o: T) => Object.keys(o) as [keyof T & string, ...Array<keyof T & string>];
-export const organisationKind = z.enum(keys(ORGANISATION_KIND_LABELS));
-export const divisionType = z.enum(keys(DIVISION_TYPE_LABELS));
+export const organisationKind = z.enum(ORGANISATION_KINDS);
+export const divisionType = z.enum(DIVISION_TYPES);
 
 export const organisation = z.strictObject({
   id: z.number().int(),

@@ -51,6 +51,41 @@ export function mayFile(roles: readonly string[]): boolean {
   return roles.some((r) => (FILING_ROLES as readonly string[]).includes(r));
 }
 
+/**
+ * What a person may do with an adjustment (sent as `can` with the request; the pages show an
+ * action only when its flag is set and test no statuses or roles themselves). The server refuses
+ * the same actions on its own (decide, recordDocument).
+ */
+export interface AdjustmentActions {
+  /** 审批：in approval, and one of its open steps is this person's (the engine says which). */
+  decide: boolean;
+  /** 登记批复文件：in approval, by the person who filed it or the budget division. */
+  recordDocument: boolean;
+}
+
+export function adjustmentActions(
+  status: AdjustmentStatus,
+  viewer: { userId: number; roles: readonly string[] },
+  requestedBy: number,
+  holdsOpenStep: boolean,
+): AdjustmentActions {
+  const approving = status === 'approving';
+  return {
+    decide: approving && holdsOpenStep,
+    recordDocument: approving && (viewer.userId === requestedBy || viewer.roles.includes('budget_division')),
+  };
+}
+
+/** What a person may do on the list: 提出调整申请 (the filing roles), 待我审批 (approvers: projects:review). */
+export interface AdjustmentListActions {
+  file: boolean;
+  review: boolean;
+}
+
+export function adjustmentListActions(viewer: { roles: readonly string[]; permissions: ReadonlySet<string> }): AdjustmentListActions {
+  return { file: mayFile(viewer.roles), review: viewer.permissions.has('projects:review') };
+}
+
 /** A change of totals (追加, 调减) is a formal 预算调整; a 调剂 moves money between quotas and leaves totals alone. */
 export function isFormal(kind: AdjustmentKind): boolean {
   return kind !== 'transfer';

@@ -13,6 +13,7 @@
  *   number (指标文号).
  * Money is integer fen throughout.
  */
+import type { Permission } from './roles';
 
 export const GRADES = ['excellent', 'good', 'fair', 'poor'] as const;
 export type Grade = (typeof GRADES)[number];
@@ -223,4 +224,40 @@ export function documentNumber(fiscalYear: number, allocationId: number): string
 /** The quota number of a funded project's economic line in an allocation (unique and stable: a redelivery finds it). */
 export function allocationQuotaNo(fiscalYear: number, allocationId: number, projectId: number, economicCode: string): string {
   return `ZB${fiscalYear}-A${allocationId}-P${projectId}-${economicCode}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a person may do with an allocation (the server sends these as `can`; the pages test no
+// statuses or permissions themselves, and the server still refuses a step that is not allowed)
+
+export const ALLOCATION_STATUSES = ['draft', 'approving', 'issued'] as const;
+export type AllocationStatus = (typeof ALLOCATION_STATUSES)[number];
+
+/** Building, editing and submitting an allocation is the budget division's (预算处). */
+export const ALLOCATION_BUILD_PERMISSION: Permission = 'quotas:issue';
+
+export interface AllocationActions {
+  /** 试算修改安排金额、保存（编制中，预算处） */
+  edit: boolean;
+  /** 提交审批（编制中，预算处） */
+  submit: boolean;
+  /** 审批本人办理的环节（审批中，且引擎里有由本人办理的待办） */
+  decide: boolean;
+}
+
+/**
+ * `mayBuild`: the person holds ALLOCATION_BUILD_PERMISSION. `hasOpenTask`: the engine holds a
+ * step of this allocation that is theirs to decide (the server asks the engine; false when it is away).
+ */
+export function allocationActions(status: AllocationStatus, mayBuild: boolean, hasOpenTask: boolean): AllocationActions {
+  return {
+    edit: mayBuild && status === 'draft',
+    submit: mayBuild && status === 'draft',
+    decide: status === 'approving' && hasOpenTask,
+  };
+}
+
+/** What the list of allocations offers: 新建分配方案 to the budget division. */
+export function allocationListActions(mayBuild: boolean): { create: boolean } {
+  return { create: mayBuild };
 }

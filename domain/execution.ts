@@ -218,6 +218,3 @@ export function asOfDate(fiscalYear: number, quarter: Quarter, now: Date): strin
   const today = shanghaiDate(now);
   return today < end ? today : end;
 }
-
-/** The states of a quarterly monitoring report (server/performance/monitoring.ts): 待填报 … 已认可. */
-export const REPORT_STATUSES = ['pending', 'assessing', 'submitted', 'warned', 'rectifying', 'rectified', 'accepted'] as const;

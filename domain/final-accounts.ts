@@ -35,6 +35,38 @@ export const STEP_LABELS: Record<string, string> = {
   BudgetReview: '预算处审核',
 };
 
+/**
+ * What a person may do with a final account, from its status and the open step the engine holds
+ * for this person (null: none is theirs). Sent as `can`; the pages show an action only when its
+ * flag is set and test no statuses themselves. The server refuses the same actions on its own.
+ */
+export interface FinalAccountActions {
+  /** 重新生成、保存结余说明、确认提交：the unit's own draft, at 单位确认决算. */
+  edit: boolean;
+  /** 审核（同意或退回）：in review, at a review step that is this person's. */
+  decide: boolean;
+}
+
+export function finalAccountActions(status: FinalAccountStatus, heldStep: string | null): FinalAccountActions {
+  return {
+    edit: status === 'draft' && heldStep === 'UnitConfirm',
+    decide: status === 'reviewing' && heldStep !== null && heldStep !== 'UnitConfirm',
+  };
+}
+
+/** What a person may do on the list of a year: 生成本年度决算 (finals:prepare, once per unit and year). */
+export interface FinalAccountListActions {
+  open: boolean;
+}
+
+export function finalAccountListActions(
+  viewer: { permissions: ReadonlySet<string> },
+  fiscalYear: number | undefined,
+  ownAccountExists: boolean,
+): FinalAccountListActions {
+  return { open: viewer.permissions.has('finals:prepare') && fiscalYear !== undefined && !ownAccountExists };
+}
+
 export interface Figures {
   issuedFen: number;
   adjustedInFen: number;

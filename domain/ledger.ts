@@ -1,4 +1,5 @@
 import { fen, formatYuan, type Fen } from './money';
+import type { Permission } from './roles';
 
 /**
  * The quota ledger's rules (指标账), with no database in sight: a quota's balance and the entries
@@ -156,4 +157,35 @@ export function replay(entries: Iterable<Entry>): Balance {
 
 function refuse(code: LedgerErrorCode, message: string): Applied {
   return { ok: false, error: new LedgerError(code, message) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may move a quota (the server sends these as `can` with the quota list; the routes require
+// the same permissions — they take them from here — so a page offers exactly what the server accepts)
+
+/** The operations on quotas, as the page names them, and the permission each needs. */
+export const QUOTA_ACTION_PERMISSIONS = {
+  /** 下达（新指标） */
+  issue: 'quotas:issue',
+  freeze: 'quotas:freeze',
+  unfreeze: 'quotas:freeze',
+  consume: 'quotas:freeze',
+  adjustIn: 'quotas:issue',
+  adjustOut: 'quotas:issue',
+  transfer: 'quotas:issue',
+  carryOver: 'quotas:issue',
+} as const satisfies Record<string, Permission>;
+export type QuotaAction = keyof typeof QUOTA_ACTION_PERMISSIONS;
+export type QuotaActions = Record<QuotaAction, boolean>;
+
+/**
+ * What a person may do with the quotas they can see (one outside their scope they cannot see at
+ * all): 冻结 / 解冻 / 支付 are the paying side's (quotas:freeze); 下达 / 追加 / 调减 / 调剂 / 结转
+ * the budget division's (quotas:issue). Whether the balance allows an amount the ledger decides
+ * when asked (applyEntry), and says why not.
+ */
+export function quotaActions(permissions: ReadonlySet<Permission>): QuotaActions {
+  const can = {} as QuotaActions;
+  for (const [action, permission] of Object.entries(QUOTA_ACTION_PERMISSIONS)) can[action as QuotaAction] = permissions.has(permission);
+  return can;
 }

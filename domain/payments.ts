@@ -121,6 +121,39 @@ export function mayReadFullAccount(
   return viewer.orgId === unitOrgId && viewer.permissions.has('quotas:freeze');
 }
 
+/**
+ * What a person may do with a payment request (sent as `can` with the list page and the request;
+ * the pages show an action only when its flag is set and test no statuses or roles themselves).
+ * The server refuses the same actions on its own (resubmitPaymentRequest, decide).
+ */
+export interface PaymentActions {
+  /** 审批：the request is in approval and one of its open steps is this person's (the engine says which). */
+  decide: boolean;
+  /** 修改后重新提交：a returned request, by the filing unit's own clerk (quotas:freeze in that unit). */
+  resubmit: boolean;
+}
+
+export function paymentActions(
+  status: PaymentStatus,
+  viewer: { orgId: number; permissions: ReadonlySet<string> },
+  unitOrgId: number,
+  holdsOpenStep: boolean,
+): PaymentActions {
+  return {
+    decide: status === 'approving' && holdsOpenStep,
+    resubmit: status === 'returned' && viewer.orgId === unitOrgId && viewer.permissions.has('quotas:freeze'),
+  };
+}
+
+/** What a person may do on the list of payment requests: 新建用款申请 (quotas:freeze; the quotas offered are the unit's own). */
+export interface PaymentListActions {
+  file: boolean;
+}
+
+export function paymentListActions(viewer: { permissions: ReadonlySet<string> }): PaymentListActions {
+  return { file: viewer.permissions.has('quotas:freeze') };
+}
+
 /** A bank account as typed: 8–32 digits, spaces or dashes between groups allowed. */
 export const BANK_ACCOUNT_PATTERN = /^\d[\d -]{6,38}\d$/;
 export function normaliseAccount(account: string): string {

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import {
   ADJUSTMENT_CHAINS,
+  adjustmentActions,
+  adjustmentListActions,
   CHAIN_STEPS,
   checkShape,
   documentMissing,
@@ -354,7 +356,7 @@ export async function recordDocument(deps: AdjustmentDeps, p: Principal, id: num
   const row = await visibleAdjustment(db, p, id);
   if (row.status !== 'approving')
     throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，不能再登记批复文件`);
-  if (Number(row.requested_by) !== p.userId && !p.roles.includes('budget_division'))
+  if (!adjustmentActions(row.status, p, Number(row.requested_by), false).recordDocument)
     throw errors.forbidden('ADJUSTMENT_DOCUMENT_NOT_ALLOWED', '只有申请人或预算处可以登记调整批复文件');
   const doc = documentOf(input)!;
   await db.transaction(async (trx) => {
@@ -433,14 +435,14 @@ export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: numb
     .orderBy('d.id')
     .select('d.*', 'u.display_name')) as Array<Record<string, unknown>>;
   let pending: Array<{ elementId: string; name: string }> = [];
-  let mayDecide = false;
+  let holdsOpenStep = false;
   if (row.status === 'approving' && row.process_instance_key) {
     try {
       pending = (await deps.engine.tasks({ processInstanceId: row.process_instance_key })).map((t) => ({
         elementId: t.taskDefinitionKey,
         name: t.name ?? t.taskDefinitionKey,
       }));
-      mayDecide = (await openTaskFor(deps, row, p)) !== null;
+      holdsOpenStep = (await openTaskFor(deps, row, p)) !== null;
     } catch {
       pending = []; // the page still shows the request; where it is comes from our row
     }
@@ -471,8 +473,7 @@ export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: numb
     documentMissing: documentMissing({ formal, documentNo: row.document_no }),
     chainSteps: row.approval_chain ? CHAIN_STEPS[row.approval_chain].map((s) => s.name) : [],
     pending,
-    mayDecide,
-    mayRecordDocument: row.status === 'approving' && (Number(row.requested_by) === p.userId || p.roles.includes('budget_division')),
+    can: adjustmentActions(row.status, p, Number(row.requested_by), holdsOpenStep),
     decisions: decisions.map((d) => ({
       elementId: String(d.element_id),
       stepName: String(d.step_name),
@@ -558,7 +559,7 @@ export async function listAdjustments(db: Knex, p: Principal, q: ListQuery) {
     total: Number(count?.n ?? 0),
     page: q.page,
     pageSize: q.pageSize,
-    mayFile: mayFile(p.roles),
+    can: adjustmentListActions(p),
   };
 }
 

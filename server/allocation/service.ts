@@ -13,6 +13,10 @@ import {
   type ApprovalChain,
   type Grade,
   type GradeRule,
+  allocationActions,
+  allocationListActions,
+  ALLOCATION_BUILD_PERMISSION,
+  type AllocationStatus,
 } from '../../domain/allocation';
 import { formDigest } from '../../domain/audit-chain';
 import type { Json } from '../../domain/canonical-json';
@@ -329,7 +333,7 @@ interface AllocationRow {
   fiscal_year: number;
   bureau_org_id: number;
   name: string;
-  status: string;
+  status: AllocationStatus;
   major_decision: number | boolean;
   total_fen: number | string;
   approval_chain: ApprovalChain | null;
@@ -458,11 +462,11 @@ export async function getAllocation(deps: AllocationDeps, p: Principal, id: numb
       pending = []; // the page still shows the allocation; the step list says the engine is away
     }
   }
-  const mayDecide =
+  const holdsTask =
     row.status === 'approving' &&
     (await openTaskFor(deps, row, p).then(
       (t) => t !== null,
-      () => false,
+      () => false, // the engine is away: nothing to decide until it is back
     ));
   const sums = sumLines(lineViews);
   return {
@@ -501,8 +505,7 @@ export async function getAllocation(deps: AllocationDeps, p: Principal, id: numb
       decidedAt: readInstant(d.decided_at).toISOString(),
     })),
     pending,
-    mayDecide,
-    canEdit: row.status === 'draft' && p.permissions.has('quotas:issue'),
+    can: allocationActions(row.status, p.permissions.has(ALLOCATION_BUILD_PERMISSION), holdsTask),
     quotas: quotas.map((q) => ({
       id: Number(q.id),
       quotaNo: String(q.quota_no),
@@ -538,6 +541,7 @@ export async function listAllocations(db: Knex, p: Principal, q: { fiscalYear?: 
       submittedAt: r.submitted_at ? readInstant(r.submitted_at).toISOString() : null,
       issuedAt: r.issued_at ? readInstant(r.issued_at).toISOString() : null,
     })),
+    can: allocationListActions(p.permissions.has(ALLOCATION_BUILD_PERMISSION)),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { ALLOCATION_BUILD_PERMISSION } from '../../domain/allocation';
 import * as allocation from '../allocation/service';
 import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
@@ -17,8 +18,8 @@ import { idParams } from './route-doc';
 
 type AllocationRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
 const route = routesWith<AllocationRouteDeps>();
-const build = 'quotas:issue';
-const read = ['quotas:issue', 'projects:review'] as const;
+const build = ALLOCATION_BUILD_PERMISSION;
+const read = [ALLOCATION_BUILD_PERMISSION, 'projects:review'] as const;
 const notFound = '预算分配方案';
 
 export const allocationRoutes = [

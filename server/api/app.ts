@@ -35,7 +35,8 @@ import { inputHygiene, verifyUtf8 } from './input-hygiene';
 import { sameOriginWrites, securityHeaders } from './security';
 import { healthRouter, type HealthDeps } from './health';
 import { workbenchRouter } from './workbench';
-import { openApiRouter } from './openapi';
+import { buildOpenApiDocument } from './openapi';
+import { openApiRouter } from './openapi-route';
 
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
@@ -91,8 +92,9 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(responseContracts(deps.config, deps.log));
   api.use(healthRouter(deps));
   api.use(workbenchRouter(deps));
-  // Every route is listed in catalog.ts (the honesty test compares it with what is mounted here).
-  api.use(openApiRouter({ version: deps.version }));
+  // Every route is declared once and collected by catalog.ts (test/database/openapi.test.ts checks
+  // that each route mounted here comes from its declaration).
+  api.use(openApiRouter({ db: deps.db, document: buildOpenApiDocument(deps.version) }));
   api.use(authRouter({ db: deps.db, config: deps.config }));
   api.use(engineRouter({ engine: deps.engine, db: deps.db, namespace: deps.config.engine.namespace }));
   // Reference data (declared with their access: reading needs reference:read, importing code tables codes:import).

@@ -334,7 +334,7 @@ export const expertReviewRoutes = [
     tag: 'experts',
     access: 'experts:manage',
     params: tieParams,
-    notFound: '回避关系',
+    notFound: { id: '专家', tieId: '回避关系' },
     ok: { status: 204, description: '已删除' },
     handle: ({ deps: { db }, principal: p, params }) => pool.removeTie(db, actor(p), params.id, params.tieId, scopeOrgIds(db, p)),
   }),

@@ -44,7 +44,7 @@ export const finalAccountRoutes = [
     access: read,
     query: contracts.listQuery,
     response: contracts.finalAccountList,
-    handle: ({ deps: { db }, principal, query }) => finals.listFinalAccounts(db, scopeOrgIds(db, principal), query),
+    handle: ({ deps: { db }, principal, query }) => finals.listFinalAccounts(db, principal, scopeOrgIds(db, principal), query),
   }),
   /** Declared before /api/final-accounts/{id}: "export" is not an id. */
   route({

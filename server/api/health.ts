@@ -1,35 +1,17 @@
-import { Router } from 'express';
-import { requireLogin, requirePermission } from '../auth/middleware';
+import type { Response, Router } from 'express';
 import { toShanghaiIso } from '../../domain/time';
+import * as contracts from '../../contracts/system';
 import type { AppConfig } from '../config';
-import { checkDatabase, type Db, type DatabaseStatus } from '../db';
+import { checkDatabase, type Db } from '../db';
 import { EngineError, fetchEngineInfo, type EngineClient } from '../engine/client';
-import { latestDeployedResources, type DeployedResource } from '../engine/deploy';
+import { latestDeployedResources } from '../engine/deploy';
 import type { EngineSupervisor } from '../engine/supervisor';
+import { mountRoutes, routesWith } from './route';
 
-export interface EngineStatus {
-  /** starting: the engine answers, the models are being deployed and the workers started. */
-  status: 'up' | 'starting' | 'down';
-  mode: 'local' | 'external';
-  /** The engine's REST address. */
-  address: string;
-  product: 'Operaton';
-  /** The engine's own answer (GET /engine-rest/version). */
-  version?: string;
-  /** Process engines the REST API serves (normally "default"). */
-  engines?: string[];
-  deployedResources?: DeployedResource[];
-  message?: string;
-  lastCheckedAt: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  time: string;
-  version: string;
-  database: DatabaseStatus;
-  engine: EngineStatus;
-}
+/** The report's types are the contract's (contracts/system.ts): what is built here is what is declared. */
+export type EngineStatus = contracts.EngineStatus;
+export type HealthReport = contracts.HealthReport;
+export type PublicHealth = contracts.PublicHealth;
 
 export interface HealthDeps {
   config: AppConfig;
@@ -91,13 +73,6 @@ export async function buildHealthReport(deps: HealthDeps): Promise<HealthReport>
  * The public answer of GET /api/health: up or not, for a load balancer or a probe — no address,
  * version, database client or model list (those are internals, for administrators only).
  */
-export interface PublicHealth {
-  status: HealthReport['status'];
-  time: string;
-  database: { status: DatabaseStatus['status'] };
-  engine: { status: EngineStatus['status'] };
-}
-
 export function publicHealth(report: HealthReport): PublicHealth {
   return {
     status: report.status,
@@ -107,21 +82,52 @@ export function publicHealth(report: HealthReport): PublicHealth {
   };
 }
 
+const route = routesWith<HealthDeps>();
+
+/** 200 when the database and the engine answer, 503 with the same body when not. */
+function sendReport(res: Response, report: HealthReport, body: unknown): void {
+  res.status(report.status === 'ok' ? 200 : 503).json(body);
+}
+
 /**
  * GET /api/health (no session): 200 when the database and the engine answer, 503 (same body) when
  * not, and only that. GET /api/system/status (system:health, the three administrators): the whole
  * report the 系统状态 page shows — versions, the engine's address, the deployed models — with the
- * same 200/503.
+ * same 200/503. The handlers send the answer themselves (its status depends on the report).
+ * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
+export const healthRoutes = [
+  route({
+    method: 'get',
+    path: '/api/health',
+    summary: '健康检查：数据库与流程引擎是否可用（只有状态，不含地址、版本等内部信息）',
+    tag: 'system',
+    access: 'public',
+    ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' },
+    refusals: [503],
+    response: contracts.publicHealth,
+    handle: async ({ deps, res }) => {
+      const report = await buildHealthReport(deps);
+      sendReport(res, report, publicHealth(report));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/system/status',
+    summary: '系统状态详情：数据库、流程引擎（版本、地址、已部署的模型）',
+    tag: 'system',
+    access: 'system:health',
+    ok: { status: 200, description: '数据库与引擎均可用；任一不可用时为 503，内容相同' },
+    refusals: [503],
+    response: contracts.healthReport,
+    description: '仅系统、安全、审计管理员（system:health）可查看：含内部地址与版本。',
+    handle: async ({ deps, res }) => {
+      const report = await buildHealthReport(deps);
+      sendReport(res, report, report);
+    },
+  }),
+];
+
 export function healthRouter(deps: HealthDeps): Router {
-  const router = Router();
-  router.get('/health', async (_req, res) => {
-    const report = await buildHealthReport(deps);
-    res.status(report.status === 'ok' ? 200 : 503).json(publicHealth(report));
-  });
-  router.get('/system/status', requireLogin(deps.db), requirePermission('system:health'), async (_req, res) => {
-    const report = await buildHealthReport(deps);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
-  });
-  return router;
+  return mountRoutes(deps.db, deps, healthRoutes);
 }

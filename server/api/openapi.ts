@@ -1,13 +1,12 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { SESSION_COOKIE } from '../auth/middleware';
+import type { OpenApiDocument } from '../../contracts/system';
 import { permissionsOf, ROUTE_CATALOGUE, TAGS, type RouteDoc } from './catalog';
 
 /**
  * The OpenAPI 3.1 document, built from the route catalogue and the routers' own zod schemas, so it
- * cannot drift from what the routes accept. Served without a session: it describes the interface
- * (which the SPA's public bundle reveals anyway) and no data, and partner systems can read it
- * before they have an account.
+ * cannot drift from what the routes accept. Served by GET /api/openapi.json (openapi-route.ts,
+ * which app.ts hands the document built here).
  */
 
 type JsonSchema = Record<string, unknown>;
@@ -90,7 +89,7 @@ function operation(r: RouteDoc) {
   };
 }
 
-export function buildOpenApiDocument(version: string) {
+export function buildOpenApiDocument(version: string): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTE_CATALOGUE) (paths[r.path] ??= {})[r.method] = operation(r);
   return {
@@ -139,14 +138,4 @@ export function buildOpenApiDocument(version: string) {
       ),
     },
   };
-}
-
-/** GET /api/openapi.json, built once: the catalogue does not change while the process runs. */
-export function openApiRouter({ version }: { version: string }): Router {
-  const router = Router();
-  const document = buildOpenApiDocument(version);
-  router.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  return router;
 }

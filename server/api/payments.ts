@@ -96,7 +96,7 @@ export const paymentRoutes = [
     tag: 'payments',
     access: ['quotas:freeze', 'projects:review'],
     params: attachmentParams,
-    notFound: '附件',
+    notFound: { id: '用款申请', attachmentId: '附件' },
     ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
     handle: async ({ deps, principal, params, res }) => {
       const a = await payments.readAttachment(deps, principal, params.id, params.attachmentId);

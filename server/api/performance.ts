@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { EVALUATION_START_PERMISSION, evaluationListActions } from '../../domain/evaluation';
 import { fiscalYearOf } from '../../domain/time';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import type { Db } from '../db';
@@ -40,7 +41,10 @@ export const performanceRoutes = [
     access: ['performance:self-evaluate', 'performance:evaluate'],
     query: contracts.listQuery,
     response: contracts.evaluationPage,
-    handle: ({ deps: { db }, principal, query }) => perf.listEvaluations(db, scope(db, principal), query),
+    handle: async ({ deps: { db }, principal, query }) => ({
+      ...(await perf.listEvaluations(db, scope(db, principal), query)),
+      can: evaluationListActions(principal.permissions),
+    }),
   }),
   route({
     method: 'get',
@@ -66,7 +70,7 @@ export const performanceRoutes = [
     path: '/api/performance/candidates',
     summary: '可开展绩效评价的项目（已下达资金、尚未评价）',
     tag: 'performance',
-    access: 'performance:evaluate',
+    access: EVALUATION_START_PERMISSION,
     query: contracts.candidatesQuery,
     response: contracts.candidates,
     description: '默认为上一预算年度。',
@@ -78,7 +82,7 @@ export const performanceRoutes = [
     path: '/api/performance/evaluations',
     summary: '开展年度绩效评价（启动评价流程，单位自评）',
     tag: 'performance',
-    access: 'performance:evaluate',
+    access: EVALUATION_START_PERMISSION,
     body: contracts.startBody,
     ok: { status: 201, description: '已启动' },
     response: contracts.started,
@@ -175,7 +179,7 @@ export const performanceRoutes = [
     tag: 'performance',
     access: ['performance:self-evaluate', 'performance:evaluate'],
     params: evidenceParams,
-    notFound: '佐证材料',
+    notFound: { id: '绩效评价', evidenceId: '佐证材料' },
     ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
     handle: async ({ deps: { db }, principal, params, res }) => {
       const e = await perf.readEvidence(db, scope(db, principal), params.id, params.evidenceId);
@@ -196,7 +200,7 @@ export const performanceRoutes = [
     tag: 'performance',
     access: 'performance:self-evaluate',
     params: evidenceParams,
-    notFound: '佐证材料',
+    notFound: { id: '绩效评价', evidenceId: '佐证材料' },
     ok: { status: 204, description: '已删除' },
     refusals: [409],
     handle: async ({ deps: { db }, principal, params }) => {

@@ -200,7 +200,7 @@ export const projectRoutes = [
     tag: 'projects',
     access: 'projects:read',
     params: attachmentParams,
-    notFound: '附件',
+    notFound: { id: '项目', attachmentId: '附件' },
     ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
     handle: async ({ deps: { db }, principal, params, res }) => {
       const id = await projectInScope(db, principal, params.id);
@@ -221,7 +221,7 @@ export const projectRoutes = [
     tag: 'projects',
     access: 'projects:write',
     params: attachmentParams,
-    notFound: '附件',
+    notFound: { id: '项目', attachmentId: '附件' },
     ok: { status: 204, description: '已删除' },
     refusals: [409],
     handle: async ({ deps: { db }, principal, params }) => {

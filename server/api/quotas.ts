@@ -1,6 +1,6 @@
 import type { Response, Router } from 'express';
 import { z } from 'zod';
-import { ENTRY_KIND_LABELS, LedgerError } from '../../domain/ledger';
+import { ENTRY_KIND_LABELS, LedgerError, QUOTA_ACTION_PERMISSIONS, quotaActions } from '../../domain/ledger';
 import type { Permission } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
@@ -177,7 +177,7 @@ export const quotaRoutes = [
     handle: async ({ deps: { db }, principal, query }) => {
       const { quotaNo, ...rest } = query;
       const page = await ledger.listQuotas(db, { ...rest, quotaNoContains: quotaNo }, scopeOf(db, principal));
-      return { ...page, items: page.items.map(quotaJson) };
+      return { ...page, items: page.items.map(quotaJson), can: quotaActions(principal.permissions) };
     },
   }),
   /**
@@ -190,7 +190,7 @@ export const quotaRoutes = [
     path: '/api/quotas',
     summary: '下达指标',
     tag: 'quotas',
-    access: 'quotas:issue',
+    access: QUOTA_ACTION_PERMISSIONS.issue,
     body: issueBody,
     ok: entryOk,
     response: contracts.issueResult,
@@ -316,17 +316,17 @@ export const quotaRoutes = [
       };
     },
   }),
-  entry('freeze', '冻结（支付申请提交时）', 'quotas:freeze', ledger.freeze),
-  entry('unfreeze', '解冻（支付申请退回或撤销）', 'quotas:freeze', ledger.unfreeze),
-  entry('consume', '支付（冻结转为已用）', 'quotas:freeze', ledger.consume),
-  entry('adjust-in', '追加', 'quotas:issue', ledger.adjustIn),
-  entry('adjust-out', '调减（仅可用部分）', 'quotas:issue', ledger.adjustOut),
+  entry('freeze', '冻结（支付申请提交时）', QUOTA_ACTION_PERMISSIONS.freeze, ledger.freeze),
+  entry('unfreeze', '解冻（支付申请退回或撤销）', QUOTA_ACTION_PERMISSIONS.unfreeze, ledger.unfreeze),
+  entry('consume', '支付（冻结转为已用）', QUOTA_ACTION_PERMISSIONS.consume, ledger.consume),
+  entry('adjust-in', '追加', QUOTA_ACTION_PERMISSIONS.adjustIn, ledger.adjustIn),
+  entry('adjust-out', '调减（仅可用部分）', QUOTA_ACTION_PERMISSIONS.adjustOut, ledger.adjustOut),
   route({
     method: 'post',
     path: '/api/quota-transfers',
     summary: '调剂：同一预算年度的两个指标之间',
     tag: 'quotas',
-    access: 'quotas:issue',
+    access: QUOTA_ACTION_PERMISSIONS.transfer,
     body: transferBody,
     ok: pairOk,
     response: contracts.pairResult,
@@ -348,7 +348,7 @@ export const quotaRoutes = [
     path: '/api/quotas/{id}/carry-over',
     summary: '结转：可用部分结转到以后年度（新建指标或调入已有指标）',
     tag: 'quotas',
-    access: 'quotas:issue',
+    access: QUOTA_ACTION_PERMISSIONS.carryOver,
     params: idParams,
     notFound: '指标',
     body: carryOverBody,

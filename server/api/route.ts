@@ -35,8 +35,12 @@ export interface RouteDecl<D, P = unknown, Q = unknown, B = unknown> extends Rou
    * module's deps when the middleware needs them (the bank notice's signature check needs the secret).
    */
   before?: RequestHandler[] | ((deps: D) => RequestHandler[]);
-  /** What a params failure is called in its 404: `${notFound}不存在` (default 请求的对象). */
-  notFound?: string;
+  /**
+   * What a params failure is called in its 404: `${notFound}不存在` (default 请求的对象). On a route
+   * with two ids, a label per parameter, so a malformed first id is named after its own object
+   * ({ id: '项目', attachmentId: '附件' }); a parameter left out is 请求的对象.
+   */
+  notFound?: string | Readonly<Record<string, string>>;
   handle: (ctx: RouteContext<D, P, Q, B>) => unknown;
 }
 
@@ -85,12 +89,29 @@ export function accessGuards(db: Db, access: RouteDoc['access']): RequestHandler
   return [login, rest.length === 0 ? requirePermission(first) : requireAnyPermission(first, ...rest)];
 }
 
+/** The 404's name of the object whose parameter failed (see RouteDecl.notFound). */
+export function notFoundLabel(notFound: RouteDecl<unknown>['notFound'], param: PropertyKey | undefined): string {
+  if (typeof notFound === 'string') return notFound;
+  return (typeof param === 'string' ? notFound?.[param] : undefined) ?? '请求的对象';
+}
+
+/** Each handler mountRoutes made, with the declaration it was made from. */
+const MOUNTED_FROM = new WeakMap<object, RouteDoc>();
+
+/**
+ * The declaration a mounted route's final handler was made from by mountRoutes; undefined for a
+ * handler mounted by hand (router.get(…)). test/database/openapi.test.ts walks the app with it.
+ */
+export function declarationOf(handler: unknown): RouteDoc | undefined {
+  return typeof handler === 'function' ? MOUNTED_FROM.get(handler) : undefined;
+}
+
 export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], router: Router = Router()): Router {
   for (const decl of decls) {
     const parseParams: RequestHandler = (req, res, next) => {
       if (!decl.params) return next();
       const r = decl.params.safeParse(req.params);
-      if (!r.success) return next(errors.notFound(`${decl.notFound ?? '请求的对象'}不存在`));
+      if (!r.success) return next(errors.notFound(`${notFoundLabel(decl.notFound, r.error.issues[0]?.path[0])}不存在`));
       res.locals.params = r.data;
       next();
     };
@@ -112,6 +133,7 @@ export function mountRoutes<D>(db: Db, deps: D, decls: readonly RouteDecl<D>[], 
       if (status === 204) res.status(204).end();
       else res.status(status).json(answer);
     };
+    MOUNTED_FROM.set(run, docOf(decl));
     router[decl.method](
       expressPath(decl.path),
       ...accessGuards(db, decl.access),

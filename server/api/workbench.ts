@@ -1,9 +1,9 @@
 import type { Router } from 'express';
-import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
 import { workbenchSummary } from '../workbench/summary';
 import * as contracts from '../../contracts/workbench';
 import { buildHealthReport, type HealthDeps } from './health';
+import { projectSummaryJson } from './project-json';
 import { mountRoutes, routesWith } from './route';
 
 /**
@@ -35,14 +35,7 @@ export const workbenchRoutes = [
       const summary = await workbenchSummary(deps.db, p, { systemDegraded });
       return {
         ...summary,
-        projects: summary.projects && {
-          ...summary.projects,
-          recent: summary.projects.recent.map((r) => ({
-            ...r,
-            createdAt: toShanghaiIso(r.createdAt),
-            updatedAt: toShanghaiIso(r.updatedAt),
-          })),
-        },
+        projects: summary.projects && { ...summary.projects, recent: summary.projects.recent.map((r) => projectSummaryJson(r, p)) },
       };
     },
   }),

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Json } from '../../domain/canonical-json';
 import {
   CHOICE_LABELS,
+  finalAccountActions,
+  finalAccountListActions,
   openFreezesMessage,
   postingOf,
   rollUp,
@@ -149,11 +151,15 @@ export async function createDrafts(
   return ids;
 }
 
+/** The unit's own final account of a year (one per unit and year), if generated. */
+async function ownAccountOf(db: Knex, orgId: number, fiscalYear: number): Promise<{ id: number } | undefined> {
+  return (await db('final_accounts').where({ unit_org_id: orgId, fiscal_year: fiscalYear }).first('id')) as { id: number } | undefined;
+}
+
 /** A unit opens its final accounts of a year: figures generated, the process started at 单位确认. */
 export async function openFinalAccount(deps: FinalAccountsDeps, p: Principal, fiscalYear: number, now = new Date()): Promise<number> {
   const { db } = deps;
-  const existing = (await db('final_accounts').where({ unit_org_id: p.orgId, fiscal_year: fiscalYear }).first('id')) as
-    { id: number } | undefined;
+  const existing = await ownAccountOf(db, p.orgId, fiscalYear);
   if (existing) throw errors.conflict('FINAL_ACCOUNT_EXISTS', `本单位 ${fiscalYear} 年度的决算已生成，请在其中继续办理`);
   return db.transaction(async (trx) => {
     const [id] = await createDrafts(trx, fiscalYear, [p.orgId], p.userId, now);
@@ -296,8 +302,7 @@ export async function getFinalAccount(deps: FinalAccountsDeps, p: Principal, sco
       auditRecordId: d.audit_record_id === null ? null : Number(d.audit_record_id),
       decidedAt: readInstant(d.decided_at),
     })),
-    mayDecide: task !== null,
-    canEdit: row.status === 'draft' && task?.taskDefinitionKey === 'UnitConfirm',
+    can: finalAccountActions(row.status, task?.taskDefinitionKey ?? null),
   };
 }
 
@@ -309,7 +314,12 @@ export interface ListQuery {
 }
 
 /** The final accounts in scope with their totals: a department's roll-up of its units, a bureau's of its region. */
-export async function listFinalAccounts(db: Knex, scope: Knex.QueryBuilder, q: ListQuery) {
+export async function listFinalAccounts(
+  db: Knex,
+  p: { orgId: number; permissions: ReadonlySet<string> },
+  scope: Knex.QueryBuilder,
+  q: ListQuery,
+) {
   const base = db('final_accounts as fa').whereIn('fa.unit_org_id', scope);
   if (q.fiscalYear !== undefined) base.where('fa.fiscal_year', q.fiscalYear);
   if (q.status) base.where('fa.status', q.status);
@@ -357,6 +367,11 @@ export async function listFinalAccounts(db: Knex, scope: Knex.QueryBuilder, q: L
     },
     page: q.page,
     pageSize: q.pageSize,
+    can: finalAccountListActions(
+      p,
+      q.fiscalYear,
+      q.fiscalYear !== undefined && (await ownAccountOf(db, p.orgId, q.fiscalYear)) !== undefined,
+    ),
   };
 }
 

@@ -16,7 +16,7 @@ import { formRegistry, validateFormData } from '../forms';
 import { notify } from '../notifications/service';
 import type { Actor } from '../projects/service';
 import { decisionOf, recordCompletion } from './completion';
-import { assertOpen, closeTask, getTaskRow, involvementOf, writeTaskEvent, type Involvement, type TaskRow } from './tasks';
+import { assertOpen, closeTask, getTaskRow, involvementOf, updateTask, writeTaskEvent, type Involvement, type TaskRow } from './tasks';
 
 /**
  * What people do with their tasks. Whatever changes who acts or where the process goes goes
@@ -96,10 +96,9 @@ async function claimLoaded(deps: InboxDeps, task: TaskRow, inv: Involvement, p: 
   const taskId = task.id;
   if (inv.assignee) return;
   if (!inv.candidate) throw new AppError(403, 'NOT_A_CANDIDATE', '您不是该待办的候选办理人');
-  const n = await db('inbox_tasks')
-    .where({ id: taskId, status: 'open' })
-    .whereNull('assignee_user_id')
-    .update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+  const n = await updateTask(db, taskId, { assignee_user_id: p.userId, claimed_at: new Date() }, (q) =>
+    q.where('status', 'open').whereNull('assignee_user_id'),
+  );
   if (n !== 1) throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
   try {
     // The inbox decided who wins (the conditional UPDATE above); the engine is told who it is.
@@ -111,9 +110,9 @@ async function claimLoaded(deps: InboxDeps, task: TaskRow, inv: Involvement, p: 
       }),
     );
   } catch (err) {
-    await db('inbox_tasks')
-      .where({ id: taskId, status: 'open', assignee_user_id: p.userId })
-      .update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+    await updateTask(db, taskId, { assignee_user_id: null, claimed_at: null }, (q) =>
+      q.where({ status: 'open', assignee_user_id: p.userId }),
+    );
     throw err;
   }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'claimed' });
@@ -127,17 +126,16 @@ export async function unclaim(deps: InboxDeps, taskId: number, p: Principal): Pr
   if (!inv.assignee) throw errors.conflict('NOT_ASSIGNEE', '只有已签收的办理人可以退回签收');
   if (await db('inbox_task_signers').where({ task_id: taskId, status: 'pending' }).first('id'))
     throw errors.conflict('SIGNERS_PENDING', '有加签人尚未办理，不能退回签收');
-  const n = await db('inbox_tasks')
-    .where({ id: taskId, assignee_user_id: p.userId, status: 'open' })
-    .update({ assignee_user_id: null, claimed_at: null, version: db.raw('version + 1') });
+  const n = await updateTask(db, taskId, { assignee_user_id: null, claimed_at: null }, (q) =>
+    q.where({ assignee_user_id: p.userId, status: 'open' }),
+  );
   if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
   try {
     await engineCall(deps, task, '退回签收', () => deps.engine.unclaimTask(task.engine_task_id));
   } catch (err) {
-    await db('inbox_tasks')
-      .where({ id: taskId, status: 'open' })
-      .whereNull('assignee_user_id')
-      .update({ assignee_user_id: p.userId, claimed_at: new Date(), version: db.raw('version + 1') });
+    await updateTask(db, taskId, { assignee_user_id: p.userId, claimed_at: new Date() }, (q) =>
+      q.where('status', 'open').whereNull('assignee_user_id'),
+    );
     throw err;
   }
   await writeTaskEvent(db, taskId, actorOf(p), { kind: 'unclaimed' });
@@ -216,9 +214,7 @@ export async function complete(
       await engineCall(deps, task, '加签意见', () => deps.engine.resolveTask(task.engine_task_id));
       await db.transaction(async (trx) => {
         await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
-        await trx('inbox_tasks')
-          .where({ id: taskId })
-          .update({ assignee_user_id: plan.signer.addedBy, version: trx.raw('version + 1') });
+        await updateTask(trx, taskId, { assignee_user_id: plan.signer.addedBy });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'before', form: values } });
       });
       return { taskId, outcome: 'signed' };
@@ -228,9 +224,7 @@ export async function complete(
         await trx('inbox_task_signers').where({ id: plan.signer.id }).update({ status: 'done', decision, comment, acted_at: new Date() });
         await writeTaskEvent(trx, taskId, actorOf(p), { kind: 'signed', decision, comment, data: { position: 'after', form: values } });
         if (plan.next) {
-          await trx('inbox_tasks')
-            .where({ id: taskId })
-            .update({ assignee_user_id: plan.next.userId, version: trx.raw('version + 1') });
+          await updateTask(trx, taskId, { assignee_user_id: plan.next.userId });
           await engineCall(deps, task, '加签意见', () => deps.engine.setAssignee(task.engine_task_id, String(plan.next!.userId)));
         }
       });
@@ -240,15 +234,7 @@ export async function complete(
     case 'forward': {
       if (plan.claim) await claimLoaded(deps, task, inv, p);
       await db.transaction(async (trx) => {
-        await trx('inbox_tasks')
-          .where({ id: taskId })
-          .update({
-            assignee_user_id: plan.to.userId,
-            decision,
-            comment,
-            form_data: JSON.stringify(values),
-            version: trx.raw('version + 1'),
-          });
+        await updateTask(trx, taskId, { assignee_user_id: plan.to.userId, decision, comment, form_data: JSON.stringify(values) });
         await writeTaskEvent(trx, taskId, actorOf(p), {
           kind: 'completed',
           decision,
@@ -294,15 +280,12 @@ async function finish(
   // The engine's assignee mirrors the inbox's (claim, 转办, 加签 all tell it); read who holds it now.
   const holder = (await db('inbox_tasks').where({ id: task.id }).first('assignee_user_id')) as
     { assignee_user_id: number | null } | undefined;
-  const taken = await db('inbox_tasks')
-    .where({ id: task.id, status: 'open' })
-    .update({
-      status: 'completing',
-      completing_by: p.userId,
-      completing_at: new Date(),
-      completing_form: JSON.stringify(values),
-      version: db.raw('version + 1'),
-    });
+  const taken = await updateTask(
+    db,
+    task.id,
+    { status: 'completing', completing_by: p.userId, completing_at: new Date(), completing_form: JSON.stringify(values) },
+    (q) => q.where('status', 'open'),
+  );
   if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
   // Every field of the form is sent, hidden ones as null, so a gateway never reads a value left
   // over from an earlier step or round.
@@ -346,9 +329,9 @@ async function finish(
       });
       throw errors.conflict('TASK_GONE', '该待办已失效（流程已撤回或已结束）');
     }
-    await db('inbox_tasks')
-      .where({ id: task.id, status: 'completing' })
-      .update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
+    await updateTask(db, task.id, { status: 'open', completing_by: null, completing_at: null, completing_form: null }, (q) =>
+      q.where('status', 'completing'),
+    );
     throw engineUnavailable('办理');
   }
   const sealing = signer
@@ -429,13 +412,17 @@ export async function reassign(deps: InboxDeps, taskId: number, p: Principal, in
   if (input.userId === p.userId) throw errors.badRequest('SAME_USER', '不能转办给自己');
   const target = await assertEligible(db, task, input.userId, '转办对象');
   await db.transaction(async (trx) => {
-    const n = await trx('inbox_tasks')
-      .where({ id: taskId, status: 'open', assignee_user_id: p.userId })
-      .update({ assignee_user_id: target.id, claimed_at: new Date(), version: trx.raw('version + 1') });
+    const n = await updateTask(trx, taskId, { assignee_user_id: target.id, claimed_at: new Date() }, (q) =>
+      q.where({ status: 'open', assignee_user_id: p.userId }),
+    );
     if (n !== 1) throw errors.conflict('TASK_CHANGED', '待办状态已变化，请刷新后重试');
     // Inside the transaction: an engine that refuses leaves the inbox as it was.
     await engineCall(deps, task, '转办', () => deps.engine.setAssignee(task.engine_task_id, String(target.id)));
-    await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: target.id }).onConflict(['task_id', 'user_id']).ignore();
+    // Held by the target now: a candidate, not offered.
+    await trx('inbox_task_candidates')
+      .insert({ task_id: taskId, user_id: target.id, offered: false })
+      .onConflict(['task_id', 'user_id'])
+      .ignore();
     await writeTaskEvent(trx, taskId, actorOf(p), {
       kind: 'reassigned',
       comment: input.comment ?? null,
@@ -477,11 +464,13 @@ export async function addSigner(
       comment: null,
       created_at: new Date(),
     });
-    await trx('inbox_task_candidates').insert({ task_id: taskId, user_id: signer.id }).onConflict(['task_id', 'user_id']).ignore();
+    // The task is held (by the holder, or by a 前加签 signer below): a candidate, not offered.
+    await trx('inbox_task_candidates')
+      .insert({ task_id: taskId, user_id: signer.id, offered: false })
+      .onConflict(['task_id', 'user_id'])
+      .ignore();
     if (input.position === 'before') {
-      await trx('inbox_tasks')
-        .where({ id: taskId })
-        .update({ assignee_user_id: signer.id, version: trx.raw('version + 1') });
+      await updateTask(trx, taskId, { assignee_user_id: signer.id });
       // 前加签 is the engine's delegation: the signer acts first, then resolves it back to the holder.
       await engineCall(deps, task, '加签', () => deps.engine.delegateTask(task.engine_task_id, String(signer.id)));
     }

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/service';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { changeStatus, getProject, type Actor, type ProjectDetail } from '../projects/service';
-import { closeTask, SYSTEM_ACTOR, writeTaskEvent, type TaskRow } from './tasks';
+import { closeTask, SYSTEM_ACTOR, updateTask, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
  * Starting and withdrawing the intake review (申报审核, processes/project-intake.bpmn) of a
@@ -193,17 +193,12 @@ export async function withdrawProject(
   if (!untouched) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回；如需修改请联系审核人员退回');
   const task = open[0]!;
   // Take the task first, so no approver can complete it while the engine cancels.
-  const taken = await db('inbox_tasks')
-    .where({ id: task.id, status: 'open' })
-    .whereNull('assignee_user_id')
-    .update({ status: 'completing', version: db.raw('version + 1') });
+  const taken = await updateTask(db, task.id, { status: 'completing' }, (q) => q.where('status', 'open').whereNull('assignee_user_id'));
   if (taken !== 1) throw errors.conflict('ALREADY_ACTED', '审核人员已开始办理，不能撤回');
   try {
     await engine.retrying(() => engine.cancelProcessInstance(instance.process_instance_key, `申报单位撤回：${reason}`)); // false: ended already
   } catch {
-    await db('inbox_tasks')
-      .where({ id: task.id, status: 'completing' })
-      .update({ status: 'open', version: db.raw('version + 1') });
+    await updateTask(db, task.id, { status: 'open' }, (q) => q.where('status', 'completing'));
     throw errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，撤回未成功，请稍后重试');
   }
   await db.transaction(async (trx) => {

@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import { recordCompletion } from './completion';
 import { MissingBusinessObject } from './errors';
 import { healSubmissions } from './intake';
-import { closeTask, recordUserTask, SYSTEM_ACTOR, writeTaskEvent, type TaskRow } from './tasks';
+import { closeTask, recordUserTask, SYSTEM_ACTOR, updateTask, writeTaskEvent, type TaskRow } from './tasks';
 
 /**
  * Keeps the inbox (our org-scoped projection of the engine's user tasks) in step with the engine.
@@ -391,9 +391,9 @@ export class Reconciler {
       try {
         const live = await engine.task(row.engine_task_id);
         if (live) {
-          const n = await db('inbox_tasks')
-            .where({ id: row.id, status: 'completing' })
-            .update({ status: 'open', completing_by: null, completing_at: null, completing_form: null, version: db.raw('version + 1') });
+          const n = await updateTask(db, row.id, { status: 'open', completing_by: null, completing_at: null, completing_form: null }, (q) =>
+            q.where('status', 'completing'),
+          );
           if (n === 1) {
             await writeTaskEvent(
               db,

@@ -18,6 +18,8 @@ import {
   CHAIN_LABELS,
   freezeKey,
   mayReadFullAccount,
+  paymentActions,
+  paymentListActions,
   PAYEE_KIND_LABELS,
   PAYMENT_CHAIN_STEPS,
   PAYMENT_DECISION_LABELS,
@@ -33,6 +35,7 @@ import {
   type PaymentOrderPhase,
   type PaymentAttachmentKind,
   type PaymentDecision,
+  type PaymentStatus,
   type PaymentType,
 } from '../../domain/payments';
 import { sm3Hex } from '../../domain/digest';
@@ -644,7 +647,7 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
       engineAway = true; // the page still shows the request; the step list says the engine is away
     }
   }
-  const mayDecide =
+  const holdsOpenStep =
     row.status === 'approving' &&
     (await openTaskFor(deps, row, p).then(
       (t) => t !== null,
@@ -710,7 +713,7 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
     })),
     pending,
     engineAway,
-    mayDecide,
+    can: paymentActions(row.status as PaymentStatus, p, Number(row.unit_org_id), holdsOpenStep),
     paymentOrder: order
       ? {
           orderNo: order.order_no,
@@ -807,6 +810,7 @@ export async function listPaymentRequests(deps: PaymentDeps, p: Principal, q: Li
     total,
     page: q.page,
     pageSize: q.pageSize,
+    can: paymentListActions(p),
   };
 }
 

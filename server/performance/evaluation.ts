@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { GRADE_LABELS, GRADES, type Grade } from '../../domain/allocation';
 import type { Json } from '../../domain/canonical-json';
 import { sm3Hex } from '../../domain/digest';
+import { evaluationActions, evaluationTaskStep, type EvaluationStatus } from '../../domain/evaluation';
 import { drawExperts, newSeed, specialtyOf } from '../../domain/expert-review';
 import { rateBasisPoints } from '../../domain/execution';
 import { formatYuan } from '../../domain/money';
@@ -78,7 +79,7 @@ interface EvaluationRow {
   project_id: number;
   fiscal_year: number;
   unit_org_id: number;
-  status: string;
+  status: EvaluationStatus;
   process_instance_key: string | null;
   issued_fen: number | string | null;
   paid_fen: number | string | null;
@@ -518,12 +519,8 @@ export async function getEvaluation(db: Knex, p: Principal, scope: Knex.QueryBui
   const issuedFen = live ? live.issuedFen : Number(row.issued_fen);
   const paidFen = live ? live.paidFen : Number(row.paid_fen);
   const breakdown = row.breakdown ? (JSON.parse(row.breakdown) as ScoreResult) : null;
-  const selfTask =
-    row.status === 'self_evaluation' && p.permissions.has('performance:self-evaluate')
-      ? await openTask(db, row, 'SelfEvaluation', p.userId)
-      : null;
-  const reviewTask =
-    row.status === 'review' && p.permissions.has('performance:evaluate') ? await openTask(db, row, 'Review', p.userId) : null;
+  const step = evaluationTaskStep(row.status, p.permissions);
+  const task = step ? await openTask(db, row, step, p.userId) : null;
   return {
     id: Number(row.id),
     fiscalYear: Number(row.fiscal_year),
@@ -574,12 +571,8 @@ export async function getEvaluation(db: Knex, p: Principal, scope: Knex.QueryBui
     gradedAt: row.graded_at ? toShanghaiIso(readInstant(row.graded_at)) : null,
     reviewAuditRecordId: row.review_audit_record_id === null ? null : Number(row.review_audit_record_id),
     history: await historyOf(db, Number(row.unit_org_id), Number(row.project_id)),
-    can: {
-      selfEvaluate: selfTask !== null,
-      review: reviewTask !== null,
-      report: row.status === 'graded',
-    },
-    taskId: selfTask?.id ?? reviewTask?.id ?? null,
+    can: evaluationActions(row.status, task !== null),
+    taskId: task?.id ?? null,
   };
 }
 

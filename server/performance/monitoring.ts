@@ -12,6 +12,7 @@ import {
   type DeviationRule,
   type Quarter,
 } from '../../domain/execution';
+import { monitoringListActions, REPORT_STATUS_LABELS, reportActions, type ReportActions, type ReportStatus } from '../../domain/monitoring';
 import { regionPrefix } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { scopeOrgIds, type Principal } from '../auth/service';
@@ -24,7 +25,6 @@ import { resolveCandidates } from '../inbox/candidates';
 import { notify } from '../notifications/service';
 import { figures, type ExecutionFigures } from './execution';
 import { projectExecution } from './execution-read';
-import { REPORT_STATUSES } from '../../domain/execution';
 
 /**
  * 绩效监控 (quarterly performance monitoring): the use cases of the page and of the workers of
@@ -45,17 +45,7 @@ export const REPORT_PROCESS = 'performance-monitoring-report';
 /** Per-project instances started by one batch step (the quarter process loops until none is left). */
 export const START_BATCH = 20;
 
-export { REPORT_STATUSES };
-export type ReportStatus = (typeof REPORT_STATUSES)[number];
-export const REPORT_STATUS_LABELS: Record<ReportStatus, string> = {
-  pending: '待填报',
-  assessing: '评估中',
-  submitted: '已填报',
-  warned: '偏差待处理',
-  rectifying: '整改中',
-  rectified: '已整改',
-  accepted: '已认可',
-};
+export { REPORT_STATUSES, REPORT_STATUS_LABELS, type ReportStatus } from '../../domain/monitoring';
 
 export interface MonitoringDeps {
   db: Knex;
@@ -112,7 +102,8 @@ export async function startQuarter(
   input: { fiscalYear: number; quarter: Quarter },
   now = new Date(),
 ): Promise<RoundView> {
-  if (!p.roles.includes('performance_division')) throw errors.forbidden('NOT_PERFORMANCE_DIVISION', '季度绩效监控由绩效处开展');
+  if (!monitoringListActions(p.roles, p.permissions).startQuarter)
+    throw errors.forbidden('NOT_PERFORMANCE_DIVISION', '季度绩效监控由绩效处开展');
   const current = quarterOf(now);
   if (input.fiscalYear > current.fiscalYear || (input.fiscalYear === current.fiscalYear && input.quarter > current.quarter)) {
     throw errors.badRequest('QUARTER_NOT_STARTED', `${input.fiscalYear} 年第 ${input.quarter} 季度尚未开始，不能开展监控`);
@@ -411,7 +402,13 @@ export async function listReports(db: Knex, p: Principal, query: ReportListQuery
     ])
     .limit(query.pageSize)
     .offset((query.page - 1) * query.pageSize)) as Array<Record<string, unknown>>;
-  return { items: rows.map((r) => summaryOf(r, rule)), total, page: query.page, pageSize: query.pageSize };
+  return {
+    items: rows.map((r) => summaryOf(r, rule)),
+    total,
+    page: query.page,
+    pageSize: query.pageSize,
+    can: monitoringListActions(p.roles, p.permissions),
+  };
 }
 
 export interface ReportTargetView {
@@ -433,8 +430,8 @@ export interface ReportDetail extends ReportSummary {
   rectificationRequest: string | null;
   rectificationAnswer: string | null;
   reviewComment: string | null;
-  /** What this person may do now (derived here, not in the page). */
-  can: { report: boolean; review: boolean; answer: boolean };
+  /** What this person may do now (domain/monitoring.ts; not derived in the page). */
+  can: ReportActions;
 }
 
 async function visibleReport(db: Knex, p: Principal, id: number): Promise<Record<string, unknown>> {
@@ -463,8 +460,6 @@ export async function getReport(db: Knex, p: Principal, id: number, rule: Deviat
       'mt.note',
       'mt.at_risk',
     )) as Array<Record<string, unknown>>;
-  const own = Number(row.unit_org_id) === p.orgId && p.permissions.has('monitoring:report');
-  const manage = p.permissions.has('monitoring:manage');
   return {
     ...summaryOf(row, rule),
     progressNote: (row.progress_note as string | null) ?? null,
@@ -483,11 +478,11 @@ export async function getReport(db: Knex, p: Principal, id: number, rule: Deviat
     rectificationRequest: (row.rectification_request as string | null) ?? null,
     rectificationAnswer: (row.rectification_answer as string | null) ?? null,
     reviewComment: (row.review_comment as string | null) ?? null,
-    can: {
-      report: own && row.status === 'pending' && Boolean(row.process_instance_key),
-      review: manage && row.status === 'warned',
-      answer: own && row.status === 'rectifying',
-    },
+    can: reportActions(
+      row.status as ReportStatus,
+      { permissions: p.permissions, ownUnit: Number(row.unit_org_id) === p.orgId },
+      Boolean(row.process_instance_key),
+    ),
   };
 }
 

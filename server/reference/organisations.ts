@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errors, issuesFromZod } from '../errors';
 import { readInstant } from '../db';
 import { inTransaction } from './transaction';
+import { DIVISION_TYPES, ORGANISATION_KINDS, type DivisionType, type OrganisationKind } from '../../domain/organisation-labels';
 
 /**
  * Organisations as one tree: finance bureaus (财政厅/局) with their divisions (处/科), the review
@@ -11,22 +12,12 @@ import { inTransaction } from './transaction';
  * found by the materialised path (see the migration 20261123B).
  */
 
-export const ORGANISATION_KINDS = [
-  'finance_bureau',
-  'finance_division',
-  'department',
-  'budget_unit',
-  'review_centre',
-  'expert_pool',
-] as const;
-export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
-
 /**
- * What a finance division does, independent of its name (预算处 at a province, 预算科 at a city):
- * roles are granted by this, not by parsing names.
+ * The kinds, and what a finance division does independent of its name (预算处 at a province, 预算科
+ * at a city: roles are granted by this, not by parsing names) — the keys of their label
+ * dictionaries in domain/organisation-labels.ts.
  */
-export const DIVISION_TYPES = ['budget', 'treasury', 'education', 'agriculture', 'performance'] as const;
-export type DivisionType = (typeof DIVISION_TYPES)[number];
+export { DIVISION_TYPES, ORGANISATION_KINDS, type DivisionType, type OrganisationKind } from '../../domain/organisation-labels';
 
 export interface Organisation {
   id: number;

@@ -4,7 +4,17 @@ import { type Browser } from 'playwright-core';
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
-import { buildWebIfStale, launchChromium, logInThroughPage, PageOpener, RESULTS, sealInDialog, sel, waitUntil } from '../support/browser';
+import {
+  buildWebIfStale,
+  countRequests,
+  launchChromium,
+  logInThroughPage,
+  PageOpener,
+  RESULTS,
+  sealInDialog,
+  sel,
+  waitUntil,
+} from '../support/browser';
 import { apiAs, demoApplication } from '../support/intake';
 import { startTestSystem, type TestSystem } from '../support/system';
 
@@ -118,5 +128,18 @@ describe('预算编制 page in a browser, against the real system', () => {
       'the section review in the engine',
     );
     await page.screenshot({ path: path.join(RESULTS, 'allocation-submitted.png'), fullPage: true });
+
+    // A second allocation of the year while this one is unfinished: the server's refusal shows in
+    // the dialog, which stays open; a double click sends one request.
+    await page.goto(`${t!.system.url}/allocations`);
+    await page.locator(sel('new-allocation')).click();
+    const again = page.locator(`.el-dialog${sel('create-dialog')}`);
+    await again.waitFor();
+    const posts = countRequests(page, 'POST', /^\/api\/allocations$/);
+    await again.locator(sel('create-submit')).dblclick();
+    await again.locator(sel('create-error')).filter({ hasText: '已有未完成的分配方案' }).waitFor();
+    expect(posts.count).toBe(1);
+    expect(await again.isVisible()).toBe(true);
+    expect(Number(((await db('budget_allocations').count({ n: '*' }))[0] as { n: number }).n)).toBe(1);
   }, 180_000);
 });

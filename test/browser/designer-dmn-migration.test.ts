@@ -110,7 +110,7 @@ describe('流程设计: decision tables, in a browser', () => {
     const dialog = page.locator(`.el-dialog${sel('dmn-deploy-dialog')}`);
     await dialog.waitFor();
     await dialog.locator(sel('dmn-deploy-reason')).fill('局长审批起点降至一万元');
-    await dialog.locator(sel('dmn-deploy-confirm')).click();
+    await dialog.locator(sel('dmn-deploy-submit')).click();
     await page
       .locator(sel('dmn-deployed-version'))
       .filter({ hasText: String(n + 1) })
@@ -182,7 +182,7 @@ describe('流程设计: decision tables, in a browser', () => {
     const dialog = page.locator(`.el-dialog${sel('migration-dialog')}`);
     await dialog.waitFor();
     await dialog.locator(sel('migration-reason')).fill('在办方案按新期限办理');
-    await dialog.locator(sel('migration-confirm')).click();
+    await dialog.locator(sel('migration-submit')).click();
     await page.locator(sel('migration-done-count')).filter({ hasText: '1' }).waitFor();
     await page
       .locator(sel(`migration-running-${n + 1}`))

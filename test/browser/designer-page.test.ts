@@ -142,9 +142,9 @@ describe('流程设计 page in a browser', () => {
     await page.locator(sel('designer-deploy')).click();
     const dialog = page.locator(`.el-dialog${sel('deploy-dialog')}`);
     await dialog.waitFor();
-    expect(await dialog.locator(sel('deploy-confirm')).isDisabled()).toBe(true);
+    expect(await dialog.locator(sel('deploy-submit')).isDisabled()).toBe(true);
     await dialog.locator(sel('deploy-reason')).fill('财政业务处室审核改由预算处办理');
-    await dialog.locator(sel('deploy-confirm')).click();
+    await dialog.locator(sel('deploy-submit')).click();
     await page
       .locator(sel('designer-deployed-version'))
       .filter({ hasText: String(n + 1) })

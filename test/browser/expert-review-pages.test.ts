@@ -84,8 +84,13 @@ describe('expert review pages in a browser', () => {
     await page.locator(sel('my-review-respond')).waitFor();
     expect(await page.locator(sel('my-review-project')).innerText()).toBe(PROJECT);
     // Accepting: the engine may still be creating the task a moment after the draw; the page says so and a retry goes through.
+    // A click only while the button is there and idle: on a loaded machine the answer may take longer
+    // than the pause, and the button leaves the page once it is accepted.
     await waitUntil(async () => {
-      await page.locator(sel('my-review-respond-submit')).click();
+      if ((await page.locator(sel('my-review-score')).count()) > 0) return true;
+      const submit = page.locator(sel('my-review-respond-submit'));
+      if ((await submit.count()) > 0 && (await submit.isEnabled({ timeout: 1_000 }).catch(() => false)))
+        await submit.click({ timeout: 2_000 }).catch(() => undefined);
       await page.waitForTimeout(600);
       return (await page.locator(sel('my-review-score')).count()) > 0;
     }, 'the score form after accepting');
@@ -143,5 +148,38 @@ describe('expert review pages in a browser', () => {
     await page.locator(sel('expert-table')).waitFor();
     await waitUntil(async () => (await page.locator(`${sel('expert-table')} tbody tr`).count()) === 7, 'the seven demo experts');
     expect(await page.locator(`${sel('expert-table')} tbody`).innerText()).toMatch(/139\*{4}0001/);
+  });
+
+  test('新增专家: a code already in use is refused inside the dialog and nothing is added; a new code saves and the dialog stays open for the ties', async () => {
+    const page = await desktop.open(browser!);
+    await logInThroughPage(page, t!.system.url, '/experts', CENTRE, DEMO_PASSWORD);
+    const rows = page.locator(`${sel('expert-table')} tbody tr`);
+    await waitUntil(async () => (await rows.count()) === 7, 'the seven demo experts');
+    const experts = async () => Number(((await t!.system.db('experts').count({ n: '*' })) as Array<{ n: number | string }>)[0]?.n);
+    const before = await experts();
+
+    await page.locator(sel('expert-create')).click();
+    const dialog = page.locator(`.el-dialog${sel('expert-dialog')}`);
+    await dialog.waitFor();
+    await dialog.locator(sel('expert-form-code')).fill('ZJ0001');
+    await dialog.locator(sel('expert-form-name')).fill('测试专家');
+    await dialog.locator(sel('expert-form-org')).fill('内蒙古大学');
+    await dialog.locator(sel('expert-form-title')).fill('教授');
+    await dialog.locator(sel('expert-form-specialties')).click();
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '205 教育' }).first().click();
+    await dialog.locator('.el-dialog__title').click(); // closes the dropdown
+
+    await dialog.locator(sel('expert-submit')).click();
+    await dialog.locator(sel('expert-error'), { hasText: '专家编号 ZJ0001 已被使用' }).waitFor();
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await experts()).toBe(before);
+
+    await dialog.locator(sel('expert-form-code')).fill('ZJ9001');
+    await dialog.locator(sel('expert-submit')).click();
+    await dialog.locator('.el-dialog__title', { hasText: '编辑专家 测试专家' }).waitFor();
+    await dialog.locator(sel('expert-ties')).waitFor();
+    expect(await dialog.locator(sel('expert-error')).count()).toBe(0);
+    expect(await experts()).toBe(before + 1);
+    await waitUntil(async () => (await rows.count()) === 8, 'the new expert listed');
   });
 });

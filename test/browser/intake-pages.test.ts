@@ -299,7 +299,7 @@ describe('intake review pages in a browser, against the real system with the dem
     expect(Number(open.n)).toBe(1);
     expect(await sealedCompletions(SECTOR)).toBe(0);
     await sector.locator(`${sel('seal-pin')}`).fill(PIN);
-    await sector.locator(sel('seal-confirm')).click();
+    await sector.locator(sel('seal-submit')).click();
     await sector.waitForURL((url) => url.pathname === '/tasks');
     await sector.locator('.el-message--success', { hasText: '已办理：通过（已加盖电子签章）' }).waitFor();
     expect(await sealedCompletions(SECTOR)).toBe(1);

@@ -383,7 +383,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     expect(await result.locator(sel('pair-result-from')).innerText()).toContain('¥3,765.44');
     expect(await result.locator(sel('pair-result-to')).innerText()).toContain('¥2,234.56');
     await page.screenshot({ path: path.join(RESULTS, 'quotas-transfer.png') });
-    await page.locator(sel('transfer-done')).click();
+    await page.locator(sel('transfer-close')).click();
     await dialog.waitFor({ state: 'hidden' });
     await waitUntil(
       async () =>
@@ -429,7 +429,7 @@ describe('指标账 and 组织机构 pages in a browser, against the real system
     });
     const [carried] = await t!.system.db('quota_journal').where({ quota_id: fromId, kind: 'carry-over' }).count({ n: '*' });
     expect(Number(carried?.n)).toBe(1);
-    await page.locator(sel('carry-over-done')).click();
+    await page.locator(sel('carry-over-close')).click();
     await waitUntil(async () => (await cellText(fromRow, 'quota-available')) === '¥3,000.00', 'the source row to show 可用 ¥3,000.00');
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { type Browser, type Locator, type Page } from 'playwright-core';
 import { sm3Hex } from '../../domain/digest';
 import { DEMO_PASSWORD } from '../../server/auth/demo-users';
@@ -422,5 +423,43 @@ describe('项目库 pages in a browser, against the real system with the demo da
     expect(await drawer.locator(sel('detail-total')).innerText()).toBe('¥1,253,000.50');
     await new Promise((r) => setTimeout(r, 400));
     await page.screenshot({ path: path.join(RESULTS, 'projects-detail.png') });
+  });
+
+  test('导入项目: a file that is not .xlsx is refused before any upload; a workbook without the template sheets is refused inside the dialog with one row per problem, and nothing is imported', async () => {
+    const page = await openPage();
+    await logInAt(page, '/projects', CLERK);
+    await page.locator(sel('project-table')).waitFor();
+    const before = Number(((await t!.system.db('projects').count({ n: '*' }).first()) as { n: number | string }).n);
+    const uploads = countRequests(page, 'POST', /^\/api\/projects\/import$/);
+
+    await page.locator(sel('project-import')).click();
+    const dialog = page.locator(`.el-dialog${sel('project-import-dialog')}`);
+    await dialog.waitFor();
+    expect(await dialog.locator(sel('project-import-submit')).isDisabled()).toBe(true);
+    const file = dialog.locator(sel('project-import-file'));
+    await file.setInputFiles({ name: '项目.csv', mimeType: 'text/csv', buffer: Buffer.from('名称\n', 'utf8') });
+    await dialog.locator(sel('project-import-error'), { hasText: '请选择 Excel 文件（.xlsx）' }).waitFor();
+    expect(await dialog.locator(sel('project-import-submit')).isDisabled()).toBe(true);
+
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Sheet1').addRow(['名称']);
+    const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
+    await file.setInputFiles({
+      name: '项目.xlsx',
+      mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      buffer: xlsx,
+    });
+    await dialog.locator(sel('project-import-file-name'), { hasText: '项目.xlsx' }).waitFor();
+    expect(await dialog.locator(sel('project-import-error')).count()).toBe(0);
+    await dialog.locator(sel('project-import-submit')).click();
+    await dialog.locator(sel('project-import-error'), { hasText: '工作簿缺少工作表' }).waitFor();
+    const issues = dialog.locator(`${sel('project-import-issues')} tr.el-table__row`);
+    await issues.first().waitFor();
+    expect((await issues.allInnerTexts()).join('\n')).toContain('缺少工作表「项目」');
+    expect(uploads.count).toBe(1);
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await dialog.locator(sel('project-import-success')).count()).toBe(0);
+    const after = Number(((await t!.system.db('projects').count({ n: '*' }).first()) as { n: number | string }).n);
+    expect(after).toBe(before);
   });
 });

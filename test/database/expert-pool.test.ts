@@ -250,6 +250,8 @@ describe('expert pool: list, ties, Excel export and import', () => {
         notFound('专家'),
       );
       expect(await call('nm_jxc', 'DELETE', `/experts/${expert.id}/ties/${bad}`)).toEqual(notFound('回避关系'));
+      // Two ids: each malformed one is named after its own object.
+      expect(await call('nm_jxc', 'DELETE', `/experts/${bad}/ties/1`)).toEqual(notFound('专家'));
       expect(await call('nm_jxc', 'GET', `/expert-batches/${bad}`)).toEqual(notFound('评审批次'));
       expect(await call('nm_expert', 'GET', `/my-reviews/${bad}`)).toEqual(notFound('评审任务'));
     }

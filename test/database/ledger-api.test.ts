@@ -176,6 +176,38 @@ describe('quotas API', () => {
     ]);
   });
 
+  test('GET /quotas says what the reader may do with the quotas (can, domain/ledger.ts): the finance officer everything, a unit clerk freeze / unfreeze / pay, a director nothing', async () => {
+    const all = await call('GET', '/quotas');
+    expect(all.status).toBe(200);
+    expect(all.body.can).toEqual({
+      issue: true,
+      freeze: true,
+      unfreeze: true,
+      consume: true,
+      adjustIn: true,
+      adjustOut: true,
+      transfer: true,
+      carryOver: true,
+    });
+    const as = async (roles: string[]) => {
+      const other = await createAccount(db, roles);
+      const res = await fetch(`${base}/quotas`, { headers: { cookie: await loginCookie(api.base, other.username) } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { can: Record<string, boolean> }).can;
+    };
+    expect(await as(['unit_clerk'])).toEqual({
+      issue: false,
+      freeze: true,
+      unfreeze: true,
+      consume: true,
+      adjustIn: false,
+      adjustOut: false,
+      transfer: false,
+      carryOver: false,
+    });
+    expect(Object.values(await as(['director'])).some(Boolean)).toBe(false);
+  });
+
   test('POST /quota-transfers moves money between two quotas atomically; a refused transfer changes neither', async () => {
     const a = (await issue(50_000)).body.quota.id as number;
     const b = (await issue(0 + 1)).body.quota.id as number;

@@ -2,6 +2,8 @@ import { migrateLatest, openDatabase, readInstant, type Db } from '../../server/
 import { freshDatabaseConfig } from '../support/system';
 import { indexNames } from '../../migrations/20261203A-inbox-indexes';
 
+jest.setTimeout(300_000); // whole migration runs on MariaDB take minutes on a loaded machine
+
 /** Migrations on the real database DATABASE_URL names (SQLite when unset): up, down, up again. */
 describe('migrations', () => {
   let db: Db;
@@ -141,5 +143,107 @@ describe('migrations', () => {
     expect(await db('inbox_tasks').count({ n: '*' }).first()).toEqual({ n: 1 });
     await migrateLatest(db);
     expect((await indexNames(db, 'inbox_tasks')).has('inbox_tasks_open_check_index')).toBe(true);
+  });
+
+  test('20261203O1: the candidates of open unassigned tasks are offered, no others; down and up again keep the rows', async () => {
+    // Back to just before 20261203O1, one migration at a time from the latest (a whole rollback
+    // would run every older down again, which this test is not about).
+    const O1 = '20261203O1-candidate-offered-flag.ts';
+    const downToBefore = async (file: string) => {
+      for (;;) {
+        const [done] = (await db.migrate.list()) as [Array<string | { name: string }>, unknown];
+        const last = done
+          .map((d) => (typeof d === 'string' ? d : d.name))
+          .sort()
+          .pop();
+        if (!last || last < file) return;
+        await db.migrate.down();
+      }
+    };
+    await migrateLatest(db);
+    await downToBefore(O1);
+    expect(await db.schema.hasColumn('inbox_task_candidates', 'offered')).toBe(false);
+    const now = new Date();
+    await db('regions').insert({ code: '150000', name: '内蒙古自治区', level: 'province' }).onConflict('code').ignore();
+    const [orgId] = await db('organisations').insert({
+      code: 'T-UNIT-O1',
+      name: '测试单位O1',
+      kind: 'budget_unit',
+      region_code: '150000',
+      path: '/',
+      created_at: now,
+    });
+    const people: number[] = [];
+    for (const name of ['a', 'b']) {
+      const [id] = await db('users').insert({
+        username: `offered_${name}`,
+        display_name: name,
+        org_id: Number(orgId),
+        password_hash: 'x',
+        password_changed_at: now,
+        created_at: now,
+        updated_at: now,
+      });
+      people.push(Number(id));
+    }
+    const a = people[0]!;
+    // open unassigned, open held by a, completing, and (left over by hand) completed.
+    const shapes = [
+      { status: 'open', assignee: null },
+      { status: 'open', assignee: a },
+      { status: 'completing', assignee: null },
+      { status: 'completed', assignee: a },
+    ];
+    const taskIds: number[] = [];
+    for (const [i, shape] of shapes.entries()) {
+      const [id] = await db('inbox_tasks').insert({
+        engine_task_id: `o1-task-${i}`,
+        process_instance_key: `pi-${i}`,
+        process_id: 'project-intake',
+        element_id: 'DepartmentReview',
+        element_instance_key: `ei-${i}`,
+        name: '主管部门审核',
+        form_key: 'intake-department-review',
+        candidate_groups: '["department_reviewer"]',
+        business_type: 'project',
+        business_id: i + 1,
+        business_title: `迁移前的待办${i}`,
+        unit_org_id: Number(orgId),
+        assignee_user_id: shape.assignee,
+        status: shape.status,
+        created_at: now,
+      });
+      taskIds.push(Number(id));
+      for (const userId of people) await db('inbox_task_candidates').insert({ task_id: Number(id), user_id: userId });
+    }
+
+    await migrateLatest(db);
+    const flags = async () =>
+      (
+        (await db('inbox_task_candidates').orderBy(['task_id', 'user_id']).select('task_id', 'user_id', 'offered')) as Array<{
+          task_id: number;
+          user_id: number;
+          offered: unknown;
+        }>
+      ).map((r) => [taskIds.indexOf(Number(r.task_id)), Number(r.user_id) === a ? 'a' : 'b', Boolean(Number(r.offered))]);
+    const expected = [
+      [0, 'a', true],
+      [0, 'b', true],
+      [1, 'a', false],
+      [1, 'b', false],
+      [2, 'a', false],
+      [2, 'b', false],
+      [3, 'a', false],
+      [3, 'b', false],
+    ];
+    expect(await flags()).toEqual(expected);
+    expect((await indexNames(db, 'inbox_task_candidates')).has('inbox_task_candidates_offered_index')).toBe(true);
+
+    // Down again and up again: the column and index go and come back, the rows stay.
+    await downToBefore(O1);
+    expect(await db.schema.hasColumn('inbox_task_candidates', 'offered')).toBe(false);
+    expect(await db('inbox_task_candidates').count({ n: '*' }).first()).toEqual({ n: 8 });
+    await migrateLatest(db);
+    expect(await flags()).toEqual(expected);
   });
 });

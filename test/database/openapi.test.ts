@@ -1,23 +1,36 @@
 import { PERMISSIONS } from '../../domain/roles';
-import { permissionsOf, ROUTE_CATALOGUE, routeKey } from '../../server/api/catalog';
+import { permissionsOf, ROUTE_CATALOGUE, routeKey, type RouteDoc } from '../../server/api/catalog';
+import { declarationOf } from '../../server/api/route';
 import type { Db } from '../../server/db';
 import { buildApp, startApi } from '../support/api';
 import { openFreshDatabase } from '../support/system';
 
 /**
- * The route catalogue (server/api/catalog.ts) is honest: it lists exactly the routes the real
- * Express app mounts, and the OpenAPI document built from it is well-formed.
+ * The route catalogue (server/api/catalog.ts) is honest: every route the real Express app mounts
+ * was mounted from its declaration (route.ts), the catalogue lists exactly those routes, and the
+ * OpenAPI document built from it is well-formed.
  */
 
 interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
+  route?: { path: unknown; methods: Record<string, boolean>; stack: Layer[] };
   handle: { stack?: Layer[] };
   rawPath?: unknown;
 }
 
-/** Every route under /api in the app's router stack, as "METHOD /api/path/{param}". */
-function mountedRoutes(stack: Layer[], prefix = ''): string[] {
-  const found: string[] = [];
+interface MountedRoute {
+  /** "METHOD /api/path/{param}" as mounted */
+  key: string;
+  /** The declaration its final handler was made from (route.ts mountRoutes); undefined when mounted by hand. */
+  declaration?: RouteDoc;
+}
+
+/**
+ * Every route under /api in the app's router stack, with the declaration it was mounted from.
+ * `middleware` collects the layers under /api that are neither a route nor a router but are
+ * mounted at a path of their own (`api.use('/things', handler)`): an endpoint by hand.
+ */
+function mountedRoutes(stack: Layer[], prefix = '', middleware: string[] = []): MountedRoute[] {
+  const found: MountedRoute[] = [];
   for (const layer of stack) {
     if (layer.route) {
       for (const path of [layer.route.path].flat()) {
@@ -29,11 +42,18 @@ function mountedRoutes(stack: Layer[], prefix = ''): string[] {
         }
         const full = (prefix + path).replace(/:(\w+)/g, '{$1}');
         if (!full.startsWith('/api/')) continue;
-        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push(routeKey({ method, path: full }));
+        const declaration = declarationOf(layer.route.stack.at(-1)?.handle);
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
+          found.push({ key: routeKey({ method, path: full }), declaration });
       }
     } else if (layer.handle.stack) {
       for (const mount of [layer.rawPath ?? '/'].flat()) {
-        found.push(...mountedRoutes(layer.handle.stack, prefix + (mount === '/' ? '' : String(mount))));
+        found.push(...mountedRoutes(layer.handle.stack, prefix + (mount === '/' ? '' : String(mount)), middleware));
+      }
+    } else {
+      for (const mount of [layer.rawPath ?? '/'].flat()) {
+        const full = prefix + (mount === '/' ? '' : String(mount));
+        if (full.startsWith('/api/')) middleware.push(full);
       }
     }
   }
@@ -45,13 +65,16 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
   let drop: () => Promise<void>;
   let api: Awaited<ReturnType<typeof startApi>>;
   let mounted: Set<string>;
+  let routes: MountedRoute[];
+  const middleware: string[] = [];
 
   beforeAll(async () => {
     const fresh = await openFreshDatabase();
     ({ db, drop } = fresh);
     // The REST engine client holds no connection: nothing to close.
     const { app } = buildApp(db, fresh.database);
-    mounted = new Set(mountedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack));
+    routes = mountedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack, '', middleware);
+    mounted = new Set(routes.map((r) => r.key));
     api = await startApi(db, fresh.database);
   });
   afterAll(async () => {
@@ -79,6 +102,27 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
       );
     }
     expect(mounted.size).toBeGreaterThan(20); // the walk found the routers at all
+  });
+
+  test('every mounted API route was mounted from its declaration (route.ts mountRoutes), none by hand', () => {
+    const byHand = routes.filter((r) => r.declaration === undefined).map((r) => r.key);
+    const elsewhere = routes.filter((r) => r.declaration && routeKey(r.declaration) !== r.key).map((r) => r.key);
+    if (byHand.length > 0 || elsewhere.length > 0 || middleware.length > 0) {
+      throw new Error(
+        [
+          byHand.length
+            ? `Mounted by hand, not from a declaration (declare it with routesWith in its module and mount it with mountRoutes):\n  ${byHand.join('\n  ')}`
+            : '',
+          elsewhere.length ? `Mounted at another path than its declaration says:\n  ${elsewhere.join('\n  ')}` : '',
+          middleware.length
+            ? `A handler mounted at a path under /api with use() (an endpoint by hand; declare it as a route):\n  ${middleware.join('\n  ')}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
+    }
+    expect(routes.length).toBe(ROUTE_CATALOGUE.length);
   });
 
   test('the catalogue names each route once, with a permission that exists', () => {

@@ -51,6 +51,7 @@ describe('payment and treasury routes: path ids and the bank signature', () => {
       expect([bad, await call('POST', `/payments/${bad}/decision`, {})]).toEqual([bad, notFound('用款申请不存在')]);
       expect([bad, await call('POST', `/payments/${bad}/resubmit`, {})]).toEqual([bad, notFound('用款申请不存在')]);
       expect([bad, await call('GET', `/payments/1/attachments/${bad}`)]).toEqual([bad, notFound('附件不存在')]);
+      expect([bad, await call('GET', `/payments/${bad}/attachments/1`)]).toEqual([bad, notFound('用款申请不存在')]);
       expect([bad, await call('GET', `/treasury/orders/${bad}`)]).toEqual([bad, notFound('支付凭证不存在')]);
       expect([bad, await call('POST', `/treasury/orders/${bad}/query`)]).toEqual([bad, notFound('支付凭证不存在')]);
       expect([bad, await call('POST', `/treasury/orders/${bad}/resolve`, {})]).toEqual([bad, notFound('支付凭证不存在')]);

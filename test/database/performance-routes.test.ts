@@ -117,6 +117,8 @@ describe('performance and monitoring routes', () => {
     }
     const evidence = await get(`/api/performance/evaluations/${evaluationId}/evidence/1.0`);
     expect([evidence.status, evidence.body.error?.message]).toEqual([404, '佐证材料不存在']);
+    const ofMalformed = await get(`/api/performance/evaluations/${evaluationId}.0/evidence/1`);
+    expect([ofMalformed.status, ofMalformed.body.error?.message]).toEqual([404, '绩效评价不存在']);
   });
 
   test('a monitoring report answers under its contract; a malformed id is a 404 绩效监控报告不存在', async () => {

@@ -37,6 +37,9 @@ describe('task routes: path ids', () => {
       expect({ path, ...(await get(path)) }).toEqual({ path, status: 404, error: { code: 'NOT_FOUND', message: '待办不存在' } });
     }
     expect(await get('/api/projects/0x5/processes')).toEqual({ status: 404, error: { code: 'NOT_FOUND', message: '项目不存在' } });
+    // Two ids: each malformed one is named after its own object.
+    expect(await get('/api/projects/0x5/attachments/1')).toEqual({ status: 404, error: { code: 'NOT_FOUND', message: '项目不存在' } });
+    expect(await get('/api/projects/1/attachments/5.0')).toEqual({ status: 404, error: { code: 'NOT_FOUND', message: '附件不存在' } });
     expect(await get('/api/tasks/999999')).toEqual({ status: 404, error: { code: 'NOT_FOUND', message: '待办 #999999 不存在' } });
     expect(await get('/api/projects/999999/processes')).toEqual({
       status: 404,

@@ -170,7 +170,11 @@ describe('budget adjustments on the engine', () => {
     expect(filed.body).toMatchObject({ kindLabel: '调剂', formal: false, status: 'approving' });
     const a = await waitFor(id, (x) => x.approvalChain === 'section' && x.pending[0]?.elementId === 'SectionReview', 'the section review');
     expect(a.whereItIs).toBe('科室负责人审核');
-    expect(a.mayDecide).toBe(true);
+    // What each may do comes with the request (can, domain/adjustments.ts): 预算处 holds the step and may record
+    // the document; the requester records but does not decide; 局长 does neither.
+    expect(a.can).toEqual({ decide: true, recordDocument: true });
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: true });
+    expect((await call('nm_director', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
     // The approver's view: both quotas with their balances now.
     expect(a.fromQuota).toMatchObject({ id: quotaA, availableFen: 100_000 * YUAN });
     expect(a.toQuota).toMatchObject({ id: quotaB, availableFen: 20_000 * YUAN });
@@ -186,6 +190,9 @@ describe('budget adjustments on the engine', () => {
     expect(ok.body.next).toBeNull();
     const done = await waitFor(id, (x) => x.status === 'posted', 'the posting');
     expect(done.statusLabel).toBe('已批准并记账');
+    // Posted: nobody may do anything with it any more.
+    expect(done.can).toEqual({ decide: false, recordDocument: false });
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
     expect(await balance(quotaA)).toEqual({ amountFen: 100_000 * YUAN - 1_234_56, availableFen: 100_000 * YUAN - 1_234_56 });
     expect(await balance(quotaB)).toEqual({ amountFen: 20_000 * YUAN + 1_234_56, availableFen: 20_000 * YUAN + 1_234_56 });
     expect(
@@ -306,7 +313,8 @@ describe('budget adjustments on the engine', () => {
     expect(await counts()).toEqual(c0);
     expect((await adjustmentOf(id)).pending[0].elementId).toBe('SectionReview');
     // The unit whose quota it is reads it, but records nothing: only the requester or the budget division.
-    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.mayRecordDocument).toBe(false);
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
+    expect((await call('nm_dept_jy', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: true });
     expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/document`, { documentNo: '单位自拟' })).body.error.code).toBe(
       'ADJUSTMENT_DOCUMENT_NOT_ALLOWED',
     );
@@ -387,5 +395,9 @@ describe('budget adjustments on the engine', () => {
     const list = await call('nm_clerk_yz', 'GET', '/adjustments?status=rejected');
     expect(list.body.items.map((x: { id: number }) => x.id)).toEqual([id]);
     expect((await call('nm_director', 'GET', '/adjustments?todo=true')).body.items).toEqual([]);
+    // On the list: the filing roles file, approvers filter their own (can, domain/adjustments.ts).
+    expect(list.body.can).toEqual({ file: true, review: false });
+    expect((await call('nm_director', 'GET', '/adjustments')).body.can).toEqual({ file: false, review: true });
+    expect((await call('nm_ysk', 'GET', '/adjustments')).body.can).toEqual({ file: true, review: true });
   });
 });

@@ -172,6 +172,14 @@ describe('budget allocation on the engine', () => {
     expect(farm).toMatchObject({ excluded: true, grade: 'poor' });
     expect(farm.reason).toContain('差');
     expect(r.body.controlTotals.find((c: { sector: string }) => c.sector === '205').proposedFen).toBe(250_000 * YUAN);
+    // What each person may do comes with the allocation (domain/allocation.ts): 预算处 edits and
+    // submits its draft; the director reads it and may do nothing with it yet.
+    expect(r.body.can).toEqual({ edit: true, submit: true, decide: false });
+    const directorView = await call('nm_director', 'GET', `/allocations/${smallId}`);
+    expect(directorView.status).toBe(200);
+    expect(directorView.body.can).toEqual({ edit: false, submit: false, decide: false });
+    expect((await call('nm_ysk', 'GET', '/allocations')).body.can).toEqual({ create: true });
+    expect((await call('nm_director', 'GET', '/allocations')).body.can).toEqual({ create: false });
     expect((await call('nm_ysk', 'POST', '/allocations', { fiscalYear: 2026, name: '重复', controlTotals: [] })).body.error.code).toBe(
       'ALLOCATION_EXISTS',
     );
@@ -237,6 +245,9 @@ describe('budget allocation on the engine', () => {
     const approving = await waitFor(smallId, (x) => x.approvalChain === 'section' && x.pending.length === 1, 'the section review');
     expect(approving.pending[0].elementId).toBe('SectionReview');
     expect(approving.chainSteps).toEqual(['科室负责人审核']);
+    // Submitted: nobody edits it any more; the 科室负责人 step is 预算处's to decide, not the director's.
+    expect(approving.can).toEqual({ edit: false, submit: false, decide: true });
+    expect((await call('nm_director', 'GET', `/allocations/${smallId}`)).body.can).toEqual({ edit: false, submit: false, decide: false });
     // Nobody edits a submitted allocation; the director has no step here.
     expect(
       (
@@ -379,7 +390,7 @@ describe('budget allocation on the engine', () => {
     await waitFor(id, (x) => x.pending[0]?.elementId === 'DeputyReview', 'the second deputy review');
     expect((await call('nm_director', 'POST', `/allocations/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     const meeting = await waitFor(id, (x) => x.pending[0]?.elementId === 'Countersign', 'the meeting');
-    expect(meeting.mayDecide).toBe(false); // 刘洋 reads it but sits in no meeting
+    expect(meeting.can.decide).toBe(false); // 刘洋 reads it but sits in no meeting
     expect((await call('nm_director', 'POST', `/allocations/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     const done = await waitFor(id, (x) => x.status === 'issued', 'the issuance');
     expect(done.decisions.map((d: { elementId: string }) => d.elementId)).toEqual([

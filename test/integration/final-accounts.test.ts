@@ -131,15 +131,21 @@ describe('final accounts on the engine', () => {
   });
 
   test('the 决算 figures equal the ledger to the fen: per quota, per project, by code and in total', async () => {
+    // On the list (can, domain/final-accounts.ts): the unit may generate the year until it has; a department never.
+    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: true });
+    expect((await call('nm_dept_jy', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false });
     const r = await call('nm_clerk_yz', 'POST', '/final-accounts', { fiscalYear: 2026 });
     expect(r.status).toBe(201);
+    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false });
+    // The draft: the unit edits it at 单位确认决算; the department reads it and may do nothing yet.
+    expect((await call('nm_dept_jy', 'GET', `/final-accounts/${r.body.id}`)).body.can).toEqual({ edit: false, decide: false });
     accountId = r.body.id;
     expect(r.body).toMatchObject({
       status: 'draft',
       currentStep: 'UnitConfirm',
       unitName: '呼和浩特市第一中学',
       departmentName: '呼和浩特市教育局',
-      canEdit: true,
+      can: { edit: true, decide: false },
     });
     expect((await call('nm_clerk_yz', 'POST', '/final-accounts', { fiscalYear: 2026 })).body.error.code).toBe('FINAL_ACCOUNT_EXISTS');
 
@@ -246,7 +252,10 @@ describe('final accounts on the engine', () => {
     expect(sub.status).toBe(200);
     expect(sub.body.step).toBe('DepartmentReview');
     a = await account('nm_dept_jy');
-    expect(a).toMatchObject({ status: 'reviewing', currentStep: 'DepartmentReview', mayDecide: true, canEdit: false });
+    expect(a).toMatchObject({ status: 'reviewing', currentStep: 'DepartmentReview', can: { edit: false, decide: true } });
+    // In review the unit may no longer edit, and 国库处 may not decide the department's step.
+    expect((await account()).can).toEqual({ edit: false, decide: false });
+    expect((await account('nm_gkk')).can).toEqual({ edit: false, decide: false });
     expect(a.items.find((i: { projectId: number | null }) => i.projectId === projectA)).toMatchObject({
       choice: 'carry-over',
       choiceLabel: '结转下年',
@@ -266,7 +275,12 @@ describe('final accounts on the engine', () => {
       ).status,
     ).toBe(200);
     a = await account();
-    expect(a).toMatchObject({ status: 'draft', currentStep: 'UnitConfirm', returnComment: '请补充乙项目结余原因', canEdit: true });
+    expect(a).toMatchObject({
+      status: 'draft',
+      currentStep: 'UnitConfirm',
+      returnComment: '请补充乙项目结余原因',
+      can: { edit: true, decide: false },
+    });
     const again = await call('nm_clerk_yz', 'POST', `/final-accounts/${accountId}/submit`, {
       version: a.version,
       items: [{ itemId: itemOf(projectB), explanation: '政府采购节约资金，按规定收回' }],
@@ -280,7 +294,7 @@ describe('final accounts on the engine', () => {
       (await call('nm_gkk', 'POST', `/final-accounts/${accountId}/decision`, { decision: 'approve', signingPin: PIN })).body.step,
     ).toBe('BudgetReview');
     a = await account('nm_ysk');
-    expect(a).toMatchObject({ currentStep: 'BudgetReview', mayDecide: true });
+    expect(a).toMatchObject({ currentStep: 'BudgetReview', can: { edit: false, decide: true } });
     expect(a.decisions.map((d: { elementId: string; decision: string; sealed: boolean }) => [d.elementId, d.decision, d.sealed])).toEqual([
       ['UnitConfirm', 'submit', false],
       ['DepartmentReview', 'reject', true],

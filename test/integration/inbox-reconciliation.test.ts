@@ -1,17 +1,20 @@
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { namespaced } from '../../server/engine/namespace';
 import { STALE_COMPLETING_MS } from '../../server/inbox/sync';
+import { updateTask } from '../../server/inbox/tasks';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
 import { apiAs, submittedTo, type ApiCall, type OpenTask } from '../support/intake';
 import { insertProjectRow } from '../support/projects';
 import { startTestSystem, testConfig, type TestSystem } from '../support/system';
+import { expectTodoInStep } from '../support/todo';
 
 /**
  * The inbox is our own projection of the engine's user tasks. These tests make the engine do
  * things by itself — a timer creates a task, an instance is cancelled behind the app's back — and
  * interrupt a completion between the engine and our database, then check that the reconciliation
- * sweep brings the inbox back in step with the engine, on the real engine and database.
+ * sweep brings the inbox back in step with the engine, on the real engine and database — and
+ * 待办 with its plain definition (the candidates' offered flag, test/support/todo.ts).
  */
 jest.setTimeout(120_000);
 
@@ -44,6 +47,7 @@ describe('inbox reconciliation with the engine', () => {
   const call: ApiCall = (user, method, path, body) => apiAs(base, cookies)(user, method, path, body);
 
   const sweep = () => t.system.reconciler()!.runOnce();
+  const inStep = () => expectTodoInStep(t.system.db);
 
   const submittedToDepartment = (): Promise<OpenTask> =>
     submittedTo(call, t.system.db, 'DepartmentReview', `第一中学对账测试项目${Math.random().toString(36).slice(2, 6)}`);
@@ -81,6 +85,7 @@ describe('inbox reconciliation with the engine', () => {
     expect(row).toMatchObject({ name: '到期复核', status: 'open', business_id: projectId, assignee_user_id: dept.id });
     const todo = (await call('nm_dept_jy', 'GET', '/tasks?box=todo&pageSize=100')).body.items as Array<{ id: number }>;
     expect(todo.map((x) => x.id)).toContain(Number(row.id));
+    await inStep(); // assigned by the model: its one candidate row is not offered
     // A second pass finds it recorded and records nothing twice.
     await sweep();
     expect(await t.system.db('inbox_tasks').where({ engine_task_id: engineTask!.id })).toHaveLength(1);
@@ -89,8 +94,10 @@ describe('inbox reconciliation with the engine', () => {
   test('an instance the engine cancels behind the app’s back: its open task leaves the inbox (作废), nobody can complete it', async () => {
     const s = await submittedToDepartment();
     expect(await t.system.engine.cancelProcessInstance(s.processInstanceId, '运维人员在引擎中终止')).toBe(true);
+    await inStep();
     const result = await sweep();
     expect(result.closed).toBeGreaterThanOrEqual(1);
+    await inStep();
     const row = await t.system.db('inbox_tasks').where({ id: s.taskId }).first();
     expect(row.status).toBe('canceled');
     const events = await t.system.db('task_events').where({ task_id: s.taskId, kind: 'canceled' });
@@ -106,22 +113,21 @@ describe('inbox reconciliation with the engine', () => {
     const dept = (await t.system.db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
     const values = { decision: 'approve', comment: '同意（中断后补记）' };
     // Phase one of a completion, as actions.finish writes it, long enough ago to be stale …
-    await t.system
-      .db('inbox_tasks')
-      .where({ id: s.taskId })
-      .update({
-        status: 'completing',
-        completing_by: dept.id,
-        completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
-        completing_form: JSON.stringify(values),
-        assignee_user_id: dept.id,
-      });
+    await updateTask(t.system.db, s.taskId, {
+      status: 'completing',
+      completing_by: dept.id,
+      completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
+      completing_form: JSON.stringify(values),
+      assignee_user_id: dept.id,
+    });
+    await inStep();
     // … the engine took the completion, and then the process died before the database write.
     await t.system.engine.setAssignee(s.engineTaskId, String(dept.id));
     await t.system.engine.completeTask(s.engineTaskId, { decision: 'approve', comment: values.comment, lastDecisionBy: dept.id });
 
     const result = await sweep();
     expect(result.healed).toBe(1);
+    await inStep();
     const row = await t.system.db('inbox_tasks').where({ id: s.taskId }).first();
     expect(row).toMatchObject({ status: 'completed', decision: 'approve', completed_by: dept.id });
     const completed = await t.system.db('task_events').where({ task_id: s.taskId, kind: 'completed' });
@@ -143,6 +149,7 @@ describe('inbox reconciliation with the engine', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(next).toBeDefined();
+    await inStep();
   });
 
   test('a completion that never reached the engine (the engine was away, the node died): the sweep reopens the task, which can then be completed', async () => {
@@ -150,34 +157,32 @@ describe('inbox reconciliation with the engine', () => {
     const dept = (await t.system.db('users').where({ username: 'nm_dept_jy' }).first('id')) as { id: number };
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
     // Phase one of a completion written, then nothing: the engine never heard of it.
-    await t.system
-      .db('inbox_tasks')
-      .where({ id: s.taskId })
-      .update({
-        status: 'completing',
-        completing_by: dept.id,
-        completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
-        completing_form: '{"decision":"approve"}',
-      });
+    await updateTask(t.system.db, s.taskId, {
+      status: 'completing',
+      completing_by: dept.id,
+      completing_at: new Date(Date.now() - STALE_COMPLETING_MS - 1000),
+      completing_form: '{"decision":"approve"}',
+    });
+    await inStep();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve' } })).status).toBe(409); // still "completing"
     const result = await sweep();
     expect(result.reopened).toBe(1);
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).status).toBe('open');
+    await inStep();
     const done = await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '重新办理' } });
     expect(done.status).toBe(200);
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).status).toBe('completed');
+    await inStep();
     const [hist] = await t.system.engine.historicTasks({ taskId: s.engineTaskId });
     expect(hist).toMatchObject({ deleteReason: 'completed', assignee: String(dept.id) });
   });
 
   test('a completion in flight (fresh "completing") is left alone by the sweep', async () => {
     const s = await submittedToDepartment();
-    await t.system
-      .db('inbox_tasks')
-      .where({ id: s.taskId })
-      .update({ status: 'completing', completing_at: new Date(), completing_form: '{}' });
+    await updateTask(t.system.db, s.taskId, { status: 'completing', completing_at: new Date(), completing_form: '{}' });
     const result = await sweep();
     expect(result.reopened).toBe(0);
+    await inStep(); // not offered while it is being completed
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).status).toBe('completing');
   });
 });

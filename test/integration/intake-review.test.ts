@@ -3,6 +3,7 @@ import { createUser } from '../../server/auth/service';
 import { seedReferenceData } from '../../server/reference';
 import { startTestSystem, type TestSystem } from '../support/system';
 import { loginCookie } from '../support/accounts';
+import { expectTodoInStep } from '../support/todo';
 
 /**
  * The intake review (processes/project-intake.bpmn) end to end on the real engine and database,
@@ -262,6 +263,7 @@ describe('intake review on the engine', () => {
     expect(withdrawn.status).toBe(200);
     expect(withdrawn.body.status).toBe('draft');
     expect((await call('nm_dept_jy', 'GET', `/tasks/${dept.id}`)).body.task.status).toBe('canceled');
+    await expectTodoInStep(t.system.db); // 待办 by its definition (the candidates' offered flag)
     const late = await call('nm_dept_jy', 'POST', `/tasks/${dept.id}/complete`, { data: { decision: 'approve' } });
     expect(late.status).toBe(409);
 
@@ -272,6 +274,7 @@ describe('intake review on the engine', () => {
     expect((await call('nm_dept_jy', 'POST', `/tasks/${task.id}/claim`)).status).toBe(200);
     const refused = await call('nm_clerk_yz', 'POST', `/projects/${id}/withdraw`, { reason: '再撤回' });
     expect([refused.status, refused.body.error.code]).toEqual([409, 'ALREADY_ACTED']);
+    await expectTodoInStep(t.system.db);
   });
 
   describe('会签 under each completion rule', () => {

@@ -160,7 +160,13 @@ describe('payment approval on the engine', () => {
     expect(at.quota.frozenFen).toBeGreaterThanOrEqual(3_000 * YUAN);
     expect((await decide('nm_director', id, 'approve')).body.error.code).toBe('NO_TASK_FOR_YOU');
     const gkkView = (await call('nm_gkk', 'GET', `/payments/${id}`)).body;
-    expect(gkkView.mayDecide).toBe(true);
+    // What each may do comes with the request (can, domain/payments.ts): 国库处 holds the step, the unit and 局领导 do not.
+    expect(gkkView.can).toEqual({ decide: true, resubmit: false });
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false });
+    expect((await call('nm_director', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false });
+    // On the list: the unit's clerk files new requests, 局领导 does not.
+    expect((await call('nm_clerk_yz', 'GET', '/payments')).body.can).toEqual({ file: true });
+    expect((await call('nm_director', 'GET', '/payments')).body.can).toEqual({ file: false });
     expect(gkkView.payeeAccount).toBe('6222021234567890123');
     const ok = await decide('nm_gkk', id, 'approve');
     expect(ok.status).toBe(200);
@@ -247,6 +253,10 @@ describe('payment approval on the engine', () => {
     const ra = await waitFor(a, (x) => x.status === 'returned', 'returned');
     const rb = await waitFor(b, (x) => x.status === 'rejected', 'rejected');
     expect(ra.returnComment).toBe('发票抬头有误，请更正');
+    // A returned request: its unit's clerk may correct and resubmit it; 国库处 and 局领导 may do nothing with it, nor with a rejected one.
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: true });
+    expect((await call('nm_gkk', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: false });
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${b}`)).body.can).toEqual({ decide: false, resubmit: false });
     expect(rb.statusLabel).toBe('未通过');
     expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(q0.frozen_fen));
     // A redelivered release step changes nothing.

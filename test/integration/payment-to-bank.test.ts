@@ -95,7 +95,7 @@ describe('a payment request through the bank', () => {
     });
     expect(r.status).toBe(201);
     const id = Number(r.body.id);
-    await until(`request ${id} at 国库处`, async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
+    await until(`request ${id} at 国库处`, async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.can.decide === true);
     expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     return { id, quotaId: q.quota.id, amountFen };
   }
@@ -319,7 +319,7 @@ describe('a payment request through the bank', () => {
     };
     // Not returned yet: nothing to resubmit.
     expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/resubmit`, corrected)).body.error.code).toBe('PAYMENT_NOT_RETURNED');
-    await until('at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
+    await until('at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.can.decide === true);
     expect(
       (await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'return', comment: '金额与合同不符，请更正', signingPin: PIN }))
         .status,
@@ -358,7 +358,7 @@ describe('a payment request through the bank', () => {
     expect(twice.map((x) => x.body.error?.code)).toEqual(['PAYMENT_NOT_RETURNED', 'PAYMENT_NOT_RETURNED']);
     expect(await quotaOf(t.system.db, q.quota.id)).toMatchObject({ frozenFen: 2_500 * YUAN });
 
-    await until('round 2 at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.mayDecide === true);
+    await until('round 2 at 国库处', async () => (await call('nm_gkk', 'GET', `/payments/${id}`)).body.can.decide === true);
     expect((await call('nm_gkk', 'POST', `/payments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     await statusIs(id, 'paid');
     const page = await get(id);

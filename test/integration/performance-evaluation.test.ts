@@ -190,9 +190,13 @@ describe('performance evaluation on the engine', () => {
     const e = await evaluation(evaluationId, 'nm_clerk_yz');
     expect(e).toMatchObject({
       status: 'self_evaluation',
-      can: { selfEvaluate: true, review: false },
+      can: { selfEvaluate: true, review: false, report: false },
       execution: { issuedFen: 100_000 * YUAN, paidFen: 60_000 * YUAN, rateBasisPoints: 6000 },
     });
+    // 绩效处 sees the same evaluation but holds no task of it now; 开展绩效评价 is offered to it alone.
+    expect((await evaluation(evaluationId, 'nm_jxc')).can).toEqual({ selfEvaluate: false, review: false, report: false });
+    expect((await call('nm_jxc', 'GET', '/performance/evaluations')).body.can).toEqual({ start: true });
+    expect((await call('nm_clerk_yz', 'GET', '/performance/evaluations')).body.can).toEqual({ start: false });
     expect(e.indicators.map((i: { name: string; targetValue: string }) => [i.name, i.targetValue])).toEqual([
       ['维修面积', '1000'],
       ['受益学生', '800'],
@@ -256,7 +260,8 @@ describe('performance evaluation on the engine', () => {
       [3375, 3375],
     ]);
     expect(after.evidence).toHaveLength(1);
-    expect(after.can.review).toBe(true);
+    expect(after.can).toEqual({ selfEvaluate: false, review: true, report: false });
+    expect((await evaluation(evaluationId, 'nm_clerk_yz')).can).toEqual({ selfEvaluate: false, review: false, report: false });
     // The unit cannot change it any more.
     expect(
       (

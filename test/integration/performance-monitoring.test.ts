@@ -113,6 +113,11 @@ describe('performance monitoring on the engine', () => {
       'NOT_PERFORMANCE_DIVISION',
     );
 
+    // 开展本季度监控 is offered to 绩效处 alone (the list's can, domain/monitoring.ts).
+    expect((await call('nm_jxc', 'GET', `/monitoring/reports?fiscalYear=${fiscalYear}`)).body.can).toEqual({ startQuarter: true });
+    expect((await call('nm_dept_jy', 'GET', `/monitoring/reports?fiscalYear=${fiscalYear}`)).body.can).toEqual({ startQuarter: false });
+    expect((await call('nm_clerk_yz', 'GET', `/monitoring/reports?fiscalYear=${fiscalYear}`)).body.can).toEqual({ startQuarter: false });
+
     const first = await call('nm_jxc', 'POST', '/monitoring/rounds', { fiscalYear, quarter });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ fiscalYear, quarter, scopeKey: '15', created: true });
@@ -185,6 +190,7 @@ describe('performance monitoring on the engine', () => {
     const detail = await call('nm_clerk_yz', 'GET', `/monitoring/reports/${id}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ status: 'pending', can: { report: true, review: false, answer: false } });
+    expect((await call('nm_jxc', 'GET', `/monitoring/reports/${id}`)).body.can).toEqual({ report: false, review: false, answer: false });
     expect(detail.body.targets).toHaveLength(2);
     const [t1, t2] = detail.body.targets as Array<{ targetId: number; name: string }>;
 
@@ -249,6 +255,11 @@ describe('performance monitoring on the engine', () => {
     );
     expect(warned.deviationReasons.join('；')).toContain(`绩效目标实现有风险：${t1!.name}`);
     expect(warned.can).toEqual({ report: false, review: true, answer: false });
+    expect((await call('nm_clerk_yz', 'GET', `/monitoring/reports/${id}`)).body.can).toEqual({
+      report: false,
+      review: false,
+      answer: false,
+    });
 
     const people = (await t.system.db('users').whereIn('username', ['nm_jxc', 'nm_dept_jy']).select('id')) as Array<{ id: number }>;
     const notified = (await t.system.db('notifications').where({ kind: 'monitoring-deviation' }).select('user_id')) as Array<{

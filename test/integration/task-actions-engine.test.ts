@@ -4,11 +4,14 @@ import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
 import { apiAs, submittedTo, type ApiCall, type OpenTask } from '../support/intake';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { expectTodoInStep } from '../support/todo';
 
 /**
  * The actions Chinese approvers expect, as the engine sees them: 签收 (claim), 转办 (assignee),
  * 前加签 (delegate, then resolve back to the holder), 后加签 — each with the real person's id in the
  * engine, so the engine's own history names who acted. Real engine, real database, through the API.
+ * After each step the inbox is held to 待办's plain definition (the candidates' offered flag and
+ * every person's 待办, test/support/todo.ts).
  */
 jest.setTimeout(120_000);
 
@@ -54,19 +57,24 @@ describe('task actions go through the engine with the real person', () => {
     submittedTo(call, t.system.db, 'DepartmentReview', `第一中学办理动作测试${Math.random().toString(36).slice(2, 6)}`);
 
   const engineTask = (id: string) => t.system.engine.task(id);
+  const inStep = () => expectTodoInStep(t.system.db);
 
   test('签收 makes the person the engine task’s assignee; 转办 moves it to the colleague; the completion is recorded under the colleague in the engine’s history', async () => {
     const s = await departmentTask();
     expect((await engineTask(s.engineTaskId))!.assignee).toBeNull();
+    await inStep();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
     expect((await engineTask(s.engineTaskId))!.assignee).toBe(String(ids.nm_dept_jy));
+    await inStep();
     expect(
       (await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/reassign`, { userId: ids.nm_dept_jy2, comment: '请张伟办理' })).status,
     ).toBe(200);
     expect((await engineTask(s.engineTaskId))!.assignee).toBe(String(ids.nm_dept_jy2));
+    await inStep();
     expect(
       (await call('nm_dept_jy2', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } })).status,
     ).toBe(200);
+    await inStep();
     const [hist] = await t.system.engine.historicTasks({ taskId: s.engineTaskId });
     expect(hist).toMatchObject({ assignee: String(ids.nm_dept_jy2), deleteReason: 'completed' });
     const links = await t.system.engine.request<Array<{ userId: string | null; type: string; operationType: string }>>(
@@ -83,9 +91,11 @@ describe('task actions go through the engine with the real person', () => {
   test('退回签收 clears the engine’s assignee too', async () => {
     const s = await departmentTask();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/claim`)).status).toBe(200);
+    await inStep();
     expect((await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/unclaim`)).status).toBe(200);
     expect((await engineTask(s.engineTaskId))!.assignee).toBeNull();
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).assignee_user_id).toBeNull();
+    await inStep(); // offered to its candidates again
   });
 
   test('前加签 is the engine’s delegation: the signer holds it (PENDING), signs, it resolves back to the holder (RESOLVED), who completes', async () => {
@@ -95,6 +105,7 @@ describe('task actions go through the engine with the real person', () => {
       (await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/signers`, { userId: ids.nm_dept_jy2, position: 'before', comment: '请先把关' }))
         .status,
     ).toBe(200);
+    await inStep();
     expect(await engineTask(s.engineTaskId)).toMatchObject({
       owner: String(ids.nm_dept_jy),
       assignee: String(ids.nm_dept_jy2),
@@ -106,6 +117,7 @@ describe('task actions go through the engine with the real person', () => {
       data: { decision: 'approve', comment: '经复核无误' },
     });
     expect([signed.status, signed.body.outcome]).toEqual([200, 'signed']);
+    await inStep(); // resolved back to the holder
     expect(await engineTask(s.engineTaskId)).toMatchObject({
       owner: String(ids.nm_dept_jy),
       assignee: String(ids.nm_dept_jy),
@@ -113,6 +125,7 @@ describe('task actions go through the engine with the real person', () => {
     });
     const done = await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } });
     expect([done.status, done.body.outcome]).toEqual([200, 'completed']);
+    await inStep();
     expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({
       assignee: String(ids.nm_dept_jy),
       owner: String(ids.nm_dept_jy),
@@ -128,11 +141,13 @@ describe('task actions go through the engine with the real person', () => {
     );
     const held = await call('nm_dept_jy', 'POST', `/tasks/${s.taskId}/complete`, { data: { decision: 'approve', comment: '同意' } });
     expect([held.status, held.body.outcome]).toEqual([200, 'forwarded']);
+    await inStep();
     expect(await engineTask(s.engineTaskId)).not.toBeNull(); // the engine still waits
     const last = await call('nm_dept_jy3', 'POST', `/tasks/${s.taskId}/complete`, {
       data: { decision: 'return', comment: '预算依据不足' },
     });
     expect([last.status, last.body.outcome]).toEqual([200, 'completed']);
+    await inStep();
     expect((await t.system.engine.historicTasks({ taskId: s.engineTaskId }))[0]).toMatchObject({
       assignee: String(ids.nm_dept_jy3),
       deleteReason: 'completed',
@@ -156,5 +171,6 @@ describe('task actions go through the engine with the real person', () => {
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect((await t.system.db('inbox_tasks').where({ id: s.taskId }).first()).assignee_user_id).toBeNull();
     expect((await engineTask(s.engineTaskId))!.assignee).toBeNull();
+    await inStep();
   });
 });

@@ -205,6 +205,6 @@ export async function sealInDialog(page: Page, pin: string): Promise<'enrol' | '
   } else {
     await dialog.locator(`${sel('seal-pin')}`).fill(pin);
   }
-  await dialog.locator(sel('seal-confirm')).click();
+  await dialog.locator(sel('seal-submit')).click();
   return mode;
 }

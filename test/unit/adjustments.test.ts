@@ -1,4 +1,7 @@
 import {
+  adjustmentActions,
+  adjustmentListActions,
+  ADJUSTMENT_STATUSES,
   checkShape,
   CHAIN_STEPS,
   documentMissing,
@@ -108,5 +111,43 @@ describe('budget adjustment rules', () => {
     expect(mayFile(['budget_division'])).toBe(true);
     expect(mayFile(['director'])).toBe(false);
     expect(mayFile(['sector_division', 'treasury_division'])).toBe(false);
+  });
+
+  describe('can flags (what the pages show, decided here)', () => {
+    const requester = { userId: 7, roles: ['unit_clerk'] };
+    const other = { userId: 8, roles: ['unit_clerk'] };
+    const budget = { userId: 9, roles: ['budget_division'] };
+
+    test('审批 only in approval and only for the holder of an open step', () => {
+      expect(adjustmentActions('approving', budget, 7, true).decide).toBe(true);
+      expect(adjustmentActions('approving', budget, 7, false).decide).toBe(false);
+      for (const s of ADJUSTMENT_STATUSES.filter((x) => x !== 'approving'))
+        expect(adjustmentActions(s, budget, 7, true).decide).toBe(false);
+    });
+
+    test('批复文件 is recorded in approval by the requester or the budget division, by nobody else', () => {
+      expect(adjustmentActions('approving', requester, 7, false).recordDocument).toBe(true);
+      expect(adjustmentActions('approving', budget, 7, false).recordDocument).toBe(true);
+      expect(adjustmentActions('approving', other, 7, true).recordDocument).toBe(false);
+      for (const s of ['posted', 'rejected', 'failed'] as const) {
+        expect(adjustmentActions(s, requester, 7, false)).toEqual({ decide: false, recordDocument: false });
+        expect(adjustmentActions(s, budget, 7, false).recordDocument).toBe(false);
+      }
+    });
+
+    test('on the list: the filing roles file, approvers (projects:review) filter their own', () => {
+      expect(adjustmentListActions({ roles: ['unit_clerk'], permissions: new Set(['projects:write']) })).toEqual({
+        file: true,
+        review: false,
+      });
+      expect(adjustmentListActions({ roles: ['budget_division'], permissions: new Set(['projects:review']) })).toEqual({
+        file: true,
+        review: true,
+      });
+      expect(adjustmentListActions({ roles: ['director'], permissions: new Set(['projects:review']) })).toEqual({
+        file: false,
+        review: true,
+      });
+    });
   });
 });

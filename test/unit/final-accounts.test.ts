@@ -1,5 +1,7 @@
 import {
   consistent,
+  finalAccountActions,
+  finalAccountListActions,
   openFreezesMessage,
   postingOf,
   rollUp,
@@ -59,5 +61,30 @@ describe('final accounts rules', () => {
     expect(postingOf(0, 'carry-over')).toBeNull();
     expect(postingOf(1, 'recover')).toBe('recover');
     expect(postingOf(1, null)).toBeNull();
+  });
+});
+
+describe('final account can flags (what the pages show, decided here)', () => {
+  test('the unit edits and submits its draft at 单位确认决算, nobody else and at no other time', () => {
+    expect(finalAccountActions('draft', 'UnitConfirm')).toEqual({ edit: true, decide: false });
+    expect(finalAccountActions('draft', null)).toEqual({ edit: false, decide: false });
+    expect(finalAccountActions('reviewing', 'UnitConfirm')).toEqual({ edit: false, decide: false });
+  });
+
+  test('a reviewer decides in review at a review step of theirs; not while closing or closed', () => {
+    for (const step of ['DepartmentReview', 'TreasuryReview', 'BudgetReview'])
+      expect(finalAccountActions('reviewing', step)).toEqual({ edit: false, decide: true });
+    expect(finalAccountActions('reviewing', null)).toEqual({ edit: false, decide: false });
+    expect(finalAccountActions('closing', 'BudgetReview')).toEqual({ edit: false, decide: false });
+    expect(finalAccountActions('closed', 'BudgetReview')).toEqual({ edit: false, decide: false });
+  });
+
+  test('a unit (finals:prepare) generates a year once; reviewers never', () => {
+    const unit = { permissions: new Set(['finals:prepare']) };
+    const reviewer = { permissions: new Set(['finals:review']) };
+    expect(finalAccountListActions(unit, 2025, false)).toEqual({ open: true });
+    expect(finalAccountListActions(unit, 2025, true)).toEqual({ open: false });
+    expect(finalAccountListActions(unit, undefined, false)).toEqual({ open: false });
+    expect(finalAccountListActions(reviewer, 2025, false)).toEqual({ open: false });
   });
 });

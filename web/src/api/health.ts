@@ -1,50 +1,10 @@
 import { request } from './request';
+import type { DatabaseStatus, DeployedResource, EngineStatus, HealthReport, ServiceStatus } from '../../../contracts/system';
 
-export type ServiceStatus = 'up' | 'starting' | 'down';
-
-export interface DatabaseHealth {
-  status: ServiceStatus;
-  client: 'mysql' | 'sqlite';
-  serverVersion?: string;
-  latencyMs?: number;
-  message?: string;
-}
-
-export interface DeployedResource {
-  name: string;
-  kind: 'bpmn' | 'dmn';
-  /** 流程或决策的标识（key） */
-  id?: string;
-  /** 引擎中的定义 ID */
-  key?: string;
-  version?: number;
-}
-
-export interface EngineHealth {
-  status: ServiceStatus;
-  mode: 'local' | 'external';
-  /** 引擎 REST 接口地址，例如 http://127.0.0.1:8480/engine-rest */
-  address: string;
-  /** 引擎产品：Operaton（Camunda 7 的 Apache-2.0 后继） */
-  product?: 'Operaton';
-  /** 引擎版本，例如 1.0.3 */
-  version?: string;
-  /** REST 接口提供的流程引擎（通常为 default） */
-  engines?: string[];
-  deployedResources?: DeployedResource[];
-  /** 引擎不可用时的中文说明 */
-  message?: string;
-  lastCheckedAt?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  /** ISO-8601，带 +08:00 偏移（Asia/Shanghai） */
-  time: string;
-  version: string;
-  database: DatabaseHealth;
-  engine: EngineHealth;
-}
+/** 应答的类型来自 contracts/system.ts（服务端按同一份 schema 应答，测试中逐个核对） */
+export type { DeployedResource, HealthReport, ServiceStatus };
+export type DatabaseHealth = DatabaseStatus;
+export type EngineHealth = EngineStatus;
 
 /**
  * GET /api/system/status（系统、安全、审计管理员）

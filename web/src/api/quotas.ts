@@ -12,7 +12,7 @@ import type {
   QuotaPage,
 } from '../../../contracts/quotas';
 
-export type { EntryResult, IssueResult, JournalEntry, JournalItem, PairResult, Quota };
+export type { EntryResult, IssueResult, JournalEntry, JournalItem, PairResult, Quota, QuotaPage };
 
 /**
  * 指标账接口。金额一律为整数“分”（…Fen），显示与换算见 utils/money.ts。

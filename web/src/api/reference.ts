@@ -37,14 +37,8 @@ export interface Page<T> {
 
 export type SortOrder = 'asc' | 'desc';
 
-export const ORGANISATION_KINDS = [
-  'finance_bureau',
-  'finance_division',
-  'department',
-  'budget_unit',
-  'review_centre',
-  'expert_pool',
-] as const;
+/** 机构类型：domain/organisation-labels.ts 中字典的键（服务端与页面共用这一份） */
+export { ORGANISATION_KINDS } from '../../../domain/organisation-labels';
 
 export type OrganisationSort = 'code' | 'name' | 'createdAt' | 'path';
 

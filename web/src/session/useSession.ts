@@ -26,7 +26,7 @@ export function useSession() {
     /** 密码登录：答当前用户，或第二步所需的 challenge（此时尚未登录） */
     async login(username: string, password: string): Promise<{ user: CurrentUser } | { challenge: string }> {
       const answer = await authApi.login(username, password);
-      if (answer.secondFactor) return { challenge: answer.secondFactor.challenge };
+      if ('secondFactor' in answer) return { challenge: answer.secondFactor.challenge };
       user.value = answer.user;
       loaded = Promise.resolve(user.value);
       return { user: answer.user };

@@ -1,6 +1,7 @@
-import { reactive, ref, shallowRef } from 'vue';
+import { shallowRef } from 'vue';
 import { importCodes, type CodeImportFile, type CodeImportResult, type CodeType } from '../../api/reference';
 import { ApiError, type ErrorDetail } from '../../api/request';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { currentShanghaiYear } from '../../utils/shanghai';
 
 /** 服务端 JSON 请求体上限 1 MB（留出余量）；.xlsx 经 base64 后约增大三分之一 */
@@ -22,52 +23,59 @@ export interface ImportProblem {
 }
 
 /**
- * 导入对话框的状态：类型、年度、文件，提交，结果或逐行逐列的错误。
+ * 导入对话框的状态（useFormDialog）：类型、年度、文件，提交，结果（对话框留着显示）或逐行逐列的错误。
  * 任一行有误时服务端整个文件都不导入（CODE_IMPORT_INVALID），这里只负责显示。
  */
 export function useCodeImport() {
-  const visible = ref(false);
-  const submitting = ref(false);
-  const form = reactive<ImportForm>({ type: 'functional', year: currentShanghaiYear(), file: null });
+  const dialog = useFormDialog<ImportForm>({ empty: () => ({ type: 'functional', year: currentShanghaiYear(), file: null }) });
+  const { form, serverErrors } = dialog;
   const result = shallowRef<CodeImportResult | null>(null);
-  const failure = shallowRef<{ message: string; problems: ImportProblem[] } | null>(null);
+  /** 服务端逐行逐列列出的错误（整体说明在 serverErrors.message） */
+  const problems = shallowRef<ImportProblem[]>([]);
 
   function open(defaults: { type: CodeType; year: number }): void {
-    Object.assign(form, { ...defaults, file: null });
     result.value = null;
-    failure.value = null;
-    visible.value = true;
+    problems.value = [];
+    dialog.open({ ...defaults, file: null });
   }
 
   function setFile(file: File | null): void {
     form.file = file;
     result.value = null;
-    failure.value = null;
+    problems.value = [];
+    serverErrors.clear();
   }
 
   async function submit(): Promise<CodeImportResult | null> {
     const file = form.file;
-    result.value = null;
-    failure.value = null;
-    if (!file) {
-      failure.value = { message: '请选择要导入的 .csv 或 .xlsx 文件', problems: [] };
-      return null;
-    }
-    submitting.value = true;
-    try {
-      const payload = await readImportFile(file);
-      result.value = await importCodes(form.year, form.type, payload);
-      return result.value;
-    } catch (e) {
-      if (e instanceof ApiError) failure.value = { message: e.message, problems: problemsOf(e.details) };
-      else failure.value = { message: e instanceof Error ? e.message : '导入失败，请稍后再试', problems: [] };
-      return null;
-    } finally {
-      submitting.value = false;
-    }
+    if (!file) return null;
+    let imported: CodeImportResult | undefined;
+    const done = await dialog.submit(
+      async (f) => {
+        problems.value = [];
+        let payload: CodeImportFile;
+        try {
+          payload = await readImportFile(file);
+        } catch (e) {
+          // 本地拦下的文件（扩展名、大小）：说明与服务端的拒绝显示在同一处
+          throw new ApiError('IMPORT_FILE_REFUSED', e instanceof Error ? e.message : '无法读取文件');
+        }
+        try {
+          imported = await importCodes(f.year, f.type, payload);
+        } catch (e) {
+          if (e instanceof ApiError) problems.value = problemsOf(e.details);
+          throw e;
+        }
+      },
+      '导入失败，请稍后再试',
+      { keepOpen: true },
+    );
+    if (!done || !imported) return null;
+    result.value = imported;
+    return imported;
   }
 
-  return { visible, submitting, form, result, failure, open, setFile, submit };
+  return { dialog, form, result, problems, open, setFile, submit };
 }
 
 /** CSV 以 UTF-8 文本发送，.xlsx 以 base64 发送；其他扩展名、过大的文件在此拦下 */

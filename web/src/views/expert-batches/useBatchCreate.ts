@@ -1,7 +1,7 @@
-import { computed, reactive, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import { openBatch, sealEnrolled, type BatchDetail } from '../../api/experts';
 import { listProjects, type ProjectSummary } from '../../api/projects';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 
 const emptyForm = () => ({
   name: '',
@@ -15,17 +15,15 @@ const emptyForm = () => ({
 });
 
 /**
- * “开启评审批次”对话框：选年度、领域和已入库的项目，抽取人数（默认 5）和期限；
+ * “开启评审批次”对话框（useFormDialog）：选年度、领域和已入库的项目，抽取人数（默认 5）和期限；
  * 提交后服务端按随机种子为每个项目抽取专家（回避规则自动适用），抽取结果签章入审计链。
  */
 export function useBatchCreate(onOpened: (batch: BatchDetail) => void) {
-  const visible = ref(false);
-  const saving = ref(false);
+  const dialog = useFormDialog({ empty: emptyForm, serverErrors: { fieldMap: { signingPin: 'pin' } } });
+  const { visible, submitting: saving, form, serverErrors: server } = dialog;
   const loadingProjects = ref(false);
-  const form = reactive(emptyForm());
   const candidates = shallowRef<ProjectSummary[]>([]);
   const enrolled = ref(false);
-  const server = useServerErrors({ fieldMap: { signingPin: 'pin' } });
 
   async function loadCandidates(): Promise<void> {
     loadingProjects.value = true;
@@ -46,9 +44,7 @@ export function useBatchCreate(onOpened: (batch: BatchDetail) => void) {
   }
 
   async function open(): Promise<void> {
-    Object.assign(form, emptyForm());
-    server.clear();
-    visible.value = true;
+    dialog.open();
     enrolled.value = await sealEnrolled().catch(() => false);
     await loadCandidates();
   }
@@ -56,28 +52,23 @@ export function useBatchCreate(onOpened: (batch: BatchDetail) => void) {
   const canSubmit = computed(() => form.name.trim() !== '' && form.projectIds.length > 0 && (!enrolled.value || form.pin !== ''));
 
   async function submit(): Promise<void> {
-    if (saving.value || !canSubmit.value) return;
-    saving.value = true;
-    server.clear();
-    try {
+    if (!canSubmit.value) return;
+    let opened: BatchDetail | undefined;
+    const done = await dialog.submit(async (f) => {
       const r = await openBatch({
-        name: form.name.trim(),
-        fiscalYear: form.fiscalYear,
-        sector: form.sector || null,
-        projectIds: form.projectIds,
-        panelSize: form.panelSize,
-        respondWithin: `P${form.respondDays}D`,
-        scoreWithin: `P${form.scoreDays}D`,
-        ...(enrolled.value ? { signingPin: form.pin } : {}),
+        name: f.name.trim(),
+        fiscalYear: f.fiscalYear,
+        sector: f.sector || null,
+        projectIds: [...f.projectIds],
+        panelSize: f.panelSize,
+        respondWithin: `P${f.respondDays}D`,
+        scoreWithin: `P${f.scoreDays}D`,
+        ...(enrolled.value ? { signingPin: f.pin } : {}),
       });
-      visible.value = false;
-      onOpened(r.batch);
-    } catch (e) {
-      server.apply(e, '开启评审批次失败，请稍后再试');
-    } finally {
-      saving.value = false;
-    }
+      opened = r.batch;
+    }, '开启评审批次失败，请稍后再试');
+    if (done && opened) onOpened(opened);
   }
 
-  return { visible, saving, loadingProjects, form, candidates, enrolled, errors: server, canSubmit, open, loadCandidates, submit };
+  return { dialog, visible, saving, loadingProjects, form, candidates, enrolled, errors: server, canSubmit, open, loadCandidates, submit };
 }

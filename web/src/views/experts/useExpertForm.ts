@@ -1,5 +1,6 @@
-import { reactive, ref, shallowRef } from 'vue';
+import { reactive, shallowRef } from 'vue';
 import { addTie, getExpert, removeTie, saveExpert, type ExpertDetail, type TieKind } from '../../api/experts';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { useServerErrors } from '../../composables/useServerErrors';
 
 const emptyForm = () => ({
@@ -25,69 +26,63 @@ const emptyTie = () => ({
 });
 
 /**
- * 新增/编辑专家的对话框状态；编辑时可登记和删除回避关系（逐条保存）。
+ * 新增/编辑专家的对话框状态（useFormDialog）；编辑时可登记和删除回避关系（逐条保存）。
+ * 新增成功后对话框留着（转为编辑），以便接着登记回避关系；修改成功后关闭。
  * 联系方式在详情中是完整的，只有专家库的维护人员能看到。
  */
 export function useExpertForm(onSaved: (expert: ExpertDetail, created: boolean) => void) {
-  const visible = ref(false);
-  const saving = ref(false);
-  const form = reactive(emptyForm());
+  const dialog = useFormDialog({ empty: emptyForm });
+  const { visible, submitting: saving, form, serverErrors: server } = dialog;
   const tie = reactive(emptyTie());
   const current = shallowRef<ExpertDetail | null>(null);
-  const server = useServerErrors();
   const tieServer = useServerErrors();
 
   async function open(id?: number): Promise<void> {
-    server.clear();
     tieServer.clear();
-    Object.assign(form, emptyForm());
     Object.assign(tie, emptyTie());
     current.value = null;
-    if (id !== undefined) {
-      const e = await getExpert(id);
-      current.value = e;
-      Object.assign(form, {
-        code: e.code,
-        name: e.name,
-        organisationName: e.organisationName,
-        orgId: e.orgId,
-        title: e.title,
-        phone: e.phone ?? '',
-        email: e.email ?? '',
-        available: e.available,
-        specialties: [...e.specialties],
-        username: e.username ?? '',
-        note: e.note ?? '',
-      });
-    }
-    visible.value = true;
+    if (id === undefined) return dialog.open();
+    const e = await getExpert(id);
+    current.value = e;
+    dialog.open({
+      code: e.code,
+      name: e.name,
+      organisationName: e.organisationName,
+      orgId: e.orgId,
+      title: e.title,
+      phone: e.phone ?? '',
+      email: e.email ?? '',
+      available: e.available,
+      specialties: [...e.specialties],
+      username: e.username ?? '',
+      note: e.note ?? '',
+    });
   }
 
   async function submit(): Promise<void> {
-    if (saving.value) return;
-    saving.value = true;
-    server.clear();
-    try {
-      const saved = await saveExpert(
-        {
-          ...form,
-          phone: form.phone.trim() || null,
-          email: form.email.trim() || null,
-          username: form.username.trim() || null,
-          note: form.note.trim() || null,
-          orgId: form.orgId,
-        },
-        current.value?.id,
-      );
-      const created = current.value === null;
-      current.value = saved;
-      onSaved(saved, created);
-      if (!created) visible.value = false;
-    } catch (e) {
-      server.apply(e, '保存失败，请稍后再试');
-    } finally {
-      saving.value = false;
-    }
+    const editing = current.value;
+    let saved: ExpertDetail | undefined;
+    const done = await dialog.submit(
+      async (f) => {
+        saved = await saveExpert(
+          {
+            ...f,
+            specialties: [...f.specialties],
+            phone: f.phone.trim() || null,
+            email: f.email.trim() || null,
+            username: f.username.trim() || null,
+            note: f.note.trim() || null,
+            orgId: f.orgId,
+          },
+          editing?.id,
+        );
+      },
+      '保存失败，请稍后再试',
+      { keepOpen: editing === null },
+    );
+    if (!done || !saved) return;
+    current.value = saved;
+    onSaved(saved, editing === null);
   }
 
   async function submitTie(): Promise<void> {
@@ -116,5 +111,5 @@ export function useExpertForm(onSaved: (expert: ExpertDetail, created: boolean) 
     onSaved(current.value, false);
   }
 
-  return { visible, saving, form, tie, current, errors: server, tieErrors: tieServer, open, submit, submitTie, deleteTie };
+  return { dialog, visible, saving, form, tie, current, errors: server, tieErrors: tieServer, open, submit, submitTie, deleteTie };
 }

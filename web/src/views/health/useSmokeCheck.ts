@@ -33,7 +33,7 @@ export function useSmokeCheck(options: UseSmokeCheckOptions = {}) {
     result.value = null;
     error.value = null;
     try {
-      result.value = await runSmokeCheck({}, { signal: current.signal });
+      result.value = await runSmokeCheck({ signal: current.signal });
     } catch (e) {
       if (e instanceof ApiError && e.code === 'ABORTED') return;
       error.value = e instanceof ApiError ? e : new ApiError('UNKNOWN', '流程自检失败，请稍后再试', 0, { cause: e });

@@ -26,6 +26,8 @@ export function useMonitoring(manage: boolean) {
   const filter = reactive({ fiscalYear: currentShanghaiYear(), quarter: currentQuarter(), deviation: manage, page: 1, pageSize: 20 });
   const items = ref<ReportSummary[]>([]);
   const total = ref(0);
+  /** 列表上可做的事（服务端给出） */
+  const can = ref({ startQuarter: false });
   const loading = ref(false);
   const detail = ref<ReportDetail | null>(null);
   const drawer = ref(false);
@@ -51,6 +53,7 @@ export function useMonitoring(manage: boolean) {
       });
       items.value = page.items;
       total.value = page.total;
+      can.value = page.can;
     } finally {
       loading.value = false;
     }
@@ -141,6 +144,7 @@ export function useMonitoring(manage: boolean) {
     filter,
     items,
     total,
+    can,
     loading,
     detail,
     drawer,

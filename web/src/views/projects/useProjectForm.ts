@@ -2,11 +2,10 @@ import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { createProject, getProject, updateProject, type ProjectDetail, type ProjectFields } from '../../api/projects';
 import { ApiError } from '../../api/request';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { addFen, fen, formatYuan, parsePositiveYuan, type Fen } from '../../utils/money';
 import {
   INDICATOR_FRAMEWORK,
-  isEditable,
   isSpecificPurpose,
   smartProblems,
   targetProblems,
@@ -130,19 +129,18 @@ const asTarget = (t: TargetRow): PerformanceTarget => ({
 });
 
 /**
- * 新建/修改项目对话框的状态：表单、校验、实时合计与 SMART 提示、提交（提交中再次点击不会重复发送）、
- * 服务端错误落到字段（details[].field，如 amounts.0.amountFen），以及他人先改了时（409 PROJECT_CHANGED）的重新载入。
+ * 新建/修改项目对话框的状态（useFormDialog：提交中再次点击不会重复发送、提交中不能关闭、服务端的拒绝显示在对话框里）：
+ * 表单、校验、实时合计与 SMART 提示、服务端错误落到字段（details[].field，如 amounts.0.amountFen），
+ * 以及他人先改了时（409 PROJECT_CHANGED）的重新载入。
  */
 export function useProjectForm(onSaved: (project: ProjectDetail, created: boolean) => void) {
-  const visible = ref(false);
+  const dialog = useFormDialog<ProjectForm>({ empty: emptyForm });
+  const { visible, submitting, form, serverErrors } = dialog;
   const loading = ref(false);
-  const submitting = ref(false);
-  const form = reactive<ProjectForm>(emptyForm());
   /** 正在修改的项目（新建时为 null） */
   const editing = shallowRef<ProjectDetail | null>(null);
   /** 每次打开递增，用于重建科目选择器 */
   const openCount = ref(0);
-  const serverErrors = useServerErrors();
   /** 提交前按领域规则（targetProblems）查出的指标问题，键同服务端：targets.0.unit */
   const clientErrors = reactive<Record<string, string>>({});
   /** 他人已修改（409 PROJECT_CHANGED）：提示重新载入 */
@@ -209,21 +207,22 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
 
   function openCreate(): void {
     editing.value = null;
-    Object.assign(form, emptyForm());
     clearAll();
     openCount.value += 1;
-    visible.value = true;
+    dialog.open();
   }
 
-  /** 修改：先取最新的项目（及其 version），再打开 */
+  /** 修改：先取最新的项目（及其 version 与 can），再打开 */
   async function openEdit(id: number): Promise<void> {
     loading.value = true;
     try {
       const project = await getProject(id);
-      if (!isEditable(project.status))
+      if (!project.can.edit)
         throw new ApiError('PROJECT_NOT_EDITABLE', `项目当前状态为「${project.statusLabel}」，只有草稿或已退回的项目可以修改`, 409);
-      fill(project);
-      visible.value = true;
+      editing.value = project;
+      clearAll();
+      openCount.value += 1;
+      dialog.open(formOf(project));
     } finally {
       loading.value = false;
     }
@@ -235,6 +234,9 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
     clearAll();
     openCount.value += 1;
   }
+
+  /** 新建（保存后是草稿）或修改草稿时，可以“保存并送审”（服务端的 can.submit）；退回修改的项目由审核流程送回 */
+  const canSubmitAfterSave = computed(() => editing.value === null || editing.value.can.submit);
 
   /** 409 后重新载入最新内容（本次未保存的修改放弃） */
   async function reload(): Promise<void> {
@@ -271,39 +273,42 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
     };
   }
 
-  /** validate：表单组件的校验（通过返回 true） */
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    // 先置为提交中，再做校验：校验期间的第二次点击也会被挡住
+  /**
+   * 保存：指标按领域规则（targetProblems）先查一遍，有问题时与表单校验的提示一起显示、不发请求；
+   * 其余交给 useFormDialog（校验表单、提交中挡住第二次点击、失败时错误留在对话框里）。
+   */
+  async function submit(): Promise<void> {
     if (submitting.value) return;
-    submitting.value = true;
-    try {
-      for (const key of Object.keys(clientErrors)) delete clientErrors[key];
-      const targetIssues = targetProblems(form.targets.map(asTarget));
-      for (const p of targetIssues) {
-        const key = p.index === null ? 'targets' : `targets.${p.index}.${p.field ?? 'name'}`;
-        clientErrors[key] = clientErrors[key] ? `${clientErrors[key]}；${p.message}` : p.message;
-      }
-      const valid = await validate();
-      if (!valid || targetIssues.length > 0) return;
-      const fields = body();
-      if (!fields) return;
-      serverErrors.clear();
-      conflict.value = false;
-      const current = editing.value;
-      const saved = current
-        ? await updateProject(current.id, { ...fields, version: current.version })
-        : await createProject({ ...fields, fiscalYear: Number(form.fiscalYear) });
-      visible.value = false;
-      onSaved(saved, current === null);
-    } catch (e) {
-      serverErrors.apply(e, '保存失败，请稍后再试');
-      if (e instanceof ApiError && e.code === 'PROJECT_CHANGED') conflict.value = true;
-    } finally {
-      submitting.value = false;
+    for (const key of Object.keys(clientErrors)) delete clientErrors[key];
+    const targetIssues = targetProblems(form.targets.map(asTarget));
+    for (const p of targetIssues) {
+      const key = p.index === null ? 'targets' : `targets.${p.index}.${p.field ?? 'name'}`;
+      clientErrors[key] = clientErrors[key] ? `${clientErrors[key]}；${p.message}` : p.message;
     }
+    if (targetIssues.length > 0) {
+      await dialog.formRef.value?.validate().catch(() => false);
+      return;
+    }
+    const current = editing.value;
+    let saved: ProjectDetail | undefined;
+    const done = await dialog.submit(async () => {
+      conflict.value = false;
+      const fields = body();
+      if (!fields) throw new Error('金额有误'); // 已由金额的校验规则挡住，不会发生
+      try {
+        saved = current
+          ? await updateProject(current.id, { ...fields, version: current.version })
+          : await createProject({ ...fields, fiscalYear: Number(form.fiscalYear) });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'PROJECT_CHANGED') conflict.value = true;
+        throw e;
+      }
+    }, '保存失败，请稍后再试');
+    if (done && saved) onSaved(saved, current === null);
   }
 
   return {
+    dialog,
     visible,
     loading,
     submitting,
@@ -313,6 +318,7 @@ export function useProjectForm(onSaved: (project: ProjectDetail, created: boolea
     openCount,
     serverErrors,
     conflict,
+    canSubmitAfterSave,
     fiscalYearNumber,
     showSubType,
     total,

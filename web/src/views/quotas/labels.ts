@@ -1,4 +1,7 @@
-import type { Quota } from '../../api/quotas';
+import type { Quota, QuotaPage } from '../../api/quotas';
+
+/** 服务端给出的本人可做的事（GET /api/quotas 的 can，domain/ledger.ts quotaActions） */
+export type QuotaCan = QuotaPage['can'];
 import { formatYuan } from '../../utils/money';
 
 /** 行内记账操作（对应 POST /api/quotas/:id/<action>） */
@@ -9,8 +12,8 @@ export interface EntryActionInfo {
   label: string;
   /** 对话框标题 */
   title: string;
-  /** 所需权限 */
-  permission: 'quotas:freeze' | 'quotas:issue';
+  /** 服务端 can 中对应的一项 */
+  can: keyof QuotaCan;
   /** 金额输入框下方的提示 */
   hint: (quota: Quota) => string;
   /** 事由输入框的占位提示 */
@@ -21,35 +24,35 @@ export const ENTRY_ACTIONS: Record<EntryAction, EntryActionInfo> = {
   freeze: {
     label: '冻结',
     title: '冻结指标',
-    permission: 'quotas:freeze',
+    can: 'freeze',
     hint: (q) => `冻结金额不能超过可用 ${formatYuan(q.availableFen)}`,
     reasonPlaceholder: '如：支付申请 ZF2026-001 冻结',
   },
   unfreeze: {
     label: '解冻',
     title: '解冻指标',
-    permission: 'quotas:freeze',
+    can: 'unfreeze',
     hint: (q) => `解冻金额不能超过已冻结 ${formatYuan(q.frozenFen)}`,
     reasonPlaceholder: '如：支付申请退回，释放冻结',
   },
   consume: {
     label: '支付',
     title: '指标支付',
-    permission: 'quotas:freeze',
+    can: 'consume',
     hint: (q) => `支付从已冻结金额中列支，不能超过已冻结 ${formatYuan(q.frozenFen)}`,
     reasonPlaceholder: '如：支付申请 ZF2026-001 已支付',
   },
   'adjust-in': {
     label: '追加',
     title: '追加指标',
-    permission: 'quotas:issue',
+    can: 'adjustIn',
     hint: () => '追加金额计入指标额度和可用',
     reasonPlaceholder: '如：依据追加预算批复文件追加',
   },
   'adjust-out': {
     label: '调减',
     title: '调减指标',
-    permission: 'quotas:issue',
+    can: 'adjustOut',
     hint: (q) => `只能调减可用部分，不能超过可用 ${formatYuan(q.availableFen)}`,
     reasonPlaceholder: '如：依据预算调整批复调减',
   },
@@ -58,9 +61,9 @@ export const ENTRY_ACTIONS: Record<EntryAction, EntryActionInfo> = {
 /** 涉及两个指标的操作（调剂、结转），各有自己的对话框 */
 export type PairAction = 'transfer' | 'carry-over';
 
-export const PAIR_ACTIONS: Record<PairAction, { label: string; permission: 'quotas:issue' }> = {
-  transfer: { label: '调剂', permission: 'quotas:issue' },
-  'carry-over': { label: '结转', permission: 'quotas:issue' },
+export const PAIR_ACTIONS: Record<PairAction, { label: string; can: keyof QuotaCan }> = {
+  transfer: { label: '调剂', can: 'transfer' },
+  'carry-over': { label: '结转', can: 'carryOver' },
 };
 
 /** 表格行上的操作 */
@@ -70,7 +73,7 @@ export function isEntryAction(action: RowAction): action is EntryAction {
   return action in ENTRY_ACTIONS;
 }
 
-export function rowActionInfo(action: RowAction): { label: string; permission: 'quotas:freeze' | 'quotas:issue' } {
+export function rowActionInfo(action: RowAction): { label: string; can: keyof QuotaCan } {
   return isEntryAction(action) ? ENTRY_ACTIONS[action] : PAIR_ACTIONS[action];
 }
 

@@ -1,7 +1,7 @@
-import { computed, reactive, ref, watch } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { issueQuota, type EntryResult } from '../../api/quotas';
-import { useServerErrors } from '../../composables/useServerErrors';
+import { useFormDialog } from '../../composables/useFormDialog';
 import { useSealing } from '../../seals/useSealing';
 import { newIdempotencyKey } from '../../utils/idempotency';
 import { formatWanYuan, formatYuan, parsePositiveYuan } from '../../utils/money';
@@ -58,15 +58,14 @@ export function amountPreview(text: string): string {
 }
 
 /**
- * “下达指标”对话框的状态（指标编号由服务端生成，下达后显示）：表单、校验规则、提交（提交中再次点击不会重复发送；
- * 每次打开对话框生成一个幂等键，超时重试也只下达一次）、服务端错误。
+ * “下达指标”对话框的状态（指标编号由服务端生成，下达后显示），建在 useFormDialog 上：表单、校验规则、提交
+ * （提交中再次点击不会重复发送；每次打开对话框生成一个幂等键，超时重试也只下达一次）、服务端错误显示在对话框里。
+ * 下达须签章：签章对话框取消时本对话框保持打开。
  */
 export function useIssueQuota(onIssued: (result: EntryResult) => void) {
   const sealing = useSealing();
-  const visible = ref(false);
-  const form = reactive<IssueQuotaForm>(emptyForm());
-  const submitting = ref(false);
-  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount' } });
+  const dialog = useFormDialog<IssueQuotaForm>({ empty: emptyForm, serverErrors: { fieldMap: { amountFen: 'amount' } } });
+  const { form, serverErrors } = dialog;
   /** 每次打开递增，用于重置科目级联选择器 */
   const openCount = ref(0);
   let idempotencyKey = '';
@@ -105,48 +104,42 @@ export function useIssueQuota(onIssued: (result: EntryResult) => void) {
   }
 
   function open(): void {
-    Object.assign(form, emptyForm());
-    serverErrors.clear();
     idempotencyKey = newIdempotencyKey('issue');
     openCount.value += 1;
-    visible.value = true;
+    dialog.open();
   }
 
-  /** validate：表单组件的校验（通过返回 true） */
-  async function submit(validate: () => Promise<boolean>): Promise<void> {
-    // 先置为提交中，再做校验：校验期间的第二次点击也会被挡住
-    if (submitting.value) return;
-    submitting.value = true;
-    try {
-      if (!(await validate())) return;
-      const amount = parsePositiveYuan(form.amount);
-      if (!amount.ok) return;
-      serverErrors.clear();
-      const result = await sealing.run('下达指标', (signingPin) =>
-        issueQuota({
-          fiscalYear: Number(form.fiscalYear),
-          functionalCode: form.functionalCode,
-          economicCode: form.economicCode,
-          fundSource: form.fundSource.trim(),
-          documentNo: form.documentNo.trim(),
-          unitOrgId: form.unitOrgId ?? undefined,
-          amountFen: amount.fen,
-          reason: form.reason.trim(),
-          idempotencyKey,
-          signingPin,
-        }),
-      );
-      if (result === null) return; // 未签章（取消）：对话框保持打开
-      visible.value = false;
-      onIssued(result);
-    } catch (e) {
-      serverErrors.apply(e, '下达指标失败，请稍后再试');
-    } finally {
-      submitting.value = false;
-    }
+  async function submit(): Promise<void> {
+    let result: EntryResult | null | undefined;
+    // keepOpen：签章取消（result 为 null）时对话框留着；下达成功后才关闭
+    const done = await dialog.submit(
+      async (f) => {
+        const amount = parsePositiveYuan(f.amount);
+        if (!amount.ok) throw new Error(amount.message); // 已由 amountRule 校验，不会发生
+        result = await sealing.run('下达指标', (signingPin) =>
+          issueQuota({
+            fiscalYear: Number(f.fiscalYear),
+            functionalCode: f.functionalCode,
+            economicCode: f.economicCode,
+            fundSource: f.fundSource.trim(),
+            documentNo: f.documentNo.trim(),
+            unitOrgId: f.unitOrgId ?? undefined,
+            amountFen: amount.fen,
+            reason: f.reason.trim(),
+            idempotencyKey,
+            signingPin,
+          }),
+        );
+      },
+      '下达指标失败，请稍后再试',
+      { keepOpen: true },
+    );
+    if (!done || !result) return;
+    dialog.close();
+    onIssued(result);
   }
 
   const fiscalYearNumber = computed(() => Number(form.fiscalYear) || currentShanghaiYear());
 
-  return { visible, form, rules, submitting, serverErrors, openCount, fiscalYearNumber, open, submit };
+  return { dialog, form, rules, serverErrors, openCount, fiscalYearNumber, open, submit };
 }

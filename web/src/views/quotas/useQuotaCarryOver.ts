@@ -1,7 +1,6 @@
-import { computed, reactive, watch } from 'vue';
+import { computed, watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { carryOverQuota, type CarryOverRequest, type Quota, type TransferResult } from '../../api/quotas';
-import { useServerErrors } from '../../composables/useServerErrors';
 import { parsePositiveYuan } from '../../utils/money';
 import { amountRule, reasonRules } from './useIssueQuota';
 import { usePairPosting } from './usePairPosting';
@@ -29,12 +28,17 @@ export interface CarryOverForm {
  * 打开、幂等、提交与被拒后的刷新见 usePairPosting；成功后对话框改为显示两个指标结转后的余额。
  */
 export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferResult | null) => void) {
-  const form = reactive<CarryOverForm>({ mode: 'new', fiscalYear: '', documentNo: '', target: null, amount: '', reason: '' });
-  const serverErrors = useServerErrors({
-    fieldMap: { amountFen: 'amount', 'into.documentNo': 'documentNo', 'into.fiscalYear': 'fiscalYear', 'into.quotaId': 'target' },
+  const posting = usePairPosting<CarryOverForm>({
+    empty: () => ({ mode: 'new', fiscalYear: '', documentNo: '', target: null, amount: '', reason: '' }),
+    serverErrors: {
+      fieldMap: { amountFen: 'amount', 'into.documentNo': 'documentNo', 'into.fiscalYear': 'fiscalYear', 'into.quotaId': 'target' },
+    },
+    keyPrefix: 'carry',
+    failureMessage: '结转失败，请稍后再试',
+    onChanged,
   });
-  const posting = usePairPosting({ keyPrefix: 'carry', failureMessage: '结转失败，请稍后再试', serverErrors, onChanged });
-  const { visible, source, submitting, result } = posting;
+  const { dialog, source, result } = posting;
+  const { form, serverErrors } = dialog;
 
   const onlyFor = (mode: CarryOverMode, rule: FormItemRule): FormItemRule => ({
     trigger: rule.trigger,
@@ -61,26 +65,23 @@ export function useQuotaCarryOver(onChanged: (quotas: Quota[], result: TransferR
   const fiscalYearNumber = computed(() => Number(form.fiscalYear) || (source.value ? source.value.fiscalYear + 1 : 0));
 
   function open(from: Quota): void {
-    posting.open(from, () =>
-      Object.assign(form, { mode: 'new', fiscalYear: String(from.fiscalYear + 1), documentNo: '', target: null, amount: '', reason: '' }),
-    );
+    posting.open(from, { fiscalYear: String(from.fiscalYear + 1) });
   }
 
-  function into(): CarryOverRequest['into'] | null {
-    if (form.mode === 'existing') return form.target ? { quotaId: form.target.id } : null;
-    const documentNo = form.documentNo.trim();
+  function into(f: CarryOverForm): CarryOverRequest['into'] | null {
+    if (f.mode === 'existing') return f.target ? { quotaId: f.target.id } : null;
+    const documentNo = f.documentNo.trim();
     return { fiscalYear: fiscalYearNumber.value, ...(documentNo ? { documentNo } : {}) };
   }
 
-  function submit(validate: () => Promise<boolean>): Promise<void> {
-    return posting.submit(validate, (from) => {
-      const amount = parsePositiveYuan(form.amount);
-      const target = into();
-      if (!amount.ok || !target) return null;
-      return (idempotencyKey) =>
-        carryOverQuota(from.id, { amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey, into: target });
+  function submit(): Promise<void> {
+    return posting.submit((from, f) => {
+      const amount = parsePositiveYuan(f.amount);
+      const target = into(f);
+      if (!amount.ok || !target) throw new Error('表单未通过校验'); // 已由 rules 校验，不会发生
+      return (idempotencyKey) => carryOverQuota(from.id, { amountFen: amount.fen, reason: f.reason.trim(), idempotencyKey, into: target });
     });
   }
 
-  return { visible, source, form, rules, submitting, result, serverErrors, fiscalYearNumber, open, submit };
+  return { dialog, source, form, rules, result, serverErrors, fiscalYearNumber, open, submit };
 }

@@ -1,7 +1,20 @@
-import { onMounted, reactive } from 'vue';
+import { onMounted, reactive, shallowRef } from 'vue';
 import { exportQuotas, listQuotas, type Quota, type QuotaQuery } from '../../api/quotas';
 import { usePagedList } from '../../composables/usePagedList';
 import { currentShanghaiYear } from '../../utils/shanghai';
+import type { QuotaCan } from './labels';
+
+/** 列表加载前什么也不提供 */
+const NOTHING: QuotaCan = {
+  issue: false,
+  freeze: false,
+  unfreeze: false,
+  consume: false,
+  adjustIn: false,
+  adjustOut: false,
+  transfer: false,
+  carryOver: false,
+};
 
 export interface QuotaFilters {
   /** 预算年度（年份选择器给出的 'YYYY'），清空后为 null，表示全部年度 */
@@ -25,9 +38,16 @@ export function useQuotaList() {
     fiscalYear: applied.fiscalYear ? Number(applied.fiscalYear) : undefined,
   });
 
-  const list = usePagedList<Quota>(({ page, pageSize }, signal) => listQuotas({ page, pageSize, ...appliedQuery() }, { signal }), {
-    errorMessage: '获取指标失败，请稍后再试',
-  });
+  /** 本人可做的事：随列表由服务端给出（domain/ledger.ts），页面不自行判断权限 */
+  const can = shallowRef<QuotaCan>(NOTHING);
+  const list = usePagedList<Quota>(
+    async ({ page, pageSize }, signal) => {
+      const result = await listQuotas({ page, pageSize, ...appliedQuery() }, { signal });
+      can.value = result.can;
+      return result;
+    },
+    { errorMessage: '获取指标失败，请稍后再试' },
+  );
 
   function search(): Promise<void> {
     applied = { ...filters };
@@ -60,5 +80,5 @@ export function useQuotaList() {
 
   onMounted(() => void search());
 
-  return { filters, ...list, search, reset, replaceQuota, showIssued, exportFiltered };
+  return { filters, ...list, can, search, reset, replaceQuota, showIssued, exportFiltered };
 }

@@ -1,7 +1,6 @@
-import { reactive, watch } from 'vue';
+import { watch } from 'vue';
 import type { FormItemRule, FormRules } from 'element-plus';
 import { transferQuota, type Quota, type TransferResult } from '../../api/quotas';
-import { useServerErrors } from '../../composables/useServerErrors';
 import { parsePositiveYuan } from '../../utils/money';
 import { amountRule, reasonRules } from './useIssueQuota';
 import { usePairPosting } from './usePairPosting';
@@ -25,10 +24,15 @@ export const requiredQuotaRule = (message: string): FormItemRule => ({
  * onChanged：指标余额变化时回调（调剂成功时两个指标，被拒绝后取回的最新余额时一个）。
  */
 export function useQuotaTransfer(onChanged: (quotas: Quota[], result: TransferResult | null) => void) {
-  const form = reactive<TransferForm>({ target: null, amount: '', reason: '' });
-  const serverErrors = useServerErrors({ fieldMap: { amountFen: 'amount', toQuotaId: 'target' } });
-  const posting = usePairPosting({ keyPrefix: 'transfer', failureMessage: '调剂失败，请稍后再试', serverErrors, onChanged });
-  const { visible, source, submitting, result } = posting;
+  const posting = usePairPosting<TransferForm>({
+    empty: () => ({ target: null, amount: '', reason: '' }),
+    serverErrors: { fieldMap: { amountFen: 'amount', toQuotaId: 'target' } },
+    keyPrefix: 'transfer',
+    failureMessage: '调剂失败，请稍后再试',
+    onChanged,
+  });
+  const { dialog, source, result } = posting;
+  const { form, serverErrors } = dialog;
 
   const rules: FormRules<TransferForm> = {
     target: [{ ...requiredQuotaRule('请选择调入指标'), required: true }],
@@ -44,18 +48,18 @@ export function useQuotaTransfer(onChanged: (quotas: Quota[], result: TransferRe
   }
 
   function open(from: Quota): void {
-    posting.open(from, () => Object.assign(form, { target: null, amount: '', reason: '' }));
+    posting.open(from);
   }
 
-  function submit(validate: () => Promise<boolean>): Promise<void> {
-    return posting.submit(validate, (from) => {
-      const amount = parsePositiveYuan(form.amount);
-      const target = form.target;
-      if (!amount.ok || !target) return null;
+  function submit(): Promise<void> {
+    return posting.submit((from, f) => {
+      const amount = parsePositiveYuan(f.amount);
+      const target = f.target;
+      if (!amount.ok || !target) throw new Error('表单未通过校验'); // 已由 rules 校验，不会发生
       return (idempotencyKey) =>
-        transferQuota({ fromQuotaId: from.id, toQuotaId: target.id, amountFen: amount.fen, reason: form.reason.trim(), idempotencyKey });
+        transferQuota({ fromQuotaId: from.id, toQuotaId: target.id, amountFen: amount.fen, reason: f.reason.trim(), idempotencyKey });
     });
   }
 
-  return { visible, source, form, rules, submitting, result, serverErrors, open, submit };
+  return { dialog, source, form, rules, result, serverErrors, open, submit };
 }

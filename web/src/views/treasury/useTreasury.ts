@@ -4,7 +4,6 @@ import {
   getOrder,
   listOrders,
   queryBank,
-  resolveOrder,
   retrySend,
   type OrderEvent,
   type OrderPage,
@@ -12,11 +11,9 @@ import {
   type PaymentOrder,
 } from '../../api/treasury';
 import { ApiError } from '../../api/request';
-import { useSealing } from '../../seals/useSealing';
 
-/** 国库支付页的状态：列表与筛选、凭证经过、查询、重新发送、核实处理 */
+/** 国库支付页的状态：列表与筛选、凭证经过、查询、重新发送（核实处理在 ResolveOrderDialog） */
 export function useTreasury() {
-  const sealing = useSealing();
   const filters = reactive({ status: '' as OrderStatus | '', orderNo: '', payeeAccount: '' });
   const page = reactive({ page: 1, pageSize: 20 });
   const data = ref<OrderPage>({ items: [], total: 0, escalated: 0, page: 1, pageSize: 20 });
@@ -24,13 +21,6 @@ export function useTreasury() {
   const error = ref('');
   const detail = ref<(PaymentOrder & { events: OrderEvent[] }) | null>(null);
   const busy = ref<number | null>(null);
-  const resolving = reactive({
-    visible: false,
-    order: null as PaymentOrder | null,
-    decision: 'paid' as 'paid' | 'failed' | 'wait',
-    comment: '',
-    error: '',
-  });
 
   async function load() {
     loading.value = true;
@@ -74,26 +64,5 @@ export function useTreasury() {
     });
   const retry = (row: PaymentOrder) => act(row, async () => (await retrySend(row.id), '已重新发送'));
 
-  function openResolve(row: PaymentOrder) {
-    Object.assign(resolving, { visible: true, order: row, decision: 'paid', comment: '', error: '' });
-  }
-
-  async function submitResolve() {
-    const row = resolving.order;
-    if (!row) return;
-    resolving.error = '';
-    try {
-      const done = await sealing.run('核实处理支付凭证', (pin) =>
-        resolveOrder(row.id, { decision: resolving.decision, comment: resolving.comment.trim() || undefined, signingPin: pin }),
-      );
-      if (done === null) return;
-      resolving.visible = false;
-      ElMessage.success('已提交核实结果');
-      await load();
-    } catch (e) {
-      resolving.error = e instanceof ApiError ? e.message : '提交失败，请稍后再试';
-    }
-  }
-
-  return { filters, page, data, loading, error, detail, busy, resolving, load, showDetail, query, retry, openResolve, submitResolve };
+  return { filters, page, data, loading, error, detail, busy, load, showDetail, query, retry };
 }

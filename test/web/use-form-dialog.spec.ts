@@ -1,3 +1,4 @@
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../web/src/api/request';
 import { useFormDialog } from '../../web/src/composables/useFormDialog';
 
@@ -45,7 +46,7 @@ describe('useFormDialog', () => {
   it('an invalid form does not call the submit function', async () => {
     const d = setup(false);
     d.open();
-    const fn = jest.fn(() => Promise.resolve());
+    const fn = vi.fn(() => Promise.resolve());
     expect(await d.submit(fn)).toBe(false);
     expect(fn).not.toHaveBeenCalled();
     expect(d.visible.value).toBe(true);
@@ -55,7 +56,7 @@ describe('useFormDialog', () => {
     const d = setup();
     d.open();
     let release!: () => void;
-    const fn = jest.fn(() => new Promise<void>((r) => (release = r)));
+    const fn = vi.fn(() => new Promise<void>((r) => (release = r)));
     const first = d.submit(fn);
     await Promise.resolve();
     await Promise.resolve();

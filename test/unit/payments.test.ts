@@ -1,0 +1,26 @@
+import { PAYMENT_STATUSES, paymentActions, paymentListActions } from '../../domain/payments';
+
+/** What a person may do with a 用款申请 (domain/payments.ts): the `can` flags the pages read. */
+describe('payment request can flags', () => {
+  const clerk = { orgId: 10, permissions: new Set(['quotas:freeze']) };
+  const otherUnitClerk = { orgId: 11, permissions: new Set(['quotas:freeze']) };
+  const leader = { orgId: 1, permissions: new Set(['projects:review']) };
+
+  test('审批 only in approval and only for the holder of an open step', () => {
+    expect(paymentActions('approving', leader, 10, true)).toEqual({ decide: true, resubmit: false });
+    expect(paymentActions('approving', leader, 10, false)).toEqual({ decide: false, resubmit: false });
+    for (const s of PAYMENT_STATUSES.filter((x) => x !== 'approving')) expect(paymentActions(s, leader, 10, true).decide).toBe(false);
+  });
+
+  test("修改后重新提交 only a returned request, only by the filing unit's own clerk", () => {
+    expect(paymentActions('returned', clerk, 10, false)).toEqual({ decide: false, resubmit: true });
+    expect(paymentActions('returned', otherUnitClerk, 10, false).resubmit).toBe(false);
+    expect(paymentActions('returned', { orgId: 10, permissions: new Set(['projects:review']) }, 10, false).resubmit).toBe(false);
+    for (const s of ['approving', 'approved', 'rejected'] as const) expect(paymentActions(s, clerk, 10, false).resubmit).toBe(false);
+  });
+
+  test('on the list: who holds quotas:freeze files a new request', () => {
+    expect(paymentListActions(clerk)).toEqual({ file: true });
+    expect(paymentListActions(leader)).toEqual({ file: false });
+  });
+});
