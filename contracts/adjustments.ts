@@ -118,3 +118,60 @@ export type QuotaBalance = z.infer<typeof quotaBalance>;
 export type Adjustment = z.infer<typeof adjustment>;
 export type AdjustmentList = z.infer<typeof adjustmentList>;
 export type AdjustmentDecided = z.infer<typeof adjustmentDecided>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数（路由按这些 schema 解析，server/api/adjustments.ts；页面的请求类型由 z.input 得出，web/src/api/adjustments.ts）。
+ */
+
+// Imported here, not above, so that this block merges apart from changes to the responses.
+import { MAX_DOCUMENT_BYTES } from '../domain/adjustments';
+
+const idInput = z.number().int().positive().max(2_147_483_647);
+const amountInput = z.number().int('金额应为整数（分）').positive('调整金额必须大于零').max(Number.MAX_SAFE_INTEGER);
+
+export const documentBody = z
+  .object({
+    documentNo: z.string().trim().min(1, '请填写调整批复文号').max(100),
+    title: z.string().trim().max(200).optional(),
+    fileName: z.string().trim().min(1).max(200).optional(),
+    contentBase64: z
+      .string()
+      .min(1)
+      .max(Math.ceil((MAX_DOCUMENT_BYTES * 4) / 3) + 4)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '文件内容应为 base64')
+      .optional(),
+  })
+  .strict();
+
+export const fileBody = z
+  .object({
+    kind: z.enum(ADJUSTMENT_KINDS),
+    fromQuotaId: idInput.optional(),
+    toQuotaId: idInput.optional(),
+    amountFen: amountInput,
+    reason: z.string().trim().min(1, '请说明调整理由').max(500),
+    document: documentBody.optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const listQuery = z
+  .object({
+    status: z.enum(ADJUSTMENT_STATUSES).optional(),
+    kind: z.enum(ADJUSTMENT_KINDS).optional(),
+    todo: z.enum(['true', 'false']).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export const decideBody = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });

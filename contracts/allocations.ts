@@ -138,3 +138,48 @@ export type LinesSaved = z.infer<typeof linesSaved>;
 export type TotalsSaved = z.infer<typeof totalsSaved>;
 export type Submitted = z.infer<typeof submitted>;
 export type Decided = z.infer<typeof decided>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/allocation.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+const idInput = z.coerce.number().int().positive().max(2_147_483_647);
+const fenInput = z.number().int('金额应为整数（分）').min(0, '金额不能为负').max(Number.MAX_SAFE_INTEGER);
+const sector = z.string().regex(/^\d{3}$/, '领域应为 3 位支出功能分类类编码');
+
+export const controlTotal = z.object({ departmentOrgId: idInput, sector, amountFen: fenInput }).strict();
+export const createBody = z
+  .object({
+    fiscalYear: z.number().int().min(2000).max(2100),
+    name: z.string().trim().min(1).max(200),
+    majorDecision: z.boolean().default(false),
+    controlTotals: z.array(controlTotal).max(2000).default([]),
+  })
+  .strict();
+export const listQuery = z
+  .object({
+    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    status: z.enum(ALLOCATION_STATUSES).optional(),
+  })
+  .strict();
+export const linesBody = z
+  .object({
+    version: z.number().int().min(1),
+    lines: z
+      .array(z.object({ projectId: idInput, proposedFen: fenInput }).strict())
+      .min(1)
+      .max(20_000),
+  })
+  .strict();
+export const totalsBody = z.object({ version: z.number().int().min(1), controlTotals: z.array(controlTotal).max(2000) }).strict();
+export const submitBody = z.object({ version: z.number().int().min(1), signingPin: z.string().min(1).max(64).optional() }).strict();
+export const decideBody = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });

@@ -156,3 +156,40 @@ export type FinalAccount = z.infer<typeof finalAccount>;
 export type FinalAccountVersion = z.infer<typeof finalAccountVersion>;
 export type FinalAccountSubmitted = z.infer<typeof finalAccountSubmitted>;
 export type FinalAccountDecided = z.infer<typeof finalAccountDecided>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/final-accounts.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+/** An item id in a body (items[].itemId; a numeric string is taken, as before). */
+const itemId = z.coerce.number().int().positive().max(2_147_483_647);
+const year = z.number().int().min(2000).max(2100);
+
+export const listQuery = z
+  .object({
+    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    status: z.enum(FINAL_ACCOUNT_STATUSES).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
+export const openBody = z.object({ fiscalYear: year }).strict();
+export const versionBody = z.object({ version: z.number().int().min(1) }).strict();
+const item = z
+  .object({ itemId, explanation: z.string().max(500).nullable().optional(), choice: z.enum(CHOICES).nullable().optional() })
+  .strict();
+export const itemsBody = z.object({ version: z.number().int().min(1), items: z.array(item).max(5000) }).strict();
+export const submitBody = z
+  .object({ version: z.number().int().min(1), items: z.array(item).max(5000).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .strict();
+export const decideBody = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });

@@ -145,3 +145,67 @@ export type RegionExecution = z.infer<typeof regionExecution>;
 export type ProjectExecutionPage = z.infer<typeof projectExecutionPage>;
 export type UnitExecutionPage = z.infer<typeof unitExecutionPage>;
 export type RegionExecutionPage = z.infer<typeof regionExecutionPage>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/monitoring.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+const year = z.coerce.number().int().min(2000).max(2100);
+const quarter = z.coerce.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4');
+const pageInput = z.coerce.number().int().min(1).max(100_000).default(1);
+const pageSize = z.coerce.number().int().min(1).max(200).default(20);
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const startBody = z
+  .object({ fiscalYear: z.number().int().min(2000).max(2100), quarter: z.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4') })
+  .strict();
+export const reportListQuery = z
+  .object({
+    fiscalYear: year.optional(),
+    quarter: quarter.optional(),
+    status: z.enum(REPORT_STATUSES).optional(),
+    deviation: flag.optional(),
+    page: pageInput,
+    pageSize,
+  })
+  .strict();
+export const reportBody = z
+  .object({
+    progressNote: z.string().max(2000),
+    targets: z
+      .array(
+        z
+          .object({
+            targetId: z.coerce.number().int().positive().max(2_147_483_647),
+            actualValue: z.string().trim().min(1, '请填写目前的完成值').max(200),
+            note: z.string().trim().max(500).optional(),
+            atRisk: z.boolean(),
+          })
+          .strict(),
+      )
+      .min(1, '请按每项绩效目标填报')
+      .max(200),
+  })
+  .strict();
+export const reviewBody = z
+  .object({
+    decision: z.enum(['rectify', 'accept']),
+    dueDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
+      .optional(),
+    comment: z.string().max(1000),
+  })
+  .strict();
+export const answerBody = z.object({ answer: z.string().max(2000) }).strict();
+export const executionQuery = z
+  .object({
+    fiscalYear: year,
+    minLevel: z.enum(['notice', 'warning', 'severe']).optional(),
+    keyword: z.string().trim().max(100).optional(),
+    page: pageInput,
+    pageSize,
+  })
+  .strict();

@@ -159,3 +159,65 @@ export type PayableQuota = z.infer<typeof payableQuota>;
 export type PayableQuotas = z.infer<typeof payableQuotas>;
 export type AttachmentStored = z.infer<typeof attachmentStored>;
 export type Decided = z.infer<typeof decided>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/payments.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+// Imported here, not above, so that this block merges apart from changes to the responses.
+import { BANK_ACCOUNT_PATTERN } from '../domain/payments';
+
+/** An idInput in a body or a query (a quota); path ids are idParams / attachmentParams. */
+const idInput = z.coerce.number().int().positive().max(2_147_483_647);
+const fenInput = z.number().int('金额应为整数（分）').positive('金额须大于零').max(Number.MAX_SAFE_INTEGER);
+const text = (max: number, label: string) => z.string().trim().min(1, `请填写${label}`).max(max, `${label}不能超过 ${max} 个字`);
+const sm3 = z.string().regex(/^[0-9a-f]{64}$/, '附件摘要应为 64 位 SM3 十六进制');
+const account = z.string().trim().regex(BANK_ACCOUNT_PATTERN, '收款账号应为 8–32 位数字（可用空格或短横线分组）');
+
+export const attachmentRef = z
+  .object({
+    kind: z.enum(ATTACHMENT_KINDS),
+    fileName: text(200, '文件名'),
+    contentType: z.string().trim().min(1).max(100).default('application/octet-stream'),
+    sm3,
+  })
+  .strict();
+export const createBody = z
+  .object({
+    quotaId: idInput,
+    amountFen: fenInput,
+    payeeName: text(200, '收款人名称'),
+    payeeKind: z.enum(PAYEE_KINDS),
+    payeeAccount: account,
+    payeeBank: text(200, '开户银行'),
+    purpose: text(500, '用途'),
+    economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '支出经济分类应为 3 位（类）或 5 位（款）编码'),
+    paymentType: z.enum(PAYMENT_TYPES),
+    majorDecision: z.boolean().default(false),
+    attachments: z.array(attachmentRef).max(20).default([]),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export const listQuery = z
+  .object({
+    status: z.enum(PAYMENT_LIST_STATUSES).optional(),
+    payeeAccount: account.optional(),
+    quotaId: idInput.optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(20),
+  })
+  .strict();
+export const resubmitBody = createBody
+  .omit({ quotaId: true })
+  .extend({ comment: z.string().trim().max(500, '说明不能超过 500 个字').optional() })
+  .strict();
+export const decideBody = z
+  .object({
+    decision: z.enum(PAYMENT_DECISIONS),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision === 'approve' || (b.comment ?? '').length > 0, { message: '退回或不予支付时须说明理由', path: ['comment'] });

@@ -207,3 +207,71 @@ export type Evidence = z.infer<typeof evidence>;
 export type Evaluation = z.infer<typeof evaluation>;
 export type Saved = z.infer<typeof saved>;
 export type Completed = z.infer<typeof completed>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/performance.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+const id = z.coerce.number().int().positive().max(2_147_483_647);
+const fiscalYear = z.number().int().min(2000).max(2100);
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^-?\d{1,12}(\.\d{1,4})?$/, '应为数字（最多 4 位小数）');
+const percent = z.number().min(0).max(100);
+
+export const startBody = z.object({ fiscalYear, projectIds: z.array(id).min(1).max(200) }).strict();
+export const listQuery = z
+  .object({
+    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    status: z.enum(['self_evaluation', 'review', 'external', 'grading', 'graded']).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+// The export takes the list's filters, without paging.
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
+export const candidatesQuery = z.object({ fiscalYear: z.coerce.number().int().min(2000).max(2100).optional() }).strict();
+const actual = z
+  .object({
+    actualId: id,
+    value: decimal.nullable().optional(),
+    band: z.enum(QUALITATIVE_BANDS).nullable().optional(),
+    percent: percent.nullable().optional(),
+    gapExplanation: z.string().trim().max(1000).nullable().optional(),
+  })
+  .strict();
+export const selfBody = z
+  .object({
+    version: z.number().int().min(1),
+    explanation: z.string().trim().max(2000).nullable().optional(),
+    actuals: z.array(actual).max(200),
+  })
+  .strict();
+export const submitBody = z
+  .object({ comment: z.string().trim().max(1000).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .strict();
+export const reviewBody = z
+  .object({
+    decision: z.enum(['approve', 'return']),
+    comment: z.string().trim().max(500).optional(),
+    adjustments: z
+      .array(
+        z
+          .object({
+            actualId: id,
+            value: decimal.nullable().optional(),
+            band: z.enum(QUALITATIVE_BANDS).nullable().optional(),
+            percent: percent.nullable().optional(),
+            reason: z.string().trim().min(1, '调整实际值须写明理由').max(500),
+          })
+          .strict(),
+      )
+      .max(200)
+      .default([]),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export const evidenceQuery = z.object({ actualId: id.optional() }).strict();

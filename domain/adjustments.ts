@@ -26,6 +26,9 @@ export const STATUS_LABELS: Record<AdjustmentStatus, string> = {
   failed: '记账失败',
 };
 
+/** The largest approval document (scan) an adjustment takes, in bytes. */
+export const MAX_DOCUMENT_BYTES = 512 * 1024;
+
 export const ADJUSTMENT_CHAINS = ['section', 'deputy', 'director'] as const;
 export type AdjustmentChain = (typeof ADJUSTMENT_CHAINS)[number];
 /** The user tasks of each chain (processes/budget-adjustment.bpmn), in order. */

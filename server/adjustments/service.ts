@@ -8,6 +8,7 @@ import {
   documentMissing,
   isFormal,
   KIND_LABELS,
+  MAX_DOCUMENT_BYTES,
   mayFile,
   nextStep,
   postingOf,
@@ -48,7 +49,7 @@ import { seal, signerFor } from '../seals/seal';
  */
 
 export const ADJUSTMENT_PROCESS = 'budget-adjustment';
-export const MAX_DOCUMENT_BYTES = 512 * 1024;
+export { MAX_DOCUMENT_BYTES };
 /** The journal's actor when no approver can be named (never expected: the last step is a person's). */
 const SYSTEM_POSTER = 'system:adjustment';
 

@@ -1,6 +1,4 @@
 import type { Router } from 'express';
-import { z } from 'zod';
-import { ADJUSTMENT_KINDS, ADJUSTMENT_STATUSES } from '../../domain/adjustments';
 import * as contracts from '../../contracts/adjustments';
 import * as adjustments from '../adjustments/service';
 import type { Db } from '../db';
@@ -18,54 +16,6 @@ import { idParams } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const id = z.number().int().positive().max(2_147_483_647);
-const fen = z.number().int('金额应为整数（分）').positive('调整金额必须大于零').max(Number.MAX_SAFE_INTEGER);
-
-export const documentBody = z
-  .object({
-    documentNo: z.string().trim().min(1, '请填写调整批复文号').max(100),
-    title: z.string().trim().max(200).optional(),
-    fileName: z.string().trim().min(1).max(200).optional(),
-    contentBase64: z
-      .string()
-      .min(1)
-      .max(Math.ceil((adjustments.MAX_DOCUMENT_BYTES * 4) / 3) + 4)
-      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '文件内容应为 base64')
-      .optional(),
-  })
-  .strict();
-
-export const fileBody = z
-  .object({
-    kind: z.enum(ADJUSTMENT_KINDS),
-    fromQuotaId: id.optional(),
-    toQuotaId: id.optional(),
-    amountFen: fen,
-    reason: z.string().trim().min(1, '请说明调整理由').max(500),
-    document: documentBody.optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict();
-
-export const listQuery = z
-  .object({
-    status: z.enum(ADJUSTMENT_STATUSES).optional(),
-    kind: z.enum(ADJUSTMENT_KINDS).optional(),
-    todo: z.enum(['true', 'false']).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
-
-export const decideBody = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(500).optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
-
 type AdjustmentRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
 const route = routesWith<adjustments.AdjustmentDeps>();
 
@@ -76,7 +26,7 @@ export const adjustmentRoutes = [
     summary: '预算调整申请列表（本人数据范围内；todo=true 只列等待本人角色审批的）',
     tag: 'adjustments',
     access: 'quotas:read',
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.adjustmentList,
     handle: ({ deps, principal, query }) => adjustments.listAdjustments(deps.db, principal, { ...query, todo: query.todo === 'true' }),
   }),
@@ -86,7 +36,7 @@ export const adjustmentRoutes = [
     summary: '提出预算调整申请：调剂（指标之间）、追加或调减，说明理由；启动审批流程',
     tag: 'adjustments',
     access: ['projects:write', 'projects:review'],
-    body: fileBody,
+    body: contracts.fileBody,
     ok: { status: 201, description: '已提交，答复申请全文' },
     response: contracts.adjustment,
     refusals: [409, 503],
@@ -114,7 +64,7 @@ export const adjustmentRoutes = [
     access: ['projects:write', 'projects:review'],
     params: idParams,
     notFound: '调整申请',
-    body: documentBody,
+    body: contracts.documentBody,
     response: contracts.adjustment,
     refusals: [409],
     description: '申请人或预算处登记；申请已办结为 409 ADJUSTMENT_NOT_APPROVING。',
@@ -131,7 +81,7 @@ export const adjustmentRoutes = [
     access: 'projects:review',
     params: idParams,
     notFound: '调整申请',
-    body: decideBody,
+    body: contracts.decideBody,
     response: contracts.adjustmentDecided,
     refusals: [409, 503],
     description:

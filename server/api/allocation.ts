@@ -1,6 +1,5 @@
 import type { Router } from 'express';
-import { z } from 'zod';
-import { ALLOCATION_BUILD_PERMISSION, ALLOCATION_STATUSES } from '../../domain/allocation';
+import { ALLOCATION_BUILD_PERMISSION } from '../../domain/allocation';
 import * as allocation from '../allocation/service';
 import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
@@ -17,45 +16,6 @@ import { idParams } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const id = z.coerce.number().int().positive().max(2_147_483_647);
-const fen = z.number().int('金额应为整数（分）').min(0, '金额不能为负').max(Number.MAX_SAFE_INTEGER);
-const sector = z.string().regex(/^\d{3}$/, '领域应为 3 位支出功能分类类编码');
-
-export const controlTotal = z.object({ departmentOrgId: id, sector, amountFen: fen }).strict();
-export const createBody = z
-  .object({
-    fiscalYear: z.number().int().min(2000).max(2100),
-    name: z.string().trim().min(1).max(200),
-    majorDecision: z.boolean().default(false),
-    controlTotals: z.array(controlTotal).max(2000).default([]),
-  })
-  .strict();
-export const listQuery = z
-  .object({
-    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    status: z.enum(ALLOCATION_STATUSES).optional(),
-  })
-  .strict();
-export const linesBody = z
-  .object({
-    version: z.number().int().min(1),
-    lines: z
-      .array(z.object({ projectId: id, proposedFen: fen }).strict())
-      .min(1)
-      .max(20_000),
-  })
-  .strict();
-export const totalsBody = z.object({ version: z.number().int().min(1), controlTotals: z.array(controlTotal).max(2000) }).strict();
-export const submitBody = z.object({ version: z.number().int().min(1), signingPin: z.string().min(1).max(64).optional() }).strict();
-export const decideBody = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(500).optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
-
 type AllocationRouteDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore };
 const route = routesWith<AllocationRouteDeps>();
 const build = ALLOCATION_BUILD_PERMISSION;
@@ -69,7 +29,7 @@ export const allocationRoutes = [
     summary: '预算分配方案列表（本人所在地区）',
     tag: 'allocations',
     access: read,
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.allocationList,
     handle: ({ deps: { db }, principal, query }) => allocation.listAllocations(db, principal, query),
   }),
@@ -79,7 +39,7 @@ export const allocationRoutes = [
     summary: '新建年度预算分配方案：设定控制数，候选项目按绩效等级和专家评审结论排序，在控制数内零基建议安排金额',
     tag: 'allocations',
     access: build,
-    body: createBody,
+    body: contracts.createBody,
     ok: { status: 201, description: '已创建，答复方案全文' },
     response: contracts.allocation,
     refusals: [409, 503],
@@ -109,7 +69,7 @@ export const allocationRoutes = [
     access: build,
     params: idParams,
     notFound,
-    body: linesBody,
+    body: contracts.linesBody,
     response: contracts.linesSaved,
     refusals: [409],
     description:
@@ -124,7 +84,7 @@ export const allocationRoutes = [
     access: build,
     params: idParams,
     notFound,
-    body: totalsBody,
+    body: contracts.totalsBody,
     response: contracts.totalsSaved,
     refusals: [409],
     handle: ({ deps: { db }, principal: p, params, body }) => allocation.setControlTotals(db, p, params.id, scopeOrgIds(db, p), body),
@@ -137,7 +97,7 @@ export const allocationRoutes = [
     access: build,
     params: idParams,
     notFound,
-    body: submitBody,
+    body: contracts.submitBody,
     response: contracts.submitted,
     refusals: [409, 503],
     description: '提交前再次校验控制数；超出为 409 ALLOCATION_OVER_CONTROL_TOTAL，不启动审批。',
@@ -151,7 +111,7 @@ export const allocationRoutes = [
     access: read,
     params: idParams,
     notFound,
-    body: decideBody,
+    body: contracts.decideBody,
     response: contracts.decided,
     refusals: [409, 503],
     description: '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。',

@@ -1,6 +1,4 @@
 import type { Response, Router } from 'express';
-import { z } from 'zod';
-import { CHOICES, FINAL_ACCOUNT_STATUSES } from '../../domain/final-accounts';
 import { shanghaiDate } from '../../domain/time';
 import { scopeOrgIds } from '../auth/service';
 import type { Db } from '../db';
@@ -21,37 +19,6 @@ import { idParams, xlsxOk } from './route-doc';
  * person's data scope is 404.
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
-
-/** An item id in a body (items[].itemId; a numeric string is taken, as before). */
-const itemId = z.coerce.number().int().positive().max(2_147_483_647);
-const year = z.number().int().min(2000).max(2100);
-
-export const listQuery = z
-  .object({
-    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    status: z.enum(FINAL_ACCOUNT_STATUSES).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
-export const exportQuery = listQuery.omit({ page: true, pageSize: true });
-export const openBody = z.object({ fiscalYear: year }).strict();
-export const versionBody = z.object({ version: z.number().int().min(1) }).strict();
-const item = z
-  .object({ itemId, explanation: z.string().max(500).nullable().optional(), choice: z.enum(CHOICES).nullable().optional() })
-  .strict();
-export const itemsBody = z.object({ version: z.number().int().min(1), items: z.array(item).max(5000) }).strict();
-export const submitBody = z
-  .object({ version: z.number().int().min(1), items: z.array(item).max(5000).optional(), signingPin: z.string().min(1).max(64).optional() })
-  .strict();
-export const decideBody = z
-  .object({
-    decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(500).optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
 
 /** Above this many final accounts one export is refused: narrow by year or status. */
 const EXPORT_MAX_ACCOUNTS = 20_000;
@@ -75,7 +42,7 @@ export const finalAccountRoutes = [
     summary: '决算列表（本人数据范围内：单位本身、部门的所属单位、财政的本地区），含各单位合计与总计，分页',
     tag: 'finals',
     access: read,
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.finalAccountList,
     handle: ({ deps: { db }, principal, query }) => finals.listFinalAccounts(db, principal, scopeOrgIds(db, principal), query),
   }),
@@ -86,7 +53,7 @@ export const finalAccountRoutes = [
     summary: '导出决算（Excel：决算汇总、项目明细、按功能科目、按经济科目）',
     tag: 'finals',
     access: read,
-    query: exportQuery,
+    query: contracts.exportQuery,
     ok: xlsxOk,
     description: '与列表相同的筛选和数据范围；超过 20,000 份决算为 400 EXPORT_TOO_LARGE。',
     handle: async ({ deps: { db }, principal, query: q, res }) => {
@@ -109,7 +76,7 @@ export const finalAccountRoutes = [
     summary: '生成本单位某年度的决算（数据取自指标账），启动决算流程',
     tag: 'finals',
     access: 'finals:prepare',
-    body: openBody,
+    body: contracts.openBody,
     ok: { status: 201, description: '已生成，答复决算全文' },
     response: contracts.finalAccount,
     refusals: [409, 503],
@@ -141,7 +108,7 @@ export const finalAccountRoutes = [
     access: 'finals:prepare',
     params: idParams,
     notFound: '决算',
-    body: versionBody,
+    body: contracts.versionBody,
     response: contracts.finalAccountVersion,
     refusals: [409],
     description: '仅单位编制中可用（409 FINAL_ACCOUNT_NOT_DRAFT）；version 不符为 409 FINAL_ACCOUNT_CHANGED。',
@@ -155,7 +122,7 @@ export const finalAccountRoutes = [
     access: 'finals:prepare',
     params: idParams,
     notFound: '决算',
-    body: itemsBody,
+    body: contracts.itemsBody,
     response: contracts.finalAccountVersion,
     refusals: [409],
     handle: ({ deps: { db }, principal, params, body }) => finals.saveItems(db, scopeOrgIds(db, principal), params.id, body),
@@ -168,7 +135,7 @@ export const finalAccountRoutes = [
     access: 'finals:prepare',
     params: idParams,
     notFound: '决算',
-    body: submitBody,
+    body: contracts.submitBody,
     response: contracts.finalAccountSubmitted,
     refusals: [409, 503],
     description:
@@ -183,7 +150,7 @@ export const finalAccountRoutes = [
     access: 'finals:review',
     params: idParams,
     notFound: '决算',
-    body: decideBody,
+    body: contracts.decideBody,
     response: contracts.finalAccountDecided,
     refusals: [409, 503],
     description:

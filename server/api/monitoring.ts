@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db';
 import type { DeviationRule } from '../../domain/execution';
 import type { EngineClient } from '../engine/client';
@@ -17,64 +16,6 @@ import { idParams } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const year = z.coerce.number().int().min(2000).max(2100);
-const quarter = z.coerce.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4');
-const page = z.coerce.number().int().min(1).max(100_000).default(1);
-const pageSize = z.coerce.number().int().min(1).max(200).default(20);
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
-
-export const startBody = z
-  .object({ fiscalYear: z.number().int().min(2000).max(2100), quarter: z.number().int().min(1, '季度应为 1–4').max(4, '季度应为 1–4') })
-  .strict();
-export const reportListQuery = z
-  .object({
-    fiscalYear: year.optional(),
-    quarter: quarter.optional(),
-    status: z.enum(monitoring.REPORT_STATUSES).optional(),
-    deviation: flag.optional(),
-    page,
-    pageSize,
-  })
-  .strict();
-export const reportBody = z
-  .object({
-    progressNote: z.string().max(2000),
-    targets: z
-      .array(
-        z
-          .object({
-            targetId: z.coerce.number().int().positive().max(2_147_483_647),
-            actualValue: z.string().trim().min(1, '请填写目前的完成值').max(200),
-            note: z.string().trim().max(500).optional(),
-            atRisk: z.boolean(),
-          })
-          .strict(),
-      )
-      .min(1, '请按每项绩效目标填报')
-      .max(200),
-  })
-  .strict();
-export const reviewBody = z
-  .object({
-    decision: z.enum(['rectify', 'accept']),
-    dueDate: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD')
-      .optional(),
-    comment: z.string().max(1000),
-  })
-  .strict();
-export const answerBody = z.object({ answer: z.string().max(2000) }).strict();
-export const executionQuery = z
-  .object({
-    fiscalYear: year,
-    minLevel: z.enum(['notice', 'warning', 'severe']).optional(),
-    keyword: z.string().trim().max(100).optional(),
-    page,
-    pageSize,
-  })
-  .strict();
-
 type MonitoringRouteDeps = { db: Db; engine: EngineClient; namespace: string; rule: DeviationRule };
 const route = routesWith<MonitoringRouteDeps>();
 
@@ -86,7 +27,7 @@ export const monitoringRoutes = [
     summary: '开展季度绩效监控（绩效处）：为本地区每个已下达指标的项目建一份本季度报告并启动监控流程',
     tag: 'monitoring',
     access: 'monitoring:manage',
-    body: startBody,
+    body: contracts.startBody,
     ok: { status: 201, description: '已开始；本季度本地区已开展过时为 200（created: false，不重复建报告）' },
     response: contracts.round,
     refusals: [503],
@@ -104,7 +45,7 @@ export const monitoringRoutes = [
     summary: '绩效监控报告列表（本人数据范围内），可只看有偏差的，分页',
     tag: 'monitoring',
     access: ['monitoring:report', 'monitoring:manage'],
-    query: reportListQuery,
+    query: contracts.reportListQuery,
     response: contracts.reportPage,
     handle: ({ deps, principal, query }) => monitoring.listReports(deps.db, principal, query, deps.rule),
   }),
@@ -128,7 +69,7 @@ export const monitoringRoutes = [
     access: 'monitoring:report',
     params: idParams,
     notFound: '绩效监控报告',
-    body: reportBody,
+    body: contracts.reportBody,
     response: contracts.reportDetail,
     refusals: [409, 503],
     description: '须逐项填报项目的全部绩效目标，否则 400 MONITORING_TARGETS_MISMATCH；已填报为 409 REPORT_NOT_PENDING；非本单位为 403。',
@@ -145,7 +86,7 @@ export const monitoringRoutes = [
     access: 'monitoring:manage',
     params: idParams,
     notFound: '绩效监控报告',
-    body: reviewBody,
+    body: contracts.reviewBody,
     response: contracts.reportDetail,
     refusals: [409, 503],
     description: '要求整改须给出不早于今天的期限（400 DUE_DATE_PAST）；没有待处理的偏差为 409 REPORT_NOT_WARNED。',
@@ -162,7 +103,7 @@ export const monitoringRoutes = [
     access: 'monitoring:report',
     params: idParams,
     notFound: '绩效监控报告',
-    body: answerBody,
+    body: contracts.answerBody,
     response: contracts.reportDetail,
     refusals: [409, 503],
     description: '没有待答复的整改为 409 REPORT_NOT_RECTIFYING。',
@@ -177,7 +118,7 @@ export const monitoringRoutes = [
     summary: '执行监控（按项目）：预算、冻结、已支付、执行率与时间进度及偏差，按执行率从低到高，分页',
     tag: 'monitoring',
     access: ['quotas:read', 'monitoring:manage'],
-    query: executionQuery,
+    query: contracts.executionQuery,
     response: contracts.projectExecutionPage,
     description:
       '数字取自指标账（本年度、关联项目的指标）；minLevel 只列偏差达到该级别的（提示/预警/严重，阈值见 BUDGET_EXECUTION_DEVIATION_POINTS）。',
@@ -189,7 +130,7 @@ export const monitoringRoutes = [
     summary: '执行监控（按单位）',
     tag: 'monitoring',
     access: ['quotas:read', 'monitoring:manage'],
-    query: executionQuery,
+    query: contracts.executionQuery,
     response: contracts.unitExecutionPage,
     handle: ({ deps, principal, query }) => executionByUnit(deps.db, principal, query, deps.rule),
   }),
@@ -199,7 +140,7 @@ export const monitoringRoutes = [
     summary: '执行监控（按地区）',
     tag: 'monitoring',
     access: ['quotas:read', 'monitoring:manage'],
-    query: executionQuery,
+    query: contracts.executionQuery,
     response: contracts.regionExecutionPage,
     handle: ({ deps, principal, query }) => executionByRegion(deps.db, principal, query, deps.rule),
   }),

@@ -1,9 +1,6 @@
 import express, { type Router } from 'express';
-import { z } from 'zod';
 import * as contracts from '../../contracts/payments';
 import type { FieldKeyring } from '../../domain/field-cipher';
-import { PAYEE_KINDS } from '../../domain/payment-risk';
-import { ATTACHMENT_KINDS, BANK_ACCOUNT_PATTERN, PAYMENT_DECISIONS, PAYMENT_LIST_STATUSES, PAYMENT_TYPES } from '../../domain/payments';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import * as payments from '../payments/service';
@@ -20,59 +17,6 @@ import { attachmentParams, idParams } from './route-doc';
  * Mounted by server/api/app.ts.
  */
 
-/** An id in a body or a query (a quota); path ids are idParams / attachmentParams. */
-const id = z.coerce.number().int().positive().max(2_147_483_647);
-const fen = z.number().int('金额应为整数（分）').positive('金额须大于零').max(Number.MAX_SAFE_INTEGER);
-const text = (max: number, label: string) => z.string().trim().min(1, `请填写${label}`).max(max, `${label}不能超过 ${max} 个字`);
-const sm3 = z.string().regex(/^[0-9a-f]{64}$/, '附件摘要应为 64 位 SM3 十六进制');
-const account = z.string().trim().regex(BANK_ACCOUNT_PATTERN, '收款账号应为 8–32 位数字（可用空格或短横线分组）');
-
-export const attachmentRef = z
-  .object({
-    kind: z.enum(ATTACHMENT_KINDS),
-    fileName: text(200, '文件名'),
-    contentType: z.string().trim().min(1).max(100).default('application/octet-stream'),
-    sm3,
-  })
-  .strict();
-export const createBody = z
-  .object({
-    quotaId: id,
-    amountFen: fen,
-    payeeName: text(200, '收款人名称'),
-    payeeKind: z.enum(PAYEE_KINDS),
-    payeeAccount: account,
-    payeeBank: text(200, '开户银行'),
-    purpose: text(500, '用途'),
-    economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '支出经济分类应为 3 位（类）或 5 位（款）编码'),
-    paymentType: z.enum(PAYMENT_TYPES),
-    majorDecision: z.boolean().default(false),
-    attachments: z.array(attachmentRef).max(20).default([]),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict();
-export const listQuery = z
-  .object({
-    status: z.enum(PAYMENT_LIST_STATUSES).optional(),
-    payeeAccount: account.optional(),
-    quotaId: id.optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(200).default(20),
-  })
-  .strict();
-export const resubmitBody = createBody
-  .omit({ quotaId: true })
-  .extend({ comment: z.string().trim().max(500, '说明不能超过 500 个字').optional() })
-  .strict();
-export const decideBody = z
-  .object({
-    decision: z.enum(PAYMENT_DECISIONS),
-    comment: z.string().trim().max(500).optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((b) => b.decision === 'approve' || (b.comment ?? '').length > 0, { message: '退回或不予支付时须说明理由', path: ['comment'] });
-
 function asciiFallback(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
@@ -87,7 +31,7 @@ export const paymentRoutes = [
     summary: '用款申请列表（本人数据范围；按状态、指标或收款账号精确查找，账号经盲索引比对）',
     tag: 'payments',
     access: ['quotas:freeze', 'projects:review'],
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.paymentPage,
     description: '收款账号一律脱敏显示；审批中的申请列出当前所在环节（引擎不可用时省略）。',
     handle: ({ deps, principal, query }) => payments.listPaymentRequests(deps, principal, query),
@@ -122,7 +66,7 @@ export const paymentRoutes = [
     summary: '提交用款申请：同一事务内在指标账中冻结用款金额并启动审批（签章）',
     tag: 'payments',
     access: 'quotas:freeze',
-    body: createBody,
+    body: contracts.createBody,
     ok: { status: 201, description: '已提交，答复申请全文' },
     response: contracts.paymentDetail,
     refusals: [409, 503],
@@ -174,7 +118,7 @@ export const paymentRoutes = [
     access: 'quotas:freeze',
     params: idParams,
     notFound: '用款申请',
-    body: resubmitBody,
+    body: contracts.resubmitBody,
     response: contracts.paymentDetail,
     refusals: [409, 503],
     description:
@@ -192,7 +136,7 @@ export const paymentRoutes = [
     access: ['quotas:freeze', 'projects:review'],
     params: idParams,
     notFound: '用款申请',
-    body: decideBody,
+    body: contracts.decideBody,
     response: contracts.decided,
     refusals: [409, 503],
     description: '退回或不予支付即解冻；当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU。',

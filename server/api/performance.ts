@@ -1,7 +1,5 @@
 import express, { type Router } from 'express';
-import { z } from 'zod';
 import { EVALUATION_START_PERMISSION, evaluationListActions } from '../../domain/evaluation';
-import { QUALITATIVE_BANDS } from '../../domain/performance-scoring';
 import { fiscalYearOf } from '../../domain/time';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import type { Db } from '../db';
@@ -28,68 +26,6 @@ import { evidenceParams, exportNote, idParams, xlsxOk } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-const id = z.coerce.number().int().positive().max(2_147_483_647);
-const fiscalYear = z.number().int().min(2000).max(2100);
-const decimal = z
-  .string()
-  .trim()
-  .regex(/^-?\d{1,12}(\.\d{1,4})?$/, '应为数字（最多 4 位小数）');
-const percent = z.number().min(0).max(100);
-
-export const startBody = z.object({ fiscalYear, projectIds: z.array(id).min(1).max(200) }).strict();
-export const listQuery = z
-  .object({
-    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    status: z.enum(['self_evaluation', 'review', 'external', 'grading', 'graded']).optional(),
-    page: z.coerce.number().int().min(1).max(10_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
-// The export takes the list's filters, without paging.
-export const exportQuery = listQuery.omit({ page: true, pageSize: true });
-export const candidatesQuery = z.object({ fiscalYear: z.coerce.number().int().min(2000).max(2100).optional() }).strict();
-const actual = z
-  .object({
-    actualId: id,
-    value: decimal.nullable().optional(),
-    band: z.enum(QUALITATIVE_BANDS).nullable().optional(),
-    percent: percent.nullable().optional(),
-    gapExplanation: z.string().trim().max(1000).nullable().optional(),
-  })
-  .strict();
-export const selfBody = z
-  .object({
-    version: z.number().int().min(1),
-    explanation: z.string().trim().max(2000).nullable().optional(),
-    actuals: z.array(actual).max(200),
-  })
-  .strict();
-export const submitBody = z
-  .object({ comment: z.string().trim().max(1000).optional(), signingPin: z.string().min(1).max(64).optional() })
-  .strict();
-export const reviewBody = z
-  .object({
-    decision: z.enum(['approve', 'return']),
-    comment: z.string().trim().max(500).optional(),
-    adjustments: z
-      .array(
-        z
-          .object({
-            actualId: id,
-            value: decimal.nullable().optional(),
-            band: z.enum(QUALITATIVE_BANDS).nullable().optional(),
-            percent: percent.nullable().optional(),
-            reason: z.string().trim().min(1, '调整实际值须写明理由').max(500),
-          })
-          .strict(),
-      )
-      .max(200)
-      .default([]),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict();
-export const evidenceQuery = z.object({ actualId: id.optional() }).strict();
-
 type PerformanceDeps = { db: Db; engine: EngineClient; namespace: string; keyStore: KeyStore; log: Logger; exportLimits?: ExportLimits };
 type PerformanceRouteDeps = PerformanceDeps & { edeps: perf.EvaluationDeps };
 const route = routesWith<PerformanceRouteDeps>();
@@ -103,7 +39,7 @@ export const performanceRoutes = [
     summary: '绩效评价列表（数据范围内的项目）',
     tag: 'performance',
     access: ['performance:self-evaluate', 'performance:evaluate'],
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.evaluationPage,
     handle: async ({ deps: { db }, principal, query }) => ({
       ...(await perf.listEvaluations(db, scope(db, principal), query)),
@@ -116,7 +52,7 @@ export const performanceRoutes = [
     summary: '导出评价结果（Excel：项目、单位、预算执行率与各部分得分、自评/审核/专家/最终得分、等级）',
     tag: 'performance',
     access: ['performance:self-evaluate', 'performance:evaluate'],
-    query: exportQuery,
+    query: contracts.exportQuery,
     ok: xlsxOk,
     description: exportNote,
     handle: async ({ deps: { db, exportLimits }, principal, query, res }) => {
@@ -135,7 +71,7 @@ export const performanceRoutes = [
     summary: '可开展绩效评价的项目（已下达资金、尚未评价）',
     tag: 'performance',
     access: EVALUATION_START_PERMISSION,
-    query: candidatesQuery,
+    query: contracts.candidatesQuery,
     response: contracts.candidates,
     description: '默认为上一预算年度。',
     handle: ({ deps: { db }, principal, query }) =>
@@ -147,7 +83,7 @@ export const performanceRoutes = [
     summary: '开展年度绩效评价（启动评价流程，单位自评）',
     tag: 'performance',
     access: EVALUATION_START_PERMISSION,
-    body: startBody,
+    body: contracts.startBody,
     ok: { status: 201, description: '已启动' },
     response: contracts.started,
     refusals: [503],
@@ -176,7 +112,7 @@ export const performanceRoutes = [
     access: 'performance:self-evaluate',
     params: idParams,
     notFound: '绩效评价',
-    body: selfBody,
+    body: contracts.selfBody,
     response: contracts.saved,
     refusals: [409],
     description: '不在自评环节为 409 EVALUATION_NOT_IN_SELF_EVALUATION；版本过期为 409 EVALUATION_CHANGED。',
@@ -190,7 +126,7 @@ export const performanceRoutes = [
     access: 'performance:self-evaluate',
     params: idParams,
     notFound: '绩效评价',
-    body: submitBody,
+    body: contracts.submitBody,
     response: contracts.completed,
     refusals: [409, 503],
     description: '有指标未填报为 400 EVALUATION_INCOMPLETE；没有本人可办理的自评待办为 409 NO_TASK_FOR_YOU。',
@@ -205,7 +141,7 @@ export const performanceRoutes = [
     access: 'performance:evaluate',
     params: idParams,
     notFound: '绩效评价',
-    body: reviewBody,
+    body: contracts.reviewBody,
     response: contracts.completed,
     refusals: [409, 503],
     description: '调整记录写入审核表单，由待办办理统一签章；签章密码规则同待办办理。',
@@ -220,7 +156,7 @@ export const performanceRoutes = [
     access: 'performance:self-evaluate',
     params: idParams,
     notFound: '绩效评价',
-    query: evidenceQuery,
+    query: contracts.evidenceQuery,
     ok: { status: 201, description: '已上传，含 SM3 摘要' },
     response: contracts.evidence,
     refusals: [409],

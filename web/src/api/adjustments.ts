@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type {
   Adjustment,
@@ -7,6 +8,10 @@ import type {
   AdjustmentStatus,
   AdjustmentSummary,
   QuotaBalance,
+  decideBody,
+  documentBody,
+  fileBody,
+  listQuery,
 } from '../../../contracts/adjustments';
 
 export type { Adjustment, AdjustmentDecided, AdjustmentKind, AdjustmentList, AdjustmentStatus, AdjustmentSummary, QuotaBalance };
@@ -20,26 +25,14 @@ export type { Adjustment, AdjustmentDecided, AdjustmentKind, AdjustmentList, Adj
 
 const WRITE_TIMEOUT_MS = 30_000;
 
-export interface DocumentInput {
-  documentNo: string;
-  title?: string;
-  fileName?: string;
-  contentBase64?: string;
-}
+/** 请求体的类型来自路由解析用的同一份 schema（contracts/adjustments.ts，z.input：客户端发送的一侧）。 */
+export type DocumentInput = z.input<typeof documentBody>;
+export type NewAdjustment = z.input<typeof fileBody>;
+export type AdjustmentDecision = z.input<typeof decideBody>;
+/** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
+export type AdjustmentListQuery = Partial<z.output<typeof listQuery>>;
 
-export interface NewAdjustment {
-  kind: AdjustmentKind;
-  fromQuotaId?: number;
-  toQuotaId?: number;
-  amountFen: number;
-  reason: string;
-  document?: DocumentInput;
-  signingPin?: string;
-}
-
-export function listAdjustments(
-  query: { status?: AdjustmentStatus; kind?: AdjustmentKind; todo?: 'true'; page?: number; pageSize?: number } = {},
-): Promise<AdjustmentList> {
+export function listAdjustments(query: AdjustmentListQuery = {}): Promise<AdjustmentList> {
   return request<AdjustmentList>('/api/adjustments', { query });
 }
 export function getAdjustment(id: number): Promise<Adjustment> {
@@ -51,10 +44,7 @@ export function fileAdjustment(body: NewAdjustment): Promise<Adjustment> {
 export function recordDocument(id: number, body: DocumentInput): Promise<Adjustment> {
   return request<Adjustment>(`/api/adjustments/${id}/document`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function decideAdjustment(
-  id: number,
-  body: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string },
-): Promise<AdjustmentDecided> {
+export function decideAdjustment(id: number, body: AdjustmentDecision): Promise<AdjustmentDecided> {
   return request<AdjustmentDecided>(`/api/adjustments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type {
   Allocation,
@@ -8,6 +9,11 @@ import type {
   Decided,
   LinesSaved,
   Submitted,
+  createBody,
+  decideBody,
+  linesBody,
+  listQuery,
+  submitBody,
 } from '../../../contracts/allocations';
 
 export type { Allocation, AllocationLine, AllocationSummary, ControlTotal };
@@ -20,14 +26,17 @@ export type { Allocation, AllocationLine, AllocationSummary, ControlTotal };
 
 const WRITE_TIMEOUT_MS = 30_000;
 
-export interface NewAllocation {
-  fiscalYear: number;
-  name: string;
-  majorDecision: boolean;
-  controlTotals: Array<{ departmentOrgId: number; sector: string; amountFen: number }>;
-}
+/**
+ * 请求体的类型来自路由解析用的同一份 schema（contracts/allocations.ts）。单位与项目的 id 由服务端转换为数字
+ * （z.coerce，其输入类型为 unknown），所以这两个取解析后的一侧（z.output）：页面发送的正是服务端读到的形状。
+ */
+export type NewAllocation = z.output<typeof createBody>;
+export type AllocationLines = z.output<typeof linesBody>;
+export type AllocationSubmission = z.input<typeof submitBody>;
+export type AllocationDecision = z.input<typeof decideBody>;
+export type AllocationListQuery = z.output<typeof listQuery>;
 
-export function listAllocations(query: { fiscalYear?: number; status?: string } = {}): Promise<AllocationList> {
+export function listAllocations(query: AllocationListQuery = {}): Promise<AllocationList> {
   return request('/api/allocations', { query });
 }
 export function getAllocation(id: number): Promise<Allocation> {
@@ -36,18 +45,12 @@ export function getAllocation(id: number): Promise<Allocation> {
 export function createAllocation(body: NewAllocation): Promise<Allocation> {
   return request('/api/allocations', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function saveLines(
-  id: number,
-  body: { version: number; lines: Array<{ projectId: number; proposedFen: number }> },
-): Promise<LinesSaved> {
+export function saveLines(id: number, body: AllocationLines): Promise<LinesSaved> {
   return request(`/api/allocations/${id}/lines`, { method: 'PUT', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function submitAllocation(id: number, body: { version: number; signingPin?: string }): Promise<Submitted> {
+export function submitAllocation(id: number, body: AllocationSubmission): Promise<Submitted> {
   return request(`/api/allocations/${id}/submit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function decideAllocation(
-  id: number,
-  body: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string },
-): Promise<Decided> {
+export function decideAllocation(id: number, body: AllocationDecision): Promise<Decided> {
   return request(`/api/allocations/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }

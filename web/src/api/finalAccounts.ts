@@ -1,4 +1,4 @@
-import type { Choice } from '../../../domain/final-accounts';
+import type { z } from 'zod';
 import type {
   FinalAccount,
   FinalAccountDecided,
@@ -8,6 +8,11 @@ import type {
   FinalAccountSubmitted,
   FinalAccountSummary,
   FinalAccountVersion,
+  decideBody,
+  exportQuery,
+  itemsBody,
+  listQuery,
+  submitBody,
 } from '../../../contracts/final-accounts';
 import { downloadFile } from './download';
 import { request } from './request';
@@ -31,15 +36,19 @@ export type {
 
 const WRITE_TIMEOUT_MS = 30_000;
 
-export interface ItemInput {
-  itemId: number;
-  explanation?: string | null;
-  choice?: Choice | null;
-}
+/**
+ * 请求体的类型来自路由解析用的同一份 schema（contracts/final-accounts.ts）。说明项的 itemId 由服务端转换为数字
+ * （z.coerce，其输入类型为 unknown），所以取解析后的一侧（z.output）：页面发送的正是服务端读到的形状。
+ */
+export type FinalAccountItems = z.output<typeof itemsBody>;
+export type ItemInput = FinalAccountItems['items'][number];
+export type FinalAccountSubmission = z.output<typeof submitBody>;
+export type FinalAccountDecision = z.input<typeof decideBody>;
+/** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
+export type FinalAccountListQuery = Partial<z.output<typeof listQuery>>;
+export type FinalAccountExportQuery = z.output<typeof exportQuery>;
 
-export function listFinalAccounts(
-  query: { fiscalYear?: number; status?: string; page?: number; pageSize?: number } = {},
-): Promise<FinalAccountList> {
+export function listFinalAccounts(query: FinalAccountListQuery = {}): Promise<FinalAccountList> {
   return request<FinalAccountList>('/api/final-accounts', { query });
 }
 export function getFinalAccount(id: number): Promise<FinalAccount> {
@@ -55,22 +64,16 @@ export function regenerateFinalAccount(id: number, version: number): Promise<Fin
     timeoutMs: WRITE_TIMEOUT_MS,
   });
 }
-export function saveFinalAccountItems(id: number, body: { version: number; items: ItemInput[] }): Promise<FinalAccountVersion> {
+export function saveFinalAccountItems(id: number, body: FinalAccountItems): Promise<FinalAccountVersion> {
   return request<FinalAccountVersion>(`/api/final-accounts/${id}/items`, { method: 'PUT', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function submitFinalAccount(
-  id: number,
-  body: { version: number; items?: ItemInput[]; signingPin?: string },
-): Promise<FinalAccountSubmitted> {
+export function submitFinalAccount(id: number, body: FinalAccountSubmission): Promise<FinalAccountSubmitted> {
   return request<FinalAccountSubmitted>(`/api/final-accounts/${id}/submit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function decideFinalAccount(
-  id: number,
-  body: { decision: 'approve' | 'reject'; comment?: string; signingPin?: string },
-): Promise<FinalAccountDecided> {
+export function decideFinalAccount(id: number, body: FinalAccountDecision): Promise<FinalAccountDecided> {
   return request<FinalAccountDecided>(`/api/final-accounts/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function downloadFinalAccountsExcel(query: { fiscalYear?: number; status?: string } = {}): Promise<string> {
+export function downloadFinalAccountsExcel(query: FinalAccountExportQuery = {}): Promise<string> {
   return downloadFile('/api/final-accounts/export', query, { timeoutMs: 120_000 });
 }
 export function downloadFinalAccountExcel(id: number): Promise<string> {

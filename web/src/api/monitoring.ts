@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type {
   DeviationLevel,
@@ -14,6 +15,12 @@ import type {
   Round,
   UnitExecution,
   UnitExecutionPage,
+  answerBody,
+  executionQuery,
+  reportBody,
+  reportListQuery,
+  reviewBody,
+  startBody,
 } from '../../../contracts/monitoring';
 
 /**
@@ -40,61 +47,42 @@ export type {
   UnitExecutionPage,
 };
 
-export function startQuarter(body: { fiscalYear: number; quarter: number }): Promise<Round> {
+/**
+ * 请求体与查询参数的类型来自路由解析用的同一份 schema（contracts/monitoring.ts）。绩效目标的 id 由服务端转换为数字
+ * （z.coerce，其输入类型为 unknown），所以填报取解析后的一侧（z.output）；查询参数的 page、pageSize 由服务端补默认值。
+ */
+export type QuarterStart = z.input<typeof startBody>;
+export type MonitoringReportInput = z.output<typeof reportBody>;
+export type MonitoringReview = z.input<typeof reviewBody>;
+export type RectificationAnswer = z.input<typeof answerBody>;
+export type ReportListQuery = Partial<z.output<typeof reportListQuery>>;
+type ExecutionQueryOut = z.output<typeof executionQuery>;
+export type ExecutionQuery = Partial<ExecutionQueryOut> & Pick<ExecutionQueryOut, 'fiscalYear'>;
+
+export function startQuarter(body: QuarterStart): Promise<Round> {
   return request('/api/monitoring/rounds', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function listReports(query: {
-  fiscalYear?: number;
-  quarter?: number;
-  status?: string;
-  deviation?: boolean;
-  page?: number;
-  pageSize?: number;
-}): Promise<ReportPage> {
+export function listReports(query: ReportListQuery): Promise<ReportPage> {
   return request('/api/monitoring/reports', { query });
 }
 export function getReport(id: number): Promise<ReportDetail> {
   return request(`/api/monitoring/reports/${id}`);
 }
-export function fileReport(
-  id: number,
-  body: { progressNote: string; targets: Array<{ targetId: number; actualValue: string; note?: string; atRisk: boolean }> },
-): Promise<ReportDetail> {
+export function fileReport(id: number, body: MonitoringReportInput): Promise<ReportDetail> {
   return request(`/api/monitoring/reports/${id}/report`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function reviewReport(
-  id: number,
-  body: { decision: 'rectify' | 'accept'; dueDate?: string; comment: string },
-): Promise<ReportDetail> {
+export function reviewReport(id: number, body: MonitoringReview): Promise<ReportDetail> {
   return request(`/api/monitoring/reports/${id}/review`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function answerRectification(id: number, body: { answer: string }): Promise<ReportDetail> {
+export function answerRectification(id: number, body: RectificationAnswer): Promise<ReportDetail> {
   return request(`/api/monitoring/reports/${id}/rectification`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function projectExecution(query: {
-  fiscalYear: number;
-  minLevel?: string;
-  keyword?: string;
-  page?: number;
-  pageSize?: number;
-}): Promise<ProjectExecutionPage> {
+export function projectExecution(query: ExecutionQuery): Promise<ProjectExecutionPage> {
   return request('/api/execution/projects', { query });
 }
-export function unitExecution(query: {
-  fiscalYear: number;
-  minLevel?: string;
-  keyword?: string;
-  page?: number;
-  pageSize?: number;
-}): Promise<UnitExecutionPage> {
+export function unitExecution(query: ExecutionQuery): Promise<UnitExecutionPage> {
   return request('/api/execution/units', { query });
 }
-export function regionExecution(query: {
-  fiscalYear: number;
-  minLevel?: string;
-  keyword?: string;
-  page?: number;
-  pageSize?: number;
-}): Promise<RegionExecutionPage> {
+export function regionExecution(query: ExecutionQuery): Promise<RegionExecutionPage> {
   return request('/api/execution/regions', { query });
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type {
   AttachmentStored,
@@ -8,6 +9,10 @@ import type {
   PaymentPage,
   PaymentSummary,
   RiskHitView,
+  createBody,
+  decideBody,
+  listQuery,
+  resubmitBody,
 } from '../../../contracts/payments';
 
 export type { PayableQuota, PaymentDetail, PaymentPage, PaymentSummary, RiskHitView };
@@ -21,24 +26,18 @@ export type { PayableQuota, PaymentDetail, PaymentPage, PaymentSummary, RiskHitV
 const WRITE_TIMEOUT_MS = 30_000;
 const UPLOAD_TIMEOUT_MS = 120_000;
 
-export interface NewPayment {
-  quotaId: number;
-  amountFen: number;
-  payeeName: string;
-  payeeKind: 'organisation' | 'personal';
-  payeeAccount: string;
-  payeeBank: string;
-  purpose: string;
-  economicCode: string;
-  paymentType: 'direct' | 'authorised';
-  majorDecision: boolean;
-  attachments: Array<{ kind: 'contract' | 'invoice' | 'other'; fileName: string; contentType: string; sm3: string }>;
-  signingPin?: string;
-}
+/**
+ * 请求体的类型来自路由解析用的同一份 schema（contracts/payments.ts）。quotaId 由服务端转换为数字（z.coerce，
+ * 其输入类型为 unknown），所以取解析后的一侧（z.output）：页面发送的正是服务端读到的形状。
+ */
+export type NewPayment = z.output<typeof createBody>;
+export type PaymentResubmission = z.output<typeof resubmitBody>;
+export type PaymentDecision = z.input<typeof decideBody>;
+/** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
+export type PaymentListQuery = Partial<z.output<typeof listQuery>>;
+export type PaymentListStatus = NonNullable<PaymentListQuery['status']>;
 
-export function listPayments(
-  query: { status?: string; payeeAccount?: string; page?: number; pageSize?: number } = {},
-): Promise<PaymentPage> {
+export function listPayments(query: PaymentListQuery = {}): Promise<PaymentPage> {
   return request<PaymentPage>('/api/payments', { query });
 }
 export function getPayment(id: number): Promise<PaymentDetail> {
@@ -59,13 +58,10 @@ export function createPayment(body: NewPayment): Promise<PaymentDetail> {
   return request<PaymentDetail>('/api/payments', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 /** POST /api/payments/:id/resubmit：已退回的申请修改后重新提交（新一轮冻结与审批） */
-export function resubmitPayment(id: number, body: Omit<NewPayment, 'quotaId'> & { comment?: string }): Promise<PaymentDetail> {
+export function resubmitPayment(id: number, body: PaymentResubmission): Promise<PaymentDetail> {
   return request<PaymentDetail>(`/api/payments/${id}/resubmit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
-export function decidePayment(
-  id: number,
-  body: { decision: 'approve' | 'return' | 'reject'; comment?: string; signingPin?: string },
-): Promise<Decided> {
+export function decidePayment(id: number, body: PaymentDecision): Promise<Decided> {
   return request<Decided>(`/api/payments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 export const paymentAttachmentUrl = (id: number, attachmentId: number) => `/api/payments/${id}/attachments/${attachmentId}`;
