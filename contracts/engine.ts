@@ -13,3 +13,12 @@ export const smokeCheckResult = z.strictObject({
 });
 
 export type SmokeCheckResult = z.infer<typeof smokeCheckResult>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/engine.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+/** Nothing to send: who asks comes from the session. */
+export const smokeCheckBody = z.object({}).strict();

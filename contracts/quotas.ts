@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENTRY_KINDS } from '../domain/ledger';
+import { ENTRY_KINDS, IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN, QUOTA_SORTS } from '../domain/ledger';
 
 /**
  * 指标账接口的应答（/api/quotas*、/api/quota-transfers）：路由按这些 schema 应答（测试中逐个核对，见
@@ -113,3 +113,97 @@ export type JournalPage = z.infer<typeof journalPage>;
 export type EntryResult = z.infer<typeof entryResult>;
 export type IssueResult = z.infer<typeof issueResult>;
 export type PairResult = z.infer<typeof pairResult>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/quotas.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+const amountFen = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const idInput = z.number().int().positive().max(2_147_483_647);
+
+const entryMeta = {
+  amountFen,
+  reason: z.string().trim().min(1).max(500),
+  idempotencyKey: z.string().min(1).max(IDEMPOTENCY_KEY_MAX).regex(IDEMPOTENCY_KEY_PATTERN, '只能包含字母、数字和 _ . : -').optional(),
+  referenceType: z.string().trim().min(1).max(50).optional(),
+  referenceId: z.string().trim().min(1).max(100).optional(),
+};
+const bothOrNeither = (b: { referenceType?: string; referenceId?: string }) =>
+  (b.referenceType === undefined) === (b.referenceId === undefined);
+const referenceIssue = { message: 'referenceType 与 referenceId 须同时填写', path: ['referenceId'] };
+
+export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
+
+export const issueBody = z
+  .object({
+    ...entryMeta,
+    // No quotaNo: the ledger numbers quotas itself (ZB2026-000042); a number is never typed.
+    fiscalYear: z.number().int().min(2000).max(2100),
+    projectId: idInput.nullish(),
+    unitOrgId: idInput.nullish(),
+    functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字'),
+    economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字'),
+    fundSource: z.string().trim().min(1).max(50),
+    documentNo: z.string().trim().min(1).max(100),
+    /** The issuer's signing PIN: seals the issuance (required once the issuer has enrolled). */
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+export const transferBody = z
+  .object({ ...entryMeta, fromQuotaId: idInput, toQuotaId: idInput })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+/**
+ * 结转 into an existing quota of a later year, or into a new one. The new quota keeps the source's
+ * project and unit (the money stays the project's, and so in the same data scope); its year
+ * defaults to the next, its codes, fund source and document number to the source's.
+ */
+const carryOverInto = z.union(
+  [
+    z.object({ quotaId: idInput }).strict(),
+    z
+      .object({
+        fiscalYear: z.number().int().min(2000).max(2100).optional(),
+        functionalCode: z
+          .string()
+          .regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字')
+          .optional(),
+        economicCode: z
+          .string()
+          .regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字')
+          .optional(),
+        fundSource: z.string().trim().min(1).max(50).optional(),
+        documentNo: z.string().trim().min(1).max(100).optional(),
+      })
+      .strict(),
+  ],
+  { error: '结转目标应为已有指标 { quotaId } 或新指标 { fiscalYear?, documentNo?, … }（新指标编号由系统生成）' },
+);
+export const carryOverBody = z
+  .object({ ...entryMeta, into: carryOverInto })
+  .strict()
+  .refine(bothOrNeither, referenceIssue);
+
+const pageQuery = {
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  order: z.enum(['asc', 'desc']).default('asc'),
+};
+export const listQuery = z
+  .object({
+    ...pageQuery,
+    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
+    projectId: z.coerce.number().int().positive().optional(),
+    quotaNo: z.string().trim().min(1).max(50).optional(),
+    sort: z.enum(Object.keys(QUOTA_SORTS) as [keyof typeof QUOTA_SORTS]).default('id'),
+  })
+  .strict();
+export const journalQuery = z.object(pageQuery).strict();
+// An export takes the list's filters and sort, without paging: it holds every matching row.
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });
+export const journalExportQuery = journalQuery.omit({ page: true, pageSize: true });

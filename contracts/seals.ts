@@ -51,3 +51,11 @@ export type KeyRecord = z.infer<typeof keyRecord>;
 export type SignedKeyRecord = z.infer<typeof signedKeyRecord>;
 export type SealStatus = z.infer<typeof sealStatus>;
 export type PlatformPublicKey = z.infer<typeof platformPublicKey>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/seals.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+export const enrolBody = z.object({ pin: z.string().min(1).max(64) }).strict();

@@ -17,6 +17,20 @@ export interface Balance {
 export const ENTRY_KINDS = ['issue', 'freeze', 'unfreeze', 'consume', 'adjust-in', 'adjust-out', 'carry-over', 'refund'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
 
+/** An idempotency key (幂等键): 1–96 characters of the pattern (the service stores `${key}/in` for a transfer's second side). */
+export const IDEMPOTENCY_KEY_MAX = 96;
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+
+/** The quota list's sort keys and the SQL each orders by. */
+export const QUOTA_SORTS = {
+  id: 'id',
+  quotaNo: 'quota_no',
+  fiscalYear: 'fiscal_year',
+  amountFen: 'amount_fen',
+  availableFen: 'amount_fen - used_fen - frozen_fen',
+  createdAt: 'created_at',
+} as const;
+
 /** What a clerk calls each kind, in messages and on screen. */
 export const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
   issue: '下达',

@@ -1,5 +1,4 @@
 import express, { type Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import { createCheckpoint, listAuditRecords } from '../audit/service';
@@ -11,6 +10,7 @@ import { packageText, processEvidence, projectEvidence } from '../audit/evidence
 import { verifyEvidencePackage } from '../../domain/evidence';
 import { instanceReplay } from '../audit/replay';
 import { idParams, instanceKeyParams } from './route-doc';
+import * as contracts from '../../contracts/audit';
 import { mountRoutes, routesWith } from './route';
 
 /**
@@ -20,23 +20,6 @@ import { mountRoutes, routesWith } from './route';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  * Mounted by server/api/app.ts.
  */
-export const recordsQuery = z
-  .object({
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-    order: z.enum(['asc', 'desc']).default('desc'),
-    subjectType: z.string().trim().min(1).max(30).optional(),
-    subjectId: z.string().trim().min(1).max(64).optional(),
-    projectId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-    projectNo: z.string().trim().min(1).max(40).optional(),
-    kind: z.string().trim().min(1).max(60).optional(),
-    kindPrefix: z.string().trim().min(1).max(60).optional(),
-    sealed: z
-      .enum(['true', 'false'])
-      .transform((v) => v === 'true')
-      .optional(),
-  })
-  .strict();
 
 /** A 10,000-record package is about 11 MB. */
 export const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
@@ -59,7 +42,7 @@ export const auditRoutes = [
     summary: '审计记录，分页（可按对象、项目、类型筛选）',
     tag: 'seals',
     access: 'audit:read',
-    query: recordsQuery,
+    query: contracts.recordsQuery,
     handle: ({ deps, principal, query }) => listAuditRecords(deps.db, query, scopeOrgIds(deps.db, principal)),
   }),
   /** 201 with the checkpoint, or 204 when the chain is empty: the handler answers itself. */

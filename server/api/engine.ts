@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import { errors } from '../errors';
 import type { EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
@@ -8,9 +7,6 @@ import { findSmokeCheck } from '../engine/smoke-checks';
 import { toShanghaiIso } from '../../domain/time';
 import * as contracts from '../../contracts/engine';
 import { mountRoutes, routesWith } from './route';
-
-/** Nothing to send: who asks comes from the session. */
-export const smokeCheckBody = z.object({}).strict();
 
 type EngineDeps = { engine: EngineClient; db: Db; namespace: string };
 const route = routesWith<EngineDeps>();
@@ -26,7 +22,7 @@ export const engineRoutes = [
     summary: '平台自检：运行自检流程并等待其结束',
     tag: 'system',
     access: 'system:smoke-check',
-    body: smokeCheckBody,
+    body: contracts.smokeCheckBody,
     ok: { status: 201, description: '自检流程已运行结束' },
     response: contracts.smokeCheckResult,
     refusals: [503],

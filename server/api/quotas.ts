@@ -1,5 +1,4 @@
 import type { Response, Router } from 'express';
-import { z } from 'zod';
 import { ENTRY_KIND_LABELS, LedgerError, QUOTA_ACTION_PERMISSIONS, quotaActions } from '../../domain/ledger';
 import type { Permission } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
@@ -27,99 +26,6 @@ import { exportNote, idParams, xlsxOk } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  * Mounted by server/api/app.ts.
  */
-
-const amountFen = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const id = z.number().int().positive().max(2_147_483_647);
-
-const entryMeta = {
-  amountFen,
-  reason: z.string().trim().min(1).max(500),
-  idempotencyKey: z
-    .string()
-    .min(1)
-    .max(ledger.IDEMPOTENCY_KEY_MAX)
-    .regex(ledger.IDEMPOTENCY_KEY_PATTERN, '只能包含字母、数字和 _ . : -')
-    .optional(),
-  referenceType: z.string().trim().min(1).max(50).optional(),
-  referenceId: z.string().trim().min(1).max(100).optional(),
-};
-const bothOrNeither = (b: { referenceType?: string; referenceId?: string }) =>
-  (b.referenceType === undefined) === (b.referenceId === undefined);
-const referenceIssue = { message: 'referenceType 与 referenceId 须同时填写', path: ['referenceId'] };
-
-export const entryBody = z.object(entryMeta).strict().refine(bothOrNeither, referenceIssue);
-
-export const issueBody = z
-  .object({
-    ...entryMeta,
-    // No quotaNo: the ledger numbers quotas itself (ZB2026-000042); a number is never typed.
-    fiscalYear: z.number().int().min(2000).max(2100),
-    projectId: id.nullish(),
-    unitOrgId: id.nullish(),
-    functionalCode: z.string().regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字'),
-    economicCode: z.string().regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字'),
-    fundSource: z.string().trim().min(1).max(50),
-    documentNo: z.string().trim().min(1).max(100),
-    /** The issuer's signing PIN: seals the issuance (required once the issuer has enrolled). */
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine(bothOrNeither, referenceIssue);
-
-export const transferBody = z
-  .object({ ...entryMeta, fromQuotaId: id, toQuotaId: id })
-  .strict()
-  .refine(bothOrNeither, referenceIssue);
-
-/**
- * 结转 into an existing quota of a later year, or into a new one. The new quota keeps the source's
- * project and unit (the money stays the project's, and so in the same data scope); its year
- * defaults to the next, its codes, fund source and document number to the source's.
- */
-const carryOverInto = z.union(
-  [
-    z.object({ quotaId: id }).strict(),
-    z
-      .object({
-        fiscalYear: z.number().int().min(2000).max(2100).optional(),
-        functionalCode: z
-          .string()
-          .regex(/^\d{3}(\d{2}){0,2}$/, '功能分类科目应为 3、5 或 7 位数字')
-          .optional(),
-        economicCode: z
-          .string()
-          .regex(/^\d{3}(\d{2})?$/, '经济分类科目应为 3 或 5 位数字')
-          .optional(),
-        fundSource: z.string().trim().min(1).max(50).optional(),
-        documentNo: z.string().trim().min(1).max(100).optional(),
-      })
-      .strict(),
-  ],
-  { error: '结转目标应为已有指标 { quotaId } 或新指标 { fiscalYear?, documentNo?, … }（新指标编号由系统生成）' },
-);
-export const carryOverBody = z
-  .object({ ...entryMeta, into: carryOverInto })
-  .strict()
-  .refine(bothOrNeither, referenceIssue);
-
-const pageQuery = {
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  order: z.enum(['asc', 'desc']).default('asc'),
-};
-export const listQuery = z
-  .object({
-    ...pageQuery,
-    fiscalYear: z.coerce.number().int().min(2000).max(2100).optional(),
-    projectId: z.coerce.number().int().positive().optional(),
-    quotaNo: z.string().trim().min(1).max(50).optional(),
-    sort: z.enum(Object.keys(ledger.QUOTA_SORTS) as [keyof typeof ledger.QUOTA_SORTS]).default('id'),
-  })
-  .strict();
-export const journalQuery = z.object(pageQuery).strict();
-// An export takes the list's filters and sort, without paging: it holds every matching row.
-export const exportQuery = listQuery.omit({ page: true, pageSize: true });
-export const journalExportQuery = journalQuery.omit({ page: true, pageSize: true });
 
 type QuotaDeps = { db: Db; exportLimits: ExportLimits; keyStore: KeyStore };
 const route = routesWith<QuotaDeps>();
@@ -149,7 +55,7 @@ const entry = (
     access,
     params: idParams,
     notFound: '指标',
-    body: entryBody,
+    body: contracts.entryBody,
     ok: entryOk,
     response: contracts.entryResult,
     refusals: [409],
@@ -172,7 +78,7 @@ export const quotaRoutes = [
     summary: '指标列表（本人数据范围内），分页',
     tag: 'quotas',
     access: 'quotas:read',
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.quotaPage,
     handle: async ({ deps: { db }, principal, query }) => {
       const { quotaNo, ...rest } = query;
@@ -191,7 +97,7 @@ export const quotaRoutes = [
     summary: '下达指标',
     tag: 'quotas',
     access: QUOTA_ACTION_PERMISSIONS.issue,
-    body: issueBody,
+    body: contracts.issueBody,
     ok: entryOk,
     response: contracts.issueResult,
     refusals: [409],
@@ -240,7 +146,7 @@ export const quotaRoutes = [
     summary: '导出指标台账（Excel）',
     tag: 'quotas',
     access: 'quotas:read',
-    query: exportQuery,
+    query: contracts.exportQuery,
     ok: xlsxOk,
     description: exportNote,
     handle: async ({ deps: { db, exportLimits }, principal, query, res }) => {
@@ -277,7 +183,7 @@ export const quotaRoutes = [
     access: 'quotas:read',
     params: idParams,
     notFound: '指标',
-    query: journalExportQuery,
+    query: contracts.journalExportQuery,
     ok: xlsxOk,
     handle: async ({ deps: { db, exportLimits }, principal, params, query, res }) => {
       const quotaId = await quotaInScope(db, principal, params.id);
@@ -298,7 +204,7 @@ export const quotaRoutes = [
     access: 'quotas:read',
     params: idParams,
     notFound: '指标',
-    query: journalQuery,
+    query: contracts.journalQuery,
     response: contracts.journalPage,
     handle: async ({ deps: { db }, principal, params, query }) => {
       const quotaId = await quotaInScope(db, principal, params.id);
@@ -327,7 +233,7 @@ export const quotaRoutes = [
     summary: '调剂：同一预算年度的两个指标之间',
     tag: 'quotas',
     access: QUOTA_ACTION_PERMISSIONS.transfer,
-    body: transferBody,
+    body: contracts.transferBody,
     ok: pairOk,
     response: contracts.pairResult,
     refusals: [409],
@@ -351,7 +257,7 @@ export const quotaRoutes = [
     access: QUOTA_ACTION_PERMISSIONS.carryOver,
     params: idParams,
     notFound: '指标',
-    body: carryOverBody,
+    body: contracts.carryOverBody,
     ok: pairOk,
     response: contracts.pairResult,
     refusals: [409],

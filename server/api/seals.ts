@@ -16,7 +16,6 @@ import { pathId } from './route-doc';
  * key is readable by anyone logged in; a person's key record by those who work with them.
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
-export const enrolBody = z.object({ pin: z.string().min(1).max(64) }).strict();
 const userParams = z.object({ userId: pathId('用户编号') });
 
 type SealDeps = { db: Db; keyStore: KeyStore; sealSecret: string };
@@ -29,7 +28,7 @@ export const sealRoutes = [
     summary: '开通电子签章：设置签章密码，生成本人 SM2 密钥',
     tag: 'seals',
     access: 'seals:sign',
-    body: enrolBody,
+    body: contracts.enrolBody,
     ok: { status: 201, description: '已开通：平台签发的公钥记录' },
     response: contracts.signedKeyRecord,
     refusals: [409],

@@ -5,7 +5,10 @@ import {
   available,
   checkEntryAmount,
   deltaOf,
+  IDEMPOTENCY_KEY_MAX,
+  IDEMPOTENCY_KEY_PATTERN,
   LedgerError,
+  QUOTA_SORTS,
   type Balance,
   type Entry,
   type EntryKind,
@@ -139,8 +142,7 @@ export class QuotaNotFoundError extends Error {
   }
 }
 
-export const IDEMPOTENCY_KEY_MAX = 96;
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]+$/;
+export { IDEMPOTENCY_KEY_MAX, IDEMPOTENCY_KEY_PATTERN };
 const SECOND_SIDE = '/in';
 
 // ---------------------------------------------------------------------------------------------
@@ -609,14 +611,7 @@ export interface Page<T> {
   pageSize: number;
 }
 
-export const QUOTA_SORTS = {
-  id: 'id',
-  quotaNo: 'quota_no',
-  fiscalYear: 'fiscal_year',
-  amountFen: 'amount_fen',
-  availableFen: 'amount_fen - used_fen - frozen_fen',
-  createdAt: 'created_at',
-} as const;
+export { QUOTA_SORTS };
 
 export interface QuotaQuery {
   fiscalYear?: number;

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { recordsQuery } from '../../../contracts/audit';
 import { downloadFile } from './download';
 import type { Page, RequestSignal } from './reference';
 import { request } from './request';
@@ -38,18 +40,12 @@ export interface AuditRecord {
   projectNo: string | null;
 }
 
-export interface AuditRecordQuery {
-  page?: number;
-  pageSize?: number;
-  order?: 'asc' | 'desc';
-  projectId?: number;
-  /** 项目编号（XM2026-…） */
-  projectNo?: string;
-  kind?: string;
-  /** 一类记录：'auth.'、'seal.'… */
-  kindPrefix?: string;
-  sealed?: 'true' | 'false';
-}
+/**
+ * GET /api/audit/records 的查询参数：类型来自路由解析用的同一份 schema（contracts/audit.ts）。服务端补默认值
+ * （page、pageSize、order），页面可省略任何一项；sealed 按发送的一侧（'true' | 'false'，服务端转为布尔）。
+ * kindPrefix 为一类记录：'auth.'、'seal.'…；projectNo 为项目编号（XM2026-…）。
+ */
+export type AuditRecordQuery = Omit<Partial<z.output<typeof recordsQuery>>, 'sealed'> & Pick<z.input<typeof recordsQuery>, 'sealed'>;
 
 /** 证据包逐条核验结果（与 npm run verify 相同） */
 export interface PackageReport {

@@ -1,6 +1,7 @@
+import type { z } from 'zod';
 import { downloadFile } from './download';
 import { request } from './request';
-import type { RequestSignal, SortOrder } from './reference';
+import type { RequestSignal } from './reference';
 import type {
   EntryResult,
   IssueResult,
@@ -10,6 +11,14 @@ import type {
   PairResult,
   Quota,
   QuotaPage,
+  carryOverBody,
+  entryBody,
+  exportQuery,
+  issueBody,
+  journalExportQuery,
+  journalQuery,
+  listQuery,
+  transferBody,
 } from '../../../contracts/quotas';
 
 export type { EntryResult, IssueResult, JournalEntry, JournalItem, PairResult, Quota, QuotaPage };
@@ -25,43 +34,20 @@ export type EntryKind = JournalEntry['kind'];
 /** 记账类接口的应答；调剂、结转：调出（结转）一笔与调入（下达）一笔，及两个指标变动后的余额 */
 export type TransferResult = PairResult;
 
-export type QuotaSort = 'id' | 'quotaNo' | 'fiscalYear' | 'amountFen' | 'availableFen' | 'createdAt';
+/** 请求体与查询参数的类型来自路由解析用的同一份 schema（contracts/quotas.ts，z.input：客户端发送的一侧）。 */
+export type QuotaSort = z.output<typeof listQuery>['sort'];
+/** 查询参数：服务端补默认值（page、pageSize、sort、order），页面可省略任何一项。 */
+export type QuotaQuery = Partial<z.output<typeof listQuery>>;
+export type QuotaExportQuery = Partial<z.output<typeof exportQuery>>;
+export type JournalQuery = Partial<z.output<typeof journalQuery>>;
+export type JournalExportQuery = Partial<z.output<typeof journalExportQuery>>;
 
-export interface QuotaQuery {
-  page?: number;
-  pageSize?: number;
-  sort?: QuotaSort;
-  order?: SortOrder;
-  fiscalYear?: number;
-  projectId?: number;
-  /** 指标编号包含的文字 */
-  quotaNo?: string;
-}
+/** 每笔记账共有的字段：金额（分，正整数）、事由 1–500 字、幂等键（同一键重复提交只记一次账）、来源单据 */
+export type EntryRequest = z.input<typeof entryBody>;
 
-/** 每笔记账共有的字段 */
-export interface EntryRequest {
-  /** 金额（分，正整数） */
-  amountFen: number;
-  /** 事由，1–500 字 */
-  reason: string;
-  /** 幂等键：同一键重复提交只记一次账 */
-  idempotencyKey?: string;
-  referenceType?: string;
-  referenceId?: string;
-}
-
-/** 下达指标：指标编号由服务端生成（ZB + 年度 + 序号），不由经办人填写 */
-export interface IssueQuotaRequest extends EntryRequest {
-  fiscalYear: number;
-  projectId?: number | null;
-  unitOrgId?: number | null;
-  functionalCode: string;
-  economicCode: string;
-  fundSource: string;
-  documentNo: string;
-  /** 已开通电子签章者的签章密码（经 seals/useSealing 询问） */
-  signingPin?: string;
-}
+/** 下达指标：指标编号由服务端生成（ZB + 年度 + 序号），不由经办人填写；signingPin 为已开通电子签章者的签章密码（经 seals/useSealing 询问） */
+export type IssueQuotaRequest = z.input<typeof issueBody>;
+export type TransferRequest = z.input<typeof transferBody>;
 
 /** GET /api/quotas：本人数据范围内的指标，分页（quotas:read） */
 export function listQuotas(query: QuotaQuery = {}, options: RequestSignal = {}): Promise<QuotaPage> {
@@ -74,21 +60,17 @@ export function getQuota(id: number, options: RequestSignal = {}): Promise<Quota
 }
 
 /** GET /api/quotas/:id/journal：指标流水，分页 */
-export function listQuotaJournal(
-  id: number,
-  query: { page?: number; pageSize?: number; order?: SortOrder } = {},
-  options: RequestSignal = {},
-): Promise<JournalPage> {
+export function listQuotaJournal(id: number, query: JournalQuery = {}, options: RequestSignal = {}): Promise<JournalPage> {
   return request<JournalPage>(`/api/quotas/${id}/journal`, { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
 /** GET /api/quotas/export：按当前条件导出指标台账（Excel，数据范围同列表） */
-export function exportQuotas(query: Omit<QuotaQuery, 'page' | 'pageSize'>): Promise<string> {
+export function exportQuotas(query: QuotaExportQuery): Promise<string> {
   return downloadFile('/api/quotas/export', { ...query });
 }
 
 /** GET /api/quotas/:id/journal/export：导出某指标的全部流水 */
-export function exportQuotaJournal(id: number, query: { order?: SortOrder } = {}): Promise<string> {
+export function exportQuotaJournal(id: number, query: JournalExportQuery = {}): Promise<string> {
   return downloadFile(`/api/quotas/${id}/journal/export`, { ...query });
 }
 
@@ -116,23 +98,14 @@ export const adjustInQuota = entry('adjust-in');
 export const adjustOutQuota = entry('adjust-out');
 
 /** POST /api/quota-transfers：同年度指标间调剂（quotas:issue） */
-export function transferQuota(body: EntryRequest & { fromQuotaId: number; toQuotaId: number }): Promise<TransferResult> {
+export function transferQuota(body: TransferRequest): Promise<TransferResult> {
   return request<TransferResult>('/api/quota-transfers', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
+/** 结转：into 为已有的以后年度指标 { quotaId }，或新建一个指标 */
+export type CarryOverRequest = z.input<typeof carryOverBody>;
 /** 结转到新指标时可填写的字段；未填写的沿用原指标（年度默认下一年），编号由服务端生成 */
-export interface CarryOverNewQuota {
-  fiscalYear?: number;
-  documentNo?: string;
-  fundSource?: string;
-  functionalCode?: string;
-  economicCode?: string;
-}
-
-export interface CarryOverRequest extends EntryRequest {
-  /** 结转到已有的以后年度指标，或新建一个指标 */
-  into: { quotaId: number } | CarryOverNewQuota;
-}
+export type CarryOverNewQuota = Exclude<CarryOverRequest['into'], { quotaId: number }>;
 
 /** POST /api/quotas/:id/carry-over：结转到以后年度（quotas:issue） */
 export function carryOverQuota(id: number, body: CarryOverRequest): Promise<TransferResult> {

@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import { request } from './request';
-import type { SealStatus, SignedKeyRecord } from '../../../contracts/seals';
+import type { SealStatus, SignedKeyRecord, enrolBody } from '../../../contracts/seals';
 import type { SealReenrolment } from '../../../contracts/users';
 
 export type { SealStatus, SignedKeyRecord };
@@ -13,9 +14,13 @@ export function getMySeal(): Promise<SealStatus> {
   return request<SealStatus>('/api/seals/me', { timeoutMs: 15_000 });
 }
 
+/** POST /api/seals/enrol 的请求体：类型来自路由解析用的同一份 schema（contracts/seals.ts，z.input） */
+export type SealEnrolment = z.input<typeof enrolBody>;
+
 /** 开通（或经授权重新开通）电子签章 */
 export function enrolSeal(pin: string): Promise<SignedKeyRecord> {
-  return request<SignedKeyRecord>('/api/seals/enrol', { method: 'POST', body: { pin }, timeoutMs: 30_000 });
+  const body: SealEnrolment = { pin };
+  return request<SignedKeyRecord>('/api/seals/enrol', { method: 'POST', body, timeoutMs: 30_000 });
 }
 
 /** 安全管理员：授权某用户重新开通签章（遗忘签章密码） */
