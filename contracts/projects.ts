@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DIRECTIONS, PROJECT_CATEGORIES, PROJECT_STATUSES, PROJECT_SUB_TYPES, targetProblems } from '../domain/projects';
+import {
+  DIRECTIONS,
+  PROJECT_CATEGORIES,
+  PROJECT_STATUSES,
+  PROJECT_SUB_TYPES,
+  targetProblems,
+  MAX_IMPORT_FILE_BYTES,
+} from '../domain/projects';
 
 /**
  * 项目库的应答对象（server/projects/service.ts 的 ProjectSummary / ProjectDetail 按接口序列化后的样子）。
@@ -274,3 +281,18 @@ export const voidBody = z.object({ reason: z.string().trim().min(1).max(500), ve
 
 /** An export takes the list's filters and sort, without paging: it holds every matching row. */
 export const projectExportQuery = projectListQuery.omit({ page: true, pageSize: true });
+
+/** 项目批量导入（POST /api/projects/import，server/api/project-import.ts）。 */
+const MAX_BASE64_CHARS = Math.ceil(MAX_IMPORT_FILE_BYTES / 3) * 4;
+export const projectImportBody = z
+  .object({
+    format: z.literal('xlsx', { error: 'format 应为 xlsx' }),
+    base64: z
+      .string()
+      .min(1)
+      .max(MAX_BASE64_CHARS, `文件不能超过 ${MAX_IMPORT_FILE_BYTES / 1024} KB，请分批导入`)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
+    /** Shown on each imported project's timeline. */
+    fileName: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
