@@ -175,3 +175,9 @@ export const importBody = z.discriminatedUnion(
   ],
   { error: 'format 应为 csv 或 xlsx' },
 );
+
+/** Exports and whole-year code tables (server/api/reference-exports.ts): the list's filters without paging or parent. */
+export const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
+export const functionalTableQuery = functionalQuery.omit({ parent: true });
+export const economicTableQuery = economicQuery.omit({ parent: true });
+export const templateQuery = z.object({ type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();

@@ -14,6 +14,7 @@ import type {
   RegionLevel,
   importBody,
   importQuery,
+  organisationExportQuery,
   organisationsQuery,
   subtreeQuery,
 } from '../../../contracts/reference';
@@ -48,6 +49,7 @@ export { ORGANISATION_KINDS } from '../../../domain/organisation-labels';
 /** 查询参数的类型来自路由解析用的同一份 schema（contracts/reference.ts）；服务端补默认值（page、pageSize、sort、order），页面可省略任何一项。 */
 export type OrganisationQuery = Partial<z.output<typeof organisationsQuery>>;
 export type OrganisationSort = NonNullable<OrganisationQuery['sort']>;
+export type OrganisationExportQuery = Partial<z.output<typeof organisationExportQuery>>;
 
 export interface RequestSignal {
   signal?: AbortSignal;
@@ -126,7 +128,7 @@ export function importCodes(year: number, type: CodeType, file: CodeImportFile):
 }
 
 /** GET /api/organisations/export：按当前条件导出组织机构（Excel） */
-export function exportOrganisations(query: Omit<OrganisationQuery, 'page' | 'pageSize'>): Promise<string> {
+export function exportOrganisations(query: OrganisationExportQuery): Promise<string> {
   return downloadFile('/api/organisations/export', { ...query });
 }
 
