@@ -93,3 +93,91 @@ export type EconomicKind = z.infer<typeof economicKind>;
 export type FunctionalCode = z.infer<typeof functionalCode>;
 export type EconomicCode = z.infer<typeof economicCode>;
 export type CodeImportResult = z.infer<typeof codeImportResult>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/reference.ts、reference-exports.ts），页面的请求类型由 z.input 得出（web/src/api/reference.ts）。
+ */
+
+// Imported here, not above, so that this block merges apart from changes to the responses.
+import { ORGANISATION_SORTS } from '../domain/organisation-labels';
+import { CODE_TYPES, ECONOMIC_KINDS, type CodeType } from '../domain/reference-codes';
+
+// The app's JSON parser (1 MB) usually stops a body first; these bound what reaches the parsers.
+export const MAX_CSV_CHARS = 1_000_000;
+export const MAX_XLSX_BASE64_CHARS = 1_400_000; // about 1 MB of .xlsx
+
+const year = z.coerce.number().int().min(2000).max(2100);
+const regionCode = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
+const positiveId = z.coerce.number().int().positive().max(2_147_483_647);
+
+export const regionsQuery = z.object({ parent: regionCode.optional(), tree: z.enum(['true', 'false']).optional() }).strict();
+
+const pageFields = {
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  order: z.enum(['asc', 'desc']).default('asc'),
+};
+const organisationFilters = {
+  kind: z.enum(ORGANISATION_KINDS).optional(),
+  region: regionCode.optional(),
+  name: z.string().trim().min(1).max(50).optional(),
+};
+const sorts = Object.keys(ORGANISATION_SORTS) as [keyof typeof ORGANISATION_SORTS, ...Array<keyof typeof ORGANISATION_SORTS>];
+export const organisationsQuery = z
+  .object({
+    ...organisationFilters,
+    ...pageFields,
+    parent: positiveId.optional(),
+    within: positiveId.optional(),
+    sort: z.enum(sorts).default('code'),
+  })
+  .strict();
+// A subtree reads best in tree order: the path sorts every parent before its children.
+export const subtreeQuery = z.object({ ...organisationFilters, ...pageFields, sort: z.enum(sorts).default('path') }).strict();
+
+export const functionalQuery = z
+  .object({
+    year,
+    parent: z
+      .string()
+      .regex(/^(\d{3}|\d{5})$/, '应为 3 或 5 位编码')
+      .optional(),
+  })
+  .strict();
+export const economicQuery = z
+  .object({
+    year,
+    kind: z.enum(ECONOMIC_KINDS).optional(),
+    parent: z
+      .string()
+      .regex(/^\d{3}$/, '应为 3 位编码')
+      .optional(),
+  })
+  .strict();
+
+export const importQuery = z.object({ year, type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
+export const importBody = z.discriminatedUnion(
+  'format',
+  [
+    z.object({ format: z.literal('csv'), content: z.string().min(1).max(MAX_CSV_CHARS) }).strict(),
+    z
+      .object({
+        format: z.literal('xlsx'),
+        base64: z
+          .string()
+          .min(1)
+          .max(MAX_XLSX_BASE64_CHARS)
+          .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
+      })
+      .strict(),
+  ],
+  { error: 'format 应为 csv 或 xlsx' },
+);
+
+/** Exports and whole-year code tables (server/api/reference-exports.ts): the list's filters without paging or parent. */
+export const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
+export const functionalTableQuery = functionalQuery.omit({ parent: true });
+export const economicTableQuery = economicQuery.omit({ parent: true });
+export const templateQuery = z.object({ type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();

@@ -29,3 +29,6 @@ export type DivisionType = keyof typeof DIVISION_TYPE_LABELS;
 export const ORGANISATION_KINDS = Object.keys(ORGANISATION_KIND_LABELS) as [OrganisationKind, ...OrganisationKind[]];
 /** The finance divisions' types, likewise. */
 export const DIVISION_TYPES = Object.keys(DIVISION_TYPE_LABELS) as [DivisionType, ...DivisionType[]];
+
+/** The organisation list's sort keys and the columns they sort by (the list query, contracts/reference.ts). */
+export const ORGANISATION_SORTS = { code: 'code', name: 'name', createdAt: 'created_at', path: 'path' } as const;

@@ -326,3 +326,6 @@ export function likelyDuplicates(candidate: Omit<ComparableProject, 'id'>, other
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/** The app's JSON parser stops bodies at 1 MB: about 750 KB of .xlsx in base64. */
+export const MAX_IMPORT_FILE_BYTES = 750 * 1024;

@@ -1,10 +1,10 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../db';
 import { scopeOrgIds } from '../auth/service';
 import { importProjects } from '../projects/import';
 import { buildImportTemplate, TEMPLATE_FILE_NAME } from '../projects/import-template';
 import * as contracts from '../../contracts/projects';
+import { MAX_IMPORT_FILE_BYTES } from '../../domain/projects';
 import { mountRoutes, routesWith } from './route';
 
 /**
@@ -14,23 +14,8 @@ import { mountRoutes, routesWith } from './route';
  * Like the code-table import, the file comes as base64 in JSON (no multipart parser).
  */
 
-/** The app's JSON parser stops bodies at 1 MB: about 750 KB of .xlsx in base64. */
-export const MAX_IMPORT_FILE_BYTES = 750 * 1024;
-const MAX_BASE64_CHARS = Math.ceil(MAX_IMPORT_FILE_BYTES / 3) * 4;
+export { MAX_IMPORT_FILE_BYTES };
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-export const projectImportBody = z
-  .object({
-    format: z.literal('xlsx', { error: 'format 应为 xlsx' }),
-    base64: z
-      .string()
-      .min(1)
-      .max(MAX_BASE64_CHARS, `文件不能超过 ${MAX_IMPORT_FILE_BYTES / 1024} KB，请分批导入`)
-      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
-    /** Shown on each imported project's timeline. */
-    fileName: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
 
 type ProjectImportDeps = { db: Db };
 const route = routesWith<ProjectImportDeps>();
@@ -61,7 +46,7 @@ export const projectImportRoutes = [
     summary: '从 Excel 导入项目（全部成功才写入）',
     tag: 'projects',
     access: 'projects:write',
-    body: projectImportBody,
+    body: contracts.projectImportBody,
     response: contracts.projectImportResult,
     ok: { status: 201, description: '已导入：每个项目的行号、编号与疑似重复' },
     description: '任何一行有问题时为 400 IMPORT_FAILED，details 按工作表、行、列列出问题，不写入任何数据。',

@@ -7,7 +7,7 @@ import type { Db } from '../db';
 import { canSee, type Principal } from '../auth/service';
 import * as projects from '../projects/service';
 import { projectViewer, projectVisibleTo } from '../projects/visibility';
-import { newProjectSchema, projectEditSchema, projectListQuery, voidBody } from '../projects/schemas';
+import { newProjectSchema, projectEditSchema, projectExportQuery, projectListQuery, voidBody } from '../../contracts/projects';
 import { errors } from '../errors';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportLimits } from './excel-export';
 import { projectExport } from './project-exports';
@@ -25,10 +25,7 @@ import { attachmentParams, exportNote, idParams, xlsxOk } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
 
-export { newProjectSchema, projectEditSchema, projectListQuery, voidBody };
-
-/** An export takes the list's filters and sort, without paging: it holds every matching row. */
-export const projectExportQuery = projectListQuery.omit({ page: true, pageSize: true });
+export { newProjectSchema, projectEditSchema, projectExportQuery, projectListQuery, voidBody };
 
 type ProjectDeps = { db: Db; exportLimits: ExportLimits };
 const route = routesWith<ProjectDeps>();

@@ -1,10 +1,8 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import { DIVISION_TYPE_LABELS, ORGANISATION_KIND_LABELS } from '../../domain/organisation-labels';
 import type { Db } from '../db';
 import { scopeOrgIds } from '../auth/service';
 import {
-  CODE_TYPES,
   COLUMNS,
   REQUIRED_COLUMNS,
   listEconomicCodeTable,
@@ -16,10 +14,11 @@ import {
   type Organisation,
 } from '../reference';
 import { DEFAULT_EXPORT_LIMITS, sendXlsxExport, type ExportColumn, type ExportLimits } from './excel-export';
-import { economicQuery, functionalQuery, organisationsQuery } from './reference';
 import * as contracts from '../../contracts/reference';
 import { mountRoutes, routesWith } from './route';
 import { exportNote, xlsxOk } from './route-doc';
+
+export { economicTableQuery, functionalTableQuery, organisationExportQuery, templateQuery } from '../../contracts/reference';
 
 /**
  * Exports (导出) of the reference lists, the whole-year code tables behind the 科目代码 page, and
@@ -29,11 +28,6 @@ import { exportNote, xlsxOk } from './route-doc';
  * The organisation export takes the list's filters and its data scope (scopeOrgIds), like
  * GET /organisations in reference.ts.
  */
-
-export const organisationExportQuery = organisationsQuery.omit({ page: true, pageSize: true });
-export const functionalTableQuery = functionalQuery.omit({ parent: true });
-export const economicTableQuery = economicQuery.omit({ parent: true });
-export const templateQuery = z.object({ type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
 
 /** The SPA's tree table loads a year at once; a year holds a few thousand codes at most. */
 export const CODE_TABLE_MAX_ROWS = 20_000;
@@ -91,7 +85,7 @@ export const referenceExportRoutes = [
     summary: '导出组织机构（Excel）',
     tag: 'reference',
     access: 'reference:read',
-    query: organisationExportQuery,
+    query: contracts.organisationExportQuery,
     ok: xlsxOk,
     description: exportNote,
     handle: async ({ deps: { db, exportLimits }, principal, query: q, res }) => {
@@ -154,7 +148,7 @@ export const referenceExportRoutes = [
     summary: '某年度全部功能分类科目（树序）',
     tag: 'reference',
     access: 'reference:read',
-    query: functionalTableQuery,
+    query: contracts.functionalTableQuery,
     response: contracts.functionalCodeTable,
     handle: ({ deps: { db }, query: q }) => {
       return listFunctionalCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS });
@@ -167,7 +161,7 @@ export const referenceExportRoutes = [
     summary: '某年度全部经济分类科目（树序）',
     tag: 'reference',
     access: 'reference:read',
-    query: economicTableQuery,
+    query: contracts.economicTableQuery,
     response: contracts.economicCodeTable,
     handle: ({ deps: { db }, query: q }) => {
       return listEconomicCodeTable(db, q, { page: 1, pageSize: CODE_TABLE_MAX_ROWS });
@@ -180,7 +174,7 @@ export const referenceExportRoutes = [
     summary: '导出功能分类科目（Excel，可直接再导入）',
     tag: 'reference',
     access: 'reference:read',
-    query: functionalTableQuery,
+    query: contracts.functionalTableQuery,
     ok: xlsxOk,
     handle: async ({ deps: { db, exportLimits }, query: q, res }) => {
       await sendXlsxExport(
@@ -203,7 +197,7 @@ export const referenceExportRoutes = [
     summary: '导出经济分类科目（Excel，可直接再导入）',
     tag: 'reference',
     access: 'reference:read',
-    query: economicTableQuery,
+    query: contracts.economicTableQuery,
     ok: xlsxOk,
     handle: async ({ deps: { db, exportLimits }, query: q, res }) => {
       const title = q.kind === 'department' ? '部门预算经济分类' : q.kind === 'government' ? '政府预算经济分类' : '支出经济分类';
@@ -229,7 +223,7 @@ export const referenceExportRoutes = [
     summary: '科目导入模板（Excel）',
     tag: 'reference',
     access: 'reference:read',
-    query: templateQuery,
+    query: contracts.templateQuery,
     ok: { status: 200, description: 'Excel 模板' },
     handle: async ({ query: { type }, res }) => {
       await sendXlsxExport(res, {

@@ -1,28 +1,34 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import {
-  CODE_TYPES,
-  ECONOMIC_KINDS,
   getOrganisation,
   importCodeFile,
   listEconomicCodes,
   listFunctionalCodes,
   listOrganisations,
   listRegions,
-  ORGANISATION_KINDS,
-  ORGANISATION_SORTS,
   regionTree,
   type CodeFile,
-  type CodeType,
   type Organisation,
 } from '../reference';
 import { errors } from '../errors';
 import * as contracts from '../../contracts/reference';
 import { mountRoutes, routesWith } from './route';
 import { idParams } from './route-doc';
+
+export {
+  MAX_CSV_CHARS,
+  MAX_XLSX_BASE64_CHARS,
+  regionsQuery,
+  organisationsQuery,
+  subtreeQuery,
+  functionalQuery,
+  economicQuery,
+  importQuery,
+  importBody,
+} from '../../contracts/reference';
 
 /**
  * Reference data over HTTP: regions, organisations, code tables and code imports, declared once
@@ -31,78 +37,6 @@ import { idParams } from './route-doc';
  * scope (scopeOrgIds): one outside it answers 404, like one that does not exist. Regions and code
  * tables are public classifications, the same for everyone.
  */
-
-// The app's JSON parser (1 MB) usually stops a body first; these bound what reaches the parsers.
-export const MAX_CSV_CHARS = 1_000_000;
-export const MAX_XLSX_BASE64_CHARS = 1_400_000; // about 1 MB of .xlsx
-
-const year = z.coerce.number().int().min(2000).max(2100);
-const regionCode = z.string().regex(/^\d{6}$/, '应为 6 位行政区划代码');
-const positiveId = z.coerce.number().int().positive().max(2_147_483_647);
-
-export const regionsQuery = z.object({ parent: regionCode.optional(), tree: z.enum(['true', 'false']).optional() }).strict();
-
-const pageFields = {
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  order: z.enum(['asc', 'desc']).default('asc'),
-};
-const organisationFilters = {
-  kind: z.enum(ORGANISATION_KINDS).optional(),
-  region: regionCode.optional(),
-  name: z.string().trim().min(1).max(50).optional(),
-};
-const sorts = Object.keys(ORGANISATION_SORTS) as [keyof typeof ORGANISATION_SORTS, ...Array<keyof typeof ORGANISATION_SORTS>];
-export const organisationsQuery = z
-  .object({
-    ...organisationFilters,
-    ...pageFields,
-    parent: positiveId.optional(),
-    within: positiveId.optional(),
-    sort: z.enum(sorts).default('code'),
-  })
-  .strict();
-// A subtree reads best in tree order: the path sorts every parent before its children.
-export const subtreeQuery = z.object({ ...organisationFilters, ...pageFields, sort: z.enum(sorts).default('path') }).strict();
-
-export const functionalQuery = z
-  .object({
-    year,
-    parent: z
-      .string()
-      .regex(/^(\d{3}|\d{5})$/, '应为 3 或 5 位编码')
-      .optional(),
-  })
-  .strict();
-export const economicQuery = z
-  .object({
-    year,
-    kind: z.enum(ECONOMIC_KINDS).optional(),
-    parent: z
-      .string()
-      .regex(/^\d{3}$/, '应为 3 位编码')
-      .optional(),
-  })
-  .strict();
-
-export const importQuery = z.object({ year, type: z.enum(CODE_TYPES as [CodeType, ...CodeType[]]) }).strict();
-export const importBody = z.discriminatedUnion(
-  'format',
-  [
-    z.object({ format: z.literal('csv'), content: z.string().min(1).max(MAX_CSV_CHARS) }).strict(),
-    z
-      .object({
-        format: z.literal('xlsx'),
-        base64: z
-          .string()
-          .min(1)
-          .max(MAX_XLSX_BASE64_CHARS)
-          .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
-      })
-      .strict(),
-  ],
-  { error: 'format 应为 csv 或 xlsx' },
-);
 
 type ReferenceDeps = { db: Db };
 const route = routesWith<ReferenceDeps>();
@@ -126,7 +60,7 @@ export const referenceRoutes = [
     summary: '行政区划（GB/T 2260），可按上级或整树',
     tag: 'reference',
     access: 'reference:read',
-    query: regionsQuery,
+    query: contracts.regionsQuery,
     response: contracts.regionList,
     handle: async ({ deps, query: q }) => ({
       items: q.tree === 'true' ? await regionTree(deps.db, q.parent) : await listRegions(deps.db, { parent: q.parent }),
@@ -138,7 +72,7 @@ export const referenceRoutes = [
     summary: '组织机构列表，分页',
     tag: 'reference',
     access: 'reference:read',
-    query: organisationsQuery,
+    query: contracts.organisationsQuery,
     response: contracts.organisationPage,
     handle: async ({ deps: { db }, principal, query: q }) => {
       const filters = {
@@ -172,7 +106,7 @@ export const referenceRoutes = [
     access: 'reference:read',
     params: idParams,
     notFound: '组织机构',
-    query: subtreeQuery,
+    query: contracts.subtreeQuery,
     response: contracts.organisationPage,
     handle: async ({ deps: { db }, principal, params, query: q }) => {
       const root = await organisationInScope(db, principal, params.id);
@@ -190,7 +124,7 @@ export const referenceRoutes = [
     summary: '支出功能分类科目（某年度）',
     tag: 'reference',
     access: 'reference:read',
-    query: functionalQuery,
+    query: contracts.functionalQuery,
     response: contracts.functionalCodeList,
     handle: async ({ deps, query }) => ({ items: await listFunctionalCodes(deps.db, query) }),
   }),
@@ -200,7 +134,7 @@ export const referenceRoutes = [
     summary: '支出经济分类科目（某年度）',
     tag: 'reference',
     access: 'reference:read',
-    query: economicQuery,
+    query: contracts.economicQuery,
     response: contracts.economicCodeList,
     handle: async ({ deps, query }) => ({ items: await listEconomicCodes(deps.db, query) }),
   }),
@@ -211,8 +145,8 @@ export const referenceRoutes = [
     summary: '导入某年度的分类科目（CSV 文本或 base64 编码的 .xlsx）',
     tag: 'reference',
     access: 'codes:import',
-    query: importQuery,
-    body: importBody,
+    query: contracts.importQuery,
+    body: contracts.importBody,
     response: contracts.codeImportResult,
     handle: async ({ deps, query: q, body }) => {
       const file: CodeFile = body.format === 'csv' ? body : { format: 'xlsx', bytes: Buffer.from(body.base64, 'base64') };

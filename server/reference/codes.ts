@@ -1,3 +1,4 @@
+import { CODE_TYPES, ECONOMIC_KINDS, type CodeType, type EconomicKind } from '../../domain/reference-codes';
 import { AppError, type FieldIssue } from '../errors';
 
 /**
@@ -6,12 +7,8 @@ import { AppError, type FieldIssue } from '../errors';
  * The database side is in code-tables.ts, file parsing in code-files.ts.
  */
 
-export type CodeType = 'functional' | 'economic';
 export type CodeLevel = '类' | '款' | '项';
-export type EconomicKind = 'department' | 'government';
-
-export const CODE_TYPES: readonly CodeType[] = ['functional', 'economic'];
-export const ECONOMIC_KINDS: readonly EconomicKind[] = ['department', 'government'];
+export { CODE_TYPES, ECONOMIC_KINDS, type CodeType, type EconomicKind };
 export const LEVELS: Record<CodeType, readonly CodeLevel[]> = { functional: ['类', '款', '项'], economic: ['类', '款'] };
 const DIGITS_BY_LEVEL: Record<CodeLevel, number> = { 类: 3, 款: 5, 项: 7 };
 export const MAX_NAME_LENGTH = 100;

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { errors, issuesFromZod } from '../errors';
 import { readInstant } from '../db';
 import { inTransaction } from './transaction';
-import { DIVISION_TYPES, ORGANISATION_KINDS, type DivisionType, type OrganisationKind } from '../../domain/organisation-labels';
+import {
+  DIVISION_TYPES,
+  ORGANISATION_KINDS,
+  ORGANISATION_SORTS,
+  type DivisionType,
+  type OrganisationKind,
+} from '../../domain/organisation-labels';
 
 /**
  * Organisations as one tree: finance bureaus (财政厅/局) with their divisions (处/科), the review
@@ -61,7 +67,7 @@ export interface OrganisationFilters {
   scopeIds?: Knex.QueryBuilder;
 }
 
-export const ORGANISATION_SORTS = { code: 'code', name: 'name', createdAt: 'created_at', path: 'path' } as const;
+export { ORGANISATION_SORTS };
 export interface PageRequest {
   page: number;
   pageSize: number;

@@ -1,5 +1,7 @@
 import { ApiError, request } from './request';
-import type { ImportedProjectAnswer } from '../../../contracts/projects';
+import type { z } from 'zod';
+import type { ImportedProjectAnswer, projectImportBody } from '../../../contracts/projects';
+import { MAX_IMPORT_FILE_BYTES } from '../../../domain/projects';
 
 /**
  * 项目批量导入接口（模板说明见 templates/project-import.md）。
@@ -10,8 +12,11 @@ import type { ImportedProjectAnswer } from '../../../contracts/projects';
 /** 模板下载地址（GET，需 projects:write；浏览器带会话 Cookie 直接下载） */
 export const PROJECT_IMPORT_TEMPLATE_URL = '/api/projects/import-template';
 export const PROJECT_IMPORT_TEMPLATE_NAME = '项目导入模板.xlsx';
-/** 与服务端一致：JSON 请求体上限 1 MB，base64 后约 750 KB 的 .xlsx */
-export const MAX_IMPORT_FILE_BYTES = 750 * 1024;
+/** 与服务端同一个常量（domain/projects.ts）：JSON 请求体上限 1 MB，base64 后约 750 KB 的 .xlsx */
+export { MAX_IMPORT_FILE_BYTES };
+
+/** 请求体的类型来自路由解析用的同一份 schema（contracts/projects.ts，z.input）。 */
+export type ProjectImportRequest = z.input<typeof projectImportBody>;
 
 /** 导入成功的每个项目（类型来自 contracts/projects.ts）：行号、编号、金额与疑似重复数 */
 export type ImportedProject = ImportedProjectAnswer;
@@ -29,9 +34,10 @@ export interface ProjectImportIssue {
 /** 读取文件并导入；成功时返回新建的项目（均为草稿） */
 export async function importProjects(file: File, signal?: AbortSignal): Promise<ImportedProject[]> {
   const base64 = await toBase64(file);
+  const body: ProjectImportRequest = { format: 'xlsx', base64, fileName: file.name };
   const data = await request<{ created: ImportedProject[] }>('/api/projects/import', {
     method: 'POST',
-    body: { format: 'xlsx', base64, fileName: file.name },
+    body,
     signal,
     timeoutMs: 180_000,
   });

@@ -1,8 +1,18 @@
 import { downloadFile } from './download';
 import { request } from './request';
-import type { Page, RequestSignal, SortOrder } from './reference';
-import type { Direction, ProjectCategory, ProjectStatus, ProjectSubType } from '../utils/projects';
-import type { ProjectDetailAnswer, ProjectEventAnswer, ProjectSummaryAnswer } from '../../../contracts/projects';
+import type { Page, RequestSignal } from './reference';
+import type { z } from 'zod';
+import type {
+  ProjectDetailAnswer,
+  ProjectEventAnswer,
+  ProjectSummaryAnswer,
+  newProjectSchema,
+  projectEditSchema,
+  projectExportQuery,
+  projectListQuery,
+  targetSchema,
+  voidBody,
+} from '../../../contracts/projects';
 
 /** 应答的类型来自 contracts/projects.ts（服务端按同一份 schema 应答，测试中逐个核对）；can 为本人可做的操作 */
 export type ProjectSummary = ProjectSummaryAnswer;
@@ -22,53 +32,21 @@ export type DuplicateBasis = 'name' | 'content';
 export type ProjectEventKind =
   'created' | 'updated' | 'duplicate_flagged' | 'voided' | 'attachment_added' | 'attachment_removed' | 'status_changed';
 
-export type ProjectSort = 'id' | 'projectNo' | 'name' | 'fiscalYear' | 'totalAmountFen' | 'createdAt' | 'updatedAt';
+/** 请求体与查询参数的类型来自路由解析用的同一份 schema（contracts/projects.ts，z.input：客户端发送的一侧）。 */
+/** 查询参数：服务端补默认值（page、pageSize、sort、order），页面可省略任何一项。 */
+export type ProjectQuery = Partial<z.output<typeof projectListQuery>>;
+export type ProjectSort = NonNullable<ProjectQuery['sort']>;
+export type ProjectExportQuery = Partial<z.output<typeof projectExportQuery>>;
 
-export interface ProjectQuery {
-  page?: number;
-  pageSize?: number;
-  sort?: ProjectSort;
-  order?: SortOrder;
-  fiscalYear?: number;
-  unitOrgId?: number;
-  category?: ProjectCategory;
-  status?: ProjectStatus;
-  /** 功能分类科目前缀：类 3 位、款 5 位或项 7 位 */
-  functionalCode?: string;
-  /** 项目名称或编号包含 */
-  keyword?: string;
-  /** 'true' 只看疑似重复，'false' 排除疑似重复 */
-  duplicates?: 'true' | 'false';
-}
-
-export interface ProjectTargetInput {
-  level1: string;
-  level2: string;
-  name: string;
-  direction: Direction;
-  targetValue: string;
-  unit: string;
-}
+export type ProjectTargetInput = z.input<typeof targetSchema>;
 
 /** 修改时可改的字段（年度、申报单位不可改） */
-export interface ProjectFields {
-  name: string;
-  category: ProjectCategory;
-  subType: ProjectSubType | null;
-  functionalCode: string;
-  description: string;
-  basis: string | null;
-  startDate: string | null;
-  endDate: string | null;
-  amounts: Array<{ economicCode: string; amountFen: number; note?: string }>;
-  targets: ProjectTargetInput[];
-}
+export type ProjectFields = Omit<z.input<typeof projectEditSchema>, 'version'>;
+export type ProjectEditRequest = z.input<typeof projectEditSchema>;
 
-export interface NewProjectRequest extends ProjectFields {
-  fiscalYear: number;
-  /** 不填则为本人所在单位 */
-  unitOrgId?: number;
-}
+/** 新建：unitOrgId 不填则为本人所在单位 */
+export type NewProjectRequest = z.input<typeof newProjectSchema>;
+export type VoidProjectRequest = z.input<typeof voidBody>;
 
 const READ_TIMEOUT_MS = 15_000;
 const WRITE_TIMEOUT_MS = 20_000;
@@ -81,7 +59,7 @@ export function listProjects(query: ProjectQuery = {}, options: RequestSignal = 
 }
 
 /** GET /api/projects/export：按当前查询条件导出 Excel，返回文件名 */
-export function exportProjects(query: Omit<ProjectQuery, 'page' | 'pageSize'>): Promise<string> {
+export function exportProjects(query: ProjectExportQuery): Promise<string> {
   return downloadFile('/api/projects/export', { ...query });
 }
 
@@ -101,12 +79,12 @@ export function createProject(body: NewProjectRequest): Promise<ProjectDetail> {
 }
 
 /** PUT /api/projects/:id：修改草稿或已退回的项目；version 为读到的版本 */
-export function updateProject(id: number, body: ProjectFields & { version: number }): Promise<ProjectDetail> {
+export function updateProject(id: number, body: ProjectEditRequest): Promise<ProjectDetail> {
   return request<ProjectDetail>(`/api/projects/${id}`, { method: 'PUT', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 
 /** POST /api/projects/:id/void：作废（须写明原因） */
-export function voidProject(id: number, body: { reason: string; version: number }): Promise<ProjectDetail> {
+export function voidProject(id: number, body: VoidProjectRequest): Promise<ProjectDetail> {
   return request<ProjectDetail>(`/api/projects/${id}/void`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 

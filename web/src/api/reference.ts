@@ -1,5 +1,6 @@
 import { request } from './request';
 import { downloadFile } from './download';
+import type { z } from 'zod';
 import type {
   CodeImportResult,
   CodeLevel,
@@ -11,6 +12,11 @@ import type {
   OrganisationKind,
   Region,
   RegionLevel,
+  importBody,
+  importQuery,
+  organisationExportQuery,
+  organisationsQuery,
+  subtreeQuery,
 } from '../../../contracts/reference';
 
 /** 应答的类型来自 contracts/reference.ts（服务端按同一份 schema 应答，测试中逐个核对） */
@@ -40,21 +46,10 @@ export type SortOrder = 'asc' | 'desc';
 /** 机构类型：domain/organisation-labels.ts 中字典的键（服务端与页面共用这一份） */
 export { ORGANISATION_KINDS } from '../../../domain/organisation-labels';
 
-export type OrganisationSort = 'code' | 'name' | 'createdAt' | 'path';
-
-export interface OrganisationQuery {
-  page?: number;
-  pageSize?: number;
-  sort?: OrganisationSort;
-  order?: SortOrder;
-  kind?: OrganisationKind;
-  /** 六位行政区划代码（精确匹配） */
-  region?: string;
-  /** 名称包含 */
-  name?: string;
-  parent?: number;
-  within?: number;
-}
+/** 查询参数的类型来自路由解析用的同一份 schema（contracts/reference.ts）；服务端补默认值（page、pageSize、sort、order），页面可省略任何一项。 */
+export type OrganisationQuery = Partial<z.output<typeof organisationsQuery>>;
+export type OrganisationSort = NonNullable<OrganisationQuery['sort']>;
+export type OrganisationExportQuery = Partial<z.output<typeof organisationExportQuery>>;
 
 export interface RequestSignal {
   signal?: AbortSignal;
@@ -65,7 +60,7 @@ export function listOrganisations(query: OrganisationQuery = {}, options: Reques
   return request<Page<Organisation>>('/api/organisations', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
-export type SubtreeQuery = Omit<OrganisationQuery, 'parent' | 'within'>;
+export type SubtreeQuery = Partial<z.output<typeof subtreeQuery>>;
 
 /** GET /api/organisations/:id/subtree：该机构及其全部下级（默认按树序） */
 export function listOrganisationSubtree(id: number, query: SubtreeQuery = {}, options: RequestSignal = {}): Promise<Page<Organisation>> {
@@ -119,10 +114,10 @@ export function listEconomicCodeTable(year: number, kind?: EconomicKind, options
   return request<CodeTable<EconomicCode>>('/api/codes/economic/all', { query: { year, kind }, signal: options.signal, timeoutMs: 30_000 });
 }
 
-export type CodeType = 'functional' | 'economic';
+export type CodeType = z.output<typeof importQuery>['type'];
 
 /** 导入文件：CSV 传文本，.xlsx 传 base64 */
-export type CodeImportFile = { format: 'csv'; content: string } | { format: 'xlsx'; base64: string };
+export type CodeImportFile = z.input<typeof importBody>;
 
 /**
  * POST /api/codes/import?year=&type=（codes:import）。任一行有误时整个文件都不导入：
@@ -133,7 +128,7 @@ export function importCodes(year: number, type: CodeType, file: CodeImportFile):
 }
 
 /** GET /api/organisations/export：按当前条件导出组织机构（Excel） */
-export function exportOrganisations(query: Omit<OrganisationQuery, 'page' | 'pageSize'>): Promise<string> {
+export function exportOrganisations(query: OrganisationExportQuery): Promise<string> {
   return downloadFile('/api/organisations/export', { ...query });
 }
 
