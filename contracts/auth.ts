@@ -71,3 +71,14 @@ export type UserAnswer = z.infer<typeof userAnswer>;
 export type LoginAnswer = z.infer<typeof loginAnswer>;
 export type EnrolmentStart = z.infer<typeof enrolmentStart>;
 export type EnrolmentConfirmed = z.infer<typeof enrolmentConfirmed>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/auth.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+export const loginBody = z.object({ username: z.string().trim().min(1).max(50), password: z.string().min(1).max(128) }).strict();
+export const secondFactorLoginBody = z.object({ challenge: z.string().min(20).max(100), code: z.string().trim().min(6).max(20) }).strict();
+export const enrolmentConfirmBody = z.object({ code: z.string().trim().min(6).max(20) }).strict();
+export const passwordBody = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict();

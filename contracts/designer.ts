@@ -193,3 +193,56 @@ export type VersionInstances = z.infer<typeof versionInstances>;
 export type RunningInstances = z.infer<typeof runningInstances>;
 export type MigrationPreview = z.infer<typeof migrationPreview>;
 export type MigrationResult = z.infer<typeof migrationResult>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/designer.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+export const lintBody = z.object({ xml: z.string().min(1).max(2_000_000) }).strict();
+export const deployBody = z.object({ xml: z.string().min(1).max(2_000_000), reason: z.string().trim().min(2).max(500) }).strict();
+
+export const decisionDeployBody = deployBody;
+export const evaluateBody = z
+  .object({
+    version: z.number().int().positive().optional().describe('求值的版本；缺省为最新版本'),
+    variables: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+      .refine((v) => Object.keys(v).length <= 50, '输入最多 50 项'),
+  })
+  .strict();
+
+export const migrationPreviewBody = z
+  .object({
+    fromVersion: z.number().int().positive().describe('迁出的版本'),
+    toVersion: z.number().int().positive().describe('迁入的版本（须更新）'),
+  })
+  .strict();
+export const migrationBody = migrationPreviewBody
+  .extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') })
+  .strict();
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
+const scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
+export const trialBody = z
+  .object({
+    xml: z.string().min(1).max(2_000_000),
+    variables: z
+      .record(variableName, scalar)
+      .refine((v) => Object.keys(v).length <= 50, '变量最多 50 项')
+      .optional()
+      .describe('覆盖生成的启动变量（试运行数据）'),
+  })
+  .strict();
+
+export const trialCompleteBody = z
+  .object({
+    auto: z.boolean().optional().describe('true：按表单的第一个结论（通过/同意）自动办理'),
+    values: z
+      .record(variableName, z.union([z.string().max(200), z.number(), z.boolean()]))
+      .refine((v) => Object.keys(v).length <= 30, '最多 30 项')
+      .optional()
+      .describe('所选结论等，如 { decision: "return", returnTo: "department" }'),
+  })
+  .strict();

@@ -227,3 +227,112 @@ export type MyAssignment = z.infer<typeof myAssignment>;
 export type Criterion = z.infer<typeof criterion>;
 export type MyAssignmentDetail = z.infer<typeof myAssignmentDetail>;
 export type ScoreSubmitted = z.infer<typeof scoreSubmitted>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/expert-review.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+/** An id in a JSON body (orgId, projectId, projectIds). */
+const idInput = z.coerce.number().int().positive().max(2_147_483_647);
+const specialty = z.string().regex(/^\d{3}$/, '专业领域应为 3 位功能分类类编码');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+const duration = z.string().regex(/^P[0-9DTHMS]+$/, '期限应为 ISO 8601 时长（如 P3D）');
+
+export const expertListQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    keyword: z.string().trim().min(1).max(50).optional(),
+    specialty: specialty.optional(),
+    available: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+export const expertExportQuery = expertListQuery.omit({ page: true, pageSize: true });
+
+export const expertBody = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .min(1)
+      .max(30)
+      .regex(/^[A-Za-z0-9_-]+$/, '专家编号只能包含字母、数字、下划线和连字符'),
+    name: z.string().trim().min(1).max(50),
+    organisationName: z.string().trim().min(1).max(200),
+    orgId: idInput.nullable().optional(),
+    title: z.string().trim().min(1).max(50),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^[0-9+\-() ]{5,30}$/, '联系电话格式不正确')
+      .nullable()
+      .optional(),
+    email: z.string().trim().email('电子邮箱格式不正确').max(100).nullable().optional(),
+    available: z.boolean(),
+    specialties: z.array(specialty).min(1, '至少选择一个专业领域').max(30),
+    username: z.string().trim().min(1).max(50).nullable().optional(),
+    note: z.string().trim().max(500).nullable().optional(),
+  })
+  .strict();
+
+export const tieBody = z
+  .object({
+    kind: z.enum(TIE_KINDS),
+    orgId: idInput,
+    relative: z.boolean().default(false),
+    startedOn: isoDate.nullable().optional(),
+    endedOn: isoDate.nullable().optional(),
+    projectId: idInput.nullable().optional(),
+    note: z.string().trim().max(500).nullable().optional(),
+  })
+  .strict();
+
+export const expertImportBody = z
+  .object({
+    format: z.literal('xlsx', { error: 'format 应为 xlsx' }),
+    base64: z
+      .string()
+      .min(1)
+      .max(1_000_000, '文件不能超过 750 KB，请分批导入')
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
+  })
+  .strict();
+
+export const batchBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    fiscalYear: z.number().int().min(2000).max(2100),
+    sector: specialty.nullable().optional(),
+    projectIds: z.array(idInput).min(1, '至少选择一个项目').max(2000),
+    panelSize: z.number().int().min(1).max(15).default(5),
+    respondWithin: duration.default('P3D'),
+    scoreWithin: duration.default('P7D'),
+    seed: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, '随机种子应为 32 位十六进制数')
+      .optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+
+export const batchListQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    status: z.enum(['reviewing', 'awaiting_confirmation', 'confirmed']).optional(),
+  })
+  .strict();
+
+export const confirmBody = z
+  .object({ comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
+  .strict();
+export const respondBody = z.object({ decision: z.enum(['accept', 'decline']), reason: z.string().trim().max(500).optional() }).strict();
+export const scoreBody = z
+  .object({
+    scores: z.record(z.string(), z.number()),
+    comment: z.string(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict();

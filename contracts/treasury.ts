@@ -87,3 +87,46 @@ export type OrderPage = z.infer<typeof orderPage>;
 export type OrderDetail = z.infer<typeof orderDetail>;
 export type BankQueried = z.infer<typeof bankQueried>;
 export type OrderStatusAnswer = z.infer<typeof orderStatusAnswer>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/treasury.ts），页面的请求类型由 z.input 得出（web/src/api/）。
+ */
+
+export const noticeBody = z
+  .object({
+    noticeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    orderNo: z.string().min(1).max(40),
+    bankRef: z.string().max(64).nullable().optional(),
+    status: z.enum(['paid', 'refunded']),
+    amountFen: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    reason: z.string().max(500).nullable().optional(),
+    at: z.string().max(40).optional(),
+  })
+  .strict();
+
+export const listQuery = z
+  .object({
+    status: z.enum(['created', 'sending', 'send_failed', 'sent', 'escalated', 'paid', 'failed', 'refunded']).optional(),
+    orderNo: z.string().trim().max(40).optional(),
+    payeeAccount: z
+      .string()
+      .regex(/^[0-9 -]{6,40}$/, '收款账号应为 6–40 位数字')
+      .optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export const resolveBody = z
+  .object({
+    decision: z.enum(['paid', 'failed', 'wait']),
+    comment: z.string().trim().max(500).optional(),
+    signingPin: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((b) => b.decision === 'wait' || (b.comment ?? '').length > 0, {
+    message: '确认到账或确认失败时须说明核实情况',
+    path: ['comment'],
+  });

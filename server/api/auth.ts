@@ -1,5 +1,4 @@
 import type { Request, Response, Router } from 'express';
-import { z } from 'zod';
 import { ROLES } from '../../domain/roles';
 import type { AppConfig } from '../config';
 import type { Db } from '../db';
@@ -11,11 +10,6 @@ import { AppError } from '../errors';
 import { toShanghaiIso } from '../../domain/time';
 import * as contracts from '../../contracts/auth';
 import { mountRoutes, routesWith } from './route';
-
-export const loginBody = z.object({ username: z.string().trim().min(1).max(50), password: z.string().min(1).max(128) }).strict();
-export const secondFactorLoginBody = z.object({ challenge: z.string().min(20).max(100), code: z.string().trim().min(6).max(20) }).strict();
-export const enrolmentConfirmBody = z.object({ code: z.string().trim().min(6).max(20) }).strict();
-export const passwordBody = z.object({ oldPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) }).strict();
 
 export function principalView(p: Principal): Omit<contracts.CurrentUser, 'secondFactor'> {
   return {
@@ -70,7 +64,7 @@ export const authRoutes = [
     summary: '登录',
     tag: 'auth',
     access: 'public',
-    body: loginBody,
+    body: contracts.loginBody,
     response: contracts.loginAnswer,
     description:
       '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。',
@@ -88,7 +82,7 @@ export const authRoutes = [
     summary: '登录第二步：动态验证码或恢复码',
     tag: 'auth',
     access: 'public',
-    body: secondFactorLoginBody,
+    body: contracts.secondFactorLoginBody,
     response: contracts.userAnswer,
     description:
       '须使用第二因素的角色（BUDGET_SECOND_FACTOR_ROLES）且已绑定验证器的人，密码正确时登录只答 secondFactor.challenge（5 分钟内有效，可试 5 次），不设会话；本接口以 challenge 和手机验证器上的 6 位验证码（或一次性恢复码）换取会话 Cookie。同一验证码不能用第二次；错误时 401 SECOND_FACTOR_FAILED，challenge 失效时 401 SECOND_FACTOR_CHALLENGE_EXPIRED，错误过多 429 SECOND_FACTOR_RATE_LIMITED。',
@@ -119,7 +113,7 @@ export const authRoutes = [
     summary: '绑定动态验证码：输入第一个验证码确认，取得一次性恢复码',
     tag: 'auth',
     access: 'login',
-    body: enrolmentConfirmBody,
+    body: contracts.enrolmentConfirmBody,
     refusals: [409],
     response: contracts.enrolmentConfirmed,
     description:
@@ -158,7 +152,7 @@ export const authRoutes = [
     summary: '修改密码',
     tag: 'auth',
     access: 'login',
-    body: passwordBody,
+    body: contracts.passwordBody,
     ok: { status: 204, description: '已修改' },
     description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。',
     handle: async ({ deps: { db }, principal, body: { oldPassword, newPassword }, req }) => {

@@ -27,8 +27,6 @@ import { pathId } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  * Mounted by server/api/app.ts.
  */
-export const lintBody = z.object({ xml: z.string().min(1).max(2_000_000) }).strict();
-export const deployBody = z.object({ xml: z.string().min(1).max(2_000_000), reason: z.string().trim().min(2).max(500) }).strict();
 
 export const versionParams = z.object({
   processId: z
@@ -45,39 +43,7 @@ export const decisionParams = z.object({
     .describe('决策表标识（processes/ 中的决策编号）'),
 });
 export const decisionVersionParams = decisionParams.extend({ version: pathId('版本号') });
-export const decisionDeployBody = deployBody;
-export const evaluateBody = z
-  .object({
-    version: z.number().int().positive().optional().describe('求值的版本；缺省为最新版本'),
-    variables: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
-      .refine((v) => Object.keys(v).length <= 50, '输入最多 50 项'),
-  })
-  .strict();
-
 export const processParams = versionParams.pick({ processId: true });
-export const migrationPreviewBody = z
-  .object({
-    fromVersion: z.number().int().positive().describe('迁出的版本'),
-    toVersion: z.number().int().positive().describe('迁入的版本（须更新）'),
-  })
-  .strict();
-export const migrationBody = migrationPreviewBody
-  .extend({ reason: z.string().trim().min(2).max(500).describe('迁移原因（记入审计链）') })
-  .strict();
-
-const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/);
-const scalar = z.union([z.string().max(500), z.number(), z.boolean(), z.null()]);
-export const trialBody = z
-  .object({
-    xml: z.string().min(1).max(2_000_000),
-    variables: z
-      .record(variableName, scalar)
-      .refine((v) => Object.keys(v).length <= 50, '变量最多 50 项')
-      .optional()
-      .describe('覆盖生成的启动变量（试运行数据）'),
-  })
-  .strict();
 export const trialParams = z.object({ trialId: z.string().regex(TRIAL_ID_PATTERN).describe('试运行编号（12 位十六进制）') });
 export const trialTaskParams = trialParams.extend({
   taskId: z
@@ -85,16 +51,6 @@ export const trialTaskParams = trialParams.extend({
     .regex(/^[A-Za-z0-9-]{1,64}$/)
     .describe('试运行实例中的待办编号（引擎任务 id）'),
 });
-export const trialCompleteBody = z
-  .object({
-    auto: z.boolean().optional().describe('true：按表单的第一个结论（通过/同意）自动办理'),
-    values: z
-      .record(variableName, z.union([z.string().max(200), z.number(), z.boolean()]))
-      .refine((v) => Object.keys(v).length <= 30, '最多 30 项')
-      .optional()
-      .describe('所选结论等，如 { decision: "return", returnTo: "department" }'),
-  })
-  .strict();
 export const trialVariablesParams = versionParams.pick({ processId: true });
 
 /** The engine not answering is a state (503), not a fault of ours. */
@@ -219,7 +175,7 @@ export const designerRoutes = [
     summary: '模型检查（bpmnlint 推荐规则与本平台规则），逐条列出问题',
     tag: 'designer',
     access: 'processes:design',
-    body: lintBody,
+    body: contracts.lintBody,
     response: contracts.lintResult,
     refusals: [503],
     description: '决策引用按流程引擎中已部署的决策表检查；引擎不可用为 503 ENGINE_UNAVAILABLE。',
@@ -233,7 +189,7 @@ export const designerRoutes = [
     summary: '部署新版本（须填写原因；记入审计链：谁、何时、为何、哪个版本）',
     tag: 'designer',
     access: 'processes:design',
-    body: deployBody,
+    body: contracts.deployBody,
     ok: { status: 201, description: '已部署：流程定义编号、版本号、审计记录编号' },
     response: contracts.deployResult,
     refusals: [503],
@@ -275,7 +231,7 @@ export const designerRoutes = [
     summary: '部署决策表的新版本（须填写原因；记入审计链）；引用它的流程从下一次求值起使用新版本',
     tag: 'designer',
     access: 'processes:design',
-    body: decisionDeployBody,
+    body: contracts.decisionDeployBody,
     ok: { status: 201, description: '已部署：决策定义编号、版本号、审计记录编号' },
     response: contracts.decisionDeployResult,
     refusals: [503],
@@ -308,7 +264,7 @@ export const designerRoutes = [
     access: 'processes:design',
     params: processParams,
     notFound: '流程',
-    body: migrationPreviewBody,
+    body: contracts.migrationPreviewBody,
     response: contracts.migrationPreview,
     refusals: [503],
     description: '只能迁往更新的版本（否则 400 MIGRATION_TARGET_NOT_NEWER）；版本不存在为 404。',
@@ -323,7 +279,7 @@ export const designerRoutes = [
     access: 'processes:design',
     params: processParams,
     notFound: '流程',
-    body: migrationBody,
+    body: contracts.migrationBody,
     response: contracts.migrationResult,
     refusals: [503],
     description: '没有可迁移的实例为 409 NOTHING_TO_MIGRATE；引擎拒绝为 409 MIGRATION_REFUSED；一次最多 1000 个实例。',
@@ -363,7 +319,7 @@ export const designerRoutes = [
     summary: '试运行草稿模型：检查后部署到沙箱（引擎租户 budgettrial，流程、决策、主题与消息均加试运行前缀），以生成的数据启动一个实例',
     tag: 'designer',
     access: 'processes:design',
-    body: trialBody,
+    body: contracts.trialBody,
     ok: { status: 201, description: '已开始：试运行编号与实例状态（同 GET /api/designer/trials/{trialId}）' },
     response: trialContracts.trialState,
     refusals: [503],
@@ -393,7 +349,7 @@ export const designerRoutes = [
     access: 'processes:design',
     params: trialTaskParams,
     notFound: { trialId: '试运行', taskId: '试运行的待办' },
-    body: trialCompleteBody,
+    body: contracts.trialCompleteBody,
     response: trialContracts.trialState,
     refusals: [409, 503],
     description: '不是该试运行的待办为 404；字段或选项不在表单中为 400 TRIAL_VALUES_INVALID；已办理为 409 TRIAL_TASK_GONE。',
@@ -432,7 +388,7 @@ export const designerRoutes = [
     access: 'processes:design',
     params: decisionParams,
     notFound: '决策表',
-    body: evaluateBody,
+    body: contracts.evaluateBody,
     response: contracts.decisionEvaluation,
     refusals: [503],
     description: '输入按决策表声明的类型转换，不符为 400 DECISION_INPUT_INVALID；FEEL 求值失败为 400 DECISION_EVALUATION_FAILED。',

@@ -1,6 +1,5 @@
 import type { Router } from 'express';
-import { z } from 'zod';
-import { maskEmail, maskPhone, TIE_KINDS } from '../../domain/expert-review';
+import { maskEmail, maskPhone } from '../../domain/expert-review';
 import { scopeOrgIds, type Principal } from '../auth/service';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
@@ -23,109 +22,6 @@ import { exportNote, idParams, pathId, xlsxOk } from './route-doc';
  * the projects answer 403 (experts hold none of their permissions) — blind scoring.
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  */
-
-/** An id in a JSON body (orgId, projectId, projectIds). */
-const id = z.coerce.number().int().positive().max(2_147_483_647);
-const specialty = z.string().regex(/^\d{3}$/, '专业领域应为 3 位功能分类类编码');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
-const duration = z.string().regex(/^P[0-9DTHMS]+$/, '期限应为 ISO 8601 时长（如 P3D）');
-
-export const expertListQuery = z
-  .object({
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-    keyword: z.string().trim().min(1).max(50).optional(),
-    specialty: specialty.optional(),
-    available: z.enum(['true', 'false']).optional(),
-  })
-  .strict();
-export const expertExportQuery = expertListQuery.omit({ page: true, pageSize: true });
-
-export const expertBody = z
-  .object({
-    code: z
-      .string()
-      .trim()
-      .min(1)
-      .max(30)
-      .regex(/^[A-Za-z0-9_-]+$/, '专家编号只能包含字母、数字、下划线和连字符'),
-    name: z.string().trim().min(1).max(50),
-    organisationName: z.string().trim().min(1).max(200),
-    orgId: id.nullable().optional(),
-    title: z.string().trim().min(1).max(50),
-    phone: z
-      .string()
-      .trim()
-      .regex(/^[0-9+\-() ]{5,30}$/, '联系电话格式不正确')
-      .nullable()
-      .optional(),
-    email: z.string().trim().email('电子邮箱格式不正确').max(100).nullable().optional(),
-    available: z.boolean(),
-    specialties: z.array(specialty).min(1, '至少选择一个专业领域').max(30),
-    username: z.string().trim().min(1).max(50).nullable().optional(),
-    note: z.string().trim().max(500).nullable().optional(),
-  })
-  .strict();
-
-export const tieBody = z
-  .object({
-    kind: z.enum(TIE_KINDS),
-    orgId: id,
-    relative: z.boolean().default(false),
-    startedOn: isoDate.nullable().optional(),
-    endedOn: isoDate.nullable().optional(),
-    projectId: id.nullable().optional(),
-    note: z.string().trim().max(500).nullable().optional(),
-  })
-  .strict();
-
-export const expertImportBody = z
-  .object({
-    format: z.literal('xlsx', { error: 'format 应为 xlsx' }),
-    base64: z
-      .string()
-      .min(1)
-      .max(1_000_000, '文件不能超过 750 KB，请分批导入')
-      .regex(/^[A-Za-z0-9+/]+={0,2}$/, '不是有效的 base64'),
-  })
-  .strict();
-
-export const batchBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    fiscalYear: z.number().int().min(2000).max(2100),
-    sector: specialty.nullable().optional(),
-    projectIds: z.array(id).min(1, '至少选择一个项目').max(2000),
-    panelSize: z.number().int().min(1).max(15).default(5),
-    respondWithin: duration.default('P3D'),
-    scoreWithin: duration.default('P7D'),
-    seed: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/, '随机种子应为 32 位十六进制数')
-      .optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict();
-
-export const batchListQuery = z
-  .object({
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-    status: z.enum(['reviewing', 'awaiting_confirmation', 'confirmed']).optional(),
-  })
-  .strict();
-
-export const confirmBody = z
-  .object({ comment: z.string().trim().max(500).optional(), signingPin: z.string().min(1).max(64).optional() })
-  .strict();
-export const respondBody = z.object({ decision: z.enum(['accept', 'decline']), reason: z.string().trim().max(500).optional() }).strict();
-export const scoreBody = z
-  .object({
-    scores: z.record(z.string(), z.number()),
-    comment: z.string(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict();
 
 const EXPORT_COLUMNS: ReadonlyArray<ExportColumn<pool.ExpertSummary & { orgCode?: string | null }>> = POOL_COLUMNS.map((c) => ({
   header: c.header,
@@ -180,7 +76,7 @@ export const expertReviewRoutes = [
     summary: '专家库列表，分页（联系方式脱敏）',
     tag: 'experts',
     access: 'experts:manage',
-    query: expertListQuery,
+    query: contracts.expertListQuery,
     response: contracts.expertPage,
     handle: ({ deps: { db, fieldKeys }, principal, query }) =>
       pool.listExperts(db, fieldKeys, { ...query, available: availableOf(query.available) }, scopeOrgIds(db, principal)),
@@ -191,7 +87,7 @@ export const expertReviewRoutes = [
     summary: '导出专家库（Excel，联系方式脱敏，可直接再导入）',
     tag: 'experts',
     access: 'experts:manage',
-    query: expertExportQuery,
+    query: contracts.expertExportQuery,
     ok: xlsxOk,
     description: exportNote,
     handle: async ({ deps: { db, fieldKeys, exportLimits = DEFAULT_EXPORT_LIMITS }, principal, query, res }) => {
@@ -244,7 +140,7 @@ export const expertReviewRoutes = [
     summary: '从 Excel 导入专家（按专家编号新增或更新，全部成功才写入）',
     tag: 'experts',
     access: 'experts:manage',
-    body: expertImportBody,
+    body: contracts.expertImportBody,
     ok: { status: 201, description: '已导入：新增与更新的人数' },
     response: contracts.expertImportResult,
     description: '任何一行有问题时为 400 IMPORT_FAILED，details 按行、列列出问题，不写入任何数据；脱敏的联系方式（含 *）表示不修改。',
@@ -272,7 +168,7 @@ export const expertReviewRoutes = [
     summary: '新增专家',
     tag: 'experts',
     access: 'experts:manage',
-    body: expertBody,
+    body: contracts.expertBody,
     ok: { status: 201, description: '已新增' },
     response: contracts.expertDetail,
     refusals: [409],
@@ -290,7 +186,7 @@ export const expertReviewRoutes = [
     access: 'experts:manage',
     params: idParams,
     notFound: '专家',
-    body: expertBody,
+    body: contracts.expertBody,
     response: contracts.expertDetail,
     refusals: [409],
     handle: async ({ deps: { db, fieldKeys }, principal: p, params: { id: expertId }, body }) => {
@@ -319,7 +215,7 @@ export const expertReviewRoutes = [
     access: 'experts:manage',
     params: idParams,
     notFound: '专家',
-    body: tieBody,
+    body: contracts.tieBody,
     ok: { status: 201, description: '已登记' },
     response: contracts.expertDetail,
     handle: async ({ deps: { db, fieldKeys }, principal: p, params: { id: expertId }, body }) => {
@@ -346,7 +242,7 @@ export const expertReviewRoutes = [
     summary: '评审批次列表，分页',
     tag: 'experts',
     access: 'experts:manage',
-    query: batchListQuery,
+    query: contracts.batchListQuery,
     response: contracts.batchPage,
     handle: ({ deps: { db }, principal, query }) => review.listBatches(db, query, scopeOrgIds(db, principal)),
   }),
@@ -356,7 +252,7 @@ export const expertReviewRoutes = [
     summary: '开启评审批次：为每个项目随机抽取专家（回避规则自动适用），抽取结果签章入审计链，启动评审流程',
     tag: 'experts',
     access: 'experts:manage',
-    body: batchBody,
+    body: contracts.batchBody,
     ok: { status: 201, description: '已开启：批次编号、随机种子、流程实例与批次详情' },
     response: contracts.batchOpened,
     refusals: [409, 503],
@@ -405,7 +301,7 @@ export const expertReviewRoutes = [
     access: 'experts:manage',
     params: idParams,
     notFound: '评审批次',
-    body: confirmBody,
+    body: contracts.confirmBody,
     response: contracts.batchDetail,
     refusals: [409, 503],
     description: '还有项目未评审完毕时为 409 BATCH_NOT_READY；已确认为 409 BATCH_ALREADY_CONFIRMED。',
@@ -448,7 +344,7 @@ export const expertReviewRoutes = [
     access: 'experts:score',
     params: idParams,
     notFound: '评审任务',
-    body: respondBody,
+    body: contracts.respondBody,
     response: contracts.myAssignmentDetail,
     refusals: [409, 503],
     description: '已答复为 409 ASSIGNMENT_ANSWERED；答复期限已过为 409 ASSIGNMENT_GONE。',
@@ -467,7 +363,7 @@ export const expertReviewRoutes = [
     access: 'experts:score',
     params: idParams,
     notFound: '评审任务',
-    body: scoreBody,
+    body: contracts.scoreBody,
     response: contracts.scoreSubmitted,
     refusals: [409, 503],
     description:

@@ -26,10 +26,6 @@ import { idParams } from './route-doc';
 export const BANK_NOTICE_PATH = '/treasury/bank-notices';
 export type RawBodyRequest = IncomingMessage & { rawBody?: Buffer };
 
-export const listQuery = treasury.orderListQuery;
-export const resolveBody = treasury.resolveBody;
-export const noticeBody = treasury.noticeSchema;
-
 type TreasuryRouteDeps = { db: Db; engine: EngineClient; config: AppConfig; keyStore: KeyStore };
 const route = routesWith<TreasuryRouteDeps>();
 
@@ -54,7 +50,7 @@ export const treasuryRoutes = [
     summary: '银行到账通知（到账或退票），以 HMAC-SM3 签名认证（不用登录会话）',
     tag: 'treasury',
     access: 'public',
-    body: noticeBody,
+    body: contracts.noticeBody,
     response: contracts.noticeHandled,
     refusals: [409, 503],
     description:
@@ -68,7 +64,7 @@ export const treasuryRoutes = [
     summary: '支付凭证列表：银行状态、待核实件数（可按状态、凭证号、收款账号查找）',
     tag: 'treasury',
     access: 'treasury:pay',
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.orderPage,
     description: '收款账号按盲索引（HMAC-SM3）精确查找，列表只显示脱敏后的账号。',
     handle: ({ deps, principal, query }) => treasury.listOrders(deps, scopeOrgIds(deps.db, principal), query),
@@ -118,7 +114,7 @@ export const treasuryRoutes = [
     access: 'treasury:pay',
     params: idParams,
     notFound: '支付凭证',
-    body: resolveBody,
+    body: contracts.resolveBody,
     response: contracts.orderStatusAnswer,
     refusals: [409, 503],
     description: '仅“待国库处核实”的凭证（409 ORDER_NOT_ESCALATED）。',

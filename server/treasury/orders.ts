@@ -14,6 +14,7 @@ import {
   type OrderStatus,
   type Settlement,
 } from '../../domain/treasury';
+import { listQuery as orderListQuery, noticeBody as noticeSchema, resolveBody } from '../../contracts/treasury';
 import { appendAudit } from '../audit/chain';
 import type { Principal } from '../auth/service';
 import { bankNotifyUrl, type AppConfig } from '../config';
@@ -456,17 +457,6 @@ export async function refundPaidOrder(trx: Knex, orderId: number, reason: string
 // ---------------------------------------------------------------------------------------------
 // The bank's arrival notices (到账通知 / 退票), signed by the bank (checked by the route)
 
-export const noticeSchema = z
-  .object({
-    noticeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-    orderNo: z.string().min(1).max(40),
-    bankRef: z.string().max(64).nullable().optional(),
-    status: z.enum(['paid', 'refunded']),
-    amountFen: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    reason: z.string().max(500).nullable().optional(),
-    at: z.string().max(40).optional(),
-  })
-  .strict();
 export type BankNotice = z.infer<typeof noticeSchema>;
 
 /**
@@ -589,19 +579,6 @@ export interface OrderView {
   escalatedAt: Date | null;
   can: ReturnType<typeof orderFlags>;
 }
-
-export const orderListQuery = z
-  .object({
-    status: z.enum(['created', 'sending', 'send_failed', 'sent', 'escalated', 'paid', 'failed', 'refunded']).optional(),
-    orderNo: z.string().trim().max(40).optional(),
-    payeeAccount: z
-      .string()
-      .regex(/^[0-9 -]{6,40}$/, '收款账号应为 6–40 位数字')
-      .optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
 
 export async function listOrders(deps: Pick<TreasuryDeps, 'db' | 'config'>, scope: Knex.QueryBuilder, q: z.infer<typeof orderListQuery>) {
   const { db } = deps;
@@ -726,18 +703,6 @@ export async function retrySend(deps: TreasuryDeps, p: Principal, scope: Knex.Qu
   });
   return { status: 'sending' };
 }
-
-export const resolveBody = z
-  .object({
-    decision: z.enum(['paid', 'failed', 'wait']),
-    comment: z.string().trim().max(500).optional(),
-    signingPin: z.string().min(1).max(64).optional(),
-  })
-  .strict()
-  .refine((b) => b.decision === 'wait' || (b.comment ?? '').length > 0, {
-    message: '确认到账或确认失败时须说明核实情况',
-    path: ['comment'],
-  });
 
 /**
  * 核实处理 of an escalated order by 国库处 (sealed when the person has a seal): 已到账 (consume),

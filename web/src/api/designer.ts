@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type {
   DecisionDeployResult,
   DecisionEvaluation,
@@ -17,7 +18,23 @@ import type {
   ProcessVersionXml,
   RunningInstances,
   VersionInstances,
+  deployBody,
+  evaluateBody,
+  lintBody,
+  migrationBody,
+  migrationPreviewBody,
+  trialBody,
+  trialCompleteBody,
 } from '../../../contracts/designer';
+
+/** 请求体的类型来自路由解析用的同一份 schema（contracts/designer.ts，z.input：客户端发送的一侧）。 */
+type LintInput = z.input<typeof lintBody>;
+type DeployInput = z.input<typeof deployBody>;
+type EvaluateInput = z.input<typeof evaluateBody>;
+type MigrationPreviewInput = z.input<typeof migrationPreviewBody>;
+type MigrationInput = z.input<typeof migrationBody>;
+type TrialInput = z.input<typeof trialBody>;
+export type TrialCompletion = z.input<typeof trialCompleteBody>;
 import type { TrialChoice, TrialStartVariables, TrialState, TrialSummary, TrialVariables } from '../../../contracts/trials';
 import { request } from './request';
 
@@ -54,12 +71,13 @@ export async function getProcessVersionXml(processId: string, version: number): 
 }
 
 export async function lintModel(xml: string): Promise<LintProblem[]> {
-  return (await request<LintResult>('/api/designer/lint', { method: 'POST', body: { xml }, timeoutMs: 30_000 })).problems;
+  return (await request<LintResult>('/api/designer/lint', { method: 'POST', body: { xml } satisfies LintInput, timeoutMs: 30_000 }))
+    .problems;
 }
 
 /** 模型检查有错误时以 ApiError 抛出（code PROCESS_LINT_FAILED，details 的 field 为元素编号） */
 export function deployModel(xml: string, reason: string): Promise<DeployResult> {
-  return request<DeployResult>('/api/designer/deploy', { method: 'POST', body: { xml, reason }, timeoutMs: 60_000 });
+  return request<DeployResult>('/api/designer/deploy', { method: 'POST', body: { xml, reason } satisfies DeployInput, timeoutMs: 60_000 });
 }
 
 export async function listDesignerDecisions(): Promise<DesignerDecision[]> {
@@ -72,7 +90,11 @@ export function getDecisionVersion(decisionId: string, version: number): Promise
 
 /** 检查不通过时以 ApiError 抛出（code DECISION_INVALID，details 逐条列出） */
 export function deployDecision(xml: string, reason: string): Promise<DecisionDeployResult> {
-  return request<DecisionDeployResult>('/api/designer/decisions/deploy', { method: 'POST', body: { xml, reason }, timeoutMs: 60_000 });
+  return request<DecisionDeployResult>('/api/designer/decisions/deploy', {
+    method: 'POST',
+    body: { xml, reason } satisfies DeployInput,
+    timeoutMs: 60_000,
+  });
 }
 
 export function evaluateDecision(
@@ -82,7 +104,7 @@ export function evaluateDecision(
 ): Promise<DecisionEvaluation> {
   return request<DecisionEvaluation>(`/api/designer/decisions/${encodeURIComponent(decisionId)}/evaluate`, {
     method: 'POST',
-    body: version === undefined ? { variables } : { version, variables },
+    body: (version === undefined ? { variables } : { version, variables }) satisfies EvaluateInput,
     timeoutMs: 30_000,
   });
 }
@@ -94,7 +116,7 @@ export async function getRunningPerVersion(processId: string): Promise<VersionIn
 export function previewMigration(processId: string, fromVersion: number, toVersion: number): Promise<MigrationPreview> {
   return request<MigrationPreview>(`/api/designer/processes/${encodeURIComponent(processId)}/migration/preview`, {
     method: 'POST',
-    body: { fromVersion, toVersion },
+    body: { fromVersion, toVersion } satisfies MigrationPreviewInput,
     timeoutMs: 60_000,
   });
 }
@@ -102,7 +124,7 @@ export function previewMigration(processId: string, fromVersion: number, toVersi
 export function executeMigration(processId: string, fromVersion: number, toVersion: number, reason: string): Promise<MigrationResult> {
   return request<MigrationResult>(`/api/designer/processes/${encodeURIComponent(processId)}/migration`, {
     method: 'POST',
-    body: { fromVersion, toVersion, reason },
+    body: { fromVersion, toVersion, reason } satisfies MigrationInput,
     timeoutMs: 120_000,
   });
 }
@@ -116,7 +138,7 @@ export async function getTrialVariables(processId: string): Promise<TrialVariabl
 
 /** 检查有错误时以 ApiError 抛出（code PROCESS_LINT_FAILED，与部署相同） */
 export function startTrial(xml: string, variables: TrialVariables): Promise<TrialState> {
-  return request<TrialState>('/api/designer/trials', { method: 'POST', body: { xml, variables }, timeoutMs: 60_000 });
+  return request<TrialState>('/api/designer/trials', { method: 'POST', body: { xml, variables } satisfies TrialInput, timeoutMs: 60_000 });
 }
 
 export function getTrial(trialId: string): Promise<TrialState> {
@@ -130,7 +152,7 @@ export function completeTrialTask(
 ): Promise<TrialState> {
   return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/tasks/${encodeURIComponent(taskId)}/complete`, {
     method: 'POST',
-    body: input,
+    body: input satisfies TrialCompletion,
     timeoutMs: 30_000,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * 专家评审接口（/api/experts、/api/expert-batches、/api/my-reviews）。应答的类型来自
- * contracts/expert-review.ts（服务端按同一份 schema 应答，测试中逐个核对）；请求体的类型在下面。
+ * contracts/expert-review.ts（服务端按同一份 schema 应答，测试中逐个核对）；请求体的类型由同一文件中路由解析用的 schema 得出（见下）。
  */
+import type { z } from 'zod';
 import type { TieKind } from '../../../domain/expert-review';
 import { downloadFile } from './download';
 import { toBase64 } from './projectImport';
@@ -22,6 +23,15 @@ import type {
   MyAssignment,
   MyAssignmentDetail,
   ScoreSubmitted,
+  batchBody,
+  batchListQuery,
+  confirmBody,
+  expertBody,
+  expertExportQuery,
+  expertListQuery,
+  respondBody,
+  scoreBody,
+  tieBody,
 } from '../../../contracts/expert-review';
 
 export type { TieKind };
@@ -38,37 +48,17 @@ export type {
   MyAssignmentDetail,
 };
 
-export interface ExpertInput {
-  code: string;
-  name: string;
-  organisationName: string;
-  orgId?: number | null;
-  title: string;
-  phone?: string | null;
-  email?: string | null;
-  available: boolean;
-  specialties: string[];
-  username?: string | null;
-  note?: string | null;
-}
+/**
+ * 请求体的类型来自路由解析用的同一份 schema（contracts/expert-review.ts）。含 id 的请求体服务端按 z.coerce 解析
+ * （其输入类型为 unknown），所以取解析后的一侧（z.output）：页面发送的正是服务端读到的形状；其余取 z.input。
+ */
+export type ExpertInput = z.output<typeof expertBody>;
 
-export interface TieInput {
-  kind: TieKind;
-  orgId: number;
-  relative: boolean;
-  startedOn?: string | null;
-  endedOn?: string | null;
-  projectId?: number | null;
-  note?: string | null;
-}
+export type TieInput = z.output<typeof tieBody>;
 
-export interface ExpertQuery {
-  page?: number;
-  pageSize?: number;
-  keyword?: string;
-  specialty?: string;
-  available?: 'true' | 'false';
-}
+/** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
+export type ExpertQuery = Partial<z.output<typeof expertListQuery>>;
+export type ExpertExportQuery = z.output<typeof expertExportQuery>;
 
 export function listExperts(query: ExpertQuery = {}, options: RequestSignal = {}): Promise<Page<ExpertSummary>> {
   return request<Page<ExpertSummary>>('/api/experts', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
@@ -94,7 +84,7 @@ export function removeTie(expertId: number, tieId: number): Promise<void> {
 }
 
 /** GET /api/experts/export：按当前查询条件导出 Excel（联系方式脱敏，可直接再导入） */
-export function exportExperts(query: Omit<ExpertQuery, 'page' | 'pageSize'>): Promise<string> {
+export function exportExperts(query: ExpertExportQuery): Promise<string> {
   return downloadFile('/api/experts/export', { ...query });
 }
 
@@ -109,21 +99,13 @@ export async function importExperts(file: File, signal?: AbortSignal): Promise<E
 
 // --- 评审批次 ---------------------------------------------------------------------------------
 
-export interface NewBatch {
-  name: string;
-  fiscalYear: number;
-  sector?: string | null;
-  projectIds: number[];
-  panelSize: number;
-  respondWithin: string;
-  scoreWithin: string;
-  signingPin?: string;
-}
+export type NewBatch = z.output<typeof batchBody>;
+export type BatchListQuery = Partial<z.output<typeof batchListQuery>>;
+export type BatchConfirmation = z.input<typeof confirmBody>;
+export type ReviewResponse = z.input<typeof respondBody>;
+export type ReviewScore = z.input<typeof scoreBody>;
 
-export function listBatches(
-  query: { page?: number; pageSize?: number; status?: string } = {},
-  options: RequestSignal = {},
-): Promise<Page<BatchSummary>> {
+export function listBatches(query: BatchListQuery = {}, options: RequestSignal = {}): Promise<Page<BatchSummary>> {
   return request<Page<BatchSummary>>('/api/expert-batches', { query: { ...query }, signal: options.signal, timeoutMs: 15_000 });
 }
 
@@ -139,7 +121,7 @@ export function remindBatch(id: number): Promise<BatchReminded> {
   return request<BatchReminded>(`/api/expert-batches/${id}/remind`, { method: 'POST' });
 }
 
-export function confirmBatch(id: number, input: { comment?: string; signingPin?: string }): Promise<BatchDetail> {
+export function confirmBatch(id: number, input: BatchConfirmation): Promise<BatchDetail> {
   return request<BatchDetail>(`/api/expert-batches/${id}/confirm`, { method: 'POST', body: input });
 }
 
@@ -153,14 +135,11 @@ export function getMyReview(id: number): Promise<MyAssignmentDetail> {
   return request<MyAssignmentDetail>(`/api/my-reviews/${id}`);
 }
 
-export function respondToReview(id: number, input: { decision: 'accept' | 'decline'; reason?: string }): Promise<MyAssignmentDetail> {
+export function respondToReview(id: number, input: ReviewResponse): Promise<MyAssignmentDetail> {
   return request<MyAssignmentDetail>(`/api/my-reviews/${id}/respond`, { method: 'POST', body: input });
 }
 
-export function submitReviewScore(
-  id: number,
-  input: { scores: Record<string, number>; comment: string; signingPin?: string },
-): Promise<ScoreSubmitted> {
+export function submitReviewScore(id: number, input: ReviewScore): Promise<ScoreSubmitted> {
   return request<ScoreSubmitted>(`/api/my-reviews/${id}/score`, { method: 'POST', body: input });
 }
 

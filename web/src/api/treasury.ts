@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type {
   BankQueried,
@@ -7,6 +8,8 @@ import type {
   OrderStatus,
   OrderStatusAnswer,
   PaymentOrder,
+  listQuery,
+  resolveBody,
 } from '../../../contracts/treasury';
 
 export type { OrderDetail, OrderEvent, OrderPage, OrderStatus, PaymentOrder };
@@ -16,9 +19,13 @@ export type { OrderDetail, OrderEvent, OrderPage, OrderStatus, PaymentOrder };
  * 应答的类型来自 contracts/treasury.ts（服务端按同一份 schema 应答，测试中逐个核对）。
  */
 
+/** 请求体的类型来自路由解析用的同一份 schema（contracts/treasury.ts，z.input：客户端发送的一侧）。 */
+export type OrderResolution = z.input<typeof resolveBody>;
+/** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
+export type OrderListQuery = Partial<z.output<typeof listQuery>>;
+
 /** GET /api/treasury/orders */
-export const listOrders = (query: { status?: OrderStatus; orderNo?: string; payeeAccount?: string; page: number; pageSize: number }) =>
-  request<OrderPage>('/api/treasury/orders', { query });
+export const listOrders = (query: OrderListQuery) => request<OrderPage>('/api/treasury/orders', { query });
 /** GET /api/treasury/orders/:id */
 export const getOrder = (id: number) => request<OrderDetail>(`/api/treasury/orders/${id}`);
 /** POST /api/treasury/orders/:id/query：查询银行 */
@@ -26,5 +33,5 @@ export const queryBank = (id: number) => request<BankQueried>(`/api/treasury/ord
 /** POST /api/treasury/orders/:id/retry：重新发送 */
 export const retrySend = (id: number) => request<OrderStatusAnswer>(`/api/treasury/orders/${id}/retry`, { method: 'POST' });
 /** POST /api/treasury/orders/:id/resolve：核实处理（签章） */
-export const resolveOrder = (id: number, body: { decision: 'paid' | 'failed' | 'wait'; comment?: string; signingPin?: string }) =>
+export const resolveOrder = (id: number, body: OrderResolution) =>
   request<OrderStatusAnswer>(`/api/treasury/orders/${id}/resolve`, { method: 'POST', body });
