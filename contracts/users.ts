@@ -41,3 +41,53 @@ export type UserStatus = z.infer<typeof userStatus>;
 export type ManagedUser = z.infer<typeof managedUser>;
 export type UserPage = z.infer<typeof userPage>;
 export type SealReenrolment = z.infer<typeof sealReenrolment>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/users.ts），页面的请求类型由 z.input 得出（web/src/api/users.ts）。
+ */
+
+// Imported here, not above, so that this block merges apart from changes to the responses.
+import { ROLES } from '../domain/roles';
+import { USER_SORT_KEYS, USER_STATUSES, USERNAME_PATTERN } from '../domain/users';
+
+const positiveId = z.number().int().positive().max(2_147_483_647);
+const displayName = z.string().trim().min(1).max(50);
+const password = z.string().min(1).max(128);
+
+export const listQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+    sort: z.enum(USER_SORT_KEYS).default('username'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    keyword: z.string().trim().min(1).max(50).optional(),
+    orgId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
+    role: z.enum(ROLES.map((r) => r.code) as [string, ...string[]]).optional(),
+    status: z.enum(USER_STATUSES).optional(),
+    locked: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+export const reenrolBody = z.object({ reason: z.string().trim().min(1, '请填写授权原因').max(500) }).strict();
+
+export const createBody = z
+  .object({
+    username: z.string().trim().regex(USERNAME_PATTERN, '应为 3–50 位字母、数字或 _ . -'),
+    displayName,
+    orgId: positiveId,
+    password,
+  })
+  .strict();
+
+export const updateBody = z
+  .object({ displayName: displayName.optional(), orgId: positiveId.optional(), status: z.enum(USER_STATUSES).optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的内容' });
+
+export const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
+export const resetBody = z.object({ password }).strict();
+
+/** An export takes the list's filters and sort, without paging. */
+export const exportQuery = listQuery.omit({ page: true, pageSize: true });

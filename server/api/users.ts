@@ -1,6 +1,4 @@
 import type { Router } from 'express';
-import { z } from 'zod';
-import { ROLES } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
 import * as admin from '../auth/admin';
@@ -18,47 +16,6 @@ import { exportNote, idParams, xlsxOk } from './route-doc';
  * Declared once (route.ts): the catalogue, the OpenAPI document and the router read these.
  * Mounted by server/api/app.ts.
  */
-
-const positiveId = z.number().int().positive().max(2_147_483_647);
-const displayName = z.string().trim().min(1).max(50);
-const password = z.string().min(1).max(128);
-
-const sorts = Object.keys(admin.USER_SORTS) as [keyof typeof admin.USER_SORTS, ...Array<keyof typeof admin.USER_SORTS>];
-export const listQuery = z
-  .object({
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-    sort: z.enum(sorts).default('username'),
-    order: z.enum(['asc', 'desc']).default('asc'),
-    keyword: z.string().trim().min(1).max(50).optional(),
-    orgId: z.coerce.number().int().positive().max(2_147_483_647).optional(),
-    role: z.enum(ROLES.map((r) => r.code) as [string, ...string[]]).optional(),
-    status: z.enum(admin.USER_STATUSES).optional(),
-    locked: z.enum(['true', 'false']).optional(),
-  })
-  .strict();
-
-export const reenrolBody = z.object({ reason: z.string().trim().min(1, '请填写授权原因').max(500) }).strict();
-
-export const createBody = z
-  .object({
-    username: z.string().trim().regex(admin.USERNAME_PATTERN, '应为 3–50 位字母、数字或 _ . -'),
-    displayName,
-    orgId: positiveId,
-    password,
-  })
-  .strict();
-
-export const updateBody = z
-  .object({ displayName: displayName.optional(), orgId: positiveId.optional(), status: z.enum(admin.USER_STATUSES).optional() })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: '没有要修改的内容' });
-
-export const rolesBody = z.object({ roles: z.array(z.string().min(1).max(40)).max(ROLES.length) }).strict();
-export const resetBody = z.object({ password }).strict();
-
-/** An export takes the list's filters and sort, without paging. */
-export const exportQuery = listQuery.omit({ page: true, pageSize: true });
 
 const EXPORT_COLUMNS: Array<ExportColumn<admin.ManagedUser>> = [
   { header: '用户名', width: 18, type: 'text', value: (u) => u.username },
@@ -83,7 +40,7 @@ export const userRoutes = [
     summary: '用户列表（本人数据范围内），分页',
     tag: 'users',
     access: userAdmins,
-    query: listQuery,
+    query: contracts.listQuery,
     response: contracts.userPage,
     handle: async ({ deps, principal, query }) => {
       const { keyword, orgId, role, status, locked, ...page } = query;
@@ -103,7 +60,7 @@ export const userRoutes = [
     summary: '导出用户（Excel）',
     tag: 'users',
     access: userAdmins,
-    query: exportQuery,
+    query: contracts.exportQuery,
     ok: xlsxOk,
     description: exportNote,
     handle: async ({ deps: { db, exportLimits }, principal: actor, query, res }) => {
@@ -144,7 +101,7 @@ export const userRoutes = [
     summary: '新建账号（首次登录须修改密码；角色由安全管理员分配）',
     tag: 'users',
     access: 'users:manage',
-    body: createBody,
+    body: contracts.createBody,
     ok: { status: 201, description: '已创建' },
     response: contracts.managedUser,
     refusals: [409],
@@ -158,7 +115,7 @@ export const userRoutes = [
     access: 'users:manage',
     params: idParams,
     notFound: '用户',
-    body: updateBody,
+    body: contracts.updateBody,
     response: contracts.managedUser,
     handle: async ({ deps, principal, params: { id }, body }) => userJson(await admin.updateUser(deps.db, principal, id, body)),
   }),
@@ -170,7 +127,7 @@ export const userRoutes = [
     access: 'security:manage',
     params: idParams,
     notFound: '用户',
-    body: rolesBody,
+    body: contracts.rolesBody,
     response: contracts.managedUser,
     handle: async ({ deps, principal, params: { id }, body }) => userJson(await admin.setRoles(deps.db, principal, id, body.roles)),
   }),
@@ -207,7 +164,7 @@ export const userRoutes = [
     access: 'security:manage',
     params: idParams,
     notFound: '用户',
-    body: resetBody,
+    body: contracts.resetBody,
     response: contracts.managedUser,
     handle: async ({ deps, principal, params: { id }, body }) => userJson(await admin.resetPassword(deps.db, principal, id, body.password)),
   }),
@@ -220,7 +177,7 @@ export const userRoutes = [
     access: 'security:manage',
     params: idParams,
     notFound: '用户',
-    body: reenrolBody,
+    body: contracts.reenrolBody,
     ok: { status: 201, description: '已授权：本人可设置新签章密码并生成新密钥，旧密钥随之吊销' },
     response: contracts.sealReenrolment,
     refusals: [409],

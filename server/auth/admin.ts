@@ -1,3 +1,4 @@
+import type { UserSortKey, UserStatus } from '../../domain/users';
 import type { Knex } from 'knex';
 import { passwordExpired, passwordProblems } from '../../domain/password';
 import { roleByCode, ROLES, violatesSeparationOfDuties } from '../../domain/roles';
@@ -22,11 +23,7 @@ import { deleteSecondFactor } from './second-factor';
  * them.
  */
 
-export const USER_STATUSES = ['active', 'disabled'] as const;
-export type UserStatus = (typeof USER_STATUSES)[number];
-
-/** 3–50 letters, digits, _ . - (what login accepts and a person can type). */
-export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
+export { USER_STATUSES, USERNAME_PATTERN, type UserStatus } from '../../domain/users';
 
 export interface ManagedUser {
   id: number;
@@ -59,12 +56,12 @@ export interface UserFilters {
   locked?: boolean;
 }
 
-export const USER_SORTS = {
+export const USER_SORTS: Readonly<Record<UserSortKey, string>> = {
   username: 'u.username',
   displayName: 'u.display_name',
   createdAt: 'u.created_at',
   passwordChangedAt: 'u.password_changed_at',
-} as const;
+};
 export interface UserPageRequest {
   page: number;
   pageSize: number;

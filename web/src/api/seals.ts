@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { request } from './request';
 import type { SealStatus, SignedKeyRecord, enrolBody } from '../../../contracts/seals';
-import type { SealReenrolment } from '../../../contracts/users';
+import type { reenrolBody, SealReenrolment } from '../../../contracts/users';
 
 export type { SealStatus, SignedKeyRecord };
 
@@ -25,7 +25,11 @@ export function enrolSeal(pin: string): Promise<SignedKeyRecord> {
 
 /** 安全管理员：授权某用户重新开通签章（遗忘签章密码） */
 export function authoriseSealReenrolment(userId: number, reason: string): Promise<SealReenrolment> {
-  return request<SealReenrolment>(`/api/users/${userId}/seal-reenrolment`, { method: 'POST', body: { reason }, timeoutMs: 30_000 });
+  return request<SealReenrolment>(`/api/users/${userId}/seal-reenrolment`, {
+    method: 'POST',
+    body: { reason } satisfies z.input<typeof reenrolBody>,
+    timeoutMs: 30_000,
+  });
 }
 
 /** 密钥指纹：密钥编号每 4 位一组，便于口头核对 */

@@ -3,6 +3,7 @@ import type { FormRules } from 'element-plus';
 import { createUser, updateUser, type ManagedUser } from '../../api/users';
 import { useFormDialog } from '../../composables/useFormDialog';
 import { newPasswordRule } from '../account/useChangePassword';
+import { USERNAME_PATTERN } from '../../../../domain/users';
 
 export interface UserForm {
   username: string;
@@ -15,7 +16,7 @@ export interface UserForm {
 const emptyForm = (): UserForm => ({ username: '', displayName: '', orgId: null, password: '' });
 
 /** 与服务端一致：3–50 位字母、数字或 _ . - */
-export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,50}$/;
+export { USERNAME_PATTERN };
 
 /**
  * 新增 / 编辑用户对话框的状态（系统管理员）。新增时设初始密码，用户首次登录须修改；
