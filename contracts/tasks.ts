@@ -206,3 +206,43 @@ export type ProcessInstanceView = z.infer<typeof processInstanceView>;
 export type ProjectProcesses = z.infer<typeof projectProcesses>;
 export type Notification = z.infer<typeof notification>;
 export type NotificationPage = z.infer<typeof notificationPage>;
+
+// Request bodies
+
+/**
+ * 请求体与查询参数：路由按这些 schema 解析（server/api/tasks.ts），页面的请求类型由 z.input 得出（web/src/api/tasks.ts）。
+ */
+
+const userId = z.number().int().positive().max(2_147_483_647);
+export const taskListQuery = z
+  .object({
+    box: z.enum(['todo', 'done', 'cc']).default('todo'),
+    keyword: z.string().trim().min(1).max(50).optional(),
+    processId: z.string().trim().min(1).max(100).optional(),
+    formKey: z.string().trim().min(1).max(100).optional(),
+    overdue: z.enum(['true', 'false']).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+const signingPin = z.string().min(1).max(64);
+export const completeBody = z.object({ data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() }).strict();
+export const reassignBody = z.object({ userId, comment: z.string().trim().max(500).optional() }).strict();
+export const signerBody = z
+  .object({ userId, position: z.enum(['before', 'after']), comment: z.string().trim().max(500).optional() })
+  .strict();
+export const copyBody = z.object({ userIds: z.array(userId).min(1).max(20), comment: z.string().trim().max(500).optional() }).strict();
+export const commentBody = z.object({ text: z.string().trim().min(1).max(500) }).strict();
+export const batchBody = z
+  .object({ taskIds: z.array(userId).min(1).max(50), data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() })
+  .strict();
+export const submitBody = z.object({ version: z.number().int().positive() }).strict();
+export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const notificationsQuery = z
+  .object({
+    unread: z.enum(['true', 'false']).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+export const readBody = z.union([z.object({ ids: z.array(userId).min(1).max(200) }).strict(), z.object({ all: z.literal(true) }).strict()]);

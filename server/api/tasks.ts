@@ -37,40 +37,6 @@ import { idParams, type RouteDoc } from './route-doc';
 const PROGRESS_NOTE =
   'progress 来自流程引擎的历史并合并本平台的办理记录：completed 已经过、active 当前、failed 出错（有未处理的引擎事件）的 BPMN 元素；steps 按引擎开始的先后列出每个环节（elementId、name、type、status completed|active|failed|canceled、startedAt、endedAt、actor 办理人或“系统自动”、taskId、decision、decisionLabel、comment、sealed、auditRecordId、verificationCode、incident）。source 为 engine；引擎不可用或没有该实例的历史时为 platform（按本平台记录），notice 说明原因。';
 
-const userId = z.number().int().positive().max(2_147_483_647);
-export const taskListQuery = z
-  .object({
-    box: z.enum(['todo', 'done', 'cc']).default('todo'),
-    keyword: z.string().trim().min(1).max(50).optional(),
-    processId: z.string().trim().min(1).max(100).optional(),
-    formKey: z.string().trim().min(1).max(100).optional(),
-    overdue: z.enum(['true', 'false']).optional(),
-    page: z.coerce.number().int().min(1).max(100_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
-const signingPin = z.string().min(1).max(64);
-export const completeBody = z.object({ data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() }).strict();
-export const reassignBody = z.object({ userId, comment: z.string().trim().max(500).optional() }).strict();
-export const signerBody = z
-  .object({ userId, position: z.enum(['before', 'after']), comment: z.string().trim().max(500).optional() })
-  .strict();
-export const copyBody = z.object({ userIds: z.array(userId).min(1).max(20), comment: z.string().trim().max(500).optional() }).strict();
-export const commentBody = z.object({ text: z.string().trim().min(1).max(500) }).strict();
-export const batchBody = z
-  .object({ taskIds: z.array(userId).min(1).max(50), data: z.record(z.string(), z.unknown()), signingPin: signingPin.optional() })
-  .strict();
-export const submitBody = z.object({ version: z.number().int().positive() }).strict();
-export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
-export const notificationsQuery = z
-  .object({
-    unread: z.enum(['true', 'false']).optional(),
-    page: z.coerce.number().int().min(1).max(10_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  })
-  .strict();
-export const readBody = z.union([z.object({ ids: z.array(userId).min(1).max(200) }).strict(), z.object({ all: z.literal(true) }).strict()]);
-
 type TaskDeps = {
   db: Db;
   engine: EngineClient;
@@ -132,7 +98,7 @@ export const taskRoutes = [
     summary: '我的待办 / 已办 / 抄送我的，分页',
     tag: 'inbox',
     access: 'login',
-    query: taskListQuery,
+    query: contracts.taskListQuery,
     response: contracts.taskPage,
     handle: ({ deps, principal, query }) => listTasks(deps.db, principal.userId, { ...query, overdue: query.overdue === 'true' }),
   }),
@@ -213,7 +179,7 @@ export const taskRoutes = [
   taskAction({
     path: '/api/tasks/{id}/complete',
     summary: '办理（提交表单与审批意见）',
-    body: completeBody,
+    body: contracts.completeBody,
     refusals: [409, 503],
     description:
       '表单按定义校验，不合格为 400 且待办保持未办；已办理为 409 TASK_ALREADY_COMPLETED；不是办理人为 403 NOT_A_CANDIDATE。已开通电子签章者须带 signingPin（缺少为 400 SIGNING_PIN_REQUIRED，错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED，同一地址或同一签章人 15 分钟内错误 10 次后为 429 SEAL_PIN_RATE_LIMITED；均在领取待办之前检查，待办保持未办），办结记录在引擎接受后签章。',
@@ -230,7 +196,7 @@ export const taskRoutes = [
   taskAction({
     path: '/api/tasks/{id}/reassign',
     summary: '转办',
-    body: reassignBody,
+    body: contracts.reassignBody,
     refusals: [409],
     response: contracts.taskDone,
     run: ({ deps, task, p, body }) => actions.reassign(inboxDeps(deps), task.id, p, body),
@@ -238,7 +204,7 @@ export const taskRoutes = [
   taskAction({
     path: '/api/tasks/{id}/signers',
     summary: '加签（前加签 / 后加签）',
-    body: signerBody,
+    body: contracts.signerBody,
     refusals: [409],
     response: contracts.taskDone,
     run: ({ deps, task, p, body }) => actions.addSigner(inboxDeps(deps), task.id, p, body),
@@ -246,7 +212,7 @@ export const taskRoutes = [
   taskAction({
     path: '/api/tasks/{id}/copies',
     summary: '抄送',
-    body: copyBody,
+    body: contracts.copyBody,
     response: contracts.copiesAdded,
     run: async ({ deps, task, p, body }) => ({ added: await actions.copyTo(deps.db, task.id, p, body) }),
   }),
@@ -260,7 +226,7 @@ export const taskRoutes = [
   taskAction({
     path: '/api/tasks/{id}/comments',
     summary: '添加意见',
-    body: commentBody,
+    body: contracts.commentBody,
     response: contracts.taskDone,
     run: ({ deps, task, p, body }) => actions.comment(deps.db, task.id, p, body.text),
   }),
@@ -271,7 +237,7 @@ export const taskRoutes = [
     summary: '批量审批',
     tag: 'inbox',
     access: 'login',
-    body: batchBody,
+    body: contracts.batchBody,
     description: '逐个办理，互不影响；结果中列出每个待办成功与否及原因。签章密码（signingPin）对整批只核验一次，错误时整批不办理。',
     response: contracts.batchResult,
     handle: async ({ deps, principal: p, body: b, req }) => {
@@ -338,7 +304,7 @@ export const taskRoutes = [
     access: 'projects:write',
     params: idParams,
     notFound: '项目',
-    body: submitBody,
+    body: contracts.submitBody,
     refusals: [409, 503],
     response: projectDetail,
     handle: async ({ deps, principal, params, body }) => {
@@ -355,7 +321,7 @@ export const taskRoutes = [
     access: 'projects:write',
     params: idParams,
     notFound: '项目',
-    body: withdrawBody,
+    body: contracts.withdrawBody,
     refusals: [409, 503],
     response: projectDetail,
     handle: async ({ deps: { db, engine }, principal, params, body }) => {
@@ -449,7 +415,7 @@ export const taskRoutes = [
     summary: '站内通知',
     tag: 'inbox',
     access: 'login',
-    query: notificationsQuery,
+    query: contracts.notificationsQuery,
     response: contracts.notificationPage,
     handle: async ({ deps: { db }, principal, query: q }) => {
       const page = await listNotifications(db, principal.userId, { unreadOnly: q.unread === 'true', page: q.page, pageSize: q.pageSize });
@@ -465,7 +431,7 @@ export const taskRoutes = [
     summary: '标记通知已读',
     tag: 'inbox',
     access: 'login',
-    body: readBody,
+    body: contracts.readBody,
     ok: { status: 204, description: '已标记' },
     handle: async ({ deps: { db }, principal, body: b }) => {
       await markRead(db, principal.userId, 'all' in b ? 'all' : b.ids);

@@ -1,6 +1,7 @@
+import type { z } from 'zod';
 import { request } from './request';
 import type { RequestSignal } from './reference';
-import type { Notification, NotificationPage } from '../../../contracts/tasks';
+import type { Notification, NotificationPage, notificationsQuery, readBody } from '../../../contracts/tasks';
 
 /** 站内通知（/api/notifications）：本人的通知，新的在前 */
 
@@ -8,7 +9,7 @@ import type { Notification, NotificationPage } from '../../../contracts/tasks';
 export type { Notification, NotificationPage };
 
 export function listNotifications(
-  query: { unread?: 'true' | 'false'; page?: number; pageSize?: number } = {},
+  query: Partial<z.output<typeof notificationsQuery>> = {},
   options: RequestSignal = {},
 ): Promise<NotificationPage> {
   return request<NotificationPage>('/api/notifications', { query, signal: options.signal, timeoutMs: 15_000 });
@@ -18,7 +19,7 @@ export function listNotifications(
 export function markNotificationsRead(which: number[] | 'all'): Promise<void> {
   return request<void>('/api/notifications/read', {
     method: 'POST',
-    body: which === 'all' ? { all: true } : { ids: which },
+    body: (which === 'all' ? { all: true } : { ids: which }) satisfies z.input<typeof readBody>,
     timeoutMs: 15_000,
   });
 }

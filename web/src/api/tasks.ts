@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { downloadFile } from './download';
 import { request } from './request';
 import type { RequestSignal } from './reference';
@@ -14,6 +15,15 @@ import type {
   TaskSigner,
   TaskStatus,
   TaskSummary,
+  batchBody,
+  commentBody,
+  completeBody,
+  copyBody,
+  reassignBody,
+  signerBody,
+  submitBody,
+  taskListQuery,
+  withdrawBody,
 } from '../../../contracts/tasks';
 import type { ProjectDetailAnswer } from '../../../contracts/projects';
 import type { InstanceProgress as ProcessProgress, Step as ProcessStep } from '../../../domain/process-progress';
@@ -26,7 +36,7 @@ import type { InstanceProgress as ProcessProgress, Step as ProcessStep } from '.
 const READ_TIMEOUT_MS = 15_000;
 const WRITE_TIMEOUT_MS = 30_000;
 
-export type TaskBox = 'todo' | 'done' | 'cc';
+export type TaskBox = z.output<typeof taskListQuery>['box'];
 
 /** 应答的类型来自 contracts/tasks.ts（服务端按同一份 schema 应答，测试中逐个核对）。 */
 export type {
@@ -43,15 +53,8 @@ export type {
   ProjectProcesses,
 };
 
-export interface TaskQuery {
-  box?: TaskBox;
-  keyword?: string;
-  processId?: string;
-  formKey?: string;
-  overdue?: 'true' | 'false';
-  page?: number;
-  pageSize?: number;
-}
+/** 待办列表的查询条件（contracts/tasks.ts taskListQuery；服务端有默认值的可省） */
+export type TaskQuery = Partial<z.output<typeof taskListQuery>>;
 
 /** 流程的一个环节与流程进度：与服务端共用一处定义（domain/process-progress.ts） */
 export type { ProcessProgress, ProcessStep };
@@ -82,28 +85,28 @@ export const unclaimTask = (id: number) => post<{ ok: true }>(`/api/tasks/${id}/
  * 已开通电子签章者带签章密码（经 seals/useSealing 询问）：错误为 400 SEAL_PIN_WRONG，锁定为 423 SEAL_LOCKED
  */
 export const completeTask = (id: number, data: Record<string, unknown>, signingPin?: string) =>
-  post<CompleteResult>(`/api/tasks/${id}/complete`, { data, signingPin });
+  post<CompleteResult>(`/api/tasks/${id}/complete`, { data, signingPin } satisfies z.input<typeof completeBody>);
 /** 转办 */
-export const reassignTask = (id: number, body: { userId: number; comment?: string }) =>
-  post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
+export const reassignTask = (id: number, body: z.input<typeof reassignBody>) => post<{ ok: true }>(`/api/tasks/${id}/reassign`, body);
 /** 加签（前加签：先由加签人发表意见再回到本人；后加签：本人办理后再由加签人办理） */
-export const addSigner = (id: number, body: { userId: number; position: 'before' | 'after'; comment?: string }) =>
-  post<{ ok: true }>(`/api/tasks/${id}/signers`, body);
+export const addSigner = (id: number, body: z.input<typeof signerBody>) => post<{ ok: true }>(`/api/tasks/${id}/signers`, body);
 /** 抄送 */
-export const copyTask = (id: number, body: { userIds: number[]; comment?: string }) =>
-  post<{ added: number }>(`/api/tasks/${id}/copies`, body);
+export const copyTask = (id: number, body: z.input<typeof copyBody>) => post<{ added: number }>(`/api/tasks/${id}/copies`, body);
 /** 催办：通知办理人或候选人；同一事项一小时内只催一次 */
 export const remindTask = (id: number) => post<{ reminded: number }>(`/api/tasks/${id}/remind`);
 /** 添加意见（不办理） */
-export const commentTask = (id: number, text: string) => post<{ ok: true }>(`/api/tasks/${id}/comments`, { text });
+export const commentTask = (id: number, text: string) =>
+  post<{ ok: true }>(`/api/tasks/${id}/comments`, { text } satisfies z.input<typeof commentBody>);
 /** 批量办理：同一份数据逐个提交，各自成功或失败 */
 export const batchComplete = (taskIds: number[], data: Record<string, unknown>, signingPin?: string) =>
-  post<BatchResult>('/api/tasks/batch-complete', { taskIds, data, signingPin });
+  post<BatchResult>('/api/tasks/batch-complete', { taskIds, data, signingPin } satisfies z.input<typeof batchBody>);
 
 /** POST /api/projects/:id/submit：送审（草稿 → 已送审，启动项目申报审核流程）；流程引擎不可用为 503 */
-export const submitProject = (id: number, version: number) => post<ProjectDetailAnswer>(`/api/projects/${id}/submit`, { version });
+export const submitProject = (id: number, version: number) =>
+  post<ProjectDetailAnswer>(`/api/projects/${id}/submit`, { version } satisfies z.input<typeof submitBody>);
 /** POST /api/projects/:id/withdraw：撤回（审核人员尚未办理时）；已办理为 409 ALREADY_ACTED */
-export const withdrawProject = (id: number, reason: string) => post<ProjectDetailAnswer>(`/api/projects/${id}/withdraw`, { reason });
+export const withdrawProject = (id: number, reason: string) =>
+  post<ProjectDetailAnswer>(`/api/projects/${id}/withdraw`, { reason } satisfies z.input<typeof withdrawBody>);
 
 /** GET /api/projects/:id/processes：项目经历的流程，新的在前 */
 export function listProjectProcesses(id: number, options: RequestSignal = {}): Promise<ProjectProcesses> {
