@@ -66,6 +66,7 @@ export const authRoutes = [
     access: 'public',
     body: contracts.loginBody,
     response: contracts.loginAnswer,
+    refusals: [423, 429],
     description:
       '成功时设置会话 Cookie budget_sid。连续 5 次密码错误锁定 30 分钟。同一地址 15 分钟内失败 20 次、同一用户名失败 10 次后，先答 429 LOGIN_RATE_LIMITED（带 Retry-After），不再核对密码。',
     handle: async ({ deps: { db, config, policy }, body: { username, password }, req, res }): Promise<contracts.LoginAnswer> => {
@@ -84,6 +85,7 @@ export const authRoutes = [
     access: 'public',
     body: contracts.secondFactorLoginBody,
     response: contracts.userAnswer,
+    refusals: [429],
     description:
       '须使用第二因素的角色（BUDGET_SECOND_FACTOR_ROLES）且已绑定验证器的人，密码正确时登录只答 secondFactor.challenge（5 分钟内有效，可试 5 次），不设会话；本接口以 challenge 和手机验证器上的 6 位验证码（或一次性恢复码）换取会话 Cookie。同一验证码不能用第二次；错误时 401 SECOND_FACTOR_FAILED，challenge 失效时 401 SECOND_FACTOR_CHALLENGE_EXPIRED，错误过多 429 SECOND_FACTOR_RATE_LIMITED。',
     handle: async ({ deps: { db, config, policy }, body: { challenge, code }, req, res }): Promise<contracts.UserAnswer> => {
@@ -154,6 +156,7 @@ export const authRoutes = [
     access: 'login',
     body: contracts.passwordBody,
     ok: { status: 204, description: '已修改' },
+    refusals: [429],
     description: '原密码错误计入登录的失败次数限制（429 LOGIN_RATE_LIMITED）。',
     handle: async ({ deps: { db }, principal, body: { oldPassword, newPassword }, req }) => {
       await changePassword(db, principal, oldPassword, newPassword, new Date(), { ip: req.ip });

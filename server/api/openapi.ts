@@ -51,6 +51,8 @@ const ERROR_RESPONSES = {
   },
   404: { name: 'NotFound', description: '不存在，或不在本人数据范围内（NOT_FOUND）' },
   409: { name: 'Conflict', description: '业务规则拒绝，error.code 为稳定代码，message 为中文说明' },
+  423: { name: 'Locked', description: '已锁定（如连续输错密码的账号 ACCOUNT_LOCKED），message 说明何时解锁' },
+  429: { name: 'TooManyRequests', description: '尝试过于频繁（error.code 如 LOGIN_RATE_LIMITED），带 Retry-After' },
   503: { name: 'Unavailable', description: '依赖的服务（如流程引擎）暂不可用' },
 } as const;
 

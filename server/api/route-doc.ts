@@ -42,7 +42,7 @@ export interface RouteDoc {
    */
   response?: z.ZodType;
   /** Business refusals besides the ones every route may give (400/401/403/404 follow from the entry). */
-  refusals?: Array<409 | 503>;
+  refusals?: Array<409 | 423 | 429 | 503>;
 }
 
 export const TAGS = {

@@ -171,6 +171,10 @@ describe('OpenAPI: the route catalogue and the document built from it', () => {
     expect(refs.length).toBeGreaterThan(0);
     for (const r of refs) expect([r, r.split('/').reduce((node: any, key) => node?.[key], doc) !== undefined]).toEqual([r, true]);
     expect(doc.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
+    // Declared refusals are in the document: a locked account and the rate limits of the auth routes.
+    expect(Object.keys(doc.paths['/api/auth/login'].post.responses)).toEqual(expect.arrayContaining(['200', '400', '423', '429']));
+    expect(doc.paths['/api/auth/login'].post.responses['429']).toEqual({ $ref: '#/components/responses/TooManyRequests' });
+    expect(Object.keys(doc.paths['/api/auth/password'].post.responses)).toEqual(expect.arrayContaining(['204', '429']));
 
     // The same zod schemas the routes parse with: a query parameter's bounds and a body's fields.
     const listParams = doc.paths['/api/quotas'].get.parameters;
