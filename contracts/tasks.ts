@@ -67,7 +67,7 @@ export const taskSigner = z.strictObject({
   comment: z.string().nullable(),
 });
 
-const processStep = z.strictObject({
+export const processStep = z.strictObject({
   id: z.string().describe('引擎的环节实例 id；本平台记录为 task:<待办编号> 或 job:<外部任务编号>'),
   elementId: z.string(),
   name: z.string(),

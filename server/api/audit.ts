@@ -34,6 +34,7 @@ export const auditRoutes = [
     summary: '核验整条审计链与检查点，报告第一条异常记录',
     tag: 'seals',
     access: 'audit:read',
+    response: contracts.chainReport,
     handle: async ({ deps }) => verifyChain(deps.db, await platformKey(deps.db, deps.sealSecret)),
   }),
   route({
@@ -42,6 +43,7 @@ export const auditRoutes = [
     summary: '审计记录，分页（可按对象、项目、类型筛选）',
     tag: 'seals',
     access: 'audit:read',
+    response: contracts.auditRecordPage,
     query: contracts.recordsQuery,
     handle: ({ deps, principal, query }) => listAuditRecords(deps.db, query, scopeOrgIds(deps.db, principal)),
   }),
@@ -52,6 +54,7 @@ export const auditRoutes = [
     summary: '签署审计链检查点（平台密钥）',
     tag: 'seals',
     access: 'audit:read',
+    response: contracts.signedCheckpoint,
     ok: { status: 201, description: '检查点；链为空时 204' },
     handle: async ({ deps, res }) => {
       const cp = await createCheckpoint(deps.db, await platformKey(deps.db, deps.sealSecret));
@@ -117,6 +120,7 @@ export const auditRoutes = [
       '流程回放：实例经过的每个环节（时间、办理人、审批结论与意见、变量变化、DMN 决策的输入与命中规则）及其审计记录签章的当场核验结果',
     tag: 'seals',
     access: 'audit:read',
+    response: contracts.replay,
     params: instanceKeyParams,
     notFound: '流程实例',
     description:
@@ -137,6 +141,7 @@ export const auditRoutes = [
     summary: '核验上传的证据包（与 npm run verify 同一套检查），逐条报告结果',
     tag: 'seals',
     access: 'audit:read',
+    response: contracts.packageReport,
     description: '请求体为证据包文件原样（Content-Type: application/octet-stream，最大 64 MB）。',
     before: [express.raw({ type: () => true, limit: MAX_PACKAGE_BYTES })],
     handle: ({ req }) => {
