@@ -33,12 +33,6 @@ export const projectSetStatus = defineWorker({
     const reason =
       status === 'returned' ? (smartFailed ? `绩效目标不符合要求：${input.smartProblems!.join('；')}` : (input.comment ?? '')) : undefined;
     const actor: Actor = { userId: null, username: `worker:${task.topic}`, displayName: '流程引擎' };
-    if (project.status !== status) {
-      await changeStatus(trx, actor, input.projectId, status, {
-        note: reason || undefined,
-        data: { elementId: task.activityId, processInstanceKey: task.processInstanceId },
-      });
-    }
     if (properties.outcome) await endProcessInstance(trx, task.processInstanceId, properties.outcome);
     if (properties.notify && input.applicantUserId) {
       await notify(trx, {
@@ -53,6 +47,13 @@ export const projectSetStatus = defineWorker({
         },
         link: `/my-applications?project=${input.projectId}`,
         dedupeKey: `status:${task.id}`,
+      });
+    }
+    // The timeline's audit append last: the chain's head stays locked from it to the commit.
+    if (project.status !== status) {
+      await changeStatus(trx, actor, input.projectId, status, {
+        note: reason || undefined,
+        data: { elementId: task.activityId, processInstanceKey: task.processInstanceId },
       });
     }
     return complete({});

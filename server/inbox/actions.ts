@@ -246,10 +246,11 @@ export async function complete(
       });
       return { taskId, outcome: 'forwarded' };
     }
-    case 'complete': {
-      if (plan.claim) await claimLoaded(deps, task, inv, p);
-      return sealedResult(taskId, await finish(deps, task, p, plan.values, signer));
-    }
+    case 'complete':
+      // An offered task is taken by its completion itself (no 签收 first): finish takes it only
+      // while nobody holds it and names the person as the engine's assignee, so the engine's
+      // history says who decided — one engine call, one audit record and a transaction fewer.
+      return sealedResult(taskId, await finish(deps, task, p, plan.values, signer, plan.claim));
   }
 }
 
@@ -275,6 +276,8 @@ async function finish(
   p: Principal,
   values: Record<string, unknown>,
   signer: Signer | null,
+  /** The task is offered to the person and nobody holds it: the completion takes it. */
+  unheld = false,
 ): Promise<AppendedRecord> {
   const { db, engine } = deps;
   // The engine's assignee mirrors the inbox's (claim, 转办, 加签 all tell it); read who holds it now.
@@ -284,9 +287,20 @@ async function finish(
     db,
     task.id,
     { status: 'completing', completing_by: p.userId, completing_at: new Date(), completing_form: JSON.stringify(values) },
-    (q) => q.where('status', 'open'),
+    (q) =>
+      unheld
+        ? q.where('status', 'open').where((w) => w.whereNull('assignee_user_id').orWhere('assignee_user_id', p.userId))
+        : q.where('status', 'open'),
   );
-  if (taken !== 1) throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
+  if (taken !== 1) {
+    if (unheld) {
+      const now = (await db('inbox_tasks').where({ id: task.id }).first('status', 'assignee_user_id')) as
+        { status: string; assignee_user_id: number | null } | undefined;
+      if (now?.status === 'open' && now.assignee_user_id !== null && Number(now.assignee_user_id) !== p.userId)
+        throw errors.conflict('TASK_CLAIMED_BY_OTHER', '该待办已由他人签收，请刷新待办列表');
+    }
+    throw errors.conflict('TASK_ALREADY_COMPLETED', '该待办已办理，不能重复提交');
+  }
   // Every field of the form is sent, hidden ones as null, so a gateway never reads a value left
   // over from an earlier step or round.
   const variables: Record<string, unknown> = {};

@@ -52,7 +52,13 @@ export async function submitProject(
     // or this node died, a timeout) left an instance running that we never recorded, and the
     // project a draft again: the retry takes that instance over instead of starting a second
     // review of the same project (found by the fault drill, bench/drill.ts).
-    const running = await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${projectId}` });
+    // Only a project sent before can have one: every engine start follows a committed 送审, so on a
+    // first 送审 (the only one on its timeline) the engine is not asked.
+    const sentBefore =
+      Number(
+        ((await db('project_events').where({ project_id: projectId, kind: 'submitted' }).count({ n: '*' }))[0] as { n: number | string }).n,
+      ) > 1;
+    const running = sentBefore ? await engine.processInstances({ processDefinitionKey: key, businessKey: `project:${projectId}` }) : [];
     const known = running.length
       ? ((await db('process_instances')
           .whereIn(

@@ -130,11 +130,7 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
       { kind: 'created', data: { candidates, candidateGroups: job.candidateGroups } },
       { timeline: false },
     );
-    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, {
-      kind: 'task_created',
-      note: `进入「${name}」环节`,
-      data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceId },
-    });
+    // The audit append last: the chain's head stays locked from it to the commit.
     await notify(trx, {
       userIds: candidates,
       template: 'task-assigned',
@@ -147,6 +143,11 @@ export async function recordUserTask(db: Knex, job: EngineUserTask): Promise<{ t
       },
       link: `/tasks/${taskId}`,
       dedupeKey: `task-assigned:${job.engineTaskId}`,
+    });
+    await writeProjectEvent(trx, project.id, SYSTEM_ACTOR, {
+      kind: 'task_created',
+      note: `进入「${name}」环节`,
+      data: { taskId, elementId: job.elementId, processInstanceKey: job.processInstanceId },
     });
     return { taskId, created: true };
   });

@@ -238,7 +238,8 @@ export async function updateProject(db: Knex, actor: Actor, id: number, edit: Pr
 
 /** 作废: possible before funding; the record and its timeline stay. */
 export async function voidProject(db: Knex, actor: Actor, id: number, input: { reason: string; version: number }): Promise<ProjectDetail> {
-  return changeStatus(db, actor, id, 'void', { note: input.reason, version: input.version, kind: 'voided' });
+  await changeStatus(db, actor, id, 'void', { note: input.reason, version: input.version, kind: 'voided' });
+  return (await getProject(db, id))!;
 }
 
 /**
@@ -252,10 +253,10 @@ export async function changeStatus(
   id: number,
   to: ProjectStatus,
   options: { note?: string; version?: number; kind?: string; data?: unknown } = {},
-): Promise<ProjectDetail> {
+): Promise<StatusChange> {
   return inTransaction(db, async (trx) => {
-    const row = (await trx('projects').where('id', id).first('status', 'version')) as
-      { status: ProjectStatus; version: number } | undefined;
+    const row = (await trx('projects').where('id', id).first('status', 'version', 'name', 'project_no', 'unit_org_id')) as
+      { status: ProjectStatus; version: number; name: string; project_no: string; unit_org_id: number } | undefined;
     if (!row) throw projectNotFound(id);
     if (options.version !== undefined && row.version !== options.version) throw versionConflict();
     if (!canTransition(row.status, to)) {
@@ -277,8 +278,29 @@ export async function changeStatus(
       note: options.note ?? null,
       data: options.data,
     });
-    return (await getProject(trx, id))!;
+    // Nothing more is read here: the audit chain's head stays locked until this transaction ends
+    // (see writeProjectEvent), so a caller that shows the project reads it after the commit.
+    return {
+      id,
+      projectNo: row.project_no,
+      name: row.name,
+      unitOrgId: Number(row.unit_org_id),
+      fromStatus: row.status,
+      status: to,
+      version: Number(row.version) + 1,
+    };
   });
+}
+
+/** What a status change did (changeStatus), without the project's whole detail. */
+export interface StatusChange {
+  id: number;
+  projectNo: string;
+  name: string;
+  unitOrgId: number;
+  fromStatus: ProjectStatus;
+  status: ProjectStatus;
+  version: number;
 }
 
 /** Stores the file under its SM3 digest (once, however often attached) and lists it on the project. */

@@ -1,6 +1,7 @@
 import { seedDemoUsers } from '../../server/auth/demo-users';
 import { namespaced } from '../../server/engine/namespace';
 import { INTAKE_PROCESS_ID, STALE_SUBMIT_MS } from '../../server/inbox/intake';
+import { changeStatus } from '../../server/projects/service';
 import { seedReferenceData } from '../../server/reference';
 import { loginCookie } from '../support/accounts';
 import { apiAs, demoApplication, submittedTo, type ApiCall } from '../support/intake';
@@ -64,8 +65,16 @@ describe('healing what a crash cuts off', () => {
 
   test('送审 again after the engine started the first one but its answer was lost: the running instance is taken over, no second review', async () => {
     const p = await draft('第一中学中断送审测试项目甲');
-    const orphan = await startBehindTheBack(p); // the project is still a draft, as the failed 送审 left it
-    const again = await call('nm_clerk_yz', 'POST', `/projects/${p.id}/submit`, { version: p.version });
+    // The failed 送审 as submitProject leaves it: submitted, the engine started (its answer lost),
+    // back to draft with the attempt on the timeline.
+    const clerk = { userId: null, username: 'nm_clerk_yz', displayName: '王芳' };
+    await changeStatus(t.system.db, clerk, p.id, 'submitted', { version: p.version, kind: 'submitted', note: '提交申报审核' });
+    const orphan = await startBehindTheBack(p);
+    const back = await changeStatus(t.system.db, clerk, p.id, 'draft', {
+      kind: 'submit_failed',
+      note: '流程引擎不可用，送审未成功，已恢复为草稿',
+    });
+    const again = await call('nm_clerk_yz', 'POST', `/projects/${p.id}/submit`, { version: back.version });
     expect(again.status).toBe(200);
     const running = await t.system.engine.processInstances({ processDefinitionKey: key(), businessKey: `project:${p.id}` });
     expect(running.map((r) => r.id)).toEqual([orphan.id]);
