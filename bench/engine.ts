@@ -34,6 +34,7 @@ import { deployableBytes, PROCESSES_DIR } from '../server/engine/deploy';
 import { namespaced } from '../server/engine/namespace';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
+import { asShipped } from './shipped';
 import { allWorkers, platformWorkers } from '../workers';
 import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
@@ -409,7 +410,7 @@ async function benchApi(
     logLevel: LOG_LEVEL as typeof base.logLevel,
     engine: { ...base.engine, restUrl: engine.restUrl, namespace },
   };
-  const system = await startSystem(config, { log, workers: platformWorkers(allWorkers, { loops: LOOPS }) });
+  const system = await startSystem(asShipped(config), { log, workers: platformWorkers(allWorkers, { loops: LOOPS }) });
   const key = namespaced(namespace, PROCESS_ID);
   const d: Driving = {
     calls: new Tally(),
@@ -599,7 +600,7 @@ async function main(): Promise<void> {
     if (r.log.total) console.table(r.log.rows());
   }
   console.log(
-    `engine bench — engine ${engineDb} at ${engine.restUrl}; app database ${appDatabase}; ${N} instances each (after ${WARMUP} not measured); ${STARTERS} concurrent starters, ` +
+    `engine bench — engine ${engineDb} at ${engine.restUrl}; app database ${appDatabase}, app NODE_ENV ${process.env.BENCH_APP_ENV ?? 'production'}; ${N} instances each (after ${WARMUP} not measured); ${STARTERS} concurrent starters, ` +
       `${LOOPS} external-task loops (10 a fetch), ${COMPLETERS} concurrent completers per step; seconds = first start → last end (engine history); durations and latencies in ms`,
   );
   console.table(rows);

@@ -5,6 +5,7 @@ import { ensureEngineRunning, stopEngine } from '../server/engine/launcher';
 import { createLogger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
+import { asShipped } from './shipped';
 import { platformWorkers } from '../workers';
 import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
@@ -41,7 +42,7 @@ export async function benchCompletions(): Promise<void> {
   const fresh = freshDatabase('budget_bench_inbox_api');
   const namespace = `b${crypto.randomBytes(4).toString('hex')}`;
   const config = { ...base, database: fresh.database, port: 0, demoData: false, engine: { ...base.engine, namespace } };
-  const system = await startSystem(config, { log, workers: platformWorkers() });
+  const system = await startSystem(asShipped(config), { log, workers: platformWorkers() });
   try {
     await system.databaseReady;
     await seedReferenceData(system.db, { year: 2026 });

@@ -31,6 +31,7 @@ import { EngineClient } from '../server/engine/client';
 import * as ledger from '../server/ledger/service';
 import { seedReferenceData } from '../server/reference';
 import { startSystem } from '../server/system';
+import { asShipped } from './shipped';
 import { allWorkers, platformWorkers } from '../workers';
 import { describeEngine, dropDeployments } from './engine-admin';
 import { freshDatabase } from './fresh-database';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   await engine.version().catch(() => {
     throw new Error(`流程引擎未运行（${config.engine.restUrl}），请先 npm run engine:start`);
   });
-  const system = await startSystem(config, { log, workers: platformWorkers(allWorkers, { loops: LOOPS }) });
+  const system = await startSystem(asShipped(config), { log, workers: platformWorkers(allWorkers, { loops: LOOPS }) });
   const state = { stopped: false, decided: 0, latencies: [] as number[], errors: new Tally() };
   try {
     await system.databaseReady;
