@@ -10,7 +10,16 @@ import { designerCatalogue, lintXml } from '../designer/lint';
 import { listDesignerProcesses, processVersionXml } from '../designer/versions';
 import { executeMigration, previewMigration, runningPerVersion } from '../designer/migration';
 import { decisionVersion, deployDecision, evaluateDecision, listDesignerDecisions } from '../designer/decisions';
-import { autoRunTrial, completeTrialTask, endTrial, listTrials, startTrial, trialState, trialVariables } from '../designer/trial';
+import {
+  autoRunTrial,
+  completeTrialTask,
+  endTrial,
+  fireTrialTimer,
+  listTrials,
+  startTrial,
+  trialState,
+  trialVariables,
+} from '../designer/trial';
 import { TRIAL_ID_PATTERN } from '../designer/trial-model';
 import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
@@ -50,6 +59,12 @@ export const trialTaskParams = trialParams.extend({
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/)
     .describe('试运行实例中的待办编号（引擎任务 id）'),
+});
+export const trialTimerParams = trialParams.extend({
+  jobId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .describe('试运行实例中定时器的作业编号（引擎 job id）'),
 });
 export const trialVariablesParams = versionParams.pick({ processId: true });
 
@@ -367,6 +382,22 @@ export const designerRoutes = [
     response: trialContracts.trialState,
     refusals: [409, 503],
     handle: ({ deps, params }): Promise<trialContracts.TrialState> => fromEngine(() => autoRunTrial(trialsOf(deps), params.trialId)),
+  }),
+  route({
+    method: 'post',
+    path: '/api/designer/trials/{trialId}/timers/{jobId}/fire',
+    summary:
+      '触发定时器：立即执行试运行实例正在等待的定时器作业（引擎作业接口），试运行工作者接着应答其后的外部任务，答状态与令牌到达的环节',
+    tag: 'designer',
+    access: 'processes:design',
+    params: trialTimerParams,
+    notFound: { trialId: '试运行', jobId: '定时器' },
+    response: trialContracts.trialTimerFired,
+    refusals: [409, 503],
+    description:
+      '只能触发本试运行实例（引擎租户 budgettrial）的定时器：正式流程实例或其他试运行的作业为 409 TRIAL_TIMER_NOT_TRIAL，不执行；已触发为 409 TRIAL_TIMER_GONE。',
+    handle: ({ deps, params }): Promise<trialContracts.TrialTimerFired> =>
+      fromEngine(() => fireTrialTimer(trialsOf(deps), params.trialId, params.jobId)),
   }),
   route({
     method: 'delete',
