@@ -81,7 +81,7 @@ async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
 type DesignerDeps = { db: Db; engine: EngineClient; forms: FormRegistry; namespace: string; historyTtlDays: number };
 const route = routesWith<DesignerDeps>();
 
-const trialsOf = ({ engine, forms, namespace }: DesignerDeps) => ({ engine, forms, namespace });
+const trialsOf = ({ db, engine, forms, namespace }: DesignerDeps) => ({ db, engine, forms, namespace });
 const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username });
 
 /**
@@ -341,7 +341,7 @@ export const designerRoutes = [
     description:
       '与部署相同的模型检查，有错误时为 400 PROCESS_LINT_FAILED（details 逐条列出），不部署。外部任务由试运行工作者以合理的输出完成（不写平台数据），业务规则任务在引擎中按已部署的决策表真实求值。不写项目、指标账、签章与审计记录；2 小时后自动清理。引擎拒绝模型为 400 TRIAL_DEPLOY_REFUSED，启动失败为 400 TRIAL_START_FAILED。',
     handle: ({ deps, principal, body }): Promise<trialContracts.TrialState> =>
-      fromEngine(() => startTrial(trialsOf(deps), body.xml, body.variables ?? {}, { username: principal.username })),
+      fromEngine(() => startTrial(trialsOf(deps), body.xml, body.variables ?? {}, actorOf(principal))),
   }),
   route({
     method: 'get',
@@ -409,7 +409,7 @@ export const designerRoutes = [
     notFound: '试运行',
     ok: { status: 204, description: '已清理' },
     refusals: [503],
-    handle: ({ deps, params }) => fromEngine(() => endTrial(trialsOf(deps), params.trialId)),
+    handle: ({ deps, params, principal }) => fromEngine(() => endTrial(trialsOf(deps), params.trialId, actorOf(principal))),
   }),
   route({
     method: 'post',

@@ -2,6 +2,7 @@ import type { TrialState, TrialSummary, TrialTimerFired } from '../../contracts/
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sm3Hex } from '../../domain/digest';
 import { toShanghaiIso } from '../../domain/time';
 import { allWorkers } from '../../workers';
 import { EngineError, fromEngineVariables, parseEngineDate, type EngineClient, type TypedValue } from '../engine/client';
@@ -10,6 +11,8 @@ import { namespaced, withoutNamespace } from '../engine/namespace';
 import { errors } from '../errors';
 import type { FormRegistry } from '../forms';
 import type { Logger } from '../log';
+import { appendAudit } from '../audit/chain';
+import type { Db } from '../db';
 import { withoutDecisionNamespace } from './decisions';
 import { designerCatalogue, lintXml } from './lint';
 import {
@@ -136,10 +139,10 @@ export function trialVariables(processId: string): StartVariables {
  * one instance with the generated start variables (the designer's changes over them).
  */
 export async function startTrial(
-  deps: TrialDeps,
+  deps: TrialDeps & { db: Db },
   xml: string,
   overrides: StartVariables,
-  actor: { username: string },
+  actor: { userId: number | null; username: string },
 ): Promise<TrialState> {
   const problems = await lintXml(xml, await designerCatalogue(deps.forms, deps.engine, deps.namespace));
   const failing = problems.filter((p) => p.severity === 'error');
@@ -221,6 +224,16 @@ export async function startTrial(
       ]);
     throw err;
   }
+  // Audited (nothing real happens, so no seal): who tried which model in the sandbox, and when.
+  await deps.db.transaction((trx) =>
+    appendAudit(trx, {
+      kind: 'trial.started',
+      subjectType: 'trial',
+      subjectId: trialId,
+      actor,
+      data: { trialId, processId, deploymentId, processInstanceId: instanceId, sm3: sm3Hex(Buffer.from(xml)) },
+    }),
+  );
   await settle(deps, instanceId);
   return trialState(deps, trialId);
 }
@@ -422,9 +435,22 @@ export async function autoRunTrial(deps: TrialDeps, trialId: string, rounds = 30
 }
 
 /** 结束试运行: deletes the sandbox deployment with its instance and history (cascade). */
-export async function endTrial(deps: Pick<TrialDeps, 'engine' | 'namespace'>, trialId: string): Promise<void> {
+export async function endTrial(
+  deps: Pick<TrialDeps, 'engine' | 'namespace'> & { db: Db },
+  trialId: string,
+  actor: { userId: number | null; username: string },
+): Promise<void> {
   const summary = await findTrial(deps, trialId);
   await deps.engine.deleteDeployment(summary.deploymentId, { cascade: true });
+  await deps.db.transaction((trx) =>
+    appendAudit(trx, {
+      kind: 'trial.ended',
+      subjectType: 'trial',
+      subjectId: trialId,
+      actor,
+      data: { trialId, processId: summary.processId, deploymentId: summary.deploymentId, startedBy: summary.startedBy },
+    }),
+  );
 }
 
 /** Deletes this installation's trials started more than TRIAL_TTL_MS ago. */
