@@ -18,13 +18,15 @@ jest.setTimeout(240_000);
 describe('流程设计: a restart keeps the designer’s version', () => {
   let t: TestSystem;
   let call: ApiCall;
+  let cookie: string;
   const intake = fs.readFileSync(path.join(PROCESSES_DIR, 'project-intake.bpmn'), 'utf8');
 
   beforeAll(async () => {
     t = await startTestSystem();
     await t.system.ready;
     const designer = await createAccount(t.system.db, ['process_designer']);
-    call = apiAs(`${t.system.url}/api`, { designer: await loginCookie(t.system.url, designer.username) });
+    cookie = await loginCookie(t.system.url, designer.username);
+    call = apiAs(`${t.system.url}/api`, { designer: cookie });
   });
   afterAll(async () => {
     await t?.close();
@@ -59,6 +61,29 @@ describe('流程设计: a restart keeps the designer’s version', () => {
     for (const answer of [first, second]) expect(answer.find((r) => r.id === key)).toMatchObject({ key: now.id, version: fileVersion + 1 });
     const xml = (await t.system.engine.processDefinitionXml(now.id)).bpmn20Xml;
     expect(xml).toContain('sector_division,budget_division');
+
+    // Diagrams outside the designer draw the version an instance runs on; without one, the file.
+    const running = await t.system.engine.startProcessById(now.id, { businessKey: 'diagram-check', variables: { projectId: 999_999_999 } });
+    try {
+      const diagram = async (query: string) => {
+        const res = await fetch(`${t.system.url}/api/processes/project-intake/diagram${query}`, { headers: { cookie } });
+        return { status: res.status, text: await res.text() };
+      };
+      const ofInstance = await diagram(`?instance=${running.id}`);
+      expect(ofInstance.status).toBe(200);
+      expect(ofInstance.text).toContain('sector_division,budget_division');
+      expect(ofInstance.text).toMatch(/<bpmn:process id="project-intake"/);
+      const ofFile = await diagram('');
+      expect(ofFile.status).toBe(200);
+      expect(ofFile.text).not.toContain('sector_division,budget_division');
+      expect((await diagram('?instance=no-such-instance')).status).toBe(404);
+      const other = await fetch(`${t.system.url}/api/processes/platform-smoke-check/diagram?instance=${running.id}`, {
+        headers: { cookie },
+      });
+      expect(other.status).toBe(404);
+    } finally {
+      await t.system.engine.request('DELETE', `/process-instance/${running.id}`, { query: { skipCustomListeners: true } });
+    }
 
     // A developer changes the file after the designer's deployment: it deploys, warns and is audited.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'designer-restart-'));
