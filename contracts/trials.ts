@@ -72,7 +72,27 @@ export const trialState = trialSummary.extend({
     )
     .describe('DMN 决策的输入、输出与命中规则'),
   incidents: z.array(z.strictObject({ elementId: z.string(), message: z.string().nullable() })),
+  timers: z
+    .array(
+      z.strictObject({
+        jobId: z.string().describe('引擎作业编号'),
+        elementId: z.string().describe('定时器所在的事件（元素编号）'),
+        dueAt: shanghaiIso.nullable().describe('按模型到期的时间'),
+      }),
+    )
+    .describe('实例正在等待的定时器（可在试运行中立即触发）'),
   variables: z.record(z.string(), z.unknown()).describe('流程变量'),
+});
+
+/** POST /api/designer/trials/{trialId}/timers/{jobId}/fire：触发后的状态与令牌到达的环节 */
+export const trialTimerFired = trialState.extend({
+  fired: z.strictObject({
+    jobId: z.string(),
+    elementId: z.string().describe('触发的定时器事件'),
+    movedTo: z
+      .array(z.strictObject({ elementId: z.string(), name: z.string().nullable() }))
+      .describe('触发后流程所在的环节；流程已结束为空'),
+  }),
 });
 
 /** GET /api/designer/trials */
@@ -88,5 +108,6 @@ export type TrialChoice = z.infer<typeof trialChoice>;
 export type TrialSummary = z.infer<typeof trialSummary>;
 export type TrialState = z.infer<typeof trialState>;
 export type TrialList = z.infer<typeof trialList>;
+export type TrialTimerFired = z.infer<typeof trialTimerFired>;
 export type TrialStartVariables = z.infer<typeof trialStartVariables>;
 export type TrialVariables = TrialStartVariables['variables'];

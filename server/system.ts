@@ -95,10 +95,15 @@ export async function startSystem(config: AppConfig, options: StartOptions = {})
   const supervisor = new EngineSupervisor(engine, log.child({ component: 'engine' }), async () => {
     await databaseReady.promise;
     if (config.deployOnStart) {
-      const deployed = await deployProcesses(engine, db, {
-        namespace: config.engine.namespace,
-        historyTtlDays: config.engine.historyTtlDays,
-      });
+      const deployed = await deployProcesses(
+        engine,
+        db,
+        {
+          namespace: config.engine.namespace,
+          historyTtlDays: config.engine.historyTtlDays,
+        },
+        { log },
+      );
       log.info({ resources: deployed.map((d) => `${d.id}@v${d.version}`) }, '流程模型已部署');
     }
     if (config.workersInProcess && options.workers && !workers) {

@@ -10,7 +10,16 @@ import { designerCatalogue, lintXml } from '../designer/lint';
 import { listDesignerProcesses, processVersionXml } from '../designer/versions';
 import { executeMigration, previewMigration, runningPerVersion } from '../designer/migration';
 import { decisionVersion, deployDecision, evaluateDecision, listDesignerDecisions } from '../designer/decisions';
-import { autoRunTrial, completeTrialTask, endTrial, listTrials, startTrial, trialState, trialVariables } from '../designer/trial';
+import {
+  autoRunTrial,
+  completeTrialTask,
+  endTrial,
+  fireTrialTimer,
+  listTrials,
+  startTrial,
+  trialState,
+  trialVariables,
+} from '../designer/trial';
 import { TRIAL_ID_PATTERN } from '../designer/trial-model';
 import { EngineError, type EngineClient } from '../engine/client';
 import { namespaceBpmn, namespaced, withHistoryTimeToLive } from '../engine/namespace';
@@ -51,6 +60,12 @@ export const trialTaskParams = trialParams.extend({
     .regex(/^[A-Za-z0-9-]{1,64}$/)
     .describe('试运行实例中的待办编号（引擎任务 id）'),
 });
+export const trialTimerParams = trialParams.extend({
+  jobId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .describe('试运行实例中定时器的作业编号（引擎 job id）'),
+});
 export const trialVariablesParams = versionParams.pick({ processId: true });
 
 /** The engine not answering is a state (503), not a fault of ours. */
@@ -66,7 +81,7 @@ async function fromEngine<T>(run: () => Promise<T>): Promise<T> {
 type DesignerDeps = { db: Db; engine: EngineClient; forms: FormRegistry; namespace: string; historyTtlDays: number };
 const route = routesWith<DesignerDeps>();
 
-const trialsOf = ({ engine, forms, namespace }: DesignerDeps) => ({ engine, forms, namespace });
+const trialsOf = ({ db, engine, forms, namespace }: DesignerDeps) => ({ db, engine, forms, namespace });
 const actorOf = (p: Principal) => ({ userId: p.userId, username: p.username });
 
 /**
@@ -326,7 +341,7 @@ export const designerRoutes = [
     description:
       '与部署相同的模型检查，有错误时为 400 PROCESS_LINT_FAILED（details 逐条列出），不部署。外部任务由试运行工作者以合理的输出完成（不写平台数据），业务规则任务在引擎中按已部署的决策表真实求值。不写项目、指标账、签章与审计记录；2 小时后自动清理。引擎拒绝模型为 400 TRIAL_DEPLOY_REFUSED，启动失败为 400 TRIAL_START_FAILED。',
     handle: ({ deps, principal, body }): Promise<trialContracts.TrialState> =>
-      fromEngine(() => startTrial(trialsOf(deps), body.xml, body.variables ?? {}, { username: principal.username })),
+      fromEngine(() => startTrial(trialsOf(deps), body.xml, body.variables ?? {}, actorOf(principal))),
   }),
   route({
     method: 'get',
@@ -369,6 +384,22 @@ export const designerRoutes = [
     handle: ({ deps, params }): Promise<trialContracts.TrialState> => fromEngine(() => autoRunTrial(trialsOf(deps), params.trialId)),
   }),
   route({
+    method: 'post',
+    path: '/api/designer/trials/{trialId}/timers/{jobId}/fire',
+    summary:
+      '触发定时器：立即执行试运行实例正在等待的定时器作业（引擎作业接口），试运行工作者接着应答其后的外部任务，答状态与令牌到达的环节',
+    tag: 'designer',
+    access: 'processes:design',
+    params: trialTimerParams,
+    notFound: { trialId: '试运行', jobId: '定时器' },
+    response: trialContracts.trialTimerFired,
+    refusals: [409, 503],
+    description:
+      '只能触发本试运行实例（引擎租户 budgettrial）的定时器：正式流程实例或其他试运行的作业为 409 TRIAL_TIMER_NOT_TRIAL，不执行；已触发为 409 TRIAL_TIMER_GONE。',
+    handle: ({ deps, params }): Promise<trialContracts.TrialTimerFired> =>
+      fromEngine(() => fireTrialTimer(trialsOf(deps), params.trialId, params.jobId)),
+  }),
+  route({
     method: 'delete',
     path: '/api/designer/trials/{trialId}',
     summary: '结束并清理试运行：删除沙箱部署及其实例与历史',
@@ -378,7 +409,7 @@ export const designerRoutes = [
     notFound: '试运行',
     ok: { status: 204, description: '已清理' },
     refusals: [503],
-    handle: ({ deps, params }) => fromEngine(() => endTrial(trialsOf(deps), params.trialId)),
+    handle: ({ deps, params, principal }) => fromEngine(() => endTrial(trialsOf(deps), params.trialId, actorOf(principal))),
   }),
   route({
     method: 'post',

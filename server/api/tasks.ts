@@ -5,6 +5,7 @@ import type { Principal } from '../auth/service';
 import type { Db } from '../db';
 import type { EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
+import { namespaced, withoutNamespace } from '../engine/namespace';
 import * as actions from '../inbox/actions';
 import { syncInstance as sync } from '../inbox/sync';
 import type { Logger } from '../log';
@@ -389,19 +390,39 @@ export const taskRoutes = [
       return { items, inReview: !!(await activeIntake(db, id)) };
     },
   }),
-  /** A model's diagram, as deployed from processes/ (namespaces aside). */
+  /**
+   * A model's diagram: with `instance`, the version that instance runs on (the engine's XML, so a
+   * version deployed from the designer is drawn as it is); without, the model in processes/
+   * (namespaces aside).
+   */
   route({
     method: 'get',
     path: '/api/processes/{processId}/diagram',
-    summary: '流程图（BPMN XML）',
+    summary: '流程图（BPMN XML）：给出 instance 时为该实例实际运行的版本',
     tag: 'inbox',
     access: 'login',
     params: z.object({ processId: z.string().describe('流程标识') }),
+    query: z.object({
+      instance: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,64}$/)
+        .optional()
+        .describe('流程实例编号：给出时答该实例运行的流程版本（引擎中的定义）'),
+    }),
     ok: { status: 200, description: 'BPMN 2.0 XML' },
-    handle: ({ params, res }) => {
+    handle: async ({ deps: { engine, namespace }, params, query, res }) => {
       const model = processModels().get(params.processId);
       if (!model) throw errors.notFound(`流程 ${params.processId} 不存在`);
-      res.type('application/xml').send(model.xml);
+      if (!query.instance) {
+        res.type('application/xml').send(model.xml);
+        return undefined;
+      }
+      const key = namespaced(namespace, params.processId);
+      const instance = await engine.historicProcessInstance(query.instance);
+      if (!instance || instance.processDefinitionKey !== key) throw errors.notFound(`流程 ${params.processId} 没有实例 ${query.instance}`);
+      const [definition] = await engine.processDefinitions({ key, version: instance.processDefinitionVersion });
+      if (!definition) throw errors.notFound(`流程 ${params.processId} 的第 ${instance.processDefinitionVersion} 版不存在`);
+      res.type('application/xml').send(withoutNamespace((await engine.processDefinitionXml(definition.id)).bpmn20Xml, namespace));
       return undefined;
     },
   }),

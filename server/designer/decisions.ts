@@ -12,7 +12,7 @@ import { EngineError, formatEngineDate, type EngineClient, type TypedValue } fro
 import { listProcessResources } from '../engine/deploy';
 import { namespaced, namespaceDmn, withHistoryTimeToLive, withoutNamespace } from '../engine/namespace';
 import { errors } from '../errors';
-import type { ProcessVersion } from './versions';
+import { actorLabel, type ProcessVersion } from './versions';
 
 /**
  * The designer's decision tables (processes/*.dmn): their versions in the engine with who, when
@@ -85,7 +85,7 @@ export async function listDesignerDecisions(db: Knex, engine: EngineClient, name
           version: d.version,
           definitionId: d.id,
           deployedAt: own ? toShanghaiIso(readInstant(own.record.at)) : (times.get(d.deploymentId) ?? null),
-          actorName: own ? (own.record.display_name ?? own.record.actor) : null,
+          actorName: own ? (own.record.display_name ?? actorLabel(own.record.actor)) : null,
           username: own ? own.record.actor : null,
           reason: own?.reason ?? null,
           auditRecordId: own ? Number(own.record.id) : null,

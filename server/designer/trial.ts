@@ -1,7 +1,8 @@
-import type { TrialState, TrialSummary } from '../../contracts/trials';
+import type { TrialState, TrialSummary, TrialTimerFired } from '../../contracts/trials';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sm3Hex } from '../../domain/digest';
 import { toShanghaiIso } from '../../domain/time';
 import { allWorkers } from '../../workers';
 import { EngineError, fromEngineVariables, parseEngineDate, type EngineClient, type TypedValue } from '../engine/client';
@@ -10,6 +11,8 @@ import { namespaced, withoutNamespace } from '../engine/namespace';
 import { errors } from '../errors';
 import type { FormRegistry } from '../forms';
 import type { Logger } from '../log';
+import { appendAudit } from '../audit/chain';
+import type { Db } from '../db';
 import { withoutDecisionNamespace } from './decisions';
 import { designerCatalogue, lintXml } from './lint';
 import {
@@ -136,10 +139,10 @@ export function trialVariables(processId: string): StartVariables {
  * one instance with the generated start variables (the designer's changes over them).
  */
 export async function startTrial(
-  deps: TrialDeps,
+  deps: TrialDeps & { db: Db },
   xml: string,
   overrides: StartVariables,
-  actor: { username: string },
+  actor: { userId: number | null; username: string },
 ): Promise<TrialState> {
   const problems = await lintXml(xml, await designerCatalogue(deps.forms, deps.engine, deps.namespace));
   const failing = problems.filter((p) => p.severity === 'error');
@@ -221,6 +224,16 @@ export async function startTrial(
       ]);
     throw err;
   }
+  // Audited (nothing real happens, so no seal): who tried which model in the sandbox, and when.
+  await deps.db.transaction((trx) =>
+    appendAudit(trx, {
+      kind: 'trial.started',
+      subjectType: 'trial',
+      subjectId: trialId,
+      actor,
+      data: { trialId, processId, deploymentId, processInstanceId: instanceId, sm3: sm3Hex(Buffer.from(xml)) },
+    }),
+  );
   await settle(deps, instanceId);
   return trialState(deps, trialId);
 }
@@ -248,16 +261,18 @@ export async function trialState(deps: TrialDeps, trialId: string): Promise<Tria
       waiting: [],
       decisions: [],
       incidents: [],
+      timers: [],
       variables: {},
     };
   const ended = instance.endTime !== null;
-  const [activities, incidents, decisions, tasks, external, variables] = await Promise.all([
+  const [activities, incidents, decisions, tasks, external, variables, timers] = await Promise.all([
     deps.engine.activityInstances(instance.id),
     ended ? Promise.resolve([]) : deps.engine.incidents(instance.id),
     deps.engine.historicDecisions(instance.id),
     ended ? Promise.resolve([]) : deps.engine.tasks({ processInstanceId: instance.id, maxResults: 100 }),
     ended ? Promise.resolve([]) : deps.engine.externalTasks({ processInstanceId: instance.id, maxResults: 100 }),
     deps.engine.historicVariables(instance.id),
+    ended ? Promise.resolve([]) : trialTimers(deps.engine, definition.id, instance.id),
   ]);
   const visible = activities.filter((a) => !['multiInstanceBody', 'processDefinition'].includes(a.activityType));
   const failed = [...new Set(incidents.map((i) => i.activityId))];
@@ -303,7 +318,56 @@ export async function trialState(deps: TrialDeps, trialId: string): Promise<Tria
       outputs: (d.outputs ?? []).map((o) => ({ name: o.clauseName, variable: o.variableName, value: o.value, ruleId: o.ruleId })),
     })),
     incidents: incidents.map((i) => ({ elementId: i.activityId, message: i.incidentMessage })),
+    timers,
     variables,
+  };
+}
+
+/** The trial instance's timers (their jobs), with the element each belongs to and when it is due. */
+async function trialTimers(engine: EngineClient, definitionId: string, processInstanceId: string): Promise<TrialState['timers']> {
+  const jobs = await engine.jobs({ processInstanceId, timers: true, tenantIdIn: TRIAL_TENANT, maxResults: 100 });
+  if (!jobs.length) return [];
+  const elementOf = new Map((await engine.jobDefinitions({ processDefinitionId: definitionId })).map((d) => [d.id, d.activityId]));
+  return jobs.map((j) => ({ jobId: j.id, elementId: elementOf.get(j.jobDefinitionId) ?? '', dueAt: iso(j.dueDate) }));
+}
+
+/**
+ * 触发定时器: executes the trial instance's timer job now through the engine's job API, lets the
+ * trial worker answer what follows, and answers the state with where the token went. Only a
+ * timer of this trial's own instance (tenant budgettrial) may be fired: a job of a real instance,
+ * or of another trial, is refused (409 TRIAL_TIMER_NOT_TRIAL) and left alone.
+ */
+export async function fireTrialTimer(deps: TrialDeps, trialId: string, jobId: string): Promise<TrialTimerFired> {
+  const before = await trialState(deps, trialId);
+  const job = await deps.engine.job(jobId);
+  if (!job) throw errors.notFound(`定时器 ${jobId} 不存在或已触发`);
+  if (job.tenantId !== TRIAL_TENANT || !before.processInstanceId || job.processInstanceId !== before.processInstanceId)
+    throw errors.conflict('TRIAL_TIMER_NOT_TRIAL', '只能触发本试运行实例的定时器，正式流程实例的定时器不可在此触发');
+  const timer = before.timers.find((t) => t.jobId === jobId);
+  if (!timer) throw errors.conflict('TRIAL_TIMER_NOT_TRIAL', '该作业不是本试运行实例的定时器');
+  try {
+    await deps.engine.executeJob(jobId);
+  } catch (err) {
+    if (err instanceof EngineError && err.notFound) throw errors.conflict('TRIAL_TIMER_GONE', '该定时器已触发或流程已离开该环节');
+    if (err instanceof EngineError && !err.unreachable && err.status < 500)
+      throw errors.badRequest('TRIAL_TIMER_FAILED', '引擎未能执行该定时器（请检查其后的环节与条件）', [
+        { field: timer.elementId, message: err.message.slice(0, 500) },
+      ]);
+    throw err;
+  }
+  await settle(deps, before.processInstanceId);
+  const after = await trialState(deps, trialId);
+  const names = new Map(after.steps.map((s) => [s.elementId, s.name]));
+  return {
+    ...after,
+    fired: {
+      jobId,
+      elementId: timer.elementId,
+      movedTo:
+        after.ended && after.active.length === 0
+          ? []
+          : after.active.map((elementId) => ({ elementId, name: names.get(elementId) ?? null })),
+    },
   };
 }
 
@@ -371,9 +435,22 @@ export async function autoRunTrial(deps: TrialDeps, trialId: string, rounds = 30
 }
 
 /** 结束试运行: deletes the sandbox deployment with its instance and history (cascade). */
-export async function endTrial(deps: Pick<TrialDeps, 'engine' | 'namespace'>, trialId: string): Promise<void> {
+export async function endTrial(
+  deps: Pick<TrialDeps, 'engine' | 'namespace'> & { db: Db },
+  trialId: string,
+  actor: { userId: number | null; username: string },
+): Promise<void> {
   const summary = await findTrial(deps, trialId);
   await deps.engine.deleteDeployment(summary.deploymentId, { cascade: true });
+  await deps.db.transaction((trx) =>
+    appendAudit(trx, {
+      kind: 'trial.ended',
+      subjectType: 'trial',
+      subjectId: trialId,
+      actor,
+      data: { trialId, processId: summary.processId, deploymentId: summary.deploymentId, startedBy: summary.startedBy },
+    }),
+  );
 }
 
 /** Deletes this installation's trials started more than TRIAL_TTL_MS ago. */

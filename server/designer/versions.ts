@@ -75,7 +75,7 @@ export async function listDesignerProcesses(db: Knex, engine: EngineClient, name
           version: d.version,
           definitionId: d.id,
           deployedAt: record ? toShanghaiIso(readInstant(record.at)) : (times.get(d.deploymentId) ?? null),
-          actorName: record ? (record.display_name ?? record.actor) : null,
+          actorName: record ? (record.display_name ?? actorLabel(record.actor)) : null,
           username: record ? record.actor : null,
           reason: record?.data.reason ?? null,
           auditRecordId: record ? Number(record.id) : null,
@@ -97,4 +97,9 @@ export async function processVersionXml(
   const [definition] = await engine.processDefinitions({ key: namespaced(namespace, processId), version });
   if (!definition) return null;
   return withoutNamespace((await engine.processDefinitionXml(definition.id)).bpmn20Xml, namespace);
+}
+
+/** Who a deployment record names: a person's display name, or 系统 for a deployment from processes/ at start. */
+export function actorLabel(actor: string): string {
+  return actor === 'system' ? '系统（processes/）' : actor;
 }

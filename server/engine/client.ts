@@ -218,6 +218,19 @@ export interface HistoricDecisionInstance {
   outputs?: Array<{ clauseId: string; clauseName: string | null; variableName: string; value: unknown; ruleId: string; ruleOrder: number }>;
 }
 
+export interface EngineJob {
+  id: string;
+  jobDefinitionId: string;
+  dueDate: string | null;
+  processInstanceId: string | null;
+  processDefinitionId: string | null;
+  processDefinitionKey: string | null;
+  retries: number;
+  exceptionMessage: string | null;
+  suspended: boolean;
+  tenantId: string | null;
+}
+
 export interface Deployment {
   id: string;
   name: string | null;
@@ -516,6 +529,26 @@ export class EngineClient {
 
   externalTasks(query: Query): Promise<Array<{ id: string; topicName: string; activityId: string; processInstanceId: string; workerId: string | null; lockExpirationTime: string | null; errorMessage: string | null; retries: number | null }>> {
     return this.request('GET', '/external-task', { query });
+  }
+
+  /** Jobs by query (e.g. processInstanceId, timers=true): timers, async continuations. */
+  jobs(query: Query): Promise<EngineJob[]> {
+    return this.request('GET', '/job', { query });
+  }
+
+  /** One job; null when there is none. */
+  job(id: string): Promise<EngineJob | null> {
+    return orNull(this.request('GET', `/job/${encodeURIComponent(id)}`));
+  }
+
+  /** The job definitions of a process definition: which element each job belongs to. */
+  jobDefinitions(query: Query): Promise<Array<{ id: string; processDefinitionId: string; activityId: string; jobType: string }>> {
+    return this.request('GET', '/job-definition', { query });
+  }
+
+  /** Executes a job now (a timer fires whatever its due date). */
+  executeJob(id: string): Promise<void> {
+    return this.request('POST', `/job/${encodeURIComponent(id)}/execute`);
   }
 
   historicProcessInstance(id: string): Promise<{ id: string; processDefinitionKey: string; processDefinitionVersion: number; startTime: string; endTime: string | null; state: string; businessKey: string | null } | null> {

@@ -124,4 +124,42 @@ describe('试运行 on the 流程设计 page', () => {
     expect(await listTrials({ engine: t!.system.engine, namespace: t!.config.engine.namespace })).toEqual([]);
     expect(await t!.system.engine.deployments({ id: trial!.deploymentId })).toEqual([]);
   });
+
+  test('触发定时器: a trial waiting at a timer moves on at once', async () => {
+    const page = await pages.open(browser!);
+    await logInThroughPage(page, t!.system.url, '/designer', 'nm_designer', PASSWORD);
+    await page
+      .locator(`${sel('designer-canvas')} .djs-shape`)
+      .first()
+      .waitFor();
+    await page.locator(sel('designer-process')).click();
+    await page.locator('.el-select-dropdown__item', { hasText: '国库集中支付' }).click();
+    await page.locator(`${sel('designer-canvas')} [data-element-id="WaitNotice"]`).waitFor();
+
+    await page.locator(sel('designer-trial')).click();
+    const panel = page.locator(sel('trial-panel'));
+    await panel.locator(sel('trial-var-noticeWithin')).waitFor();
+    expect(await panel.locator(sel('trial-var-noticeWithin')).inputValue()).toBe('PT10M');
+    await panel.locator(sel('trial-start')).click();
+
+    // The bank was sent the order; the token waits for its notice, the timer due in 10 minutes.
+    await panel.locator(`${sel('process-diagram')} [data-element-id="WaitNotice"].active`).waitFor();
+    const timer = panel.locator(sel('trial-timer-NoticeTimeout'));
+    await timer.waitFor();
+    expect(await timer.innerText()).toContain('逾期未收到通知');
+    await page.screenshot({ path: path.join(RESULTS, 'designer-trial-timer-waiting.png') });
+
+    await panel.locator(sel('trial-fire-NoticeTimeout')).click();
+    const fired = panel.locator(sel('trial-fired'));
+    await fired.waitFor();
+    expect(await fired.innerText()).toContain('定时器“逾期未收到通知”已触发');
+    await panel.locator(`${sel('process-diagram')} [data-element-id="QueryBank"].done`).waitFor();
+    expect(await panel.locator(`${sel('process-diagram')} [data-element-id="WaitNotice"].active`).count()).toBe(0);
+    expect(await panel.locator(sel('trial-timer-NoticeTimeout')).count()).toBe(0);
+    expect(await panel.locator(sel('trial-steps')).innerText()).toContain('查询银行');
+    await page.screenshot({ path: path.join(RESULTS, 'designer-trial-timer-fired.png') });
+
+    await panel.locator(sel('trial-end')).click();
+    await page.locator('.el-message--success').filter({ hasText: '沙箱已清理' }).waitFor();
+  });
 });

@@ -61,7 +61,8 @@ const B_ALL = 'jsx_all';
 /** Routes whose path id names no object of a province: definitions shipped with the platform. */
 const NOT_OWNED: Record<string, string> = {
   'GET /api/forms/{key}': 'task form definitions (forms/)',
-  'GET /api/processes/{processId}/diagram': 'process models (processes/)',
+  'GET /api/processes/{processId}/diagram':
+    'process models (processes/) or, with ?instance, the deployed version an instance runs on: the model only, no data of the instance',
   'GET /api/designer/processes/{processId}/versions/{version}/xml': 'deployed versions of the process models (one engine per installation)',
   'GET /api/designer/decisions/{decisionId}/versions/{version}':
     'deployed versions of the decision tables (processes/*.dmn, one engine per installation)',
@@ -80,6 +81,8 @@ const NOT_OWNED: Record<string, string> = {
     'a user task of a sandbox trial instance (made-up data, no object of a province)',
   'POST /api/designer/trials/{trialId}/auto': 'runs a sandbox trial instance to its end (made-up data, no object of a province)',
   'DELETE /api/designer/trials/{trialId}': "deletes a sandbox trial's deployment (no object of a province)",
+  'POST /api/designer/trials/{trialId}/timers/{jobId}/fire':
+    "fires a timer of a sandbox trial instance (tenant budgettrial only; a real instance's job is refused)",
 };
 
 /** Fields ending in Id that name no object of this platform. */

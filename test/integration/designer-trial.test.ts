@@ -22,7 +22,6 @@ const WATCHED = [
   'project_events',
   'quotas',
   'quota_journal',
-  'audit_records',
   'process_instances',
   'inbox_tasks',
   'task_events',
@@ -46,6 +45,23 @@ describe('流程设计: 试运行', () => {
         ),
       ),
     );
+
+  /** The audit records of one trial, in chain order. */
+  const trialRecords = async (trialId: string) =>
+    (
+      (await t.system
+        .db('audit_records')
+        .where({ subject_type: 'trial', subject_id: trialId })
+        .orderBy('seq')
+        .select('kind', 'actor', 'body')) as Array<{
+        kind: string;
+        actor: string;
+        body: string;
+      }>
+    ).map((r) => {
+      const body = JSON.parse(r.body) as { data: Record<string, unknown>; seal: unknown };
+      return { kind: r.kind, actor: r.actor, sealed: body.seal !== null, data: body.data };
+    });
 
   beforeAll(async () => {
     t = await startTestSystem();
@@ -145,8 +161,16 @@ describe('流程设计: 试运行', () => {
     const again = await call('designer', 'GET', `/designer/trials/${trialId}`);
     expect(again.body).toMatchObject({ ended: true, trialId });
 
-    // Nothing real: no row in the app's tables, no instance of the real intake.
+    // Nothing real: no row in the app's tables, no instance of the real intake; the start is audited (no seal).
     expect(await counts()).toEqual(rowsBefore);
+    expect(await trialRecords(trialId)).toEqual([
+      {
+        kind: 'trial.started',
+        actor: expect.stringMatching(/\S/),
+        sealed: false,
+        data: expect.objectContaining({ trialId, processId: 'project-intake', deploymentId: started.body.deploymentId }),
+      },
+    ]);
     expect(await t.system.engine.processInstanceCount({ processDefinitionKey: realKey })).toBe(realBefore);
     expect((await t.system.engine.historicProcessInstances({ processDefinitionKey: realKey })).length).toBe(realHistoryBefore);
 
@@ -159,6 +183,14 @@ describe('流程设计: 试运行', () => {
     expect((await call('designer', 'GET', `/designer/trials/${trialId}`)).status).toBe(404);
     expect((await call('designer', 'DELETE', `/designer/trials/${trialId}`)).status).toBe(404);
     expect(await t.system.engine.deployments({ id: started.body.deploymentId })).toEqual([]);
+    // Ending it is audited too, once (the second DELETE found nothing).
+    const records = await trialRecords(trialId);
+    expect(records.map((r) => r.kind)).toEqual(['trial.started', 'trial.ended']);
+    expect(records[1]).toMatchObject({
+      actor: records[0]!.actor,
+      sealed: false,
+      data: { trialId, processId: 'project-intake', deploymentId: started.body.deploymentId },
+    });
   });
 
   test('a draft payment model evaluates the deployed DMN for real; old trials are cleaned up', async () => {

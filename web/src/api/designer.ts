@@ -35,7 +35,14 @@ type MigrationPreviewInput = z.input<typeof migrationPreviewBody>;
 type MigrationInput = z.input<typeof migrationBody>;
 type TrialInput = z.input<typeof trialBody>;
 export type TrialCompletion = z.input<typeof trialCompleteBody>;
-import type { TrialChoice, TrialStartVariables, TrialState, TrialSummary, TrialVariables } from '../../../contracts/trials';
+import type {
+  TrialChoice,
+  TrialStartVariables,
+  TrialState,
+  TrialSummary,
+  TrialTimerFired,
+  TrialVariables,
+} from '../../../contracts/trials';
 import { request } from './request';
 
 /**
@@ -130,7 +137,7 @@ export function executeMigration(processId: string, fromVersion: number, toVersi
 }
 
 /** 试运行（沙箱实例）的应答：与服务端同一声明（contracts/trials.ts） */
-export type { TrialChoice, TrialState, TrialSummary, TrialVariables };
+export type { TrialChoice, TrialState, TrialSummary, TrialTimerFired, TrialVariables };
 
 export async function getTrialVariables(processId: string): Promise<TrialVariables> {
   return (await request<TrialStartVariables>(`/api/designer/trials/variables/${encodeURIComponent(processId)}`)).variables;
@@ -159,6 +166,14 @@ export function completeTrialTask(
 
 export function autoRunTrial(trialId: string): Promise<TrialState> {
   return request<TrialState>(`/api/designer/trials/${encodeURIComponent(trialId)}/auto`, { method: 'POST', timeoutMs: 120_000 });
+}
+
+/** 触发定时器：立即执行试运行实例等待的定时器，答触发后的状态与令牌到达的环节 */
+export function fireTrialTimer(trialId: string, jobId: string): Promise<TrialTimerFired> {
+  return request<TrialTimerFired>(`/api/designer/trials/${encodeURIComponent(trialId)}/timers/${encodeURIComponent(jobId)}/fire`, {
+    method: 'POST',
+    timeoutMs: 60_000,
+  });
 }
 
 export function endTrial(trialId: string): Promise<void> {

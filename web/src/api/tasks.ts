@@ -113,9 +113,10 @@ export function listProjectProcesses(id: number, options: RequestSignal = {}): P
   return request<ProjectProcesses>(`/api/projects/${id}/processes`, { signal: options.signal, timeoutMs: READ_TIMEOUT_MS });
 }
 
-/** GET /api/processes/:processId/diagram：流程图（BPMN XML） */
-export async function getProcessDiagram(processId: string, options: RequestSignal = {}): Promise<string> {
-  const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram`, {
+/** GET /api/processes/:processId/diagram：流程图（BPMN XML）；给出实例编号时为该实例实际运行的版本 */
+export async function getProcessDiagram(processId: string, options: RequestSignal & { instance?: string } = {}): Promise<string> {
+  const query = options.instance ? `?instance=${encodeURIComponent(options.instance)}` : '';
+  const res = await fetch(`/api/processes/${encodeURIComponent(processId)}/diagram${query}`, {
     credentials: 'same-origin',
     signal: options.signal,
   });

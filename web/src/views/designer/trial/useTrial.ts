@@ -3,6 +3,7 @@ import {
   autoRunTrial,
   completeTrialTask,
   endTrial,
+  fireTrialTimer,
   getTrial,
   getTrialVariables,
   startTrial,
@@ -21,6 +22,8 @@ export function useTrial() {
   const state = ref<TrialState | null>(null);
   const busy = ref(false);
   const error = ref('');
+  /** What the last 触发定时器 did: which timer, where the token went. */
+  const fired = ref('');
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const running = computed(() => state.value !== null && !state.value.ended);
@@ -107,6 +110,19 @@ export function useTrial() {
     if (next) state.value = next;
   }
 
+  async function fireTimer(jobId: string): Promise<void> {
+    if (!state.value) return;
+    const trialId = state.value.trialId;
+    const next = await run(() => fireTrialTimer(trialId, jobId));
+    if (!next) return;
+    const { fired: what, ...rest } = next;
+    state.value = rest;
+    const timerName = next.steps.find((s) => s.elementId === what.elementId)?.name ?? what.elementId;
+    fired.value = what.movedTo.length
+      ? `定时器“${timerName}”已触发，流程已到：${what.movedTo.map((m) => m.name ?? m.elementId).join('、')}`
+      : `定时器“${timerName}”已触发，流程已结束`;
+  }
+
   async function end(): Promise<boolean> {
     if (!state.value) return true;
     const trialId = state.value.trialId;
@@ -115,11 +131,14 @@ export function useTrial() {
       await endTrial(trialId);
       return true;
     });
-    if (ok) state.value = null;
+    if (ok) {
+      state.value = null;
+      fired.value = '';
+    }
     return ok === true;
   }
 
   onBeforeUnmount(stopPolling);
 
-  return { processId, variables, state, busy, error, running, prepare, start, refresh, complete, auto, end, stopPolling };
+  return { processId, variables, state, busy, error, fired, running, prepare, start, refresh, complete, auto, fireTimer, end, stopPolling };
 }
