@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { KIND_LABELS as ADJUSTMENT_KIND_LABELS, type AdjustmentKind } from '../../domain/adjustments';
+import { formatYuan } from '../../domain/money';
 import { regionPrefix } from '../../domain/roles';
 import { toShanghaiIso } from '../../domain/time';
 import { ADJUSTMENT_PROCESS, scoped as scopedAdjustments } from '../adjustments/service';
@@ -71,7 +72,7 @@ interface Kind {
   rows(db: Knex, p: Principal, instances: string[]): Promise<ObjectRow[]>;
 }
 
-const yuan = (fen: number | string) => `¥${(Number(fen) / 100).toFixed(2)}`;
+const yuan = (fen: number | string) => formatYuan(Number(fen));
 
 const KINDS: Kind[] = [
   {
