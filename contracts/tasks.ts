@@ -34,11 +34,40 @@ export const taskSummary = z.strictObject({
   completedAt: shanghaiIso.nullable(),
 });
 
+/**
+ * 待办中的业务事项：用款申请、国库支付核实、预算调整、预算分配、决算、绩效监控的一个待办理环节
+ * （server/inbox/business.ts）。在其本页办理（link），不在待办页办理。
+ */
+export const businessTask = z.strictObject({
+  kind: z.enum(['payment', 'treasury', 'adjustment', 'allocation', 'final-accounts', 'monitoring']),
+  kindLabel: z.string().describe('事项类型，如“用款申请”“预算调整”'),
+  processId: z.string(),
+  elementId: z.string().describe('BPMN 元素 id，如 TreasuryReview'),
+  step: z.string().describe('当前环节，如“国库处科室负责人审核”'),
+  objectId: z.number().int().describe('业务对象编号（用款申请、调整申请、决算 … 的 id）'),
+  reference: z.string().describe('单号或名称，如 YK2026-000042'),
+  title: z.string().describe('事由摘要'),
+  unitName: z.string(),
+  link: z.string().describe('办理该环节的页面，如 /payments/42'),
+  createdAt: shanghaiIso.describe('到达时间'),
+  dueAt: shanghaiIso.nullable(),
+  overdue: z.boolean(),
+});
+
+export const businessTodo = z.strictObject({
+  items: z.array(businessTask).describe('按到达时间先后；至多 500 件'),
+  total: z.number().int(),
+  engineAway: z.boolean().describe('流程引擎未应答，业务事项暂不能列出（申报审核的待办照常）'),
+});
+
 export const taskPage = z.strictObject({
   items: z.array(taskSummary),
-  total: z.number().int(),
+  total: z.number().int().describe('items 所分页的件数（申报审核等待办箱中的待办）'),
   page: z.number().int(),
   pageSize: z.number().int(),
+  business: businessTodo
+    .optional()
+    .describe('仅待办箱：本人可办理的业务事项（不分页，同样按关键词、流程、逾期筛选）；待办总件数为 total + business.total'),
 });
 
 /** 任务事件：created 到达、claimed 签收、completed 办理… */
@@ -195,6 +224,8 @@ export const notificationPage = z.strictObject({
 export type TaskStatus = z.infer<typeof taskStatus>;
 export type TaskSummary = z.infer<typeof taskSummary>;
 export type TaskPage = z.infer<typeof taskPage>;
+export type BusinessTask = z.infer<typeof businessTask>;
+export type BusinessTodo = z.infer<typeof businessTodo>;
 export type TaskEvent = z.infer<typeof taskEvent>;
 export type TaskSigner = z.infer<typeof taskSigner>;
 export type TaskPermissions = z.infer<typeof taskPermissions>;

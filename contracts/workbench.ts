@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { projectStatus, projectSummary } from './projects';
-import { taskSummary } from './tasks';
+import { businessTask, taskSummary } from './tasks';
 
 /**
  * 工作台接口的应答（GET /api/workbench）：路由按这个 schema 应答（测试中逐个核对，见
@@ -20,10 +20,11 @@ export const workbenchWarning = z.strictObject({
 export const workbenchSummary = z.strictObject({
   tasks: z
     .strictObject({
-      todo: z.number().int(),
+      todo: z.number().int().describe('待办件数，含业务事项'),
       overdue: z.number().int(),
       copies: z.number().int().describe('抄送我的件数'),
       oldest: z.array(taskSummary).describe('最早到达的几件待办'),
+      business: z.array(businessTask).describe('最早到达的几件业务事项待办（用款申请、预算调整、决算 …；todo、overdue 已计入）'),
     })
     .describe('我的待办'),
   projects: z

@@ -30,7 +30,7 @@ import { isEngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced } from '../engine/namespace';
 import { AppError, errors } from '../errors';
-import { resolveCandidates } from '../inbox/candidates';
+import { holdsTask, resolveCandidates } from '../inbox/candidates';
 import * as ledger from '../ledger/service';
 import { notify } from '../notifications/service';
 import type { KeyStore } from '../seals/key-store';
@@ -130,7 +130,7 @@ function visibleQuotaIds(db: Knex, p: Principal) {
 }
 
 /** Adjustments the person sees: filed by an organisation in scope, or touching a quota they see. */
-function scoped(db: Knex, p: Principal, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
+export function scoped(db: Knex, p: Principal, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
   return q.where((w) =>
     w
       .whereIn(`${alias}.org_id`, scopeOrgIds(db, p))
@@ -412,11 +412,8 @@ async function openTaskFor(deps: AdjustmentDeps, row: AdjustmentRow, p: Principa
   if (!row.process_instance_key || row.status !== 'approving') return null;
   const model = processModels().get(ADJUSTMENT_PROCESS);
   const tasks = await deps.engine.tasks({ processInstanceId: row.process_instance_key });
-  for (const t of tasks) {
-    const groups = (model?.elements.get(t.taskDefinitionKey)?.candidateGroups ?? '').split(',').filter(Boolean);
-    if (!groups.some((g) => p.roles.includes(g))) continue;
-    if ((await resolveCandidates(deps.db, groups, Number(row.org_id))).includes(p.userId)) return t;
-  }
+  for (const t of tasks)
+    if (await holdsTask(deps.db, p, t, model?.elements.get(t.taskDefinitionKey)?.candidateGroups, Number(row.org_id))) return t;
   return null;
 }
 

@@ -31,7 +31,7 @@ import { readInstant } from '../db';
 import { isEngineError, type EngineClient } from '../engine/client';
 import { namespaced } from '../engine/namespace';
 import { processModels } from '../engine/models';
-import { resolveCandidates } from '../inbox/candidates';
+import { holdsTask, resolveCandidates } from '../inbox/candidates';
 import { issueQuota } from '../ledger/service';
 import { notify } from '../notifications/service';
 import { changeStatus, writeProjectEvent, type Actor } from '../projects/service';
@@ -801,15 +801,8 @@ async function openTaskFor(deps: AllocationDeps, row: AllocationRow, p: Principa
   if (!row.process_instance_key) return null;
   const tasks = await deps.engine.tasks({ processInstanceId: row.process_instance_key });
   const model = processModels().get(ALLOCATION_PROCESS);
-  for (const t of tasks) {
-    if (t.taskDefinitionKey === 'Countersign') {
-      if (t.assignee === String(p.userId)) return t;
-      continue;
-    }
-    const groups = (model?.elements.get(t.taskDefinitionKey)?.candidateGroups ?? '').split(',').filter(Boolean);
-    if (!groups.some((g) => p.roles.includes(g))) continue;
-    if ((await resolveCandidates(deps.db, groups, Number(row.bureau_org_id))).includes(p.userId)) return t;
-  }
+  for (const t of tasks)
+    if (await holdsTask(deps.db, p, t, model?.elements.get(t.taskDefinitionKey)?.candidateGroups, Number(row.bureau_org_id))) return t;
   return null;
 }
 

@@ -7,6 +7,7 @@ import type { EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced, withoutNamespace } from '../engine/namespace';
 import * as actions from '../inbox/actions';
+import { listBusinessTodo } from '../inbox/business';
 import { syncInstance as sync } from '../inbox/sync';
 import type { Logger } from '../log';
 import { activeIntake, submitProject, withdrawProject } from '../inbox/intake';
@@ -101,7 +102,15 @@ export const taskRoutes = [
     access: 'login',
     query: contracts.taskListQuery,
     response: contracts.taskPage,
-    handle: ({ deps, principal, query }) => listTasks(deps.db, principal.userId, { ...query, overdue: query.overdue === 'true' }),
+    description:
+      '待办箱另有 business：本人可办理的业务事项（用款申请、国库支付核实、预算调整、预算分配、决算、绩效监控），数据范围与各自页面相同，且本人持有该环节的候选角色（或已指派给本人）；在 link 所指的页面办理。引擎未应答时 business.engineAway 为 true，申报审核的待办照常列出。',
+    handle: async ({ deps, principal, query }) => {
+      const q = { ...query, overdue: query.overdue === 'true' };
+      if (q.box !== 'todo') return listTasks(deps.db, principal.userId, q);
+      // Side by side: the intake query is not slowed by the business steps' engine read.
+      const [page, business] = await Promise.all([listTasks(deps.db, principal.userId, q), listBusinessTodo(deps, principal, q)]);
+      return { ...page, business };
+    },
   }),
   route({
     method: 'get',

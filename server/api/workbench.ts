@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Db } from '../db';
+import { listBusinessTodo } from '../inbox/business';
 import { workbenchSummary } from '../workbench/summary';
 import * as contracts from '../../contracts/workbench';
 import { buildHealthReport, type HealthDeps } from './health';
@@ -32,7 +33,10 @@ export const workbenchRoutes = [
         if (health.status !== 'ok')
           systemDegraded = `系统状态异常：${[health.database.status !== 'up' ? '数据库' : '', health.engine.status !== 'up' ? '流程引擎' : ''].filter(Boolean).join('、')}不可用或正在启动`;
       }
-      const summary = await workbenchSummary(deps.db, p, { systemDegraded });
+      const summary = await workbenchSummary(deps.db, p, {
+        systemDegraded,
+        business: () => listBusinessTodo({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace }, p),
+      });
       return {
         ...summary,
         projects: summary.projects && { ...summary.projects, recent: summary.projects.recent.map((r) => projectSummaryJson(r, p)) },

@@ -23,7 +23,7 @@ import { isEngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced } from '../engine/namespace';
 import { AppError, errors } from '../errors';
-import { resolveCandidates } from '../inbox/candidates';
+import { holdsTask } from '../inbox/candidates';
 import { adjustOut, carryOver } from '../ledger/service';
 import type { KeyStore } from '../seals/key-store';
 import { seal, signerFor } from '../seals/seal';
@@ -383,11 +383,8 @@ async function openTaskFor(deps: FinalAccountsDeps, row: AccountRow, p: Principa
   if (!row.process_instance_key || row.status === 'closing' || row.status === 'closed') return null;
   const tasks = await deps.engine.tasks({ processInstanceId: row.process_instance_key });
   const model = processModels().get(FINAL_ACCOUNTS_PROCESS);
-  for (const t of tasks) {
-    const groups = (model?.elements.get(t.taskDefinitionKey)?.candidateGroups ?? '').split(',').filter(Boolean);
-    if (!groups.some((g) => p.roles.includes(g))) continue;
-    if ((await resolveCandidates(deps.db, groups, Number(row.unit_org_id))).includes(p.userId)) return t;
-  }
+  for (const t of tasks)
+    if (await holdsTask(deps.db, p, t, model?.elements.get(t.taskDefinitionKey)?.candidateGroups, Number(row.unit_org_id))) return t;
   return null;
 }
 

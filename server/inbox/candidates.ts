@@ -53,3 +53,37 @@ export async function resolveCandidates(
   }
   return [...found].sort((a, b) => a - b);
 }
+
+/** A cache of resolveCandidates answers for one request (groups and organisation → people). */
+export type CandidateCache = Map<string, Promise<number[]>>;
+
+/**
+ * Whether a person may act on an open engine task of a business object owned by `ownerOrgId`
+ * (a payment request's unit, an adjustment's filer, an allocation's bureau …): a task with no
+ * candidate groups (a 会签 task, its assignee set by the model) is theirs when it is assigned to
+ * them; otherwise one of its candidate groups must be a role they hold and resolve to them for
+ * that organisation. The rule each module's page decides by (openTaskFor) and 待办 lists by.
+ */
+export async function holdsTask(
+  db: Knex,
+  p: { userId: number; roles: readonly string[] },
+  task: { assignee: string | null },
+  candidateGroups: string | undefined,
+  ownerOrgId: number,
+  context: { functionalCode?: string } = {},
+  cache?: CandidateCache,
+): Promise<boolean> {
+  const groups = (candidateGroups ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  if (!groups.length) return task.assignee === String(p.userId);
+  if (!groups.some((g) => p.roles.includes(g))) return false;
+  const key = `${groups.join(',')}|${ownerOrgId}|${context.functionalCode ?? ''}`;
+  let people = cache?.get(key);
+  if (!people) {
+    people = resolveCandidates(db, groups, ownerOrgId, context);
+    cache?.set(key, people);
+  }
+  return (await people).includes(p.userId);
+}

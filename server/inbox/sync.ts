@@ -49,7 +49,7 @@ function ourProcessKeys(namespace: string): string[] {
  * is), and the key must be asked for (once per definition).
  */
 const definitionKeys = new Map<string, Promise<string>>();
-function processKeyOf(deps: InboxSyncDeps, definitionId: string): Promise<string> {
+function processKeyOf(deps: Pick<InboxSyncDeps, 'engine'>, definitionId: string): Promise<string> {
   if (definitionId.includes(':')) return Promise.resolve(definitionId.split(':')[0]!);
   let key = definitionKeys.get(definitionId);
   if (!key) {
@@ -61,7 +61,10 @@ function processKeyOf(deps: InboxSyncDeps, definitionId: string): Promise<string
 }
 
 /** Our model of an engine task's process (namespace removed), by its definition. */
-async function processIdOf(deps: InboxSyncDeps, task: EngineTask): Promise<string> {
+export async function processIdOf(
+  deps: Pick<InboxSyncDeps, 'engine' | 'namespace'>,
+  task: Pick<EngineTask, 'processDefinitionId'>,
+): Promise<string> {
   const key = await processKeyOf(deps, task.processDefinitionId);
   return ownKey(key, deps.namespace) ?? key;
 }

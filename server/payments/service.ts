@@ -47,7 +47,7 @@ import { isEngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced } from '../engine/namespace';
 import { AppError, errors } from '../errors';
-import { resolveCandidates } from '../inbox/candidates';
+import { holdsTask, resolveCandidates } from '../inbox/candidates';
 import { freeze, getQuota, unfreeze, type Quota } from '../ledger/service';
 import { notify } from '../notifications/service';
 import type { KeyStore } from '../seals/key-store';
@@ -576,15 +576,8 @@ async function openTaskFor(deps: PaymentDeps, row: PaymentRow, p: Principal) {
   if (!row.process_instance_key || row.status !== 'approving') return null;
   const tasks = await deps.engine.tasks({ processInstanceId: row.process_instance_key });
   const model = processModels().get(PAYMENT_PROCESS);
-  for (const t of tasks) {
-    if (t.taskDefinitionKey === 'Countersign') {
-      if (t.assignee === String(p.userId)) return t;
-      continue;
-    }
-    const groups = (model?.elements.get(t.taskDefinitionKey)?.candidateGroups ?? '').split(',').filter(Boolean);
-    if (!groups.some((g) => p.roles.includes(g))) continue;
-    if ((await resolveCandidates(deps.db, groups, Number(row.unit_org_id))).includes(p.userId)) return t;
-  }
+  for (const t of tasks)
+    if (await holdsTask(deps.db, p, t, model?.elements.get(t.taskDefinitionKey)?.candidateGroups, Number(row.unit_org_id))) return t;
   return null;
 }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { PROJECT_STATUSES, STATUS_LABELS, type ProjectStatus } from '../../domain/projects';
 import { scopeOrgIds, type Principal } from '../auth/service';
+import type { BusinessTodo } from '../../contracts/tasks';
 import type { Db } from '../db';
 import { listTasks, type TaskSummary } from '../inbox/tasks';
 import { listProjects, type ProjectSummary } from '../projects/service';
@@ -24,7 +25,7 @@ export interface WorkbenchWarning {
 }
 
 export interface WorkbenchSummary {
-  tasks: { todo: number; overdue: number; copies: number; oldest: TaskSummary[] };
+  tasks: { todo: number; overdue: number; copies: number; oldest: TaskSummary[]; business: BusinessTodo['items'] };
   projects: null | {
     total: number;
     byStatus: Array<{ status: ProjectStatus; label: string; count: number }>;
@@ -39,12 +40,21 @@ export interface WorkbenchSummary {
 /** A quota is low when less than this share of its amount is still available (a hint, not a rule). */
 const LOW_AVAILABLE_SHARE = 0.1;
 
-export async function workbenchSummary(db: Db, p: Principal, extra: { systemDegraded?: string } = {}): Promise<WorkbenchSummary> {
-  const [todo, overdue, copies] = await Promise.all([
+export async function workbenchSummary(
+  db: Db,
+  p: Principal,
+  extra: { systemDegraded?: string; business?: () => Promise<BusinessTodo> } = {},
+): Promise<WorkbenchSummary> {
+  const none: BusinessTodo = { items: [], total: 0, engineAway: false };
+  const [intake, intakeOverdue, copies, business] = await Promise.all([
     listTasks(db, p.userId, { box: 'todo', page: 1, pageSize: 5 }),
     listTasks(db, p.userId, { box: 'todo', overdue: true, page: 1, pageSize: 1 }),
     listTasks(db, p.userId, { box: 'cc', page: 1, pageSize: 1 }),
+    extra.business ? extra.business() : Promise.resolve(none),
   ]);
+  // 待办 counts the business steps (payments, adjustments, final accounts …) beside the inbox's.
+  const todo = { total: intake.total + business.total, items: intake.items };
+  const overdue = { total: intakeOverdue.total + business.items.filter((i) => i.overdue).length };
   const projects = p.permissions.has('projects:read') ? await projectPart(db, p) : null;
   const quotas = p.permissions.has('quotas:read') ? await quotaPart(db, p) : null;
 
@@ -75,7 +85,12 @@ export async function workbenchSummary(db: Db, p: Principal, extra: { systemDegr
   if (quotas && quotas.low > 0)
     warnings.push({ level: 'warning', code: 'QUOTAS_LOW', text: `${quotas.low} 个指标可用余额不足额度的 10%`, link: '/quotas' });
 
-  return { tasks: { todo: todo.total, overdue: overdue.total, copies: copies.total, oldest: todo.items }, projects, quotas, warnings };
+  return {
+    tasks: { todo: todo.total, overdue: overdue.total, copies: copies.total, oldest: todo.items, business: business.items.slice(0, 5) },
+    projects,
+    quotas,
+    warnings,
+  };
 }
 
 async function projectPart(db: Db, p: Principal): Promise<NonNullable<WorkbenchSummary['projects']>> {

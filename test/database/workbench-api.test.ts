@@ -95,7 +95,7 @@ describe('workbench API and system status', () => {
     expect(clerk.projects.total).toBe(3);
     expect(clerk.projects.recent.map((p: { id: number }) => p.id).sort()).toEqual([a.id, b.id, c.id].sort());
     expect(clerk.projects.recent[0].updatedAt).toMatch(/\+08:00$/);
-    expect(clerk.tasks).toEqual({ todo: 0, overdue: 0, copies: 0, oldest: [] });
+    expect(clerk.tasks).toEqual({ todo: 0, overdue: 0, copies: 0, oldest: [], business: [] });
     expect(clerk.quotas).toEqual({ count: 0, amountFen: 0, availableFen: 0, low: 0 });
     expect(clerk.warnings).toEqual([
       { level: 'warning', code: 'APPLICATIONS_RETURNED', text: '1 个申报已被退回，请按审核意见修改后重新送审', link: '/my-applications' },

@@ -4,6 +4,7 @@ import { request } from './request';
 import type { RequestSignal } from './reference';
 import type {
   BatchResult,
+  BusinessTask,
   CompleteResult,
   EligibleUser,
   ProcessInstanceView,
@@ -40,6 +41,7 @@ export type TaskBox = z.output<typeof taskListQuery>['box'];
 
 /** 应答的类型来自 contracts/tasks.ts（服务端按同一份 schema 应答，测试中逐个核对）。 */
 export type {
+  BusinessTask,
   TaskStatus,
   TaskSummary,
   TaskEvent,

@@ -70,4 +70,12 @@ export function eventText(e: TaskEvent): string {
 export const BOX_LABELS = { todo: '待办', done: '已办', cc: '抄送我的' } as const;
 
 /** 可筛选的流程（processes/ 中有人工环节的流程） */
-export const PROCESS_OPTIONS = [{ value: 'project-intake', label: '项目申报审核' }] as const;
+export const PROCESS_OPTIONS = [
+  { value: 'project-intake', label: '项目申报审核' },
+  { value: 'payment-approval', label: '用款申请' },
+  { value: 'treasury-payment', label: '国库支付' },
+  { value: 'budget-adjustment', label: '预算调整' },
+  { value: 'budget-allocation', label: '预算分配' },
+  { value: 'final-accounts', label: '决算' },
+  { value: 'performance-monitoring-report', label: '绩效监控' },
+] as const;

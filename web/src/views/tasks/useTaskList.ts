@@ -1,6 +1,6 @@
 import { computed, onMounted, reactive, ref, shallowRef, watch } from 'vue';
 import { getFormDefinition, type FormDefinition } from '../../api/forms';
-import { listTasks, type TaskBox, type TaskSummary } from '../../api/tasks';
+import { listTasks, type BusinessTask, type TaskBox, type TaskSummary } from '../../api/tasks';
 import { usePagedList } from '../../composables/usePagedList';
 import { useTodoCount } from '../../composables/useTodoCount';
 
@@ -33,6 +33,9 @@ export function useTaskList() {
   const filters = reactive<TaskFilters>(defaultFilters());
   let applied: TaskFilters = defaultFilters();
   const todo = useTodoCount();
+  /** 待办箱中的业务事项（用款申请、预算调整、决算 …）：在各自页面办理；引擎未应答时 businessAway */
+  const business = ref<BusinessTask[]>([]);
+  const businessAway = ref(false);
 
   const list = usePagedList<TaskSummary>(
     async ({ page, pageSize }, signal) => {
@@ -47,8 +50,11 @@ export function useTaskList() {
         },
         { signal },
       );
+      business.value = result.business?.items ?? [];
+      businessAway.value = result.business?.engineAway ?? false;
       // The unfiltered 待办 total is the menu badge: keep it in step without another request.
-      if (box.value === 'todo' && !applied.keyword.trim() && !applied.processId && !applied.overdueOnly) todo.count.value = result.total;
+      if (box.value === 'todo' && !applied.keyword.trim() && !applied.processId && !applied.overdueOnly)
+        todo.count.value = result.total + (result.business?.total ?? 0);
       return result;
     },
     { errorMessage: '获取待办事项失败，请稍后再试' },
@@ -90,6 +96,8 @@ export function useTaskList() {
   return {
     box,
     filters,
+    business,
+    businessAway,
     ...list,
     search,
     reset,
