@@ -129,6 +129,7 @@ export const ROUTE_ACCESS = {
   'POST /api/experts/import': ['experts:manage'],
   'POST /api/experts/{id}/ties': ['experts:manage'],
   'POST /api/final-accounts': ['finals:prepare'],
+  'POST /api/final-accounts/start-all': ['finals:open-all'],
   'POST /api/final-accounts/{id}/decision': ['finals:review'],
   'POST /api/final-accounts/{id}/regenerate': ['finals:prepare'],
   'POST /api/final-accounts/{id}/submit': ['finals:prepare'],
