@@ -45,6 +45,7 @@ export const ROUTE_ACCESS = {
   'GET /api/forms/{key}': 'login',
   'GET /api/health': 'public',
   'GET /api/monitoring/reports': ['monitoring:report', 'monitoring:manage'],
+  'GET /api/monitoring/reports/export': ['monitoring:report', 'monitoring:manage'],
   'GET /api/monitoring/reports/{id}': ['monitoring:report', 'monitoring:manage'],
   'GET /api/my-reviews': ['experts:score'],
   'GET /api/my-reviews/{id}': ['experts:score'],
