@@ -56,7 +56,10 @@ export const finalAccountList = z.strictObject({
   page: int,
   pageSize: int,
   /** 本人在列表上可做的操作（domain/final-accounts.ts finalAccountListActions）：页面只看它，不自行判断角色 */
-  can: z.strictObject({ open: z.boolean().describe('可以生成所选年度的本单位决算（尚未生成）') }),
+  can: z.strictObject({
+    open: z.boolean().describe('可以生成所选年度的本单位决算（尚未生成）'),
+    openAll: z.boolean().describe('可以为数据范围内全部单位生成所选年度的决算（预算处；已生成的不重复生成）'),
+  }),
 });
 
 /** 一个指标在决算中的一行 */
@@ -138,6 +141,29 @@ export const finalAccount = z.strictObject({
   }),
 });
 
+const bulkUnit = { unitOrgId: int, unitName: z.string() };
+/** 为全部单位生成决算的结果：逐个单位办理，失败的单位逐个列出，不影响其他单位 */
+export const finalAccountsStartedAll = z.strictObject({
+  fiscalYear: int,
+  units: int.describe('数据范围内该年度有指标的单位数'),
+  started: z
+    .array(
+      z.strictObject({
+        ...bulkUnit,
+        finalAccountId: int,
+        openFreezes: int.describe('尚未解除的冻结笔数；解除前单位不能提交，预算处不能办结'),
+      }),
+    )
+    .describe('本次生成并启动决算流程的单位'),
+  existing: int.describe('已有该年度决算、本次未重复生成的单位数'),
+  skipped: z
+    .array(z.strictObject({ ...bulkUnit, code: z.string(), reason: z.string() }))
+    .describe('未生成的单位及原因（如没有单位经办人）'),
+  failed: z
+    .array(z.strictObject({ ...bulkUnit, code: z.string(), reason: z.string() }))
+    .describe('生成失败的单位（该单位未写入任何数据，可再次生成）'),
+});
+
 export const finalAccountVersion = z.strictObject({ version: int.describe('保存后的版本') });
 export const finalAccountSubmitted = z.strictObject({ step: z.string().nullable().describe('提交后的当前环节编号') });
 export const finalAccountDecided = z.strictObject({
@@ -154,6 +180,7 @@ export type FinalAccountLine = z.infer<typeof finalAccountLine>;
 export type FinalAccountItem = z.infer<typeof finalAccountItem>;
 export type FinalAccount = z.infer<typeof finalAccount>;
 export type FinalAccountVersion = z.infer<typeof finalAccountVersion>;
+export type FinalAccountsStartedAll = z.infer<typeof finalAccountsStartedAll>;
 export type FinalAccountSubmitted = z.infer<typeof finalAccountSubmitted>;
 export type FinalAccountDecided = z.infer<typeof finalAccountDecided>;
 
@@ -177,6 +204,7 @@ export const listQuery = z
   .strict();
 export const exportQuery = listQuery.omit({ page: true, pageSize: true });
 export const openBody = z.object({ fiscalYear: year }).strict();
+export const openAllBody = openBody;
 export const versionBody = z.object({ version: z.number().int().min(1) }).strict();
 const item = z
   .object({ itemId, explanation: z.string().max(500).nullable().optional(), choice: z.enum(CHOICES).nullable().optional() })

@@ -171,6 +171,7 @@ export const reportListQuery = z
     pageSize,
   })
   .strict();
+export const reportExportQuery = reportListQuery.omit({ page: true, pageSize: true });
 export const reportBody = z
   .object({
     progressNote: z.string().max(2000),

@@ -54,9 +54,13 @@ export function finalAccountActions(status: FinalAccountStatus, heldStep: string
   };
 }
 
-/** What a person may do on the list of a year: 生成本年度决算 (finals:prepare, once per unit and year). */
+/**
+ * What a person may do on the list of a year: 生成本年度决算 (finals:prepare, once per unit and
+ * year); 为全部单位生成决算 (finals:open-all, 预算处; idempotent, so offered whenever a year is chosen).
+ */
 export interface FinalAccountListActions {
   open: boolean;
+  openAll: boolean;
 }
 
 export function finalAccountListActions(
@@ -64,7 +68,10 @@ export function finalAccountListActions(
   fiscalYear: number | undefined,
   ownAccountExists: boolean,
 ): FinalAccountListActions {
-  return { open: viewer.permissions.has('finals:prepare') && fiscalYear !== undefined && !ownAccountExists };
+  return {
+    open: viewer.permissions.has('finals:prepare') && fiscalYear !== undefined && !ownAccountExists,
+    openAll: viewer.permissions.has('finals:open-all') && fiscalYear !== undefined,
+  };
 }
 
 export interface Figures {

@@ -27,6 +27,7 @@ export const PERMISSIONS = [
   'seals:sign', // enrol an SM2 key and seal one's own decisions (the roles that decide)
   'finals:prepare', // 决算: a unit generates, explains and submits its final accounts
   'finals:review', // 决算: department roll-up, 国库处 and 预算处 review
+  'finals:open-all', // 预算处: 为全部单位生成决算 (start the final accounts of every unit in the region)
   'performance:self-evaluate', // a unit: its projects' 绩效自评 (actuals, evidence, explanations)
   'performance:evaluate', // 绩效处: start evaluations, review the actuals, see every grade in the region
   'monitoring:report', // 绩效监控: a unit files its quarterly reports and answers 整改
@@ -85,6 +86,7 @@ export const ROLES = [
       'quotas:issue',
       'seals:sign',
       'finals:review',
+      'finals:open-all',
     ],
   },
   {

@@ -87,6 +87,18 @@ export const finalAccountRoutes = [
     },
   }),
   route({
+    method: 'post',
+    path: '/api/final-accounts/start-all',
+    summary: '为数据范围内全部单位生成某年度的决算并启动决算流程（预算处）；已生成的不重复生成',
+    tag: 'finals',
+    access: 'finals:open-all',
+    body: contracts.openAllBody,
+    response: contracts.finalAccountsStartedAll,
+    description:
+      '逐个单位在各自的事务中生成（与单位自行生成相同），一个单位失败只列入 failed，不影响其他单位；再次调用不生成已有的决算（计入 existing）。没有在用的单位经办人的单位列入 skipped；尚有冻结的单位照常生成，openFreezes 为冻结笔数，解除前不能提交和办结。流程引擎不可用时其余单位均列入 failed。',
+    handle: ({ deps, principal, body }) => finals.startAllFinalAccounts(deps, principal, scopeOrgIds(deps.db, principal), body.fiscalYear),
+  }),
+  route({
     method: 'get',
     path: '/api/final-accounts/{id}',
     summary:

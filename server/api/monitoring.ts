@@ -6,7 +6,9 @@ import { executionByProject, executionByRegion, executionByUnit } from '../perfo
 import * as monitoring from '../performance/monitoring';
 import * as contracts from '../../contracts/monitoring';
 import { mountRoutes, routesWith } from './route';
-import { idParams } from './route-doc';
+import { DEFAULT_EXPORT_LIMITS, sendXlsxExport } from './excel-export';
+import { monitoringReportsExport } from './performance-exports';
+import { exportNote, idParams, xlsxOk } from './route-doc';
 
 /**
  * 绩效监控 and 执行监控 over HTTP. Units (monitoring:report) file their quarterly reports and
@@ -48,6 +50,28 @@ export const monitoringRoutes = [
     query: contracts.reportListQuery,
     response: contracts.reportPage,
     handle: ({ deps, principal, query }) => monitoring.listReports(deps.db, principal, query, deps.rule),
+  }),
+  /** Declared before /api/monitoring/reports/{id}: "export" is not an id. */
+  route({
+    method: 'get',
+    path: '/api/monitoring/reports/export',
+    summary: '导出绩效监控报告（Excel；只看偏差时为偏差清单）：项目、单位、执行情况（元）、执行率、时间进度、偏差与整改期限',
+    tag: 'monitoring',
+    access: ['monitoring:report', 'monitoring:manage'],
+    query: contracts.reportExportQuery,
+    ok: xlsxOk,
+    description: exportNote,
+    handle: async ({ deps, principal, query, res }) => {
+      await sendXlsxExport(
+        res,
+        monitoringReportsExport(
+          (page, pageSize) => monitoring.listReports(deps.db, principal, { ...query, page, pageSize }, deps.rule),
+          Boolean(query.deviation),
+        ),
+        DEFAULT_EXPORT_LIMITS,
+      );
+      return undefined;
+    },
   }),
   route({
     method: 'get',

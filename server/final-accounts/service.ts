@@ -161,21 +161,40 @@ export async function openFinalAccount(deps: FinalAccountsDeps, p: Principal, fi
   const { db } = deps;
   const existing = await ownAccountOf(db, p.orgId, fiscalYear);
   if (existing) throw errors.conflict('FINAL_ACCOUNT_EXISTS', `本单位 ${fiscalYear} 年度的决算已生成，请在其中继续办理`);
-  return db.transaction(async (trx) => {
-    const [id] = await createDrafts(trx, fiscalYear, [p.orgId], p.userId, now);
-    if (id === undefined) throw errors.badRequest('NO_QUOTAS', `本单位 ${fiscalYear} 年度没有指标，无需编制决算`);
+  const id = await startForUnit(deps, p, p.orgId, fiscalYear, 'final-account.open', now);
+  if (id === undefined) throw errors.badRequest('NO_QUOTAS', `本单位 ${fiscalYear} 年度没有指标，无需编制决算`);
+  return id;
+}
+
+/**
+ * One unit's final account in its own transaction: the draft and its figures, the audit record
+ * and the engine start. An engine that refuses rolls all of it back (nothing half-written); a unit
+ * with no quota in the year, or whose final account another request created meanwhile, answers
+ * undefined.
+ */
+async function startForUnit(
+  deps: FinalAccountsDeps,
+  p: Principal,
+  unitOrgId: number,
+  fiscalYear: number,
+  kind: 'final-account.open' | 'final-account.open-bulk',
+  now: Date,
+): Promise<number | undefined> {
+  return deps.db.transaction(async (trx) => {
+    const [id] = await createDrafts(trx, fiscalYear, [unitOrgId], p.userId, now);
+    if (id === undefined) return undefined;
     await appendAudit(trx, {
-      kind: 'final-account.open',
+      kind,
       subjectType: 'final_account',
       subjectId: id,
       actor: { userId: p.userId, username: p.username },
-      data: { fiscalYear, unitOrgId: p.orgId },
+      data: { fiscalYear, unitOrgId },
     });
     let started;
     try {
       started = await deps.engine.startProcess(namespaced(deps.namespace, FINAL_ACCOUNTS_PROCESS), {
         businessKey: `final-account:${id}`,
-        variables: { finalAccountId: id, unitOrgId: p.orgId, fiscalYear },
+        variables: { finalAccountId: id, unitOrgId, fiscalYear },
       });
     } catch (err) {
       engineDown(err);
@@ -185,6 +204,101 @@ export async function openFinalAccount(deps: FinalAccountsDeps, p: Principal, fi
       .update({ process_instance_key: started.id, current_step: await stepOf(deps, started.id) });
     return id;
   });
+}
+
+export interface BulkStartResult {
+  fiscalYear: number;
+  /** Units in scope with quotas in the year. */
+  units: number;
+  started: Array<{ unitOrgId: number; unitName: string; finalAccountId: number; openFreezes: number }>;
+  existing: number;
+  skipped: Array<{ unitOrgId: number; unitName: string; code: string; reason: string }>;
+  failed: Array<{ unitOrgId: number; unitName: string; code: string; reason: string }>;
+}
+
+/**
+ * 为全部单位生成决算 (预算处): for every unit in the person's scope with quotas in the year and no
+ * final account yet, what the unit's own 生成决算 does — each unit in its own transaction, one
+ * after the other, so no transaction spans the units and a unit that fails (engine down, a
+ * concurrent start) is reported and the others go on. Idempotent: units that have one are counted
+ * as existing and left alone. A unit with no active 单位经办人 is skipped (nobody could confirm it);
+ * a unit with freezes still open is started like the unit's own start, its submission and closing
+ * refused until they are released (FINAL_ACCOUNT_OPEN_FREEZES), and reported with their count.
+ */
+export async function startAllFinalAccounts(
+  deps: FinalAccountsDeps,
+  p: Principal,
+  scope: Knex.QueryBuilder,
+  fiscalYear: number,
+  now = new Date(),
+): Promise<BulkStartResult> {
+  const { db } = deps;
+  const units = (await db('quotas as q')
+    .join('organisations as o', 'o.id', 'q.unit_org_id')
+    .whereIn('q.unit_org_id', scope)
+    .where('q.fiscal_year', fiscalYear)
+    .groupBy('q.unit_org_id', 'o.name', 'o.code')
+    .orderBy('o.code')
+    .select('q.unit_org_id', 'o.name')) as Array<{ unit_org_id: number; name: string }>;
+  const ids = units.map((u) => Number(u.unit_org_id));
+  const existingUnits = new Set<number>();
+  const withClerk = new Set<number>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    for (const r of (await db('final_accounts')
+      .where('fiscal_year', fiscalYear)
+      .whereIn('unit_org_id', chunk)
+      .select('unit_org_id')) as Array<{
+      unit_org_id: number;
+    }>)
+      existingUnits.add(Number(r.unit_org_id));
+    for (const r of (await db('users as u')
+      .join('user_roles as r', 'r.user_id', 'u.id')
+      .where({ 'r.role': 'unit_clerk', 'u.status': 'active' })
+      .whereIn('u.org_id', chunk)
+      .distinct('u.org_id')) as Array<{ org_id: number }>)
+      withClerk.add(Number(r.org_id));
+  }
+  const result: BulkStartResult = { fiscalYear, units: units.length, started: [], existing: 0, skipped: [], failed: [] };
+  let engineGone: { code: string; reason: string } | undefined;
+  for (const u of units) {
+    const unitOrgId = Number(u.unit_org_id);
+    const who = { unitOrgId, unitName: u.name };
+    if (existingUnits.has(unitOrgId)) {
+      result.existing++;
+      continue;
+    }
+    if (!withClerk.has(unitOrgId)) {
+      result.skipped.push({
+        ...who,
+        code: 'NO_UNIT_CLERK',
+        reason: '该单位没有在用的单位经办人账号，无人办理单位确认；开通账号后可再次生成或由单位自行生成',
+      });
+      continue;
+    }
+    if (engineGone) {
+      result.failed.push({ ...who, ...engineGone });
+      continue;
+    }
+    try {
+      const id = await startForUnit(deps, p, unitOrgId, fiscalYear, 'final-account.open-bulk', now);
+      if (id === undefined) result.existing++;
+      else result.started.push({ ...who, finalAccountId: id, openFreezes: (await openFreezes(db, unitOrgId, fiscalYear)).length });
+    } catch (err) {
+      if (await ownAccountOf(db, unitOrgId, fiscalYear)) {
+        result.existing++; // created meanwhile by the unit or another 预算处 request (the unique key refused ours)
+        continue;
+      }
+      const failure =
+        err instanceof AppError
+          ? { code: err.code, reason: err.message }
+          : { code: 'INTERNAL', reason: '生成失败（内部错误），请稍后重试' };
+      // An engine that is not there is not tried again for every remaining unit: they are failed alike.
+      if (failure.code === 'ENGINE_UNAVAILABLE') engineGone = failure;
+      result.failed.push({ ...who, ...failure });
+    }
+  }
+  return result;
 }
 
 /** The open user task's element id of an instance (the projection current_step), or null. */

@@ -53,6 +53,19 @@ describe('决算 pages in a browser, against the real system', () => {
     });
     await ledger.freeze(db, { ...meta, quotaId: q.quota.id, amountFen: 30_000_01 });
     await ledger.consume(db, { ...meta, quotaId: q.quota.id, amountFen: 30_000_01 });
+    // 农牧业技术推广中心 has a quota too and opens nothing itself: 预算处 starts it with everyone's.
+    const ny = Number(((await db('organisations').where({ code: '150100-NY-001' }).first('id')) as { id: number }).id);
+    await ledger.issueQuota(db, {
+      ...meta,
+      fiscalYear: YEAR,
+      projectId: null,
+      unitOrgId: ny,
+      functionalCode: '2050204',
+      economicCode: '30201',
+      fundSource: '一般公共预算',
+      documentNo: '财农〔测试〕1号',
+      amountFen: 12_345_67,
+    });
   }, 240_000);
 
   afterAll(async () => {
@@ -111,5 +124,34 @@ describe('决算 pages in a browser, against the real system', () => {
         { sealed: number | boolean } | undefined;
       return Boolean(d && Number(d.sealed));
     }, 'the sealed department decision');
+  }, 180_000);
+
+  test("预算处 starts every unit's final accounts from the list, after a confirmation; a second click starts none", async () => {
+    const db = t!.system.db;
+    const page = await pages.open(browser!);
+    await logInThroughPage(page, t!.system.url, '/final-accounts', 'nm_ysk', PASSWORD);
+    const button = page.locator(sel('open-all-final-accounts'));
+    await button.click();
+    // Cancelling the confirmation starts nothing.
+    await page.locator('.el-message-box').getByRole('button', { name: '取消' }).click();
+    await page.locator('.el-message-box').waitFor({ state: 'hidden' });
+    const count = async () => Number(((await db('final_accounts').where('fiscal_year', YEAR).count({ n: '*' }))[0] as { n: number }).n);
+    expect(await count()).toBe(1);
+    await button.click();
+    await page.locator('.el-message-box').getByRole('button', { name: '生成' }).click();
+    await page.locator(sel('open-all-summary')).filter({ hasText: '本次生成 1 个，已有决算 1 个' }).waitFor();
+    await page
+      .locator(`${sel('final-accounts')} tbody tr`)
+      .filter({ hasText: '呼和浩特市农牧业技术推广中心' })
+      .filter({ hasText: '¥12,345.67' })
+      .waitFor();
+    await page.locator(sel('final-totals')).filter({ hasText: '合计 2 份' }).waitFor();
+    expect(await count()).toBe(2);
+    await page.screenshot({ path: path.join(RESULTS, 'final-accounts-start-all.png'), fullPage: true });
+    await button.click();
+    await page.locator('.el-message-box').getByRole('button', { name: '生成' }).click();
+    await page.locator(sel('open-all-summary')).filter({ hasText: '本次生成 0 个，已有决算 2 个' }).waitFor();
+    expect(await count()).toBe(2);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
   }, 180_000);
 });

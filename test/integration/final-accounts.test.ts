@@ -132,11 +132,11 @@ describe('final accounts on the engine', () => {
 
   test('the 决算 figures equal the ledger to the fen: per quota, per project, by code and in total', async () => {
     // On the list (can, domain/final-accounts.ts): the unit may generate the year until it has; a department never.
-    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: true });
-    expect((await call('nm_dept_jy', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false });
+    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: true, openAll: false });
+    expect((await call('nm_dept_jy', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false, openAll: false });
     const r = await call('nm_clerk_yz', 'POST', '/final-accounts', { fiscalYear: 2026 });
     expect(r.status).toBe(201);
-    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false });
+    expect((await call('nm_clerk_yz', 'GET', '/final-accounts?fiscalYear=2026')).body.can).toEqual({ open: false, openAll: false });
     // The draft: the unit edits it at 单位确认决算; the department reads it and may do nothing yet.
     expect((await call('nm_dept_jy', 'GET', `/final-accounts/${r.body.id}`)).body.can).toEqual({ edit: false, decide: false });
     accountId = r.body.id;

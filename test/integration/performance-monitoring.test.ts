@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { executionLevel, executionRate, quarterOf, timeProgress, DEVIATION_LEVELS } from '../../domain/execution';
 import { shanghaiDate } from '../../domain/time';
 import { seedDemoUsers } from '../../server/auth/demo-users';
@@ -59,7 +60,7 @@ describe('performance monitoring on the engine', () => {
     const db = t.system.db;
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    for (const u of ['nm_jxc', 'nm_clerk_yz', 'nm_clerk_ny', 'nm_dept_jy', 'nm_ysk'])
+    for (const u of ['nm_jxc', 'nm_clerk_yz', 'nm_clerk_ny', 'nm_dept_jy', 'nm_ysk', 'js_dept_jy'])
       cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
     schoolOrg = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
@@ -360,6 +361,84 @@ describe('performance monitoring on the engine', () => {
       query: { processInstanceId: String(row.process_instance_key), activityType: 'noneEndEvent' },
     });
     expect(ended.map((a) => a.activityId)).toEqual(['Rectified']);
+  });
+
+  test("the reports and the deviation list export to Excel: the list's scope, Chinese headers, 元 from fen, Shanghai times", async () => {
+    const sheetOf = async (user: string, query: string) => {
+      const res = await fetch(`${t.system.url}/api/monitoring/reports/export?${query}`, { headers: { cookie: cookies[user]! } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('spreadsheetml');
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+      const ws = wb.worksheets[0]!;
+      const header = (ws.getRow(1).values as unknown[]).slice(1).map(String);
+      const rows: Array<Record<string, unknown>> = [];
+      ws.eachRow((row, n) => {
+        if (n === 1) return;
+        const v = (row.values as unknown[]).slice(1);
+        rows.push(Object.fromEntries(header.map((h, i) => [h, v[i] ?? null])));
+      });
+      return { name: ws.name, header, rows };
+    };
+    const q = `fiscalYear=${fiscalYear}&quarter=${quarter}`;
+
+    const deviations = await sheetOf('nm_jxc', `${q}&deviation=true`);
+    expect(deviations.name).toBe('偏差清单');
+    expect(deviations.header).toEqual([
+      '年度',
+      '季度',
+      '项目编号',
+      '项目名称',
+      '预算单位',
+      '报告状态',
+      '执行情况截止日期',
+      '预算（元）',
+      '冻结（元）',
+      '已支付（元）',
+      '可用（元）',
+      '预算执行率（%）',
+      '时间进度（%）',
+      '偏差（百分点）',
+      '偏差级别',
+      '偏差原因',
+      '整改期限',
+      '填报时间',
+    ]);
+    const list = await call('nm_jxc', 'GET', `/monitoring/reports?${q}&deviation=true`);
+    expect(deviations.rows.map((r) => r['项目名称'])).toEqual(list.body.items.map((i: { projectName: string }) => i.projectName));
+    expect(deviations.rows.map((r) => r['项目名称'])).toEqual(['监控测试项目（滞后）']);
+    const item = list.body.items[0];
+    const row = deviations.rows[0]!;
+    // Money: 元 with two decimals from the report's integer fen, which the ledger gave at filing.
+    expect(row['预算（元）']).toBe(item.figures.budgetFen / 100);
+    expect(Math.round(Number(row['已支付（元）']) * 100)).toBe(item.figures.paidFen);
+    expect(Math.round(Number(row['冻结（元）']) * 100)).toBe(item.figures.frozenFen);
+    expect(Math.round(Number(row['可用（元）']) * 100)).toBe(item.figures.availableFen);
+    expect(Math.round(Number(row['预算（元）']) * 100)).toBe((await ledgerSums(behind)).budgetFen);
+    expect(row['预算执行率（%）']).toBe(item.figures.executionPercent);
+    expect(row['偏差级别']).toBe(item.deviationLabel);
+    expect(row['整改期限']).toBe(item.rectificationDue);
+    expect(String(row['偏差原因'])).toBe(item.deviationReasons.join('；'));
+    expect(row['填报时间']).toBe(
+      new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'medium' }).format(
+        new Date(item.submittedAt),
+      ),
+    );
+
+    // The quarterly list: every report of the scope, and nothing outside it.
+    const all = await sheetOf('nm_jxc', q);
+    expect(all.name).toBe('监控报告');
+    expect(all.rows.map((r) => r['项目名称']).sort()).toEqual(['监控测试项目（正常）', '监控测试项目（滞后）']);
+    expect((await sheetOf('nm_clerk_yz', q)).rows).toHaveLength(2);
+    expect((await sheetOf('nm_clerk_ny', q)).rows).toEqual([]);
+    expect((await sheetOf('nm_dept_jy', `${q}&deviation=true`)).rows).toHaveLength(1);
+    const otherProvince = await sheetOf('js_dept_jy', q);
+    expect(otherProvince.header).toContain('项目名称');
+    expect(otherProvince.rows).toEqual([]);
+    expect((await fetch(`${t.system.url}/api/monitoring/reports/export?${q}`, { headers: { cookie: cookies.nm_ysk! } })).status).toBe(403);
+    expect(
+      (await fetch(`${t.system.url}/api/monitoring/reports/export?${q}&page=2`, { headers: { cookie: cookies.nm_jxc! } })).status,
+    ).toBe(400);
   });
 
   test("执行监控: per project, unit and region, equal to the ledger's sums to the fen", async () => {

@@ -82,9 +82,12 @@ describe('final account can flags (what the pages show, decided here)', () => {
   test('a unit (finals:prepare) generates a year once; reviewers never', () => {
     const unit = { permissions: new Set(['finals:prepare']) };
     const reviewer = { permissions: new Set(['finals:review']) };
-    expect(finalAccountListActions(unit, 2025, false)).toEqual({ open: true });
-    expect(finalAccountListActions(unit, 2025, true)).toEqual({ open: false });
-    expect(finalAccountListActions(unit, undefined, false)).toEqual({ open: false });
-    expect(finalAccountListActions(reviewer, 2025, false)).toEqual({ open: false });
+    const bureau = { permissions: new Set(['finals:review', 'finals:open-all']) };
+    expect(finalAccountListActions(unit, 2025, false)).toEqual({ open: true, openAll: false });
+    expect(finalAccountListActions(unit, 2025, true)).toEqual({ open: false, openAll: false });
+    expect(finalAccountListActions(unit, undefined, false)).toEqual({ open: false, openAll: false });
+    expect(finalAccountListActions(reviewer, 2025, false)).toEqual({ open: false, openAll: false });
+    expect(finalAccountListActions(bureau, 2025, false)).toEqual({ open: false, openAll: true });
+    expect(finalAccountListActions(bureau, undefined, false)).toEqual({ open: false, openAll: false });
   });
 });

@@ -8,6 +8,7 @@ import type {
   FinalAccountSubmitted,
   FinalAccountSummary,
   FinalAccountVersion,
+  FinalAccountsStartedAll,
   decideBody,
   exportQuery,
   itemsBody,
@@ -26,6 +27,7 @@ export type {
   FinalAccountSubmitted,
   FinalAccountSummary,
   FinalAccountVersion,
+  FinalAccountsStartedAll,
 };
 
 /**
@@ -56,6 +58,10 @@ export function getFinalAccount(id: number): Promise<FinalAccount> {
 }
 export function openFinalAccount(fiscalYear: number): Promise<FinalAccount> {
   return request<FinalAccount>('/api/final-accounts', { method: 'POST', body: { fiscalYear }, timeoutMs: WRITE_TIMEOUT_MS });
+}
+/** 为全部单位生成决算（预算处）：逐个单位生成，单位多时需要几分钟，故超时放宽到 10 分钟。 */
+export function startAllFinalAccounts(fiscalYear: number): Promise<FinalAccountsStartedAll> {
+  return request<FinalAccountsStartedAll>('/api/final-accounts/start-all', { method: 'POST', body: { fiscalYear }, timeoutMs: 600_000 });
 }
 export function regenerateFinalAccount(id: number, version: number): Promise<FinalAccountVersion> {
   return request<FinalAccountVersion>(`/api/final-accounts/${id}/regenerate`, {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { downloadFile } from './download';
 import { request } from './request';
 import type {
   DeviationLevel,
@@ -18,6 +19,7 @@ import type {
   answerBody,
   executionQuery,
   reportBody,
+  reportExportQuery,
   reportListQuery,
   reviewBody,
   startBody,
@@ -56,11 +58,16 @@ export type MonitoringReportInput = z.output<typeof reportBody>;
 export type MonitoringReview = z.input<typeof reviewBody>;
 export type RectificationAnswer = z.input<typeof answerBody>;
 export type ReportListQuery = Partial<z.output<typeof reportListQuery>>;
+export type ReportExportQuery = Partial<z.output<typeof reportExportQuery>>;
 type ExecutionQueryOut = z.output<typeof executionQuery>;
 export type ExecutionQuery = Partial<ExecutionQueryOut> & Pick<ExecutionQueryOut, 'fiscalYear'>;
 
 export function startQuarter(body: QuarterStart): Promise<Round> {
   return request('/api/monitoring/rounds', { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+/** 监控报告（只看偏差时为偏差清单）导出为 Excel：与列表相同的筛选与数据范围，不分页。 */
+export function downloadReports(query: ReportExportQuery): Promise<string> {
+  return downloadFile('/api/monitoring/reports/export', query, { timeoutMs: 120_000 });
 }
 export function listReports(query: ReportListQuery): Promise<ReportPage> {
   return request('/api/monitoring/reports', { query });

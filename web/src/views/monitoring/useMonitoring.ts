@@ -1,6 +1,7 @@
 import { reactive, ref } from 'vue';
 import { ElMessage } from 'element-plus';
 import {
+  downloadReports,
   answerRectification,
   fileReport,
   getReport,
@@ -56,6 +57,24 @@ export function useMonitoring(manage: boolean) {
       can.value = page.can;
     } finally {
       loading.value = false;
+    }
+  }
+
+  const exporting = ref(false);
+  /** 导出当前筛选下的报告（只看偏差时为偏差清单），范围与列表相同 */
+  async function exportExcel() {
+    if (exporting.value) return;
+    exporting.value = true;
+    try {
+      await downloadReports({
+        fiscalYear: filter.fiscalYear,
+        quarter: filter.quarter || undefined,
+        deviation: filter.deviation || undefined,
+      });
+    } catch (e) {
+      ElMessage.error(e instanceof ApiError ? e.message : '导出失败，请稍后再试');
+    } finally {
+      exporting.value = false;
     }
   }
 
@@ -160,5 +179,7 @@ export function useMonitoring(manage: boolean) {
     submitReview,
     submitAnswer,
     start,
+    exporting,
+    exportExcel,
   };
 }
