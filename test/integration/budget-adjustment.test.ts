@@ -562,7 +562,7 @@ describe('budget adjustments on the engine', () => {
     expect(await balance(src)).toEqual({ amountFen: 5_000 * YUAN, availableFen: 5_000 * YUAN });
 
     // 科室负责人 agreed (the chain goes on to 分管局长): no longer the requester's to take back.
-    const big = await transfer(src, dst, 4_000 * YUAN, '调剂（已审）');
+    const big = await transfer(src, dst, 5_000 * YUAN, '调剂（已审）'); // from ¥5,000 a 调剂 goes on to the 分管局长
     const bigId = Number(big.body.id);
     await waitFor(bigId, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
     expect((await call('nm_ysk', 'POST', `/adjustments/${bigId}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
@@ -572,7 +572,7 @@ describe('budget adjustments on the engine', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('ADJUSTMENT_ALREADY_DECIDED');
     expect((await adjustmentOf(bigId)).status).toBe('approving');
-    expect(await frozenOf(src)).toBe(4_000 * YUAN);
+    expect(await frozenOf(src)).toBe(5_000 * YUAN);
     // 不同意 there releases the freeze once.
     expect(
       (await call('nm_director', 'POST', `/adjustments/${bigId}/decision`, { decision: 'reject', comment: '不予调剂', signingPin: PIN }))
