@@ -14,7 +14,7 @@ const int = z.number().int();
 export const adjustmentKind = z.enum(ADJUSTMENT_KINDS).describe('transfer 调剂、increase 追加、decrease 调减');
 export const adjustmentStatus = z
   .enum(ADJUSTMENT_STATUSES)
-  .describe('approving 审批中、posted 已批准并记账、rejected 未通过、failed 记账失败');
+  .describe('approving 审批中、posted 已批准并记账、rejected 未通过、failed 记账失败、withdrawn 已撤回');
 
 export const adjustmentSummary = z.strictObject({
   id: int,
@@ -62,7 +62,7 @@ export const quotaBalance = z.strictObject({
 export const adjustmentDecision = z.strictObject({
   elementId: z.string().describe('环节编号；提出申请为 AdjustmentFiled'),
   stepName: z.string(),
-  decision: z.string().describe('submit 提出、approve 同意、reject 不同意'),
+  decision: z.string().describe('submit 提出、approve 同意、reject 不同意、withdraw 申请人撤回'),
   comment: z.string().nullable(),
   userName: z.string(),
   sealed: z.boolean().describe('已加盖电子签章'),
@@ -72,6 +72,7 @@ export const adjustmentDecision = z.strictObject({
 
 export const adjustment = adjustmentSummary.extend({
   requesterName: z.string().nullable(),
+  frozenFen: fen.describe('本申请在调出指标上冻结中的金额（调剂、调减提交即冻结，未通过、撤回或记账时解冻）；没有为 0'),
   fromQuota: quotaBalance.nullable(),
   toQuota: quotaBalance.nullable(),
   documentTitle: z.string().nullable(),
@@ -85,6 +86,7 @@ export const adjustment = adjustmentSummary.extend({
   can: z.strictObject({
     decide: z.boolean().describe('本人可以审批当前环节'),
     recordDocument: z.boolean().describe('本人可以登记批复文件（申请人或预算处，且审批中）'),
+    withdraw: z.boolean().describe('本人可以撤回（申请人本人，审批中且尚无审批人办理）'),
   }),
   decisions: z.array(adjustmentDecision),
   journal: z
@@ -175,3 +177,9 @@ export const decideBody = z
   })
   .strict()
   .refine((b) => b.decision !== 'reject' || (b.comment ?? '').length > 0, { message: '不同意时须说明理由', path: ['comment'] });
+
+export const withdrawBody = z
+  .object({
+    reason: z.string().trim().max(500, '撤回说明不能超过 500 个字').optional(),
+  })
+  .strict();

@@ -103,7 +103,9 @@ export const paymentDetail = paymentSummary.extend({
     z.strictObject({
       elementId: z.string(),
       stepName: z.string(),
-      decision: z.enum([...PAYMENT_DECISIONS, 'submit', 'resubmit']).describe('提交、重新提交、同意、退回或不予支付'),
+      decision: z
+        .enum([...PAYMENT_DECISIONS, 'submit', 'resubmit', 'withdraw'])
+        .describe('提交、重新提交、同意、退回、不予支付或申请人撤回'),
       decisionLabel: z.string(),
       comment: z.string().nullable(),
       userName: z.string(),
@@ -120,6 +122,7 @@ export const paymentDetail = paymentSummary.extend({
   can: z.strictObject({
     decide: z.boolean().describe('当前有由本人办理的审批环节'),
     resubmit: z.boolean().describe('已退回的申请，本人是提交单位的经办人：可以修改后重新提交'),
+    withdraw: z.boolean().describe('审批中且本轮尚无审批人办理，本人是提交申请的经办人：可以撤回'),
   }),
   paymentOrder: z
     .strictObject({ orderNo: z.string(), status: z.enum(ORDER_STATUSES), statusLabel: z.string(), settledAt: instant.nullable() })
@@ -221,3 +224,8 @@ export const decideBody = z
   })
   .strict()
   .refine((b) => b.decision === 'approve' || (b.comment ?? '').length > 0, { message: '退回或不予支付时须说明理由', path: ['comment'] });
+export const withdrawBody = z
+  .object({
+    reason: z.string().trim().max(500, '撤回说明不能超过 500 个字').optional(),
+  })
+  .strict();

@@ -17,13 +17,14 @@ export const ADJUSTMENT_KINDS = ['transfer', 'increase', 'decrease'] as const;
 export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
 export const KIND_LABELS: Record<AdjustmentKind, string> = { transfer: '调剂', increase: '追加', decrease: '调减' };
 
-export const ADJUSTMENT_STATUSES = ['approving', 'posted', 'rejected', 'failed'] as const;
+export const ADJUSTMENT_STATUSES = ['approving', 'posted', 'rejected', 'failed', 'withdrawn'] as const;
 export type AdjustmentStatus = (typeof ADJUSTMENT_STATUSES)[number];
 export const STATUS_LABELS: Record<AdjustmentStatus, string> = {
   approving: '审批中',
   posted: '已批准并记账',
   rejected: '未通过',
   failed: '记账失败',
+  withdrawn: '已撤回',
 };
 
 /** The largest approval document (scan) an adjustment takes, in bytes. */
@@ -61,6 +62,8 @@ export interface AdjustmentActions {
   decide: boolean;
   /** 登记批复文件：in approval, by the person who filed it or the budget division. */
   recordDocument: boolean;
+  /** 撤回：in approval, by the person who filed it, while no approver has decided a step. */
+  withdraw: boolean;
 }
 
 export function adjustmentActions(
@@ -68,11 +71,13 @@ export function adjustmentActions(
   viewer: { userId: number; roles: readonly string[] },
   requestedBy: number,
   holdsOpenStep: boolean,
+  decided = false,
 ): AdjustmentActions {
   const approving = status === 'approving';
   return {
     decide: approving && holdsOpenStep,
     recordDocument: approving && (viewer.userId === requestedBy || viewer.roles.includes('budget_division')),
+    withdraw: approving && !decided && viewer.userId === requestedBy,
   };
 }
 
@@ -154,6 +159,14 @@ export function shortfall(d: AdjustmentDraft): { availableFen: number; message: 
 export function documentMissing(a: { formal: boolean; documentNo: string | null }): boolean {
   return a.formal && !(a.documentNo ?? '').trim();
 }
+
+/**
+ * What leaves a quota (调剂, 调减) is frozen on the source quota from filing on, under this key, so
+ * no payment can spend it while the adjustment is pending; released under releaseKey (once,
+ * whichever comes first: rejection, withdrawal, or the posting, which then takes the amount out).
+ */
+export const adjustmentFreezeKey = (adjustmentId: number) => `adj-${adjustmentId}-freeze`;
+export const adjustmentReleaseKey = (adjustmentId: number) => `adj-${adjustmentId}-release`;
 
 /** The key every ledger entry of one adjustment carries: a redelivered posting finds it and writes nothing. */
 export function postingKey(adjustmentId: number): string {

@@ -14,9 +14,10 @@ export { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain };
  * approving: frozen, in payment-approval.bpmn. approved: the process ended at 审批通过, the amount
  * stays frozen for the treasury payment (server/treasury/ takes it from there). returned: sent back
  * to the unit, unfrozen; it may be corrected and submitted again (a new round, a new freeze).
- * rejected: 不予支付, unfrozen, final. The treasury side adds its own statuses after approved.
+ * rejected: 不予支付, unfrozen, final. withdrawn: 撤回 by its requester before any approver decided,
+ * unfrozen, the engine instance cancelled, final. The treasury side adds its own statuses after approved.
  */
-export const PAYMENT_STATUSES = ['approving', 'approved', 'returned', 'rejected'] as const;
+export const PAYMENT_STATUSES = ['approving', 'approved', 'returned', 'rejected', 'withdrawn'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export const PAYMENT_STATUS_LABELS: Record<string, string> = {
@@ -24,6 +25,7 @@ export const PAYMENT_STATUS_LABELS: Record<string, string> = {
   approved: '已审批/待支付',
   returned: '已退回',
   rejected: '未通过',
+  withdrawn: '已撤回',
   paying: '支付中',
   disbursed: '已支付',
   paid: '已到账',
@@ -100,12 +102,13 @@ export const releaseKey = (requestId: number, round: number) => `pay-${requestId
 /** Decisions an approver may give: 同意, 退回 (to the unit, may resubmit), 不予支付 (final). */
 export const PAYMENT_DECISIONS = ['approve', 'return', 'reject'] as const;
 export type PaymentDecision = (typeof PAYMENT_DECISIONS)[number];
-export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit' | 'resubmit', string> = {
+export const PAYMENT_DECISION_LABELS: Record<PaymentDecision | 'submit' | 'resubmit' | 'withdraw', string> = {
   approve: '同意',
   return: '退回',
   reject: '不予支付',
   submit: '提交',
   resubmit: '重新提交',
+  withdraw: '撤回',
 };
 
 /**
@@ -131,17 +134,22 @@ export interface PaymentActions {
   decide: boolean;
   /** 修改后重新提交：a returned request, by the filing unit's own clerk (quotas:freeze in that unit). */
   resubmit: boolean;
+  /** 撤回：in approval, by the person who submitted it, while no approver has decided a step of this round. */
+  withdraw: boolean;
 }
 
 export function paymentActions(
   status: PaymentStatus,
-  viewer: { orgId: number; permissions: ReadonlySet<string> },
+  viewer: { userId?: number; orgId: number; permissions: ReadonlySet<string> },
   unitOrgId: number,
   holdsOpenStep: boolean,
+  /** Who submitted it and whether an approver has decided a step of this round (absent: no 撤回). */
+  withdrawal?: { requestedBy: number; decided: boolean },
 ): PaymentActions {
   return {
     decide: status === 'approving' && holdsOpenStep,
     resubmit: status === 'returned' && viewer.orgId === unitOrgId && viewer.permissions.has('quotas:freeze'),
+    withdraw: status === 'approving' && !!withdrawal && !withdrawal.decided && viewer.userId === withdrawal.requestedBy,
   };
 }
 

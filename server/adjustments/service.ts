@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import {
   ADJUSTMENT_CHAINS,
   adjustmentActions,
+  adjustmentFreezeKey,
+  adjustmentReleaseKey,
   adjustmentListActions,
   CHAIN_STEPS,
   checkShape,
@@ -13,6 +15,7 @@ import {
   nextStep,
   postingOf,
   shortfall,
+  sidesOf,
   STATUS_LABELS,
   type AdjustmentChain,
   type AdjustmentKind,
@@ -42,10 +45,13 @@ import { seal, signerFor } from '../seals/seal';
  * post, reject). The engine owns the approval flow; the chain is the decision table
  * processes/budget-adjustment-chain.dmn; rules are domain/adjustments.ts.
  *
- * Every refusal comes before anything is written. The ledger is touched only by the posting after
- * the last approval, with the existing operations (transfer, adjustIn, adjustOut) under the
- * adjustment's idempotency key, in the worker's transaction: a redelivered job posts nothing twice,
- * a rejection posts nothing at all.
+ * Every refusal comes before anything is written. What leaves a quota (调剂, 调减) is frozen on the
+ * source quota at filing, in the filing's transaction (adjustmentFreezeKey), so no payment can spend
+ * it while the adjustment is pending; it is released once (adjustmentReleaseKey) by whichever comes
+ * first: the rejection, the requester's 撤回, or the posting after the last approval, which then
+ * takes it out with the existing operations (transfer, adjustIn, adjustOut) under the adjustment's
+ * idempotency key, in the worker's transaction: a redelivered job posts nothing twice, a rejection
+ * posts nothing at all. Adjustments filed before the freeze existed have none and post as before.
  */
 
 export const ADJUSTMENT_PROCESS = 'budget-adjustment';
@@ -335,7 +341,12 @@ export async function fileAdjustment(
   const checked = await checkFiling(deps.db, p, input);
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '提出预算调整申请');
   return deps.db.transaction(async (trx) => {
+    // The quota rows first, exclusively and in id order: the request's foreign keys would otherwise
+    // take shared locks on them, and two filings on one quota would deadlock upgrading them to freeze.
+    for (const qid of [checked.from?.id, checked.to?.id].filter((x): x is number => x !== undefined).sort((a, b) => a - b))
+      await forUpdate(trx, trx('quotas').where('id', qid)).first('id');
     const id = await insertAdjustment(trx, p, checked, signer, now);
+    await freezeSource(trx, p, id, checked);
     let started;
     try {
       started = await deps.engine.startProcess(namespaced(deps.namespace, ADJUSTMENT_PROCESS), {
@@ -347,6 +358,63 @@ export async function fileAdjustment(
     }
     await trx('budget_adjustments').where('id', id).update({ process_instance_key: started.id });
     return id;
+  });
+}
+
+/**
+ * 冻结: what the adjustment takes out of its source quota (调剂, 调减) is frozen there in the
+ * filing's transaction; short → 409 with the available amount, and the caller's transaction
+ * writes nothing.
+ */
+async function freezeSource(trx: Knex, p: Principal, id: number, c: CheckedFiling): Promise<void> {
+  const { input, from } = c;
+  if (!sidesOf(input.kind).from || !from) return;
+  try {
+    await ledger.freeze(trx, {
+      quotaId: from.id,
+      amountFen: input.amountFen,
+      actor: p.username,
+      actorUserId: p.userId,
+      reason: `预算${KIND_LABELS[input.kind]}申请 #${id} 待审批，冻结调出金额：${input.reason}`.slice(0, 500),
+      idempotencyKey: adjustmentFreezeKey(id),
+      reference: { type: 'budget-adjustment', id: String(id) },
+    });
+  } catch (err) {
+    if (err instanceof LedgerError && err.code === 'INSUFFICIENT_AVAILABLE') {
+      refuseShort(input.kind, await ledger.getQuota(trx, from.id), null, input.amountFen);
+      throw errors.conflict('ADJUSTMENT_INSUFFICIENT_AVAILABLE', `${err.message}，申请未提交`);
+    }
+    if (err instanceof LedgerError) throw errors.conflict(err.code, err.message);
+    throw err;
+  }
+}
+
+/** The amount this adjustment holds frozen on its source quota now (0: none, or released). */
+async function frozenBy(db: Knex, id: number): Promise<number> {
+  const rows = (await db('quota_journal')
+    .whereIn('idempotency_key', [adjustmentFreezeKey(id), adjustmentReleaseKey(id)])
+    .select('kind', 'amount_fen')) as Array<{ kind: string; amount_fen: number | string }>;
+  return rows.reduce((sum, r) => sum + (r.kind === 'freeze' ? 1 : -1) * Number(r.amount_fen), 0);
+}
+
+/**
+ * 解冻: releases what the adjustment froze at filing, once under adjustmentReleaseKey (a second
+ * call, a redelivered job, finds the entry and releases nothing again). Nothing when it froze
+ * nothing (追加, or filed before the freeze existed). In the caller's transaction.
+ */
+async function releaseSource(trx: Knex, row: AdjustmentRow, why: string, actor?: { username: string; userId: number }): Promise<void> {
+  const id = Number(row.id);
+  const frozen = (await trx('quota_journal').where('idempotency_key', adjustmentFreezeKey(id)).first('quota_id', 'amount_fen')) as
+    { quota_id: number; amount_fen: number | string } | undefined;
+  if (!frozen) return;
+  await ledger.unfreeze(trx, {
+    quotaId: Number(frozen.quota_id),
+    amountFen: Number(frozen.amount_fen),
+    actor: actor?.username ?? SYSTEM_POSTER,
+    actorUserId: actor?.userId ?? null,
+    reason: `预算${KIND_LABELS[row.kind]}申请 #${id}${why}，解冻调出金额`.slice(0, 500),
+    idempotencyKey: adjustmentReleaseKey(id),
+    reference: { type: 'budget-adjustment', id: String(id) },
   });
 }
 
@@ -377,6 +445,26 @@ export async function recordDocument(deps: AdjustmentDeps, p: Principal, id: num
 
 // ---------------------------------------------------------------------------------------------
 // Reading
+
+/**
+ * The recorded approval document's scan (正式预算调整的批复文件), for whoever may read the
+ * adjustment (its scope, else 404); checked against its SM3 digest before it is handed out.
+ */
+export async function readDocument(db: Knex, p: Principal, id: number): Promise<{ fileName: string; sm3: string; bytes: Buffer }> {
+  const row = await visibleAdjustment(db, p, id);
+  if (!row.document_sm3 || !row.document_file_name) throw errors.notFound(`调整申请 #${id} 没有上传批复文件扫描件`);
+  const blob = (await db('attachment_blobs').where('sm3', row.document_sm3).first('content')) as
+    { content: Buffer | Uint8Array } | undefined;
+  if (!blob) throw errors.notFound(`调整申请 #${id} 的批复文件不存在`);
+  const bytes = Buffer.from(blob.content);
+  if (sm3Hex(bytes) !== row.document_sm3)
+    throw new AppError(
+      500,
+      'ATTACHMENT_CORRUPTED',
+      `批复文件「${row.document_file_name}」内容与登记的 SM3 摘要不符，已拒绝提供，请联系管理员核查`,
+    );
+  return { fileName: row.document_file_name, sm3: row.document_sm3, bytes };
+}
 
 const elementName = (elementId: string | null): string | null => {
   if (!elementId) return null;
@@ -458,8 +546,10 @@ export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: numb
     idempotency_key: string;
   }>;
   const formal = Boolean(Number(row.formal));
+  const decided = row.status === 'approving' && (await anyDecision(db, id));
   return {
     ...summaryOf(row, org.name),
+    frozenFen: await frozenBy(db, id),
     requesterName: requester?.display_name ?? null,
     fromQuota: quotaJson(from),
     toQuota: quotaJson(to),
@@ -470,7 +560,7 @@ export async function getAdjustment(deps: AdjustmentDeps, p: Principal, id: numb
     documentMissing: documentMissing({ formal, documentNo: row.document_no }),
     chainSteps: row.approval_chain ? CHAIN_STEPS[row.approval_chain].map((s) => s.name) : [],
     pending,
-    can: adjustmentActions(row.status, p, Number(row.requested_by), holdsOpenStep),
+    can: adjustmentActions(row.status, p, Number(row.requested_by), holdsOpenStep, decided),
     decisions: decisions.map((d) => ({
       elementId: String(d.element_id),
       stepName: String(d.step_name),
@@ -592,7 +682,8 @@ export async function decide(
         'ADJUSTMENT_DOCUMENT_REQUIRED',
         `${KIND_LABELS[row.kind]}改变预算总额，属于预算调整，须先登记调整批复文件（文号）才能同意`,
       );
-    refuseShort(row.kind, from, to, Number(row.amount_fen));
+    // Frozen at filing, the amount is the adjustment's own; only an older, unfrozen one is checked here.
+    if ((await frozenBy(db, id)) === 0) refuseShort(row.kind, from, to, Number(row.amount_fen));
   }
   const signer = await signerFor(deps.keyStore, p.userId, input.signingPin, '审批预算调整申请');
   const balances = {
@@ -616,7 +707,7 @@ export async function decide(
     const n = await trx('budget_adjustments')
       .where({ id, status: 'approving', current_element: task.taskDefinitionKey })
       .update({ current_element: next, version: trx.raw('version + 1') });
-    if (n !== 1) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理');
+    if (n !== 1) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理，或申请已撤回');
     try {
       await engine.retrying(() => engine.setAssignee(task.id, String(p.userId)));
       await engine.retrying(() => engine.completeTask(task.id, variables));
@@ -657,6 +748,76 @@ export async function decide(
     if (next) await notifyStep(trx, row, next);
   });
   return { step: task.name ?? task.taskDefinitionKey, next: elementName(next) };
+}
+
+/** Whether an approver has decided a step (approve or reject; the filing itself is not a decision). */
+async function anyDecision(db: Knex, id: number): Promise<boolean> {
+  return Boolean(await db('adjustment_decisions').where('adjustment_id', id).whereNot('decision', 'submit').first('id'));
+}
+
+/**
+ * 撤回: the requester takes back an adjustment no approver has decided yet. One transaction: the
+ * conditional update approving → withdrawn on the version read (an approver's decision moves the
+ * version first, under the row's lock, so one of the two wins and the other gets a 409), the freeze
+ * released, the audit record, then the engine instance cancelled — the last step, so an engine
+ * that refuses leaves everything as it was (503).
+ */
+export async function withdrawAdjustment(
+  deps: AdjustmentDeps,
+  p: Principal,
+  id: number,
+  input: { reason?: string },
+  now = new Date(),
+): Promise<void> {
+  const { db, engine } = deps;
+  const row = await visibleAdjustment(db, p, id);
+  if (row.status !== 'approving') throw errors.conflict('ADJUSTMENT_NOT_APPROVING', `调整申请${STATUS_LABELS[row.status]}，不能撤回`);
+  if (Number(row.requested_by) !== p.userId) throw errors.forbidden('ADJUSTMENT_WITHDRAW_NOT_ALLOWED', '只有提出申请的人可以撤回调整申请');
+  const refusedDecided = () =>
+    errors.conflict('ADJUSTMENT_ALREADY_DECIDED', '审批人已办理该调整申请的审批环节，不能撤回；如需变更请联系审批人');
+  if (await anyDecision(db, id)) throw refusedDecided();
+  const reason = input.reason?.trim() || null;
+  await db.transaction(async (trx) => {
+    const n = await trx('budget_adjustments')
+      .where({ id, status: 'approving', version: row.version })
+      .update({
+        status: 'withdrawn',
+        current_element: null,
+        outcome_comment: reason ? `申请人撤回：${reason}` : '申请人撤回',
+        decided_at: now,
+        version: trx.raw('version + 1'),
+      });
+    if (n !== 1) {
+      if (await anyDecision(trx, id)) throw refusedDecided();
+      throw errors.conflict('ADJUSTMENT_CHANGED', '调整申请刚刚有了变化，请刷新后重试');
+    }
+    await releaseSource(trx, row, '撤回', { username: p.username, userId: p.userId });
+    const record = await appendAudit(trx, {
+      kind: 'adjustment.withdraw',
+      subjectType: 'budget_adjustment',
+      subjectId: id,
+      actor: { userId: p.userId, username: p.username },
+      data: { reason, processInstance: row.process_instance_key, releaseKey: adjustmentReleaseKey(id) },
+    });
+    await trx('adjustment_decisions').insert({
+      adjustment_id: id,
+      element_id: 'Withdrawn',
+      step_name: '申请人撤回',
+      decision: 'withdraw',
+      comment: reason,
+      user_id: p.userId,
+      audit_record_id: record.id,
+      sealed: false,
+      decided_at: now,
+    });
+    if (row.process_instance_key) {
+      try {
+        await engine.retrying(() => engine.cancelProcessInstance(row.process_instance_key!, `申请人撤回${reason ? `：${reason}` : ''}`));
+      } catch (err) {
+        engineDown(err);
+      }
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,6 +867,7 @@ export async function rejectAdjustment(
 ): Promise<void> {
   const row = await adjustmentRow(trx, adjustmentId, true);
   if (row.status !== 'approving' || row.process_instance_key !== processInstanceId) return; // a redelivery
+  await releaseSource(trx, row, '未通过');
   await trx('budget_adjustments')
     .where('id', adjustmentId)
     .update({
@@ -748,6 +910,8 @@ export async function postAdjustment(
   const row = await adjustmentRow(trx, adjustmentId, true);
   if (row.process_instance_key !== processInstanceId)
     throw new Error(`adjustment ${adjustmentId} is not the one of instance ${processInstanceId}`);
+  if (row.status === 'withdrawn' || row.status === 'rejected')
+    throw new Error(`adjustment ${adjustmentId} is ${row.status}; its instance ${processInstanceId} must not post`);
   const approver = (await trx('adjustment_decisions as d')
     .join('users as u', 'u.id', 'd.user_id')
     .where({ 'd.adjustment_id': adjustmentId, 'd.decision': 'approve' })
@@ -774,6 +938,9 @@ export async function postAdjustment(
   let outId: number | null = null;
   let inId: number | null = null;
   let replayed: boolean;
+  // What the filing froze is released first, in this transaction, and taken out right after: the
+  // quota row stays locked in between, so nothing else can spend it. Replayed, both answer from their keys.
+  if (row.status === 'approving' || row.status === 'posted') await releaseSource(trx, row, '审批通过记账');
   try {
     if (posting.op === 'transfer') {
       const r = await ledger.transfer(trx, {

@@ -56,6 +56,28 @@ export const adjustmentRoutes = [
     response: contracts.adjustment,
     handle: ({ deps, principal, params }) => adjustments.getAdjustment(deps, principal, params.id),
   }),
+  /** The file itself, with its SM3 digest in a header: the handler answers itself. */
+  route({
+    method: 'get',
+    path: '/api/adjustments/{id}/document',
+    summary: '下载预算调整的批复文件扫描件（内容与 SM3 摘要不符时拒绝提供）',
+    tag: 'adjustments',
+    access: 'quotas:read',
+    params: idParams,
+    notFound: '调整申请',
+    ok: { status: 200, description: '文件内容；X-Content-SM3 头为摘要' },
+    handle: async ({ deps, principal, params, res }) => {
+      const d = await adjustments.readDocument(deps.db, principal, params.id);
+      res.setHeader('content-type', 'application/octet-stream');
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="${d.fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(d.fileName)}`,
+      );
+      res.setHeader('x-content-sm3', d.sm3);
+      res.send(d.bytes);
+      return undefined;
+    },
+  }),
   route({
     method: 'post',
     path: '/api/adjustments/{id}/document',
@@ -87,6 +109,24 @@ export const adjustmentRoutes = [
     description:
       '当前没有由本人办理的环节为 409 NO_TASK_FOR_YOU；预算调整未登记批复文件时同意为 409 ADJUSTMENT_DOCUMENT_REQUIRED；调出指标可用余额已不足时同意为 409 ADJUSTMENT_INSUFFICIENT_AVAILABLE。',
     handle: ({ deps, principal, params, body }) => adjustments.decide(deps, principal, params.id, body),
+  }),
+  route({
+    method: 'post',
+    path: '/api/adjustments/{id}/withdraw',
+    summary: '撤回预算调整申请（申请人本人，尚无审批人办理时）：结束审批流程，解冻调出金额',
+    tag: 'adjustments',
+    access: ['projects:write', 'projects:review'],
+    params: idParams,
+    notFound: '调整申请',
+    body: contracts.withdrawBody,
+    response: contracts.adjustment,
+    refusals: [409, 503],
+    description:
+      '只有提出申请的人可以撤回（403 ADJUSTMENT_WITHDRAW_NOT_ALLOWED）；已有审批环节办理为 409 ADJUSTMENT_ALREADY_DECIDED，已办结为 409 ADJUSTMENT_NOT_APPROVING；与审批同时发生时只有一方成功，另一方为 409。答复申请全文。',
+    handle: async ({ deps, principal, params, body }) => {
+      await adjustments.withdrawAdjustment(deps, principal, params.id, body);
+      return adjustments.getAdjustment(deps, principal, params.id);
+    },
   }),
 ];
 

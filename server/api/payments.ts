@@ -130,6 +130,24 @@ export const paymentRoutes = [
   }),
   route({
     method: 'post',
+    path: '/api/payments/{id}/withdraw',
+    summary: '撤回用款申请（提交申请的经办人本人，本轮尚无审批人办理时）：结束审批流程，解冻金额',
+    tag: 'payments',
+    access: 'quotas:freeze',
+    params: idParams,
+    notFound: '用款申请',
+    body: contracts.withdrawBody,
+    response: contracts.paymentDetail,
+    refusals: [409, 503],
+    description:
+      '只有提交申请的经办人可以撤回（403 PAYMENT_WITHDRAW_NOT_ALLOWED）；已有审批环节办理为 409 PAYMENT_ALREADY_DECIDED，不在审批中为 409 PAYMENT_NOT_APPROVING；与审批同时发生时只有一方成功，另一方为 409。答复申请全文。',
+    handle: async ({ deps, principal, params, body }) => {
+      await payments.withdrawPaymentRequest(deps, principal, params.id, body);
+      return payments.getPaymentRequest(deps, principal, params.id);
+    },
+  }),
+  route({
+    method: 'post',
     path: '/api/payments/{id}/decision',
     summary: '审批用款申请（风险核查、国库处科室负责人、分管局长、局长或局长办公会会签；同意、退回或不予支付；签章）',
     tag: 'payments',

@@ -23,6 +23,7 @@ import {
   PAYEE_KIND_LABELS,
   PAYMENT_CHAIN_STEPS,
   PAYMENT_DECISION_LABELS,
+  PAYMENT_DECISIONS,
   PAYMENT_STATUS_LABELS,
   PAYMENT_TYPE_LABELS,
   paymentRequestNo,
@@ -706,7 +707,10 @@ export async function getPaymentRequest(deps: PaymentDeps, p: Principal, id: num
     })),
     pending,
     engineAway,
-    can: paymentActions(row.status as PaymentStatus, p, Number(row.unit_org_id), holdsOpenStep),
+    can: paymentActions(row.status as PaymentStatus, p, Number(row.unit_org_id), holdsOpenStep, {
+      requestedBy: Number(row.created_by),
+      decided: row.status === 'approving' && (await anyDecision(db, id, Number(row.round))),
+    }),
     paymentOrder: order
       ? {
           orderNo: order.order_no,
@@ -905,11 +909,18 @@ export async function decide(
     ? { vote: input.decision, comment: input.comment ?? null }
     : { decision: input.decision, comment: input.comment ?? null };
   await db.transaction(async (trx) => {
+    // Our row first, conditionally, and held until the decision is recorded: a 撤回 at the same
+    // moment (withdrawPaymentRequest, conditional on the version) waits for it and finds it moved,
+    // or took the row first and this finds it withdrawn.
+    const n = await trx('payment_requests')
+      .where({ id, status: 'approving', round: row.round })
+      .update({ version: trx.raw('version + 1'), updated_at: now });
+    if (n !== 1) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理，或申请已撤回');
     try {
       await engine.retrying(() => engine.setAssignee(task.id, String(p.userId)));
       await engine.retrying(() => engine.completeTask(task.id, variables));
     } catch (err) {
-      if (isEngineError(err) && err.status === 404) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理');
+      if (isEngineError(err) && err.status === 404) throw errors.conflict('TASK_GONE', '该审批环节已由他人办理，或申请已撤回');
       engineDown(err);
     }
     const record = signer
@@ -947,6 +958,92 @@ export async function decide(
     });
   });
   return { step: task.name ?? task.taskDefinitionKey };
+}
+
+/** Whether an approver has decided a step of this round (同意, 退回, 不予支付; submitting is not a decision). */
+async function anyDecision(db: Knex, id: number, round: number): Promise<boolean> {
+  return Boolean(
+    await db('payment_decisions')
+      .where({ request_id: id, round })
+      .whereIn('decision', [...PAYMENT_DECISIONS])
+      .first('id'),
+  );
+}
+
+/**
+ * 撤回: the person who submitted a request takes it back while no approver has decided a step of
+ * its round. One transaction: the conditional update approving → withdrawn on the version read (a
+ * decision moves the version first, under the row's lock, so one of the two wins and the other
+ * gets a 409), the round's freeze released under releaseKey, the audit record, then the engine
+ * instance cancelled — the last step, so an engine that refuses leaves everything as it was (503).
+ */
+export async function withdrawPaymentRequest(
+  deps: PaymentDeps,
+  p: Principal,
+  id: number,
+  input: { reason?: string },
+  now = new Date(),
+): Promise<void> {
+  const { db, engine } = deps;
+  const row = await visibleRequest(db, p, id);
+  if (row.status !== 'approving')
+    throw errors.conflict('PAYMENT_NOT_APPROVING', `用款申请${PAYMENT_STATUS_LABELS[row.status] ?? row.status}，不能撤回`);
+  if (Number(row.created_by) !== p.userId) throw errors.forbidden('PAYMENT_WITHDRAW_NOT_ALLOWED', '只有提交申请的经办人可以撤回用款申请');
+  const round = Number(row.round);
+  const refusedDecided = () =>
+    errors.conflict('PAYMENT_ALREADY_DECIDED', '审批人已办理该用款申请的审批环节，不能撤回；如需变更请联系审批人退回');
+  if (await anyDecision(db, id, round)) throw refusedDecided();
+  const reason = input.reason?.trim() || null;
+  await db.transaction(async (trx) => {
+    const n = await trx('payment_requests')
+      .where({ id, status: 'approving', round, version: row.version })
+      .update({
+        status: 'withdrawn',
+        return_comment: reason ? `申请人撤回：${reason}` : '申请人撤回',
+        version: trx.raw('version + 1'),
+        updated_at: now,
+      });
+    if (n !== 1) {
+      if (await anyDecision(trx, id, round)) throw refusedDecided();
+      throw errors.conflict('PAYMENT_CHANGED', '用款申请刚刚有了变化，请刷新后重试');
+    }
+    await unfreeze(trx, {
+      quotaId: Number(row.quota_id),
+      amountFen: Number(row.amount_fen),
+      actor: p.username,
+      actorUserId: p.userId,
+      reason: `用款申请 ${row.request_no} 申请人撤回，解冻`,
+      idempotencyKey: releaseKey(id, round),
+      reference: { type: 'payment-request', id: String(id) },
+    });
+    const record = await appendAudit(trx, {
+      kind: 'payment.withdraw',
+      subjectType: 'payment_request',
+      subjectId: id,
+      projectId: row.project_id === null ? null : Number(row.project_id),
+      actor: { userId: p.userId, username: p.username },
+      data: { requestNo: row.request_no, round, reason, processInstance: row.process_instance_key, releaseKey: releaseKey(id, round) },
+    });
+    await trx('payment_decisions').insert({
+      request_id: id,
+      round,
+      element_id: 'Withdrawn',
+      step_name: '申请人撤回',
+      decision: 'withdraw',
+      comment: reason,
+      user_id: p.userId,
+      audit_record_id: record.id,
+      sealed: false,
+      decided_at: now,
+    });
+    if (row.process_instance_key) {
+      try {
+        await engine.retrying(() => engine.cancelProcessInstance(row.process_instance_key!, `申请人撤回${reason ? `：${reason}` : ''}`));
+      } catch (err) {
+        engineDown(err);
+      }
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -166,4 +166,49 @@ describe('用款申请 pages in a browser, against the real system', () => {
     ).toBe(1);
     await clerk.screenshot({ path: path.join(RESULTS, 'payment-paid.png'), fullPage: true });
   }, 240_000);
+
+  test('the unit withdraws a request no one has decided yet from its page: 已撤回, and the quota’s available amount is back', async () => {
+    const db = t!.system.db;
+    const call = apiAs(`${t!.system.url}/api`, { nm_clerk_yz: await loginCookie(t!.system.url, 'nm_clerk_yz', PASSWORD) });
+    const before = (await db('quotas').where('id', quotaId).first('amount_fen', 'used_fen', 'frozen_fen')) as Record<string, number>;
+    const availableBefore = Number(before.amount_fen) - Number(before.used_fen) - Number(before.frozen_fen);
+    const r = await call('nm_clerk_yz', 'POST', '/payments', {
+      quotaId,
+      amountFen: 1_000_00,
+      payeeName: '呼和浩特市文具商店',
+      payeeKind: 'organisation',
+      payeeAccount: '6222 0212 3456 7811 222',
+      payeeBank: '中国工商银行呼和浩特新华支行',
+      purpose: '购置办公文具',
+      economicCode: '30201',
+      paymentType: 'direct',
+    });
+    expect(r.status).toBe(201);
+    const id = Number(r.body.id);
+    const yuan = (fen: number) => `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+    const clerk = await pages.open(browser!);
+    await logInThroughPage(clerk, t!.system.url, `/payments/${id}`, 'nm_clerk_yz', PASSWORD);
+    await clerk.locator(sel('payment-status')).filter({ hasText: '审批中' }).waitFor();
+    await clerk
+      .locator(sel('payment-quota-available'))
+      .filter({ hasText: yuan(availableBefore - 1_000_00) })
+      .waitFor();
+    await clerk.locator(sel('payment-withdraw')).click();
+    // A confirmation first: 取消 changes nothing.
+    await clerk.locator('.el-message-box', { hasText: '撤回用款申请' }).waitFor();
+    await clerk.locator('.el-message-box .el-button', { hasText: '取消' }).click();
+    await clerk.locator('.el-message-box').waitFor({ state: 'hidden' });
+    expect(((await db('payment_requests').where('id', id).first('status')) as { status: string }).status).toBe('approving');
+    await clerk.locator(sel('payment-withdraw')).click();
+    await clerk.locator('.el-message-box .el-button--primary', { hasText: '撤回' }).click();
+    await clerk.locator(sel('payment-status')).filter({ hasText: '已撤回' }).waitFor();
+    await clerk
+      .locator(sel('payment-quota-available'))
+      .filter({ hasText: yuan(availableBefore) })
+      .waitFor();
+    expect(await clerk.locator(sel('payment-withdraw')).count()).toBe(0);
+    const after = (await db('quotas').where('id', quotaId).first('frozen_fen')) as { frozen_fen: number };
+    expect(Number(after.frozen_fen)).toBe(Number(before.frozen_fen));
+    await clerk.screenshot({ path: path.join(RESULTS, 'payment-withdrawn.png'), fullPage: true });
+  }, 240_000);
 });

@@ -78,28 +78,32 @@ describe('budget adjustments on the engine', () => {
     const db = t.system.db;
     await seedReferenceData(db, { year: 2026 });
     await seedDemoUsers(db);
-    for (const u of ['nm_ysk', 'nm_director', 'nm_clerk_yz', 'nm_dept_jy', 'nm_compliance'])
+    for (const u of ['nm_ysk', 'nm_director', 'nm_clerk_yz', 'nm_dept_jy', 'nm_compliance', 'nm_clerk_ny'])
       cookies[u] = await loginCookie(t.system.url, u, PASSWORD);
     call = apiAs(`${t.system.url}/api`, cookies);
-    const school = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
-    const issue = async (amountFen: number, documentNo: string) => {
-      const r = await call('nm_ysk', 'POST', '/quotas', {
-        fiscalYear: 2026,
-        unitOrgId: school,
-        functionalCode: '2050203',
-        economicCode: '30211',
-        fundSource: '一般公共预算',
-        documentNo,
-        amountFen,
-        reason: '年初预算下达',
-      });
-      expect(r.status).toBe(201);
-      return Number(r.body.quota.id);
-    };
+    school = Number(((await db('organisations').where({ code: '150100-JY-001' }).first('id')) as { id: number }).id);
     quotaA = await issue(100_000 * YUAN, '呼财预〔2026〕1号');
     quotaB = await issue(20_000 * YUAN, '呼财预〔2026〕2号');
     for (const u of ['nm_ysk', 'nm_director']) expect((await call(u, 'POST', '/seals/enrol', { pin: PIN })).status).toBe(201);
+    sealed = true; // 刘洋 has a seal now: his issuances carry his PIN
   });
+  let sealed = false;
+  let school: number;
+  const issue = async (amountFen: number, documentNo: string) => {
+    const r = await call('nm_ysk', 'POST', '/quotas', {
+      fiscalYear: 2026,
+      unitOrgId: school,
+      functionalCode: '2050203',
+      economicCode: '30211',
+      fundSource: '一般公共预算',
+      documentNo,
+      amountFen,
+      reason: '年初预算下达',
+      ...(sealed ? { signingPin: PIN } : {}),
+    });
+    if (r.status !== 201) throw new Error(`issuing a quota: ${r.status} ${JSON.stringify(r.body)}`);
+    return Number(r.body.quota.id);
+  };
 
   afterAll(async () => {
     await t?.close();
@@ -172,11 +176,21 @@ describe('budget adjustments on the engine', () => {
     expect(a.whereItIs).toBe('科室负责人审核');
     // What each may do comes with the request (can, domain/adjustments.ts): 预算处 holds the step and may record
     // the document; the requester records but does not decide; 局长 does neither.
-    expect(a.can).toEqual({ decide: true, recordDocument: true });
-    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: true });
-    expect((await call('nm_director', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
-    // The approver's view: both quotas with their balances now.
-    expect(a.fromQuota).toMatchObject({ id: quotaA, availableFen: 100_000 * YUAN });
+    expect(a.can).toEqual({ decide: true, recordDocument: true, withdraw: false });
+    // The requester may still withdraw it: no approver has decided yet.
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({
+      decide: false,
+      recordDocument: true,
+      withdraw: true,
+    });
+    expect((await call('nm_director', 'GET', `/adjustments/${id}`)).body.can).toEqual({
+      decide: false,
+      recordDocument: false,
+      withdraw: false,
+    });
+    // The approver's view: both quotas with their balances now — what the 调剂 takes out is frozen on the source since filing.
+    expect(a.frozenFen).toBe(1_234_56);
+    expect(a.fromQuota).toMatchObject({ id: quotaA, availableFen: 100_000 * YUAN - 1_234_56, frozenFen: 1_234_56 });
     expect(a.toQuota).toMatchObject({ id: quotaB, availableFen: 20_000 * YUAN });
     expect(
       (await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code,
@@ -191,8 +205,13 @@ describe('budget adjustments on the engine', () => {
     const done = await waitFor(id, (x) => x.status === 'posted', 'the posting');
     expect(done.statusLabel).toBe('已批准并记账');
     // Posted: nobody may do anything with it any more.
-    expect(done.can).toEqual({ decide: false, recordDocument: false });
-    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
+    expect(done.can).toEqual({ decide: false, recordDocument: false, withdraw: false });
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({
+      decide: false,
+      recordDocument: false,
+      withdraw: false,
+    });
+    expect(done.frozenFen).toBe(0);
     expect(await balance(quotaA)).toEqual({ amountFen: 100_000 * YUAN - 1_234_56, availableFen: 100_000 * YUAN - 1_234_56 });
     expect(await balance(quotaB)).toEqual({ amountFen: 20_000 * YUAN + 1_234_56, availableFen: 20_000 * YUAN + 1_234_56 });
     expect(
@@ -277,7 +296,8 @@ describe('budget adjustments on the engine', () => {
     // Approved for real: the engine's posting is the only one that counts.
     expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
     await waitFor(id, (x) => x.status === 'posted', 'the posting');
-    expect(await balance(quotaA)).toEqual({ amountFen: before.a.amountFen - 10_00, availableFen: before.a.availableFen - 10_00 });
+    // Frozen at filing, the amount had left the source's available already; the posting takes it from the frozen part.
+    expect(await balance(quotaA)).toEqual({ amountFen: before.a.amountFen - 10_00, availableFen: before.a.availableFen });
     expect(await balance(quotaB)).toEqual({ amountFen: before.b.amountFen + 10_00, availableFen: before.b.availableFen + 10_00 });
     expect(
       Number(
@@ -291,7 +311,7 @@ describe('budget adjustments on the engine', () => {
           )[0] as { n: number }
         ).n,
       ),
-    ).toBe(2);
+    ).toBe(4); // freeze at filing, its release, adjust-out, adjust-in
   });
 
   test('a large 追加 is a 预算调整: refused without its approval document, then 科室负责人 → 分管局长 → 局长, sealed, and the quota grows', async () => {
@@ -313,8 +333,17 @@ describe('budget adjustments on the engine', () => {
     expect(await counts()).toEqual(c0);
     expect((await adjustmentOf(id)).pending[0].elementId).toBe('SectionReview');
     // The unit whose quota it is reads it, but records nothing: only the requester or the budget division.
-    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: false });
-    expect((await call('nm_dept_jy', 'GET', `/adjustments/${id}`)).body.can).toEqual({ decide: false, recordDocument: true });
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${id}`)).body.can).toEqual({
+      decide: false,
+      recordDocument: false,
+      withdraw: false,
+    });
+    expect((await call('nm_dept_jy', 'GET', `/adjustments/${id}`)).body.can).toEqual({
+      decide: false,
+      recordDocument: true,
+      withdraw: true,
+    });
+    expect(filed.body.frozenFen).toBe(0); // a 追加 takes nothing out of a quota
     expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/document`, { documentNo: '单位自拟' })).body.error.code).toBe(
       'ADJUSTMENT_DOCUMENT_NOT_ALLOWED',
     );
@@ -327,6 +356,16 @@ describe('budget adjustments on the engine', () => {
     expect(doc.status).toBe(200);
     expect(doc.body).toMatchObject({ documentNo: '呼政办〔2026〕15号', documentMissing: false, documentFileName: 'pifu.pdf' });
     expect(doc.body.documentSm3).toMatch(/^[0-9a-f]{64}$/);
+    // The recorded scan downloads for those who read the adjustment, checked against its SM3; another unit gets 404.
+    const download = (user: string) => fetch(`${t.system.url}/api/adjustments/${id}/document`, { headers: { cookie: cookies[user]! } });
+    for (const u of ['nm_director', 'nm_clerk_yz']) {
+      const dl = await download(u);
+      expect(dl.status).toBe(200);
+      expect(dl.headers.get('x-content-sm3')).toBe(doc.body.documentSm3);
+      expect(dl.headers.get('content-disposition')).toContain("filename*=UTF-8''pifu.pdf");
+      expect(Buffer.from(await dl.arrayBuffer()).toString()).toBe('%PDF-1.4 批复');
+    }
+    expect((await download('nm_clerk_ny')).status).toBe(404);
     expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.next).toBe(
       '分管局长审批',
     );
@@ -387,8 +426,17 @@ describe('budget adjustments on the engine', () => {
     const done = await waitFor(id, (x) => x.status === 'rejected', 'the rejection');
     expect(done.outcomeComment).toBe('结余资金统筹使用，暂不调减');
     expect(done.journal).toEqual([]);
+    // The rejection released what the filing froze (one unfreeze entry), and nothing else moved.
     const after = await counts();
-    expect({ journal: after.journal, a: after.a, b: after.b }).toEqual({ journal: c0.journal, a: c0.a, b: c0.b });
+    expect({ journal: after.journal, a: after.a, b: after.b }).toEqual({
+      journal: c0.journal + 1,
+      a: { amountFen: c0.a.amountFen, availableFen: c0.a.availableFen + 3_000 * YUAN },
+      b: c0.b,
+    });
+    expect(done.frozenFen).toBe(0);
+    expect(
+      await t.system.db('quota_journal').where('idempotency_key', `adj-${id}-release`).first('kind', 'amount_fen', 'quota_id'),
+    ).toMatchObject({ kind: 'unfreeze', quota_id: quotaA });
     expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).body.error.code).toBe(
       'ADJUSTMENT_NOT_APPROVING',
     );
@@ -399,5 +447,167 @@ describe('budget adjustments on the engine', () => {
     expect(list.body.can).toEqual({ file: true, review: false });
     expect((await call('nm_director', 'GET', '/adjustments')).body.can).toEqual({ file: false, review: true });
     expect((await call('nm_ysk', 'GET', '/adjustments')).body.can).toEqual({ file: true, review: true });
+  });
+
+  const frozenOf = async (quotaId: number) =>
+    Number(((await t.system.db('quotas').where('id', quotaId).first('frozen_fen')) as { frozen_fen: number }).frozen_fen);
+  const instanceOf = async (id: number) =>
+    String(
+      ((await t.system.db('budget_adjustments').where('id', id).first('process_instance_key')) as { process_instance_key: string })
+        .process_instance_key,
+    );
+  const transfer = (from: number, to: number, amountFen: number, reason: string) =>
+    call('nm_clerk_yz', 'POST', '/adjustments', { kind: 'transfer', fromQuotaId: from, toQuotaId: to, amountFen, reason });
+
+  test('a 调剂 freezes its amount on the source at filing: a payment cannot spend it, a second 调剂 is refused with the available amount', async () => {
+    const src = await issue(10_000 * YUAN, '呼财预〔2026〕21号');
+    const dst = await issue(1_000 * YUAN, '呼财预〔2026〕22号');
+    const filed = await transfer(src, dst, 8_000 * YUAN, '调剂至差旅费（冻结）');
+    expect(filed.status).toBe(201);
+    const id = Number(filed.body.id);
+    expect(filed.body.frozenFen).toBe(8_000 * YUAN);
+    expect(await balance(src)).toEqual({ amountFen: 10_000 * YUAN, availableFen: 2_000 * YUAN });
+    expect(
+      await t.system.db('quota_journal').where('idempotency_key', `adj-${id}-freeze`).first('kind', 'quota_id', 'amount_fen'),
+    ).toMatchObject({
+      kind: 'freeze',
+      quota_id: src,
+    });
+    // A payment request for more than what is left is refused with the available amount, and nothing is written.
+    const c0 = await counts();
+    const pay = await call('nm_clerk_yz', 'POST', '/payments', {
+      quotaId: src,
+      amountFen: 3_000 * YUAN,
+      payeeName: '呼和浩特市新华书店',
+      payeeKind: 'organisation',
+      payeeAccount: '6222 0212 3456 7890 123',
+      payeeBank: '中国工商银行呼和浩特新华支行',
+      purpose: '购置教学用书',
+      economicCode: '30211',
+      paymentType: 'direct',
+    });
+    expect(pay.status).toBe(409);
+    expect(pay.body.error.code).toBe('QUOTA_INSUFFICIENT');
+    expect(pay.body.error.message).toContain('可用 ¥2,000.00');
+    // So is a second 调剂 or 调减 on the same source.
+    const second = await transfer(src, dst, 2_000 * YUAN + 1, '再次调剂');
+    expect(second.status).toBe(409);
+    expect(second.body.error.code).toBe('ADJUSTMENT_INSUFFICIENT_AVAILABLE');
+    expect(second.body.error.message).toContain('可用 ¥2,000.00');
+    expect(await counts()).toEqual(c0);
+    // Approved, it posts from the frozen amount: nothing left frozen, the money moved once.
+    await waitFor(id, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
+    await waitFor(id, (x) => x.pending[0]?.elementId === 'DeputyReview', 'the deputy review');
+    expect((await call('nm_director', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
+    const done = await waitFor(id, (x) => x.status === 'posted', 'the posting');
+    expect(done.frozenFen).toBe(0);
+    expect(await frozenOf(src)).toBe(0);
+    expect(await balance(src)).toEqual({ amountFen: 2_000 * YUAN, availableFen: 2_000 * YUAN });
+    expect(await balance(dst)).toEqual({ amountFen: 9_000 * YUAN, availableFen: 9_000 * YUAN });
+    const kinds = (await t.system
+      .db('quota_journal')
+      .where({ reference_type: 'budget-adjustment', reference_id: String(id) })
+      .orderBy('id')
+      .select('kind', 'idempotency_key')) as Array<{ kind: string; idempotency_key: string }>;
+    expect(kinds.map((k) => [k.kind, k.idempotency_key])).toEqual([
+      ['freeze', `adj-${id}-freeze`],
+      ['unfreeze', `adj-${id}-release`],
+      ['adjust-out', `adj-${id}`],
+      ['adjust-in', `adj-${id}/in`],
+    ]);
+    // The posting run again (a redelivered job on another node): the ledger answers from the keys, nothing moves.
+    const c1 = await counts();
+    const instance = await instanceOf(id);
+    expect(await t.system.db.transaction((trx) => postAdjustment(trx, id, instance))).toMatchObject({
+      outcome: 'posted',
+      replayed: true,
+    });
+    expect(await counts()).toEqual(c1);
+    expect(await balance(src)).toEqual({ amountFen: 2_000 * YUAN, availableFen: 2_000 * YUAN });
+  });
+
+  test('撤回 before any decision releases the freeze and ends the engine instance; after a decision it is refused', async () => {
+    const src = await issue(5_000 * YUAN, '呼财预〔2026〕31号');
+    const dst = await issue(1_000 * YUAN, '呼财预〔2026〕32号');
+    const filed = await transfer(src, dst, 1_000 * YUAN, '调剂（撤回）');
+    const id = Number(filed.body.id);
+    await waitFor(id, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
+    expect(await balance(src)).toEqual({ amountFen: 5_000 * YUAN, availableFen: 4_000 * YUAN });
+    const instance = await instanceOf(id);
+    // Only the requester: 预算处 (who may read and decide it) gets 403, and nothing changes.
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/withdraw`, {})).body.error.code).toBe('ADJUSTMENT_WITHDRAW_NOT_ALLOWED');
+    const w = await call('nm_clerk_yz', 'POST', `/adjustments/${id}/withdraw`, { reason: '金额有误' });
+    expect(w.status).toBe(200);
+    expect(w.body).toMatchObject({ status: 'withdrawn', statusLabel: '已撤回', frozenFen: 0, outcomeComment: '申请人撤回：金额有误' });
+    expect(w.body.can).toEqual({ decide: false, recordDocument: false, withdraw: false });
+    expect(w.body.decisions.at(-1)).toMatchObject({ decision: 'withdraw', comment: '金额有误' });
+    expect(await balance(src)).toEqual({ amountFen: 5_000 * YUAN, availableFen: 5_000 * YUAN });
+    expect(await frozenOf(src)).toBe(0);
+    expect(await t.system.engine.processInstance(instance)).toBeNull();
+    expect(
+      Number(
+        (
+          (
+            await t.system
+              .db('audit_records')
+              .where({ kind: 'adjustment.withdraw', subject_id: String(id) })
+              .count({ n: '*' })
+          )[0] as { n: number }
+        ).n,
+      ),
+    ).toBe(1);
+    expect((await call('nm_clerk_yz', 'POST', `/adjustments/${id}/withdraw`, {})).body.error.code).toBe('ADJUSTMENT_NOT_APPROVING');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(409);
+    expect(await balance(src)).toEqual({ amountFen: 5_000 * YUAN, availableFen: 5_000 * YUAN });
+
+    // 科室负责人 agreed (the chain goes on to 分管局长): no longer the requester's to take back.
+    const big = await transfer(src, dst, 5_000 * YUAN, '调剂（已审）'); // from ¥5,000 a 调剂 goes on to the 分管局长
+    const bigId = Number(big.body.id);
+    await waitFor(bigId, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
+    expect((await call('nm_ysk', 'POST', `/adjustments/${bigId}/decision`, { decision: 'approve', signingPin: PIN })).status).toBe(200);
+    await waitFor(bigId, (x) => x.pending[0]?.elementId === 'DeputyReview', 'the deputy review');
+    expect((await call('nm_clerk_yz', 'GET', `/adjustments/${bigId}`)).body.can.withdraw).toBe(false);
+    const refused = await call('nm_clerk_yz', 'POST', `/adjustments/${bigId}/withdraw`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('ADJUSTMENT_ALREADY_DECIDED');
+    expect((await adjustmentOf(bigId)).status).toBe('approving');
+    expect(await frozenOf(src)).toBe(5_000 * YUAN);
+    // 不同意 there releases the freeze once.
+    expect(
+      (await call('nm_director', 'POST', `/adjustments/${bigId}/decision`, { decision: 'reject', comment: '不予调剂', signingPin: PIN }))
+        .status,
+    ).toBe(200);
+    await waitFor(bigId, (x) => x.status === 'rejected', 'the rejection');
+    expect(await balance(src)).toEqual({ amountFen: 5_000 * YUAN, availableFen: 5_000 * YUAN });
+  });
+
+  test('撤回 and an approval at the same moment: one wins, the other is a 409, and no freeze is left behind', async () => {
+    for (let i = 0; i < 2; i++) {
+      const src = await issue(1_000 * YUAN, `呼财预〔2026〕4${i}号`);
+      const dst = await issue(1_000 * YUAN, `呼财预〔2026〕5${i}号`);
+      const filed = await transfer(src, dst, 100 * YUAN, `竞争撤回 ${i}`);
+      const id = Number(filed.body.id);
+      await waitFor(id, (x) => x.pending[0]?.elementId === 'SectionReview', 'the section review');
+      const instance = await instanceOf(id);
+      const [w, d] = await Promise.all([
+        call('nm_clerk_yz', 'POST', `/adjustments/${id}/withdraw`, {}),
+        call('nm_ysk', 'POST', `/adjustments/${id}/decision`, { decision: 'approve', signingPin: PIN }),
+      ]);
+      expect([w.status, d.status].sort()).toEqual([200, 409]);
+      if (w.status === 200) {
+        expect(['ADJUSTMENT_NOT_APPROVING', 'TASK_GONE', 'NO_TASK_FOR_YOU']).toContain(d.body.error.code);
+        expect((await adjustmentOf(id)).status).toBe('withdrawn');
+        expect(await t.system.engine.processInstance(instance)).toBeNull();
+        expect(await balance(src)).toEqual({ amountFen: 1_000 * YUAN, availableFen: 1_000 * YUAN });
+        expect(await balance(dst)).toEqual({ amountFen: 1_000 * YUAN, availableFen: 1_000 * YUAN });
+      } else {
+        expect(['ADJUSTMENT_ALREADY_DECIDED', 'ADJUSTMENT_CHANGED']).toContain(w.body.error.code);
+        await waitFor(id, (x) => x.status === 'posted', 'the posting');
+        expect(await balance(src)).toEqual({ amountFen: 900 * YUAN, availableFen: 900 * YUAN });
+        expect(await balance(dst)).toEqual({ amountFen: 1_100 * YUAN, availableFen: 1_100 * YUAN });
+      }
+      expect(await frozenOf(src)).toBe(0);
+    }
   });
 });

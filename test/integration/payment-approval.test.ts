@@ -101,6 +101,7 @@ describe('payment approval on the engine', () => {
     await issue('main', 1_000_000 * YUAN);
     await issue('small', 1_000 * YUAN);
     await issue('race', 1_000 * YUAN);
+    await issue('withdraw', 1_000 * YUAN);
     // A unit clerk has no signing key (seals:sign is for the roles that decide): the submission is recorded in the audit chain unsealed.
     for (const u of ['nm_gkk', 'nm_director']) expect((await call(u, 'POST', '/seals/enrol', { pin: PIN })).status).toBe(201);
   });
@@ -161,9 +162,10 @@ describe('payment approval on the engine', () => {
     expect((await decide('nm_director', id, 'approve')).body.error.code).toBe('NO_TASK_FOR_YOU');
     const gkkView = (await call('nm_gkk', 'GET', `/payments/${id}`)).body;
     // What each may do comes with the request (can, domain/payments.ts): 国库处 holds the step, the unit and 局领导 do not.
-    expect(gkkView.can).toEqual({ decide: true, resubmit: false });
-    expect((await call('nm_clerk_yz', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false });
-    expect((await call('nm_director', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false });
+    expect(gkkView.can).toEqual({ decide: true, resubmit: false, withdraw: false });
+    // The clerk who submitted it may still withdraw it: no approver has decided yet.
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false, withdraw: true });
+    expect((await call('nm_director', 'GET', `/payments/${id}`)).body.can).toEqual({ decide: false, resubmit: false, withdraw: false });
     // On the list: the unit's clerk files new requests, 局领导 does not.
     expect((await call('nm_clerk_yz', 'GET', '/payments')).body.can).toEqual({ file: true });
     expect((await call('nm_director', 'GET', '/payments')).body.can).toEqual({ file: false });
@@ -254,9 +256,9 @@ describe('payment approval on the engine', () => {
     const rb = await waitFor(b, (x) => x.status === 'rejected', 'rejected');
     expect(ra.returnComment).toBe('发票抬头有误，请更正');
     // A returned request: its unit's clerk may correct and resubmit it; 国库处 and 局领导 may do nothing with it, nor with a rejected one.
-    expect((await call('nm_clerk_yz', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: true });
-    expect((await call('nm_gkk', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: false });
-    expect((await call('nm_clerk_yz', 'GET', `/payments/${b}`)).body.can).toEqual({ decide: false, resubmit: false });
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: true, withdraw: false });
+    expect((await call('nm_gkk', 'GET', `/payments/${a}`)).body.can).toEqual({ decide: false, resubmit: false, withdraw: false });
+    expect((await call('nm_clerk_yz', 'GET', `/payments/${b}`)).body.can).toEqual({ decide: false, resubmit: false, withdraw: false });
     expect(rb.statusLabel).toBe('未通过');
     expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(q0.frozen_fen));
     // A redelivered release step changes nothing.
@@ -349,5 +351,88 @@ describe('payment approval on the engine', () => {
     expect(await n('payment_requests', { quota_id: quotas.race })).toBe(accepted);
     expect(await n('quota_journal', { quota_id: quotas.race, kind: 'freeze' })).toBe(accepted);
     expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'QUOTA_INSUFFICIENT')).toBe(true);
+  });
+
+  test('撤回 before any decision: the freeze is released once, the engine instance is gone, 已撤回 is audited; after a decision it is refused', async () => {
+    const before = await quota(quotas.main!);
+    const r = await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 1_234 * YUAN, purpose: '购置图书（撤回）' }));
+    expect(r.status).toBe(201);
+    const id = Number(r.body.id);
+    const at = await atStep(id, 'TreasuryReview');
+    expect(at.can.withdraw).toBe(true);
+    expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(before.frozen_fen) + 1_234 * YUAN);
+    const instance = String(
+      ((await t.system.db('payment_requests').where('id', id).first('process_instance_key')) as any).process_instance_key,
+    );
+    // Only the clerk who submitted it; another person of scope gets 403 and nothing changes.
+    expect((await call('nm_gkk', 'POST', `/payments/${id}/withdraw`, {})).status).toBe(403);
+    const w = await call('nm_clerk_yz', 'POST', `/payments/${id}/withdraw`, { reason: '收款人信息有误' });
+    expect(w.status).toBe(200);
+    expect(w.body).toMatchObject({ status: 'withdrawn', statusLabel: '已撤回', approvalStatus: 'withdrawn' });
+    expect(w.body.can).toEqual({ decide: false, resubmit: false, withdraw: false });
+    expect(w.body.decisions.at(-1)).toMatchObject({ decision: 'withdraw', decisionLabel: '撤回', comment: '收款人信息有误' });
+    expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(before.frozen_fen));
+    const keys = (await t.system
+      .db('quota_journal')
+      .where({ reference_type: 'payment-request', reference_id: String(id) })
+      .orderBy('id')
+      .select('kind', 'idempotency_key')) as Array<{ kind: string; idempotency_key: string }>;
+    expect(keys.map((k) => [k.kind, k.idempotency_key])).toEqual([
+      ['freeze', `pay-${id}-r1-freeze`],
+      ['unfreeze', releaseKey(id, 1)],
+    ]);
+    expect(await t.system.engine.processInstance(instance)).toBeNull();
+    expect(await n('audit_records', { kind: 'payment.withdraw', subject_id: String(id) })).toBe(1);
+    // Twice, or an approver afterwards: refused, nothing moves.
+    expect((await call('nm_clerk_yz', 'POST', `/payments/${id}/withdraw`, {})).body.error.code).toBe('PAYMENT_NOT_APPROVING');
+    expect((await decide('nm_gkk', id, 'approve')).status).toBe(409);
+    expect(Number((await quota(quotas.main!)).frozen_fen)).toBe(Number(before.frozen_fen));
+
+    // A request whose first step was decided can no longer be withdrawn.
+    const big = await call('nm_clerk_yz', 'POST', '/payments', file({ amountFen: 6_000 * YUAN, purpose: '购置课桌（已审）' }));
+    const bigId = Number(big.body.id);
+    await atStep(bigId, 'TreasuryReview');
+    expect((await decide('nm_gkk', bigId, 'approve')).status).toBe(200);
+    await atStep(bigId, 'DeputyReview');
+    expect((await get(bigId)).can.withdraw).toBe(false);
+    const refused = await call('nm_clerk_yz', 'POST', `/payments/${bigId}/withdraw`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('PAYMENT_ALREADY_DECIDED');
+    expect((await get(bigId)).approvalStatus).toBe('approving');
+  });
+
+  test('撤回 and an approval at the same moment: one wins, the other is a 409, and the ledger is consistent', async () => {
+    for (let i = 0; i < 2; i++) {
+      const start = await quota(quotas.withdraw!);
+      const r = await call(
+        'nm_clerk_yz',
+        'POST',
+        '/payments',
+        file({ quotaId: quotas.withdraw, amountFen: 100 * YUAN, purpose: `竞争撤回 ${i}` }),
+      );
+      expect(r.status).toBe(201);
+      const id = Number(r.body.id);
+      await atStep(id, 'TreasuryReview');
+      const instance = String(
+        ((await t.system.db('payment_requests').where('id', id).first('process_instance_key')) as any).process_instance_key,
+      );
+      const [w, d] = await Promise.all([call('nm_clerk_yz', 'POST', `/payments/${id}/withdraw`, {}), decide('nm_gkk', id, 'approve')]);
+      expect([w.status, d.status].sort()).toEqual([200, 409]);
+      if (w.status === 200) {
+        expect(['PAYMENT_NOT_APPROVING', 'TASK_GONE', 'NO_TASK_FOR_YOU']).toContain(d.body.error.code);
+        expect((await get(id)).approvalStatus).toBe('withdrawn');
+        expect(Number((await quota(quotas.withdraw!)).frozen_fen)).toBe(Number(start.frozen_fen));
+        expect(await t.system.engine.processInstance(instance)).toBeNull();
+        expect(await n('payment_decisions', { request_id: id, decision: 'approve' })).toBe(0);
+      } else {
+        expect(['PAYMENT_ALREADY_DECIDED', 'PAYMENT_CHANGED']).toContain(w.body.error.code);
+        await waitFor(id, (a) => a.approvalStatus === 'approved', 'approved');
+        // Approved: the amount stays frozen for the treasury, exactly once, and nothing was released.
+        expect(Number((await quota(quotas.withdraw!)).frozen_fen)).toBe(Number(start.frozen_fen) + 100 * YUAN);
+        expect(await n('quota_journal', { idempotency_key: releaseKey(id, 1) })).toBe(0);
+      }
+      const q = await quota(quotas.withdraw!);
+      expect(Number(q.amount_fen) - Number(q.used_fen) - Number(q.frozen_fen)).toBeGreaterThanOrEqual(0);
+    }
   });
 });

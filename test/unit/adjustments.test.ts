@@ -130,9 +130,17 @@ describe('budget adjustment rules', () => {
       expect(adjustmentActions('approving', budget, 7, false).recordDocument).toBe(true);
       expect(adjustmentActions('approving', other, 7, true).recordDocument).toBe(false);
       for (const s of ['posted', 'rejected', 'failed'] as const) {
-        expect(adjustmentActions(s, requester, 7, false)).toEqual({ decide: false, recordDocument: false });
+        expect(adjustmentActions(s, requester, 7, false)).toEqual({ decide: false, recordDocument: false, withdraw: false });
         expect(adjustmentActions(s, budget, 7, false).recordDocument).toBe(false);
       }
+    });
+
+    test('撤回 in approval by the requester alone, and only while no approver has decided', () => {
+      expect(adjustmentActions('approving', requester, 7, false).withdraw).toBe(true);
+      expect(adjustmentActions('approving', requester, 7, false, true).withdraw).toBe(false);
+      expect(adjustmentActions('approving', budget, 7, true).withdraw).toBe(false);
+      for (const s of ADJUSTMENT_STATUSES.filter((x) => x !== 'approving'))
+        expect(adjustmentActions(s, requester, 7, false).withdraw).toBe(false);
     });
 
     test('on the list: the filing roles file, approvers (projects:review) filter their own', () => {

@@ -12,6 +12,7 @@ import type {
   documentBody,
   fileBody,
   listQuery,
+  withdrawBody,
 } from '../../../contracts/adjustments';
 
 export type { Adjustment, AdjustmentDecided, AdjustmentKind, AdjustmentList, AdjustmentStatus, AdjustmentSummary, QuotaBalance };
@@ -29,6 +30,7 @@ const WRITE_TIMEOUT_MS = 30_000;
 export type DocumentInput = z.input<typeof documentBody>;
 export type NewAdjustment = z.input<typeof fileBody>;
 export type AdjustmentDecision = z.input<typeof decideBody>;
+export type AdjustmentWithdrawal = z.input<typeof withdrawBody>;
 /** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
 export type AdjustmentListQuery = Partial<z.output<typeof listQuery>>;
 
@@ -47,6 +49,13 @@ export function recordDocument(id: number, body: DocumentInput): Promise<Adjustm
 export function decideAdjustment(id: number, body: AdjustmentDecision): Promise<AdjustmentDecided> {
   return request<AdjustmentDecided>(`/api/adjustments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
+/** POST /api/adjustments/:id/withdraw：申请人撤回尚无审批人办理的申请（结束流程、解冻调出金额） */
+export function withdrawAdjustment(id: number, body: AdjustmentWithdrawal = {}): Promise<Adjustment> {
+  return request<Adjustment>(`/api/adjustments/${id}/withdraw`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+
+/** GET /api/adjustments/:id/document：批复文件扫描件（服务端核对 SM3 后提供） */
+export const adjustmentDocumentUrl = (id: number) => `/api/adjustments/${id}/document`;
 
 /** 读取所选文件为 base64（不含 data: 前缀） */
 export function fileToBase64(file: File): Promise<string> {

@@ -13,6 +13,7 @@ import type {
   decideBody,
   listQuery,
   resubmitBody,
+  withdrawBody,
 } from '../../../contracts/payments';
 
 export type { PayableQuota, PaymentDetail, PaymentPage, PaymentSummary, RiskHitView };
@@ -33,6 +34,7 @@ const UPLOAD_TIMEOUT_MS = 120_000;
 export type NewPayment = z.output<typeof createBody>;
 export type PaymentResubmission = z.output<typeof resubmitBody>;
 export type PaymentDecision = z.input<typeof decideBody>;
+export type PaymentWithdrawal = z.input<typeof withdrawBody>;
 /** 查询参数：服务端补默认值（page、pageSize），页面可省略任何一项。 */
 export type PaymentListQuery = Partial<z.output<typeof listQuery>>;
 export type PaymentListStatus = NonNullable<PaymentListQuery['status']>;
@@ -60,6 +62,10 @@ export function createPayment(body: NewPayment): Promise<PaymentDetail> {
 /** POST /api/payments/:id/resubmit：已退回的申请修改后重新提交（新一轮冻结与审批） */
 export function resubmitPayment(id: number, body: PaymentResubmission): Promise<PaymentDetail> {
   return request<PaymentDetail>(`/api/payments/${id}/resubmit`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
+}
+/** POST /api/payments/:id/withdraw：提交人撤回尚无审批人办理的申请（结束流程、解冻金额） */
+export function withdrawPayment(id: number, body: PaymentWithdrawal = {}): Promise<PaymentDetail> {
+  return request<PaymentDetail>(`/api/payments/${id}/withdraw`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
 }
 export function decidePayment(id: number, body: PaymentDecision): Promise<Decided> {
   return request<Decided>(`/api/payments/${id}/decision`, { method: 'POST', body, timeoutMs: WRITE_TIMEOUT_MS });
