@@ -206,7 +206,7 @@ export async function redeemChallenge(
   const userId = Number(row.user_id);
   const actor = { userId, username: row.username };
   const limits = secondFactorLimits(userId, meta.ip);
-  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, now);
+  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, { ...actor, ip: meta.ip }, now);
 
   const outcome = await db.transaction(async (trx) => {
     const method = await checkCode(trx, policy.ring, userId, code, now);
@@ -334,7 +334,7 @@ export async function confirmEnrolment(
   now = new Date(),
 ): Promise<{ recoveryCodes: string[] }> {
   const limits = secondFactorLimits(actor.userId, undefined);
-  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, now);
+  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, { userId: actor.userId, username: actor.username }, now);
   const result = await db.transaction(async (trx) => {
     const factor = (await trx('user_second_factors').where({ user_id: actor.userId }).first()) as FactorRow | undefined;
     if (!factor) throw errors.conflict('SECOND_FACTOR_NOT_STARTED', '请先生成二维码，再输入手机上显示的验证码');

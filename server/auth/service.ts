@@ -124,7 +124,7 @@ export async function beginLogin(
   now = new Date(),
 ): Promise<LoginResult> {
   const limits = passwordLimits(username, meta.ip);
-  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, { userId: null, username, ip: meta.ip }, now);
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
   const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
   const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({
@@ -373,7 +373,7 @@ export async function changePassword(
   meta: { ip?: string } = {},
 ): Promise<void> {
   const limits = passwordLimits(principal.username, meta.ip);
-  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, { userId: principal.userId, username: principal.username, ip: meta.ip }, now);
   const user = (await db('users').where({ id: principal.userId }).first()) as UserRow;
   if (!(await verifyPassword(oldPassword, user.password_hash))) {
     await recordFailures(db, limits, now);
