@@ -57,7 +57,13 @@ export interface SecondFactorPolicy {
   ring: FieldKeyring;
 }
 
-export type SessionFactor = 'none' | 'verified' | 'enrolment';
+/**
+ * none: no factor was asked (the person's roles did not need one at login); verified; enrolment:
+ * the restricted first session before binding; stepup: a role needing a factor was granted while
+ * the session (none) was live — its next request ends it (401 SECOND_FACTOR_STEP_UP) and the login
+ * asks for the factor.
+ */
+export type SessionFactor = 'none' | 'verified' | 'enrolment' | 'stepup';
 
 export function requiresSecondFactor(policy: Pick<SecondFactorPolicy, 'roles'>, roles: readonly string[]): boolean {
   return roles.some((r) => policy.roles.includes(r));
