@@ -54,11 +54,15 @@ import { createLogger } from '../server/log';
 import { seedReferenceData } from '../server/reference';
 import { platformKey } from '../server/seals/platform-key';
 import { verifyChain } from '../server/audit/verify';
+import { issueQuota } from '../server/ledger/service';
+import { startBankSimulator, type BankSimulator } from '../scripts/bank-simulator';
 import { loginCookie } from '../test/support/accounts';
 import { demoApplication } from '../test/support/intake';
 
 export interface DrillOptions {
   applications: number;
+  /** 用款申请 of 王芳 against two quotas of her unit, approved by 孙丽 (国库处) and paid through the bank simulator. */
+  payments: number;
   /** SIGKILLs of each kind, in a random order. */
   kills: Record<Kind, number>;
   seed: number;
@@ -82,6 +86,20 @@ export interface DrillCounts {
   unrecorded: number;
   chainOk: boolean;
   chainRecords: number;
+  /** Journal entries of the drill's quotas written twice: one (reference, kind) with two rows. */
+  ledgerTwice: number;
+  /**
+   * Quotas whose figures do not add up to the fen: frozen + used + available ≠ amount, a column ≠ the
+   * sum of its journal's deltas or the last entry's balance, or frozen + used ≠ the requests that hold money.
+   */
+  balanceOff: number;
+  /** Requests with two payment orders, payees the bank took two orders for. */
+  paidTwice: number;
+  /** Orders created/sending and requests in approval with no instance, for longer than the heal time (at the end: any order not 已到账). */
+  paymentsStuck: number;
+  /** Figures (not to be zero): requests filed, orders 已到账. */
+  paymentsFiled: number;
+  paymentsPaid: number;
 }
 
 export interface DrillFinal extends DrillCounts {
@@ -89,6 +107,8 @@ export interface DrillFinal extends DrillCounts {
   projectsNotReserved: number;
   incidents: number;
   engineTasksOpen: number;
+  /** Requests not 已到账 at the end (every payee account pays). */
+  paymentsNotPaid: number;
 }
 
 export interface DrillReport {
@@ -98,6 +118,9 @@ export interface DrillReport {
   seconds: number;
   completions: number;
   submits: number;
+  /** 用款申请 filed and approved (accepted answers). */
+  paymentsFiled: number;
+  paymentsApproved: number;
   botErrors: Record<string, number>;
   healed: { reopened: number; healed: number; resubmitted: number };
   logDir: string;
@@ -106,6 +129,19 @@ export interface DrillReport {
 export type Kind = 'app' | 'workers' | 'engine';
 const PIN = '602918';
 const PROCESS_ID = 'project-intake';
+const PAYMENT_PROCESSES = ['payment-approval', 'treasury-payment'];
+const UNIT_CODE = '150100-JY-001'; // 呼和浩特市第一中学, 王芳's unit
+/** The n-th request's amount (fen): odd amounts, so a fen lost or doubled shows. */
+const paymentAmount = (i: number): number => 1_234_56 + i * 1_07 + (i % 3);
+/** One payee account per request (the bank simulator pays any tail but 9001…9009). */
+const payeeAccount = (i: number): string => `6222 0212 3456 7${String(i).padStart(3, '0')}`;
+
+/** What the payment counts look at: the drill's quotas and the bank. */
+interface PayContext {
+  quotaIds: number[];
+  sim: BankSimulator;
+  paymentsExpected: number;
+}
 const STEPS = [
   { elementId: 'DepartmentReview', username: 'nm_dept_jy', form: { decision: 'approve', comment: '同意' } },
   { elementId: 'SectorReview', username: 'nm_jkw', form: { decision: 'approve', countersign: false, comment: '符合方向' } },
@@ -261,6 +297,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const key = namespaced(namespace, PROCESS_ID);
   const appPort = await freePort();
   const appUrl = `http://127.0.0.1:${appPort}`;
+  // The bank is outside the drill's kills (a bank's front end is not ours to kill): it pays every
+  // order after a short delay and retries its notices until the app answers 2xx.
+  const sim = await startBankSimulator({ secret: base.bank.secret, noticeDelayMs: 200, retryMs: 200, maxRetryMs: 2000 });
+  const paymentKeys = PAYMENT_PROCESSES.map((p) => namespaced(namespace, p));
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env))
@@ -282,6 +322,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     BUDGET_DEMO_DATA: 'false',
     BUDGET_WORKERS_IN_PROCESS: 'false',
     BUDGET_HISTORY_TTL_DAYS: '1',
+    BUDGET_BANK_URL: sim.url,
+    BUDGET_BANK_SECRET: base.bank.secret,
+    // An order whose notice a kill swallowed is asked for (查询) after a minute, not after 30.
+    BUDGET_BANK_NOTICE_TIMEOUT: 'PT1M',
   });
   const app = new Child(
     'app',
@@ -299,6 +343,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     seconds: 0,
     completions: 0,
     submits: 0,
+    paymentsFiled: 0,
+    paymentsApproved: 0,
     botErrors: {},
     healed: { reopened: 0, healed: 0, resubmitted: 0 },
     logDir,
@@ -323,11 +369,32 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
     // The people: sessions are server-side, so their cookies outlive the app's restarts.
     const people = new Map<string, Bot>();
-    for (const u of ['nm_clerk_yz', ...STEPS.map((s) => s.username)])
-      people.set(u, { username: u, cookie: await loginCookie(appUrl, u, DEMO_PASSWORD) });
-    for (const s of STEPS) {
-      const r = await call(appUrl, people.get(s.username)!, 'POST', '/seals/enrol', { pin: PIN });
-      if (r.status !== 201) throw new Error(`enrol ${s.username}: ${r.status} ${JSON.stringify(r.body)}`);
+    const sealed = [...STEPS.map((s) => s.username), 'nm_gkk'];
+    for (const u of ['nm_clerk_yz', ...sealed]) people.set(u, { username: u, cookie: await loginCookie(appUrl, u, DEMO_PASSWORD) });
+    for (const u of sealed) {
+      const r = await call(appUrl, people.get(u)!, 'POST', '/seals/enrol', { pin: PIN });
+      if (r.status !== 201) throw new Error(`enrol ${u}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    // Two quotas of the unit (issued in the ledger, not what is tested), the requests alternating between them.
+    const unit = (await db('organisations').where({ code: UNIT_CODE }).first('id')) as { id: number } | undefined;
+    if (!unit) throw new Error(`no organisation ${UNIT_CODE}`);
+    const pay: PayContext = { quotaIds: [], sim, paymentsExpected: options.payments };
+    for (let q = 0; q < 2; q++) {
+      let sum = 0;
+      for (let i = q; i < options.payments; i += 2) sum += paymentAmount(i);
+      const issued = await issueQuota(db, {
+        fiscalYear: 2026,
+        unitOrgId: Number(unit.id),
+        functionalCode: '2050204',
+        economicCode: '30201',
+        fundSource: '一般公共预算',
+        documentNo: `故障演练〔2026〕${q + 1}号`,
+        amountFen: sum + 5_000_00 + q,
+        actor: 'drill',
+        reason: '故障演练指标',
+        idempotencyKey: `drill-quota-${suffix}-${q}`,
+      });
+      pay.quotaIds.push(issued.quota.id);
     }
     // The drafts are filed before the drill (not what is tested); 送审 and the reviews are.
     const clerk = people.get('nm_clerk_yz')!;
@@ -402,11 +469,97 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       );
     }
 
+    // 王芳 files the 用款申请 one after another; a filing cut off by a kill is looked for in her list
+    // (by its payee account, one per request) before it is filed again, as a person would check.
+    const purposes = new Map<string, number>();
+    for (let i = 0; i < options.payments; i++) purposes.set(`故障演练用款第${i + 1}笔`, i);
+    bots.push(
+      (async () => {
+        for (let i = 0; i < options.payments; i++) {
+          for (let attempt = 0; !stopBots.stopped; attempt++) {
+            if (attempt > 0) {
+              const found = await call(
+                appUrl,
+                clerk,
+                'GET',
+                `/payments?pageSize=20&payeeAccount=${encodeURIComponent(payeeAccount(i).replace(/\s/g, ''))}`,
+              ).catch(() => null);
+              if (!found || found.status !== 200) {
+                errors.add(`payment: list ${found?.status ?? 'network'}`);
+                await sleep(500);
+                continue;
+              }
+              if ((found.body.items as unknown[]).length > 0) {
+                report.paymentsFiled += 1;
+                break;
+              }
+            }
+            const r = await call(appUrl, clerk, 'POST', '/payments', {
+              quotaId: pay.quotaIds[i % 2],
+              amountFen: paymentAmount(i),
+              payeeName: `故障演练收款单位${i + 1}`,
+              payeeKind: 'organisation',
+              payeeAccount: payeeAccount(i),
+              payeeBank: '中国工商银行呼和浩特新华支行',
+              purpose: `故障演练用款第${i + 1}笔`,
+              economicCode: '30201',
+              paymentType: 'direct',
+            }).catch((e: unknown) => ({ status: 0, body: { error: { code: String((e as Error).message) } } }));
+            if (r.status === 201) {
+              report.paymentsFiled += 1;
+              break;
+            }
+            errors.add(`payment: ${r.status || 'network'} ${r.body?.error?.code ?? ''}`.trim());
+            await sleep(300 + random() * 700);
+          }
+          await sleep(200 + random() * 800);
+        }
+      })(),
+    );
+    // 孙丽 (国库处) approves with her seal what waits for her; the second half of the requests only
+    // once the kills are made (as the last review step), so the payments too are in flight during them.
+    const treasurer = people.get('nm_gkk')!;
+    bots.push(
+      (async () => {
+        while (!stopBots.stopped) {
+          const list = await call(appUrl, treasurer, 'GET', '/payments?pageSize=200&status=approving').catch(() => null);
+          if (!list || list.status !== 200) {
+            errors.add(`payment decision poll: ${list?.status ?? 'network'}`);
+            await sleep(500);
+            continue;
+          }
+          let failed = false;
+          for (const item of list.body.items as Array<{ id: number; purpose: string }>) {
+            const index = purposes.get(item.purpose);
+            if (index === undefined || (gate.holdLast && index >= options.payments / 2)) continue;
+            if (stopBots.stopped || failed) break;
+            const page = await call(appUrl, treasurer, 'GET', `/payments/${item.id}`).catch(() => null);
+            if (!page || page.status !== 200 || !page.body.can?.decide) continue; // the risk check or the step is not there yet
+            const r = await call(appUrl, treasurer, 'POST', `/payments/${item.id}/decision`, {
+              decision: 'approve',
+              signingPin: PIN,
+            }).catch((e: unknown) => ({ status: 0, body: { error: { code: String((e as Error).message) } } }));
+            if (r.status === 200) report.paymentsApproved += 1;
+            else {
+              errors.add(`payment decision: ${r.status || 'network'} ${r.body?.error?.code ?? ''}`.trim());
+              failed = r.status === 0 || r.status >= 500;
+            }
+          }
+          await sleep(failed ? 1000 : 300);
+        }
+      })(),
+    );
+
     const done = async (): Promise<boolean> => {
       const [row] = (await db!('projects').whereIn('id', projects).where('status', 'reserved').count({ n: '*' })) as Array<{
         n: number | string;
       }>;
-      return Number(row?.n) === projects.length;
+      if (Number(row?.n) !== projects.length) return false;
+      const paid = (await db!('payment_orders')
+        .whereIn('quota_id', pay.quotaIds)
+        .where('status', 'paid')
+        .countDistinct({ n: 'source_id' })) as Array<{ n: number | string }>;
+      return Number(paid[0]?.n) >= options.payments;
     };
 
     const flowStart = Date.now();
@@ -440,7 +593,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         await ensureEngineRunning(engineLocal, launcherLog);
       }
       const restartMs = Date.now() - r0;
-      const counts = await settledCounts(db, engine, key, projects, options.settleMs, false);
+      const counts = await settledCounts(db, engine, key, projects, pay, options.settleMs, false);
       report.kills.push({ kind, atMs, restartMs, counts });
       print(
         `drill: kill ${report.kills.length}/${plan.length} ${kind.padEnd(7)} at ${(atMs / 1000).toFixed(1)} s, back in ${(restartMs / 1000).toFixed(1)} s — ${describe(counts)}`,
@@ -452,13 +605,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const deadline = flowStart + options.timeoutMs;
     while (Date.now() < deadline && !(await done())) await sleep(1000);
     const endDeadline = Math.min(deadline, Date.now() + 90_000);
-    let final = await finalCounts(db, engine, key, projects);
+    let final = await finalCounts(db, engine, key, paymentKeys, projects, pay);
     while (
       Date.now() < endDeadline &&
-      (final.completing || final.engineTasksOpen || final.instancesNotEnded || final.lost || final.ghost)
+      (final.completing || final.engineTasksOpen || final.instancesNotEnded || final.lost || final.ghost || final.paymentsNotPaid)
     ) {
       await sleep(2000);
-      final = await finalCounts(db, engine, key, projects);
+      final = await finalCounts(db, engine, key, paymentKeys, projects, pay);
     }
     stopBots.stopped = true;
     await Promise.all(bots);
@@ -478,6 +631,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     print(
       `drill: ${report.submits} 送审 and ${report.completions} completions accepted; ${report.healed.resubmitted} 送审 repeated, ${report.healed.reopened} completions reopened and ${report.healed.healed} finished by the sweep`,
     );
+    print(
+      `drill: ${report.paymentsFiled} 用款申请 filed and ${report.paymentsApproved} approvals accepted; ${final.paymentsPaid} orders 已到账; the bank took ${sim.orders().length} orders`,
+    );
     print(`drill: bot errors (retried): ${JSON.stringify(report.botErrors)}`);
     return report;
   } finally {
@@ -486,6 +642,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     await app.stop().catch(() => undefined);
     await workers.stop().catch(() => undefined);
     await stopEngine(engineLocal, launcherLog, 10_000).catch(() => false);
+    await sim.stop().catch(() => undefined);
     await db?.destroy().catch(() => undefined);
     const bad = !report.final || countsBad(report.final);
     if (!bad || process.env.DRILL_KEEP !== '1') {
@@ -521,6 +678,11 @@ export function countsBad(c: DrillCounts & Partial<DrillFinal>): boolean {
     c.completing ||
     c.unrecorded ||
     !c.chainOk ||
+    c.ledgerTwice ||
+    c.balanceOff ||
+    c.paidTwice ||
+    c.paymentsStuck ||
+    c.paymentsNotPaid ||
     c.instancesNotEnded ||
     c.projectsNotReserved ||
     c.incidents,
@@ -528,7 +690,7 @@ export function countsBad(c: DrillCounts & Partial<DrillFinal>): boolean {
 }
 
 function describe(c: DrillCounts): string {
-  return `lost ${c.lost}, ghost ${c.ghost}, duplicated ${c.duplicated}, status mismatch ${c.statusMismatch}, written twice ${c.doubleRecords}, completing ${c.completing}, unrecorded instances ${c.unrecorded}, chain ${c.chainOk ? 'verifies' : 'BROKEN'} (${c.chainRecords} records)`;
+  return `lost ${c.lost}, ghost ${c.ghost}, duplicated ${c.duplicated}, status mismatch ${c.statusMismatch}, written twice ${c.doubleRecords}, completing ${c.completing}, unrecorded instances ${c.unrecorded}, chain ${c.chainOk ? 'verifies' : 'BROKEN'} (${c.chainRecords} records); payments: ${c.paymentsFiled} filed, ${c.paymentsPaid} 已到账, ledger entries twice ${c.ledgerTwice}, balances off ${c.balanceOff}, paid twice ${c.paidTwice}, stuck ${c.paymentsStuck}`;
 }
 
 /** SIGKILL to the engine's process group (started detached by the launcher). */
@@ -587,21 +749,22 @@ async function settledCounts(
   engine: EngineClient,
   key: string,
   projects: number[],
+  pay: PayContext,
   settleMs: number,
   end: boolean,
 ): Promise<DrillCounts> {
   const deadline = Date.now() + settleMs;
-  let c = await counts(db, engine, key, projects, end);
+  let c = await counts(db, engine, key, projects, pay, end);
   while (Date.now() < deadline && (c.lost || c.ghost || c.statusMismatch || c.unrecorded)) {
     await sleep(1000);
-    c = await counts(db, engine, key, projects, end);
+    c = await counts(db, engine, key, projects, pay, end);
   }
   return c;
 }
 
 const num = (rows: unknown): number => Number((rows as Array<{ n: number | string }>)[0]?.n ?? 0);
 
-async function counts(db: Db, engine: EngineClient, key: string, projects: number[], end: boolean): Promise<DrillCounts> {
+async function counts(db: Db, engine: EngineClient, key: string, projects: number[], pay: PayContext, end: boolean): Promise<DrillCounts> {
   // Engine first, then the inbox: a task the engine creates in between is not counted lost.
   const engineOpen = await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 });
   const openRows = (await db('inbox_tasks')
@@ -734,18 +897,152 @@ async function counts(db: Db, engine: EngineClient, key: string, projects: numbe
     unrecorded,
     chainOk: chain.ok,
     chainRecords: chain.records,
+    ...(await paymentCounts(db, pay, end)),
   };
 }
 
-async function finalCounts(db: Db, engine: EngineClient, key: string, projects: number[]): Promise<DrillFinal> {
-  const c = await counts(db, engine, key, projects, true);
-  const running = await engine.request<{ count: number }>('GET', '/process-instance/count', { query: { processDefinitionKey: key } });
-  const incidents = await engine.request<unknown[]>('GET', '/incident', { query: { processDefinitionKeyIn: key } });
+type PaymentCounts = Pick<DrillCounts, 'ledgerTwice' | 'balanceOff' | 'paidTwice' | 'paymentsStuck' | 'paymentsFiled' | 'paymentsPaid'>;
+
+/**
+ * The payments' side: requests, orders and the quotas' journal read in one transaction (one
+ * snapshot on MySQL; SQLite's reader sees one state of the file), so a decision committed between
+ * two reads does not count as money out of place.
+ */
+async function paymentCounts(db: Db, pay: PayContext, end: boolean): Promise<PaymentCounts> {
+  const { requests, orders, journal, quotas } = await db.transaction(async (trx) => ({
+    requests: (await trx('payment_requests')
+      .whereIn('quota_id', pay.quotaIds)
+      .select('id', 'quota_id', 'amount_fen', 'status', 'process_instance_key', 'updated_at')) as Array<{
+      id: number;
+      quota_id: number;
+      amount_fen: number | string;
+      status: string;
+      process_instance_key: string | null;
+      updated_at: unknown;
+    }>,
+    orders: (await trx('payment_orders')
+      .whereIn('quota_id', pay.quotaIds)
+      .where('source_kind', 'payment-request')
+      .select('id', 'source_id', 'status', 'updated_at')) as Array<{ id: number; source_id: number; status: string; updated_at: unknown }>,
+    journal: (await trx('quota_journal')
+      .whereIn('quota_id', pay.quotaIds)
+      .orderBy('id')
+      .select(
+        'quota_id',
+        'kind',
+        'reference_type',
+        'reference_id',
+        'delta_amount_fen',
+        'delta_used_fen',
+        'delta_frozen_fen',
+        'balance_after_amount_fen',
+        'balance_after_used_fen',
+        'balance_after_frozen_fen',
+      )) as Array<Record<string, string | number | null>>,
+    quotas: (await trx('quotas').whereIn('id', pay.quotaIds).select('id', 'amount_fen', 'used_fen', 'frozen_fen')) as Array<{
+      id: number;
+      amount_fen: number | string;
+      used_fen: number | string;
+      frozen_fen: number | string;
+    }>,
+  }));
+  const n = Number;
+  const perEntry = new Map<string, number>();
+  for (const e of journal) {
+    if (e.kind === 'issue') continue;
+    const k = `${e.quota_id}/${e.reference_type}/${e.reference_id}/${e.kind}`;
+    perEntry.set(k, (perEntry.get(k) ?? 0) + 1);
+  }
+  const ledgerTwice = [...perEntry.values()].filter((c) => c > 1).length;
+
+  const ordersOf = new Map<number, typeof orders>();
+  for (const o of orders) ordersOf.set(n(o.source_id), [...(ordersOf.get(n(o.source_id)) ?? []), o]);
+  let balanceOff = 0;
+  for (const q of quotas) {
+    const amount = n(q.amount_fen);
+    const used = n(q.used_fen);
+    const frozen = n(q.frozen_fen);
+    const entries = journal.filter((e) => n(e.quota_id) === n(q.id));
+    const sum = (f: string) => entries.reduce((s, e) => s + n(e[f]), 0);
+    const last = entries[entries.length - 1];
+    // Money held by requests: approving or approved, unless its order failed or was refunded.
+    const held = requests
+      .filter((r) => n(r.quota_id) === n(q.id) && (r.status === 'approving' || r.status === 'approved'))
+      .filter((r) => !(ordersOf.get(n(r.id)) ?? []).some((o) => o.status === 'failed' || o.status === 'refunded'))
+      .reduce((s, r) => s + n(r.amount_fen), 0);
+    const available = amount - used - frozen;
+    if (
+      available < 0 ||
+      frozen < 0 ||
+      used < 0 ||
+      frozen + used + available !== amount ||
+      sum('delta_amount_fen') !== amount ||
+      sum('delta_used_fen') !== used ||
+      sum('delta_frozen_fen') !== frozen ||
+      !last ||
+      n(last.balance_after_amount_fen) !== amount ||
+      n(last.balance_after_used_fen) !== used ||
+      n(last.balance_after_frozen_fen) !== frozen ||
+      frozen + used !== held ||
+      (end && (frozen !== 0 || used !== requests.filter((r) => n(r.quota_id) === n(q.id)).reduce((s, r) => s + n(r.amount_fen), 0)))
+    )
+      balanceOff += 1;
+  }
+
+  const perPayee = new Map<string, number>();
+  for (const o of pay.sim.orders()) {
+    const k = o.payeeAccount.replace(/\D/g, '');
+    perPayee.set(k, (perPayee.get(k) ?? 0) + 1);
+  }
+  const paidTwice = [...ordersOf.values()].filter((os) => os.length > 1).length + [...perPayee.values()].filter((c) => c > 1).length;
+
+  const old = (at: unknown) => Date.now() - new Date(at as string | number | Date).getTime() > 120_000;
+  const paymentsStuck = end
+    ? orders.filter((o) => o.status !== 'paid').length + requests.filter((r) => r.status !== 'approved').length
+    : orders.filter((o) => (o.status === 'created' || o.status === 'sending') && old(o.updated_at)).length +
+      requests.filter((r) => r.status === 'approving' && !r.process_instance_key && old(r.updated_at)).length;
+  return {
+    ledgerTwice,
+    balanceOff,
+    paidTwice,
+    paymentsStuck,
+    paymentsFiled: requests.length,
+    paymentsPaid: orders.filter((o) => o.status === 'paid').length,
+  };
+}
+
+async function finalCounts(
+  db: Db,
+  engine: EngineClient,
+  key: string,
+  paymentKeys: string[],
+  projects: number[],
+  pay: PayContext,
+): Promise<DrillFinal> {
+  const c = await counts(db, engine, key, projects, pay, true);
+  const running = await engine.request<{ count: number }>('GET', '/process-instance/count', {
+    query: { processDefinitionKeyIn: [key, ...paymentKeys].join(',') },
+  });
+  const incidents = await engine.request<unknown[]>('GET', '/incident', {
+    query: { processDefinitionKeyIn: [key, ...paymentKeys].join(',') },
+  });
   const notReserved = num(await db('projects').whereIn('id', projects).whereNot('status', 'reserved').count({ n: '*' }));
   const activeRows = num(await db('process_instances').where({ process_id: PROCESS_ID, status: 'active' }).count({ n: '*' }));
-  const open = await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 });
+  const open = [
+    ...(await engine.tasks({ processDefinitionKey: key, maxResults: 10_000 })),
+    ...(await Promise.all(paymentKeys.map((k) => engine.tasks({ processDefinitionKey: k, maxResults: 10_000 })))).flat(),
+  ];
+  const notPaid = num(
+    await db('payment_requests as r')
+      .whereIn('r.quota_id', pay.quotaIds)
+      .whereNotExists((q) =>
+        q.from('payment_orders as o').whereRaw('o.source_id = r.id').where({ 'o.source_kind': 'payment-request', 'o.status': 'paid' }),
+      )
+      .count({ n: '*' }),
+  );
   return {
     ...c,
+    paymentsNotPaid: notPaid + Math.max(0, pay.paymentsExpected - c.paymentsFiled),
     instancesNotEnded: running.count + activeRows,
     projectsNotReserved: notReserved,
     incidents: incidents.length,
@@ -757,6 +1054,7 @@ async function main(): Promise<void> {
   const n = (name: string, d: number) => Number(process.env[name] ?? d);
   const report = await runDrill({
     applications: n('DRILL_APPLICATIONS', 20),
+    payments: n('DRILL_PAYMENTS', n('DRILL_APPLICATIONS', 20)),
     kills: {
       app: n('DRILL_APP_KILLS', n('DRILL_KILLS', 3)),
       workers: n('DRILL_WORKER_KILLS', n('DRILL_KILLS', 3)),

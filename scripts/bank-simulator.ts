@@ -113,6 +113,8 @@ export interface BankSimulator {
   stop(): Promise<void>;
   /** The simulator's view of an order (as GET /_control/orders/:orderNo). */
   order(orderNo: string): { order: SimOrder | null; notices: Delivery[] };
+  /** Every order the simulator took (the fault drill counts the payees paid more than once). */
+  orders(): SimOrder[];
 }
 
 export async function startBankSimulator(options: SimulatorOptions): Promise<BankSimulator> {
@@ -390,6 +392,7 @@ export async function startBankSimulator(options: SimulatorOptions): Promise<Ban
     url: `http://127.0.0.1:${port}`,
     port,
     order: (orderNo) => ({ order: state.orders[orderNo] ?? null, notices: state.deliveries.filter((d) => d.notice.orderNo === orderNo) }),
+    orders: () => Object.values(state.orders).map((o) => ({ ...o })),
     stop: async () => {
       stopped = true;
       for (const t of timers) clearTimeout(t);

@@ -103,7 +103,7 @@ export function createApp(deps: HealthDeps & { log: Logger; exportLimits?: Expor
   api.use(quotasRouter({ db: deps.db, exportLimits: deps.exportLimits, keyStore }));
   api.use(projectImportRouter({ db: deps.db })); // before /projects/:id
   api.use(projectsRouter({ db: deps.db, exportLimits: deps.exportLimits }));
-  api.use(usersRouter({ db: deps.db, exportLimits: deps.exportLimits }));
+  api.use(usersRouter({ db: deps.db, exportLimits: deps.exportLimits, secondFactorRoles: deps.config.secondFactorRoles }));
   api.use(formsRouter({ db: deps.db, forms }));
   api.use(tasksRouter({ db: deps.db, engine: deps.engine, namespace: deps.config.engine.namespace, keyStore, log: deps.log }));
   api.use(

@@ -1,3 +1,4 @@
+import { DEFAULT_SECOND_FACTOR_ROLES } from '../config';
 import type { Router } from 'express';
 import { toShanghaiIso } from '../../domain/time';
 import type { Db } from '../db';
@@ -29,7 +30,8 @@ const EXPORT_COLUMNS: Array<ExportColumn<admin.ManagedUser>> = [
   { header: '创建时间', width: 20, type: 'datetime', value: (u) => u.createdAt },
 ];
 
-type UserDeps = { db: Db; exportLimits: ExportLimits };
+/** secondFactorRoles: the configured roles that need the second factor (a grant of one steps live sessions up). */
+type UserDeps = { db: Db; exportLimits: ExportLimits; secondFactorRoles: readonly string[] };
 const route = routesWith<UserDeps>();
 const userAdmins = ['users:manage', 'security:manage'] as const;
 
@@ -129,7 +131,8 @@ export const userRoutes = [
     notFound: '用户',
     body: contracts.rolesBody,
     response: contracts.managedUser,
-    handle: async ({ deps, principal, params: { id }, body }) => userJson(await admin.setRoles(deps.db, principal, id, body.roles)),
+    handle: async ({ deps, principal, params: { id }, body }) =>
+      userJson(await admin.setRoles(deps.db, principal, id, body.roles, deps.secondFactorRoles)),
   }),
   route({
     method: 'post',
@@ -191,8 +194,16 @@ export const userRoutes = [
   }),
 ];
 
-export function usersRouter({ db, exportLimits = DEFAULT_EXPORT_LIMITS }: { db: Db; exportLimits?: ExportLimits }): Router {
-  return mountRoutes(db, { db, exportLimits }, userRoutes);
+export function usersRouter({
+  db,
+  exportLimits = DEFAULT_EXPORT_LIMITS,
+  secondFactorRoles = DEFAULT_SECOND_FACTOR_ROLES,
+}: {
+  db: Db;
+  exportLimits?: ExportLimits;
+  secondFactorRoles?: readonly string[];
+}): Router {
+  return mountRoutes(db, { db, exportLimits, secondFactorRoles }, userRoutes);
 }
 
 function userJson(u: admin.ManagedUser): contracts.ManagedUser {

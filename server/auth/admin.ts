@@ -9,7 +9,7 @@ import { appendAudit } from '../audit/chain';
 import type { Json } from '../../domain/canonical-json';
 import { hashPassword } from './passwords';
 import { canSee, createUser, revokeSessions, scopeOrgIds, type Principal } from './service';
-import { deleteSecondFactor } from './second-factor';
+import { deleteSecondFactor, requiresSecondFactor, type SessionFactor } from './second-factor';
 
 /**
  * User administration (三员分立): the system admin (users:manage) creates accounts, edits them
@@ -184,7 +184,20 @@ export async function updateUser(db: Db, actor: Principal, id: number, changes: 
  * roles are refused; nobody changes their own roles (a security admin cannot widen their own
  * rights). Sessions stay: roles are read on every request.
  */
-export async function setRoles(db: Db, actor: Principal, id: number, roles: string[], now = new Date()): Promise<ManagedUser> {
+/**
+ * 分配角色 (security admin). When the new roles need the second factor (secondFactorRoles, the
+ * configured list), the person's live sessions that were opened without one are marked stepup:
+ * their next request ends them with 401 SECOND_FACTOR_STEP_UP, and the next login asks for the
+ * factor (or its binding) — a granted role does not wait for the next login.
+ */
+export async function setRoles(
+  db: Db,
+  actor: Principal,
+  id: number,
+  roles: string[],
+  secondFactorRoles: readonly string[],
+  now = new Date(),
+): Promise<ManagedUser> {
   const unknown = roles.filter((r) => !roleByCode(r));
   if (unknown.length) throw errors.validation(unknown.map((r) => ({ field: 'roles', message: `未知角色：${r}` })));
   if (violatesSeparationOfDuties(roles))
@@ -197,7 +210,13 @@ export async function setRoles(db: Db, actor: Principal, id: number, roles: stri
     await trx('user_roles').where('user_id', id).delete();
     if (wanted.length) await trx('user_roles').insert(wanted.map((role) => ({ user_id: id, role })));
     await trx('users').where('id', id).update({ updated_at: now });
-    await auditAdmin(trx, actor, 'roles', id, { roles: wanted }, now);
+    const stepUp = requiresSecondFactor({ roles: secondFactorRoles }, wanted)
+      ? await trx('sessions')
+          .where({ user_id: id, second_factor: 'none' })
+          .whereNull('revoked_at')
+          .update({ second_factor: 'stepup' satisfies SessionFactor })
+      : 0;
+    await auditAdmin(trx, actor, 'roles', id, stepUp ? { roles: wanted, sessionsToStepUp: stepUp } : { roles: wanted }, now);
   });
   return (await getUser(db, actor, id, now))!;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { toShanghaiIso } from '../../domain/time';
+import { appendAudit } from '../audit/chain';
 import { AppError } from '../errors';
 
 /**
@@ -14,6 +15,14 @@ import { AppError } from '../errors';
  * window's failures plus the previous window's, weighted by how much of it still lies inside.
  * A refused attempt is refused before the secret is checked, so it costs no scrypt or PBKDF2 and
  * reveals nothing.
+ *
+ * Refusals are audited (auth.rate_limited: the account tried, the address, the limit, until when),
+ * throttled to one record per bucket and window: the first refusal of a bucket in a window
+ * writes a marker row `refused:<bucket>` in rate_limit_counters (unique with its window) and the
+ * record in one transaction; later refusals of that bucket and window only count on the marker
+ * (hits). A bucket is refused only after `max` failures, each of which is itself audited
+ * (auth.login_failed …), so the refusal records are at most one per `max` failure records: an
+ * attack that is refused a million times writes one record per bucket per 15 minutes.
  */
 export interface RateLimit {
   /** Bucket prefix, e.g. login:address */
@@ -76,16 +85,73 @@ export async function assertUnderLimits(
   db: Knex,
   keys: readonly LimitedKey[],
   refusal: { code: string; what: string },
+  who: RefusedParty,
   now = new Date(),
 ): Promise<void> {
   for (const { limit, key } of keys) {
     if (key === undefined) continue;
     const f = await failures(db, limit, key, now);
     if (f.count >= limit.max) {
+      await auditRefusal(db, limit, key, refusal.code, who, f.until, now);
       const err = new AppError(429, refusal.code, `${refusal.what}尝试次数过多，请于 ${toShanghaiIso(f.until).slice(11, 16)} 后再试`);
       err.headers = { 'retry-after': String(Math.max(1, Math.ceil((f.until.getTime() - now.getTime()) / 1000))) };
       throw err;
     }
+  }
+}
+
+/** Whom a refused attempt was for and where it came from (the audit record's actor and address). */
+export interface RefusedParty {
+  userId: number | null;
+  /** The name tried (login), or unset: looked up by userId. */
+  username?: string;
+  ip?: string;
+}
+
+/** The throttled audit record of a refusal (see the header): written at most once per bucket and window. */
+async function auditRefusal(
+  db: Knex,
+  limit: RateLimit,
+  key: string,
+  code: string,
+  who: RefusedParty,
+  until: Date,
+  now: Date,
+): Promise<void> {
+  const marker = `refused:${bucketOf(limit, key)}`.slice(0, 150);
+  const window = windowOf(limit, now);
+  const counted = await db('rate_limit_counters')
+    .where({ bucket: marker, window_start: window })
+    .update({ hits: db.raw('?? + 1', ['rate_limit_counters.hits']) });
+  if (counted > 0) return; // this window's refusal of the bucket is on record already
+  let username = who.username;
+  if (username === undefined && who.userId !== null)
+    username = ((await db('users').where('id', who.userId).first('username')) as { username: string } | undefined)?.username;
+  try {
+    await db.transaction(async (trx) => {
+      await trx('rate_limit_counters').insert({ bucket: marker, window_start: window, hits: 1 });
+      await appendAudit(trx, {
+        kind: 'auth.rate_limited',
+        subjectType: who.userId === null ? null : 'user',
+        subjectId: who.userId,
+        actor: { userId: who.userId, username: (username ?? '').slice(0, 100) },
+        data: {
+          code,
+          limit: limit.name,
+          max: limit.max,
+          windowMinutes: limit.windowMinutes,
+          ip: who.ip?.slice(0, 64) ?? null,
+          until: toShanghaiIso(until),
+        },
+        at: now,
+      });
+    });
+  } catch (err) {
+    // Another node (or request) wrote the marker first: its record stands for this one.
+    const again = await db('rate_limit_counters')
+      .where({ bucket: marker, window_start: window })
+      .update({ hits: db.raw('?? + 1', ['rate_limit_counters.hits']) });
+    if (again === 0) throw err;
   }
 }
 

@@ -57,7 +57,13 @@ export interface SecondFactorPolicy {
   ring: FieldKeyring;
 }
 
-export type SessionFactor = 'none' | 'verified' | 'enrolment';
+/**
+ * none: no factor was asked (the person's roles did not need one at login); verified; enrolment:
+ * the restricted first session before binding; stepup: a role needing a factor was granted while
+ * the session (none) was live — its next request ends it (401 SECOND_FACTOR_STEP_UP) and the login
+ * asks for the factor.
+ */
+export type SessionFactor = 'none' | 'verified' | 'enrolment' | 'stepup';
 
 export function requiresSecondFactor(policy: Pick<SecondFactorPolicy, 'roles'>, roles: readonly string[]): boolean {
   return roles.some((r) => policy.roles.includes(r));
@@ -206,7 +212,7 @@ export async function redeemChallenge(
   const userId = Number(row.user_id);
   const actor = { userId, username: row.username };
   const limits = secondFactorLimits(userId, meta.ip);
-  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, now);
+  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, { ...actor, ip: meta.ip }, now);
 
   const outcome = await db.transaction(async (trx) => {
     const method = await checkCode(trx, policy.ring, userId, code, now);
@@ -334,7 +340,7 @@ export async function confirmEnrolment(
   now = new Date(),
 ): Promise<{ recoveryCodes: string[] }> {
   const limits = secondFactorLimits(actor.userId, undefined);
-  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, now);
+  await assertUnderLimits(db, limits, SECOND_FACTOR_REFUSAL, { userId: actor.userId, username: actor.username }, now);
   const result = await db.transaction(async (trx) => {
     const factor = (await trx('user_second_factors').where({ user_id: actor.userId }).first()) as FactorRow | undefined;
     if (!factor) throw errors.conflict('SECOND_FACTOR_NOT_STARTED', '请先生成二维码，再输入手机上显示的验证码');

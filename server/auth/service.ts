@@ -124,7 +124,7 @@ export async function beginLogin(
   now = new Date(),
 ): Promise<LoginResult> {
   const limits = passwordLimits(username, meta.ip);
-  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, { userId: null, username, ip: meta.ip }, now);
   const user = (await db('users').where({ username }).first()) as UserRow | undefined;
   const wrong = new AppError(401, 'LOGIN_FAILED', '用户名或密码错误');
   const audit = (kind: string, actor: { userId: number | null; username: string }, data: Json) => ({
@@ -289,6 +289,11 @@ export async function authenticate(db: Db, token: string, now = new Date()): Pro
     await db('sessions').where({ token_digest: row.token_digest }).update({ last_seen_at: now });
   }
   if (row.principal_id === null || row.principal_id === undefined) throw new AppError(401, 'UNAUTHENTICATED', '请先登录');
+  if (row.second_factor === 'stepup') {
+    // A role that needs the second factor was granted during this session (admin.ts setRoles).
+    await db('sessions').where({ token_digest: row.token_digest }).whereNull('revoked_at').update({ revoked_at: now });
+    throw new AppError(401, 'SECOND_FACTOR_STEP_UP', '您的角色已变更，须使用动态验证码登录，请重新登录并完成验证');
+  }
   const principal = principalOf({ ...row, id: row.principal_id }, now);
   return { ...principal, secondFactorEnrolmentRequired: row.second_factor === 'enrolment' };
 }
@@ -373,7 +378,7 @@ export async function changePassword(
   meta: { ip?: string } = {},
 ): Promise<void> {
   const limits = passwordLimits(principal.username, meta.ip);
-  await assertUnderLimits(db, limits, LOGIN_REFUSAL, now);
+  await assertUnderLimits(db, limits, LOGIN_REFUSAL, { userId: principal.userId, username: principal.username, ip: meta.ip }, now);
   const user = (await db('users').where({ id: principal.userId }).first()) as UserRow;
   if (!(await verifyPassword(oldPassword, user.password_hash))) {
     await recordFailures(db, limits, now);

@@ -166,7 +166,59 @@ export async function healSubmissions(
     }).catch(() => undefined);
     result.reverted += 1;
   }
+  result.adopted += await adoptUnrecordedInstances(deps, now);
   return result;
+}
+
+/**
+ * The other side of a cut-off 送审: an intake instance the engine runs for longer than
+ * STALE_SUBMIT_MS with no process_instances row, whose project has moved on from "submitted"
+ * already (the instance's first step set its status, so the look above never sees it — the fault
+ * drill with payments found one). It is recorded as the project's instance.
+ */
+async function adoptUnrecordedInstances(deps: { db: Knex; engine: EngineClient; namespace: string }, now: Date): Promise<number> {
+  const { db, engine } = deps;
+  const key = namespaced(deps.namespace, INTAKE_PROCESS_ID);
+  const before = new Date(now.getTime() - STALE_SUBMIT_MS).toISOString().replace('Z', '+0000');
+  const running = await engine.request<Array<{ id: string; businessKey: string | null; processDefinitionId: string }>>(
+    'GET',
+    '/history/process-instance',
+    { query: { processDefinitionKey: key, unfinished: true, startedBefore: before, maxResults: 500 } },
+  );
+  if (!running.length) return 0;
+  const known = new Set(
+    (
+      (await db('process_instances')
+        .whereIn(
+          'process_instance_key',
+          running.map((r) => r.id),
+        )
+        .select('process_instance_key')) as Array<{ process_instance_key: string }>
+    ).map((r) => r.process_instance_key),
+  );
+  let adopted = 0;
+  for (const i of running) {
+    const projectId = Number(/^project:(\d+)$/.exec(i.businessKey ?? '')?.[1]);
+    if (known.has(i.id) || !Number.isSafeInteger(projectId) || projectId <= 0) continue;
+    if (!(await db('projects').where('id', projectId).first('id'))) continue;
+    const vars = await engine.processVariables(i.id).catch(() => ({}) as Record<string, unknown>);
+    const by = Number(vars.applicantUserId);
+    await db('process_instances')
+      .insert({
+        process_instance_key: i.id,
+        process_id: INTAKE_PROCESS_ID,
+        process_version: Number(i.processDefinitionId.split(':')[1] ?? 0),
+        business_type: 'project',
+        business_id: projectId,
+        status: 'active',
+        started_by: Number.isSafeInteger(by) && by > 0 ? by : null,
+        started_at: now,
+      })
+      .onConflict('process_instance_key')
+      .ignore();
+    adopted += 1;
+  }
+  return adopted;
 }
 
 /**

@@ -195,7 +195,7 @@ export class DatabaseKeyStore implements KeyStore {
     // takes the slow, rate-limited path until the right PIN is checked there again.
     const held = Number(row.failed_pins) > 0 ? null : this.unlocked.take(row.id, row.key_id, pin, now.getTime());
     if (held) return signerOf(held);
-    await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, now);
+    await assertUnderLimits(this.db, limits, { code: 'SEAL_PIN_RATE_LIMITED', what: '签章密码' }, { userId, ip: from.ip }, now);
     const secret = await unwrapSecretAsync(
       JSON.parse(row.wrapped_private_key) as WrappedKey,
       pin,

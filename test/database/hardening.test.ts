@@ -41,6 +41,17 @@ describe('hardening: headers, CSRF, rate limits', () => {
     fetch(api.base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   const codeOf = async (res: Response) => ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code;
   const count = async (table: string) => Number(((await db(table).count({ n: '*' }).first()) as { n: number | string }).n);
+  /** The audited refusals (auth.rate_limited), oldest first: actor, subject and data. */
+  const refusals = async () =>
+    (
+      (await db('audit_records').where('kind', 'auth.rate_limited').orderBy('seq').select('body', 'subject_id')) as Array<{
+        body: string;
+        subject_id: string | null;
+      }>
+    ).map((r) => {
+      const b = JSON.parse(r.body) as { actor: { userId: number | null; username: string }; data: Record<string, unknown> };
+      return { actor: b.actor, subjectId: r.subject_id, data: b.data };
+    });
 
   test('security headers: the strictest CSP and no caching on API answers, the SPA policy on pages', async () => {
     const me = await fetch(`${api.base}/api/auth/me`, { headers: { cookie } });
@@ -125,6 +136,13 @@ describe('hardening: headers, CSRF, rate limits', () => {
       code: 'LOGIN_RATE_LIMITED',
       message: expect.stringMatching(/^登录尝试次数过多，请于 \d\d:\d\d 后再试$/),
     });
+    // The refusal is on the audit chain: the account tried and the address.
+    expect((await refusals()).filter((r) => r.data.limit === 'login:address')).toEqual([
+      expect.objectContaining({
+        actor: { userId: null, username: 'hard_clerk' },
+        data: expect.objectContaining({ code: 'LOGIN_RATE_LIMITED', ip: '10.0.0.1', max: RATE_LIMITS.loginPerAddress.max }),
+      }),
+    ]);
     expect((await post('/api/auth/login', from('10.0.0.2'), { username: 'hard_clerk', password: TEST_PASSWORD })).status).toBe(200);
   });
 
@@ -137,8 +155,31 @@ describe('hardening: headers, CSRF, rate limits', () => {
       );
     for (let i = 0; i < RATE_LIMITS.loginPerAccount.max; i++)
       expect(await code(login(db, 'ghost', 'x', { ip: `10.1.0.${i}` }, t0))).toBe('401 LOGIN_FAILED');
+    const refusedBefore = (await refusals()).length;
     expect(await code(login(db, 'ghost', 'x', { ip: '10.1.1.1' }, t0))).toBe('429 LOGIN_RATE_LIMITED');
     expect(await code(login(db, 'GHOST ', 'x', { ip: '10.1.1.1' }, t0))).toBe('429 LOGIN_RATE_LIMITED');
+    // Audited, throttled: the first refusal of the bucket in its window is a record with the name
+    // and the address; the next ones in the window only count on the marker.
+    for (let i = 0; i < 5; i++) expect(await code(login(db, 'ghost', 'x', { ip: `10.1.2.${i}` }, t0))).toBe('429 LOGIN_RATE_LIMITED');
+    const ghost = (await refusals()).slice(refusedBefore);
+    expect(ghost).toEqual([
+      {
+        actor: { userId: null, username: 'ghost' },
+        subjectId: null,
+        data: {
+          code: 'LOGIN_RATE_LIMITED',
+          limit: 'login:account',
+          max: RATE_LIMITS.loginPerAccount.max,
+          windowMinutes: 15,
+          ip: '10.1.1.1',
+          until: expect.stringMatching(/^2026-06-01T\d\d:\d\d/),
+        },
+      },
+    ]);
+    const marker = (await db('rate_limit_counters').where('bucket', 'refused:login:account:ghost').select('hits')) as Array<{
+      hits: number;
+    }>;
+    expect(marker.map((m) => Number(m.hits))).toEqual([7]);
     expect(await code(login(db, 'ghost', 'x', { ip: '10.1.1.1' }, new Date(t0.getTime() + 31 * 60_000)))).toBe('401 LOGIN_FAILED');
     // A wrong old password on 修改密码 is a password guess like a login's.
     const before = await db('rate_limit_counters').where('bucket', 'login:account:hard_clerk').sum({ n: 'hits' }).first();
@@ -173,6 +214,15 @@ describe('hardening: headers, CSRF, rate limits', () => {
     for (const id of seals) for (let i = 0; i < 4; i++) results.push(await code(store.unlock(id, '000000x', { ip: '10.2.0.1' }, t0)));
     expect(results.slice(0, RATE_LIMITS.pinPerAddress.max).every((r) => r === '400 SEAL_PIN_WRONG')).toBe(true);
     expect(results.slice(RATE_LIMITS.pinPerAddress.max)).toEqual(['429 SEAL_PIN_RATE_LIMITED', '429 SEAL_PIN_RATE_LIMITED']);
+    // One audited refusal for the address in this window, naming the signer it was refused for.
+    const pinRefusals = (await refusals()).filter((r) => r.data.limit === 'pin:address');
+    expect(pinRefusals).toEqual([
+      expect.objectContaining({
+        actor: { userId: seals[2], username: 'pin_c' },
+        subjectId: String(seals[2]),
+        data: expect.objectContaining({ code: 'SEAL_PIN_RATE_LIMITED', ip: '10.2.0.1' }),
+      }),
+    ]);
     expect(await code(store.unlock(seals[2]!, '739152', { ip: '10.2.0.1' }, t0))).toBe('429 SEAL_PIN_RATE_LIMITED');
     expect(await code(store.unlock(seals[2]!, '739152', { ip: '10.2.0.2' }, t0))).toBe('ok');
     // Per signer: wrong guesses between the holder's own successes never reach five in a row, but do reach ten.

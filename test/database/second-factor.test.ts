@@ -206,6 +206,44 @@ describe('second factor (TOTP) at login', () => {
     expect((await verifyChain(db, await platformKey(db, DEVELOPMENT_SEAL_SECRET))).ok).toBe(true);
   });
 
+  test('a role needing the factor granted during a session: its next request ends it with 401 SECOND_FACTOR_STEP_UP, the next login asks for the binding; other sessions stay', async () => {
+    const clerk = await createAccount(db, ['unit_clerk']);
+    const sec = await createAccount(db, ['security_admin']);
+    const secSession = (await enrol(sec.username)).cookie;
+    const login = await post('/api/auth/login', { username: clerk.username, password: TEST_PASSWORD });
+    expect(login.json.user.secondFactorEnrolmentRequired).toBe(false);
+    const session = login.cookie!;
+    expect((await get('/api/workbench', session)).status).toBe(200);
+    // A grant that needs no factor leaves the session as it is.
+    const put = (roles: string[]) =>
+      fetch(`${api.base}/api/users/${clerk.userId}/roles`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', cookie: secSession },
+        body: JSON.stringify({ roles }),
+      });
+    expect((await put(['unit_clerk', 'department_reviewer'])).status).toBe(200);
+    expect((await get('/api/workbench', session)).status).toBe(200);
+    // 国库处 needs the factor: the next request of the session is refused and the session is over.
+    expect((await put(['treasury_division'])).status).toBe(200);
+    const refused = await get('/api/workbench', session);
+    expect([refused.status, refused.json.error.code]).toEqual([401, 'SECOND_FACTOR_STEP_UP']);
+    expect(refused.json.error.message).toMatch(/动态验证码/);
+    expect((await get('/api/auth/me', session)).json.error.code).toBe('UNAUTHENTICATED');
+    // The security admin's own session is untouched; the audit record says how many sessions stepped up.
+    expect((await get('/api/users?pageSize=5', secSession)).status).toBe(200);
+    const grant = (await db('audit_records')
+      .where({ kind: 'user.roles', subject_id: String(clerk.userId) })
+      .orderBy('seq', 'desc')
+      .first('body')) as {
+      body: string;
+    };
+    expect(JSON.parse(grant.body).data).toMatchObject({ roles: ['treasury_division'], sessionsToStepUp: 1 });
+    // The next login leads to the binding (then to the code at every later login).
+    const next = await post('/api/auth/login', { username: clerk.username, password: TEST_PASSWORD });
+    expect(next.json.user.secondFactorEnrolmentRequired).toBe(true);
+    expect((await get('/api/quotas', next.cookie!)).json.error.code).toBe('SECOND_FACTOR_ENROLMENT_REQUIRED');
+  });
+
   test('a role outside the list logs in with the password alone; a failed code is audited', async () => {
     const clerk = await createAccount(db, ['unit_clerk']);
     const login = await post('/api/auth/login', { username: clerk.username, password: TEST_PASSWORD });

@@ -49,10 +49,12 @@ router.beforeEach(async (to) => {
 });
 
 // A 401 from any API call (idle timeout, revoked session): back to the login page.
-setUnauthenticatedHandler(() => {
+setUnauthenticatedHandler((error) => {
   session.expire();
   const current = router.currentRoute.value;
-  if (!current.meta.public) void router.replace({ path: '/login', query: { redirect: current.fullPath, expired: '1' } });
+  // SECOND_FACTOR_STEP_UP: a role that needs the second factor was granted during the session; the login asks for it.
+  const expired = error.code === 'SECOND_FACTOR_STEP_UP' ? 'stepup' : '1';
+  if (!current.meta.public) void router.replace({ path: '/login', query: { redirect: current.fullPath, expired } });
 });
 
 router.afterEach((to) => {
