@@ -20,6 +20,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       // An engine answer no route turned into a message of its own: the engine is the problem, never the request.
       log.warn({ err, method: req.method, url: req.originalUrl }, 'engine error reached the API');
       appError = errors.unavailable('ENGINE_UNAVAILABLE', '流程引擎暂不可用，请稍后再试');
+    } else if (isDatabaseBusy(err)) {
+      // Contention, not a fault: the transaction was rolled back whole, so trying again is safe.
+      log.warn({ err, method: req.method, url: req.originalUrl }, 'database busy');
+      appError = errors.unavailable('DATABASE_BUSY', '系统繁忙（数据正被其他操作占用），本次操作未生效，请稍后重试');
+      appError.headers = { 'Retry-After': '1' };
     } else if (isBodyParserError(err)) {
       appError =
         err.type === 'entity.too.large'
@@ -62,4 +67,16 @@ function isClientHttpError(err: unknown): err is { status: number } {
     status < 500 &&
     ((err as { expose?: unknown }).expose === true || err instanceof URIError)
   );
+}
+
+/**
+ * The database refused for contention: SQLite busy or locked (a writer of another process held the
+ * file past the busy timeout, or a read snapshot went stale before its write), MySQL/MariaDB
+ * deadlock (1213) or lock wait timeout (1205). Both roll the transaction back.
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, errno } = err as { code?: unknown; errno?: unknown };
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1213 || errno === 1205;
 }
