@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { type Browser } from 'playwright-core';
 import { executionLevel, executionRate, quarterOf, timeProgress } from '../../domain/execution';
 import { shanghaiDate } from '../../domain/time';
@@ -32,7 +33,7 @@ const COLOURS: Record<string, string> = {
 describe('绩效监控 and 执行监控 pages in a browser, against the real system', () => {
   let browser: Browser | undefined;
   let t: TestSystem | undefined;
-  const pages = new PageOpener({ width: 1366, height: 768 });
+  const pages = new PageOpener({ width: 1366, height: 768, acceptDownloads: true });
   const { fiscalYear, quarter } = quarterOf(new Date());
   const NAME = '页面监控测试项目';
   let projectId = 0;
@@ -147,6 +148,23 @@ describe('绩效监控 and 执行监控 pages in a browser, against the real sys
     };
     expect(stored).toEqual({ status: 'rectifying', rectification_due: due });
     await jxc.screenshot({ path: path.join(RESULTS, 'monitoring-deviation.png') });
+
+    // 导出 Excel of the deviation list (只看偏差 is on for 绩效处): the listed report, its due date.
+    // The drawer covers the list's toolbar: closed first, as a person would.
+    await review.locator('button', { hasText: '关闭' }).click();
+    await review.waitFor({ state: 'hidden' });
+    const [download] = await Promise.all([jxc.waitForEvent('download'), jxc.locator(sel('export-reports')).click()]);
+    expect(download.suggestedFilename()).toMatch(/^绩效监控偏差清单-\d{8}\.xlsx$/);
+    const file = path.join(RESULTS, 'monitoring-deviations.xlsx');
+    await download.saveAs(file);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(file);
+    const sheet = workbook.worksheets[0]!;
+    expect(sheet.name).toBe('偏差清单');
+    expect(sheet.rowCount).toBe(2);
+    expect(sheet.getCell('D1').value).toBe('项目名称');
+    expect(sheet.getCell('D2').value).toBe(NAME);
+    expect(sheet.getCell('Q2').value).toBe(due);
   });
 
   test('执行监控 shows budget, frozen and paid from the ledger, and the gap coloured by its level', async () => {

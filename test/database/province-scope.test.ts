@@ -480,7 +480,12 @@ describe('data scope: route × role × province', () => {
       fromQuotaId: a.quotas[0]!,
       amountFen: 1_00,
       reason: `${A_MARK}结余调减`,
-      document: { documentNo: `${A_MARK}调〔2026〕1号` },
+      // With its scan, so GET /api/adjustments/{id}/document has a file to answer A's people with.
+      document: {
+        documentNo: `${A_MARK}调〔2026〕1号`,
+        fileName: '批复.pdf',
+        contentBase64: Buffer.from('甲省的调整批复').toString('base64'),
+      },
     });
     a.adjustment = await db.transaction((trx) => insertAdjustment(trx, aClerk, filing, null, now));
     // An expert in A's pool, with A's expert account and a declared tie (not with the applicant, so
