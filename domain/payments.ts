@@ -1,4 +1,5 @@
 import { APPROVAL_CHAINS, CHAIN_LABELS, type ApprovalChain } from './allocation';
+import { roleByCode } from './roles';
 import type { OrderStatus } from './treasury-status';
 
 /**
@@ -153,13 +154,21 @@ export function paymentActions(
   };
 }
 
-/** What a person may do on the list of payment requests: 新建用款申请 (quotas:freeze; the quotas offered are the unit's own). */
+/**
+ * What a person may do on the list of payment requests: 新建用款申请 — a role that freezes quota
+ * money for its own organisation (预算单位经办人): the quotas offered are the unit's own. 国库处
+ * also holds quotas:freeze (it pays and releases), but over its region, and files nothing.
+ */
 export interface PaymentListActions {
   file: boolean;
 }
 
-export function paymentListActions(viewer: { permissions: ReadonlySet<string> }): PaymentListActions {
-  return { file: viewer.permissions.has('quotas:freeze') };
+export function paymentListActions(viewer: { roles: readonly string[] }): PaymentListActions {
+  const files = (code: string) => {
+    const role = roleByCode(code);
+    return !!role && role.scope === 'own-org' && (role.permissions as readonly string[]).includes('quotas:freeze');
+  };
+  return { file: viewer.roles.some(files) };
 }
 
 /** A bank account as typed: 8–32 digits, spaces or dashes between groups allowed. */

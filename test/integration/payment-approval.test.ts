@@ -169,6 +169,7 @@ describe('payment approval on the engine', () => {
     // On the list: the unit's clerk files new requests, 局领导 does not.
     expect((await call('nm_clerk_yz', 'GET', '/payments')).body.can).toEqual({ file: true });
     expect((await call('nm_director', 'GET', '/payments')).body.can).toEqual({ file: false });
+    expect((await call('nm_gkk', 'GET', '/payments')).body.can).toEqual({ file: false }); // 国库处 pays, files nothing
     expect(gkkView.payeeAccount).toBe('6222021234567890123');
     const ok = await decide('nm_gkk', id, 'approve');
     expect(ok.status).toBe(200);

@@ -30,8 +30,11 @@ describe('payment request can flags', () => {
       expect(paymentActions(s, submitter, 10, false, { requestedBy: 5, decided: false }).withdraw).toBe(false);
   });
 
-  test('on the list: who holds quotas:freeze files a new request', () => {
-    expect(paymentListActions(clerk)).toEqual({ file: true });
-    expect(paymentListActions(leader)).toEqual({ file: false });
+  test("on the list: a unit's clerk files a new request; 国库处 (quotas:freeze over its region) and leaders do not", () => {
+    expect(paymentListActions({ roles: ['unit_clerk'] })).toEqual({ file: true });
+    expect(paymentListActions({ roles: ['treasury_division'] })).toEqual({ file: false });
+    expect(paymentListActions({ roles: ['director'] })).toEqual({ file: false });
+    expect(paymentListActions({ roles: ['treasury_division', 'unit_clerk'] })).toEqual({ file: true });
+    expect(paymentListActions({ roles: [] })).toEqual({ file: false });
   });
 });
