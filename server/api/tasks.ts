@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toShanghaiIso } from '../../domain/time';
 import type { Principal } from '../auth/service';
 import type { Db } from '../db';
-import type { EngineClient } from '../engine/client';
+import { EngineError, type EngineClient } from '../engine/client';
 import { processModels } from '../engine/models';
 import { namespaced, withoutNamespace } from '../engine/namespace';
 import * as actions from '../inbox/actions';
@@ -427,7 +427,16 @@ export const taskRoutes = [
         return undefined;
       }
       const key = namespaced(namespace, params.processId);
-      const instance = await engine.historicProcessInstance(query.instance);
+      // The engine away: the model of processes/ stands in (the page still draws its progress on
+      // it, as before instances were drawn on their own version).
+      const instance = await engine.historicProcessInstance(query.instance).catch((err: unknown) => {
+        if (err instanceof EngineError && err.unreachable) return 'away' as const;
+        throw err;
+      });
+      if (instance === 'away') {
+        res.type('application/xml').send(model.xml);
+        return undefined;
+      }
       if (!instance || instance.processDefinitionKey !== key) throw errors.notFound(`流程 ${params.processId} 没有实例 ${query.instance}`);
       const [definition] = await engine.processDefinitions({ key, version: instance.processDefinitionVersion });
       if (!definition) throw errors.notFound(`流程 ${params.processId} 的第 ${instance.processDefinitionVersion} 版不存在`);

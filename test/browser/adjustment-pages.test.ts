@@ -93,9 +93,10 @@ describe('调整申请 pages in a browser, against the real system', () => {
 
   const approve = async (page: Page) => {
     await page.locator(sel('decision-card')).waitFor();
-    // The approver's task shows both quotas with their balances.
+    // The approver's task shows both quotas with their balances: the source's ¥6,000 is frozen
+    // for this request since its filing, so ¥44,000 is available beside it.
     expect(await page.locator(sel('from-quota-no')).innerText()).toBe(quotas[0]!.quotaNo);
-    expect(await page.locator(sel('from-available')).innerText()).toBe('¥50,000.00');
+    expect(await page.locator(sel('from-available')).innerText()).toBe('¥44,000.00');
     expect(await page.locator(sel('to-quota-no')).innerText()).toBe(quotas[1]!.quotaNo);
     expect(await page.locator(sel('to-available')).innerText()).toBe('¥8,000.00');
     await page.locator(textArea('decision-comment')).fill('同意调剂');

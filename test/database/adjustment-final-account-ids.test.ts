@@ -46,7 +46,7 @@ describe('adjustment and final-account routes: malformed ids', () => {
     expect(withId.map((r) => [routeKey(r), r.notFound])).toEqual(
       withId.map((r) => [routeKey(r), r.path.startsWith('/api/adjustments/') ? '调整申请' : '决算']),
     );
-    expect(withId.length).toBe(10);
+    expect(withId.length).toBe(12); // 调整申请: 详情、审批、批复文件登记与下载、撤回；决算: the rest
   });
 
   test.each(['abc', '0x5', '5.0', '1e3', '-5', '0'])('id %s is a 404 on each of them', async (bad) => {
